@@ -1,0 +1,263 @@
+/**
+ * Trading events: a discriminated union on `type`, keeping the original bot's SCREAMING_SNAKE
+ * names (original-bot.md §9) and adding the kinds this project needs. Every event has `time` (ms).
+ * Spreads and profits are percent; money is USD.
+ */
+import type { Direction } from './spread';
+import type { VenueId } from './market';
+
+interface Base<T extends string> {
+  readonly type: T;
+  readonly time: number;
+}
+
+export interface BotStarted extends Base<'BOT_STARTED'> {
+  readonly mode: 'sim' | 'paper' | 'live';
+  readonly pairs: readonly string[];
+}
+export interface BotShutdown extends Base<'BOT_SHUTDOWN'> {
+  readonly reason: string;
+}
+export interface SpreadDetected extends Base<'SPREAD_DETECTED'> {
+  readonly pair: string;
+  readonly direction: Direction;
+  readonly entrySpread: number;
+  readonly netSpread: number;
+  readonly threshold: number;
+}
+/** Periodic spread sample for both directions (for status lines and the report). */
+export interface SpreadMonitoring extends Base<'SPREAD_MONITORING'> {
+  readonly pair: string;
+  /** Entry spreads per direction; undefined when a side is missing. */
+  readonly entryAOverB?: number;
+  readonly entryBOverA?: number;
+  /** Exit spreads per direction, as if a position in that direction were open. */
+  readonly exitAOverB?: number;
+  readonly exitBOverA?: number;
+}
+export interface TradeEntry extends Base<'TRADE_ENTRY'> {
+  readonly pair: string;
+  readonly direction: Direction;
+  readonly entrySpread: number;
+  /** The entry threshold (not the exit target: that was the original's quirk §13.3). */
+  readonly spreadThreshold: number;
+  readonly longVenue: VenueId;
+  readonly shortVenue: VenueId;
+  readonly size: number;
+  readonly longFillPrice: number;
+  readonly shortFillPrice: number;
+  readonly feesUsd: number;
+  /** Signal detection to both fills confirmed, ms. */
+  readonly latencyMs: number;
+}
+export interface TradeFailed extends Base<'TRADE_FAILED'> {
+  readonly pair: string;
+  readonly reason: string;
+}
+export interface OrderPlaced extends Base<'ORDER_PLACED'> {
+  readonly pair: string;
+  readonly venue: VenueId;
+  readonly clientId: string;
+  readonly side: 'BUY' | 'SELL';
+  readonly size: number;
+  readonly reduceOnly: boolean;
+}
+export interface OrderFilled extends Base<'ORDER_FILLED'> {
+  readonly pair: string;
+  readonly venue: VenueId;
+  readonly clientId: string;
+  readonly filledSize: number;
+  readonly avgPrice: number;
+  readonly feeUsd: number;
+  readonly latencyMs: number;
+}
+export interface OrderFailed extends Base<'ORDER_FAILED'> {
+  readonly pair: string;
+  readonly venue: VenueId;
+  readonly clientId: string;
+  readonly reason: string;
+}
+export interface PositionOpened extends Base<'POSITION_OPENED'> {
+  readonly pair: string;
+  readonly direction: Direction;
+  readonly entrySpread: number;
+  readonly size: number;
+  readonly restored: boolean;
+}
+export interface PositionMonitoring extends Base<'POSITION_MONITORING'> {
+  readonly pair: string;
+  readonly polls: number;
+  readonly entrySpread: number;
+  readonly exitSpread: number | undefined;
+  readonly exitTarget: number;
+}
+export interface TradeExit extends Base<'TRADE_EXIT'> {
+  readonly pair: string;
+  readonly polls: number;
+  readonly entrySpread: number;
+  readonly exitSpread: number;
+  readonly exitTarget: number;
+  /** entrySpread + exitSpread, percent. */
+  readonly profit: number;
+}
+export interface PositionClosed extends Base<'POSITION_CLOSED'> {
+  readonly pair: string;
+  readonly polls: number;
+  readonly entrySpread: number;
+  readonly exitSpread: number;
+  readonly profit: number;
+  /** Realised PnL when the close effect reports it. */
+  readonly grossPnlUsd?: number;
+  readonly feesUsd?: number;
+}
+export interface CloseFailed extends Base<'CLOSE_FAILED'> {
+  readonly pair: string;
+  readonly polls: number;
+  readonly reason: string;
+}
+export interface ExitMonitorStopped extends Base<'EXIT_MONITOR_STOPPED'> {
+  readonly pair: string;
+  readonly polls: number;
+  readonly reason: 'closed' | 'shutdown';
+}
+export interface LegUnwound extends Base<'LEG_UNWOUND'> {
+  readonly pair: string;
+  readonly venue: VenueId;
+  /** Signed base size that was unwound (+ = sold a long excess). */
+  readonly size: number;
+  readonly ok: boolean;
+  readonly reason: string;
+}
+export interface TradingHalted extends Base<'TRADING_HALTED'> {
+  readonly pair: string;
+  readonly reason: string;
+  /** ms; undefined = until the operator clears it. */
+  readonly until?: number;
+}
+export interface TradingResumed extends Base<'TRADING_RESUMED'> {
+  readonly pair: string;
+}
+export interface FeedStale extends Base<'FEED_STALE'> {
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly ageMs: number;
+}
+export interface FeedFresh extends Base<'FEED_FRESH'> {
+  readonly venue: VenueId;
+  readonly symbol: string;
+}
+export interface FeedResync extends Base<'FEED_RESYNC'> {
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly reason: string;
+}
+export interface FeedReconnect extends Base<'FEED_RECONNECT'> {
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly reason: string;
+}
+export interface PositionRestored extends Base<'POSITION_RESTORED'> {
+  readonly pair: string;
+  readonly direction: Direction;
+  readonly size: number;
+  readonly entrySpread: number;
+}
+export interface ReconciliationMismatch extends Base<'RECONCILIATION_MISMATCH'> {
+  readonly pair: string;
+  readonly detail: string;
+}
+export interface SlippageAnalysis extends Base<'SLIPPAGE_ANALYSIS'> {
+  readonly pair: string;
+  readonly direction: Direction;
+  readonly detectionSpread: number;
+  readonly executionSpread: number;
+  readonly slippageBps: number;
+}
+
+export type TradingEvent =
+  | BotStarted
+  | BotShutdown
+  | SpreadDetected
+  | SpreadMonitoring
+  | TradeEntry
+  | TradeFailed
+  | OrderPlaced
+  | OrderFilled
+  | OrderFailed
+  | PositionOpened
+  | PositionMonitoring
+  | TradeExit
+  | PositionClosed
+  | CloseFailed
+  | ExitMonitorStopped
+  | LegUnwound
+  | TradingHalted
+  | TradingResumed
+  | FeedStale
+  | FeedFresh
+  | FeedResync
+  | FeedReconnect
+  | PositionRestored
+  | ReconciliationMismatch
+  | SlippageAnalysis;
+
+export type TradingEventType = TradingEvent['type'];
+
+/** The events the exit monitor emits. Each carries `polls`. */
+export type ExitEvent = PositionMonitoring | TradeExit | PositionClosed | CloseFailed | ExitMonitorStopped;
+
+/** Outcome of a close effect. The monitor relies only on `ok` and `reason`. */
+export interface CloseResult {
+  readonly ok: boolean;
+  readonly reason?: string;
+  readonly grossPnlUsd?: number;
+  readonly feesUsd?: number;
+}
+
+type Payload<E extends TradingEvent> = Omit<E, 'type' | 'time'>;
+
+/** Factories: one per kind, time first so callers pass their scheduler's clock. */
+export const events = {
+  botStarted: (time: number, p: Payload<BotStarted>): BotStarted => ({ type: 'BOT_STARTED', time, ...p }),
+  botShutdown: (time: number, p: Payload<BotShutdown>): BotShutdown => ({ type: 'BOT_SHUTDOWN', time, ...p }),
+  spreadDetected: (time: number, p: Payload<SpreadDetected>): SpreadDetected => ({ type: 'SPREAD_DETECTED', time, ...p }),
+  spreadMonitoring: (time: number, p: Payload<SpreadMonitoring>): SpreadMonitoring => ({ type: 'SPREAD_MONITORING', time, ...p }),
+  tradeEntry: (time: number, p: Payload<TradeEntry>): TradeEntry => ({ type: 'TRADE_ENTRY', time, ...p }),
+  tradeFailed: (time: number, p: Payload<TradeFailed>): TradeFailed => ({ type: 'TRADE_FAILED', time, ...p }),
+  orderPlaced: (time: number, p: Payload<OrderPlaced>): OrderPlaced => ({ type: 'ORDER_PLACED', time, ...p }),
+  orderFilled: (time: number, p: Payload<OrderFilled>): OrderFilled => ({ type: 'ORDER_FILLED', time, ...p }),
+  orderFailed: (time: number, p: Payload<OrderFailed>): OrderFailed => ({ type: 'ORDER_FAILED', time, ...p }),
+  positionOpened: (time: number, p: Payload<PositionOpened>): PositionOpened => ({ type: 'POSITION_OPENED', time, ...p }),
+  positionMonitoring: (time: number, p: Payload<PositionMonitoring>): PositionMonitoring => ({ type: 'POSITION_MONITORING', time, ...p }),
+  tradeExit: (time: number, p: Payload<TradeExit>): TradeExit => ({ type: 'TRADE_EXIT', time, ...p }),
+  positionClosed: (time: number, p: Payload<PositionClosed>): PositionClosed => ({ type: 'POSITION_CLOSED', time, ...p }),
+  closeFailed: (time: number, p: Payload<CloseFailed>): CloseFailed => ({ type: 'CLOSE_FAILED', time, ...p }),
+  exitMonitorStopped: (time: number, p: Payload<ExitMonitorStopped>): ExitMonitorStopped => ({ type: 'EXIT_MONITOR_STOPPED', time, ...p }),
+  legUnwound: (time: number, p: Payload<LegUnwound>): LegUnwound => ({ type: 'LEG_UNWOUND', time, ...p }),
+  tradingHalted: (time: number, p: Payload<TradingHalted>): TradingHalted => ({ type: 'TRADING_HALTED', time, ...p }),
+  tradingResumed: (time: number, p: Payload<TradingResumed>): TradingResumed => ({ type: 'TRADING_RESUMED', time, ...p }),
+  feedStale: (time: number, p: Payload<FeedStale>): FeedStale => ({ type: 'FEED_STALE', time, ...p }),
+  feedFresh: (time: number, p: Payload<FeedFresh>): FeedFresh => ({ type: 'FEED_FRESH', time, ...p }),
+  feedResync: (time: number, p: Payload<FeedResync>): FeedResync => ({ type: 'FEED_RESYNC', time, ...p }),
+  feedReconnect: (time: number, p: Payload<FeedReconnect>): FeedReconnect => ({ type: 'FEED_RECONNECT', time, ...p }),
+  positionRestored: (time: number, p: Payload<PositionRestored>): PositionRestored => ({ type: 'POSITION_RESTORED', time, ...p }),
+  reconciliationMismatch: (time: number, p: Payload<ReconciliationMismatch>): ReconciliationMismatch => ({
+    type: 'RECONCILIATION_MISMATCH',
+    time,
+    ...p,
+  }),
+  slippageAnalysis: (time: number, p: Payload<SlippageAnalysis>): SlippageAnalysis => ({ type: 'SLIPPAGE_ANALYSIS', time, ...p }),
+} as const;
+
+/** Percent with four decimals, as the original's `format_pct`: 0.06 -> "0.0600%". Missing -> "n/a". */
+export function formatPct(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? 'n/a' : `${value.toFixed(4)}%`;
+}
+
+/** USD with two decimals, as the original's `fmt_price`. */
+export function formatUsd(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  return value < 0 ? `-$${(-value).toFixed(2)}` : `$${value.toFixed(2)}`;
+}

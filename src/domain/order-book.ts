@@ -1,0 +1,257 @@
+/**
+ * L2 order book values and math. Pure: no RxJS, no I/O, no clock.
+ *
+ * An `OrderBook` is an immutable value (what streams carry). A `Ladder` is the mutable
+ * structure a feed client or a simulated venue keeps and snapshots from, so that applying
+ * an update costs O(log n) and emitting a book costs O(depth emitted), not O(whole book).
+ */
+
+export interface Level {
+  readonly price: number;
+  readonly size: number;
+}
+
+export type BookSide = 'bid' | 'ask';
+
+export interface OrderBook {
+  /** Highest price first. */
+  readonly bids: readonly Level[];
+  /** Lowest price first. */
+  readonly asks: readonly Level[];
+  /** Local receive time, ms since epoch. */
+  readonly receivedAt: number;
+  /** Venue sequence number of the last update applied, when the venue has one. */
+  readonly seq?: number;
+  /** Venue timestamp of the last update, ms since epoch, when the venue sends one. */
+  readonly exchangeTime?: number;
+  /** Set by a feed client when no update has arrived within its staleness limit. */
+  readonly stale?: boolean;
+}
+
+export interface BookMeta {
+  receivedAt: number;
+  seq?: number;
+  exchangeTime?: number;
+}
+
+export const EMPTY_LEVELS: readonly Level[] = Object.freeze([]);
+
+export function emptyBook(receivedAt = 0): OrderBook {
+  return { bids: EMPTY_LEVELS, asks: EMPTY_LEVELS, receivedAt };
+}
+
+function isValidLevel(l: Level): boolean {
+  return Number.isFinite(l.price) && Number.isFinite(l.size) && l.price > 0 && l.size > 0;
+}
+
+/** Builds a book from unsorted levels. Levels with non-positive or non-finite values are dropped. */
+export function bookFromLevels(bids: readonly Level[], asks: readonly Level[], meta: BookMeta): OrderBook {
+  const b = bids.filter(isValidLevel).sort((x, y) => y.price - x.price);
+  const a = asks.filter(isValidLevel).sort((x, y) => x.price - y.price);
+  return withMeta({ bids: dedupe(b), asks: dedupe(a), receivedAt: meta.receivedAt }, meta);
+}
+
+/** When a venue repeats a price in one snapshot, the last one wins (matching delta semantics). */
+function dedupe(sorted: Level[]): Level[] {
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.price === sorted[i - 1]!.price) {
+      const out: Level[] = [];
+      for (const l of sorted) {
+        if (out.length > 0 && out[out.length - 1]!.price === l.price) out[out.length - 1] = l;
+        else out.push(l);
+      }
+      return out;
+    }
+  }
+  return sorted;
+}
+
+function withMeta(book: { bids: readonly Level[]; asks: readonly Level[]; receivedAt: number }, meta: BookMeta): OrderBook {
+  const out: { -readonly [K in keyof OrderBook]: OrderBook[K] } = { ...book };
+  if (meta.seq !== undefined) out.seq = meta.seq;
+  if (meta.exchangeTime !== undefined) out.exchangeTime = meta.exchangeTime;
+  return out;
+}
+
+/**
+ * Applies changed levels to one side. Size 0 deletes the level; a positive size sets it.
+ * Returns a new array; the input is not modified.
+ */
+function applySide(levels: readonly Level[], changes: readonly Level[], side: BookSide): Level[] {
+  const out = levels.slice();
+  for (const c of changes) {
+    if (!Number.isFinite(c.price) || !Number.isFinite(c.size) || c.price <= 0 || c.size < 0) continue;
+    const i = searchLevel(out, c.price, side);
+    const found = i < out.length && out[i]!.price === c.price;
+    if (c.size === 0) {
+      if (found) out.splice(i, 1);
+    } else if (found) {
+      out[i] = { price: c.price, size: c.size };
+    } else {
+      out.splice(i, 0, { price: c.price, size: c.size });
+    }
+  }
+  return out;
+}
+
+/** First index whose price is not better than `price` for that side. */
+function searchLevel(levels: readonly Level[], price: number, side: BookSide): number {
+  let lo = 0;
+  let hi = levels.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const p = levels[mid]!.price;
+    const better = side === 'bid' ? p > price : p < price;
+    if (better) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Applies a delta (size 0 deletes a level) and returns the new book. */
+export function applyBookDelta(
+  book: OrderBook,
+  changes: { bids: readonly Level[]; asks: readonly Level[] },
+  meta: BookMeta,
+): OrderBook {
+  return withMeta(
+    { bids: applySide(book.bids, changes.bids, 'bid'), asks: applySide(book.asks, changes.asks, 'ask'), receivedAt: meta.receivedAt },
+    meta,
+  );
+}
+
+export function bestBid(book: OrderBook): Level | undefined {
+  return book.bids[0];
+}
+
+export function bestAsk(book: OrderBook): Level | undefined {
+  return book.asks[0];
+}
+
+export function midPrice(book: OrderBook): number | undefined {
+  const b = book.bids[0];
+  const a = book.asks[0];
+  return b && a ? (b.price + a.price) / 2 : undefined;
+}
+
+/** True when the best bid is at or above the best ask: such a book cannot be traded on. */
+export function isCrossed(book: OrderBook): boolean {
+  const b = book.bids[0];
+  const a = book.asks[0];
+  return b !== undefined && a !== undefined && b.price >= a.price;
+}
+
+/**
+ * Volume-weighted average price of filling `baseSize` against one side
+ * ('ask' = buying from the asks, 'bid' = selling into the bids).
+ * Returns undefined when the side's depth is short of the size, or the size is not positive.
+ */
+export function vwap(book: OrderBook, side: BookSide, baseSize: number): number | undefined {
+  if (!(baseSize > 0)) return undefined;
+  const levels = side === 'ask' ? book.asks : book.bids;
+  let remaining = baseSize;
+  let notional = 0;
+  for (const l of levels) {
+    const take = l.size < remaining ? l.size : remaining;
+    notional += take * l.price;
+    remaining -= take;
+    // Relative epsilon: sizes are sums of decimal increments.
+    if (remaining <= baseSize * 1e-12) return notional / baseSize;
+  }
+  return undefined;
+}
+
+/** Price to fill `baseSize` on a side: VWAP when a size is given, else the top of book. */
+export function fillPrice(book: OrderBook, side: BookSide, baseSize?: number): number | undefined {
+  if (baseSize === undefined) return (side === 'ask' ? book.asks[0] : book.bids[0])?.price;
+  return vwap(book, side, baseSize);
+}
+
+/** Age of a book at `now`, ms. */
+export function bookAgeMs(book: OrderBook, now: number): number {
+  return now - book.receivedAt;
+}
+
+/**
+ * The mutable book a feed client or simulated venue maintains. Prices are kept in sorted
+ * parallel arrays; `snapshot(depth)` copies only the top `depth` levels into an OrderBook.
+ */
+export class Ladder {
+  private bidPx: number[] = [];
+  private bidSz: number[] = [];
+  private askPx: number[] = [];
+  private askSz: number[] = [];
+
+  clear(): void {
+    this.bidPx.length = 0;
+    this.bidSz.length = 0;
+    this.askPx.length = 0;
+    this.askSz.length = 0;
+  }
+
+  get bidCount(): number {
+    return this.bidPx.length;
+  }
+
+  get askCount(): number {
+    return this.askPx.length;
+  }
+
+  /** Sets a level's size; size 0 removes it. Non-finite or negative input is ignored and reported false. */
+  set(side: BookSide, price: number, size: number): boolean {
+    if (!Number.isFinite(price) || !Number.isFinite(size) || price <= 0 || size < 0) return false;
+    const px = side === 'bid' ? this.bidPx : this.askPx;
+    const sz = side === 'bid' ? this.bidSz : this.askSz;
+    let lo = 0;
+    let hi = px.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const p = px[mid]!;
+      if (side === 'bid' ? p > price : p < price) lo = mid + 1;
+      else hi = mid;
+    }
+    const found = lo < px.length && px[lo] === price;
+    if (size === 0) {
+      if (found) {
+        px.splice(lo, 1);
+        sz.splice(lo, 1);
+      }
+    } else if (found) {
+      sz[lo] = size;
+    } else if (lo === px.length) {
+      px.push(price);
+      sz.push(size);
+    } else {
+      px.splice(lo, 0, price);
+      sz.splice(lo, 0, size);
+    }
+    return true;
+  }
+
+  bestBidPrice(): number | undefined {
+    return this.bidPx[0];
+  }
+
+  bestAskPrice(): number | undefined {
+    return this.askPx[0];
+  }
+
+  /** Top `depth` levels of each side as an immutable OrderBook value. */
+  snapshot(meta: BookMeta, depth = Number.POSITIVE_INFINITY): OrderBook {
+    return withMeta(
+      {
+        bids: copyTop(this.bidPx, this.bidSz, depth),
+        asks: copyTop(this.askPx, this.askSz, depth),
+        receivedAt: meta.receivedAt,
+      },
+      meta,
+    );
+  }
+}
+
+function copyTop(px: number[], sz: number[], depth: number): Level[] {
+  const n = Math.min(px.length, depth);
+  const out = new Array<Level>(n);
+  for (let i = 0; i < n; i++) out[i] = { price: px[i]!, size: sz[i]! };
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * Spread math, in percent, with the original bot's formulas (original-bot.md §3).
+ * A = dex_a (default Vest), B = dex_b (default Paradex).
+ *
+ * Unlike the original, a missing price never becomes 0: every function returns
+ * `undefined` when a needed side is empty or too thin for the size.
+ */
+import { fillPrice, type OrderBook } from './order-book';
+
+export type Direction = 'AOverB' | 'BOverA';
+export const DIRECTIONS: readonly Direction[] = ['AOverB', 'BOverA'];
+
+/** Which book ('a' or 'b') holds the long and the short leg for a direction. */
+export function legsOf(direction: Direction): { long: 'a' | 'b'; short: 'a' | 'b' } {
+  return direction === 'AOverB' ? { long: 'a', short: 'b' } : { long: 'b', short: 'a' };
+}
+
+/** (sell - buy) / buy * 100; undefined unless both prices are positive and finite. */
+export function spreadPct(sellPrice: number | undefined, buyPrice: number | undefined): number | undefined {
+  if (sellPrice === undefined || buyPrice === undefined) return undefined;
+  if (!(buyPrice > 0) || !(sellPrice > 0) || !Number.isFinite(sellPrice) || !Number.isFinite(buyPrice)) return undefined;
+  return ((sellPrice - buyPrice) / buyPrice) * 100;
+}
+
+/** The four prices a decision is made on. With a size, each is the VWAP of filling that size. */
+export interface Quotes {
+  askA: number | undefined;
+  bidA: number | undefined;
+  askB: number | undefined;
+  bidB: number | undefined;
+}
+
+export function quotesOf(a: OrderBook, b: OrderBook, size?: number): Quotes {
+  return {
+    askA: fillPrice(a, 'ask', size),
+    bidA: fillPrice(a, 'bid', size),
+    askB: fillPrice(b, 'ask', size),
+    bidB: fillPrice(b, 'bid', size),
+  };
+}
+
+/**
+ * Entry spread: AOverB = (bidB − askA)/askA·100 (buy A, sell B);
+ * BOverA = (bidA − askB)/askB·100 (buy B, sell A).
+ */
+export function entrySpread(direction: Direction, q: Quotes): number | undefined {
+  return direction === 'AOverB' ? spreadPct(q.bidB, q.askA) : spreadPct(q.bidA, q.askB);
+}
+
+/**
+ * Exit spread of an open position: close = sell the long leg at its bid, buy the short leg back at its ask.
+ * AOverB (long A, short B) = (bidA − askB)/askB·100; BOverA (long B, short A) = (bidB − askA)/askA·100.
+ */
+export function exitSpread(direction: Direction, q: Quotes): number | undefined {
+  return direction === 'AOverB' ? spreadPct(q.bidA, q.askB) : spreadPct(q.bidB, q.askA);
+}
+
+/** Exit spread straight from the books, reading only the sides the close needs. */
+export function exitSpreadOf(direction: Direction, a: OrderBook, b: OrderBook, size?: number): number | undefined {
+  return direction === 'AOverB'
+    ? spreadPct(fillPrice(a, 'bid', size), fillPrice(b, 'ask', size))
+    : spreadPct(fillPrice(b, 'bid', size), fillPrice(a, 'ask', size));
+}
+
+export interface DirectionalSpread {
+  direction: Direction;
+  spread: number;
+}
+
+/** The better entry direction; ties go to AOverB as in the original. Undefined when neither can be computed. */
+export function bestEntry(q: Quotes): DirectionalSpread | undefined {
+  const ab = entrySpread('AOverB', q);
+  const ba = entrySpread('BOverA', q);
+  if (ab === undefined && ba === undefined) return undefined;
+  if (ba === undefined || (ab !== undefined && ab >= ba)) return { direction: 'AOverB', spread: ab! };
+  return { direction: 'BOverA', spread: ba };
+}
+
+/** Taker fees as fractions (0.0001 = 1 bp) for venue A and venue B. */
+export interface TakerFees {
+  a: number;
+  b: number;
+}
+
+/** Fees of a round trip in percent of notional: taker fee on both legs, in and out. */
+export function roundTripFeePct(fees: TakerFees): number {
+  return 2 * (fees.a + fees.b) * 100;
+}
+
+/** Entry spread net of the round trip's fees, in percent. */
+export function netEntrySpread(grossEntrySpread: number, fees: TakerFees): number {
+  return grossEntrySpread - roundTripFeePct(fees);
+}
+
+/** Round-trip profit estimate in percent: entry spread + exit spread (original-bot.md §3). */
+export function roundTripProfit(entry: number, exit: number): number {
+  return entry + exit;
+}
+
+/** Net round-trip profit in percent, after taker fees on both legs in and out. */
+export function netRoundTripProfit(entry: number, exit: number, fees: TakerFees): number {
+  return entry + exit - roundTripFeePct(fees);
+}

@@ -1,0 +1,132 @@
+/**
+ * The one interface the rest of the code knows a venue by. Vest, Paradex and the paper venue
+ * implement it; the executor and the bot stream depend only on this file.
+ *
+ * Order methods never throw and never reject: every failure is a value, so callers cannot
+ * forget a leg in a catch block.
+ */
+import type { Observable } from 'rxjs';
+import type { OrderBook } from '../domain/order-book';
+import type { TradingEvent } from '../domain/events';
+import type { VenueId } from '../domain/market';
+
+export type { VenueId } from '../domain/market';
+
+export type Side = 'BUY' | 'SELL';
+
+/** Per-market trading rules, read from the venue at runtime. */
+export interface MarketSpec {
+  /** Venue symbol, e.g. 'BTC-PERP' (Vest) or 'BTC-USD-PERP' (Paradex). */
+  readonly symbol: string;
+  readonly tickSize: number;
+  readonly sizeIncrement: number;
+  /** Decimals used to format prices and sizes on the wire. */
+  readonly priceDecimals: number;
+  readonly sizeDecimals: number;
+  /** USD; 0 when the venue has none. */
+  readonly minNotional: number;
+  /** Fraction, 0.0001 = 1 bp. */
+  readonly takerFee: number;
+  readonly maxOrderSize?: number;
+}
+
+export interface OrderRequest {
+  /** Unique per order; reused verbatim when the same order is retried (idempotency). */
+  readonly clientId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: 'MARKET' | 'LIMIT';
+  /** Base size; the venue client rounds it down to the market's increment. */
+  readonly size: number;
+  /** Limit price for LIMIT orders; worst-price (slippage) cap for MARKET orders. */
+  readonly price: number;
+  readonly timeInForce: 'IOC' | 'GTC';
+  readonly reduceOnly: boolean;
+}
+
+export type OrderStatus = 'NEW' | 'OPEN' | 'FILLED' | 'PARTIALLY_FILLED' | 'CANCELLED' | 'REJECTED';
+
+export interface OrderAccepted {
+  readonly ok: true;
+  readonly clientId: string;
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  /** Base size filled so far. */
+  readonly filledSize: number;
+  /** Average fill price; undefined when nothing filled. */
+  readonly avgPrice: number | undefined;
+  /** Fees charged, USD. */
+  readonly feeUsd: number;
+}
+
+export interface OrderRejected {
+  readonly ok: false;
+  readonly clientId: string;
+  readonly reason: string;
+  /** Venue error code when the venue gave one (e.g. 'INVALID_ORDER_SIGNATURE', '3018'). */
+  readonly code?: string;
+  /**
+   * True when the outcome is unknown (timeout, dropped connection): the order may have executed.
+   * The caller must look it up by client id before sending anything else for that leg.
+   */
+  readonly unknown: boolean;
+}
+
+export type OrderOutcome = OrderAccepted | OrderRejected;
+
+/** A signed order held ready to send; `validUntil` (ms) is when the venue would reject it as stale. */
+export interface PreparedOrder {
+  readonly venue: VenueId;
+  readonly request: OrderRequest;
+  readonly validUntil: number;
+}
+
+export interface VenuePosition {
+  readonly symbol: string;
+  /** Signed base size: positive = long, negative = short, 0 = flat. */
+  readonly size: number;
+  readonly entryPrice?: number;
+}
+
+/** Counters a feed keeps; all monotonic except `lastUpdateAt`. */
+export interface FeedStats {
+  frames: number;
+  bytes: number;
+  decodeErrors: number;
+  resyncs: number;
+  reconnects: number;
+  /** Local time of the last applied update, ms; 0 before the first. */
+  lastUpdateAt: number;
+  stale: boolean;
+}
+
+export interface BookFeed {
+  /** Emits the whole current book after every applied update. Errors never reach here; see events$. */
+  readonly book$: Observable<OrderBook>;
+  /** FEED_STALE, FEED_FRESH, FEED_RESYNC, FEED_RECONNECT for this feed. */
+  readonly events$: Observable<TradingEvent>;
+  /** Live counters (read at any time). */
+  readonly stats: Readonly<FeedStats>;
+}
+
+export interface Venue {
+  readonly id: VenueId;
+  /** Venue symbol for a configured pair such as 'BTC-PERP'. */
+  symbolFor(pair: string): string;
+  /** Market rules, cached after the first call. Rejects when the market does not exist. */
+  market(symbol: string): Promise<MarketSpec>;
+  /** The order-book feed of a symbol. Each call opens its own connection. */
+  bookFeed(symbol: string): BookFeed;
+  /** Signs an order now so it can be sent later without paying for the signature. */
+  prepareOrder(request: OrderRequest): Promise<PreparedOrder>;
+  /** Sends a prepared order. Never rejects. */
+  submitOrder(prepared: PreparedOrder): Promise<OrderOutcome>;
+  /** prepareOrder + submitOrder. Never rejects. */
+  placeOrder(request: OrderRequest): Promise<OrderOutcome>;
+  /** Looks an order up by client id; undefined when the venue does not know it. Rejects only on transport failure. */
+  orderByClientId(symbol: string, clientId: string): Promise<OrderOutcome | undefined>;
+  /** Open positions as the venue reports them. Rejects on transport failure. */
+  positions(): Promise<VenuePosition[]>;
+  /** Closes sockets and timers. */
+  close(): Promise<void>;
+}
