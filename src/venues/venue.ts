@@ -127,6 +127,8 @@ export interface Venue {
   orderByClientId(symbol: string, clientId: string): Promise<OrderOutcome | undefined>;
   /** Open positions as the venue reports them. Rejects on transport failure. */
   positions(): Promise<VenuePosition[]>;
+  /** Margin available for new positions, USD. Rejects on transport failure. */
+  availableMarginUsd(): Promise<number>;
   /** Closes sockets and timers. */
   close(): Promise<void>;
 }
