@@ -34,6 +34,9 @@ export interface SpreadMonitoring extends Base<'SPREAD_MONITORING'> {
   /** Exit spreads per direction, as if a position in that direction were open. */
   readonly exitAOverB?: number;
   readonly exitBOverA?: number;
+  /** Age of each book at the sample, ms (feed health). */
+  readonly bookAgeAMs?: number;
+  readonly bookAgeBMs?: number;
 }
 export interface TradeEntry extends Base<'TRADE_ENTRY'> {
   readonly pair: string;

@@ -1,0 +1,389 @@
+/**
+ * The whole bot as one stream: for every configured pair, at once,
+ *
+ *   feeds → marketTicks → entrySignal → exhaustMap(open) → exitMonitor → close → cooldown → watching again
+ *
+ * Everything with side effects (venues, executor, clock) is injected, so the same stream runs in sim, paper,
+ * live and tests. Effect errors become events; the stream never dies of a venue error.
+ */
+import {
+  EMPTY,
+  Observable,
+  ReplaySubject,
+  Subject,
+  asyncScheduler,
+  concat,
+  defer,
+  filter,
+  from,
+  ignoreElements,
+  map,
+  merge,
+  of,
+  catchError,
+  concatMap,
+  exhaustMap,
+  finalize,
+  shareReplay,
+  takeUntil,
+  tap,
+  timer,
+  type SchedulerLike,
+  delay,
+  sampleTime,
+  take,
+} from 'rxjs';
+import type { CloseResult, ExitEvent, TradingEvent } from '../src/domain/events';
+import { events } from '../src/domain/events';
+import type { MarketTick, PositionSpec, SpreadOpportunity, VenueId } from '../src/domain/market';
+import { venueSymbol } from '../src/domain/market';
+import { entrySpread, exitSpread, quotesOf, type TakerFees } from '../src/domain/spread';
+import type { Venue } from '../src/venues/venue';
+import { entrySignal } from './entry-signal';
+import { exitMonitor } from './exit-monitor';
+import { marketTicks } from './market';
+
+/** What the stream needs to know of one configured pair. */
+export interface PairSettings {
+  readonly id: string;
+  /** e.g. 'BTC-PERP'. */
+  readonly pair: string;
+  readonly dexA: VenueId;
+  readonly dexB: VenueId;
+  /** Entry threshold on the net (after fees) entry spread, percent. */
+  readonly spreadEntry: number;
+  /** Exit target on the exit spread, percent. */
+  readonly spreadExit: number;
+  readonly positionSize: number;
+  readonly entryConfirmTicks: number;
+  /** Tick sampling; 0 = every book update. */
+  readonly sampleMs: number;
+  readonly maxBookAgeMs?: number;
+  /** Pause after a round trip before watching for entries again. */
+  readonly cooldownMs: number;
+}
+
+export interface BotSettings {
+  readonly mode: 'sim' | 'paper' | 'live';
+  readonly pairs: readonly PairSettings[];
+  /** Close open positions on shutdown instead of leaving them open (and journaled). */
+  readonly closeOnExit: boolean;
+  /** Stop entering new positions once the run's net realised loss reaches this, USD. */
+  readonly maxLossUsd?: number;
+  /** Period of SPREAD_MONITORING samples (status line, report chart), ms. */
+  readonly spreadSampleMs: number;
+  /** POSITION_MONITORING every N polls. */
+  readonly logEvery: number;
+  /** Longest time a shutdown waits for in-flight orders before the stream ends anyway, ms. */
+  readonly shutdownGraceMs: number;
+}
+
+/** An open position as the executor hands it back. */
+export interface OpenPositionLike extends PositionSpec {
+  readonly openedAt?: number;
+}
+
+export type OpenResultLike =
+  | { readonly ok: true; readonly position: OpenPositionLike; readonly events: readonly TradingEvent[] }
+  | { readonly ok: false; readonly reason: string; readonly events: readonly TradingEvent[] };
+
+export interface CloseOutcomeLike extends CloseResult {
+  readonly events: readonly TradingEvent[];
+}
+
+export interface RestoreResultLike {
+  /** The position to resume monitoring, if the journal and the venues agree one is open. */
+  readonly position?: OpenPositionLike;
+  readonly events: readonly TradingEvent[];
+}
+
+/** The part of the executor the stream drives. Every method resolves with a value; none should reject. */
+export interface PairExecutor {
+  openPosition(opportunity: SpreadOpportunity): Promise<OpenResultLike>;
+  closePosition(position: OpenPositionLike, ctx: { exitSpread: number; tick: MarketTick; polls: number }): Promise<CloseOutcomeLike>;
+  restore(): Promise<RestoreResultLike>;
+  isHalted(): boolean;
+  /** Re-signs the pre-signed close orders when they are about to lapse. */
+  refreshPreparedClose?(): Promise<void>;
+}
+
+export interface BotDeps {
+  readonly venues: Readonly<Record<VenueId, Venue>>;
+  executorFor(pair: PairSettings): PairExecutor;
+  /** Taker fees of a pair's venues (fractions), used to net entry spreads. */
+  feesFor(pair: PairSettings): TakerFees;
+  readonly shutdown$: Observable<unknown>;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Realised PnL of the whole run (all pairs) and whether it tripped the loss limit. */
+interface RunRisk {
+  realisedNetUsd: number;
+  lossHalted: boolean;
+}
+
+/** Builds the bot stream. Subscribing starts it; unsubscribing tears every feed down. */
+export function arbitrageBot(deps: BotDeps, settings: BotSettings): Observable<TradingEvent> {
+  return defer(() => {
+    const scheduler = deps.scheduler ?? asyncScheduler;
+    // Replay shutdown so effects that finish after it (an open in flight) still see it.
+    const stop$ = new ReplaySubject<true>(1);
+    const stopSub = deps.shutdown$.pipe(take(1)).subscribe(() => stop$.next(true));
+    const runRisk: RunRisk = { realisedNetUsd: 0, lossHalted: false };
+    const lossHalt$ = new ReplaySubject<true>(1);
+
+    const pairs$ = settings.pairs.map((pair) => pairStream(pair, deps, settings, stop$, scheduler, runRisk, lossHalt$));
+    const now = () => scheduler.now();
+    return concat(
+      of(events.botStarted(now(), { mode: settings.mode, pairs: settings.pairs.map((p) => p.pair) })),
+      merge(...pairs$),
+      defer(() => of(events.botShutdown(now(), { reason: 'shutdown' }))),
+    ).pipe(
+      finalize(() => {
+        stopSub.unsubscribe();
+        stop$.complete();
+        lossHalt$.complete();
+      }),
+      // Last guard: once shut down, wait at most the grace period for in-flight orders to report.
+      takeUntil(stop$.pipe(delay(settings.shutdownGraceMs, scheduler))),
+    );
+  });
+}
+
+function pairStream(
+  pair: PairSettings,
+  deps: BotDeps,
+  settings: BotSettings,
+  stop$: Observable<true>,
+  scheduler: SchedulerLike,
+  runRisk: RunRisk,
+  lossHalt$: ReplaySubject<true>,
+): Observable<TradingEvent> {
+  return defer(() => {
+    const venueA = deps.venues[pair.dexA];
+    const venueB = deps.venues[pair.dexB];
+    const feedA = venueA.bookFeed(venueSymbol(pair.dexA, pair.pair));
+    const feedB = venueB.bookFeed(venueSymbol(pair.dexB, pair.pair));
+    const executor = deps.executorFor(pair);
+    const fees = deps.feesFor(pair);
+    const now = () => scheduler.now();
+    // Effect events that do not fit the exit monitor's ExitEvent type (order fills, unwinds) come out here.
+    const effectEvents$ = new Subject<TradingEvent>();
+
+    // The exit monitor gets the raw shared ticks: it handles shutdown itself and must see shutdown$ before its
+    // source ends (an in-flight close finishes first). Entries and samples stop at once on shutdown.
+    // Replay the latest tick so a stage that subscribes later (entries after an async restore, a new exit
+    // monitor) starts from the current market instead of waiting for the next update.
+    const sharedTicks$ = marketTicks(feedA.book$, feedB.book$, { sampleMs: pair.sampleMs, scheduler }).pipe(
+      shareReplay({ bufferSize: 1, refCount: true }),
+    );
+    const ticks$ = sharedTicks$.pipe(takeUntil(stop$));
+
+    const accountPnl = (outcome: CloseResult) => {
+      if (outcome.grossPnlUsd === undefined) return;
+      runRisk.realisedNetUsd += outcome.grossPnlUsd - (outcome.feesUsd ?? 0);
+      if (settings.maxLossUsd !== undefined && runRisk.realisedNetUsd <= -settings.maxLossUsd && !runRisk.lossHalted) {
+        runRisk.lossHalted = true;
+        lossHalt$.next(true);
+      }
+    };
+
+    const closeEffect = (position: OpenPositionLike) => (ctx: { exitSpread: number; tick: MarketTick; polls: number }) =>
+      defer(() => executor.closePosition(position, ctx)).pipe(
+        tap((outcome) => {
+          outcome.events.forEach((e) => effectEvents$.next(e));
+          if (outcome.ok) accountPnl(outcome);
+        }),
+        map((outcome): CloseResult => outcome),
+        catchError((err: unknown) => of<CloseResult>({ ok: false, reason: `close effect threw: ${errorText(err)}` })),
+      );
+
+    /** With closeOnExit, a position still open at shutdown is closed before the pair stream ends. */
+    const closeAtExit$ = (position: OpenPositionLike, polls: number): Observable<TradingEvent> =>
+      defer(() =>
+        executor.closePosition(position, { exitSpread: Number.NaN, tick: { a: emptyTickBook, b: emptyTickBook, time: now() }, polls }),
+      ).pipe(
+        concatMap((outcome) => {
+          if (outcome.ok) accountPnl(outcome);
+          const closed: TradingEvent = outcome.ok
+            ? events.positionClosed(now(), {
+                pair: pair.pair,
+                polls,
+                entrySpread: position.entrySpread,
+                exitSpread: Number.NaN,
+                profit: Number.NaN,
+                ...(outcome.grossPnlUsd !== undefined ? { grossPnlUsd: outcome.grossPnlUsd } : {}),
+                ...(outcome.feesUsd !== undefined ? { feesUsd: outcome.feesUsd } : {}),
+              })
+            : events.closeFailed(now(), { pair: pair.pair, polls, reason: outcome.reason ?? 'close on exit failed' });
+          return from([...outcome.events, closed]);
+        }),
+        catchError((err: unknown) =>
+          of(events.closeFailed(now(), { pair: pair.pair, polls, reason: `close on exit threw: ${errorText(err)}` })),
+        ),
+      );
+
+    /** Exit monitoring of an open position, keeping its pre-signed close orders fresh meanwhile. */
+    const monitor$ = (position: OpenPositionLike): Observable<TradingEvent> =>
+      defer(() => {
+        let stopped: ExitEvent | undefined;
+        const done$ = new Subject<void>();
+        const exit$ = sharedTicks$.pipe(
+          exitMonitor({
+            position,
+            exitTarget: pair.spreadExit,
+            shutdown$: stop$,
+            closePosition: closeEffect(position),
+            logEvery: settings.logEvery,
+            ...(pair.maxBookAgeMs !== undefined ? { maxBookAgeMs: pair.maxBookAgeMs } : {}),
+            scheduler,
+          }),
+          tap((e) => {
+            if (e.type === 'EXIT_MONITOR_STOPPED') stopped = e;
+          }),
+          finalize(() => {
+            done$.next();
+            done$.complete();
+          }),
+        );
+        const refresh$ = executor.refreshPreparedClose
+          ? timer(1_000, 1_000, scheduler).pipe(
+              concatMap(() => defer(() => executor.refreshPreparedClose!()).pipe(catchError(() => EMPTY))),
+              ignoreElements(),
+              takeUntil(done$),
+            )
+          : EMPTY;
+        const afterStop$ = defer(() =>
+          settings.closeOnExit && stopped?.type === 'EXIT_MONITOR_STOPPED' && stopped.reason === 'shutdown'
+            ? closeAtExit$(position, stopped.polls)
+            : EMPTY,
+        );
+        return concat(merge(exit$, refresh$) as Observable<TradingEvent>, afterStop$);
+      });
+
+    const cooldown$ = timer(pair.cooldownMs, scheduler).pipe(ignoreElements(), takeUntil(stop$));
+
+    const openThenMonitor$ = (opportunity: SpreadOpportunity): Observable<TradingEvent> =>
+      concat(
+        of(
+          events.spreadDetected(now(), {
+            pair: pair.pair,
+            direction: opportunity.direction,
+            entrySpread: opportunity.spread,
+            netSpread: opportunity.netSpread,
+            threshold: pair.spreadEntry,
+          }),
+        ),
+        defer(() => executor.openPosition(opportunity)).pipe(
+          catchError((err: unknown) =>
+            of<OpenResultLike>({ ok: false, reason: `open effect threw: ${errorText(err)}`, events: [] }),
+          ),
+          concatMap((result) =>
+            result.ok
+              ? concat(from(result.events), openedEvent(result.position, false), monitor$(result.position), cooldown$)
+              : concat(
+                  from(result.events),
+                  result.events.some((e) => e.type === 'TRADE_FAILED')
+                    ? EMPTY
+                    : of(events.tradeFailed(now(), { pair: pair.pair, reason: result.reason })),
+                  cooldown$,
+                ),
+          ),
+        ),
+      );
+
+    const openedEvent = (position: OpenPositionLike, restored: boolean) =>
+      of(
+        events.positionOpened(now(), {
+          pair: pair.pair,
+          direction: position.direction,
+          entrySpread: position.entrySpread,
+          size: position.size,
+          restored,
+        }),
+      );
+
+    const entries$ = ticks$.pipe(
+      entrySignal({
+        pair: pair.pair,
+        entryThreshold: pair.spreadEntry,
+        size: pair.positionSize,
+        fees,
+        confirmTicks: pair.entryConfirmTicks,
+        maxBookAgeMs: pair.maxBookAgeMs,
+        scheduler,
+      }),
+      // A loss halt stops new entries only; an open position is still monitored and closed.
+      filter(() => !runRisk.lossHalted && !executor.isHalted()),
+      // One position per pair: signals are ignored while a position is being opened, monitored or closed.
+      exhaustMap((opportunity) => openThenMonitor$(opportunity)),
+    );
+
+    const lossHaltEvent$ = lossHalt$.pipe(
+      take(1),
+      map(() =>
+        events.tradingHalted(now(), {
+          pair: pair.pair,
+          reason: `max loss reached: realised net ${runRisk.realisedNetUsd.toFixed(2)} USD <= -${settings.maxLossUsd} USD`,
+        }),
+      ),
+      takeUntil(stop$),
+    );
+
+    // A position restored from the journal goes straight to the exit monitor, then normal trading resumes.
+    const trading$ = defer(() => executor.restore()).pipe(
+      catchError((err: unknown) =>
+        of<RestoreResultLike>({
+          events: [events.reconciliationMismatch(now(), { pair: pair.pair, detail: `restore failed: ${errorText(err)}` })],
+        }),
+      ),
+      concatMap((restored) =>
+        concat(
+          from(restored.events),
+          restored.position ? concat(openedEvent(restored.position, true), monitor$(restored.position), cooldown$) : EMPTY,
+          entries$,
+        ),
+      ),
+    );
+
+    const spreads$ = ticks$.pipe(
+      sampleTime(settings.spreadSampleMs, scheduler),
+      map((tick) => spreadSample(pair.pair, tick)),
+    );
+
+    const feedEvents$ = merge(feedA.events$, feedB.events$).pipe(takeUntil(stop$));
+
+    return merge(
+      trading$.pipe(finalize(() => effectEvents$.complete())),
+      effectEvents$,
+      spreads$,
+      feedEvents$,
+      lossHaltEvent$,
+    );
+  });
+}
+
+const emptyTickBook = { bids: [], asks: [], receivedAt: 0 };
+
+function spreadSample(pair: string, tick: MarketTick): TradingEvent {
+  const q = quotesOf(tick.a, tick.b);
+  const sample: { -readonly [K in 'entryAOverB' | 'entryBOverA' | 'exitAOverB' | 'exitBOverA']?: number } = {};
+  const eAB = entrySpread('AOverB', q);
+  const eBA = entrySpread('BOverA', q);
+  const xAB = exitSpread('AOverB', q);
+  const xBA = exitSpread('BOverA', q);
+  if (eAB !== undefined) sample.entryAOverB = eAB;
+  if (eBA !== undefined) sample.entryBOverA = eBA;
+  if (xAB !== undefined) sample.exitAOverB = xAB;
+  if (xBA !== undefined) sample.exitBOverA = xBA;
+  return events.spreadMonitoring(tick.time, {
+    pair,
+    ...sample,
+    bookAgeAMs: tick.time - tick.a.receivedAt,
+    bookAgeBMs: tick.time - tick.b.receivedAt,
+  });
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

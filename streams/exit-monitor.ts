@@ -1,0 +1,179 @@
+import {
+  asyncScheduler,
+  catchError,
+  concat,
+  defaultIfEmpty,
+  defer,
+  EMPTY,
+  exhaustMap,
+  from,
+  map,
+  type Observable,
+  of,
+  type OperatorFunction,
+  type SchedulerLike,
+  take,
+  takeUntil,
+  takeWhile,
+  tap,
+  throwError,
+} from 'rxjs';
+import { type CloseResult, events, type ExitEvent } from '../src/domain/events';
+import type { MarketTick, PositionSpec } from '../src/domain/market';
+import { exitSpreadOf, roundTripProfit } from '../src/domain/spread';
+import { isTradableTick } from './market';
+
+/** What the close effect is told about the poll that decided to exit. */
+export interface CloseContext {
+  readonly exitSpread: number;
+  readonly tick: MarketTick;
+  readonly polls: number;
+}
+
+export interface ExitMonitorOptions {
+  position: PositionSpec;
+  /** Percent; the monitor exits when exitSpread >= exitTarget. */
+  exitTarget: number;
+  /** Any emission stops monitoring (an in-flight close still finishes first). */
+  shutdown$: Observable<unknown>;
+  /** The close effect. It should carry its own deadline: while it is in flight, ticks are ignored. */
+  closePosition: (ctx: CloseContext) => Observable<CloseResult>;
+  /** Emit POSITION_MONITORING every this many polls. Default 40 (~1 s at the original's 25 ms poll). */
+  logEvery?: number;
+  /** Books received longer ago than this (at scheduler.now()) decide nothing. Default: no limit. */
+  maxBookAgeMs?: number;
+  /** Time source for event times and book age. Default asyncScheduler. */
+  scheduler?: SchedulerLike;
+}
+
+type CloseOutcome = { readonly ok: true; readonly result: CloseResult } | { readonly ok: false; readonly reason: string };
+
+/** Why the tick stream ended before the position was closed. */
+type TicksEnd = { readonly kind: 'shutdown' } | { readonly kind: 'error'; readonly error: unknown };
+
+/**
+ * Watches an open position on a stream of ticks and closes it when the exit spread reaches the target
+ * (the original's `exit_monitoring_loop`, original-bot.md §7, without its defects).
+ *
+ * - Every tick is one poll, except ticks that arrive while a close is in flight: those are ignored.
+ * - Every `logEvery`-th poll emits POSITION_MONITORING before that poll's exit check.
+ * - A poll decides nothing when a needed side is empty or too thin for the position size, or a book is
+ *   stale, crossed, or older than `maxBookAgeMs`.
+ * - exitSpread >= exitTarget: TRADE_EXIT, then `closePosition` is subscribed once. Success: POSITION_CLOSED,
+ *   EXIT_MONITOR_STOPPED 'closed', complete. Failure (ok:false, error, or no result): CLOSE_FAILED and
+ *   monitoring resumes, since the position is still open.
+ * - shutdown$: EXIT_MONITOR_STOPPED 'shutdown' and complete without closing. A close in flight is never
+ *   cancelled: its outcome is emitted first (and a successful one ends with 'closed' instead).
+ * - A tick source error is re-thrown, after any in-flight close has finished and its outcome was emitted.
+ * - A completed tick source completes the monitor with no extra event: the caller owns the source, and
+ *   the absence of EXIT_MONITOR_STOPPED tells it the position is still open.
+ *
+ * Every event carries `polls`; the last one's is the final poll count.
+ */
+export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<MarketTick, ExitEvent> {
+  const { position, exitTarget, shutdown$, closePosition, logEvery = 40, maxBookAgeMs, scheduler = asyncScheduler } = options;
+  validate(options.position, exitTarget, logEvery, maxBookAgeMs);
+  const { pair, direction, entrySpread, size } = position;
+
+  // VWAP for the position size, not the top of book as the original did: the close sells and buys back
+  // the whole size, so that is the spread it gets. A side too thin for the size decides nothing.
+  const exitSpreadAt = (tick: MarketTick, now: number): number | undefined =>
+    isTradableTick(tick, now, maxBookAgeMs) ? exitSpreadOf(direction, tick.a, tick.b, size) : undefined;
+
+  const closeOutcome$ = (ctx: CloseContext): Observable<CloseOutcome> =>
+    defer(() => closePosition(ctx)).pipe(
+      take(1),
+      map((result): CloseOutcome => (result.ok ? { ok: true, result } : { ok: false, reason: result.reason ?? 'close rejected without a reason' })),
+      defaultIfEmpty<CloseOutcome, CloseOutcome>({ ok: false, reason: 'close completed without a result' }),
+      catchError((error: unknown) => of<CloseOutcome>({ ok: false, reason: `close errored: ${errorMessage(error)}` })),
+    );
+
+  return (ticks$) =>
+    defer(() => {
+      // Per subscription: each subscriber monitors with its own count.
+      let polls = 0;
+      let closed = false;
+      let ticksEnd: TicksEnd | undefined;
+
+      const close$ = (exitSpread: number, tick: MarketTick, pollsAtExit: number): Observable<ExitEvent> => {
+        const profit = roundTripProfit(entrySpread, exitSpread);
+        return closeOutcome$({ exitSpread, tick, polls: pollsAtExit }).pipe(
+          tap((outcome) => (closed ||= outcome.ok)),
+          map((outcome): ExitEvent => {
+            const now = scheduler.now();
+            if (!outcome.ok) return events.closeFailed(now, { pair, polls: pollsAtExit, reason: outcome.reason });
+            const { grossPnlUsd, feesUsd } = outcome.result;
+            return events.positionClosed(now, {
+              pair,
+              polls: pollsAtExit,
+              entrySpread,
+              exitSpread,
+              profit,
+              ...(grossPnlUsd !== undefined && { grossPnlUsd }),
+              ...(feesUsd !== undefined && { feesUsd }),
+            });
+          }),
+        );
+      };
+
+      const poll = (tick: MarketTick): Observable<ExitEvent> => {
+        polls += 1;
+        const now = scheduler.now();
+        const exitSpread = exitSpreadAt(tick, now);
+        const report: ExitEvent[] =
+          polls % logEvery === 0 ? [events.positionMonitoring(now, { pair, polls, entrySpread, exitSpread, exitTarget })] : [];
+        if (exitSpread === undefined || exitSpread < exitTarget) return from(report);
+        const profit = roundTripProfit(entrySpread, exitSpread);
+        report.push(events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit }));
+        return concat(from(report), close$(exitSpread, tick, polls));
+      };
+
+      // The shutdown gate and a source error end the *ticks* only. exhaustMap then waits for an in-flight
+      // close before completing, so neither can cancel it; the tail below reports why monitoring stopped.
+      const polledTicks$ = ticks$.pipe(
+        catchError((error: unknown) => {
+          ticksEnd ??= { kind: 'error', error };
+          return EMPTY;
+        }),
+        takeUntil(
+          shutdown$.pipe(
+            tap(() => (ticksEnd ??= { kind: 'shutdown' })),
+            // A failing shutdown$ stops the ticks too (emitting ends takeUntil), and is re-thrown at the end.
+            catchError((error: unknown) => {
+              ticksEnd ??= { kind: 'error', error };
+              return of(error);
+            }),
+          ),
+        ),
+      );
+
+      const monitoring$ = polledTicks$.pipe(
+        exhaustMap(poll),
+        takeWhile((event) => event.type !== 'POSITION_CLOSED', true),
+      );
+
+      const stopped$ = defer((): Observable<ExitEvent> => {
+        const reason = closed ? 'closed' : ticksEnd?.kind === 'shutdown' ? 'shutdown' : undefined;
+        const stopped = reason === undefined ? [] : [events.exitMonitorStopped(scheduler.now(), { pair, polls, reason })];
+        const end = ticksEnd;
+        return concat(from(stopped), end?.kind === 'error' ? throwError(() => end.error) : EMPTY);
+      });
+
+      return concat(monitoring$, stopped$);
+    });
+}
+
+function validate(position: PositionSpec, exitTarget: number, logEvery: number, maxBookAgeMs: number | undefined): void {
+  const fail = (what: string): never => {
+    throw new RangeError(`exitMonitor(${position.pair}): ${what}`);
+  };
+  if (!(position.size > 0) || !Number.isFinite(position.size)) fail(`position size must be > 0, got ${position.size}`);
+  if (!Number.isFinite(position.entrySpread)) fail(`entrySpread must be finite, got ${position.entrySpread}`);
+  if (!Number.isFinite(exitTarget)) fail(`exitTarget must be finite, got ${exitTarget}`);
+  if (!Number.isInteger(logEvery) || logEvery < 1) fail(`logEvery must be an integer >= 1, got ${logEvery}`);
+  if (maxBookAgeMs !== undefined && !(maxBookAgeMs >= 0)) fail(`maxBookAgeMs must be >= 0, got ${maxBookAgeMs}`);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

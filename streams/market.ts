@@ -1,0 +1,48 @@
+import { asyncScheduler, combineLatest, endWith, map, type Observable, type SchedulerLike, sampleTime, takeWhile } from 'rxjs';
+import type { MarketTick } from '../src/domain/market';
+import { bookAgeMs, isCrossed, type OrderBook } from '../src/domain/order-book';
+
+export interface MarketTicksOptions {
+  /** Sampling period, ms: each window emits only its latest pair of books. 0 = every update, no sampling. */
+  sampleMs: number;
+  /** Time source for sampling and for `MarketTick.time`. */
+  scheduler?: SchedulerLike;
+}
+
+const FEED_ENDED = Symbol('feed ended');
+
+/**
+ * Both venues' books as one stream of ticks (A = dex_a, B = dex_b), `time` = scheduler time of emission.
+ *
+ * - Nothing is emitted until both books have arrived.
+ * - With `sampleMs > 0`, each window emits its latest pair once; a window without updates emits nothing.
+ * - Errors from either feed propagate.
+ * - Completes as soon as either feed completes (once the other has emitted): unlike plain combineLatest,
+ *   which would keep pairing live updates with a dead feed's last book. A pair still waiting in the current
+ *   sampling window is dropped at completion.
+ */
+export function marketTicks(
+  a$: Observable<OrderBook>,
+  b$: Observable<OrderBook>,
+  { sampleMs, scheduler = asyncScheduler }: MarketTicksOptions,
+): Observable<MarketTick> {
+  if (!(sampleMs >= 0) || !Number.isFinite(sampleMs)) {
+    throw new RangeError(`marketTicks: sampleMs must be a finite number >= 0, got ${sampleMs}`);
+  }
+  const books$ = combineLatest([a$.pipe(endWith(FEED_ENDED)), b$.pipe(endWith(FEED_ENDED))]).pipe(
+    takeWhile((pair): pair is [OrderBook, OrderBook] => pair[0] !== FEED_ENDED && pair[1] !== FEED_ENDED),
+  );
+  const sampled$ = sampleMs > 0 ? books$.pipe(sampleTime(sampleMs, scheduler)) : books$;
+  return sampled$.pipe(map(([a, b]): MarketTick => ({ a, b, time: scheduler.now() })));
+}
+
+/**
+ * Whether a tick's books may be traded on at `now`: neither is flagged stale by its feed, neither is
+ * crossed (a crossed book is a broken feed and shows phantom spreads), and, with `maxBookAgeMs`, neither
+ * was received longer ago than that. Shared by the entry signal and the exit monitor.
+ */
+export function isTradableTick(tick: MarketTick, now: number, maxBookAgeMs?: number): boolean {
+  const usable = (book: OrderBook): boolean =>
+    book.stale !== true && !isCrossed(book) && (maxBookAgeMs === undefined || bookAgeMs(book, now) <= maxBookAgeMs);
+  return usable(tick.a) && usable(tick.b);
+}

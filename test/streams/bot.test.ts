@@ -1,0 +1,306 @@
+/**
+ * The composed bot stream with injected fakes: feeds are Subjects, the executor is scripted.
+ * Real time with short delays (the executor's effects are Promises, which virtual time cannot drive).
+ */
+import { BehaviorSubject, NEVER, Observable, Subject, lastValueFrom, toArray } from 'rxjs';
+import { arbitrageBot, type BotSettings, type PairExecutor, type PairSettings, type OpenPositionLike } from '../../streams/bot';
+import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
+import { events as ev, type TradingEvent } from '../../src/domain/events';
+import type { SpreadOpportunity, VenueId } from '../../src/domain/market';
+import type { BookFeed, Venue } from '../../src/venues/venue';
+
+const book = (bid: number, ask: number, size = 1): OrderBook =>
+  bookFromLevels([{ price: bid, size }], [{ price: ask, size }], { receivedAt: Date.now() });
+
+class FakeFeed {
+  readonly books = new BehaviorSubject<OrderBook | undefined>(undefined);
+  subscribed = 0;
+  unsubscribed = 0;
+  feed(): BookFeed {
+    const source = this.books;
+    const self = this;
+    const book$ = new Observable<OrderBook>((sub) => {
+      self.subscribed++;
+      const s = source.subscribe({ next: (b) => b && sub.next({ ...b, receivedAt: Date.now() }), error: (e) => sub.error(e) });
+      return () => {
+        self.unsubscribed++;
+        s.unsubscribe();
+      };
+    });
+    return {
+      book$,
+      events$: NEVER,
+      stats: { frames: 0, bytes: 0, decodeErrors: 0, resyncs: 0, reconnects: 0, lastUpdateAt: 0, stale: false },
+    };
+  }
+}
+
+function fakeVenue(id: VenueId, feed: FakeFeed): Venue {
+  const unused = () => Promise.reject(new Error('not used by the stream'));
+  return {
+    id,
+    symbolFor: (p) => p,
+    market: unused,
+    bookFeed: () => feed.feed(),
+    prepareOrder: unused,
+    submitOrder: unused,
+    placeOrder: unused,
+    orderByClientId: unused,
+    positions: unused,
+    availableMarginUsd: unused,
+    close: () => Promise.resolve(),
+  };
+}
+
+interface Script {
+  restore?: OpenPositionLike;
+  openFails?: string;
+  openThrows?: boolean;
+  closeResults?: { ok: boolean; reason?: string }[];
+  /** Gross PnL each successful close reports (default 1.5). */
+  closeGrossUsd?: number;
+  halted?: boolean;
+}
+
+function fakeExecutor(script: Script) {
+  const calls = { open: [] as SpreadOpportunity[], close: 0, restore: 0 };
+  const closeResults = [...(script.closeResults ?? [{ ok: true }])];
+  const ex: PairExecutor = {
+    async openPosition(opp) {
+      calls.open.push(opp);
+      await new Promise((r) => setTimeout(r, 5));
+      if (script.openThrows) throw new Error('venue exploded');
+      if (script.openFails) return { ok: false, reason: script.openFails, events: [] };
+      return {
+        ok: true,
+        position: { pair: opp.pair, direction: opp.direction, entrySpread: opp.spread, size: 0.01 },
+        events: [ev.orderFilled(Date.now(), { pair: opp.pair, venue: 'vest', clientId: 'c1', filledSize: 0.01, avgPrice: 100, feeUsd: 0.01, latencyMs: 1 })],
+      };
+    },
+    async closePosition() {
+      calls.close++;
+      await new Promise((r) => setTimeout(r, 5));
+      const r = closeResults.shift() ?? { ok: true };
+      return { ...r, grossPnlUsd: r.ok ? (script.closeGrossUsd ?? 1.5) : undefined, feesUsd: r.ok ? 0.25 : undefined, events: [] };
+    },
+    async restore() {
+      calls.restore++;
+      return script.restore ? { position: script.restore, events: [] } : { events: [] };
+    },
+    isHalted: () => script.halted === true,
+  };
+  return { ex, calls };
+}
+
+const pairSettings = (over: Partial<PairSettings> = {}): PairSettings => ({
+  id: 'btc',
+  pair: 'BTC-PERP',
+  dexA: 'vest',
+  dexB: 'paradex',
+  spreadEntry: 0.1,
+  spreadExit: -0.02,
+  positionSize: 0.01,
+  entryConfirmTicks: 1,
+  sampleMs: 0,
+  cooldownMs: 10,
+  ...over,
+});
+
+const botSettings = (pairs: PairSettings[], over: Partial<BotSettings> = {}): BotSettings => ({
+  mode: 'sim',
+  pairs,
+  closeOnExit: false,
+  spreadSampleMs: 20,
+  logEvery: 1000,
+  shutdownGraceMs: 500,
+  ...over,
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const types = (log: TradingEvent[]) => log.filter((e) => e.type !== 'SPREAD_MONITORING').map((e) => e.type);
+
+function harness(script: Script, settingsOver: Partial<BotSettings> = {}, pairs = [pairSettings()]) {
+  const feeds = { vest: new FakeFeed(), paradex: new FakeFeed() };
+  const shutdown$ = new Subject<void>();
+  const executors = new Map<string, ReturnType<typeof fakeExecutor>>();
+  const bot$ = arbitrageBot(
+    {
+      venues: { vest: fakeVenue('vest', feeds.vest), paradex: fakeVenue('paradex', feeds.paradex) },
+      executorFor: (p) => {
+        const f = fakeExecutor(script);
+        executors.set(p.id, f);
+        return f.ex;
+      },
+      feesFor: () => ({ a: 0.0001, b: 0.0002 }),
+      shutdown$,
+    },
+    botSettings(pairs, settingsOver),
+  );
+  const log: TradingEvent[] = [];
+  const done = lastValueFrom(bot$.pipe(toArray())).then((all) => {
+    log.push(...all);
+    return all;
+  });
+  return { feeds, shutdown$, executors, done, log };
+}
+
+describe('arbitrageBot', () => {
+  it('opens on a spread, watches the exit spread, closes on convergence and watches again', async () => {
+    const h = harness({});
+    // Vest ask 100, Paradex bid 100.5: AOverB entry 0.5 % gross, well above 0.1 % + fees.
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await sleep(60);
+    // Converge: exit AOverB = (bidA − askB)/askB = (100.3 − 100.31)/100.31 ≈ −0.01 % ≥ −0.02 %.
+    h.feeds.vest.books.next(book(100.3, 100.4));
+    h.feeds.paradex.books.next(book(100.3, 100.31));
+    await sleep(60);
+    h.shutdown$.next();
+    const all = await h.done;
+    const t = types(all);
+    expect(t[0]).toBe('BOT_STARTED');
+    expect(t.slice(1, 7)).toEqual(['SPREAD_DETECTED', 'ORDER_FILLED', 'POSITION_OPENED', 'TRADE_EXIT', 'POSITION_CLOSED', 'EXIT_MONITOR_STOPPED']);
+    expect(t[t.length - 1]).toBe('BOT_SHUTDOWN');
+    const closed = all.find((e) => e.type === 'POSITION_CLOSED');
+    expect(closed).toMatchObject({ grossPnlUsd: 1.5, feesUsd: 0.25 });
+    expect(h.executors.get('btc')!.calls.close).toBe(1);
+    expect(all.some((e) => e.type === 'SPREAD_MONITORING')).toBe(true);
+  });
+
+  it('nets fees before entering: a gross spread that fees eat does not trade', async () => {
+    const h = harness({});
+    // Gross AOverB = 0.12 %; round-trip fees 2*(0.01+0.02) = 0.06 % -> net 0.06 % < 0.1 %.
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.12, 100.2));
+    await sleep(50);
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(types(all)).not.toContain('SPREAD_DETECTED');
+    expect(h.executors.get('btc')!.calls.open).toHaveLength(0);
+  });
+
+  it('turns a failed or throwing open into events and keeps running', async () => {
+    const h = harness({ openThrows: true });
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await sleep(40);
+    // A fresh update after the cooldown signals again.
+    h.feeds.paradex.books.next(book(100.5, 100.6, 2));
+    await sleep(40);
+    h.shutdown$.next();
+    const all = await h.done;
+    const failed = all.filter((e) => e.type === 'TRADE_FAILED');
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(failed[0]).toMatchObject({ reason: expect.stringContaining('venue exploded') });
+    // Still watching after the failure: more than one attempt over the run (cooldown 10 ms).
+    expect(h.executors.get('btc')!.calls.open.length).toBeGreaterThan(1);
+    expect(types(all).at(-1)).toBe('BOT_SHUTDOWN');
+  });
+
+  it('sends a restored position straight to the exit monitor', async () => {
+    const restore: OpenPositionLike = { pair: 'BTC-PERP', direction: 'BOverA', entrySpread: 0.3, size: 0.01 };
+    const h = harness({ restore });
+    // No entry opportunity; exit BOverA = (bidB − askA)/askA = (100 − 100.01)/100.01 ≈ −0.01 % ≥ −0.02 %.
+    h.feeds.vest.books.next(book(99.95, 100.01));
+    h.feeds.paradex.books.next(book(100, 100.05));
+    await sleep(60);
+    h.shutdown$.next();
+    const all = await h.done;
+    const t = types(all);
+    expect(t.slice(1, 5)).toEqual(['POSITION_OPENED', 'TRADE_EXIT', 'POSITION_CLOSED', 'EXIT_MONITOR_STOPPED']);
+    expect(all.find((e) => e.type === 'POSITION_OPENED')).toMatchObject({ restored: true, direction: 'BOverA' });
+    expect(h.executors.get('btc')!.calls.open).toHaveLength(0);
+  });
+
+  it('on shutdown leaves an open position open, without closing it', async () => {
+    const h = harness({});
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await sleep(50);
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(all.find((e) => e.type === 'EXIT_MONITOR_STOPPED')).toMatchObject({ reason: 'shutdown' });
+    expect(types(all)).not.toContain('POSITION_CLOSED');
+    expect(h.executors.get('btc')!.calls.close).toBe(0);
+    // Feeds were torn down.
+    expect(h.feeds.vest.unsubscribed).toBe(h.feeds.vest.subscribed);
+  });
+
+  it('with closeOnExit closes the open position on shutdown', async () => {
+    const h = harness({}, { closeOnExit: true });
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await sleep(50);
+    h.shutdown$.next();
+    const all = await h.done;
+    const t = types(all);
+    expect(t).toContain('POSITION_CLOSED');
+    expect(t.indexOf('EXIT_MONITOR_STOPPED')).toBeLessThan(t.indexOf('POSITION_CLOSED'));
+    expect(h.executors.get('btc')!.calls.close).toBe(1);
+  });
+
+  it('keeps monitoring after a failed close and closes on a later tick', async () => {
+    const h = harness({ closeResults: [{ ok: false, reason: 'leg rejected' }, { ok: true }] });
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await sleep(40);
+    h.feeds.vest.books.next(book(100.3, 100.4));
+    h.feeds.paradex.books.next(book(100.3, 100.31));
+    await sleep(40);
+    h.feeds.paradex.books.next(book(100.3, 100.31, 2));
+    await sleep(40);
+    h.shutdown$.next();
+    const all = await h.done;
+    const t = types(all);
+    expect(t).toContain('CLOSE_FAILED');
+    expect(t.indexOf('CLOSE_FAILED')).toBeLessThan(t.indexOf('POSITION_CLOSED'));
+    expect(h.executors.get('btc')!.calls.close).toBe(2);
+  });
+
+  it('does not try to open while the executor is halted', async () => {
+    const h = harness({ halted: true });
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await sleep(40);
+    h.shutdown$.next();
+    await h.done;
+    expect(h.executors.get('btc')!.calls.open).toHaveLength(0);
+  });
+
+  it('stops entering once the realised loss reaches the limit', async () => {
+    const h = harness({ closeGrossUsd: -2 }, { maxLossUsd: 1 });
+    for (let trip = 0; trip < 2; trip++) {
+      h.feeds.vest.books.next(book(99.9, 100));
+      h.feeds.paradex.books.next(book(100.5, 100.6));
+      await sleep(40);
+      h.feeds.vest.books.next(book(100.3, 100.4));
+      h.feeds.paradex.books.next(book(100.3, 100.31));
+      await sleep(40);
+    }
+    h.shutdown$.next();
+    const all = await h.done;
+    // The first round trip lost 2.25 USD net (>= 1 USD limit): halted, so no second open.
+    expect(h.executors.get('btc')!.calls.open).toHaveLength(1);
+    expect(all.find((e) => e.type === 'TRADING_HALTED')).toMatchObject({ reason: expect.stringContaining('max loss') });
+  });
+
+  it('runs every configured pair at once', async () => {
+    const h = harness({}, {}, [pairSettings({ id: 'btc', pair: 'BTC-PERP' }), pairSettings({ id: 'eth', pair: 'ETH-PERP' })]);
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await sleep(50);
+    h.shutdown$.next();
+    const all = await h.done;
+    const opened = all.filter((e) => e.type === 'POSITION_OPENED').map((e) => (e as { pair: string }).pair);
+    expect(opened.sort()).toEqual(['BTC-PERP', 'ETH-PERP']);
+  });
+
+  it('ends by itself right after shutdown when nothing is in flight', async () => {
+    const h = harness({});
+    const started = Date.now();
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(types(all)).toEqual(['BOT_STARTED', 'BOT_SHUTDOWN']);
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+});

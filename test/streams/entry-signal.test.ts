@@ -1,0 +1,147 @@
+/**
+ * entrySignal: which ticks make an entry signal, in virtual time (marble tests). Ticks are stamped with
+ * the virtual clock so `detectedAt` can be checked against the frame of the confirming tick.
+ */
+import { asyncScheduler, map, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import type { MarketTick, SpreadOpportunity } from '../../src/domain/market';
+import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
+import type { Direction, TakerFees } from '../../src/domain/spread';
+import { entrySignal, type EntrySignalOptions } from '../../streams/entry-signal';
+
+const PAIR = 'BTC-PERP';
+const FEES: TakerFees = { a: 0.0002, b: 0.0003 }; // round trip = 2·(2+3) bp = 0.10 %
+const THRESHOLD = 0.05; // net, percent
+
+type Side = ReadonlyArray<readonly [price: number, size: number]>;
+
+function book(bids: Side, asks: Side, meta: { receivedAt?: number; stale?: boolean } = {}): OrderBook {
+  const levels = (side: Side) => side.map(([price, size]) => ({ price, size }));
+  const built = bookFromLevels(levels(bids), levels(asks), { receivedAt: meta.receivedAt ?? 0 });
+  return meta.stale ? { ...built, stale: true } : built;
+}
+
+const tick = (a: OrderBook, b: OrderBook): MarketTick => ({ a, b, time: 0 });
+
+const pct = (sell: number, buy: number): number => ((sell - buy) / buy) * 100;
+const net = (gross: number, fees: TakerFees = FEES): number => gross - 2 * (fees.a + fees.b) * 100;
+
+// A = Vest, B = Paradex. AOverB buys A at its ask and sells B at its bid.
+const vest = book([[99_990, 0.5]], [[100_000, 0.5]]);
+const T = {
+  /** AOverB 0.20 % gross, 0.10 % net. */
+  h: tick(vest, book([[100_200, 0.5]], [[100_210, 0.5]])),
+  /** AOverB 0.12 % gross (above the threshold) but 0.02 % net (below it). */
+  l: tick(vest, book([[100_120, 0.5]], [[100_130, 0.5]])),
+  /** BOverA 0.20 % gross: buy B at 100 000, sell A at 100 200. */
+  r: tick(book([[100_200, 0.5]], [[100_210, 0.5]]), book([[99_990, 0.5]], [[100_000, 0.5]])),
+  /** Paradex has no bids: nothing can be decided. */
+  m: tick(vest, book([], [[100_210, 0.5]])),
+};
+
+const opportunityAt = (detectedAt: number, t: MarketTick, direction: Direction): SpreadOpportunity => {
+  const [askA, bidA, askB, bidB] = [t.a.asks[0]!.price, t.a.bids[0]!.price, t.b.asks[0]!.price, t.b.bids[0]!.price];
+  const spread = direction === 'AOverB' ? pct(bidB, askA) : pct(bidA, askB);
+  return { pair: PAIR, direction, spread, netSpread: net(spread), askA, bidA, askB, bidB, detectedAt };
+};
+
+/** Stamps ticks with the virtual clock, as marketTicks would. */
+const stamped = (ticks$: Observable<MarketTick>) => ticks$.pipe(map((t) => ({ ...t, time: asyncScheduler.now() })));
+
+const signal = (overrides: Partial<EntrySignalOptions> = {}) =>
+  entrySignal({ pair: PAIR, entryThreshold: THRESHOLD, fees: FEES, ...overrides });
+
+const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+describe('entrySignal', () => {
+  it('signals on a tick whose net spread reaches the threshold', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const ticks$ = hot('       l-h-l-', T);
+      const expected = '         --x---';
+      expectObservable(stamped(ticks$).pipe(signal())).toBe(expected, { x: opportunityAt(2, T.h, 'AOverB') });
+    });
+  });
+
+  it('does not signal a gross spread above the threshold whose net of fees is below it', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const ticks$ = hot('       l-l-l-', T);
+      const noFees: TakerFees = { a: 0, b: 0 };
+      expectObservable(stamped(ticks$).pipe(signal())).toBe('------');
+      // The same ticks do signal without fees: it is the netting that holds them back.
+      expectObservable(stamped(ticks$).pipe(signal({ fees: noFees }))).toBe('x-y-z-', {
+        x: { ...opportunityAt(0, T.l, 'AOverB'), netSpread: pct(100_120, 100_000) },
+        y: { ...opportunityAt(2, T.l, 'AOverB'), netSpread: pct(100_120, 100_000) },
+        z: { ...opportunityAt(4, T.l, 'AOverB'), netSpread: pct(100_120, 100_000) },
+      });
+    });
+  });
+
+  it('needs confirmTicks consecutive qualifying ticks, and an interruption restarts the count', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const ticks$ = hot('       h-h-l-h-h-m-h-h-h-', T);
+      const expected = '         ----------------x-';
+      expectObservable(stamped(ticks$).pipe(signal({ confirmTicks: 3 }))).toBe(expected, { x: opportunityAt(16, T.h, 'AOverB') });
+    });
+  });
+
+  it('restarts the count after a signal, so a lasting spread signals every confirmTicks ticks', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const ticks$ = hot('       h-h-h-h-h-', T);
+      const expected = '         --x---y---';
+      expectObservable(stamped(ticks$).pipe(signal({ confirmTicks: 2 }))).toBe(expected, {
+        x: opportunityAt(2, T.h, 'AOverB'),
+        y: opportunityAt(6, T.h, 'AOverB'),
+      });
+    });
+  });
+
+  it('restarts the count when the best direction flips', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const ticks$ = hot('       h-r-h-r-r-', T);
+      const expected = '         --------x-';
+      expectObservable(stamped(ticks$).pipe(signal({ confirmTicks: 2 }))).toBe(expected, { x: opportunityAt(8, T.r, 'BOverA') });
+    });
+  });
+
+  it('never signals while a side is missing, even one the entry does not trade on', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // Vest without bids: AOverB only needs Vest's ask, but the exit will need the bid.
+      const noVestBids = tick(book([], [[100_000, 0.5]]), T.h.b);
+      const ticks$ = hot('       m-n-m-n-', { ...T, n: noVestBids });
+      expectObservable(stamped(ticks$).pipe(signal())).toBe('--------');
+    });
+  });
+
+  it('never signals on a stale or too old book', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const staleParadex = tick(T.h.a, { ...T.h.b, stale: true });
+      const ticks$ = hot('       s---h-', { s: staleParadex, h: T.h });
+      // Both books were received at 0: at frame 4 they are 4 ms old, over the 3 ms limit.
+      expectObservable(stamped(ticks$).pipe(signal())).toBe('----x-', { x: opportunityAt(4, T.h, 'AOverB') });
+      expectObservable(stamped(ticks$).pipe(signal({ maxBookAgeMs: 3 }))).toBe('------');
+    });
+  });
+
+  it('prices a sized entry at the VWAP of that size, and never signals on a book too thin for it', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // Top bid 100 200 (0.20 % gross), but 0.25 BTC fills at VWAP 100 150 (0.15 % gross, 0.05 % net).
+      const deepVest = book([[99_990, 1]], [[100_000, 1]]);
+      const shallowParadex = book([[100_200, 0.125], [100_100, 1]], [[100_210, 1]]);
+      const thinParadex = book([[100_200, 0.125]], [[100_210, 1]]);
+      const ticks$ = hot('       s-t-', { s: tick(deepVest, shallowParadex), t: tick(deepVest, thinParadex) });
+      const spread = pct(100_150, 100_000);
+      expectObservable(stamped(ticks$).pipe(signal({ size: 0.25, entryThreshold: 0.08 }))).toBe('----');
+      expectObservable(stamped(ticks$).pipe(signal({ size: 0.25, entryThreshold: 0.04 }))).toBe('x---', {
+        x: { pair: PAIR, direction: 'AOverB', spread, netSpread: net(spread), askA: 100_000, bidA: 99_990, askB: 100_210, bidB: 100_150, detectedAt: 0 },
+      });
+    });
+  });
+
+  it('rejects options that cannot work', () => {
+    expect(() => signal({ confirmTicks: 0 })).toThrow(/confirmTicks/);
+    expect(() => signal({ confirmTicks: 1.5 })).toThrow(/confirmTicks/);
+    expect(() => signal({ size: 0 })).toThrow(/size/);
+    expect(() => signal({ fees: { a: -0.0001, b: 0 } })).toThrow(/fees/);
+    expect(() => signal({ entryThreshold: Number.NaN })).toThrow(/entryThreshold/);
+  });
+});
