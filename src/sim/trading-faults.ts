@@ -1,0 +1,127 @@
+/**
+ * Fault knobs for the trading side of one simulated venue (one instance per venue; the
+ * SIM-MARKET helper exposes them as `sim.faults.trading.{paradex,vest}`).
+ *
+ * Knobs that act on "the next N orders" count down as order requests arrive (POST /v1/orders,
+ * POST /v2/orders) and are independent of each other: a knob can reject an order, or let it
+ * execute with a partial fill and/or an answer that never comes.
+ *
+ *   rejectNextOrders(n, code?)  refuse the next n orders with a venue error; nothing executes.
+ *   rejectNextClose(code?)      refuse the next reduce-only order (a failed close).
+ *   partialFillNext(f, n)       the next n orders fill at most fraction f of their size.
+ *   timeoutNextOrders(n)        the next n orders execute, but the answer is held until
+ *                               releaseAll() (or holdMs), i.e. past any client deadline.
+ *   delayResponses(ms)          every trading response (orders, queries) waits ms first; 0 = off.
+ *   releaseAll()                answer every held or delayed response now (call from close()).
+ *   reset()                     clear all knobs (held responses stay held until releaseAll()).
+ */
+
+/** A venue error code: Paradex uses strings ('VALIDATION_ERROR'), Vest numbers (3002). */
+export type VenueErrorCode = string | number;
+
+/** What the knobs decided for one order request. */
+export interface OrderFaultPlan {
+  /** Refuse the order with this code (the route supplies its default when `code` is undefined). */
+  readonly reject?: { readonly code: VenueErrorCode | undefined };
+  /** Fill at most this fraction of the order. */
+  readonly maxFillFraction?: number;
+  /** Execute, then hold the answer. */
+  readonly hold: boolean;
+}
+
+interface Pending {
+  readonly deliver: () => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+export class SimTradingFaults {
+  private rejects: { remaining: number; code: VenueErrorCode | undefined }[] = [];
+  private closeRejects: (VenueErrorCode | undefined)[] = [];
+  private partial: { remaining: number; fraction: number } | undefined;
+  private holds = 0;
+  private delayMs = 0;
+  private readonly pending = new Set<Pending>();
+
+  /** @param holdMs how long a "timed-out" answer is held at most (default 10 minutes). */
+  constructor(private readonly holdMs = 600_000) {}
+
+  rejectNextOrders(count = 1, code?: VenueErrorCode): void {
+    if (count > 0) this.rejects.push({ remaining: count, code });
+  }
+
+  rejectNextClose(code?: VenueErrorCode): void {
+    this.closeRejects.push(code);
+  }
+
+  partialFillNext(fraction: number, count = 1): void {
+    if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`fill fraction must be in [0, 1], got ${fraction}`);
+    this.partial = count > 0 ? { remaining: count, fraction } : undefined;
+  }
+
+  timeoutNextOrders(count = 1): void {
+    this.holds += Math.max(0, count);
+  }
+
+  delayResponses(ms: number): void {
+    this.delayMs = Math.max(0, ms);
+  }
+
+  reset(): void {
+    this.rejects = [];
+    this.closeRejects = [];
+    this.partial = undefined;
+    this.holds = 0;
+    this.delayMs = 0;
+  }
+
+  /** Number of responses currently held or delayed. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Consumes the knobs for one order request. `isClose` = the order is reduce-only. */
+  planOrder(isClose: boolean): OrderFaultPlan {
+    if (isClose && this.closeRejects.length > 0) {
+      return { reject: { code: this.closeRejects.shift() }, hold: false };
+    }
+    const head = this.rejects[0];
+    if (head) {
+      head.remaining -= 1;
+      if (head.remaining <= 0) this.rejects.shift();
+      return { reject: { code: head.code }, hold: false };
+    }
+    let maxFillFraction: number | undefined;
+    if (this.partial) {
+      maxFillFraction = this.partial.fraction;
+      this.partial.remaining -= 1;
+      if (this.partial.remaining <= 0) this.partial = undefined;
+    }
+    const hold = this.holds > 0;
+    if (hold) this.holds -= 1;
+    return maxFillFraction === undefined ? { hold } : { maxFillFraction, hold };
+  }
+
+  /** Delivers a response: at once, after the configured delay, or (hold) only at releaseAll(). */
+  deliver<T>(response: T, hold = false): Promise<T> {
+    const wait = hold ? this.holdMs : this.delayMs;
+    if (wait <= 0) return Promise.resolve(response);
+    return new Promise<T>((resolve) => {
+      const entry: Pending = {
+        deliver: () => {
+          clearTimeout(entry.timer);
+          this.pending.delete(entry);
+          resolve(response);
+        },
+        timer: setTimeout(() => entry.deliver(), wait),
+      };
+      // A held answer must not keep a process (or jest) alive on its own.
+      if (hold) entry.timer.unref();
+      this.pending.add(entry);
+    });
+  }
+
+  /** Answers every held or delayed response now and clears their timers. */
+  releaseAll(): void {
+    for (const entry of [...this.pending]) entry.deliver();
+  }
+}
