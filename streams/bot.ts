@@ -94,6 +94,8 @@ export interface CloseOutcomeLike extends CloseResult {
 export interface RestoreResultLike {
   /** The position to resume monitoring, if the journal and the venues agree one is open. */
   readonly position?: OpenPositionLike;
+  /** A close was under way when the process stopped: finish it at the first tradable tick. */
+  readonly resumeClose?: boolean;
   readonly events: readonly TradingEvent[];
 }
 
@@ -103,8 +105,8 @@ export interface PairExecutor {
   closePosition(position: OpenPositionLike, ctx: { exitSpread: number; tick: MarketTick; polls: number }): Promise<CloseOutcomeLike>;
   restore(): Promise<RestoreResultLike>;
   isHalted(): boolean;
-  /** Re-signs the pre-signed close orders when they are about to lapse. */
-  refreshPreparedClose?(): Promise<void>;
+  /** Re-signs the pre-signed close orders when they are about to lapse or their price cap drifted from the book. */
+  refreshPreparedClose?(tick: MarketTick): Promise<unknown>;
 }
 
 export interface BotDeps {
@@ -224,14 +226,14 @@ function pairStream(
       );
 
     /** Exit monitoring of an open position, keeping its pre-signed close orders fresh meanwhile. */
-    const monitor$ = (position: OpenPositionLike): Observable<TradingEvent> =>
+    const monitor$ = (position: OpenPositionLike, exitTarget = pair.spreadExit): Observable<TradingEvent> =>
       defer(() => {
         let stopped: ExitEvent | undefined;
         const done$ = new Subject<void>();
         const exit$ = sharedTicks$.pipe(
           exitMonitor({
             position,
-            exitTarget: pair.spreadExit,
+            exitTarget,
             shutdown$: stop$,
             closePosition: closeEffect(position),
             logEvery: settings.logEvery,
@@ -246,9 +248,11 @@ function pairStream(
             done$.complete();
           }),
         );
+        // Keep the pre-signed close orders valid and priced near the book, so the exit path never signs.
         const refresh$ = executor.refreshPreparedClose
-          ? timer(1_000, 1_000, scheduler).pipe(
-              concatMap(() => defer(() => executor.refreshPreparedClose!()).pipe(catchError(() => EMPTY))),
+          ? sharedTicks$.pipe(
+              sampleTime(1_000, scheduler),
+              exhaustMap((tick) => defer(() => executor.refreshPreparedClose!(tick)).pipe(catchError(() => EMPTY))),
               ignoreElements(),
               takeUntil(done$),
             )
@@ -340,7 +344,14 @@ function pairStream(
       concatMap((restored) =>
         concat(
           from(restored.events),
-          restored.position ? concat(openedEvent(restored.position, true), monitor$(restored.position), cooldown$) : EMPTY,
+          restored.position
+            ? concat(
+                openedEvent(restored.position, true),
+                // An interrupted close is finished at once: −100 % is below any exit spread.
+                monitor$(restored.position, restored.resumeClose ? -100 : pair.spreadExit),
+                cooldown$,
+              )
+            : EMPTY,
           entries$,
         ),
       ),

@@ -1,0 +1,1313 @@
+/**
+ * The delta-neutral executor: opens a hedged position with two concurrent IOC legs, reconciles what
+ * actually filled, unwinds any excess, closes with reduce-only legs until both venues report flat,
+ * and journals every state change before acting on it.
+ *
+ * It fixes the original's money-path defects (original-bot.md §8, §13): a one-legged entry is
+ * unwound and trading halts (instead of leaving the exposed leg open); "success" means confirmed
+ * fills, not an accepted order; a close is ok only when both venues' positions read flat; every
+ * order carries a slippage cap and a client id, and an order whose outcome is unknown is looked up
+ * by that id instead of being re-sent.
+ *
+ * Imbalanced entry (one leg rejected, or partly filled): the common size both legs filled is kept
+ * as a smaller hedged position when it clears both venues' minimum notional (cheaper than paying
+ * to unwind a good hedge, and it still converges on exit); only the excess is unwound. Below the
+ * minimum both legs are unwound fully. Either way new entries halt for `haltCooldownMs`; an unwind
+ * that fails after its retries halts until an operator calls clearHalt(), with the exposure journalled.
+ *
+ * Results are values (never thrown) carrying the TradingEvents the stream layer emits. The executor
+ * knows only the Venue interface and the domain.
+ */
+import { randomBytes } from 'node:crypto';
+import { events as ev, type TradingEvent } from '../domain/events';
+import type { SpreadOpportunity, VenueId } from '../domain/market';
+import { bestAsk, bestBid, fillPrice, type OrderBook } from '../domain/order-book';
+import { legsOf, spreadPct } from '../domain/spread';
+import type { CloseResult } from '../domain/events';
+import type { MarketSpec, OrderOutcome, OrderRequest, PreparedOrder, Side, Venue } from '../venues/venue';
+import type { Journal, JournalEntry, JournalState, LegFilledEntry } from './journal';
+import {
+  decimalsOfStep,
+  floorToStep,
+  isMultipleOf,
+  roundDecimals,
+  type Exposure,
+  type LegFill,
+  type OpenPosition,
+} from './types';
+
+export type { Exposure, LegFill, OpenPosition } from './types';
+
+export interface ExecutorOptions {
+  /** Configured pair, e.g. 'BTC-PERP'. */
+  readonly pair: string;
+  /** A = dex_a, B = dex_b (the direction's 'a'/'b'). */
+  readonly venues: { readonly a: Venue; readonly b: Venue };
+  /** Base size per leg; rounded down to the coarser of the two venues' increments. */
+  readonly size: number;
+  /** Entry slippage cap, percent of the detected price (0.5 = 0.5 %). */
+  readonly slippagePct?: number;
+  readonly maxPositionBase?: number;
+  /** Cap on either leg's notional, USD. */
+  readonly maxNotionalUsd?: number;
+  /** Margin needed per leg = notional / leverage (default 1: the full notional must be available). */
+  readonly leverage?: number;
+  /** Deadline for one order's reply, ms. */
+  readonly legTimeoutMs?: number;
+  /** Retries of a close / unwind leg, and lookups of an order with an unknown outcome. */
+  readonly closeRetries?: number;
+  /** First retry delay, doubled each retry. */
+  readonly closeBackoffMs?: number;
+  /** How long new entries stay halted after a leg was unwound, ms. */
+  readonly haltCooldownMs?: number;
+  /** Slippage cap of an unwind order, percent; widened by this much on each retry. Default 2 × slippagePct. */
+  readonly unwindSlippagePct?: number;
+  /** Slippage cap of a close leg when no book is given, percent of the entry price. Default 3. */
+  readonly fallbackCloseSlippagePct?: number;
+  /** A prepared order is used only if it stays valid at least this long, ms. Default 1000. */
+  readonly preparedSafetyMs?: number;
+  /** refreshPreparedClose re-signs orders that expire within this, ms. Default 5000. */
+  readonly refreshAheadMs?: number;
+  /** The configured entry threshold (percent), reported in TRADE_ENTRY. */
+  readonly spreadThreshold?: number;
+  readonly journal: Journal;
+  readonly now: () => number;
+  readonly newClientId?: () => string;
+  /** Injectable for tests; default setTimeout. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Latest books to cap the close legs' slippage with: `tick` (the exit monitor's context) or a/b
+ * directly (a MarketTick fits). Empty books are ignored. Other fields are accepted and unused.
+ */
+export interface CloseContext {
+  readonly a?: OrderBook;
+  readonly b?: OrderBook;
+  readonly tick?: { readonly a: OrderBook; readonly b: OrderBook };
+  readonly exitSpread?: number;
+  readonly polls?: number;
+}
+
+/** One reduce-only unwind of an excess leg. */
+export interface UnwindReport {
+  readonly venue: VenueId;
+  readonly symbol: string;
+  /** Signed size that had to be unwound: + = a long excess (sold), - = a short excess (bought back). */
+  readonly size: number;
+  readonly unwoundSize: number;
+  readonly ok: boolean;
+  readonly attempts: number;
+  readonly reason: string;
+  readonly fills: readonly LegFill[];
+}
+
+export interface OpenSuccess {
+  readonly ok: true;
+  /** May be smaller than requested when a partial hedge was kept and the excess unwound. */
+  readonly position: OpenPosition;
+  readonly legs: { readonly long: LegFill; readonly short: LegFill };
+  readonly unwound: readonly UnwindReport[];
+  /** True when trading was halted (after an unwind): the position is still to be monitored. */
+  readonly halted: boolean;
+  readonly events: readonly TradingEvent[];
+}
+
+export interface OpenFailure {
+  readonly ok: false;
+  /** preflight: nothing was sent. execution: legs sent, no position remains. unwind: exposure remains. */
+  readonly stage: 'preflight' | 'execution' | 'unwind';
+  readonly reason: string;
+  readonly legs?: { readonly long: LegFill; readonly short: LegFill };
+  readonly unwound: readonly UnwindReport[];
+  readonly halted: boolean;
+  readonly events: readonly TradingEvent[];
+}
+
+export type OpenResult = OpenSuccess | OpenFailure;
+
+export interface CloseLegReport {
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly side: Side;
+  /** Base size closed by this call's fills. */
+  readonly closedSize: number;
+  /** VWAP of this call's close fills; undefined when none filled. */
+  readonly avgExitPrice: number | undefined;
+  readonly feesUsd: number;
+  /** Orders sent by this call. */
+  readonly attempts: number;
+  /** True when the venue's positions endpoint reported this leg flat. */
+  readonly flat: boolean;
+  /** Signed size the venue last reported; undefined when it could not be read. */
+  readonly venueSize: number | undefined;
+  readonly reason?: string;
+  readonly fills: readonly LegFill[];
+}
+
+export interface CloseOutcome extends CloseResult {
+  readonly legs: { readonly long: CloseLegReport; readonly short: CloseLegReport };
+  /** Prepared (pre-signed) orders this close sent. */
+  readonly preparedUsed: number;
+  readonly events: readonly TradingEvent[];
+}
+
+export interface RestoreResult {
+  /** False when the journal and the venues disagree (trading is then halted). */
+  readonly ok: boolean;
+  /** The position to monitor, when one is open. */
+  readonly position?: OpenPosition;
+  /** True when a close was in progress: one leg may be partly closed, so finish the close now. */
+  readonly resumeClose: boolean;
+  readonly reason?: string;
+  readonly events: readonly TradingEvent[];
+}
+
+export interface Executor {
+  readonly pair: string;
+  openPosition(opportunity: SpreadOpportunity): Promise<OpenResult>;
+  closePosition(position: OpenPosition, ctx?: CloseContext): Promise<CloseOutcome>;
+  /** Signs the reduce-only close orders now so the exit does not pay for signing. */
+  prepareClose(position: OpenPosition, ctx?: CloseContext): Promise<boolean>;
+  /** Re-signs prepared close orders that are missing, about to expire or no longer marketable. */
+  refreshPreparedClose(ctx?: CloseContext): Promise<boolean>;
+  /** Warm start: reconciles the journal with both venues' positions. */
+  restore(): Promise<RestoreResult>;
+  /** The open position, if any. */
+  position(): OpenPosition | undefined;
+  /** Alias of position() for the stream layer. */
+  currentPosition(): OpenPosition | undefined;
+  halted(): boolean;
+  /** Alias of halted() for the stream layer. */
+  isHalted(): boolean;
+  haltReason(): string | undefined;
+  /** Operator clears a halt; returns the TRADING_RESUMED event (empty when not halted). */
+  clearHalt(): TradingEvent[];
+}
+
+type LegKey = 'long' | 'short';
+
+interface CloseProgress {
+  /** Identifies the position (its entry client ids). */
+  readonly key: string;
+  closedSize: number;
+  pnlUsd: number;
+  feesUsd: number;
+}
+
+interface PreparedClose {
+  readonly key: string;
+  long?: PreparedOrder;
+  short?: PreparedOrder;
+}
+
+interface Halt {
+  readonly reason: string;
+  readonly until?: number;
+}
+
+const DEFAULTS = {
+  slippagePct: 0.5,
+  leverage: 1,
+  legTimeoutMs: 5000,
+  closeRetries: 5,
+  closeBackoffMs: 250,
+  haltCooldownMs: 60_000,
+  fallbackCloseSlippagePct: 3,
+  preparedSafetyMs: 1000,
+  refreshAheadMs: 5000,
+} as const;
+
+export function createExecutor(opts: ExecutorOptions): Executor {
+  return new DeltaNeutralExecutor(opts);
+}
+
+/** Time + session + counter: unique across restarts (the session part) and within one (the counter). */
+export function clientIdGenerator(now: () => number, prefix = 'arb'): () => string {
+  const session = randomBytes(3).toString('hex');
+  let counter = 0;
+  return () => `${prefix}-${now().toString(36)}-${session}-${(counter++).toString(36)}`;
+}
+
+class DeltaNeutralExecutor implements Executor {
+  readonly pair: string;
+  private readonly journal: Journal;
+  private readonly now: () => number;
+  private readonly newClientId: () => string;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly slippagePct: number;
+  private readonly unwindSlippagePct: number;
+  private readonly leverage: number;
+  private readonly legTimeoutMs: number;
+  private readonly closeRetries: number;
+  private readonly closeBackoffMs: number;
+  private readonly haltCooldownMs: number;
+  private readonly fallbackCloseSlippagePct: number;
+  private readonly preparedSafetyMs: number;
+  private readonly refreshAheadMs: number;
+
+  private current: OpenPosition | undefined;
+  private haltState: Halt | undefined;
+  private busy = false;
+  private readonly progress: Record<LegKey, CloseProgress | undefined> = { long: undefined, short: undefined };
+  private prepared: PreparedClose | undefined;
+  /** The background signing started after an open; a close waits for it rather than signing twice. */
+  private preparing: Promise<boolean> | undefined;
+  /** Journal writes that failed after orders were sent; they force a halt (the trail is incomplete). */
+  private journalErrors: string[] = [];
+
+  constructor(private readonly opts: ExecutorOptions) {
+    this.pair = opts.pair;
+    this.journal = opts.journal;
+    this.now = opts.now;
+    this.newClientId = opts.newClientId ?? clientIdGenerator(opts.now);
+    this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.slippagePct = opts.slippagePct ?? DEFAULTS.slippagePct;
+    this.unwindSlippagePct = opts.unwindSlippagePct ?? 2 * this.slippagePct;
+    this.leverage = opts.leverage ?? DEFAULTS.leverage;
+    this.legTimeoutMs = opts.legTimeoutMs ?? DEFAULTS.legTimeoutMs;
+    this.closeRetries = opts.closeRetries ?? DEFAULTS.closeRetries;
+    this.closeBackoffMs = opts.closeBackoffMs ?? DEFAULTS.closeBackoffMs;
+    this.haltCooldownMs = opts.haltCooldownMs ?? DEFAULTS.haltCooldownMs;
+    this.fallbackCloseSlippagePct = opts.fallbackCloseSlippagePct ?? DEFAULTS.fallbackCloseSlippagePct;
+    this.preparedSafetyMs = opts.preparedSafetyMs ?? DEFAULTS.preparedSafetyMs;
+    this.refreshAheadMs = opts.refreshAheadMs ?? DEFAULTS.refreshAheadMs;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  position(): OpenPosition | undefined {
+    return this.current;
+  }
+
+  currentPosition(): OpenPosition | undefined {
+    return this.current;
+  }
+
+  isHalted(): boolean {
+    return this.halted();
+  }
+
+  halted(): boolean {
+    const h = this.haltState;
+    return h !== undefined && (h.until === undefined || this.now() < h.until);
+  }
+
+  haltReason(): string | undefined {
+    return this.halted() ? this.haltState?.reason : undefined;
+  }
+
+  clearHalt(): TradingEvent[] {
+    if (this.haltState === undefined) return [];
+    this.haltState = undefined;
+    this.record({ kind: 'resumed', pair: this.pair, time: this.now(), operator: true });
+    return [ev.tradingResumed(this.now(), { pair: this.pair })];
+  }
+
+  private halt(reason: string, until: number | undefined, events: TradingEvent[]): void {
+    // An operator-only halt is never shortened by a later cooldown halt.
+    const keep = this.haltState !== undefined && this.haltState.until === undefined && this.halted();
+    const next: Halt = keep ? { reason: `${this.haltState!.reason}; ${reason}` } : { reason, ...(until !== undefined ? { until } : {}) };
+    this.haltState = next;
+    this.record({ kind: 'halted', pair: this.pair, time: this.now(), reason: next.reason, ...(next.until !== undefined ? { until: next.until } : {}) });
+    events.push(ev.tradingHalted(this.now(), { pair: this.pair, reason: next.reason, ...(next.until !== undefined ? { until: next.until } : {}) }));
+  }
+
+  /** A cooldown halt that has run out is cleared (and journalled) when the next entry is considered. */
+  private expireHalt(events: TradingEvent[]): void {
+    if (this.haltState !== undefined && !this.halted()) {
+      this.haltState = undefined;
+      this.record({ kind: 'resumed', pair: this.pair, time: this.now(), operator: false });
+      events.push(ev.tradingResumed(this.now(), { pair: this.pair }));
+    }
+  }
+
+  /** Journals after orders are in flight: a failing disk must not stop the unwind, so errors are kept and halt. */
+  private record(entry: JournalEntry): void {
+    try {
+      this.journal.append(entry);
+    } catch (err) {
+      this.journalErrors.push(`journal write of '${entry.kind}' failed: ${errorText(err)}`);
+    }
+  }
+
+  private venueOf(key: 'a' | 'b'): Venue {
+    return this.opts.venues[key];
+  }
+
+  private venueById(id: VenueId): Venue | undefined {
+    const { a, b } = this.opts.venues;
+    return a.id === id ? a : b.id === id ? b : undefined;
+  }
+
+  private backoff(retry: number): number {
+    return this.closeBackoffMs * 2 ** retry;
+  }
+
+  // ---------------------------------------------------------------- open
+
+  async openPosition(opportunity: SpreadOpportunity): Promise<OpenResult> {
+    const events: TradingEvent[] = [];
+    this.expireHalt(events);
+    if (this.busy) return this.openFailure('preflight', 'another order operation is in flight', events);
+    this.busy = true;
+    try {
+      return await this.open(opportunity, events);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private openFailure(
+    stage: OpenFailure['stage'],
+    reason: string,
+    events: TradingEvent[],
+    extra: { legs?: { long: LegFill; short: LegFill }; unwound?: readonly UnwindReport[] } = {},
+  ): OpenFailure {
+    events.push(ev.tradeFailed(this.now(), { pair: this.pair, reason }));
+    return { ok: false, stage, reason, unwound: extra.unwound ?? [], halted: this.halted(), events, ...(extra.legs ? { legs: extra.legs } : {}) };
+  }
+
+  private async open(opp: SpreadOpportunity, events: TradingEvent[]): Promise<OpenResult> {
+    const pre = await this.preflight(opp, events);
+    if (!pre.ok) return this.openFailure('preflight', pre.reason, events);
+    const { size, step, long, short } = pre;
+
+    const longReq = this.entryRequest(long.symbol, 'BUY', size, long.refPrice, long.spec);
+    const shortReq = this.entryRequest(short.symbol, 'SELL', size, short.refPrice, short.spec);
+    try {
+      // Written before sending: a crash after this line leaves the client ids to look up on restart.
+      this.journal.append({
+        kind: 'opening',
+        pair: this.pair,
+        time: this.now(),
+        direction: opp.direction,
+        size,
+        detectedSpread: opp.spread,
+        long: { venue: long.venue.id, symbol: long.symbol, side: 'BUY', clientId: longReq.clientId, size, priceCap: longReq.price },
+        short: { venue: short.venue.id, symbol: short.symbol, side: 'SELL', clientId: shortReq.clientId, size, priceCap: shortReq.price },
+      });
+    } catch (err) {
+      return this.openFailure('preflight', `journal write failed, nothing sent: ${errorText(err)}`, events);
+    }
+
+    const sendAndRecord = async (key: LegKey, venue: Venue, req: OrderRequest, ref: number): Promise<LegFill> => {
+      const fill = await this.sendLeg(venue, req, ref, events);
+      this.record({ kind: 'leg_filled', pair: this.pair, time: this.now(), phase: 'open', leg: key, fill });
+      return fill;
+    };
+    const [longFill, shortFill] = await Promise.all([
+      sendAndRecord('long', long.venue, longReq, long.refPrice),
+      sendAndRecord('short', short.venue, shortReq, short.refPrice),
+    ]);
+    const legs = { long: longFill, short: shortFill };
+
+    // Filled sizes as the venues' positions show them when an outcome stayed unknown.
+    const longFilled = await this.filledOrHolding(longFill, long.venue, +1);
+    const shortFilled = await this.filledOrHolding(shortFill, short.venue, -1);
+    if (longFilled === undefined || shortFilled === undefined) {
+      const reason =
+        'order outcome unknown and positions unreadable: ' +
+        [longFilled === undefined ? `${long.venue.id} ${long.symbol} long leg ${longReq.clientId}` : '', shortFilled === undefined ? `${short.venue.id} ${short.symbol} short leg ${shortReq.clientId}` : '']
+          .filter(Boolean)
+          .join(', ');
+      this.record({
+        kind: 'exposed',
+        pair: this.pair,
+        time: this.now(),
+        reason,
+        exposure: [
+          { venue: long.venue.id, symbol: long.symbol, size: longFilled ?? longFill.requestedSize },
+          { venue: short.venue.id, symbol: short.symbol, size: 0 - (shortFilled ?? shortFill.requestedSize) },
+        ],
+      });
+      this.halt(reason, undefined, events);
+      return this.openFailure('unwind', reason, events, { legs });
+    }
+
+    const eps = step * 1e-6;
+    const hedged = floorToStep(Math.min(longFilled, shortFilled), step);
+    const clean = Math.abs(longFilled - size) < eps && Math.abs(shortFilled - size) < eps;
+    if (clean) {
+      const position = this.buildPosition(opp, size, legs, long, short);
+      return this.opened(position, opp, legs, [], events);
+    }
+
+    if (longFilled < eps && shortFilled < eps) {
+      this.record({ kind: 'entry_failed', pair: this.pair, time: this.now(), reason: legFailureText(legs) });
+      if (this.journalErrors.length > 0) this.halt(this.journalErrors.splice(0).join('; '), undefined, events);
+      return this.openFailure('execution', `neither leg filled: ${legFailureText(legs)}`, events, { legs });
+    }
+
+    // Imbalance. Keep the common hedged size when both venues accept it as a position; unwind the rest.
+    let keep = hedged;
+    if (keep > 0 && (keep * long.refPrice < long.spec.minNotional || keep * short.refPrice < short.spec.minNotional)) keep = 0;
+    const excessLong = roundDecimals(longFilled - keep, decimalsOfStep(long.spec.sizeIncrement) + 2);
+    const excessShort = roundDecimals(shortFilled - keep, decimalsOfStep(short.spec.sizeIncrement) + 2);
+    const [longUnwind, shortUnwind] = await Promise.all([
+      excessLong > eps ? this.unwind('long', long.venue, long.symbol, 'SELL', excessLong, keep, opp, events) : undefined,
+      excessShort > eps ? this.unwind('short', short.venue, short.symbol, 'BUY', excessShort, keep, opp, events) : undefined,
+    ]);
+    const unwound = [longUnwind, shortUnwind].filter((u): u is UnwindReport => u !== undefined);
+    const failed = unwound.filter((u) => !u.ok);
+
+    if (failed.length > 0) {
+      const exposure: Exposure[] = [
+        { venue: long.venue.id, symbol: long.symbol, size: keep + (longUnwind ? excessLong - longUnwind.unwoundSize : 0) },
+        { venue: short.venue.id, symbol: short.symbol, size: 0 - (keep + (shortUnwind ? excessShort - shortUnwind.unwoundSize : 0)) },
+      ];
+      const reason = `unwind failed, unhedged exposure remains: ${exposure.map(exposureText).join(', ')} (${failed.map((u) => u.reason).join('; ')})`;
+      this.record({ kind: 'exposed', pair: this.pair, time: this.now(), exposure, reason });
+      this.halt(reason, undefined, events);
+      return this.openFailure('unwind', reason, events, { legs, unwound });
+    }
+
+    const imbalance = `${legFailureText(legs)}; unwound ${unwound.map((u) => `${u.venue} ${signed(u.size)}`).join(', ')}`;
+    const until = this.now() + this.haltCooldownMs;
+    if (keep > 0) {
+      const position = this.buildPosition(opp, keep, legs, long, short);
+      this.halt(`leg imbalance on entry: ${imbalance}; kept a hedge of ${keep}`, until, events);
+      return this.opened(position, opp, legs, unwound, events);
+    }
+    this.record({ kind: 'entry_failed', pair: this.pair, time: this.now(), reason: imbalance });
+    this.halt(`leg imbalance on entry: ${imbalance}`, until, events);
+    return this.openFailure('execution', `entry not hedged: ${imbalance}`, events, { legs, unwound });
+  }
+
+  private opened(
+    position: OpenPosition,
+    opp: SpreadOpportunity,
+    legs: { long: LegFill; short: LegFill },
+    unwound: readonly UnwindReport[],
+    events: TradingEvent[],
+  ): OpenSuccess {
+    this.record({ kind: 'open', pair: this.pair, time: this.now(), position });
+    if (this.journalErrors.length > 0) this.halt(this.journalErrors.splice(0).join('; '), undefined, events);
+    this.current = position;
+    this.resetProgress(position);
+    const time = this.now();
+    events.push(
+      ev.tradeEntry(time, {
+        pair: this.pair,
+        direction: position.direction,
+        entrySpread: position.entrySpread,
+        spreadThreshold: this.opts.spreadThreshold ?? Number.NaN,
+        longVenue: position.longVenue,
+        shortVenue: position.shortVenue,
+        size: position.size,
+        longFillPrice: position.longEntryPrice,
+        shortFillPrice: position.shortEntryPrice,
+        feesUsd: position.entryFeesUsd,
+        latencyMs: time - opp.detectedAt,
+      }),
+      ev.slippageAnalysis(time, {
+        pair: this.pair,
+        direction: position.direction,
+        detectionSpread: opp.spread,
+        executionSpread: position.entrySpread,
+        slippageBps: (opp.spread - position.entrySpread) * 100,
+      }),
+    );
+    // Sign the exit now, off the exit's critical path; failures just mean the close signs lazily.
+    const preparing = this.prepareClose(position).finally(() => {
+      if (this.preparing === preparing) this.preparing = undefined;
+    });
+    this.preparing = preparing;
+    return { ok: true, position, legs, unwound, halted: this.halted(), events };
+  }
+
+  private buildPosition(
+    opp: SpreadOpportunity,
+    size: number,
+    legs: { long: LegFill; short: LegFill },
+    long: LegSetup,
+    short: LegSetup,
+  ): OpenPosition {
+    const longEntryPrice = legs.long.avgPrice ?? long.refPrice;
+    const shortEntryPrice = legs.short.avgPrice ?? short.refPrice;
+    return {
+      pair: this.pair,
+      direction: opp.direction,
+      size,
+      longVenue: long.venue.id,
+      shortVenue: short.venue.id,
+      longSymbol: long.symbol,
+      shortSymbol: short.symbol,
+      longEntryPrice,
+      shortEntryPrice,
+      entrySpread: spreadPct(shortEntryPrice, longEntryPrice) ?? opp.spread,
+      detectedSpread: opp.spread,
+      entryFeesUsd: legs.long.feeUsd + legs.short.feeUsd,
+      clientIds: { long: legs.long.clientId, short: legs.short.clientId },
+      openedAt: this.now(),
+    };
+  }
+
+  private async preflight(opp: SpreadOpportunity, events: TradingEvent[]): Promise<Preflight> {
+    if (opp.pair !== this.pair) return { ok: false, reason: `opportunity for ${opp.pair}, executor trades ${this.pair}` };
+    if (this.halted()) return { ok: false, reason: `trading halted: ${this.haltReason()}` };
+    if (this.current !== undefined) return { ok: false, reason: `a position is already open (${this.current.direction} ${this.current.size})` };
+
+    const sides = legsOf(opp.direction);
+    const longVenue = this.venueOf(sides.long);
+    const shortVenue = this.venueOf(sides.short);
+    const longSymbol = longVenue.symbolFor(this.pair);
+    const shortSymbol = shortVenue.symbolFor(this.pair);
+    // The long leg buys at its venue's ask, the short leg sells at its venue's bid.
+    const longRef = sides.long === 'a' ? opp.askA : opp.askB;
+    const shortRef = sides.short === 'a' ? opp.bidA : opp.bidB;
+    if (!(longRef > 0) || !(shortRef > 0) || !Number.isFinite(longRef) || !Number.isFinite(shortRef)) {
+      return { ok: false, reason: 'opportunity has no valid prices' };
+    }
+
+    let longSpec: MarketSpec;
+    let shortSpec: MarketSpec;
+    try {
+      [longSpec, shortSpec] = await Promise.all([longVenue.market(longSymbol), shortVenue.market(shortSymbol)]);
+    } catch (err) {
+      return { ok: false, reason: `market rules unavailable: ${errorText(err)}` };
+    }
+
+    const step = Math.max(longSpec.sizeIncrement, shortSpec.sizeIncrement);
+    const fine = Math.min(longSpec.sizeIncrement, shortSpec.sizeIncrement);
+    if (!isMultipleOf(step, fine)) {
+      return { ok: false, reason: `size increments ${longSpec.sizeIncrement} and ${shortSpec.sizeIncrement} are not multiples of each other` };
+    }
+    const size = floorToStep(this.opts.size, step);
+    if (!(size > 0)) return { ok: false, reason: `size ${this.opts.size} rounds to 0 at increment ${step}` };
+
+    const legsToCheck: Array<[Venue, string, MarketSpec, number]> = [
+      [longVenue, longSymbol, longSpec, size * longRef],
+      [shortVenue, shortSymbol, shortSpec, size * shortRef],
+    ];
+    for (const [venue, symbol, spec, notional] of legsToCheck) {
+      if (notional < spec.minNotional) {
+        return { ok: false, reason: `${venue.id} ${symbol}: notional $${notional.toFixed(2)} below the minimum $${spec.minNotional}` };
+      }
+      if (spec.maxOrderSize !== undefined && size > spec.maxOrderSize) {
+        return { ok: false, reason: `${venue.id} ${symbol}: size ${size} above the venue maximum ${spec.maxOrderSize}` };
+      }
+    }
+    if (this.opts.maxPositionBase !== undefined && size > this.opts.maxPositionBase) {
+      return { ok: false, reason: `size ${size} above the configured maximum position ${this.opts.maxPositionBase}` };
+    }
+    const maxNotional = Math.max(size * longRef, size * shortRef);
+    if (this.opts.maxNotionalUsd !== undefined && maxNotional > this.opts.maxNotionalUsd) {
+      return { ok: false, reason: `notional $${maxNotional.toFixed(2)} above the configured maximum $${this.opts.maxNotionalUsd}` };
+    }
+
+    let account: [number, number, number, number];
+    try {
+      const [mLong, mShort, hLong, hShort] = await Promise.all([
+        longVenue.availableMarginUsd(),
+        shortVenue.availableMarginUsd(),
+        holdingOf(longVenue, longSymbol),
+        holdingOf(shortVenue, shortSymbol),
+      ]);
+      account = [mLong, mShort, hLong, hShort];
+    } catch (err) {
+      return { ok: false, reason: `account state unavailable: ${errorText(err)}` };
+    }
+    const [marginLong, marginShort, holdLong, holdShort] = account;
+    const needLong = (size * longRef) / this.leverage;
+    const needShort = (size * shortRef) / this.leverage;
+    if (!(marginLong >= needLong)) {
+      return { ok: false, reason: `insufficient margin on ${longVenue.id}: available $${marginLong.toFixed(2)}, required $${needLong.toFixed(2)}` };
+    }
+    if (!(marginShort >= needShort)) {
+      return { ok: false, reason: `insufficient margin on ${shortVenue.id}: available $${marginShort.toFixed(2)}, required $${needShort.toFixed(2)}` };
+    }
+    // We believe we are flat; a venue that disagrees holds exposure we do not know about.
+    const unknown: string[] = [];
+    if (holdLong !== 0) unknown.push(`${longVenue.id} ${longSymbol}: expected flat, venue reports ${describeSize(holdLong)}`);
+    if (holdShort !== 0) unknown.push(`${shortVenue.id} ${shortSymbol}: expected flat, venue reports ${describeSize(holdShort)}`);
+    if (unknown.length > 0) {
+      const detail = unknown.join('; ');
+      events.push(ev.reconciliationMismatch(this.now(), { pair: this.pair, detail }));
+      this.halt(`reconciliation mismatch: ${detail}`, undefined, events);
+      return { ok: false, reason: `reconciliation mismatch: ${detail}` };
+    }
+
+    return {
+      ok: true,
+      size,
+      step,
+      long: { venue: longVenue, symbol: longSymbol, spec: longSpec, refPrice: longRef },
+      short: { venue: shortVenue, symbol: shortSymbol, spec: shortSpec, refPrice: shortRef },
+    };
+  }
+
+  private entryRequest(symbol: string, side: Side, size: number, refPrice: number, spec: MarketSpec): OrderRequest {
+    return {
+      clientId: this.newClientId(),
+      symbol,
+      side,
+      type: 'MARKET',
+      size,
+      price: capPrice(refPrice, side, this.slippagePct, spec.tickSize),
+      timeInForce: 'IOC',
+      reduceOnly: false,
+    };
+  }
+
+  /** The leg's filled size; for an unresolved outcome, what the venue's position shows (undefined if unreadable). */
+  private async filledOrHolding(fill: LegFill, venue: Venue, sign: 1 | -1): Promise<number | undefined> {
+    if (!fill.unresolved) return fill.filledSize;
+    try {
+      const holding = await holdingOf(venue, fill.symbol);
+      return Math.max(0, sign * holding);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Reduces an excess entry leg with reduce-only orders until done or out of retries. Each retry
+   * widens the cap (an unwind must get out) and trusts the venue's position over our fill count.
+   */
+  private async unwind(
+    key: LegKey,
+    venue: Venue,
+    symbol: string,
+    side: Side,
+    excess: number,
+    keep: number,
+    opp: SpreadOpportunity,
+    events: TradingEvent[],
+  ): Promise<UnwindReport> {
+    const sides = legsOf(opp.direction);
+    const book = sides[key];
+    // Selling a long excess hits this venue's bid; buying back a short excess lifts its ask.
+    const ref = side === 'SELL' ? (book === 'a' ? opp.bidA : opp.bidB) : book === 'a' ? opp.askA : opp.askB;
+    const signedExcess = side === 'SELL' ? excess : -excess;
+    const fills: LegFill[] = [];
+    let spec: MarketSpec | undefined;
+    try {
+      spec = await venue.market(symbol);
+    } catch {
+      spec = undefined;
+    }
+    const eps = (spec?.sizeIncrement ?? 1e-8) * 1e-6;
+    let remaining = excess;
+    let unwoundSize = 0;
+    let attempts = 0;
+    let lastReason = '';
+    for (let attempt = 0; attempt <= this.closeRetries && remaining > eps; attempt++) {
+      if (attempt > 0) await this.sleep(this.backoff(attempt - 1));
+      attempts++;
+      const req: OrderRequest = {
+        clientId: this.newClientId(),
+        symbol,
+        side,
+        type: 'MARKET',
+        size: remaining,
+        price: capPrice(ref, side, this.unwindSlippagePct * (attempt + 1), spec?.tickSize ?? 0),
+        timeInForce: 'IOC',
+        reduceOnly: true,
+      };
+      const fill = await this.sendLeg(venue, req, ref, events);
+      fills.push(fill);
+      this.record({ kind: 'leg_filled', pair: this.pair, time: this.now(), phase: 'unwind', leg: key, fill });
+      unwoundSize = roundDecimals(unwoundSize + fill.filledSize, 12);
+      remaining = roundDecimals(remaining - fill.filledSize, 12);
+      if (fill.reason !== undefined) lastReason = fill.reason;
+      if (remaining > eps || fill.unresolved) {
+        // The venue's position is the truth: a lost reply or a reduce-only rejection may mean it is already done.
+        try {
+          const holding = Math.abs(await holdingOf(venue, symbol));
+          const actualExcess = Math.max(0, roundDecimals(holding - keep, 12));
+          if (actualExcess < remaining) {
+            unwoundSize = roundDecimals(unwoundSize + (remaining - actualExcess), 12);
+            remaining = actualExcess;
+          }
+        } catch (err) {
+          lastReason = `${lastReason}; positions unreadable: ${errorText(err)}`;
+        }
+      }
+    }
+    const ok = remaining <= eps;
+    const reason = ok ? 'unwound' : `${venue.id} ${symbol}: ${signed(side === 'SELL' ? remaining : -remaining)} still to unwind after ${attempts} orders (${lastReason})`;
+    const report: UnwindReport = { venue: venue.id, symbol, size: signedExcess, unwoundSize, ok, attempts, reason, fills };
+    this.record({ kind: 'unwound', pair: this.pair, time: this.now(), venue: venue.id, symbol, size: signedExcess, unwoundSize, ok, reason });
+    events.push(ev.legUnwound(this.now(), { pair: this.pair, venue: venue.id, size: signedExcess, ok, reason }));
+    return report;
+  }
+
+  // ---------------------------------------------------------------- orders
+
+  /**
+   * Sends one order with a deadline. An unknown outcome (timeout, lost reply, order still live) is
+   * resolved by client id - never by sending a second order with a new id.
+   */
+  private async sendLeg(venue: Venue, req: OrderRequest, refPrice: number, events: TradingEvent[], prepared?: PreparedOrder): Promise<LegFill> {
+    const base = { venue: venue.id, symbol: req.symbol, side: req.side, clientId: req.clientId, requestedSize: req.size };
+    events.push(
+      ev.orderPlaced(this.now(), { pair: this.pair, venue: venue.id, clientId: req.clientId, side: req.side, size: req.size, reduceOnly: req.reduceOnly }),
+    );
+    let order = prepared;
+    if (order === undefined) {
+      try {
+        order = await venue.prepareOrder(req);
+      } catch (err) {
+        const reason = `signing failed: ${errorText(err)}`;
+        events.push(ev.orderFailed(this.now(), { pair: this.pair, venue: venue.id, clientId: req.clientId, reason }));
+        return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: 0, reason };
+      }
+    }
+
+    const sentAt = this.now();
+    const submitted = venue.submitOrder(order);
+    const first = await withDeadline(submitted, this.legTimeoutMs);
+    let outcome: OrderOutcome | undefined = first.done ? first.value : undefined;
+    let unknownWhy = first.done ? '' : `no reply within ${this.legTimeoutMs} ms`;
+    if (outcome !== undefined && !isFinal(outcome)) {
+      unknownWhy = outcome.ok ? `order still ${outcome.status}` : `outcome unknown: ${outcome.reason}`;
+      outcome = undefined;
+    }
+    if (outcome === undefined) outcome = await this.resolveByClientId(venue, req.symbol, req.clientId, submitted);
+    if (outcome === undefined) {
+      const reason = `${unknownWhy}; order ${req.clientId} could not be resolved by client id`;
+      events.push(ev.orderFailed(this.now(), { pair: this.pair, venue: venue.id, clientId: req.clientId, reason }));
+      return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: 0, reason, unresolved: true };
+    }
+
+    if (!outcome.ok) {
+      const reason = outcome.code !== undefined ? `${outcome.reason} (${outcome.code})` : outcome.reason;
+      events.push(ev.orderFailed(this.now(), { pair: this.pair, venue: venue.id, clientId: req.clientId, reason }));
+      return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: 0, reason: unknownWhy ? `${unknownWhy}; ${reason}` : reason };
+    }
+    const filledSize = outcome.filledSize;
+    if (!(filledSize > 0)) {
+      const reason = `${outcome.status}, nothing filled`;
+      events.push(ev.orderFailed(this.now(), { pair: this.pair, venue: venue.id, clientId: req.clientId, reason }));
+      return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: outcome.feeUsd, reason };
+    }
+    const priceEstimated = outcome.avgPrice === undefined;
+    const avgPrice = outcome.avgPrice ?? refPrice;
+    events.push(
+      ev.orderFilled(this.now(), {
+        pair: this.pair,
+        venue: venue.id,
+        clientId: req.clientId,
+        filledSize,
+        avgPrice,
+        feeUsd: outcome.feeUsd,
+        latencyMs: this.now() - sentAt,
+      }),
+    );
+    const partial = filledSize < req.size * (1 - 1e-9);
+    return {
+      ...base,
+      filledSize,
+      avgPrice,
+      feeUsd: outcome.feeUsd,
+      ...(partial ? { reason: `partially filled ${filledSize} of ${req.size} (${outcome.status})` } : {}),
+      ...(priceEstimated ? { priceEstimated } : {}),
+    };
+  }
+
+  /** Looks an order up by client id with backoff; the late reply is used if it arrives meanwhile. */
+  private async resolveByClientId(venue: Venue, symbol: string, clientId: string, late: Promise<OrderOutcome>): Promise<OrderOutcome | undefined> {
+    let lateOutcome: OrderOutcome | undefined;
+    late.then(
+      (o) => {
+        lateOutcome = o;
+      },
+      () => undefined,
+    );
+    for (let i = 0; i <= this.closeRetries; i++) {
+      if (i > 0) await this.sleep(this.backoff(i - 1));
+      if (lateOutcome !== undefined && isFinal(lateOutcome)) return lateOutcome;
+      try {
+        const found = await withDeadline(venue.orderByClientId(symbol, clientId), this.legTimeoutMs);
+        if (found.done && found.value !== undefined && isFinal(found.value)) return found.value;
+      } catch {
+        // Transport failure on the lookup: try again after the backoff.
+      }
+      if (lateOutcome !== undefined && isFinal(lateOutcome)) return lateOutcome;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- close
+
+  async closePosition(position: OpenPosition, ctx?: CloseContext): Promise<CloseOutcome> {
+    const events: TradingEvent[] = [];
+    if (this.busy) {
+      const reason = 'another order operation is in flight';
+      const idle = (key: LegKey): CloseLegReport => this.idleLegReport(position, key, reason);
+      return { ok: false, reason, legs: { long: idle('long'), short: idle('short') }, preparedUsed: 0, events };
+    }
+    this.busy = true;
+    try {
+      return await this.close(position, ctx, events);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private idleLegReport(position: OpenPosition, key: LegKey, reason: string): CloseLegReport {
+    return {
+      venue: key === 'long' ? position.longVenue : position.shortVenue,
+      symbol: key === 'long' ? position.longSymbol : position.shortSymbol,
+      side: key === 'long' ? 'SELL' : 'BUY',
+      closedSize: 0,
+      avgExitPrice: undefined,
+      feesUsd: 0,
+      attempts: 0,
+      flat: false,
+      venueSize: undefined,
+      reason,
+      fills: [],
+    };
+  }
+
+  private async close(position: OpenPosition, ctx: CloseContext | undefined, events: TradingEvent[]): Promise<CloseOutcome> {
+    const key = positionKey(position);
+    if (this.preparing !== undefined) await this.preparing;
+    if (this.progress.long?.key !== key) this.resetProgress(position);
+    const prepared = this.prepared?.key === key ? this.prepared : undefined;
+    this.prepared = undefined; // each prepared order is sent at most once
+    this.record({
+      kind: 'closing',
+      pair: this.pair,
+      time: this.now(),
+      clientIds: { long: prepared?.long?.request.clientId ?? '', short: prepared?.short?.request.clientId ?? '' },
+    });
+
+    const [long, short] = await Promise.all([
+      this.closeLeg(position, 'long', ctx, prepared?.long, events),
+      this.closeLeg(position, 'short', ctx, prepared?.short, events),
+    ]);
+    const preparedUsed = long.preparedUsed + short.preparedUsed;
+    const ok = long.report.flat && short.report.flat;
+    const pLong = this.progress.long!;
+    const pShort = this.progress.short!;
+    const grossPnlUsd = pLong.pnlUsd + pShort.pnlUsd;
+    const feesUsd = position.entryFeesUsd + pLong.feesUsd + pShort.feesUsd;
+
+    if (ok) {
+      this.record({ kind: 'closed', pair: this.pair, time: this.now(), grossPnlUsd, feesUsd });
+      if (this.journalErrors.length > 0) this.halt(this.journalErrors.splice(0).join('; '), undefined, events);
+      if (this.current !== undefined && positionKey(this.current) === key) this.current = undefined;
+      this.progress.long = undefined;
+      this.progress.short = undefined;
+      return { ok, grossPnlUsd, feesUsd, legs: { long: long.report, short: short.report }, preparedUsed, events };
+    }
+    const reason = [long.report, short.report]
+      .filter((r) => !r.flat)
+      .map((r) => `${r.venue} ${r.symbol} not flat (${r.venueSize === undefined ? 'position unreadable' : `venue reports ${describeSize(r.venueSize)}`}): ${r.reason ?? 'unknown'}`)
+      .join('; ');
+    this.record({ kind: 'close_failed', pair: this.pair, time: this.now(), reason });
+    // Keep monitoring the position; the next closePosition resumes from what is already closed.
+    if (this.current === undefined) this.current = position;
+    return { ok: false, reason, grossPnlUsd, feesUsd, legs: { long: long.report, short: short.report }, preparedUsed, events };
+  }
+
+  /**
+   * Closes one leg with reduce-only orders until the venue's positions endpoint reads flat, or
+   * retries run out. Remaining size = our fill count, capped by what the venue still holds, so a
+   * lagging positions read never makes us send more than the leg holds.
+   */
+  private async closeLeg(
+    position: OpenPosition,
+    key: LegKey,
+    ctx: CloseContext | undefined,
+    prepared: PreparedOrder | undefined,
+    events: TradingEvent[],
+  ): Promise<{ report: CloseLegReport; preparedUsed: number }> {
+    const venueId = key === 'long' ? position.longVenue : position.shortVenue;
+    const symbol = key === 'long' ? position.longSymbol : position.shortSymbol;
+    const side: Side = key === 'long' ? 'SELL' : 'BUY';
+    const sign = key === 'long' ? 1 : -1;
+    const venue = this.venueById(venueId);
+    const progress = this.progress[key]!;
+    const fills: LegFill[] = [];
+    if (venue === undefined) {
+      return { report: { ...this.idleLegReport(position, key, `venue ${venueId} is not configured`), fills }, preparedUsed: 0 };
+    }
+    let spec: MarketSpec | undefined;
+    try {
+      spec = await venue.market(symbol);
+    } catch {
+      spec = undefined;
+    }
+    const step = spec?.sizeIncrement ?? 1e-8;
+    const eps = step * 1e-6;
+    const entryPrice = key === 'long' ? position.longEntryPrice : position.shortEntryPrice;
+    const book = this.bookFor(venueId, ctx);
+
+    let remaining = Math.max(0, roundDecimals(position.size - progress.closedSize, 12));
+    let attempts = 0;
+    let preparedUsed = 0;
+    let venueSize: number | undefined;
+    let flat = false;
+    let lastReason: string | undefined;
+    let settleChecks = 0;
+    let closedNow = 0;
+    let notionalNow = 0;
+    let feesNow = 0;
+
+    for (let round = 0; round <= this.closeRetries; round++) {
+      if (round > 0) await this.sleep(this.backoff(round - 1));
+      if (remaining > eps) {
+        attempts++;
+        const bookRef = closeReference(book, side, remaining);
+        const ref = bookRef ?? entryPrice;
+        let order: PreparedOrder | undefined;
+        if (round === 0 && prepared !== undefined && this.preparedUsable(prepared, remaining, book)) {
+          order = prepared;
+          preparedUsed++;
+        }
+        const slip = (bookRef !== undefined ? this.slippagePct : this.fallbackCloseSlippagePct) * (round + 1);
+        const req: OrderRequest = order?.request ?? {
+          clientId: this.newClientId(),
+          symbol,
+          side,
+          type: 'MARKET',
+          size: remaining,
+          price: capPrice(ref, side, slip, spec?.tickSize ?? 0),
+          timeInForce: 'IOC',
+          reduceOnly: true,
+        };
+        const fill = await this.sendLeg(venue, req, ref, events, order);
+        fills.push(fill);
+        this.record({ kind: 'leg_filled', pair: this.pair, time: this.now(), phase: 'close', leg: key, fill });
+        if (fill.reason !== undefined) lastReason = fill.reason;
+        if (fill.filledSize > 0) {
+          const px = fill.avgPrice ?? ref;
+          progress.closedSize = roundDecimals(progress.closedSize + fill.filledSize, 12);
+          progress.pnlUsd += sign * (px - entryPrice) * fill.filledSize;
+          progress.feesUsd += fill.feeUsd;
+          closedNow += fill.filledSize;
+          notionalNow += px * fill.filledSize;
+          feesNow += fill.feeUsd;
+          remaining = Math.max(0, roundDecimals(remaining - fill.filledSize, 12));
+        }
+      }
+      try {
+        venueSize = await holdingOf(venue, symbol);
+      } catch (err) {
+        lastReason = `positions unreadable: ${errorText(err)}`;
+        continue;
+      }
+      if (Math.abs(venueSize) <= eps) {
+        flat = true;
+        break;
+      }
+      if (Math.sign(venueSize) !== sign) {
+        lastReason = `venue reports ${describeSize(venueSize)} where a ${key} leg was expected; not trading against it`;
+        break;
+      }
+      if (remaining <= eps) {
+        // Our fills say closed but the venue still shows a holding: allow one read for settlement lag, then trust the venue.
+        if (settleChecks++ >= 1) remaining = Math.abs(venueSize);
+        lastReason ??= 'venue still reports a position after the closing fills';
+      } else {
+        remaining = Math.min(remaining, Math.abs(venueSize));
+      }
+    }
+    const report: CloseLegReport = {
+      venue: venueId,
+      symbol,
+      side,
+      closedSize: roundDecimals(closedNow, 12),
+      avgExitPrice: closedNow > 0 ? notionalNow / closedNow : undefined,
+      feesUsd: feesNow,
+      attempts,
+      flat,
+      venueSize,
+      ...(flat ? {} : { reason: lastReason ?? `not flat after ${attempts} orders` }),
+      fills,
+    };
+    return { report, preparedUsed };
+  }
+
+  private resetProgress(position: OpenPosition, closeFills: readonly LegFilledEntry[] = []): void {
+    const key = positionKey(position);
+    const fold = (leg: LegKey): CloseProgress => {
+      const entry = leg === 'long' ? position.longEntryPrice : position.shortEntryPrice;
+      const sign = leg === 'long' ? 1 : -1;
+      const p: CloseProgress = { key, closedSize: 0, pnlUsd: 0, feesUsd: 0 };
+      for (const f of closeFills) {
+        if (f.leg !== leg || !(f.fill.filledSize > 0)) continue;
+        p.closedSize = roundDecimals(p.closedSize + f.fill.filledSize, 12);
+        p.pnlUsd += sign * ((f.fill.avgPrice ?? entry) - entry) * f.fill.filledSize;
+        p.feesUsd += f.fill.feeUsd;
+      }
+      return p;
+    };
+    this.progress.long = fold('long');
+    this.progress.short = fold('short');
+  }
+
+  private bookFor(venueId: VenueId, ctx: CloseContext | undefined): OrderBook | undefined {
+    if (ctx === undefined) return undefined;
+    const isA = this.opts.venues.a.id === venueId;
+    const book = isA ? (ctx.a ?? ctx.tick?.a) : (ctx.b ?? ctx.tick?.b);
+    return book !== undefined && (book.bids.length > 0 || book.asks.length > 0) ? book : undefined;
+  }
+
+  /** A prepared order is usable while it stays valid past the safety margin, matches the size, and is still marketable. */
+  private preparedUsable(prepared: PreparedOrder, size: number, book: OrderBook | undefined): boolean {
+    if (prepared.validUntil - this.now() < this.preparedSafetyMs) return false;
+    if (Math.abs(prepared.request.size - size) > size * 1e-9) return false;
+    const ref = closeReference(book, prepared.request.side, size);
+    if (ref === undefined) return true;
+    return prepared.request.side === 'SELL' ? prepared.request.price <= ref : prepared.request.price >= ref;
+  }
+
+  /** True when a book is known and the prepared cap is more than one slippage width away from the cap it implies. */
+  private capDrifted(prepared: PreparedOrder, size: number, book: OrderBook | undefined): boolean {
+    const ref = closeReference(book, prepared.request.side, size);
+    if (ref === undefined) return false;
+    const wanted = capPrice(ref, prepared.request.side, this.slippagePct, 0);
+    return Math.abs(prepared.request.price - wanted) > wanted * (this.slippagePct / 100);
+  }
+
+  // ---------------------------------------------------------------- prepared close
+
+  async prepareClose(position: OpenPosition, ctx?: CloseContext): Promise<boolean> {
+    const key = positionKey(position);
+    if (this.prepared?.key !== key) this.prepared = { key };
+    const target = this.prepared;
+    const results = await Promise.all((['long', 'short'] as const).map((leg) => this.prepareLeg(position, leg, ctx)));
+    let all = true;
+    (['long', 'short'] as const).forEach((leg, i) => {
+      const p = results[i];
+      if (p === undefined) all = false;
+      else target[leg] = p;
+    });
+    return all;
+  }
+
+  private async prepareLeg(position: OpenPosition, leg: LegKey, ctx: CloseContext | undefined): Promise<PreparedOrder | undefined> {
+    const venueId = leg === 'long' ? position.longVenue : position.shortVenue;
+    const venue = this.venueById(venueId);
+    if (venue === undefined) return undefined;
+    const symbol = leg === 'long' ? position.longSymbol : position.shortSymbol;
+    const side: Side = leg === 'long' ? 'SELL' : 'BUY';
+    const progress = this.progress[leg];
+    const closed = progress?.key === positionKey(position) ? progress.closedSize : 0;
+    const size = roundDecimals(position.size - closed, 12);
+    if (!(size > 0)) return undefined;
+    const book = this.bookFor(venueId, ctx);
+    const entry = leg === 'long' ? position.longEntryPrice : position.shortEntryPrice;
+    const bookRef = closeReference(book, side, size);
+    const ref = bookRef ?? entry;
+    const slip = bookRef !== undefined ? this.slippagePct : this.fallbackCloseSlippagePct;
+    try {
+      const spec = await venue.market(symbol);
+      return await venue.prepareOrder({
+        clientId: this.newClientId(),
+        symbol,
+        side,
+        type: 'MARKET',
+        size,
+        price: capPrice(ref, side, slip, spec.tickSize),
+        timeInForce: 'IOC',
+        reduceOnly: true,
+      });
+    } catch {
+      return undefined;
+    }
+  }
+
+  async refreshPreparedClose(ctx?: CloseContext): Promise<boolean> {
+    const position = this.current;
+    if (position === undefined || this.busy) return false;
+    const key = positionKey(position);
+    if (this.prepared?.key !== key) this.prepared = { key };
+    const target = this.prepared;
+    let refreshed = false;
+    await Promise.all(
+      (['long', 'short'] as const).map(async (leg) => {
+        const existing = target[leg];
+        const progress = this.progress[leg];
+        const size = roundDecimals(position.size - (progress?.key === key ? progress.closedSize : 0), 12);
+        const venueId = leg === 'long' ? position.longVenue : position.shortVenue;
+        const book = this.bookFor(venueId, ctx);
+        const stale =
+          existing === undefined ||
+          existing.validUntil - this.now() < this.refreshAheadMs ||
+          !this.preparedUsable(existing, size, book) ||
+          this.capDrifted(existing, size, book);
+        if (!stale) return;
+        const next = await this.prepareLeg(position, leg, ctx);
+        if (next !== undefined && this.prepared === target) {
+          target[leg] = next;
+          refreshed = true;
+        }
+      }),
+    );
+    return refreshed;
+  }
+
+  // ---------------------------------------------------------------- restore
+
+  async restore(): Promise<RestoreResult> {
+    const events: TradingEvent[] = [];
+    const state = this.journal.lastState(this.pair);
+    if (state.halt !== undefined && (state.halt.until === undefined || state.halt.until > this.now())) {
+      this.haltState = { reason: state.halt.reason, ...(state.halt.until !== undefined ? { until: state.halt.until } : {}) };
+      events.push(ev.tradingHalted(this.now(), { pair: this.pair, reason: state.halt.reason, ...(state.halt.until !== undefined ? { until: state.halt.until } : {}) }));
+    }
+
+    const { a, b } = this.opts.venues;
+    const symA = a.symbolFor(this.pair);
+    const symB = b.symbolFor(this.pair);
+    let actual: Record<'a' | 'b', number>;
+    try {
+      const [ha, hb] = await Promise.all([holdingOf(a, symA), holdingOf(b, symB)]);
+      actual = { a: ha, b: hb };
+    } catch (err) {
+      const reason = `cannot reconcile: positions unreadable (${errorText(err)})`;
+      this.halt(reason, undefined, events);
+      return { ok: false, resumeClose: false, reason, events };
+    }
+
+    const expected = this.expectedHoldings(state, { a: a.id, b: b.id });
+    if (state.phase === 'opening' && actual.a === 0 && actual.b === 0) {
+      // Crashed mid-entry but nothing is held: the entry simply did not happen.
+      this.record({ kind: 'entry_failed', pair: this.pair, time: this.now(), reason: 'restart during entry; both venues flat' });
+      return { ok: true, resumeClose: false, events };
+    }
+    const mismatches: string[] = [];
+    if (expected === undefined) {
+      mismatches.push(`journal shows an unfinished entry (${state.opening?.direction ?? '?'} ${state.opening?.size ?? '?'}); ${a.id} ${symA} reports ${describeSize(actual.a)}, ${b.id} ${symB} reports ${describeSize(actual.b)}`);
+    } else {
+      for (const k of ['a', 'b'] as const) {
+        const venue = this.venueOf(k);
+        const sym = k === 'a' ? symA : symB;
+        const want = expected[k];
+        const got = actual[k];
+        if (Math.abs(want - got) > Math.max(Math.abs(want), Math.abs(got), 1) * 1e-9) {
+          mismatches.push(`${venue.id} ${sym}: journal expects ${describeSize(want)}, venue reports ${describeSize(got)}`);
+        }
+      }
+    }
+    if (state.phase === 'exposed' && mismatches.length === 0) {
+      mismatches.push(`journal records unhedged exposure (${(state.exposure ?? []).map(exposureText).join(', ')}) awaiting an operator`);
+    }
+    if (mismatches.length > 0) {
+      const detail = mismatches.join('; ');
+      events.push(ev.reconciliationMismatch(this.now(), { pair: this.pair, detail }));
+      this.halt(`reconciliation mismatch: ${detail}`, undefined, events);
+      return { ok: false, resumeClose: false, reason: detail, events };
+    }
+
+    const position = state.position;
+    if ((state.phase === 'open' || state.phase === 'closing') && position !== undefined) {
+      this.current = position;
+      this.resetProgress(position, state.closeFills);
+      events.push(ev.positionRestored(this.now(), { pair: this.pair, direction: position.direction, size: position.size, entrySpread: position.entrySpread }));
+      await this.prepareClose(position);
+      return { ok: true, position, resumeClose: state.phase === 'closing', events };
+    }
+    return { ok: true, resumeClose: false, events };
+  }
+
+  /** Signed holdings per venue key the journal implies; undefined when it cannot say (unfinished entry). */
+  private expectedHoldings(state: JournalState, ids: Record<'a' | 'b', VenueId>): Record<'a' | 'b', number> | undefined {
+    const out = { a: 0, b: 0 };
+    const keyOf = (id: VenueId): 'a' | 'b' | undefined => (ids.a === id ? 'a' : ids.b === id ? 'b' : undefined);
+    switch (state.phase) {
+      case 'flat':
+        return out;
+      case 'opening':
+        return undefined;
+      case 'exposed':
+        for (const e of state.exposure ?? []) {
+          const k = keyOf(e.venue);
+          if (k !== undefined) out[k] += e.size;
+        }
+        return out;
+      case 'open':
+      case 'closing': {
+        const p = state.position;
+        if (p === undefined) return out;
+        const kl = keyOf(p.longVenue);
+        const ks = keyOf(p.shortVenue);
+        if (kl !== undefined) out[kl] += roundDecimals(p.size - state.closedSize.long, 12);
+        if (ks !== undefined) out[ks] -= roundDecimals(p.size - state.closedSize.short, 12);
+        return out;
+      }
+    }
+  }
+}
+
+// -------------------------------------------------------------------- helpers
+
+interface LegSetup {
+  readonly venue: Venue;
+  readonly symbol: string;
+  readonly spec: MarketSpec;
+  /** The detected price this leg trades at (ask for the long, bid for the short). */
+  readonly refPrice: number;
+}
+
+type Preflight = { ok: false; reason: string } | { ok: true; size: number; step: number; long: LegSetup; short: LegSetup };
+
+function positionKey(p: OpenPosition): string {
+  return `${p.clientIds.long}/${p.clientIds.short}`;
+}
+
+/** A buy may pay up to ref·(1+slip); a sell may receive down to ref·(1−slip). Rounded to the tick, inward. */
+export function capPrice(ref: number, side: Side, slippagePct: number, tickSize: number): number {
+  const raw = side === 'BUY' ? ref * (1 + slippagePct / 100) : ref * (1 - slippagePct / 100);
+  if (!(tickSize > 0)) return raw;
+  return side === 'BUY' ? floorToStep(raw, tickSize) : -floorToStep(-raw, tickSize);
+}
+
+/** Price a close of `size` would fill at from a book: VWAP when deep enough, else the worst level shown. */
+function closeReference(book: OrderBook | undefined, side: Side, size: number): number | undefined {
+  if (book === undefined) return undefined;
+  const bookSide = side === 'SELL' ? 'bid' : 'ask';
+  const levels = side === 'SELL' ? book.bids : book.asks;
+  return fillPrice(book, bookSide, size) ?? levels[levels.length - 1]?.price ?? (side === 'SELL' ? bestBid(book)?.price : bestAsk(book)?.price);
+}
+
+function isFinal(o: OrderOutcome): boolean {
+  return o.ok ? o.status !== 'NEW' && o.status !== 'OPEN' : !o.unknown;
+}
+
+async function holdingOf(venue: Venue, symbol: string): Promise<number> {
+  const positions = await venue.positions();
+  return positions.filter((p) => p.symbol === symbol).reduce((sum, p) => sum + p.size, 0);
+}
+
+type Deadline<T> = { done: true; value: T } | { done: false };
+
+/** Races a promise against a timer and always clears the timer, so no handle outlives the call. */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<Deadline<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Deadline<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ done: false }), ms);
+  });
+  return Promise.race([p.then((value): Deadline<T> => ({ done: true, value })), timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function describeSize(size: number): string {
+  if (size > 0) return `long ${size}`;
+  if (size < 0) return `short ${-size}`;
+  return 'flat';
+}
+
+function signed(size: number): string {
+  return size > 0 ? `+${size}` : `${size}`;
+}
+
+function exposureText(e: Exposure): string {
+  return `${e.venue} ${e.symbol} ${describeSize(e.size)}`;
+}
+
+function legFailureText(legs: { long: LegFill; short: LegFill }): string {
+  const one = (name: string, f: LegFill): string =>
+    `${name} ${f.venue} ${f.filledSize >= f.requestedSize * (1 - 1e-9) ? 'filled' : `filled ${f.filledSize}/${f.requestedSize}${f.reason ? ` (${f.reason})` : ''}`}`;
+  return `${one('long', legs.long)}, ${one('short', legs.short)}`;
+}

@@ -1,0 +1,228 @@
+/**
+ * Paper venue: the Venue interface over live public data with simulated fills. No keys.
+ *
+ * A taker order fills against the latest book its feed delivered: level by level (VWAP) while the
+ * level price is within the order's cap, then the rest is cancelled (immediate-or-cancel; a paper
+ * order never rests). The taker fee is charged on the filled notional. Positions live in memory.
+ *
+ * Approximations, on purpose: liquidity taken by one order is not removed from the next book
+ * (paper sizes are small against top-of-book depth), there is no latency or queue, and funding is
+ * ignored. "Prepared" orders are not signed; they only carry a validity window like real ones.
+ */
+import { tap } from 'rxjs';
+import { venueSymbol, type VenueId } from '../domain/market';
+import type { OrderBook } from '../domain/order-book';
+import type {
+  BookFeed,
+  MarketSpec,
+  OrderAccepted,
+  OrderOutcome,
+  OrderRejected,
+  OrderRequest,
+  PreparedOrder,
+  Venue,
+  VenuePosition,
+} from '../venues/venue';
+import { floorToStep, roundDecimals } from './types';
+
+interface PaperCommon {
+  readonly now: () => number;
+  /** Fraction (0.0001 = 1 bp); default: the market spec's takerFee. */
+  readonly takerFee?: number;
+  /** Margin the paper account reports, USD; default unlimited. */
+  readonly marginUsd?: number;
+  /** How long a prepared order stays valid, ms; default 30 000. */
+  readonly preparedValidityMs?: number;
+  /** Reject orders when the book is older than this, ms; default 10 000. */
+  readonly maxBookAgeMs?: number;
+}
+
+/** Explicit sources: market rules, the latest book and the feed, each injected. */
+export interface PaperSources extends PaperCommon {
+  readonly id: VenueId;
+  readonly market: MarketSpec | ((symbol: string) => Promise<MarketSpec>);
+  readonly book: (symbol: string) => OrderBook | undefined;
+  readonly feed: (symbol: string) => BookFeed;
+}
+
+/**
+ * Wraps a real venue client for its public side only (market rules and book feeds); the paper
+ * venue remembers the latest book each feed delivered and fills against it.
+ */
+export interface PaperOverReal extends PaperCommon {
+  readonly real: Venue;
+}
+
+export type PaperVenueOptions = PaperSources | PaperOverReal;
+
+interface Holding {
+  size: number;
+  entryPrice: number;
+}
+
+export function createPaperVenue(opts: PaperVenueOptions): Venue {
+  const latest = new Map<string, OrderBook>();
+  const specs = new Map<string, Promise<MarketSpec>>();
+  const holdings = new Map<string, Holding>();
+  const orders = new Map<string, OrderOutcome>();
+  const validityMs = opts.preparedValidityMs ?? 30_000;
+  const maxBookAgeMs = opts.maxBookAgeMs ?? 10_000;
+  let orderSeq = 0;
+
+  const real = 'real' in opts ? opts.real : undefined;
+  const id: VenueId = real ? real.id : (opts as PaperSources).id;
+
+  const market = (symbol: string): Promise<MarketSpec> => {
+    let spec = specs.get(symbol);
+    if (spec === undefined) {
+      if (real) spec = real.market(symbol);
+      else {
+        const source = (opts as PaperSources).market;
+        spec =
+          typeof source === 'function'
+            ? source(symbol)
+            : source.symbol === symbol
+              ? Promise.resolve(source)
+              : Promise.reject(new Error(`paper ${id}: unknown market ${symbol}`));
+      }
+      // A failed lookup is not cached, so a later call can succeed.
+      spec.catch(() => specs.delete(symbol));
+      specs.set(symbol, spec);
+    }
+    return spec;
+  };
+
+  const bookOf = (symbol: string): OrderBook | undefined => (real ? latest.get(symbol) : (opts as PaperSources).book(symbol));
+
+  const reject = (clientId: string, reason: string, code?: string): OrderRejected => {
+    const outcome: OrderRejected = { ok: false, clientId, reason, unknown: false, ...(code !== undefined ? { code } : {}) };
+    return outcome;
+  };
+
+  const execute = async (req: OrderRequest, validUntil: number): Promise<OrderOutcome> => {
+    if (orders.has(req.clientId)) return reject(req.clientId, `duplicate client id ${req.clientId}`, 'DUPLICATED_CLIENT_ID');
+    const record = (o: OrderOutcome): OrderOutcome => {
+      orders.set(req.clientId, o);
+      return o;
+    };
+    if (opts.now() > validUntil) return record(reject(req.clientId, 'order expired before it was sent', 'ORDER_EXPIRED'));
+    let spec: MarketSpec;
+    try {
+      spec = await market(req.symbol);
+    } catch (err) {
+      return record(reject(req.clientId, `unknown market ${req.symbol}: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    const book = bookOf(req.symbol);
+    if (book === undefined) return record(reject(req.clientId, `no order book for ${req.symbol} yet`, 'NO_BOOK'));
+    if (book.stale === true || opts.now() - book.receivedAt > maxBookAgeMs) {
+      return record(reject(req.clientId, `order book for ${req.symbol} is stale`, 'STALE_BOOK'));
+    }
+    if (!(req.price > 0)) return record(reject(req.clientId, 'a price cap is required', 'INVALID_PRICE'));
+
+    const holding = holdings.get(req.symbol) ?? { size: 0, entryPrice: 0 };
+    let size = floorToStep(req.size, spec.sizeIncrement);
+    if (req.reduceOnly) {
+      // Reduce-only may only shrink the position toward zero, never flip it.
+      const reducible = req.side === 'BUY' ? Math.max(0, -holding.size) : Math.max(0, holding.size);
+      if (!(reducible > 0)) return record(reject(req.clientId, 'reduce-only order would increase the position', 'REDUCE_ONLY_INCREASES'));
+      size = Math.min(size, reducible);
+    }
+    if (!(size > 0)) return record(reject(req.clientId, `size ${req.size} rounds to 0 at increment ${spec.sizeIncrement}`, 'INVALID_SIZE'));
+    if (spec.maxOrderSize !== undefined && size > spec.maxOrderSize) {
+      return record(reject(req.clientId, `size ${size} above the maximum ${spec.maxOrderSize}`, 'INVALID_SIZE'));
+    }
+
+    const levels = req.side === 'BUY' ? book.asks : book.bids;
+    const within = (price: number): boolean => (req.side === 'BUY' ? price <= req.price : price >= req.price);
+    let remaining = size;
+    let filled = 0;
+    let notional = 0;
+    for (const level of levels) {
+      if (remaining <= size * 1e-12 || !within(level.price)) break;
+      const take = Math.min(level.size, remaining);
+      filled += take;
+      notional += take * level.price;
+      remaining -= take;
+    }
+    // Level sizes need not be multiples of the increment; the venue would fill whole increments only.
+    const avgPrice = filled > 0 ? notional / filled : 0;
+    filled = floorToStep(filled, spec.sizeIncrement);
+    if (!req.reduceOnly && filled > 0 && filled * avgPrice < spec.minNotional) {
+      return record(reject(req.clientId, `notional below the minimum $${spec.minNotional}`, 'MIN_NOTIONAL'));
+    }
+    const orderId = `paper-${id}-${++orderSeq}`;
+    if (!(filled > 0)) {
+      return record({ ok: true, clientId: req.clientId, orderId, status: 'CANCELLED', filledSize: 0, avgPrice: undefined, feeUsd: 0 });
+    }
+    const filledNotional = avgPrice * filled;
+    const fee = (opts.takerFee ?? spec.takerFee) * filledNotional;
+    applyFill(holdings, req.symbol, req.side === 'BUY' ? filled : -filled, avgPrice);
+    const accepted: OrderAccepted = {
+      ok: true,
+      clientId: req.clientId,
+      orderId,
+      status: filled >= size - size * 1e-9 ? 'FILLED' : 'PARTIALLY_FILLED',
+      filledSize: filled,
+      avgPrice,
+      feeUsd: fee,
+    };
+    return record(accepted);
+  };
+
+  const prepareOrder = (request: OrderRequest): Promise<PreparedOrder> =>
+    Promise.resolve({ venue: id, request, validUntil: opts.now() + validityMs });
+
+  const submitOrder = async (prepared: PreparedOrder): Promise<OrderOutcome> => {
+    try {
+      return await execute(prepared.request, prepared.validUntil);
+    } catch (err) {
+      // Never rejects: an unexpected fault is a rejected order, not an exception.
+      return reject(prepared.request.clientId, `paper fill failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+  const feed = (symbol: string): BookFeed => {
+    if (!real) return (opts as PaperSources).feed(symbol);
+    const inner = real.bookFeed(symbol);
+    return {
+      book$: inner.book$.pipe(tap((book) => latest.set(symbol, book))),
+      events$: inner.events$,
+      get stats() {
+        return inner.stats;
+      },
+    };
+  };
+
+  return {
+    id,
+    symbolFor: (pair) => (real ? real.symbolFor(pair) : venueSymbol(id, pair)),
+    market,
+    bookFeed: feed,
+    prepareOrder,
+    submitOrder,
+    placeOrder: async (request) => submitOrder(await prepareOrder(request)),
+    orderByClientId: (_symbol, clientId) => Promise.resolve(orders.get(clientId)),
+    positions: () =>
+      Promise.resolve(
+        [...holdings.entries()]
+          .filter(([, h]) => h.size !== 0)
+          .map(([symbol, h]): VenuePosition => ({ symbol, size: h.size, entryPrice: h.entryPrice })),
+      ),
+    availableMarginUsd: () => Promise.resolve(opts.marginUsd ?? Number.POSITIVE_INFINITY),
+    close: () => (real ? real.close() : Promise.resolve()),
+  };
+}
+
+/** Updates a signed holding with a fill; the entry price averages on increase and resets on a flip. */
+function applyFill(holdings: Map<string, Holding>, symbol: string, signedSize: number, price: number): void {
+  const h = holdings.get(symbol) ?? { size: 0, entryPrice: 0 };
+  const next = roundDecimals(h.size + signedSize, 12);
+  if (h.size === 0 || Math.sign(h.size) === Math.sign(signedSize)) {
+    h.entryPrice = (h.entryPrice * Math.abs(h.size) + price * Math.abs(signedSize)) / Math.abs(next);
+  } else if (next !== 0 && Math.sign(next) !== Math.sign(h.size)) {
+    h.entryPrice = price;
+  }
+  h.size = next;
+  if (next === 0) h.entryPrice = 0;
+  holdings.set(symbol, h);
+}

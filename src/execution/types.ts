@@ -1,0 +1,92 @@
+/**
+ * Values the executor, its journal and the stream layer share. Plain JSON-serialisable data:
+ * an OpenPosition is written to the journal verbatim and read back on a warm start.
+ */
+import type { Direction } from '../domain/spread';
+import type { PositionSpec, VenueId } from '../domain/market';
+import type { Side } from '../venues/venue';
+
+/** An open delta-neutral position as the executor opened (or restored) it. */
+export interface OpenPosition extends PositionSpec {
+  readonly pair: string;
+  readonly direction: Direction;
+  /** Base size per leg (equal on both legs). */
+  readonly size: number;
+  readonly longVenue: VenueId;
+  readonly shortVenue: VenueId;
+  readonly longSymbol: string;
+  readonly shortSymbol: string;
+  /** Average fill prices of the entry legs. */
+  readonly longEntryPrice: number;
+  readonly shortEntryPrice: number;
+  /** Realised entry spread from the fill prices, percent: (short - long) / long * 100. */
+  readonly entrySpread: number;
+  /** The spread the signal saw, percent (for slippage analysis). */
+  readonly detectedSpread: number;
+  /** Fees paid by both entry legs, USD. */
+  readonly entryFeesUsd: number;
+  readonly clientIds: { readonly long: string; readonly short: string };
+  /** ms */
+  readonly openedAt: number;
+}
+
+/** One leg as planned before sending (journalled in 'opening' so a crash leaves a trace of the ids). */
+export interface LegPlan {
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly clientId: string;
+  readonly size: number;
+  readonly priceCap: number;
+}
+
+/** What an order actually did, after timeouts were resolved by client id. */
+export interface LegFill {
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly clientId: string;
+  readonly requestedSize: number;
+  readonly filledSize: number;
+  /** Undefined when nothing filled. */
+  readonly avgPrice: number | undefined;
+  readonly feeUsd: number;
+  /** Why it did not fill completely (rejection reason, 'CANCELLED', 'timeout: ...'). */
+  readonly reason?: string;
+  /** True when the outcome could not be established even by client id: treat the exposure as unknown. */
+  readonly unresolved?: boolean;
+  /** True when the venue reported a fill without a price and the price is the order's reference price. */
+  readonly priceEstimated?: boolean;
+}
+
+/** A venue's signed holding in one symbol (+ long, - short). */
+export interface Exposure {
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly size: number;
+}
+
+/** Floor `value` to a multiple of `step`, float-safe for decimal steps such as 0.0001. */
+export function floorToStep(value: number, step: number): number {
+  if (!(step > 0)) return value;
+  const units = Math.floor(value / step + 1e-9);
+  return roundDecimals(units * step, decimalsOfStep(step));
+}
+
+/** True when `value` is a whole multiple of `step` (within float noise). */
+export function isMultipleOf(value: number, step: number): boolean {
+  if (!(step > 0)) return true;
+  const units = value / step;
+  return Math.abs(units - Math.round(units)) < 1e-6;
+}
+
+export function decimalsOfStep(step: number): number {
+  for (let d = 0; d <= 12; d++) {
+    if (Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-9) return d;
+  }
+  return 12;
+}
+
+export function roundDecimals(value: number, decimals: number): number {
+  return Number(value.toFixed(Math.min(decimals, 20)));
+}

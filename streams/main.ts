@@ -1,0 +1,232 @@
+#!/usr/bin/env node
+/**
+ * Process entry (`npm start`, the package bin). Modes:
+ *   sim   (default without --config) embedded simulated venues over loopback, throwaway keys, real signatures
+ *   paper real public feeds, simulated fills, no keys
+ *   live  real orders: needs --live, keys in the environment and explicit risk limits in the config
+ * Exit codes: 0 clean stop, 2 bad flag or config, 1 runtime failure.
+ */
+import * as fs from 'node:fs';
+import { Command, InvalidArgumentError, CommanderError } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import {
+  defaultConfig,
+  parseConfig,
+  credentialsFromEnv,
+  envSettings,
+  resolveEndpoints,
+  ConfigError,
+  type BotConfig,
+  type VenueCredentials,
+  type VenueEndpoints,
+} from '../src/domain/config';
+import { loadDotEnv } from '../src/config/load';
+import { startRun, type RunMode } from './run';
+
+const USAGE_EXIT = 2;
+
+function positiveNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number >= 0, got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
+
+function fail(message: string, code = USAGE_EXIT): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+/** Live trading refuses to start unless the config states every limit explicitly. */
+function liveLimits(configText: string): string[] {
+  const raw = (parseYaml(configText) ?? {}) as { risk?: Record<string, unknown> };
+  const risk = raw.risk ?? {};
+  return ['max_position_base', 'max_notional_usd', 'max_loss_usd'].filter((k) => risk[k] === undefined);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('vest-paradex-arb')
+    .description('Delta-neutral Vest <-> Paradex perp arbitrage bot')
+    .argument('[mode]', 'sim | paper | live (default: sim without --config, paper with one)')
+    .option('--config <path>', 'config.yaml in the original bot format')
+    .option('--duration <seconds>', 'stop after this many seconds', positiveNumber('--duration'))
+    .option('--summary-json <path>', 'write the run summary as JSON here')
+    .option('--seed <n>', 'simulated market seed', nonNegativeInt('--seed'), 1)
+    .option('--log-level <level>', `log level (${LOG_LEVELS.join('|')})`, 'info')
+    .option('--sample-ms <ms>', 'tick sampling period; 0 = every book update', nonNegativeInt('--sample-ms'))
+    .option('--close-on-exit', 'close open positions on shutdown instead of leaving them open', false)
+    .option('--live', 'confirm live trading with real money (live mode only)', false)
+    .option('--runs-dir <dir>', 'where run folders are written', 'runs')
+    .option('--env-file <path>', '.env file with the original bot variable names', '.env')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  try {
+    program.parse(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+      process.exit(USAGE_EXIT);
+    }
+    throw err;
+  }
+  const flags = program.opts<{
+    config?: string;
+    duration?: number;
+    summaryJson?: string;
+    seed: number;
+    logLevel: string;
+    sampleMs?: number;
+    closeOnExit: boolean;
+    live: boolean;
+    runsDir: string;
+    envFile: string;
+  }>();
+  const modeArg = program.args[0];
+  if (modeArg !== undefined && !['sim', 'paper', 'live'].includes(modeArg)) {
+    fail(`mode must be one of sim, paper, live; got ${JSON.stringify(modeArg)}`);
+  }
+  if (!LOG_LEVELS.includes(flags.logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(flags.logLevel)}`);
+  const mode: RunMode = (modeArg as RunMode | undefined) ?? (flags.config ? 'paper' : 'sim');
+
+  let config: BotConfig;
+  let configText: string | undefined;
+  try {
+    if (flags.config) {
+      try {
+        configText = fs.readFileSync(flags.config, 'utf8');
+      } catch (e) {
+        throw new ConfigError(`config error: cannot read ${flags.config}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
+      const parsed = parseConfig(configText);
+      parsed.warnings.forEach((w) => process.stderr.write(`config warning: ${w}\n`));
+      config = parsed.config;
+    } else {
+      config = defaultConfig();
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+
+  let credentials: VenueCredentials | undefined;
+  let endpoints: VenueEndpoints | undefined;
+  if (mode !== 'sim') {
+    loadDotEnv(flags.envFile);
+    try {
+      endpoints = resolveEndpoints(config, envSettings(process.env));
+    } catch (e) {
+      if (e instanceof ConfigError) fail(e.message);
+      throw e;
+    }
+  }
+  if (mode === 'live') {
+    if (!flags.live) fail('live mode sends real orders: add --live to confirm');
+    if (!configText) fail('live mode needs --config with explicit risk limits');
+    const missing = liveLimits(configText);
+    if (missing.length > 0) fail(`config error: live mode needs explicit limits: risk.${missing.join(', risk.')} not set`);
+    try {
+      credentials = credentialsFromEnv(process.env);
+    } catch (e) {
+      if (e instanceof ConfigError) fail(e.message);
+      throw e;
+    }
+    process.stdout.write(
+      [
+        'LIVE TRADING with real money. Limits in force:',
+        `  max position per pair: ${config.risk.maxPositionBase ?? 'n/a'} (base)`,
+        `  max notional per leg:  $${config.risk.maxNotionalUsd}`,
+        `  max realised loss:     $${config.risk.maxLossUsd}`,
+        `  pairs: ${config.bots.map((b) => `${b.pair} size ${b.positionSize}`).join(', ')}`,
+        '',
+      ].join('\n'),
+    );
+  } else if (flags.live) {
+    fail(`--live only applies to live mode (mode is ${mode})`);
+  }
+
+  process.stdout.write(`vest-paradex-arb: ${mode} mode, pairs ${config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
+  const handle = startRun({
+    mode,
+    config,
+    ...(credentials ? { credentials } : {}),
+    ...(endpoints ? { endpoints } : {}),
+    seed: flags.seed,
+    ...(flags.sampleMs !== undefined ? { sampleMs: flags.sampleMs } : {}),
+    closeOnExit: flags.closeOnExit,
+    ...(flags.duration !== undefined ? { durationSec: flags.duration } : {}),
+    runsDir: flags.runsDir,
+    logLevel: flags.logLevel,
+    statusOut: process.stdout,
+  });
+
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`second ${sig}: exiting now\n`);
+      process.exit(130);
+    }
+    process.stdout.write(`\n${sig}: stopping (open positions stay open and journaled${flags.closeOnExit ? ', closing them first' : ''})\n`);
+    handle.stop(sig);
+    // The stop must complete within 5 s; this is the backstop should a venue hang.
+    setTimeout(() => {
+      process.stderr.write('shutdown took too long; exiting\n');
+      process.exit(0);
+    }, 4_800).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const result = await handle.done;
+    if (flags.summaryJson) {
+      const s = result.summary;
+      fs.writeFileSync(
+        flags.summaryJson,
+        JSON.stringify(
+          {
+            mode,
+            roundTrips: s.roundTrips,
+            opened: s.opened,
+            closed: s.closed,
+            openAtExit: s.openAtExit,
+            grossPnlUsd: s.grossPnlUsd,
+            feesUsd: s.feesUsd,
+            netPnlUsd: s.netPnlUsd,
+            winRate: s.winRate,
+            avgHoldMs: s.avgHoldMs ?? null,
+            signalToFillP50Ms: s.signalToFillP50Ms ?? null,
+            signalToFillP99Ms: s.signalToFillP99Ms ?? null,
+            legsUnwound: s.legsUnwound,
+            closeFailures: s.closeFailures,
+            reportPath: result.reportPath,
+            eventsPath: result.eventsPath,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
+    }
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv);
+}

@@ -1,0 +1,339 @@
+/**
+ * One run of the bot as a process would do it: build venues for the mode, wire executors and journals,
+ * subscribe the bot stream, write the run folder (events.ndjson, report.html), and stop cleanly.
+ * `main.ts` is only the command line around this; tests call `startRun` directly.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Subject, type Subscription } from 'rxjs';
+import type { TradingEvent } from '../src/domain/events';
+import { venueSymbol, type VenueId } from '../src/domain/market';
+import { roundTripFeePct } from '../src/domain/spread';
+import type { BotConfig } from '../src/domain/config';
+import { createExecutor } from '../src/execution/executor';
+import { openJournal, type Journal } from '../src/execution/journal';
+import { createPaperVenue } from '../src/execution/paper-venue';
+import { createLogger, logEvent } from '../src/logging/logger';
+import { renderReport } from '../src/report/html';
+import { emptyBoard, reduceStatus, statusLine, type StatusBoard } from '../src/report/status';
+import { summarize, summaryTable, type RunSummary } from '../src/report/summary';
+import { startSimVenues, type SimVenues } from '../src/sim/index';
+import { createParadexVenue } from '../src/venues/paradex/venue';
+import { newParadexAccount } from '../src/venues/paradex/signing';
+import { createVestVenue } from '../src/venues/vest/venue';
+import { newVestKeys } from '../src/venues/vest/signing';
+import type { Venue } from '../src/venues/venue';
+import type { VenueCredentials, VenueEndpoints } from '../src/domain/config';
+import { arbitrageBot, type BotSettings, type PairSettings } from './bot';
+
+export type RunMode = 'sim' | 'paper' | 'live';
+
+export interface RunOptions {
+  mode: RunMode;
+  config: BotConfig;
+  /** Required for live mode. */
+  credentials?: VenueCredentials;
+  /** Venue URLs for paper and live mode (resolved from config and .env); sim mode uses its own. */
+  endpoints?: VenueEndpoints;
+  seed: number;
+  /** Overrides every pair's sample_ms. */
+  sampleMs?: number;
+  closeOnExit: boolean;
+  durationSec?: number;
+  runsDir: string;
+  logLevel: string;
+  /** Where status lines go; undefined = silent. */
+  statusOut?: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
+  /** Plain status line period when not on a TTY, ms. */
+  statusEveryMs?: number;
+  /** Sim only: market model overrides (tests force a spread). */
+  simModel?: Record<string, number>;
+  /** Sim only: market update period. */
+  simUpdateMs?: number;
+}
+
+export interface RunResult {
+  summary: RunSummary;
+  runDir: string;
+  eventsPath: string;
+  reportPath: string;
+  events: TradingEvent[];
+}
+
+export interface RunHandle {
+  /** Asks the bot to stop (idempotent). */
+  stop(reason: string): void;
+  readonly done: Promise<RunResult>;
+  /** Resolves with the simulated venues once started (sim mode only). */
+  readonly sim: Promise<SimVenues | undefined>;
+}
+
+function timestampFolder(now: Date): string {
+  return now.toISOString().replace(/[:.]/g, '-');
+}
+
+/** Maps parsed config to the stream's per-pair settings. */
+export function pairSettings(config: BotConfig, sampleMsOverride?: number): PairSettings[] {
+  return config.bots.map((b) => ({
+    id: b.id,
+    pair: b.pair,
+    dexA: b.dexA,
+    dexB: b.dexB,
+    spreadEntry: b.spreadEntry,
+    spreadExit: b.spreadExit,
+    positionSize: b.positionSize,
+    entryConfirmTicks: b.entryConfirmTicks,
+    sampleMs: sampleMsOverride ?? config.execution.sampleMs,
+    maxBookAgeMs: config.execution.maxBookAgeMs,
+    cooldownMs: config.execution.cooldownMs,
+  }));
+}
+
+export function startRun(opts: RunOptions): RunHandle {
+  const shutdown$ = new Subject<string>();
+  let stopReason: string | undefined;
+  const stop = (reason: string) => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    shutdown$.next(reason);
+    shutdown$.complete();
+  };
+  let resolveSim!: (s: SimVenues | undefined) => void;
+  const sim = new Promise<SimVenues | undefined>((r) => (resolveSim = r));
+  const done = run(opts, shutdown$, stop, () => stopReason, resolveSim);
+  done.catch(() => resolveSim(undefined));
+  return { stop, done, sim };
+}
+
+async function run(
+  opts: RunOptions,
+  shutdown$: Subject<string>,
+  stop: (reason: string) => void,
+  stopped: () => string | undefined,
+  resolveSim: (s: SimVenues | undefined) => void,
+): Promise<RunResult> {
+  const startedAt = Date.now();
+  const runDir = path.resolve(opts.runsDir, timestampFolder(new Date(startedAt)));
+  fs.mkdirSync(runDir, { recursive: true });
+  const eventsPath = path.join(runDir, 'events.ndjson');
+  const reportPath = path.join(runDir, 'report.html');
+  const eventsFd = fs.openSync(eventsPath, 'a');
+  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false });
+  const settingsPairs = pairSettings(opts.config, opts.sampleMs);
+
+  let simVenues: SimVenues | undefined;
+  const venues = {} as Record<VenueId, Venue>;
+  const journals: Journal[] = [];
+  const executors = new Map<string, ReturnType<typeof createExecutor>>();
+  const fees = new Map<string, { a: number; b: number }>();
+  const log: TradingEvent[] = [];
+  let sub: Subscription | undefined;
+  let statusTimer: NodeJS.Timeout | undefined;
+  const durationTimer =
+    opts.durationSec !== undefined ? setTimeout(() => stop(`duration ${opts.durationSec}s elapsed`), opts.durationSec * 1000) : undefined;
+
+  try {
+    // ---- venues for the mode ----
+    const feedOptions = { staleAfterMs: opts.config.execution.staleAfterMs };
+    if (opts.mode === 'sim') {
+      simVenues = await startSimVenues({
+        seed: opts.seed,
+        markets: [...new Set(opts.config.bots.map((b) => b.pair.split('-')[0]!))],
+        ...(opts.simUpdateMs !== undefined ? { updateIntervalMs: opts.simUpdateMs } : {}),
+        ...(opts.simModel ? { model: opts.simModel } : {}),
+      });
+      resolveSim(simVenues);
+      // Throwaway keys: the simulated venues verify real signatures, so the whole money path is exercised.
+      const pdx = newParadexAccount();
+      const vk = newVestKeys();
+      venues.paradex = createParadexVenue({
+        restUrl: simVenues.paradex.rest,
+        wsUrl: simVenues.paradex.ws,
+        account: { address: pdx.address, privateKey: pdx.privateKey },
+        onboard: true,
+        encoding: opts.config.venues.paradex.encoding,
+        bookFeedOptions: feedOptions,
+        logger,
+      });
+      venues.vest = createVestVenue({
+        restUrl: simVenues.vest.rest,
+        wsUrl: simVenues.vest.ws,
+        keys: { primaryKey: vk.primaryKey, signingKey: vk.signingKey },
+        bookFeedOptions: feedOptions,
+        logger,
+      });
+    } else {
+      resolveSim(undefined);
+      const ep = opts.endpoints;
+      if (!ep) throw new Error(`${opts.mode} mode needs venue endpoints`);
+      if (opts.mode === 'live') {
+        const c = opts.credentials;
+        if (!c) throw new Error('live mode needs credentials');
+        venues.paradex = createParadexVenue({
+          restUrl: ep.paradex.restUrl,
+          wsUrl: ep.paradex.wsUrl,
+          encoding: ep.paradex.encoding,
+          account: { address: c.paradex.accountAddress, privateKey: c.paradex.privateKey },
+          bookFeedOptions: feedOptions,
+          logger,
+        });
+        venues.vest = createVestVenue({
+          restUrl: ep.vest.restUrl,
+          wsUrl: ep.vest.wsUrl,
+          accountGroup: ep.vest.accountGroup,
+          keys: {
+            signingKey: c.vest.signingKey,
+            ...(c.vest.primaryKey ? { primaryKey: c.vest.primaryKey } : {}),
+            ...(c.vest.apiKey ? { apiKey: c.vest.apiKey } : {}),
+          },
+          network: c.vest.production ? 'prod' : 'dev',
+          bookFeedOptions: feedOptions,
+          logger,
+        });
+      } else {
+        // Paper: the real public feeds, simulated fills; no keys.
+        const realPdx = createParadexVenue({
+          restUrl: ep.paradex.restUrl,
+          wsUrl: ep.paradex.wsUrl,
+          encoding: ep.paradex.encoding,
+          bookFeedOptions: feedOptions,
+          logger,
+        });
+        const realVest = createVestVenue({
+          restUrl: ep.vest.restUrl,
+          wsUrl: ep.vest.wsUrl,
+          accountGroup: ep.vest.accountGroup,
+          bookFeedOptions: feedOptions,
+          logger,
+        });
+        venues.paradex = createPaperVenue({ real: realPdx, now: Date.now });
+        venues.vest = createPaperVenue({ real: realVest, now: Date.now });
+      }
+    }
+
+    // ---- executors, one per pair, each with its own journal ----
+    const journalDir = opts.mode === 'live' ? path.resolve(opts.config.journalDir) : path.join(runDir, 'journal');
+    fs.mkdirSync(journalDir, { recursive: true });
+    for (const [i, p] of settingsPairs.entries()) {
+      const pairConfig = opts.config.bots[i]!;
+      const a = venues[p.dexA];
+      const b = venues[p.dexB];
+      const [specA, specB] = await Promise.all([a.market(venueSymbol(p.dexA, p.pair)), b.market(venueSymbol(p.dexB, p.pair))]);
+      fees.set(p.id, { a: specA.takerFee, b: specB.takerFee });
+      const journal = openJournal(path.join(journalDir, `${p.id}.ndjson`));
+      journals.push(journal);
+      executors.set(
+        p.id,
+        createExecutor({
+          pair: p.pair,
+          venues: { a, b },
+          size: p.positionSize,
+          slippagePct: pairConfig.slippagePct,
+          maxPositionBase: pairConfig.maxPositionBase,
+          maxNotionalUsd: opts.config.risk.maxNotionalUsd,
+          leverage: pairConfig.leverage,
+          legTimeoutMs: opts.config.execution.legTimeoutMs,
+          closeRetries: opts.config.execution.closeRetries,
+          closeBackoffMs: opts.config.execution.closeBackoffMs,
+          haltCooldownMs: opts.config.risk.haltCooldownSec * 1000,
+          spreadThreshold: p.spreadEntry,
+          journal,
+          now: Date.now,
+        }),
+      );
+    }
+
+    const settings: BotSettings = {
+      mode: opts.mode,
+      pairs: settingsPairs,
+      closeOnExit: opts.closeOnExit,
+      maxLossUsd: opts.config.risk.maxLossUsd,
+      spreadSampleMs: 1_000,
+      logEvery: 40,
+      shutdownGraceMs: 3_000,
+    };
+
+    // ---- status ----
+    const board: StatusBoard = emptyBoard(settingsPairs.map((p) => p.pair));
+    const out = opts.statusOut;
+    const tty = out?.isTTY === true;
+    let drawnLines = 0;
+    const render = () => {
+      if (!out) return;
+      const lines = settingsPairs.map((p) => {
+        const s = board.pairs.get(p.pair)!;
+        const ages = [
+          { venue: p.dexA, symbol: venueSymbol(p.dexA, p.pair), ageMs: s.bookAgeAMs },
+          { venue: p.dexB, symbol: venueSymbol(p.dexB, p.pair), ageMs: s.bookAgeBMs },
+        ];
+        return statusLine(s, { entry: p.spreadEntry, exit: p.spreadExit }, [...board.feeds.values()], ages);
+      });
+      if (tty) {
+        out.write((drawnLines > 0 ? `\x1b[${drawnLines}F` : '') + lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
+        drawnLines = lines.length;
+      } else {
+        out.write(lines.map((l) => `[status] ${l}`).join('\n') + '\n');
+      }
+    };
+    statusTimer = setInterval(render, tty ? 250 : (opts.statusEveryMs ?? 5_000));
+
+    // ---- the stream ----
+    const finished = new Promise<void>((resolve, reject) => {
+      sub = arbitrageBot(
+        {
+          venues,
+          executorFor: (p) => executors.get(p.id)!,
+          feesFor: (p) => fees.get(p.id)!,
+          shutdown$,
+        },
+        settings,
+      ).subscribe({
+        next: (e) => {
+          log.push(e);
+          fs.writeSync(eventsFd, JSON.stringify(e) + '\n');
+          logEvent(logger, e);
+          reduceStatus(board, e);
+          if (!tty && out && isNotable(e)) out.write(`[event] ${describe(e)}\n`);
+        },
+        error: reject,
+        complete: resolve,
+      });
+    });
+    await finished;
+    if (stopped() === undefined) stop('bot stream completed');
+  } finally {
+    if (durationTimer) clearTimeout(durationTimer);
+    if (statusTimer) clearInterval(statusTimer);
+    sub?.unsubscribe();
+  }
+
+  const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
+  const endedAt = Date.now();
+  const summary = summarize(log, openAtExit);
+  const thresholds: Record<string, { entryNet: number; roundTripFeePct: number; exit: number }> = {};
+  for (const p of settingsPairs) {
+    const f = fees.get(p.id);
+    thresholds[p.pair] = { entryNet: p.spreadEntry, roundTripFeePct: f ? roundTripFeePct(f) : 0, exit: p.spreadExit };
+  }
+  fs.writeFileSync(
+    reportPath,
+    renderReport(log, summary, { title: `vest-paradex-arb ${opts.mode} run`, mode: opts.mode, thresholds, startedAt, endedAt }),
+  );
+  fs.closeSync(eventsFd);
+  await Promise.allSettled(Object.values(venues).map((v) => v.close()));
+  journals.forEach((j) => j.close());
+  await simVenues?.close();
+  await new Promise<void>((r) => logger.end(r));
+  opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${runDir}\n`);
+  return { summary, runDir, eventsPath, reportPath, events: log };
+}
+
+function isNotable(e: TradingEvent): boolean {
+  return e.type !== 'SPREAD_MONITORING' && e.type !== 'POSITION_MONITORING';
+}
+
+function describe(e: TradingEvent): string {
+  const { type, time: _time, ...rest } = e;
+  return `${type} ${JSON.stringify(rest)}`;
+}
+

@@ -1,0 +1,172 @@
+/**
+ * The executor against the simulated venues over loopback, through the real Paradex and Vest
+ * clients: every order is signed with throwaway keys and verified by the simulator.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { SpreadOpportunity } from '../../src/domain/market';
+import { bestAsk, bestBid } from '../../src/domain/order-book';
+import { createExecutor, type Executor, type ExecutorOptions } from '../../src/execution/executor';
+import { openJournal, type Journal } from '../../src/execution/journal';
+import { startSimVenues, type SimVenues } from '../../src/sim';
+import { newParadexAccount } from '../../src/venues/paradex/signing';
+import { createParadexVenue, type ParadexVenue } from '../../src/venues/paradex/venue';
+import { newVestKeys } from '../../src/venues/vest/signing';
+import { createVestVenue, type VestVenue } from '../../src/venues/vest/venue';
+import type { Venue } from '../../src/venues/venue';
+
+const PAIR = 'BTC-PERP';
+
+let sim: SimVenues | undefined;
+const clients: Venue[] = [];
+const journals: Journal[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  sim?.faults.trading.paradex.releaseAll();
+  sim?.faults.trading.vest.releaseAll();
+  for (const c of clients.splice(0)) await c.close();
+  for (const j of journals.splice(0)) j.close();
+  await sim?.close();
+  sim = undefined;
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+interface SimRig {
+  sim: SimVenues;
+  vest: VestVenue;
+  paradex: ParadexVenue;
+  journalPath: string;
+  make(more?: Partial<ExecutorOptions>): Executor;
+}
+
+async function setup(): Promise<SimRig> {
+  const s = await startSimVenues({ updateIntervalMs: 0 });
+  sim = s;
+  const account = newParadexAccount();
+  const keys = newVestKeys();
+  const paradex = createParadexVenue({ restUrl: s.paradex.rest, wsUrl: s.paradex.ws, account, onboard: true, requestTimeoutMs: 5_000 });
+  const vest = createVestVenue({ restUrl: s.vest.rest, wsUrl: s.vest.ws, keys: { primaryKey: keys.primaryKey, signingKey: keys.signingKey }, requestTimeoutMs: 5_000 });
+  clients.push(paradex, vest);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'executor-sim-'));
+  dirs.push(dir);
+  const journalPath = path.join(dir, 'journal.ndjson');
+  const make = (more: Partial<ExecutorOptions> = {}): Executor => {
+    const journal = more.journal ?? openJournal(journalPath);
+    journals.push(journal);
+    return createExecutor({
+      pair: PAIR,
+      venues: { a: vest, b: paradex },
+      size: 0.01,
+      journal,
+      now: Date.now,
+      legTimeoutMs: 1_500,
+      closeBackoffMs: 20,
+      ...more,
+    });
+  };
+  return { sim: s, vest, paradex, journalPath, make };
+}
+
+function opportunity(s: SimVenues): SpreadOpportunity {
+  const a = s.market.book('vest', 'BTC-PERP');
+  const b = s.market.book('paradex', 'BTC-USD-PERP');
+  const askA = a && bestAsk(a)?.price;
+  const bidA = a && bestBid(a)?.price;
+  const askB = b && bestAsk(b)?.price;
+  const bidB = b && bestBid(b)?.price;
+  if (!askA || !bidA || !askB || !bidB) throw new Error('sim books are empty');
+  const spread = ((bidB - askA) / askA) * 100;
+  return { pair: PAIR, direction: 'AOverB', spread, netSpread: spread, askA, bidA, askB, bidB, detectedAt: Date.now() };
+}
+
+async function holding(v: Venue, symbol: string): Promise<number> {
+  return (await v.positions()).filter((p) => p.symbol === symbol).reduce((sum, p) => sum + p.size, 0);
+}
+
+describe('executor against the simulated venues', () => {
+  it('opens and closes a hedged position with signed orders, and both venues end flat', async () => {
+    const r = await setup();
+    const exec = r.make();
+    const opened = await exec.openPosition(opportunity(r.sim));
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    expect(await holding(r.vest, 'BTC-PERP')).toBeCloseTo(0.01, 10);
+    expect(await holding(r.paradex, 'BTC-USD-PERP')).toBeCloseTo(-0.01, 10);
+    expect(opened.position.longEntryPrice).toBeGreaterThan(0);
+    expect(opened.position.entryFeesUsd).toBeGreaterThan(0);
+
+    r.sim.market.step(5);
+    const closed = await exec.closePosition(opened.position);
+    expect(closed.ok).toBe(true);
+    const { long, short } = closed.legs;
+    const expectedPnl =
+      (long.avgExitPrice! - opened.position.longEntryPrice) * 0.01 + (opened.position.shortEntryPrice - short.avgExitPrice!) * 0.01;
+    expect(closed.grossPnlUsd).toBeCloseTo(expectedPnl, 6);
+    expect(await holding(r.vest, 'BTC-PERP')).toBe(0);
+    expect(await holding(r.paradex, 'BTC-USD-PERP')).toBe(0);
+  });
+
+  it('unwinds the Vest leg when Paradex rejects, and halts', async () => {
+    const r = await setup();
+    const exec = r.make();
+    r.sim.faults.trading.paradex.rejectNextOrders(1);
+    const opened = await exec.openPosition(opportunity(r.sim));
+    expect(opened).toMatchObject({ ok: false, stage: 'execution', halted: true });
+    expect(opened.events.find((e) => e.type === 'LEG_UNWOUND')).toMatchObject({ venue: 'vest', ok: true });
+    expect(await holding(r.vest, 'BTC-PERP')).toBe(0);
+    expect(await holding(r.paradex, 'BTC-USD-PERP')).toBe(0);
+  });
+
+  it('keeps the hedged part of a partial fill and unwinds the excess', async () => {
+    const r = await setup();
+    const exec = r.make();
+    r.sim.faults.trading.paradex.partialFillNext(0.5, 1);
+    const opened = await exec.openPosition(opportunity(r.sim));
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    expect(opened.position.size).toBeCloseTo(0.005, 10);
+    expect(await holding(r.vest, 'BTC-PERP')).toBeCloseTo(0.005, 10);
+    expect(await holding(r.paradex, 'BTC-USD-PERP')).toBeCloseTo(-0.005, 10);
+  });
+
+  it('resolves an order whose answer never came by client id, without doubling the position', async () => {
+    const r = await setup();
+    const exec = r.make();
+    r.sim.faults.trading.vest.timeoutNextOrders(1);
+    const lookup = jest.spyOn(r.vest, 'orderByClientId');
+    const opened = await exec.openPosition(opportunity(r.sim));
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    expect(lookup).toHaveBeenCalledWith('BTC-PERP', opened.position.clientIds.long);
+    expect(await holding(r.vest, 'BTC-PERP')).toBeCloseTo(0.01, 10);
+    expect(await holding(r.paradex, 'BTC-USD-PERP')).toBeCloseTo(-0.01, 10);
+  });
+
+  it('retries a rejected close leg and reports ok only when both venues are flat', async () => {
+    const r = await setup();
+    const exec = r.make();
+    const opened = await exec.openPosition(opportunity(r.sim));
+    if (!opened.ok) throw new Error(opened.reason);
+    r.sim.faults.trading.paradex.rejectNextClose();
+    r.sim.faults.trading.paradex.rejectNextClose();
+    const closed = await exec.closePosition(opened.position);
+    expect(closed.ok).toBe(true);
+    expect(closed.legs.short.attempts).toBe(3);
+    expect(await holding(r.paradex, 'BTC-USD-PERP')).toBe(0);
+  });
+
+  it('a restarted executor resumes the open position from the journal and the venues', async () => {
+    const r = await setup();
+    const first = r.make();
+    const opened = await first.openPosition(opportunity(r.sim));
+    if (!opened.ok) throw new Error(opened.reason);
+    const second = r.make({ journal: openJournal(r.journalPath) });
+    const restored = await second.restore();
+    expect(restored.ok).toBe(true);
+    expect(restored.position).toEqual(opened.position);
+    const closed = await second.closePosition(restored.position!);
+    expect(closed.ok).toBe(true);
+  });
+});

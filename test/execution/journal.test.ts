@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { deriveState, openJournal, type Journal, type JournalEntry, type CorruptLine } from '../../src/execution/journal';
+import type { OpenPosition } from '../../src/execution/types';
+
+const PAIR = 'BTC-PERP';
+const dirs: string[] = [];
+const open: Journal[] = [];
+
+function tempFile(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-'));
+  dirs.push(dir);
+  return path.join(dir, 'nested', 'trades.ndjson');
+}
+
+function journalAt(file: string, onCorruptLine?: (c: CorruptLine) => void): Journal {
+  const j = openJournal(file, onCorruptLine ? { onCorruptLine } : {});
+  open.push(j);
+  return j;
+}
+
+afterEach(() => {
+  jest.restoreAllMocks();
+  for (const j of open.splice(0)) j.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const position: OpenPosition = {
+  pair: PAIR,
+  direction: 'AOverB',
+  size: 0.01,
+  longVenue: 'vest',
+  shortVenue: 'paradex',
+  longSymbol: 'BTC-PERP',
+  shortSymbol: 'BTC-USD-PERP',
+  longEntryPrice: 100_010,
+  shortEntryPrice: 100_300,
+  entrySpread: 0.29,
+  detectedSpread: 0.3,
+  entryFeesUsd: 0.55,
+  clientIds: { long: 'c1', short: 'c2' },
+  openedAt: 1000,
+};
+
+const opening: JournalEntry = {
+  kind: 'opening',
+  pair: PAIR,
+  time: 900,
+  direction: 'AOverB',
+  size: 0.01,
+  detectedSpread: 0.3,
+  long: { venue: 'vest', symbol: 'BTC-PERP', side: 'BUY', clientId: 'c1', size: 0.01, priceCap: 100_510 },
+  short: { venue: 'paradex', symbol: 'BTC-USD-PERP', side: 'SELL', clientId: 'c2', size: 0.01, priceCap: 99_800 },
+};
+
+function closeFill(leg: 'long' | 'short', filledSize: number, time: number): JournalEntry {
+  return {
+    kind: 'leg_filled',
+    pair: PAIR,
+    time,
+    phase: 'close',
+    leg,
+    fill: {
+      venue: leg === 'long' ? 'vest' : 'paradex',
+      symbol: leg === 'long' ? 'BTC-PERP' : 'BTC-USD-PERP',
+      side: leg === 'long' ? 'SELL' : 'BUY',
+      clientId: `x${time}`,
+      requestedSize: 0.01,
+      filledSize,
+      avgPrice: filledSize > 0 ? 100_100 : undefined,
+      feeUsd: 0.1,
+    },
+  };
+}
+
+describe('journal', () => {
+  it('round-trips entries through the file, in order', () => {
+    const file = tempFile();
+    const j = journalAt(file);
+    const open: JournalEntry = { kind: 'open', pair: PAIR, time: 1000, position };
+    j.append(opening);
+    j.append(open);
+    expect(j.entries()).toEqual([opening, open]);
+    j.close();
+    const again = journalAt(file);
+    expect(again.entries()).toEqual([opening, open]);
+    expect(again.corruptLines).toEqual([]);
+    expect(fs.readFileSync(file, 'utf8').split('\n')).toHaveLength(3); // two lines + trailing newline
+  });
+
+  it('fsyncs every append, so a second reader sees it before the writer closes', () => {
+    const file = tempFile();
+    const j = journalAt(file);
+    const fsync = jest.spyOn(fs, 'fsyncSync');
+    j.append(opening);
+    j.append({ kind: 'halted', pair: PAIR, time: 950, reason: 'test' });
+    expect(fsync).toHaveBeenCalledTimes(2);
+    const reader = journalAt(file);
+    expect(reader.entries().map((e) => e.kind)).toEqual(['opening', 'halted']);
+  });
+
+  it('detects, reports and skips a torn last line, and keeps appending after it', () => {
+    const file = tempFile();
+    const j = journalAt(file);
+    j.append(opening);
+    j.close();
+    fs.appendFileSync(file, '{"kind":"open","pair":"BTC-PERP","time":10'); // crash mid-write
+    const reported: CorruptLine[] = [];
+    const reopened = journalAt(file, (c) => reported.push(c));
+    expect(reopened.entries()).toEqual([opening]);
+    expect(reported).toEqual([{ line: 2, reason: 'torn last line (unterminated JSON)', excerpt: '{"kind":"open","pair":"BTC-PERP","time":10' }]);
+    expect(reopened.corruptLines).toEqual(reported);
+
+    reopened.append({ kind: 'entry_failed', pair: PAIR, time: 2000, reason: 'restart' });
+    reopened.close();
+    const third = journalAt(file);
+    expect(third.entries().map((e) => e.kind)).toEqual(['opening', 'entry_failed']);
+    expect(third.corruptLines).toHaveLength(1);
+    expect(third.lastState(PAIR).phase).toBe('flat');
+  });
+
+  it('skips lines that are JSON but not journal entries', () => {
+    const file = tempFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(opening)}\n{"hello":1}\n[1,2]\n`);
+    const j = journalAt(file);
+    expect(j.entries()).toEqual([opening]);
+    expect(j.corruptLines.map((c) => c.line)).toEqual([2, 3]);
+  });
+
+  it('keeps pairs apart in one file', () => {
+    const j = journalAt(tempFile());
+    j.append(opening);
+    j.append({ ...opening, pair: 'ETH-PERP' });
+    j.append({ kind: 'open', pair: PAIR, time: 1000, position });
+    expect(j.entries('ETH-PERP')).toHaveLength(1);
+    expect(j.lastState(PAIR).phase).toBe('open');
+    expect(j.lastState('ETH-PERP').phase).toBe('opening');
+    expect(j.lastState('SOL-PERP').phase).toBe('flat');
+  });
+});
+
+describe('journal state', () => {
+  it('follows a trade from opening through a partial close to closed', () => {
+    const entries: JournalEntry[] = [opening];
+    expect(deriveState(entries, PAIR)).toMatchObject({ phase: 'opening', opening });
+    entries.push({ kind: 'open', pair: PAIR, time: 1000, position });
+    expect(deriveState(entries, PAIR)).toMatchObject({ phase: 'open', position, closedSize: { long: 0, short: 0 } });
+    entries.push({ kind: 'closing', pair: PAIR, time: 2000, clientIds: { long: 'p1', short: 'p2' } });
+    entries.push(closeFill('long', 0.01, 2001), closeFill('short', 0, 2002));
+    entries.push({ kind: 'close_failed', pair: PAIR, time: 2003, reason: 'paradex not flat' });
+    const half = deriveState(entries, PAIR);
+    expect(half).toMatchObject({ phase: 'closing', position, closedSize: { long: 0.01, short: 0 } });
+    expect(half.closeFills).toHaveLength(2);
+    entries.push(closeFill('short', 0.01, 2100), { kind: 'closed', pair: PAIR, time: 2101, grossPnlUsd: 1, feesUsd: 1 });
+    const done = deriveState(entries, PAIR);
+    expect(done.phase).toBe('flat');
+    expect(done.position).toBeUndefined();
+    expect(done.closeFills).toEqual([]);
+  });
+
+  it('remembers a halt until a resume, and clears recorded exposure only when an operator resumes', () => {
+    const exposed: JournalEntry[] = [
+      opening,
+      { kind: 'exposed', pair: PAIR, time: 1000, reason: 'unwind failed', exposure: [{ venue: 'vest', symbol: 'BTC-PERP', size: 0.01 }] },
+      { kind: 'halted', pair: PAIR, time: 1001, reason: 'unwind failed' },
+    ];
+    expect(deriveState(exposed, PAIR)).toMatchObject({ phase: 'exposed', halt: { reason: 'unwind failed', time: 1001 } });
+    const autoResume = deriveState([...exposed, { kind: 'resumed', pair: PAIR, time: 2000, operator: false }], PAIR);
+    expect(autoResume.halt).toBeUndefined();
+    expect(autoResume.phase).toBe('exposed');
+    const operator = deriveState([...exposed, { kind: 'resumed', pair: PAIR, time: 2000, operator: true }], PAIR);
+    expect(operator.phase).toBe('flat');
+    expect(operator.exposure).toBeUndefined();
+  });
+
+  it('records the cooldown end of a halt', () => {
+    const s = deriveState([{ kind: 'halted', pair: PAIR, time: 5, reason: 'leg imbalance', until: 60_005 }], PAIR);
+    expect(s.halt).toEqual({ reason: 'leg imbalance', until: 60_005, time: 5 });
+  });
+});
