@@ -1,0 +1,367 @@
+/**
+ * Paradex REST (venues.md §1.7–1.10): system config, markets, onboarding, JWT auth, orders, fills,
+ * positions and account. Every call has a deadline and resolves to a value; wire bodies are
+ * narrowed with zod at once. The JWT session refreshes the token well before its 5-minute
+ * lifetime ends, single-flight, and never hands out a token about to lapse.
+ *
+ * Secrets (private key, JWT) never appear in errors or logs: failures carry the venue's error
+ * code and message, the endpoint path and the HTTP status only.
+ */
+import { z } from 'zod';
+import { httpJson, queryString, type FetchLike, type HttpMethod, type HttpResult, type RestFailure, type RestResult } from '../http';
+
+export type { RestFailure, RestResult } from '../http';
+import { paradexPublicKey, signParadexAuth, signParadexOnboarding, type ParadexAccount } from './signing';
+
+export interface ParadexRestOptions {
+  /** e.g. 'https://api.prod.paradex.trade/v1'. */
+  readonly restUrl: string;
+  readonly requestTimeoutMs?: number;
+  readonly fetch?: FetchLike;
+  /** Aborts every in-flight request (the venue is closing). */
+  readonly signal?: AbortSignal;
+}
+
+// ---- wire shapes (only the fields we use) ----------------------------------------------------
+
+/** Paradex serves decimals as strings; '' means "none" (e.g. avg_fill_price of an unfilled order). */
+const wireDecimal = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (v === '') return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: `not a decimal: ${String(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+const requiredDecimal = wireDecimal.refine((v): v is number => v !== undefined, 'missing decimal');
+const optionalDecimal = wireDecimal.nullish().transform((v) => v ?? undefined);
+
+const systemConfigSchema = z.object({ starknet_chain_id: z.string().min(1) });
+
+const marketSchema = z.object({
+  symbol: z.string(),
+  price_tick_size: requiredDecimal,
+  order_size_increment: requiredDecimal,
+  min_notional: optionalDecimal,
+  max_order_size: optionalDecimal,
+});
+const marketsSchema = z.object({ results: z.array(marketSchema) });
+export type ParadexMarket = z.infer<typeof marketSchema>;
+
+const authSchema = z.object({ jwt_token: z.string().min(1) });
+
+const orderSchema = z.object({
+  id: z.string(),
+  client_id: z.string().nullish(),
+  market: z.string(),
+  side: z.string(),
+  type: z.string().optional(),
+  size: requiredDecimal,
+  remaining_size: optionalDecimal,
+  status: z.string(),
+  avg_fill_price: optionalDecimal,
+  cancel_reason: z.string().nullish(),
+});
+export type ParadexOrder = z.infer<typeof orderSchema>;
+
+const fillSchema = z.object({
+  order_id: z.string(),
+  size: requiredDecimal,
+  price: requiredDecimal,
+  fee: optionalDecimal,
+});
+const fillsSchema = z.object({ results: z.array(fillSchema) });
+export type ParadexFill = z.infer<typeof fillSchema>;
+
+const positionSchema = z.object({
+  market: z.string(),
+  side: z.string().optional(),
+  size: requiredDecimal,
+  status: z.string().optional(),
+  average_entry_price: optionalDecimal,
+});
+const positionsSchema = z.object({ results: z.array(positionSchema) });
+export type ParadexPosition = z.infer<typeof positionSchema>;
+
+const accountSchema = z.object({ free_collateral: requiredDecimal });
+
+const errorSchema = z.object({ error: z.string().optional(), message: z.string().optional() });
+
+/** The order body POST /orders takes (venues.md §1.9). */
+export interface ParadexOrderBody {
+  readonly market: string;
+  readonly side: 'BUY' | 'SELL';
+  readonly type: 'MARKET' | 'LIMIT';
+  readonly size: string;
+  readonly price?: string;
+  readonly instruction?: 'GTC' | 'IOC';
+  readonly client_id: string;
+  readonly flags?: readonly string[];
+  readonly recv_window?: number;
+  readonly signature: string;
+  readonly signature_timestamp: number;
+}
+
+export interface ParadexRest {
+  systemConfig(): Promise<RestResult<{ chainId: string }>>;
+  markets(market?: string): Promise<RestResult<ParadexMarket[]>>;
+  /** POST /onboarding (idempotent on the venue: an onboarded account answers with an error we treat as success). */
+  onboard(account: ParadexAccount, chainId: string, ethereumAccount?: string): Promise<RestResult<void>>;
+  /** POST /auth/{public_key}: a fresh JWT. `nowMs` is the signing time. */
+  auth(account: ParadexAccount, chainId: string, nowMs: number): Promise<RestResult<string>>;
+  postOrder(jwt: string, body: ParadexOrderBody): Promise<RestResult<ParadexOrder>>;
+  getOrder(jwt: string, orderId: string): Promise<RestResult<ParadexOrder>>;
+  /** undefined when the venue does not know the client id (404 / NOT_FOUND). */
+  getOrderByClientId(jwt: string, clientId: string): Promise<RestResult<ParadexOrder | undefined>>;
+  fills(jwt: string, market: string): Promise<RestResult<ParadexFill[]>>;
+  positions(jwt: string): Promise<RestResult<ParadexPosition[]>>;
+  freeCollateral(jwt: string): Promise<RestResult<number>>;
+}
+
+/** The signature of an auth request is only needed to obtain the token, so keep its life short. */
+const AUTH_SIGNATURE_TTL_S = 300;
+
+export function createParadexRest(options: ParadexRestOptions): ParadexRest {
+  const baseUrl = options.restUrl.replace(/\/+$/, '');
+  const timeoutMs = options.requestTimeoutMs ?? 5_000;
+  const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
+
+  const call = async <T>(
+    method: HttpMethod,
+    path: string,
+    schema: z.ZodType<T>,
+    extra: { jwt?: string; headers?: Record<string, string>; body?: unknown } = {},
+  ): Promise<RestResult<T>> => {
+    const headers: Record<string, string> = { ...extra.headers };
+    if (extra.jwt !== undefined) headers.authorization = `Bearer ${extra.jwt}`;
+    const result = await httpJson({ method, url: `${baseUrl}${path}`, headers, body: extra.body, timeoutMs, signal: options.signal }, options.fetch);
+    return narrow(result, `${method} ${path.split('?')[0] ?? path}`, schema);
+  };
+
+  return {
+    async systemConfig() {
+      const r = await call('GET', '/system/config', systemConfigSchema);
+      return r.ok ? { ok: true, value: { chainId: r.value.starknet_chain_id } } : r;
+    },
+
+    async markets(market) {
+      const r = await call('GET', `/markets${queryString({ market })}`, marketsSchema);
+      return r.ok ? { ok: true, value: r.value.results } : r;
+    },
+
+    async onboard(account, chainId, ethereumAccount) {
+      const signature = signParadexOnboarding(account, chainId);
+      const r = await call('POST', '/onboarding', z.unknown(), {
+        headers: {
+          'PARADEX-ETHEREUM-ACCOUNT': ethereumAccount ?? '0x0000000000000000000000000000000000000000',
+          'PARADEX-STARKNET-ACCOUNT': account.address,
+          'PARADEX-STARKNET-SIGNATURE': signature,
+        },
+        body: { public_key: paradexPublicKey(account.privateKey) },
+      });
+      if (r.ok) return { ok: true, value: undefined };
+      // Onboarding twice is harmless; the venue reports it as an error we can ignore.
+      if (r.error.code !== undefined && /ALREADY/i.test(r.error.code)) return { ok: true, value: undefined };
+      return r;
+    },
+
+    async auth(account, chainId, nowMs) {
+      const timestamp = Math.floor(nowMs / 1000);
+      const expiration = timestamp + AUTH_SIGNATURE_TTL_S;
+      const signature = signParadexAuth(
+        { method: 'POST', path: `${basePath}/auth`, body: '', timestamp, expiration },
+        account,
+        chainId,
+      );
+      const publicKey = paradexPublicKey(account.privateKey);
+      const r = await call('POST', `/auth/${publicKey}`, authSchema, {
+        headers: {
+          'PARADEX-STARKNET-ACCOUNT': account.address,
+          'PARADEX-STARKNET-SIGNATURE': signature,
+          'PARADEX-TIMESTAMP': String(timestamp),
+          'PARADEX-SIGNATURE-EXPIRATION': String(expiration),
+        },
+      });
+      return r.ok ? { ok: true, value: r.value.jwt_token } : r;
+    },
+
+    postOrder: (jwt, body) => call('POST', '/orders', orderSchema, { jwt, body }),
+
+    getOrder: (jwt, orderId) => call('GET', `/orders/${encodeURIComponent(orderId)}`, orderSchema, { jwt }),
+
+    async getOrderByClientId(jwt, clientId) {
+      const r = await call('GET', `/orders/by_client_id/${encodeURIComponent(clientId)}`, orderSchema, { jwt });
+      if (!r.ok && (r.error.status === 404 || r.error.code === 'ORDER_ID_NOT_FOUND' || r.error.code === 'NOT_FOUND')) {
+        return { ok: true, value: undefined };
+      }
+      return r;
+    },
+
+    async fills(jwt, market) {
+      const r = await call('GET', `/fills${queryString({ market })}`, fillsSchema, { jwt });
+      return r.ok ? { ok: true, value: r.value.results } : r;
+    },
+
+    async positions(jwt) {
+      const r = await call('GET', '/positions', positionsSchema, { jwt });
+      return r.ok ? { ok: true, value: r.value.results } : r;
+    },
+
+    async freeCollateral(jwt) {
+      const r = await call('GET', '/account', accountSchema, { jwt });
+      return r.ok ? { ok: true, value: r.value.free_collateral } : r;
+    },
+  };
+}
+
+/** Turns an HTTP outcome into a typed value or a failure that names the endpoint, never the headers. */
+function narrow<T>(result: HttpResult, endpoint: string, schema: z.ZodType<T>): RestResult<T> {
+  if (result.kind !== 'response') {
+    return { ok: false, error: { kind: result.kind, message: result.message } };
+  }
+  if (result.status < 200 || result.status >= 300) {
+    const parsed = errorSchema.safeParse(result.json);
+    const code = parsed.success ? parsed.data.error : undefined;
+    const venueMessage = parsed.success ? parsed.data.message : undefined;
+    return {
+      ok: false,
+      error: {
+        kind: 'http',
+        status: result.status,
+        code,
+        message: `${endpoint}: HTTP ${result.status}${code ? ` ${code}` : ''}${venueMessage ? `: ${venueMessage}` : ''}`,
+      },
+    };
+  }
+  const parsed = schema.safeParse(result.json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || '<root>'}: ${issue.message}` : 'unexpected shape';
+    return { ok: false, error: { kind: 'malformed', status: result.status, message: `${endpoint}: malformed reply (${where})` } };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+// ---- JWT session ---------------------------------------------------------------------------
+
+export interface ParadexJwtSessionOptions {
+  /** Obtains a fresh token; `nowMs` is the local time the request is signed. */
+  readonly authenticate: (nowMs: number) => Promise<RestResult<string>>;
+  readonly now?: () => number;
+  /** Lifetime assumed when the token does not state one (venues.md §1.8: 5 minutes). */
+  readonly lifetimeMs?: number;
+  /** Refresh when less than this remains; a token inside the margin is never handed out. */
+  readonly refreshMarginMs?: number;
+  /** Refresh in the background when the margin is reached, so orders never wait for auth. Default true. */
+  readonly backgroundRefresh?: boolean;
+  readonly onRefreshError?: (error: RestFailure) => void;
+}
+
+export interface ParadexJwtSession {
+  /** A token with at least the refresh margin left; refreshes first (awaiting it) when needed. */
+  token(): Promise<RestResult<string>>;
+  /** Drops the current token (e.g. after a 401) so the next `token()` obtains a new one. */
+  invalidate(): void;
+  /** Local time the current token stops being handed out, ms; undefined without a token. */
+  readonly refreshDueAt: number | undefined;
+  close(): void;
+}
+
+export function createParadexJwtSession(options: ParadexJwtSessionOptions): ParadexJwtSession {
+  const now = options.now ?? Date.now;
+  const defaultLifetimeMs = options.lifetimeMs ?? 300_000;
+  const marginMs = options.refreshMarginMs ?? 120_000;
+  const background = options.backgroundRefresh ?? true;
+
+  // The margin is capped at 40 % of the token's life so a short-lived token is still usable.
+  let current: { jwt: string; expiresAt: number; marginMs: number } | undefined;
+  let inflight: Promise<RestResult<string>> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const fresh = (): string | undefined =>
+    current !== undefined && now() < current.expiresAt - current.marginMs ? current.jwt : undefined;
+
+  const scheduleRefresh = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (!background || closed || current === undefined) return;
+    const delay = Math.max(0, current.expiresAt - current.marginMs - now());
+    timer = setTimeout(() => {
+      timer = undefined;
+      void refresh().then((r) => {
+        if (!r.ok) options.onRefreshError?.(r.error);
+      });
+    }, delay);
+    timer.unref();
+  };
+
+  const refresh = (): Promise<RestResult<string>> => {
+    inflight ??= (async () => {
+      const sentAt = now();
+      try {
+        const r = await options.authenticate(sentAt).catch(
+          (error: unknown): RestResult<string> => ({
+            ok: false,
+            error: { kind: 'unreachable', message: error instanceof Error ? error.message : String(error) },
+          }),
+        );
+        if (!r.ok) return r;
+        // Time the lifetime from when we asked, by our own clock: the venue's clock may differ.
+        const lifetimeMs = jwtLifetimeMs(r.value, defaultLifetimeMs);
+        current = { jwt: r.value, expiresAt: sentAt + lifetimeMs, marginMs: Math.min(marginMs, lifetimeMs * 0.4) };
+        scheduleRefresh();
+        return r;
+      } finally {
+        inflight = undefined;
+      }
+    })();
+    return inflight;
+  };
+
+  return {
+    async token() {
+      if (closed) return { ok: false, error: { kind: 'unreachable', message: 'Paradex session closed' } };
+      // Two rounds: joining a refresh that started long ago can yield a token already inside the margin.
+      for (let round = 0; round < 2; round++) {
+        const jwt = fresh();
+        if (jwt !== undefined) return { ok: true, value: jwt };
+        const r = await refresh();
+        if (!r.ok) return r;
+      }
+      const jwt = fresh();
+      return jwt !== undefined
+        ? { ok: true, value: jwt }
+        : { ok: false, error: { kind: 'malformed', message: 'Paradex JWT lapsed before it could be used' } };
+    },
+    invalidate() {
+      current = undefined;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+    get refreshDueAt() {
+      return current === undefined ? undefined : current.expiresAt - current.marginMs;
+    },
+    close() {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+/** exp − iat from the token's payload when both are present (clock-independent), else the default. */
+export function jwtLifetimeMs(jwt: string, fallbackMs: number): number {
+  const payload = jwt.split('.')[1];
+  if (payload === undefined) return fallbackMs;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown; iat?: unknown };
+    if (typeof claims.exp === 'number' && typeof claims.iat === 'number' && claims.exp > claims.iat) {
+      return Math.min((claims.exp - claims.iat) * 1000, fallbackMs);
+    }
+  } catch {
+    // Not a decodable JWT: fall back to the documented lifetime.
+  }
+  return fallbackMs;
+}

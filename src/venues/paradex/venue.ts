@@ -1,0 +1,428 @@
+/**
+ * Paradex as a `Venue` (venues.md §1.7–1.10).
+ *
+ * Order policy (decided here, relied on by the executor):
+ * - LIMIT requests go out as LIMIT with the request's time in force.
+ * - MARKET requests with a positive price go out as LIMIT IOC at that price: Paradex MARKET
+ *   orders have no worst-price bound, and a leg must never fill beyond the executor's cap. This is
+ *   also what the original bot did.
+ * - MARKET requests with no price (0 / not finite) go out as true MARKET orders, signed with
+ *   price 0 and sent without a price field (as paradex-py does). Only an unwind that must fill at
+ *   any price should ask for that.
+ *
+ * Fills: an IOC answer that is not final yet is polled on GET /orders/{id} until CLOSED. The fee
+ * is the sum of the order's fills from GET /fills; when the venue has not listed them yet, it is
+ * estimated as filled × avgPrice × takerFee (logged as an estimate). An order the venue closes
+ * unfilled for a reason other than IOC expiry or a cancel (NOT_ENOUGH_MARGIN,
+ * REDUCE_ONLY_WILL_INCREASE, …) is reported as a rejection carrying that reason as its code.
+ */
+import { venueSymbol } from '../../domain/market';
+import { decimalsOf, formatDecimal, roundToStep, toQuantums } from '../decimal';
+import type { FetchLike, VenueLogger } from '../http';
+import type {
+  BookFeed,
+  MarketSpec,
+  OrderOutcome,
+  OrderRejected,
+  OrderRequest,
+  OrderStatus,
+  PreparedOrder,
+  Venue,
+  VenuePosition,
+} from '../venue';
+import { paradexBookFeed, type ParadexBookOptions } from './book-client';
+import {
+  createParadexJwtSession,
+  createParadexRest,
+  type ParadexJwtSession,
+  type ParadexOrder,
+  type ParadexOrderBody,
+  type RestFailure,
+  type RestResult,
+} from './rest';
+import { signParadexOrder, type ParadexAccount } from './signing';
+
+export const PARADEX_PROD_REST = 'https://api.prod.paradex.trade/v1';
+export const PARADEX_PROD_WS = 'wss://ws.api.prod.paradex.trade/v1';
+/** Pro taker base fee (venues.md §1.7); Paradex does not serve a per-market fee. */
+export const PARADEX_DEFAULT_TAKER_FEE = 0.00045;
+
+export interface ParadexVenueOptions {
+  readonly restUrl?: string;
+  readonly wsUrl?: string;
+  /** Absent = read-only (markets, feeds); order methods answer 'no credentials'. */
+  readonly account?: ParadexAccount;
+  /** POST /onboarding once before the first auth (fresh sim/test accounts). Default false. */
+  readonly onboard?: boolean;
+  readonly encoding?: 'sbe' | 'json';
+  /** Further book-feed settings (channel, staleAfterMs, reconnect, depth...). */
+  readonly bookFeedOptions?: Omit<ParadexBookOptions, 'market' | 'wsUrl' | 'encoding' | 'now' | 'logger'>;
+  readonly requestTimeoutMs?: number;
+  /** recv_window sent with orders; a prepared order is good for this long after signing. */
+  readonly recvWindowMs?: number;
+  readonly takerFee?: number;
+  /** How long to poll an IOC answer that is not final yet. */
+  readonly fillWaitMs?: number;
+  readonly pollIntervalMs?: number;
+  /** Refresh the JWT when less than this remains (default 2 min of its 5). */
+  readonly jwtRefreshMarginMs?: number;
+  readonly now?: () => number;
+  readonly logger?: VenueLogger;
+  readonly fetch?: FetchLike;
+}
+
+export interface ParadexVenue extends Venue {
+  readonly id: 'paradex';
+  /** POST /onboarding for the configured account; idempotent. Rejects on failure. */
+  onboard(): Promise<void>;
+}
+
+/** The signed wire body behind a PreparedOrder, or why there is none. */
+type PreparedWire =
+  | { readonly kind: 'signed'; readonly body: ParadexOrderBody; readonly polled: boolean }
+  | { readonly kind: 'failed'; readonly reason: string; readonly code?: string };
+
+/** Cancel reasons of an order that simply found nothing to fill (or was cancelled by us). */
+const UNFILLED_IS_CANCEL = new Set(['', 'REMAINING_IOC_CANCEL', 'USER_CANCELED', 'USER_CANCELLED', 'EXPIRED']);
+
+/** Leave this much of the recv window for the trip to the venue. */
+const SEND_SAFETY_MS = 1_000;
+
+export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVenue {
+  const now = options.now ?? Date.now;
+  const restUrl = options.restUrl ?? PARADEX_PROD_REST;
+  const wsUrl = options.wsUrl ?? PARADEX_PROD_WS;
+  const recvWindowMs = options.recvWindowMs ?? 10_000;
+  const takerFee = options.takerFee ?? PARADEX_DEFAULT_TAKER_FEE;
+  const fillWaitMs = options.fillWaitMs ?? 2_000;
+  const pollIntervalMs = options.pollIntervalMs ?? 50;
+  const account = options.account;
+  const logger = options.logger;
+  const shutdown = new AbortController();
+
+  const rest = createParadexRest({
+    restUrl,
+    requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
+    fetch: options.fetch,
+    signal: shutdown.signal,
+  });
+
+  const specs = new Map<string, Promise<MarketSpec>>();
+  const prepared = new WeakMap<PreparedOrder, PreparedWire>();
+  const feeds: BookFeed[] = [];
+  const sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+
+  let chainIdPromise: Promise<string> | undefined;
+  const chainId = (): Promise<string> => {
+    chainIdPromise ??= rest.systemConfig().then((r) => {
+      if (r.ok) return r.value.chainId;
+      chainIdPromise = undefined;
+      throw new Error(`Paradex system config unavailable: ${r.error.message}`);
+    });
+    return chainIdPromise;
+  };
+
+  let onboarded: Promise<void> | undefined;
+  const onboard = (): Promise<void> => {
+    if (!account) return Promise.reject(new Error('Paradex onboarding needs an account'));
+    onboarded ??= chainId()
+      .then((id) => rest.onboard(account, id))
+      .then((r) => {
+        if (!r.ok) throw new Error(`Paradex onboarding failed: ${r.error.message}`);
+      })
+      .catch((error: unknown) => {
+        onboarded = undefined;
+        throw error;
+      });
+    return onboarded;
+  };
+
+  const session: ParadexJwtSession | undefined = account
+    ? createParadexJwtSession({
+        now,
+        refreshMarginMs: options.jwtRefreshMarginMs,
+        authenticate: async (nowMs) => {
+          try {
+            const id = await chainId();
+            if (options.onboard) await onboard();
+            return await rest.auth(account, id, nowMs);
+          } catch (error) {
+            return { ok: false, error: { kind: 'unreachable', message: errorMessage(error) } };
+          }
+        },
+        onRefreshError: (error) => logger?.warn('Paradex JWT background refresh failed', { error: error.message }),
+      })
+    : undefined;
+
+  /** Runs a private call with a fresh token, retrying once with a new token after a 401. */
+  const withToken = async <T>(call: (jwt: string) => Promise<RestResult<T>>): Promise<RestResult<T>> => {
+    if (!session) return { ok: false, error: { kind: 'unreachable', message: 'no credentials' } };
+    const token = await session.token();
+    if (!token.ok) return authFailure(token.error);
+    const first = await call(token.value);
+    if (first.ok || first.error.status !== 401) return first;
+    session.invalidate();
+    const retry = await session.token();
+    return retry.ok ? call(retry.value) : authFailure(retry.error);
+  };
+
+  const market = (symbol: string): Promise<MarketSpec> => {
+    let spec = specs.get(symbol);
+    if (!spec) {
+      spec = rest.markets(symbol).then((r) => {
+        if (!r.ok) throw new Error(`Paradex markets unavailable: ${r.error.message}`);
+        const m = r.value.find((x) => x.symbol === symbol);
+        if (!m) throw new Error(`Paradex has no market ${symbol}`);
+        return {
+          symbol,
+          tickSize: m.price_tick_size,
+          sizeIncrement: m.order_size_increment,
+          priceDecimals: decimalsOf(m.price_tick_size),
+          sizeDecimals: decimalsOf(m.order_size_increment),
+          minNotional: m.min_notional ?? 0,
+          takerFee,
+          ...(m.max_order_size !== undefined ? { maxOrderSize: m.max_order_size } : {}),
+        };
+      });
+      spec.catch(() => specs.delete(symbol));
+      specs.set(symbol, spec);
+    }
+    return spec;
+  };
+
+  const prepareWire = async (request: OrderRequest, signedAt: number): Promise<PreparedWire> => {
+    if (!account) return { kind: 'failed', reason: 'no credentials' };
+    try {
+      const spec = await market(request.symbol);
+      const size = formatDecimal(roundToStep(request.size, spec.sizeIncrement, 'down'), spec.sizeDecimals, 'down');
+      if (toQuantums(size, 8) <= 0n) {
+        return { kind: 'failed', reason: `size ${request.size} rounds to zero at increment ${spec.sizeIncrement}` };
+      }
+      const capped = Number.isFinite(request.price) && request.price > 0;
+      if (request.type === 'LIMIT' && !capped) return { kind: 'failed', reason: `invalid limit price ${request.price}` };
+      // A buy never pays above its price and a sell never sells below it, so round away from harm.
+      const price = capped
+        ? formatDecimal(roundToStep(request.price, spec.tickSize, request.side === 'BUY' ? 'down' : 'up'), spec.priceDecimals)
+        : undefined;
+      const type = price === undefined ? 'MARKET' : 'LIMIT';
+      const instruction = request.type === 'MARKET' ? (type === 'LIMIT' ? 'IOC' : undefined) : request.timeInForce;
+      const signature = signParadexOrder(
+        { timestamp: signedAt, market: request.symbol, side: request.side, type, size, price: price ?? '0' },
+        account,
+        await chainId(),
+      );
+      const body: ParadexOrderBody = {
+        market: request.symbol,
+        side: request.side,
+        type,
+        size,
+        ...(price !== undefined ? { price } : {}),
+        ...(instruction !== undefined ? { instruction } : {}),
+        client_id: request.clientId,
+        ...(request.reduceOnly ? { flags: ['REDUCE_ONLY'] } : {}),
+        recv_window: recvWindowMs,
+        signature,
+        signature_timestamp: signedAt,
+      };
+      return { kind: 'signed', body, polled: instruction !== 'GTC' };
+    } catch (error) {
+      return { kind: 'failed', reason: errorMessage(error) };
+    }
+  };
+
+  const prepareOrder = async (request: OrderRequest): Promise<PreparedOrder> => {
+    const signedAt = now();
+    // Warm the token so the send does not wait for auth; failures surface at submit.
+    if (session) void session.token();
+    const wire = await prepareWire(request, signedAt);
+    const order: PreparedOrder = {
+      venue: 'paradex',
+      request,
+      validUntil: signedAt + recvWindowMs - Math.min(SEND_SAFETY_MS, recvWindowMs / 4),
+    };
+    prepared.set(order, wire);
+    return order;
+  };
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          sleeps.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      sleeps.add(entry);
+    });
+
+  /** Polls an order that is not CLOSED yet; returns the last state seen. */
+  const awaitFinal = async (order: ParadexOrder): Promise<ParadexOrder> => {
+    let last = order;
+    for (let waited = 0; last.status !== 'CLOSED' && waited < fillWaitMs && !shutdown.signal.aborted; waited += pollIntervalMs) {
+      await sleep(pollIntervalMs);
+      const r = await withToken((jwt) => rest.getOrder(jwt, order.id));
+      if (r.ok) last = r.value;
+    }
+    return last;
+  };
+
+  /** Fee of an order from its fills; an estimate from the taker fee when the fills are not listed. */
+  const feeOf = async (order: ParadexOrder, filled: number, avgPrice: number | undefined): Promise<number> => {
+    if (filled <= 0) return 0;
+    const estimate = filled * (avgPrice ?? 0) * takerFee;
+    const r = await withToken((jwt) => rest.fills(jwt, order.market));
+    if (r.ok) {
+      const fills = r.value.filter((f) => f.order_id === order.id);
+      const listedSize = fills.reduce((sum, f) => sum + f.size, 0);
+      if (fills.length > 0 && listedSize >= filled * (1 - 1e-9)) {
+        return fills.reduce((sum, f) => sum + (f.fee ?? f.size * f.price * takerFee), 0);
+      }
+    }
+    logger?.debug('Paradex fee estimated from the taker fee', { orderId: order.id, feeUsd: estimate });
+    return estimate;
+  };
+
+  const toOutcome = async (order: ParadexOrder, clientId: string): Promise<OrderOutcome> => {
+    // Without remaining_size nothing is known to have filled.
+    const remaining = order.remaining_size ?? order.size;
+    const filled = cleanSize(order.size - remaining);
+    const avgPrice = filled > 0 ? order.avg_fill_price : undefined;
+    let status: OrderStatus;
+    if (order.status === 'CLOSED') {
+      const reason = order.cancel_reason ?? '';
+      if (filled <= 0 && !UNFILLED_IS_CANCEL.has(reason)) {
+        // Paradex reports margin / reduce-only failures as an accepted order closed at once.
+        return rejected(clientId, `Paradex closed the order unfilled: ${reason}`, reason);
+      }
+      status = filled <= 0 ? 'CANCELLED' : remaining <= 0 ? 'FILLED' : 'PARTIALLY_FILLED';
+    } else if (order.status === 'OPEN') {
+      status = filled > 0 ? 'PARTIALLY_FILLED' : 'OPEN';
+    } else {
+      status = 'NEW';
+    }
+    return {
+      ok: true,
+      clientId: order.client_id || clientId,
+      orderId: order.id,
+      status,
+      filledSize: filled,
+      avgPrice,
+      feeUsd: await feeOf(order, filled, avgPrice),
+    };
+  };
+
+  const submitOrder = async (order: PreparedOrder): Promise<OrderOutcome> => {
+    const clientId = order.request.clientId;
+    try {
+      let wire = prepared.get(order);
+      if (!wire) {
+        // Prepared elsewhere (e.g. by an earlier instance): sign it here rather than refuse.
+        wire = await prepareWire(order.request, now());
+      }
+      if (wire.kind === 'failed') return rejected(clientId, wire.reason, wire.code);
+      if (now() > order.validUntil) return rejected(clientId, 'prepared order expired before it was sent');
+      const body = wire.body;
+      const posted = await withToken((jwt) => rest.postOrder(jwt, body));
+      if (!posted.ok) {
+        const outcome = failureOutcome(clientId, posted.error);
+        logger?.warn('Paradex order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });
+        return outcome;
+      }
+      const final = wire.polled ? await awaitFinal(posted.value) : posted.value;
+      return await toOutcome(final, clientId);
+    } catch (error) {
+      // Unreachable by construction; kept so the promise can never reject.
+      return { ok: false, clientId, reason: errorMessage(error), unknown: true };
+    }
+  };
+
+  const requireOk = <T>(r: RestResult<T>, what: string): T => {
+    if (!r.ok) throw new Error(`Paradex ${what} failed: ${r.error.message}`);
+    return r.value;
+  };
+
+  return {
+    id: 'paradex',
+    symbolFor: (pair) => venueSymbol('paradex', pair),
+    market,
+    bookFeed(symbol) {
+      const feed = paradexBookFeed({ ...options.bookFeedOptions, market: symbol, wsUrl, encoding: options.encoding, now, logger });
+      feeds.push(feed);
+      return feed;
+    },
+    prepareOrder,
+    submitOrder,
+    async placeOrder(request) {
+      return submitOrder(await prepareOrder(request));
+    },
+    async orderByClientId(_symbol, clientId) {
+      const r = await withToken((jwt) => rest.getOrderByClientId(jwt, clientId));
+      const order = requireOk(r, 'order lookup');
+      return order === undefined ? undefined : toOutcome(order, clientId);
+    },
+    async positions(): Promise<VenuePosition[]> {
+      const list = requireOk(await withToken((jwt) => rest.positions(jwt)), 'positions');
+      return list
+        .filter((p) => p.status !== 'CLOSED' && p.size !== 0)
+        .map((p) => {
+          const magnitude = Math.abs(p.size);
+          const size = p.side === 'SHORT' ? -magnitude : p.side === 'LONG' ? magnitude : p.size;
+          return p.average_entry_price !== undefined
+            ? { symbol: p.market, size, entryPrice: p.average_entry_price }
+            : { symbol: p.market, size };
+        });
+    },
+    async availableMarginUsd() {
+      return requireOk(await withToken((jwt) => rest.freeCollateral(jwt)), 'account');
+    },
+    onboard,
+    async close() {
+      shutdown.abort();
+      session?.close();
+      for (const entry of sleeps) {
+        clearTimeout(entry.timer);
+        entry.resolve();
+      }
+      sleeps.clear();
+      for (const feed of feeds.splice(0)) {
+        const closable = feed as BookFeed & { close?: () => unknown };
+        if (typeof closable.close === 'function') await closable.close();
+      }
+    },
+  };
+}
+
+/** Maps a failed POST /orders: only a lost answer leaves the outcome unknown. */
+function failureOutcome(clientId: string, error: RestFailure): OrderRejected {
+  const unknown =
+    error.kind === 'timeout' ||
+    error.kind === 'network' ||
+    error.kind === 'malformed' ||
+    (error.kind === 'http' && error.status !== undefined && error.status >= 500);
+  return {
+    ok: false,
+    clientId,
+    reason: error.message,
+    unknown,
+    ...(error.code !== undefined ? { code: error.code } : {}),
+  };
+}
+
+/** No token means nothing was sent, whatever went wrong while asking for one. */
+function authFailure(error: RestFailure): { ok: false; error: RestFailure } {
+  return { ok: false, error: { ...error, kind: 'unreachable', message: `authentication failed: ${error.message}` } };
+}
+
+function rejected(clientId: string, reason: string, code?: string): OrderRejected {
+  return { ok: false, clientId, reason, unknown: false, ...(code !== undefined ? { code } : {}) };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** size − remaining in floats leaves dust like 9.999999e-5; Paradex sizes have at most 8 decimals. */
+function cleanSize(value: number): number {
+  return Math.max(0, Number(value.toFixed(8)));
+}
