@@ -1,0 +1,167 @@
+/**
+ * Vest order-book feed over WebSocket (venues.md §2.2).
+ *
+ * Vest depth messages have no sequence number, timestamp or snapshot flag: each one is taken as a
+ * complete top-N book (sorted defensively) stamped with the local receive time. Vest does not ping
+ * the client, so the client sends `PING` every `pingIntervalMs` and treats the socket as dead when
+ * no PONG comes back within `pongTimeoutMs`.
+ */
+import type { Observable } from 'rxjs';
+import { bookFromLevels, isCrossed, type OrderBook } from '../../domain/order-book';
+import type { BookFeed, FeedStats } from '../venue';
+import { createBookFeed, newFeedStats, type FeedLogger, type FeedSession, type FeedSessionContext, type FeedSocket } from '../ws-connection';
+import { decodeVestMessage, depthChannel, vestRequest } from './codec';
+
+export const VEST_WS_URL = 'wss://ws-prod.hz.vestmarkets.com/ws-api?version=1.0&xwebsocketserver=restserver0';
+
+export interface VestBookOptions {
+  /** Vest symbol, e.g. 'BTC-PERP'. */
+  readonly symbol: string;
+  readonly wsUrl?: string | undefined;
+  /** No applied update for this long flags the book stale. Default 5000 ms. */
+  readonly staleAfterMs?: number | undefined;
+  readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number } | undefined;
+  /** Client PING period. Default 30 s. */
+  readonly pingIntervalMs?: number | undefined;
+  /** No PONG within this long after a PING = dead socket. Default 10 s. */
+  readonly pongTimeoutMs?: number | undefined;
+  /** Levels per side in each emitted book. Default 50. */
+  readonly depth?: number | undefined;
+  readonly now?: (() => number) | undefined;
+  readonly logger?: FeedLogger | undefined;
+  readonly createSocket?: ((url: string) => FeedSocket) | undefined;
+}
+
+export type VestFrameResult =
+  | { readonly type: 'book'; readonly book: OrderBook }
+  | { readonly type: 'pong' }
+  | { readonly type: 'reply'; readonly id: number }
+  | { readonly type: 'ignored'; readonly reason: string }
+  | { readonly type: 'malformed'; readonly reason: string };
+
+const utf8 = new TextDecoder();
+
+/** The book of one Vest symbol as frames arrive; counts frames, bytes and decode errors into `stats`. */
+export class VestBookState {
+  constructor(
+    readonly symbol: string,
+    readonly stats: FeedStats = newFeedStats(),
+    private readonly depth = 50,
+  ) {}
+
+  handleFrame(frame: Uint8Array, isBinary: boolean, receivedAt: number): VestFrameResult {
+    this.stats.frames++;
+    this.stats.bytes += frame.byteLength;
+    if (isBinary) return this.malformed('binary frame');
+    const msg = decodeVestMessage(utf8.decode(frame));
+    switch (msg.type) {
+      case 'invalid':
+        return this.malformed(msg.reason);
+      case 'pong':
+        return msg;
+      case 'reply':
+        return msg;
+      case 'push':
+        return { type: 'ignored', reason: `push on ${msg.channel}` };
+      case 'depth': {
+        if (msg.symbol !== this.symbol) return { type: 'ignored', reason: `depth of ${msg.symbol}` };
+        const full = bookFromLevels(msg.bids, msg.asks, { receivedAt });
+        if (isCrossed(full)) return { type: 'ignored', reason: 'crossed book' };
+        const book =
+          full.bids.length > this.depth || full.asks.length > this.depth
+            ? { ...full, bids: full.bids.slice(0, this.depth), asks: full.asks.slice(0, this.depth) }
+            : full;
+        return { type: 'book', book };
+      }
+    }
+  }
+
+  private malformed(reason: string): VestFrameResult {
+    this.stats.decodeErrors++;
+    return { type: 'malformed', reason };
+  }
+}
+
+function vestSession(
+  ctx: FeedSessionContext,
+  state: VestBookState,
+  pingIntervalMs: number,
+  pongTimeoutMs: number,
+): FeedSession {
+  let nextId = 1;
+  let pingTimer: NodeJS.Timeout | undefined;
+  let pongDeadline: NodeJS.Timeout | undefined;
+
+  const stopKeepAlive = (): void => {
+    if (pingTimer) clearInterval(pingTimer);
+    if (pongDeadline) clearTimeout(pongDeadline);
+    pingTimer = undefined;
+    pongDeadline = undefined;
+  };
+
+  const ping = (): void => {
+    if (!ctx.socket.send(vestRequest('PING', [], nextId++))) return;
+    if (pongDeadline) return; // still waiting on an earlier PING: its deadline stands
+    pongDeadline = setTimeout(() => {
+      pongDeadline = undefined;
+      ctx.socket.restart(`no PONG within ${pongTimeoutMs} ms`);
+    }, pongTimeoutMs);
+  };
+
+  return {
+    onOpen() {
+      stopKeepAlive();
+      ctx.socket.send(vestRequest('SUBSCRIBE', [depthChannel(state.symbol)], nextId++));
+      pingTimer = setInterval(ping, pingIntervalMs);
+    },
+    onFrame(frame, isBinary, receivedAt) {
+      const r = state.handleFrame(frame, isBinary, receivedAt);
+      switch (r.type) {
+        case 'book':
+          ctx.socket.markHealthy();
+          ctx.publish(r.book);
+          return;
+        case 'pong':
+          if (pongDeadline) clearTimeout(pongDeadline);
+          pongDeadline = undefined;
+          return;
+        case 'malformed':
+          ctx.warn('malformed', 'dropped a malformed Vest frame', { reason: r.reason, decodeErrors: state.stats.decodeErrors });
+          return;
+        case 'reply':
+        case 'ignored':
+          return;
+      }
+    },
+    onDown: stopKeepAlive,
+    close: stopKeepAlive,
+  };
+}
+
+/** The book feed of one Vest symbol. `book$` is shared: the first subscriber opens the socket, the last to leave closes it. */
+export function vestBookFeed(opts: VestBookOptions): BookFeed {
+  const stats = newFeedStats();
+  const pingIntervalMs = opts.pingIntervalMs ?? 30_000;
+  const pongTimeoutMs = opts.pongTimeoutMs ?? 10_000;
+  const depth = opts.depth ?? 50;
+  if (!(depth >= 1)) throw new RangeError(`depth must be at least 1, got ${depth}`);
+  return createBookFeed({
+    venue: 'vest',
+    symbol: opts.symbol,
+    url: opts.wsUrl ?? VEST_WS_URL,
+    stats,
+    staleAfterMs: opts.staleAfterMs ?? 5_000,
+    // Liveness comes from PING/PONG; no idle cut-off (a quiet book is not a dead socket).
+    idleTimeoutMs: 0,
+    now: opts.now ?? Date.now,
+    ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
+    startSession: (ctx) => vestSession(ctx, new VestBookState(opts.symbol, stats, depth), pingIntervalMs, pongTimeoutMs),
+  });
+}
+
+/** The book of one Vest symbol; `vestBookFeed(opts).book$`. */
+export function vestBook$(opts: VestBookOptions): Observable<OrderBook> {
+  return vestBookFeed(opts).book$;
+}
