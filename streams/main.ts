@@ -11,7 +11,6 @@ import { Command, InvalidArgumentError, CommanderError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import {
   defaultConfig,
-  parseConfig,
   credentialsFromEnv,
   envSettings,
   resolveEndpoints,
@@ -20,7 +19,7 @@ import {
   type VenueCredentials,
   type VenueEndpoints,
 } from '../src/domain/config';
-import { loadDotEnv } from '../src/config/load';
+import { loadConfigFile, loadDotEnv } from '../src/config/load';
 import { startRun, type RunMode } from './run';
 
 const USAGE_EXIT = 2;
@@ -42,6 +41,22 @@ function nonNegativeInt(name: string) {
 }
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
+
+function parseSimModel(v: string): Record<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    throw new InvalidArgumentError(`--sim-model must be a JSON object, got ${JSON.stringify(v)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidArgumentError('--sim-model must be a JSON object of numbers');
+  }
+  for (const [k, n] of Object.entries(parsed)) {
+    if (typeof n !== 'number' || !Number.isFinite(n)) throw new InvalidArgumentError(`--sim-model: ${k} must be a finite number`);
+  }
+  return parsed as Record<string, number>;
+}
 
 function fail(message: string, code = USAGE_EXIT): never {
   process.stderr.write(`${message}\n`);
@@ -70,6 +85,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--live', 'confirm live trading with real money (live mode only)', false)
     .option('--runs-dir <dir>', 'where run folders are written', 'runs')
     .option('--env-file <path>', '.env file with the original bot variable names', '.env')
+    .option('--sim-model <json>', 'sim mode: market model overrides as JSON, e.g. \'{"basisTauSec":1}\'', parseSimModel)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -93,6 +109,7 @@ export async function main(argv: string[]): Promise<void> {
     live: boolean;
     runsDir: string;
     envFile: string;
+    simModel?: Record<string, number>;
   }>();
   const modeArg = program.args[0];
   if (modeArg !== undefined && !['sim', 'paper', 'live'].includes(modeArg)) {
@@ -105,14 +122,10 @@ export async function main(argv: string[]): Promise<void> {
   let configText: string | undefined;
   try {
     if (flags.config) {
-      try {
-        configText = fs.readFileSync(flags.config, 'utf8');
-      } catch (e) {
-        throw new ConfigError(`config error: cannot read ${flags.config}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-      }
-      const parsed = parseConfig(configText);
-      parsed.warnings.forEach((w) => process.stderr.write(`config warning: ${w}\n`));
-      config = parsed.config;
+      const loaded = loadConfigFile(flags.config);
+      loaded.warnings.forEach((w) => process.stderr.write(`config warning: ${w}\n`));
+      config = loaded.config;
+      configText = fs.readFileSync(flags.config, 'utf8');
     } else {
       config = defaultConfig();
     }
@@ -156,6 +169,7 @@ export async function main(argv: string[]): Promise<void> {
   } else if (flags.live) {
     fail(`--live only applies to live mode (mode is ${mode})`);
   }
+  if (flags.simModel && mode !== 'sim') fail('--sim-model only applies to sim mode');
 
   process.stdout.write(`vest-paradex-arb: ${mode} mode, pairs ${config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
   const handle = startRun({
@@ -170,6 +184,7 @@ export async function main(argv: string[]): Promise<void> {
     runsDir: flags.runsDir,
     logLevel: flags.logLevel,
     statusOut: process.stdout,
+    ...(flags.simModel ? { simModel: flags.simModel } : {}),
   });
 
   let signals = 0;

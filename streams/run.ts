@@ -248,7 +248,7 @@ async function run(
       pairs: settingsPairs,
       closeOnExit: opts.closeOnExit,
       maxLossUsd: opts.config.risk.maxLossUsd,
-      spreadSampleMs: 1_000,
+      spreadSampleMs: 500,
       logEvery: 40,
       shutdownGraceMs: 3_000,
     };

@@ -149,6 +149,8 @@ export function isCrossed(book: OrderBook): boolean {
 export function vwap(book: OrderBook, side: BookSide, baseSize: number): number | undefined {
   if (!(baseSize > 0)) return undefined;
   const levels = side === 'ask' ? book.asks : book.bids;
+  // Exactly the top price when the top level covers the size (x*p/x can be off by an ulp).
+  if (levels[0] !== undefined && levels[0].size >= baseSize) return levels[0].price;
   let remaining = baseSize;
   let notional = 0;
   for (const l of levels) {

@@ -25,23 +25,24 @@ function esc(s: string): string {
 interface Sample {
   t: number;
   entry?: number;
-  exitAB?: number;
-  exitBA?: number;
+  /** Exit spread of the position open at this sample, if any. */
+  exit?: number;
 }
 
 function pairChart(pair: string, log: readonly TradingEvent[], opts: ReportOptions): string {
   const samples: Sample[] = [];
   const entries: { t: number; v: number; label: string }[] = [];
   const exits: { t: number; v: number; label: string }[] = [];
+  // The exit spread of an AOverB position is, by formula, the BOverA entry spread (and vice versa), so the
+  // chart shows the best entry spread throughout and the open position's own exit spread while it is held.
+  let holding: 'AOverB' | 'BOverA' | undefined;
   for (const e of log) {
-    if (e.type === 'SPREAD_MONITORING' && e.pair === pair) {
+    if (e.type === 'POSITION_OPENED' && e.pair === pair) holding = e.direction;
+    else if (e.type === 'POSITION_CLOSED' && e.pair === pair) holding = undefined;
+    else if (e.type === 'SPREAD_MONITORING' && e.pair === pair) {
       const best = Math.max(e.entryAOverB ?? -Infinity, e.entryBOverA ?? -Infinity);
-      samples.push({
-        t: e.time,
-        ...(Number.isFinite(best) ? { entry: best } : {}),
-        ...(e.exitAOverB !== undefined ? { exitAB: e.exitAOverB } : {}),
-        ...(e.exitBOverA !== undefined ? { exitBA: e.exitBOverA } : {}),
-      });
+      const exit = holding === 'AOverB' ? e.exitAOverB : holding === 'BOverA' ? e.exitBOverA : undefined;
+      samples.push({ t: e.time, ...(Number.isFinite(best) ? { entry: best } : {}), ...(exit !== undefined ? { exit } : {}) });
     } else if (e.type === 'TRADE_ENTRY' && e.pair === pair) {
       entries.push({ t: e.time, v: e.entrySpread, label: `entry ${e.direction} ${e.entrySpread.toFixed(4)}%` });
     } else if (e.type === 'TRADE_EXIT' && e.pair === pair) {
@@ -51,7 +52,7 @@ function pairChart(pair: string, log: readonly TradingEvent[], opts: ReportOptio
   const th = opts.thresholds[pair];
   const grossEntryLine = th ? th.entryNet + th.roundTripFeePct : undefined;
   const values = [
-    ...samples.flatMap((s) => [s.entry, s.exitAB, s.exitBA]),
+    ...samples.flatMap((s) => [s.entry, s.exit]),
     ...entries.map((m) => m.v),
     ...exits.map((m) => m.v),
     grossEntryLine,
@@ -114,14 +115,13 @@ function pairChart(pair: string, log: readonly TradingEvent[], opts: ReportOptio
 <rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>
 ${yAxis}${xAxis}
 <path d="${path((s) => s.entry)}" fill="none" stroke="#1f77b4" stroke-width="1.4"/>
-<path d="${path((s) => s.exitAB)}" fill="none" stroke="#ff7f0e" stroke-width="1"/>
-<path d="${path((s) => s.exitBA)}" fill="none" stroke="#2ca02c" stroke-width="1"/>
+<path d="${path((s) => s.exit)}" fill="none" stroke="#d62728" stroke-width="1.4"/>
 ${hline(grossEntryLine, '#1f77b4', `entry threshold (gross, incl. fees) ${grossEntryLine?.toFixed(3)}%`)}
 ${hline(th?.exit, '#d62728', `exit target ${th?.exit.toFixed(3)}%`)}
 ${entries.map((m) => marker(m, '#1f77b4', 'up')).join('')}
 ${exits.map((m) => marker(m, '#d62728', 'down')).join('')}
 </svg>
-<p class="legend"><span style="color:#1f77b4">■ best entry spread</span> <span style="color:#ff7f0e">■ exit spread AOverB</span> <span style="color:#2ca02c">■ exit spread BOverA</span> ▲ entry ▼ exit</p>`;
+<p class="legend"><span style="color:#1f77b4">■ best entry spread (gross)</span> <span style="color:#d62728">■ exit spread of the open position</span> ▲ entry ▼ exit; samples every second, markers at the deciding tick</p>`;
 }
 
 function money(v: number): string {

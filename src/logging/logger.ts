@@ -1,0 +1,222 @@
+/**
+ * The bot's logger: JSON lines to a file (for machines and post-mortems) and readable lines on the
+ * console (for the operator). Every line is redacted before any transport sees it (see redact.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import TransportStream from 'winston-transport';
+import winston, { format, type Logger } from 'winston';
+import { formatPct, formatUsd, type TradingEvent } from '../domain/events';
+import type { LogFormat, LogLevel } from '../domain/config';
+import { redactFormat, redactLineFormat } from './redact';
+
+export type { Logger } from 'winston';
+
+const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const MESSAGE = Symbol.for('message');
+
+export interface LoggerOptions {
+  /** 'error' | 'warn' | 'info' | 'debug'. */
+  readonly level: LogLevel | string;
+  /** Console line format; the file is always JSON lines. Default 'pretty'. */
+  readonly format?: LogFormat;
+  /** JSON-lines log file (appended; its directory is created). */
+  readonly file?: string;
+  /** Write console lines. Default true. */
+  readonly console?: boolean;
+  /** Where console lines go; default process.stdout (tests pass a PassThrough). */
+  readonly stream?: NodeJS.WritableStream;
+}
+
+/**
+ * Appends each line with a synchronous write, so a line is on disk when `log` returns (a crash loses
+ * nothing) and `logger.end(cb)` calls back only after the file is closed.
+ */
+class SyncFileTransport extends TransportStream {
+  private fd: number | undefined;
+
+  constructor(filename: string, opts: TransportStream.TransportStreamOptions) {
+    super(opts);
+    fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+    this.fd = fs.openSync(filename, 'a');
+  }
+
+  override log(info: Record<string | symbol, unknown>, next: () => void): void {
+    if (this.fd !== undefined) fs.writeSync(this.fd, `${String(info[MESSAGE])}\n`);
+    next();
+  }
+
+  override close(): void {
+    if (this.fd !== undefined) {
+      fs.closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.close();
+    callback();
+  }
+}
+
+/** Console-style output to any stream; unlike winston's Console transport it can be captured. */
+class LineStreamTransport extends TransportStream {
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    opts: TransportStream.TransportStreamOptions,
+  ) {
+    super(opts);
+  }
+
+  override log(info: Record<string | symbol, unknown>, next: () => void): void {
+    this.out.write(`${String(info[MESSAGE])}\n`);
+    next();
+  }
+}
+
+const jsonLine = (): winston.Logform.Format => format.combine(format.json(), redactLineFormat());
+
+const prettyLine = (colors: boolean): winston.Logform.Format =>
+  format.combine(
+    format.printf((info) => {
+      const { level, message, timestamp, ...meta } = info;
+      const lvl = String(level).toUpperCase().padEnd(5);
+      const shown = colors ? format.colorize().colorize(String(level), lvl) : lvl;
+      // An event's line already says everything; other lines show their fields.
+      const extra = Object.keys(meta).length > 0 && meta['event_type'] === undefined ? ` ${JSON.stringify(meta, jsonSafe)}` : '';
+      return `${String(timestamp)} ${shown} ${String(message)}${extra}`;
+    }),
+    redactLineFormat(),
+  );
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  if (!(LEVELS as readonly string[]).includes(opts.level)) {
+    throw new Error(`log level must be one of ${LEVELS.join(', ')}; got ${JSON.stringify(opts.level)}`);
+  }
+  const transports: TransportStream[] = [];
+  if (opts.file !== undefined) transports.push(new SyncFileTransport(opts.file, { format: jsonLine() }));
+  if (opts.console !== false) {
+    const out = opts.stream ?? process.stdout;
+    const colors = (out as { isTTY?: boolean }).isTTY === true;
+    transports.push(new LineStreamTransport(out, { format: opts.format === 'json' ? jsonLine() : prettyLine(colors) }));
+  }
+  return winston.createLogger({
+    level: opts.level,
+    levels: winston.config.npm.levels,
+    // Redaction first: every transport, including ones added later, receives already-clean data.
+    format: format.combine(redactFormat(), format.timestamp()),
+    transports,
+    exitOnError: false,
+  });
+}
+
+/** The level an event is logged at. */
+export function eventLevel(event: TradingEvent): LogLevel {
+  switch (event.type) {
+    case 'POSITION_MONITORING':
+    case 'SPREAD_MONITORING':
+      return 'debug';
+    case 'LEG_UNWOUND':
+      // A failed unwind leaves an unhedged position on a venue: someone must act.
+      return event.ok ? 'warn' : 'error';
+    case 'CLOSE_FAILED':
+    case 'TRADING_HALTED':
+    case 'FEED_STALE':
+    case 'RECONCILIATION_MISMATCH':
+    case 'TRADE_FAILED':
+    case 'ORDER_FAILED':
+    case 'FEED_RECONNECT':
+      return 'warn';
+    default:
+      return 'info';
+  }
+}
+
+/** One readable line per event, spreads as formatPct ('0.0600%') and money as formatUsd. */
+export function describeEvent(e: TradingEvent): string {
+  switch (e.type) {
+    case 'BOT_STARTED':
+      return `BOT_STARTED mode=${e.mode} pairs=${e.pairs.join(',')}`;
+    case 'BOT_SHUTDOWN':
+      return `BOT_SHUTDOWN reason=${e.reason}`;
+    case 'SPREAD_DETECTED':
+      return `SPREAD_DETECTED ${e.pair} ${e.direction} entry=${formatPct(e.entrySpread)} net=${formatPct(e.netSpread)} threshold=${formatPct(e.threshold)}`;
+    case 'SPREAD_MONITORING':
+      return (
+        `SPREAD_MONITORING ${e.pair} entry AOverB=${formatPct(e.entryAOverB)} BOverA=${formatPct(e.entryBOverA)}` +
+        ` exit AOverB=${formatPct(e.exitAOverB)} BOverA=${formatPct(e.exitBOverA)}`
+      );
+    case 'TRADE_ENTRY':
+      return (
+        `TRADE_ENTRY ${e.pair} ${e.direction} long=${e.longVenue}@${formatUsd(e.longFillPrice)} short=${e.shortVenue}@${formatUsd(e.shortFillPrice)}` +
+        ` size=${e.size} entry=${formatPct(e.entrySpread)} threshold=${formatPct(e.spreadThreshold)} fees=${formatUsd(e.feesUsd)} latency=${e.latencyMs}ms`
+      );
+    case 'TRADE_FAILED':
+      return `TRADE_FAILED ${e.pair}: ${e.reason}`;
+    case 'ORDER_PLACED':
+      return `ORDER_PLACED ${e.pair} ${e.venue} ${e.side} ${e.size}${e.reduceOnly ? ' reduce-only' : ''} id=${e.clientId}`;
+    case 'ORDER_FILLED':
+      return `ORDER_FILLED ${e.pair} ${e.venue} ${e.filledSize} @ ${formatUsd(e.avgPrice)} fee=${formatUsd(e.feeUsd)} latency=${e.latencyMs}ms id=${e.clientId}`;
+    case 'ORDER_FAILED':
+      return `ORDER_FAILED ${e.pair} ${e.venue} id=${e.clientId}: ${e.reason}`;
+    case 'POSITION_OPENED':
+      return `POSITION_OPENED ${e.pair} ${e.direction} size=${e.size} entry=${formatPct(e.entrySpread)}${e.restored ? ' (restored)' : ''}`;
+    case 'POSITION_MONITORING':
+      return `POSITION_MONITORING ${e.pair} poll=${e.polls} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} target=${formatPct(e.exitTarget)}`;
+    case 'TRADE_EXIT':
+      return (
+        `TRADE_EXIT ${e.pair} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} target=${formatPct(e.exitTarget)}` +
+        ` profit=${formatPct(e.profit)} polls=${e.polls}`
+      );
+    case 'POSITION_CLOSED':
+      return (
+        `POSITION_CLOSED ${e.pair} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} profit=${formatPct(e.profit)}` +
+        (e.grossPnlUsd !== undefined ? ` pnl=${formatUsd(e.grossPnlUsd)}` : '') +
+        (e.feesUsd !== undefined ? ` fees=${formatUsd(e.feesUsd)}` : '') +
+        ` polls=${e.polls}`
+      );
+    case 'CLOSE_FAILED':
+      return `CLOSE_FAILED ${e.pair} poll=${e.polls}: ${e.reason}`;
+    case 'EXIT_MONITOR_STOPPED':
+      return `EXIT_MONITOR_STOPPED ${e.pair} reason=${e.reason} polls=${e.polls}`;
+    case 'LEG_UNWOUND':
+      return `LEG_UNWOUND ${e.pair} ${e.venue} size=${e.size} ${e.ok ? 'ok' : 'FAILED'}: ${e.reason}`;
+    case 'TRADING_HALTED':
+      return `TRADING_HALTED ${e.pair}: ${e.reason} (${e.until !== undefined ? `until ${new Date(e.until).toISOString()}` : 'until cleared'})`;
+    case 'TRADING_RESUMED':
+      return `TRADING_RESUMED ${e.pair}`;
+    case 'FEED_STALE':
+      return `FEED_STALE ${e.venue} ${e.symbol} age=${e.ageMs}ms`;
+    case 'FEED_FRESH':
+      return `FEED_FRESH ${e.venue} ${e.symbol}`;
+    case 'FEED_RESYNC':
+      return `FEED_RESYNC ${e.venue} ${e.symbol}: ${e.reason}`;
+    case 'FEED_RECONNECT':
+      return `FEED_RECONNECT ${e.venue} ${e.symbol} attempt=${e.attempt} in ${e.delayMs}ms: ${e.reason}`;
+    case 'POSITION_RESTORED':
+      return `POSITION_RESTORED ${e.pair} ${e.direction} size=${e.size} entry=${formatPct(e.entrySpread)}`;
+    case 'RECONCILIATION_MISMATCH':
+      return `RECONCILIATION_MISMATCH ${e.pair}: ${e.detail}`;
+    case 'SLIPPAGE_ANALYSIS':
+      return (
+        `SLIPPAGE_ANALYSIS ${e.pair} ${e.direction} detected=${formatPct(e.detectionSpread)}` +
+        ` executed=${formatPct(e.executionSpread)} slippage=${e.slippageBps.toFixed(1)}bps`
+      );
+  }
+}
+
+/**
+ * Logs a trading event: the readable line as the message, the event's fields as meta
+ * (`event_type` as the original's tracing field, `time` in ms).
+ */
+export function logEvent(logger: Logger, event: TradingEvent): void {
+  const level = eventLevel(event);
+  // Monitoring events come every tick: skip building the line when the level is off.
+  if (!logger.isLevelEnabled(level)) return;
+  const { type, ...fields } = event;
+  logger.log(level, describeEvent(event), { event_type: type, ...fields });
+}

@@ -1,0 +1,521 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  ConfigError,
+  PARADEX_ENDPOINTS,
+  VEST_ENDPOINTS,
+  credentialsFromEnv,
+  defaultConfig,
+  envSettings,
+  logLevelFromRustLog,
+  parseConfig,
+  resolveEndpoints,
+  vestEndpoints,
+} from '../../src/domain/config';
+
+/** The message of the ConfigError `fn` throws (fails the test when it throws nothing or something else). */
+function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const ORIGINAL_YAML = `
+bots:
+  - id: btc_vest_paradex
+    pair: BTC-PERP
+    dex_a: vest
+    dex_b: paradex
+    spread_entry: 0.06
+    spread_exit: -0.02
+    leverage: 5
+    position_size: 0.0002
+risk:
+  adl_warning: 10.0
+  adl_critical: 5.0
+  max_duration_hours: 24
+api:
+  port: 8080
+  ws_heartbeat_sec: 30
+`;
+
+describe('parseConfig: the original format', () => {
+  it("reads the original bot's config.yaml unchanged", () => {
+    const { config, warnings } = parseConfig(ORIGINAL_YAML);
+    expect(warnings).toEqual([]);
+    expect(config.bots).toHaveLength(1);
+    expect(config.bots[0]).toMatchObject({
+      id: 'btc_vest_paradex',
+      pair: 'BTC-PERP',
+      dexA: 'vest',
+      dexB: 'paradex',
+      spreadEntry: 0.06,
+      spreadExit: -0.02,
+      leverage: 5,
+      positionSize: 0.0002,
+    });
+    expect(config.risk).toMatchObject({ adlWarning: 10, adlCritical: 5, maxDurationHours: 24 });
+    expect(config.api).toEqual({ port: 8080, wsHeartbeatSec: 30 });
+  });
+
+  it('uses every bots[] entry, not just the first', () => {
+    const { config } = parseConfig(`
+bots:
+  - pair: BTC-PERP
+  - pair: ETH-PERP
+    position_size: 0.05
+  - pair: SOL-PERP
+    dex_a: paradex
+    dex_b: vest
+`);
+    expect(config.bots.map((b) => b.pair)).toEqual(['BTC-PERP', 'ETH-PERP', 'SOL-PERP']);
+    expect(config.bots[1]!.positionSize).toBe(0.05);
+    expect(config.bots[2]).toMatchObject({ dexA: 'paradex', dexB: 'vest', id: 'sol_paradex_vest' });
+  });
+
+  it('fills every omitted field with its documented default', () => {
+    const { config } = parseConfig('bots:\n  - pair: BTC-PERP\n');
+    expect(config.bots[0]).toEqual({
+      id: 'btc_vest_paradex',
+      pair: 'BTC-PERP',
+      dexA: 'vest',
+      dexB: 'paradex',
+      spreadEntry: 0.06,
+      spreadExit: -0.02,
+      spreadEntryMax: undefined,
+      leverage: 5,
+      positionSize: 0.001,
+      entryConfirmTicks: 1,
+      exitConfirmTicks: 1,
+      slippagePct: 0.5,
+      maxPositionBase: 0.001,
+    });
+    expect(config.risk).toEqual({
+      adlWarning: 10,
+      adlCritical: 5,
+      maxDurationHours: 24,
+      maxPositionBase: undefined,
+      maxNotionalUsd: 10_000,
+      maxLossUsd: 500,
+      haltCooldownSec: 60,
+    });
+    expect(config.api).toEqual({ port: 8080, wsHeartbeatSec: 30 });
+    expect(config.execution).toEqual({
+      legTimeoutMs: 5000,
+      closeRetries: 5,
+      closeBackoffMs: 250,
+      sampleMs: 0,
+      maxBookAgeMs: 2000,
+      staleAfterMs: 5000,
+      cooldownMs: 1000,
+      slippagePct: 0.5,
+    });
+    expect(config.venues).toEqual({
+      paradex: { restUrl: undefined, wsUrl: undefined, encoding: 'sbe' },
+      vest: { restUrl: undefined, wsUrl: undefined, accountGroup: undefined },
+    });
+    expect(config.journalDir).toBe('journal');
+  });
+
+  it('accepts the fields the original grew later (confirm ticks, slippage buffer, spread_entry_max)', () => {
+    const { config } = parseConfig(`
+bots:
+  - pair: BTC-PERP
+    spread_entry: 0.1
+    spread_entry_max: 2
+    entry_confirm_ticks: 3
+    exit_confirm_ticks: 2
+    slippage_buffer_pct: 0.007
+`);
+    expect(config.bots[0]).toMatchObject({ spreadEntryMax: 2, entryConfirmTicks: 3, exitConfirmTicks: 2 });
+  });
+
+  it('reads slippage_buffer_pct as a fraction and stores it as a percent (0.005 -> 0.5)', () => {
+    const { config } = parseConfig(`
+bots:
+  - pair: BTC-PERP
+    slippage_buffer_pct: 0.007
+  - pair: ETH-PERP
+execution:
+  slippage_buffer_pct: 0.002
+`);
+    expect(config.bots[0]!.slippagePct).toBe(0.7);
+    expect(config.bots[1]!.slippagePct).toBe(0.2);
+    expect(config.execution.slippagePct).toBe(0.2);
+  });
+
+  it('refuses a slippage buffer written as a percent by mistake (0.5 would be a 50 % price cap)', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    slippage_buffer_pct: 0.5\n'));
+    expect(err.message).toBe('config error: bots[0].slippage_buffer_pct = 0.5: must be a fraction from 0 to 0.05 (0.005 = 0.5 %)');
+  });
+
+  it('reads the new risk, execution, venue and journal fields', () => {
+    const { config } = parseConfig(`
+bots:
+  - pair: BTC-PERP
+  - pair: ETH-PERP
+    position_size: 0.01
+risk:
+  max_position_base: { BTC-PERP: 0.002, ETH-PERP: 0.02 }
+  max_notional_usd: 2500
+  max_loss_usd: 100
+  halt_cooldown_sec: 30
+execution:
+  leg_timeout_ms: 3000
+  close_retries: 2
+  close_backoff_ms: 100
+  sample_ms: 25
+  max_book_age_ms: 1000
+  stale_after_ms: 4000
+  cooldown_ms: 0
+venues:
+  paradex: { rest_url: "http://127.0.0.1:9000/v1", ws_url: "ws://127.0.0.1:9000/v1", encoding: json }
+  vest: { rest_url: "http://127.0.0.1:9001/v2", ws_url: "ws://127.0.0.1:9001/ws-api?version=1.0", account_group: 2 }
+journal_dir: /var/lib/arb/journal
+`);
+    expect(config.bots.map((b) => b.maxPositionBase)).toEqual([0.002, 0.02]);
+    expect(config.risk).toMatchObject({ maxNotionalUsd: 2500, maxLossUsd: 100, haltCooldownSec: 30 });
+    expect(config.execution).toMatchObject({
+      legTimeoutMs: 3000,
+      closeRetries: 2,
+      closeBackoffMs: 100,
+      sampleMs: 25,
+      maxBookAgeMs: 1000,
+      staleAfterMs: 4000,
+      cooldownMs: 0,
+    });
+    expect(config.venues.paradex).toEqual({ restUrl: 'http://127.0.0.1:9000/v1', wsUrl: 'ws://127.0.0.1:9000/v1', encoding: 'json' });
+    expect(config.venues.vest.accountGroup).toBe(2);
+    expect(config.journalDir).toBe('/var/lib/arb/journal');
+  });
+
+  it('applies a single max_position_base number to every pair', () => {
+    const { config } = parseConfig('bots:\n  - pair: BTC-PERP\n  - pair: ETH-PERP\nrisk:\n  max_position_base: 0.5\n');
+    expect(config.bots.map((b) => b.maxPositionBase)).toEqual([0.5, 0.5]);
+  });
+
+  it('treats an empty key or a section with every key commented out as unset', () => {
+    const { config } = parseConfig('bots:\n  - pair: BTC-PERP\n    spread_entry_max:\nvenues:\n  vest:\n    # account_group: 0\n');
+    expect(config.bots[0]!.spreadEntryMax).toBeUndefined();
+    expect(config.venues.vest.accountGroup).toBeUndefined();
+  });
+
+  it('parses the documented config.example.yaml without warnings', () => {
+    const text = fs.readFileSync(path.join(__dirname, '../../config.example.yaml'), 'utf8');
+    const { config, warnings } = parseConfig(text);
+    expect(warnings).toEqual([]);
+    expect(config.bots.map((b) => b.pair)).toEqual(['BTC-PERP', 'ETH-PERP']);
+  });
+});
+
+describe('parseConfig: bad values', () => {
+  const bad: [string, string, string][] = [
+    ['spread_entry: -0.5', 'bots[0].spread_entry = -0.5', 'must be > 0 and < 100'],
+    ['spread_entry: 100', 'bots[0].spread_entry = 100', 'must be > 0 and < 100'],
+    ['spread_exit: -100', 'bots[0].spread_exit = -100', 'must be > -100 and < 100'],
+    ['leverage: 0', 'bots[0].leverage = 0', 'must be an integer from 1 to 100'],
+    ['leverage: 101', 'bots[0].leverage = 101', 'must be an integer from 1 to 100'],
+    ['leverage: 2.5', 'bots[0].leverage = 2.5', 'must be an integer'],
+    ['position_size: 0', 'bots[0].position_size = 0', 'must be > 0'],
+    ['position_size: "0.001"', 'bots[0].position_size = "0.001"', 'must be a number'],
+    ['spread_entry: .inf', 'bots[0].spread_entry = Infinity', 'must be a number'],
+    ['entry_confirm_ticks: 0', 'bots[0].entry_confirm_ticks = 0', 'must be an integer >= 1'],
+    ['dex_a: binance', 'bots[0].dex_a = "binance"', "must be 'vest' or 'paradex'"],
+    ['id: "has space"', 'bots[0].id = "has space"', "must be non-empty and use only letters, digits, '_', '-', '.'"],
+  ];
+  it.each(bad)('refuses `%s` naming the field, the value and the rule', (line, fieldAndValue, rule) => {
+    const err = configErrorOf(() => parseConfig(`bots:\n  - pair: BTC-PERP\n    ${line}\n`));
+    expect(err.message).toBe(`config error: ${fieldAndValue}: ${rule}`);
+    expect(err.issues).toHaveLength(1);
+  });
+
+  it('names the index of the bad bot: bots[1].spread_entry = -0.5', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n  - pair: ETH-PERP\n    spread_entry: -0.5\n'));
+    expect(err.message).toBe('config error: bots[1].spread_entry = -0.5: must be > 0 and < 100');
+    expect(err.issues[0]).toEqual({ path: 'bots[1].spread_entry', value: '-0.5', rule: 'must be > 0 and < 100' });
+  });
+
+  it('lists several problems one per line, each naming field, value and rule', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    leverage: 0\n    spread_entry: 0\napi:\n  port: 70000\n'));
+    const lines = err.message.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'config error: bots[0].leverage = 0: must be an integer from 1 to 100',
+        'config error: bots[0].spread_entry = 0: must be > 0 and < 100',
+        'config error: api.port = 70000: must be an integer from 0 to 65535',
+      ]),
+    );
+    expect(lines).toHaveLength(3);
+  });
+
+  it('refuses hyperliquid and lighter with a message that only vest and paradex are supported', () => {
+    for (const venue of ['hyperliquid', 'lighter']) {
+      const err = configErrorOf(() => parseConfig(`bots:\n  - pair: BTC-PERP\n    dex_b: ${venue}\n`));
+      expect(err.message).toBe(`config error: bots[0].dex_b = "${venue}": ${venue} is not supported: this bot trades only between vest and paradex`);
+    }
+  });
+
+  it('refuses the same venue on both sides', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    dex_a: paradex\n    dex_b: paradex\n'));
+    expect(err.message).toBe('config error: bots[0].dex_b = "paradex": must differ from dex_a');
+  });
+
+  it('refuses an exit target at or above the entry threshold', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    spread_entry: 0.05\n    spread_exit: 0.05\n'));
+    expect(err.message).toBe('config error: bots[0].spread_exit = 0.05: must be < spread_entry (0.05)');
+  });
+
+  it('refuses spread_entry_max not above spread_entry', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    spread_entry: 0.1\n    spread_entry_max: 0.1\n'));
+    expect(err.message).toBe('config error: bots[0].spread_entry_max = 0.1: must be > spread_entry (0.1)');
+  });
+
+  it('refuses a pair that is not <BASE>-PERP', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-USD\n'));
+    expect(err.message).toBe('config error: bots[0].pair = "BTC-USD": must be <BASE>-PERP, e.g. BTC-PERP');
+  });
+
+  it('warns, without failing, on a pair outside the original set (the venues must list it)', () => {
+    const { config, warnings } = parseConfig('bots:\n  - pair: DOGE-PERP\n');
+    expect(config.bots[0]!.pair).toBe('DOGE-PERP');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('bots[0].pair = DOGE-PERP');
+  });
+
+  it('refuses duplicate bot ids', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - id: x\n    pair: BTC-PERP\n  - id: x\n    pair: ETH-PERP\n'));
+    expect(err.message).toBe('config error: bots[1].id = "x": must be unique (bots[0] has it)');
+  });
+
+  it('refuses two bots on the same pair (they would fight over one position)', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n  - pair: BTC-PERP\n    dex_a: paradex\n    dex_b: vest\n'));
+    expect(err.message).toBe('config error: bots[1].pair = "BTC-PERP": is already traded by bots[0]: one bot per pair');
+  });
+
+  it('refuses adl_warning not above adl_critical', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\nrisk:\n  adl_warning: 5\n  adl_critical: 5\n'));
+    expect(err.message).toBe('config error: risk.adl_warning = 5: must be > risk.adl_critical (5)');
+  });
+
+  it('refuses a position size above its max_position_base', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    position_size: 0.01\nrisk:\n  max_position_base: { BTC-PERP: 0.005 }\n'));
+    expect(err.message).toBe('config error: bots[0].position_size = 0.01: must be <= risk.max_position_base for BTC-PERP (0.005)');
+  });
+
+  it('refuses a max_position_base entry for a pair no bot trades (a typo would leave the real pair uncapped)', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\nrisk:\n  max_position_base: { BTC-PREP: 0.005 }\n'));
+    expect(err.message).toContain('risk.max_position_base');
+  });
+
+  it('refuses venue URLs with the wrong scheme', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\nvenues:\n  paradex:\n    ws_url: https://ws.api.prod.paradex.trade/v1\n'));
+    expect(err.message).toBe('config error: venues.paradex.ws_url = "https://ws.api.prod.paradex.trade/v1": must be a ws:// or wss:// URL');
+  });
+
+  it('says a missing required field is required', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - spread_entry: 0.1\n'));
+    expect(err.message).toBe('config error: bots[0].pair = (missing): is required');
+  });
+
+  it('refuses an empty bots list and an empty file', () => {
+    expect(configErrorOf(() => parseConfig('bots: []\n')).message).toBe('config error: bots = [list of 0]: must list at least one bot');
+    expect(configErrorOf(() => parseConfig('')).message).toMatch(/^config error: the config is empty/);
+    expect(configErrorOf(() => parseConfig('risk:\n  max_loss_usd: 10\n')).message).toBe('config error: bots = (missing): is required');
+  });
+
+  it('reports broken YAML with its line', () => {
+    const err = configErrorOf(() => parseConfig('bots: [\n'));
+    expect(err.message).toMatch(/^config error: invalid YAML: .* at line 2, column 1$/);
+  });
+
+  it('refuses a key written twice (YAML would silently keep one)', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    spread_entry: 0.1\n    spread_entry: 0.2\n'));
+    expect(err.message).toMatch(/^config error: invalid YAML: Map keys must be unique/);
+  });
+});
+
+describe('parseConfig: unknown keys', () => {
+  it('warns about each unknown key with its path and still loads', () => {
+    const { config, warnings } = parseConfig(`
+bots:
+  - pair: BTC-PERP
+    spread_entyr: 0.2
+risk:
+  max_loss: 10
+telegram: {}
+`);
+    expect(config.bots[0]!.spreadEntry).toBe(0.06);
+    expect(warnings).toEqual([
+      'unknown key bots[0].spread_entyr is ignored',
+      'unknown key risk.max_loss is ignored',
+      'unknown key telegram is ignored',
+    ]);
+  });
+
+  it('still reports bad values when unknown keys are present', () => {
+    const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    leverage: 0\n    extra: 1\n'));
+    expect(err.message).toBe('config error: bots[0].leverage = 0: must be an integer from 1 to 100');
+  });
+});
+
+describe('defaultConfig', () => {
+  it('is one BTC-PERP bot between vest and paradex with every default', () => {
+    const config = defaultConfig();
+    expect(config.bots).toHaveLength(1);
+    expect(config.bots[0]).toMatchObject({ pair: 'BTC-PERP', dexA: 'vest', dexB: 'paradex', spreadEntry: 0.06, spreadExit: -0.02 });
+    expect(config).toEqual(parseConfig('bots:\n  - pair: BTC-PERP\n').config);
+  });
+});
+
+describe('environment settings', () => {
+  it('maps RUST_LOG levels, trace -> debug, and defaults to info', () => {
+    expect(logLevelFromRustLog(undefined)).toBe('info');
+    expect(logLevelFromRustLog('')).toBe('info');
+    expect(logLevelFromRustLog('error')).toBe('error');
+    expect(logLevelFromRustLog('warn')).toBe('warn');
+    expect(logLevelFromRustLog('INFO')).toBe('info');
+    expect(logLevelFromRustLog('debug')).toBe('debug');
+    expect(logLevelFromRustLog('trace')).toBe('debug');
+  });
+
+  it('takes the most verbose level of an EnvFilter directive list', () => {
+    expect(logLevelFromRustLog('hft_bot=debug,info')).toBe('debug');
+    expect(logLevelFromRustLog('warn,hft_bot::core=info')).toBe('info');
+    expect(logLevelFromRustLog('hyper=off,error')).toBe('error');
+    expect(logLevelFromRustLog('off')).toBe('error');
+    // A bare target enables every level for it, as in EnvFilter.
+    expect(logLevelFromRustLog('hft_bot')).toBe('debug');
+  });
+
+  it('reads the production flags, account group and log format with their defaults', () => {
+    expect(envSettings({})).toEqual({ vestProduction: true, paradexProduction: true, vestAccountGroup: undefined, logLevel: 'info', logFormat: 'json' });
+    expect(
+      envSettings({ VEST_PRODUCTION: 'false', PARADEX_PRODUCTION: '0', VEST_ACCOUNT_GROUP: '3', LOG_FORMAT: 'pretty', RUST_LOG: 'debug' }),
+    ).toEqual({ vestProduction: false, paradexProduction: false, vestAccountGroup: 3, logLevel: 'debug', logFormat: 'pretty' });
+  });
+
+  it('names each bad variable', () => {
+    const err = configErrorOf(() => envSettings({ VEST_PRODUCTION: 'maybe', LOG_FORMAT: 'xml', VEST_ACCOUNT_GROUP: '-1' }));
+    expect(err.message.split('\n')).toEqual([
+      'config error: VEST_PRODUCTION = "maybe": must be true or false',
+      'config error: VEST_ACCOUNT_GROUP = "-1": must be an integer >= 0',
+      'config error: LOG_FORMAT = "xml": must be \'json\' or \'pretty\'',
+    ]);
+  });
+});
+
+describe('credentialsFromEnv', () => {
+  const vestPrimaryKey = '0x' + '1a'.repeat(32);
+  const vestSigningKey = '0x' + '2b'.repeat(32);
+  const paradexKey = '0x' + '0' + '3c'.repeat(31) + 'd';
+  const full = {
+    VEST_PRIMARY_ADDR: '0x' + 'Ab'.repeat(20),
+    VEST_PRIMARY_KEY: vestPrimaryKey,
+    VEST_SIGNING_KEY: vestSigningKey.slice(2), // without 0x, as some users write it
+    PARADEX_PRIVATE_KEY: paradexKey,
+    PARADEX_ACCOUNT_ADDRESS: '0x5e11',
+  };
+
+  it('returns typed credentials for both venues, keys normalised to lowercase 0x hex', () => {
+    const c = credentialsFromEnv({ ...full, VEST_ACCOUNT_GROUP: '1', PARADEX_PRODUCTION: 'false' });
+    expect(c.vest).toEqual({
+      primaryAddr: '0x' + 'ab'.repeat(20),
+      primaryKey: vestPrimaryKey,
+      signingKey: vestSigningKey,
+      apiKey: undefined,
+      production: true,
+      accountGroup: 1,
+    });
+    expect(c.paradex).toEqual({ privateKey: paradexKey, accountAddress: '0x5e11', production: false });
+  });
+
+  it('does not need the Vest primary key when an API key is given', () => {
+    const { VEST_PRIMARY_KEY: _omit, ...rest } = full;
+    const c = credentialsFromEnv({ ...rest, VEST_API_KEY: 'api-key-123' });
+    expect(c.vest.primaryKey).toBeUndefined();
+    expect(c.vest.apiKey).toBe('api-key-123');
+  });
+
+  it('names every missing variable', () => {
+    const err = configErrorOf(() => credentialsFromEnv({}));
+    expect(err.issues.map((i) => i.path)).toEqual([
+      'VEST_PRIMARY_ADDR',
+      'VEST_PRIMARY_KEY',
+      'VEST_SIGNING_KEY',
+      'PARADEX_PRIVATE_KEY',
+      'PARADEX_ACCOUNT_ADDRESS',
+    ]);
+    expect(err.issues.every((i) => i.value === '(missing)')).toBe(true);
+  });
+
+  it('names a malformed key without ever printing its value', () => {
+    const shortKey = '0x' + 'f'.repeat(62);
+    const err = configErrorOf(() => credentialsFromEnv({ ...full, VEST_SIGNING_KEY: shortKey, VEST_API_KEY: 'has space' }));
+    expect(err.message).toContain('VEST_SIGNING_KEY = <redacted, 64 characters>: must be a private key: 0x followed by 64 hex digits');
+    expect(err.message).toContain('VEST_API_KEY = <redacted, 9 characters>');
+    expect(err.message).not.toContain(shortKey);
+    expect(err.message).not.toContain('f'.repeat(20));
+    expect(err.message).not.toContain('has space');
+  });
+
+  it('refuses a Stark key of zero or beyond the curve order', () => {
+    for (const bad of ['0x0', '0x' + 'f'.repeat(64), 'not-hex']) {
+      const err = configErrorOf(() => credentialsFromEnv({ ...full, PARADEX_PRIVATE_KEY: bad }));
+      expect(err.issues.map((i) => i.path)).toEqual(['PARADEX_PRIVATE_KEY']);
+      expect(err.message).not.toContain(bad);
+    }
+  });
+
+  it('refuses the placeholder account address 0x0', () => {
+    const err = configErrorOf(() => credentialsFromEnv({ ...full, PARADEX_ACCOUNT_ADDRESS: '0x0' }));
+    expect(err.issues.map((i) => i.path)).toEqual(['PARADEX_ACCOUNT_ADDRESS']);
+  });
+});
+
+describe('venue endpoints', () => {
+  const env = envSettings({});
+
+  it('defaults to the real production hosts', () => {
+    const e = resolveEndpoints(defaultConfig(), env);
+    expect(e.paradex).toEqual({ restUrl: 'https://api.prod.paradex.trade/v1', wsUrl: 'wss://ws.api.prod.paradex.trade/v1', encoding: 'sbe' });
+    expect(e.vest).toEqual({
+      restUrl: 'https://server-prod.hz.vestmarkets.com/v2',
+      wsUrl: 'wss://ws-prod.hz.vestmarkets.com/ws-api?version=1.0&xwebsocketserver=restserver0',
+      accountGroup: 0,
+    });
+    expect(VEST_ENDPOINTS.prod).toEqual({ restUrl: e.vest.restUrl, wsUrl: e.vest.wsUrl });
+  });
+
+  it('uses the Vest dev and Paradex testnet hosts when the production flags are false', () => {
+    const e = resolveEndpoints(defaultConfig(), envSettings({ VEST_PRODUCTION: 'false', PARADEX_PRODUCTION: 'false' }));
+    expect(e.paradex).toMatchObject(PARADEX_ENDPOINTS.testnet);
+    expect(e.paradex.restUrl).toBe('https://api.testnet.paradex.trade/v1');
+    expect(e.paradex.wsUrl).toBe('wss://ws.api.testnet.paradex.trade/v1');
+    expect(e.vest.restUrl).toBe('https://server-dev.hz.vestmarkets.com/v2');
+    expect(e.vest.wsUrl).toBe('wss://ws-dev.hz.vestmarkets.com/ws-api?version=1.0&xwebsocketserver=restserver0');
+  });
+
+  it('puts the Vest account group into the WS server name', () => {
+    expect(vestEndpoints(true, 4).wsUrl).toBe('wss://ws-prod.hz.vestmarkets.com/ws-api?version=1.0&xwebsocketserver=restserver4');
+    const e = resolveEndpoints(defaultConfig(), envSettings({ VEST_ACCOUNT_GROUP: '2' }));
+    expect(e.vest.accountGroup).toBe(2);
+    expect(e.vest.wsUrl).toMatch(/xwebsocketserver=restserver2$/);
+  });
+
+  it('lets URLs written in the config win over the production flags (e.g. the simulator)', () => {
+    const { config } = parseConfig('bots:\n  - pair: BTC-PERP\nvenues:\n  vest:\n    rest_url: http://127.0.0.1:5000/v2\n');
+    const e = resolveEndpoints(config, envSettings({ VEST_PRODUCTION: 'false' }));
+    expect(e.vest.restUrl).toBe('http://127.0.0.1:5000/v2');
+    expect(e.vest.wsUrl).toMatch(/^wss:\/\/ws-dev\./);
+  });
+
+  it('refuses a config account group that contradicts VEST_ACCOUNT_GROUP', () => {
+    const { config } = parseConfig('bots:\n  - pair: BTC-PERP\nvenues:\n  vest:\n    account_group: 1\n');
+    const err = configErrorOf(() => resolveEndpoints(config, envSettings({ VEST_ACCOUNT_GROUP: '2' })));
+    expect(err.message).toBe('config error: venues.vest.account_group = 1: conflicts with VEST_ACCOUNT_GROUP=2');
+  });
+});

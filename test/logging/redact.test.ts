@@ -1,0 +1,86 @@
+import { REDACTED, isSecretFieldName, redact, redactText } from '../../src/logging/redact';
+
+const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+
+describe('redactText', () => {
+  it('hides 0x + 64 hex private keys, with or without the 0x', () => {
+    expect(redactText(`key ${KEY} end`)).toBe(`key ${REDACTED} end`);
+    expect(redactText(`key ${KEY.slice(2)} end`)).toBe(`key ${REDACTED} end`);
+  });
+
+  it('hides Stark keys written with fewer leading digits', () => {
+    const stark = '0x' + '7'.repeat(63);
+    expect(redactText(stark)).toBe(REDACTED);
+  });
+
+  it('keeps addresses, order ids and prices readable', () => {
+    const text = 'addr 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed id 0x1f2e price 95000.12 seq 1234567';
+    expect(redactText(text)).toBe(text);
+  });
+
+  it('hides JWTs and Bearer tokens', () => {
+    expect(redactText(`jwt=${JWT}`)).not.toContain(JWT);
+    expect(redactText(`token ${JWT}.`)).toBe(`token ${REDACTED}.`);
+    expect(redactText('Authorization: Bearer abc.def-ghi')).toBe(`Authorization: Bearer ${REDACTED}`);
+  });
+
+  it('hides values after secret names in query strings and serialised JSON', () => {
+    expect(redactText('wss://h/ws-api?version=1.0&listenKey=Zx81q&x=1')).toBe(`wss://h/ws-api?version=1.0&listenKey=${REDACTED}&x=1`);
+    expect(redactText('{"apiKey":"Zx81q","n":1}')).toBe(`{"apiKey":"${REDACTED}","n":1}`);
+    expect(redactText('X-API-KEY: Zx81q')).toBe(`X-API-KEY: ${REDACTED}`);
+  });
+});
+
+describe('redact', () => {
+  it('hides the values of secret-named fields at any depth, case-insensitively', () => {
+    const out = redact({
+      apiKey: 'a',
+      nested: { PRIVATE_KEY: 'b', list: [{ jwt: 'c', Signature: ['r', 's'] }], price: 1 },
+      Authorization: 'd',
+      listen_key: 'e',
+      secretThing: { deep: 'f' },
+    });
+    expect(out).toEqual({
+      apiKey: REDACTED,
+      nested: { PRIVATE_KEY: REDACTED, list: [{ jwt: REDACTED, Signature: REDACTED }], price: 1 },
+      Authorization: REDACTED,
+      listen_key: REDACTED,
+      secretThing: REDACTED,
+    });
+  });
+
+  it('keeps an unset secret visible as unset, and numbers/booleans under secret-looking names', () => {
+    expect(redact({ apiKey: undefined, token: null, tokenCount: 3, hasKey: true })).toEqual({
+      apiKey: undefined,
+      token: null,
+      tokenCount: 3,
+      hasKey: true,
+    });
+  });
+
+  it('redacts strings inside arrays, errors and maps', () => {
+    const err = new Error(`bad key ${KEY}`);
+    const out = redact({ items: [`x ${KEY}`], err, m: new Map([['privateKey', KEY]]) }) as Record<string, unknown>;
+    expect(JSON.stringify(out)).not.toContain(KEY.slice(2));
+    expect((out['err'] as { message: string }).message).toBe(`bad key ${REDACTED}`);
+    expect(out['m']).toEqual({ privateKey: REDACTED });
+  });
+
+  it('does not mutate its input and survives cycles', () => {
+    const input: Record<string, unknown> = { apiKey: 'a', inner: { s: KEY } };
+    input['self'] = input;
+    const out = redact(input) as Record<string, unknown>;
+    expect(input['apiKey']).toBe('a');
+    expect((input['inner'] as { s: string }).s).toBe(KEY);
+    expect(out['self']).toBe('[Circular]');
+    expect(out['inner']).toEqual({ s: REDACTED });
+  });
+
+  it('recognises secret field names', () => {
+    for (const n of ['apiKey', 'api_key', 'X-API-KEY', 'privateKey', 'signingKey', 'secret', 'jwt', 'accessToken', 'authorization', 'signature', 'password']) {
+      expect([n, isSecretFieldName(n)]).toEqual([n, true]);
+    }
+    for (const n of ['pair', 'price', 'clientId', 'address', 'venue', 'message']) expect([n, isSecretFieldName(n)]).toEqual([n, false]);
+  });
+});
