@@ -40,16 +40,14 @@ describe('a sim run', () => {
     expect(s.feesUsd).toBeGreaterThan(0);
 
     // Events in order for the first round trip.
-    const types = result.events.filter((e) => e.type !== 'SPREAD_MONITORING' && e.type !== 'POSITION_MONITORING').map((e) => e.type);
+    const types = result.events.filter((e) => e.type !== 'SPREAD_MONITORING' && e.type !== 'POSITION_MONITORING').map((e): TradingEventType => e.type);
     expect(types[0]).toBe('BOT_STARTED');
     const firstOpen = types.indexOf('POSITION_OPENED');
     const order: TradingEventType[] = ['SPREAD_DETECTED', 'ORDER_PLACED', 'ORDER_FILLED', 'TRADE_ENTRY', 'POSITION_OPENED', 'TRADE_EXIT', 'POSITION_CLOSED', 'EXIT_MONITOR_STOPPED'];
     let cursor = 0;
     for (const t of order) {
-      const at = types.indexOf(t, cursor);
-      expect({ t, at }).toEqual({ t, at: expect.any(Number) });
-      expect(at).toBeGreaterThanOrEqual(cursor);
-      cursor = at;
+      expect(types.slice(cursor)).toContain(t);
+      cursor = types.indexOf(t, cursor);
     }
     expect(firstOpen).toBeGreaterThan(0);
     expect(types.at(-1)).toBe('BOT_SHUTDOWN');
