@@ -1,0 +1,74 @@
+/**
+ * `npm run venues -- --seed 1`: starts the simulated venues, prints one JSON line with their URLs,
+ * and serves until SIGINT/SIGTERM.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { startSimVenues, type SimVenueOptions } from './index';
+import { SIM_MARKETS } from './types';
+
+function integer(min: number): (raw: string) => number {
+  return (raw) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return n;
+  };
+}
+
+function marketList(raw: string): string[] {
+  const bases = raw
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s !== '');
+  const known = SIM_MARKETS.map((m) => m.base);
+  const unknown = bases.filter((b) => !known.includes(b));
+  if (bases.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`expected a comma-separated list of ${known.join(', ')}`);
+  }
+  return bases;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = new Command()
+    .name('venues')
+    .description('Simulated Vest and Paradex venues on loopback')
+    .option('--seed <n>', 'market path seed', integer(0), 1)
+    .option('--markets <list>', 'base assets, comma-separated', marketList, ['BTC'])
+    .option('--update-ms <ms>', 'market update period (0 = frozen)', integer(0), 100)
+    .option('--paradex-port <port>', 'Paradex port (0 = any free port)', integer(0), 0)
+    .option('--vest-port <port>', 'Vest port (0 = any free port)', integer(0), 0)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .parse(argv as string[]);
+  const o = program.opts<{ seed: number; markets: string[]; updateMs: number; paradexPort: number; vestPort: number; host: string }>();
+  const options: SimVenueOptions = {
+    seed: o.seed,
+    markets: o.markets,
+    updateIntervalMs: o.updateMs,
+    paradexPort: o.paradexPort,
+    vestPort: o.vestPort,
+    host: o.host,
+  };
+  const sim = await startSimVenues(options);
+  process.stdout.write(`${JSON.stringify({ paradex: sim.paradex, vest: sim.vest })}\n`);
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    sim.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`error while closing the simulated venues: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

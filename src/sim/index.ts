@@ -1,0 +1,195 @@
+/**
+ * Simulated Vest and Paradex venues (contract A): real HTTP and WebSocket servers on loopback,
+ * fed by one seeded market model. The bot meets them only through URLs, as it meets the real venues.
+ */
+import type { VenueId } from '../domain/market';
+import type { OrderBook } from '../domain/order-book';
+import { FaultState, type SimFaults } from './faults';
+import { MarketModel, type MarketModelOptions, type SimBookSource } from './market-model';
+import { PARADEX_SIM_CHAIN_ID, startParadexServer } from './paradex-server';
+import { paradexTradingRoutes, SimTradingFaults, type SimTradingOptions as ParadexTradingOptions } from './paradex-trading';
+import type { SimMarketView, SimRoute } from './types';
+import { startVestServer } from './vest-server';
+import { vestTradingRoutes, type SimTradingOptions as VestTradingOptions } from './vest-trading';
+
+export type { SimFaults, MalformedKind } from './faults';
+export type { MarketModelOptions } from './market-model';
+export { DEFAULT_MARKET_MODEL } from './market-model';
+
+export interface SimVenueOptions {
+  /** Default 1; same seed => same market path. */
+  seed?: number;
+  /** Base assets, default ['BTC'] (must be in SIM_MARKETS). */
+  markets?: string[];
+  /** Market update period, default 100; 0 = no timer, drive with market.step(). */
+  updateIntervalMs?: number;
+  /** Paradex WS protocol ping period (real: 55 s), default 5000. */
+  pingIntervalMs?: number;
+  /** A Paradex socket that has not answered a ping within this is closed (real: 5 s), default min(5000, pingIntervalMs). */
+  pongTimeoutMs?: number;
+  /** Paradex SBE HeartbeatEvent on idle connections (real: 20 s), default 2000. */
+  heartbeatIntervalMs?: number;
+  /** Clock, default Date.now. */
+  now?: () => number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  paradexPort?: number;
+  vestPort?: number;
+  /** Volatility, basis mean-reversion, depth... Defaults: DEFAULT_MARKET_MODEL (stepMs = updateIntervalMs). */
+  model?: Partial<MarketModelOptions>;
+  /** Extra options for the trading side (accounts, balances...); market, faults and chain id are supplied here. */
+  paradexTrading?: Partial<Omit<ParadexTradingOptions, 'market' | 'faults'>>;
+  vestTrading?: Partial<Omit<VestTradingOptions, 'market' | 'faults'>>;
+}
+
+export interface SimMarket extends SimMarketView {
+  /** Advance the model n updates (default 1) and push them to subscribers now. */
+  step(n?: number): void;
+  /**
+   * Force the venue basis (Vest mid vs Paradex mid, percent) e.g. to make a spread cross.
+   * The basis is held there (the shared price keeps moving) until `releaseBasis`; the changed
+   * books are pushed at once as one update round.
+   */
+  setBasis(base: string, basisPct: number): void;
+  /** Let the basis mean-revert again. */
+  releaseBasis(base: string): void;
+  /** Current basis, percent. */
+  basis(base: string): number;
+  /** Current shared mid. */
+  mid(base: string): number;
+  /** Updates (steps) so far. */
+  readonly updates: number;
+}
+
+export interface SimVenueFaults extends SimFaults {
+  /** Trading-side knobs per venue (reject next order, partial fill, delay, timeout-but-executed). */
+  readonly trading: { readonly paradex: SimTradingFaults; readonly vest: SimTradingFaults };
+}
+
+export interface SimVenues {
+  /** 'http://127.0.0.1:P/v1', 'ws://127.0.0.1:P/v1' */
+  paradex: { rest: string; ws: string };
+  /** 'http://127.0.0.1:Q/v2', 'ws://127.0.0.1:Q/ws-api?version=1.0&xwebsocketserver=restserver0' */
+  vest: { rest: string; ws: string };
+  market: SimMarket;
+  faults: SimVenueFaults;
+  /** Closes every server, socket and timer. */
+  close(): Promise<void>;
+}
+
+/** First Paradex book sequence number of every market. */
+const FIRST_PARADEX_SEQ = 1_000;
+
+export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVenues> {
+  const seed = opts.seed ?? 1;
+  const bases = opts.markets ?? ['BTC'];
+  const updateIntervalMs = opts.updateIntervalMs ?? 100;
+  const pingIntervalMs = opts.pingIntervalMs ?? 5000;
+  const now = opts.now ?? Date.now;
+  const host = opts.host ?? '127.0.0.1';
+  if (!(updateIntervalMs >= 0)) throw new RangeError(`updateIntervalMs must be >= 0, got ${updateIntervalMs}`);
+
+  const model = new MarketModel(seed, bases, { stepMs: updateIntervalMs > 0 ? updateIntervalMs : 100, ...opts.model });
+  const seqs = new Map(bases.map((b) => [b, FIRST_PARADEX_SEQ]));
+  let updatedAt = now();
+
+  const source: SimBookSource = {
+    bases,
+    paradexBook: (b) => model.paradexBook(b),
+    vestBook: (b) => model.vestBook(b),
+    paradexSeq: (b) => seqs.get(b) ?? FIRST_PARADEX_SEQ,
+    updatedAt: () => updatedAt,
+    now,
+  };
+
+  const book = (venue: VenueId, symbol: string): OrderBook | undefined => {
+    const base = bases.find((b) => symbol === (venue === 'vest' ? `${b}-PERP` : `${b}-USD-PERP`));
+    if (base === undefined) return undefined;
+    const levels = venue === 'vest' ? model.vestBook(base) : model.paradexBook(base);
+    const meta = venue === 'paradex' ? { seq: source.paradexSeq(base) } : {};
+    return { bids: levels.bids, asks: levels.asks, receivedAt: updatedAt, exchangeTime: updatedAt, ...meta };
+  };
+  const view: SimMarketView = { book, now };
+
+  const faults = new FaultState();
+  const trading = { paradex: new SimTradingFaults(), vest: new SimTradingFaults() };
+  // Built lazily so a trading module that throws at mount time names itself, not the market side.
+  const paradexOpts = { ...opts.paradexTrading, market: view, faults: trading.paradex, chainId: PARADEX_SIM_CHAIN_ID };
+  const vestOpts = { ...opts.vestTrading, market: view, faults: trading.vest };
+  const paradexRoutes: readonly SimRoute[] = paradexTradingRoutes(paradexOpts);
+  const vestRoutes: readonly SimRoute[] = vestTradingRoutes(vestOpts);
+
+  const paradex = await startParadexServer({
+    host,
+    port: opts.paradexPort ?? 0,
+    source,
+    faults,
+    updateIntervalMs,
+    pingIntervalMs,
+    pongTimeoutMs: opts.pongTimeoutMs ?? Math.min(5000, pingIntervalMs),
+    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 2000,
+    tradingRoutes: () => paradexRoutes,
+  });
+  let vest;
+  try {
+    vest = await startVestServer({ host, port: opts.vestPort ?? 0, source, faults, tradingRoutes: () => vestRoutes });
+  } catch (err) {
+    await paradex.close();
+    throw err;
+  }
+  faults.onDrop('paradex', paradex.dropConnections);
+  faults.onDrop('vest', vest.dropConnections);
+
+  /** One update round: advance the model, bump the Paradex sequence, push to every subscriber. */
+  const publishRound = (): void => {
+    for (const b of bases) seqs.set(b, (seqs.get(b) ?? FIRST_PARADEX_SEQ) + 1);
+    updatedAt = now();
+    paradex.publish();
+    vest.publish();
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  if (updateIntervalMs > 0) {
+    timer = setInterval(() => {
+      model.step();
+      publishRound();
+    }, updateIntervalMs);
+  }
+
+  const market: SimMarket = {
+    ...view,
+    step: (n = 1) => {
+      for (let i = 0; i < n; i++) {
+        model.step();
+        publishRound();
+      }
+    },
+    setBasis: (base, basisPct) => {
+      model.setBasis(base, basisPct);
+      publishRound();
+    },
+    releaseBasis: (base) => model.releaseBasis(base),
+    basis: (base) => model.basis(base),
+    mid: (base) => model.mid(base),
+    get updates() {
+      return model.stepCount;
+    },
+  };
+
+  let closed: Promise<void> | undefined;
+  return {
+    paradex: { rest: paradex.restUrl, ws: paradex.wsUrl },
+    vest: { rest: vest.restUrl, ws: vest.wsUrl },
+    market,
+    faults: Object.assign(faults, { trading }),
+    close: () => {
+      closed ??= (async () => {
+        if (timer) clearInterval(timer);
+        trading.paradex.releaseAll();
+        trading.vest.releaseAll();
+        await Promise.all([paradex.close(), vest.close()]);
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = path.resolve(__dirname, '../..');
+let child: ChildProcess | undefined;
+
+afterEach(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  child = undefined;
+});
+
+describe('npm run venues', () => {
+  it('prints one JSON line with both venues URLs, serves them, and exits 0 on SIGINT', async () => {
+    child = spawn(
+      process.execPath,
+      [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'src/sim/cli.ts', '--seed', '1', '--markets', 'BTC,ETH', '--update-ms', '50'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const proc = child;
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    const line = await new Promise<string>((resolve, reject) => {
+      const rl = createInterface({ input: proc.stdout! });
+      rl.once('line', (l) => {
+        rl.close();
+        resolve(l);
+      });
+      proc.once('exit', (code) => reject(new Error(`exited ${code} before printing`)));
+    });
+    const urls = JSON.parse(line) as { paradex: { rest: string; ws: string }; vest: { rest: string; ws: string } };
+    expect(Object.keys(urls)).toEqual(['paradex', 'vest']);
+    expect(urls.paradex.rest).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(urls.paradex.ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(urls.vest.rest).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2$/);
+    expect(urls.vest.ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws-api\?version=1\.0&xwebsocketserver=restserver0$/);
+
+    const markets = (await (await fetch(`${urls.paradex.rest}/markets`)).json()) as { results: { symbol: string }[] };
+    expect(markets.results.map((m) => m.symbol)).toEqual(['BTC-USD-PERP', 'ETH-USD-PERP']);
+
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
