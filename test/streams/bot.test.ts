@@ -18,12 +18,11 @@ class FakeFeed {
   unsubscribed = 0;
   feed(): BookFeed {
     const source = this.books;
-    const self = this;
     const book$ = new Observable<OrderBook>((sub) => {
-      self.subscribed++;
-      const s = source.subscribe({ next: (b) => b && sub.next({ ...b, receivedAt: Date.now() }), error: (e) => sub.error(e) });
+      this.subscribed++;
+      const s = source.subscribe({ next: (b) => b && sub.next({ ...b, receivedAt: Date.now() }), error: (e: unknown) => sub.error(e) });
       return () => {
-        self.unsubscribed++;
+        this.unsubscribed++;
         s.unsubscribe();
       };
     });
