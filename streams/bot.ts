@@ -56,6 +56,10 @@ export interface PairSettings {
   readonly spreadExit: number;
   readonly positionSize: number;
   readonly entryConfirmTicks: number;
+  /** Consecutive polls at the exit target before closing. Default 1. */
+  readonly exitConfirmTicks?: number;
+  /** Entry spreads above this (gross, percent) are ignored as suspect quotes. */
+  readonly spreadEntryMax?: number;
   /** Tick sampling; 0 = every book update. */
   readonly sampleMs: number;
   readonly maxBookAgeMs?: number;
@@ -237,6 +241,7 @@ function pairStream(
             shutdown$: stop$,
             closePosition: closeEffect(position),
             logEvery: settings.logEvery,
+            ...(pair.exitConfirmTicks !== undefined ? { confirmTicks: pair.exitConfirmTicks } : {}),
             ...(pair.maxBookAgeMs !== undefined ? { maxBookAgeMs: pair.maxBookAgeMs } : {}),
             scheduler,
           }),
@@ -317,6 +322,8 @@ function pairStream(
         maxBookAgeMs: pair.maxBookAgeMs,
         scheduler,
       }),
+      // A spread too good to be true is a broken quote more often than an opportunity.
+      filter((opportunity) => pair.spreadEntryMax === undefined || opportunity.spread <= pair.spreadEntryMax),
       // A loss halt stops new entries only; an open position is still monitored and closed.
       filter(() => !runRisk.lossHalted && !executor.isHalted()),
       // One position per pair: signals are ignored while a position is being opened, monitored or closed.

@@ -40,6 +40,8 @@ export interface ExitMonitorOptions {
   closePosition: (ctx: CloseContext) => Observable<CloseResult>;
   /** Emit POSITION_MONITORING every this many polls. Default 40 (~1 s at the original's 25 ms poll). */
   logEvery?: number;
+  /** Consecutive polls at or above the target before closing (the original's exit_confirm_ticks). Default 1. */
+  confirmTicks?: number;
   /** Books received longer ago than this (at scheduler.now()) decide nothing. Default: no limit. */
   maxBookAgeMs?: number;
   /** Time source for event times and book age. Default asyncScheduler. */
@@ -71,8 +73,11 @@ type TicksEnd = { readonly kind: 'shutdown' } | { readonly kind: 'error'; readon
  * Every event carries `polls`; the last one's is the final poll count.
  */
 export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<MarketTick, ExitEvent> {
-  const { position, exitTarget, shutdown$, closePosition, logEvery = 40, maxBookAgeMs, scheduler = asyncScheduler } = options;
+  const { position, exitTarget, shutdown$, closePosition, logEvery = 40, confirmTicks = 1, maxBookAgeMs, scheduler = asyncScheduler } = options;
   validate(options.position, exitTarget, logEvery, maxBookAgeMs);
+  if (!Number.isInteger(confirmTicks) || confirmTicks < 1) {
+    throw new RangeError(`exitMonitor(${position.pair}): confirmTicks must be an integer >= 1, got ${confirmTicks}`);
+  }
   const { pair, direction, entrySpread, size } = position;
 
   // VWAP for the position size, not the top of book as the original did: the close sells and buys back
@@ -92,6 +97,8 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
     defer(() => {
       // Per subscription: each subscriber monitors with its own count.
       let polls = 0;
+      // Consecutive polls at or above the target; a poll below it or with no decision resets it.
+      let atTarget = 0;
       let closed = false;
       let ticksEnd: TicksEnd | undefined;
 
@@ -122,7 +129,13 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
         const exitSpread = exitSpreadAt(tick, now);
         const report: ExitEvent[] =
           polls % logEvery === 0 ? [events.positionMonitoring(now, { pair, polls, entrySpread, exitSpread, exitTarget })] : [];
-        if (exitSpread === undefined || exitSpread < exitTarget) return from(report);
+        if (exitSpread === undefined || exitSpread < exitTarget) {
+          atTarget = 0;
+          return from(report);
+        }
+        atTarget += 1;
+        if (atTarget < confirmTicks) return from(report);
+        atTarget = 0;
         const profit = roundTripProfit(entrySpread, exitSpread);
         report.push(events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit }));
         return concat(from(report), close$(exitSpread, tick, polls));

@@ -83,6 +83,8 @@ export function pairSettings(config: BotConfig, sampleMsOverride?: number): Pair
     spreadExit: b.spreadExit,
     positionSize: b.positionSize,
     entryConfirmTicks: b.entryConfirmTicks,
+    exitConfirmTicks: b.exitConfirmTicks,
+    ...(b.spreadEntryMax !== undefined ? { spreadEntryMax: b.spreadEntryMax } : {}),
     sampleMs: sampleMsOverride ?? config.execution.sampleMs,
     maxBookAgeMs: config.execution.maxBookAgeMs,
     cooldownMs: config.execution.cooldownMs,

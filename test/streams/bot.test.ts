@@ -256,6 +256,22 @@ describe('arbitrageBot', () => {
     expect(h.executors.get('btc')!.calls.close).toBe(2);
   });
 
+  it('ignores entry spreads above spread_entry_max as suspect quotes', async () => {
+    const h = harness({}, {}, [pairSettings({ spreadEntryMax: 0.3 })]);
+    // Gross AOverB entry 0.5 % > 0.3 %: too good to be true.
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await sleep(40);
+    // 0.25 % gross: real opportunity (net 0.19 % >= 0.1 %).
+    h.feeds.paradex.books.next(book(100.25, 100.6));
+    await sleep(40);
+    h.shutdown$.next();
+    await h.done;
+    const opens = h.executors.get('btc')!.calls.open;
+    expect(opens).toHaveLength(1);
+    expect(opens[0]!.spread).toBeCloseTo(0.25, 6);
+  });
+
   it('does not try to open while the executor is halted', async () => {
     const h = harness({ halted: true });
     h.feeds.vest.books.next(book(99.9, 100));

@@ -279,6 +279,27 @@ describe('exitMonitor: closing', () => {
   });
 });
 
+describe('exitMonitor: exit confirmation', () => {
+  it('with confirmTicks waits for that many consecutive polls at the target; a poll below resets the count', () => {
+    testScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const ticks$ = hot('       n-f-n-n-n---', T);
+      const close$ = cold('              -r|', { r: ok });
+      const expected = '         --------x(cs|)';
+      expectObservable(ticks$.pipe(exitMonitor(options({ confirmTicks: 3, closePosition: () => close$ })))).toBe(expected, {
+        x: exitAt(8, 5),
+        c: closedAt(9, 5),
+        s: stoppedAt(9, 5, 'closed'),
+      });
+      expectSubscriptions(close$.subscriptions).toBe('        --------^!');
+    });
+  });
+
+  it('rejects a confirmTicks that cannot work', () => {
+    expect(() => exitMonitor(options({ confirmTicks: 0 }))).toThrow(/confirmTicks/);
+    expect(() => exitMonitor(options({ confirmTicks: 1.5 }))).toThrow(/confirmTicks/);
+  });
+});
+
 describe('exitMonitor: shutdown', () => {
   it('stops on shutdown without closing, and unsubscribes from the ticks', () => {
     const closePosition = jest.fn(() => of(ok));
