@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Subject, type Subscription } from 'rxjs';
+import { ReplaySubject, type Subscription } from 'rxjs';
 import type { TradingEvent } from '../src/domain/events';
 import { venueSymbol, type VenueId } from '../src/domain/market';
 import { roundTripFeePct } from '../src/domain/spread';
@@ -13,7 +13,7 @@ import type { BotConfig } from '../src/domain/config';
 import { createExecutor } from '../src/execution/executor';
 import { openJournal, type Journal } from '../src/execution/journal';
 import { createPaperVenue } from '../src/execution/paper-venue';
-import { createLogger, logEvent } from '../src/logging/logger';
+import { createLogger, describeEvent, logEvent } from '../src/logging/logger';
 import { renderReport } from '../src/report/html';
 import { emptyBoard, reduceStatus, statusLine, type StatusBoard } from '../src/report/status';
 import { summarize, summaryTable, type RunSummary } from '../src/report/summary';
@@ -92,7 +92,8 @@ export function pairSettings(config: BotConfig, sampleMsOverride?: number): Pair
 }
 
 export function startRun(opts: RunOptions): RunHandle {
-  const shutdown$ = new Subject<string>();
+  // Replays: a stop requested while venues are still connecting must still reach the bot when it subscribes.
+  const shutdown$ = new ReplaySubject<string>(1);
   let stopReason: string | undefined;
   const stop = (reason: string) => {
     if (stopReason !== undefined) return;
@@ -109,7 +110,7 @@ export function startRun(opts: RunOptions): RunHandle {
 
 async function run(
   opts: RunOptions,
-  shutdown$: Subject<string>,
+  shutdown$: ReplaySubject<string>,
   stop: (reason: string) => void,
   stopped: () => string | undefined,
   resolveSim: (s: SimVenues | undefined) => void,
@@ -295,7 +296,15 @@ async function run(
           fs.writeSync(eventsFd, JSON.stringify(e) + '\n');
           logEvent(logger, e);
           reduceStatus(board, e);
-          if (!tty && out && isNotable(e)) out.write(`[event] ${describe(e)}\n`);
+          if (out && isNotable(e)) {
+            // On a terminal the status lines are redrawn below each event line.
+            if (tty && drawnLines > 0) out.write(`\x1b[${drawnLines}F\x1b[0J`);
+            out.write(`[event] ${new Date(e.time).toISOString().slice(11, 23)} ${describeEvent(e)}\n`);
+            if (tty) {
+              drawnLines = 0;
+              render();
+            }
+          }
         },
         error: reject,
         complete: resolve,
@@ -303,39 +312,35 @@ async function run(
     });
     await finished;
     if (stopped() === undefined) stop('bot stream completed');
+
+    const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
+    const summary = summarize(log, openAtExit);
+    const thresholds: Record<string, { entryNet: number; roundTripFeePct: number; exit: number }> = {};
+    for (const p of settingsPairs) {
+      const f = fees.get(p.id);
+      thresholds[p.pair] = { entryNet: p.spreadEntry, roundTripFeePct: f ? roundTripFeePct(f) : 0, exit: p.spreadExit };
+    }
+    fs.writeFileSync(
+      reportPath,
+      renderReport(log, summary, { title: `vest-paradex-arb ${opts.mode} run`, mode: opts.mode, thresholds, startedAt, endedAt: Date.now() }),
+    );
+    opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${runDir}\n`);
+    return { summary, runDir, eventsPath, reportPath, events: log };
   } finally {
+    // Every path, a failed start included, releases sockets, timers, files and the simulated venues.
     if (durationTimer) clearTimeout(durationTimer);
     if (statusTimer) clearInterval(statusTimer);
     sub?.unsubscribe();
+    fs.closeSync(eventsFd);
+    await Promise.allSettled(Object.values(venues).map((v) => v.close()));
+    journals.forEach((j) => j.close());
+    await simVenues?.close();
+    await new Promise<void>((r) => logger.end(r));
   }
-
-  const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
-  const endedAt = Date.now();
-  const summary = summarize(log, openAtExit);
-  const thresholds: Record<string, { entryNet: number; roundTripFeePct: number; exit: number }> = {};
-  for (const p of settingsPairs) {
-    const f = fees.get(p.id);
-    thresholds[p.pair] = { entryNet: p.spreadEntry, roundTripFeePct: f ? roundTripFeePct(f) : 0, exit: p.spreadExit };
-  }
-  fs.writeFileSync(
-    reportPath,
-    renderReport(log, summary, { title: `vest-paradex-arb ${opts.mode} run`, mode: opts.mode, thresholds, startedAt, endedAt }),
-  );
-  fs.closeSync(eventsFd);
-  await Promise.allSettled(Object.values(venues).map((v) => v.close()));
-  journals.forEach((j) => j.close());
-  await simVenues?.close();
-  await new Promise<void>((r) => logger.end(r));
-  opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${runDir}\n`);
-  return { summary, runDir, eventsPath, reportPath, events: log };
 }
 
 function isNotable(e: TradingEvent): boolean {
   return e.type !== 'SPREAD_MONITORING' && e.type !== 'POSITION_MONITORING';
 }
 
-function describe(e: TradingEvent): string {
-  const { type, time: _time, ...rest } = e;
-  return `${type} ${JSON.stringify(rest)}`;
-}
 

@@ -69,4 +69,29 @@ describe('a sim run', () => {
     expect(html).not.toMatch(/<script|src="http/);
     expect(html).toContain('BTC-PERP');
   }, 40_000);
+
+  it('stops cleanly when asked to stop while the venues are still starting', async () => {
+    const handle = startRun({ mode: 'sim', config: defaultConfig(), seed: 1, closeOnExit: false, runsDir, logLevel: 'info' });
+    handle.stop('operator');
+    const result = await handle.done;
+    expect(result.summary.opened).toBe(0);
+    expect(result.events.map((e) => e.type)).toEqual(['BOT_STARTED', 'BOT_SHUTDOWN']);
+  }, 30_000);
+
+  it('fails with a clear error and releases everything when a venue cannot be reached', async () => {
+    const dead = 'http://127.0.0.1:1';
+    const handle = startRun({
+      mode: 'paper',
+      config: defaultConfig(),
+      endpoints: {
+        paradex: { restUrl: `${dead}/v1`, wsUrl: 'ws://127.0.0.1:1/v1', encoding: 'sbe' },
+        vest: { restUrl: `${dead}/v2`, wsUrl: 'ws://127.0.0.1:1/ws-api?version=1.0', accountGroup: 0 },
+      },
+      seed: 1,
+      closeOnExit: false,
+      runsDir,
+      logLevel: 'info',
+    });
+    await expect(handle.done).rejects.toThrow(/127\.0\.0\.1|ECONNREFUSED|unreachable|market/i);
+  }, 30_000);
 });
