@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { httpJson, queryString, type FetchLike, type HttpMethod, type HttpResult, type RestFailure, type RestResult } from '../http';
+import { optionalDecimal, requiredDecimal } from '../wire';
 
 export type { RestFailure, RestResult } from '../http';
 import { paradexPublicKey, signParadexAuth, signParadexOnboarding, type ParadexAccount } from './signing';
@@ -24,18 +25,6 @@ export interface ParadexRestOptions {
 
 // ---- wire shapes (only the fields we use) ----------------------------------------------------
 
-/** Paradex serves decimals as strings; '' means "none" (e.g. avg_fill_price of an unfilled order). */
-const wireDecimal = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  if (v === '') return undefined;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', message: `not a decimal: ${String(v)}` });
-    return z.NEVER;
-  }
-  return n;
-});
-const requiredDecimal = wireDecimal.refine((v): v is number => v !== undefined, 'missing decimal');
-const optionalDecimal = wireDecimal.nullish().transform((v) => v ?? undefined);
 
 const systemConfigSchema = z.object({ starknet_chain_id: z.string().min(1) });
 

@@ -19,6 +19,7 @@
 import { venueSymbol } from '../../domain/market';
 import { decimalsOf, formatDecimal, roundToStep, toQuantums } from '../decimal';
 import type { FetchLike, VenueLogger } from '../http';
+import { createSleeper } from '../wire';
 import type {
   BookFeed,
   MarketSpec,
@@ -110,7 +111,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
   const specs = new Map<string, Promise<MarketSpec>>();
   const prepared = new WeakMap<PreparedOrder, PreparedWire>();
   const feeds: BookFeed[] = [];
-  const sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const { sleep, cancelAll: cancelSleeps } = createSleeper();
 
   let chainIdPromise: Promise<string> | undefined;
   const chainId = (): Promise<string> => {
@@ -244,18 +245,6 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     return order;
   };
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          sleeps.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      sleeps.add(entry);
-    });
-
   /** Polls an order that is not CLOSED yet; returns the last state seen. */
   const awaitFinal = async (order: ParadexOrder): Promise<ParadexOrder> => {
     let last = order;
@@ -380,11 +369,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     async close() {
       shutdown.abort();
       session?.close();
-      for (const entry of sleeps) {
-        clearTimeout(entry.timer);
-        entry.resolve();
-      }
-      sleeps.clear();
+      cancelSleeps();
       for (const feed of feeds.splice(0)) {
         const closable = feed as BookFeed & { close?: () => unknown };
         if (typeof closable.close === 'function') await closable.close();

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { httpJson, queryString, type FetchLike, type HttpMethod, type HttpResult, type RestResult } from '../http';
+import { optionalDecimal, requiredDecimal } from '../wire';
 
 export type { RestFailure, RestResult } from '../http';
 
@@ -21,18 +22,6 @@ export interface VestRestOptions {
 
 // ---- wire shapes (only the fields we use) ----------------------------------------------------
 
-/** Vest serves decimals as strings (VEST-DOCS "Format Conversions"); null means "none". */
-const wireDecimal = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  if (v === '') return undefined;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', message: `not a decimal: ${String(v)}` });
-    return z.NEVER;
-  }
-  return n;
-});
-const requiredDecimal = wireDecimal.refine((v): v is number => v !== undefined, 'missing decimal');
-const optionalDecimal = wireDecimal.nullish().transform((v) => v ?? undefined);
 const wireCode = z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined ? undefined : String(v)));
 
 const symbolSchema = z.object({

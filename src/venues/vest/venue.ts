@@ -22,6 +22,7 @@
 import { venueSymbol } from '../../domain/market';
 import { formatDecimal, roundToStep } from '../decimal';
 import type { FetchLike, RestFailure, RestResult, VenueLogger } from '../http';
+import { createSleeper } from '../wire';
 import type {
   BookFeed,
   MarketSpec,
@@ -115,7 +116,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
   /** clientId → nonces it was signed with (a retry of the same client id gets a new nonce). */
   const noncesByClientId = new Map<string, { nonce: number; symbol: string }[]>();
   const feeds: BookFeed[] = [];
-  const sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const { sleep, cancelAll: cancelSleeps } = createSleeper();
   let lastNonce = 0;
 
   let apiKeyPromise: Promise<string> | undefined = keys?.apiKey !== undefined ? Promise.resolve(keys.apiKey) : undefined;
@@ -244,18 +245,6 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     return order;
   };
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          sleeps.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      sleeps.add(entry);
-    });
-
   const readOrder = async (query: { id?: string; nonce?: number; symbol?: string }): Promise<RestResult<VestOrder | undefined>> => {
     const r = await withKey((key) => rest.orders(key, query, now()));
     if (!r.ok) return r;
@@ -380,11 +369,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     },
     async close() {
       shutdown.abort();
-      for (const entry of sleeps) {
-        clearTimeout(entry.timer);
-        entry.resolve();
-      }
-      sleeps.clear();
+      cancelSleeps();
       for (const feed of feeds.splice(0)) {
         const closable = feed as BookFeed & { close?: () => unknown };
         if (typeof closable.close === 'function') await closable.close();
