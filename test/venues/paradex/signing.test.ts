@@ -134,32 +134,13 @@ function mismatchesAgainstStarknetJs(cases: RandomCase[]): string[] {
     .map((c) => JSON.stringify({ order: c.order, address: c.address, chainId: c.chainId }));
 }
 
-/**
- * The @scure/starknet build that starknet.js itself loads (it reads `pedersen` from this module
- * object on every call), so a test can swap in the fast, separately proven Pedersen.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const starknetScure = require(require.resolve('@scure/starknet', { paths: [require.resolve('starknet')] })) as {
-  pedersen: (a: bigint, b: bigint) => string;
-};
-
 describe('Paradex order hash', () => {
-  // starknet.js walks Pedersen bit by bit (~20-60 ms per message hash here), so the full reference
-  // runs on 150 orders; the 1,000-order run keeps every line of starknet.js's typed-data code and
-  // swaps only its Pedersen primitive for ours, which the Pedersen test proves equal on its own.
-  it('equals starknet.js typedData.getMessageHash, unmodified, on 150 random orders, accounts and chain ids', () => {
-    expect(mismatchesAgainstStarknetJs(randomCases(20240611, 150))).toEqual([]);
-  }, 120_000);
-
-  it('equals starknet.js typed-data encoding on 1,000 more random orders (Pedersen primitive swapped)', () => {
-    const original = starknetScure.pedersen;
-    starknetScure.pedersen = (a, b) => `0x${pedersen(BigInt(a), BigInt(b)).toString(16)}`;
-    try {
-      expect(mismatchesAgainstStarknetJs(randomCases(977, 1000))).toEqual([]);
-    } finally {
-      starknetScure.pedersen = original;
-    }
-  }, 120_000);
+  // The proof the issue asks for before adopting a faster Pedersen: starknet.js's own typed-data path,
+  // unmodified, on 1,000 random orders (random markets, sides, types, sizes, prices, timestamps,
+  // accounts and chain ids). starknet.js costs ~20-60 ms per hash here, so this test takes about a minute.
+  it('equals starknet.js typedData.getMessageHash, unmodified, on 1,000 random orders, accounts and chain ids', () => {
+    expect(mismatchesAgainstStarknetJs(randomCases(20240611, 1000))).toEqual([]);
+  }, 300_000);
 
   it('still produces the pinned hash and signature of a fixed order (computed once with starknet.js)', () => {
     const order: ParadexOrderFields = {
