@@ -1,0 +1,78 @@
+/**
+ * A loopback HTTP proxy in front of a simulated venue's REST server that timestamps when each
+ * request has fully arrived (headers and body), then forwards it unchanged. The sim has no order
+ * hook, so "the order arrived at the venue's HTTP handler" is measured here: the bot's request has
+ * crossed loopback and been read, exactly what the sim's handler would see first. The proxy adds a
+ * hop only to the reply path, which the tick-to-order timer does not include.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface Arrival {
+  readonly method: string;
+  readonly path: string;
+  /** process.hrtime.bigint() when the last body byte was read. */
+  readonly atNs: bigint;
+}
+
+export interface ArrivalProxy {
+  /** Base URL to give the client instead of the venue's, with the same path prefix. */
+  readonly url: string;
+  /** Called on every arrival, before forwarding. */
+  onArrival: ((a: Arrival) => void) | undefined;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy on 127.0.0.1:0 for `target` (e.g. 'http://127.0.0.1:P/v1'). */
+export async function startArrivalProxy(target: string): Promise<ArrivalProxy> {
+  const upstream = new URL(target);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const sockets = new Set<Socket>();
+  const proxy: ArrivalProxy = {
+    url: '',
+    onArrival: undefined,
+    close: async () => undefined,
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const atNs = process.hrtime.bigint();
+      const path = req.url ?? '/';
+      proxy.onArrival?.({ method: req.method ?? 'GET', path: path.split('?')[0]!, atNs });
+      const body = Buffer.concat(chunks);
+      const headers = { ...req.headers, host: upstream.host, 'content-length': String(body.length) };
+      const out = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path, headers, agent },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      out.on('error', (err) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'BENCH_PROXY', message: err.message }));
+      });
+      out.end(body);
+    });
+  });
+  server.on('connection', (s) => {
+    s.setNoDelay(true);
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return Object.assign(proxy, {
+    url: `http://127.0.0.1:${port}${upstream.pathname.replace(/\/$/, '')}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        agent.destroy();
+      }),
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Pipeline section: cost of one tick through marketTicks (sampleMs 0) → exitMonitor, with the
+ * books already decoded and pushed through Subjects synchronously. The exit target is out of
+ * reach, so every tick is a full poll (VWAP exit spread of both books) that never closes.
+ */
+import { EMPTY, NEVER, Subject } from 'rxjs';
+import type { OrderBook } from '../src/domain/order-book';
+import { exitMonitor } from '../streams/exit-monitor';
+import { marketTicks } from '../streams/market';
+import { decodedBookPairs, snapshotFrames } from './fixtures';
+import { consume, measureRatesInterleaved } from './measure';
+
+export interface PipelineOptions {
+  /** Distinct book pairs (cycled). */
+  readonly books: number;
+  readonly ticksPerRound: number;
+  readonly rounds: number;
+}
+
+export const DEFAULT_PIPELINE: PipelineOptions = { books: 2_000, ticksPerRound: 500_000, rounds: 7 };
+
+export interface PipelineResult {
+  pipelineNsPerTick: number;
+  /** pipelineNsPerTick / ns of one JSON.parse of a Paradex 15+15 book frame. */
+  pipelineVsParse: number;
+  /** Extra: the JSON.parse cost the ratio divides by. */
+  jsonParseNsPerFrame: number;
+  /** Extra: ticks the monitor polled during the run (proves every push became a poll). */
+  pipelinePolls: number;
+}
+
+export function runPipelineBench(opts: PipelineOptions = DEFAULT_PIPELINE): PipelineResult {
+  const { a, b } = decodedBookPairs(opts.books);
+  const n = a.length;
+  const a$ = new Subject<OrderBook>();
+  const b$ = new Subject<OrderBook>();
+  let polls = 0;
+  let events = 0;
+  const sub = marketTicks(a$, b$, { sampleMs: 0 })
+    .pipe(
+      exitMonitor({
+        position: { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.2, size: 0.01 },
+        // Out of reach: a 100 % exit spread never happens, so the monitor polls forever.
+        exitTarget: 100,
+        shutdown$: NEVER,
+        closePosition: () => EMPTY,
+      }),
+    )
+    .subscribe({
+      next: (e) => {
+        events++;
+        if (e.type === 'POSITION_MONITORING') polls = e.polls;
+        else throw new Error(`pipeline bench: unexpected ${e.type}`);
+      },
+    });
+  a$.next(a[0]!);
+  b$.next(b[0]!);
+
+  const { json } = snapshotFrames(Math.min(opts.books, 1_000));
+  let i = 1;
+  // One push = one tick: each side in turn, so both books change as they would live. Alternating
+  // rounds with JSON.parse, since the figure is their ratio.
+  const parsesPerRound = Math.max(1, Math.round(opts.ticksPerRound / 20));
+  const [ticksPerSec, parsesPerSec] = measureRatesInterleaved(
+    [
+      (count) => {
+        for (let k = 0; k < count; k++, i++) {
+          if ((i & 1) === 0) a$.next(a[(i >>> 1) % n]!);
+          else b$.next(b[(i >>> 1) % n]!);
+        }
+      },
+      (count) => {
+        // count is ticksPerRound; parse a twentieth as many frames (a parse costs far more than a tick).
+        let last: unknown;
+        for (let k = 0; k < Math.max(1, Math.round(count / 20)); k++) last = JSON.parse(json[k % json.length]!);
+        consume(last);
+      },
+    ],
+    { opsPerRound: opts.ticksPerRound, rounds: opts.rounds },
+  ) as [number, number];
+  sub.unsubscribe();
+  consume(events);
+  const ns = 1e9 / ticksPerSec;
+  const parseNs = 1e9 / (parsesPerSec * (parsesPerRound / opts.ticksPerRound));
+  return { pipelineNsPerTick: ns, pipelineVsParse: ns / parseNs, jsonParseNsPerFrame: parseNs, pipelinePolls: polls };
+}

@@ -1,0 +1,145 @@
+/**
+ * `npm run bench [-- --json] [-- --only decode,pipeline] [-- --trials 1000]`
+ *
+ * Runs every bench section in one process on streams the simulated market generates from a fixed
+ * seed, prints a table (or, with --json, one JSON object as the only stdout line; progress goes to
+ * stderr). Outside `npm test`: numbers depend on the machine and on what else it is running.
+ */
+import os from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_DECODE, runDecodeBench } from './decode';
+import { DEFAULT_MEMORY, runMemoryBench } from './memory';
+import { DEFAULT_PIPELINE, runPipelineBench } from './pipeline';
+import { DEFAULT_SIGNING, runSigningBench } from './signing';
+import { derive, renderTable, targetsMet, type BenchFigures } from './targets';
+import { runTickToOrderBench } from './tick-to-order';
+
+export const SECTIONS = ['decode', 'pipeline', 'signing', 'tick', 'memory'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchRunOptions {
+  readonly sections: readonly Section[];
+  readonly trials: number;
+  readonly sampledTrials?: number;
+  readonly journalDir?: string;
+  /** Divides the default iteration counts of the throughput and memory sections (quick look). */
+  readonly scale: number;
+  readonly log: (line: string) => void;
+}
+
+export interface BenchReport {
+  readonly figures: BenchFigures;
+  readonly targetsMet: Record<string, boolean>;
+  readonly machine: Record<string, string | number>;
+}
+
+export function machineInfo(): Record<string, string | number> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    memGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    loadAvg1m: Math.round(os.loadavg()[0]! * 100) / 100,
+  };
+}
+
+export async function runBench(opts: BenchRunOptions): Promise<BenchReport> {
+  const s = Math.max(1, opts.scale);
+  const n = (v: number): number => Math.max(1, Math.round(v / s));
+  const frames = Math.max(50, Math.round(DEFAULT_DECODE.frames / s));
+  const figures: BenchFigures = {};
+  const machine = machineInfo();
+  const section = async (name: Section, run: () => Promise<object> | object): Promise<void> => {
+    if (!opts.sections.includes(name)) return;
+    opts.log(`bench: ${name}...`);
+    const t0 = Date.now();
+    Object.assign(figures, await run());
+    opts.log(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  };
+
+  await section('decode', () => runDecodeBench({ ...DEFAULT_DECODE, frames, opsPerRound: n(DEFAULT_DECODE.opsPerRound) }));
+  await section('pipeline', () => runPipelineBench({ ...DEFAULT_PIPELINE, books: frames, ticksPerRound: n(DEFAULT_PIPELINE.ticksPerRound) }));
+  await section('signing', () =>
+    runSigningBench({ paradexOps: n(DEFAULT_SIGNING.paradexOps), referenceOps: n(DEFAULT_SIGNING.referenceOps), vestOps: n(DEFAULT_SIGNING.vestOps) }),
+  );
+  await section('tick', () =>
+    runTickToOrderBench({
+      trials: opts.trials,
+      ...(opts.sampledTrials !== undefined ? { sampledTrials: opts.sampledTrials } : {}),
+      ...(opts.journalDir !== undefined ? { journalDir: opts.journalDir } : {}),
+      log: opts.log,
+    }),
+  );
+  await section('memory', () =>
+    runMemoryBench({ bookUpdates: n(DEFAULT_MEMORY.bookUpdates), roundTrips: n(DEFAULT_MEMORY.roundTrips), fixtureFrames: frames, log: opts.log }),
+  );
+  machine['loadAvg1mEnd'] = Math.round(os.loadavg()[0]! * 100) / 100;
+  const all = derive(figures);
+  return { figures: all, targetsMet: targetsMet(all), machine };
+}
+
+function positiveInt(value: string): number {
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError('expected a positive integer');
+  return v;
+}
+
+function sectionList(value: string): Section[] {
+  const names = value.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(SECTIONS as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown section '${name}' (one of ${SECTIONS.join(', ')})`);
+  }
+  return names as Section[];
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const program = new Command()
+    .name('bench')
+    .description('Decode, pipeline, signing, tick-to-order and memory benchmarks on the simulated market')
+    .option('--json', 'print one JSON object (the last stdout line); progress goes to stderr')
+    .option('--only <sections>', `comma-separated sections: ${SECTIONS.join(', ')}`, sectionList)
+    .option('--trials <n>', 'tick-to-order round trips per mode', positiveInt, 1000)
+    .option('--sampled-trials <n>', 'round trips of the sampled (25 ms) mode; default --trials', positiveInt)
+    .option('--journal-dir <dir>', 'executor journal directory of the tick-to-order section (default: os.tmpdir())')
+    .option('--scale <n>', 'divide the throughput and memory iteration counts by n (quick look)', positiveInt, 1)
+    .parse(argv);
+  const o = program.opts<{ json?: boolean; only?: Section[]; trials: number; sampledTrials?: number; journalDir?: string; scale: number }>();
+
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  if (o.json) {
+    // stdout carries only the JSON object: anything a library prints goes to stderr.
+    console.log = (...args: unknown[]) => log(args.map(String).join(' '));
+    console.info = console.log;
+  }
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
+    log('bench: node runs without --expose-gc; memory figures are taken without a forced GC (use `npm run bench`)');
+  }
+
+  const report = await runBench({
+    sections: o.only ?? SECTIONS,
+    trials: o.trials,
+    ...(o.sampledTrials !== undefined ? { sampledTrials: o.sampledTrials } : {}),
+    ...(o.journalDir !== undefined ? { journalDir: o.journalDir } : {}),
+    scale: o.scale,
+    log,
+  });
+  const table = `${renderTable(report.figures, report.machine)}\n`;
+  if (o.json) {
+    // The table still goes to stderr, so one run gives both the readable and the machine form.
+    process.stderr.write(table);
+    process.stdout.write(`${JSON.stringify({ ...report.figures, machine: report.machine, targetsMet: report.targetsMet })}\n`);
+  } else {
+    process.stdout.write(table);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

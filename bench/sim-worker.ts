@@ -1,0 +1,86 @@
+/**
+ * The simulated venues and their arrival proxies on a worker thread, so the venue side (signature
+ * checks, matching, frame building) does not share the bot's event loop: in one loop, the sim
+ * verifying the first close leg's Stark signature would hold up the bot sending the second.
+ * Both threads read the same monotonic clock (process.hrtime), so stamps taken here compare with
+ * stamps taken by the bot.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { startSimVenues } from '../src/sim';
+import { startArrivalProxy, type Arrival } from './arrival-proxy';
+
+export interface SimWorkerData {
+  readonly seed: number;
+  readonly base: string;
+}
+
+export type SimWorkerRequest =
+  /** Force the basis (pushes one update round) and report when `orders` order POSTs have arrived. */
+  | { readonly type: 'cross'; readonly id: number; readonly basis: number; readonly orders: number; readonly timeoutMs: number }
+  | { readonly type: 'setBasis'; readonly id: number; readonly basis: number }
+  | { readonly type: 'close'; readonly id: number };
+
+export type SimWorkerReply =
+  | { readonly type: 'ready'; readonly paradex: { rest: string; ws: string }; readonly vest: { rest: string; ws: string } }
+  /** startNs/arrivedNs: process.hrtime.bigint() as decimal strings. */
+  | { readonly type: 'crossed'; readonly id: number; readonly startNs: string; readonly arrivedNs: string }
+  | { readonly type: 'done'; readonly id: number }
+  | { readonly type: 'failed'; readonly id: number; readonly message: string };
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('sim-worker must run on a worker thread');
+  const { seed, base } = workerData as SimWorkerData;
+  const sim = await startSimVenues({ seed, updateIntervalMs: 0, pingIntervalMs: 60_000, heartbeatIntervalMs: 60_000 });
+  const paradexProxy = await startArrivalProxy(sim.paradex.rest);
+  const vestProxy = await startArrivalProxy(sim.vest.rest);
+
+  let waiting: { id: number; orders: number; startNs: bigint; seen: bigint[]; timer: NodeJS.Timeout } | undefined;
+  const onArrival = (a: Arrival): void => {
+    if (!waiting || a.method !== 'POST' || !a.path.endsWith('/orders')) return;
+    waiting.seen.push(a.atNs);
+    if (waiting.seen.length < waiting.orders) return;
+    const w = waiting;
+    waiting = undefined;
+    clearTimeout(w.timer);
+    const last = w.seen.reduce((x, y) => (y > x ? y : x));
+    reply({ type: 'crossed', id: w.id, startNs: String(w.startNs), arrivedNs: String(last) });
+  };
+  paradexProxy.onArrival = onArrival;
+  vestProxy.onArrival = onArrival;
+  const reply = (m: SimWorkerReply): void => port.postMessage(m);
+
+  port.on('message', (m: SimWorkerRequest) => {
+    switch (m.type) {
+      case 'cross': {
+        const timer = setTimeout(() => {
+          if (waiting?.id !== m.id) return;
+          const seen = waiting.seen.length;
+          waiting = undefined;
+          reply({ type: 'failed', id: m.id, message: `only ${seen} of ${m.orders} orders arrived within ${m.timeoutMs} ms` });
+        }, m.timeoutMs);
+        waiting = { id: m.id, orders: m.orders, startNs: process.hrtime.bigint(), seen: [], timer };
+        sim.market.setBasis(base, m.basis);
+        return;
+      }
+      case 'setBasis':
+        sim.market.setBasis(base, m.basis);
+        reply({ type: 'done', id: m.id });
+        return;
+      case 'close':
+        void (async () => {
+          if (waiting) clearTimeout(waiting.timer);
+          await Promise.allSettled([paradexProxy.close(), vestProxy.close()]);
+          await sim.close();
+          reply({ type: 'done', id: m.id });
+          port.close();
+        })();
+        return;
+    }
+  });
+  reply({ type: 'ready', paradex: { rest: paradexProxy.url, ws: sim.paradex.ws }, vest: { rest: vestProxy.url, ws: sim.vest.ws } });
+}
+
+main().catch((err: unknown) => {
+  parentPort?.postMessage({ type: 'failed', id: -1, message: err instanceof Error ? err.message : String(err) });
+});

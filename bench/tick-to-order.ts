@@ -1,0 +1,356 @@
+/**
+ * Tick-to-order over loopback: the simulated venues push the book frame that crosses a threshold,
+ * and the timer stops when both orders it causes have arrived at the venues' HTTP side.
+ *
+ * Real pieces end to end: startSimVenues (WS book feeds + trading routes), the venue clients
+ * (SBE deltas for Paradex, JSON depth for Vest), marketTicks → entrySignal / exitMonitor, and the
+ * executor with its journal. Each trial is one round trip on the same account:
+ * - entry: basis forced so the AOverB entry spread crosses; timer → both opening legs arrive
+ *   (preflight reads, journal write and signing on the spot are all inside);
+ * - exit: with the pre-signed close ready, basis forced so the exit spread crosses; timer → both
+ *   reduce-only close legs arrive.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NEVER, Subject, concatMap, firstValueFrom, from, share, take, takeUntil, type Observable, type Subscription } from 'rxjs';
+import type { ExitEvent } from '../src/domain/events';
+import type { MarketTick } from '../src/domain/market';
+import { createExecutor, type OpenPosition } from '../src/execution/executor';
+import { openJournal } from '../src/execution/journal';
+import { newParadexAccount } from '../src/venues/paradex/signing';
+import { createParadexVenue } from '../src/venues/paradex/venue';
+import { newVestKeys } from '../src/venues/vest/signing';
+import { createVestVenue } from '../src/venues/vest/venue';
+import type { PreparedOrder, Venue } from '../src/venues/venue';
+import { entrySignal } from '../streams/entry-signal';
+import { exitMonitor } from '../streams/exit-monitor';
+import { marketTicks } from '../streams/market';
+import { Worker } from 'node:worker_threads';
+import type { SimWorkerData, SimWorkerReply, SimWorkerRequest } from './sim-worker';
+import { BENCH_SEED } from './fixtures';
+import { percentile } from './measure';
+
+export interface TickToOrderOptions {
+  /** Round trips per sampling mode (≥ 1000 for the issue's figures). */
+  readonly trials: number;
+  /** Round trips of the sampled (25 ms) mode; default = trials. */
+  readonly sampledTrials?: number;
+  /** Sampling period of the second mode. */
+  readonly sampleMs?: number;
+  /** Where the executor journal lives (it fsyncs each entry). Default os.tmpdir(). */
+  readonly journalDir?: string;
+  /** Progress to stderr. */
+  readonly log?: (line: string) => void;
+}
+
+export interface TickToOrderResult {
+  tickToOrderP50Ms: number;
+  tickToOrderP99Ms: number;
+  tickToOrderSampledP99Ms: number;
+  entryTickToOrderP99Ms: number;
+  /** Extras. */
+  tickToOrderMaxMs: number;
+  tickToOrderSampledP50Ms: number;
+  entryTickToOrderP50Ms: number;
+  tickToOrderTrials: number;
+  tickToOrderSampledTrials: number;
+  /** Round trips that did not open or close cleanly (excluded from the percentiles). */
+  tickToOrderFailedTrials: number;
+  /** Exit stage medians (event-driven): frame pushed → exitMonitor calls close; → both legs submitted. */
+  exitDecideP50Ms: number;
+  exitSubmitP50Ms: number;
+  /** Median cost of one journal append (write + fsync) in the journal directory, ms. */
+  journalAppendMs: number;
+}
+
+const PAIR = 'BTC-PERP';
+const BASE = 'BTC';
+const SIZE = 0.001;
+/** Vest mid under Paradex mid by 0.3 %: AOverB (buy Vest, sell Paradex) nets ~0.18 % after fees. */
+const ENTRY_BASIS = -0.3;
+/** Vest mid over Paradex mid by 0.1 %: the AOverB exit spread is ~+0.09 %, above the 0 target. */
+const EXIT_BASIS = 0.1;
+const ENTRY_THRESHOLD = 0.06;
+const EXIT_TARGET = 0;
+const TAKER_FEES = { a: 0.0001, b: 0.00045 };
+
+interface ModeFigures {
+  exitMs: number[];
+  entryMs: number[];
+  /** Exit stages: crossing frame pushed → close decided → last leg handed to submitOrder → arrived. */
+  decideMs: number[];
+  submitMs: number[];
+  failed: number;
+}
+
+/** Stage stamps of the current trial (hrtime ns). */
+interface Stamps {
+  decidedNs?: bigint;
+  submittedNs: bigint[];
+}
+
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Pending = { resolve: (m: SimWorkerReply) => void; reject: (e: Error) => void };
+
+/** The simulated venues on a worker thread (bench/sim-worker.ts), driven by messages. */
+class SimWorker {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly urls: { paradex: { rest: string; ws: string }; vest: { rest: string; ws: string } },
+  ) {
+    worker.on('message', (m: SimWorkerReply) => {
+      if (m.type === 'ready') return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.type === 'failed') p.reject(new Error(m.message));
+      else p.resolve(m);
+    });
+    worker.on('error', (err) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    });
+  }
+
+  static start(data: SimWorkerData): Promise<SimWorker> {
+    const file = path.join(__dirname, `sim-worker${path.extname(__filename)}`);
+    // A .ts worker needs ts-node in its own thread; compiled .js runs as is.
+    const execArgv = path.extname(__filename) === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : [];
+    const worker = new Worker(file, { workerData: data, execArgv });
+    return new Promise<SimWorker>((resolve, reject) => {
+      const onMessage = (m: SimWorkerReply): void => {
+        if (m.type === 'ready') {
+          worker.off('message', onMessage);
+          worker.off('error', reject);
+          resolve(new SimWorker(worker, { paradex: m.paradex, vest: m.vest }));
+        } else if (m.type === 'failed') {
+          void worker.terminate();
+          reject(new Error(`sim worker failed to start: ${m.message}`));
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+  }
+
+  private request(m: WithoutId<SimWorkerRequest>): Promise<SimWorkerReply> {
+    const id = this.nextId++;
+    return new Promise<SimWorkerReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...m, id });
+    });
+  }
+
+  /** Pushes the crossing round; resolves with when it was pushed and when the last of `orders` orders arrived. */
+  async cross(basis: number, orders: number, timeoutMs: number): Promise<{ startNs: bigint; arrivedNs: bigint }> {
+    const r = await this.request({ type: 'cross', basis, orders, timeoutMs });
+    if (r.type !== 'crossed') throw new Error(`sim worker answered ${r.type} to cross`);
+    return { startNs: BigInt(r.startNs), arrivedNs: BigInt(r.arrivedNs) };
+  }
+
+  async setBasis(basis: number): Promise<void> {
+    await this.request({ type: 'setBasis', basis });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.request({ type: 'close' });
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+}
+
+export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<TickToOrderResult> {
+  const log = opts.log ?? (() => undefined);
+  const sampleMs = opts.sampleMs ?? 25;
+  const journalDir = fs.mkdtempSync(path.join(opts.journalDir ?? os.tmpdir(), 'arb-bench-'));
+  const sim = await SimWorker.start({ seed: BENCH_SEED, base: BASE });
+  const { paradex: paradexUrls, vest: vestUrls } = sim.urls;
+
+  const keys = newVestKeys();
+  const stamps: Stamps = { submittedNs: [] };
+  const phase = mulberry32(BENCH_SEED);
+  const vest = createVestVenue({
+    restUrl: vestUrls.rest,
+    wsUrl: vestUrls.ws,
+    keys: { primaryKey: keys.primaryKey, signingKey: keys.signingKey },
+    pollIntervalMs: 1,
+  });
+  const paradex = createParadexVenue({ restUrl: paradexUrls.rest, wsUrl: paradexUrls.ws, account: newParadexAccount(), onboard: true, pollIntervalMs: 1 });
+  const journal = openJournal(path.join(journalDir, 'journal.ndjson'));
+  // Stamps when the executor hands each order to a venue client (stage breakdown only).
+  const stamped = <V extends Venue>(v: V): V =>
+    Object.assign(Object.create(v) as V, {
+      submitOrder: (p: PreparedOrder) => {
+        stamps.submittedNs.push(process.hrtime.bigint());
+        return v.submitOrder(p);
+      },
+    });
+  const executor = createExecutor({ pair: PAIR, venues: { a: stamped(vest), b: stamped(paradex) }, size: SIZE, journal, now: Date.now, spreadThreshold: ENTRY_THRESHOLD });
+
+  const feedA = vest.bookFeed(vest.symbolFor(PAIR));
+  const feedB = paradex.bookFeed(paradex.symbolFor(PAIR));
+  const stop$ = new Subject<void>();
+  const keepAlive: Subscription[] = [];
+
+  const runMode = async (mode: 'event' | 'sampled', trials: number): Promise<ModeFigures> => {
+    const ticks$: Observable<MarketTick> = marketTicks(feedA.book$, feedB.book$, { sampleMs: mode === 'event' ? 0 : sampleMs }).pipe(share());
+    // Holds the feeds and the shared ticks open between trials (the bot's own subscription does this).
+    keepAlive.push(ticks$.pipe(takeUntil(stop$)).subscribe());
+    const first = firstValueFrom(ticks$);
+    await sim.setBasis(EXIT_BASIS);
+    await first;
+    const figures: ModeFigures = { exitMs: [], entryMs: [], decideMs: [], submitMs: [], failed: 0 };
+    for (let t = 0; t < trials; t++) {
+      if (t > 0 && t % 100 === 0) log(`  ${mode}: ${t}/${trials} round trips`);
+      try {
+        const { entryMs, exitMs, decideMs, submitMs } = await roundTrip(ticks$, mode);
+        figures.entryMs.push(entryMs);
+        figures.exitMs.push(exitMs);
+        figures.decideMs.push(decideMs);
+        figures.submitMs.push(submitMs);
+      } catch (err) {
+        figures.failed++;
+        log(`  ${mode} round trip ${t} failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (figures.failed > Math.max(5, trials / 20)) throw new Error(`too many failed round trips (${figures.failed})`, { cause: err });
+        await recover();
+      }
+    }
+    return figures;
+  };
+
+  const roundTrip = async (ticks$: Observable<MarketTick>, mode: 'event' | 'sampled'): Promise<{ entryMs: number; exitMs: number; decideMs: number; submitMs: number }> => {
+    // Entry: the signal and the open are armed before the crossing frame is pushed.
+    const opened = firstValueFrom(
+      ticks$.pipe(
+        entrySignal({ pair: PAIR, entryThreshold: ENTRY_THRESHOLD, size: SIZE, fees: TAKER_FEES }),
+        take(1),
+        concatMap((opp) => from(executor.openPosition(opp))),
+      ),
+    );
+    const entry = await sim.cross(ENTRY_BASIS, 2, 5_000);
+    const entryMs = Number(entry.arrivedNs - entry.startNs) / 1e6;
+    const open = await opened;
+    if (!open.ok) throw new Error(`open failed: ${open.reason}`);
+    const position: OpenPosition = open.position;
+    // The bot keeps the close pre-signed; make sure it is ready before the exit frame.
+    await executor.refreshPreparedClose();
+
+    const closed = new Promise<ExitEvent>((resolve, reject) => {
+      const sub = ticks$
+        .pipe(
+          exitMonitor({
+            position,
+            exitTarget: EXIT_TARGET,
+            shutdown$: NEVER,
+            closePosition: (ctx) => {
+              stamps.decidedNs = process.hrtime.bigint();
+              return from(executor.closePosition(position, ctx));
+            },
+          }),
+        )
+        .subscribe({
+          next: (e) => {
+            if (e.type === 'POSITION_CLOSED' || e.type === 'CLOSE_FAILED') {
+              resolve(e);
+              queueMicrotask(() => sub.unsubscribe());
+            }
+          },
+          error: reject,
+        });
+    });
+    // Sampled ticks come on a fixed grid; a random pause gives the exit frame a random phase on it,
+    // as a live market would (otherwise the loop's own rhythm picks the phase).
+    if (mode === 'sampled') await sleep(phase() * sampleMs);
+    stamps.decidedNs = undefined;
+    stamps.submittedNs = [];
+    const exit = await sim.cross(EXIT_BASIS, 2, 5_000);
+    const ms = (ns: bigint | undefined): number => (ns === undefined ? Number.NaN : Number(ns - exit.startNs) / 1e6);
+    const exitMs = ms(exit.arrivedNs);
+    const decideMs = ms(stamps.decidedNs);
+    const submitMs = ms(stamps.submittedNs[1]);
+    const outcome = await closed;
+    if (outcome.type !== 'POSITION_CLOSED') throw new Error(`close failed: ${'reason' in outcome ? String(outcome.reason) : outcome.type}`);
+    return { entryMs, exitMs, decideMs, submitMs };
+  };
+
+  /** After a failed trial: flatten whatever is open so the next trial starts clean. */
+  const recover = async (): Promise<void> => {
+    const position = executor.position();
+    if (position) await executor.closePosition(position);
+    if (executor.halted()) executor.clearHalt();
+    await sim.setBasis(EXIT_BASIS);
+  };
+
+  try {
+    await vest.ensureApiKey();
+    await paradex.onboard();
+    const journalAppendMs = measureJournalAppend(journalDir);
+    log(`  journal append (write + fsync) in ${journalDir}: ${journalAppendMs.toFixed(2)} ms`);
+    const event = await runMode('event', opts.trials);
+    const sampled = await runMode('sampled', opts.sampledTrials ?? opts.trials);
+    return {
+      tickToOrderP50Ms: percentile(event.exitMs, 50),
+      tickToOrderP99Ms: percentile(event.exitMs, 99),
+      tickToOrderSampledP99Ms: percentile(sampled.exitMs, 99),
+      entryTickToOrderP99Ms: percentile(event.entryMs, 99),
+      tickToOrderMaxMs: Math.max(...event.exitMs),
+      tickToOrderSampledP50Ms: percentile(sampled.exitMs, 50),
+      entryTickToOrderP50Ms: percentile(event.entryMs, 50),
+      tickToOrderTrials: event.exitMs.length,
+      tickToOrderSampledTrials: sampled.exitMs.length,
+      tickToOrderFailedTrials: event.failed + sampled.failed,
+      exitDecideP50Ms: percentile(event.decideMs, 50),
+      exitSubmitP50Ms: percentile(event.submitMs, 50),
+      journalAppendMs,
+    };
+  } finally {
+    stop$.next();
+    for (const s of keepAlive) s.unsubscribe();
+    journal.close();
+    await Promise.allSettled([vest.close(), paradex.close()]);
+    await sim.close();
+    fs.rmSync(journalDir, { recursive: true, force: true });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Seeded uniform [0, 1) numbers, so a run's pauses repeat. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Median ms of one journal-sized append with fsync, in `dir` (what the executor pays per entry). */
+function measureJournalAppend(dir: string): number {
+  const file = path.join(dir, 'fsync-probe');
+  const fd = fs.openSync(file, 'a');
+  const line = `${'x'.repeat(400)}\n`;
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < 30; i++) {
+      const t0 = process.hrtime.bigint();
+      fs.writeSync(fd, line);
+      fs.fsyncSync(fd);
+      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+  return percentile(samples, 50);
+}

@@ -1,0 +1,61 @@
+/**
+ * Smoke test of `npm run bench`: every section runs end to end with tiny iteration counts and
+ * reports every figure as a finite number. No timing assertions: speed is the bench's business.
+ */
+import { runDecodeBench } from '../../bench/decode';
+import { runMemoryBench } from '../../bench/memory';
+import { runPipelineBench } from '../../bench/pipeline';
+import { machineInfo, runBench } from '../../bench/run';
+import { runSigningBench } from '../../bench/signing';
+import { renderTable, TARGETS } from '../../bench/targets';
+import { runTickToOrderBench } from '../../bench/tick-to-order';
+
+function expectFinite(result: object, keys: readonly string[]): void {
+  const figures = result as Record<string, unknown>;
+  for (const key of keys) {
+    expect({ key, finite: Number.isFinite(figures[key]) }).toEqual({ key, finite: true });
+  }
+}
+
+describe('bench sections', () => {
+  it('decode reports SBE, JSON, JSON.parse floor and Vest frame rates', () => {
+    const r = runDecodeBench({ frames: 40, opsPerRound: 200, rounds: 1 });
+    expectFinite(r, ['sbeFramesPerSec', 'jsonFramesPerSec', 'jsonParseFloorPerSec', 'jsonVsFloor', 'vestFramesPerSec', 'sbeDeltaFramesPerSec']);
+    expect(r.jsonVsFloor).toBeCloseTo(r.jsonFramesPerSec / r.jsonParseFloorPerSec, 10);
+  });
+
+  it('pipeline polls every pushed book and reports its cost against one JSON.parse', () => {
+    const r = runPipelineBench({ books: 20, ticksPerRound: 400, rounds: 1 });
+    expectFinite(r, ['pipelineNsPerTick', 'pipelineVsParse']);
+    // Warm-up + one timed round of 400 pushes each: the monitor reports polls in steps of 40.
+    expect(r.pipelinePolls).toBeGreaterThanOrEqual(760);
+  });
+
+  it('signing reports Paradex, its starknet.js reference and Vest signing times', async () => {
+    const r = await runSigningBench({ paradexOps: 2, referenceOps: 1, vestOps: 2 });
+    expectFinite(r, ['paradexSignMs', 'paradexSignSpeedup', 'vestSignMs']);
+  });
+
+  it('tick-to-order completes round trips over loopback against the simulated venues', async () => {
+    const r = await runTickToOrderBench({ trials: 2, sampledTrials: 1 });
+    expectFinite(r, ['tickToOrderP50Ms', 'tickToOrderP99Ms', 'tickToOrderSampledP99Ms', 'entryTickToOrderP99Ms']);
+    expect(r).toMatchObject({ tickToOrderTrials: 2, tickToOrderSampledTrials: 1, tickToOrderFailedTrials: 0 });
+  });
+
+  it('memory runs book updates and paper round trips and reports RSS growth and heap use', async () => {
+    const r = await runMemoryBench({ bookUpdates: 2_000, roundTrips: 20, fixtureFrames: 50 });
+    expectFinite(r, ['rssGrowthMb', 'heapUsedMb']);
+    expect(r.memoryRoundTrips).toBe(20);
+  });
+});
+
+describe('bench report', () => {
+  it('derives the SBE/JSON ratio and a target verdict for every measured target', async () => {
+    const report = await runBench({ sections: ['decode', 'pipeline'], trials: 1, scale: 5_000, log: () => undefined });
+    expect(report.figures['sbeVsJson']).toBeCloseTo(report.figures['sbeFramesPerSec']! / report.figures['jsonFramesPerSec']!, 10);
+    expect(Object.keys(report.targetsMet).sort()).toEqual(['jsonVsFloor', 'pipelineVsParse', 'sbeFramesPerSec', 'sbeVsJson']);
+    expect(report.machine).toMatchObject({ cores: expect.any(Number), node: process.version });
+    const table = renderTable(report.figures, machineInfo());
+    for (const t of TARGETS.filter((x) => x.key in report.targetsMet)) expect(table).toContain(t.key);
+  });
+});
