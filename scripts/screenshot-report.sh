@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run="${1:-$(ls -d runs/*/ 2>/dev/null | sort | tail -n 1)}"
+run="${run%/}"
 [ -n "$run" ] && [ -f "$run/report.html" ] || { echo "no report.html found (run npm start first)" >&2; exit 1; }
 out="${2:-$run/report.png}"
 browser=$(command -v chromium || command -v chromium-browser || true)
