@@ -233,7 +233,9 @@ function pairStream(
     const monitor$ = (position: OpenPositionLike, exitTarget = pair.spreadExit): Observable<TradingEvent> =>
       defer(() => {
         let stopped: ExitEvent | undefined;
-        const done$ = new Subject<void>();
+        // Replays: when shutdown came first, the monitor completes while merge is still subscribing,
+        // before refresh$ exists; a plain Subject would have fired already and refresh$ would never end.
+        const done$ = new ReplaySubject<void>(1);
         const exit$ = sharedTicks$.pipe(
           exitMonitor({
             position,

@@ -194,7 +194,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`second ${sig}: exiting now\n`);
       process.exit(130);
     }
-    process.stdout.write(`\n${sig}: stopping (open positions stay open and journaled${flags.closeOnExit ? ', closing them first' : ''})\n`);
+    handle.notice(`${sig}: stopping (${flags.closeOnExit ? 'closing open positions first' : 'open positions stay open and journaled'})`);
     handle.stop(sig);
     // The stop must complete within 5 s; this is the backstop should a venue hang.
     setTimeout(() => {

@@ -50,6 +50,10 @@ export interface RunOptions {
   simModel?: Record<string, number>;
   /** Sim only: market update period. */
   simUpdateMs?: number;
+  /** Longest a stop waits for in-flight orders before the stream ends anyway, ms. Default 3000 (the CLI must exit within 5 s). */
+  shutdownGraceMs?: number;
+  /** Called with every event as it happens (embedding, tests). */
+  onEvent?: (event: TradingEvent) => void;
 }
 
 export interface RunResult {
@@ -66,6 +70,8 @@ export interface RunHandle {
   readonly done: Promise<RunResult>;
   /** Resolves with the simulated venues once started (sim mode only). */
   readonly sim: Promise<SimVenues | undefined>;
+  /** Prints an operator notice above the status lines (a plain write would be overdrawn by them). */
+  notice(text: string): void;
 }
 
 function timestampFolder(now: Date): string {
@@ -103,9 +109,10 @@ export function startRun(opts: RunOptions): RunHandle {
   };
   let resolveSim!: (s: SimVenues | undefined) => void;
   const sim = new Promise<SimVenues | undefined>((r) => (resolveSim = r));
-  const done = run(opts, shutdown$, stop, () => stopReason, resolveSim);
+  const printer = { print: (text: string) => void opts.statusOut?.write(`${text}\n`) };
+  const done = run(opts, shutdown$, stop, () => stopReason, resolveSim, printer);
   done.catch(() => resolveSim(undefined));
-  return { stop, done, sim };
+  return { stop, done, sim, notice: (text) => printer.print(text) };
 }
 
 async function run(
@@ -114,6 +121,7 @@ async function run(
   stop: (reason: string) => void,
   stopped: () => string | undefined,
   resolveSim: (s: SimVenues | undefined) => void,
+  printer: { print: (text: string) => void },
 ): Promise<RunResult> {
   const startedAt = Date.now();
   const runDir = path.resolve(opts.runsDir, timestampFolder(new Date(startedAt)));
@@ -253,7 +261,7 @@ async function run(
       maxLossUsd: opts.config.risk.maxLossUsd,
       spreadSampleMs: 500,
       logEvery: 40,
-      shutdownGraceMs: 3_000,
+      shutdownGraceMs: opts.shutdownGraceMs ?? 3_000,
     };
 
     // ---- status ----
@@ -279,6 +287,16 @@ async function run(
       }
     };
     statusTimer = setInterval(render, tty ? 250 : (opts.statusEveryMs ?? 5_000));
+    // On a terminal the status lines stay at the bottom: clear them, print the line, draw them again.
+    printer.print = (text: string) => {
+      if (!out) return;
+      if (tty && drawnLines > 0) out.write(`\x1b[${drawnLines}F\x1b[0J`);
+      out.write(`${text}\n`);
+      if (tty) {
+        drawnLines = 0;
+        render();
+      }
+    };
 
     // ---- the stream ----
     const finished = new Promise<void>((resolve, reject) => {
@@ -296,15 +314,8 @@ async function run(
           fs.writeSync(eventsFd, JSON.stringify(e) + '\n');
           logEvent(logger, e);
           reduceStatus(board, e);
-          if (out && isNotable(e)) {
-            // On a terminal the status lines are redrawn below each event line.
-            if (tty && drawnLines > 0) out.write(`\x1b[${drawnLines}F\x1b[0J`);
-            out.write(`[event] ${new Date(e.time).toISOString().slice(11, 23)} ${describeEvent(e)}\n`);
-            if (tty) {
-              drawnLines = 0;
-              render();
-            }
-          }
+          opts.onEvent?.(e);
+          if (isNotable(e)) printer.print(`[event] ${new Date(e.time).toISOString().slice(11, 23)} ${describeEvent(e)}`);
         },
         error: reject,
         complete: resolve,

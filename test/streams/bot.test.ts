@@ -2,7 +2,7 @@
  * The composed bot stream with injected fakes: feeds are Subjects, the executor is scripted.
  * Real time with short delays (the executor's effects are Promises, which virtual time cannot drive).
  */
-import { BehaviorSubject, NEVER, Observable, Subject, lastValueFrom, toArray } from 'rxjs';
+import { BehaviorSubject, NEVER, Observable, Subject, lastValueFrom, tap, toArray } from 'rxjs';
 import { arbitrageBot, type BotSettings, type PairExecutor, type PairSettings, type OpenPositionLike } from '../../streams/bot';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
 import { events as ev, type TradingEvent } from '../../src/domain/events';
@@ -58,6 +58,8 @@ interface Script {
   closeResults?: { ok: boolean; reason?: string }[];
   /** Gross PnL each successful close reports (default 1.5). */
   closeGrossUsd?: number;
+  /** Give the executor a refreshPreparedClose, as the real one has. */
+  refreshes?: boolean;
   halted?: boolean;
 }
 
@@ -87,6 +89,7 @@ function fakeExecutor(script: Script) {
       return script.restore ? { position: script.restore, events: [] } : { events: [] };
     },
     isHalted: () => script.halted === true,
+    ...(script.refreshes ? { refreshPreparedClose: () => Promise.resolve(true) } : {}),
   };
   return { ex, calls };
 }
@@ -118,7 +121,12 @@ const botSettings = (pairs: PairSettings[], over: Partial<BotSettings> = {}): Bo
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const types = (log: TradingEvent[]) => log.filter((e) => e.type !== 'SPREAD_MONITORING').map((e) => e.type);
 
-function harness(script: Script, settingsOver: Partial<BotSettings> = {}, pairs = [pairSettings()]) {
+function harness(
+  script: Script,
+  settingsOver: Partial<BotSettings> = {},
+  pairs = [pairSettings()],
+  onEvent: (e: TradingEvent, shutdown$: Subject<void>) => void = () => undefined,
+) {
   const feeds = { vest: new FakeFeed(), paradex: new FakeFeed() };
   const shutdown$ = new Subject<void>();
   const executors = new Map<string, ReturnType<typeof fakeExecutor>>();
@@ -136,7 +144,7 @@ function harness(script: Script, settingsOver: Partial<BotSettings> = {}, pairs 
     botSettings(pairs, settingsOver),
   );
   const log: TradingEvent[] = [];
-  const done = lastValueFrom(bot$.pipe(toArray())).then((all) => {
+  const done = lastValueFrom(bot$.pipe(tap((e) => onEvent(e, shutdown$)), toArray())).then((all) => {
     log.push(...all);
     return all;
   });
@@ -235,6 +243,19 @@ describe('arbitrageBot', () => {
     const t = types(all);
     expect(t).toContain('POSITION_CLOSED');
     expect(t.indexOf('EXIT_MONITOR_STOPPED')).toBeLessThan(t.indexOf('POSITION_CLOSED'));
+    expect(h.executors.get('btc')!.calls.close).toBe(1);
+  });
+
+  it('with closeOnExit closes a position whose open completes just as the shutdown arrives', async () => {
+    // Stop synchronously while POSITION_OPENED is being delivered, as an operator's Ctrl-C may land.
+    const h = harness({ refreshes: true }, { closeOnExit: true }, [pairSettings()], (e, shutdown$) => {
+      if (e.type === 'POSITION_OPENED') shutdown$.next();
+    });
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    const all = await h.done;
+    const t = types(all);
+    expect(t.slice(t.indexOf('POSITION_OPENED'))).toEqual(['POSITION_OPENED', 'EXIT_MONITOR_STOPPED', 'POSITION_CLOSED', 'BOT_SHUTDOWN']);
     expect(h.executors.get('btc')!.calls.close).toBe(1);
   });
 

@@ -20,22 +20,30 @@ describe('a sim run', () => {
   afterEach(() => fs.rmSync(runsDir, { recursive: true, force: true }));
 
   it('completes round trips with real fills and writes a summary that adds up', async () => {
+    // Event-driven, not a fixed duration: stop once a round trip has completed and the next position is
+    // open (so close-on-exit is exercised too), however slow the machine is.
+    let closedTrips = 0;
     const handle = startRun({
       mode: 'sim',
       config: defaultConfig(),
       seed: 7,
       closeOnExit: true,
-      durationSec: 9,
+      durationSec: 90,
       runsDir,
       logLevel: 'info',
       simModel: FAST_MARKET,
+      onEvent: (e) => {
+        if (e.type === 'POSITION_CLOSED') closedTrips++;
+        if (e.type === 'POSITION_OPENED' && closedTrips >= 1) handle.stop('test: round trip seen');
+      },
     });
     const result = await handle.done;
     const s = result.summary;
 
     expect(s.roundTrips).toBeGreaterThanOrEqual(1);
     expect(s.opened).toBe(s.closed + s.openAtExit);
-    expect(s.openAtExit).toBe(0); // closeOnExit
+    expect(s.openAtExit).toBe(0); // closeOnExit closed the second position
+    expect(s.closed).toBeGreaterThanOrEqual(2);
     expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd, 9);
     expect(s.feesUsd).toBeGreaterThan(0);
 
@@ -68,7 +76,7 @@ describe('a sim run', () => {
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|src="http/);
     expect(html).toContain('BTC-PERP');
-  }, 40_000);
+  }, 120_000);
 
   it('stops cleanly when asked to stop while the venues are still starting', async () => {
     const handle = startRun({ mode: 'sim', config: defaultConfig(), seed: 1, closeOnExit: false, runsDir, logLevel: 'info' });
