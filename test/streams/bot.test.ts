@@ -144,11 +144,35 @@ function harness(
     botSettings(pairs, settingsOver),
   );
   const log: TradingEvent[] = [];
-  const done = lastValueFrom(bot$.pipe(tap((e) => onEvent(e, shutdown$)), toArray())).then((all) => {
+  /** Events as they happen, so tests wait for what they expect instead of sleeping a fixed time. */
+  const live: TradingEvent[] = [];
+  const done = lastValueFrom(
+    bot$.pipe(
+      tap((e) => {
+        live.push(e);
+        onEvent(e, shutdown$);
+      }),
+      toArray(),
+    ),
+  ).then((all) => {
     log.push(...all);
     return all;
   });
-  return { feeds, shutdown$, executors, done, log };
+  const count = (type: TradingEvent['type']) => live.filter((e) => e.type === type).length;
+  /** Resolves once `type` has been seen `n` times in total; fails the test after a generous deadline. */
+  const until = async (type: TradingEvent['type'], n = 1, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (count(type) < n) {
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${n}× ${type}; saw ${live.map((e) => e.type).join(',')}`);
+      await sleep(5);
+    }
+  };
+  /**
+   * Call right after pushing books: waits for the spread sample of that update, which comes after the
+   * entry logic has seen the tick (sampleTime emits only for windows with a new update).
+   */
+  const settle = () => until('SPREAD_MONITORING', count('SPREAD_MONITORING') + 1);
+  return { feeds, shutdown$, executors, done, log, until, settle };
 }
 
 describe('arbitrageBot', () => {
@@ -157,11 +181,12 @@ describe('arbitrageBot', () => {
     // Vest ask 100, Paradex bid 100.5: AOverB entry 0.5 % gross, well above 0.1 % + fees.
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.5, 100.6));
-    await sleep(60);
+    await h.until('POSITION_OPENED');
+    await h.until('SPREAD_MONITORING');
     // Converge: exit AOverB = (bidA − askB)/askB = (100.3 − 100.31)/100.31 ≈ −0.01 % ≥ −0.02 %.
     h.feeds.vest.books.next(book(100.3, 100.4));
     h.feeds.paradex.books.next(book(100.3, 100.31));
-    await sleep(60);
+    await h.until('EXIT_MONITOR_STOPPED');
     h.shutdown$.next();
     const all = await h.done;
     const t = types(all);
@@ -179,7 +204,7 @@ describe('arbitrageBot', () => {
     // Gross AOverB = 0.12 %; round-trip fees 2*(0.01+0.02) = 0.06 % -> net 0.06 % < 0.1 %.
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.12, 100.2));
-    await sleep(50);
+    await h.settle();
     h.shutdown$.next();
     const all = await h.done;
     expect(types(all)).not.toContain('SPREAD_DETECTED');
@@ -190,10 +215,11 @@ describe('arbitrageBot', () => {
     const h = harness({ openThrows: true });
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.5, 100.6));
-    await sleep(40);
+    await h.until('TRADE_FAILED');
+    await sleep(20); // the 10 ms cooldown
     // A fresh update after the cooldown signals again.
     h.feeds.paradex.books.next(book(100.5, 100.6, 2));
-    await sleep(40);
+    await h.until('TRADE_FAILED', 2);
     h.shutdown$.next();
     const all = await h.done;
     const failed = all.filter((e) => e.type === 'TRADE_FAILED');
@@ -210,7 +236,7 @@ describe('arbitrageBot', () => {
     // No entry opportunity; exit BOverA = (bidB − askA)/askA = (100 − 100.01)/100.01 ≈ −0.01 % ≥ −0.02 %.
     h.feeds.vest.books.next(book(99.95, 100.01));
     h.feeds.paradex.books.next(book(100, 100.05));
-    await sleep(60);
+    await h.until('EXIT_MONITOR_STOPPED');
     h.shutdown$.next();
     const all = await h.done;
     const t = types(all);
@@ -223,7 +249,7 @@ describe('arbitrageBot', () => {
     const h = harness({});
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.5, 100.6));
-    await sleep(50);
+    await h.until('POSITION_OPENED');
     h.shutdown$.next();
     const all = await h.done;
     expect(all.find((e) => e.type === 'EXIT_MONITOR_STOPPED')).toMatchObject({ reason: 'shutdown' });
@@ -237,7 +263,7 @@ describe('arbitrageBot', () => {
     const h = harness({}, { closeOnExit: true });
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.5, 100.6));
-    await sleep(50);
+    await h.until('POSITION_OPENED');
     h.shutdown$.next();
     const all = await h.done;
     const t = types(all);
@@ -263,12 +289,12 @@ describe('arbitrageBot', () => {
     const h = harness({ closeResults: [{ ok: false, reason: 'leg rejected' }, { ok: true }] });
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.5, 100.6));
-    await sleep(40);
+    await h.until('POSITION_OPENED');
     h.feeds.vest.books.next(book(100.3, 100.4));
     h.feeds.paradex.books.next(book(100.3, 100.31));
-    await sleep(40);
+    await h.until('CLOSE_FAILED');
     h.feeds.paradex.books.next(book(100.3, 100.31, 2));
-    await sleep(40);
+    await h.until('POSITION_CLOSED');
     h.shutdown$.next();
     const all = await h.done;
     const t = types(all);
@@ -282,10 +308,10 @@ describe('arbitrageBot', () => {
     // Gross AOverB entry 0.5 % > 0.3 %: too good to be true.
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.5, 100.6));
-    await sleep(40);
+    await h.settle();
     // 0.25 % gross: real opportunity (net 0.19 % >= 0.1 %).
     h.feeds.paradex.books.next(book(100.25, 100.6));
-    await sleep(40);
+    await h.until('POSITION_OPENED');
     h.shutdown$.next();
     await h.done;
     const opens = h.executors.get('btc')!.calls.open;
@@ -297,7 +323,7 @@ describe('arbitrageBot', () => {
     const h = harness({ halted: true });
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.5, 100.6));
-    await sleep(40);
+    await h.settle();
     h.shutdown$.next();
     await h.done;
     expect(h.executors.get('btc')!.calls.open).toHaveLength(0);
@@ -305,14 +331,17 @@ describe('arbitrageBot', () => {
 
   it('stops entering once the realised loss reaches the limit', async () => {
     const h = harness({ closeGrossUsd: -2 }, { maxLossUsd: 1 });
-    for (let trip = 0; trip < 2; trip++) {
-      h.feeds.vest.books.next(book(99.9, 100));
-      h.feeds.paradex.books.next(book(100.5, 100.6));
-      await sleep(40);
-      h.feeds.vest.books.next(book(100.3, 100.4));
-      h.feeds.paradex.books.next(book(100.3, 100.31));
-      await sleep(40);
-    }
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.until('POSITION_OPENED');
+    h.feeds.vest.books.next(book(100.3, 100.4));
+    h.feeds.paradex.books.next(book(100.3, 100.31));
+    await h.until('TRADING_HALTED');
+    await sleep(20); // past the 10 ms cooldown
+    // The spread opens again: a second entry would follow here without the halt.
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.settle();
     h.shutdown$.next();
     const all = await h.done;
     // The first round trip lost 2.25 USD net (>= 1 USD limit): halted, so no second open.
@@ -324,7 +353,7 @@ describe('arbitrageBot', () => {
     const h = harness({}, {}, [pairSettings({ id: 'btc', pair: 'BTC-PERP' }), pairSettings({ id: 'eth', pair: 'ETH-PERP' })]);
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.5, 100.6));
-    await sleep(50);
+    await h.until('POSITION_OPENED', 2);
     h.shutdown$.next();
     const all = await h.done;
     const opened = all.filter((e) => e.type === 'POSITION_OPENED').map((e) => (e as { pair: string }).pair);
