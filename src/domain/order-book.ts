@@ -179,81 +179,167 @@ export function bookAgeMs(book: OrderBook, now: number): number {
  * parallel arrays; `snapshot(depth)` copies only the top `depth` levels into an OrderBook.
  */
 export class Ladder {
-  private bidPx: number[] = [];
-  private bidSz: number[] = [];
-  private askPx: number[] = [];
-  private askSz: number[] = [];
+  private readonly bids = new LadderSide(true);
+  private readonly asks = new LadderSide(false);
 
   clear(): void {
-    this.bidPx.length = 0;
-    this.bidSz.length = 0;
-    this.askPx.length = 0;
-    this.askSz.length = 0;
+    this.bids.count = 0;
+    this.asks.count = 0;
   }
 
   get bidCount(): number {
-    return this.bidPx.length;
+    return this.bids.count;
   }
 
   get askCount(): number {
-    return this.askPx.length;
+    return this.asks.count;
   }
 
   /** Sets a level's size; size 0 removes it. Non-finite or negative input is ignored and reported false. */
   set(side: BookSide, price: number, size: number): boolean {
     if (!Number.isFinite(price) || !Number.isFinite(size) || price <= 0 || size < 0) return false;
-    const px = side === 'bid' ? this.bidPx : this.askPx;
-    const sz = side === 'bid' ? this.bidSz : this.askSz;
-    let lo = 0;
-    let hi = px.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const p = px[mid]!;
-      if (side === 'bid' ? p > price : p < price) lo = mid + 1;
-      else hi = mid;
-    }
-    const found = lo < px.length && px[lo] === price;
-    if (size === 0) {
-      if (found) {
-        px.splice(lo, 1);
-        sz.splice(lo, 1);
-      }
-    } else if (found) {
-      sz[lo] = size;
-    } else if (lo === px.length) {
-      px.push(price);
-      sz.push(size);
-    } else {
-      px.splice(lo, 0, price);
-      sz.splice(lo, 0, size);
-    }
+    (side === 'bid' ? this.bids : this.asks).set(price, size);
     return true;
   }
 
+  /**
+   * Replaces one side with the first `count` levels of `prices`/`sizes`, which must be strictly
+   * ordered best first (bids descending, asks ascending), as venue snapshots send them: one pass,
+   * no search. A size-0 level is no level, as with `set`. Returns false and leaves the side as it
+   * was when the levels are out of order, repeat a price, or hold a value `set` would refuse;
+   * the caller then falls back to `set` per level (which gives repeated prices last-wins).
+   */
+  replaceSide(side: BookSide, prices: ArrayLike<number>, sizes: ArrayLike<number>, count: number): boolean {
+    if (!Number.isInteger(count) || count < 0 || count > prices.length || count > sizes.length) return false;
+    return (side === 'bid' ? this.bids : this.asks).replace(prices, sizes, count);
+  }
+
   bestBidPrice(): number | undefined {
-    return this.bidPx[0];
+    return this.bids.count > 0 ? this.bids.px[0] : undefined;
   }
 
   bestAskPrice(): number | undefined {
-    return this.askPx[0];
+    return this.asks.count > 0 ? this.asks.px[0] : undefined;
   }
 
   /** Top `depth` levels of each side as an immutable OrderBook value. */
   snapshot(meta: BookMeta, depth = Number.POSITIVE_INFINITY): OrderBook {
-    return withMeta(
-      {
-        bids: copyTop(this.bidPx, this.bidSz, depth),
-        asks: copyTop(this.askPx, this.askSz, depth),
-        receivedAt: meta.receivedAt,
-      },
-      meta,
-    );
+    return withMeta({ bids: this.bids.copyTop(depth), asks: this.asks.copyTop(depth), receivedAt: meta.receivedAt }, meta);
   }
 }
 
-function copyTop(px: number[], sz: number[], depth: number): Level[] {
-  const n = Math.min(px.length, depth);
-  const out = new Array<Level>(n);
-  for (let i = 0; i < n; i++) out[i] = { price: px[i]!, size: sz[i]! };
-  return out;
+/**
+ * One side of a Ladder: prices best first and their sizes in the first `count` slots of two
+ * typed arrays (grown by doubling), so a snapshot replaces a side by plain copies.
+ */
+class LadderSide {
+  px = new Float64Array(32);
+  sz = new Float64Array(32);
+  count = 0;
+
+  constructor(private readonly descending: boolean) {}
+
+  /** Input already checked by Ladder.set. */
+  set(price: number, size: number): void {
+    const { px, sz, descending } = this;
+    const n = this.count;
+    // A level worse than the whole side (how a snapshot arrives, best first) is appended without a search.
+    if (n === 0 || (descending ? px[n - 1]! > price : px[n - 1]! < price)) {
+      if (size !== 0) this.insertAt(n, price, size);
+      return;
+    }
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const p = px[mid]!;
+      if (descending ? p > price : p < price) lo = mid + 1;
+      else hi = mid;
+    }
+    const found = lo < n && px[lo] === price;
+    if (size === 0) {
+      if (found) {
+        px.copyWithin(lo, lo + 1, n);
+        sz.copyWithin(lo, lo + 1, n);
+        this.count = n - 1;
+      }
+    } else if (found) {
+      sz[lo] = size;
+    } else {
+      this.insertAt(lo, price, size);
+    }
+  }
+
+  replace(prices: ArrayLike<number>, sizes: ArrayLike<number>, count: number): boolean {
+    if (!(this.descending ? isDescending(prices, count) : isAscending(prices, count))) return false;
+    for (let i = 0; i < count; i++) {
+      const s = sizes[i]!;
+      if (!(s >= 0 && s < Number.POSITIVE_INFINITY)) return false;
+    }
+    if (count > this.px.length) this.grow(count);
+    const { px, sz } = this;
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const s = sizes[i]!;
+      if (s === 0) continue;
+      px[n] = prices[i]!;
+      sz[n] = s;
+      n++;
+    }
+    this.count = n;
+    return true;
+  }
+
+  copyTop(depth: number): Level[] {
+    const n = Math.min(this.count, depth);
+    const { px, sz } = this;
+    const out = new Array<Level>(n);
+    for (let i = 0; i < n; i++) out[i] = { price: px[i]!, size: sz[i]! };
+    return out;
+  }
+
+  private insertAt(at: number, price: number, size: number): void {
+    const n = this.count;
+    if (n === this.px.length) this.grow(n + 1);
+    const { px, sz } = this;
+    if (at < n) {
+      px.copyWithin(at + 1, at, n);
+      sz.copyWithin(at + 1, at, n);
+    }
+    px[at] = price;
+    sz[at] = size;
+    this.count = n + 1;
+  }
+
+  private grow(min: number): void {
+    const cap = Math.max(min, this.px.length * 2);
+    const px = new Float64Array(cap);
+    const sz = new Float64Array(cap);
+    px.set(this.px.subarray(0, this.count));
+    sz.set(this.sz.subarray(0, this.count));
+    this.px = px;
+    this.sz = sz;
+  }
+}
+
+/** Strictly descending positive finite prices (NaN fails every comparison). */
+function isDescending(prices: ArrayLike<number>, count: number): boolean {
+  let prev = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < count; i++) {
+    const p = prices[i]!;
+    if (!(p < prev)) return false;
+    prev = p;
+  }
+  return count === 0 || prev > 0;
+}
+
+/** Strictly ascending positive finite prices. */
+function isAscending(prices: ArrayLike<number>, count: number): boolean {
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    const p = prices[i]!;
+    if (!(p > prev)) return false;
+    prev = p;
+  }
+  return prev < Number.POSITIVE_INFINITY;
 }

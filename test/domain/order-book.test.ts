@@ -205,6 +205,51 @@ describe('Ladder', () => {
     expect(l.bestBidPrice()).toBeUndefined();
   });
 
+  it('replaces a side with levels already ordered best first, a size 0 meaning no level', () => {
+    const l = new Ladder();
+    l.set('bid', 50, 1);
+    l.set('ask', 200, 1);
+    expect(l.replaceSide('bid', [100, 99.5, 99, 98], [1, 0, 2, 3], 4)).toBe(true);
+    expect(l.replaceSide('ask', new Float64Array([101, 102, 103]), new Float64Array([1, 2, 9]), 2)).toBe(true);
+    expect(l.snapshot(meta)).toEqual({ bids: [L(100, 1), L(99, 2), L(98, 3)], asks: [L(101, 1), L(102, 2)], receivedAt: meta.receivedAt });
+    expect(l.replaceSide('ask', [], [], 0)).toBe(true);
+    expect(l.askCount).toBe(0);
+    expect(l.bestAskPrice()).toBeUndefined();
+  });
+
+  it('refuses a side replacement that is out of order, repeats a price or holds a bad value, and keeps the side', () => {
+    const l = new Ladder();
+    l.set('bid', 100, 1);
+    l.set('ask', 101, 1);
+    const before = l.snapshot(meta);
+    expect(l.replaceSide('bid', [99, 100], [1, 1], 2)).toBe(false);
+    expect(l.replaceSide('bid', [99, 99], [1, 2], 2)).toBe(false);
+    expect(l.replaceSide('ask', [102, 101], [1, 1], 2)).toBe(false);
+    expect(l.replaceSide('ask', [0, 101], [1, 1], 2)).toBe(false);
+    expect(l.replaceSide('bid', [99, -1], [1, 1], 2)).toBe(false);
+    expect(l.replaceSide('ask', [102, Infinity], [1, 1], 2)).toBe(false);
+    expect(l.replaceSide('bid', [Infinity, 99], [1, 1], 2)).toBe(false);
+    expect(l.replaceSide('ask', [102, NaN], [1, 1], 2)).toBe(false);
+    expect(l.replaceSide('ask', [102, 103], [1, -1], 2)).toBe(false);
+    expect(l.replaceSide('ask', [102, 103], [1, NaN], 2)).toBe(false);
+    expect(l.replaceSide('ask', [102], [1], 2)).toBe(false);
+    expect(l.snapshot(meta)).toEqual(before);
+  });
+
+  it('grows past its initial room and still keeps every level in order', () => {
+    const l = new Ladder();
+    const prices = Array.from({ length: 300 }, (_, i) => ((i * 7919) % 300) + 1);
+    for (const p of prices) l.set('ask', p, p / 10);
+    for (let p = 2; p <= 300; p += 2) l.set('ask', p, 0);
+    const asks = l.snapshot(meta).asks;
+    expect(asks).toHaveLength(150);
+    expect(asks.map((a) => a.price)).toEqual(Array.from({ length: 150 }, (_, i) => 2 * i + 1));
+    expect(asks.every((a) => a.size === a.price / 10)).toBe(true);
+    const many = Array.from({ length: 100 }, (_, i) => 1000 - i);
+    expect(l.replaceSide('bid', many, many, 100)).toBe(true);
+    expect(l.snapshot(meta).bids.map((b) => b.price)).toEqual(many);
+  });
+
   it('snapshots are independent of later changes', () => {
     const l = new Ladder();
     l.set('bid', 100, 1);
@@ -274,6 +319,31 @@ describe('order book properties', () => {
         for (let i = 1; i < b.asks.length; i++) expect(b.asks[i]!.price).toBeGreaterThan(b.asks[i - 1]!.price);
         expect([...b.bids, ...b.asks].every((l) => l.size > 0)).toBe(true);
       }),
+    );
+  });
+
+  it('Ladder.replaceSide of a best-first side builds the same book as setting its levels one by one', () => {
+    const withZeros = (min: number, max: number) =>
+      fc.uniqueArray(fc.record({ price: fc.integer({ min, max }), size: fc.oneof(size, fc.constant(0)) }), { selector: (l) => l.price, maxLength: 40 });
+    fc.assert(
+      fc.property(consistentBook, withZeros(1, 499), withZeros(501, 1000), (start, rawBids, rawAsks) => {
+        const bids = [...rawBids].sort((x, y) => y.price - x.price);
+        const asks = [...rawAsks].sort((x, y) => x.price - y.price);
+        const bulk = new Ladder();
+        const oneByOne = new Ladder();
+        for (const l of [bulk, oneByOne]) {
+          for (const b of start.bids) l.set('bid', b.price, b.size);
+          for (const a of start.asks) l.set('ask', a.price, a.size);
+        }
+        expect(bulk.replaceSide('bid', bids.map((b) => b.price), bids.map((b) => b.size), bids.length)).toBe(true);
+        expect(bulk.replaceSide('ask', Float64Array.from(asks, (a) => a.price), Float64Array.from(asks, (a) => a.size), asks.length)).toBe(true);
+        oneByOne.clear();
+        for (const b of bids) oneByOne.set('bid', b.price, b.size);
+        for (const a of asks) oneByOne.set('ask', a.price, a.size);
+        expect(bulk.snapshot(meta)).toEqual(oneByOne.snapshot(meta));
+        expect([bulk.bestBidPrice(), bulk.bestAskPrice()]).toEqual([oneByOne.bestBidPrice(), oneByOne.bestAskPrice()]);
+      }),
+      { numRuns: 300 },
     );
   });
 

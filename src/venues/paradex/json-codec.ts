@@ -213,55 +213,105 @@ export function decodeParadexJsonZod(text: string): ParadexJsonMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hot path: hand-checked order-book data
+// Hot path: order-book data checked and converted in one pass
 // ---------------------------------------------------------------------------------------------
 
 function isSeq(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-function isLevel(v: unknown): v is RawLevel {
-  if (!isRecord(v)) return false;
-  const side = v['side'];
-  const price = v['price'];
-  const size = v['size'];
-  return (
-    (side === 'BUY' || side === 'SELL') &&
-    typeof price === 'string' &&
-    DECIMAL.test(price) &&
-    Number(price) > 0 &&
-    typeof size === 'string' &&
-    DECIMAL.test(size)
-  );
+/** 10^k for the fraction lengths whose power of ten is exact as a double. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Digits whose integer value stays exact as a double (< 2^53). */
+const EXACT_DIGITS = 15;
+
+/**
+ * The value of `s` when it matches DECIMAL (`^\d+(\.\d+)?$`), else -1; equal to Number(s).
+ * One char-code scan both checks and converts: up to 15 digits, the digits form an exact integer m
+ * and m / 10^k (both exact) is one correctly rounded division, i.e. the nearest double, which is
+ * what Number(s) returns. Longer strings are checked here and converted by Number.
+ */
+function decimalValue(s: string): number {
+  const n = s.length;
+  let m = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    m = m * 10 + d;
+  }
+  if (i === 0) return -1;
+  if (i === n) return n <= EXACT_DIGITS ? m : Number(s);
+  if (s.charCodeAt(i) !== 46 /* '.' */) return -1;
+  const fracStart = ++i;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    m = m * 10 + d;
+  }
+  if (i === fracStart) return -1;
+  return n - 1 <= EXACT_DIGITS ? m / POW10[n - fracStart]! : Number(s);
 }
 
-function isLevelArray(v: unknown): v is RawLevel[] {
+/** The level of a wire `{ side, price, size }` (a delete's size is checked, then taken as 0), or undefined when malformed. */
+function levelOf(v: Record<string, unknown>, isDelete: boolean): Level | undefined {
+  const price = v['price'];
+  const size = v['size'];
+  if (typeof price !== 'string' || typeof size !== 'string') return undefined;
+  const p = decimalValue(price);
+  const s = decimalValue(size);
+  if (!(p > 0) || s < 0) return undefined;
+  return { price: p, size: isDelete ? 0 : s };
+}
+
+/** Appends the levels of one wire list to bids/asks; false when it is not a list of well-formed levels. */
+function pushLevels(v: unknown, isDelete: boolean, bids: Level[], asks: Level[]): boolean {
   if (!Array.isArray(v)) return false;
-  for (let i = 0; i < v.length; i++) if (!isLevel(v[i])) return false;
+  for (let i = 0; i < v.length; i++) {
+    const raw: unknown = v[i];
+    if (!isRecord(raw)) return false;
+    const side = raw['side'];
+    if (side !== 'BUY' && side !== 'SELL') return false;
+    const level = levelOf(raw, isDelete);
+    if (level === undefined) return false;
+    (side === 'BUY' ? bids : asks).push(level);
+  }
   return true;
 }
 
-function isOptionalLevel(v: unknown): v is RawLevel | null | undefined {
-  return v === undefined || v === null || isLevel(v);
+/** A nullish best-API level is absent (undefined); a malformed one is null. */
+function optionalLevelOf(v: unknown): Level | undefined | null {
+  if (v === undefined || v === null) return undefined;
+  if (!isRecord(v) || (v['side'] !== 'BUY' && v['side'] !== 'SELL')) return null;
+  return levelOf(v, false) ?? null;
 }
 
-/** Same acceptance as `orderBookDataSchema`, written out by hand for speed. */
-export function checkOrderBookData(d: unknown): d is BookData {
-  if (!isRecord(d)) return false;
+/**
+ * Same acceptance and values as `orderBookDataSchema` + `toBook`, written out by hand for speed:
+ * each level string is scanned once and converted once. Undefined when the data is malformed.
+ */
+function bookFromData(channel: string, d: unknown): ParadexJsonBook | undefined {
+  if (!isRecord(d)) return undefined;
+  const seq = d['seq_no'];
   const market = d['market'];
+  const ts = d['last_updated_at'];
   const updateType = d['update_type'];
-  return (
-    isSeq(d['seq_no']) &&
-    typeof market === 'string' &&
-    market.length > 0 &&
-    isSeq(d['last_updated_at']) &&
-    (updateType === 's' || updateType === 'd') &&
-    isLevelArray(d['inserts']) &&
-    isLevelArray(d['updates']) &&
-    isLevelArray(d['deletes']) &&
-    isOptionalLevel(d['best_bid_api']) &&
-    isOptionalLevel(d['best_ask_api'])
-  );
+  if (!isSeq(seq) || typeof market !== 'string' || market.length === 0 || !isSeq(ts) || (updateType !== 's' && updateType !== 'd')) {
+    return undefined;
+  }
+  const bids: Level[] = [];
+  const asks: Level[] = [];
+  // Deletes first (as size 0), then inserts, then updates: the order toBook applies them in.
+  if (!pushLevels(d['deletes'], true, bids, asks) || !pushLevels(d['inserts'], false, bids, asks) || !pushLevels(d['updates'], false, bids, asks)) {
+    return undefined;
+  }
+  const bestBidApi = optionalLevelOf(d['best_bid_api']);
+  const bestAskApi = optionalLevelOf(d['best_ask_api']);
+  if (bestBidApi === null || bestAskApi === null) return undefined;
+  const out: ParadexJsonBook = { type: 'book', channel, market, seq, ts, kind: updateType === 's' ? 'snapshot' : 'delta', bids, asks };
+  if (bestBidApi) out.bestBidApi = bestBidApi;
+  if (bestAskApi) out.bestAskApi = bestAskApi;
+  return out;
 }
 
 /** Decodes one text frame. Never throws. */
@@ -270,8 +320,7 @@ export function decodeParadexJson(text: string): ParadexJsonMessage {
   if (!parsed.ok) return { type: 'invalid', reason: parsed.reason };
   const book = bookChannelOf(parsed.value);
   if (!book) return decodeNonBook(parsed.value);
-  if (!checkOrderBookData(book.data)) return { type: 'invalid', reason: 'order_book push: malformed data' };
-  return toBook(book.channel, book.data);
+  return bookFromData(book.channel, book.data) ?? { type: 'invalid', reason: 'order_book push: malformed data' };
 }
 
 // ---------------------------------------------------------------------------------------------

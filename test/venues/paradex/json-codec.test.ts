@@ -205,3 +205,27 @@ describe('hand-written order_book decoder', () => {
     expect(accepted).toBeLessThan(4500);
   });
 });
+
+describe('order_book level numbers', () => {
+  const digits = (maxLength: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength });
+  const decimalText = fc.tuple(digits(20), fc.option(digits(20), { nil: undefined })).map(([int, frac]) => (frac === undefined ? int : `${int}.${frac}`));
+
+  it('reads every plain decimal, short or long, as the same double Number() gives, in both decoders', () => {
+    fc.assert(
+      fc.property(decimalText, decimalText, (price, size) => {
+        const text = JSON.stringify({
+          jsonrpc: '2.0',
+          method: 'subscription',
+          params: {
+            channel: 'order_book.BTC-USD-PERP.deltas',
+            data: { seq_no: 1, market: 'BTC-USD-PERP', last_updated_at: 1, update_type: 'd', inserts: [{ side: 'SELL', price, size }], updates: [], deletes: [] },
+          },
+        });
+        const msg = both(text);
+        if (Number(price) > 0) expect(msg).toMatchObject({ type: 'book', asks: [{ price: Number(price), size: Number(size) }] });
+        else expect(msg.type).toBe('invalid');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -276,3 +276,56 @@ describe('SBE fast path', () => {
     );
   });
 });
+
+describe('SBE fast path on venue-shaped snapshots', () => {
+  const uniqueLevels = fc.uniqueArray(fc.record({ price: priceArb, size: sizeArb }), { selector: (l) => l.price, maxLength: 40 });
+
+  it('copies a best-first snapshot whole and builds exactly the reference book, size-0 levels included', () => {
+    const decoder = new SbeBookDecoder();
+    fc.assert(
+      fc.property(sbeBookArb, uniqueLevels, uniqueLevels, levelsArb, (input, bids, asks, startLevels) => {
+        const snapshot: SbeBookInput = {
+          ...input,
+          kind: 'snapshot',
+          bids: [...bids].sort((x, y) => y.price - x.price),
+          asks: [...asks].sort((x, y) => x.price - y.price),
+        };
+        const frame = encodeSbeBook(snapshot);
+        const start = ladderOf({ kind: 'snapshot', bids: startLevels, asks: startLevels });
+        const fast = viaFastPath(frame, start, decoder);
+        expect(fast).toEqual(viaReference(frame, ladderOf({ kind: 'snapshot', bids: startLevels, asks: startLevels })));
+        expect(fast.ok).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('applies a snapshot that repeats a price or is out of order level by level, the last size winning', () => {
+    const ladder = ladderOf({ kind: 'snapshot', bids: [{ price: 1, size: 1 }], asks: [{ price: 500, size: 1 }] });
+    const frame = encodeSbeBook({
+      ...BOOK,
+      bids: [
+        { price: 100, size: 1 },
+        { price: 99, size: 2 },
+        { price: 100, size: 3 },
+      ],
+      asks: [
+        { price: 102, size: 1 },
+        { price: 101, size: 0 },
+        { price: 101.5, size: 4 },
+      ],
+    });
+    decodeSbeBookInto(frame, ladder);
+    expect(ladder.snapshot({ receivedAt: 0 })).toEqual({
+      bids: [
+        { price: 100, size: 3 },
+        { price: 99, size: 2 },
+      ],
+      asks: [
+        { price: 101.5, size: 4 },
+        { price: 102, size: 1 },
+      ],
+      receivedAt: 0,
+    });
+  });
+});
