@@ -54,7 +54,8 @@ export function entrySignal({
 
   /** The tick's qualifying opportunity, or undefined when it does not qualify. */
   const opportunityAt = (tick: MarketTick): SpreadOpportunity | undefined => {
-    if (!isTradableTick(tick, scheduler.now(), maxBookAgeMs)) return undefined;
+    // The clock is read only when a book age limit needs it: a clock read costs more than the checks.
+    if (!isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs)) return undefined;
     const { askA, bidA, askB, bidB } = quotesOf(tick.a, tick.b, size);
     // All four prices, not only the entry legs': the position will have to exit through the other two.
     if (askA === undefined || bidA === undefined || askB === undefined || bidB === undefined) return undefined;

@@ -6,6 +6,8 @@ import {
   defer,
   EMPTY,
   exhaustMap,
+  filter,
+  finalize,
   from,
   map,
   type Observable,
@@ -82,8 +84,11 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
 
   // VWAP for the position size, not the top of book as the original did: the close sells and buys back
   // the whole size, so that is the spread it gets. A side too thin for the size decides nothing.
-  const exitSpreadAt = (tick: MarketTick, now: number): number | undefined =>
-    isTradableTick(tick, now, maxBookAgeMs) ? exitSpreadOf(direction, tick.a, tick.b, size) : undefined;
+  // The clock is read only when a book age limit needs it (now is unused by isTradableTick otherwise).
+  const exitSpreadAt = (tick: MarketTick): number | undefined =>
+    isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs)
+      ? exitSpreadOf(direction, tick.a, tick.b, size)
+      : undefined;
 
   const closeOutcome$ = (ctx: CloseContext): Observable<CloseOutcome> =>
     defer(() => closePosition(ctx)).pipe(
@@ -99,6 +104,13 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
       let polls = 0;
       // Consecutive polls at or above the target; a poll below it or with no decision resets it.
       let atTarget = 0;
+      // True while exhaustMap runs a poll's events (and its close): exactly when exhaustMap would drop a
+      // tick. Ticks are checked against it *before* they are counted, so a tick during a close is neither
+      // polled nor counted, and a poll with nothing to report never reaches exhaustMap at all.
+      let reporting = false;
+      const endReporting = (): void => {
+        reporting = false;
+      };
       let closed = false;
       let ticksEnd: TicksEnd | undefined;
 
@@ -123,22 +135,23 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
         );
       };
 
-      const poll = (tick: MarketTick): Observable<ExitEvent> => {
+      /** One poll, decided synchronously: its events, or undefined when it has none (most polls). */
+      const poll = (tick: MarketTick): Observable<ExitEvent> | undefined => {
+        if (reporting) return undefined;
         polls += 1;
+        const exitSpread = exitSpreadAt(tick);
+        atTarget = exitSpread !== undefined && exitSpread >= exitTarget ? atTarget + 1 : 0;
+        const exiting = atTarget >= confirmTicks;
+        const logging = polls % logEvery === 0;
+        if (!exiting && !logging) return undefined;
+        reporting = true;
         const now = scheduler.now();
-        const exitSpread = exitSpreadAt(tick, now);
-        const report: ExitEvent[] =
-          polls % logEvery === 0 ? [events.positionMonitoring(now, { pair, polls, entrySpread, exitSpread, exitTarget })] : [];
-        if (exitSpread === undefined || exitSpread < exitTarget) {
-          atTarget = 0;
-          return from(report);
-        }
-        atTarget += 1;
-        if (atTarget < confirmTicks) return from(report);
+        const monitoring$ = logging ? of(events.positionMonitoring(now, { pair, polls, entrySpread, exitSpread, exitTarget })) : EMPTY;
+        if (!exiting || exitSpread === undefined) return monitoring$;
         atTarget = 0;
         const profit = roundTripProfit(entrySpread, exitSpread);
-        report.push(events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit }));
-        return concat(from(report), close$(exitSpread, tick, polls));
+        const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit });
+        return concat(monitoring$, of(exit), close$(exitSpread, tick, polls));
       };
 
       // The shutdown gate and a source error end the *ticks* only. exhaustMap then waits for an in-flight
@@ -161,7 +174,10 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
       );
 
       const monitoring$ = polledTicks$.pipe(
-        exhaustMap(poll),
+        map(poll),
+        filter((pollEvents$): pollEvents$ is Observable<ExitEvent> => pollEvents$ !== undefined),
+        // Never a switch: a later tick must not cancel an in-flight close.
+        exhaustMap((pollEvents$) => pollEvents$.pipe(finalize(endReporting))),
         takeWhile((event) => event.type !== 'POSITION_CLOSED', true),
       );
 

@@ -42,7 +42,10 @@ export function marketTicks(
  * was received longer ago than that. Shared by the entry signal and the exit monitor.
  */
 export function isTradableTick(tick: MarketTick, now: number, maxBookAgeMs?: number): boolean {
-  const usable = (book: OrderBook): boolean =>
-    book.stale !== true && !isCrossed(book) && (maxBookAgeMs === undefined || bookAgeMs(book, now) <= maxBookAgeMs);
-  return usable(tick.a) && usable(tick.b);
+  return isUsableBook(tick.a, now, maxBookAgeMs) && isUsableBook(tick.b, now, maxBookAgeMs);
+}
+
+// A module-level function, not a closure per call: this runs on every tick of every monitor.
+function isUsableBook(book: OrderBook, now: number, maxBookAgeMs: number | undefined): boolean {
+  return book.stale !== true && !isCrossed(book) && (maxBookAgeMs === undefined || bookAgeMs(book, now) <= maxBookAgeMs);
 }

@@ -3,7 +3,7 @@
  * cold observable, so the tests see exactly when it is subscribed and whether it is ever cut short.
  * Under TestScheduler.run the default asyncScheduler is virtual, so event times are frame numbers.
  */
-import { type Observable, NEVER, of, throwError } from 'rxjs';
+import { asyncScheduler, type Observable, NEVER, of, type SchedulerLike, Subject, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { type CloseResult, events, type ExitEvent } from '../../src/domain/events';
 import type { MarketTick, PositionSpec } from '../../src/domain/market';
@@ -435,5 +435,41 @@ describe('exitMonitor: options', () => {
       expectObservable(ticks$.pipe(monitored)).toBe('--a---', { a: monitoringAt(2, 2, FAR) });
       expectObservable(ticks$.pipe(monitored), '--^---').toBe('----b-', { b: monitoringAt(4, 2, FAR) });
     });
+  });
+
+  it('reads the clock only for polls that report something when there is no book age limit', () => {
+    const ticks$ = new Subject<MarketTick>();
+    let clockReads = 0;
+    const scheduler: SchedulerLike = {
+      now: () => {
+        clockReads += 1;
+        return 7;
+      },
+      schedule: asyncScheduler.schedule.bind(asyncScheduler),
+    };
+    const seen: ExitEvent[] = [];
+    const sub = ticks$.pipe(exitMonitor(options({ logEvery: 5, scheduler }))).subscribe((e) => seen.push(e));
+    for (let i = 0; i < 9; i++) ticks$.next(T.f);
+    sub.unsubscribe();
+
+    expect(seen).toEqual([monitoringAt(7, 5, FAR)]);
+    expect(clockReads).toBe(1);
+  });
+});
+
+describe('exitMonitor: re-entrant ticks', () => {
+  it('ignores and does not count a tick pushed while one of its events is being delivered', () => {
+    const ticks$ = new Subject<MarketTick>();
+    const seen: ExitEvent[] = [];
+    const sub = ticks$.pipe(exitMonitor(options({ logEvery: 1 }))).subscribe((e) => {
+      seen.push(e);
+      // A consumer that feeds the source from its handler: that tick meets an operator still busy.
+      if (seen.length === 1) ticks$.next(T.f);
+    });
+    ticks$.next(T.f);
+    ticks$.next(T.f);
+    sub.unsubscribe();
+
+    expect(seen.map((e) => e.polls)).toEqual([1, 2]);
   });
 });
