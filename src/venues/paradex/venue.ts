@@ -42,6 +42,7 @@ import {
   type RestResult,
 } from './rest';
 import { signParadexOrder, type ParadexAccount } from './signing';
+import { warmPedersen } from './typed-data';
 
 export const PARADEX_PROD_REST = 'https://api.prod.paradex.trade/v1';
 export const PARADEX_PROD_WS = 'wss://ws.api.prod.paradex.trade/v1';
@@ -90,6 +91,8 @@ const UNFILLED_IS_CANCEL = new Set(['', 'REMAINING_IOC_CANCEL', 'USER_CANCELED',
 const SEND_SAFETY_MS = 1_000;
 
 export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVenue {
+  // Build the Pedersen tables now (about a second, once per process) rather than on the first order.
+  if (options.account) warmPedersen();
   const now = options.now ?? Date.now;
   const restUrl = options.restUrl ?? PARADEX_PROD_REST;
   const wsUrl = options.wsUrl ?? PARADEX_PROD_WS;

@@ -200,6 +200,22 @@ describe('Pedersen hash', () => {
     }
     for (const [a, b] of pairs) expect(pedersen(a, b)).toBe(BigInt(ec.starkCurve.pedersen(a, b)));
   });
+
+  it('stays equal at every window boundary: single bits, all-ones runs and zero windows in either operand', () => {
+    // The tables cut inputs into 12- and 8-bit windows; these hit every digit position, full and
+    // empty digits, hex lengths of every residue, and the 248-bit low/high split of both operands.
+    let zeroWindows = 0n;
+    for (let shift = 0n; shift < 240n; shift += 24n) zeroWindows |= 0xfffn << shift; // < 2^228
+    const pairs: [bigint, bigint][] = [
+      [zeroWindows, zeroWindows >> 4n],
+      [zeroWindows >> 12n, zeroWindows],
+    ];
+    for (let bit = 0n; bit < 252n; bit++) {
+      pairs.push([2n ** bit, (2n ** bit - 1n) % FIELD_PRIME]);
+      if (bit % 3n === 0n) pairs.push([(2n ** (bit + 1n) - 1n) % FIELD_PRIME, 2n ** bit]);
+    }
+    for (const [a, b] of pairs) expect(pedersen(a, b)).toBe(BigInt(ec.starkCurve.pedersen(a, b)));
+  });
 });
 
 describe('Paradex auth and onboarding hashes', () => {

@@ -57,7 +57,8 @@ async function setup(extra: Partial<ParadexVenueOptions> = {}) {
     account,
     onboard: true,
     now: () => clock,
-    requestTimeoutMs: 2_000,
+    // Generous: a loaded 2-core CI box must not turn a slow answer into a lost one. The lost-answer test sets its own.
+    requestTimeoutMs: 10_000,
     fetch: recordingFetch(sent),
     ...extra,
   });
