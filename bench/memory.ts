@@ -192,7 +192,7 @@ export async function runMemoryBench(opts: MemoryOptions = DEFAULT_MEMORY): Prom
       memoryBookUpdates: opts.bookUpdates,
       memoryRoundTrips: roundTripsDone - tripsBefore,
       memoryGcForced: gcForced ? 1 : 0,
-      journalEntriesInMemory: journal.entries().length,
+      journalEntriesInMemory: journal.retainedEntries(),
     };
   } finally {
     monitor.unsubscribe();

@@ -195,10 +195,18 @@ interface CloseProgress {
   feesUsd: number;
 }
 
+/** Pre-signed close orders; every order held here has its client id journalled ('close_armed'). */
 interface PreparedClose {
   readonly key: string;
   long?: PreparedOrder;
   short?: PreparedOrder;
+}
+
+/** An order handed to its venue, reply pending. */
+interface InFlight {
+  readonly order: PreparedOrder;
+  readonly sentAt: number;
+  readonly outcome: Promise<OrderOutcome>;
 }
 
 interface Halt {
@@ -754,9 +762,19 @@ class DeltaNeutralExecutor implements Executor {
         return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: 0, reason };
       }
     }
+    return this.settleLeg(venue, this.dispatch(venue, order), refPrice, events);
+  }
 
-    const sentAt = this.now();
-    const submitted = venue.submitOrder(order);
+  /** Hands a signed order to its venue now; the reply is settled later by settleLeg. */
+  private dispatch(venue: Venue, order: PreparedOrder): InFlight {
+    return { order, sentAt: this.now(), outcome: venue.submitOrder(order) };
+  }
+
+  /** Waits for a dispatched order's outcome (deadline, then lookups by client id) and reports its fill. */
+  private async settleLeg(venue: Venue, inFlight: InFlight, refPrice: number, events: TradingEvent[]): Promise<LegFill> {
+    const req = inFlight.order.request;
+    const base = { venue: venue.id, symbol: req.symbol, side: req.side, clientId: req.clientId, requestedSize: req.size };
+    const { sentAt, outcome: submitted } = inFlight;
     const first = await withDeadline(submitted, this.legTimeoutMs);
     let outcome: OrderOutcome | undefined = first.done ? first.value : undefined;
     let unknownWhy = first.done ? '' : `no reply within ${this.legTimeoutMs} ms`;
@@ -868,16 +886,30 @@ class DeltaNeutralExecutor implements Executor {
     if (this.progress.long?.key !== key) this.resetProgress(position);
     const prepared = this.prepared?.key === key ? this.prepared : undefined;
     this.prepared = undefined; // each prepared order is sent at most once
+    // Armed orders go out first: their ids are already durable ('close_armed'), so the 'closing'
+    // fsync is paid after they left. Anything signed from here on is sent after 'closing'.
+    const armed: Partial<Record<LegKey, InFlight>> = {};
+    for (const leg of ['long', 'short'] as const) {
+      const order = prepared?.[leg];
+      const venueId = leg === 'long' ? position.longVenue : position.shortVenue;
+      const venue = this.venueById(venueId);
+      const remaining = roundDecimals(position.size - this.progress[leg]!.closedSize, 12);
+      if (order === undefined || venue === undefined || !(remaining > 0)) continue;
+      if (!this.preparedUsable(order, remaining, this.bookFor(venueId, ctx))) continue;
+      const req = order.request;
+      events.push(ev.orderPlaced(this.now(), { pair: this.pair, venue: venue.id, clientId: req.clientId, side: req.side, size: req.size, reduceOnly: req.reduceOnly }));
+      armed[leg] = this.dispatch(venue, order);
+    }
     this.record({
       kind: 'closing',
       pair: this.pair,
       time: this.now(),
-      clientIds: { long: prepared?.long?.request.clientId ?? '', short: prepared?.short?.request.clientId ?? '' },
+      clientIds: { long: armed.long?.order.request.clientId ?? '', short: armed.short?.order.request.clientId ?? '' },
     });
 
     const [long, short] = await Promise.all([
-      this.closeLeg(position, 'long', ctx, prepared?.long, events),
-      this.closeLeg(position, 'short', ctx, prepared?.short, events),
+      this.closeLeg(position, 'long', ctx, armed.long, events),
+      this.closeLeg(position, 'short', ctx, armed.short, events),
     ]);
     const preparedUsed = long.preparedUsed + short.preparedUsed;
     const ok = long.report.flat && short.report.flat;
@@ -913,7 +945,7 @@ class DeltaNeutralExecutor implements Executor {
     position: OpenPosition,
     key: LegKey,
     ctx: CloseContext | undefined,
-    prepared: PreparedOrder | undefined,
+    armed: InFlight | undefined,
     events: TradingEvent[],
   ): Promise<{ report: CloseLegReport; preparedUsed: number }> {
     const venueId = key === 'long' ? position.longVenue : position.shortVenue;
@@ -950,27 +982,29 @@ class DeltaNeutralExecutor implements Executor {
 
     for (let round = 0; round <= this.closeRetries; round++) {
       if (round > 0) await this.sleep(this.backoff(round - 1));
-      if (remaining > eps) {
+      const sendArmed = round === 0 && armed !== undefined;
+      if (sendArmed || remaining > eps) {
         attempts++;
         const bookRef = closeReference(book, side, remaining);
         const ref = bookRef ?? entryPrice;
-        let order: PreparedOrder | undefined;
-        if (round === 0 && prepared !== undefined && this.preparedUsable(prepared, remaining, book)) {
-          order = prepared;
-          preparedUsed++;
-        }
         const slip = (bookRef !== undefined ? this.slippagePct : this.fallbackCloseSlippagePct) * (round + 1);
-        const req: OrderRequest = order?.request ?? {
-          clientId: this.newClientId(),
-          symbol,
-          side,
-          type: 'MARKET',
-          size: remaining,
-          price: capPrice(ref, side, slip, spec?.tickSize ?? 0),
-          timeInForce: 'IOC',
-          reduceOnly: true,
-        };
-        const fill = await this.sendLeg(venue, req, ref, events, order);
+        let fill: LegFill;
+        if (sendArmed) {
+          preparedUsed++;
+          fill = await this.settleLeg(venue, armed, ref, events);
+        } else {
+          const req: OrderRequest = {
+            clientId: this.newClientId(),
+            symbol,
+            side,
+            type: 'MARKET',
+            size: remaining,
+            price: capPrice(ref, side, slip, spec?.tickSize ?? 0),
+            timeInForce: 'IOC',
+            reduceOnly: true,
+          };
+          fill = await this.sendLeg(venue, req, ref, events);
+        }
         fills.push(fill);
         this.record({ kind: 'leg_filled', pair: this.pair, time: this.now(), phase: 'close', leg: key, fill });
         if (fill.reason !== undefined) lastReason = fill.reason;
@@ -1071,14 +1105,34 @@ class DeltaNeutralExecutor implements Executor {
     const key = positionKey(position);
     if (this.prepared?.key !== key) this.prepared = { key };
     const target = this.prepared;
-    const results = await Promise.all((['long', 'short'] as const).map((leg) => this.prepareLeg(position, leg, ctx)));
-    let all = true;
-    (['long', 'short'] as const).forEach((leg, i) => {
-      const p = results[i];
-      if (p === undefined) all = false;
-      else target[leg] = p;
-    });
-    return all;
+    const [long, short] = await Promise.all((['long', 'short'] as const).map((leg) => this.prepareLeg(position, leg, ctx)));
+    return this.arm(target, { long, short }) && long !== undefined && short !== undefined;
+  }
+
+  /**
+   * Journals the close set with the newly signed orders ('close_armed') and only then holds them,
+   * so an armed order can be sent before 'closing' is written. False when nothing was armed: the
+   * set was taken by a close meanwhile, or the journal write failed (the exit then signs on the spot).
+   */
+  private arm(target: PreparedClose, signed: Partial<Record<LegKey, PreparedOrder>>): boolean {
+    if (this.prepared !== target || (signed.long === undefined && signed.short === undefined)) return false;
+    const long = signed.long ?? target.long;
+    const short = signed.short ?? target.short;
+    const validUntil = Math.min(long?.validUntil ?? Number.POSITIVE_INFINITY, short?.validUntil ?? Number.POSITIVE_INFINITY);
+    try {
+      this.journal.append({
+        kind: 'close_armed',
+        pair: this.pair,
+        time: this.now(),
+        clientIds: { ...(long ? { long: long.request.clientId } : {}), ...(short ? { short: short.request.clientId } : {}) },
+        validUntil,
+      });
+    } catch {
+      return false;
+    }
+    if (long !== undefined) target.long = long;
+    if (short !== undefined) target.short = short;
+    return true;
   }
 
   private async prepareLeg(position: OpenPosition, leg: LegKey, ctx: CloseContext | undefined): Promise<PreparedOrder | undefined> {
@@ -1119,7 +1173,7 @@ class DeltaNeutralExecutor implements Executor {
     const key = positionKey(position);
     if (this.prepared?.key !== key) this.prepared = { key };
     const target = this.prepared;
-    let refreshed = false;
+    const signed: Partial<Record<LegKey, PreparedOrder>> = {};
     await Promise.all(
       (['long', 'short'] as const).map(async (leg) => {
         const existing = target[leg];
@@ -1134,20 +1188,17 @@ class DeltaNeutralExecutor implements Executor {
           this.capDrifted(existing, size, book);
         if (!stale) return;
         const next = await this.prepareLeg(position, leg, ctx);
-        if (next !== undefined && this.prepared === target) {
-          target[leg] = next;
-          refreshed = true;
-        }
+        if (next !== undefined) signed[leg] = next;
       }),
     );
-    return refreshed;
+    return this.arm(target, signed);
   }
 
   // ---------------------------------------------------------------- restore
 
   async restore(): Promise<RestoreResult> {
     const events: TradingEvent[] = [];
-    const state = this.journal.lastState(this.pair);
+    let state = this.journal.lastState(this.pair);
     if (state.halt !== undefined && (state.halt.until === undefined || state.halt.until > this.now())) {
       this.haltState = { reason: state.halt.reason, ...(state.halt.until !== undefined ? { until: state.halt.until } : {}) };
       events.push(ev.tradingHalted(this.now(), { pair: this.pair, reason: state.halt.reason, ...(state.halt.until !== undefined ? { until: state.halt.until } : {}) }));
@@ -1164,6 +1215,18 @@ class DeltaNeutralExecutor implements Executor {
       const reason = `cannot reconcile: positions unreadable (${errorText(err)})`;
       this.halt(reason, undefined, events);
       return { ok: false, resumeClose: false, reason, events };
+    }
+
+    // A close may have been sent (armed orders go out before 'closing' is written) and not journalled.
+    const interrupted = await this.settleInterruptedClose(state, actual);
+    if (interrupted !== undefined) {
+      if (this.journalErrors.length > 0) {
+        const reason = this.journalErrors.splice(0).join('; ');
+        this.halt(reason, undefined, events);
+        return { ok: false, resumeClose: false, reason, events };
+      }
+      state = this.journal.lastState(this.pair);
+      if (state.phase === 'flat') return { ok: true, resumeClose: false, reason: interrupted, events };
     }
 
     const expected = this.expectedHoldings(state, { a: a.id, b: b.id });
@@ -1205,6 +1268,88 @@ class DeltaNeutralExecutor implements Executor {
       return { ok: true, position, resumeClose: state.phase === 'closing', events };
     }
     return { ok: true, resumeClose: false, events };
+  }
+
+  /**
+   * After a crash between sending a close and journalling its fills: in phase 'open' with armed
+   * close ids (sent before 'closing' is written) or in phase 'closing'. The venues' positions are
+   * the truth. A leg that holds less than the journal expects, on the same side, is attributed to
+   * our close only when the venue's record of that close order (looked up by client id) shows a fill
+   * covering the reduction. Anything unconfirmed (order not found, lookup failing, a hand-closed leg)
+   * is left to the usual reconciliation, which halts on the mismatch for an operator.
+   * An attributed reduction is journalled as 'closing' + close fills (+ 'closed' when both legs are
+   * flat), so the restore goes on to finish the close. Returns what it journalled, or undefined.
+   */
+  private async settleInterruptedClose(state: JournalState, actual: Record<'a' | 'b', number>): Promise<string | undefined> {
+    const position = state.position;
+    if (position === undefined) return undefined;
+    const ids = state.phase === 'open' ? state.armed?.clientIds : state.phase === 'closing' ? state.closing?.clientIds : undefined;
+    if (ids === undefined) return undefined;
+    const keyOf = (id: VenueId): 'a' | 'b' | undefined => (this.opts.venues.a.id === id ? 'a' : this.opts.venues.b.id === id ? 'b' : undefined);
+
+    const fills: Array<{ leg: LegKey; fill: LegFill }> = [];
+    for (const leg of ['long', 'short'] as const) {
+      const venueId = leg === 'long' ? position.longVenue : position.shortVenue;
+      const symbol = leg === 'long' ? position.longSymbol : position.shortSymbol;
+      const k = keyOf(venueId);
+      const venue = this.venueById(venueId);
+      if (k === undefined || venue === undefined) return undefined;
+      const expectedAbs = roundDecimals(position.size - state.closedSize[leg], 12);
+      const held = leg === 'long' ? actual[k] : -actual[k];
+      const tolerance = Math.max(expectedAbs, 1) * 1e-9;
+      // Flipped, or more than the journal knows: not something a reduce-only close can do.
+      if (held < -tolerance || held > expectedAbs + tolerance) return undefined;
+      const closed = roundDecimals(expectedAbs - Math.max(0, held), 12);
+      if (!(closed > tolerance)) continue;
+      const clientId = ids[leg] ?? '';
+      let found: OrderOutcome | undefined;
+      if (clientId !== '') {
+        try {
+          const r = await withDeadline(venue.orderByClientId(symbol, clientId), this.legTimeoutMs);
+          found = r.done ? r.value : undefined;
+        } catch {
+          found = undefined;
+        }
+      }
+      if (found === undefined || !found.ok || !isFinal(found) || found.filledSize < closed - tolerance) return undefined;
+      const entryPrice = leg === 'long' ? position.longEntryPrice : position.shortEntryPrice;
+      const avgPrice = found.avgPrice;
+      fills.push({
+        leg,
+        fill: {
+          venue: venueId,
+          symbol,
+          side: leg === 'long' ? 'SELL' : 'BUY',
+          clientId,
+          requestedSize: expectedAbs,
+          filledSize: closed,
+          avgPrice: avgPrice ?? entryPrice,
+          feeUsd: found.feeUsd,
+          ...(closed < expectedAbs - tolerance ? { reason: `partially filled ${closed} of ${expectedAbs} (found after a restart)` } : {}),
+          ...(avgPrice === undefined ? { priceEstimated: true } : {}),
+        },
+      });
+    }
+    if (fills.length === 0) return undefined;
+
+    const time = this.now();
+    if (state.phase === 'open') {
+      this.record({ kind: 'closing', pair: this.pair, time, clientIds: { long: ids.long ?? '', short: ids.short ?? '' } });
+    }
+    for (const { leg, fill } of fills) this.record({ kind: 'leg_filled', pair: this.pair, time, phase: 'close', leg, fill });
+    const after = this.journal.lastState(this.pair);
+    const flat = (leg: LegKey): boolean => roundDecimals(position.size - after.closedSize[leg], 12) <= Math.max(position.size, 1) * 1e-9;
+    const detail = fills.map(({ leg, fill }) => `${leg} ${fill.venue} closed ${fill.filledSize}`).join(', ');
+    if (flat('long') && flat('short')) {
+      this.resetProgress(position, after.closeFills);
+      const pLong = this.progress.long!;
+      const pShort = this.progress.short!;
+      this.record({ kind: 'closed', pair: this.pair, time, grossPnlUsd: pLong.pnlUsd + pShort.pnlUsd, feesUsd: position.entryFeesUsd + pLong.feesUsd + pShort.feesUsd });
+      this.progress.long = undefined;
+      this.progress.short = undefined;
+      return `the close sent before the restart completed (${detail})`;
+    }
+    return `the close sent before the restart partly completed (${detail}); finishing it`;
   }
 
   /** Signed holdings per venue key the journal implies; undefined when it cannot say (unfinished entry). */

@@ -1,12 +1,16 @@
 /**
  * Durable trade journal: every state change of the executor is appended here BEFORE the executor
  * acts on it, so a crash at any point leaves enough to reconcile against the venues on restart.
+ * (The exit sends pre-armed close orders before writing 'closing'; their ids were made durable
+ * when they were armed: see CloseArmedEntry.)
  *
  * Format: NDJSON, one entry per line, one file for all pairs (each entry carries `pair`), each
  * append written with writeSync and made durable with fsyncSync. Why this and not SQLite:
  * the access pattern is append-only and tiny (a few lines per trade), a human can read and grep
  * the file during an incident, and it needs no native module (better-sqlite3 would). The cost is
  * a torn last line if the process dies mid-write; the reader detects it, reports it and skips it.
+ * In memory it keeps only each pair's folded state and its entries since the last terminal state;
+ * `entries()` reads the history back from the file.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -57,7 +61,25 @@ export interface ExposedEntry extends EntryBase<'exposed'> {
   readonly exposure: readonly Exposure[];
   readonly reason: string;
 }
-/** About to send the closing legs. */
+/**
+ * The pre-signed close orders now armed, written when they are signed (prepareClose /
+ * refreshPreparedClose), long before the exit. Each entry names the whole armed set; a later one
+ * supersedes it (the executor drops a superseded order from memory, so it can never be sent).
+ *
+ * Why: "durable before acting" at exit time would put an fsync (≈1-4 ms) between the exit
+ * decision and the orders. Instead the ids are made durable HERE, before they can be sent, and the
+ * exit sends the armed orders first and journals 'closing' right after. A crash in that window
+ * leaves phase 'open' with `armed` ids; restore() looks them up at the venues by client id and
+ * reconciles with the venues' positions (a close that executed, fully or partly, is journalled
+ * and finished; an unexplained difference halts). Orders that are NOT armed (signed on the spot,
+ * retries) are still sent only after 'closing' is durable.
+ */
+export interface CloseArmedEntry extends EntryBase<'close_armed'> {
+  readonly clientIds: { readonly long?: string; readonly short?: string };
+  /** ms; the earliest validUntil of the armed orders (after it, none of them can execute). */
+  readonly validUntil: number;
+}
+/** The closing legs are being sent (armed ones may already be in flight; see CloseArmedEntry). */
 export interface ClosingEntry extends EntryBase<'closing'> {
   readonly clientIds: { readonly long: string; readonly short: string };
 }
@@ -86,6 +108,7 @@ export type JournalEntry =
   | EntryFailedEntry
   | UnwoundEntry
   | ExposedEntry
+  | CloseArmedEntry
   | ClosingEntry
   | ClosedEntry
   | CloseFailedEntry
@@ -101,6 +124,7 @@ const KINDS: ReadonlySet<string> = new Set<JournalEntryKind>([
   'entry_failed',
   'unwound',
   'exposed',
+  'close_armed',
   'closing',
   'closed',
   'close_failed',
@@ -127,6 +151,10 @@ export interface JournalState {
   readonly exposure?: readonly Exposure[];
   /** The latest halt not followed by a resume. Whether it has expired is the caller's call (clock). */
   readonly halt?: { readonly reason: string; readonly until?: number; readonly time: number };
+  /** The latest armed close orders of the open position, until a 'closing' (phase 'open' only). */
+  readonly armed?: CloseArmedEntry;
+  /** The ids of the latest 'closing' (phase 'closing' only). */
+  readonly closing?: ClosingEntry;
   readonly lastEntryAt?: number;
 }
 
@@ -141,8 +169,14 @@ export interface CorruptLine {
 export interface Journal {
   /** Appends and fsyncs one entry; throws only when the disk write fails (the caller must then not act). */
   append(entry: JournalEntry): void;
+  /**
+   * The whole history, read back from the file (the journal keeps only per-pair state in memory,
+   * so this costs a file read: for tools, tests and reports, not for the trading path).
+   */
   entries(pair?: string): readonly JournalEntry[];
   lastState(pair: string): JournalState;
+  /** Entries held in memory: those since each pair's last terminal state (closed, entry_failed). */
+  retainedEntries(): number;
   /** Lines the reader skipped at open (torn last line after a crash, hand edits). */
   readonly corruptLines: readonly CorruptLine[];
   readonly path: string;
@@ -169,7 +203,21 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
     fs.fsyncSync(fd);
   }
 
-  const all: JournalEntry[] = [...entries];
+  // Memory stays bounded however long the bot runs: per pair, the folded state plus the entries
+  // since its last terminal state; the history lives in the file.
+  const pairs = new Map<string, PairLog>();
+  const track = (entry: JournalEntry): void => {
+    let log = pairs.get(entry.pair);
+    if (log === undefined) {
+      log = { folder: new StateFolder(), tail: [] };
+      pairs.set(entry.pair, log);
+    }
+    log.folder.apply(entry);
+    if (entry.kind === 'closed' || entry.kind === 'entry_failed') log.tail = [];
+    else log.tail.push(entry);
+  };
+  for (const e of entries) track(e);
+
   return {
     path: file,
     corruptLines: corrupt,
@@ -178,13 +226,19 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
       const line = `${JSON.stringify(entry)}\n`;
       fs.writeSync(fd, line);
       fs.fsyncSync(fd);
-      all.push(entry);
+      track(entry);
     },
     entries(pair) {
-      return pair === undefined ? [...all] : all.filter((e) => e.pair === pair);
+      const all = parseJournal(fs.readFileSync(file, 'utf8')).entries;
+      return pair === undefined ? all : all.filter((e) => e.pair === pair);
     },
     lastState(pair) {
-      return deriveState(all, pair);
+      return pairs.get(pair)?.folder.state() ?? new StateFolder().state();
+    },
+    retainedEntries() {
+      let n = 0;
+      for (const log of pairs.values()) n += log.tail.length;
+      return n;
     },
     close() {
       if (fd === undefined) return;
@@ -192,6 +246,11 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
       fd = undefined;
     },
   };
+}
+
+interface PairLog {
+  readonly folder: StateFolder;
+  tail: JournalEntry[];
 }
 
 /** Parses NDJSON text; bad lines are returned in `corrupt`, never thrown. */
@@ -228,95 +287,120 @@ function isEntry(v: unknown): v is JournalEntry {
 
 /** Folds a pair's entries into its current state. Pure, so restore logic can be tested without files. */
 export function deriveState(entries: readonly JournalEntry[], pair: string): JournalState {
-  let phase: JournalState['phase'] = 'flat';
-  let position: OpenPosition | undefined;
-  let opening: OpeningEntry | undefined;
-  let openingFills: LegFilledEntry[] = [];
-  let closedLong = 0;
-  let closedShort = 0;
-  let closeFills: LegFilledEntry[] = [];
-  let exposure: readonly Exposure[] | undefined;
-  let halt: JournalState['halt'];
-  let lastEntryAt: number | undefined;
+  const folder = new StateFolder();
+  for (const e of entries) if (e.pair === pair) folder.apply(e);
+  return folder.state();
+}
 
-  for (const e of entries) {
-    if (e.pair !== pair) continue;
-    lastEntryAt = e.time;
+/** One pair's state, folded one entry at a time (the open journal keeps one per pair). */
+class StateFolder {
+  private phase: JournalState['phase'] = 'flat';
+  private position: OpenPosition | undefined;
+  private opening: OpeningEntry | undefined;
+  private openingFills: LegFilledEntry[] = [];
+  private closedLong = 0;
+  private closedShort = 0;
+  private closeFills: LegFilledEntry[] = [];
+  private exposure: readonly Exposure[] | undefined;
+  private halt: JournalState['halt'];
+  private armed: CloseArmedEntry | undefined;
+  private closing: ClosingEntry | undefined;
+  private lastEntryAt: number | undefined;
+
+  apply(e: JournalEntry): void {
+    this.lastEntryAt = e.time;
     switch (e.kind) {
       case 'opening':
-        phase = 'opening';
-        opening = e;
-        openingFills = [];
-        position = undefined;
-        exposure = undefined;
+        this.phase = 'opening';
+        this.opening = e;
+        this.openingFills = [];
+        this.position = undefined;
+        this.exposure = undefined;
+        this.armed = undefined;
+        this.closing = undefined;
         break;
       case 'leg_filled':
         if (e.phase === 'close') {
-          closeFills.push(e);
-          if (e.leg === 'long') closedLong += e.fill.filledSize;
-          else closedShort += e.fill.filledSize;
+          this.closeFills.push(e);
+          if (e.leg === 'long') this.closedLong += e.fill.filledSize;
+          else this.closedShort += e.fill.filledSize;
         } else if (e.phase === 'open') {
-          openingFills.push(e);
+          this.openingFills.push(e);
         }
         break;
       case 'open':
-        phase = 'open';
-        position = e.position;
-        opening = undefined;
-        closedLong = 0;
-        closedShort = 0;
-        closeFills = [];
+        this.phase = 'open';
+        this.position = e.position;
+        this.opening = undefined;
+        this.closedLong = 0;
+        this.closedShort = 0;
+        this.closeFills = [];
+        this.armed = undefined;
+        this.closing = undefined;
         break;
       case 'entry_failed':
-        phase = 'flat';
-        opening = undefined;
-        position = undefined;
+        this.phase = 'flat';
+        this.opening = undefined;
+        this.position = undefined;
         break;
       case 'unwound':
         break;
       case 'exposed':
-        phase = 'exposed';
-        exposure = e.exposure;
-        opening = undefined;
+        this.phase = 'exposed';
+        this.exposure = e.exposure;
+        this.opening = undefined;
+        break;
+      case 'close_armed':
+        this.armed = e;
         break;
       case 'closing':
-        phase = 'closing';
+        this.phase = 'closing';
+        this.armed = undefined;
+        this.closing = e;
         break;
       case 'close_failed':
         // Still (partly) open: the next close resumes from the closed sizes.
         break;
       case 'closed':
-        phase = 'flat';
-        position = undefined;
-        closedLong = 0;
-        closedShort = 0;
-        closeFills = [];
+        this.phase = 'flat';
+        this.position = undefined;
+        this.closedLong = 0;
+        this.closedShort = 0;
+        this.closeFills = [];
+        this.armed = undefined;
+        this.closing = undefined;
         break;
       case 'halted':
-        halt = { reason: e.reason, time: e.time, ...(e.until !== undefined ? { until: e.until } : {}) };
+        this.halt = { reason: e.reason, time: e.time, ...(e.until !== undefined ? { until: e.until } : {}) };
         break;
       case 'resumed':
-        halt = undefined;
-        if (e.operator && phase === 'exposed') {
+        this.halt = undefined;
+        if (e.operator && this.phase === 'exposed') {
           // The operator acknowledged the exposure; a restore compares the venues against 'flat' again.
-          phase = 'flat';
-          exposure = undefined;
-          position = undefined;
+          this.phase = 'flat';
+          this.exposure = undefined;
+          this.position = undefined;
         }
         break;
     }
   }
-  return {
-    phase,
-    openingFills,
-    closedSize: { long: closedLong, short: closedShort },
-    closeFills,
-    ...(position !== undefined ? { position } : {}),
-    ...(opening !== undefined ? { opening } : {}),
-    ...(exposure !== undefined ? { exposure } : {}),
-    ...(halt !== undefined ? { halt } : {}),
-    ...(lastEntryAt !== undefined ? { lastEntryAt } : {}),
-  };
+
+  state(): JournalState {
+    const { phase, position, opening, exposure, halt, armed, closing, lastEntryAt } = this;
+    return {
+      phase,
+      openingFills: [...this.openingFills],
+      closedSize: { long: this.closedLong, short: this.closedShort },
+      closeFills: [...this.closeFills],
+      ...(position !== undefined ? { position } : {}),
+      ...(opening !== undefined ? { opening } : {}),
+      ...(exposure !== undefined ? { exposure } : {}),
+      ...(halt !== undefined ? { halt } : {}),
+      ...(armed !== undefined && phase === 'open' ? { armed } : {}),
+      ...(closing !== undefined && phase === 'closing' ? { closing } : {}),
+      ...(lastEntryAt !== undefined ? { lastEntryAt } : {}),
+    };
+  }
 }
 
 /** Makes a newly created file's directory entry durable (Linux); harmless where unsupported. */

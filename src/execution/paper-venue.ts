@@ -35,6 +35,11 @@ interface PaperCommon {
   readonly preparedValidityMs?: number;
   /** Reject orders when the book is older than this, ms; default 10 000. */
   readonly maxBookAgeMs?: number;
+  /**
+   * Orders remembered for orderByClientId and duplicate-id checks, newest kept; default 1 000.
+   * Paper orders are final the moment they are placed, so older ones are only history.
+   */
+  readonly rememberedOrders?: number;
 }
 
 /** Explicit sources: market rules, the latest book and the feed, each injected. */
@@ -67,6 +72,7 @@ export function createPaperVenue(opts: PaperVenueOptions): Venue {
   const orders = new Map<string, OrderOutcome>();
   const validityMs = opts.preparedValidityMs ?? 30_000;
   const maxBookAgeMs = opts.maxBookAgeMs ?? 10_000;
+  const rememberedOrders = Math.max(1, opts.rememberedOrders ?? 1_000);
   let orderSeq = 0;
 
   const real = 'real' in opts ? opts.real : undefined;
@@ -103,6 +109,11 @@ export function createPaperVenue(opts: PaperVenueOptions): Venue {
     if (orders.has(req.clientId)) return reject(req.clientId, `duplicate client id ${req.clientId}`, 'DUPLICATED_CLIENT_ID');
     const record = (o: OrderOutcome): OrderOutcome => {
       orders.set(req.clientId, o);
+      // A Map iterates in insertion order: the first keys are the oldest orders.
+      for (const oldest of orders.keys()) {
+        if (orders.size <= rememberedOrders) break;
+        orders.delete(oldest);
+      }
       return o;
     };
     if (opts.now() > validUntil) return record(reject(req.clientId, 'order expired before it was sent', 'ORDER_EXPIRED'));

@@ -3,7 +3,15 @@
  * throws: the outcome is a value that says whether the request certainly did not reach the venue
  * (`unreachable`), may have reached it (`timeout`, `network`), or was answered (`response`).
  * The difference matters for orders: only an unanswered request leaves the outcome unknown.
+ *
+ * Transport: node's http/https with one keep-alive Agent per origin (the order path reuses a warm
+ * connection; global fetch cost ~ms per request in undici Request/AbortSignal objects). Agents
+ * belong to the caller's `signal` (the venue client's shutdown signal) and are destroyed when it
+ * aborts; requests without a signal share module agents, closed by closeHttpAgents(). Idle sockets
+ * are unref'd by the Agent, so they never keep the process alive.
  */
+import * as http from 'node:http';
+import * as https from 'node:https';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -40,7 +48,13 @@ export type HttpResult =
 /** Error codes meaning the request never left this host. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-export async function httpJson(request: HttpRequest, fetchImpl: FetchLike = globalFetch): Promise<HttpResult> {
+export async function httpJson(request: HttpRequest, fetchImpl?: FetchLike): Promise<HttpResult> {
+  if (fetchImpl === undefined) return nodeRequest(request);
+  return fetchJson(request, fetchImpl);
+}
+
+/** The injected-fetch path (tests, custom transports). */
+async function fetchJson(request: HttpRequest, fetchImpl: FetchLike): Promise<HttpResult> {
   const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
   let body: string | undefined;
   if (request.body !== undefined) {
@@ -110,7 +124,121 @@ function pathOf(url: string): string {
   }
 }
 
-const globalFetch: FetchLike = (url, init) => fetch(url, init);
+/**
+ * Idle keep-alive sockets are closed after this: under the 5 s keep-alive timeout of node servers
+ * (the simulator), so we never write a request into a socket the server is closing.
+ */
+const IDLE_SOCKET_MS = 4_000;
+
+type Agents = Map<string, http.Agent>;
+/** Agents per owner signal, destroyed when it aborts. */
+const agentsBySignal = new WeakMap<AbortSignal, Agents>();
+const sharedAgents: Agents = new Map();
+
+function agentFor(url: URL, signal: AbortSignal | undefined): http.Agent {
+  let agents = signal === undefined ? sharedAgents : agentsBySignal.get(signal);
+  if (agents === undefined) {
+    const owned: Agents = new Map();
+    agents = owned;
+    agentsBySignal.set(signal!, owned);
+    signal!.addEventListener('abort', () => destroyAgents(owned), { once: true });
+  }
+  const origin = `${url.protocol}//${url.host}`;
+  let agent = agents.get(origin);
+  if (agent === undefined) {
+    const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+    agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    agents.set(origin, agent);
+  }
+  return agent;
+}
+
+function destroyAgents(agents: Agents): void {
+  for (const agent of agents.values()) agent.destroy();
+  agents.clear();
+}
+
+/** Closes the keep-alive connections of requests made without a signal. */
+export function closeHttpAgents(): void {
+  destroyAgents(sharedAgents);
+}
+
+function nodeRequest(request: HttpRequest): Promise<HttpResult> {
+  const where = `${request.method} ${pathOf(request.url)}`;
+  if (request.signal?.aborted) {
+    return Promise.resolve({ kind: 'unreachable', message: `${where}: cancelled before sending` });
+  }
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return Promise.resolve({ kind: 'unreachable', message: `${where}: invalid url` });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return Promise.resolve({ kind: 'unreachable', message: `${where}: unsupported protocol ${url.protocol}` });
+  }
+  const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+  let body: string | undefined;
+  if (request.body !== undefined) {
+    body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    headers['content-type'] ??= 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  const signal = request.signal;
+
+  return new Promise<HttpResult>((resolve) => {
+    let done = false;
+    /** True once the request could have reached the venue: a reused or connected socket. */
+    let wireOpen = false;
+    const finish = (result: HttpResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(result);
+    };
+    const fail = (error: unknown): void => {
+      const code = errorCode(error);
+      const detail = code ?? (error instanceof Error ? error.message : String(error));
+      const notSent = (code !== undefined && NOT_SENT_CODES.has(code)) || !wireOpen;
+      finish({ kind: notSent ? 'unreachable' : 'network', message: `${where}: ${detail}` });
+    };
+    const onAbort = (): void => {
+      finish({ kind: 'network', message: `${where}: cancelled while in flight` });
+      req.destroy();
+    };
+    const deadline = setTimeout(() => {
+      finish({ kind: 'timeout', message: `${where}: no answer within ${request.timeoutMs} ms` });
+      req.destroy();
+    }, request.timeoutMs);
+
+    const transport = url.protocol === 'https:' ? https : http;
+    const req = transport.request(url, { method: request.method, headers, agent: agentFor(url, signal) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        finish({ kind: 'response', status: res.statusCode ?? 0, json: parseJson(text), text });
+      });
+      // Cut mid-body: the venue saw the request.
+      res.on('error', (error) => finish({ kind: 'network', message: `${where}: ${errorCode(error) ?? error.message}` }));
+      res.on('close', () => {
+        if (!res.complete) finish({ kind: 'network', message: `${where}: connection closed mid-response` });
+      });
+    });
+    req.on('socket', (socket) => {
+      socket.setNoDelay(true);
+      // The request is written once the connection is up (TLS included); before that it cannot have left.
+      if (req.reusedSocket) wireOpen = true;
+      else if (url.protocol === 'https:') socket.once('secureConnect', () => (wireOpen = true));
+      else if (!socket.connecting) wireOpen = true;
+      else socket.once('connect', () => (wireOpen = true));
+    });
+    req.on('error', fail);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.end(body);
+  });
+}
 
 /** `?a=1&b=2` from defined entries, '' when none. */
 export function queryString(params: Record<string, string | number | undefined>): string {

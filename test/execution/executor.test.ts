@@ -6,6 +6,7 @@ import type { SpreadOpportunity } from '../../src/domain/market';
 import { bookFromLevels } from '../../src/domain/order-book';
 import { createExecutor, type Executor, type ExecutorOptions, type OpenPosition } from '../../src/execution/executor';
 import { openJournal, type Journal } from '../../src/execution/journal';
+import type { PreparedOrder } from '../../src/venues/venue';
 import { FakeVenue } from './fake-venue';
 
 const T0 = 1_700_000_000_000;
@@ -129,7 +130,8 @@ describe('executor: open and close', () => {
     expect(r.vest.holding()).toBe(0);
     expect(r.paradex.holding()).toBe(0);
     expect(r.exec.position()).toBeUndefined();
-    expect(kinds(r.journal)).toEqual(['opening', 'leg_filled', 'leg_filled', 'open', 'closing', 'leg_filled', 'leg_filled', 'closed']);
+    // 'close_armed': the pre-signed close ids are made durable when signed, before they can be sent.
+    expect(kinds(r.journal)).toEqual(['opening', 'leg_filled', 'leg_filled', 'open', 'close_armed', 'closing', 'leg_filled', 'leg_filled', 'closed']);
     expect(r.journal.lastState(PAIR).phase).toBe('flat');
   });
 
@@ -509,5 +511,120 @@ describe('executor: restart', () => {
     expect(restored.ok).toBe(true);
     expect(restarted.halted()).toBe(true);
     expect(types(restored.events)).toContain('TRADING_HALTED');
+  });
+});
+
+describe('executor: armed close (sent before the closing entry)', () => {
+  /** Opens a position and captures the close orders the executor pre-signs (and arms) for it. */
+  async function armedRig(): Promise<{ r: Rig; p: OpenPosition; armed: Map<string, PreparedOrder> }> {
+    const r = rig();
+    const armed = new Map<string, PreparedOrder>();
+    for (const v of [r.vest, r.paradex]) {
+      const sign = v.prepareOrder.bind(v);
+      jest.spyOn(v, 'prepareOrder').mockImplementation(async (req) => {
+        const order = await sign(req);
+        if (req.reduceOnly) armed.set(v.id, order);
+        return order;
+      });
+    }
+    const p = await openOk(r);
+    expect(await r.exec.prepareClose(p)).toBe(true);
+    return { r, p, armed };
+  }
+
+  function restartedFrom(r: Rig): { restarted: Executor; journal: Journal } {
+    r.journal.close();
+    const journal = openJournal(r.journalPath);
+    journals.push(journal);
+    return { restarted: r.make({ journal }), journal };
+  }
+
+  it('journals the armed close ids before sending, sends both legs before writing closing', async () => {
+    const { r, p } = await armedRig();
+    const armedEntry = r.journal.lastState(PAIR).armed;
+    expect(armedEntry?.clientIds.long).toBeDefined();
+    expect(armedEntry?.clientIds.short).toBeDefined();
+    const journalAtSend: string[][] = [];
+    for (const v of [r.vest, r.paradex]) {
+      const submit = v.submitOrder.bind(v);
+      jest.spyOn(v, 'submitOrder').mockImplementation((order) => {
+        journalAtSend.push(kinds(r.journal));
+        return submit(order);
+      });
+    }
+    const closed = await r.exec.closePosition(p);
+    expect(closed).toMatchObject({ ok: true, preparedUsed: 2 });
+    // Both armed legs left while the journal's last word was still 'close_armed'.
+    expect(journalAtSend.map((k) => k[k.length - 1])).toEqual(['close_armed', 'close_armed']);
+    expect([r.vest.submitted[1]?.clientId, r.paradex.submitted[1]?.clientId]).toEqual([armedEntry?.clientIds.long, armedEntry?.clientIds.short]);
+    const closing = r.journal.entries(PAIR).find((e) => e.kind === 'closing');
+    expect(closing).toMatchObject({ clientIds: armedEntry?.clientIds });
+  });
+
+  it('writes closing before sending a close leg that was not armed (signed on the spot)', async () => {
+    const again = rig();
+    const q = await openOk(again);
+    expect(await again.exec.prepareClose(q)).toBe(true);
+    expect(again.journal.lastState(PAIR).armed).toBeDefined();
+    // Age the armed orders past their validity: the exit must sign anew and journal first.
+    again.clock.now += 20_000;
+    const journalAtSend: string[] = [];
+    const submit = again.vest.submitOrder.bind(again.vest);
+    jest.spyOn(again.vest, 'submitOrder').mockImplementation((order) => {
+      const k = kinds(again.journal);
+      journalAtSend.push(k[k.length - 1] ?? '');
+      return submit(order);
+    });
+    const closed = await again.exec.closePosition(q);
+    expect(closed).toMatchObject({ ok: true, preparedUsed: 0 });
+    expect(journalAtSend).toEqual(['closing']);
+  });
+
+  it('after a crash between sending the armed close and writing closing, restore finds the close done', async () => {
+    const { r, armed } = await armedRig();
+    // The crashed process had sent both armed orders; the venues executed them.
+    expect((await r.vest.submitOrder(armed.get('vest')!)).ok).toBe(true);
+    expect((await r.paradex.submitOrder(armed.get('paradex')!)).ok).toBe(true);
+    expect(r.journal.lastState(PAIR).phase).toBe('open');
+
+    const { restarted, journal } = restartedFrom(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: false });
+    expect(restored.position).toBeUndefined();
+    expect(restarted.position()).toBeUndefined();
+    expect(restarted.halted()).toBe(false);
+    const tail = kinds(journal).slice(-4);
+    expect(tail).toEqual(['closing', 'leg_filled', 'leg_filled', 'closed']);
+    expect(r.vest.lookups).toContain(armed.get('vest')!.request.clientId);
+    // Nothing re-sent: one entry leg + one close leg per venue.
+    expect(r.vest.submitted).toHaveLength(2);
+    expect(r.paradex.submitted).toHaveLength(2);
+  });
+
+  it('after a crash with only one armed leg executed, restore journals it and finishes the other leg only', async () => {
+    const { r, armed } = await armedRig();
+    await r.vest.submitOrder(armed.get('vest')!); // the Paradex leg never left
+    const { restarted, journal } = restartedFrom(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: true });
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'closing', closedSize: { long: 0.01, short: 0 } });
+    const closed = await restarted.closePosition(restored.position!);
+    expect(closed.ok).toBe(true);
+    expect(closed.legs.long.attempts).toBe(0);
+    expect(closed.legs.short.closedSize).toBe(0.01);
+    expect(r.vest.holding()).toBe(0);
+    expect(r.paradex.holding()).toBe(0);
+  });
+
+  it('does not credit a reduction to the armed close when the venue says that order did not fill it', async () => {
+    const { r, armed } = await armedRig();
+    r.paradex.next({ kind: 'reject' });
+    await r.paradex.submitOrder(armed.get('paradex')!); // rejected
+    r.paradex.holdings.set('BTC-USD-PERP', 0); // ...yet the short is gone (closed by hand)
+    const { restarted } = restartedFrom(r);
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(false);
+    expect(types(restored.events)).toContain('RECONCILIATION_MISMATCH');
+    expect(restarted.halted()).toBe(true);
   });
 });

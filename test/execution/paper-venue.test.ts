@@ -31,7 +31,7 @@ function book(receivedAt = T0): OrderBook {
   );
 }
 
-function paper(over: { book?: OrderBook | undefined; takerFee?: number; now?: () => number } = {}): Venue {
+function paper(over: { book?: OrderBook | undefined; takerFee?: number; now?: () => number; rememberedOrders?: number } = {}): Venue {
   const current = 'book' in over ? over.book : book();
   return createPaperVenue({
     id: 'vest',
@@ -40,6 +40,7 @@ function paper(over: { book?: OrderBook | undefined; takerFee?: number; now?: ()
     feed: (): BookFeed => ({ book$: NEVER, events$: EMPTY, stats }),
     now: over.now ?? (() => T0),
     ...(over.takerFee !== undefined ? { takerFee: over.takerFee } : {}),
+    ...(over.rememberedOrders !== undefined ? { rememberedOrders: over.rememberedOrders } : {}),
   });
 }
 
@@ -114,6 +115,17 @@ describe('paper venue', () => {
     const fill = accepted(await v.placeOrder(order({ size: 0.1239 })));
     expect(fill.filledSize).toBe(0.123);
     expect(await v.placeOrder(order({ size: 0.0001 }))).toMatchObject({ ok: false, code: 'INVALID_SIZE' });
+  });
+
+  it('remembers only the most recent orders, so a long paper run does not grow without bound', async () => {
+    const v = paper({ rememberedOrders: 3 });
+    const reqs = [order({ size: 0.01 }), order({ size: 0.01 }), order({ size: 0.01 }), order({ size: 0.01 }), order({ size: 0.01 })];
+    for (const r of reqs) accepted(await v.placeOrder(r));
+    expect(await v.orderByClientId('BTC-PERP', reqs[0]!.clientId)).toBeUndefined();
+    expect(await v.orderByClientId('BTC-PERP', reqs[1]!.clientId)).toBeUndefined();
+    for (const r of reqs.slice(2)) expect(await v.orderByClientId('BTC-PERP', r.clientId)).toMatchObject({ ok: true, clientId: r.clientId });
+    // The position still counts every fill, forgotten orders included.
+    expect(await v.positions()).toEqual([expect.objectContaining({ symbol: 'BTC-PERP', size: 0.05 })]);
   });
 
   it('refuses a prepared order sent after it expired', async () => {

@@ -77,6 +77,11 @@ export interface VestVenueOptions {
   readonly now?: () => number;
   readonly logger?: VenueLogger;
   readonly fetch?: FetchLike;
+  /**
+   * Client ids remembered for orderByClientId while their orders are not final; default 1 000.
+   * Final ones stay findable in a window of min(256, this) most recent.
+   */
+  readonly rememberedClientIds?: number;
 }
 
 export interface VestVenue extends Venue {
@@ -90,6 +95,10 @@ type PreparedWire =
   | { readonly kind: 'failed'; readonly reason: string };
 
 const SEND_SAFETY_MS = 1_000;
+/** Client ids of orders not known final (an unknown outcome is kept until looked up or evicted). */
+const MAX_PENDING_CLIENT_IDS = 1_000;
+/** Final orders still findable by client id (late lookups after a lost reply). */
+const RECENT_FINAL_CLIENT_IDS = 256;
 const FINAL_STATUSES = new Set(['FILLED', 'CANCELLED', 'REJECTED']);
 
 export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
@@ -113,8 +122,34 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
 
   const specs = new Map<string, Promise<MarketSpec>>();
   const prepared = new WeakMap<PreparedOrder, PreparedWire>();
-  /** clientId → nonces it was signed with (a retry of the same client id gets a new nonce). */
+  /**
+   * clientId → nonces it was signed with (a retry of the same client id gets a new nonce), for
+   * orders whose outcome is not final yet. Bounded: the oldest are dropped past `maxPending`
+   * (mostly pre-signed orders that were re-signed and never sent).
+   */
   const noncesByClientId = new Map<string, { nonce: number; symbol: string }[]>();
+  const maxPending = Math.max(1, options.rememberedClientIds ?? MAX_PENDING_CLIENT_IDS);
+  const maxFinal = Math.min(RECENT_FINAL_CLIENT_IDS, maxPending);
+  /** Final orders, newest RECENT_FINAL_CLIENT_IDS kept so a late orderByClientId still finds them. */
+  const finalNonces = new Map<string, { nonce: number; symbol: string }[]>();
+  const remember = (clientId: string, attempt: { nonce: number; symbol: string }): void => {
+    const sent = noncesByClientId.get(clientId) ?? finalNonces.get(clientId) ?? [];
+    finalNonces.delete(clientId);
+    sent.push(attempt);
+    noncesByClientId.delete(clientId); // re-insert as the newest
+    noncesByClientId.set(clientId, sent);
+    trimOldest(noncesByClientId, maxPending);
+  };
+  const settled = (outcome: OrderOutcome): OrderOutcome => {
+    const final = outcome.ok ? outcome.status !== 'NEW' && outcome.status !== 'OPEN' : !outcome.unknown;
+    const sent = noncesByClientId.get(outcome.clientId);
+    if (final && sent !== undefined) {
+      noncesByClientId.delete(outcome.clientId);
+      finalNonces.set(outcome.clientId, sent);
+      trimOldest(finalNonces, maxFinal);
+    }
+    return outcome;
+  };
   const feeds: BookFeed[] = [];
   const { sleep, cancelAll: cancelSleeps } = createSleeper();
   let lastNonce = 0;
@@ -219,9 +254,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
         reduceOnly: request.reduceOnly,
       };
       const signature = await signVestOrder(order, keys.signingKey);
-      const sent = noncesByClientId.get(request.clientId) ?? [];
-      sent.push({ nonce: order.nonce, symbol: request.symbol });
-      noncesByClientId.set(request.clientId, sent);
+      remember(request.clientId, { nonce: order.nonce, symbol: request.symbol });
       return {
         kind: 'signed',
         body: { order: resting ? { ...order, timeInForce: 'GTC' } : order, recvWindow: recvWindowMs, signature },
@@ -294,7 +327,9 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     };
   };
 
-  const submitOrder = async (order: PreparedOrder): Promise<OrderOutcome> => {
+  const submitOrder = async (order: PreparedOrder): Promise<OrderOutcome> => settled(await submitSigned(order));
+
+  const submitSigned = async (order: PreparedOrder): Promise<OrderOutcome> => {
     const clientId = order.request.clientId;
     try {
       const wire = prepared.get(order) ?? (await prepareWire(order.request, now()));
@@ -340,12 +375,12 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
       return submitOrder(await prepareOrder(request));
     },
     async orderByClientId(symbol, clientId) {
-      const sent = noncesByClientId.get(clientId);
+      const sent = noncesByClientId.get(clientId) ?? finalNonces.get(clientId);
       if (!sent) return undefined;
       // Newest first: a retried client id's latest attempt is the one most likely to exist.
       for (const attempt of [...sent].reverse()) {
         const found = requireOk(await readOrder({ nonce: attempt.nonce, symbol: attempt.symbol || symbol }), 'order lookup');
-        if (found) return toOutcome(found, clientId);
+        if (found) return settled(toOutcome(found, clientId));
       }
       return undefined;
     },
@@ -376,6 +411,14 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
       }
     },
   };
+}
+
+/** Drops a Map's oldest entries (insertion order) until it holds at most `max`. */
+function trimOldest<K, V>(map: Map<K, V>, max: number): void {
+  for (const oldest of map.keys()) {
+    if (map.size <= max) return;
+    map.delete(oldest);
+  }
 }
 
 function failureOutcome(clientId: string, error: RestFailure): OrderRejected {

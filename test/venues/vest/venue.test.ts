@@ -171,6 +171,25 @@ describe('Vest venue against the simulated venue', () => {
     await expect(venue.orderByClientId(SYMBOL, 'never-sent')).resolves.toBeUndefined();
   });
 
+  it('still finds a filled order by client id later, and forgets pre-signed orders beyond its window', async () => {
+    const { venue, sent, book } = await setup({ rememberedClientIds: 5 });
+    const ask = book().asks[0]!.price;
+    const filled = market('BUY', 0.01, ask * 1.01);
+    expect(await venue.placeOrder(filled)).toMatchObject({ ok: true, status: 'FILLED' });
+    // 6 orders signed and never sent (as re-signed close orders are): only the newest 5 are kept.
+    const first = market('SELL', 0.01, ask * 0.9, { reduceOnly: true });
+    await venue.prepareOrder(first);
+    const later = Array.from({ length: 5 }, () => market('SELL', 0.01, ask * 0.9, { reduceOnly: true }));
+    for (const r of later) await venue.prepareOrder(r);
+    const lookupsBefore = sent.filter((r) => r.method === 'GET').length;
+    await expect(venue.orderByClientId(SYMBOL, first.clientId)).resolves.toBeUndefined();
+    expect(sent.filter((r) => r.method === 'GET').length).toBe(lookupsBefore); // forgotten: not even looked up
+    await expect(venue.orderByClientId(SYMBOL, filled.clientId)).resolves.toMatchObject({ ok: true, status: 'FILLED', filledSize: 0.01 });
+    // The newest pre-signed ones are still looked up (never sent, so the venue does not know them).
+    await venue.orderByClientId(SYMBOL, later[4]!.clientId);
+    expect(sent.filter((r) => r.method === 'GET').length).toBeGreaterThan(lookupsBefore + 1);
+  });
+
   it('reports a partial fill with the size that filled', async () => {
     const { sim, venue, book } = await setup();
     sim.faults.trading.vest.partialFillNext(0.5, 1);

@@ -1,0 +1,137 @@
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { closeHttpAgents, httpJson, type FetchLike } from '../../src/venues/http';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
+
+const servers: http.Server[] = [];
+const owners: AbortController[] = [];
+
+afterEach(async () => {
+  for (const o of owners.splice(0)) o.abort();
+  closeHttpAgents();
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.closeAllConnections();
+          s.close(() => resolve());
+        }),
+    ),
+  );
+});
+
+/** A loopback server on port 0; counts the TCP connections it accepted. */
+async function serve(handler: Handler): Promise<{ url: string; connections: () => number; sockets: Set<Socket> }> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => handler(req, res, body));
+  });
+  server.on('connection', (s: Socket) => {
+    connections++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, connections: () => connections, sockets };
+}
+
+function owner(): AbortSignal {
+  const c = new AbortController();
+  owners.push(c);
+  return c.signal;
+}
+
+describe('httpJson over node http', () => {
+  it('returns the status and parsed JSON of an answer, and sends a JSON body with its length', async () => {
+    const { url } = await serve((req, res, body) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ method: req.method, length: req.headers['content-length'], type: req.headers['content-type'], echo: JSON.parse(body) as unknown }));
+    });
+    const r = await httpJson({ method: 'POST', url: `${url}/v1/orders`, body: { size: 'é1' }, timeoutMs: 2_000, signal: owner() });
+    expect(r).toMatchObject({ kind: 'response', status: 201, json: { method: 'POST', length: String(Buffer.byteLength('{"size":"é1"}')), type: 'application/json', echo: { size: 'é1' } } });
+  });
+
+  it('keeps the connection alive: consecutive requests to one venue share one socket', async () => {
+    const srv = await serve((_req, res) => res.end('{}'));
+    const signal = owner();
+    for (let i = 0; i < 5; i++) {
+      expect(await httpJson({ method: 'GET', url: `${srv.url}/x`, timeoutMs: 2_000, signal })).toMatchObject({ kind: 'response', status: 200 });
+    }
+    expect(srv.connections()).toBe(1);
+  });
+
+  it("closes the venue's connections when its owner signal aborts", async () => {
+    const srv = await serve((_req, res) => res.end('{}'));
+    const ctl = new AbortController();
+    await httpJson({ method: 'GET', url: `${srv.url}/x`, timeoutMs: 2_000, signal: ctl.signal });
+    expect(srv.sockets.size).toBe(1);
+    ctl.abort();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(srv.sockets.size).toBe(0);
+  });
+
+  it('reports a timeout (outcome unknown) when no answer comes within the deadline', async () => {
+    const { url } = await serve(() => undefined); // never answers
+    const r = await httpJson({ method: 'POST', url: `${url}/orders`, body: {}, timeoutMs: 100, signal: owner() });
+    expect(r).toEqual({ kind: 'timeout', message: expect.stringContaining('no answer within 100 ms') });
+  });
+
+  it('reports unreachable when the connection is refused (the request never left)', async () => {
+    const probe = await serve(() => undefined);
+    const server = servers.pop()!;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const r = await httpJson({ method: 'POST', url: `${probe.url}/orders`, body: {}, timeoutMs: 2_000, signal: owner() });
+    expect(r).toMatchObject({ kind: 'unreachable', message: expect.stringContaining('ECONNREFUSED') });
+  });
+
+  it('reports network (outcome unknown) when the venue drops the connection after receiving the request', async () => {
+    const { url } = await serve((req) => req.socket.destroy());
+    const r = await httpJson({ method: 'POST', url: `${url}/orders`, body: { a: 1 }, timeoutMs: 2_000, signal: owner() });
+    expect(r.kind).toBe('network');
+  });
+
+  it('reports network when the reply is cut mid-body', async () => {
+    const { url } = await serve((req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('{"partial":');
+      setTimeout(() => req.socket.destroy(), 10);
+    });
+    const r = await httpJson({ method: 'GET', url: `${url}/x`, timeoutMs: 2_000, signal: owner() });
+    expect(r.kind).toBe('network');
+  });
+
+  it('reports a cancelled request: unreachable before sending, network while in flight', async () => {
+    const { url } = await serve(() => undefined);
+    const before = new AbortController();
+    before.abort();
+    expect((await httpJson({ method: 'GET', url: `${url}/x`, timeoutMs: 2_000, signal: before.signal })).kind).toBe('unreachable');
+    const during = new AbortController();
+    const pending = httpJson({ method: 'GET', url: `${url}/x`, timeoutMs: 2_000, signal: during.signal });
+    setTimeout(() => during.abort(), 30);
+    expect(await pending).toEqual({ kind: 'network', message: expect.stringContaining('cancelled while in flight') });
+  });
+
+  it('never puts the query string in messages', async () => {
+    const { url } = await serve(() => undefined);
+    const r = await httpJson({ method: 'GET', url: `${url}/account?secret=abc`, timeoutMs: 50, signal: owner() });
+    expect(r.kind).toBe('timeout');
+    expect(JSON.stringify(r)).not.toContain('secret');
+  });
+
+  it('still uses an injected fetch when one is given', async () => {
+    const calls: string[] = [];
+    const fake: FetchLike = (url, init) => {
+      calls.push(`${init.method} ${url}`);
+      return Promise.resolve({ status: 200, text: () => Promise.resolve('{"ok":true}') });
+    };
+    const r = await httpJson({ method: 'GET', url: 'http://127.0.0.1:1/x', timeoutMs: 100 }, fake);
+    expect(r).toEqual({ kind: 'response', status: 200, json: { ok: true }, text: '{"ok":true}' });
+    expect(calls).toEqual(['GET http://127.0.0.1:1/x']);
+  });
+});
