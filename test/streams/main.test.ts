@@ -77,6 +77,34 @@ describe('the command line', () => {
     expect(r.stderr).toContain('--live');
   }, 30_000);
 
+  it('refuses live mode, even with --live, until the risk limits are written out in the config', async () => {
+    const cfg = path.join(dir, 'config.yaml');
+    fs.writeFileSync(cfg, ['bots:', '  - pair: BTC-PERP', 'risk:', '  max_notional_usd: 500', ''].join('\n'));
+    const { exit } = collect(cli(['live', '--live', '--config', cfg, '--runs-dir', dir], dir));
+    const r = await exit;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('risk.max_position_base');
+    expect(r.stderr).toContain('risk.max_loss_usd');
+    expect(r.stdout).not.toContain('LIVE TRADING');
+  }, 30_000);
+
+  it('refuses live mode without the venue keys, naming what is missing', async () => {
+    const cfg = path.join(dir, 'config.yaml');
+    fs.writeFileSync(
+      cfg,
+      ['bots:', '  - pair: BTC-PERP', 'risk:', '  max_position_base: 0.001', '  max_notional_usd: 500', '  max_loss_usd: 50', ''].join('\n'),
+    );
+    const child = spawn(
+      process.execPath,
+      ['-r', require.resolve('ts-node/register/transpile-only', { paths: [ROOT] }), path.join(ROOT, 'streams/main.ts'), 'live', '--live', '--config', cfg, '--runs-dir', dir],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') } },
+    );
+    const r = await collect(child).exit;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/VEST_SIGNING_KEY|PARADEX_PRIVATE_KEY/);
+    expect(fs.readdirSync(dir)).toEqual(['config.yaml']); // nothing started
+  }, 30_000);
+
   it('on SIGINT exits 0 within 5 s and leaves the open position open and journaled', async () => {
     const child = cli(['--seed', '7', '--runs-dir', dir, '--sim-model', '{"basisTauSec":0.8,"basisStdPct":0.16}'], dir);
     const { out, exit } = collect(child);
