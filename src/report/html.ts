@@ -121,7 +121,7 @@ ${hline(th?.exit, '#d62728', `exit target ${th?.exit.toFixed(3)}%`)}
 ${entries.map((m) => marker(m, '#1f77b4', 'up')).join('')}
 ${exits.map((m) => marker(m, '#d62728', 'down')).join('')}
 </svg>
-<p class="legend"><span style="color:#1f77b4">■ best entry spread (gross)</span> <span style="color:#d62728">■ exit spread of the open position</span> ▲ entry ▼ exit; samples every second, markers at the deciding tick</p>`;
+<p class="legend"><span style="color:#1f77b4">■ best entry spread (gross)</span> <span style="color:#d62728">■ exit spread of the open position</span> ▲ entry ▼ exit; lines are periodic samples, markers are at the deciding tick</p>`;
 }
 
 function money(v: number): string {
