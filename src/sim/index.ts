@@ -2,12 +2,14 @@
  * Simulated Vest and Paradex venues (contract A): real HTTP and WebSocket servers on loopback,
  * fed by one seeded market model. The bot meets them only through URLs, as it meets the real venues.
  */
+import { randomBytes } from 'node:crypto';
 import type { VenueId } from '../domain/market';
 import type { OrderBook } from '../domain/order-book';
 import { FaultState, type SimFaults } from './faults';
 import { MarketModel, type MarketModelOptions, type SimBookSource } from './market-model';
 import { PARADEX_SIM_CHAIN_ID, startParadexServer } from './paradex-server';
 import { paradexTradingRoutes, SimTradingFaults, type SimTradingOptions as ParadexTradingOptions } from './paradex-trading';
+import { verifyJwt } from './jwt';
 import type { SimMarketView, SimRoute } from './types';
 import { startVestServer } from './vest-server';
 import { vestTradingRoutes, type SimTradingOptions as VestTradingOptions } from './vest-trading';
@@ -114,7 +116,9 @@ export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVen
   const faults = new FaultState();
   const trading = { paradex: new SimTradingFaults(), vest: new SimTradingFaults() };
   // Built lazily so a trading module that throws at mount time names itself, not the market side.
-  const paradexOpts = { ...opts.paradexTrading, market: view, faults: trading.paradex, chainId: PARADEX_SIM_CHAIN_ID };
+  // One JWT secret for REST /auth and WS `auth`, so the socket accepts exactly the tokens the venue issued.
+  const jwtSecret = opts.paradexTrading?.jwtSecret ?? randomBytes(32);
+  const paradexOpts = { ...opts.paradexTrading, market: view, faults: trading.paradex, chainId: PARADEX_SIM_CHAIN_ID, jwtSecret };
   const vestOpts = { ...opts.vestTrading, market: view, faults: trading.vest };
   const paradexRoutes: readonly SimRoute[] = paradexTradingRoutes(paradexOpts);
   const vestRoutes: readonly SimRoute[] = vestTradingRoutes(vestOpts);
@@ -129,6 +133,7 @@ export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVen
     pongTimeoutMs: opts.pongTimeoutMs ?? Math.min(5000, pingIntervalMs),
     heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 2000,
     tradingRoutes: () => paradexRoutes,
+    verifyBearer: (token) => verifyJwt(token, jwtSecret, Math.floor(now() / 1000)).ok,
   });
   let vest;
   try {

@@ -48,6 +48,8 @@ export interface SimTradingOptions {
   readonly faults?: SimTradingFaults;
   /** Plain starknet_chain_id signatures are checked under; default 'PRIVATE_SN_PARACLEAR_MAINNET'. */
   readonly chainId?: string;
+  /** HMAC secret of the JWTs /auth issues; shared with the WS server so its `auth` verifies them. Random by default. */
+  readonly jwtSecret?: Buffer;
   /** USDC each new account starts with; default 100,000. */
   readonly initialBalance?: number;
   /** Leverage the initial margin is computed with (IM = notional / leverage); default 10. */
@@ -176,7 +178,7 @@ export function paradexTradingRoutes(opts: SimTradingOptions): SimRoute[] {
   const leverage = opts.leverage ?? 10;
   const maxSlippage = opts.maxSlippage ?? 0.05;
   const ledger = new SimLedger(opts.initialBalance === undefined ? {} : { initialBalance: opts.initialBalance });
-  const secret = randomBytes(32);
+  const secret = opts.jwtSecret ?? randomBytes(32);
   const accounts = new Map<string, AccountRecord>();
   let nextId = 1;
   let seqNo = 1;

@@ -3,6 +3,9 @@ import { Ladder, type Level } from '../../src/domain/order-book';
 import { decodeSbe, type SbeMessage } from '../../src/venues/paradex/sbe';
 import { startSimVenues, type SimVenues } from '../../src/sim';
 import { TestSocket, sleep } from './ws-test-client';
+import { signJwt } from '../../src/sim/jwt';
+
+const JWT_SECRET = Buffer.alloc(32, 7);
 
 const BTC = 'BTC-USD-PERP';
 const SNAPSHOT = `order_book.${BTC}.snapshot@15@100ms`;
@@ -78,7 +81,7 @@ function upgradeStatus(url: string): Promise<number> {
 }
 
 beforeEach(async () => {
-  sim = await startSimVenues({ seed: 1, updateIntervalMs: 0, markets: ['BTC', 'ETH'] });
+  sim = await startSimVenues({ seed: 1, updateIntervalMs: 0, markets: ['BTC', 'ETH'], paradexTrading: { jwtSecret: JWT_SECRET } });
 });
 
 afterEach(async () => {
@@ -136,15 +139,23 @@ describe('Paradex WS JSON-RPC', () => {
     expect(await s.nextJson()).toMatchObject({ error: { code: -32600 }, id: 10 });
   });
 
-  it('authenticates a bearer with a node id and rejects an empty or malformed one with 40110', async () => {
+  it('authenticates a JWT the venue issued with a node id; rejects a forged one with 40111 and junk with 40110', async () => {
     const s = await connect();
-    s.send({ jsonrpc: '2.0', method: 'auth', params: { bearer: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIweDEifQ.c2ln' }, id: 0 });
+    const nowSec = Math.floor(Date.now() / 1000);
+    const issued = signJwt({ sub: '0x1', iat: nowSec, exp: nowSec + 300 }, JWT_SECRET);
+    s.send({ jsonrpc: '2.0', method: 'auth', params: { bearer: issued }, id: 0 });
     const ok = await s.nextJson();
     expect(ok).toMatchObject({ jsonrpc: '2.0', id: 0 });
     expect(typeof (ok.result as { node_id: unknown }).node_id).toBe('string');
     for (const bearer of ['', 'not-a-jwt']) {
       s.send({ jsonrpc: '2.0', method: 'auth', params: { bearer }, id: 1 });
       expect(await s.nextJson()).toMatchObject({ error: { code: 40110 }, id: 1 });
+    }
+    const forged = signJwt({ sub: '0x1', iat: nowSec, exp: nowSec + 300 }, Buffer.alloc(32, 9));
+    const expired = signJwt({ sub: '0x1', iat: nowSec - 600, exp: nowSec - 300 }, JWT_SECRET);
+    for (const bearer of [forged, expired]) {
+      s.send({ jsonrpc: '2.0', method: 'auth', params: { bearer }, id: 2 });
+      expect(await s.nextJson()).toMatchObject({ error: { code: 40111 }, id: 2 });
     }
   });
 });
