@@ -4,11 +4,13 @@
  * simulated spread cross both thresholds within a few seconds for this seed.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultConfig } from '../../src/domain/config';
 import type { TradingEvent, TradingEventType } from '../../src/domain/events';
 import { startRun } from '../../streams/run';
+import { startSimVenues } from '../../src/sim/index';
 
 const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16 };
 
@@ -102,4 +104,56 @@ describe('a sim run', () => {
     });
     await expect(handle.done).rejects.toThrow(/127\.0\.0\.1|ECONNREFUSED|unreachable|market/i);
   }, 30_000);
+
+  it('in paper mode trades on public feeds with simulated fills and sends no order to the venues', async () => {
+    // The simulated venues stand in for the real hosts' public endpoints; paper mode must never send them an order.
+    const sim = await startSimVenues({ seed: 7, model: FAST_MARKET });
+    const posted: string[] = [];
+    // Every REST call the bot makes leaves through an http Agent; record method and path at the wire.
+    const wire: string[] = [];
+    // addRequest is how every request joins an Agent (public in Node, missing from its type declarations).
+    type AgentInternals = { addRequest(req: http.ClientRequest, ...rest: unknown[]): unknown };
+    const proto = http.Agent.prototype as unknown as AgentInternals;
+    const addRequest = proto.addRequest;
+    const spy = jest.spyOn(proto, 'addRequest').mockImplementation(function (this: AgentInternals, req: http.ClientRequest, ...rest: unknown[]) {
+      wire.push(`${req.method} ${req.path.split('?')[0]}`);
+      return addRequest.call(this, req, ...rest);
+    });
+    try {
+      let closed = 0;
+      const handle = startRun({
+        mode: 'paper',
+        config: defaultConfig(),
+        endpoints: {
+          paradex: { restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws, encoding: 'sbe' },
+          vest: { restUrl: sim.vest.rest, wsUrl: sim.vest.ws, accountGroup: 0 },
+        },
+        seed: 1,
+        closeOnExit: true,
+        durationSec: 90,
+        runsDir,
+        logLevel: 'info',
+        onEvent: (e) => {
+          if (e.type === 'ORDER_PLACED') posted.push(e.venue);
+          if (e.type === 'POSITION_CLOSED' && ++closed >= 1) handle.stop('test: paper round trip seen');
+        },
+      });
+      const result = await handle.done;
+      expect(result.summary.roundTrips).toBeGreaterThanOrEqual(1);
+      expect(result.summary.netPnlUsd).toBeCloseTo(result.summary.grossPnlUsd - result.summary.feesUsd, 9);
+      expect(posted.length).toBeGreaterThanOrEqual(4);
+      // Fills at the live books' prices, with the venues' taker fees.
+      const fills = result.events.filter((e): e is Extract<TradingEvent, { type: 'ORDER_FILLED' }> => e.type === 'ORDER_FILLED');
+      for (const f of fills) {
+        expect(f.avgPrice).toBeGreaterThan(50_000);
+        expect(f.feeUsd).toBeGreaterThan(0);
+      }
+      // The public endpoints were used, and not one order or auth request went out.
+      expect(wire).toEqual(expect.arrayContaining(['GET /v1/markets', 'GET /v2/exchangeInfo']));
+      expect(wire.filter((w) => w.startsWith('POST') || /\/(orders|auth|onboarding|register)\b/.test(w))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      await sim.close();
+    }
+  }, 120_000);
 });
