@@ -44,12 +44,8 @@ export interface RunOptions {
   logLevel: string;
   /** Where status lines go; undefined = silent. */
   statusOut?: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
-  /** Plain status line period when not on a TTY, ms. */
-  statusEveryMs?: number;
   /** Sim only: market model overrides (tests force a spread). */
   simModel?: Record<string, number>;
-  /** Sim only: market update period. */
-  simUpdateMs?: number;
   /** Longest a stop waits for in-flight orders before the stream ends anyway, ms. Default 3000 (the CLI must exit within 5 s). */
   shutdownGraceMs?: number;
   /** Called with every event as it happens (embedding, tests). */
@@ -68,8 +64,6 @@ export interface RunHandle {
   /** Asks the bot to stop (idempotent). */
   stop(reason: string): void;
   readonly done: Promise<RunResult>;
-  /** Resolves with the simulated venues once started (sim mode only). */
-  readonly sim: Promise<SimVenues | undefined>;
   /** Prints an operator notice above the status lines (a plain write would be overdrawn by them). */
   notice(text: string): void;
 }
@@ -107,12 +101,9 @@ export function startRun(opts: RunOptions): RunHandle {
     shutdown$.next(reason);
     shutdown$.complete();
   };
-  let resolveSim!: (s: SimVenues | undefined) => void;
-  const sim = new Promise<SimVenues | undefined>((r) => (resolveSim = r));
   const printer = { print: (text: string) => void opts.statusOut?.write(`${text}\n`) };
-  const done = run(opts, shutdown$, stop, () => stopReason, resolveSim, printer);
-  done.catch(() => resolveSim(undefined));
-  return { stop, done, sim, notice: (text) => printer.print(text) };
+  const done = run(opts, shutdown$, stop, () => stopReason, printer);
+  return { stop, done, notice: (text) => printer.print(text) };
 }
 
 async function run(
@@ -120,7 +111,6 @@ async function run(
   shutdown$: ReplaySubject<string>,
   stop: (reason: string) => void,
   stopped: () => string | undefined,
-  resolveSim: (s: SimVenues | undefined) => void,
   printer: { print: (text: string) => void },
 ): Promise<RunResult> {
   const startedAt = Date.now();
@@ -150,10 +140,8 @@ async function run(
       simVenues = await startSimVenues({
         seed: opts.seed,
         markets: [...new Set(opts.config.bots.map((b) => b.pair.split('-')[0]!))],
-        ...(opts.simUpdateMs !== undefined ? { updateIntervalMs: opts.simUpdateMs } : {}),
         ...(opts.simModel ? { model: opts.simModel } : {}),
       });
-      resolveSim(simVenues);
       // Throwaway keys: the simulated venues verify real signatures, so the whole money path is exercised.
       const pdx = newParadexAccount();
       const vk = newVestKeys();
@@ -174,7 +162,6 @@ async function run(
         logger,
       });
     } else {
-      resolveSim(undefined);
       const ep = opts.endpoints;
       if (!ep) throw new Error(`${opts.mode} mode needs venue endpoints`);
       if (opts.mode === 'live') {
@@ -286,7 +273,7 @@ async function run(
         out.write(lines.map((l) => `[status] ${l}`).join('\n') + '\n');
       }
     };
-    statusTimer = setInterval(render, tty ? 250 : (opts.statusEveryMs ?? 5_000));
+    statusTimer = setInterval(render, tty ? 250 : 5_000);
     // On a terminal the status lines stay at the bottom: clear them, print the line, draw them again.
     printer.print = (text: string) => {
       if (!out) return;

@@ -1,8 +1,10 @@
 /**
- * Pieces both venue clients share at the wire edge: decimal fields as the venues serve them, and
- * cancellable sleeps for polling that close() can cut short.
+ * Pieces both venue clients share at the wire edge: decimal fields as the venues serve them, cancellable
+ * sleeps for polling that close() can cut short, and how a failed order becomes a value.
  */
 import { z } from 'zod';
+import type { RestFailure } from './http';
+import type { OrderRejected } from './venue';
 
 /** Both venues serve decimals as strings ('' or null = none); numbers are accepted too. */
 export const wireDecimal = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -46,4 +48,27 @@ export function createSleeper(): Sleeper {
       pending.clear();
     },
   };
+}
+
+/**
+ * A failed order POST as a value. Only a lost answer leaves the outcome unknown (timeout, dropped connection,
+ * an unreadable or 5xx reply after sending): the executor must then look the order up by client id before
+ * sending anything else for that leg. Everything else was definitely not executed.
+ */
+export function orderFailure(clientId: string, error: RestFailure): OrderRejected {
+  const unknown =
+    error.kind === 'timeout' ||
+    error.kind === 'network' ||
+    error.kind === 'malformed' ||
+    (error.kind === 'http' && error.status !== undefined && error.status >= 500);
+  return { ok: false, clientId, reason: error.message, unknown, ...(error.code !== undefined ? { code: error.code } : {}) };
+}
+
+/** An order refused before or by the venue, with nothing executed. */
+export function orderRejected(clientId: string, reason: string, code?: string): OrderRejected {
+  return { ok: false, clientId, reason, unknown: false, ...(code !== undefined ? { code } : {}) };
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

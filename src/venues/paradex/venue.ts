@@ -19,12 +19,10 @@
 import { venueSymbol } from '../../domain/market';
 import { decimalsOf, formatDecimal, roundToStep, toQuantums } from '../decimal';
 import type { FetchLike, VenueLogger } from '../http';
-import { createSleeper } from '../wire';
+import { createSleeper, errorMessage, orderFailure, orderRejected } from '../wire';
 import type {
-  BookFeed,
   MarketSpec,
   OrderOutcome,
-  OrderRejected,
   OrderRequest,
   OrderStatus,
   PreparedOrder,
@@ -113,7 +111,6 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
 
   const specs = new Map<string, Promise<MarketSpec>>();
   const prepared = new WeakMap<PreparedOrder, PreparedWire>();
-  const feeds: BookFeed[] = [];
   const { sleep, cancelAll: cancelSleeps } = createSleeper();
 
   let chainIdPromise: Promise<string> | undefined;
@@ -285,7 +282,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
       const reason = order.cancel_reason ?? '';
       if (filled <= 0 && !UNFILLED_IS_CANCEL.has(reason)) {
         // Paradex reports margin / reduce-only failures as an accepted order closed at once.
-        return rejected(clientId, `Paradex closed the order unfilled: ${reason}`, reason);
+        return orderRejected(clientId, `Paradex closed the order unfilled: ${reason}`, reason);
       }
       status = filled <= 0 ? 'CANCELLED' : remaining <= 0 ? 'FILLED' : 'PARTIALLY_FILLED';
     } else if (order.status === 'OPEN') {
@@ -312,12 +309,12 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
         // Prepared elsewhere (e.g. by an earlier instance): sign it here rather than refuse.
         wire = await prepareWire(order.request, now());
       }
-      if (wire.kind === 'failed') return rejected(clientId, wire.reason, wire.code);
-      if (now() > order.validUntil) return rejected(clientId, 'prepared order expired before it was sent');
+      if (wire.kind === 'failed') return orderRejected(clientId, wire.reason, wire.code);
+      if (now() > order.validUntil) return orderRejected(clientId, 'prepared order expired before it was sent');
       const body = wire.body;
       const posted = await withToken((jwt) => rest.postOrder(jwt, body));
       if (!posted.ok) {
-        const outcome = failureOutcome(clientId, posted.error);
+        const outcome = orderFailure(clientId, posted.error);
         logger?.warn('Paradex order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });
         return outcome;
       }
@@ -340,7 +337,6 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     market,
     bookFeed(symbol) {
       const feed = paradexBookFeed({ ...options.bookFeedOptions, market: symbol, wsUrl, encoding: options.encoding, now, logger });
-      feeds.push(feed);
       return feed;
     },
     prepareOrder,
@@ -373,42 +369,17 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
       shutdown.abort();
       session?.close();
       cancelSleeps();
-      for (const feed of feeds.splice(0)) {
-        const closable = feed as BookFeed & { close?: () => unknown };
-        if (typeof closable.close === 'function') await closable.close();
-      }
     },
   };
 }
 
-/** Maps a failed POST /orders: only a lost answer leaves the outcome unknown. */
-function failureOutcome(clientId: string, error: RestFailure): OrderRejected {
-  const unknown =
-    error.kind === 'timeout' ||
-    error.kind === 'network' ||
-    error.kind === 'malformed' ||
-    (error.kind === 'http' && error.status !== undefined && error.status >= 500);
-  return {
-    ok: false,
-    clientId,
-    reason: error.message,
-    unknown,
-    ...(error.code !== undefined ? { code: error.code } : {}),
-  };
-}
 
 /** No token means nothing was sent, whatever went wrong while asking for one. */
 function authFailure(error: RestFailure): { ok: false; error: RestFailure } {
   return { ok: false, error: { ...error, kind: 'unreachable', message: `authentication failed: ${error.message}` } };
 }
 
-function rejected(clientId: string, reason: string, code?: string): OrderRejected {
-  return { ok: false, clientId, reason, unknown: false, ...(code !== undefined ? { code } : {}) };
-}
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** size − remaining in floats leaves dust like 9.999999e-5; Paradex sizes have at most 8 decimals. */
 function cleanSize(value: number): number {

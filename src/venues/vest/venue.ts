@@ -21,13 +21,11 @@
  */
 import { venueSymbol } from '../../domain/market';
 import { formatDecimal, roundToStep } from '../decimal';
-import type { FetchLike, RestFailure, RestResult, VenueLogger } from '../http';
-import { createSleeper } from '../wire';
+import type { FetchLike, RestResult, VenueLogger } from '../http';
+import { createSleeper, errorMessage, orderFailure, orderRejected } from '../wire';
 import type {
-  BookFeed,
   MarketSpec,
   OrderOutcome,
-  OrderRejected,
   OrderRequest,
   OrderStatus,
   PreparedOrder,
@@ -150,7 +148,6 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     }
     return outcome;
   };
-  const feeds: BookFeed[] = [];
   const { sleep, cancelAll: cancelSleeps } = createSleeper();
   let lastNonce = 0;
 
@@ -304,7 +301,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
 
   const toOutcome = (order: VestOrder, clientId: string): OrderOutcome => {
     if (order.status === 'REJECTED') {
-      return rejected(clientId, `Vest rejected the order${order.code !== undefined ? ` (code ${order.code})` : ''}`, order.code);
+      return orderRejected(clientId, `Vest rejected the order${order.code !== undefined ? ` (code ${order.code})` : ''}`, order.code);
     }
     // A MARKET order fills at once, so FILLED means the whole size; otherwise the last fill is all we know.
     const filledSize = order.status === 'FILLED' ? order.size : order.avgFilledPrice !== undefined ? (order.lastFilledSize ?? 0) : 0;
@@ -333,11 +330,11 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     const clientId = order.request.clientId;
     try {
       const wire = prepared.get(order) ?? (await prepareWire(order.request, now()));
-      if (wire.kind === 'failed') return rejected(clientId, wire.reason);
-      if (now() > order.validUntil) return rejected(clientId, 'prepared order expired before it was sent');
+      if (wire.kind === 'failed') return orderRejected(clientId, wire.reason);
+      if (now() > order.validUntil) return orderRejected(clientId, 'prepared order expired before it was sent');
       const posted = await withKey((key) => rest.postOrder(key, wire.body));
       if (!posted.ok) {
-        const outcome = failureOutcome(clientId, posted.error);
+        const outcome = orderFailure(clientId, posted.error);
         logger?.warn('Vest order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });
         return outcome;
       }
@@ -366,7 +363,6 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     market,
     bookFeed(symbol) {
       const feed = vestBookFeed({ ...options.bookFeedOptions, symbol, wsUrl: wsUrl(), now, logger });
-      feeds.push(feed);
       return feed;
     },
     prepareOrder,
@@ -405,10 +401,6 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     async close() {
       shutdown.abort();
       cancelSleeps();
-      for (const feed of feeds.splice(0)) {
-        const closable = feed as BookFeed & { close?: () => unknown };
-        if (typeof closable.close === 'function') await closable.close();
-      }
     },
   };
 }
@@ -421,22 +413,8 @@ function trimOldest<K, V>(map: Map<K, V>, max: number): void {
   }
 }
 
-function failureOutcome(clientId: string, error: RestFailure): OrderRejected {
-  const unknown =
-    error.kind === 'timeout' ||
-    error.kind === 'network' ||
-    error.kind === 'malformed' ||
-    (error.kind === 'http' && error.status !== undefined && error.status >= 500);
-  return { ok: false, clientId, reason: error.message, unknown, ...(error.code !== undefined ? { code: error.code } : {}) };
-}
 
-function rejected(clientId: string, reason: string, code?: string): OrderRejected {
-  return { ok: false, clientId, reason, unknown: false, ...(code !== undefined ? { code } : {}) };
-}
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** The WS URL with `xwebsocketserver=restserver{group}` (venues.md §2.2) unless it already names one. */
 function withServerSelector(url: string, group: () => number): () => string {
