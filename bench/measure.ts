@@ -64,10 +64,15 @@ export async function measureAsyncMs(op: () => Promise<unknown>, { ops, warmup =
   return median(samples);
 }
 
-export function measureSyncMs(op: () => unknown, { ops, warmup = 1 }: { ops: number; warmup?: number }): number {
-  for (let i = 0; i < warmup; i++) op();
+/** Median ms of `op`; `setup`, if given, runs untimed before each call (warm-up calls included). */
+export function measureSyncMs(op: () => unknown, { ops, warmup = 1, setup }: { ops: number; warmup?: number; setup?: () => void }): number {
+  for (let i = 0; i < warmup; i++) {
+    setup?.();
+    op();
+  }
   const samples: number[] = [];
   for (let i = 0; i < ops; i++) {
+    setup?.();
     const t0 = nowNs();
     op();
     samples.push(elapsedMs(t0));

@@ -2,13 +2,15 @@
  * Paradex L2 signatures: orders, the JWT auth request and onboarding, all SNIP-12 revision 0 typed
  * data under the domain { name: 'Paradex', chainId: <short string of starknet_chain_id>, version: '1' }
  * (venues.md §1.8–1.9). Hashes equal starknet.js `typedData.getMessageHash`; signatures are Stark
- * ECDSA with RFC 6979 nonces, so the same order and key always give the same signature.
- * Everything here is pure and synchronous.
+ * ECDSA made from presignatures (stark-ecdsa.ts): random nonces computed ahead, so signing an order
+ * costs the hash plus two scalar products. They verify like any Stark signature but are not
+ * deterministic. Everything here is synchronous.
  */
 import { randomBytes } from 'node:crypto';
 import { ec } from 'starknet';
 import { toQuantums } from '../decimal';
-import { FeltStruct, feltOf, messageHash, shortStringFelt } from './typed-data';
+import { defaultPresignatures, starkSign, type PresignaturePool } from './stark-ecdsa';
+import { FeltStruct, feltOf, messageHash, shortStringFelt, warmPedersen } from './typed-data';
 
 export interface ParadexOrderFields {
   /** Signature time in ms; also sent as `signature_timestamp`. */
@@ -46,7 +48,7 @@ const ORDER_TYPE_FELT = { MARKET: shortStringFelt('MARKET'), LIMIT: shortStringF
 const ONBOARDING_FELT = shortStringFelt('Onboarding');
 
 const DOMAIN = new FeltStruct('StarkNetDomain', ['name', 'chainId', 'version']);
-const ORDER = new FeltStruct('Order', ['timestamp', 'market', 'side', 'orderType', 'size', 'price']);
+const ORDER = new FeltStruct('Order', ['timestamp', 'market', 'side', 'orderType', 'size', 'price'], { fewValues: ['market', 'orderType'] });
 const REQUEST = new FeltStruct('Request', ['method', 'path', 'body', 'timestamp', 'expiration']);
 const CONSTANT = new FeltStruct('Constant', ['action']);
 
@@ -108,13 +110,22 @@ function toHex(value: bigint): string {
 }
 
 /** Signs a message hash; wire format '["<r decimal>","<s decimal>"]'. */
-export function signParadexHash(hash: bigint, privateKey: string): string {
-  const { r, s } = ec.starkCurve.sign(toHex(hash), privateKey);
-  return JSON.stringify([r.toString(10), s.toString(10)]);
+export function signParadexHash(hash: bigint, privateKey: string, pool: PresignaturePool = defaultPresignatures): string {
+  const { r, s } = starkSign(hash, privateKey, pool);
+  return `["${r.toString(10)}","${s.toString(10)}"]`;
 }
 
 export function signParadexOrder(order: ParadexOrderFields, account: ParadexAccount, chainId: string): string {
   return signParadexHash(paradexOrderHash(order, account.address, chainId), account.privateKey);
+}
+
+/**
+ * Readies the signing path before the first order: the Pedersen tables (~0.5 s) and a full pool of
+ * presignatures (~0.5 ms each).
+ */
+export function warmParadexSigning(pool: PresignaturePool = defaultPresignatures): void {
+  warmPedersen();
+  pool.fill();
 }
 
 export function signParadexAuth(req: ParadexAuthRequest, account: ParadexAccount, chainId: string): string {

@@ -39,8 +39,7 @@ import {
   type RestFailure,
   type RestResult,
 } from './rest';
-import { signParadexOrder, type ParadexAccount } from './signing';
-import { warmPedersen } from './typed-data';
+import { signParadexOrder, warmParadexSigning, type ParadexAccount } from './signing';
 
 export const PARADEX_PROD_REST = 'https://api.prod.paradex.trade/v1';
 export const PARADEX_PROD_WS = 'wss://ws.api.prod.paradex.trade/v1';
@@ -89,8 +88,8 @@ const UNFILLED_IS_CANCEL = new Set(['', 'REMAINING_IOC_CANCEL', 'USER_CANCELED',
 const SEND_SAFETY_MS = 1_000;
 
 export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVenue {
-  // Build the Pedersen tables now (about a second, once per process) rather than on the first order.
-  if (options.account) warmPedersen();
+  // Build the Pedersen tables (~0.5 s, once per process) and the presignatures now, not on the first order.
+  if (options.account) warmParadexSigning();
   const now = options.now ?? Date.now;
   const restUrl = options.restUrl ?? PARADEX_PROD_REST;
   const wsUrl = options.wsUrl ?? PARADEX_PROD_WS;
