@@ -5,6 +5,7 @@
  * seed, prints a table (or, with --json, one JSON object as the only stdout line; progress goes to
  * stderr). Outside `npm test`: numbers depend on the machine and on what else it is running.
  */
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_DECODE, runDecodeBench } from './decode';
@@ -73,11 +74,42 @@ export async function runBench(opts: BenchRunOptions): Promise<BenchReport> {
     }),
   );
   await section('memory', () =>
-    runMemoryBench({ bookUpdates: n(DEFAULT_MEMORY.bookUpdates), roundTrips: n(DEFAULT_MEMORY.roundTrips), fixtureFrames: frames, log: opts.log }),
+    // RSS is a whole-process figure: after the other sections (the tick section's worker thread and
+    // 2,000 loopback round trips) the allocator's state swings it by tens of MB either way, so the
+    // memory section gets a process of its own unless it runs alone.
+    opts.sections.length > 1
+      ? runSectionInChild('memory', s, opts.log)
+      : runMemoryBench({ bookUpdates: n(DEFAULT_MEMORY.bookUpdates), roundTrips: n(DEFAULT_MEMORY.roundTrips), fixtureFrames: frames, log: opts.log }),
   );
   machine['loadAvg1mEnd'] = Math.round(os.loadavg()[0]! * 100) / 100;
   const all = derive(figures);
   return { figures: all, targetsMet: targetsMet(all), machine };
+}
+
+/** Runs one section in a fresh node process (same flags) and returns its figures. */
+function runSectionInChild(name: Section, scale: number, log: (line: string) => void): Promise<BenchFigures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, __filename, '--only', name, '--json', '--scale', String(scale)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let errText = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      errText += chunk;
+      for (const line of chunk.split('\n')) if (/^ {2}\S/.test(line)) log(line); // progress lines only, not the child's table
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || last === '') {
+        reject(new Error(`${name} section in a child process exited ${code}: ${errText.trim().split('\n').slice(-3).join(' | ')}`));
+        return;
+      }
+      const { machine: _machine, targetsMet: _met, ...figures } = JSON.parse(last) as BenchFigures & { machine?: unknown; targetsMet?: unknown };
+      resolve(figures as BenchFigures);
+    });
+  });
 }
 
 function positiveInt(value: string): number {

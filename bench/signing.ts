@@ -78,7 +78,7 @@ export async function runSigningBench(opts: SigningOptions = DEFAULT_SIGNING): P
 
   const paradexSignMs = measureSyncMs(() => consume(signParadexOrder(nextOrder(), account, CHAIN_ID)), {
     ops: opts.paradexOps,
-    warmup: 5,
+    warmup: 50, // the field arithmetic runs thousands of times per order; let the JIT settle first
     // Between orders the pool refills in the background; here, untimed, before each one.
     setup: () => defaultPresignatures.fill(),
   });

@@ -25,7 +25,7 @@ import { bestAsk, bestBid, fillPrice, type OrderBook } from '../domain/order-boo
 import { legsOf, spreadPct } from '../domain/spread';
 import type { CloseResult } from '../domain/events';
 import type { MarketSpec, OrderOutcome, OrderRequest, PreparedOrder, Side, Venue } from '../venues/venue';
-import type { Journal, JournalEntry, JournalState, LegFilledEntry } from './journal';
+import type { Journal, JournalEntry, JournalState, LegFilledEntry, LookupRefs } from './journal';
 import {
   decimalsOfStep,
   floorToStep,
@@ -193,6 +193,14 @@ interface CloseProgress {
   closedSize: number;
   pnlUsd: number;
   feesUsd: number;
+}
+
+/** The journal field for the venues' lookup references of these orders; empty when none has one. */
+function lookupRefsOf(long: PreparedOrder | undefined, short: PreparedOrder | undefined): { lookupRefs?: LookupRefs } {
+  const refs: { long?: string; short?: string } = {};
+  if (long?.lookupRef !== undefined) refs.long = long.lookupRef;
+  if (short?.lookupRef !== undefined) refs.short = short.lookupRef;
+  return refs.long !== undefined || refs.short !== undefined ? { lookupRefs: refs } : {};
 }
 
 /** Pre-signed close orders; every order held here has its client id journalled ('close_armed'). */
@@ -905,6 +913,7 @@ class DeltaNeutralExecutor implements Executor {
       pair: this.pair,
       time: this.now(),
       clientIds: { long: armed.long?.order.request.clientId ?? '', short: armed.short?.order.request.clientId ?? '' },
+      ...lookupRefsOf(armed.long?.order, armed.short?.order),
     });
 
     const [long, short] = await Promise.all([
@@ -1125,6 +1134,7 @@ class DeltaNeutralExecutor implements Executor {
         pair: this.pair,
         time: this.now(),
         clientIds: { ...(long ? { long: long.request.clientId } : {}), ...(short ? { short: short.request.clientId } : {}) },
+        ...lookupRefsOf(long, short),
         validUntil,
       });
     } catch {
@@ -1283,8 +1293,10 @@ class DeltaNeutralExecutor implements Executor {
   private async settleInterruptedClose(state: JournalState, actual: Record<'a' | 'b', number>): Promise<string | undefined> {
     const position = state.position;
     if (position === undefined) return undefined;
-    const ids = state.phase === 'open' ? state.armed?.clientIds : state.phase === 'closing' ? state.closing?.clientIds : undefined;
-    if (ids === undefined) return undefined;
+    const sent = state.phase === 'open' ? state.armed : state.phase === 'closing' ? state.closing : undefined;
+    if (sent === undefined) return undefined;
+    const ids = sent.clientIds;
+    const refs = sent.lookupRefs ?? {};
     const keyOf = (id: VenueId): 'a' | 'b' | undefined => (this.opts.venues.a.id === id ? 'a' : this.opts.venues.b.id === id ? 'b' : undefined);
 
     const fills: Array<{ leg: LegKey; fill: LegFill }> = [];
@@ -1305,7 +1317,7 @@ class DeltaNeutralExecutor implements Executor {
       let found: OrderOutcome | undefined;
       if (clientId !== '') {
         try {
-          const r = await withDeadline(venue.orderByClientId(symbol, clientId), this.legTimeoutMs);
+          const r = await withDeadline(venue.orderByClientId(symbol, clientId, refs[leg]), this.legTimeoutMs);
           found = r.done ? r.value : undefined;
         } catch {
           found = undefined;
@@ -1334,7 +1346,7 @@ class DeltaNeutralExecutor implements Executor {
 
     const time = this.now();
     if (state.phase === 'open') {
-      this.record({ kind: 'closing', pair: this.pair, time, clientIds: { long: ids.long ?? '', short: ids.short ?? '' } });
+      this.record({ kind: 'closing', pair: this.pair, time, clientIds: { long: ids.long ?? '', short: ids.short ?? '' }, ...(sent.lookupRefs ? { lookupRefs: sent.lookupRefs } : {}) });
     }
     for (const { leg, fill } of fills) this.record({ kind: 'leg_filled', pair: this.pair, time, phase: 'close', leg, fill });
     const after = this.journal.lastState(this.pair);

@@ -74,14 +74,22 @@ export interface ExposedEntry extends EntryBase<'exposed'> {
  * and finished; an unexplained difference halts). Orders that are NOT armed (signed on the spot,
  * retries) are still sent only after 'closing' is durable.
  */
+/** Venue lookup references beside client ids (PreparedOrder.lookupRef: Vest's nonce), per leg. */
+export interface LookupRefs {
+  readonly long?: string;
+  readonly short?: string;
+}
 export interface CloseArmedEntry extends EntryBase<'close_armed'> {
   readonly clientIds: { readonly long?: string; readonly short?: string };
+  /** What finds each armed order at its venue from a new process (absent in older journals). */
+  readonly lookupRefs?: LookupRefs;
   /** ms; the earliest validUntil of the armed orders (after it, none of them can execute). */
   readonly validUntil: number;
 }
 /** The closing legs are being sent (armed ones may already be in flight; see CloseArmedEntry). */
 export interface ClosingEntry extends EntryBase<'closing'> {
   readonly clientIds: { readonly long: string; readonly short: string };
+  readonly lookupRefs?: LookupRefs;
 }
 export interface ClosedEntry extends EntryBase<'closed'> {
   readonly grossPnlUsd: number;

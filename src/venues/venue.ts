@@ -79,6 +79,12 @@ export interface PreparedOrder {
   readonly venue: VenueId;
   readonly request: OrderRequest;
   readonly validUntil: number;
+  /**
+   * What finds this order at the venue when the client id alone cannot, e.g. in a new process
+   * (Vest orders carry no client id; this is their nonce). Journal it beside the client id and pass
+   * it to orderByClientId. Absent when the client id is enough (Paradex) or nothing was signed.
+   */
+  readonly lookupRef?: string;
 }
 
 export interface VenuePosition {
@@ -123,8 +129,11 @@ export interface Venue {
   submitOrder(prepared: PreparedOrder): Promise<OrderOutcome>;
   /** prepareOrder + submitOrder. Never rejects. */
   placeOrder(request: OrderRequest): Promise<OrderOutcome>;
-  /** Looks an order up by client id; undefined when the venue does not know it. Rejects only on transport failure. */
-  orderByClientId(symbol: string, clientId: string): Promise<OrderOutcome | undefined>;
+  /**
+   * Looks an order up by client id (and the PreparedOrder's lookupRef, when there was one);
+   * undefined when the venue does not know it. Rejects only on transport failure.
+   */
+  orderByClientId(symbol: string, clientId: string, lookupRef?: string): Promise<OrderOutcome | undefined>;
   /** Open positions as the venue reports them. Rejects on transport failure. */
   positions(): Promise<VenuePosition[]>;
   /** Margin available for new positions, USD. Rejects on transport failure. */

@@ -14,7 +14,7 @@ import { newParadexAccount } from '../../src/venues/paradex/signing';
 import { createParadexVenue, type ParadexVenue } from '../../src/venues/paradex/venue';
 import { newVestKeys } from '../../src/venues/vest/signing';
 import { createVestVenue, type VestVenue } from '../../src/venues/vest/venue';
-import type { Venue } from '../../src/venues/venue';
+import type { PreparedOrder, Venue } from '../../src/venues/venue';
 
 const PAIR = 'BTC-PERP';
 
@@ -39,6 +39,8 @@ interface SimRig {
   paradex: ParadexVenue;
   journalPath: string;
   make(more?: Partial<ExecutorOptions>): Executor;
+  /** Fresh venue clients with the same keys: what a restarted process has (empty memory). */
+  newClients(): { vest: VestVenue; paradex: ParadexVenue };
 }
 
 async function setup(): Promise<SimRig> {
@@ -66,7 +68,13 @@ async function setup(): Promise<SimRig> {
       ...more,
     });
   };
-  return { sim: s, vest, paradex, journalPath, make };
+  const newClients = (): { vest: VestVenue; paradex: ParadexVenue } => {
+    const p = createParadexVenue({ restUrl: s.paradex.rest, wsUrl: s.paradex.ws, account, requestTimeoutMs: 5_000 });
+    const v = createVestVenue({ restUrl: s.vest.rest, wsUrl: s.vest.ws, keys: { primaryKey: keys.primaryKey, signingKey: keys.signingKey }, requestTimeoutMs: 5_000 });
+    clients.push(p, v);
+    return { vest: v, paradex: p };
+  };
+  return { sim: s, vest, paradex, journalPath, make, newClients };
 }
 
 function opportunity(s: SimVenues): SpreadOpportunity {
@@ -155,6 +163,47 @@ describe('executor against the simulated venues', () => {
     expect(closed.ok).toBe(true);
     expect(closed.legs.short.attempts).toBe(3);
     expect(await holding(r.paradex, 'BTC-USD-PERP')).toBe(0);
+  });
+
+  it('a crash right after the armed close went out: a new process, with new clients, finds both legs closed', async () => {
+    const r = await setup();
+    const armed = new Map<string, PreparedOrder>(); // the latest armed close order per venue
+    for (const venue of [r.vest, r.paradex]) {
+      const prepare = venue.prepareOrder.bind(venue);
+      jest.spyOn(venue, 'prepareOrder').mockImplementation(async (req) => {
+        const order = await prepare(req);
+        if (req.reduceOnly) armed.set(order.venue, order);
+        return order;
+      });
+    }
+    const first = r.make();
+    const opened = await first.openPosition(opportunity(r.sim));
+    if (!opened.ok) throw new Error(opened.reason);
+    expect(await first.prepareClose(opened.position)).toBe(true);
+    const lastArmed = fs
+      .readFileSync(r.journalPath, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"close_armed"'))
+      .map((line) => JSON.parse(line) as { clientIds: Record<string, string>; lookupRefs?: Record<string, string> })
+      .pop();
+    expect(Object.values(lastArmed?.clientIds ?? {}).sort()).toEqual([...armed.values()].map((o) => o.request.clientId).sort());
+    expect(Object.values(lastArmed?.lookupRefs ?? {})).toEqual([armed.get('vest')?.lookupRef]); // Vest's nonce; Paradex needs none
+    // The crashed process had sent both armed orders; 'closing' was never written.
+    for (const order of armed.values()) {
+      const venue = order.venue === 'vest' ? r.vest : r.paradex;
+      expect(await venue.submitOrder(order)).toMatchObject({ ok: true, status: 'FILLED' });
+    }
+
+    const fresh = r.newClients();
+    const journal = openJournal(r.journalPath);
+    const second = r.make({ journal, venues: { a: fresh.vest, b: fresh.paradex } });
+    const restored = await second.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: false });
+    expect(second.position()).toBeUndefined();
+    expect(second.halted()).toBe(false);
+    expect(journal.entries(PAIR).map((e) => e.kind).slice(-4)).toEqual(['closing', 'leg_filled', 'leg_filled', 'closed']);
+    expect(await holding(fresh.vest, 'BTC-PERP')).toBe(0);
+    expect(await holding(fresh.paradex, 'BTC-USD-PERP')).toBe(0);
   });
 
   it('a restarted executor resumes the open position from the journal and the venues', async () => {

@@ -516,8 +516,9 @@ describe('executor: restart', () => {
 
 describe('executor: armed close (sent before the closing entry)', () => {
   /** Opens a position and captures the close orders the executor pre-signs (and arms) for it. */
-  async function armedRig(): Promise<{ r: Rig; p: OpenPosition; armed: Map<string, PreparedOrder> }> {
+  async function armedRig(options: { vestFindsByRefOnly?: boolean } = {}): Promise<{ r: Rig; p: OpenPosition; armed: Map<string, PreparedOrder> }> {
     const r = rig();
+    r.vest.findsByRefOnly = options.vestFindsByRefOnly ?? false;
     const armed = new Map<string, PreparedOrder>();
     for (const v of [r.vest, r.paradex]) {
       const sign = v.prepareOrder.bind(v);
@@ -599,6 +600,40 @@ describe('executor: armed close (sent before the closing entry)', () => {
     // Nothing re-sent: one entry leg + one close leg per venue.
     expect(r.vest.submitted).toHaveLength(2);
     expect(r.paradex.submitted).toHaveLength(2);
+  });
+
+  it('journals the lookup refs of the armed orders, so a venue that needs them (Vest) finds the close from a new process', async () => {
+    const { r, armed } = await armedRig({ vestFindsByRefOnly: true });
+    const vestOrder = armed.get('vest')!;
+    expect(vestOrder.lookupRef).toBeDefined();
+    expect(r.journal.lastState(PAIR).armed?.lookupRefs).toEqual({ long: vestOrder.lookupRef });
+    expect((await r.vest.submitOrder(vestOrder)).ok).toBe(true);
+    expect((await r.paradex.submitOrder(armed.get('paradex')!)).ok).toBe(true);
+    // The client id alone no longer finds the Vest order.
+    await expect(r.vest.orderByClientId('BTC-PERP', vestOrder.request.clientId)).resolves.toBeUndefined();
+
+    const { restarted, journal } = restartedFrom(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: false });
+    expect(restarted.halted()).toBe(false);
+    expect(kinds(journal).slice(-4)).toEqual(['closing', 'leg_filled', 'leg_filled', 'closed']);
+    expect(r.vest.lookupRefsSeen).toContain(vestOrder.lookupRef);
+    const closing = journal.entries(PAIR).filter((e) => e.kind === 'closing').pop();
+    expect(closing).toMatchObject({ lookupRefs: { long: vestOrder.lookupRef } });
+  });
+
+  it('without the journalled ref such a venue cannot confirm the close, and restore halts for an operator', async () => {
+    const { r, armed } = await armedRig({ vestFindsByRefOnly: true });
+    await r.vest.submitOrder(armed.get('vest')!);
+    await r.paradex.submitOrder(armed.get('paradex')!);
+    // An older journal, written before lookup refs existed.
+    const lines = fs.readFileSync(r.journalPath, 'utf8').split('\n').filter((l) => l !== '');
+    fs.writeFileSync(r.journalPath, lines.map((l) => JSON.stringify({ ...JSON.parse(l), lookupRefs: undefined })).join('\n') + '\n');
+    const { restarted } = restartedFrom(r);
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(false);
+    expect(types(restored.events)).toContain('RECONCILIATION_MISMATCH');
+    expect(restarted.halted()).toBe(true);
   });
 
   it('after a crash with only one armed leg executed, restore journals it and finishes the other leg only', async () => {

@@ -65,6 +65,13 @@ export class FakeVenue implements Venue {
   failPositions = 0;
   /** Rejection used when the script runs dry and `rejectAll` is set. */
   rejectAll: string | undefined;
+  /**
+   * Like Vest after a restart: prepared orders carry a lookupRef, and orderByClientId finds an
+   * order only when given that ref (the client id alone finds nothing).
+   */
+  findsByRefOnly = false;
+  /** The lookupRef passed with each orderByClientId call. */
+  readonly lookupRefsSeen: Array<string | undefined> = [];
 
   constructor(opts: FakeVenueOptions) {
     this.id = opts.id;
@@ -113,7 +120,8 @@ export class FakeVenue implements Venue {
   }
 
   prepareOrder(request: OrderRequest): Promise<PreparedOrder> {
-    return Promise.resolve({ venue: this.id, request, validUntil: this.now() + this.validForMs });
+    const ref = this.findsByRefOnly ? { lookupRef: `ref:${request.clientId}` } : {};
+    return Promise.resolve({ venue: this.id, request, validUntil: this.now() + this.validForMs, ...ref });
   }
 
   submitOrder(prepared: PreparedOrder): Promise<OrderOutcome> {
@@ -152,8 +160,10 @@ export class FakeVenue implements Venue {
     return this.submitOrder(await this.prepareOrder(request));
   }
 
-  orderByClientId(_symbol: string, clientId: string): Promise<OrderOutcome | undefined> {
+  orderByClientId(_symbol: string, clientId: string, lookupRef?: string): Promise<OrderOutcome | undefined> {
     this.lookups.push(clientId);
+    this.lookupRefsSeen.push(lookupRef);
+    if (this.findsByRefOnly && lookupRef !== `ref:${clientId}`) return Promise.resolve(undefined);
     return Promise.resolve(this.orders.get(clientId));
   }
 

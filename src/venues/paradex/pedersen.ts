@@ -8,95 +8,54 @@
  *   field value), so a hash costs ~30 additions;
  * - accumulates in Jacobian coordinates with mixed addition on 11 limbs of 24 bits held in doubles
  *   (Montgomery form, stark-field.generated.ts), ~4× faster per product than BigInt `(a*b) % P`;
- * - leaves the domain of the field once per hash: one Lehmer inversion for the affine x.
+ * - leaves the Jacobian coordinates once per hash: one Lehmer inversion on limbs for the affine x.
  * Everything here is public data (no key is involved), so timing does not matter for secrecy.
  * Equality with starknet.js is proven by test on random and edge-case inputs and on 1,000 orders.
  */
 import { ec } from 'starknet';
-import { invert as invertMod } from './modular';
+import { invert } from './modular';
+import { combine, FIELD_PRIME, invertLimbs, LIMBS, limbsOf, newElement, readLimbs, reduce, writeLimbs } from './stark-field';
 import { montMul, montSqr } from './stark-field.generated';
 
-export const FIELD_PRIME = 2n ** 251n + 17n * 2n ** 192n + 1n;
+export { FIELD_PRIME } from './stark-field';
 
-const LIMBS = 11;
 // A module binding, not a global lookup: under a vm context (jest) every global read is slow.
 const floor = Math.floor;
-const LIMB_BITS = 24n;
 const RADIX = 2 ** 24;
 const INV_RADIX = 1 / RADIX;
-const LIMB_MASK = 0xffffffn;
-/** Montgomery radix R = 2^264 (11 limbs of 24 bits); values are kept as v·R mod P. */
-const R_MOD_P = (1n << 264n) % FIELD_PRIME;
-const R2_MOD_P = (R_MOD_P * R_MOD_P) % FIELD_PRIME;
+
+/** R^k mod P for the Montgomery radix R = 2^264: values are kept as v·R mod P. */
+function radixPower(k: bigint): bigint {
+  return (1n << (264n * k)) % FIELD_PRIME;
+}
+const R_MOD_P = radixPower(1n);
+/** R³ and R⁴ mod P as limbs: montMul by them multiplies by R² and R³. */
+const R3_LIMBS = limbsOf(radixPower(3n));
+const R4_LIMBS = limbsOf(radixPower(4n));
 
 /** The bit-by-bit reference implementation, captured at load. */
 const referencePedersen = ec.starkCurve.pedersen;
-
-function invert(a: bigint): bigint {
-  return invertMod(a, FIELD_PRIME);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Limb helpers. A field element is a Float64Array of 11 integer limbs in [0, 2^24), little endian.
-// ---------------------------------------------------------------------------------------------
-
-function newElement(): Float64Array {
-  return new Float64Array(LIMBS);
-}
-
-/** Writes v (0 <= v < 2^264) as limbs at out[offset..offset+11). */
-function writeLimbs(v: bigint, out: Float64Array, offset = 0): void {
-  let rest = v;
-  for (let i = 0; i < LIMBS; i++) {
-    out[offset + i] = Number(rest & LIMB_MASK);
-    rest >>= LIMB_BITS;
-  }
-}
-
-function readLimbs(a: Float64Array): bigint {
-  let v = 0n;
-  for (let i = LIMBS - 1; i >= 0; i--) v = (v << LIMB_BITS) | BigInt(a[i] as number);
-  return v;
-}
 
 function toMontgomery(v: bigint, out: Float64Array, offset = 0): void {
   writeLimbs((v * R_MOD_P) % FIELD_PRIME, out, offset);
 }
 
-/** Limbs of k·P, the offsets that keep a difference non-negative. */
-function multipleOfPrime(k: bigint): Float64Array {
-  const out = newElement();
-  writeLimbs(k * FIELD_PRIME, out);
-  return out;
+/** Plain value of a Montgomery element, canonical in [0, P). */
+function fromMontgomery(a: Float64Array): bigint {
+  const one = newElement();
+  one[0] = 1;
+  const plain = newElement();
+  montMul(plain, a, one);
+  reduce(plain, plain);
+  return readLimbs(plain);
 }
 
-const P4 = multipleOfPrime(4n);
-const P6 = multipleOfPrime(6n);
-const P8 = multipleOfPrime(8n);
-const P16 = multipleOfPrime(16n);
+const P4 = limbsOf(4n * FIELD_PRIME);
+const P6 = limbsOf(6n * FIELD_PRIME);
+const P8 = limbsOf(8n * FIELD_PRIME);
+const P16 = limbsOf(16n * FIELD_PRIME);
 const ZERO = newElement();
-const ONE = newElement();
-writeLimbs(R_MOD_P, ONE);
-const R_INVERSE = (() => {
-  // R^-1 mod P, by Fermat (load time only)
-  let result = 1n;
-  let base = R_MOD_P;
-  for (let e = FIELD_PRIME - 2n; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * base) % FIELD_PRIME;
-    base = (base * base) % FIELD_PRIME;
-  }
-  return result;
-})();
-
-/** o = ka·a + kb·b + offset, normalised (signed carries); the caller guarantees the result is in [0, 2^264). */
-function combine(o: Float64Array, a: Float64Array, ka: number, b: Float64Array, kb: number, offset: Float64Array): void {
-  let carry = 0;
-  for (let i = 0; i < LIMBS; i++) {
-    const v = ka * (a[i] as number) + kb * (b[i] as number) + (offset[i] as number) + carry;
-    carry = floor(v * INV_RADIX);
-    o[i] = v - carry * RADIX;
-  }
-}
+const ONE = limbsOf(R_MOD_P);
 
 /** o = a - b - 2c + offset, normalised. */
 function combine3(o: Float64Array, a: Float64Array, b: Float64Array, c: Float64Array, offset: Float64Array): void {
@@ -169,14 +128,25 @@ interface WindowTable {
   readonly ys: Float64Array;
 }
 
+function invertPlain(value: bigint): bigint {
+  return invert(value, FIELD_PRIME);
+}
+
 function canonical(value: bigint): bigint {
   const rem = value % FIELD_PRIME;
   return rem < 0n ? rem + FIELD_PRIME : rem;
 }
 
-/** Inverse of a Montgomery element, in Montgomery form: (aR)^-1·R² = a^-1·R. */
-function invertMontgomery(a: Float64Array, out: Float64Array): void {
-  writeLimbs((invert(readLimbs(a)) * R2_MOD_P) % FIELD_PRIME, out);
+const inverseScratch = newElement();
+
+/**
+ * Inverse of a Montgomery element, in Montgomery form: with w = (aR)^-1 (plain), a^-1·R = w·R² =
+ * montMul(w, R³). False when a ≡ 0.
+ */
+function invertMontgomery(out: Float64Array, a: Float64Array): boolean {
+  if (!invertLimbs(inverseScratch, a)) return false;
+  montMul(out, inverseScratch, R3_LIMBS);
+  return true;
 }
 
 /**
@@ -206,7 +176,7 @@ function buildWindowTable(baseX: bigint, baseY: bigint, hexDigits: number, windo
     toMontgomery(by, jy, LIMBS);
     at(jz, 1).set(one);
     // 2·B by the tangent rule (curve a = 1), then the rest by mixed addition of B.
-    const lambda = canonical((3n * bx * bx + 1n) * invert(2n * by));
+    const lambda = canonical((3n * bx * bx + 1n) * invertPlain(2n * by));
     const dx = canonical(lambda * lambda - 2n * bx);
     toMontgomery(dx, jx, 2 * LIMBS);
     toMontgomery(canonical(lambda * (bx - dx) - by), jy, 2 * LIMBS);
@@ -224,7 +194,7 @@ function buildWindowTable(baseX: bigint, baseY: bigint, hexDigits: number, windo
     }
     at(prefix, 0).set(one);
     for (let d = 1; d <= stride; d++) montMul(at(prefix, d), at(prefix, d - 1), at(jz, d));
-    invertMontgomery(at(prefix, stride), inv);
+    if (!invertMontgomery(inv, at(prefix, stride))) throw new Error('Pedersen table: a multiple of a base point is the identity');
     for (let d = stride; d >= 1; d--) {
       montMul(zInv, inv, at(prefix, d - 1)); // 1/Z_d
       montMul(inv, inv, at(jz, d)); // 1/(Z_1···Z_(d-1))
@@ -237,8 +207,8 @@ function buildWindowTable(baseX: bigint, baseY: bigint, hexDigits: number, windo
       montMul(py, py, zInv);
       if (d === stride) {
         // stride·base, back to plain form: the next window's base
-        bx = canonical(readLimbs(tmpX) * R_INVERSE);
-        by = canonical(readLimbs(tmpY) * R_INVERSE);
+        bx = fromMontgomery(tmpX);
+        by = fromMontgomery(tmpY);
       }
     }
   }
@@ -341,28 +311,30 @@ export interface PreparedOperand {
   readonly point: AffinePoint | undefined;
 }
 
+const zInverse = newElement();
+const zInverse2 = newElement();
+const affineX = newElement();
+
 /** Affine x (plain form) of the accumulator, or undefined when Z ≡ 0 (the sum hit the identity). */
 function accumulatorAffineX(): bigint | undefined {
-  const zMont = readLimbs(accZ) % FIELD_PRIME;
-  if (zMont === 0n) return undefined;
-  // x = (X·R)/(Z·R)²·R: with zi = (Z·R)^-1, x = X_m·zi²·R.
-  const zi = invert(zMont);
-  return (((((readLimbs(accX) * zi) % FIELD_PRIME) * zi) % FIELD_PRIME) * R_MOD_P) % FIELD_PRIME;
+  // With w = (Z·R)^-1 (plain): x = X/Z² = (X·R)·w²·R, i.e. montMul(montMul(X_m, montSqr(w)), R⁴).
+  if (!invertLimbs(zInverse, accZ)) return undefined;
+  montSqr(zInverse2, zInverse);
+  montMul(affineX, accX, zInverse2);
+  montMul(affineX, affineX, R4_LIMBS);
+  reduce(affineX, affineX);
+  return readLimbs(affineX);
 }
 
-/** The accumulator as an affine point in Montgomery limbs (one inversion), or undefined at Z ≡ 0. */
-function accumulatorAffine(): PreparedOperand['point'] {
-  const zMont = readLimbs(accZ) % FIELD_PRIME;
-  if (zMont === 0n) return undefined;
-  const zi = newElement();
-  const zi2 = newElement();
-  writeLimbs((invert(zMont) * R2_MOD_P) % FIELD_PRIME, zi); // (Z·R)^-1 in Montgomery form
-  montSqr(zi2, zi);
+/** The accumulator as an affine point in Montgomery limbs, or undefined at Z ≡ 0. */
+function accumulatorAffine(): AffinePoint | undefined {
+  if (!invertMontgomery(zInverse, accZ)) return undefined;
+  montSqr(zInverse2, zInverse);
   const x = newElement();
   const y = newElement();
-  montMul(x, accX, zi2);
-  montMul(y, accY, zi2);
-  montMul(y, y, zi);
+  montMul(x, accX, zInverse2);
+  montMul(y, accY, zInverse2);
+  montMul(y, y, zInverse);
   return { x, y };
 }
 

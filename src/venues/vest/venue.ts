@@ -13,7 +13,8 @@
  * Client ids: Vest orders have no client id field. The nonce (the signing time in ms, made
  * strictly increasing) stands in for it: this client remembers clientId → nonces and
  * `orderByClientId` looks orders up with GET /orders?nonce=. That memory lives in this process
- * only; after a restart an order can be found by nonce, not by client id.
+ * only, so a prepared order also carries its nonce as `lookupRef`: journalled with the client id
+ * (the executor does for armed closes), it finds the order from a new process too.
  *
  * Fills: POST /orders answers only an id, so the fill is read from GET /orders?id= (polled
  * briefly until FILLED / CANCELLED / REJECTED): avgFilledPrice, size and fees (which include
@@ -270,6 +271,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
       venue: 'vest',
       request,
       validUntil: time + recvWindowMs - Math.min(SEND_SAFETY_MS, recvWindowMs / 4),
+      ...(wire.kind === 'signed' ? { lookupRef: String(wire.body.order.nonce) } : {}),
     };
     prepared.set(order, wire);
     return order;
@@ -370,8 +372,11 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     async placeOrder(request) {
       return submitOrder(await prepareOrder(request));
     },
-    async orderByClientId(symbol, clientId) {
-      const sent = noncesByClientId.get(clientId) ?? finalNonces.get(clientId);
+    async orderByClientId(symbol, clientId, lookupRef) {
+      const remembered = noncesByClientId.get(clientId) ?? finalNonces.get(clientId);
+      // Not sent from this process (a restart): the journalled nonce still finds it.
+      const journalled = lookupRef !== undefined && /^\d{1,16}$/.test(lookupRef) ? [{ nonce: Number(lookupRef), symbol }] : undefined;
+      const sent = remembered ?? journalled;
       if (!sent) return undefined;
       // Newest first: a retried client id's latest attempt is the one most likely to exist.
       for (const attempt of [...sent].reverse()) {

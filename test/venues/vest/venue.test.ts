@@ -171,6 +171,29 @@ describe('Vest venue against the simulated venue', () => {
     await expect(venue.orderByClientId(SYMBOL, 'never-sent')).resolves.toBeUndefined();
   });
 
+  it('finds an order from a new process by the lookupRef of its prepared order (the nonce), not by client id alone', async () => {
+    const { sim, venue, keys, book } = await setup();
+    const request = market('BUY', 0.01, (bestAsk(book())?.price ?? NaN) * 1.005);
+    const prepared = await venue.prepareOrder(request);
+    expect(prepared.lookupRef).toMatch(/^\d+$/);
+    expect(await venue.submitOrder(prepared)).toMatchObject({ ok: true, status: 'FILLED' });
+    const unsent = await venue.prepareOrder(market('SELL', 0.01, (bestBid(book())?.price ?? NaN) * 0.995, { reduceOnly: true }));
+
+    // A new process: same keys, nothing in memory.
+    const restarted = createVestVenue({ restUrl: sim.vest.rest, wsUrl: sim.vest.ws, keys: { primaryKey: keys.primaryKey, signingKey: keys.signingKey }, now: () => clock, requestTimeoutMs: 2_000 });
+    venues.push(restarted);
+    await expect(restarted.orderByClientId(SYMBOL, request.clientId)).resolves.toBeUndefined();
+    await expect(restarted.orderByClientId(SYMBOL, request.clientId, prepared.lookupRef)).resolves.toMatchObject({
+      ok: true,
+      clientId: request.clientId,
+      status: 'FILLED',
+      filledSize: 0.01,
+    });
+    // A signed order that never reached the venue is not found; a malformed ref is not used.
+    await expect(restarted.orderByClientId(SYMBOL, unsent.request.clientId, unsent.lookupRef)).resolves.toBeUndefined();
+    await expect(restarted.orderByClientId(SYMBOL, request.clientId, 'nonce-1')).resolves.toBeUndefined();
+  });
+
   it('still finds a filled order by client id later, and forgets pre-signed orders beyond its window', async () => {
     const { venue, sent, book } = await setup({ rememberedClientIds: 5 });
     const ask = book().asks[0]!.price;
