@@ -24,8 +24,8 @@ import type { SpreadOpportunity, VenueId } from '../domain/market';
 import { bestAsk, bestBid, fillPrice, type OrderBook } from '../domain/order-book';
 import { legsOf, spreadPct } from '../domain/spread';
 import type { CloseResult } from '../domain/events';
-import type { MarketSpec, OrderOutcome, OrderRequest, PreparedOrder, Side, Venue } from '../venues/venue';
-import type { Journal, JournalEntry, JournalState, LegFilledEntry, LookupRefs } from './journal';
+import type { MarketSpec, OrderAccepted, OrderOutcome, OrderRequest, PreparedOrder, Side, Venue } from '../venues/venue';
+import type { Journal, JournalEntry, JournalState, LegFilledEntry, LookupRefs, PendingCloseOrder } from './journal';
 import {
   decimalsOfStep,
   floorToStep,
@@ -755,7 +755,18 @@ class DeltaNeutralExecutor implements Executor {
    * Sends one order with a deadline. An unknown outcome (timeout, lost reply, order still live) is
    * resolved by client id - never by sending a second order with a new id.
    */
-  private async sendLeg(venue: Venue, req: OrderRequest, refPrice: number, events: TradingEvent[], prepared?: PreparedOrder): Promise<LegFill> {
+  /**
+   * Signs (unless `prepared`), dispatches and settles one order. `beforeDispatch` runs between
+   * signing and sending (the close path journals the order there).
+   */
+  private async sendLeg(
+    venue: Venue,
+    req: OrderRequest,
+    refPrice: number,
+    events: TradingEvent[],
+    prepared?: PreparedOrder,
+    beforeDispatch?: (order: PreparedOrder) => void,
+  ): Promise<LegFill> {
     const base = { venue: venue.id, symbol: req.symbol, side: req.side, clientId: req.clientId, requestedSize: req.size };
     events.push(
       ev.orderPlaced(this.now(), { pair: this.pair, venue: venue.id, clientId: req.clientId, side: req.side, size: req.size, reduceOnly: req.reduceOnly }),
@@ -770,6 +781,7 @@ class DeltaNeutralExecutor implements Executor {
         return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: 0, reason };
       }
     }
+    beforeDispatch?.(order);
     return this.settleLeg(venue, this.dispatch(venue, order), refPrice, events);
   }
 
@@ -1012,7 +1024,17 @@ class DeltaNeutralExecutor implements Executor {
             timeInForce: 'IOC',
             reduceOnly: true,
           };
-          fill = await this.sendLeg(venue, req, ref, events);
+          // Durable before it is sent: a restart can then look it up if its fill never reaches the journal.
+          fill = await this.sendLeg(venue, req, ref, events, undefined, (order) =>
+            this.record({
+              kind: 'close_order',
+              pair: this.pair,
+              time: this.now(),
+              leg: key,
+              clientId: req.clientId,
+              ...(order.lookupRef !== undefined ? { lookupRef: order.lookupRef } : {}),
+            }),
+          );
         }
         fills.push(fill);
         this.record({ kind: 'leg_filled', pair: this.pair, time: this.now(), phase: 'close', leg: key, fill });
@@ -1293,10 +1315,18 @@ class DeltaNeutralExecutor implements Executor {
   private async settleInterruptedClose(state: JournalState, actual: Record<'a' | 'b', number>): Promise<string | undefined> {
     const position = state.position;
     if (position === undefined) return undefined;
-    const sent = state.phase === 'open' ? state.armed : state.phase === 'closing' ? state.closing : undefined;
-    if (sent === undefined) return undefined;
-    const ids = sent.clientIds;
-    const refs = sent.lookupRefs ?? {};
+    // The orders that may have executed unrecorded: the armed set (sent before 'closing' is written),
+    // or in phase 'closing' every close order sent since whose fill is not journalled.
+    const armed = state.phase === 'open' ? state.armed : undefined;
+    const pendingOf = (leg: LegKey): readonly PendingCloseOrder[] => {
+      if (armed !== undefined) {
+        const clientId = armed.clientIds[leg];
+        const lookupRef = armed.lookupRefs?.[leg];
+        return clientId ? [{ clientId, ...(lookupRef !== undefined ? { lookupRef } : {}) }] : [];
+      }
+      return state.phase === 'closing' ? (state.pendingCloseOrders?.[leg] ?? []) : [];
+    };
+    if (state.phase !== 'closing' && armed === undefined) return undefined;
     const keyOf = (id: VenueId): 'a' | 'b' | undefined => (this.opts.venues.a.id === id ? 'a' : this.opts.venues.b.id === id ? 'b' : undefined);
 
     const fills: Array<{ leg: LegKey; fill: LegFill }> = [];
@@ -1313,40 +1343,56 @@ class DeltaNeutralExecutor implements Executor {
       if (held < -tolerance || held > expectedAbs + tolerance) return undefined;
       const closed = roundDecimals(expectedAbs - Math.max(0, held), 12);
       if (!(closed > tolerance)) continue;
-      const clientId = ids[leg] ?? '';
-      let found: OrderOutcome | undefined;
-      if (clientId !== '') {
+      // Each unrecorded order as the venue reports it; all must be readable and final to count.
+      const found: Array<{ clientId: string; outcome: OrderAccepted }> = [];
+      for (const order of pendingOf(leg)) {
+        let outcome: OrderOutcome | undefined;
         try {
-          const r = await withDeadline(venue.orderByClientId(symbol, clientId, refs[leg]), this.legTimeoutMs);
-          found = r.done ? r.value : undefined;
+          const r = await withDeadline(venue.orderByClientId(symbol, order.clientId, order.lookupRef), this.legTimeoutMs);
+          outcome = r.done ? r.value : undefined;
         } catch {
-          found = undefined;
+          outcome = undefined;
         }
+        if (outcome !== undefined && outcome.ok && isFinal(outcome) && outcome.filledSize > 0) found.push({ clientId: order.clientId, outcome });
       }
-      if (found === undefined || !found.ok || !isFinal(found) || found.filledSize < closed - tolerance) return undefined;
+      const explained = found.reduce((sum, f) => sum + f.outcome.filledSize, 0);
+      // The venue's reduction must be covered by our orders' fills; anything else is for an operator.
+      if (explained < closed - tolerance) return undefined;
       const entryPrice = leg === 'long' ? position.longEntryPrice : position.shortEntryPrice;
-      const avgPrice = found.avgPrice;
-      fills.push({
-        leg,
-        fill: {
-          venue: venueId,
-          symbol,
-          side: leg === 'long' ? 'SELL' : 'BUY',
-          clientId,
-          requestedSize: expectedAbs,
-          filledSize: closed,
-          avgPrice: avgPrice ?? entryPrice,
-          feeUsd: found.feeUsd,
-          ...(closed < expectedAbs - tolerance ? { reason: `partially filled ${closed} of ${expectedAbs} (found after a restart)` } : {}),
-          ...(avgPrice === undefined ? { priceEstimated: true } : {}),
-        },
-      });
+      let toCredit = closed;
+      for (const { clientId, outcome } of found) {
+        if (!(toCredit > tolerance)) break;
+        const filledSize = roundDecimals(Math.min(outcome.filledSize, toCredit), 12);
+        toCredit = roundDecimals(toCredit - filledSize, 12);
+        const avgPrice = outcome.avgPrice;
+        fills.push({
+          leg,
+          fill: {
+            venue: venueId,
+            symbol,
+            side: leg === 'long' ? 'SELL' : 'BUY',
+            clientId,
+            requestedSize: expectedAbs,
+            filledSize,
+            avgPrice: avgPrice ?? entryPrice,
+            feeUsd: outcome.feeUsd,
+            ...(filledSize < expectedAbs - tolerance ? { reason: `partially filled ${filledSize} of ${expectedAbs} (found after a restart)` } : {}),
+            ...(avgPrice === undefined ? { priceEstimated: true } : {}),
+          },
+        });
+      }
     }
     if (fills.length === 0) return undefined;
 
     const time = this.now();
-    if (state.phase === 'open') {
-      this.record({ kind: 'closing', pair: this.pair, time, clientIds: { long: ids.long ?? '', short: ids.short ?? '' }, ...(sent.lookupRefs ? { lookupRefs: sent.lookupRefs } : {}) });
+    if (armed !== undefined) {
+      this.record({
+        kind: 'closing',
+        pair: this.pair,
+        time,
+        clientIds: { long: armed.clientIds.long ?? '', short: armed.clientIds.short ?? '' },
+        ...(armed.lookupRefs ? { lookupRefs: armed.lookupRefs } : {}),
+      });
     }
     for (const { leg, fill } of fills) this.record({ kind: 'leg_filled', pair: this.pair, time, phase: 'close', leg, fill });
     const after = this.journal.lastState(this.pair);

@@ -91,6 +91,22 @@ export interface ClosingEntry extends EntryBase<'closing'> {
   readonly clientIds: { readonly long: string; readonly short: string };
   readonly lookupRefs?: LookupRefs;
 }
+/**
+ * A close order signed on the spot (a retry, or a leg without an armed order), written before it is
+ * sent, so that a restart can look it up (and credit its fill) if the process dies before its fill
+ * is journalled.
+ */
+export interface CloseOrderEntry extends EntryBase<'close_order'> {
+  readonly leg: 'long' | 'short';
+  readonly clientId: string;
+  /** PreparedOrder.lookupRef (Vest: the nonce), when the venue needs one to find the order. */
+  readonly lookupRef?: string;
+}
+/** A close order that was sent (or may have been) and whose fill is not journalled yet. */
+export interface PendingCloseOrder {
+  readonly clientId: string;
+  readonly lookupRef?: string;
+}
 export interface ClosedEntry extends EntryBase<'closed'> {
   readonly grossPnlUsd: number;
   readonly feesUsd: number;
@@ -118,6 +134,7 @@ export type JournalEntry =
   | ExposedEntry
   | CloseArmedEntry
   | ClosingEntry
+  | CloseOrderEntry
   | ClosedEntry
   | CloseFailedEntry
   | HaltedEntry
@@ -134,6 +151,7 @@ const KINDS: ReadonlySet<string> = new Set<JournalEntryKind>([
   'exposed',
   'close_armed',
   'closing',
+  'close_order',
   'closed',
   'close_failed',
   'halted',
@@ -163,6 +181,11 @@ export interface JournalState {
   readonly armed?: CloseArmedEntry;
   /** The ids of the latest 'closing' (phase 'closing' only). */
   readonly closing?: ClosingEntry;
+  /**
+   * Close orders sent since the latest 'closing' (its armed ids, then each 'close_order') whose fills
+   * are not journalled yet: after a crash mid-close, what may have executed unrecorded (phase 'closing' only).
+   */
+  readonly pendingCloseOrders?: { readonly long: readonly PendingCloseOrder[]; readonly short: readonly PendingCloseOrder[] };
   readonly lastEntryAt?: number;
 }
 
@@ -313,7 +336,12 @@ class StateFolder {
   private halt: JournalState['halt'];
   private armed: CloseArmedEntry | undefined;
   private closing: ClosingEntry | undefined;
+  private pending: { long: PendingCloseOrder[]; short: PendingCloseOrder[] } = { long: [], short: [] };
   private lastEntryAt: number | undefined;
+
+  private clearPending(): void {
+    this.pending = { long: [], short: [] };
+  }
 
   apply(e: JournalEntry): void {
     this.lastEntryAt = e.time;
@@ -326,9 +354,11 @@ class StateFolder {
         this.exposure = undefined;
         this.armed = undefined;
         this.closing = undefined;
+        this.clearPending();
         break;
       case 'leg_filled':
         if (e.phase === 'close') {
+          this.pending[e.leg] = this.pending[e.leg].filter((o) => o.clientId !== e.fill.clientId);
           this.closeFills.push(e);
           if (e.leg === 'long') this.closedLong += e.fill.filledSize;
           else this.closedShort += e.fill.filledSize;
@@ -345,6 +375,7 @@ class StateFolder {
         this.closeFills = [];
         this.armed = undefined;
         this.closing = undefined;
+        this.clearPending();
         break;
       case 'entry_failed':
         this.phase = 'flat';
@@ -365,6 +396,17 @@ class StateFolder {
         this.phase = 'closing';
         this.armed = undefined;
         this.closing = e;
+        this.clearPending();
+        for (const leg of ['long', 'short'] as const) {
+          const clientId = e.clientIds[leg];
+          const lookupRef = e.lookupRefs?.[leg];
+          if (clientId) this.pending[leg].push({ clientId, ...(lookupRef !== undefined ? { lookupRef } : {}) });
+        }
+        break;
+      case 'close_order':
+        if (e.leg === 'long' || e.leg === 'short') {
+          this.pending[e.leg].push({ clientId: e.clientId, ...(e.lookupRef !== undefined ? { lookupRef: e.lookupRef } : {}) });
+        }
         break;
       case 'close_failed':
         // Still (partly) open: the next close resumes from the closed sizes.
@@ -377,6 +419,7 @@ class StateFolder {
         this.closeFills = [];
         this.armed = undefined;
         this.closing = undefined;
+        this.clearPending();
         break;
       case 'halted':
         this.halt = { reason: e.reason, time: e.time, ...(e.until !== undefined ? { until: e.until } : {}) };
@@ -405,7 +448,7 @@ class StateFolder {
       ...(exposure !== undefined ? { exposure } : {}),
       ...(halt !== undefined ? { halt } : {}),
       ...(armed !== undefined && phase === 'open' ? { armed } : {}),
-      ...(closing !== undefined && phase === 'closing' ? { closing } : {}),
+      ...(closing !== undefined && phase === 'closing' ? { closing, pendingCloseOrders: { long: [...this.pending.long], short: [...this.pending.short] } } : {}),
       ...(lastEntryAt !== undefined ? { lastEntryAt } : {}),
     };
   }

@@ -5,7 +5,7 @@ import type { TradingEvent } from '../../src/domain/events';
 import type { SpreadOpportunity } from '../../src/domain/market';
 import { bookFromLevels } from '../../src/domain/order-book';
 import { createExecutor, type Executor, type ExecutorOptions, type OpenPosition } from '../../src/execution/executor';
-import { openJournal, type Journal } from '../../src/execution/journal';
+import { openJournal, type Journal, type JournalEntry } from '../../src/execution/journal';
 import type { PreparedOrder } from '../../src/venues/venue';
 import { FakeVenue } from './fake-venue';
 
@@ -562,23 +562,25 @@ describe('executor: armed close (sent before the closing entry)', () => {
     expect(closing).toMatchObject({ clientIds: armedEntry?.clientIds });
   });
 
-  it('writes closing before sending a close leg that was not armed (signed on the spot)', async () => {
+  it('writes closing, then the order (close_order), before sending a close leg that was not armed (signed on the spot)', async () => {
     const again = rig();
     const q = await openOk(again);
     expect(await again.exec.prepareClose(q)).toBe(true);
     expect(again.journal.lastState(PAIR).armed).toBeDefined();
     // Age the armed orders past their validity: the exit must sign anew and journal first.
     again.clock.now += 20_000;
-    const journalAtSend: string[] = [];
+    const journalAtSend: JournalEntry[][] = [];
     const submit = again.vest.submitOrder.bind(again.vest);
     jest.spyOn(again.vest, 'submitOrder').mockImplementation((order) => {
-      const k = kinds(again.journal);
-      journalAtSend.push(k[k.length - 1] ?? '');
+      journalAtSend.push(again.journal.entries(PAIR).slice(-2));
       return submit(order);
     });
     const closed = await again.exec.closePosition(q);
     expect(closed).toMatchObject({ ok: true, preparedUsed: 0 });
-    expect(journalAtSend).toEqual(['closing']);
+    expect(journalAtSend).toHaveLength(1);
+    const [closing, order] = journalAtSend[0]!;
+    expect(closing?.kind).toBe('closing');
+    expect(order).toMatchObject({ kind: 'close_order', leg: 'long', clientId: again.vest.submitted.at(-1)?.clientId });
   });
 
   it('after a crash between sending the armed close and writing closing, restore finds the close done', async () => {
@@ -634,6 +636,39 @@ describe('executor: armed close (sent before the closing entry)', () => {
     expect(restored.ok).toBe(false);
     expect(types(restored.events)).toContain('RECONCILIATION_MISMATCH');
     expect(restarted.halted()).toBe(true);
+  });
+
+  it('after a crash while a close retry was in flight, restore credits it by its journalled close_order and sends nothing twice', async () => {
+    const r = rig();
+    const p = await openOk(r);
+    r.vest.findsByRefOnly = true; // the retry is found only with its journalled lookup ref
+    // The crashed process: 'closing' with nothing armed, then a Vest (long) retry journalled and sent.
+    r.journal.append({ kind: 'closing', pair: PAIR, time: r.clock.now, clientIds: { long: '', short: '' } });
+    const retry = await r.vest.prepareOrder({
+      clientId: 'retry-1',
+      symbol: 'BTC-PERP',
+      side: 'SELL',
+      type: 'MARKET',
+      size: p.size,
+      price: 90_000,
+      timeInForce: 'IOC',
+      reduceOnly: true,
+    });
+    r.journal.append({ kind: 'close_order', pair: PAIR, time: r.clock.now, leg: 'long', clientId: 'retry-1', lookupRef: retry.lookupRef! });
+    expect(await r.vest.submitOrder(retry)).toMatchObject({ ok: true, filledSize: p.size });
+
+    const { restarted, journal } = restartedFrom(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: true });
+    expect(restarted.halted()).toBe(false);
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'closing', closedSize: { long: p.size, short: 0 } });
+    expect(r.vest.lookupRefsSeen).toContain(retry.lookupRef);
+    const closed = await restarted.closePosition(restored.position!);
+    expect(closed.ok).toBe(true);
+    expect(closed.legs.long.attempts).toBe(0);
+    expect(r.vest.submitted.map((o) => o.clientId).filter((id) => id === 'retry-1')).toHaveLength(1);
+    expect(r.vest.submitted).toHaveLength(2); // the entry leg and the retry: nothing re-sent
+    expect([r.vest.holding(), r.paradex.holding()]).toEqual([0, 0]);
   });
 
   it('after a crash with only one armed leg executed, restore journals it and finishes the other leg only', async () => {

@@ -175,6 +175,32 @@ describe('journal state', () => {
     expect(operator.exposure).toBeUndefined();
   });
 
+  it('keeps the close orders sent since closing whose fills are not journalled (pendingCloseOrders)', () => {
+    const fillOf = (leg: 'long' | 'short', clientId: string, time: number): JournalEntry => {
+      const e = closeFill(leg, 0.005, time) as Extract<JournalEntry, { kind: 'leg_filled' }>;
+      return { ...e, fill: { ...e.fill, clientId } };
+    };
+    const entries: JournalEntry[] = [
+      opening,
+      { kind: 'open', pair: PAIR, time: 1000, position },
+      { kind: 'closing', pair: PAIR, time: 2000, clientIds: { long: 'armed-long', short: '' }, lookupRefs: { long: '1700000000001' } },
+      { kind: 'close_order', pair: PAIR, time: 2001, leg: 'short', clientId: 'spot-short' },
+    ];
+    expect(deriveState(entries, PAIR).pendingCloseOrders).toEqual({
+      long: [{ clientId: 'armed-long', lookupRef: '1700000000001' }],
+      short: [{ clientId: 'spot-short' }],
+    });
+    entries.push(fillOf('long', 'armed-long', 2002), fillOf('short', 'spot-short', 2003));
+    entries.push({ kind: 'close_order', pair: PAIR, time: 2004, leg: 'short', clientId: 'retry-short', lookupRef: 'r1' });
+    expect(deriveState(entries, PAIR).pendingCloseOrders).toEqual({ long: [], short: [{ clientId: 'retry-short', lookupRef: 'r1' }] });
+    // A new close attempt starts a new list; a finished close has none.
+    entries.push(fillOf('short', 'retry-short', 2005), { kind: 'close_failed', pair: PAIR, time: 2006, reason: 'not flat' });
+    entries.push({ kind: 'closing', pair: PAIR, time: 3000, clientIds: { long: '', short: 'again' } });
+    expect(deriveState(entries, PAIR).pendingCloseOrders).toEqual({ long: [], short: [{ clientId: 'again' }] });
+    entries.push({ kind: 'closed', pair: PAIR, time: 3001, grossPnlUsd: 0, feesUsd: 0 });
+    expect(deriveState(entries, PAIR).pendingCloseOrders).toBeUndefined();
+  });
+
   it('records the cooldown end of a halt', () => {
     const s = deriveState([{ kind: 'halted', pair: PAIR, time: 5, reason: 'leg imbalance', until: 60_005 }], PAIR);
     expect(s.halt).toEqual({ reason: 'leg imbalance', until: 60_005, time: 5 });
