@@ -28,6 +28,7 @@ import { exitMonitor } from '../streams/exit-monitor';
 import { marketTicks } from '../streams/market';
 import { Worker } from 'node:worker_threads';
 import type { SimWorkerData, SimWorkerReply, SimWorkerRequest } from './sim-worker';
+import { createRng } from '../src/sim/rng';
 import { BENCH_SEED } from './fixtures';
 import { percentile } from './measure';
 
@@ -174,7 +175,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
 
   const keys = newVestKeys();
   const stamps: Stamps = { submittedNs: [] };
-  const phase = mulberry32(BENCH_SEED);
+  const phase = createRng(BENCH_SEED).next; // seeded pauses, so a run repeats
   const vest = createVestVenue({
     restUrl: vestUrls.rest,
     wsUrl: vestUrls.ws,
@@ -321,18 +322,6 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Seeded uniform [0, 1) numbers, so a run's pauses repeat. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Median ms of one journal-sized append with fsync, in `dir` (what the executor pays per entry). */

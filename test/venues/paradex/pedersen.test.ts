@@ -3,38 +3,12 @@ import { ec } from 'starknet';
 import { GENERATED_PATH, generateStarkField } from '../../../scripts/gen-stark-field';
 import { FIELD_PRIME, pedersen, prepareFirst, prepareSecond } from '../../../src/venues/paradex/pedersen';
 import { montMul, montSqr } from '../../../src/venues/paradex/stark-field.generated';
+import { modPow, randomBits, seededUniform as rng } from '../../support/numbers';
 
 const P = FIELD_PRIME;
 const R = 2n ** 264n;
 
-function modPow(base: bigint, exp: bigint): bigint {
-  let result = 1n;
-  let b = base % P;
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % P;
-    b = (b * b) % P;
-  }
-  return result;
-}
-const R_INVERSE = modPow(R % P, P - 2n);
-
-// Seeded PRNG (mulberry32) so a failure reproduces.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBits(next: () => number, bits: number): bigint {
-  let v = 0n;
-  for (let i = 0; i < bits; i += 16) v = (v << 16n) | BigInt(Math.floor(next() * 65536));
-  return v & ((1n << BigInt(bits)) - 1n);
-}
+const R_INVERSE = modPow(R % P, P - 2n, P);
 
 function limbs(v: bigint): Float64Array {
   const out = new Float64Array(11);

@@ -13,6 +13,7 @@ import {
   type ParadexOrderFields,
 } from '../../../src/venues/paradex/signing';
 import { pedersen } from '../../../src/venues/paradex/typed-data';
+import { randomBits, seededUniform as rng } from '../../support/numbers';
 
 // The reference: typed data exactly as Paradex's own TypeScript samples build it, hashed by starknet.js.
 const DOMAIN_TYPE = [
@@ -52,26 +53,8 @@ function referenceOrderHash(o: QuantumOrder, address: string, chainId: string): 
   return BigInt(typedData.getMessageHash(td, address));
 }
 
-// Seeded PRNG (mulberry32) so a failure reproduces.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FIELD_PRIME = 2n ** 251n + 17n * 2n ** 192n + 1n;
 const CHARSET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ-_kx';
-
-function randomBigint(next: () => number, bits: number): bigint {
-  let value = 0n;
-  for (let i = 0; i < bits; i += 16) value = (value << 16n) | BigInt(Math.floor(next() * 65536));
-  return value & ((1n << BigInt(bits)) - 1n);
-}
 
 function randomShortString(next: () => number, maxLength: number): string {
   const length = 1 + Math.floor(next() * maxLength);
@@ -106,14 +89,14 @@ function randomCases(seed: number, count: number): RandomCase[] {
   for (let i = 0; i < count; i++) {
     const market = next() < 0.5 ? (MARKETS[i % MARKETS.length] as string) : randomShortString(next, 31);
     const chainId = next() < 0.5 ? (CHAIN_IDS[i % CHAIN_IDS.length] as string) : randomShortString(next, 31);
-    const address = `0x${(randomBigint(next, 256) % FIELD_PRIME).toString(16)}`;
+    const address = `0x${(randomBits(next, 256) % FIELD_PRIME).toString(16)}`;
     const quantums: QuantumOrder = {
       timestamp: Math.floor(next() * 2 ** 45),
       market,
       side: next() < 0.5 ? 'BUY' : 'SELL',
       type: next() < 0.5 ? 'MARKET' : 'LIMIT',
-      sizeQuantums: randomBigint(next, 1 + Math.floor(next() * 64)),
-      priceQuantums: randomBigint(next, 1 + Math.floor(next() * 64)),
+      sizeQuantums: randomBits(next, 1 + Math.floor(next() * 64)),
+      priceQuantums: randomBits(next, 1 + Math.floor(next() * 64)),
     };
     const order: ParadexOrderFields = {
       timestamp: quantums.timestamp,
@@ -195,7 +178,7 @@ describe('Pedersen hash', () => {
       [2n ** 251n, 1n],
     ];
     for (let i = 0; i < 400; i++) {
-      pairs.push([randomBigint(next, 256) % FIELD_PRIME, randomBigint(next, 1 + Math.floor(next() * 255)) % FIELD_PRIME]);
+      pairs.push([randomBits(next, 256) % FIELD_PRIME, randomBits(next, 1 + Math.floor(next() * 255)) % FIELD_PRIME]);
     }
     for (const [a, b] of pairs) expect(pedersen(a, b)).toBe(BigInt(ec.starkCurve.pedersen(a, b)));
   });
