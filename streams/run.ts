@@ -218,8 +218,11 @@ async function run(
       const b = venues[p.dexB];
       const [specA, specB] = await Promise.all([a.market(venueSymbol(p.dexA, p.pair)), b.market(venueSymbol(p.dexB, p.pair))]);
       fees.set(p.id, { a: specA.takerFee, b: specB.takerFee });
-      const journal = openJournal(path.join(journalDir, `${p.id}.ndjson`));
+      const journal = openJournal(path.join(journalDir, `${p.id}.ndjson`), {
+        onCorruptLine: (c) => logger.warn(`journal ${p.id}: skipped line ${c.line} (${c.reason})`),
+      });
       journals.push(journal);
+      if (journal.rotatedTo !== undefined) logger.info(`journal ${p.id}: all flat, history moved to ${journal.rotatedTo}`);
       executors.set(
         p.id,
         createExecutor({

@@ -211,19 +211,84 @@ export interface Journal {
   /** Lines the reader skipped at open (torn last line after a crash, hand edits). */
   readonly corruptLines: readonly CorruptLine[];
   readonly path: string;
+  /** Where the history went when the journal was rotated at open (see OpenJournalOptions.rotateAboveBytes). */
+  readonly rotatedTo?: string;
   close(): void;
 }
 
 export interface OpenJournalOptions {
   /** Called once per skipped line at open; default: nothing (read `corruptLines`). */
   onCorruptLine?: (problem: CorruptLine) => void;
+  /**
+   * Rotate at open when the file is larger than this many bytes and nothing in it is in flight:
+   * every pair flat (no position, no unfinished entry, no recorded exposure) and no corrupt line.
+   * The history moves to `<name>.<UTC time>.ndjson` beside it and the journal restarts with only the
+   * halts still on record, so a bot that runs for months neither reads nor parses its whole history
+   * at every start. A journal with anything in flight is never rotated. Default 32 MiB; 0 = never.
+   */
+  rotateAboveBytes?: number;
+  /** Clock for the archive name; default Date.now. */
+  now?: () => number;
+}
+
+const DEFAULT_ROTATE_ABOVE_BYTES = 32 * 1024 * 1024;
+
+/** The entries that carry a rotated journal's state: each pair's halt still on record. */
+function carriedOver(entries: readonly JournalEntry[]): JournalEntry[] | undefined {
+  const folders = new Map<string, StateFolder>();
+  for (const e of entries) {
+    let folder = folders.get(e.pair);
+    if (folder === undefined) folders.set(e.pair, (folder = new StateFolder()));
+    folder.apply(e);
+  }
+  const carried: JournalEntry[] = [];
+  for (const [pair, folder] of folders) {
+    const state = folder.state();
+    if (state.phase !== 'flat') return undefined;
+    const halt = state.halt;
+    if (halt !== undefined) carried.push({ kind: 'halted', pair, time: halt.time, reason: halt.reason, ...(halt.until !== undefined ? { until: halt.until } : {}) });
+  }
+  return carried;
+}
+
+/**
+ * Replaces `file` by `text` atomically, keeping the old content as `archive` (a hard link: at no
+ * moment is there no journal at `file`).
+ */
+function rotateFile(file: string, archive: string, text: string): void {
+  const next = `${file}.rotating`;
+  const fd = fs.openSync(next, 'w');
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.linkSync(file, archive);
+  fs.renameSync(next, file);
+  fsyncDirectory(path.dirname(file));
 }
 
 export function openJournal(file: string, opts: OpenJournalOptions = {}): Journal {
   const existed = fs.existsSync(file);
-  const text = existed ? fs.readFileSync(file, 'utf8') : '';
-  const { entries, corrupt } = parseJournal(text);
+  let text = existed ? fs.readFileSync(file, 'utf8') : '';
+  let { entries, corrupt } = parseJournal(text);
   for (const c of corrupt) opts.onCorruptLine?.(c);
+
+  let rotatedTo: string | undefined;
+  const rotateAbove = opts.rotateAboveBytes ?? DEFAULT_ROTATE_ABOVE_BYTES;
+  if (existed && rotateAbove > 0 && corrupt.length === 0 && Buffer.byteLength(text) > rotateAbove) {
+    const carried = carriedOver(entries);
+    if (carried !== undefined) {
+      const stamp = new Date((opts.now ?? Date.now)()).toISOString().replace(/[:.]/g, '-');
+      const archive = `${file.replace(/\.ndjson$/, '')}.${stamp}.ndjson`;
+      text = carried.map((e) => `${JSON.stringify(e)}\n`).join('');
+      rotateFile(file, archive, text);
+      entries = carried;
+      corrupt = [];
+      rotatedTo = archive;
+    }
+  }
 
   if (!existed) fs.mkdirSync(path.dirname(file), { recursive: true });
   let fd: number | undefined = fs.openSync(file, 'a');
@@ -252,6 +317,7 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
   return {
     path: file,
     corruptLines: corrupt,
+    ...(rotatedTo !== undefined ? { rotatedTo } : {}),
     append(entry) {
       if (fd === undefined) throw new Error(`journal ${file} is closed`);
       const line = `${JSON.stringify(entry)}\n`;

@@ -141,6 +141,71 @@ describe('journal', () => {
   });
 });
 
+describe('journal rotation at open', () => {
+  /** A finished round trip, as the executor journals it. */
+  function roundTrip(j: Journal, pair: string, t: number): void {
+    j.append({ ...opening, pair, time: t });
+    j.append({ kind: 'open', pair, time: t + 1, position: { ...position, pair } });
+    j.append({ kind: 'closing', pair, time: t + 2, clientIds: { long: 'x', short: 'y' } });
+    j.append({ kind: 'closed', pair, time: t + 3, grossPnlUsd: 1, feesUsd: 0.5 });
+  }
+
+  function openRotating(file: string, rotateAboveBytes: number): Journal {
+    const j = openJournal(file, { rotateAboveBytes, now: () => Date.UTC(2026, 10, 25, 12, 0, 0) });
+    open.push(j);
+    return j;
+  }
+
+  it('moves a large, all-flat history to an archive and keeps only the halts on record', () => {
+    const file = tempFile();
+    const j = journalAt(file);
+    for (let i = 0; i < 20; i++) roundTrip(j, PAIR, i * 10);
+    roundTrip(j, 'ETH-PERP', 500);
+    j.append({ kind: 'halted', pair: PAIR, time: 900, reason: 'leg imbalance', until: 60_900 });
+    j.close();
+    const history = fs.readFileSync(file, 'utf8');
+    const before = { btc: journalAt(file).lastState(PAIR), eth: journalAt(file).lastState('ETH-PERP') };
+
+    const rotated = openRotating(file, 1_000);
+    expect(rotated.rotatedTo).toBe(file.replace(/\.ndjson$/, '.2026-11-25T12-00-00-000Z.ndjson'));
+    expect(fs.readFileSync(rotated.rotatedTo!, 'utf8')).toBe(history);
+    expect(rotated.entries()).toEqual([{ kind: 'halted', pair: PAIR, time: 900, reason: 'leg imbalance', until: 60_900 }]);
+    expect(rotated.lastState(PAIR)).toMatchObject({ phase: 'flat', halt: before.btc.halt });
+    expect(rotated.lastState('ETH-PERP')).toMatchObject({ phase: before.eth.phase });
+    expect(fs.existsSync(`${file}.rotating`)).toBe(false);
+    // It goes on as a journal: appends land, and a reopen sees them.
+    rotated.append(opening);
+    rotated.close();
+    expect(journalAt(file).lastState(PAIR)).toMatchObject({ phase: 'opening', halt: before.btc.halt });
+  });
+
+  it('never rotates a journal with anything in flight, a corrupt line, or below the size', () => {
+    const inFlight = tempFile();
+    const j = journalAt(inFlight);
+    for (let i = 0; i < 20; i++) roundTrip(j, PAIR, i * 10);
+    j.append({ ...opening, pair: 'ETH-PERP', time: 999 }); // an entry never concluded
+    j.close();
+    const text = fs.readFileSync(inFlight, 'utf8');
+    expect(openRotating(inFlight, 1_000).rotatedTo).toBeUndefined();
+    expect(fs.readFileSync(inFlight, 'utf8')).toBe(text);
+
+    const corrupt = tempFile();
+    const c = journalAt(corrupt);
+    for (let i = 0; i < 20; i++) roundTrip(c, PAIR, i * 10);
+    c.close();
+    fs.appendFileSync(corrupt, '{"kind":"closed","pair"\n');
+    expect(openRotating(corrupt, 1_000).rotatedTo).toBeUndefined();
+
+    const small = tempFile();
+    const s = journalAt(small);
+    roundTrip(s, PAIR, 0);
+    s.close();
+    expect(openRotating(small, 100_000).rotatedTo).toBeUndefined();
+    expect(openRotating(small, 0).rotatedTo).toBeUndefined();
+    expect(fs.readdirSync(path.dirname(small))).toEqual(['trades.ndjson']);
+  });
+});
+
 describe('journal state', () => {
   it('follows a trade from opening through a partial close to closed', () => {
     const entries: JournalEntry[] = [opening];
