@@ -128,7 +128,33 @@ function pathOf(url: string): string {
  * Idle keep-alive sockets are closed after this: under the 5 s keep-alive timeout of node servers
  * (the simulator), so we never write a request into a socket the server is closing.
  */
-const IDLE_SOCKET_MS = 4_000;
+export const IDLE_SOCKET_MS = 4_000;
+
+/** A keep-warm period that holds a connection open against IDLE_SOCKET_MS, with room for a slow answer. */
+export const KEEP_WARM_MS = 3_000;
+
+/**
+ * Calls `ping` every `everyMs` until `signal` aborts, skipping a beat while the last one is still in
+ * flight; failures are ignored. With a ping that goes through the same client (and so the same
+ * keep-alive Agent) as the orders, the connection an order will use stays open through quiet spells:
+ * otherwise an order after 4 s of silence pays a new TCP (and, on the real hosts, TLS) handshake.
+ * The timer is unref'd: it never keeps a process alive.
+ */
+export function keepConnectionWarm(ping: () => Promise<unknown>, everyMs: number, signal: AbortSignal): void {
+  if (!(everyMs > 0) || !Number.isFinite(everyMs) || signal.aborted) return;
+  let inFlight = false;
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = true;
+    ping()
+      .catch(() => undefined)
+      .finally(() => {
+        inFlight = false;
+      });
+  }, everyMs);
+  timer.unref();
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+}
 
 type Agents = Map<string, http.Agent>;
 /** Agents per owner signal, destroyed when it aborts. */

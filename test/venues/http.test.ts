@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { closeHttpAgents, httpJson, type FetchLike } from '../../src/venues/http';
+import { closeHttpAgents, httpJson, IDLE_SOCKET_MS, keepConnectionWarm, KEEP_WARM_MS, type FetchLike } from '../../src/venues/http';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
@@ -133,5 +133,55 @@ describe('httpJson over node http', () => {
     const r = await httpJson({ method: 'GET', url: 'http://127.0.0.1:1/x', timeoutMs: 100 }, fake);
     expect(r).toEqual({ kind: 'response', status: 200, json: { ok: true }, text: '{"ok":true}' });
     expect(calls).toEqual(['GET http://127.0.0.1:1/x']);
+  });
+});
+
+describe('keepConnectionWarm', () => {
+  it('keeps the orders\' connection open through a quiet spell longer than the idle limit; without it a new one is opened', async () => {
+    const warm = await serve((_req, res) => res.end('{}'));
+    const cold = await serve((_req, res) => res.end('{}'));
+    const warmOwner = owner();
+    const coldOwner = owner();
+    const get = (url: string, signal: AbortSignal) => httpJson({ method: 'GET', url: `${url}/x`, timeoutMs: 2_000, signal });
+    await Promise.all([get(warm.url, warmOwner), get(cold.url, coldOwner)]);
+    keepConnectionWarm(() => get(warm.url, warmOwner), KEEP_WARM_MS, warmOwner);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SOCKET_MS + 500));
+    await Promise.all([get(warm.url, warmOwner), get(cold.url, coldOwner)]);
+    expect(warm.connections()).toBe(1);
+    expect(cold.connections()).toBe(2);
+  }, 15_000);
+
+  it('pings on its period, never two at once, ignores failures, and stops when its owner aborts', async () => {
+    const ctl = new AbortController();
+    let calls = 0;
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    keepConnectionWarm(
+      async () => {
+        calls++;
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        await new Promise((resolve) => setTimeout(resolve, 25)); // slower than the period
+        concurrent--;
+        throw new Error('venue down');
+      },
+      10,
+      ctl.signal,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(maxConcurrent).toBe(1);
+    ctl.abort();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const after = calls;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(calls).toBe(after);
+    // Off for 0, a non-number, or an already aborted owner.
+    let never = 0;
+    keepConnectionWarm(async () => never++, 0, new AbortController().signal);
+    keepConnectionWarm(async () => never++, Number.NaN, new AbortController().signal);
+    keepConnectionWarm(async () => never++, 5, ctl.signal);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(never).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
  * bits one by one with a BigInt point addition per set bit (~20 ms per order here). This module:
  * - cuts each input into w-bit digits and adds one precomputed affine point d·2^(w·j)·P per non-zero
  *   digit (12-bit windows for `a`, always a ~252-bit running hash; 8-bit for `b`, mostly a small
- *   field value), so a hash costs ~30 additions;
+ *   field value), so a hash costs 20-30 additions, fewer with prepared operands (below);
  * - accumulates in Jacobian coordinates with mixed addition on 11 limbs of 24 bits held in doubles
  *   (Montgomery form, stark-field.generated.ts), ~4× faster per product than BigInt `(a*b) % P`;
  * - leaves the Jacobian coordinates once per hash: one Lehmer inversion on limbs for the affine x.

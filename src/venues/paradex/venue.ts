@@ -18,7 +18,7 @@
  */
 import { venueSymbol } from '../../domain/market';
 import { decimalsOf, formatDecimal, roundToStep, toQuantums } from '../decimal';
-import type { FetchLike, VenueLogger } from '../http';
+import { keepConnectionWarm, KEEP_WARM_MS, type FetchLike, type VenueLogger } from '../http';
 import { createSleeper, errorMessage, orderFailure, orderRejected } from '../wire';
 import type {
   MarketSpec,
@@ -63,6 +63,12 @@ export interface ParadexVenueOptions {
   /** How long to poll an IOC answer that is not final yet. */
   readonly fillWaitMs?: number;
   readonly pollIntervalMs?: number;
+  /**
+   * Every this many ms a light public request (GET /system/config) keeps open the keep-alive
+   * connection orders use, so an order after a quiet spell does not pay a new handshake.
+   * Default KEEP_WARM_MS (3 s) with an account, off without one; 0 = off.
+   */
+  readonly keepWarmMs?: number;
   /** Refresh the JWT when less than this remains (default 2 min of its 5). */
   readonly jwtRefreshMarginMs?: number;
   readonly now?: () => number;
@@ -107,6 +113,8 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     fetch: options.fetch,
     signal: shutdown.signal,
   });
+
+  if (account) keepConnectionWarm(() => rest.systemConfig(), options.keepWarmMs ?? KEEP_WARM_MS, shutdown.signal);
 
   const specs = new Map<string, Promise<MarketSpec>>();
   const prepared = new WeakMap<PreparedOrder, PreparedWire>();

@@ -22,7 +22,7 @@
  */
 import { venueSymbol } from '../../domain/market';
 import { formatDecimal, roundToStep } from '../decimal';
-import type { FetchLike, RestResult, VenueLogger } from '../http';
+import { keepConnectionWarm, KEEP_WARM_MS, type FetchLike, type RestResult, type VenueLogger } from '../http';
 import { createSleeper, errorMessage, orderFailure, orderRejected } from '../wire';
 import type {
   MarketSpec,
@@ -73,6 +73,12 @@ export interface VestVenueOptions {
   /** How long to poll an order that is not final yet. */
   readonly fillWaitMs?: number;
   readonly pollIntervalMs?: number;
+  /**
+   * Every this many ms a light public request (GET /exchangeInfo for the markets in use) keeps open
+   * the keep-alive connection orders use, so an order after a quiet spell does not pay a new
+   * handshake. Default KEEP_WARM_MS (3 s) with keys, off without them; 0 = off.
+   */
+  readonly keepWarmMs?: number;
   readonly now?: () => number;
   readonly logger?: VenueLogger;
   readonly fetch?: FetchLike;
@@ -120,6 +126,11 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
   const wsUrl = withServerSelector(options.wsUrl ?? VEST_PROD_WS, () => accountGroup);
 
   const specs = new Map<string, Promise<MarketSpec>>();
+  if (keys) {
+    // Nothing to keep warm before a market is in use; then only those symbols, not the whole list.
+    const ping = async (): Promise<unknown> => (specs.size > 0 ? rest.exchangeInfo([...specs.keys()]) : undefined);
+    keepConnectionWarm(ping, options.keepWarmMs ?? KEEP_WARM_MS, shutdown.signal);
+  }
   const prepared = new WeakMap<PreparedOrder, PreparedWire>();
   /**
    * clientId → nonces it was signed with (a retry of the same client id gets a new nonce), for

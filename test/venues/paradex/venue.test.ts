@@ -60,6 +60,8 @@ async function setup(extra: Partial<ParadexVenueOptions> = {}) {
     // Generous: a loaded 2-core CI box must not turn a slow answer into a lost one. The lost-answer test sets its own.
     requestTimeoutMs: 10_000,
     fetch: recordingFetch(sent),
+    // Off unless a test is about it: its pings would change the request counts other tests check.
+    keepWarmMs: 0,
     ...extra,
   });
   venues.push(venue);
@@ -84,6 +86,18 @@ function jwtExpiryMs(authorization: string | undefined): number {
 }
 
 describe('Paradex venue against the simulated venue', () => {
+
+  it('keeps its order connection warm with GET /system/config until closed', async () => {
+    const { venue, sent } = await setup({ keepWarmMs: 20 });
+    const pings = () => sent.filter((r) => r.method === 'GET' && r.path === '/v1/system/config').length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(pings()).toBeGreaterThanOrEqual(3);
+    await venue.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const afterClose = pings();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(pings()).toBe(afterClose);
+  });
   it('loads the market rules, with the Pro taker fee, and rejects an unknown market', async () => {
     const { venue } = await setup();
     await expect(venue.market(SYMBOL)).resolves.toEqual({

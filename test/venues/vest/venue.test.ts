@@ -55,6 +55,8 @@ async function setup(extra: Partial<VestVenueOptions> = {}) {
     now: () => clock,
     requestTimeoutMs: 2_000,
     fetch: recordingFetch(sent),
+    // Off unless a test is about it: its pings would change the request counts other tests check.
+    keepWarmMs: 0,
     ...extra,
   });
   venues.push(venue);
@@ -169,6 +171,22 @@ describe('Vest venue against the simulated venue', () => {
     const found = await venue.orderByClientId(SYMBOL, request.clientId);
     expect(found).toMatchObject({ ok: true, clientId: request.clientId, status: 'FILLED', filledSize: 0.01 });
     await expect(venue.orderByClientId(SYMBOL, 'never-sent')).resolves.toBeUndefined();
+  });
+
+  it('keeps its order connection warm with GET /exchangeInfo for the markets in use, only once one is, until closed', async () => {
+    const { venue, sent } = await setup({ keepWarmMs: 20 });
+    const pings = () => sent.filter((r) => r.method === 'GET' && r.path === '/v2/exchangeInfo').length;
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(pings()).toBe(0); // no market in use yet: nothing to ask for
+    await venue.market(SYMBOL);
+    const afterMarket = pings();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(pings()).toBeGreaterThanOrEqual(afterMarket + 3);
+    await venue.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const afterClose = pings();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(pings()).toBe(afterClose);
   });
 
   it('finds an order from a new process by the lookupRef of its prepared order (the nonce), not by client id alone', async () => {
