@@ -1343,17 +1343,21 @@ class DeltaNeutralExecutor implements Executor {
       if (held < -tolerance || held > expectedAbs + tolerance) return undefined;
       const closed = roundDecimals(expectedAbs - Math.max(0, held), 12);
       if (!(closed > tolerance)) continue;
-      // Each unrecorded order as the venue reports it; all must be readable and final to count.
+      // Each unrecorded order as the venue reports it. One that cannot be read, or is still live (it
+      // could fill more), leaves the picture open: that is for an operator. Not found = never arrived.
       const found: Array<{ clientId: string; outcome: OrderAccepted }> = [];
       for (const order of pendingOf(leg)) {
         let outcome: OrderOutcome | undefined;
         try {
           const r = await withDeadline(venue.orderByClientId(symbol, order.clientId, order.lookupRef), this.legTimeoutMs);
-          outcome = r.done ? r.value : undefined;
+          if (!r.done) return undefined;
+          outcome = r.value;
         } catch {
-          outcome = undefined;
+          return undefined;
         }
-        if (outcome !== undefined && outcome.ok && isFinal(outcome) && outcome.filledSize > 0) found.push({ clientId: order.clientId, outcome });
+        if (outcome === undefined) continue;
+        if (!isFinal(outcome)) return undefined;
+        if (outcome.ok && outcome.filledSize > 0) found.push({ clientId: order.clientId, outcome });
       }
       const explained = found.reduce((sum, f) => sum + f.outcome.filledSize, 0);
       // The venue's reduction must be covered by our orders' fills; anything else is for an operator.

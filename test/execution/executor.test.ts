@@ -671,6 +671,21 @@ describe('executor: armed close (sent before the closing entry)', () => {
     expect([r.vest.holding(), r.paradex.holding()]).toEqual([0, 0]);
   });
 
+  it('after a crash mid-retry, an order lookup that fails leaves the reduction unexplained: restore halts for an operator', async () => {
+    const r = rig();
+    const p = await openOk(r);
+    r.journal.append({ kind: 'closing', pair: PAIR, time: r.clock.now, clientIds: { long: '', short: '' } });
+    const retry = await r.vest.prepareOrder({ clientId: 'retry-2', symbol: 'BTC-PERP', side: 'SELL', type: 'MARKET', size: p.size, price: 90_000, timeInForce: 'IOC', reduceOnly: true });
+    r.journal.append({ kind: 'close_order', pair: PAIR, time: r.clock.now, leg: 'long', clientId: 'retry-2' });
+    await r.vest.submitOrder(retry);
+    r.vest.failLookups = 1;
+    const { restarted } = restartedFrom(r);
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(false);
+    expect(types(restored.events)).toContain('RECONCILIATION_MISMATCH');
+    expect(restarted.halted()).toBe(true);
+  });
+
   it('after a crash with only one armed leg executed, restore journals it and finishes the other leg only', async () => {
     const { r, armed } = await armedRig();
     await r.vest.submitOrder(armed.get('vest')!); // the Paradex leg never left

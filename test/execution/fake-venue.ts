@@ -63,6 +63,8 @@ export class FakeVenue implements Venue {
   private orderSeq = 0;
   /** The next N positions() calls reject (transport failure). */
   failPositions = 0;
+  /** The next N orderByClientId() calls reject (transport failure). */
+  failLookups = 0;
   /** Rejection used when the script runs dry and `rejectAll` is set. */
   rejectAll: string | undefined;
   /**
@@ -163,6 +165,10 @@ export class FakeVenue implements Venue {
   orderByClientId(_symbol: string, clientId: string, lookupRef?: string): Promise<OrderOutcome | undefined> {
     this.lookups.push(clientId);
     this.lookupRefsSeen.push(lookupRef);
+    if (this.failLookups > 0) {
+      this.failLookups--;
+      return Promise.reject(new Error('order lookup unavailable'));
+    }
     if (this.findsByRefOnly && lookupRef !== `ref:${clientId}`) return Promise.resolve(undefined);
     return Promise.resolve(this.orders.get(clientId));
   }
