@@ -638,25 +638,23 @@ describe('executor: armed close (sent before the closing entry)', () => {
     expect(restarted.halted()).toBe(true);
   });
 
-  it('after a crash while a close retry was in flight, restore credits it by its journalled close_order and sends nothing twice', async () => {
+  /**
+   * What a process that crashed mid-close left behind: 'closing' with nothing armed, then a Vest (long)
+   * retry journalled as 'close_order' and executed by the venue, its fill never journalled.
+   */
+  async function crashedMidRetry(clientId: string): Promise<{ r: Rig; p: OpenPosition; retry: PreparedOrder }> {
     const r = rig();
     const p = await openOk(r);
     r.vest.findsByRefOnly = true; // the retry is found only with its journalled lookup ref
-    // The crashed process: 'closing' with nothing armed, then a Vest (long) retry journalled and sent.
     r.journal.append({ kind: 'closing', pair: PAIR, time: r.clock.now, clientIds: { long: '', short: '' } });
-    const retry = await r.vest.prepareOrder({
-      clientId: 'retry-1',
-      symbol: 'BTC-PERP',
-      side: 'SELL',
-      type: 'MARKET',
-      size: p.size,
-      price: 90_000,
-      timeInForce: 'IOC',
-      reduceOnly: true,
-    });
-    r.journal.append({ kind: 'close_order', pair: PAIR, time: r.clock.now, leg: 'long', clientId: 'retry-1', lookupRef: retry.lookupRef! });
+    const retry = await r.vest.prepareOrder({ clientId, symbol: 'BTC-PERP', side: 'SELL', type: 'MARKET', size: p.size, price: 90_000, timeInForce: 'IOC', reduceOnly: true });
+    r.journal.append({ kind: 'close_order', pair: PAIR, time: r.clock.now, leg: 'long', clientId, lookupRef: retry.lookupRef! });
     expect(await r.vest.submitOrder(retry)).toMatchObject({ ok: true, filledSize: p.size });
+    return { r, p, retry };
+  }
 
+  it('after a crash while a close retry was in flight, restore credits it by its journalled close_order and sends nothing twice', async () => {
+    const { r, p, retry } = await crashedMidRetry('retry-1');
     const { restarted, journal } = restartedFrom(r);
     const restored = await restarted.restore();
     expect(restored).toMatchObject({ ok: true, resumeClose: true });
@@ -672,12 +670,7 @@ describe('executor: armed close (sent before the closing entry)', () => {
   });
 
   it('after a crash mid-retry, an order lookup that fails leaves the reduction unexplained: restore halts for an operator', async () => {
-    const r = rig();
-    const p = await openOk(r);
-    r.journal.append({ kind: 'closing', pair: PAIR, time: r.clock.now, clientIds: { long: '', short: '' } });
-    const retry = await r.vest.prepareOrder({ clientId: 'retry-2', symbol: 'BTC-PERP', side: 'SELL', type: 'MARKET', size: p.size, price: 90_000, timeInForce: 'IOC', reduceOnly: true });
-    r.journal.append({ kind: 'close_order', pair: PAIR, time: r.clock.now, leg: 'long', clientId: 'retry-2' });
-    await r.vest.submitOrder(retry);
+    const { r } = await crashedMidRetry('retry-2');
     r.vest.failLookups = 1;
     const { restarted } = restartedFrom(r);
     const restored = await restarted.restore();
