@@ -272,7 +272,9 @@ function rotateFile(file: string, archive: string, text: string): void {
 export function openJournal(file: string, opts: OpenJournalOptions = {}): Journal {
   const existed = fs.existsSync(file);
   let text = existed ? fs.readFileSync(file, 'utf8') : '';
-  let { entries, corrupt } = parseJournal(text);
+  const parsed = parseJournal(text);
+  let entries = parsed.entries;
+  const corrupt = parsed.corrupt;
   for (const c of corrupt) opts.onCorruptLine?.(c);
 
   let rotatedTo: string | undefined;
@@ -282,11 +284,23 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
     if (carried !== undefined) {
       const stamp = new Date((opts.now ?? Date.now)()).toISOString().replace(/[:.]/g, '-');
       const archive = `${file.replace(/\.ndjson$/, '')}.${stamp}.ndjson`;
-      text = carried.map((e) => `${JSON.stringify(e)}\n`).join('');
-      rotateFile(file, archive, text);
-      entries = carried;
-      corrupt = [];
-      rotatedTo = archive;
+      const carriedText = carried.map((e) => `${JSON.stringify(e)}\n`).join('');
+      try {
+        rotateFile(file, archive, carriedText);
+        text = carriedText;
+        entries = carried;
+        rotatedTo = archive;
+      } catch {
+        // Rotation is housekeeping: on any failure the journal stays whole where it was (the old
+        // content is still at `file` until the final rename), and the bot starts on it.
+        fs.rmSync(`${file}.rotating`, { force: true });
+        try {
+          // A link made before the failure would mirror every later append: drop it.
+          if (fs.statSync(archive).ino === fs.statSync(file).ino) fs.unlinkSync(archive);
+        } catch {
+          // no link was made
+        }
+      }
     }
   }
 

@@ -179,6 +179,24 @@ describe('journal rotation at open', () => {
     expect(journalAt(file).lastState(PAIR)).toMatchObject({ phase: 'opening', halt: before.btc.halt });
   });
 
+  it('starts on the whole journal when rotation fails (here: the archive name is taken)', () => {
+    const file = tempFile();
+    const j = journalAt(file);
+    for (let i = 0; i < 20; i++) roundTrip(j, PAIR, i * 10);
+    j.close();
+    const text = fs.readFileSync(file, 'utf8');
+    const archive = file.replace(/\.ndjson$/, '.2026-11-25T12-00-00-000Z.ndjson');
+    fs.writeFileSync(archive, 'someone else\'s file\n');
+    const opened = openRotating(file, 1_000);
+    expect(opened.rotatedTo).toBeUndefined();
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    expect(fs.readFileSync(archive, 'utf8')).toBe("someone else's file\n");
+    expect(fs.existsSync(`${file}.rotating`)).toBe(false);
+    expect(opened.lastState(PAIR).phase).toBe('flat');
+    opened.append(opening);
+    expect(opened.lastState(PAIR).phase).toBe('opening');
+  });
+
   it('never rotates a journal with anything in flight, a corrupt line, or below the size', () => {
     const inFlight = tempFile();
     const j = journalAt(inFlight);
