@@ -347,6 +347,11 @@ class DeltaNeutralExecutor implements Executor {
     }
   }
 
+  /** A reduce-only IOC MARKET order with a worst-price cap, under a fresh client id (unwinds and closes). */
+  private reduceOnlyOrder(symbol: string, side: Side, size: number, cap: number): OrderRequest {
+    return { clientId: this.newClientId(), symbol, side, type: 'MARKET', size, price: cap, timeInForce: 'IOC', reduceOnly: true };
+  }
+
   private venueOf(key: 'a' | 'b'): Venue {
     return this.opts.venues[key];
   }
@@ -711,16 +716,7 @@ class DeltaNeutralExecutor implements Executor {
     for (let attempt = 0; attempt <= this.closeRetries && remaining > eps; attempt++) {
       if (attempt > 0) await this.sleep(this.backoff(attempt - 1));
       attempts++;
-      const req: OrderRequest = {
-        clientId: this.newClientId(),
-        symbol,
-        side,
-        type: 'MARKET',
-        size: remaining,
-        price: capPrice(ref, side, this.unwindSlippagePct * (attempt + 1), spec?.tickSize ?? 0),
-        timeInForce: 'IOC',
-        reduceOnly: true,
-      };
+      const req = this.reduceOnlyOrder(symbol, side, remaining, capPrice(ref, side, this.unwindSlippagePct * (attempt + 1), spec?.tickSize ?? 0));
       const fill = await this.sendLeg(venue, req, ref, events);
       fills.push(fill);
       this.record({ kind: 'leg_filled', pair: this.pair, time: this.now(), phase: 'unwind', leg: key, fill });
@@ -1014,16 +1010,7 @@ class DeltaNeutralExecutor implements Executor {
           preparedUsed++;
           fill = await this.settleLeg(venue, armed, ref, events);
         } else {
-          const req: OrderRequest = {
-            clientId: this.newClientId(),
-            symbol,
-            side,
-            type: 'MARKET',
-            size: remaining,
-            price: capPrice(ref, side, slip, spec?.tickSize ?? 0),
-            timeInForce: 'IOC',
-            reduceOnly: true,
-          };
+          const req = this.reduceOnlyOrder(symbol, side, remaining, capPrice(ref, side, slip, spec?.tickSize ?? 0));
           // Durable before it is sent: a restart can then look it up if its fill never reaches the journal.
           fill = await this.sendLeg(venue, req, ref, events, undefined, (order) =>
             this.record({
@@ -1184,16 +1171,7 @@ class DeltaNeutralExecutor implements Executor {
     const slip = bookRef !== undefined ? this.slippagePct : this.fallbackCloseSlippagePct;
     try {
       const spec = await venue.market(symbol);
-      return await venue.prepareOrder({
-        clientId: this.newClientId(),
-        symbol,
-        side,
-        type: 'MARKET',
-        size,
-        price: capPrice(ref, side, slip, spec.tickSize),
-        timeInForce: 'IOC',
-        reduceOnly: true,
-      });
+      return await venue.prepareOrder(this.reduceOnlyOrder(symbol, side, size, capPrice(ref, side, slip, spec.tickSize)));
     } catch {
       return undefined;
     }

@@ -419,7 +419,13 @@ class StateFolder {
   private pending: { long: PendingCloseOrder[]; short: PendingCloseOrder[] } = { long: [], short: [] };
   private lastEntryAt: number | undefined;
 
-  private clearPending(): void {
+  /** Forgets everything about closing a position: a new one starts, or the last one ended. */
+  private clearClose(): void {
+    this.closedLong = 0;
+    this.closedShort = 0;
+    this.closeFills = [];
+    this.armed = undefined;
+    this.closing = undefined;
     this.pending = { long: [], short: [] };
   }
 
@@ -432,9 +438,7 @@ class StateFolder {
         this.openingFills = [];
         this.position = undefined;
         this.exposure = undefined;
-        this.armed = undefined;
-        this.closing = undefined;
-        this.clearPending();
+        this.clearClose();
         break;
       case 'leg_filled':
         if (e.phase === 'close') {
@@ -450,12 +454,7 @@ class StateFolder {
         this.phase = 'open';
         this.position = e.position;
         this.opening = undefined;
-        this.closedLong = 0;
-        this.closedShort = 0;
-        this.closeFills = [];
-        this.armed = undefined;
-        this.closing = undefined;
-        this.clearPending();
+        this.clearClose();
         break;
       case 'entry_failed':
         this.phase = 'flat';
@@ -476,7 +475,7 @@ class StateFolder {
         this.phase = 'closing';
         this.armed = undefined;
         this.closing = e;
-        this.clearPending();
+        this.pending = { long: [], short: [] };
         for (const leg of ['long', 'short'] as const) {
           const clientId = e.clientIds[leg];
           const lookupRef = e.lookupRefs?.[leg];
@@ -494,12 +493,7 @@ class StateFolder {
       case 'closed':
         this.phase = 'flat';
         this.position = undefined;
-        this.closedLong = 0;
-        this.closedShort = 0;
-        this.closeFills = [];
-        this.armed = undefined;
-        this.closing = undefined;
-        this.clearPending();
+        this.clearClose();
         break;
       case 'halted':
         this.halt = { reason: e.reason, time: e.time, ...(e.until !== undefined ? { until: e.until } : {}) };
