@@ -33,11 +33,12 @@ import {
   sampleTime,
   take,
 } from 'rxjs';
-import type { CloseResult, ExitEvent, TradingEvent } from '../src/domain/events';
+import type { CloseResult, ExitEvent, PositionMarkSample, TradingEvent } from '../src/domain/events';
 import { events } from '../src/domain/events';
 import type { MarketTick, PositionSpec, SpreadOpportunity, VenueId } from '../src/domain/market';
 import { venueSymbol } from '../src/domain/market';
-import { entrySpread, exitSpread, quotesOf, type TakerFees } from '../src/domain/spread';
+import { markPosition } from '../src/domain/pnl';
+import { entrySpread, exitSpread, netEntrySpread, quotesOf, type TakerFees } from '../src/domain/spread';
 import type { Venue } from '../src/venues/venue';
 import { entrySignal } from './entry-signal';
 import { exitMonitor } from './exit-monitor';
@@ -85,6 +86,9 @@ export interface BotSettings {
 /** An open position as the executor hands it back. */
 export interface OpenPositionLike extends PositionSpec {
   readonly openedAt?: number;
+  /** Entry fill prices, when known: they let the status mark the position to the books (unrealised PnL). */
+  readonly longEntryPrice?: number;
+  readonly shortEntryPrice?: number;
 }
 
 export type OpenResultLike =
@@ -175,6 +179,8 @@ function pairStream(
     const now = () => scheduler.now();
     // Effect events that do not fit the exit monitor's ExitEvent type (order fills, unwinds) come out here.
     const effectEvents$ = new Subject<TradingEvent>();
+    // The position under exit monitoring, marked to the books in each spread sample (unrealised PnL).
+    let monitored: OpenPositionLike | undefined;
 
     // The exit monitor gets the raw shared ticks: it handles shutdown itself and must see shutdown$ before its
     // source ends (an in-flight close finishes first). Entries and samples stop at once on shutdown.
@@ -232,6 +238,7 @@ function pairStream(
     /** Exit monitoring of an open position, keeping its pre-signed close orders fresh meanwhile. */
     const monitor$ = (position: OpenPositionLike, exitTarget = pair.spreadExit): Observable<TradingEvent> =>
       defer(() => {
+        monitored = position;
         let stopped: ExitEvent | undefined;
         // Replays: when shutdown came first, the monitor completes while merge is still subscribing,
         // before refresh$ exists; a plain Subject would have fired already and refresh$ would never end.
@@ -249,6 +256,7 @@ function pairStream(
           }),
           tap((e) => {
             if (e.type === 'EXIT_MONITOR_STOPPED') stopped = e;
+            if (e.type === 'POSITION_CLOSED' && monitored === position) monitored = undefined;
           }),
           finalize(() => {
             done$.next();
@@ -266,7 +274,11 @@ function pairStream(
           : EMPTY;
         const afterStop$ = defer(() =>
           settings.closeOnExit && stopped?.type === 'EXIT_MONITOR_STOPPED' && stopped.reason === 'shutdown'
-            ? closeAtExit$(position, stopped.polls)
+            ? closeAtExit$(position, stopped.polls).pipe(
+                tap((e) => {
+                  if (e.type === 'POSITION_CLOSED' && monitored === position) monitored = undefined;
+                }),
+              )
             : EMPTY,
         );
         return concat(merge(exit$, refresh$) as Observable<TradingEvent>, afterStop$);
@@ -368,7 +380,7 @@ function pairStream(
 
     const spreads$ = ticks$.pipe(
       sampleTime(settings.spreadSampleMs, scheduler),
-      map((tick) => spreadSample(pair.pair, tick)),
+      map((tick) => spreadSample(pair.pair, tick, fees, monitored)),
     );
 
     const feedEvents$ = merge(feedA.events$, feedB.events$).pipe(takeUntil(stop$));
@@ -385,23 +397,41 @@ function pairStream(
 
 const emptyTickBook = { bids: [], asks: [], receivedAt: 0 };
 
-function spreadSample(pair: string, tick: MarketTick): TradingEvent {
+type SpreadFigures = 'entryAOverB' | 'entryBOverA' | 'netEntryAOverB' | 'netEntryBOverA' | 'exitAOverB' | 'exitBOverA';
+
+function spreadSample(pair: string, tick: MarketTick, fees: TakerFees, position: OpenPositionLike | undefined): TradingEvent {
   const q = quotesOf(tick.a, tick.b);
-  const sample: { -readonly [K in 'entryAOverB' | 'entryBOverA' | 'exitAOverB' | 'exitBOverA']?: number } = {};
+  const sample: { -readonly [K in SpreadFigures]?: number } = {};
   const eAB = entrySpread('AOverB', q);
   const eBA = entrySpread('BOverA', q);
   const xAB = exitSpread('AOverB', q);
   const xBA = exitSpread('BOverA', q);
-  if (eAB !== undefined) sample.entryAOverB = eAB;
-  if (eBA !== undefined) sample.entryBOverA = eBA;
+  if (eAB !== undefined) {
+    sample.entryAOverB = eAB;
+    sample.netEntryAOverB = netEntrySpread(eAB, fees);
+  }
+  if (eBA !== undefined) {
+    sample.entryBOverA = eBA;
+    sample.netEntryBOverA = netEntrySpread(eBA, fees);
+  }
   if (xAB !== undefined) sample.exitAOverB = xAB;
   if (xBA !== undefined) sample.exitBOverA = xBA;
+  const mark = position === undefined ? undefined : positionMark(position, tick, fees);
   return events.spreadMonitoring(tick.time, {
     pair,
     ...sample,
     bookAgeAMs: tick.time - tick.a.receivedAt,
     bookAgeBMs: tick.time - tick.b.receivedAt,
+    ...(mark !== undefined ? { position: mark } : {}),
   });
+}
+
+function positionMark(position: OpenPositionLike, tick: MarketTick, fees: TakerFees): PositionMarkSample | undefined {
+  const { longEntryPrice, shortEntryPrice } = position;
+  if (longEntryPrice === undefined || shortEntryPrice === undefined) return undefined;
+  const entry = { direction: position.direction, size: position.size, longEntryPrice, shortEntryPrice };
+  const mark = markPosition(entry, tick, fees);
+  return mark === undefined ? undefined : { ...entry, entrySpread: position.entrySpread, ...mark };
 }
 
 function errorText(err: unknown): string {

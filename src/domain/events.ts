@@ -31,12 +31,30 @@ export interface SpreadMonitoring extends Base<'SPREAD_MONITORING'> {
   /** Entry spreads per direction; undefined when a side is missing. */
   readonly entryAOverB?: number;
   readonly entryBOverA?: number;
+  /** Entry spreads per direction net of the round trip's taker fees (what the entry threshold is compared with). */
+  readonly netEntryAOverB?: number;
+  readonly netEntryBOverA?: number;
   /** Exit spreads per direction, as if a position in that direction were open. */
   readonly exitAOverB?: number;
   readonly exitBOverA?: number;
   /** Age of each book at the sample, ms (feed health). */
   readonly bookAgeAMs?: number;
   readonly bookAgeBMs?: number;
+  /** The pair's open position marked to these books (domain/pnl.ts), when one is open and both books can price it. */
+  readonly position?: PositionMarkSample;
+}
+/** An open position marked to close now: unrealised, USD. `netUsd` = `grossUsd` − `exitFeesUsd` (entry fees already paid). */
+export interface PositionMarkSample {
+  readonly direction: Direction;
+  readonly size: number;
+  readonly entrySpread: number;
+  readonly longEntryPrice: number;
+  readonly shortEntryPrice: number;
+  readonly longExitPrice: number;
+  readonly shortExitPrice: number;
+  readonly grossUsd: number;
+  readonly exitFeesUsd: number;
+  readonly netUsd: number;
 }
 export interface TradeEntry extends Base<'TRADE_ENTRY'> {
   readonly pair: string;

@@ -199,6 +199,41 @@ describe('arbitrageBot', () => {
     expect(all.some((e) => e.type === 'SPREAD_MONITORING')).toBe(true);
   });
 
+  it('samples both directions gross and net of fees, and marks the open position to the books', async () => {
+    const restore: OpenPositionLike = {
+      pair: 'BTC-PERP',
+      direction: 'AOverB',
+      entrySpread: 0.5,
+      size: 0.01,
+      longEntryPrice: 100,
+      shortEntryPrice: 100.5,
+    };
+    const h = harness({ restore });
+    // Not yet converged (exit AOverB = (100.2 − 100.6)/100.6 ≈ −0.4 % < −0.02 %): the position stays open.
+    h.feeds.vest.books.next(book(100.2, 100.3));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.until('POSITION_OPENED');
+    await h.settle();
+    h.shutdown$.next();
+    const all = await h.done;
+    const sample = all.filter((e) => e.type === 'SPREAD_MONITORING').at(-1);
+    // AOverB gross = (100.5 − 100.3)/100.3; fees 2·(0.01 % + 0.02 %) = 0.06 % of notional.
+    const gross = ((100.5 - 100.3) / 100.3) * 100;
+    expect(sample).toMatchObject({ entryAOverB: expect.closeTo(gross, 9), netEntryAOverB: expect.closeTo(gross - 0.06, 9) });
+    // Long Vest sells at 100.2, short Paradex buys back at 100.6: 0.01·(0.2) + 0.01·(100.5 − 100.6) = 0.001.
+    const exitFees = 0.01 * 100.2 * 0.0001 + 0.01 * 100.6 * 0.0002;
+    expect(sample).toMatchObject({
+      position: {
+        direction: 'AOverB',
+        longExitPrice: 100.2,
+        shortExitPrice: 100.6,
+        grossUsd: expect.closeTo(0.001, 12),
+        exitFeesUsd: expect.closeTo(exitFees, 12),
+        netUsd: expect.closeTo(0.001 - exitFees, 12),
+      },
+    });
+  });
+
   it('nets fees before entering: a gross spread that fees eat does not trade', async () => {
     const h = harness({});
     // Gross AOverB = 0.12 %; round-trip fees 2*(0.01+0.02) = 0.06 % -> net 0.06 % < 0.1 %.
