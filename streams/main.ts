@@ -7,6 +7,7 @@
  * Exit codes: 0 clean stop, 2 bad flag or config, 1 runtime failure.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -19,7 +20,9 @@ import {
   type VenueCredentials,
   type VenueEndpoints,
 } from '../src/domain/config';
-import { loadConfigFile, loadDotEnv } from '../src/config/load';
+import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../src/config/load';
+import { outputDirProblem, outputFileProblem } from '../src/config/output-paths';
+import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../src/sim/model-overrides';
 import { startRun, type RunMode } from './run';
 
 const USAGE_EXIT = 2;
@@ -43,19 +46,32 @@ function nonNegativeInt(name: string) {
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
 
 function parseSimModel(v: string): Record<string, number> {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(v);
-  } catch {
-    throw new InvalidArgumentError(`--sim-model must be a JSON object, got ${JSON.stringify(v)}`);
+    return parseSimModelJson(v);
+  } catch (err) {
+    if (err instanceof SimModelError) throw new InvalidArgumentError(err.message.replace(/^--sim-model: /, ''));
+    throw err;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InvalidArgumentError('--sim-model must be a JSON object of numbers');
+}
+
+/** The package's version, from the package.json above this file (streams/ under ts-node, dist/streams/ when built). */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'vest-paradex-arb' && pkg.version) return pkg.version;
+    } catch {
+      // Not here: look further up.
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
   }
-  for (const [k, n] of Object.entries(parsed)) {
-    if (typeof n !== 'number' || !Number.isFinite(n)) throw new InvalidArgumentError(`--sim-model: ${k} must be a finite number`);
-  }
-  return parsed as Record<string, number>;
+}
+
+function describeEnvFile(file: string, loaded: DotEnvResult): string {
+  const where = path.resolve(file);
+  if (!loaded.found) return `env file: none found at ${where} (using the environment only)`;
+  const kept = loaded.kept.length > 0 ? `, ${loaded.kept.length} already set in the environment and kept` : '';
+  return `env file: ${where} (${loaded.applied.length} variable${loaded.applied.length === 1 ? '' : 's'} set${kept})`;
 }
 
 function fail(message: string, code = USAGE_EXIT): never {
@@ -79,18 +95,34 @@ export async function main(argv: string[]): Promise<void> {
     .option('--duration <seconds>', 'stop after this many seconds', positiveNumber('--duration'))
     .option('--summary-json <path>', 'write the run summary as JSON here')
     .option('--seed <n>', 'simulated market seed', nonNegativeInt('--seed'), 1)
-    .option('--log-level <level>', `log level (${LOG_LEVELS.join('|')})`, 'info')
+    .option('--log-level <level>', `bot.log and console level (${LOG_LEVELS.join('|')}); warn hides routine [event] lines`, 'info')
     .option('--sample-ms <ms>', 'tick sampling period; 0 = every book update', nonNegativeInt('--sample-ms'))
     .option('--close-on-exit', 'close open positions on shutdown instead of leaving them open', false)
     .option('--live', 'confirm live trading with real money (live mode only)', false)
     .option('--runs-dir <dir>', 'where run folders are written', 'runs')
-    .option('--env-file <path>', '.env file with the original bot variable names', '.env')
-    .option('--sim-model <json>', 'sim mode: market model overrides as JSON, e.g. \'{"basisTauSec":1}\'', parseSimModel)
+    .option('--env-file <path>', '.env file with the original bot variable names; a file named here must exist', '.env')
+    .option('--sim-model <json>', 'sim mode: market model overrides as JSON, e.g. \'{"basisTauSec":1}\' (keys below)', parseSimModel)
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Status line: spreads are net of fees. A>B (AOverB) = long A / short B, where A = dex_a',
+        '(default vest) and B = dex_b (default paradex): V>P = long vest / short paradex.',
+        'rPnL = realised net PnL, uPnL = the open position marked to the books (unrealised net).',
+        '',
+        '--sim-model keys (default, meaning):',
+        simModelHelp(),
+      ].join('\n'),
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
+  // `npm start` runs `main.ts --` so that Node, which reads `--env-file` anywhere on its own command line
+  // (Node 20), stops at the `--` and leaves the flag to us; the separator itself is not an operand.
+  const args = argv[2] === '--' ? [...argv.slice(0, 2), ...argv.slice(3)] : argv;
   try {
-    program.parse(argv);
+    program.parse(args);
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
@@ -123,6 +155,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (flags.config) {
       const loaded = loadConfigFile(flags.config);
+      // Live money is not traded on a config with a typo in it: an unknown key is an error there.
+      if (mode === 'live' && loaded.unknownKeys.length > 0) throw new ConfigError(loaded.unknownKeys).withSource(flags.config);
       loaded.warnings.forEach((w) => process.stderr.write(`config warning: ${w}\n`));
       config = loaded.config;
       configText = fs.readFileSync(flags.config, 'utf8');
@@ -134,10 +168,23 @@ export async function main(argv: string[]): Promise<void> {
     throw e;
   }
 
+  // Sim mode needs no keys and reads no .env, unless one is named: then it must be there, in every mode.
+  const envFileNamed = program.getOptionValueSource('envFile') === 'cli';
+  if (mode !== 'sim' || envFileNamed) {
+    let loaded: DotEnvResult;
+    try {
+      loaded = loadDotEnv(flags.envFile, process.env, { required: envFileNamed });
+    } catch (e) {
+      if (e instanceof ConfigError) fail(e.message);
+      throw e;
+    }
+    loaded.warnings.forEach((w) => process.stderr.write(`env file warning: ${w}\n`));
+    process.stdout.write(`${describeEnvFile(flags.envFile, loaded)}${mode === 'sim' ? '; sim mode uses no keys' : ''}\n`);
+  }
+
   let credentials: VenueCredentials | undefined;
   let endpoints: VenueEndpoints | undefined;
   if (mode !== 'sim') {
-    loadDotEnv(flags.envFile);
     try {
       endpoints = resolveEndpoints(config, envSettings(process.env));
     } catch (e) {
@@ -159,7 +206,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(
       [
         'LIVE TRADING with real money. Limits in force:',
-        `  max position per pair: ${config.risk.maxPositionBase ?? 'n/a'} (base)`,
+        `  max position per pair: ${config.bots.map((b) => `${b.pair} ${b.maxPositionBase}`).join(', ')} (base, per leg)`,
         `  max notional per leg:  $${config.risk.maxNotionalUsd}`,
         `  max realised loss:     $${config.risk.maxLossUsd}`,
         `  pairs: ${config.bots.map((b) => `${b.pair} size ${b.positionSize}`).join(', ')}`,
@@ -170,6 +217,11 @@ export async function main(argv: string[]): Promise<void> {
     fail(`--live only applies to live mode (mode is ${mode})`);
   }
   if (flags.simModel && mode !== 'sim') fail('--sim-model only applies to sim mode');
+  // Checked now, not when the run ends: an hour of trading must not end in "cannot write".
+  const summaryProblem = flags.summaryJson === undefined ? undefined : outputFileProblem(flags.summaryJson);
+  if (summaryProblem) fail(`--summary-json ${flags.summaryJson}: ${summaryProblem}`);
+  const runsDirProblem = outputDirProblem(flags.runsDir);
+  if (runsDirProblem) fail(`--runs-dir ${flags.runsDir}: ${runsDirProblem}`);
 
   process.stdout.write(`vest-paradex-arb: ${mode} mode, pairs ${config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
   const handle = startRun({

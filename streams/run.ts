@@ -15,7 +15,8 @@ import { openJournal, type Journal } from '../src/execution/journal';
 import { createPaperVenue } from '../src/execution/paper-venue';
 import { createLogger, describeEvent, logEvent } from '../src/logging/logger';
 import { renderReport } from '../src/report/html';
-import { emptyBoard, reduceStatus, statusLine, type StatusBoard } from '../src/report/status';
+import { clockTime, createStatusDisplay, eventOnConsole, type StatusOut } from '../src/report/status-display';
+import { linkLatestRun } from '../src/report/run-folder';
 import { summarize, summaryTable, type RunSummary } from '../src/report/summary';
 import { startSimVenues, type SimVenues } from '../src/sim/index';
 import { createParadexVenue } from '../src/venues/paradex/venue';
@@ -42,8 +43,8 @@ export interface RunOptions {
   durationSec?: number;
   runsDir: string;
   logLevel: string;
-  /** Where status lines go; undefined = silent. */
-  statusOut?: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
+  /** Where status lines go (a terminal is redrawn in place, anything else gets `[status]` lines); undefined = silent. */
+  statusOut?: StatusOut;
   /** Sim only: market model overrides (tests force a spread). */
   simModel?: Record<string, number>;
   /** Longest a stop waits for in-flight orders before the stream ends anyway, ms. Default 3000 (the CLI must exit within 5 s). */
@@ -116,6 +117,8 @@ async function run(
   const startedAt = Date.now();
   const runDir = path.resolve(opts.runsDir, timestampFolder(new Date(startedAt)));
   fs.mkdirSync(runDir, { recursive: true });
+  linkLatestRun(runDir);
+  printer.print(`run folder: ${runDir}`);
   const eventsPath = path.join(runDir, 'events.ndjson');
   const reportPath = path.join(runDir, 'report.html');
   const eventsFd = fs.openSync(eventsPath, 'a');
@@ -129,7 +132,7 @@ async function run(
   const fees = new Map<string, { a: number; b: number }>();
   const log: TradingEvent[] = [];
   let sub: Subscription | undefined;
-  let statusTimer: NodeJS.Timeout | undefined;
+  let closeDisplay = () => {};
   const durationTimer =
     opts.durationSec !== undefined ? setTimeout(() => stop(`duration ${opts.durationSec}s elapsed`), opts.durationSec * 1000) : undefined;
 
@@ -255,38 +258,16 @@ async function run(
     };
 
     // ---- status ----
-    const board: StatusBoard = emptyBoard(settingsPairs.map((p) => p.pair));
     const out = opts.statusOut;
-    const tty = out?.isTTY === true;
-    let drawnLines = 0;
-    const render = () => {
-      if (!out) return;
-      const lines = settingsPairs.map((p) => {
-        const s = board.pairs.get(p.pair)!;
-        const ages = [
-          { venue: p.dexA, symbol: venueSymbol(p.dexA, p.pair), ageMs: s.bookAgeAMs },
-          { venue: p.dexB, symbol: venueSymbol(p.dexB, p.pair), ageMs: s.bookAgeBMs },
-        ];
-        return statusLine(s, { entry: p.spreadEntry, exit: p.spreadExit }, [...board.feeds.values()], ages);
-      });
-      if (tty) {
-        out.write((drawnLines > 0 ? `\x1b[${drawnLines}F` : '') + lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
-        drawnLines = lines.length;
-      } else {
-        out.write(lines.map((l) => `[status] ${l}`).join('\n') + '\n');
-      }
-    };
-    statusTimer = setInterval(render, tty ? 250 : 5_000);
-    // On a terminal the status lines stay at the bottom: clear them, print the line, draw them again.
-    printer.print = (text: string) => {
-      if (!out) return;
-      if (tty && drawnLines > 0) out.write(`\x1b[${drawnLines}F\x1b[0J`);
-      out.write(`${text}\n`);
-      if (tty) {
-        drawnLines = 0;
-        render();
-      }
-    };
+    const display = out
+      ? createStatusDisplay({
+          out,
+          pairs: settingsPairs.map((p) => ({ pair: p.pair, dexA: p.dexA, dexB: p.dexB, entryThreshold: p.spreadEntry, exitTarget: p.spreadExit })),
+        })
+      : undefined;
+    closeDisplay = () => display?.close();
+    // On a terminal the status lines stay at the bottom: a notice is printed above them.
+    if (display) printer.print = (text: string) => display.print(text);
 
     // ---- the stream ----
     const finished = new Promise<void>((resolve, reject) => {
@@ -303,9 +284,9 @@ async function run(
           log.push(e);
           fs.writeSync(eventsFd, JSON.stringify(e) + '\n');
           logEvent(logger, e);
-          reduceStatus(board, e);
+          display?.update(e);
           opts.onEvent?.(e);
-          if (isNotable(e)) printer.print(`[event] ${new Date(e.time).toISOString().slice(11, 23)} ${describeEvent(e)}`);
+          if (eventOnConsole(e, opts.logLevel)) printer.print(`[event] ${clockTime(e.time)} ${describeEvent(e)}`);
         },
         error: reject,
         complete: resolve,
@@ -325,12 +306,13 @@ async function run(
       reportPath,
       renderReport(log, summary, { title: `vest-paradex-arb ${opts.mode} run`, mode: opts.mode, thresholds, startedAt, endedAt: Date.now() }),
     );
+    closeDisplay();
     opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${runDir}\n`);
     return { summary, runDir, eventsPath, reportPath, events: log };
   } finally {
     // Every path, a failed start included, releases sockets, timers, files and the simulated venues.
     if (durationTimer) clearTimeout(durationTimer);
-    if (statusTimer) clearInterval(statusTimer);
+    closeDisplay();
     sub?.unsubscribe();
     fs.closeSync(eventsFd);
     await Promise.allSettled(Object.values(venues).map((v) => v.close()));
@@ -339,9 +321,3 @@ async function run(
     await new Promise<void>((r) => logger.end(r));
   }
 }
-
-function isNotable(e: TradingEvent): boolean {
-  return e.type !== 'SPREAD_MONITORING' && e.type !== 'POSITION_MONITORING';
-}
-
-

@@ -3,10 +3,10 @@
  * this module only turns paths into text and text into process.env entries.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, type BotConfig } from '../domain/config';
+import { ConfigError, parseConfig, type ParsedConfig } from '../domain/config';
 
 /** Reads and parses config.yaml. A missing or unreadable file is a ConfigError naming the path. */
-export function loadConfigFile(path: string): { config: BotConfig; warnings: string[] } {
+export function loadConfigFile(path: string): ParsedConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -31,6 +31,8 @@ function describeFsError(err: unknown): string {
 }
 
 export interface DotEnvResult {
+  /** Whether the file was there (a missing default .env is no error). */
+  readonly found: boolean;
   /** Variable names set from the file (values are never returned here, they may be secrets). */
   readonly applied: string[];
   /** Names present in the file but left alone because the environment already had them. */
@@ -91,14 +93,19 @@ function findClosingQuote(s: string, q: string): number {
 
 /**
  * Loads a .env file into `env` (default process.env) without overriding variables already set,
- * like dotenvy. A missing file is not an error: the variables may come from the real environment.
+ * like dotenvy. A missing file is not an error unless `required` (a file the user named): the
+ * variables may come from the real environment. An unreadable file always is.
  */
-export function loadDotEnv(path = '.env', env: Record<string, string | undefined> = process.env): DotEnvResult {
+export function loadDotEnv(
+  path = '.env',
+  env: Record<string, string | undefined> = process.env,
+  { required = false }: { required?: boolean } = {},
+): DotEnvResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return { applied: [], kept: [], warnings: [] };
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' && !required) return { found: false, applied: [], kept: [], warnings: [] };
     throw new ConfigError(`cannot read env file ${path}: ${describeFsError(err)}`);
   }
   const { entries, warnings } = parseDotEnv(text);
@@ -111,5 +118,5 @@ export function loadDotEnv(path = '.env', env: Record<string, string | undefined
       applied.push(key);
     }
   }
-  return { applied, kept, warnings };
+  return { found: true, applied, kept, warnings };
 }

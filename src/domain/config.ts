@@ -6,6 +6,7 @@
  * YAML keys are snake_case (the original's format); the parsed `BotConfig` is camelCase. Every value
  * the original required now has a default, so a minimal file is just `bots: [{ pair: BTC-PERP }]`.
  */
+import { closest, distance } from 'fastest-levenshtein';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { VenueId } from './market';
@@ -48,7 +49,8 @@ export interface PairConfig {
   readonly spreadExit: number;
   /** Entries above this spread are ignored as suspect (stale or broken quote); percent. */
   readonly spreadEntryMax: number | undefined;
-  /** Only logged, as in the original; the venues' account leverage applies. */
+  /** The margin pre-flight's leverage: each leg needs notional / leverage of free margin before an entry.
+   *  The bot does not set the venues' account leverage: set it there to match. */
   readonly leverage: number;
   /** Base size per leg. */
   readonly positionSize: number;
@@ -256,17 +258,21 @@ const executionSchema = section({
   slippage_buffer_pct: slippageFraction().default(0.005),
 });
 
+const paradexVenueSchema = section({
+  rest_url: httpUrl.optional(),
+  ws_url: wsUrl.optional(),
+  encoding: z.enum(['sbe', 'json'], { error: "must be 'sbe' or 'json'" }).default('sbe'),
+});
+
+const vestVenueSchema = section({
+  rest_url: httpUrl.optional(),
+  ws_url: wsUrl.optional(),
+  account_group: int().min(0, { error: 'must be an integer >= 0' }).optional(),
+});
+
 const venuesSchema = section({
-  paradex: section({
-    rest_url: httpUrl.optional(),
-    ws_url: wsUrl.optional(),
-    encoding: z.enum(['sbe', 'json'], { error: "must be 'sbe' or 'json'" }).default('sbe'),
-  }).prefault({}),
-  vest: section({
-    rest_url: httpUrl.optional(),
-    ws_url: wsUrl.optional(),
-    account_group: int().min(0, { error: 'must be an integer >= 0' }).optional(),
-  }).prefault({}),
+  paradex: paradexVenueSchema.prefault({}),
+  vest: vestVenueSchema.prefault({}),
 });
 
 const fileSchema = section({
@@ -280,14 +286,55 @@ const fileSchema = section({
 
 type ConfigFile = z.output<typeof fileSchema>;
 
+/** The keys each mapping accepts, by section ('bots[]' for every bot), for "did you mean" on unknown keys. */
+const SECTION_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['', Object.keys(fileSchema.shape)],
+  ['bots[]', Object.keys(botSchema.shape)],
+  ['risk', Object.keys(riskSchema.shape)],
+  ['api', Object.keys(apiSchema.shape)],
+  ['execution', Object.keys(executionSchema.shape)],
+  ['venues', Object.keys(venuesSchema.shape)],
+  ['venues.paradex', Object.keys(paradexVenueSchema.shape)],
+  ['venues.vest', Object.keys(vestVenueSchema.shape)],
+]);
+
+/**
+ * The key an unknown key was probably meant to be: the nearest known key of the same mapping (a typo,
+ * by edit distance), else the same key in another section (written in the wrong place). Undefined
+ * when nothing is close.
+ */
+export function suggestKey(path: readonly PropertyKey[], key: string): string | undefined {
+  const section = path.map((k) => (typeof k === 'number' ? '[]' : String(k))).join('.').replace(/\.\[\]/g, '[]');
+  const own = SECTION_KEYS.get(section) ?? [];
+  if (own.length > 0) {
+    const nearest = closest(key, [...own]);
+    const within = Math.max(2, Math.floor(Math.max(key.length, nearest.length) / 3));
+    if (distance(key, nearest) <= within) return formatPath([...path, nearest]);
+  }
+  for (const [other, keys] of SECTION_KEYS) {
+    if (other !== section && keys.includes(key)) return other === '' ? key : `${other.replace('[]', '[0]')}.${key}`;
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
+/** A parsed config, with what the file said that the bot does not use. */
+export interface ParsedConfig {
+  readonly config: BotConfig;
+  /** One line per thing worth a look (unknown keys, pairs the venues may not list). */
+  readonly warnings: string[];
+  /** Each unknown key as a config issue, with the nearest known key: live mode refuses these. */
+  readonly unknownKeys: ConfigIssue[];
+}
+
 /**
  * Parses config.yaml text. Throws ConfigError naming every bad field (path, value, rule).
- * Unknown keys do not fail: they come back as warnings, so a typo is visible but an old file still loads.
+ * Unknown keys do not fail here: they come back as warnings (with the key probably meant) and as
+ * `unknownKeys`, so an old file still loads in sim and paper while live mode can refuse a typo.
  */
-export function parseConfig(yamlText: string): { config: BotConfig; warnings: string[] } {
+export function parseConfig(yamlText: string): ParsedConfig {
   const doc = parseDocument(yamlText, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     // The first line of a yaml error reads "<what> at line L, column C:"; the rest is a source excerpt.
@@ -300,8 +347,9 @@ export function parseConfig(yamlText: string): { config: BotConfig; warnings: st
 }
 
 /** Same as `parseConfig` for an already-parsed object (tests, CLI overrides). */
-export function parseConfigObject(raw: unknown): { config: BotConfig; warnings: string[] } {
+export function parseConfigObject(raw: unknown): ParsedConfig {
   const warnings: string[] = [];
+  const unknown: ConfigIssue[] = [];
   // `key:` with nothing after it (or a section whose keys are all commented out) reads as null: treat as unset.
   const cleaned = withoutNulls(raw);
   let input = cleaned;
@@ -314,7 +362,14 @@ export function parseConfigObject(raw: unknown): { config: BotConfig; warnings: 
     for (const issue of unknownKeys) {
       const owner = valueAt(input, issue.path) as Record<string, unknown>;
       for (const key of issue.keys) {
-        warnings.push(`unknown key ${formatPath([...issue.path, key])} is ignored`);
+        const suggestion = suggestKey(issue.path, key);
+        const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`;
+        warnings.push(`unknown key ${formatPath([...issue.path, key])} is ignored${hint}`);
+        unknown.push({
+          path: formatPath([...issue.path, key]),
+          value: formatValue(owner[key]),
+          rule: `unknown key${suggestion === undefined ? '' : `: did you mean ${suggestion}?`}`,
+        });
         delete owner[key];
       }
     }
@@ -332,7 +387,7 @@ export function parseConfigObject(raw: unknown): { config: BotConfig; warnings: 
       );
     }
   }
-  return { config: toBotConfig(file), warnings };
+  return { config: toBotConfig(file), warnings, unknownKeys: unknown };
 }
 
 function withoutNulls(value: unknown): unknown {

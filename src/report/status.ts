@@ -1,22 +1,50 @@
 /**
- * Live status per pair, reduced from the event stream (pure), and its one-line rendering.
+ * Live status per pair, reduced from the event stream (pure). status-layout.ts renders it to fit a terminal.
  */
-import { formatPct, type TradingEvent } from '../domain/events';
+import type { TradingEvent } from '../domain/events';
 import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
 
 export type PairState = 'watching' | 'opening' | 'open' | 'closing' | 'halted';
 
+/** The open position marked to the current books (SPREAD_MONITORING `position`): unrealised, USD. */
+export interface UnrealisedPnl {
+  readonly grossUsd: number;
+  readonly exitFeesUsd: number;
+  /** grossUsd − exitFeesUsd: what closing now would add to the realised net. */
+  readonly netUsd: number;
+}
+
+export interface HaltStatus {
+  readonly reason: string;
+  /** ms; undefined = until an operator clears it. */
+  readonly until?: number;
+}
+
 export interface PairStatus {
   pair: string;
+  /** Trading lifecycle; 'halted' only while flat (a halted pair with a position stays 'open' and carries `halt`). */
   state: PairState;
+  /** Gross entry spreads, percent (the report charts these). */
   entryAOverB?: number;
   entryBOverA?: number;
+  /** Entry spreads net of the round trip's taker fees: what the entry threshold is compared with. */
+  netEntryAOverB?: number;
+  netEntryBOverA?: number;
   exitAOverB?: number;
   exitBOverA?: number;
   bookAgeAMs?: number;
   bookAgeBMs?: number;
   position?: { direction: Direction; size: number; entrySpread: number };
+  /** The open position marked to the last sample's books; undefined when flat or the books could not price it. */
+  unrealised?: UnrealisedPnl;
+  /** Why new entries are stopped, while they are. */
+  halt?: HaltStatus;
+  /** Closed round trips' gross PnL, USD. */
+  realisedGrossUsd: number;
+  /** Every fee this pair's fills paid in the run (an open position's entry fees and unwinds included), USD. */
+  feesPaidUsd: number;
+  /** realisedGrossUsd − feesPaidUsd, as the run summary counts it; + the open position's `unrealised.netUsd` = net if closed now. */
   realisedNetUsd: number;
   roundTrips: number;
 }
@@ -36,15 +64,19 @@ export interface StatusBoard {
 
 export function emptyBoard(pairs: readonly string[]): StatusBoard {
   return {
-    pairs: new Map(pairs.map((pair) => [pair, { pair, state: 'watching' as PairState, realisedNetUsd: 0, roundTrips: 0 }])),
+    pairs: new Map(pairs.map((pair) => [pair, newPair(pair)])),
     feeds: new Map(),
   };
+}
+
+function newPair(pair: string): PairStatus {
+  return { pair, state: 'watching', realisedGrossUsd: 0, feesPaidUsd: 0, realisedNetUsd: 0, roundTrips: 0 };
 }
 
 function pairOf(board: StatusBoard, pair: string): PairStatus {
   let s = board.pairs.get(pair);
   if (!s) {
-    s = { pair, state: 'watching', realisedNetUsd: 0, roundTrips: 0 };
+    s = newPair(pair);
     board.pairs.set(pair, s);
   }
   return s;
@@ -69,8 +101,12 @@ export function reduceStatus(board: StatusBoard, e: TradingEvent): StatusBoard {
       s.entryBOverA = e.entryBOverA;
       s.exitAOverB = e.exitAOverB;
       s.exitBOverA = e.exitBOverA;
+      s.netEntryAOverB = e.netEntryAOverB;
+      s.netEntryBOverA = e.netEntryBOverA;
       s.bookAgeAMs = e.bookAgeAMs;
       s.bookAgeBMs = e.bookAgeBMs;
+      if (e.position && s.position) s.unrealised = { grossUsd: e.position.grossUsd, exitFeesUsd: e.position.exitFeesUsd, netUsd: e.position.netUsd };
+      else delete s.unrealised;
       break;
     }
     case 'SPREAD_DETECTED':
@@ -90,23 +126,37 @@ export function reduceStatus(board: StatusBoard, e: TradingEvent): StatusBoard {
       break;
     case 'POSITION_CLOSED': {
       const s = pairOf(board, e.pair);
-      s.state = 'watching';
+      s.state = s.halt ? 'halted' : 'watching';
       delete s.position;
+      delete s.unrealised;
       s.roundTrips++;
-      s.realisedNetUsd += (e.grossPnlUsd ?? 0) - (e.feesUsd ?? 0);
+      s.realisedGrossUsd += e.grossPnlUsd ?? 0;
+      s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd;
+      break;
+    }
+    case 'ORDER_FILLED': {
+      const s = pairOf(board, e.pair);
+      s.feesPaidUsd += e.feeUsd;
+      s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd;
       break;
     }
     case 'TRADE_FAILED': {
       const s = pairOf(board, e.pair);
-      if (s.state === 'opening') s.state = 'watching';
+      if (s.state === 'opening') s.state = s.halt ? 'halted' : 'watching';
       break;
     }
-    case 'TRADING_HALTED':
-      pairOf(board, e.pair).state = 'halted';
+    case 'TRADING_HALTED': {
+      const s = pairOf(board, e.pair);
+      s.halt = { reason: e.reason, ...(e.until !== undefined ? { until: e.until } : {}) };
+      if (s.state === 'watching') s.state = 'halted';
       break;
-    case 'TRADING_RESUMED':
-      pairOf(board, e.pair).state = 'watching';
+    }
+    case 'TRADING_RESUMED': {
+      const s = pairOf(board, e.pair);
+      delete s.halt;
+      if (s.state === 'halted') s.state = 'watching';
       break;
+    }
     case 'FEED_STALE':
       feedOf(board, e.venue, e.symbol).stale = true;
       break;
@@ -123,41 +173,4 @@ export function reduceStatus(board: StatusBoard, e: TradingEvent): StatusBoard {
       break;
   }
   return board;
-}
-
-export interface FeedAge {
-  venue: VenueId;
-  symbol: string;
-  ageMs: number | undefined;
-}
-
-/** One status line for a pair. Feed ages come from the live feed counters at render time. */
-export function statusLine(
-  s: PairStatus,
-  thresholds: { entry: number; exit: number },
-  feeds: readonly FeedHealth[],
-  ages: readonly FeedAge[],
-): string {
-  const pos = s.position ? `${s.position.direction} ${s.position.size}` : 'flat';
-  const exitNow = s.position ? (s.position.direction === 'AOverB' ? s.exitAOverB : s.exitBOverA) : undefined;
-  const feedText = ages
-    .map((a) => {
-      const h = feeds.find((f) => f.venue === a.venue && f.symbol === a.symbol);
-      const age = a.ageMs === undefined ? '–' : `${Math.round(a.ageMs)}ms`;
-      return `${a.venue} ${age}${h?.stale ? ' STALE' : ''}${h && h.resyncs > 0 ? ` rs${h.resyncs}` : ''}${h && h.reconnects > 0 ? ` rc${h.reconnects}` : ''}`;
-    })
-    .join(', ');
-  return [
-    s.pair.padEnd(9),
-    s.state.toUpperCase().padEnd(8),
-    `A>B ${formatPct(s.entryAOverB).padStart(9)}`,
-    `B>A ${formatPct(s.entryBOverA).padStart(9)}`,
-    `(entry ≥ ${formatPct(thresholds.entry)} net)`,
-    s.position ? `exit ${formatPct(exitNow)} / ${formatPct(thresholds.exit)}` : '',
-    `pos ${pos}`,
-    `pnl ${s.realisedNetUsd >= 0 ? '+' : '-'}$${Math.abs(s.realisedNetUsd).toFixed(2)} (${s.roundTrips} rt)`,
-    `feeds ${feedText}`,
-  ]
-    .filter((x) => x !== '')
-    .join(' | ');
 }

@@ -37,6 +37,13 @@ describe('loadConfigFile', () => {
     expect(warnings).toEqual(['unknown key extra is ignored']);
   });
 
+  it('suggests the key probably meant for a typo, and lists unknown keys for live mode to refuse', () => {
+    const p = write('config.yaml', 'bots:\n  - pair: BTC-PERP\n    spread_entyr: 0.10\n');
+    const { warnings, unknownKeys } = loadConfigFile(p);
+    expect(warnings).toEqual(['unknown key bots[0].spread_entyr is ignored (did you mean bots[0].spread_entry?)']);
+    expect(unknownKeys).toEqual([{ path: 'bots[0].spread_entyr', value: '0.1', rule: 'unknown key: did you mean bots[0].spread_entry?' }]);
+  });
+
   it('names the path of a missing file', () => {
     const p = path.join(dir, 'nope.yaml');
     const err = thrown(() => loadConfigFile(p));
@@ -109,13 +116,20 @@ describe('loadDotEnv', () => {
     const env: Record<string, string | undefined> = { RUST_LOG: 'warn' };
     const result = loadDotEnv(p, env);
     expect(env).toEqual({ VEST_ACCOUNT_GROUP: '2', RUST_LOG: 'warn' });
-    expect(result).toEqual({ applied: ['VEST_ACCOUNT_GROUP'], kept: ['RUST_LOG'], warnings: [] });
+    expect(result).toEqual({ found: true, applied: ['VEST_ACCOUNT_GROUP'], kept: ['RUST_LOG'], warnings: [] });
   });
 
   it('treats a missing .env as empty (variables may come from the real environment)', () => {
     const env: Record<string, string | undefined> = {};
-    expect(loadDotEnv(path.join(dir, '.env'), env)).toEqual({ applied: [], kept: [], warnings: [] });
+    expect(loadDotEnv(path.join(dir, '.env'), env)).toEqual({ found: false, applied: [], kept: [], warnings: [] });
     expect(env).toEqual({});
+  });
+
+  it('refuses a missing file the user named, naming its path', () => {
+    const missing = path.join(dir, 'prod.env');
+    const err = thrown(() => loadDotEnv(missing, {}, { required: true }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(`config error: cannot read env file ${missing}: no such file`);
   });
 
   it('names the path of an unreadable .env', () => {

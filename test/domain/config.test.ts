@@ -10,6 +10,7 @@ import {
   logLevelFromRustLog,
   parseConfig,
   resolveEndpoints,
+  suggestKey,
   vestEndpoints,
 } from '../../src/domain/config';
 
@@ -350,10 +351,25 @@ telegram: {}
 `);
     expect(config.bots[0]!.spreadEntry).toBe(0.06);
     expect(warnings).toEqual([
-      'unknown key bots[0].spread_entyr is ignored',
-      'unknown key risk.max_loss is ignored',
+      'unknown key bots[0].spread_entyr is ignored (did you mean bots[0].spread_entry?)',
+      'unknown key risk.max_loss is ignored (did you mean risk.max_loss_usd?)',
       'unknown key telegram is ignored',
     ]);
+  });
+
+  it('suggests the same key in the section it belongs to when it was written in the wrong place', () => {
+    const { warnings, unknownKeys } = parseConfig('bots:\n  - pair: BTC-PERP\n    max_loss_usd: 10\nsample_ms: 25\n');
+    expect(warnings).toEqual([
+      'unknown key bots[0].max_loss_usd is ignored (did you mean risk.max_loss_usd?)',
+      'unknown key sample_ms is ignored (did you mean execution.sample_ms?)',
+    ]);
+    expect(unknownKeys.map((i) => i.path)).toEqual(['bots[0].max_loss_usd', 'sample_ms']);
+  });
+
+  it('suggests nothing for a key unlike any known one', () => {
+    expect(suggestKey(['risk'], 'telegram_token')).toBeUndefined();
+    expect(suggestKey(['venues', 'paradex'], 'encodng')).toBe('venues.paradex.encoding');
+    expect(suggestKey(['bots', 2], 'levrage')).toBe('bots[2].leverage');
   });
 
   it('still reports bad values when unknown keys are present', () => {
