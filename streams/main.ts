@@ -23,7 +23,7 @@ import {
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../src/config/output-paths';
 import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../src/sim/model-overrides';
-import { startRun, type RunMode } from './run';
+import type { RunMode } from './run';
 
 const USAGE_EXIT = 2;
 
@@ -224,6 +224,9 @@ export async function main(argv: string[]): Promise<void> {
   if (runsDirProblem) fail(`--runs-dir ${flags.runsDir}: ${runsDirProblem}`);
 
   process.stdout.write(`vest-paradex-arb: ${mode} mode, pairs ${config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
+  // Loaded only now: the venues, signing and the simulator are most of the start-up time, and help,
+  // --version and every refusal above answer without them.
+  const { startRun } = await import('./run');
   const handle = startRun({
     mode,
     config,

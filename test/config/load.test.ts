@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from '../../src/domain/config';
+import { ConfigError, credentialsFromEnv, envSettings } from '../../src/domain/config';
 import { loadConfigFile, loadDotEnv, parseDotEnv } from '../../src/config/load';
 
 let dir: string;
@@ -147,5 +147,31 @@ describe('loadDotEnv', () => {
     } finally {
       delete process.env[name];
     }
+  });
+});
+
+describe('.env.example', () => {
+  const ROOT = path.resolve(__dirname, '../..');
+  const text = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8');
+
+  it('lists every variable the bot reads, and parses without a warning', () => {
+    const source = fs.readFileSync(path.join(ROOT, 'src/domain/config.ts'), 'utf8');
+    // Every quoted variable name the config code reads from an environment map.
+    const read = new Set([...source.matchAll(/(?:env\[|read\(\s*|parseBool\(env, )'([A-Z][A-Z0-9_]+)'|^\s*'([A-Z][A-Z0-9_]+)',$/gm)].map((m) => m[1] ?? m[2]));
+    const { entries, warnings } = parseDotEnv(text);
+    expect(warnings).toEqual([]);
+    expect([...entries.keys()].sort()).toEqual([...read].sort());
+  });
+
+  it('holds no value for any key: copied as it is, live mode names what is missing', () => {
+    const { entries } = parseDotEnv(text);
+    for (const name of ['VEST_PRIMARY_ADDR', 'VEST_PRIMARY_KEY', 'VEST_SIGNING_KEY', 'VEST_API_KEY', 'PARADEX_PRIVATE_KEY', 'PARADEX_ACCOUNT_ADDRESS']) {
+      expect(entries.get(name)).toBe('');
+    }
+    const env = Object.fromEntries(entries);
+    expect(() => envSettings(env)).not.toThrow();
+    const err = thrown(() => credentialsFromEnv(env));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues.map((i) => i.path).sort()).toEqual(['PARADEX_ACCOUNT_ADDRESS', 'PARADEX_PRIVATE_KEY', 'VEST_PRIMARY_ADDR', 'VEST_PRIMARY_KEY', 'VEST_SIGNING_KEY']);
   });
 });
