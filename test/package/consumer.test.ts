@@ -3,7 +3,7 @@
  * `{ exitMonitor, marketTicks, entrySignal }` from 'vest-paradex-arb' through the package's `exports` map,
  * type-checks against the emitted .d.ts, and runs an exit monitor on its own tick stream.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,5 +79,17 @@ describe('the built package', () => {
     fs.writeFileSync(path.join(app, 'consumer.js'), CONSUMER_JS);
     const out = execFileSync(process.execPath, ['consumer.js'], { cwd: app, encoding: 'utf8' });
     expect(JSON.parse(out.trim())).toEqual(['TRADE_EXIT:2', 'POSITION_CLOSED:2', 'EXIT_MONITOR_STOPPED:2']);
+  }, 30_000);
+
+  it('ships a bin that prints the package version and, after --, takes --env-file as the bot\'s own flag', () => {
+    const bin = path.join(ROOT, 'dist/streams/main.js');
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const v = spawnSync(process.execPath, [bin, '--version'], { cwd: app, encoding: 'utf8' });
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toBe(version);
+    // Node 20 reads --env-file anywhere on its command line, but stops at `--` (README: start the bin with `--`).
+    const env = spawnSync(process.execPath, [bin, '--', '--env-file', 'missing.env'], { cwd: app, encoding: 'utf8' });
+    expect(env.status).toBe(2);
+    expect(env.stderr).toContain('cannot read env file missing.env: no such file');
   }, 30_000);
 });
