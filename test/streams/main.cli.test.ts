@@ -26,16 +26,18 @@ function finished(child: ChildProcess): Promise<Exit> {
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject); // e.g. a missing executable: fail the test with its reason
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** The bot's own process as `npm start` runs it (`main.ts -- <args>`), in `cwd`, with only `env` beyond PATH. */
-function bot(args: string[], cwd: string, opts: { env?: Record<string, string>; uid?: number; gid?: number } = {}): Promise<Exit> {
+function bot(args: string[], cwd: string, opts: { env?: Record<string, string> } = {}): Promise<Exit> {
   return finished(
     spawn(process.execPath, ['-r', TS_NODE, MAIN, '--', ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...opts.env },
-      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}),
     }),
   );
 }
@@ -113,17 +115,18 @@ describe('the command line, at its edges', () => {
     }, 60_000);
 
     it('refuses folders the user cannot write in', async () => {
-      const locked = path.join(dir, 'locked');
-      fs.mkdirSync(locked, { mode: 0o555 });
-      fs.chmodSync(dir, 0o755);
-      // root writes anywhere: run as nobody then, as a user would meet it.
-      const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-      const summary = await bot(['--summary-json', 'locked/s.json', '--runs-dir', os.tmpdir()], dir, as);
+      // root may write anywhere but where the kernel refuses everyone (the root of /proc/sys); others get a locked folder.
+      let locked = '/proc/sys';
+      if (process.getuid?.() !== 0) {
+        locked = path.join(dir, 'locked');
+        fs.mkdirSync(locked, { mode: 0o555 });
+      }
+      const summary = await bot(['--summary-json', path.join(locked, 's.json'), '--runs-dir', dir], dir);
       expect(summary.code).toBe(2);
-      expect(summary.stderr).toContain(`--summary-json locked/s.json: cannot write in ${locked} (permission denied)`);
-      const runs = await bot(['--runs-dir', 'locked/runs'], dir, as);
+      expect(summary.stderr).toContain(`--summary-json ${path.join(locked, 's.json')}: cannot write in ${locked} (permission denied)`);
+      const runs = await bot(['--runs-dir', path.join(locked, 'runs')], dir);
       expect(runs.code).toBe(2);
-      expect(runs.stderr).toContain(`--runs-dir locked/runs: cannot write in ${locked} (permission denied)`);
+      expect(runs.stderr).toContain(`--runs-dir ${path.join(locked, 'runs')}: cannot write in ${locked} (permission denied)`);
     }, 60_000);
   });
 
