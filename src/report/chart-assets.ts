@@ -75,10 +75,14 @@ export const CHARTS_SCRIPT = String.raw`
     return (v < 0 ? '-$' : '$') + Math.abs(v).toFixed(digits == null ? 2 : digits);
   }
 
-  /** Aligns point lists on one time axis (gaps stay null, alignment artifacts are undefined and joined over). */
+  /**
+   * Aligns point lists on one time axis. Alignment artifacts are undefined (joined over), except next to a gap:
+   * NULL_EXPAND (2) turns them into nulls too, so a break spans from the series' own last value to its next one
+   * (uPlot clips a gap only between its neighbouring x values, which may belong to another series).
+   */
   function align(list, spanStart, spanEnd) {
     var tables = list.map(function (s) { return [s.t, s.v]; });
-    var data = uPlot.join(tables);
+    var data = uPlot.join(tables, list.map(function () { return [0, 2]; }));
     var xs = data[0];
     if (xs.length === 0 || spanStart < xs[0]) { xs.unshift(spanStart); for (var i = 1; i < data.length; i++) data[i].unshift(undefined); }
     if (spanEnd > xs[xs.length - 1]) { xs.push(spanEnd); for (var j = 1; j < data.length; j++) data[j].push(undefined); }

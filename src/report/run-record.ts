@@ -216,7 +216,10 @@ export class RunRecord {
         const c = this.chart(e.pair);
         c.entryAOverB.add(e.time, e.entryAOverB);
         c.entryBOverA.add(e.time, e.entryBOverA);
-        c.heldExit.add(e.time, c.holding === 'AOverB' ? e.exitAOverB : c.holding === 'BOverA' ? e.exitBOverA : undefined);
+        // A sample carries its tick's time, which can predate an opening announced since: not held yet.
+        const since = c.held[c.held.length - 1]?.from ?? Infinity;
+        const holding = e.time >= since ? c.holding : undefined;
+        c.heldExit.add(e.time, holding === 'AOverB' ? e.exitAOverB : holding === 'BOverA' ? e.exitBOverA : undefined);
         break;
       }
       case 'SPREAD_DETECTED': {

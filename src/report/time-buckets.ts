@@ -9,6 +9,10 @@
  * the line. Pinned points (the ticks decisions were made on) are kept exactly, so a marker sits on the line.
  */
 
+// Bound once: global lookups are slow under jest's VM context, and add() runs for every sample.
+const floor = Math.floor;
+const finite = Number.isFinite;
+
 /** Points of one series in time order; `null` is a break in the line. */
 export interface SeriesPoints {
   readonly t: number[];
@@ -65,9 +69,9 @@ export class BucketedSeries {
 
   /** Folds one value (or a gap) at `time`. A time earlier than the last bucket folds into the last bucket. */
   add(time: number, value: number | undefined): void {
-    if (!Number.isFinite(time)) return;
+    if (!finite(time)) return;
     this.origin ??= time;
-    const index = Math.floor((time - this.origin) / this.width);
+    const index = floor((time - this.origin) / this.width);
     let bucket = this.buckets[this.buckets.length - 1];
     if (bucket === undefined || index > bucket.index) {
       bucket = { index, n: 0, firstT: time, first: 0, minT: time, min: 0, maxT: time, max: 0, lastT: time, last: 0 };
@@ -77,7 +81,7 @@ export class BucketedSeries {
         bucket = this.buckets[this.buckets.length - 1]!;
       }
     }
-    if (value === undefined || !Number.isFinite(value)) return;
+    if (value === undefined || !finite(value)) return;
     if (bucket.n === 0) {
       bucket.firstT = bucket.minT = bucket.maxT = bucket.lastT = time;
       bucket.first = bucket.min = bucket.max = bucket.last = value;
@@ -134,34 +138,36 @@ export class BucketedSeries {
     return (this.origin ?? 0) + index * this.width;
   }
 
-  /** Doubles the width: buckets 2k and 2k+1 become bucket k. */
+  /** Doubles the width: buckets 2k and 2k+1 become bucket k (in place: this runs once per maxBuckets/2 values). */
   private coarsen(): void {
     this.width *= 2;
-    const merged: Bucket[] = [];
-    for (const b of this.buckets) {
-      const index = Math.floor(b.index / 2);
-      const into = merged[merged.length - 1];
+    const buckets = this.buckets;
+    let last = -1;
+    for (const b of buckets) {
+      const index = floor(b.index / 2);
+      const into = last >= 0 ? buckets[last]! : undefined;
       if (into === undefined || into.index !== index) {
-        merged.push({ ...b, index });
-        continue;
+        b.index = index;
+        buckets[++last] = b;
+      } else if (b.n > 0) {
+        if (into.n === 0) {
+          Object.assign(into, b);
+          into.index = index;
+          continue;
+        }
+        if (b.min < into.min) {
+          into.min = b.min;
+          into.minT = b.minT;
+        }
+        if (b.max > into.max) {
+          into.max = b.max;
+          into.maxT = b.maxT;
+        }
+        into.last = b.last;
+        into.lastT = b.lastT;
+        into.n += b.n;
       }
-      if (b.n === 0) continue;
-      if (into.n === 0) {
-        Object.assign(into, { ...b, index });
-        continue;
-      }
-      if (b.min < into.min) {
-        into.min = b.min;
-        into.minT = b.minT;
-      }
-      if (b.max > into.max) {
-        into.max = b.max;
-        into.maxT = b.maxT;
-      }
-      into.last = b.last;
-      into.lastT = b.lastT;
-      into.n += b.n;
     }
-    this.buckets.splice(0, this.buckets.length, ...merged);
+    buckets.length = last + 1;
   }
 }
