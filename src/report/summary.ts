@@ -249,7 +249,8 @@ export class SummaryFold {
   private closed = 0;
   private grossPnlUsd = 0;
   private feesUsd = 0;
-  private readonly fundingUsd = 0;
+  /** Funding paid (−) or received (+) so far; nothing books it yet (funding is not modelled). */
+  private fundingUsd = 0;
   private legsUnwound = 0;
   private closeFailures = 0;
   private firstEventAt: number | undefined;
