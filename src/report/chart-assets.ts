@@ -114,6 +114,7 @@ export const CHARTS_SCRIPT = String.raw`
         ctx.fillStyle = '#57606a';
         ctx.font = (11 * uPlot.pxRatio) + 'px system-ui, sans-serif';
         ctx.textBaseline = 'top';
+        ctx.textAlign = 'left'; // uPlot leaves the axes' alignment on the context
         ctx.fillText(label, x0 + 4 * uPlot.pxRatio, u.bbox.top + 4 * uPlot.pxRatio);
       }
     });

@@ -222,7 +222,8 @@ class Drawdown {
   }
 
   observe(time: number, equity: number): void {
-    if (equity > this.peak) {
+    // At the peak again: the fall that may follow starts now, not when the peak was first reached.
+    if (equity >= this.peak) {
       this.peak = equity;
       this.peakAt = time;
       return;
