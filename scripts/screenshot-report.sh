@@ -14,6 +14,6 @@ profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 # The flags keep a headless Chromium from reaching for the network, which this machine does not have.
 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
-  --disable-component-update --disable-sync --user-data-dir="$profile" --window-size=1100,1000 \
+  --disable-component-update --disable-sync --user-data-dir="$profile" --window-size=1320,2600 \
   --screenshot="$(realpath -m "$out")" "file://$(realpath "$run/report.html")" >/dev/null 2>&1
 echo "$out"

@@ -38,7 +38,7 @@ import { events } from '../src/domain/events';
 import type { MarketTick, PositionSpec, SpreadOpportunity, VenueId } from '../src/domain/market';
 import { venueSymbol } from '../src/domain/market';
 import { markPosition } from '../src/domain/pnl';
-import { entrySpread, exitSpread, netEntrySpread, quotesOf, type TakerFees } from '../src/domain/spread';
+import { entrySpread, entrySpreads, exitSpread, legsOf, netEntrySpread, quotesOf, type TakerFees } from '../src/domain/spread';
 import type { Venue } from '../src/venues/venue';
 import { entrySignal } from './entry-signal';
 import { exitMonitor } from './exit-monitor';
@@ -226,6 +226,7 @@ function pairStream(
                 profit: Number.NaN,
                 ...(outcome.grossPnlUsd !== undefined ? { grossPnlUsd: outcome.grossPnlUsd } : {}),
                 ...(outcome.feesUsd !== undefined ? { feesUsd: outcome.feesUsd } : {}),
+                reason: 'close_on_exit',
               })
             : events.closeFailed(now(), { pair: pair.pair, polls, reason: outcome.reason ?? 'close on exit failed' });
           return from([...outcome.events, closed]);
@@ -236,7 +237,7 @@ function pairStream(
       );
 
     /** Exit monitoring of an open position, keeping its pre-signed close orders fresh meanwhile. */
-    const monitor$ = (position: OpenPositionLike, exitTarget = pair.spreadExit): Observable<TradingEvent> =>
+    const monitor$ = (position: OpenPositionLike, exitTarget = pair.spreadExit, resumeClose = false): Observable<TradingEvent> =>
       defer(() => {
         monitored = position;
         let stopped: ExitEvent | undefined;
@@ -253,6 +254,7 @@ function pairStream(
             ...(pair.exitConfirmTicks !== undefined ? { confirmTicks: pair.exitConfirmTicks } : {}),
             ...(pair.maxBookAgeMs !== undefined ? { maxBookAgeMs: pair.maxBookAgeMs } : {}),
             scheduler,
+            ...(resumeClose ? { reason: 'resume_close' as const } : {}),
           }),
           tap((e) => {
             if (e.type === 'EXIT_MONITOR_STOPPED') stopped = e;
@@ -295,6 +297,7 @@ function pairStream(
             entrySpread: opportunity.spread,
             netSpread: opportunity.netSpread,
             threshold: pair.spreadEntry,
+            tick: { time: opportunity.detectedAt, ...entrySpreads(opportunity) },
           }),
         ),
         defer(() => executor.openPosition(opportunity)).pipe(
@@ -315,16 +318,24 @@ function pairStream(
         ),
       );
 
-    const openedEvent = (position: OpenPositionLike, restored: boolean) =>
-      of(
+    const openedEvent = (position: OpenPositionLike, restored: boolean) => {
+      const legs = legsOf(position.direction);
+      const venueOf = (leg: 'a' | 'b') => (leg === 'a' ? pair.dexA : pair.dexB);
+      return of(
         events.positionOpened(now(), {
           pair: pair.pair,
           direction: position.direction,
           entrySpread: position.entrySpread,
           size: position.size,
           restored,
+          longVenue: venueOf(legs.long),
+          shortVenue: venueOf(legs.short),
+          ...(position.longEntryPrice !== undefined ? { longEntryPrice: position.longEntryPrice } : {}),
+          ...(position.shortEntryPrice !== undefined ? { shortEntryPrice: position.shortEntryPrice } : {}),
+          ...(position.openedAt !== undefined ? { openedAt: position.openedAt } : {}),
         }),
       );
+    };
 
     const entries$ = ticks$.pipe(
       entrySignal({
@@ -369,7 +380,7 @@ function pairStream(
             ? concat(
                 openedEvent(restored.position, true),
                 // An interrupted close is finished at once: −100 % is below any exit spread.
-                monitor$(restored.position, restored.resumeClose ? -100 : pair.spreadExit),
+                monitor$(restored.position, restored.resumeClose ? -100 : pair.spreadExit, restored.resumeClose === true),
                 cooldown$,
               )
             : EMPTY,
@@ -380,7 +391,7 @@ function pairStream(
 
     const spreads$ = ticks$.pipe(
       sampleTime(settings.spreadSampleMs, scheduler),
-      map((tick) => spreadSample(pair.pair, tick, fees, monitored)),
+      map((tick) => spreadSample(pair.pair, tick, fees, monitored, pair.positionSize)),
     );
 
     const feedEvents$ = merge(feedA.events$, feedB.events$).pipe(takeUntil(stop$));
@@ -399,8 +410,9 @@ const emptyTickBook = { bids: [], asks: [], receivedAt: 0 };
 
 type SpreadFigures = 'entryAOverB' | 'entryBOverA' | 'netEntryAOverB' | 'netEntryBOverA' | 'exitAOverB' | 'exitBOverA';
 
-function spreadSample(pair: string, tick: MarketTick, fees: TakerFees, position: OpenPositionLike | undefined): TradingEvent {
-  const q = quotesOf(tick.a, tick.b);
+/** Spreads at the position size (the VWAP the bot decides on), so samples and decision ticks are one series. */
+function spreadSample(pair: string, tick: MarketTick, fees: TakerFees, position: OpenPositionLike | undefined, size: number): TradingEvent {
+  const q = quotesOf(tick.a, tick.b, size);
   const sample: { -readonly [K in SpreadFigures]?: number } = {};
   const eAB = entrySpread('AOverB', q);
   const eBA = entrySpread('BOverA', q);

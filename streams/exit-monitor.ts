@@ -20,9 +20,9 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import { type CloseResult, events, type ExitEvent } from '../src/domain/events';
+import { type CloseResult, type DecidingTick, events, type ExitEvent, type ExitReason } from '../src/domain/events';
 import type { MarketTick, PositionSpec } from '../src/domain/market';
-import { exitSpreadOf, roundTripProfit } from '../src/domain/spread';
+import { entrySpreads, exitSpreadOf, quotesOf, roundTripProfit } from '../src/domain/spread';
 import { isTradableTick } from './market';
 
 /** What the close effect is told about the poll that decided to exit. */
@@ -48,6 +48,8 @@ export interface ExitMonitorOptions {
   maxBookAgeMs?: number;
   /** Time source for event times and book age. Default asyncScheduler. */
   scheduler?: SchedulerLike;
+  /** Why reaching the target closes the position, as TRADE_EXIT and POSITION_CLOSED report it. Default 'exit_target'. */
+  reason?: ExitReason;
 }
 
 type CloseOutcome = { readonly ok: true; readonly result: CloseResult } | { readonly ok: false; readonly reason: string };
@@ -75,7 +77,17 @@ type TicksEnd = { readonly kind: 'shutdown' } | { readonly kind: 'error'; readon
  * Every event carries `polls`; the last one's is the final poll count.
  */
 export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<MarketTick, ExitEvent> {
-  const { position, exitTarget, shutdown$, closePosition, logEvery = 40, confirmTicks = 1, maxBookAgeMs, scheduler = asyncScheduler } = options;
+  const {
+    position,
+    exitTarget,
+    shutdown$,
+    closePosition,
+    logEvery = 40,
+    confirmTicks = 1,
+    maxBookAgeMs,
+    scheduler = asyncScheduler,
+    reason: exitReason = 'exit_target',
+  } = options;
   validate(options.position, exitTarget, logEvery, maxBookAgeMs);
   if (!Number.isInteger(confirmTicks) || confirmTicks < 1) {
     throw new RangeError(`exitMonitor(${position.pair}): confirmTicks must be an integer >= 1, got ${confirmTicks}`);
@@ -130,6 +142,7 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
               profit,
               ...(grossPnlUsd !== undefined && { grossPnlUsd }),
               ...(feesUsd !== undefined && { feesUsd }),
+              reason: exitReason,
             });
           }),
         );
@@ -150,7 +163,7 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
         if (!exiting || exitSpread === undefined) return monitoring$;
         atTarget = 0;
         const profit = roundTripProfit(entrySpread, exitSpread);
-        const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit });
+        const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason: exitReason, tick: decidingTick(tick, size) });
         return concat(monitoring$, of(exit), close$(exitSpread, tick, polls));
       };
 
@@ -190,6 +203,11 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
 
       return concat(monitoring$, stopped$);
     });
+}
+
+/** The exit's tick as the report plots it: both directions at the position size (read only on an exit, off the hot path). */
+function decidingTick(tick: MarketTick, size: number): DecidingTick {
+  return { time: tick.time, ...entrySpreads(quotesOf(tick.a, tick.b, size)) };
 }
 
 function validate(position: PositionSpec, exitTarget: number, logEvery: number, maxBookAgeMs: number | undefined): void {

@@ -22,6 +22,7 @@ import {
 } from '../src/domain/config';
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../src/config/output-paths';
+import { summaryJson } from '../src/report/summary';
 import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../src/sim/model-overrides';
 import type { RunMode } from './run';
 
@@ -263,32 +264,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const result = await handle.done;
     if (flags.summaryJson) {
-      const s = result.summary;
-      fs.writeFileSync(
-        flags.summaryJson,
-        JSON.stringify(
-          {
-            mode,
-            roundTrips: s.roundTrips,
-            opened: s.opened,
-            closed: s.closed,
-            openAtExit: s.openAtExit,
-            grossPnlUsd: s.grossPnlUsd,
-            feesUsd: s.feesUsd,
-            netPnlUsd: s.netPnlUsd,
-            winRate: s.winRate,
-            avgHoldMs: s.avgHoldMs ?? null,
-            signalToFillP50Ms: s.signalToFillP50Ms ?? null,
-            signalToFillP99Ms: s.signalToFillP99Ms ?? null,
-            legsUnwound: s.legsUnwound,
-            closeFailures: s.closeFailures,
-            reportPath: result.reportPath,
-            eventsPath: result.eventsPath,
-          },
-          null,
-          2,
-        ) + '\n',
-      );
+      const json = summaryJson(result.summary, { mode, reportPath: result.reportPath, eventsPath: result.eventsPath, settings: result.settings });
+      fs.writeFileSync(flags.summaryJson, JSON.stringify(json, null, 2) + '\n');
     }
     process.exit(0);
   } catch (err) {

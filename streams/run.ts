@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ReplaySubject, type Subscription } from 'rxjs';
-import type { TradingEvent } from '../src/domain/events';
+import type { TradingEvent, TradingEventType } from '../src/domain/events';
 import { venueSymbol, type VenueId } from '../src/domain/market';
 import { roundTripFeePct } from '../src/domain/spread';
 import type { BotConfig } from '../src/domain/config';
@@ -17,7 +17,8 @@ import { createLogger, describeEvent, logEvent } from '../src/logging/logger';
 import { renderReport } from '../src/report/html';
 import { clockTime, createStatusDisplay, eventOnConsole, type StatusOut } from '../src/report/status-display';
 import { linkLatestRun } from '../src/report/run-folder';
-import { summarize, summaryTable, type RunSummary } from '../src/report/summary';
+import { RunRecord } from '../src/report/run-record';
+import { summaryTable, type RunSettings, type RunSummary } from '../src/report/summary';
 import { startSimVenues, type SimVenues } from '../src/sim/index';
 import { createParadexVenue } from '../src/venues/paradex/venue';
 import { newParadexAccount } from '../src/venues/paradex/signing';
@@ -51,14 +52,25 @@ export interface RunOptions {
   shutdownGraceMs?: number;
   /** Called with every event as it happens (embedding, tests). */
   onEvent?: (event: TradingEvent) => void;
+  /** Notable events (all but spread samples and position polls) the result keeps, newest last. Default 500. */
+  recentEventsLimit?: number;
 }
 
+/**
+ * What a run hands back. The run keeps no log of its events (memory would grow with uptime): every event is in
+ * events.ndjson; the result holds the summary, the last notable events and a count per type.
+ */
 export interface RunResult {
   summary: RunSummary;
+  settings: RunSettings;
   runDir: string;
   eventsPath: string;
   reportPath: string;
-  events: TradingEvent[];
+  /** The last `recentEventsLimit` notable events, oldest first. */
+  recentEvents: TradingEvent[];
+  /** Events emitted (= lines in events.ndjson), and per type. */
+  eventCount: number;
+  eventCounts: Partial<Record<TradingEventType, number>>;
 }
 
 export interface RunHandle {
@@ -130,7 +142,6 @@ async function run(
   const journals: Journal[] = [];
   const executors = new Map<string, ReturnType<typeof createExecutor>>();
   const fees = new Map<string, { a: number; b: number }>();
-  const log: TradingEvent[] = [];
   let sub: Subscription | undefined;
   let closeDisplay = () => {};
   const durationTimer =
@@ -256,6 +267,12 @@ async function run(
       logEvery: 40,
       shutdownGraceMs: opts.shutdownGraceMs ?? 3_000,
     };
+    // The summary and the report's data, folded as events happen (bounded: no event log is kept).
+    const record = new RunRecord({
+      pairs: settingsPairs.map((p) => p.pair),
+      recentLimit: opts.recentEventsLimit ?? 500,
+      buckets: { widthMs: settings.spreadSampleMs },
+    });
 
     // ---- status ----
     const out = opts.statusOut;
@@ -281,7 +298,7 @@ async function run(
         settings,
       ).subscribe({
         next: (e) => {
-          log.push(e);
+          record.add(e);
           fs.writeSync(eventsFd, JSON.stringify(e) + '\n');
           logEvent(logger, e);
           display?.update(e);
@@ -296,19 +313,30 @@ async function run(
     if (stopped() === undefined) stop('bot stream completed');
 
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
-    const summary = summarize(log, openAtExit);
-    const thresholds: Record<string, { entryNet: number; roundTripFeePct: number; exit: number }> = {};
-    for (const p of settingsPairs) {
-      const f = fees.get(p.id);
-      thresholds[p.pair] = { entryNet: p.spreadEntry, roundTripFeePct: f ? roundTripFeePct(f) : 0, exit: p.spreadExit };
-    }
+    const summary = record.summary(openAtExit);
+    const runSettings = describeSettings(opts, settings, fees);
     fs.writeFileSync(
       reportPath,
-      renderReport(log, summary, { title: `vest-paradex-arb ${opts.mode} run`, mode: opts.mode, thresholds, startedAt, endedAt: Date.now() }),
+      renderReport(record.reportData(), summary, {
+        title: `vest-paradex-arb ${opts.mode} run`,
+        settings: runSettings,
+        startedAt,
+        endedAt: Date.now(),
+        runDir: path.basename(runDir),
+      }),
     );
     closeDisplay();
     opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${runDir}\n`);
-    return { summary, runDir, eventsPath, reportPath, events: log };
+    return {
+      summary,
+      settings: runSettings,
+      runDir,
+      eventsPath,
+      reportPath,
+      recentEvents: record.recentEvents(),
+      eventCount: record.eventCount,
+      eventCounts: record.eventCounts(),
+    };
   } finally {
     // Every path, a failed start included, releases sockets, timers, files and the simulated venues.
     if (durationTimer) clearTimeout(durationTimer);
@@ -321,3 +349,43 @@ async function run(
     await new Promise<void>((r) => logger.end(r));
   }
 }
+
+/** The settings the run traded with, for the report and the summary JSON. */
+function describeSettings(opts: RunOptions, settings: BotSettings, fees: ReadonlyMap<string, { a: number; b: number }>): RunSettings {
+  return {
+    mode: opts.mode,
+    ...(opts.mode === 'sim' ? { seed: opts.seed } : {}),
+    ...(opts.simModel ? { simModel: opts.simModel } : {}),
+    closeOnExit: opts.closeOnExit,
+    ...(opts.durationSec !== undefined ? { durationSec: opts.durationSec } : {}),
+    spreadSampleMs: settings.spreadSampleMs,
+    pairs: settings.pairs.map((p) => {
+      const f = fees.get(p.id) ?? { a: 0, b: 0 };
+      return {
+        id: p.id,
+        pair: p.pair,
+        dexA: p.dexA,
+        dexB: p.dexB,
+        spreadEntry: p.spreadEntry,
+        spreadExit: p.spreadExit,
+        takerFeeA: f.a,
+        takerFeeB: f.b,
+        roundTripFeePct: roundTripFeePct(f),
+        positionSize: p.positionSize,
+        entryConfirmTicks: p.entryConfirmTicks,
+        ...(p.exitConfirmTicks !== undefined ? { exitConfirmTicks: p.exitConfirmTicks } : {}),
+        ...(p.spreadEntryMax !== undefined ? { spreadEntryMax: p.spreadEntryMax } : {}),
+        sampleMs: p.sampleMs,
+        cooldownMs: p.cooldownMs,
+      };
+    }),
+    risk: {
+      ...(settings.maxLossUsd !== undefined ? { maxLossUsd: settings.maxLossUsd } : {}),
+      maxNotionalUsd: opts.config.risk.maxNotionalUsd,
+      haltCooldownSec: opts.config.risk.haltCooldownSec,
+    },
+  };
+}
+
+
+

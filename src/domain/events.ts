@@ -24,11 +24,28 @@ export interface SpreadDetected extends Base<'SPREAD_DETECTED'> {
   readonly entrySpread: number;
   readonly netSpread: number;
   readonly threshold: number;
+  /** The tick the entry was decided on, so a chart puts the decision on the data it saw. */
+  readonly tick?: DecidingTick;
 }
+/**
+ * Both directions' gross entry spreads (percent, VWAP for the position size) of the tick a decision was made
+ * on, at that tick's time. The exit spread of an AOverB position is the BOverA entry spread and vice versa,
+ * so these two figures place entries and exits alike.
+ */
+export interface DecidingTick {
+  readonly time: number;
+  readonly entryAOverB?: number;
+  readonly entryBOverA?: number;
+}
+/**
+ * Why a position was closed: its exit target was reached, the run closed it on shutdown (`--close-on-exit`),
+ * or a close interrupted by a restart was finished. Kept open to new kinds (funding, holding limit).
+ */
+export type ExitReason = 'exit_target' | 'close_on_exit' | 'resume_close';
 /** Periodic spread sample for both directions (for status lines and the report). */
 export interface SpreadMonitoring extends Base<'SPREAD_MONITORING'> {
   readonly pair: string;
-  /** Entry spreads per direction; undefined when a side is missing. */
+  /** Entry spreads per direction (VWAP for the position size); undefined when a side is missing or too thin. */
   readonly entryAOverB?: number;
   readonly entryBOverA?: number;
   /** Entry spreads per direction net of the round trip's taker fees (what the entry threshold is compared with). */
@@ -104,6 +121,13 @@ export interface PositionOpened extends Base<'POSITION_OPENED'> {
   readonly entrySpread: number;
   readonly size: number;
   readonly restored: boolean;
+  /** The legs, when known (a restored position has no TRADE_ENTRY in this run to tell them). */
+  readonly longVenue?: VenueId;
+  readonly shortVenue?: VenueId;
+  readonly longEntryPrice?: number;
+  readonly shortEntryPrice?: number;
+  /** When the position was first opened, ms (earlier than `time` for a restored position). */
+  readonly openedAt?: number;
 }
 export interface PositionMonitoring extends Base<'POSITION_MONITORING'> {
   readonly pair: string;
@@ -120,6 +144,9 @@ export interface TradeExit extends Base<'TRADE_EXIT'> {
   readonly exitTarget: number;
   /** entrySpread + exitSpread, percent. */
   readonly profit: number;
+  readonly reason?: ExitReason;
+  /** The tick the exit was decided on (`exitSpread` is its spread for the position's direction). */
+  readonly tick?: DecidingTick;
 }
 export interface PositionClosed extends Base<'POSITION_CLOSED'> {
   readonly pair: string;
@@ -130,6 +157,7 @@ export interface PositionClosed extends Base<'POSITION_CLOSED'> {
   /** Realised PnL when the close effect reports it. */
   readonly grossPnlUsd?: number;
   readonly feesUsd?: number;
+  readonly reason?: ExitReason;
 }
 export interface CloseFailed extends Base<'CLOSE_FAILED'> {
   readonly pair: string;

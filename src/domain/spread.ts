@@ -62,6 +62,13 @@ export function exitSpreadOf(direction: Direction, a: OrderBook, b: OrderBook, s
     : spreadPct(fillPrice(b, 'bid', size), fillPrice(a, 'ask', size));
 }
 
+/** Both directions' entry spreads; a direction that cannot be computed is left out (never 0). */
+export function entrySpreads(q: Quotes): { entryAOverB?: number; entryBOverA?: number } {
+  const entryAOverB = entrySpread('AOverB', q);
+  const entryBOverA = entrySpread('BOverA', q);
+  return { ...(entryAOverB !== undefined ? { entryAOverB } : {}), ...(entryBOverA !== undefined ? { entryBOverA } : {}) };
+}
+
 export interface DirectionalSpread {
   direction: Direction;
   spread: number;

@@ -1,20 +1,82 @@
 /**
- * Run summary, derived from the event log alone (pure). Fees are every fee actually paid in the run
- * (entry, exit and unwind fills), so net = gross − fees holds even when a position is still open.
+ * Run summary, folded from the events one at a time (pure). The fold keeps what the figures need (one row per
+ * round trip, one state per pair), never the events themselves, so a run's memory does not grow with its uptime.
+ *
+ * What the figures mean:
+ * - **Realised** (`grossPnlUsd`, `feesUsd`, `netPnlUsd`): price PnL of the round trips closed in this run, and
+ *   every fee paid in this run (entry, exit and unwind fills, including the entry of a position still open),
+ *   so `netPnlUsd = grossPnlUsd − feesUsd + fundingUsd` holds at every moment. Funding is not modelled yet: 0.
+ * - **Unrealised** (`unrealisedPnlUsd`): each open position marked to the last books, as closing it would get
+ *   (domain/pnl.ts): its gross minus the estimated exit fees. Its entry fees are already in the realised fees,
+ *   so `netIfClosedNowUsd = netPnlUsd + unrealisedPnlUsd`.
+ * - Every fill belongs to exactly one row of the trade table (a round trip, the position open at exit, or the
+ *   failed entries and unwinds), so the table's totals are the header's figures.
  */
-import type { TradingEvent } from '../domain/events';
+import type { ExitReason, PositionMarkSample, TradingEvent } from '../domain/events';
+import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
 
-export interface RoundTrip {
+/** Fees per venue, USD. */
+export type FeesByVenue = Readonly<Partial<Record<VenueId, number>>>;
+
+/** What the table shows of a position's opening, for a closed round trip and an open position alike. */
+export interface TradeOpening {
   readonly pair: string;
   readonly direction: Direction;
+  /** When the position was first opened (an earlier run's time for a restored position), ms. */
   readonly openedAt: number;
-  readonly closedAt: number;
+  /** Opened by an earlier run and resumed from the journal by this one. */
+  readonly restored: boolean;
+  /** Base size per leg. */
+  readonly size: number | undefined;
+  readonly longVenue: VenueId | undefined;
+  readonly shortVenue: VenueId | undefined;
+  readonly longEntryPrice: number | undefined;
+  readonly shortEntryPrice: number | undefined;
+  /** Per leg, at the long leg's entry price, USD. */
+  readonly notionalUsd: number | undefined;
+  /** Gross entry spread the signal decided on, percent. */
+  readonly detectedSpread: number | undefined;
+  /** Gross entry spread of the fills, percent. */
   readonly entrySpread: number;
-  readonly exitSpread: number;
-  readonly grossPnlUsd: number;
+  /** detectedSpread − entrySpread in basis points: what the fills lost against the decision (negative = gained). */
+  readonly entrySlippageBps: number | undefined;
+  /** Fees this run paid for this position, per venue (entry, any unwind at entry, exit). */
+  readonly feesByVenue: FeesByVenue;
+  /** Their sum, USD. */
   readonly feesUsd: number;
+}
+
+export interface RoundTrip extends TradeOpening {
+  readonly closedAt: number;
+  /** Exit spread the close was decided on, percent; NaN for a close on shutdown (no tick decided it). */
+  readonly exitSpread: number;
+  readonly longExitPrice: number | undefined;
+  readonly shortExitPrice: number | undefined;
+  /** Exit spread of the close fills, percent: (longExit − shortExit)/shortExit·100. */
+  readonly exitFillSpread: number | undefined;
+  /** exitSpread − exitFillSpread in basis points (negative = the fills did better than the decision). */
+  readonly exitSlippageBps: number | undefined;
+  readonly exitReason: ExitReason | undefined;
+  readonly closeFailures: number;
+  /** Price PnL of both legs, as the close reported it, USD. */
+  readonly grossPnlUsd: number;
+  /** grossPnlUsd − feesUsd. */
   readonly netPnlUsd: number;
+  /** Fees the position paid in an earlier run (a restored position's entry): in that run's figures, not these. */
+  readonly earlierRunFeesUsd: number;
+}
+
+/** A position still open when the run ended, marked to the last books when they could price it. */
+export interface OpenAtExit extends TradeOpening {
+  readonly mark: (PositionMarkSample & { readonly time: number }) | undefined;
+}
+
+/** Fills that are no round trip's: entries that failed (and their unwinds). */
+export interface FeesOutsideTrades {
+  readonly failedEntries: number;
+  readonly feesByVenue: FeesByVenue;
+  readonly feesUsd: number;
 }
 
 export interface RunSummary {
@@ -22,9 +84,30 @@ export interface RunSummary {
   opened: number;
   closed: number;
   openAtExit: number;
+  /** Realised: price PnL of the round trips closed in this run, USD. */
   grossPnlUsd: number;
+  /** Realised: every fee paid in this run, USD. */
   feesUsd: number;
+  /** Funding paid (−) or received (+), USD. Not modelled yet: always 0. */
+  fundingUsd: number;
+  /** Realised: grossPnlUsd − feesUsd + fundingUsd. */
   netPnlUsd: number;
+  /** Open positions marked to the last books: gross, estimated exit fees, and net = gross − exit fees, USD. */
+  unrealisedGrossPnlUsd: number | undefined;
+  unrealisedExitFeesUsd: number | undefined;
+  /** Undefined when a position is open that the books could not price (then nothing is claimed). */
+  unrealisedPnlUsd: number | undefined;
+  /** netPnlUsd + unrealisedPnlUsd. */
+  netIfClosedNowUsd: number | undefined;
+  /** Time of the oldest mark in the unrealised figures, ms. */
+  unrealisedMarkedAt: number | undefined;
+  /** Largest fall of "net if closed now" from its running peak (spread samples and closes), USD, ≥ 0. */
+  maxDrawdownUsd: number;
+  /** When that fall started (the peak) and ended (the trough), ms. */
+  maxDrawdownFrom: number | undefined;
+  maxDrawdownTo: number | undefined;
+  /** The same on the realised net taken at each round trip's end (closed-trade equity), USD, ≥ 0. */
+  maxDrawdownRealisedUsd: number;
   /** Share of round trips with a positive net PnL, 0..1; 0 when there were none. */
   winRate: number;
   avgHoldMs: number | undefined;
@@ -32,7 +115,12 @@ export interface RunSummary {
   signalToFillP99Ms: number | undefined;
   legsUnwound: number;
   closeFailures: number;
+  /** The time span the events cover, ms (in a replay: the data's). */
+  firstEventAt: number | undefined;
+  lastEventAt: number | undefined;
   trades: RoundTrip[];
+  openPositions: OpenAtExit[];
+  outsideTrades: FeesOutsideTrades;
 }
 
 /** Nearest-rank percentile of unsorted values; undefined for an empty list. */
@@ -43,82 +131,455 @@ export function percentile(values: readonly number[], p: number): number | undef
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-/**
- * @param openAtExit positions still open when the run ended, as the executor/journal reports them
- *   (independent of the events, so `opened = closed + openAtExit` is a real check). Defaults to the
- *   count derived from the events.
- */
-export function summarize(log: readonly TradingEvent[], openAtExit?: number): RunSummary {
-  const openByPair = new Map<string, { direction: Direction; openedAt: number; entrySpread: number }>();
-  const trades: RoundTrip[] = [];
-  const latencies: number[] = [];
-  let opened = 0;
-  let closed = 0;
-  let grossPnlUsd = 0;
-  let feesUsd = 0;
-  let legsUnwound = 0;
-  let closeFailures = 0;
+// ---------------------------------------------------------------------------------------------- the fold
 
-  for (const e of log) {
+interface Volume {
+  size: number;
+  notional: number;
+}
+
+/** A position from its signal to its close, as the fold builds it. */
+interface Trip {
+  direction: Direction | undefined;
+  openedAt: number | undefined;
+  restored: boolean;
+  size: number | undefined;
+  longVenue: VenueId | undefined;
+  shortVenue: VenueId | undefined;
+  longEntryPrice: number | undefined;
+  shortEntryPrice: number | undefined;
+  detectedSpread: number | undefined;
+  entrySpread: number | undefined;
+  fees: Partial<Record<VenueId, number>>;
+  feesUsd: number;
+  /** Close fills per venue (any fill while the position is open reduces it). */
+  exitFills: Partial<Record<VenueId, Volume>>;
+  exitDecision: { spread: number; reason: ExitReason | undefined } | undefined;
+  closeFailures: number;
+  mark: (PositionMarkSample & { time: number }) | undefined;
+}
+
+type Phase = 'flat' | 'opening' | 'open';
+
+interface PairState {
+  phase: Phase;
+  trip: Trip | undefined;
+}
+
+function newTrip(): Trip {
+  return {
+    direction: undefined,
+    openedAt: undefined,
+    restored: false,
+    size: undefined,
+    longVenue: undefined,
+    shortVenue: undefined,
+    longEntryPrice: undefined,
+    shortEntryPrice: undefined,
+    detectedSpread: undefined,
+    entrySpread: undefined,
+    fees: {},
+    feesUsd: 0,
+    exitFills: {},
+    exitDecision: undefined,
+    closeFailures: 0,
+    mark: undefined,
+  };
+}
+
+function addFee(into: Partial<Record<VenueId, number>>, venue: VenueId, fee: number): void {
+  into[venue] = (into[venue] ?? 0) + fee;
+}
+
+function addFees(into: { feesUsd: number; fees: Partial<Record<VenueId, number>> }, trip: Trip): void {
+  into.feesUsd += trip.feesUsd;
+  for (const [venue, fee] of Object.entries(trip.fees) as [VenueId, number][]) addFee(into.fees, venue, fee);
+}
+
+function vwap(v: Volume | undefined): number | undefined {
+  return v !== undefined && v.size > 0 ? v.notional / v.size : undefined;
+}
+
+/** Percent to basis points: 0.01 % = 1 bp. */
+function bps(pct: number | undefined): number | undefined {
+  return pct === undefined || !Number.isFinite(pct) ? undefined : pct * 100;
+}
+
+function diff(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) ? undefined : a - b;
+}
+
+/** Running peak of an equity that starts at 0, and the largest fall from it. */
+class Drawdown {
+  private peak = 0;
+  private peakAt: number | undefined;
+  max = 0;
+  from: number | undefined;
+  to: number | undefined;
+
+  start(time: number): void {
+    this.peakAt ??= time;
+  }
+
+  observe(time: number, equity: number): void {
+    // At the peak again: the fall that may follow starts now, not when the peak was first reached.
+    if (equity >= this.peak) {
+      this.peak = equity;
+      this.peakAt = time;
+      return;
+    }
+    const fall = this.peak - equity;
+    if (fall > this.max) {
+      this.max = fall;
+      this.from = this.peakAt;
+      this.to = time;
+    }
+  }
+}
+
+/**
+ * The summary as an incremental fold: `add` every event as it happens, read `summary()` at any time.
+ * Memory is O(round trips + pairs), independent of how many spread samples the run saw.
+ */
+export class SummaryFold {
+  private readonly pairs = new Map<string, PairState>();
+  private readonly trades: RoundTrip[] = [];
+  private readonly latencies: number[] = [];
+  private readonly outside = { failedEntries: 0, fees: {} as Partial<Record<VenueId, number>>, feesUsd: 0 };
+  private opened = 0;
+  private closed = 0;
+  private grossPnlUsd = 0;
+  private feesUsd = 0;
+  /** Funding paid (−) or received (+) so far; nothing books it yet (funding is not modelled). */
+  private fundingUsd = 0;
+  private legsUnwound = 0;
+  private closeFailures = 0;
+  private firstEventAt: number | undefined;
+  private lastEventAt: number | undefined;
+  private readonly markedDrawdown = new Drawdown();
+  private readonly realisedDrawdown = new Drawdown();
+
+  /** Realised net so far: gross − fees + funding, USD. */
+  realisedNetUsd(): number {
+    return this.grossPnlUsd - this.feesUsd + this.fundingUsd;
+  }
+
+  /** Fees paid so far, USD. */
+  paidFeesUsd(): number {
+    return this.feesUsd;
+  }
+
+  fundingSoFarUsd(): number {
+    return this.fundingUsd;
+  }
+
+  /**
+   * Realised net plus every open position's mark, USD; undefined while a position is open without a mark, or
+   * a trade is half done (fills booked, position not yet opened or closed), when the sum would count a fee twice
+   * or miss one.
+   */
+  netIfClosedNowUsd(): number | undefined {
+    let unrealised = 0;
+    for (const p of this.pairs.values()) {
+      if (p.phase === 'flat') continue;
+      const trip = p.trip;
+      if (p.phase === 'opening') {
+        if (trip !== undefined && trip.feesUsd !== 0) return undefined;
+        continue;
+      }
+      if (trip?.mark === undefined || Object.keys(trip.exitFills).length > 0) return undefined;
+      unrealised += trip.mark.netUsd;
+    }
+    return this.realisedNetUsd() + unrealised;
+  }
+
+  add(e: TradingEvent): void {
+    if (this.firstEventAt === undefined) {
+      this.firstEventAt = e.time;
+      this.markedDrawdown.start(e.time);
+      this.realisedDrawdown.start(e.time);
+    }
+    this.lastEventAt = e.time;
     switch (e.type) {
-      case 'POSITION_OPENED':
-        opened++;
-        openByPair.set(e.pair, { direction: e.direction, openedAt: e.time, entrySpread: e.entrySpread });
-        break;
-      case 'TRADE_ENTRY':
-        latencies.push(e.latencyMs);
-        break;
-      case 'ORDER_FILLED':
-        feesUsd += e.feeUsd;
-        break;
-      case 'LEG_UNWOUND':
-        legsUnwound++;
-        break;
-      case 'CLOSE_FAILED':
-        closeFailures++;
-        break;
-      case 'POSITION_CLOSED': {
-        closed++;
-        const gross = e.grossPnlUsd ?? 0;
-        grossPnlUsd += gross;
-        const open = openByPair.get(e.pair);
-        openByPair.delete(e.pair);
-        const tripFees = e.feesUsd ?? 0;
-        trades.push({
-          pair: e.pair,
-          direction: open?.direction ?? 'AOverB',
-          openedAt: open?.openedAt ?? e.time,
-          closedAt: e.time,
-          entrySpread: e.entrySpread,
-          exitSpread: e.exitSpread,
-          grossPnlUsd: gross,
-          feesUsd: tripFees,
-          netPnlUsd: gross - tripFees,
-        });
+      case 'SPREAD_DETECTED': {
+        const p = this.pair(e.pair);
+        if (p.phase === 'open') break;
+        // A signal while another entry is unresolved (never seen in order): its fills stay counted, outside trades.
+        if (p.phase === 'opening' && p.trip !== undefined) this.moveOutside(p.trip);
+        const trip = newTrip();
+        trip.direction = e.direction;
+        trip.detectedSpread = e.entrySpread;
+        p.phase = 'opening';
+        p.trip = trip;
         break;
       }
+      case 'ORDER_FILLED': {
+        this.feesUsd += e.feeUsd;
+        const p = this.pair(e.pair);
+        const trip = p.trip;
+        if (p.phase === 'open' && trip !== undefined) {
+          const v = (trip.exitFills[e.venue] ??= { size: 0, notional: 0 });
+          v.size += e.filledSize;
+          v.notional += e.filledSize * e.avgPrice;
+        }
+        if (p.phase !== 'flat' && trip !== undefined) {
+          trip.feesUsd += e.feeUsd;
+          addFee(trip.fees, e.venue, e.feeUsd);
+        } else {
+          this.outside.feesUsd += e.feeUsd;
+          addFee(this.outside.fees, e.venue, e.feeUsd);
+        }
+        break;
+      }
+      case 'TRADE_ENTRY': {
+        this.latencies.push(e.latencyMs);
+        const trip = this.openingTrip(e.pair);
+        trip.direction = e.direction;
+        trip.size = e.size;
+        trip.longVenue = e.longVenue;
+        trip.shortVenue = e.shortVenue;
+        trip.longEntryPrice = e.longFillPrice;
+        trip.shortEntryPrice = e.shortFillPrice;
+        trip.entrySpread = e.entrySpread;
+        break;
+      }
+      case 'SLIPPAGE_ANALYSIS':
+        this.openingTrip(e.pair).detectedSpread ??= e.detectionSpread;
+        break;
+      case 'TRADE_FAILED': {
+        const p = this.pair(e.pair);
+        if (p.phase === 'open') break;
+        this.outside.failedEntries++;
+        if (p.trip !== undefined) this.moveOutside(p.trip);
+        p.phase = 'flat';
+        p.trip = undefined;
+        this.realisedDrawdown.observe(e.time, this.realisedNetUsd());
+        break;
+      }
+      case 'POSITION_OPENED': {
+        this.opened++;
+        const p = this.pair(e.pair);
+        const trip = p.phase === 'opening' && p.trip !== undefined ? p.trip : newTrip();
+        trip.direction = e.direction;
+        trip.restored = e.restored;
+        trip.openedAt = e.openedAt ?? e.time;
+        trip.size ??= e.size;
+        trip.entrySpread = e.entrySpread;
+        trip.longVenue ??= e.longVenue;
+        trip.shortVenue ??= e.shortVenue;
+        trip.longEntryPrice ??= e.longEntryPrice;
+        trip.shortEntryPrice ??= e.shortEntryPrice;
+        p.phase = 'open';
+        p.trip = trip;
+        break;
+      }
+      case 'SPREAD_MONITORING': {
+        const p = this.pairs.get(e.pair);
+        if (p?.phase === 'open' && p.trip !== undefined && e.position !== undefined) p.trip.mark = { ...e.position, time: e.time };
+        const marked = this.netIfClosedNowUsd();
+        if (marked !== undefined) this.markedDrawdown.observe(e.time, marked);
+        break;
+      }
+      case 'TRADE_EXIT': {
+        const trip = this.pairs.get(e.pair)?.trip;
+        if (trip !== undefined) trip.exitDecision = { spread: e.exitSpread, reason: e.reason };
+        break;
+      }
+      case 'CLOSE_FAILED': {
+        this.closeFailures++;
+        const trip = this.pairs.get(e.pair)?.trip;
+        if (trip !== undefined) trip.closeFailures++;
+        break;
+      }
+      case 'POSITION_CLOSED':
+        this.closeTrip(e);
+        break;
+      case 'LEG_UNWOUND':
+        this.legsUnwound++;
+        break;
       default:
         break;
     }
   }
 
-  const holds = trades.map((t) => t.closedAt - t.openedAt);
-  return {
-    roundTrips: trades.length,
-    opened,
-    closed,
-    openAtExit: openAtExit ?? openByPair.size,
-    grossPnlUsd,
-    feesUsd,
-    netPnlUsd: grossPnlUsd - feesUsd,
-    winRate: trades.length === 0 ? 0 : trades.filter((t) => t.netPnlUsd > 0).length / trades.length,
-    avgHoldMs: holds.length === 0 ? undefined : holds.reduce((a, b) => a + b, 0) / holds.length,
-    signalToFillP50Ms: percentile(latencies, 50),
-    signalToFillP99Ms: percentile(latencies, 99),
-    legsUnwound,
-    closeFailures,
-    trades,
-  };
+  /**
+   * @param openAtExit positions still open when the run ended, as the executors report them (independent of
+   *   the events, so `opened = closed + openAtExit` is a real check). Defaults to the count the events show.
+   */
+  summary(openAtExit?: number): RunSummary {
+    const trades = this.trades;
+    const holds = trades.map((t) => t.closedAt - t.openedAt);
+    const openPositions: OpenAtExit[] = [];
+    const outside = { feesUsd: this.outside.feesUsd, fees: { ...this.outside.fees } };
+    for (const [pair, p] of this.pairs) {
+      if (p.phase === 'open' && p.trip !== undefined) openPositions.push({ ...this.opening(pair, p.trip), mark: p.trip.mark });
+      // An entry still unresolved when the run ended: its fills are counted with the trades that failed.
+      if (p.phase === 'opening' && p.trip !== undefined) addFees(outside, p.trip);
+    }
+    const marks = openPositions.map((o) => o.mark);
+    const allMarked = marks.every((m) => m !== undefined);
+    const sum = (pick: (m: PositionMarkSample) => number) => (allMarked ? marks.reduce((acc, m) => acc + pick(m!), 0) : undefined);
+    const unrealisedPnlUsd = sum((m) => m.netUsd);
+    const netPnlUsd = this.realisedNetUsd();
+    return {
+      roundTrips: trades.length,
+      opened: this.opened,
+      closed: this.closed,
+      openAtExit: openAtExit ?? openPositions.length,
+      grossPnlUsd: this.grossPnlUsd,
+      feesUsd: this.feesUsd,
+      fundingUsd: this.fundingUsd,
+      netPnlUsd,
+      unrealisedGrossPnlUsd: sum((m) => m.grossUsd),
+      unrealisedExitFeesUsd: sum((m) => m.exitFeesUsd),
+      unrealisedPnlUsd,
+      netIfClosedNowUsd: unrealisedPnlUsd === undefined ? undefined : netPnlUsd + unrealisedPnlUsd,
+      unrealisedMarkedAt: allMarked && marks.length > 0 ? Math.min(...marks.map((m) => m!.time)) : undefined,
+      maxDrawdownUsd: this.markedDrawdown.max,
+      maxDrawdownFrom: this.markedDrawdown.from,
+      maxDrawdownTo: this.markedDrawdown.to,
+      maxDrawdownRealisedUsd: this.realisedDrawdown.max,
+      winRate: trades.length === 0 ? 0 : trades.filter((t) => t.netPnlUsd > 0).length / trades.length,
+      avgHoldMs: holds.length === 0 ? undefined : holds.reduce((a, b) => a + b, 0) / holds.length,
+      signalToFillP50Ms: percentile(this.latencies, 50),
+      signalToFillP99Ms: percentile(this.latencies, 99),
+      legsUnwound: this.legsUnwound,
+      closeFailures: this.closeFailures,
+      firstEventAt: this.firstEventAt,
+      lastEventAt: this.lastEventAt,
+      trades: [...trades],
+      openPositions,
+      outsideTrades: { failedEntries: this.outside.failedEntries, feesByVenue: outside.fees, feesUsd: outside.feesUsd },
+    };
+  }
+
+  private moveOutside(trip: Trip): void {
+    addFees(this.outside, trip);
+    trip.feesUsd = 0;
+    trip.fees = {};
+  }
+
+  private pair(pair: string): PairState {
+    let p = this.pairs.get(pair);
+    if (p === undefined) {
+      p = { phase: 'flat', trip: undefined };
+      this.pairs.set(pair, p);
+    }
+    return p;
+  }
+
+  /** The trip being opened on a pair; a fill report without a signal before it starts one. */
+  private openingTrip(pair: string): Trip {
+    const p = this.pair(pair);
+    if (p.trip === undefined) {
+      p.trip = newTrip();
+      p.phase = 'opening';
+    }
+    return p.trip;
+  }
+
+  private opening(pair: string, trip: Trip): TradeOpening {
+    const entrySpread = trip.entrySpread ?? Number.NaN;
+    return {
+      pair,
+      direction: trip.direction ?? 'AOverB',
+      openedAt: trip.openedAt ?? Number.NaN,
+      restored: trip.restored,
+      size: trip.size,
+      longVenue: trip.longVenue,
+      shortVenue: trip.shortVenue,
+      longEntryPrice: trip.longEntryPrice,
+      shortEntryPrice: trip.shortEntryPrice,
+      notionalUsd: trip.size !== undefined && trip.longEntryPrice !== undefined ? trip.size * trip.longEntryPrice : undefined,
+      detectedSpread: trip.detectedSpread,
+      entrySpread,
+      entrySlippageBps: bps(diff(trip.detectedSpread, entrySpread)),
+      feesByVenue: { ...trip.fees },
+      feesUsd: trip.feesUsd,
+    };
+  }
+
+  private closeTrip(e: Extract<TradingEvent, { type: 'POSITION_CLOSED' }>): void {
+    this.closed++;
+    const gross = e.grossPnlUsd ?? 0;
+    this.grossPnlUsd += gross;
+    const p = this.pair(e.pair);
+    const trip = p.trip ?? newTrip();
+    trip.entrySpread ??= e.entrySpread;
+    trip.openedAt ??= e.time;
+    const opening = this.opening(e.pair, trip);
+    const longExitPrice = trip.longVenue !== undefined ? vwap(trip.exitFills[trip.longVenue]) : undefined;
+    const shortExitPrice = trip.shortVenue !== undefined ? vwap(trip.exitFills[trip.shortVenue]) : undefined;
+    const exitFillSpread =
+      longExitPrice !== undefined && shortExitPrice !== undefined ? ((longExitPrice - shortExitPrice) / shortExitPrice) * 100 : undefined;
+    // The close's own fee figure covers the entry too; what this run's fills do not show was paid by an earlier run.
+    const earlierRunFeesUsd = trip.restored && e.feesUsd !== undefined ? Math.max(0, e.feesUsd - trip.feesUsd) : 0;
+    this.trades.push({
+      ...opening,
+      closedAt: e.time,
+      exitSpread: e.exitSpread,
+      longExitPrice,
+      shortExitPrice,
+      exitFillSpread,
+      exitSlippageBps: bps(diff(e.exitSpread, exitFillSpread)),
+      exitReason: e.reason ?? trip.exitDecision?.reason,
+      closeFailures: trip.closeFailures,
+      grossPnlUsd: gross,
+      netPnlUsd: gross - trip.feesUsd,
+      earlierRunFeesUsd,
+    });
+    p.phase = 'flat';
+    p.trip = undefined;
+    this.realisedDrawdown.observe(e.time, this.realisedNetUsd());
+    const marked = this.netIfClosedNowUsd();
+    if (marked !== undefined) this.markedDrawdown.observe(e.time, marked);
+  }
+}
+
+/** The summary of a whole event log at once. */
+export function summarize(log: Iterable<TradingEvent>, openAtExit?: number): RunSummary {
+  const fold = new SummaryFold();
+  for (const e of log) fold.add(e);
+  return fold.summary(openAtExit);
+}
+
+// ---------------------------------------------------------------------------------------------- presentation
+
+/** The settings a run traded with, as the report and the summary JSON show them. */
+export interface RunSettings {
+  readonly mode: string;
+  /** Seed of the simulated market (sim mode). */
+  readonly seed?: number;
+  readonly simModel?: Readonly<Record<string, number>>;
+  readonly closeOnExit: boolean;
+  readonly durationSec?: number;
+  /** Period of the spread samples the charts are drawn from, ms. */
+  readonly spreadSampleMs: number;
+  readonly pairs: readonly PairRunSettings[];
+  readonly risk: { readonly maxLossUsd?: number; readonly maxNotionalUsd: number; readonly haltCooldownSec: number };
+}
+
+export interface PairRunSettings {
+  readonly id: string;
+  readonly pair: string;
+  readonly dexA: VenueId;
+  readonly dexB: VenueId;
+  /** Entry threshold on the net entry spread, percent. */
+  readonly spreadEntry: number;
+  /** Exit target on the exit spread, percent. */
+  readonly spreadExit: number;
+  /** Taker fees of A and B, fractions. */
+  readonly takerFeeA: number;
+  readonly takerFeeB: number;
+  /** Both legs in and out, percent: the gross entry spread must reach spreadEntry + this. */
+  readonly roundTripFeePct: number;
+  readonly positionSize: number;
+  readonly entryConfirmTicks: number;
+  readonly exitConfirmTicks?: number;
+  readonly spreadEntryMax?: number;
+  /** Tick sampling, ms; 0 = every book update. */
+  readonly sampleMs: number;
+  readonly cooldownMs: number;
 }
 
 function fmtMs(ms: number | undefined): string {
@@ -126,26 +587,100 @@ function fmtMs(ms: number | undefined): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(1)} ms`;
 }
 
-function usd(v: number): string {
+export function usd(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return 'n/a';
   return `${v < 0 ? '-' : ''}$${Math.abs(v).toFixed(2)}`;
+}
+
+/** One figure of the summary: `key` is its `--summary-json` key where it has one. */
+export interface SummaryFigure {
+  readonly key: string;
+  readonly label: string;
+  readonly text: string;
+}
+
+/** The summary's figures, worded once for the console table and the report header. */
+export function summaryFigures(s: RunSummary): SummaryFigure[] {
+  const markedAt = s.unrealisedMarkedAt === undefined ? '' : ` at ${new Date(s.unrealisedMarkedAt).toISOString().slice(11, 19)}Z`;
+  const unrealisedText =
+    s.openPositions.length === 0
+      ? `${usd(0)} (nothing open)`
+      : s.unrealisedPnlUsd === undefined
+        ? 'n/a (open position the books could not price)'
+        : `${usd(s.unrealisedPnlUsd)} (gross ${usd(s.unrealisedGrossPnlUsd)}, est. exit fees ${usd(s.unrealisedExitFeesUsd)}${markedAt})`;
+  return [
+    { key: 'roundTrips', label: 'round trips', text: String(s.roundTrips) },
+    { key: 'opened', label: 'opened / closed / open at exit', text: `${s.opened} / ${s.closed} / ${s.openAtExit}` },
+    { key: 'winRate', label: 'win rate', text: s.roundTrips === 0 ? 'n/a' : `${(s.winRate * 100).toFixed(1)} %` },
+    { key: 'grossPnlUsd', label: 'realised gross PnL', text: usd(s.grossPnlUsd) },
+    { key: 'feesUsd', label: 'realised fees', text: usd(s.feesUsd) },
+    { key: 'fundingUsd', label: 'funding', text: `${usd(s.fundingUsd)} (not modelled yet)` },
+    { key: 'netPnlUsd', label: 'realised net PnL', text: usd(s.netPnlUsd) },
+    { key: 'unrealisedPnlUsd', label: 'unrealised net PnL (open, marked to the books)', text: unrealisedText },
+    { key: 'netIfClosedNowUsd', label: 'net if closed now', text: usd(s.netIfClosedNowUsd) },
+    { key: 'maxDrawdownUsd', label: 'max drawdown (net if closed now)', text: usd(s.maxDrawdownUsd) },
+    { key: 'maxDrawdownRealisedUsd', label: 'max drawdown (closed trades)', text: usd(s.maxDrawdownRealisedUsd) },
+    { key: 'avgHoldMs', label: 'average hold', text: fmtMs(s.avgHoldMs) },
+    { key: 'signalToFillP50Ms', label: 'signal→fill p50', text: fmtMs(s.signalToFillP50Ms) },
+    { key: 'signalToFillP99Ms', label: 'signal→fill p99', text: fmtMs(s.signalToFillP99Ms) },
+    { key: 'legsUnwound', label: 'legs unwound', text: String(s.legsUnwound) },
+    { key: 'closeFailures', label: 'close failures', text: String(s.closeFailures) },
+  ];
 }
 
 /** The final summary as an aligned text table. */
 export function summaryTable(s: RunSummary): string {
-  const rows: [string, string][] = [
-    ['round trips', String(s.roundTrips)],
-    ['opened / closed / open at exit', `${s.opened} / ${s.closed} / ${s.openAtExit}`],
-    ['win rate', s.roundTrips === 0 ? 'n/a' : `${(s.winRate * 100).toFixed(1)} %`],
-    ['gross PnL', usd(s.grossPnlUsd)],
-    ['fees', usd(s.feesUsd)],
-    ['net PnL', usd(s.netPnlUsd)],
-    ['average hold', fmtMs(s.avgHoldMs)],
-    ['signal→fill p50', fmtMs(s.signalToFillP50Ms)],
-    ['signal→fill p99', fmtMs(s.signalToFillP99Ms)],
-    ['legs unwound', String(s.legsUnwound)],
-    ['close failures', String(s.closeFailures)],
-  ];
+  const rows = summaryFigures(s).map((f) => [f.label, f.text] as const);
   const w = Math.max(...rows.map(([k]) => k.length));
   const line = '-'.repeat(w + 20);
   return [line, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`), line].join('\n');
+}
+
+/** Where a run's files are, for the summary JSON. */
+export interface RunFiles {
+  readonly mode: string;
+  readonly reportPath: string;
+  readonly eventsPath: string;
+  readonly settings?: RunSettings;
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/**
+ * The `--summary-json` object. Its first keys are kept exactly as they always were (other programs read them);
+ * everything after `eventsPath` was added later. Missing figures are null, never 0.
+ */
+export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknown> {
+  return {
+    mode: run.mode,
+    roundTrips: s.roundTrips,
+    opened: s.opened,
+    closed: s.closed,
+    openAtExit: s.openAtExit,
+    grossPnlUsd: s.grossPnlUsd,
+    feesUsd: s.feesUsd,
+    netPnlUsd: s.netPnlUsd,
+    winRate: s.winRate,
+    avgHoldMs: s.avgHoldMs ?? null,
+    signalToFillP50Ms: s.signalToFillP50Ms ?? null,
+    signalToFillP99Ms: s.signalToFillP99Ms ?? null,
+    legsUnwound: s.legsUnwound,
+    closeFailures: s.closeFailures,
+    reportPath: run.reportPath,
+    eventsPath: run.eventsPath,
+    fundingUsd: s.fundingUsd,
+    unrealisedPnlUsd: s.unrealisedPnlUsd ?? null,
+    unrealisedGrossPnlUsd: s.unrealisedGrossPnlUsd ?? null,
+    unrealisedExitFeesUsd: s.unrealisedExitFeesUsd ?? null,
+    unrealisedMarkedAt: iso(s.unrealisedMarkedAt),
+    netIfClosedNowUsd: s.netIfClosedNowUsd ?? null,
+    maxDrawdownUsd: s.maxDrawdownUsd,
+    maxDrawdownRealisedUsd: s.maxDrawdownRealisedUsd,
+    failedEntries: s.outsideTrades.failedEntries,
+    firstEventAt: iso(s.firstEventAt),
+    lastEventAt: iso(s.lastEventAt),
+    ...(run.settings !== undefined ? { settings: run.settings } : {}),
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { asyncScheduler, type Observable, NEVER, of, type SchedulerLike, Subject, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { type CloseResult, events, type ExitEvent } from '../../src/domain/events';
+import { type CloseResult, type DecidingTick, events, type ExitEvent } from '../../src/domain/events';
 import type { MarketTick, PositionSpec } from '../../src/domain/market';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
 import { type CloseContext, exitMonitor, type ExitMonitorOptions } from '../../streams/exit-monitor';
@@ -39,16 +39,27 @@ const FAR = pct(99_990, 100_050); // ≈ −0.060 %, below the −0.02 % target
 const NEAR = pct(100_040, 100_050); // ≈ −0.010 %, at or above the target
 
 const T = { f: tick(farA, shortB), n: tick(nearA, shortB) };
+/** The exit tick T.n as TRADE_EXIT reports it: both directions' entry spreads (BOverA's is the AOverB exit spread). */
+const NEAR_TICK: DecidingTick = { time: 0, entryAOverB: pct(100_040, 100_045), entryBOverA: NEAR };
 
 const ok: CloseResult = { ok: true };
 const rejected: CloseResult = { ok: false, reason: 'paradex: order rejected (insufficient margin)' };
 
 const monitoringAt = (time: number, polls: number, exitSpread: number | undefined): ExitEvent =>
   events.positionMonitoring(time, { pair: PAIR, polls, entrySpread: ENTRY, exitSpread, exitTarget: TARGET });
-const exitAt = (time: number, polls: number, exitSpread = NEAR): ExitEvent =>
-  events.tradeExit(time, { pair: PAIR, polls, entrySpread: ENTRY, exitSpread, exitTarget: TARGET, profit: ENTRY + exitSpread });
+const exitAt = (time: number, polls: number, exitSpread = NEAR, decidedOn: DecidingTick = NEAR_TICK): ExitEvent =>
+  events.tradeExit(time, {
+    pair: PAIR,
+    polls,
+    entrySpread: ENTRY,
+    exitSpread,
+    exitTarget: TARGET,
+    profit: ENTRY + exitSpread,
+    reason: 'exit_target',
+    tick: decidedOn,
+  });
 const closedAt = (time: number, polls: number, extra: { grossPnlUsd?: number; feesUsd?: number } = {}): ExitEvent =>
-  events.positionClosed(time, { pair: PAIR, polls, entrySpread: ENTRY, exitSpread: NEAR, profit: ENTRY + NEAR, ...extra });
+  events.positionClosed(time, { pair: PAIR, polls, entrySpread: ENTRY, exitSpread: NEAR, profit: ENTRY + NEAR, ...extra, reason: 'exit_target' });
 const failedAt = (time: number, polls: number, reason: string): ExitEvent => events.closeFailed(time, { pair: PAIR, polls, reason });
 const stoppedAt = (time: number, polls: number, reason: 'closed' | 'shutdown'): ExitEvent =>
   events.exitMonitorStopped(time, { pair: PAIR, polls, reason });
@@ -141,7 +152,8 @@ describe('exitMonitor: no decision on bad data', () => {
       const noAsksA = tick(book([[100_040, 0.5]], []), shortB);
       const ticks$ = hot('       a-', { a: noAsksA });
       const expected = '         x-';
-      expectObservable(ticks$.pipe(exitMonitor(options({})))).toBe(expected, { x: exitAt(0, 1) });
+      // No ask on A: the AOverB entry spread of that tick cannot be computed, and is left out.
+      expectObservable(ticks$.pipe(exitMonitor(options({})))).toBe(expected, { x: exitAt(0, 1, NEAR, { time: 0, entryBOverA: NEAR }) });
     });
   });
 
@@ -204,7 +216,8 @@ describe('exitMonitor: no decision on bad data', () => {
       const ticks$ = hot('       t-', { t: tick(a, b) });
       const expected = '         x-';
       const position: PositionSpec = { ...LONG_A, direction: 'BOverA' };
-      expectObservable(ticks$.pipe(exitMonitor(options({ position })))).toBe(expected, { x: exitAt(0, 1, pct(100_040, 100_050)) });
+      const decidedOn: DecidingTick = { time: 0, entryAOverB: pct(100_040, 100_050), entryBOverA: pct(100_000, 100_060) };
+      expectObservable(ticks$.pipe(exitMonitor(options({ position })))).toBe(expected, { x: exitAt(0, 1, pct(100_040, 100_050), decidedOn) });
     });
   });
 });
@@ -228,6 +241,20 @@ describe('exitMonitor: closing', () => {
     });
     expect(closePosition).toHaveBeenCalledTimes(1);
     expect(closePosition).toHaveBeenCalledWith({ exitSpread: NEAR, tick: T.n, polls: 2 });
+  });
+
+  it('says why it closed: the reason it was given for reaching the target (a resumed close)', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const ticks$ = hot('       n-|', T);
+      const close$ = cold('      -r|', { r: ok });
+      const expected = '         x(cs|)';
+      const resumed = { reason: 'resume_close' as const };
+      expectObservable(ticks$.pipe(exitMonitor(options({ closePosition: () => close$, ...resumed })))).toBe(expected, {
+        x: { ...exitAt(0, 1), ...resumed },
+        c: { ...closedAt(1, 1), ...resumed },
+        s: stoppedAt(1, 1, 'closed'),
+      });
+    });
   });
 
   it.each([

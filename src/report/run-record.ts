@@ -1,0 +1,294 @@
+/**
+ * What a run remembers of its events for the summary and the report, folded as they happen (pure). Memory is
+ * bounded by design, whatever the uptime:
+ * - the summary fold keeps one row per round trip and one state per pair (summary.ts);
+ * - spreads and equity are bucketed series (time-buckets.ts): O(maxBuckets) points, spikes kept;
+ * - decisions (markers, the ticks they decided on) and held periods grow with trades, not with samples;
+ * - only the last `recentLimit` notable events are kept, beside a count per event type.
+ * The events themselves are in events.ndjson; nothing here holds the whole log.
+ */
+import type { TradingEvent, TradingEventType } from '../domain/events';
+import type { Direction } from '../domain/spread';
+import { SummaryFold, type RunSummary } from './summary';
+import { BucketedSeries, type BucketedSeriesOptions, type SeriesPoints } from './time-buckets';
+
+/** A decision on the spread chart, at the tick it was decided on. */
+export interface ChartMarker {
+  readonly kind: 'entry' | 'exit';
+  readonly time: number;
+  /** The spread of the deciding tick: the entry spread of the direction entered, or the position's exit spread. */
+  readonly spread: number;
+  readonly direction: Direction;
+  label: string;
+  /** The entry or close that followed did not go through (TRADE_FAILED, CLOSE_FAILED). */
+  failed: boolean;
+}
+
+/** A position held on a pair, from its opening to its close (`to` undefined: still open at the end). */
+export interface HeldPeriod {
+  readonly direction: Direction;
+  readonly from: number;
+  to: number | undefined;
+}
+
+export interface PairChartData {
+  readonly pair: string;
+  /** Gross entry spreads per direction, percent. */
+  readonly entryAOverB: SeriesPoints;
+  readonly entryBOverA: SeriesPoints;
+  /** Exit spread of the position held, percent (breaks while flat). */
+  readonly heldExit: SeriesPoints;
+  readonly markers: readonly ChartMarker[];
+  readonly held: readonly HeldPeriod[];
+}
+
+export interface EquityChartData {
+  /** Realised net PnL (gross of closed round trips − fees paid + funding), USD. */
+  readonly realisedNet: SeriesPoints;
+  /** Realised net + open positions marked to the books, USD (breaks while it cannot be known). */
+  readonly netIfClosedNow: SeriesPoints;
+  /** Fees paid so far, USD (a cost: positive). */
+  readonly fees: SeriesPoints;
+  /** Funding so far, USD; 0 until funding is modelled. */
+  readonly funding: SeriesPoints;
+}
+
+export interface ReportData {
+  readonly pairs: readonly PairChartData[];
+  readonly equity: EquityChartData;
+  /** The last notable events (no spread or position samples), oldest first. */
+  readonly recentEvents: readonly TradingEvent[];
+  readonly eventCount: number;
+  readonly eventCounts: Readonly<Partial<Record<TradingEventType, number>>>;
+}
+
+export interface RunRecordOptions {
+  /** Pairs to chart, in order (others are charted as they appear). */
+  pairs?: readonly string[];
+  /** Notable events kept for the report and the run's result. Default 500. */
+  recentLimit?: number;
+  /** Bucketing of every charted series (widthMs: the spread sample period). */
+  buckets?: BucketedSeriesOptions;
+}
+
+/** Spread samples and position polls: the high-rate events that are charted, not listed. */
+export function isSample(e: TradingEvent): boolean {
+  return e.type === 'SPREAD_MONITORING' || e.type === 'POSITION_MONITORING';
+}
+
+class PairChart {
+  readonly entryAOverB: BucketedSeries;
+  readonly entryBOverA: BucketedSeries;
+  readonly heldExit: BucketedSeries;
+  readonly markers: ChartMarker[] = [];
+  readonly held: HeldPeriod[] = [];
+  holding: Direction | undefined;
+
+  constructor(
+    readonly pair: string,
+    buckets: BucketedSeriesOptions,
+  ) {
+    this.entryAOverB = new BucketedSeries(buckets);
+    this.entryBOverA = new BucketedSeries(buckets);
+    this.heldExit = new BucketedSeries(buckets);
+  }
+
+  data(): PairChartData {
+    return {
+      pair: this.pair,
+      entryAOverB: this.entryAOverB.points(),
+      entryBOverA: this.entryBOverA.points(),
+      heldExit: this.heldExit.points(),
+      markers: this.markers.map((m) => ({ ...m })),
+      held: this.held.map((h) => ({ ...h })),
+    };
+  }
+
+  lastMarker(kind: ChartMarker['kind']): ChartMarker | undefined {
+    for (let i = this.markers.length - 1; i >= 0; i--) if (this.markers[i]!.kind === kind) return this.markers[i];
+    return undefined;
+  }
+}
+
+/** A fixed-size ring of the newest items. */
+class Ring<T> {
+  private readonly items: T[] = [];
+  private next = 0;
+  constructor(private readonly limit: number) {}
+
+  push(item: T): void {
+    if (this.limit <= 0) return;
+    if (this.items.length < this.limit) this.items.push(item);
+    else this.items[this.next] = item;
+    this.next = (this.next + 1) % this.limit;
+  }
+
+  /** Oldest first. */
+  toArray(): T[] {
+    return this.items.length < this.limit ? [...this.items] : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+  }
+}
+
+const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(4)}%`);
+
+export class RunRecord {
+  private readonly fold = new SummaryFold();
+  private readonly charts = new Map<string, PairChart>();
+  private readonly equity: Record<keyof EquityChartData, BucketedSeries>;
+  private readonly recent: Ring<TradingEvent>;
+  private readonly counts: Partial<Record<TradingEventType, number>> = {};
+  private count = 0;
+  private readonly buckets: BucketedSeriesOptions;
+
+  constructor(options: RunRecordOptions = {}) {
+    this.buckets = options.buckets ?? {};
+    this.recent = new Ring(options.recentLimit ?? 500);
+    for (const pair of options.pairs ?? []) this.chart(pair);
+    this.equity = {
+      realisedNet: new BucketedSeries(this.buckets),
+      netIfClosedNow: new BucketedSeries(this.buckets),
+      fees: new BucketedSeries(this.buckets),
+      funding: new BucketedSeries(this.buckets),
+    };
+  }
+
+  add(e: TradingEvent): void {
+    this.count++;
+    this.counts[e.type] = (this.counts[e.type] ?? 0) + 1;
+    if (!isSample(e)) this.recent.push(e);
+    this.fold.add(e);
+    this.chartEvent(e);
+    // Equity is drawn at samples and where a trade settles, not at each fill: a close's fees are paid a few ms
+    // before its gross is realised, which would draw as a spike at every close.
+    if (e.type === 'SPREAD_MONITORING' || e.type === 'POSITION_OPENED' || e.type === 'POSITION_CLOSED' || e.type === 'TRADE_FAILED') {
+      this.equity.realisedNet.add(e.time, this.fold.realisedNetUsd());
+      this.equity.fees.add(e.time, this.fold.paidFeesUsd());
+      this.equity.funding.add(e.time, this.fold.fundingSoFarUsd());
+      this.equity.netIfClosedNow.add(e.time, this.fold.netIfClosedNowUsd());
+    }
+  }
+
+  /** See SummaryFold.summary. */
+  summary(openAtExit?: number): RunSummary {
+    return this.fold.summary(openAtExit);
+  }
+
+  /** The last notable events, oldest first. */
+  recentEvents(): TradingEvent[] {
+    return this.recent.toArray();
+  }
+
+  get eventCount(): number {
+    return this.count;
+  }
+
+  eventCounts(): Partial<Record<TradingEventType, number>> {
+    return { ...this.counts };
+  }
+
+  reportData(): ReportData {
+    return {
+      pairs: [...this.charts.values()].map((c) => c.data()),
+      equity: {
+        realisedNet: this.equity.realisedNet.points(),
+        netIfClosedNow: this.equity.netIfClosedNow.points(),
+        fees: this.equity.fees.points(),
+        funding: this.equity.funding.points(),
+      },
+      recentEvents: this.recentEvents(),
+      eventCount: this.count,
+      eventCounts: this.eventCounts(),
+    };
+  }
+
+  private chart(pair: string): PairChart {
+    let c = this.charts.get(pair);
+    if (c === undefined) {
+      c = new PairChart(pair, this.buckets);
+      this.charts.set(pair, c);
+    }
+    return c;
+  }
+
+  private chartEvent(e: TradingEvent): void {
+    switch (e.type) {
+      case 'SPREAD_MONITORING': {
+        const c = this.chart(e.pair);
+        c.entryAOverB.add(e.time, e.entryAOverB);
+        c.entryBOverA.add(e.time, e.entryBOverA);
+        // A sample carries its tick's time, which can predate an opening announced since: not held yet.
+        const since = c.held[c.held.length - 1]?.from ?? Infinity;
+        const holding = e.time >= since ? c.holding : undefined;
+        c.heldExit.add(e.time, holding === 'AOverB' ? e.exitAOverB : holding === 'BOverA' ? e.exitBOverA : undefined);
+        break;
+      }
+      case 'SPREAD_DETECTED': {
+        const c = this.chart(e.pair);
+        const tick = e.tick;
+        if (tick !== undefined) {
+          c.entryAOverB.pin(tick.time, tick.entryAOverB);
+          c.entryBOverA.pin(tick.time, tick.entryBOverA);
+        }
+        const spread = (e.direction === 'AOverB' ? tick?.entryAOverB : tick?.entryBOverA) ?? e.entrySpread;
+        c.markers.push({
+          kind: 'entry',
+          time: tick?.time ?? e.time,
+          spread,
+          direction: e.direction,
+          label: `entry ${e.direction} at ${pct(spread)} gross (${pct(e.netSpread)} net ≥ ${pct(e.threshold)})`,
+          failed: false,
+        });
+        break;
+      }
+      case 'TRADE_FAILED': {
+        const m = this.charts.get(e.pair)?.lastMarker('entry');
+        if (m !== undefined && !m.failed) {
+          m.failed = true;
+          m.label += `: failed (${e.reason})`;
+        }
+        break;
+      }
+      case 'POSITION_OPENED': {
+        const c = this.chart(e.pair);
+        c.holding = e.direction;
+        c.held.push({ direction: e.direction, from: e.time, to: undefined });
+        break;
+      }
+      case 'TRADE_EXIT': {
+        const c = this.chart(e.pair);
+        const tick = e.tick;
+        if (tick !== undefined) {
+          c.entryAOverB.pin(tick.time, tick.entryAOverB);
+          c.entryBOverA.pin(tick.time, tick.entryBOverA);
+          c.heldExit.pin(tick.time, e.exitSpread);
+        }
+        c.markers.push({
+          kind: 'exit',
+          time: tick?.time ?? e.time,
+          spread: e.exitSpread,
+          direction: c.holding ?? 'AOverB',
+          label: `exit at ${pct(e.exitSpread)} (target ${pct(e.exitTarget)}; entry ${pct(e.entrySpread)}, profit ${pct(e.profit)} gross)`,
+          failed: false,
+        });
+        break;
+      }
+      case 'CLOSE_FAILED': {
+        const m = this.charts.get(e.pair)?.lastMarker('exit');
+        if (m !== undefined && !m.failed) {
+          m.failed = true;
+          m.label += `: close failed (${e.reason})`;
+        }
+        break;
+      }
+      case 'POSITION_CLOSED': {
+        const c = this.chart(e.pair);
+        c.holding = undefined;
+        const period = c.held[c.held.length - 1];
+        if (period !== undefined && period.to === undefined) period.to = e.time;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The report page as text: self-contained, safe against what events carry, and saying what the summary says.
+ * How it draws in a browser is report.browser.test.ts.
+ */
+import { events } from '../../src/domain/events';
+import { renderReport, type PageData, type ReportOptions } from '../../src/report/html';
+import { RunRecord } from '../../src/report/run-record';
+import { summaryFigures, type RunSettings } from '../../src/report/summary';
+import { EventScript, ROUND_TRIP_FEE_PCT, TAKER } from '../support/trading-events';
+
+const SETTINGS: RunSettings = {
+  mode: 'sim',
+  seed: 7,
+  closeOnExit: false,
+  spreadSampleMs: 500,
+  pairs: [
+    {
+      id: 'btc_vest_paradex',
+      pair: 'BTC-PERP',
+      dexA: 'vest',
+      dexB: 'paradex',
+      spreadEntry: 0.06,
+      spreadExit: -0.02,
+      takerFeeA: TAKER.vest,
+      takerFeeB: TAKER.paradex,
+      roundTripFeePct: ROUND_TRIP_FEE_PCT,
+      positionSize: 0.01,
+      entryConfirmTicks: 1,
+      sampleMs: 0,
+      cooldownMs: 1000,
+    },
+  ],
+  risk: { maxLossUsd: 500, maxNotionalUsd: 10_000, haltCooldownSec: 60 },
+};
+
+function render(script: EventScript): { html: string; record: RunRecord } {
+  const log = script.shutdown();
+  const record = new RunRecord({ pairs: ['BTC-PERP'] });
+  log.forEach((e) => record.add(e));
+  const opts: ReportOptions = { title: 'vest-paradex-arb sim run', settings: SETTINGS, startedAt: log[0]!.time, endedAt: log.at(-1)!.time };
+  return { html: renderReport(record.reportData(), record.summary(), opts), record };
+}
+
+function pageData(html: string): PageData {
+  const m = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
+  expect(m).not.toBeNull();
+  return JSON.parse(m![1]!) as PageData;
+}
+
+const typical = () =>
+  new EventScript()
+    .samples(20)
+    .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, marks: [{ longExit: 100_050, shortExit: 100_180 }] })
+    .samples(5)
+    .trip({ longEntry: 100_500, shortEntry: 100_700, marks: [{ longExit: 100_560, shortExit: 100_600 }] });
+
+describe('report page', () => {
+  it('is one self-contained file: the chart library and its styles inlined, nothing fetched from anywhere', () => {
+    const { html } = render(typical());
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('var uPlot=');
+    expect(html).toContain('.uplot');
+    expect(html).not.toMatch(/<(script|img|iframe)[^>]*\ssrc\s*=/i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/url\(\s*["']?https?:/i);
+  });
+
+  it('cannot be broken by what an event carries: a reason with markup stays text', () => {
+    const hostile = '</script><script>window.pwned=1</script><b>';
+    const { html } = render(
+      typical().add(events.tradeFailed(Date.UTC(2026, 11, 1, 13), { pair: 'BTC-PERP', reason: hostile })).add(events.feedResync(Date.UTC(2026, 11, 1, 13), { venue: 'vest', symbol: 'BTC-PERP', reason: hostile })),
+    );
+    expect(html).not.toContain('<script>window.pwned');
+    expect(html).toContain('&lt;/script&gt;&lt;script&gt;window.pwned=1');
+    expect(() => pageData(html)).not.toThrow();
+    // Every <script> element the page opens is one of its own four.
+    expect(html.match(/<script\b/g)).toHaveLength(4);
+  });
+
+  it('shows the console summary’s figures, worded as the console prints them', () => {
+    const { html, record } = render(typical());
+    for (const f of summaryFigures(record.summary())) {
+      expect(html).toContain(`<tr data-key="${f.key}"><th>${f.label.replace(/&/g, '&amp;')}</th><td>${f.text.replace(/&/g, '&amp;')}</td></tr>`);
+    }
+  });
+
+  it('hands the charts every decision at its tick, the held periods and the thresholds', () => {
+    const { html } = render(typical());
+    const page = pageData(html);
+    const pair = page.pairs[0]!;
+    expect(pair.markers.map((m) => m.kind)).toEqual(['entry', 'exit', 'entry']);
+    expect(pair.held).toHaveLength(2);
+    expect(pair.held[1]!.to).toBeNull();
+    expect(pair.entryGross).toBeCloseTo(0.06 + ROUND_TRIP_FEE_PCT, 9);
+    expect(pair.exit).toBe(-0.02);
+    expect(page.spanStart).toBeLessThan(page.spanEnd);
+  });
+
+  it('has a trade table row for the position open at exit, and totals equal to the summary', () => {
+    const { html, record } = render(typical());
+    const s = record.summary();
+    expect(html).toContain('<tr class="open-at-exit">');
+    expect(html).toContain('id="totals-check">Totals = the summary');
+    const foot = /<tr class="totals">([\s\S]*?)<\/tr>/.exec(html)![1]!;
+    const values = [...foot.matchAll(/data-value="([^"]*)"/g)].map((m) => Number(m[1]));
+    expect(values[0]).toBeCloseTo(s.grossPnlUsd, 9);
+    expect(values[1]).toBeCloseTo(s.feesUsd, 9);
+    expect(values[2]).toBeCloseTo(s.netPnlUsd, 9);
+    expect(values[3]).toBeCloseTo(s.unrealisedPnlUsd!, 9);
+  });
+
+  it('says plainly when there is nothing to chart', () => {
+    const { html } = render(new EventScript());
+    expect(html).toContain('No spread samples for BTC-PERP.');
+    expect(html).toContain('No trades.');
+  });
+});

@@ -1,0 +1,293 @@
+/**
+ * The run summary: realised figures, the open position marked to the books, and a trade table that adds up to
+ * them, folded from the event log as the bot writes it.
+ */
+import fc from 'fast-check';
+import { events } from '../../src/domain/events';
+import { summarize, summaryJson, summaryTable, SummaryFold, type RunSummary } from '../../src/report/summary';
+import { EventScript, TAKER } from '../support/trading-events';
+
+const close = (a: number | undefined, b: number | undefined) => {
+  expect(a).toBeDefined();
+  expect(b).toBeDefined();
+  expect(a!).toBeCloseTo(b!, 9);
+};
+
+/** The table's totals, as the report sums its rows: every round trip, the open positions, fees outside trades. */
+function tableTotals(s: RunSummary) {
+  const gross = s.trades.reduce((a, t) => a + t.grossPnlUsd, 0);
+  const fees = s.trades.reduce((a, t) => a + t.feesUsd, 0) + s.openPositions.reduce((a, o) => a + o.feesUsd, 0) + s.outsideTrades.feesUsd;
+  const byVenue = (v: 'vest' | 'paradex') =>
+    s.trades.reduce((a, t) => a + (t.feesByVenue[v] ?? 0), 0) +
+    s.openPositions.reduce((a, o) => a + (o.feesByVenue[v] ?? 0), 0) +
+    (s.outsideTrades.feesByVenue[v] ?? 0);
+  return { gross, fees, net: gross - fees, vest: byVenue('vest'), paradex: byVenue('paradex') };
+}
+
+/** Two round trips (one wins, one loses), then a position left open and marked twice. */
+function twoTripsAndOneOpen() {
+  return new EventScript()
+    .samples(4)
+    .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, marks: [{ longExit: 100_050, shortExit: 100_180 }] })
+    .samples(3)
+    .trip({ direction: 'BOverA', longEntry: 100_300, shortEntry: 100_480, longExit: 100_250, shortExit: 100_460 })
+    .trip({ longEntry: 100_500, shortEntry: 100_700, marks: [{ longExit: 100_480, shortExit: 100_690 }, { longExit: 100_560, shortExit: 100_600 }] })
+    .shutdown();
+}
+
+describe('summary: realised figures', () => {
+  it('counts opened = closed + open at exit, and net = gross − fees', () => {
+    const s = summarize(twoTripsAndOneOpen());
+    expect([s.opened, s.closed, s.openAtExit, s.roundTrips]).toEqual([3, 2, 1, 2]);
+    expect(s.opened).toBe(s.closed + s.openAtExit);
+    close(s.netPnlUsd, s.grossPnlUsd - s.feesUsd + s.fundingUsd);
+    expect(s.fundingUsd).toBe(0);
+  });
+
+  it('takes gross PnL from the closes and fees from every fill, the open position’s entry included', () => {
+    const s = summarize(twoTripsAndOneOpen());
+    // Trip 1: long 100 000 → 100 150, short 100 200 → 100 140; trip 2 (BOverA): long 100 300 → 100 250, short 100 480 → 100 460.
+    close(s.grossPnlUsd, 0.01 * (150 + 60) + 0.01 * (-50 + 20));
+    const fills = [
+      ['vest', 100_000], ['paradex', 100_200], ['vest', 100_150], ['paradex', 100_140],
+      ['paradex', 100_300], ['vest', 100_480], ['paradex', 100_250], ['vest', 100_460],
+      ['vest', 100_500], ['paradex', 100_700],
+    ] as const;
+    close(s.feesUsd, fills.reduce((a, [venue, price]) => a + 0.01 * price * TAKER[venue], 0));
+  });
+
+  it('wins count by net PnL after fees', () => {
+    const s = summarize(twoTripsAndOneOpen());
+    expect(s.trades.map((t) => t.netPnlUsd > 0)).toEqual([true, false]);
+    expect(s.winRate).toBe(0.5);
+  });
+
+  it('trusts the executors’ count of open positions over the events’ when told it', () => {
+    expect(summarize(twoTripsAndOneOpen(), 1).openAtExit).toBe(1);
+    expect(summarize(new EventScript().shutdown(), 0).openAtExit).toBe(0);
+  });
+});
+
+describe('summary: the open position, marked to the last books', () => {
+  it('reports its unrealised PnL net of estimated exit fees, and net if closed now = realised net + unrealised', () => {
+    const s = summarize(twoTripsAndOneOpen());
+    const gross = 0.01 * (100_560 - 100_500) + 0.01 * (100_700 - 100_600);
+    const exitFees = 0.01 * 100_560 * TAKER.vest + 0.01 * 100_600 * TAKER.paradex;
+    close(s.unrealisedGrossPnlUsd, gross);
+    close(s.unrealisedExitFeesUsd, exitFees);
+    close(s.unrealisedPnlUsd, gross - exitFees);
+    close(s.netIfClosedNowUsd, s.netPnlUsd + s.unrealisedPnlUsd!);
+    expect(s.openPositions).toHaveLength(1);
+    expect(s.openPositions[0]!.mark?.longExitPrice).toBe(100_560); // the last mark, not the first
+    expect(s.unrealisedMarkedAt).toBe(s.openPositions[0]!.mark!.time);
+  });
+
+  it('says unknown, not 0, when an open position could not be priced', () => {
+    const s = summarize(new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200 }).shutdown());
+    expect(s.openPositions).toHaveLength(1);
+    expect(s.unrealisedPnlUsd).toBeUndefined();
+    expect(s.netIfClosedNowUsd).toBeUndefined();
+    expect(summaryJson(s, { mode: 'sim', reportPath: 'r', eventsPath: 'e' })).toMatchObject({ unrealisedPnlUsd: null, netIfClosedNowUsd: null });
+  });
+
+  it('is exactly 0 with nothing open, so net if closed now is the realised net', () => {
+    const s = summarize(new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_100, shortExit: 100_100 }).shutdown());
+    expect(s.unrealisedPnlUsd).toBe(0);
+    expect(s.netIfClosedNowUsd).toBe(s.netPnlUsd);
+  });
+});
+
+describe('summary: the trade table adds up to the header', () => {
+  it('puts every fill in exactly one row: round trips, the open position, fees outside trades', () => {
+    const log = new EventScript()
+      .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140 })
+      .failedEntry({ longEntry: 100_100, unwindAt: 100_090 })
+      .trip({ longEntry: 100_500, shortEntry: 100_700, marks: [{ longExit: 100_480, shortExit: 100_690 }] })
+      .shutdown();
+    const s = summarize(log);
+    const t = tableTotals(s);
+    close(t.gross, s.grossPnlUsd);
+    close(t.fees, s.feesUsd);
+    close(t.net, s.netPnlUsd);
+    close(t.vest + t.paradex, s.feesUsd);
+    expect(s.outsideTrades.failedEntries).toBe(1);
+    close(s.outsideTrades.feesUsd, 0.01 * (100_100 + 100_090) * TAKER.vest);
+    expect(s.outsideTrades.feesByVenue.paradex ?? 0).toBe(0);
+    expect(s.legsUnwound).toBe(1);
+  });
+
+  it('holds for any mix of wins, losses, failed entries and a position left open', () => {
+    const trip = fc.record({
+      kind: fc.constantFrom('win', 'loss', 'failed', 'open'),
+      direction: fc.constantFrom('AOverB' as const, 'BOverA' as const),
+      base: fc.integer({ min: 50_000, max: 150_000 }),
+      entryBp: fc.integer({ min: 5, max: 40 }),
+      moveBp: fc.integer({ min: -30, max: 30 }),
+    });
+    fc.assert(
+      fc.property(fc.array(trip, { maxLength: 12 }), (trips) => {
+        const script = new EventScript();
+        let open = false;
+        for (const t of trips) {
+          if (open) break; // one position per pair: nothing after an open one
+          const longEntry = t.base;
+          const shortEntry = t.base * (1 + t.entryBp / 1e4);
+          if (t.kind === 'failed') {
+            script.failedEntry({ direction: t.direction, longEntry, unwindAt: longEntry * (1 + t.moveBp / 1e4) });
+            continue;
+          }
+          const converge = t.kind === 'win' ? 0.9 : -0.5;
+          const longExit = longEntry * (1 + (t.moveBp / 1e4) * 0.5 + (t.entryBp / 1e4) * converge * 0.5);
+          const shortExit = shortEntry * (1 + (t.moveBp / 1e4) * 0.5 - (t.entryBp / 1e4) * converge * 0.5);
+          if (t.kind === 'open') {
+            script.trip({ direction: t.direction, longEntry, shortEntry, marks: [{ longExit, shortExit }] });
+            open = true;
+          } else {
+            script.trip({ direction: t.direction, longEntry, shortEntry, longExit, shortExit });
+          }
+        }
+        const s = summarize(script.shutdown());
+        const totals = tableTotals(s);
+        expect(s.opened).toBe(s.closed + s.openAtExit);
+        expect(totals.gross).toBeCloseTo(s.grossPnlUsd, 9);
+        expect(totals.fees).toBeCloseTo(s.feesUsd, 9);
+        expect(totals.vest + totals.paradex).toBeCloseTo(s.feesUsd, 9);
+        expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd, 9);
+        for (const r of s.trades) expect(r.netPnlUsd).toBeCloseTo(r.grossPnlUsd - r.feesUsd, 9);
+        const unrealised = s.openPositions.reduce((a, o) => a + (o.mark?.netUsd ?? 0), 0);
+        expect(s.unrealisedPnlUsd).toBeCloseTo(unrealised, 9);
+        expect(s.netIfClosedNowUsd).toBeCloseTo(s.netPnlUsd + unrealised, 9);
+        expect(s.maxDrawdownUsd).toBeGreaterThanOrEqual(0);
+      }),
+      { seed: 11, numRuns: 200 },
+    );
+  });
+
+  it('keeps a restored position’s entry fees, paid by an earlier run, out of this run’s fees and says so', () => {
+    const s = summarize(new EventScript().trip({ restored: true, longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140 }).shutdown());
+    const trip = s.trades[0]!;
+    const exitFees = 0.01 * 100_150 * TAKER.vest + 0.01 * 100_140 * TAKER.paradex;
+    close(trip.feesUsd, exitFees);
+    close(s.feesUsd, exitFees);
+    close(trip.earlierRunFeesUsd, 0.01 * 100_000 * TAKER.vest + 0.01 * 100_200 * TAKER.paradex);
+    expect(trip.restored).toBe(true);
+    expect(trip.openedAt).toBeLessThan(trip.closedAt - 3_000_000); // the original open time, an hour before
+  });
+});
+
+describe('summary: each round trip’s legs', () => {
+  it('reports both legs’ fill prices, size, notional and the exit reason', () => {
+    const s = summarize(new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, reason: 'exit_target' }).shutdown());
+    expect(s.trades[0]).toMatchObject({
+      direction: 'AOverB',
+      longVenue: 'vest',
+      shortVenue: 'paradex',
+      longEntryPrice: 100_000,
+      shortEntryPrice: 100_200,
+      longExitPrice: 100_150,
+      shortExitPrice: 100_140,
+      size: 0.01,
+      notionalUsd: 1_000,
+      exitReason: 'exit_target',
+    });
+    close(s.trades[0]!.feesByVenue.vest, 0.01 * (100_000 + 100_150) * TAKER.vest);
+    close(s.trades[0]!.feesByVenue.paradex, 0.01 * (100_200 + 100_140) * TAKER.paradex);
+  });
+
+  it('measures slippage in basis points against the spreads the decisions saw', () => {
+    const s = summarize(
+      new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200, detected: 0.25, longExit: 100_150, shortExit: 100_140, exitDecided: 0.02 }).shutdown(),
+    );
+    const t = s.trades[0]!;
+    close(t.entrySpread, 0.2);
+    close(t.entrySlippageBps, (0.25 - 0.2) * 100); // 5 bp worse than decided
+    close(t.exitFillSpread, ((100_150 - 100_140) / 100_140) * 100);
+    close(t.exitSlippageBps, (0.02 - t.exitFillSpread!) * 100);
+    expect(t.detectedSpread).toBe(0.25);
+    expect(t.exitSpread).toBe(0.02);
+  });
+
+  it('names a close on shutdown, which no tick decided', () => {
+    const s = summarize(new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, reason: 'close_on_exit' }).shutdown());
+    expect(s.trades[0]!.exitReason).toBe('close_on_exit');
+    expect(s.trades[0]!.exitSpread).toBeNaN();
+    expect(s.trades[0]!.exitFillSpread).toBeCloseTo(((100_150 - 100_140) / 100_140) * 100, 9);
+  });
+});
+
+describe('summary: drawdown', () => {
+  it('is the largest fall of net if closed now from its running peak, with when it began and ended', () => {
+    // Marks: net if closed now rises, falls by the most, recovers, falls again by less.
+    const log = new EventScript()
+      .trip({
+        longEntry: 100_000,
+        shortEntry: 100_200,
+        marks: [
+          { longExit: 100_300, shortExit: 100_200 }, // gross +3: above the start, after fees
+          { longExit: 99_900, shortExit: 100_200 }, // gross −1
+          { longExit: 100_400, shortExit: 100_200 }, // gross +4
+          { longExit: 100_300, shortExit: 100_200 }, // gross +3
+        ],
+      })
+      .shutdown();
+    const s = summarize(log);
+    const marks = log.filter((e) => e.type === 'SPREAD_MONITORING');
+    // From the +3 mark to the −1 mark: 4 USD of gross, less the difference in estimated exit fees.
+    const net = (i: number) => (marks[i] as Extract<typeof marks[number], { type: 'SPREAD_MONITORING' }>).position!.netUsd;
+    close(s.maxDrawdownUsd, net(0) - net(1));
+    expect(s.maxDrawdownFrom).toBe(marks[0]!.time);
+    expect(s.maxDrawdownTo).toBe(marks[1]!.time);
+  });
+
+  it('counts closed-trade drawdown from the start of the run, so a first losing trade is one', () => {
+    const s = summarize(new EventScript().trip({ longEntry: 100_000, shortEntry: 100_100, longExit: 99_900, shortExit: 100_150 }).shutdown());
+    expect(s.netPnlUsd).toBeLessThan(0);
+    close(s.maxDrawdownRealisedUsd, -s.netPnlUsd);
+  });
+});
+
+describe('summary: the fold', () => {
+  it('gives the same summary folded one event at a time, read at any moment', () => {
+    const log = twoTripsAndOneOpen();
+    const fold = new SummaryFold();
+    log.forEach((e) => fold.add(e));
+    expect(fold.summary()).toEqual(summarize(log));
+  });
+
+  it('tolerates a close with no fills in the log (fees then come only from fills)', () => {
+    const s = summarize([
+      events.positionOpened(1, { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.2, size: 0.01, restored: false }),
+      events.positionClosed(2, { pair: 'BTC-PERP', polls: 1, entrySpread: 0.2, exitSpread: 0, profit: 0.2, grossPnlUsd: 2, feesUsd: 0.5 }),
+    ]);
+    expect(s.grossPnlUsd).toBe(2);
+    expect(s.feesUsd).toBe(0);
+    expect(s.trades[0]!.netPnlUsd).toBe(2);
+  });
+});
+
+describe('summary: what it prints and writes', () => {
+  it('labels the realised figures as realised in the console table and shows the unrealised and total', () => {
+    const table = summaryTable(summarize(twoTripsAndOneOpen()));
+    expect(table).toMatch(/realised gross PnL\s+\$/);
+    expect(table).toMatch(/realised fees\s+\$/);
+    expect(table).toMatch(/realised net PnL\s+-?\$/);
+    expect(table).toMatch(/unrealised net PnL \(open, marked to the books\)\s+-?\$[\d.]+ \(gross -?\$[\d.]+, est\. exit fees \$[\d.]+/);
+    expect(table).toMatch(/net if closed now\s+-?\$/);
+  });
+
+  it('keeps every --summary-json key of before, in order, and adds the new ones after', () => {
+    const json = summaryJson(summarize(twoTripsAndOneOpen()), { mode: 'sim', reportPath: '/r/report.html', eventsPath: '/r/events.ndjson' });
+    const before = [
+      'mode', 'roundTrips', 'opened', 'closed', 'openAtExit', 'grossPnlUsd', 'feesUsd', 'netPnlUsd', 'winRate', 'avgHoldMs',
+      'signalToFillP50Ms', 'signalToFillP99Ms', 'legsUnwound', 'closeFailures', 'reportPath', 'eventsPath',
+    ];
+    expect(Object.keys(json).slice(0, before.length)).toEqual(before);
+    expect(Object.keys(json).slice(before.length)).toEqual([
+      'fundingUsd', 'unrealisedPnlUsd', 'unrealisedGrossPnlUsd', 'unrealisedExitFeesUsd', 'unrealisedMarkedAt', 'netIfClosedNowUsd',
+      'maxDrawdownUsd', 'maxDrawdownRealisedUsd', 'failedEntries', 'firstEventAt', 'lastEventAt',
+    ]);
+    expect(json.netPnlUsd).toBeCloseTo((json.grossPnlUsd as number) - (json.feesUsd as number), 9);
+    expect(json.netIfClosedNowUsd).toBeCloseTo((json.netPnlUsd as number) + (json.unrealisedPnlUsd as number), 9);
+    expect(json.unrealisedMarkedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
