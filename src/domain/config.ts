@@ -8,6 +8,7 @@
  */
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { isPrivateKey } from './keys';
 import type { VenueId } from './market';
 
 // ---------------------------------------------------------------------------------------------
@@ -594,8 +595,6 @@ export function envSettings(env: Env): EnvSettings {
   return { vestProduction, paradexProduction, vestAccountGroup, logLevel: logLevelFromRustLog(env['RUST_LOG']), logFormat };
 }
 
-/** Stark curve order: a Paradex private key must be in [1, n). */
-const STARK_ORDER = 0x0800000000000010ffffffffffffffffb781126dcae7b2321e66a241adc64d2fn;
 /** Starknet field prime: an account address must be below it. */
 const STARK_PRIME = 0x0800000000000011000000000000000000000000000000000000000000000001n;
 
@@ -642,13 +641,20 @@ export function credentialsFromEnv(env: Env): VenueCredentials {
   const apiKey = read('VEST_API_KEY', (v) => (/^\S+$/.test(v) ? v : undefined), 'a single token without spaces', false);
   const primaryAddr = read('VEST_PRIMARY_ADDR', (v) => hexOf(v, 40), 'an address: 0x followed by 40 hex digits', true);
   // With an API key already issued, the primary (funds) key need not sit on this machine.
-  const primaryKey = read('VEST_PRIMARY_KEY', (v) => hexOf(v, 64), 'a private key: 0x followed by 64 hex digits', apiKey === undefined);
-  const signingKey = read('VEST_SIGNING_KEY', (v) => hexOf(v, 64), 'a private key: 0x followed by 64 hex digits', true);
+  // Keys are checked as curve scalars here, before a signing library sees them: a library's own
+  // refusal prints the key's value in its message.
+  const secpKey = (v: string) => {
+    const key = hexOf(v, 64);
+    return key !== undefined && isPrivateKey(key, 'secp256k1') ? key : undefined;
+  };
+  const secpShape = 'a secp256k1 private key: 0x followed by 64 hex digits, non-zero, below the curve order';
+  const primaryKey = read('VEST_PRIMARY_KEY', secpKey, secpShape, apiKey === undefined);
+  const signingKey = read('VEST_SIGNING_KEY', secpKey, secpShape, true);
   const privateKey = read(
     'PARADEX_PRIVATE_KEY',
     (v) => {
       const key = hexOf(v, [1, 64]);
-      return key !== undefined && BigInt(key) > 0n && BigInt(key) < STARK_ORDER ? key : undefined;
+      return key !== undefined && isPrivateKey(key, 'stark') ? key : undefined;
     },
     'a Stark private key: 0x followed by up to 64 hex digits, non-zero, below the curve order',
     true,

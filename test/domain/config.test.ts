@@ -455,7 +455,7 @@ describe('credentialsFromEnv', () => {
   it('names a malformed key without ever printing its value', () => {
     const shortKey = '0x' + 'f'.repeat(62);
     const err = configErrorOf(() => credentialsFromEnv({ ...full, VEST_SIGNING_KEY: shortKey, VEST_API_KEY: 'has space' }));
-    expect(err.message).toContain('VEST_SIGNING_KEY = <redacted, 64 characters>: must be a private key: 0x followed by 64 hex digits');
+    expect(err.message).toContain('VEST_SIGNING_KEY = <redacted, 64 characters>: must be a secp256k1 private key: 0x followed by 64 hex digits');
     expect(err.message).toContain('VEST_API_KEY = <redacted, 9 characters>');
     expect(err.message).not.toContain(shortKey);
     expect(err.message).not.toContain('f'.repeat(20));
@@ -468,6 +468,23 @@ describe('credentialsFromEnv', () => {
       expect(err.issues.map((i) => i.path)).toEqual(['PARADEX_PRIVATE_KEY']);
       expect(err.message).not.toContain(bad);
     }
+  });
+
+  it('refuses Vest keys of 64 hex digits that are not secp256k1 scalars (zero, n, above n), without printing them', () => {
+    const n = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141';
+    for (const bad of ['0x' + '0'.repeat(64), '0x' + n, '0x' + 'f'.repeat(64)]) {
+      for (const name of ['VEST_SIGNING_KEY', 'VEST_PRIMARY_KEY']) {
+        const err = configErrorOf(() => credentialsFromEnv({ ...full, [name]: bad }));
+        expect(err.issues.map((i) => i.path)).toEqual([name]);
+        expect(err.message).toContain('below the curve order');
+        if (BigInt(bad) === 0n) continue;
+        expect(err.message).not.toContain(bad.slice(2, 22));
+        expect(err.message).not.toContain(BigInt(bad).toString().slice(0, 20));
+      }
+    }
+    // n - 1 is the largest valid key.
+    const largest = '0x' + n.slice(0, -1) + '0';
+    expect(credentialsFromEnv({ ...full, VEST_SIGNING_KEY: largest }).vest.signingKey).toBe(largest);
   });
 
   it('refuses the placeholder account address 0x0', () => {
