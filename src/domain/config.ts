@@ -8,6 +8,7 @@
  */
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from './durations';
 import { isPrivateKey } from './keys';
 import type { VenueId } from './market';
 
@@ -200,6 +201,21 @@ function urlWithProtocol(value: string, protocols: readonly string[]): boolean {
   }
 }
 
+/**
+ * A duration in ms that reaches a timer: an integer from `min` to MAX_TIMER_MS. Beyond it Node fires the
+ * timer after 1 ms, so a huge timeout would act as no timeout at all.
+ */
+const timerMs = (min: 0 | 1, rule = `must be an integer >= ${min}`) =>
+  int()
+    .min(min, { error: rule })
+    .max(MAX_TIMER_MS, { error: `must be at most ${MAX_TIMER_MS} (${TIMER_LIMIT_TEXT})` });
+
+/** The same in seconds (any number, fractions allowed): at most MAX_TIMER_SEC. */
+const timerSeconds = (positive: boolean) =>
+  (positive ? num().gt(0, { error: 'must be > 0' }) : num().min(0, { error: 'must be >= 0' })).refine((sec) => sec * 1000 <= MAX_TIMER_MS, {
+    error: `must be at most ${MAX_TIMER_SEC} (${TIMER_LIMIT_TEXT})`,
+  });
+
 /** A fraction, as in the original (0.005 = 0.5 %). Capped so that a percent typed by mistake (0.5) is refused. */
 const slippageFraction = () =>
   num()
@@ -238,22 +254,23 @@ const riskSchema = section({
     .optional(),
   max_notional_usd: num().gt(0, { error: 'must be > 0' }).default(10_000),
   max_loss_usd: num().gt(0, { error: 'must be > 0' }).default(500),
-  halt_cooldown_sec: num().min(0, { error: 'must be >= 0' }).default(60),
+  halt_cooldown_sec: timerSeconds(false).default(60),
 });
 
 const apiSchema = section({
   port: int().min(0, { error: 'must be an integer from 0 to 65535' }).max(65535, { error: 'must be an integer from 0 to 65535' }).default(8080),
-  ws_heartbeat_sec: num().gt(0, { error: 'must be > 0' }).default(30),
+  ws_heartbeat_sec: timerSeconds(true).default(30),
 });
 
 const executionSchema = section({
-  leg_timeout_ms: int().min(1, { error: 'must be an integer >= 1' }).default(5000),
+  leg_timeout_ms: timerMs(1).default(5000),
   close_retries: int().min(0, { error: 'must be an integer >= 0' }).default(5),
-  close_backoff_ms: int().min(0, { error: 'must be an integer >= 0' }).default(250),
-  sample_ms: int().min(0, { error: 'must be an integer >= 0 (0 = every book update)' }).default(0),
-  max_book_age_ms: int().min(1, { error: 'must be an integer >= 1' }).default(2000),
-  stale_after_ms: int().min(1, { error: 'must be an integer >= 1' }).default(5000),
-  cooldown_ms: int().min(0, { error: 'must be an integer >= 0' }).default(1000),
+  // Doubled at each retry: crossFieldIssues bounds the last retry's delay too.
+  close_backoff_ms: timerMs(0).default(250),
+  sample_ms: timerMs(0, 'must be an integer >= 0 (0 = every book update)').default(0),
+  max_book_age_ms: timerMs(1).default(2000),
+  stale_after_ms: timerMs(1).default(5000),
+  cooldown_ms: timerMs(0).default(1000),
   slippage_buffer_pct: slippageFraction().default(0.005),
 });
 
@@ -289,15 +306,37 @@ type ConfigFile = z.output<typeof fileSchema>;
  * Unknown keys do not fail: they come back as warnings, so a typo is visible but an old file still loads.
  */
 export function parseConfig(yamlText: string): { config: BotConfig; warnings: string[] } {
+  const raw = readYaml(yamlText);
+  if (raw === null || raw === undefined) throw new ConfigError('the config is empty: it must define at least `bots:`');
+  return parseConfigObject(raw);
+}
+
+/**
+ * Alias uses a config may expand. Anchors and aliases are fine (`<<: *defaults` in each bot), but each
+ * use copies the anchored value, so nested aliases grow exponentially: nine levels of nine aliases (a
+ * "billion laughs") would be 9^9 copies. The yaml package counts uses weighted by what they copy.
+ */
+export const MAX_YAML_ALIAS_COUNT = 100;
+
+/** YAML text to plain data, keys unique, aliases bounded. Throws ConfigError with one line, never a stack. */
+export function readYaml(yamlText: string): unknown {
   const doc = parseDocument(yamlText, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     // The first line of a yaml error reads "<what> at line L, column C:"; the rest is a source excerpt.
     const first = doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '');
     throw new ConfigError(`invalid YAML: ${first}`);
   }
-  const raw: unknown = doc.toJS();
-  if (raw === null || raw === undefined) throw new ConfigError('the config is empty: it must define at least `bots:`');
-  return parseConfigObject(raw);
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+  } catch (err) {
+    // yaml throws a ReferenceError ("Excessive alias count indicates a resource exhaustion attack").
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      throw new ConfigError(
+        `invalid YAML: its aliases expand to more than ${MAX_YAML_ALIAS_COUNT} copies (a "billion laughs" alias bomb?); write the values out or use fewer nested aliases`,
+      );
+    }
+    throw new ConfigError(`invalid YAML: ${err instanceof Error ? err.message.split('\n')[0]! : String(err)}`);
+  }
 }
 
 /** Same as `parseConfig` for an already-parsed object (tests, CLI overrides). */
@@ -380,6 +419,15 @@ function crossFieldIssues(file: ConfigFile): ConfigIssue[] {
       });
     }
   });
+  const { close_backoff_ms: backoff, close_retries: retries } = file.execution;
+  // Retry r (1-based) waits backoff · 2^(r-1): the last one must still fit a timer.
+  if (backoff > 0 && retries > 1 && backoff * 2 ** (retries - 1) > MAX_TIMER_MS) {
+    issues.push({
+      path: 'execution.close_backoff_ms',
+      value: String(backoff),
+      rule: `doubled at each of execution.close_retries = ${retries} retries, the last retry would wait ${backoff} · 2^${retries - 1} ms, more than ${MAX_TIMER_MS} ms (${TIMER_LIMIT_TEXT}); lower close_retries or close_backoff_ms`,
+    });
+  }
   if (!(file.risk.adl_warning > file.risk.adl_critical)) {
     issues.push({ path: 'risk.adl_warning', value: String(file.risk.adl_warning), rule: `must be > risk.adl_critical (${file.risk.adl_critical})` });
   }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   ConfigError,
+  MAX_YAML_ALIAS_COUNT,
   PARADEX_ENDPOINTS,
   VEST_ENDPOINTS,
   credentialsFromEnv,
@@ -335,6 +336,79 @@ describe('parseConfig: bad values', () => {
   it('refuses a key written twice (YAML would silently keep one)', () => {
     const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    spread_entry: 0.1\n    spread_entry: 0.2\n'));
     expect(err.message).toMatch(/^config error: invalid YAML: Map keys must be unique/);
+  });
+});
+
+describe('parseConfig: YAML aliases', () => {
+  /** Nine levels of nine aliases: 9^9 (387 million) copies of the first list once expanded. */
+  const BILLION_LAUGHS = [
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...'bcdefghi'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+    'bots: [{ pair: BTC-PERP }]',
+    '',
+  ].join('\n');
+
+  it('refuses an alias bomb ("billion laughs") at once, in one line that names the problem', () => {
+    const started = process.hrtime.bigint();
+    const err = configErrorOf(() => parseConfig(BILLION_LAUGHS));
+    expect(err.message).toBe(
+      `config error: invalid YAML: its aliases expand to more than ${MAX_YAML_ALIAS_COUNT} copies (a "billion laughs" alias bomb?); write the values out or use fewer nested aliases`,
+    );
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(5_000); // refused, not expanded
+  });
+
+  it('still reads anchors and aliases used the ordinary way', () => {
+    const { config } = parseConfig(`
+bots:
+  - { pair: BTC-PERP, spread_entry: &entry 0.08, position_size: &size 0.002 }
+  - { pair: ETH-PERP, spread_entry: *entry, position_size: *size }
+  - { pair: SOL-PERP, spread_entry: *entry }
+`);
+    expect(config.bots.map((b) => [b.spreadEntry, b.positionSize])).toEqual([
+      [0.08, 0.002],
+      [0.08, 0.002],
+      [0.08, 0.001],
+    ]);
+  });
+});
+
+describe('parseConfig: durations fit a timer (at most 2^31 - 1 ms)', () => {
+  const LIMIT = '(2^31 - 1 ms, about 24.8 days: the longest a timer can wait)';
+  const msFields = ['leg_timeout_ms', 'close_backoff_ms', 'sample_ms', 'max_book_age_ms', 'stale_after_ms', 'cooldown_ms'];
+
+  it.each(msFields)('execution.%s: refuses 2^31 ms naming field, value and rule; accepts 2^31 - 1', (field) => {
+    const err = configErrorOf(() => parseConfig(`bots: [{ pair: BTC-PERP }]\nexecution:\n  ${field}: 2147483648\n`));
+    expect(err.message).toBe(`config error: execution.${field} = 2147483648: must be at most 2147483647 ${LIMIT}`);
+    const retries = field === 'close_backoff_ms' ? '\n  close_retries: 1' : '';
+    const { config } = parseConfig(`bots: [{ pair: BTC-PERP }]\nexecution:\n  ${field}: 2147483647${retries}\n`);
+    expect(Object.values(config.execution)).toContain(2147483647);
+  });
+
+  it.each([
+    ['risk', 'halt_cooldown_sec', '1e308', '1e+308'],
+    ['risk', 'halt_cooldown_sec', '2147484', '2147484'],
+    ['api', 'ws_heartbeat_sec', '1e10', '10000000000'],
+  ])('%s.%s: refuses %s seconds naming field, value and rule', (sectionName, field, value, shown) => {
+    const err = configErrorOf(() => parseConfig(`bots: [{ pair: BTC-PERP }]\n${sectionName}:\n  ${field}: ${value}\n`));
+    expect(err.message).toBe(`config error: ${sectionName}.${field} = ${shown}: must be at most 2147483.647 ${LIMIT}`);
+  });
+
+  it('accepts halt_cooldown_sec up to the limit, so the halt is journaled with a finite `until`', () => {
+    expect(parseConfig('bots: [{ pair: BTC-PERP }]\nrisk:\n  halt_cooldown_sec: 2147483.647\n').config.risk.haltCooldownSec).toBe(2147483.647);
+    expect(parseConfig('bots: [{ pair: BTC-PERP }]\nrisk:\n  halt_cooldown_sec: 0\n').config.risk.haltCooldownSec).toBe(0);
+  });
+
+  it('refuses a close backoff that, doubled at every retry, outgrows a timer; says which two fields to lower', () => {
+    const err = configErrorOf(() => parseConfig('bots: [{ pair: BTC-PERP }]\nexecution:\n  close_retries: 40\n'));
+    expect(err.message).toBe(
+      'config error: execution.close_backoff_ms = 250: doubled at each of execution.close_retries = 40 retries, the last retry would wait ' +
+        `250 · 2^39 ms, more than 2147483647 ms ${LIMIT}; lower close_retries or close_backoff_ms`,
+    );
+    // 5 retries: the last waits backoff · 2^4.
+    expect(() => parseConfig('bots: [{ pair: BTC-PERP }]\nexecution:\n  close_retries: 5\n  close_backoff_ms: 134217727\n')).not.toThrow();
+    expect(() => parseConfig('bots: [{ pair: BTC-PERP }]\nexecution:\n  close_retries: 5\n  close_backoff_ms: 134217728\n')).toThrow(ConfigError);
+    // No backoff, or no retries, cannot overflow.
+    expect(() => parseConfig('bots: [{ pair: BTC-PERP }]\nexecution:\n  close_retries: 1000\n  close_backoff_ms: 0\n')).not.toThrow();
   });
 });
 
