@@ -143,7 +143,7 @@ export function renderReport(log: readonly TradingEvent[], summary: RunSummary, 
     ['Opened / closed / open at exit', `${summary.opened} / ${summary.closed} / ${summary.openAtExit}`],
     ['Win rate', summary.roundTrips ? `${(summary.winRate * 100).toFixed(1)} %` : 'n/a'],
     ['Gross PnL', money(summary.grossPnlUsd)],
-    ['Fees', money(summary.feesUsd)],
+    ['Fees', summary.feesUsd < 0 ? `${money(summary.feesUsd)} (net rebate received)` : money(summary.feesUsd)],
     ['Net PnL', money(summary.netPnlUsd)],
     ['Signal→fill p50 / p99', `${summary.signalToFillP50Ms?.toFixed(1) ?? 'n/a'} ms / ${summary.signalToFillP99Ms?.toFixed(1) ?? 'n/a'} ms`],
   ];

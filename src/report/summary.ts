@@ -1,6 +1,7 @@
 /**
  * Run summary, derived from the event log alone (pure). Fees are every fee actually paid in the run
  * (entry, exit and unwind fills), so net = gross − fees holds even when a position is still open.
+ * A rebate (a venue's negative taker fee) is a negative fee: fees below zero are a net rebate received.
  */
 import type { TradingEvent } from '../domain/events';
 import type { Direction } from '../domain/spread';
@@ -137,7 +138,7 @@ export function summaryTable(s: RunSummary): string {
     ['opened / closed / open at exit', `${s.opened} / ${s.closed} / ${s.openAtExit}`],
     ['win rate', s.roundTrips === 0 ? 'n/a' : `${(s.winRate * 100).toFixed(1)} %`],
     ['gross PnL', usd(s.grossPnlUsd)],
-    ['fees', usd(s.feesUsd)],
+    ['fees', s.feesUsd < 0 ? `${usd(s.feesUsd)} (net rebate received)` : usd(s.feesUsd)],
     ['net PnL', usd(s.netPnlUsd)],
     ['average hold', fmtMs(s.avgHoldMs)],
     ['signal→fill p50', fmtMs(s.signalToFillP50Ms)],
