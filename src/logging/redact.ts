@@ -23,7 +23,8 @@ const TEXT_RULES: readonly [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   // `name=value` / `"name":"value"` where the name says secret (query strings, headers, serialised JSON).
   [
-    /\b([A-Za-z0-9_-]*(?:key|secret|token|jwt|password|signature|authorization))(["']?\s*[=:]\s*["']?)(?!<redacted>|Bearer\s|Basic\s)([^\s"',;&}\]]+)/gi,
+    // A value of 1-2 characters is no secret, and skipping it keeps prose readable ("private key: 0x followed by…").
+    /\b([A-Za-z0-9_-]*(?:key|secret|token|jwt|password|signature|authorization))(["']?\s*[=:]\s*["']?)(?!<redacted|Bearer\s|Basic\s)([^\s"',;&}\]]{3,})/gi,
     `$1$2${REDACTED}`,
   ],
   // Private keys: 0x + 64 hex (also Stark keys written with 60-63 digits, and anything longer).

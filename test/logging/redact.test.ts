@@ -32,6 +32,13 @@ describe('redactText', () => {
   });
 });
 
+describe('redactText: prose about keys', () => {
+  it('leaves messages about a key readable: a redacted placeholder and a 2-character "0x" are not secrets', () => {
+    const text = 'config error: VEST_SIGNING_KEY = <redacted, 66 characters>: must be a secp256k1 private key: 0x followed by 64 hex digits';
+    expect(redactText(text)).toBe(text);
+  });
+});
+
 describe('redactText: keys written in decimal', () => {
   const decimalKey = BigInt(KEY).toString(10);
 
