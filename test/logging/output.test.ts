@@ -49,6 +49,22 @@ describe('a file output on a full disk', () => {
     expect(fs.readFileSync(path.join(dir, 'report.html'), 'utf8')).toBe('<p>report</p>');
   });
 
+  it('reports a descriptor closed under it (EBADF) the same way', () => {
+    const outputs = new Outputs((p, flags) => {
+      const fd = fs.openSync(p, flags);
+      fs.closeSync(fd); // gone before the first write
+      return fd;
+    });
+    const told: string[] = [];
+    outputs.reportTo('stderr', (line) => told.push(line));
+    const log = outputs.file('bot.log', path.join(dir, 'bot.log'));
+    expect(() => {
+      log.write('a\n');
+      log.write('b\n');
+    }).not.toThrow();
+    expect(told).toEqual(['output error: bot.log: the file descriptor is not open (EBADF); later output to it is dropped']);
+  });
+
   it('reports a file that cannot even be opened, and the run goes on without it', () => {
     const outputs = new Outputs();
     const missing = outputs.file('report.html', path.join(dir, 'no', 'such', 'dir', 'report.html'));
