@@ -25,7 +25,7 @@ import {
 import { loadConfigFile, loadDotEnv } from '../src/config/load';
 import { Outputs } from '../src/logging/output';
 import { errorText, redactText } from '../src/logging/redact';
-import { startRun, type RunMode } from './run';
+import { startRun, type RunMode, type RunResult } from './run';
 
 const USAGE_EXIT = 2;
 /** The run stopped cleanly, but a file output was lost (a full disk): see the `output error:` line. */
@@ -225,7 +225,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  let result;
+  let result: RunResult;
   try {
     result = await handle.done;
   } catch (err) {
