@@ -172,7 +172,7 @@ describe('the command line', () => {
     );
     expect(r.stderr).not.toMatch(STACK_LINE);
     expect(fs.readdirSync(dir)).toEqual(['config.yaml']);
-  }, 30_000);
+  }, 60_000);
 
   it('refuses durations a timer cannot wait, from flags and from config.yaml, naming field, value and rule', async () => {
     const rule = '(2^31 - 1 ms, about 24.8 days: the longest a timer can wait)';
@@ -189,7 +189,7 @@ describe('the command line', () => {
     expect(config.stderr).toBe(`config error: ${cfg}: risk.halt_cooldown_sec = 1e+308: must be at most 2147483.647 ${rule}\n`);
     for (const r of [duration, sample, config]) expect(r.stderr).not.toMatch(STACK_LINE);
     expect(fs.readdirSync(dir)).toEqual(['config.yaml']);
-  }, 60_000);
+  }, 120_000);
 
   it('survives its stdout reader going away (| tee killed by the same Ctrl-C): reports EPIPE once, exits 0 with report and journal', async () => {
     const child = cli(['--seed', '7', '--runs-dir', dir, '--sim-model', '{"basisTauSec":0.8,"basisStdPct":0.16}'], dir);
@@ -224,7 +224,7 @@ describe('the command line', () => {
     const runFolder = runFolderIn(dir);
     expect(occurrences(fs.readFileSync(path.join(runFolder, 'bot.log'), 'utf8'), line)).toBe(1);
     expect(fs.existsSync(path.join(runFolder, 'report.html'))).toBe(true);
-  }, 60_000);
+  }, 90_000);
 
   it('never echoes a Vest key that is 64 hex digits but not a secp256k1 scalar: not on stdout/stderr, not in any file', async () => {
     // Live mode against simulated venues, as a user rehearses with their own keys.
@@ -272,5 +272,5 @@ describe('the command line', () => {
     } finally {
       await sim.close();
     }
-  }, 60_000);
+  }, 90_000);
 });
