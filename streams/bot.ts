@@ -43,6 +43,8 @@ import type { Venue } from '../src/venues/venue';
 import { entrySignal } from './entry-signal';
 import { exitMonitor } from './exit-monitor';
 import { marketTicks } from './market';
+import { assertTimerMs } from '../src/domain/durations';
+import { errorText as scrubbedErrorText } from '../src/logging/redact';
 
 /** What the stream needs to know of one configured pair. */
 export interface PairSettings {
@@ -135,6 +137,9 @@ interface RunRisk {
 /** Builds the bot stream. Subscribing starts it; unsubscribing tears every feed down. */
 export function arbitrageBot(deps: BotDeps, settings: BotSettings): Observable<TradingEvent> {
   return defer(() => {
+    // Timer delays: beyond MAX_TIMER_MS Node fires them after 1 ms.
+    assertTimerMs(settings.shutdownGraceMs, 'shutdownGraceMs');
+    for (const p of settings.pairs) assertTimerMs(p.cooldownMs, `${p.pair} cooldownMs`);
     const scheduler = deps.scheduler ?? asyncScheduler;
     // Replay shutdown so effects that finish after it (an open in flight) still see it.
     const stop$ = new ReplaySubject<true>(1);
@@ -446,6 +451,7 @@ function positionMark(position: OpenPositionLike, tick: MarketTick, fees: TakerF
   return mark === undefined ? undefined : { ...entry, entrySpread: position.entrySpread, ...mark };
 }
 
+/** Thrown text becomes an event reason: scrubbed of long digit runs (see scrubErrorText). */
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return scrubbedErrorText(err);
 }

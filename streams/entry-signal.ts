@@ -1,6 +1,6 @@
 import { asyncScheduler, filter, map, type OperatorFunction, pipe, type SchedulerLike, scan } from 'rxjs';
 import type { MarketTick, SpreadOpportunity } from '../src/domain/market';
-import { bestEntry, type Direction, netEntrySpread, quotesOf, type TakerFees } from '../src/domain/spread';
+import { bestEntry, type Direction, netEntrySpread, quotesOf, takerFeeProblem, type TakerFees } from '../src/domain/spread';
 import { isTradableTick } from './market';
 
 export interface EntrySignalOptions {
@@ -48,9 +48,9 @@ export function entrySignal({
   if (!Number.isInteger(confirmTicks) || confirmTicks < 1) {
     throw new RangeError(`entrySignal(${pair}): confirmTicks must be an integer >= 1, got ${confirmTicks}`);
   }
-  if (!(fees.a >= 0 && fees.b >= 0 && Number.isFinite(fees.a) && Number.isFinite(fees.b))) {
-    throw new RangeError(`entrySignal(${pair}): fees must be finite and >= 0, got a=${fees.a} b=${fees.b}`);
-  }
+  // Negative fees are rebates: they raise the net spread.
+  const feeProblem = takerFeeProblem(fees.a) ?? takerFeeProblem(fees.b);
+  if (feeProblem !== undefined) throw new RangeError(`entrySignal(${pair}): each taker fee ${feeProblem}, got a=${fees.a} b=${fees.b}`);
 
   /** The tick's qualifying opportunity, or undefined when it does not qualify. */
   const opportunityAt = (tick: MarketTick): SpreadOpportunity | undefined => {

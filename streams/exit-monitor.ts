@@ -24,6 +24,7 @@ import { type CloseResult, type DecidingTick, events, type ExitEvent, type ExitR
 import type { MarketTick, PositionSpec } from '../src/domain/market';
 import { entrySpreads, exitSpreadOf, quotesOf, roundTripProfit } from '../src/domain/spread';
 import { isTradableTick } from './market';
+import { errorText } from '../src/logging/redact';
 
 /** What the close effect is told about the poll that decided to exit. */
 export interface CloseContext {
@@ -221,6 +222,7 @@ function validate(position: PositionSpec, exitTarget: number, logEvery: number, 
   if (maxBookAgeMs !== undefined && !(maxBookAgeMs >= 0)) fail(`maxBookAgeMs must be >= 0, got ${maxBookAgeMs}`);
 }
 
+/** Thrown text becomes CLOSE_FAILED's reason: scrubbed of long digit runs (see scrubErrorText). */
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

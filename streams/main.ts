@@ -4,14 +4,16 @@
  *   sim   (default without --config) embedded simulated venues over loopback, throwaway keys, real signatures
  *   paper real public feeds, simulated fills, no keys
  *   live  real orders: needs --live, keys in the environment and explicit risk limits in the config
- * Exit codes: 0 clean stop, 2 bad flag or config, 1 runtime failure.
+ * Exit codes: 0 clean stop, 2 bad flag or config, 1 runtime failure, 3 clean stop but a file output
+ * (events.ndjson, bot.log, report.html, the summary JSON) could not be fully written (full disk).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from '../src/domain/durations';
 import {
   defaultConfig,
+  readYaml,
   credentialsFromEnv,
   envSettings,
   resolveEndpoints,
@@ -22,24 +24,35 @@ import {
 } from '../src/domain/config';
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../src/config/output-paths';
+import { Outputs } from '../src/logging/output';
+import { errorText, redactText } from '../src/logging/redact';
 import { summaryJson } from '../src/report/summary';
 import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../src/sim/model-overrides';
-import type { RunMode } from './run';
+import type { RunMode, RunResult } from './run';
 
 const USAGE_EXIT = 2;
+/** The run stopped cleanly, but a file output was lost (a full disk): see the `output error:` line. */
+const OUTPUT_LOST_EXIT = 3;
+/** Outputs whose loss does not change the exit code: the reader chose to go away (`| head`). */
+const CONSOLE_OUTPUTS = new Set(['stdout', 'stderr', 'status']);
 
-function positiveNumber(name: string) {
+/** Seconds that become a timer's delay: > 0 and at most MAX_TIMER_SEC. */
+function timerSeconds(name: string, hint: string) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got ${JSON.stringify(v)}`);
+    if (n * 1000 > MAX_TIMER_MS) {
+      throw new InvalidArgumentError(`${name} must be at most ${MAX_TIMER_SEC} seconds (${TIMER_LIMIT_TEXT})${hint}, got ${JSON.stringify(v)}`);
+    }
     return n;
   };
 }
 
-function nonNegativeInt(name: string) {
+function nonNegativeInt(name: string, max = Number.MAX_SAFE_INTEGER, rule = '') {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number >= 0, got ${JSON.stringify(v)}`);
+    if (n > max) throw new InvalidArgumentError(`${name} must be at most ${max}${rule}, got ${JSON.stringify(v)}`);
     return n;
   };
 }
@@ -76,28 +89,33 @@ function describeEnvFile(file: string, loaded: DotEnvResult): string {
 }
 
 function fail(message: string, code = USAGE_EXIT): never {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${redactText(message)}\n`);
   process.exit(code);
 }
 
 /** Live trading refuses to start unless the config states every limit explicitly. */
 function liveLimits(configText: string): string[] {
-  const raw = (parseYaml(configText) ?? {}) as { risk?: Record<string, unknown> };
+  const raw = (readYaml(configText) ?? {}) as { risk?: Record<string, unknown> };
   const risk = raw.risk ?? {};
   return ['max_position_base', 'max_notional_usd', 'max_loss_usd'].filter((k) => risk[k] === undefined);
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // First thing: a closed stdout or stderr (`| head -1`, a `| tee` killed by Ctrl-C) must not kill the bot.
+  const outputs = new Outputs();
+  const stdout = outputs.stream('stdout', process.stdout);
+  const stderr = outputs.stream('stderr', process.stderr);
+  outputs.reportTo('stderr', (line) => stderr.write(`${line}\n`));
   const program = new Command()
     .name('vest-paradex-arb')
     .description('Delta-neutral Vest <-> Paradex perp arbitrage bot')
     .argument('[mode]', 'sim | paper | live (default: sim without --config, paper with one)')
     .option('--config <path>', 'config.yaml in the original bot format')
-    .option('--duration <seconds>', 'stop after this many seconds', positiveNumber('--duration'))
+    .option('--duration <seconds>', 'stop after this many seconds', timerSeconds('--duration', '; leave it out to run until stopped'))
     .option('--summary-json <path>', 'write the run summary as JSON here')
     .option('--seed <n>', 'simulated market seed', nonNegativeInt('--seed'), 1)
     .option('--log-level <level>', `bot.log and console level (${LOG_LEVELS.join('|')}); warn hides routine [event] lines`, 'info')
-    .option('--sample-ms <ms>', 'tick sampling period; 0 = every book update', nonNegativeInt('--sample-ms'))
+    .option('--sample-ms <ms>', 'tick sampling period; 0 = every book update', nonNegativeInt('--sample-ms', MAX_TIMER_MS, ` (${TIMER_LIMIT_TEXT})`))
     .option('--close-on-exit', 'close open positions on shutdown instead of leaving them open', false)
     .option('--live', 'confirm live trading with real money (live mode only)', false)
     .option('--runs-dir <dir>', 'where run folders are written', 'runs')
@@ -158,7 +176,7 @@ export async function main(argv: string[]): Promise<void> {
       const loaded = loadConfigFile(flags.config);
       // Live money is not traded on a config with a typo in it: an unknown key is an error there.
       if (mode === 'live' && loaded.unknownKeys.length > 0) throw new ConfigError(loaded.unknownKeys).withSource(flags.config);
-      loaded.warnings.forEach((w) => process.stderr.write(`config warning: ${w}\n`));
+      loaded.warnings.forEach((w) => stderr.write(`config warning: ${w}\n`));
       config = loaded.config;
       configText = fs.readFileSync(flags.config, 'utf8');
     } else {
@@ -179,8 +197,8 @@ export async function main(argv: string[]): Promise<void> {
       if (e instanceof ConfigError) fail(e.message);
       throw e;
     }
-    loaded.warnings.forEach((w) => process.stderr.write(`env file warning: ${w}\n`));
-    process.stdout.write(`${describeEnvFile(flags.envFile, loaded)}${mode === 'sim' ? '; sim mode uses no keys' : ''}\n`);
+    loaded.warnings.forEach((w) => stderr.write(`env file warning: ${w}\n`));
+    stdout.write(`${describeEnvFile(flags.envFile, loaded)}${mode === 'sim' ? '; sim mode uses no keys' : ''}\n`);
   }
 
   let credentials: VenueCredentials | undefined;
@@ -204,7 +222,7 @@ export async function main(argv: string[]): Promise<void> {
       if (e instanceof ConfigError) fail(e.message);
       throw e;
     }
-    process.stdout.write(
+    stdout.write(
       [
         'LIVE TRADING with real money. Limits in force:',
         `  max position per pair: ${config.bots.map((b) => `${b.pair} ${b.maxPositionBase}`).join(', ')} (base, per leg)`,
@@ -224,7 +242,7 @@ export async function main(argv: string[]): Promise<void> {
   const runsDirProblem = outputDirProblem(flags.runsDir);
   if (runsDirProblem) fail(`--runs-dir ${flags.runsDir}: ${runsDirProblem}`);
 
-  process.stdout.write(`vest-paradex-arb: ${mode} mode, pairs ${config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
+  stdout.write(`vest-paradex-arb: ${mode} mode, pairs ${config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
   // Loaded only now: the venues, signing and the simulator are most of the start-up time, and help,
   // --version and every refusal above answer without them.
   const { startRun } = await import('./run');
@@ -239,7 +257,8 @@ export async function main(argv: string[]): Promise<void> {
     ...(flags.duration !== undefined ? { durationSec: flags.duration } : {}),
     runsDir: flags.runsDir,
     logLevel: flags.logLevel,
-    statusOut: process.stdout,
+    statusOut: stdout,
+    outputs,
     ...(flags.simModel ? { simModel: flags.simModel } : {}),
   });
 
@@ -247,31 +266,40 @@ export async function main(argv: string[]): Promise<void> {
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
     if (signals > 1) {
-      process.stderr.write(`second ${sig}: exiting now\n`);
+      stderr.write(`second ${sig}: exiting now\n`);
       process.exit(130);
     }
     handle.notice(`${sig}: stopping (${flags.closeOnExit ? 'closing open positions first' : 'open positions stay open and journaled'})`);
     handle.stop(sig);
     // The stop must complete within 5 s; this is the backstop should a venue hang.
     setTimeout(() => {
-      process.stderr.write('shutdown took too long; exiting\n');
+      stderr.write('shutdown took too long; exiting\n');
       process.exit(0);
     }, 4_800).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  let result: RunResult;
   try {
-    const result = await handle.done;
-    if (flags.summaryJson) {
-      const json = summaryJson(result.summary, { mode, reportPath: result.reportPath, eventsPath: result.eventsPath, settings: result.settings });
-      fs.writeFileSync(flags.summaryJson, JSON.stringify(json, null, 2) + '\n');
-    }
-    process.exit(0);
+    result = await handle.done;
   } catch (err) {
-    process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+    stderr.write(`fatal: ${errorText(err)}\n`);
     process.exit(1);
   }
+  // The run's bot.log is closed now: a late failure (the summary JSON) is appended to it directly.
+  if (!outputs.hasFailed('bot.log')) {
+    const botLog = outputs.file('bot.log', path.join(result.runDir, 'bot.log'));
+    outputs.reportTo('bot.log', (line) => botLog.write(`${JSON.stringify({ level: 'error', message: line, timestamp: new Date().toISOString() })}\n`));
+  }
+  if (flags.summaryJson) {
+    const json = summaryJson(result.summary, { mode, reportPath: result.reportPath, eventsPath: result.eventsPath, settings: result.settings });
+    const summaryOut = outputs.file(`summary JSON ${flags.summaryJson}`, flags.summaryJson, 'w');
+    summaryOut.write(JSON.stringify({ ...json, outputErrors: result.outputErrors }, null, 2) + '\n');
+    summaryOut.close();
+  }
+  const fileLost = [...outputs.failedOutputs()].some((name) => !CONSOLE_OUTPUTS.has(name));
+  process.exit(fileLost ? OUTPUT_LOST_EXIT : 0);
 }
 
 if (require.main === module) {

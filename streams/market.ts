@@ -1,6 +1,7 @@
 import { asyncScheduler, combineLatest, endWith, map, type Observable, type SchedulerLike, sampleTime, takeWhile } from 'rxjs';
 import type { MarketTick } from '../src/domain/market';
 import { bookAgeMs, isCrossed, type OrderBook } from '../src/domain/order-book';
+import { fitsTimer, MAX_TIMER_MS } from '../src/domain/durations';
 
 export interface MarketTicksOptions {
   /** Sampling period, ms: each window emits only its latest pair of books. 0 = every update, no sampling. */
@@ -26,8 +27,9 @@ export function marketTicks(
   b$: Observable<OrderBook>,
   { sampleMs, scheduler = asyncScheduler }: MarketTicksOptions,
 ): Observable<MarketTick> {
-  if (!(sampleMs >= 0) || !Number.isFinite(sampleMs)) {
-    throw new RangeError(`marketTicks: sampleMs must be a finite number >= 0, got ${sampleMs}`);
+  // sampleTime runs on a timer: beyond MAX_TIMER_MS Node would sample every millisecond.
+  if (!fitsTimer(sampleMs)) {
+    throw new RangeError(`marketTicks: sampleMs must be a finite number from 0 to ${MAX_TIMER_MS}, got ${sampleMs}`);
   }
   const books$ = combineLatest([a$.pipe(endWith(FEED_ENDED)), b$.pipe(endWith(FEED_ENDED))]).pipe(
     takeWhile((pair): pair is [OrderBook, OrderBook] => pair[0] !== FEED_ENDED && pair[1] !== FEED_ENDED),

@@ -8,12 +8,14 @@ import * as path from 'node:path';
 import { ReplaySubject, type Subscription } from 'rxjs';
 import type { TradingEvent, TradingEventType } from '../src/domain/events';
 import { venueSymbol, type VenueId } from '../src/domain/market';
-import { roundTripFeePct } from '../src/domain/spread';
+import { assertTimerMs } from '../src/domain/durations';
+import { roundTripFeePct, takerFeeProblem } from '../src/domain/spread';
 import type { BotConfig } from '../src/domain/config';
 import { createExecutor } from '../src/execution/executor';
 import { openJournal, type Journal } from '../src/execution/journal';
 import { createPaperVenue } from '../src/execution/paper-venue';
 import { createLogger, describeEvent, logEvent } from '../src/logging/logger';
+import { Outputs, type TextOutput, type WritableLike } from '../src/logging/output';
 import { renderReport } from '../src/report/html';
 import { clockTime, createStatusDisplay, eventOnConsole, type StatusOut } from '../src/report/status-display';
 import { linkLatestRun } from '../src/report/run-folder';
@@ -45,7 +47,14 @@ export interface RunOptions {
   runsDir: string;
   logLevel: string;
   /** Where status lines go (a terminal is redrawn in place, anything else gets `[status]` lines); undefined = silent. */
-  statusOut?: StatusOut;
+  statusOut?: StatusOut | TextOutput;
+  /**
+   * Guards every output of the run (status, events.ndjson, bot.log, report.html): a full disk or a closed
+   * pipe is reported once through the outputs that still work and the run goes on (see output.ts). Pass
+   * the one `statusOut` came from, with its reporters (main.ts: stderr). Default: a guard that reports to
+   * process.stderr.
+   */
+  outputs?: Outputs;
   /** Sim only: market model overrides (tests force a spread). */
   simModel?: Record<string, number>;
   /** Longest a stop waits for in-flight orders before the stream ends anyway, ms. Default 3000 (the CLI must exit within 5 s). */
@@ -71,6 +80,8 @@ export interface RunResult {
   /** Events emitted (= lines in events.ndjson), and per type. */
   eventCount: number;
   eventCounts: Partial<Record<TradingEventType, number>>;
+  /** One line per output that failed during the run (events.ndjson on a full disk, stdout closed…). */
+  outputErrors: readonly string[];
 }
 
 export interface RunHandle {
@@ -105,6 +116,11 @@ export function pairSettings(config: BotConfig, sampleMsOverride?: number): Pair
 }
 
 export function startRun(opts: RunOptions): RunHandle {
+  if (opts.durationSec !== undefined) assertTimerMs(opts.durationSec * 1000, 'durationSec (in ms)');
+  if (opts.shutdownGraceMs !== undefined) assertTimerMs(opts.shutdownGraceMs, 'shutdownGraceMs');
+  // Guarded now, in the same tick as the caller's first writes: an EPIPE from them arrives later as an event.
+  const outputs = opts.outputs ?? stderrReportingOutputs();
+  const statusOut = opts.statusOut === undefined ? undefined : isTextOutput(opts.statusOut) ? opts.statusOut : outputs.stream('status', opts.statusOut as WritableLike);
   // Replays: a stop requested while venues are still connecting must still reach the bot when it subscribes.
   const shutdown$ = new ReplaySubject<string>(1);
   let stopReason: string | undefined;
@@ -114,13 +130,24 @@ export function startRun(opts: RunOptions): RunHandle {
     shutdown$.next(reason);
     shutdown$.complete();
   };
-  const printer = { print: (text: string) => void opts.statusOut?.write(`${text}\n`) };
-  const done = run(opts, shutdown$, stop, () => stopReason, printer);
+  const printer = { print: (text: string) => statusOut?.write(`${text}\n`) };
+  const done = run({ ...opts, statusOut, outputs }, shutdown$, stop, () => stopReason, printer);
   return { stop, done, notice: (text) => printer.print(text) };
 }
 
+function isTextOutput(out: NonNullable<RunOptions['statusOut']>): out is TextOutput {
+  return typeof (out as Partial<TextOutput>).failed === 'boolean';
+}
+
+function stderrReportingOutputs(): Outputs {
+  const outputs = new Outputs();
+  const stderr = outputs.stream('stderr', process.stderr);
+  outputs.reportTo('stderr', (line) => stderr.write(`${line}\n`));
+  return outputs;
+}
+
 async function run(
-  opts: RunOptions,
+  opts: RunOptions & { statusOut: TextOutput | undefined; outputs: Outputs },
   shutdown$: ReplaySubject<string>,
   stop: (reason: string) => void,
   stopped: () => string | undefined,
@@ -133,8 +160,10 @@ async function run(
   printer.print(`run folder: ${runDir}`);
   const eventsPath = path.join(runDir, 'events.ndjson');
   const reportPath = path.join(runDir, 'report.html');
-  const eventsFd = fs.openSync(eventsPath, 'a');
-  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false });
+  const outputs = opts.outputs;
+  const eventsOut = outputs.file('events.ndjson', eventsPath);
+  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs });
+  const stopReportingToLog = outputs.reportTo('bot.log', (line) => logger.error(line));
   const settingsPairs = pairSettings(opts.config, opts.sampleMs);
 
   let simVenues: SimVenues | undefined;
@@ -231,6 +260,11 @@ async function run(
       const a = venues[p.dexA];
       const b = venues[p.dexB];
       const [specA, specB] = await Promise.all([a.market(venueSymbol(p.dexA, p.pair)), b.market(venueSymbol(p.dexB, p.pair))]);
+      // Negative fees are rebates and are traded on; a fee beyond ±1 % is a unit error or a broken answer.
+      for (const [venue, spec] of [[p.dexA, specA], [p.dexB, specB]] as const) {
+        const problem = takerFeeProblem(spec.takerFee);
+        if (problem !== undefined) throw new Error(`${venue} ${spec.symbol}: taker fee ${spec.takerFee} ${problem}; not trading ${p.pair}`);
+      }
       fees.set(p.id, { a: specA.takerFee, b: specB.takerFee });
       const journal = openJournal(path.join(journalDir, `${p.id}.ndjson`), {
         onCorruptLine: (c) => logger.warn(`journal ${p.id}: skipped line ${c.line} (${c.reason})`),
@@ -299,7 +333,7 @@ async function run(
       ).subscribe({
         next: (e) => {
           record.add(e);
-          fs.writeSync(eventsFd, JSON.stringify(e) + '\n');
+          eventsOut.write(JSON.stringify(e) + '\n');
           logEvent(logger, e);
           display?.update(e);
           opts.onEvent?.(e);
@@ -315,8 +349,9 @@ async function run(
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
     const summary = record.summary(openAtExit);
     const runSettings = describeSettings(opts, settings, fees);
-    fs.writeFileSync(
-      reportPath,
+    // The report redacts its own text (renderReport): the filter would break its inlined scripts.
+    const reportOut = outputs.file('report.html', reportPath, 'w', { redact: false });
+    reportOut.write(
       renderReport(record.reportData(), summary, {
         title: `vest-paradex-arb ${opts.mode} run`,
         settings: runSettings,
@@ -325,6 +360,7 @@ async function run(
         runDir: path.basename(runDir),
       }),
     );
+    reportOut.close();
     closeDisplay();
     opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${runDir}\n`);
     return {
@@ -336,16 +372,18 @@ async function run(
       recentEvents: record.recentEvents(),
       eventCount: record.eventCount,
       eventCounts: record.eventCounts(),
+      outputErrors: [...outputs.errors],
     };
   } finally {
     // Every path, a failed start included, releases sockets, timers, files and the simulated venues.
     if (durationTimer) clearTimeout(durationTimer);
     closeDisplay();
     sub?.unsubscribe();
-    fs.closeSync(eventsFd);
+    eventsOut.close();
     await Promise.allSettled(Object.values(venues).map((v) => v.close()));
     journals.forEach((j) => j.close());
     await simVenues?.close();
+    stopReportingToLog();
     await new Promise<void>((r) => logger.end(r));
   }
 }

@@ -9,6 +9,8 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from './durations';
+import { isPrivateKey } from './keys';
 import type { VenueId } from './market';
 
 // ---------------------------------------------------------------------------------------------
@@ -201,6 +203,21 @@ function urlWithProtocol(value: string, protocols: readonly string[]): boolean {
   }
 }
 
+/**
+ * A duration in ms that reaches a timer: an integer from `min` to MAX_TIMER_MS. Beyond it Node fires the
+ * timer after 1 ms, so a huge timeout would act as no timeout at all.
+ */
+const timerMs = (min: 0 | 1, rule = `must be an integer >= ${min}`) =>
+  int()
+    .min(min, { error: rule })
+    .max(MAX_TIMER_MS, { error: `must be at most ${MAX_TIMER_MS} (${TIMER_LIMIT_TEXT})` });
+
+/** The same in seconds (any number, fractions allowed): at most MAX_TIMER_SEC. */
+const timerSeconds = (positive: boolean) =>
+  (positive ? num().gt(0, { error: 'must be > 0' }) : num().min(0, { error: 'must be >= 0' })).refine((sec) => sec * 1000 <= MAX_TIMER_MS, {
+    error: `must be at most ${MAX_TIMER_SEC} (${TIMER_LIMIT_TEXT})`,
+  });
+
 /** A fraction, as in the original (0.005 = 0.5 %). Capped so that a percent typed by mistake (0.5) is refused. */
 const slippageFraction = () =>
   num()
@@ -239,22 +256,23 @@ const riskSchema = section({
     .optional(),
   max_notional_usd: num().gt(0, { error: 'must be > 0' }).default(10_000),
   max_loss_usd: num().gt(0, { error: 'must be > 0' }).default(500),
-  halt_cooldown_sec: num().min(0, { error: 'must be >= 0' }).default(60),
+  halt_cooldown_sec: timerSeconds(false).default(60),
 });
 
 const apiSchema = section({
   port: int().min(0, { error: 'must be an integer from 0 to 65535' }).max(65535, { error: 'must be an integer from 0 to 65535' }).default(8080),
-  ws_heartbeat_sec: num().gt(0, { error: 'must be > 0' }).default(30),
+  ws_heartbeat_sec: timerSeconds(true).default(30),
 });
 
 const executionSchema = section({
-  leg_timeout_ms: int().min(1, { error: 'must be an integer >= 1' }).default(5000),
+  leg_timeout_ms: timerMs(1).default(5000),
   close_retries: int().min(0, { error: 'must be an integer >= 0' }).default(5),
-  close_backoff_ms: int().min(0, { error: 'must be an integer >= 0' }).default(250),
-  sample_ms: int().min(0, { error: 'must be an integer >= 0 (0 = every book update)' }).default(0),
-  max_book_age_ms: int().min(1, { error: 'must be an integer >= 1' }).default(2000),
-  stale_after_ms: int().min(1, { error: 'must be an integer >= 1' }).default(5000),
-  cooldown_ms: int().min(0, { error: 'must be an integer >= 0' }).default(1000),
+  // Doubled at each retry: crossFieldIssues bounds the last retry's delay too.
+  close_backoff_ms: timerMs(0).default(250),
+  sample_ms: timerMs(0, 'must be an integer >= 0 (0 = every book update)').default(0),
+  max_book_age_ms: timerMs(1).default(2000),
+  stale_after_ms: timerMs(1).default(5000),
+  cooldown_ms: timerMs(0).default(1000),
   slippage_buffer_pct: slippageFraction().default(0.005),
 });
 
@@ -335,15 +353,37 @@ export interface ParsedConfig {
  * `unknownKeys`, so an old file still loads in sim and paper while live mode can refuse a typo.
  */
 export function parseConfig(yamlText: string): ParsedConfig {
+  const raw = readYaml(yamlText);
+  if (raw === null || raw === undefined) throw new ConfigError('the config is empty: it must define at least `bots:`');
+  return parseConfigObject(raw);
+}
+
+/**
+ * Alias uses a config may expand. Anchors and aliases are fine (`<<: *defaults` in each bot), but each
+ * use copies the anchored value, so nested aliases grow exponentially: nine levels of nine aliases (a
+ * "billion laughs") would be 9^9 copies. The yaml package counts uses weighted by what they copy.
+ */
+export const MAX_YAML_ALIAS_COUNT = 100;
+
+/** YAML text to plain data, keys unique, aliases bounded. Throws ConfigError with one line, never a stack. */
+export function readYaml(yamlText: string): unknown {
   const doc = parseDocument(yamlText, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     // The first line of a yaml error reads "<what> at line L, column C:"; the rest is a source excerpt.
     const first = doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '');
     throw new ConfigError(`invalid YAML: ${first}`);
   }
-  const raw: unknown = doc.toJS();
-  if (raw === null || raw === undefined) throw new ConfigError('the config is empty: it must define at least `bots:`');
-  return parseConfigObject(raw);
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+  } catch (err) {
+    // yaml throws a ReferenceError ("Excessive alias count indicates a resource exhaustion attack").
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      throw new ConfigError(
+        `invalid YAML: its aliases expand to more than ${MAX_YAML_ALIAS_COUNT} copies (a "billion laughs" alias bomb?); write the values out or use fewer nested aliases`,
+      );
+    }
+    throw new ConfigError(`invalid YAML: ${err instanceof Error ? err.message.split('\n')[0]! : String(err)}`);
+  }
 }
 
 /** Same as `parseConfig` for an already-parsed object (tests, CLI overrides). */
@@ -368,7 +408,7 @@ export function parseConfigObject(raw: unknown): ParsedConfig {
         unknown.push({
           path: formatPath([...issue.path, key]),
           value: formatValue(owner[key]),
-          rule: `unknown key${suggestion === undefined ? '' : `: did you mean ${suggestion}?`}`,
+          rule: `unknown key${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
         });
         delete owner[key];
       }
@@ -434,6 +474,15 @@ function crossFieldIssues(file: ConfigFile): ConfigIssue[] {
       });
     }
   });
+  const { close_backoff_ms: backoff, close_retries: retries } = file.execution;
+  // Retry r (1-based) waits backoff · 2^(r-1): the last one must still fit a timer.
+  if (backoff > 0 && retries > 1 && backoff * 2 ** (retries - 1) > MAX_TIMER_MS) {
+    issues.push({
+      path: 'execution.close_backoff_ms',
+      value: String(backoff),
+      rule: `doubled at each of execution.close_retries = ${retries} retries, the last retry would wait ${backoff} · 2^${retries - 1} ms, more than ${MAX_TIMER_MS} ms (${TIMER_LIMIT_TEXT}); lower close_retries or close_backoff_ms`,
+    });
+  }
   if (!(file.risk.adl_warning > file.risk.adl_critical)) {
     issues.push({ path: 'risk.adl_warning', value: String(file.risk.adl_warning), rule: `must be > risk.adl_critical (${file.risk.adl_critical})` });
   }
@@ -649,8 +698,6 @@ export function envSettings(env: Env): EnvSettings {
   return { vestProduction, paradexProduction, vestAccountGroup, logLevel: logLevelFromRustLog(env['RUST_LOG']), logFormat };
 }
 
-/** Stark curve order: a Paradex private key must be in [1, n). */
-const STARK_ORDER = 0x0800000000000010ffffffffffffffffb781126dcae7b2321e66a241adc64d2fn;
 /** Starknet field prime: an account address must be below it. */
 const STARK_PRIME = 0x0800000000000011000000000000000000000000000000000000000000000001n;
 
@@ -697,13 +744,20 @@ export function credentialsFromEnv(env: Env): VenueCredentials {
   const apiKey = read('VEST_API_KEY', (v) => (/^\S+$/.test(v) ? v : undefined), 'a single token without spaces', false);
   const primaryAddr = read('VEST_PRIMARY_ADDR', (v) => hexOf(v, 40), 'an address: 0x followed by 40 hex digits', true);
   // With an API key already issued, the primary (funds) key need not sit on this machine.
-  const primaryKey = read('VEST_PRIMARY_KEY', (v) => hexOf(v, 64), 'a private key: 0x followed by 64 hex digits', apiKey === undefined);
-  const signingKey = read('VEST_SIGNING_KEY', (v) => hexOf(v, 64), 'a private key: 0x followed by 64 hex digits', true);
+  // Keys are checked as curve scalars here, before a signing library sees them: a library's own
+  // refusal prints the key's value in its message.
+  const secpKey = (v: string) => {
+    const key = hexOf(v, 64);
+    return key !== undefined && isPrivateKey(key, 'secp256k1') ? key : undefined;
+  };
+  const secpShape = 'a secp256k1 private key: 0x followed by 64 hex digits, non-zero, below the curve order';
+  const primaryKey = read('VEST_PRIMARY_KEY', secpKey, secpShape, apiKey === undefined);
+  const signingKey = read('VEST_SIGNING_KEY', secpKey, secpShape, true);
   const privateKey = read(
     'PARADEX_PRIVATE_KEY',
     (v) => {
       const key = hexOf(v, [1, 64]);
-      return key !== undefined && BigInt(key) > 0n && BigInt(key) < STARK_ORDER ? key : undefined;
+      return key !== undefined && isPrivateKey(key, 'stark') ? key : undefined;
     },
     'a Stark private key: 0x followed by up to 64 hex digits, non-zero, below the curve order',
     true,

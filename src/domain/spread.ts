@@ -89,7 +89,23 @@ export interface TakerFees {
   b: number;
 }
 
-/** Fees of a round trip in percent of notional: taker fee on both legs, in and out. */
+/**
+ * Taker fees a venue may state, as fractions, bounds excluded: rebates exist (a negative fee pays the
+ * taker), but a rebate beyond 1 % or a fee beyond 1 % of notional is a unit error (a percent sent as a
+ * fraction) or a broken answer, and the bot would trade on it.
+ */
+export const TAKER_FEE_BOUNDS = { min: -0.01, max: 0.01 } as const;
+
+/** Why a stated taker fee cannot be traded on, or undefined when it can. */
+export function takerFeeProblem(fee: number): string | undefined {
+  if (!Number.isFinite(fee)) return 'must be a finite number';
+  if (!(fee > TAKER_FEE_BOUNDS.min && fee < TAKER_FEE_BOUNDS.max)) {
+    return 'must be a fraction above -0.01 and below 0.01 (a rebate or fee within 1 % of notional)';
+  }
+  return undefined;
+}
+
+/** Fees of a round trip in percent of notional: taker fee on both legs, in and out (negative: a net rebate). */
 export function roundTripFeePct(fees: TakerFees): number {
   return 2 * (fees.a + fees.b) * 100;
 }

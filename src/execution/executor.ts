@@ -35,6 +35,8 @@ import {
   type LegFill,
   type OpenPosition,
 } from './types';
+import { assertTimerMs } from '../domain/durations';
+import { errorText as scrubbedErrorText } from '../logging/redact';
 
 export type { Exposure, LegFill, OpenPosition } from './types';
 
@@ -285,6 +287,11 @@ class DeltaNeutralExecutor implements Executor {
     this.closeRetries = opts.closeRetries ?? DEFAULTS.closeRetries;
     this.closeBackoffMs = opts.closeBackoffMs ?? DEFAULTS.closeBackoffMs;
     this.haltCooldownMs = opts.haltCooldownMs ?? DEFAULTS.haltCooldownMs;
+    // Each is a timer's delay or is added to the clock and journaled (`until`): it must be finite and
+    // fit a timer, or the timer fires at once and an infinite `until` is journaled as null.
+    assertTimerMs(this.legTimeoutMs, 'legTimeoutMs');
+    assertTimerMs(this.closeBackoffMs * 2 ** Math.max(0, this.closeRetries - 1), 'closeBackoffMs doubled at each of closeRetries');
+    assertTimerMs(this.haltCooldownMs, 'haltCooldownMs');
     this.fallbackCloseSlippagePct = opts.fallbackCloseSlippagePct ?? DEFAULTS.fallbackCloseSlippagePct;
     this.preparedSafetyMs = opts.preparedSafetyMs ?? DEFAULTS.preparedSafetyMs;
     this.refreshAheadMs = opts.refreshAheadMs ?? DEFAULTS.refreshAheadMs;
@@ -1472,8 +1479,9 @@ function withDeadline<T>(p: Promise<T>, ms: number): Promise<Deadline<T>> {
   return Promise.race([p.then((value): Deadline<T> => ({ done: true, value })), timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Scrubbed (a library may print a key it refused) before it is cut, so no part of a key survives. */
 function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = scrubbedErrorText(err);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 

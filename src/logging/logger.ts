@@ -8,6 +8,7 @@ import TransportStream from 'winston-transport';
 import winston, { format, type Logger } from 'winston';
 import { formatPct, formatUsd, type TradingEvent } from '../domain/events';
 import type { LogFormat, LogLevel } from '../domain/config';
+import { Outputs, type FileOutput, type TextOutput, type WritableLike } from './output';
 import { redactFormat, redactLineFormat } from './redact';
 
 export type { Logger } from 'winston';
@@ -26,31 +27,35 @@ export interface LoggerOptions {
   readonly console?: boolean;
   /** Where console lines go; default process.stdout (tests pass a PassThrough). */
   readonly stream?: NodeJS.WritableStream;
+  /**
+   * Guards the file and the console stream: a full disk or a closed pipe is reported once through the
+   * other outputs and never throws out of a log call (see output.ts). Without it, a failed write of
+   * the file is dropped silently.
+   */
+  readonly outputs?: Outputs;
 }
 
 /**
  * Appends each line with a synchronous write, so a line is on disk when `log` returns (a crash loses
- * nothing) and `logger.end(cb)` calls back only after the file is closed.
+ * nothing) and `logger.end(cb)` calls back only after the file is closed. A write that fails (a full
+ * disk) never throws out of a log call: the file output reports it once and drops later lines.
  */
 class SyncFileTransport extends TransportStream {
-  private fd: number | undefined;
+  private readonly file: FileOutput;
 
-  constructor(filename: string, opts: TransportStream.TransportStreamOptions) {
+  constructor(filename: string, outputs: Outputs, opts: TransportStream.TransportStreamOptions) {
     super(opts);
     fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
-    this.fd = fs.openSync(filename, 'a');
+    this.file = outputs.file(path.basename(filename), filename);
   }
 
   override log(info: Record<string | symbol, unknown>, next: () => void): void {
-    if (this.fd !== undefined) fs.writeSync(this.fd, `${String(info[MESSAGE])}\n`);
+    this.file.write(`${String(info[MESSAGE])}\n`);
     next();
   }
 
   override close(): void {
-    if (this.fd !== undefined) {
-      fs.closeSync(this.fd);
-      this.fd = undefined;
-    }
+    this.file.close();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -62,7 +67,7 @@ class SyncFileTransport extends TransportStream {
 /** Console-style output to any stream; unlike winston's Console transport it can be captured. */
 class LineStreamTransport extends TransportStream {
   constructor(
-    private readonly out: NodeJS.WritableStream,
+    private readonly out: TextOutput,
     opts: TransportStream.TransportStreamOptions,
   ) {
     super(opts);
@@ -98,11 +103,14 @@ export function createLogger(opts: LoggerOptions): Logger {
     throw new Error(`log level must be one of ${LEVELS.join(', ')}; got ${JSON.stringify(opts.level)}`);
   }
   const transports: TransportStream[] = [];
-  if (opts.file !== undefined) transports.push(new SyncFileTransport(opts.file, { format: jsonLine() }));
+  // Without a caller's guard, failures are only dropped (nothing reports them).
+  const outputs = opts.outputs ?? new Outputs();
+  if (opts.file !== undefined) transports.push(new SyncFileTransport(opts.file, outputs, { format: jsonLine() }));
   if (opts.console !== false) {
     const out = opts.stream ?? process.stdout;
     const colors = (out as { isTTY?: boolean }).isTTY === true;
-    transports.push(new LineStreamTransport(out, { format: opts.format === 'json' ? jsonLine() : prettyLine(colors) }));
+    const guarded = outputs.stream('console', out as WritableLike);
+    transports.push(new LineStreamTransport(guarded, { format: opts.format === 'json' ? jsonLine() : prettyLine(colors) }));
   }
   return winston.createLogger({
     level: opts.level,

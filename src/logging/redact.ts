@@ -23,13 +23,17 @@ const TEXT_RULES: readonly [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   // `name=value` / `"name":"value"` where the name says secret (query strings, headers, serialised JSON).
   [
-    /\b([A-Za-z0-9_-]*(?:key|secret|token|jwt|password|signature|authorization))(["']?\s*[=:]\s*["']?)(?!<redacted>|Bearer\s|Basic\s)([^\s"',;&}\]]+)/gi,
+    // A value of 1-2 characters is no secret, and skipping it keeps prose readable ("private key: 0x followed by…").
+    /\b([A-Za-z0-9_-]*(?:key|secret|token|jwt|password|signature|authorization))(["']?\s*[=:]\s*["']?)(?!<redacted|Bearer\s|Basic\s)([^\s"',;&}\]]{3,})/gi,
     `$1$2${REDACTED}`,
   ],
   // Private keys: 0x + 64 hex (also Stark keys written with 60-63 digits, and anything longer).
   [/\b0x[0-9a-fA-F]{60,}\b/g, REDACTED],
   // A raw 32-byte key pasted without its 0x.
   [/\b[0-9a-fA-F]{64}\b/g, REDACTED],
+  // A 256-bit number written in decimal (70-78 digits; 40 leaves room for a cut-off one): how the signing
+  // libraries print a key they refuse. Prices, sizes, ids and nanosecond timestamps are far shorter.
+  [/\d{40,}/g, REDACTED],
 ];
 
 /** Replaces every secret-looking substring. */
@@ -37,6 +41,24 @@ export function redactText(text: string): string {
   let out = text;
   for (const [pattern, replacement] of TEXT_RULES) out = out.replace(pattern, replacement);
   return out;
+}
+
+/**
+ * For the text of an error a library threw, before it becomes an event reason, a journal entry or a
+ * line on the console: on top of `redactText`, any run of 20+ decimal digits or 32+ hex digits goes.
+ * A library that refuses a key prints it whole or in part (noble: "expected valid private key: 1 <= n
+ * < N, got K"); no order failure needs such a number to be understood. Scrub before truncating, so a
+ * cut cannot leave a shorter run of a key behind.
+ */
+export function scrubErrorText(text: string): string {
+  return redactText(text)
+    .replace(/(?:0x)?[0-9a-fA-F]{32,}/g, REDACTED)
+    .replace(/\d{20,}/g, REDACTED);
+}
+
+/** An error (or anything thrown) as scrubbed text: see `scrubErrorText`. */
+export function errorText(error: unknown): string {
+  return scrubErrorText(error instanceof Error ? error.message : String(error));
 }
 
 const MAX_DEPTH = 12;

@@ -16,6 +16,7 @@
 import type { TradingEvent } from '../domain/events';
 import type { VenueId } from '../domain/market';
 import { describeEvent } from '../logging/logger';
+import { redactText } from '../logging/redact';
 import { CHARTS_SCRIPT, chartLibrary, jsonScriptText, scriptText } from './chart-assets';
 import type { PairChartData, ReportData } from './run-record';
 import { summaryFigures, type OpenAtExit, type RoundTrip, type RunSettings, type RunSummary, type TradeOpening } from './summary';
@@ -53,8 +54,22 @@ interface PagePair {
   readonly held: readonly { readonly direction: string; readonly from: number; readonly to: number | null }[];
 }
 
+/**
+ * Text into markup: redacted (reasons and labels came from events, and the page is written without the
+ * output filter, which would break its inlined scripts), then HTML-escaped.
+ */
 function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return redactText(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** `value` with every string in it redacted (the page's data: labels and reasons came from events). */
+function redactStrings<T>(value: T): T {
+  if (typeof value === 'string') return redactText(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactStrings(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactStrings(v)])) as T;
+  }
+  return value;
 }
 
 /** Six decimals: sub-pixel on any chart, and a third of the JSON. */
@@ -457,7 +472,7 @@ ${eventsBlock(data)}
 </main>
 <script>${scriptText(lib.script)}</script>
 <script>${scriptText(CHARTS_SCRIPT)}</script>
-<script type="application/json" id="report-data">${jsonScriptText(page)}</script>
+<script type="application/json" id="report-data">${jsonScriptText(redactStrings(page))}</script>
 <script>${BOOT_SCRIPT}</script>
 </body></html>
 `;

@@ -11,6 +11,7 @@
  *   so `netIfClosedNowUsd = netPnlUsd + unrealisedPnlUsd`.
  * - Every fill belongs to exactly one row of the trade table (a round trip, the position open at exit, or the
  *   failed entries and unwinds), so the table's totals are the header's figures.
+ * - A rebate (a venue's negative taker fee) is a negative fee: fees below zero are a net rebate received.
  */
 import type { ExitReason, PositionMarkSample, TradingEvent } from '../domain/events';
 import type { VenueId } from '../domain/market';
@@ -613,7 +614,7 @@ export function summaryFigures(s: RunSummary): SummaryFigure[] {
     { key: 'opened', label: 'opened / closed / open at exit', text: `${s.opened} / ${s.closed} / ${s.openAtExit}` },
     { key: 'winRate', label: 'win rate', text: s.roundTrips === 0 ? 'n/a' : `${(s.winRate * 100).toFixed(1)} %` },
     { key: 'grossPnlUsd', label: 'realised gross PnL', text: usd(s.grossPnlUsd) },
-    { key: 'feesUsd', label: 'realised fees', text: usd(s.feesUsd) },
+    { key: 'feesUsd', label: 'realised fees', text: s.feesUsd < 0 ? `${usd(s.feesUsd)} (net rebate received)` : usd(s.feesUsd) },
     { key: 'fundingUsd', label: 'funding', text: `${usd(s.fundingUsd)} (not modelled yet)` },
     { key: 'netPnlUsd', label: 'realised net PnL', text: usd(s.netPnlUsd) },
     { key: 'unrealisedPnlUsd', label: 'unrealised net PnL (open, marked to the books)', text: unrealisedText },

@@ -3,6 +3,7 @@
  * sleeps for polling that close() can cut short, and how a failed order becomes a value.
  */
 import { z } from 'zod';
+import { errorText, scrubErrorText } from '../logging/redact';
 import type { RestFailure } from './http';
 import type { OrderRejected } from './venue';
 
@@ -61,14 +62,15 @@ export function orderFailure(clientId: string, error: RestFailure): OrderRejecte
     error.kind === 'network' ||
     error.kind === 'malformed' ||
     (error.kind === 'http' && error.status !== undefined && error.status >= 500);
-  return { ok: false, clientId, reason: error.message, unknown, ...(error.code !== undefined ? { code: error.code } : {}) };
+  return { ok: false, clientId, reason: scrubErrorText(error.message), unknown, ...(error.code !== undefined ? { code: error.code } : {}) };
 }
 
 /** An order refused before or by the venue, with nothing executed. */
 export function orderRejected(clientId: string, reason: string, code?: string): OrderRejected {
-  return { ok: false, clientId, reason, unknown: false, ...(code !== undefined ? { code } : {}) };
+  return { ok: false, clientId, reason: scrubErrorText(reason), unknown: false, ...(code !== undefined ? { code } : {}) };
 }
 
+/** What was thrown, as text safe for an event or journal reason (long digit runs scrubbed: see scrubErrorText). */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

@@ -41,7 +41,7 @@ describe('loadConfigFile', () => {
     const p = write('config.yaml', 'bots:\n  - pair: BTC-PERP\n    spread_entyr: 0.10\n');
     const { warnings, unknownKeys } = loadConfigFile(p);
     expect(warnings).toEqual(['unknown key bots[0].spread_entyr is ignored (did you mean bots[0].spread_entry?)']);
-    expect(unknownKeys).toEqual([{ path: 'bots[0].spread_entyr', value: '0.1', rule: 'unknown key: did you mean bots[0].spread_entry?' }]);
+    expect(unknownKeys).toEqual([{ path: 'bots[0].spread_entyr', value: '0.1', rule: 'unknown key (did you mean bots[0].spread_entry?)' }]);
   });
 
   it('names the path of a missing file', () => {

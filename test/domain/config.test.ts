@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   ConfigError,
+  MAX_YAML_ALIAS_COUNT,
   PARADEX_ENDPOINTS,
   VEST_ENDPOINTS,
   credentialsFromEnv,
@@ -339,6 +340,79 @@ describe('parseConfig: bad values', () => {
   });
 });
 
+describe('parseConfig: YAML aliases', () => {
+  /** Nine levels of nine aliases: 9^9 (387 million) copies of the first list once expanded. */
+  const BILLION_LAUGHS = [
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...'bcdefghi'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+    'bots: [{ pair: BTC-PERP }]',
+    '',
+  ].join('\n');
+
+  it('refuses an alias bomb ("billion laughs") at once, in one line that names the problem', () => {
+    const started = process.hrtime.bigint();
+    const err = configErrorOf(() => parseConfig(BILLION_LAUGHS));
+    expect(err.message).toBe(
+      `config error: invalid YAML: its aliases expand to more than ${MAX_YAML_ALIAS_COUNT} copies (a "billion laughs" alias bomb?); write the values out or use fewer nested aliases`,
+    );
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(5_000); // refused, not expanded
+  });
+
+  it('still reads anchors and aliases used the ordinary way', () => {
+    const { config } = parseConfig(`
+bots:
+  - { pair: BTC-PERP, spread_entry: &entry 0.08, position_size: &size 0.002 }
+  - { pair: ETH-PERP, spread_entry: *entry, position_size: *size }
+  - { pair: SOL-PERP, spread_entry: *entry }
+`);
+    expect(config.bots.map((b) => [b.spreadEntry, b.positionSize])).toEqual([
+      [0.08, 0.002],
+      [0.08, 0.002],
+      [0.08, 0.001],
+    ]);
+  });
+});
+
+describe('parseConfig: durations fit a timer (at most 2^31 - 1 ms)', () => {
+  const LIMIT = '(2^31 - 1 ms, about 24.8 days: the longest a timer can wait)';
+  const msFields = ['leg_timeout_ms', 'close_backoff_ms', 'sample_ms', 'max_book_age_ms', 'stale_after_ms', 'cooldown_ms'];
+
+  it.each(msFields)('execution.%s: refuses 2^31 ms naming field, value and rule; accepts 2^31 - 1', (field) => {
+    const err = configErrorOf(() => parseConfig(`bots: [{ pair: BTC-PERP }]\nexecution:\n  ${field}: 2147483648\n`));
+    expect(err.message).toBe(`config error: execution.${field} = 2147483648: must be at most 2147483647 ${LIMIT}`);
+    const retries = field === 'close_backoff_ms' ? '\n  close_retries: 1' : '';
+    const { config } = parseConfig(`bots: [{ pair: BTC-PERP }]\nexecution:\n  ${field}: 2147483647${retries}\n`);
+    expect(Object.values(config.execution)).toContain(2147483647);
+  });
+
+  it.each([
+    ['risk', 'halt_cooldown_sec', '1e308', '1e+308'],
+    ['risk', 'halt_cooldown_sec', '2147484', '2147484'],
+    ['api', 'ws_heartbeat_sec', '1e10', '10000000000'],
+  ])('%s.%s: refuses %s seconds naming field, value and rule', (sectionName, field, value, shown) => {
+    const err = configErrorOf(() => parseConfig(`bots: [{ pair: BTC-PERP }]\n${sectionName}:\n  ${field}: ${value}\n`));
+    expect(err.message).toBe(`config error: ${sectionName}.${field} = ${shown}: must be at most 2147483.647 ${LIMIT}`);
+  });
+
+  it('accepts halt_cooldown_sec up to the limit, so the halt is journaled with a finite `until`', () => {
+    expect(parseConfig('bots: [{ pair: BTC-PERP }]\nrisk:\n  halt_cooldown_sec: 2147483.647\n').config.risk.haltCooldownSec).toBe(2147483.647);
+    expect(parseConfig('bots: [{ pair: BTC-PERP }]\nrisk:\n  halt_cooldown_sec: 0\n').config.risk.haltCooldownSec).toBe(0);
+  });
+
+  it('refuses a close backoff that, doubled at every retry, outgrows a timer; says which two fields to lower', () => {
+    const err = configErrorOf(() => parseConfig('bots: [{ pair: BTC-PERP }]\nexecution:\n  close_retries: 40\n'));
+    expect(err.message).toBe(
+      'config error: execution.close_backoff_ms = 250: doubled at each of execution.close_retries = 40 retries, the last retry would wait ' +
+        `250 · 2^39 ms, more than 2147483647 ms ${LIMIT}; lower close_retries or close_backoff_ms`,
+    );
+    // 5 retries: the last waits backoff · 2^4.
+    expect(() => parseConfig('bots: [{ pair: BTC-PERP }]\nexecution:\n  close_retries: 5\n  close_backoff_ms: 134217727\n')).not.toThrow();
+    expect(() => parseConfig('bots: [{ pair: BTC-PERP }]\nexecution:\n  close_retries: 5\n  close_backoff_ms: 134217728\n')).toThrow(ConfigError);
+    // No backoff, or no retries, cannot overflow.
+    expect(() => parseConfig('bots: [{ pair: BTC-PERP }]\nexecution:\n  close_retries: 1000\n  close_backoff_ms: 0\n')).not.toThrow();
+  });
+});
+
 describe('parseConfig: unknown keys', () => {
   it('warns about each unknown key with its path and still loads', () => {
     const { config, warnings } = parseConfig(`
@@ -471,7 +545,7 @@ describe('credentialsFromEnv', () => {
   it('names a malformed key without ever printing its value', () => {
     const shortKey = '0x' + 'f'.repeat(62);
     const err = configErrorOf(() => credentialsFromEnv({ ...full, VEST_SIGNING_KEY: shortKey, VEST_API_KEY: 'has space' }));
-    expect(err.message).toContain('VEST_SIGNING_KEY = <redacted, 64 characters>: must be a private key: 0x followed by 64 hex digits');
+    expect(err.message).toContain('VEST_SIGNING_KEY = <redacted, 64 characters>: must be a secp256k1 private key: 0x followed by 64 hex digits');
     expect(err.message).toContain('VEST_API_KEY = <redacted, 9 characters>');
     expect(err.message).not.toContain(shortKey);
     expect(err.message).not.toContain('f'.repeat(20));
@@ -484,6 +558,23 @@ describe('credentialsFromEnv', () => {
       expect(err.issues.map((i) => i.path)).toEqual(['PARADEX_PRIVATE_KEY']);
       expect(err.message).not.toContain(bad);
     }
+  });
+
+  it('refuses Vest keys of 64 hex digits that are not secp256k1 scalars (zero, n, above n), without printing them', () => {
+    const n = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141';
+    for (const bad of ['0x' + '0'.repeat(64), '0x' + n, '0x' + 'f'.repeat(64)]) {
+      for (const name of ['VEST_SIGNING_KEY', 'VEST_PRIMARY_KEY']) {
+        const err = configErrorOf(() => credentialsFromEnv({ ...full, [name]: bad }));
+        expect(err.issues.map((i) => i.path)).toEqual([name]);
+        expect(err.message).toContain('below the curve order');
+        if (BigInt(bad) === 0n) continue;
+        expect(err.message).not.toContain(bad.slice(2, 22));
+        expect(err.message).not.toContain(BigInt(bad).toString().slice(0, 20));
+      }
+    }
+    // n - 1 is the largest valid key.
+    const largest = '0x' + n.slice(0, -1) + '0';
+    expect(credentialsFromEnv({ ...full, VEST_SIGNING_KEY: largest }).vest.signingKey).toBe(largest);
   });
 
   it('refuses the placeholder account address 0x0', () => {

@@ -11,6 +11,7 @@ import {
   netRoundTripProfit,
   quotesOf,
   roundTripFeePct,
+  takerFeeProblem,
   roundTripProfit,
   spreadPct,
   type Quotes,
@@ -163,6 +164,17 @@ describe('fees and round-trip profit', () => {
 
   it('nets the entry spread of the round trip fees', () => {
     expect(netEntrySpread(0.3, fees)).toBeCloseTo(0.19, 12);
+  });
+
+  it('counts rebates (negative taker fees): the net spread rises above the gross', () => {
+    const rebate = { a: -0.0001, b: 0.00045 }; // Vest pays 1 bp, Paradex charges 4.5 bp
+    expect(roundTripFeePct(rebate)).toBeCloseTo(0.07, 12);
+    expect(netEntrySpread(0.3, { a: -0.0001, b: -0.0001 })).toBeCloseTo(0.34, 12);
+  });
+
+  it('accepts taker fees strictly between -1 % and 1 % of notional, and says why otherwise', () => {
+    for (const ok of [0, 0.00045, -0.0001, -0.0099, 0.0099]) expect([ok, takerFeeProblem(ok)]).toEqual([ok, undefined]);
+    for (const bad of [-0.01, 0.01, -0.5, 1, Number.NaN, Number.POSITIVE_INFINITY]) expect(takerFeeProblem(bad)).toMatch(/-0\.01|finite/);
   });
 
   it('estimates profit as entry + exit spread, as the original did', () => {

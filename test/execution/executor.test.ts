@@ -239,6 +239,30 @@ describe('executor: one-legged entries', () => {
     expect((await r.exec.openPosition(opportunity(r))).ok).toBe(true);
   });
 
+  it('journals the halt with a finite `until`, and refuses a cooldown that would not be one (Infinity is written as null)', async () => {
+    const r = rig();
+    expect(() => r.make({ haltCooldownMs: Number.POSITIVE_INFINITY })).toThrow(/haltCooldownMs/);
+    expect(() => r.make({ haltCooldownMs: 1e308 })).toThrow(/haltCooldownMs/);
+    const longest = r.make({ haltCooldownMs: 2 ** 31 - 1 });
+    r.paradex.next({ kind: 'reject' });
+    await longest.openPosition(opportunity(r));
+    const halted = fs
+      .readFileSync(r.journalPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; until?: unknown })
+      .filter((e) => e.kind === 'halted');
+    expect(halted).toHaveLength(1);
+    expect(halted[0]!.until).toBe(T0 + 2 ** 31 - 1);
+  });
+
+  it('refuses a leg timeout or a doubled close backoff beyond what a timer can wait (it would fire after 1 ms)', () => {
+    const r = rig();
+    expect(() => r.make({ legTimeoutMs: 2 ** 31 })).toThrow(/legTimeoutMs/);
+    expect(() => r.make({ closeBackoffMs: 250, closeRetries: 40 })).toThrow(/closeBackoffMs/);
+    expect(() => r.make({ closeBackoffMs: 250, closeRetries: 20 })).not.toThrow();
+  });
+
   it('resumes entries by itself once the halt cooldown has passed', async () => {
     const r = rig();
     r.paradex.next({ kind: 'reject' });

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import winston from 'winston';
 import { events, type TradingEvent } from '../../src/domain/events';
 import { createLogger, describeEvent, eventLevel, logEvent, type Logger } from '../../src/logging/logger';
+import { Outputs } from '../../src/logging/output';
 
 const PRIVATE_KEY = '0x' + '4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const STARK_KEY = '0x' + '3c1e9550e66958296d11b60f8e8e7a7ad990d07fa65d5f7652c4a6c87d4e3cc'; // 63 digits
@@ -135,6 +136,36 @@ describe('createLogger: output', () => {
     b.logger.info('run 2');
     const { lines } = await b.finish();
     expect(lines.map((l) => l['message'])).toEqual(['run 1', 'run 2']);
+  });
+
+  it('keeps logging through a full disk: bot.log on /dev/full never throws out of a log call', async () => {
+    const file = path.join(dir, 'bot.log');
+    fs.symlinkSync('/dev/full', file); // every write fails with ENOSPC, as on a full disk
+    const stream = new PassThrough();
+    const logger = createLogger({ level: 'info', file, stream, format: 'pretty' });
+    const errors: unknown[] = [];
+    logger.on('error', (e) => errors.push(e));
+    let consoleText = '';
+    stream.on('data', (chunk: Buffer) => (consoleText += chunk.toString('utf8')));
+    expect(() => {
+      logger.info('first');
+      logger.error('second');
+    }).not.toThrow();
+    await new Promise<void>((r) => logger.end(r));
+    expect(errors).toEqual([]);
+    expect(consoleText).toContain('second'); // the console still works
+  });
+
+  it('reports a full bot.log once through the outputs guard', async () => {
+    const file = path.join(dir, 'bot.log');
+    fs.symlinkSync('/dev/full', file);
+    const outputs = new Outputs();
+    const told: string[] = [];
+    outputs.reportTo('stderr', (line) => told.push(line));
+    const logger = createLogger({ level: 'info', file, console: false, outputs });
+    for (let i = 0; i < 3; i++) logger.info(`line ${i}`);
+    await new Promise<void>((r) => logger.end(r));
+    expect(told).toEqual(['output error: bot.log: no space left on device (ENOSPC); later output to it is dropped']);
   });
 
   it('refuses an unknown level', () => {

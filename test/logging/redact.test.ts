@@ -1,4 +1,4 @@
-import { REDACTED, isSecretFieldName, redact, redactText } from '../../src/logging/redact';
+import { REDACTED, errorText, isSecretFieldName, redact, redactText, scrubErrorText } from '../../src/logging/redact';
 
 const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -29,6 +29,48 @@ describe('redactText', () => {
     expect(redactText('wss://h/ws-api?version=1.0&listenKey=Zx81q&x=1')).toBe(`wss://h/ws-api?version=1.0&listenKey=${REDACTED}&x=1`);
     expect(redactText('{"apiKey":"Zx81q","n":1}')).toBe(`{"apiKey":"${REDACTED}","n":1}`);
     expect(redactText('X-API-KEY: Zx81q')).toBe(`X-API-KEY: ${REDACTED}`);
+  });
+});
+
+describe('redactText: prose about keys', () => {
+  it('leaves messages about a key readable: a redacted placeholder and a 2-character "0x" are not secrets', () => {
+    const text = 'config error: VEST_SIGNING_KEY = <redacted, 66 characters>: must be a secp256k1 private key: 0x followed by 64 hex digits';
+    expect(redactText(text)).toBe(text);
+  });
+});
+
+describe('redactText: keys written in decimal', () => {
+  const decimalKey = BigInt(KEY).toString(10);
+
+  it('hides a 256-bit number written in decimal, as signing libraries print a key they refuse', () => {
+    const text = `expected valid scalar: 1 <= n < 1157, got ${decimalKey}`;
+    expect(redactText(text)).toBe(`expected valid scalar: 1 <= n < 1157, got ${REDACTED}`);
+  });
+
+  it('keeps prices, sizes, nonces, nanosecond timestamps and Paradex-style order ids', () => {
+    const text = 'px 95000.123456 size 0.00123 nonce 1683849600076 usIn 1682556415569005368 id 1681462103821101699438490000';
+    expect(redactText(text)).toBe(text);
+  });
+});
+
+describe('scrubErrorText', () => {
+  const decimalKey = BigInt(KEY).toString(10);
+
+  it('removes any run of 20+ digits or 32+ hex digits from a library error', () => {
+    const cut = `got ${decimalKey.slice(0, 25)}…`;
+    expect(scrubErrorText(cut)).toBe(`got ${REDACTED}…`);
+    expect(scrubErrorText(`key ${KEY.slice(2, 40)} bad`)).toBe(`key ${REDACTED} bad`);
+    expect(scrubErrorText(`bad point 0x${'ab'.repeat(20)}`)).toBe(`bad point ${REDACTED}`);
+  });
+
+  it('leaves ordinary failure text alone', () => {
+    const text = 'Vest order failed: HTTP 400 (code 1004): insufficient margin for 0.0012 BTC-PERP at 95000.5, nonce 1683849600076';
+    expect(scrubErrorText(text)).toBe(text);
+  });
+
+  it('turns anything thrown into scrubbed text', () => {
+    expect(errorText(new RangeError(`expected valid private key, got ${decimalKey}`))).toBe(`expected valid private key, got ${REDACTED}`);
+    expect(errorText(`thrown string ${decimalKey}`)).toBe(`thrown string ${REDACTED}`);
   });
 });
 

@@ -77,6 +77,17 @@ describe('report page', () => {
     expect(html.match(/<script\b/g)).toHaveLength(4);
   });
 
+  it('keeps secrets an event carries out of the page, and its own scripts intact', () => {
+    const key = `0x${'7'.repeat(64)}`;
+    const reason = `signing failed: privateKey=${key}`;
+    const { html } = render(typical().add(events.tradeFailed(Date.UTC(2026, 11, 1, 13), { pair: 'BTC-PERP', reason })));
+    expect(html).not.toContain('7'.repeat(64));
+    expect(html).toContain('signing failed');
+    // The inlined chart code reads like `key: a || b` to the text filter; it must reach the page unchanged.
+    expect(html).not.toMatch(/key:\s*<redacted>/);
+    expect(html).toMatch(/data-key="netPnlUsd"/);
+  });
+
   it('shows the console summary’s figures, worded as the console prints them', () => {
     const { html, record } = render(typical());
     for (const f of summaryFigures(record.summary())) {

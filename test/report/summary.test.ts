@@ -291,3 +291,29 @@ describe('summary: what it prints and writes', () => {
     expect(json.unrealisedMarkedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 });
+
+describe('summary with rebates', () => {
+  const fill = (time: number, venue: 'vest' | 'paradex', feeUsd: number) =>
+    events.orderFilled(time, { pair: 'BTC-PERP', venue, clientId: `c${time}`, filledSize: 0.01, avgPrice: 100_000, feeUsd, latencyMs: 3 });
+
+  it('counts a negative fee as a rebate: fees fall and net = gross − fees', () => {
+    const s = summarize([
+      events.positionOpened(0, { pair: 'BTC-PERP', direction: 'AOverB', size: 0.01, entrySpread: 0.2, restored: false }),
+      fill(1, 'vest', -0.1),
+      fill(2, 'paradex', 0.45),
+      fill(3, 'vest', -0.1),
+      fill(4, 'paradex', 0.45),
+      events.positionClosed(5, { pair: 'BTC-PERP', entrySpread: 0.2, exitSpread: 0, profit: 0.2, polls: 3, grossPnlUsd: 2, feesUsd: 0.7 }),
+    ]);
+    expect(s.feesUsd).toBeCloseTo(0.7, 12);
+    expect(s.netPnlUsd).toBeCloseTo(1.3, 12);
+    expect(summaryTable(s)).toMatch(/realised fees\s+\$0\.70\n/);
+  });
+
+  it('says "net rebate received" when rebates exceed fees', () => {
+    const s = summarize([fill(1, 'vest', -0.3), fill(2, 'paradex', 0.1)]);
+    expect(s.feesUsd).toBeCloseTo(-0.2, 12);
+    expect(s.netPnlUsd).toBeCloseTo(0.2, 12);
+    expect(summaryTable(s)).toMatch(/realised fees\s+-\$0\.20 \(net rebate received\)/);
+  });
+});

@@ -35,6 +35,8 @@ const T = {
   l: tick(vest, book([[100_120, 0.5]], [[100_130, 0.5]])),
   /** BOverA 0.20 % gross: buy B at 100 000, sell A at 100 200. */
   r: tick(book([[100_200, 0.5]], [[100_210, 0.5]]), book([[99_990, 0.5]], [[100_000, 0.5]])),
+  /** AOverB 0.04 % gross: below the threshold unless a rebate lifts it. */
+  n: tick(vest, book([[100_040, 0.5]], [[100_050, 0.5]])),
   /** Paradex has no bids: nothing can be decided. */
   m: tick(vest, book([], [[100_210, 0.5]])),
 };
@@ -72,6 +74,18 @@ describe('entrySignal', () => {
         x: { ...opportunityAt(0, T.l, 'AOverB'), netSpread: pct(100_120, 100_000) },
         y: { ...opportunityAt(2, T.l, 'AOverB'), netSpread: pct(100_120, 100_000) },
         z: { ...opportunityAt(4, T.l, 'AOverB'), netSpread: pct(100_120, 100_000) },
+      });
+    });
+  });
+
+  it('counts a rebate (a negative taker fee) in the net spread: it can lift a spread over the threshold', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const ticks$ = hot('       n-n-', T);
+      const rebate: TakerFees = { a: -0.0001, b: 0 }; // Vest pays 1 bp: a round trip earns 0.02 %
+      expectObservable(stamped(ticks$).pipe(signal({ fees: { a: 0, b: 0 } }))).toBe('----');
+      expectObservable(stamped(ticks$).pipe(signal({ fees: rebate }))).toBe('x-y-', {
+        x: { ...opportunityAt(0, T.n, 'AOverB'), netSpread: net(pct(100_040, 100_000), rebate) },
+        y: { ...opportunityAt(2, T.n, 'AOverB'), netSpread: net(pct(100_040, 100_000), rebate) },
       });
     });
   });
@@ -141,7 +155,11 @@ describe('entrySignal', () => {
     expect(() => signal({ confirmTicks: 0 })).toThrow(/confirmTicks/);
     expect(() => signal({ confirmTicks: 1.5 })).toThrow(/confirmTicks/);
     expect(() => signal({ size: 0 })).toThrow(/size/);
-    expect(() => signal({ fees: { a: -0.0001, b: 0 } })).toThrow(/fees/);
+    // Rebates are fees too, down to -1 %; beyond that (or not a number) the fee is not believable.
+    expect(() => signal({ fees: { a: -0.01, b: 0 } })).toThrow(/taker fee/);
+    expect(() => signal({ fees: { a: 0, b: 0.01 } })).toThrow(/taker fee/);
+    expect(() => signal({ fees: { a: Number.NaN, b: 0 } })).toThrow(/taker fee/);
+    expect(() => signal({ fees: { a: -0.0099, b: 0.0099 } })).not.toThrow();
     expect(() => signal({ entryThreshold: Number.NaN })).toThrow(/entryThreshold/);
   });
 });

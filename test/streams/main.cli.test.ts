@@ -187,7 +187,7 @@ describe('the command line, at its edges', () => {
       fs.writeFileSync(path.join(dir, 'live.env'), LIVE_ENV.join('\n'));
       const r = await bot(['live', '--live', '--config', 'config.yaml', '--env-file', 'live.env', '--runs-dir', 'runs'], dir);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('config error: config.yaml: bots[1].spread_entyr = 0.1: unknown key: did you mean bots[1].spread_entry?');
+      expect(r.stderr).toContain('config error: config.yaml: bots[1].spread_entyr = 0.1: unknown key (did you mean bots[1].spread_entry?)');
       expect(r.stdout).not.toContain('LIVE TRADING');
       expect(fs.existsSync(path.join(dir, 'runs'))).toBe(false);
     }, 60_000);

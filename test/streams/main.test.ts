@@ -6,18 +6,37 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SECP256K1_ORDER } from '../../src/domain/keys';
 import { openJournal } from '../../src/execution/journal';
+import { startSimVenues } from '../../src/sim/index';
+import { newParadexAccount } from '../../src/venues/paradex/signing';
+import { newVestKeys } from '../../src/venues/vest/signing';
+import { filesUnder } from '../support/files';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-function cli(args: string[], cwd: string): ChildProcessWithoutNullStreams {
+function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): ChildProcessWithoutNullStreams {
   // Resolved from the repo: the child runs in a temp folder, like a user elsewhere on disk.
   const tsNode = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
   return spawn(process.execPath, ['-r', tsNode, path.join(ROOT, 'streams/main.ts'), ...args], {
     cwd,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    env: { ...env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
   });
 }
+
+/** A stack trace line, as Node prints one for an uncaught error. */
+const STACK_LINE = /^\s+at .+[:(]/m;
+
+/** Every file below `dir`. */
+/** The one run folder below `runsDir`. */
+function runFolderIn(runsDir: string): string {
+  const folders = fs.readdirSync(runsDir, { withFileTypes: true }).filter((d) => d.isDirectory() && /^\d{4}-/.test(d.name));
+  expect(folders).toHaveLength(1);
+  return path.join(runsDir, folders[0]!.name);
+}
+
+/** How many times `needle` occurs in `text`. */
+const occurrences = (text: string, needle: string): number => text.split(needle).length - 1;
 
 interface Exit {
   code: number | null;
@@ -130,4 +149,125 @@ describe('the command line', () => {
     }
     expect(r.stdout).toContain('EXIT_MONITOR_STOPPED');
   }, 180_000);
+
+  it('refuses a YAML alias bomb ("billion laughs") with exit 2 and one line, no stack trace', async () => {
+    const cfg = path.join(dir, 'config.yaml');
+    const levels = 'abcdefghi'.split('');
+    fs.writeFileSync(
+      cfg,
+      [
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+        ...levels.slice(1).map((name, i) => `${name}: &${name} [${Array(9).fill(`*${levels[i]}`).join(',')}]`),
+        'bots: [{ pair: BTC-PERP }]',
+        '',
+      ].join('\n'),
+    );
+    const r = await collect(cli(['sim', '--config', cfg, '--runs-dir', dir], dir)).exit;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `config error: ${cfg}: invalid YAML: its aliases expand to more than 100 copies (a "billion laughs" alias bomb?); write the values out or use fewer nested aliases\n`,
+    );
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(fs.readdirSync(dir)).toEqual(['config.yaml']);
+  }, 60_000);
+
+  it('refuses durations a timer cannot wait, from flags and from config.yaml, naming field, value and rule', async () => {
+    const rule = '(2^31 - 1 ms, about 24.8 days: the longest a timer can wait)';
+    const duration = await collect(cli(['--duration', '1e10', '--runs-dir', dir], dir)).exit;
+    expect(duration.code).toBe(2);
+    expect(duration.stderr).toContain(`--duration must be at most 2147483.647 seconds ${rule}; leave it out to run until stopped, got "1e10"`);
+    const sample = await collect(cli(['--sample-ms', '2147483648', '--runs-dir', dir], dir)).exit;
+    expect(sample.code).toBe(2);
+    expect(sample.stderr).toContain(`--sample-ms must be at most 2147483647 ${rule}, got "2147483648"`);
+    const cfg = path.join(dir, 'config.yaml');
+    fs.writeFileSync(cfg, 'bots: [{ pair: BTC-PERP }]\nrisk:\n  halt_cooldown_sec: 1e308\n');
+    const config = await collect(cli(['sim', '--config', cfg, '--runs-dir', dir], dir)).exit;
+    expect(config.code).toBe(2);
+    expect(config.stderr).toBe(`config error: ${cfg}: risk.halt_cooldown_sec = 1e+308: must be at most 2147483.647 ${rule}\n`);
+    for (const r of [duration, sample, config]) expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(fs.readdirSync(dir)).toEqual(['config.yaml']);
+  }, 120_000);
+
+  it('survives its stdout reader going away (| tee killed by the same Ctrl-C): reports EPIPE once, exits 0 with report and journal', async () => {
+    const child = cli(['--seed', '7', '--runs-dir', dir, '--sim-model', '{"basisTauSec":0.8,"basisStdPct":0.16}'], dir);
+    const { exit } = collect(child);
+    // The reader reads the banner, then closes its end of the pipe: the bot's next write gets EPIPE.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    await waitFor(() => fs.readdirSync(dir).length > 0, 60_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+    child.kill('SIGINT'); // its notice and the summary go to the closed pipe
+    const r = await exit;
+    expect(r.code).toBe(0);
+    const line = 'output error: stdout: the reader went away (broken pipe) (EPIPE); later output to it is dropped';
+    expect(occurrences(r.stderr, line)).toBe(1);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    const runFolder = runFolderIn(dir);
+    expect(occurrences(fs.readFileSync(path.join(runFolder, 'bot.log'), 'utf8'), line)).toBe(1);
+    expect(fs.readFileSync(path.join(runFolder, 'report.html'), 'utf8')).toContain('</html>');
+    expect(fs.readFileSync(path.join(runFolder, 'events.ndjson'), 'utf8')).toContain('"BOT_SHUTDOWN"');
+    const journal = openJournal(path.join(runFolder, 'journal', 'btc_vest_paradex.ndjson'));
+    journal.close();
+    expect(journal.corruptLines).toEqual([]);
+  }, 120_000);
+
+  it('reports a summary JSON it cannot write (a full disk: /dev/full) once and exits 3 after a clean run', async () => {
+    const r = await collect(cli(['--duration', '2', '--summary-json', '/dev/full', '--runs-dir', dir], dir)).exit;
+    expect(r.code).toBe(3);
+    const line = 'output error: summary JSON /dev/full: no space left on device (ENOSPC); later output to it is dropped';
+    expect(occurrences(r.stderr, line)).toBe(1);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(r.stdout).toContain('round trips'); // the summary table
+    const runFolder = runFolderIn(dir);
+    expect(occurrences(fs.readFileSync(path.join(runFolder, 'bot.log'), 'utf8'), line)).toBe(1);
+    expect(fs.existsSync(path.join(runFolder, 'report.html'))).toBe(true);
+  }, 90_000);
+
+  it('never echoes a Vest key that is 64 hex digits but not a secp256k1 scalar: not on stdout/stderr, not in any file', async () => {
+    // Live mode against simulated venues, as a user rehearses with their own keys.
+    const sim = await startSimVenues({ seed: 7, model: { basisTauSec: 0.8, basisStdPct: 0.16 } });
+    try {
+      const badKey = `0x${(SECP256K1_ORDER + 0xabcdef1n).toString(16)}`;
+      const vest = newVestKeys();
+      const paradex = newParadexAccount();
+      const cfg = path.join(dir, 'config.yaml');
+      fs.writeFileSync(
+        cfg,
+        [
+          'bots: [{ pair: BTC-PERP }]',
+          'risk: { max_position_base: 0.001, max_notional_usd: 500, max_loss_usd: 50 }',
+          `journal_dir: ${path.join(dir, 'journal')}`,
+          'venues:',
+          `  paradex: { rest_url: "${sim.paradex.rest}", ws_url: "${sim.paradex.ws}" }`,
+          `  vest: { rest_url: "${sim.vest.rest}", ws_url: "${sim.vest.ws}" }`,
+          '',
+        ].join('\n'),
+      );
+      const env = {
+        PATH: process.env.PATH ?? '',
+        VEST_PRIMARY_ADDR: vest.primaryAddr,
+        VEST_PRIMARY_KEY: vest.primaryKey,
+        VEST_SIGNING_KEY: badKey,
+        VEST_PRODUCTION: 'false',
+        PARADEX_PRIVATE_KEY: paradex.privateKey,
+        PARADEX_ACCOUNT_ADDRESS: paradex.address,
+        PARADEX_PRODUCTION: 'false',
+      };
+      const r = await collect(cli(['live', '--live', '--config', cfg, '--runs-dir', dir, '--duration', '15'], dir, env)).exit;
+      const texts = [r.stdout, r.stderr, ...filesUnder(dir).map((f) => fs.readFileSync(f, 'utf8'))];
+      const hex = badKey.slice(2);
+      const decimal = BigInt(badKey).toString(10);
+      const windows = (s: string) => Array.from({ length: s.length - 19 }, (_, i) => s.slice(i, i + 20));
+      for (const text of texts) {
+        const lower = text.toLowerCase();
+        expect(windows(hex).find((w) => lower.includes(w))).toBeUndefined();
+        expect(windows(decimal).find((w) => text.includes(w))).toBeUndefined();
+      }
+      // Refused at load, before any library saw it, and named without its value.
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('VEST_SIGNING_KEY = <redacted, 66 characters>: must be a secp256k1 private key');
+    } finally {
+      await sim.close();
+    }
+  }, 90_000);
 });

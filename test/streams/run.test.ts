@@ -7,12 +7,45 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultConfig } from '../../src/domain/config';
+import { defaultConfig, type BotConfig } from '../../src/domain/config';
 import type { TradingEvent, TradingEventType } from '../../src/domain/events';
+import { SECP256K1_ORDER, STARK_CURVE_ORDER } from '../../src/domain/keys';
+import { openJournal } from '../../src/execution/journal';
+import { Outputs } from '../../src/logging/output';
 import { startRun } from '../../streams/run';
 import { startSimVenues } from '../../src/sim/index';
+import { SIM_MARKETS, type SimMarketSpec } from '../../src/sim/types';
+import { newParadexAccount } from '../../src/venues/paradex/signing';
+import { newVestKeys } from '../../src/venues/vest/signing';
+import { filesUnder } from '../support/files';
 
 const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16 };
+
+/** Opens run files whose name ends as listed on /dev/full (every write: ENOSPC), the rest normally. */
+const fullDiskFor =
+  (...names: string[]) =>
+  (p: string, flags: 'a' | 'w'): number =>
+    fs.openSync(names.some((n) => p.endsWith(n)) ? '/dev/full' : p, flags);
+
+/** An output guard whose failures land in `told`, as main.ts's land on stderr. */
+function collectingOutputs(openFile?: (p: string, flags: 'a' | 'w') => number): { outputs: Outputs; told: string[] } {
+  const outputs = new Outputs(openFile);
+  const told: string[] = [];
+  outputs.reportTo('stderr', (line) => told.push(line));
+  return { outputs, told };
+}
+
+/** Runs `body` with the simulated Vest's BTC-PERP taker fee set to `takerFee` (what /exchangeInfo serves and fills charge). */
+async function withVestTakerFee<T>(takerFee: number, body: () => Promise<T>): Promise<T> {
+  const btc = SIM_MARKETS.find((m) => m.base === 'BTC')! as { vest: SimMarketSpec['vest'] };
+  const original = btc.vest;
+  btc.vest = { ...original, takerFee };
+  try {
+    return await body();
+  } finally {
+    btc.vest = original;
+  }
+}
 
 describe('a sim run', () => {
   let runsDir: string;
@@ -162,4 +195,147 @@ describe('a sim run', () => {
       await sim.close();
     }
   }, 120_000);
+
+  it('trades on a venue that pays a rebate (a negative taker fee) and books it as a negative fee', async () => {
+    await withVestTakerFee(-0.0001, async () => {
+      const fills: Extract<TradingEvent, { type: 'ORDER_FILLED' }>[] = [];
+      const handle = startRun({
+        mode: 'sim',
+        config: defaultConfig(),
+        seed: 7,
+        closeOnExit: true,
+        durationSec: 90,
+        runsDir,
+        logLevel: 'info',
+        simModel: FAST_MARKET,
+        onEvent: (e) => {
+          if (e.type === 'ORDER_FILLED') fills.push(e);
+          if (e.type === 'POSITION_CLOSED') handle.stop('test: round trip with a rebate seen');
+        },
+      });
+      const result = await handle.done;
+      const s = result.summary;
+      expect(s.roundTrips).toBeGreaterThanOrEqual(1);
+      const vestFees = fills.filter((f) => f.venue === 'vest').map((f) => f.feeUsd);
+      const paradexFees = fills.filter((f) => f.venue === 'paradex').map((f) => f.feeUsd);
+      expect(vestFees.length).toBeGreaterThanOrEqual(2);
+      for (const fee of vestFees) expect(fee).toBeLessThan(0); // Vest paid the taker
+      for (const fee of paradexFees) expect(fee).toBeGreaterThan(0);
+      expect(s.feesUsd).toBeCloseTo([...vestFees, ...paradexFees].reduce((a, b) => a + b, 0), 9);
+      expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd, 9);
+    });
+  }, 120_000);
+
+  it('refuses, with a clear error, a taker fee beyond -1 % (a unit error or a broken answer)', async () => {
+    await withVestTakerFee(-0.02, async () => {
+      const handle = startRun({ mode: 'sim', config: defaultConfig(), seed: 1, closeOnExit: false, runsDir, logLevel: 'info' });
+      await expect(handle.done).rejects.toThrow(
+        'vest BTC-PERP: taker fee -0.02 must be a fraction above -0.01 and below 0.01 (a rebate or fee within 1 % of notional); not trading BTC-PERP',
+      );
+    });
+  }, 30_000);
+
+  it('goes on through a full disk on events.ndjson: reported once, then a clean end with the report and the journal', async () => {
+    const { outputs, told } = collectingOutputs(fullDiskFor('events.ndjson'));
+    const handle = startRun({
+      mode: 'sim',
+      config: defaultConfig(),
+      seed: 7,
+      closeOnExit: false,
+      durationSec: 90,
+      runsDir,
+      logLevel: 'info',
+      simModel: FAST_MARKET,
+      outputs,
+      onEvent: (e) => {
+        if (e.type === 'POSITION_OPENED') handle.stop('test: position open');
+      },
+    });
+    const result = await handle.done;
+    const line = 'output error: events.ndjson: no space left on device (ENOSPC); later output to it is dropped';
+    expect(told).toEqual([line]);
+    expect(result.outputErrors).toEqual([line]);
+    expect(fs.readFileSync(path.join(result.runDir, 'bot.log'), 'utf8').split(line)).toHaveLength(2); // once
+    expect(fs.readFileSync(result.reportPath, 'utf8')).toContain('id="equity-chart"');
+    expect(result.summary.openAtExit).toBe(1);
+    const journal = openJournal(path.join(result.runDir, 'journal', 'btc_vest_paradex.ndjson'));
+    try {
+      expect(journal.lastState('BTC-PERP').phase).toBe('open');
+    } finally {
+      journal.close();
+    }
+  }, 120_000);
+
+  it('ends cleanly with its journal when every run file is on a full disk (events, bot.log, report)', async () => {
+    const { outputs, told } = collectingOutputs(fullDiskFor('events.ndjson', 'bot.log', 'report.html'));
+    const handle = startRun({ mode: 'sim', config: defaultConfig(), seed: 1, closeOnExit: false, durationSec: 2, runsDir, logLevel: 'info', outputs });
+    const result = await handle.done;
+    expect(told.map((l) => l.split(':')[1]!.trim()).sort()).toEqual(['bot.log', 'events.ndjson', 'report.html']);
+    expect(result.recentEvents.at(-1)?.type).toBe('BOT_SHUTDOWN');
+    expect(fs.existsSync(path.join(result.runDir, 'journal', 'btc_vest_paradex.ndjson'))).toBe(true);
+  }, 60_000);
+
+  it('never lets a key that is not a curve scalar reach any output, even handed past the credential check', async () => {
+    // Well-formed hex, but not keys: above the curve orders. The signing libraries would print them in decimal.
+    const vestKey = `0x${(SECP256K1_ORDER + 0x1234567n).toString(16)}` as const;
+    const starkKey = `0x${(STARK_CURVE_ORDER + 0x7654321n).toString(16).padStart(64, '0')}` as const;
+    const sim = await startSimVenues({ seed: 7, model: FAST_MARKET });
+    const journalDir = path.join(runsDir, 'journal');
+    const config: BotConfig = { ...defaultConfig(), journalDir };
+    const vest = newVestKeys();
+    const status: string[] = [];
+    const { outputs, told } = collectingOutputs();
+    try {
+      for (const credentials of [
+        { vestSigning: vestKey, starkKey: newParadexAccount().privateKey },
+        { vestSigning: vest.signingKey, starkKey },
+      ]) {
+        const handle = startRun({
+          mode: 'live',
+          config,
+          credentials: {
+            vest: { primaryAddr: vest.primaryAddr, primaryKey: vest.primaryKey, signingKey: credentials.vestSigning, apiKey: undefined, production: false, accountGroup: 0 },
+            paradex: { privateKey: credentials.starkKey as `0x${string}`, accountAddress: '0x5e11', production: false },
+          },
+          endpoints: {
+            paradex: { restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws, encoding: 'sbe' },
+            vest: { restUrl: sim.vest.rest, wsUrl: sim.vest.ws, accountGroup: 0 },
+          },
+          seed: 1,
+          closeOnExit: false,
+          durationSec: 10,
+          runsDir,
+          logLevel: 'debug',
+          statusOut: { write: (text: string) => status.push(text) },
+          outputs,
+        });
+        const failure = await handle.done.then(
+          () => new Error('the run started with a key that is not a key'),
+          (err: unknown) => err as Error,
+        );
+        expect(failure.message).toMatch(/^(Vest signing key|Paradex private key) is not below the (secp256k1|Stark) curve order/);
+        status.push(failure.message, ...told);
+      }
+    } finally {
+      await sim.close();
+    }
+    const texts = [...status, ...filesUnder(runsDir).map((f) => fs.readFileSync(f, 'utf8'))];
+    expect(filesUnder(runsDir).length).toBeGreaterThan(0);
+    for (const key of [vestKey, starkKey]) expectNowhere(texts, key);
+  }, 60_000);
 });
+
+/** Every file below `dir`. */
+/** Fails if any text holds 20 consecutive characters of the key's hex or 20 consecutive digits of its decimal. */
+function expectNowhere(texts: readonly string[], key: string): void {
+  const hex = key.slice(2).toLowerCase().replace(/^0+/, '');
+  const decimal = BigInt(key).toString(10);
+  const windows = (s: string) => Array.from({ length: s.length - 19 }, (_, i) => s.slice(i, i + 20));
+  const needles = [...windows(hex), ...windows(decimal)];
+  for (const text of texts) {
+    const lower = text.toLowerCase();
+    const found = needles.find((n) => lower.includes(n));
+    expect(found).toBeUndefined();
+  }
+}
+

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ec } from 'starknet';
+import { assertPrivateKey } from '../../domain/keys';
 import { toQuantums } from '../decimal';
 import { defaultPresignatures, starkSign, type PresignaturePool } from './stark-ecdsa';
 import { FeltStruct, feltOf, messageHash, shortStringFelt, warmPedersen } from './typed-data';
@@ -184,6 +185,8 @@ export function verifyParadexSignature(hash: bigint, signature: string, publicKe
 
 /** The Stark public key (x coordinate, 0x hex) of a private key; the key Paradex registers. */
 export function paradexPublicKey(privateKey: string): string {
+  // Checked first: starknet.js's own refusal prints the key in decimal.
+  assertPrivateKey(privateKey, 'stark', 'Paradex private key');
   return ec.starkCurve.getStarkKey(privateKey);
 }
 

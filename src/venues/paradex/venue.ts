@@ -16,6 +16,7 @@
  * unfilled for a reason other than IOC expiry or a cancel (NOT_ENOUGH_MARGIN,
  * REDUCE_ONLY_WILL_INCREASE, …) is reported as a rejection carrying that reason as its code.
  */
+import { assertPrivateKey } from '../../domain/keys';
 import { venueSymbol } from '../../domain/market';
 import { decimalsOf, formatDecimal, roundToStep, toQuantums } from '../decimal';
 import { keepConnectionWarm, KEEP_WARM_MS, type FetchLike, type VenueLogger } from '../http';
@@ -94,6 +95,8 @@ const UNFILLED_IS_CANCEL = new Set(['', 'REMAINING_IOC_CANCEL', 'USER_CANCELED',
 const SEND_SAFETY_MS = 1_000;
 
 export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVenue {
+  // Refused here, before starknet.js sees it: its own refusal would print the key.
+  if (options.account) assertPrivateKey(options.account.privateKey, 'stark', 'Paradex private key');
   // Build the Pedersen tables (~0.5 s, once per process) and the presignatures now, not on the first order.
   if (options.account) warmParadexSigning();
   const now = options.now ?? Date.now;

@@ -6,6 +6,7 @@
  */
 import { encodeAbiParameters, getAddress, keccak256, recoverMessageAddress, recoverTypedDataAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAddress, signMessage, signTypedData } from 'viem/accounts';
+import { privateKeyProblem } from '../../domain/keys';
 
 type Hex = `0x${string}`;
 
@@ -81,9 +82,19 @@ export function vestCancelDigest(c: VestCancelFields): Hex {
   return keccak256(encodeAbiParameters(CANCEL_ABI, [uint(c.time, 'cancel time'), uint(c.nonce, 'cancel nonce'), c.id]));
 }
 
+/**
+ * Rejects (never throws) when `key` is not a secp256k1 private key. viem would refuse it too, with the
+ * key's decimal value in its message; this message names the key's role only.
+ */
+function checkedKey(key: Hex, what: string): Promise<Hex> {
+  const problem = privateKeyProblem(key, 'secp256k1');
+  return problem === undefined ? Promise.resolve(key) : Promise.reject(new RangeError(`${what} ${problem}`));
+}
+
 /** 65-byte r‖s‖v over the EIP-191 message made of the digest's raw 32 bytes (not its hex text). */
-export function signVestOrder(order: VestOrderFields, signingKey: Hex): Promise<Hex> {
-  return signMessage({ message: { raw: vestOrderDigest(order) }, privateKey: signingKey });
+export async function signVestOrder(order: VestOrderFields, signingKey: Hex): Promise<Hex> {
+  const digest = vestOrderDigest(order);
+  return signMessage({ message: { raw: digest }, privateKey: await checkedKey(signingKey, 'Vest signing key') });
 }
 
 /** The (checksummed) address that signed this order; rejects on a malformed signature. */
@@ -91,8 +102,9 @@ export function recoverVestOrderSigner(order: VestOrderFields, signature: Hex): 
   return recoverMessageAddress({ message: { raw: vestOrderDigest(order) }, signature });
 }
 
-export function signVestCancel(c: VestCancelFields, signingKey: Hex): Promise<Hex> {
-  return signMessage({ message: { raw: vestCancelDigest(c) }, privateKey: signingKey });
+export async function signVestCancel(c: VestCancelFields, signingKey: Hex): Promise<Hex> {
+  const digest = vestCancelDigest(c);
+  return signMessage({ message: { raw: digest }, privateKey: await checkedKey(signingKey, 'Vest signing key') });
 }
 
 export function recoverVestCancelSigner(c: VestCancelFields, signature: Hex): Promise<Hex> {
@@ -137,8 +149,16 @@ function signerProofTypedData(p: VestSignerProof) {
 }
 
 /** EIP-712 SignerProof for POST /register, signed by the PRIMARY (funds) key. */
-export function signVestSignerProof(p: VestSignerProof, primaryKey: Hex): Promise<Hex> {
-  return signTypedData({ ...signerProofTypedData(p), privateKey: primaryKey });
+export async function signVestSignerProof(p: VestSignerProof, primaryKey: Hex): Promise<Hex> {
+  const typed = signerProofTypedData(p);
+  return signTypedData({ ...typed, privateKey: await checkedKey(primaryKey, 'Vest primary key') });
+}
+
+/** The address of a key, checked first (viem's own refusal prints the key). Throws a RangeError naming `what`. */
+export function vestAddressOf(key: Hex, what: string): Hex {
+  const problem = privateKeyProblem(key, 'secp256k1');
+  if (problem !== undefined) throw new RangeError(`${what} ${problem}`);
+  return privateKeyToAddress(key);
 }
 
 export function recoverVestSignerProof(p: VestSignerProof, signature: Hex): Promise<Hex> {

@@ -33,10 +33,10 @@ import type {
   Venue,
   VenuePosition,
 } from '../venue';
-import { privateKeyToAddress } from 'viem/accounts';
+import { assertPrivateKey } from '../../domain/keys';
 import { vestBookFeed, type VestBookOptions } from './book-client';
 import { createVestRest, type VestOrder, type VestOrderBody } from './rest';
-import { signVestOrder, signVestSignerProof, VEST_VERIFYING_CONTRACT } from './signing';
+import { signVestOrder, signVestSignerProof, vestAddressOf, VEST_VERIFYING_CONTRACT } from './signing';
 
 type Hex = `0x${string}`;
 
@@ -112,6 +112,11 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
   const fillWaitMs = options.fillWaitMs ?? 2_000;
   const pollIntervalMs = options.pollIntervalMs ?? 50;
   const keys = options.keys;
+  // Refused here, before viem sees them: its own refusal would print the key.
+  if (keys) {
+    assertPrivateKey(keys.signingKey, 'secp256k1', 'Vest signing key');
+    if (keys.primaryKey !== undefined) assertPrivateKey(keys.primaryKey, 'secp256k1', 'Vest primary key');
+  }
   const logger = options.logger;
   const shutdown = new AbortController();
   let accountGroup = options.accountGroup ?? 0;
@@ -175,7 +180,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
 
   const register = async (k: VestKeys): Promise<string> => {
     if (k.primaryKey === undefined) throw new Error('Vest needs an apiKey or the primary key to register one');
-    const signingAddr = privateKeyToAddress(k.signingKey).toLowerCase() as Hex;
+    const signingAddr = vestAddressOf(k.signingKey, 'Vest signing key').toLowerCase() as Hex;
     const expiryTime = now() + (options.signerExpiryMs ?? 7 * 24 * 3_600_000);
     const signature = await signVestSignerProof(
       { signingAddr, expiryTime, verifyingContract: VEST_VERIFYING_CONTRACT[options.network ?? 'prod'] },
@@ -183,7 +188,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     );
     const r = await rest.register({
       signingAddr,
-      primaryAddr: privateKeyToAddress(k.primaryKey).toLowerCase(),
+      primaryAddr: vestAddressOf(k.primaryKey, 'Vest primary key').toLowerCase(),
       signature,
       expiryTime,
       networkType: 0,

@@ -286,6 +286,21 @@ describe('Paradex signatures', () => {
     expect(verifyParadexSignature(2n ** 260n, good, account.publicKey)).toBe(false);
   });
 
+  it('refuses a key beyond the Stark curve order without any of its digits in the message', () => {
+    const bad = `0x${'f'.repeat(64)}`;
+    const account = { address: '0x5e11', privateKey: bad };
+    for (const sign of [() => paradexPublicKey(bad), () => signParadexOrder(order, account, chainId), () => signParadexOnboarding(account, chainId)]) {
+      let message = '';
+      try {
+        sign();
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/Stark|Paradex private key/);
+      expect(message).not.toMatch(/\d{20}|[0-9a-f]{20}/i);
+    }
+  });
+
   it('makes throwaway accounts whose public key matches the private key', () => {
     const a = newParadexAccount();
     const b = newParadexAccount();

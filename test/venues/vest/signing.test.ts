@@ -92,6 +92,26 @@ describe('Vest order signature', () => {
     expect(() => vestOrderDigest({ ...order, time: -1 })).toThrow(/non-negative integer/);
     expect(() => vestOrderDigest({ ...order, nonce: 1.5 })).toThrow(/non-negative integer/);
   });
+
+  it('refuses a 64-hex-digit key that is not a secp256k1 scalar, without any of its digits in the message', async () => {
+    // 2^256 - 1 and n itself: well-formed hex, not keys. viem's own refusal prints the key in decimal.
+    for (const bad of [`0x${'f'.repeat(64)}`, '0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141'] as const) {
+      const refusals = [
+        signVestOrder(order, bad),
+        signVestCancel({ time: 1, nonce: 1, id: '0x1' }, bad),
+        signVestSignerProof({ signingAddr: newVestKeys().signingAddr, expiryTime: 1, verifyingContract: VEST_VERIFYING_CONTRACT.dev }, bad),
+      ];
+      for (const refusal of refusals) {
+        const err = (await refusal.then(
+          () => new Error('signed with an invalid key'),
+          (e: unknown) => e,
+        )) as Error;
+        expect(err).toBeInstanceOf(RangeError);
+        expect(err.message).toMatch(/^Vest (signing|primary) key is not below the secp256k1 curve order/);
+        expect(err.message).not.toMatch(/\d{20}|[0-9a-f]{20}/i);
+      }
+    }
+  });
 });
 
 describe('Vest cancel signature', () => {
