@@ -90,7 +90,9 @@ describe('Paradex venue against the simulated venue', () => {
   it('keeps its order connection warm with GET /system/config until closed', async () => {
     const { venue, sent } = await setup({ keepWarmMs: 20 });
     const pings = () => sent.filter((r) => r.method === 'GET' && r.path === '/v1/system/config').length;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Pings repeat every 20 ms; wait for three of them (with a generous deadline on a loaded machine).
+    const deadline = Date.now() + 10_000;
+    while (pings() < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(pings()).toBeGreaterThanOrEqual(3);
     await venue.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
