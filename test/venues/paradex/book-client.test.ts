@@ -80,7 +80,7 @@ describe('Paradex book state (frame handler)', () => {
 
   it('ignores heartbeats and other markets, counts junk as decode errors, and forgets the book on reset', () => {
     const s = new ParadexBookState(M);
-    expect(s.handleFrame(encodeSbeHeartbeat(1, 1), true, 1)).toMatchObject({ type: 'ignored', reason: 'heartbeat' });
+    expect(s.handleFrame(encodeSbeHeartbeat(5_000_000, 1), true, 1)).toEqual({ type: 'heartbeat', exchangeTime: 5_000 });
     expect(s.handleFrame(sbe({ market: 'ETH-USD-PERP' }), true, 1)).toMatchObject({ type: 'ignored' });
     expect(s.handleFrame(sbe({}).subarray(0, 40), true, 1)).toMatchObject({ type: 'malformed' });
     expect(s.handleFrame(Buffer.from('{"nope'), false, 1)).toMatchObject({ type: 'malformed' });
@@ -342,6 +342,57 @@ describe('Paradex client over a scripted socket', () => {
     expect(sockets).toHaveLength(1);
   });
 
+  it('flags a feed late from its very first frame once the venue clock is read, and fresh when frames come on time', async () => {
+    const T0 = 1_767_225_600_000;
+    const offset = 250; // the local clock runs 250 ms ahead of the venue's
+    let clock = T0;
+    const feed = fakeFeed({ now: () => clock, maxLagMs: 2_000, serverTime: async () => clock - offset });
+    rec = record(feed);
+    const r = rec;
+    const s = sockets[0]!;
+    s.open();
+    await sleep(0); // the venue clock answers
+    let seq = 10;
+    // Every frame, from the snapshot on, was stamped 6 s before it arrives.
+    const lateFrame = (kind: 'snapshot' | 'delta'): Uint8Array => sbe({ seq: seq++, kind, ts: (clock - offset - 6_000) * 1000, ...(kind === 'delta' ? { bids: [], asks: [] } : {}) });
+    s.frame(lateFrame('snapshot'));
+    clock += 100;
+    s.frame(lateFrame('delta'));
+    expect(r.eventsOf('FEED_STALE')).toEqual([
+      expect.objectContaining({ venue: 'paradex', symbol: M, reason: 'lagging 6000 ms behind the venue clock', lagMs: 6_000 }),
+    ]);
+    expect(r.last()).toMatchObject({ stale: true, seq: 11 });
+    clock += 100;
+    s.frame(lateFrame('delta'));
+    expect(r.last()).toMatchObject({ stale: true, seq: 12 });
+    expect(r.books.map((b) => b.stale)).toEqual([true, true, true]); // not one late book went out unflagged
+    // On time again (20 ms in transit): fresh.
+    clock += 100;
+    s.frame(sbe({ seq: seq++, kind: 'delta', bids: [], asks: [], ts: (clock - offset - 20) * 1000 }));
+    expect(feed.stats).toMatchObject({ stale: false, lagMs: 20 });
+    expect(r.eventsOf('FEED_FRESH')).toHaveLength(1);
+    expect(r.last()).toMatchObject({ seq: 13 });
+    expect(r.last()!.stale).toBeUndefined();
+  });
+
+  it('judges lag from heartbeats too, and from the feed alone when the venue clock cannot be read', async () => {
+    const T0 = 1_767_225_600_000;
+    let clock = T0;
+    const feed = fakeFeed({ now: () => clock, maxLagMs: 2_000, serverTime: () => Promise.reject(new Error('HTTP 503')) });
+    rec = record(feed);
+    const s = sockets[0]!;
+    s.open();
+    await sleep(0);
+    s.frame(sbe({ seq: 10, ts: (clock - 30) * 1000 }));
+    clock += 100;
+    s.frame(sbe({ seq: 11, kind: 'delta', bids: [], asks: [], ts: (clock - 30) * 1000 }));
+    expect(feed.stats).toMatchObject({ stale: false, lagMs: 0 });
+    // A heartbeat stamped 5 s ago: the connection now delivers 5 s late (relative to its fresh start).
+    clock += 100;
+    s.frame(encodeSbeHeartbeat((clock - 5_030) * 1000, 1));
+    expect(feed.stats).toMatchObject({ stale: true, lagMs: 5_000 });
+  });
+
   it('counts a frame whose handling throws as a decode error instead of crashing', () => {
     let clockBroken = false;
     const feed = fakeFeed({
@@ -441,6 +492,7 @@ describe('Paradex client against the simulated venue', () => {
     const lastUpdate = feed.stats.lastUpdateAt;
     await waitFor(() => feed.stats.stale, 'staleness', 1000);
     const stale = r.eventsOf('FEED_STALE')[0]!;
+    expect(stale).toMatchObject({ reason: 'no updates' });
     expect(stale.time - lastUpdate).toBeGreaterThanOrEqual(150);
     expect(stale.time - lastUpdate).toBeLessThan(600);
     expect(r.last()).toMatchObject({ stale: true });
