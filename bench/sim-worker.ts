@@ -4,8 +4,14 @@
  * verifying the first close leg's Stark signature would hold up the bot sending the second.
  * Both threads read the same monotonic clock (process.hrtime), so stamps taken here compare with
  * stamps taken by the bot.
+ *
+ * It also serves the floor of tick-to-order: a WebSocket on which it sends a marker frame to a bare
+ * client, which answers with pre-built order POSTs at once; the floor is marker sent -> those POSTs
+ * arrived at the same arrival proxies, stamped the same way as the bot's orders.
  */
+import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { startSimVenues } from '../src/sim';
 import { startArrivalProxy, type Arrival } from './arrival-proxy';
 
@@ -18,10 +24,18 @@ export type SimWorkerRequest =
   /** Force the basis (pushes one update round) and report when `orders` order POSTs have arrived. */
   | { readonly type: 'cross'; readonly id: number; readonly basis: number; readonly orders: number; readonly timeoutMs: number }
   | { readonly type: 'setBasis'; readonly id: number; readonly basis: number }
+  /** Send the marker frame to the floor client and report when `orders` order POSTs have arrived. */
+  | { readonly type: 'marker'; readonly id: number; readonly orders: number; readonly timeoutMs: number }
   | { readonly type: 'close'; readonly id: number };
 
 export type SimWorkerReply =
-  | { readonly type: 'ready'; readonly paradex: { rest: string; ws: string }; readonly vest: { rest: string; ws: string } }
+  | {
+      readonly type: 'ready';
+      readonly paradex: { rest: string; ws: string };
+      readonly vest: { rest: string; ws: string };
+      /** The marker WebSocket of the floor measurement. */
+      readonly markerWs: string;
+    }
   /** startNs/arrivedNs: process.hrtime.bigint() as decimal strings. */
   | { readonly type: 'crossed'; readonly id: number; readonly startNs: string; readonly arrivedNs: string }
   | { readonly type: 'done'; readonly id: number }
@@ -34,6 +48,14 @@ async function main(): Promise<void> {
   const sim = await startSimVenues({ seed, updateIntervalMs: 0, pingIntervalMs: 60_000, heartbeatIntervalMs: 60_000 });
   const paradexProxy = await startArrivalProxy(sim.paradex.rest);
   const vestProxy = await startArrivalProxy(sim.vest.rest);
+  const markerServer = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await new Promise<void>((resolve) => markerServer.once('listening', () => resolve()));
+  let markerClient: WebSocket | undefined;
+  // (ws sets TCP_NODELAY on its sockets, as on the venues' own.)
+  markerServer.on('connection', (ws) => {
+    markerClient = ws;
+  });
+  const marker = Buffer.from('{"marker":1}');
 
   let waiting: { id: number; orders: number; startNs: bigint; seen: bigint[]; timer: NodeJS.Timeout } | undefined;
   const onArrival = (a: Arrival): void => {
@@ -50,19 +72,30 @@ async function main(): Promise<void> {
   vestProxy.onArrival = onArrival;
   const reply = (m: SimWorkerReply): void => port.postMessage(m);
 
+  const await_ = (m: { id: number; orders: number; timeoutMs: number }): void => {
+    const timer = setTimeout(() => {
+      if (waiting?.id !== m.id) return;
+      const seen = waiting.seen.length;
+      waiting = undefined;
+      reply({ type: 'failed', id: m.id, message: `only ${seen} of ${m.orders} orders arrived within ${m.timeoutMs} ms` });
+    }, m.timeoutMs);
+    waiting = { id: m.id, orders: m.orders, startNs: process.hrtime.bigint(), seen: [], timer };
+  };
+
   port.on('message', (m: SimWorkerRequest) => {
     switch (m.type) {
-      case 'cross': {
-        const timer = setTimeout(() => {
-          if (waiting?.id !== m.id) return;
-          const seen = waiting.seen.length;
-          waiting = undefined;
-          reply({ type: 'failed', id: m.id, message: `only ${seen} of ${m.orders} orders arrived within ${m.timeoutMs} ms` });
-        }, m.timeoutMs);
-        waiting = { id: m.id, orders: m.orders, startNs: process.hrtime.bigint(), seen: [], timer };
+      case 'cross':
+        await_(m);
         sim.market.setBasis(base, m.basis);
         return;
-      }
+      case 'marker':
+        if (!markerClient) {
+          reply({ type: 'failed', id: m.id, message: 'no floor client connected to the marker socket' });
+          return;
+        }
+        await_(m);
+        markerClient.send(marker);
+        return;
       case 'setBasis':
         sim.market.setBasis(base, m.basis);
         reply({ type: 'done', id: m.id });
@@ -70,6 +103,8 @@ async function main(): Promise<void> {
       case 'close':
         void (async () => {
           if (waiting) clearTimeout(waiting.timer);
+          for (const c of markerServer.clients) c.terminate();
+          await new Promise<void>((resolve) => markerServer.close(() => resolve()));
           await Promise.allSettled([paradexProxy.close(), vestProxy.close()]);
           await sim.close();
           reply({ type: 'done', id: m.id });
@@ -78,7 +113,13 @@ async function main(): Promise<void> {
         return;
     }
   });
-  reply({ type: 'ready', paradex: { rest: paradexProxy.url, ws: sim.paradex.ws }, vest: { rest: vestProxy.url, ws: sim.vest.ws } });
+  const markerPort = (markerServer.address() as AddressInfo).port;
+  reply({
+    type: 'ready',
+    paradex: { rest: paradexProxy.url, ws: sim.paradex.ws },
+    vest: { rest: vestProxy.url, ws: sim.vest.ws },
+    markerWs: `ws://127.0.0.1:${markerPort}/`,
+  });
 }
 
 main().catch((err: unknown) => {
