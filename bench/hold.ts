@@ -14,9 +14,9 @@
  * the 12 samples after the first (warm-up) five minutes (`holdHeapSlopeMbPerHour`); how many close
  * orders were signed and journal lines written per hour.
  *
- * The run's event handling is mirrored from streams/run.ts (its `next` handler: every event kept in an
- * array, written to events.ndjson, logged, and folded into the status board), since that handler lives
- * inside `run()` and cannot be driven without real time. Keep the two in step.
+ * The run's event handling is streams/run.ts's `next` handler, rebuilt here from the same parts (its
+ * RunRecord with run.ts's options, events.ndjson, the logger, the status display without a terminal),
+ * since that handler lives inside `run()` and cannot be driven without real time. Keep the two in step.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,7 +27,8 @@ import type { OrderBook } from '../src/domain/order-book';
 import { createExecutor } from '../src/execution/executor';
 import { openJournal } from '../src/execution/journal';
 import { createLogger, logEvent } from '../src/logging/logger';
-import { emptyBoard, reduceStatus } from '../src/report/status';
+import { RunRecord } from '../src/report/run-record';
+import { createStatusDisplay } from '../src/report/status-display';
 import { startSimVenues } from '../src/sim';
 import { newParadexAccount } from '../src/venues/paradex/signing';
 import { createParadexVenue } from '../src/venues/paradex/venue';
@@ -60,9 +61,10 @@ export interface HoldResult {
   holdCloseSignsPerHour: number;
   /** Lines appended to the pair's journal per simulated hour. */
   holdJournalLinesPerHour: number;
-  /** Events the run handled per simulated hour (all kept by today's run handler). */
+  /** Events the run handled per simulated hour. */
   holdEventsPerHour: number;
-  /** Extras: heap after the last sample (MB), samples fitted, simulated hours held. */
+  /** Extras: journal entries the open journal holds in memory at the end; heap after the last sample (MB); samples fitted; simulated hours held. */
+  holdJournalEntriesInMemory: number;
   holdHeapUsedMb: number;
   holdHeapSamples: number;
   holdHours: number;
@@ -75,6 +77,8 @@ const PAIR_NAME = 'BTC-PERP';
 const SIZE = 0.001;
 /** Vest mid 0.3 % under Paradex's: the position opens AOverB (long Vest, short Paradex). */
 const ENTRY_BASIS = -0.3;
+/** run.ts's spread sample period. */
+const SPREAD_SAMPLE_MS = 500;
 
 /** A book feed the bench pushes to (the bot subscribes it as it would a venue's). */
 function pushedFeed(): { feed: BookFeed; push: (book: OrderBook) => void } {
@@ -120,13 +124,24 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   // ---- the run's event handling, as streams/run.ts does it ----
   const eventsFd = fs.openSync(path.join(dir, 'events.ndjson'), 'a');
   const logger = createLogger({ level: 'info', format: 'json', file: path.join(dir, 'bot.log'), console: false });
-  const board = emptyBoard([PAIR_NAME]);
-  const kept: TradingEvent[] = [];
+  const record = new RunRecord({ pairs: [PAIR_NAME], recentLimit: 500, buckets: { widthMs: SPREAD_SAMPLE_MS } });
+  const display = createStatusDisplay({
+    out: { write: () => true, isTTY: false },
+    pairs: [{ pair: PAIR_NAME, dexA: 'vest', dexB: 'paradex', entryThreshold: 0.06, exitTarget: 50 }],
+    now,
+  });
+  // What the bench itself needs to see (a restored position, the monitor polling), not kept by the run.
+  let restored = false;
+  let monitored = false;
+  let handled = 0;
   const onEvent = (e: TradingEvent): void => {
-    kept.push(e);
+    handled++;
+    if (e.type === 'POSITION_OPENED' && e.restored) restored = true;
+    if (e.type === 'POSITION_MONITORING') monitored = true;
+    record.add(e);
     fs.writeSync(eventsFd, JSON.stringify(e) + '\n');
     logEvent(logger, e);
-    reduceStatus(board, e);
+    display.update(e);
   };
 
   const books = (): { a: OrderBook; b: OrderBook } => {
@@ -183,11 +198,11 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
         scheduler,
       },
       // run.ts's settings.
-      { mode: 'sim', pairs: [pair], closeOnExit: false, spreadSampleMs: 500, logEvery: 40, shutdownGraceMs: 3_000 },
+      { mode: 'sim', pairs: [pair], closeOnExit: false, spreadSampleMs: SPREAD_SAMPLE_MS, logEvery: 40, shutdownGraceMs: 3_000 },
     ).subscribe({ next: onEvent, error: (err: unknown) => log(`  hold: bot stream failed: ${String(err)}`) });
     const restoredBy = Date.now() + 15_000;
-    while (!kept.some((e) => e.type === 'POSITION_OPENED' && e.restored)) {
-      if (Date.now() > restoredBy) throw new Error(`hold bench: the bot did not restore the position (${kept.map((e) => e.type).join(', ')})`);
+    while (!restored) {
+      if (Date.now() > restoredBy) throw new Error(`hold bench: the bot did not restore the position (${record.eventCount} events)`);
       await new Promise((r) => setTimeout(r, 5));
     }
 
@@ -226,20 +241,21 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
           // Counting starts with the fitted window, past the warm-up.
           signsAtStart = signs;
           linesAtStart = lineCount(journalPath);
-          eventsAtStart = kept.length;
+          eventsAtStart = handled;
         }
         sample();
         log(`  hold: ${Math.round(t / 60_000)} of ${Math.round(holdMs / 60_000)} simulated minutes, heap ${heapMb[heapMb.length - 1]!.toFixed(1)} MB, ${signs} close orders signed`);
       }
     }
-    if (!kept.some((e) => e.type === 'POSITION_MONITORING')) throw new Error('hold bench: the exit monitor never polled');
+    if (!monitored) throw new Error('hold bench: the exit monitor never polled');
     const fitted = { hours: hours.slice(1), heapMb: heapMb.slice(1) };
     const span = (holdMs - sampleEveryMs) / HOUR;
     return {
       holdHeapSlopeMbPerHour: fitSlope(fitted.hours, fitted.heapMb),
       holdCloseSignsPerHour: (signs - signsAtStart) / span,
       holdJournalLinesPerHour: (lineCount(journalPath) - linesAtStart) / span,
-      holdEventsPerHour: (kept.length - eventsAtStart) / span,
+      holdEventsPerHour: (handled - eventsAtStart) / span,
+      holdJournalEntriesInMemory: journal.retainedEntries(),
       holdHeapUsedMb: heapMb[heapMb.length - 1]!,
       holdHeapSamples: fitted.hours.length,
       holdHours: holdMs / HOUR,
@@ -247,6 +263,7 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   } finally {
     shutdown$.next();
     sub?.unsubscribe();
+    display.close();
     virtual = false;
     journal.close();
     fs.closeSync(eventsFd);
