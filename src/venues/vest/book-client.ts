@@ -107,9 +107,16 @@ function probeGauge(ctx: FeedSessionContext, probe: DepthProbe): { onBook(book: 
   /** Bumped per connection: a probe answered after a drop says nothing about the new connection. */
   let connection = 0;
 
+  let trusted = true;
   const tick = (): void => {
     // A probe still unmatched counts for more as time passes, even with no new book.
     ctx.reportLag(lag.lagMs(ctx.now()));
+    if (trusted !== lag.trusted) {
+      trusted = lag.trusted;
+      if (!trusted) {
+        ctx.warn('probe-trust', 'the Vest feed rarely shows the books GET /depth answers; its lag now counts only confirmed late matches');
+      }
+    }
     const read = probe.read;
     if (!read || inFlight) return;
     inFlight = true;
