@@ -23,6 +23,9 @@ export interface ArrivalProxy {
   close(): Promise<void>;
 }
 
+/** A request carrying this header is stamped and answered by the proxy itself (the tick-to-order floor). */
+export const FLOOR_HEADER = 'x-bench-floor';
+
 /** Starts a proxy on 127.0.0.1:0 for `target` (e.g. 'http://127.0.0.1:P/v1'). */
 export async function startArrivalProxy(target: string): Promise<ArrivalProxy> {
   const upstream = new URL(target);
@@ -40,6 +43,12 @@ export async function startArrivalProxy(target: string): Promise<ArrivalProxy> {
       const atNs = process.hrtime.bigint();
       const path = req.url ?? '/';
       proxy.onArrival?.({ method: req.method ?? 'GET', path: path.split('?')[0]!, atNs });
+      // The floor's pre-built orders stop here: stamped like any order, never executed by the venue.
+      if (req.headers[FLOOR_HEADER] !== undefined) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"id":"floor"}');
+        return;
+      }
       const body = Buffer.concat(chunks);
       const headers = { ...req.headers, host: upstream.host, 'content-length': String(body.length) };
       const out = http.request(

@@ -53,6 +53,75 @@ export function measureRatesInterleaved(rounds: ReadonlyArray<(n: number) => voi
   return best;
 }
 
+export interface PairedRatioOptions {
+  /** Operations per timed call of each side. */
+  readonly opsPerPair: number;
+  /** Pairs per round; a round's ratio is the median of its pairs' ratios. */
+  readonly pairsPerRound: number;
+  /** Rounds; the reported ratio is the median of the rounds' ratios. */
+  readonly rounds: number;
+  /** Untimed pairs first. */
+  readonly warmupPairs?: number;
+}
+
+export interface PairedRatio {
+  /** Median over the rounds of rate(a) / rate(b). */
+  readonly ratio: number;
+  /** Each round's ratio (the median of its pairs'), for the spread. */
+  readonly roundRatios: readonly number[];
+  /** Median rates over every timed pair, ops/s. */
+  readonly rateA: number;
+  readonly rateB: number;
+}
+
+/**
+ * The ratio of two rates of synchronous code, measured as many short back-to-back pairs: each pair
+ * times `a` and `b` one right after the other (in alternating order), so both see the same JIT and
+ * heap state, and the pair's ratio cancels what they share. Medians, not bests: the best round of each
+ * side alone comes from different moments, and their ratio swings with them. Timed in CPU time of this
+ * process (user + system, GC threads included), not wall time: on a shared machine wall time also
+ * counts the moments the process waited for a core, which differ from one side of a pair to the other
+ * (at load 12 on 2 cores, per-round ratios in wall time ranged 0.64–1.10, in CPU time 0.80–0.96).
+ * Rates are therefore per CPU second. No GC is forced between pairs: the background sweeping that
+ * follows one lands in the next timed call and widened the spread of rounds from 0.03 to 0.2–0.3.
+ */
+export function measurePairedRatio(a: (n: number) => void, b: (n: number) => void, opts: PairedRatioOptions): PairedRatio {
+  const { opsPerPair, pairsPerRound, rounds } = opts;
+  for (let i = 0; i < (opts.warmupPairs ?? 3); i++) {
+    a(opsPerPair);
+    b(opsPerPair);
+  }
+  const time = (f: (n: number) => void): number => {
+    const c0 = process.cpuUsage();
+    f(opsPerPair);
+    const used = process.cpuUsage(c0);
+    return (opsPerPair * 1e6) / Math.max(used.user + used.system, 1);
+  };
+  const ratesA: number[] = [];
+  const ratesB: number[] = [];
+  const roundRatios: number[] = [];
+  let pair = 0;
+  for (let r = 0; r < rounds; r++) {
+    const ratios: number[] = [];
+    for (let p = 0; p < pairsPerRound; p++, pair++) {
+      let ra: number;
+      let rb: number;
+      if (pair % 2 === 0) {
+        ra = time(a);
+        rb = time(b);
+      } else {
+        rb = time(b);
+        ra = time(a);
+      }
+      ratesA.push(ra);
+      ratesB.push(rb);
+      ratios.push(ra / rb);
+    }
+    roundRatios.push(median(ratios));
+  }
+  return { ratio: median(roundRatios), roundRatios, rateA: median(ratesA), rateB: median(ratesB) };
+}
+
 export async function measureAsyncMs(op: () => Promise<unknown>, { ops, warmup = 1 }: { ops: number; warmup?: number }): Promise<number> {
   for (let i = 0; i < warmup; i++) await op();
   const samples: number[] = [];
@@ -78,6 +147,30 @@ export function measureSyncMs(op: () => unknown, { ops, warmup = 1, setup }: { o
     samples.push(elapsedMs(t0));
   }
   return median(samples);
+}
+
+/**
+ * Least-squares slope of y over x (units of y per unit of x): a growth rate from several samples,
+ * steadier than one difference of two, which carries the whole noise of both ends. NaN below 2 points.
+ */
+export function fitSlope(xs: readonly number[], ys: readonly number[]): number {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return Number.NaN;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += xs[i]!;
+    my += ys[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  return sxx === 0 ? Number.NaN : sxy / sxx;
 }
 
 export function median(values: readonly number[]): number {

@@ -6,6 +6,7 @@
  *   into marketTicks (sampleMs 0) → exitMonitor (target out of reach: it polls every tick).
  * - Round trips: the executor (with its journal in a temp dir) opening and closing a position on two
  *   paper venues that fill against the latest books, one every updates/roundTrips updates.
+ * RSS and heap are sampled after a forced GC at every tenth of the run, and growth is fitted through them.
  * Paper venues keep the executor's whole code path (preflight, legs, reconciliation, journal) without
  * loopback I/O, so 10,000 round trips take seconds; the loopback path is the tick-to-order section.
  */
@@ -24,7 +25,7 @@ import { newFeedStats } from '../src/venues/ws-connection';
 import { exitMonitor } from '../streams/exit-monitor';
 import { marketTicks } from '../streams/market';
 import { deltaFrames, snapshotFrames } from './fixtures';
-import { forceGc } from './measure';
+import { fitSlope, forceGc } from './measure';
 
 export interface MemoryOptions {
   readonly bookUpdates: number;
@@ -41,12 +42,13 @@ export interface MemoryOptions {
 export const DEFAULT_MEMORY: MemoryOptions = { bookUpdates: 1_000_000, roundTrips: 10_000 };
 
 export interface MemoryResult {
-  /** RSS after the measured run minus RSS after the warm-up, both after a forced GC, MB. */
+  /** RSS growth over the measured run, MB: the fitted slope through 11 samples (each after a forced GC) times the run. */
   rssGrowthMb: number;
   /** Heap in use after the measured run and a forced GC, MB. */
   heapUsedMb: number;
-  /** Extras. */
+  /** Extras: heap growth fitted the same way; the plain end-minus-start RSS difference, for comparison. */
   heapGrowthMb: number;
+  rssEndMinusStartMb: number;
   memoryBookUpdates: number;
   memoryRoundTrips: number;
   /** 1 when node ran with --expose-gc (figures after a forced GC), else 0. */
@@ -157,8 +159,10 @@ export async function runMemoryBench(opts: MemoryOptions = DEFAULT_MEMORY): Prom
     if (!closed.ok) failures++;
   };
 
-  const run = async (updatesToRun: number, tripsToRun: number): Promise<void> => {
+  /** `onTenth(k)` runs after the k-th tenth of the updates (k = 1..10). */
+  const run = async (updatesToRun: number, tripsToRun: number, onTenth?: (k: number) => void): Promise<void> => {
     const every = Math.max(1, Math.floor(updatesToRun / Math.max(1, tripsToRun)));
+    const tenth = Math.max(1, Math.floor(updatesToRun / 10));
     let trips = 0;
     for (let i = 1; i <= updatesToRun; i++) {
       bookUpdate();
@@ -167,6 +171,7 @@ export async function runMemoryBench(opts: MemoryOptions = DEFAULT_MEMORY): Prom
         await roundTrip();
       }
       if (i % 200_000 === 0) log(`  memory: ${i}/${updatesToRun} book updates, ${trips} round trips`);
+      if (onTenth && i % tenth === 0 && i / tenth <= 10) onTenth(i / tenth);
     }
     while (trips < tripsToRun) {
       trips++;
@@ -178,17 +183,31 @@ export async function runMemoryBench(opts: MemoryOptions = DEFAULT_MEMORY): Prom
     const warm = opts.warmupFraction ?? 0.1;
     await run(Math.round(opts.bookUpdates * warm), Math.round(opts.roundTrips * warm));
     const gcForced = forceGc();
-    const before = process.memoryUsage();
+    // RSS and heap after a forced GC at the start and after every tenth of the run; growth is the
+    // least-squares slope through the 11 samples times the run's length (one end-minus-start difference
+    // carried the allocator's noise of both ends: ±15 MB between runs).
+    const at: number[] = [];
+    const rss: number[] = [];
+    const heap: number[] = [];
+    const sample = (fraction: number): void => {
+      if (fraction > 0) forceGc();
+      const m = process.memoryUsage();
+      at.push(fraction);
+      rss.push(m.rss / MB);
+      heap.push(m.heapUsed / MB);
+    };
+    sample(0);
     const tripsBefore = roundTripsDone;
-    await run(opts.bookUpdates, opts.roundTrips);
-    forceGc();
+    await run(opts.bookUpdates, opts.roundTrips, (k) => sample(k / 10));
+    if (at.length < 11) sample(1);
     const after = process.memoryUsage();
     if (failures > 0) log(`  memory: ${failures} round trips did not open or close cleanly`);
     if (polls === 0) throw new Error('memory bench: the exit monitor never polled');
     return {
-      rssGrowthMb: (after.rss - before.rss) / MB,
+      rssGrowthMb: fitSlope(at, rss),
       heapUsedMb: after.heapUsed / MB,
-      heapGrowthMb: (after.heapUsed - before.heapUsed) / MB,
+      heapGrowthMb: fitSlope(at, heap),
+      rssEndMinusStartMb: rss[rss.length - 1]! - rss[0]!,
       memoryBookUpdates: opts.bookUpdates,
       memoryRoundTrips: roundTripsDone - tripsBefore,
       memoryGcForced: gcForced ? 1 : 0,

@@ -9,13 +9,14 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_DECODE, runDecodeBench } from './decode';
+import { DEFAULT_HOLD, runHoldBench } from './hold';
 import { DEFAULT_MEMORY, runMemoryBench } from './memory';
 import { DEFAULT_PIPELINE, runPipelineBench } from './pipeline';
 import { DEFAULT_SIGNING, runSigningBench } from './signing';
 import { derive, renderTable, targetsMet, type BenchFigures } from './targets';
 import { runTickToOrderBench } from './tick-to-order';
 
-export const SECTIONS = ['decode', 'pipeline', 'signing', 'tick', 'memory'] as const;
+export const SECTIONS = ['decode', 'pipeline', 'signing', 'tick', 'memory', 'hold'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchRunOptions {
@@ -81,6 +82,12 @@ export async function runBench(opts: BenchRunOptions): Promise<BenchReport> {
       ? runSectionInChild('memory', s, opts.log)
       : runMemoryBench({ bookUpdates: n(DEFAULT_MEMORY.bookUpdates), roundTrips: n(DEFAULT_MEMORY.roundTrips), fixtureFrames: frames, log: opts.log }),
   );
+  await section('hold', () =>
+    // Heap figures after forced GCs, like the memory section: a process of its own unless it runs alone.
+    opts.sections.length > 1
+      ? runSectionInChild('hold', s, opts.log)
+      : runHoldBench({ holdMs: Math.max(60_000, Math.round(DEFAULT_HOLD.holdMs / s)), sampleEveryMs: Math.max(5_000, Math.round(DEFAULT_HOLD.sampleEveryMs / s)), log: opts.log }),
+  );
   machine['loadAvg1mEnd'] = Math.round(os.loadavg()[0]! * 100) / 100;
   const all = derive(figures);
   return { figures: all, targetsMet: targetsMet(all), machine };
@@ -129,13 +136,13 @@ function sectionList(value: string): Section[] {
 async function main(argv: readonly string[]): Promise<void> {
   const program = new Command()
     .name('bench')
-    .description('Decode, pipeline, signing, tick-to-order and memory benchmarks on the simulated market')
+    .description('Decode, pipeline, signing, tick-to-order, memory and hold benchmarks on the simulated market')
     .option('--json', 'print one JSON object (the last stdout line); progress goes to stderr')
     .option('--only <sections>', `comma-separated sections: ${SECTIONS.join(', ')}`, sectionList)
     .option('--trials <n>', 'tick-to-order round trips per mode', positiveInt, 1000)
     .option('--sampled-trials <n>', 'round trips of the sampled (25 ms) mode; default --trials', positiveInt)
     .option('--journal-dir <dir>', 'executor journal directory of the tick-to-order section (default: os.tmpdir())')
-    .option('--scale <n>', 'divide the throughput and memory iteration counts by n (quick look)', positiveInt, 1)
+    .option('--scale <n>', 'divide the throughput, memory and hold iteration counts by n (quick look)', positiveInt, 1)
     .parse(argv);
   const o = program.opts<{ json?: boolean; only?: Section[]; trials: number; sampledTrials?: number; journalDir?: string; scale: number }>();
 

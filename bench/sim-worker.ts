@@ -1,13 +1,47 @@
 /**
- * The simulated venues and their arrival proxies on a worker thread, so the venue side (signature
- * checks, matching, frame building) does not share the bot's event loop: in one loop, the sim
- * verifying the first close leg's Stark signature would hold up the bot sending the second.
- * Both threads read the same monotonic clock (process.hrtime), so stamps taken here compare with
- * stamps taken by the bot.
+ * The simulated venues on a worker thread, so the venue side (signature checks, matching, frame
+ * building) does not share the bot's event loop: in one loop, the sim verifying the first close leg's
+ * Stark signature would hold up the bot sending the second. Their arrival proxies run on a further
+ * thread (bench/proxy-worker.ts) for the same reason on the venue side. All threads read the same
+ * monotonic clock (process.hrtime), so stamps taken in one compare with stamps taken in another.
+ *
+ * It also serves the floor of tick-to-order: a WebSocket on which it sends a marker frame to a bare
+ * client, which answers with pre-built order POSTs at once; the floor is marker sent -> those POSTs
+ * arrived at the same arrival proxies, stamped the same way as the bot's orders.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { startSimVenues } from '../src/sim';
-import { startArrivalProxy, type Arrival } from './arrival-proxy';
+import type { ProxyWorkerData, ProxyWorkerMessage } from './proxy-worker';
+
+/** Starts the arrival proxies' thread in front of `targets`; resolves with their URLs. */
+function startProxyWorker(targets: Record<string, string>, onArrival: (atNs: bigint) => void): Promise<{ urls: Record<string, string>; close: () => Promise<void> }> {
+  const file = path.join(__dirname, `proxy-worker${path.extname(__filename)}`);
+  const execArgv = path.extname(__filename) === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : [];
+  const worker = new Worker(file, { workerData: { targets } satisfies ProxyWorkerData, execArgv });
+  return new Promise((resolve, reject) => {
+    let closed: (() => void) | undefined;
+    worker.on('message', (m: ProxyWorkerMessage) => {
+      if (m.type === 'arrival') onArrival(BigInt(m.atNs));
+      else if (m.type === 'closed') closed?.();
+      else if (m.type === 'failed') reject(new Error(`proxy worker failed: ${m.message}`));
+      else
+        resolve({
+          urls: { ...m.urls },
+          close: async () => {
+            await new Promise<void>((r) => {
+              closed = r;
+              worker.postMessage({ type: 'close' });
+            });
+            await worker.terminate();
+          },
+        });
+    });
+    worker.once('error', reject);
+  });
+}
 
 export interface SimWorkerData {
   readonly seed: number;
@@ -18,10 +52,18 @@ export type SimWorkerRequest =
   /** Force the basis (pushes one update round) and report when `orders` order POSTs have arrived. */
   | { readonly type: 'cross'; readonly id: number; readonly basis: number; readonly orders: number; readonly timeoutMs: number }
   | { readonly type: 'setBasis'; readonly id: number; readonly basis: number }
+  /** Send the marker frame to the floor client and report when `orders` order POSTs have arrived. */
+  | { readonly type: 'marker'; readonly id: number; readonly orders: number; readonly timeoutMs: number }
   | { readonly type: 'close'; readonly id: number };
 
 export type SimWorkerReply =
-  | { readonly type: 'ready'; readonly paradex: { rest: string; ws: string }; readonly vest: { rest: string; ws: string } }
+  | {
+      readonly type: 'ready';
+      readonly paradex: { rest: string; ws: string };
+      readonly vest: { rest: string; ws: string };
+      /** The marker WebSocket of the floor measurement. */
+      readonly markerWs: string;
+    }
   /** startNs/arrivedNs: process.hrtime.bigint() as decimal strings. */
   | { readonly type: 'crossed'; readonly id: number; readonly startNs: string; readonly arrivedNs: string }
   | { readonly type: 'done'; readonly id: number }
@@ -32,37 +74,54 @@ async function main(): Promise<void> {
   if (!port) throw new Error('sim-worker must run on a worker thread');
   const { seed, base } = workerData as SimWorkerData;
   const sim = await startSimVenues({ seed, updateIntervalMs: 0, pingIntervalMs: 60_000, heartbeatIntervalMs: 60_000 });
-  const paradexProxy = await startArrivalProxy(sim.paradex.rest);
-  const vestProxy = await startArrivalProxy(sim.vest.rest);
+  const proxies = await startProxyWorker({ paradex: sim.paradex.rest, vest: sim.vest.rest }, (atNs) => onArrival(atNs));
+  const markerServer = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await new Promise<void>((resolve) => markerServer.once('listening', () => resolve()));
+  let markerClient: WebSocket | undefined;
+  // (ws sets TCP_NODELAY on its sockets, as on the venues' own.)
+  markerServer.on('connection', (ws) => {
+    markerClient = ws;
+  });
+  const marker = Buffer.from('{"marker":1}');
 
   let waiting: { id: number; orders: number; startNs: bigint; seen: bigint[]; timer: NodeJS.Timeout } | undefined;
-  const onArrival = (a: Arrival): void => {
-    if (!waiting || a.method !== 'POST' || !a.path.endsWith('/orders')) return;
-    waiting.seen.push(a.atNs);
+  function onArrival(atNs: bigint): void {
+    // Only orders that arrived after this trial's start (a late straggler of the last one does not count).
+    if (!waiting || atNs < waiting.startNs) return;
+    waiting.seen.push(atNs);
     if (waiting.seen.length < waiting.orders) return;
     const w = waiting;
     waiting = undefined;
     clearTimeout(w.timer);
     const last = w.seen.reduce((x, y) => (y > x ? y : x));
     reply({ type: 'crossed', id: w.id, startNs: String(w.startNs), arrivedNs: String(last) });
-  };
-  paradexProxy.onArrival = onArrival;
-  vestProxy.onArrival = onArrival;
+  }
   const reply = (m: SimWorkerReply): void => port.postMessage(m);
+
+  const await_ = (m: { id: number; orders: number; timeoutMs: number }): void => {
+    const timer = setTimeout(() => {
+      if (waiting?.id !== m.id) return;
+      const seen = waiting.seen.length;
+      waiting = undefined;
+      reply({ type: 'failed', id: m.id, message: `only ${seen} of ${m.orders} orders arrived within ${m.timeoutMs} ms` });
+    }, m.timeoutMs);
+    waiting = { id: m.id, orders: m.orders, startNs: process.hrtime.bigint(), seen: [], timer };
+  };
 
   port.on('message', (m: SimWorkerRequest) => {
     switch (m.type) {
-      case 'cross': {
-        const timer = setTimeout(() => {
-          if (waiting?.id !== m.id) return;
-          const seen = waiting.seen.length;
-          waiting = undefined;
-          reply({ type: 'failed', id: m.id, message: `only ${seen} of ${m.orders} orders arrived within ${m.timeoutMs} ms` });
-        }, m.timeoutMs);
-        waiting = { id: m.id, orders: m.orders, startNs: process.hrtime.bigint(), seen: [], timer };
+      case 'cross':
+        await_(m);
         sim.market.setBasis(base, m.basis);
         return;
-      }
+      case 'marker':
+        if (!markerClient) {
+          reply({ type: 'failed', id: m.id, message: 'no floor client connected to the marker socket' });
+          return;
+        }
+        await_(m);
+        markerClient.send(marker);
+        return;
       case 'setBasis':
         sim.market.setBasis(base, m.basis);
         reply({ type: 'done', id: m.id });
@@ -70,7 +129,9 @@ async function main(): Promise<void> {
       case 'close':
         void (async () => {
           if (waiting) clearTimeout(waiting.timer);
-          await Promise.allSettled([paradexProxy.close(), vestProxy.close()]);
+          for (const c of markerServer.clients) c.terminate();
+          await new Promise<void>((resolve) => markerServer.close(() => resolve()));
+          await proxies.close().catch(() => undefined);
           await sim.close();
           reply({ type: 'done', id: m.id });
           port.close();
@@ -78,7 +139,13 @@ async function main(): Promise<void> {
         return;
     }
   });
-  reply({ type: 'ready', paradex: { rest: paradexProxy.url, ws: sim.paradex.ws }, vest: { rest: vestProxy.url, ws: sim.vest.ws } });
+  const markerPort = (markerServer.address() as AddressInfo).port;
+  reply({
+    type: 'ready',
+    paradex: { rest: proxies.urls['paradex']!, ws: sim.paradex.ws },
+    vest: { rest: proxies.urls['vest']!, ws: sim.vest.ws },
+    markerWs: `ws://127.0.0.1:${markerPort}/`,
+  });
 }
 
 main().catch((err: unknown) => {

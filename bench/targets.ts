@@ -18,9 +18,11 @@ export const TARGETS: readonly Target[] = [
   { key: 'pipelineVsParse', label: 'tick through pipeline vs one JSON.parse', compare: '<=', goal: 0.05, unit: '×' },
   { key: 'paradexSignMs', label: 'Paradex order hash + sign', compare: '<=', goal: 1, unit: 'ms' },
   { key: 'paradexSignSpeedup', label: 'Paradex signing vs starknet.js', compare: '>=', goal: 20, unit: '×' },
-  { key: 'tickToOrderP99Ms', label: 'exit tick → both orders, p99 (event-driven)', compare: '<=', goal: 2, unit: 'ms' },
+  { key: 'tickToOrderVsFloorP50', label: 'exit tick → both orders vs the floor, p50', compare: '<=', goal: 1.25, unit: '×' },
+  { key: 'tickToOrderVsFloorP99', label: 'exit tick → both orders vs the floor, p99', compare: '<=', goal: 1.5, unit: '×' },
   { key: 'tickToOrderSampledP99Ms', label: 'exit tick → both orders, p99 (sampleMs 25)', compare: '<=', goal: 27, unit: 'ms' },
   { key: 'rssGrowthMb', label: 'RSS growth, 1M updates + 10k round trips', compare: '<=', goal: 10, unit: 'MB' },
+  { key: 'holdHeapSlopeMbPerHour', label: 'heap slope holding a position, 1 simulated hour', compare: '<=', goal: 1, unit: 'MB/h' },
 ];
 
 /** Derived figures the targets need. */

@@ -9,6 +9,9 @@
  *   (preflight reads, journal write and signing on the spot are all inside);
  * - exit: with the pre-signed close ready, basis forced so the exit spread crosses; timer → both
  *   reduce-only close legs arrive.
+ * Beside every event-driven round trip (alternately before and after it) runs one trial of the floor
+ * (bench/order-floor.ts): marker frame sent → two pre-built order POSTs arrived, timed the same way.
+ * The targets are the bot's exit percentiles over the floor's; the absolute times are information.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +34,7 @@ import type { SimWorkerData, SimWorkerReply, SimWorkerRequest } from './sim-work
 import { createRng } from '../src/sim/rng';
 import { BENCH_SEED } from './fixtures';
 import { percentile } from './measure';
+import { connectOrderFloorClient, floorOrders, type OrderFloorClient } from './order-floor';
 
 export interface TickToOrderOptions {
   /** Round trips per sampling mode (≥ 1000 for the issue's figures). */
@@ -48,6 +52,12 @@ export interface TickToOrderOptions {
 export interface TickToOrderResult {
   tickToOrderP50Ms: number;
   tickToOrderP99Ms: number;
+  /** The floor (bench/order-floor.ts), measured in trials interleaved with the event-driven exits. */
+  orderFloorP50Ms: number;
+  orderFloorP99Ms: number;
+  tickToOrderVsFloorP50: number;
+  tickToOrderVsFloorP99: number;
+  orderFloorTrials: number;
   tickToOrderSampledP99Ms: number;
   entryTickToOrderP99Ms: number;
   /** Extras. */
@@ -78,6 +88,8 @@ const TAKER_FEES = { a: 0.0001, b: 0.00045 };
 
 interface ModeFigures {
   exitMs: number[];
+  /** Floor trials, one beside each round trip (event-driven mode only). */
+  floorMs: number[];
   entryMs: number[];
   /** Exit stages: crossing frame pushed → close decided → last leg handed to submitOrder → arrived. */
   decideMs: number[];
@@ -101,7 +113,7 @@ class SimWorker {
 
   private constructor(
     private readonly worker: Worker,
-    readonly urls: { paradex: { rest: string; ws: string }; vest: { rest: string; ws: string } },
+    readonly urls: { paradex: { rest: string; ws: string }; vest: { rest: string; ws: string }; markerWs: string },
   ) {
     worker.on('message', (m: SimWorkerReply) => {
       if (m.type === 'ready') return;
@@ -127,7 +139,7 @@ class SimWorker {
         if (m.type === 'ready') {
           worker.off('message', onMessage);
           worker.off('error', reject);
-          resolve(new SimWorker(worker, { paradex: m.paradex, vest: m.vest }));
+          resolve(new SimWorker(worker, { paradex: m.paradex, vest: m.vest, markerWs: m.markerWs }));
         } else if (m.type === 'failed') {
           void worker.terminate();
           reject(new Error(`sim worker failed to start: ${m.message}`));
@@ -150,6 +162,13 @@ class SimWorker {
   async cross(basis: number, orders: number, timeoutMs: number): Promise<{ startNs: bigint; arrivedNs: bigint }> {
     const r = await this.request({ type: 'cross', basis, orders, timeoutMs });
     if (r.type !== 'crossed') throw new Error(`sim worker answered ${r.type} to cross`);
+    return { startNs: BigInt(r.startNs), arrivedNs: BigInt(r.arrivedNs) };
+  }
+
+  /** Sends the floor marker; resolves with when it was sent and when the last of `orders` order POSTs arrived. */
+  async marker(orders: number, timeoutMs: number): Promise<{ startNs: bigint; arrivedNs: bigint }> {
+    const r = await this.request({ type: 'marker', orders, timeoutMs });
+    if (r.type !== 'crossed') throw new Error(`sim worker answered ${r.type} to marker`);
     return { startNs: BigInt(r.startNs), arrivedNs: BigInt(r.arrivedNs) };
   }
 
@@ -206,11 +225,14 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     const first = firstValueFrom(ticks$);
     await sim.setBasis(EXIT_BASIS);
     await first;
-    const figures: ModeFigures = { exitMs: [], entryMs: [], decideMs: [], submitMs: [], failed: 0 };
+    const figures: ModeFigures = { exitMs: [], floorMs: [], entryMs: [], decideMs: [], submitMs: [], failed: 0 };
     for (let t = 0; t < trials; t++) {
       if (t > 0 && t % 100 === 0) log(`  ${mode}: ${t}/${trials} round trips`);
       try {
+        // Floor and bot trials side by side, in alternating order, so machine noise hits both alike.
+        if (mode === 'event' && t % 2 === 0) figures.floorMs.push(await floorTrial());
         const { entryMs, exitMs, decideMs, submitMs } = await roundTrip(ticks$, mode);
+        if (mode === 'event' && t % 2 === 1) figures.floorMs.push(await floorTrial());
         figures.entryMs.push(entryMs);
         figures.exitMs.push(exitMs);
         figures.decideMs.push(decideMs);
@@ -280,6 +302,11 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     return { entryMs, exitMs, decideMs, submitMs };
   };
 
+  const floorTrial = async (): Promise<number> => {
+    const r = await sim.marker(2, 5_000);
+    return Number(r.arrivedNs - r.startNs) / 1e6;
+  };
+
   /** After a failed trial: flatten whatever is open so the next trial starts clean. */
   const recover = async (): Promise<void> => {
     const position = executor.position();
@@ -288,16 +315,28 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     await sim.setBasis(EXIT_BASIS);
   };
 
+  let floorClient: OrderFloorClient | undefined;
   try {
     await vest.ensureApiKey();
     await paradex.onboard();
+    floorClient = await connectOrderFloorClient(sim.urls.markerWs, floorOrders(vestUrls.rest, paradexUrls.rest));
+    for (let i = 0; i < 5; i++) await floorTrial(); // connections up and code warm, as the bot's are after its first trials
     const journalAppendMs = measureJournalAppend(journalDir);
     log(`  journal append (write + fsync) in ${journalDir}: ${journalAppendMs.toFixed(2)} ms`);
     const event = await runMode('event', opts.trials);
     const sampled = await runMode('sampled', opts.sampledTrials ?? opts.trials);
+    const p50 = percentile(event.exitMs, 50);
+    const p99 = percentile(event.exitMs, 99);
+    const floorP50 = percentile(event.floorMs, 50);
+    const floorP99 = percentile(event.floorMs, 99);
     return {
-      tickToOrderP50Ms: percentile(event.exitMs, 50),
-      tickToOrderP99Ms: percentile(event.exitMs, 99),
+      tickToOrderP50Ms: p50,
+      tickToOrderP99Ms: p99,
+      orderFloorP50Ms: floorP50,
+      orderFloorP99Ms: floorP99,
+      tickToOrderVsFloorP50: p50 / floorP50,
+      tickToOrderVsFloorP99: p99 / floorP99,
+      orderFloorTrials: event.floorMs.length,
       tickToOrderSampledP99Ms: percentile(sampled.exitMs, 99),
       entryTickToOrderP99Ms: percentile(event.entryMs, 99),
       tickToOrderMaxMs: Math.max(...event.exitMs),
@@ -311,6 +350,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
       journalAppendMs,
     };
   } finally {
+    await floorClient?.close();
     stop$.next();
     for (const s of keepAlive) s.unsubscribe();
     journal.close();

@@ -178,7 +178,8 @@ async function run(
 
   try {
     // ---- venues for the mode ----
-    const feedOptions = { staleAfterMs: opts.config.execution.staleAfterMs };
+    // A feed is stale after stale_after_ms without updates, or while it lags the venue by more than max_book_age_ms.
+    const feedOptions = { staleAfterMs: opts.config.execution.staleAfterMs, maxLagMs: opts.config.execution.maxBookAgeMs };
     if (opts.mode === 'sim') {
       simVenues = await startSimVenues({
         seed: opts.seed,

@@ -189,7 +189,15 @@ export interface TradingResumed extends Base<'TRADING_RESUMED'> {
 export interface FeedStale extends Base<'FEED_STALE'> {
   readonly venue: VenueId;
   readonly symbol: string;
+  /** How old the book is: since the last update for 'no updates', behind the venue for a lag. */
   readonly ageMs: number;
+  /**
+   * Why: 'no updates' (nothing for stale_after_ms), 'lagging N ms behind the venue clock' (updates
+   * arrive, but late by the venue's own time or state), 'book resync' or 'connection lost'.
+   */
+  readonly reason: string;
+  /** Set for a lag: the lower bound of how far behind the venue the feed is, ms. */
+  readonly lagMs?: number;
 }
 export interface FeedFresh extends Base<'FEED_FRESH'> {
   readonly venue: VenueId;

@@ -198,7 +198,7 @@ export function describeEvent(e: TradingEvent): string {
     case 'TRADING_RESUMED':
       return `TRADING_RESUMED ${e.pair}`;
     case 'FEED_STALE':
-      return `FEED_STALE ${e.venue} ${e.symbol} age=${e.ageMs}ms`;
+      return `FEED_STALE ${e.venue} ${e.symbol} ${e.reason} (age=${e.ageMs}ms)`;
     case 'FEED_FRESH':
       return `FEED_FRESH ${e.venue} ${e.symbol}`;
     case 'FEED_RESYNC':

@@ -104,6 +104,11 @@ export interface FeedStats {
   /** Local time of the last applied update, ms; 0 before the first. */
   lastUpdateAt: number;
   stale: boolean;
+  /**
+   * How far behind the venue the feed is by the venue's own clock or state, ms: a lower bound,
+   * undefined while unknown (see README, Market data feeds).
+   */
+  lagMs?: number | undefined;
 }
 
 export interface BookFeed {

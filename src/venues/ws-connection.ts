@@ -199,8 +199,16 @@ export interface FeedLogger {
 export interface FeedSessionContext {
   readonly socket: ReconnectingSocket;
   now(): number;
-  /** An update was applied: emit the book and clear staleness. */
+  /**
+   * An update was applied: emit the book and clear the staleness of a quiet feed. While the feed
+   * lags the venue (see `reportLag`) the book goes out flagged stale.
+   */
   publish(book: OrderBook): void;
+  /**
+   * The session's estimate of how far behind the venue the feed is (a lower bound, ms; undefined =
+   * unknown). Above `maxLagMs` the feed is flagged stale until the lag falls to half of it.
+   */
+  reportLag(lagMs: number | undefined): void;
   /** The book can no longer be trusted (gap): raise FEED_RESYNC and flag the last book stale now. */
   resync(reason: string): void;
   /** Logs at most once per `warnIntervalMs` per `key`; the rest are counted and reported with the next one. */
@@ -221,6 +229,8 @@ export interface BookFeedDriverOptions {
   readonly url: string;
   readonly stats: FeedStats;
   readonly staleAfterMs: number;
+  /** A feed behind the venue by more than this (as the session reports it) is stale. Default: never. */
+  readonly maxLagMs?: number;
   readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number };
   readonly idleTimeoutMs?: number;
   readonly now: () => number;
@@ -232,7 +242,12 @@ export interface BookFeedDriverOptions {
 }
 
 export function newFeedStats(): FeedStats {
-  return { frames: 0, bytes: 0, decodeErrors: 0, resyncs: 0, reconnects: 0, lastUpdateAt: 0, stale: false };
+  return { frames: 0, bytes: 0, decodeErrors: 0, resyncs: 0, reconnects: 0, lastUpdateAt: 0, stale: false, lagMs: undefined };
+}
+
+/** The FEED_STALE reason of a lag (the wording the events, logs and README use). */
+export function lagReason(lagMs: number): string {
+  return `lagging ${Math.round(lagMs)} ms behind the venue clock`;
 }
 
 /**
@@ -249,8 +264,13 @@ export function createBookFeed(o: BookFeedDriverOptions): BookFeed {
     let lastBook: OrderBook | undefined;
     let lastFreshAt = now();
     let staleTimer: NodeJS.Timeout | undefined;
+    /** Why a quiet or broken feed is stale ('no updates', 'book resync', 'connection lost'); cleared by an update. */
+    let quiet: string | undefined;
+    /** The lag while the feed is flagged as lagging the venue; cleared when the lag falls back. */
+    let laggingMs: number | undefined;
     const warned = new Map<string, { at: number; suppressed: number }>();
     stats.stale = false;
+    stats.lagMs = undefined;
 
     const warn = (key: string, msg: string, meta?: Record<string, unknown>): void => {
       if (!o.logger) return;
@@ -264,15 +284,28 @@ export function createBookFeed(o: BookFeedDriverOptions): BookFeed {
       o.logger.warn(msg, { venue, symbol, ...meta, ...(w && w.suppressed > 0 ? { suppressed: w.suppressed } : {}) });
     };
 
-    const markStale = (): void => {
-      if (stats.stale) return;
-      stats.stale = true;
+    /** Re-derives `stats.stale` after a cause changed; emits FEED_STALE / FEED_FRESH and the re-flagged last book. */
+    const settle = (cause: { reason: string; ageMs: number; lagMs?: number } | undefined): boolean => {
+      const stale = quiet !== undefined || laggingMs !== undefined;
+      if (stale === stats.stale) return false;
+      stats.stale = stale;
       const t = now();
-      events.next(feedEvents.feedStale(t, { venue, symbol, ageMs: t - lastFreshAt }));
+      if (stale) {
+        const why = cause ?? { reason: quiet ?? 'no updates', ageMs: t - lastFreshAt };
+        events.next(feedEvents.feedStale(t, { venue, symbol, ...why }));
+      } else {
+        events.next(feedEvents.feedFresh(t, { venue, symbol }));
+      }
       if (lastBook) {
-        lastBook = { ...lastBook, stale: true };
+        lastBook = stale ? { ...lastBook, stale: true } : withoutStale(lastBook);
         subscriber.next(lastBook);
       }
+      return true;
+    };
+
+    const markStale = (reason: string): void => {
+      quiet ??= reason;
+      settle({ reason, ageMs: now() - lastFreshAt });
     };
 
     const armStale = (afterMs: number): void => {
@@ -280,11 +313,27 @@ export function createBookFeed(o: BookFeedDriverOptions): BookFeed {
         () => {
           staleTimer = undefined;
           const age = now() - lastFreshAt;
-          if (age >= staleAfterMs) markStale();
+          if (age >= staleAfterMs) markStale('no updates');
           else armStale(staleAfterMs - age);
         },
         Math.max(1, afterMs),
       );
+    };
+
+    const reportLag = (lagMs: number | undefined): void => {
+      stats.lagMs = lagMs;
+      if (o.maxLagMs === undefined) return;
+      if (laggingMs === undefined) {
+        if (lagMs === undefined || lagMs <= o.maxLagMs) return;
+        laggingMs = lagMs;
+        settle({ reason: lagReason(lagMs), ageMs: Math.round(lagMs), lagMs: Math.round(lagMs) });
+      } else if (lagMs === undefined || lagMs <= o.maxLagMs / 2) {
+        // Fresh again only well under the limit, so a lag hovering at it does not flap.
+        laggingMs = undefined;
+        settle(undefined);
+      } else {
+        laggingMs = lagMs;
+      }
     };
 
     const link: { socket?: ReconnectingSocket } = {};
@@ -300,17 +349,16 @@ export function createBookFeed(o: BookFeedDriverOptions): BookFeed {
       publish(book: OrderBook): void {
         lastFreshAt = now();
         stats.lastUpdateAt = lastFreshAt;
-        if (stats.stale) {
-          stats.stale = false;
-          events.next(feedEvents.feedFresh(lastFreshAt, { venue, symbol }));
-        }
-        lastBook = book;
+        lastBook = laggingMs !== undefined ? { ...book, stale: true } : book;
+        quiet = undefined;
+        // settle emits lastBook itself when the feed turns fresh.
+        if (!settle(undefined)) subscriber.next(lastBook);
         if (!staleTimer) armStale(staleAfterMs);
-        subscriber.next(book);
       },
+      reportLag,
       resync(reason: string): void {
         events.next(feedEvents.feedResync(now(), { venue, symbol, reason }));
-        markStale();
+        markStale('book resync');
       },
       warn,
     };
@@ -341,7 +389,10 @@ export function createBookFeed(o: BookFeedDriverOptions): BookFeed {
       onDown: (down) => {
         stats.reconnects++;
         events.next(feedEvents.feedReconnect(now(), { venue, symbol, attempt: down.attempt, delayMs: down.delayMs, reason: down.reason }));
-        markStale();
+        // A new connection earns its own verdict on lag; until its first update the book is stale anyway.
+        laggingMs = undefined;
+        stats.lagMs = undefined;
+        markStale('connection lost');
         guard('down', () => session.onDown());
       },
     });
@@ -359,4 +410,9 @@ export function createBookFeed(o: BookFeedDriverOptions): BookFeed {
   );
 
   return { book$, events$: events.asObservable(), stats };
+}
+
+function withoutStale(book: OrderBook): OrderBook {
+  const { stale: _stale, ...fresh } = book;
+  return fresh;
 }

@@ -39,7 +39,7 @@ describe('event factories', () => {
   });
 
   it('a later payload field cannot overwrite type or time (they come first, the payload has none)', () => {
-    const e = events.feedStale(9, { venue: 'paradex', symbol: 'BTC-USD-PERP', ageMs: 5000 });
+    const e = events.feedStale(9, { venue: 'paradex', symbol: 'BTC-USD-PERP', ageMs: 5000, reason: 'no updates' });
     expect(e.type).toBe('FEED_STALE');
     expect(e.time).toBe(9);
   });

@@ -194,7 +194,7 @@ const sample: Record<string, TradingEvent> = {
   unwoundOk: events.legUnwound(T, { pair: 'BTC-PERP', venue: 'vest', size: 0.001, ok: true, reason: 'other leg rejected' }),
   unwoundFailed: events.legUnwound(T, { pair: 'BTC-PERP', venue: 'vest', size: 0.001, ok: false, reason: 'venue down' }),
   halted: events.tradingHalted(T, { pair: 'BTC-PERP', reason: 'loss limit' }),
-  stale: events.feedStale(T, { venue: 'paradex', symbol: 'BTC-USD-PERP', ageMs: 5000 }),
+  stale: events.feedStale(T, { venue: 'paradex', symbol: 'BTC-USD-PERP', ageMs: 5000, reason: 'no updates' }),
   mismatch: events.reconciliationMismatch(T, { pair: 'BTC-PERP', detail: 'vest 0.001 vs paradex 0' }),
   closed: events.positionClosed(T, { pair: 'BTC-PERP', polls: 9, entrySpread: 0.0712, exitSpread: -0.01, profit: 0.0612, grossPnlUsd: 0.058 }),
 };

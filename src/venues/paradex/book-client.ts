@@ -19,6 +19,7 @@
 import type { Observable } from 'rxjs';
 import { Ladder, type OrderBook } from '../../domain/order-book';
 import type { BookFeed, FeedStats } from '../venue';
+import { ExchangeTimeLag } from '../feed-lag';
 import { createBookFeed, newFeedStats, type FeedLogger, type FeedSession, type FeedSessionContext, type FeedSocket } from '../ws-connection';
 import { decodeParadexJson, paradexRequest } from './json-codec';
 import { SBE_SCHEMA_ID, SBE_SCHEMA_VERSION, SbeBookDecoder, SbeDecodeError, TEMPLATE, decodeSbe } from './sbe';
@@ -41,6 +42,15 @@ export interface ParadexBookOptions {
   readonly refreshRate?: '50ms' | '100ms' | undefined;
   /** No applied update for this long flags the book stale. Default 5000 ms. */
   readonly staleAfterMs?: number | undefined;
+  /** Frames arriving later than this behind the venue clock flag the book stale (execution.max_book_age_ms). Default 2000 ms. */
+  readonly maxLagMs?: number | undefined;
+  /**
+   * Reads the venue's clock, ms since epoch (GET /system/time): anchors the lag estimate, so a feed
+   * late from its first frame is seen. Without it only lag that starts after a fresh spell shows.
+   */
+  readonly serverTime?: (() => Promise<number>) | undefined;
+  /** How often the venue clock is read while subscribed. Default 30 s. */
+  readonly clockReadIntervalMs?: number | undefined;
   readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number } | undefined;
   /** Paradex pings every 55 s (ws answers automatically); nothing at all for this long = dead socket. Default 70 s. */
   readonly idleTimeoutMs?: number | undefined;
@@ -53,7 +63,15 @@ export interface ParadexBookOptions {
 }
 
 export type ParadexFrameResult =
-  | { readonly type: 'book'; readonly book: OrderBook }
+  /**
+   * `timed`: the book's exchange time says when this content was current (a delta, or a snapshot
+   * that changed the best levels), so it measures the feed's lag. A snapshot repeating an unchanged
+   * book (the throttled snapshot channel) may carry the time of the last change instead, which says
+   * nothing about lag.
+   */
+  | { readonly type: 'book'; readonly book: OrderBook; readonly timed: boolean }
+  /** A heartbeat; its exchange time (ms) still measures the feed's lag. */
+  | { readonly type: 'heartbeat'; readonly exchangeTime: number }
   /** The book is invalid (sequence gap, crossed): resubscribe for a new snapshot. */
   | { readonly type: 'resync'; readonly reason: string }
   | { readonly type: 'ignored'; readonly reason: string }
@@ -76,7 +94,6 @@ export function paradexWsUrl(base: string, encoding: ParadexEncoding): string {
   return url.toString();
 }
 
-const IGNORED_HEARTBEAT = { type: 'ignored', reason: 'heartbeat' } as const;
 const APPLY = null;
 const utf8 = new TextDecoder();
 
@@ -86,6 +103,8 @@ export class ParadexBookState {
   private readonly decoder = new SbeBookDecoder();
   private synced = false;
   private lastSeq = -1;
+  /** Best levels of the last book emitted, to tell a snapshot that changed the book from a repeat. */
+  private lastTop = '';
 
   constructor(
     readonly market: string,
@@ -98,6 +117,7 @@ export class ParadexBookState {
     this.ladder.clear();
     this.synced = false;
     this.lastSeq = -1;
+    this.lastTop = '';
   }
 
   /** Marks the book invalid until the next snapshot (e.g. after resubscribing). */
@@ -117,17 +137,19 @@ export class ParadexBookState {
     try {
       template = d.decode(frame);
       // Non-book bodies are validated by the reference decoder (rare frames: heartbeats, bbo).
-      if (template !== TEMPLATE.book) decodeSbe(frame);
+      if (template !== TEMPLATE.book) {
+        const msg = decodeSbe(frame);
+        if (msg.type === 'heartbeat') return { type: 'heartbeat', exchangeTime: Math.floor(msg.ts / 1000) };
+      }
     } catch (e) {
       return this.malformed(e instanceof SbeDecodeError ? e.message : String(e));
     }
-    if (template === TEMPLATE.heartbeat) return IGNORED_HEARTBEAT;
     if (template !== TEMPLATE.book) return { type: 'ignored', reason: `SBE template ${template}` };
     if (d.market !== this.market) return { type: 'ignored', reason: `book of ${d.market}` };
     const verdict = this.sequence(d.kind, d.seq);
     if (verdict !== APPLY) return verdict;
     d.applyTo(this.ladder);
-    return this.applied(d.seq, Math.floor(d.ts / 1000), receivedAt);
+    return this.applied(d.kind, d.seq, Math.floor(d.ts / 1000), receivedAt);
   }
 
   private handleText(text: string, receivedAt: number): ParadexFrameResult {
@@ -150,7 +172,7 @@ export class ParadexBookState {
         if (msg.kind === 'snapshot') l.clear();
         for (const b of msg.bids) l.set('bid', b.price, b.size);
         for (const a of msg.asks) l.set('ask', a.price, a.size);
-        return this.applied(msg.seq, msg.ts, receivedAt);
+        return this.applied(msg.kind, msg.seq, msg.ts, receivedAt);
       }
     }
   }
@@ -167,12 +189,16 @@ export class ParadexBookState {
     return this.lose(`sequence gap: expected ${this.lastSeq + 1}, got ${seq}`);
   }
 
-  private applied(seq: number, exchangeTime: number, receivedAt: number): ParadexFrameResult {
+  private applied(kind: 'snapshot' | 'delta', seq: number, exchangeTime: number, receivedAt: number): ParadexFrameResult {
     this.lastSeq = seq;
     const bid = this.ladder.bestBidPrice();
     const ask = this.ladder.bestAskPrice();
     if (bid !== undefined && ask !== undefined && bid >= ask) return this.lose(`crossed book: bid ${bid} >= ask ${ask}`);
-    return { type: 'book', book: this.ladder.snapshot({ receivedAt, seq, exchangeTime }, this.depth) };
+    const book = this.ladder.snapshot({ receivedAt, seq, exchangeTime }, this.depth);
+    const top = `${book.bids[0]?.price}@${book.bids[0]?.size}|${book.asks[0]?.price}@${book.asks[0]?.size}`;
+    const timed = kind === 'delta' || top !== this.lastTop;
+    this.lastTop = top;
+    return { type: 'book', book, timed };
   }
 
   private lose(reason: string): ParadexFrameResult {
@@ -192,11 +218,73 @@ interface PendingRequest {
   readonly channel: string;
 }
 
-function paradexSession(ctx: FeedSessionContext, state: ParadexBookState, channels: readonly string[]): FeedSession {
+interface VenueClock {
+  readonly serverTime: (() => Promise<number>) | undefined;
+  readonly readIntervalMs: number;
+}
+
+/** Lag by the venue's clock: frame stamps against local receive times, anchored by reads of the venue clock. */
+function lagGauge(ctx: FeedSessionContext, clock: VenueClock): { observe(receivedAt: number, exchangeTime: number): void; onOpen(): void; onDown(): void; close(): void } {
+  const lag = new ExchangeTimeLag();
+  let timer: NodeJS.Timeout | undefined;
+  let reading = false;
+  let lastReadAt = Number.NEGATIVE_INFINITY;
+  let closed = false;
+
+  const read = (): void => {
+    const serverTime = clock.serverTime;
+    if (!serverTime || reading || closed) return;
+    reading = true;
+    const sentAt = ctx.now();
+    serverTime()
+      .then(
+        (time) => {
+          if (closed) return;
+          lastReadAt = sentAt;
+          lag.anchor({ sentAt, answeredAt: ctx.now(), serverTime: time });
+          // The last frame, judged again against the venue clock (a feed late from its first frame shows now).
+          if (lag.lagMs() !== undefined) ctx.reportLag(lag.lagMs());
+        },
+        (error: unknown) => ctx.warn('clock', 'could not read the Paradex clock; lag is judged from the feed alone', { error: errorText(error) }),
+      )
+      .finally(() => {
+        reading = false;
+      });
+  };
+
+  return {
+    observe(receivedAt, exchangeTime) {
+      lag.observe(receivedAt, exchangeTime);
+      ctx.reportLag(lag.lagMs());
+    },
+    onOpen() {
+      if (ctx.now() - lastReadAt > 10_000) read();
+      if (!timer && clock.serverTime && clock.readIntervalMs > 0) {
+        timer = setInterval(read, clock.readIntervalMs);
+        timer.unref();
+      }
+    },
+    onDown() {
+      lag.resetConnection();
+    },
+    close() {
+      closed = true;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function paradexSession(ctx: FeedSessionContext, state: ParadexBookState, channels: readonly string[], clock: VenueClock): FeedSession {
   // Remembered across reconnects: once a spelling is accepted, keep using it.
   let channelIndex = 0;
   let nextId = 1;
   const pending = new Map<number, PendingRequest>();
+  const gauge = lagGauge(ctx, clock);
 
   const request = (method: 'subscribe' | 'unsubscribe', channel: string): void => {
     const id = nextId++;
@@ -209,13 +297,18 @@ function paradexSession(ctx: FeedSessionContext, state: ParadexBookState, channe
       state.reset();
       pending.clear();
       request('subscribe', channel());
+      gauge.onOpen();
     },
     onFrame(frame, isBinary, receivedAt) {
       const r = state.handleFrame(frame, isBinary, receivedAt);
       switch (r.type) {
         case 'book':
           ctx.socket.markHealthy();
+          if (r.timed && r.book.exchangeTime !== undefined) gauge.observe(receivedAt, r.book.exchangeTime);
           ctx.publish(r.book);
+          return;
+        case 'heartbeat':
+          gauge.observe(receivedAt, r.exchangeTime);
           return;
         case 'resync':
           ctx.resync(r.reason);
@@ -256,9 +349,11 @@ function paradexSession(ctx: FeedSessionContext, state: ParadexBookState, channe
     onDown() {
       state.reset();
       pending.clear();
+      gauge.onDown();
     },
     close() {
       pending.clear();
+      gauge.close();
     },
   };
 }
@@ -276,12 +371,17 @@ export function paradexBookFeed(opts: ParadexBookOptions): BookFeed {
     url: paradexWsUrl(opts.wsUrl ?? PARADEX_WS_URL, encoding),
     stats,
     staleAfterMs: opts.staleAfterMs ?? 5_000,
+    maxLagMs: opts.maxLagMs ?? 2_000,
     idleTimeoutMs: opts.idleTimeoutMs ?? 70_000,
     now: opts.now ?? Date.now,
     ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
-    startSession: (ctx) => paradexSession(ctx, new ParadexBookState(opts.market, stats, depth), channels),
+    startSession: (ctx) =>
+      paradexSession(ctx, new ParadexBookState(opts.market, stats, depth), channels, {
+        serverTime: opts.serverTime,
+        readIntervalMs: opts.clockReadIntervalMs ?? 30_000,
+      }),
   });
 }
 

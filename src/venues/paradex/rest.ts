@@ -27,6 +27,8 @@ export interface ParadexRestOptions {
 
 
 const systemConfigSchema = z.object({ starknet_chain_id: z.string().min(1) });
+/** GET /system/time: "server_time" in ms since epoch; paradex-py's docstring shows it as a string ("1710956478221"). */
+const systemTimeSchema = z.object({ server_time: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,16}$/).transform(Number)]) });
 
 const marketSchema = z.object({
   symbol: z.string(),
@@ -94,6 +96,8 @@ export interface ParadexOrderBody {
 
 export interface ParadexRest {
   systemConfig(): Promise<RestResult<{ chainId: string }>>;
+  /** GET /system/time: the venue's clock, ms since epoch. */
+  systemTime(): Promise<RestResult<number>>;
   markets(market?: string): Promise<RestResult<ParadexMarket[]>>;
   /** POST /onboarding (idempotent on the venue: an onboarded account answers with an error we treat as success). */
   onboard(account: ParadexAccount, chainId: string, ethereumAccount?: string): Promise<RestResult<void>>;
@@ -132,6 +136,11 @@ export function createParadexRest(options: ParadexRestOptions): ParadexRest {
     async systemConfig() {
       const r = await call('GET', '/system/config', systemConfigSchema);
       return r.ok ? { ok: true, value: { chainId: r.value.starknet_chain_id } } : r;
+    },
+
+    async systemTime() {
+      const r = await call('GET', '/system/time', systemTimeSchema);
+      return r.ok ? { ok: true, value: r.value.server_time } : r;
     },
 
     async markets(market) {

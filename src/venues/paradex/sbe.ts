@@ -344,7 +344,8 @@ export class SbeBookDecoder {
     pos += GROUP_HEADER_LENGTH;
     if (entryLength < LEVEL_ENTRY_LENGTH) throw new SbeDecodeError(`entry block ${entryLength} < ${LEVEL_ENTRY_LENGTH}`);
     if (pos + entryLength * count > len) throw new SbeDecodeError(`truncated frame: ${count} levels`);
-    if (count > this.bidPx.length) this.grow(count);
+    // Grow only the side being read: the other side may already hold this frame's levels.
+    if (count > (bids ? this.bidPx : this.askPx).length) this.grow(bids, count);
     const px = bids ? this.bidPx : this.askPx;
     const sz = bids ? this.bidSz : this.askSz;
     for (let i = 0; i < count; i++, pos += entryLength) {
@@ -370,12 +371,16 @@ export class SbeBookDecoder {
     return pos;
   }
 
-  private grow(count: number): void {
-    const n = Math.max(count, this.bidPx.length * 2);
-    this.bidPx = new Float64Array(n);
-    this.bidSz = new Float64Array(n);
-    this.askPx = new Float64Array(n);
-    this.askSz = new Float64Array(n);
+  /** New, larger arrays for one side; nothing to copy, since the group about to be read fills them. */
+  private grow(bids: boolean, count: number): void {
+    const n = Math.max(count, (bids ? this.bidPx : this.askPx).length * 2);
+    if (bids) {
+      this.bidPx = new Float64Array(n);
+      this.bidSz = new Float64Array(n);
+    } else {
+      this.askPx = new Float64Array(n);
+      this.askSz = new Float64Array(n);
+    }
   }
 
   /** A feed carries one market, so the decoded name is almost always the previous one. */

@@ -119,6 +119,16 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
 
   if (account) keepConnectionWarm(() => rest.systemConfig(), options.keepWarmMs ?? KEEP_WARM_MS, shutdown.signal);
 
+  // The feeds read the venue clock on connections of their own (a client with its own signal has its
+  // own keep-alive agent), so such a read never holds the connection an order is about to use.
+  const feedShutdown = new AbortController();
+  const feedRest = createParadexRest({ restUrl, requestTimeoutMs: options.requestTimeoutMs ?? 5_000, fetch: options.fetch, signal: feedShutdown.signal });
+  const serverTime = async (): Promise<number> => {
+    const r = await feedRest.systemTime();
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  };
+
   const specs = new Map<string, Promise<MarketSpec>>();
   const prepared = new WeakMap<PreparedOrder, PreparedWire>();
   const { sleep, cancelAll: cancelSleeps } = createSleeper();
@@ -346,7 +356,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     symbolFor: (pair) => venueSymbol('paradex', pair),
     market,
     bookFeed(symbol) {
-      const feed = paradexBookFeed({ ...options.bookFeedOptions, market: symbol, wsUrl, encoding: options.encoding, now, logger });
+      const feed = paradexBookFeed({ serverTime, ...options.bookFeedOptions, market: symbol, wsUrl, encoding: options.encoding, now, logger });
       return feed;
     },
     prepareOrder,
@@ -377,6 +387,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     onboard,
     async close() {
       shutdown.abort();
+      feedShutdown.abort();
       session?.close();
       cancelSleeps();
     },

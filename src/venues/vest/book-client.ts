@@ -5,9 +5,15 @@
  * complete top-N book (sorted defensively) stamped with the local receive time. Vest does not ping
  * the client, so the client sends `PING` every `pingIntervalMs` and treats the socket as dead when
  * no PONG comes back within `pongTimeoutMs`.
+ *
+ * Lag: with no venue time on the depth messages (nor on GET /depth, nor a public server-time
+ * endpoint), the feed's lag is measured against the venue's REST depth (`probeDepth`, every
+ * `probeIntervalMs`): a feed that shows the REST book only N ms after REST answered it is N ms
+ * behind (DepthProbeLag in ../feed-lag.ts).
  */
 import type { Observable } from 'rxjs';
-import { bookFromLevels, isCrossed, type OrderBook } from '../../domain/order-book';
+import { bookFromLevels, isCrossed, type Level, type OrderBook } from '../../domain/order-book';
+import { DepthProbeLag, depthKey } from '../feed-lag';
 import type { BookFeed, FeedStats } from '../venue';
 import { createBookFeed, newFeedStats, type FeedLogger, type FeedSession, type FeedSessionContext, type FeedSocket } from '../ws-connection';
 import { decodeVestMessage, depthChannel, vestRequest } from './codec';
@@ -20,6 +26,12 @@ export interface VestBookOptions {
   readonly wsUrl?: string | undefined;
   /** No applied update for this long flags the book stale. Default 5000 ms. */
   readonly staleAfterMs?: number | undefined;
+  /** A feed behind the venue's REST book by more than this is stale (execution.max_book_age_ms). Default 2000 ms. */
+  readonly maxLagMs?: number | undefined;
+  /** Reads the venue's current book (GET /depth): what the feed's lag is measured against. Absent: no lag check. */
+  readonly probeDepth?: (() => Promise<{ readonly bids: readonly Level[]; readonly asks: readonly Level[] }>) | undefined;
+  /** How often the REST book is read while subscribed; 0 = never. Default 1000 ms. */
+  readonly probeIntervalMs?: number | undefined;
   readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number } | undefined;
   /** Client PING period. Default 30 s. */
   readonly pingIntervalMs?: number | undefined;
@@ -82,21 +94,90 @@ export class VestBookState {
   }
 }
 
+interface DepthProbe {
+  readonly read: (() => Promise<{ readonly bids: readonly Level[]; readonly asks: readonly Level[] }>) | undefined;
+  readonly intervalMs: number;
+}
+
+/** Reads the venue's REST book every `intervalMs` while connected, and judges the feed's lag by it. */
+function probeGauge(ctx: FeedSessionContext, probe: DepthProbe): { onBook(book: OrderBook): void; onOpen(): void; stop(): void } {
+  const lag = new DepthProbeLag();
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight = false;
+  /** Bumped per connection: a probe answered after a drop says nothing about the new connection. */
+  let connection = 0;
+
+  let trusted = true;
+  const tick = (): void => {
+    // A probe still unmatched counts for more as time passes, even with no new book.
+    ctx.reportLag(lag.lagMs(ctx.now()));
+    if (trusted !== lag.trusted) {
+      trusted = lag.trusted;
+      if (!trusted) {
+        ctx.warn('probe-trust', 'the Vest feed rarely shows the books GET /depth answers; its lag now counts only confirmed late matches');
+      }
+    }
+    const read = probe.read;
+    if (!read || inFlight) return;
+    inFlight = true;
+    const asked = connection;
+    read()
+      .then(
+        (rest) => {
+          if (asked !== connection) return;
+          const answeredAt = ctx.now();
+          lag.probeAnswered(depthKey(bookFromLevels(rest.bids, rest.asks, { receivedAt: answeredAt })), answeredAt);
+          ctx.reportLag(lag.lagMs(answeredAt));
+        },
+        (error: unknown) => ctx.warn('probe', 'could not read the Vest REST depth; the feed lag is not checked meanwhile', { error: error instanceof Error ? error.message : String(error) }),
+      )
+      .finally(() => {
+        inFlight = false;
+      });
+  };
+
+  return {
+    onBook(book) {
+      if (!probe.read) return;
+      lag.onBook(depthKey(book), book.receivedAt);
+      ctx.reportLag(lag.lagMs(book.receivedAt));
+    },
+    onOpen() {
+      if (!probe.read || !(probe.intervalMs > 0)) return;
+      connection++;
+      lag.reset();
+      tick();
+      timer ??= setInterval(tick, probe.intervalMs);
+    },
+    stop() {
+      connection++;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
+
 function vestSession(
   ctx: FeedSessionContext,
   state: VestBookState,
   pingIntervalMs: number,
   pongTimeoutMs: number,
+  probe: DepthProbe,
 ): FeedSession {
   let nextId = 1;
   let pingTimer: NodeJS.Timeout | undefined;
   let pongDeadline: NodeJS.Timeout | undefined;
+  const gauge = probeGauge(ctx, probe);
 
   const stopKeepAlive = (): void => {
     if (pingTimer) clearInterval(pingTimer);
     if (pongDeadline) clearTimeout(pongDeadline);
     pingTimer = undefined;
     pongDeadline = undefined;
+  };
+  const stop = (): void => {
+    stopKeepAlive();
+    gauge.stop();
   };
 
   const ping = (): void => {
@@ -113,12 +194,14 @@ function vestSession(
       stopKeepAlive();
       ctx.socket.send(vestRequest('SUBSCRIBE', [depthChannel(state.symbol)], nextId++));
       pingTimer = setInterval(ping, pingIntervalMs);
+      gauge.onOpen();
     },
     onFrame(frame, isBinary, receivedAt) {
       const r = state.handleFrame(frame, isBinary, receivedAt);
       switch (r.type) {
         case 'book':
           ctx.socket.markHealthy();
+          gauge.onBook(r.book);
           ctx.publish(r.book);
           return;
         case 'pong':
@@ -133,8 +216,8 @@ function vestSession(
           return;
       }
     },
-    onDown: stopKeepAlive,
-    close: stopKeepAlive,
+    onDown: stop,
+    close: stop,
   };
 }
 
@@ -151,13 +234,18 @@ export function vestBookFeed(opts: VestBookOptions): BookFeed {
     url: opts.wsUrl ?? VEST_WS_URL,
     stats,
     staleAfterMs: opts.staleAfterMs ?? 5_000,
+    maxLagMs: opts.maxLagMs ?? 2_000,
     // Liveness comes from PING/PONG; no idle cut-off (a quiet book is not a dead socket).
     idleTimeoutMs: 0,
     now: opts.now ?? Date.now,
     ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
-    startSession: (ctx) => vestSession(ctx, new VestBookState(opts.symbol, stats, depth), pingIntervalMs, pongTimeoutMs),
+    startSession: (ctx) =>
+      vestSession(ctx, new VestBookState(opts.symbol, stats, depth), pingIntervalMs, pongTimeoutMs, {
+        read: opts.probeDepth,
+        intervalMs: opts.probeIntervalMs ?? 1_000,
+      }),
   });
 }
 

@@ -23,8 +23,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `[["price","qty"], ...]` -> levels; undefined when any entry is malformed or price is not positive. */
-function decodeLevels(v: unknown): Level[] | undefined {
+/**
+ * `[["price","qty"], ...]` -> levels; undefined when any entry is malformed or price is not positive.
+ * The REST depth (`GET /depth`) uses the same reader, so its books compare equal to the feed's.
+ */
+export function decodeLevels(v: unknown): Level[] | undefined {
   if (!Array.isArray(v)) return undefined;
   const out: Level[] = new Array<Level>(v.length);
   for (let i = 0; i < v.length; i++) {

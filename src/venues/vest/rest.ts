@@ -1,12 +1,14 @@
 /**
- * Vest REST (venues.md §2.1, §2.3–2.6): exchangeInfo, register, orders and account. Every request
+ * Vest REST (venues.md §2.1–2.6): exchangeInfo, depth, register, orders and account. Every request
  * carries `xrestservermm: restserver{group}`; private ones add X-API-KEY and a `time` query.
  * Every call has a deadline and resolves to a value; wire bodies are narrowed with zod at once.
  * The API key never appears in errors or logs.
  */
 import { z } from 'zod';
 import { httpJson, queryString, type FetchLike, type HttpMethod, type HttpResult, type RestResult } from '../http';
+import type { Level } from '../../domain/order-book';
 import { optionalDecimal, requiredDecimal } from '../wire';
+import { decodeLevels } from './codec';
 
 export type { RestFailure, RestResult } from '../http';
 
@@ -33,6 +35,17 @@ const symbolSchema = z.object({
 });
 const exchangeInfoSchema = z.object({ symbols: z.array(symbolSchema) });
 export type VestSymbolInfo = z.infer<typeof symbolSchema>;
+
+/** GET /depth: `[price, qty]` string pairs (venues.md §2.2), read by the WebSocket codec's level reader. */
+const depthSchema = z.object({ bids: z.unknown(), asks: z.unknown() }).transform((d, ctx) => {
+  const bids = decodeLevels(d.bids);
+  const asks = decodeLevels(d.asks);
+  if (bids === undefined || asks === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'depth levels are not [price, qty] decimal pairs' });
+    return z.NEVER;
+  }
+  return { bids, asks };
+});
 
 const registerSchema = z.object({ apiKey: z.string().min(1), accGroup: z.number().int().nonnegative().optional() });
 
@@ -106,6 +119,8 @@ export interface VestOrdersQuery {
 
 export interface VestRest {
   exchangeInfo(symbols?: readonly string[]): Promise<RestResult<VestSymbolInfo[]>>;
+  /** GET /depth?symbol=&limit=: the venue's current book, levels as sent (not sorted). */
+  depth(symbol: string, limit?: number): Promise<RestResult<{ bids: Level[]; asks: Level[] }>>;
   register(body: VestRegisterBody): Promise<RestResult<{ apiKey: string; accGroup?: number }>>;
   postOrder(apiKey: string, body: VestOrderBody): Promise<RestResult<{ id: string }>>;
   orders(apiKey: string, query: VestOrdersQuery, timeMs: number): Promise<RestResult<VestOrder[]>>;
@@ -136,6 +151,7 @@ export function createVestRest(options: VestRestOptions): VestRest {
       const r = await call('GET', `/exchangeInfo${queryString({ symbols: symbols?.join(',') })}`, exchangeInfoSchema);
       return r.ok ? { ok: true, value: r.value.symbols } : r;
     },
+    depth: (symbol, limit) => call('GET', `/depth${queryString({ symbol, limit })}`, depthSchema),
     register: (body) => call('POST', '/register', registerSchema, { body }),
     postOrder: (apiKey, body) => call('POST', '/orders', orderIdSchema, { apiKey, body }),
     orders: (apiKey, query, timeMs) =>

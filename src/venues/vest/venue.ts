@@ -130,6 +130,22 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
   });
   const wsUrl = withServerSelector(options.wsUrl ?? VEST_PROD_WS, () => accountGroup);
 
+  // The feeds read the REST book on connections of their own (a client with its own signal has its
+  // own keep-alive agent), so a probe in flight never holds the connection an order is about to use.
+  const feedShutdown = new AbortController();
+  const feedRest = createVestRest({
+    restUrl: options.restUrl ?? VEST_PROD_REST,
+    accountGroup: () => accountGroup,
+    requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
+    fetch: options.fetch,
+    signal: feedShutdown.signal,
+  });
+  const probeDepth = (symbol: string) => async () => {
+    const r = await feedRest.depth(symbol);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  };
+
   const specs = new Map<string, Promise<MarketSpec>>();
   if (keys) {
     // Nothing to keep warm before a market is in use; then only those symbols, not the whole list.
@@ -380,7 +396,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     symbolFor: (pair) => venueSymbol('vest', pair),
     market,
     bookFeed(symbol) {
-      const feed = vestBookFeed({ ...options.bookFeedOptions, symbol, wsUrl: wsUrl(), now, logger });
+      const feed = vestBookFeed({ probeDepth: probeDepth(symbol), ...options.bookFeedOptions, symbol, wsUrl: wsUrl(), now, logger });
       return feed;
     },
     prepareOrder,
@@ -421,6 +437,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     },
     async close() {
       shutdown.abort();
+      feedShutdown.abort();
       cancelSleeps();
     },
   };

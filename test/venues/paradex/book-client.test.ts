@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { startSimVenues, type SimVenues } from '../../../src/sim/index';
+import { createRng, type Rng } from '../../../src/sim/rng';
 import type { Level } from '../../../src/domain/order-book';
 import {
   ParadexBookState,
@@ -11,6 +13,7 @@ import { encodeParadexBookPush } from '../../../src/venues/paradex/json-codec';
 import { encodeSbeBook, encodeSbeHeartbeat, type SbeBookInput } from '../../../src/venues/paradex/sbe';
 import { backoffDelayMs } from '../../../src/venues/ws-connection';
 import { FakeSocket, record, sameLevels, sleep, top, waitFor, type Recorder } from './feed-test-kit';
+import { ReferenceBook, readJsonBookFrame, readSbeBookFrame } from './reference-book-reader';
 
 const M = 'BTC-USD-PERP';
 const bids: Level[] = [
@@ -77,7 +80,7 @@ describe('Paradex book state (frame handler)', () => {
 
   it('ignores heartbeats and other markets, counts junk as decode errors, and forgets the book on reset', () => {
     const s = new ParadexBookState(M);
-    expect(s.handleFrame(encodeSbeHeartbeat(1, 1), true, 1)).toMatchObject({ type: 'ignored', reason: 'heartbeat' });
+    expect(s.handleFrame(encodeSbeHeartbeat(5_000_000, 1), true, 1)).toEqual({ type: 'heartbeat', exchangeTime: 5_000 });
     expect(s.handleFrame(sbe({ market: 'ETH-USD-PERP' }), true, 1)).toMatchObject({ type: 'ignored' });
     expect(s.handleFrame(sbe({}).subarray(0, 40), true, 1)).toMatchObject({ type: 'malformed' });
     expect(s.handleFrame(Buffer.from('{"nope'), false, 1)).toMatchObject({ type: 'malformed' });
@@ -107,6 +110,112 @@ describe('Paradex book state (frame handler)', () => {
     const s = new ParadexBookState(M, undefined, 50);
     const r = s.handleFrame(sbe({ bids: many, asks: [] }), true, 1);
     expect(r.type === 'book' && r.book.bids.length).toBe(50);
+  });
+});
+
+describe('Paradex decoders on deep and lopsided books', () => {
+  /**
+   * One scenario: a snapshot then deltas, on a book of up to 1,000 levels a side, either side the larger.
+   * Bids sit below the mid and asks above it (so the book never crosses); each frame names a price at
+   * most once per side, so JSON's "deletes first" order and SBE's single list mean the same change.
+   */
+  interface Scenario {
+    readonly frames: ReadonlyArray<{ kind: 'snapshot' | 'delta'; bids: Level[]; asks: Level[] }>;
+  }
+
+  const MID_TICKS = 950_000; // 95,000.0 at a 0.1 tick
+  const priceOf = (side: 'bid' | 'ask', offset: number): number => (side === 'bid' ? MID_TICKS - offset : MID_TICKS + offset) / 10;
+  const sizeOf = (rng: Rng): number => rng.int(1, 5_000_000) / 100_000;
+
+  function scenario(seed: number, bidLevels: number, askLevels: number, deltas: number, bigDelta: number): Scenario {
+    const rng = createRng(seed);
+    const book = { bid: new Map<number, number>(), ask: new Map<number, number>() };
+    const fill = (side: 'bid' | 'ask', n: number): void => {
+      while (book[side].size < n) book[side].set(rng.int(1, 3_000), sizeOf(rng));
+    };
+    fill('bid', bidLevels);
+    fill('ask', askLevels);
+    const levels = (side: 'bid' | 'ask', m: Map<number, number>): Level[] =>
+      [...m.entries()].sort((x, y) => x[0] - y[0]).map(([offset, size]) => ({ price: priceOf(side, offset), size }));
+    const frames: Scenario['frames'][number][] = [{ kind: 'snapshot', bids: levels('bid', book.bid), asks: levels('ask', book.ask) }];
+    for (let d = 0; d < deltas; d++) {
+      const change = { bid: new Map<number, number>(), ask: new Map<number, number>() };
+      for (const side of ['bid', 'ask'] as const) {
+        // Now and then one delta rewrites hundreds of levels of one side (a sweep, a re-quote).
+        const n = d === bigDelta && side === (seed & 1 ? 'bid' : 'ask') ? rng.int(300, 1_000) : rng.int(0, 40);
+        const existing = [...book[side].keys()];
+        for (let i = 0; i < n; i++) {
+          const r = rng.next();
+          const offset = r < 0.35 && existing.length > 0 ? existing[rng.int(0, existing.length - 1)]! : rng.int(1, 3_000);
+          const size = r < 0.2 && book[side].has(offset) ? 0 : sizeOf(rng);
+          change[side].set(offset, size);
+        }
+        for (const [offset, size] of change[side]) {
+          if (size === 0) book[side].delete(offset);
+          else book[side].set(offset, size);
+        }
+      }
+      frames.push({ kind: 'delta', bids: levels('bid', change.bid), asks: levels('ask', change.ask) });
+    }
+    return { frames };
+  }
+
+  /** A book as one line of text: comparing two 1,000-level books this way is ~50× faster than toEqual, with the same verdict. */
+  const text = (b: { bids: readonly Level[]; asks: readonly Level[] }): string =>
+    `bids ${b.bids.map((l) => `${l.price}@${l.size}`).join(' ')} | asks ${b.asks.map((l) => `${l.price}@${l.size}`).join(' ')}`;
+
+  const lopsided = fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 60, max: 130 }), fc.integer({ min: 900, max: 1_000 }), fc.integer({ min: 0, max: 1_000 }));
+  const scenarioArb = fc
+    .record({ seed: fc.integer(), bids: lopsided, asks: lopsided, deltas: fc.integer({ min: 0, max: 12 }), bigDelta: fc.integer({ min: -1, max: 12 }) })
+    .filter((s) => s.bids !== s.asks);
+
+  it('SBE and JSON build the same book as an independent reading of the frames, snapshot then deltas', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ seed, bids: nb, asks: na, deltas, bigDelta }) => {
+        const { frames } = scenario(seed, nb, na, deltas, bigDelta);
+        // One client state per encoding, as one connection would hold; whole books, not the top 50.
+        const sbeState = new ParadexBookState(M, undefined, 10_000);
+        const jsonState = new ParadexBookState(M, undefined, 10_000);
+        const fromSbe = new ReferenceBook();
+        const fromJson = new ReferenceBook();
+        frames.forEach((f, i) => {
+          const seq = 500 + i;
+          const tsMs = 1_767_225_600_000 + i * 100;
+          const sbeFrame = encodeSbeBook({ market: M, seq, ts: tsMs * 1000, kind: f.kind, bids: f.bids, asks: f.asks });
+          const jsonText = encodeParadexBookPush({ channel: `order_book.${M}.deltas`, market: M, seq, ts: tsMs, kind: f.kind, bids: f.bids, asks: f.asks });
+          const sbeFrameRead = readSbeBookFrame(sbeFrame);
+          const jsonFrameRead = readJsonBookFrame(jsonText);
+          expect({ seq: sbeFrameRead.seq, tsMs: sbeFrameRead.tsMs, kind: sbeFrameRead.kind }).toEqual({ seq, tsMs, kind: f.kind });
+          fromSbe.apply(sbeFrameRead);
+          fromJson.apply(jsonFrameRead);
+          const expected = text(fromSbe.levels());
+          expect(text(fromJson.levels())).toBe(expected);
+
+          const viaSbe = sbeState.handleFrame(sbeFrame, true, i);
+          const viaJson = jsonState.handleFrame(Buffer.from(jsonText), false, i);
+          if (viaSbe.type !== 'book' || viaJson.type !== 'book') throw new Error(`frame ${i}: ${viaSbe.type} / ${viaJson.type}`);
+          expect(text(viaSbe.book)).toBe(expected);
+          expect(text(viaJson.book)).toBe(expected);
+          expect(viaSbe.book.exchangeTime).toBe(tsMs);
+          expect(viaJson.book.exchangeTime).toBe(tsMs);
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps all 10 bids of a valid snapshot with 10 bids and 100 asks, and the right best bid after deltas (SBE)', () => {
+    const tenBids = Array.from({ length: 10 }, (_, i) => ({ price: 100 - i, size: 1 + i }));
+    const hundredAsks = Array.from({ length: 100 }, (_, i) => ({ price: 101 + i, size: 2 }));
+    const s = new ParadexBookState(M, undefined, 1_000);
+    const snap = s.handleFrame(sbe({ seq: 1, bids: tenBids, asks: hundredAsks }), true, 1);
+    expect(snap.type === 'book' && { bids: snap.book.bids, asks: snap.book.asks.length, stale: snap.book.stale }).toEqual({
+      bids: tenBids,
+      asks: 100,
+      stale: undefined,
+    });
+    const delta = s.handleFrame(sbe({ kind: 'delta', seq: 2, bids: [{ price: 100, size: 0 }], asks: [{ price: 101, size: 5 }] }), true, 2);
+    expect(delta.type === 'book' && { bestBid: delta.book.bids[0], bidCount: delta.book.bids.length }).toEqual({ bestBid: tenBids[1], bidCount: 9 });
   });
 });
 
@@ -233,6 +342,57 @@ describe('Paradex client over a scripted socket', () => {
     expect(sockets).toHaveLength(1);
   });
 
+  it('flags a feed late from its very first frame once the venue clock is read, and fresh when frames come on time', async () => {
+    const T0 = 1_767_225_600_000;
+    const offset = 250; // the local clock runs 250 ms ahead of the venue's
+    let clock = T0;
+    const feed = fakeFeed({ now: () => clock, maxLagMs: 2_000, serverTime: async () => clock - offset });
+    rec = record(feed);
+    const r = rec;
+    const s = sockets[0]!;
+    s.open();
+    await sleep(0); // the venue clock answers
+    let seq = 10;
+    // Every frame, from the snapshot on, was stamped 6 s before it arrives.
+    const lateFrame = (kind: 'snapshot' | 'delta'): Uint8Array => sbe({ seq: seq++, kind, ts: (clock - offset - 6_000) * 1000, ...(kind === 'delta' ? { bids: [], asks: [] } : {}) });
+    s.frame(lateFrame('snapshot'));
+    clock += 100;
+    s.frame(lateFrame('delta'));
+    expect(r.eventsOf('FEED_STALE')).toEqual([
+      expect.objectContaining({ venue: 'paradex', symbol: M, reason: 'lagging 6000 ms behind the venue clock', lagMs: 6_000 }),
+    ]);
+    expect(r.last()).toMatchObject({ stale: true, seq: 11 });
+    clock += 100;
+    s.frame(lateFrame('delta'));
+    expect(r.last()).toMatchObject({ stale: true, seq: 12 });
+    expect(r.books.map((b) => b.stale)).toEqual([true, true, true]); // not one late book went out unflagged
+    // On time again (20 ms in transit): fresh.
+    clock += 100;
+    s.frame(sbe({ seq: seq++, kind: 'delta', bids: [], asks: [], ts: (clock - offset - 20) * 1000 }));
+    expect(feed.stats).toMatchObject({ stale: false, lagMs: 20 });
+    expect(r.eventsOf('FEED_FRESH')).toHaveLength(1);
+    expect(r.last()).toMatchObject({ seq: 13 });
+    expect(r.last()!.stale).toBeUndefined();
+  });
+
+  it('judges lag from heartbeats too, and from the feed alone when the venue clock cannot be read', async () => {
+    const T0 = 1_767_225_600_000;
+    let clock = T0;
+    const feed = fakeFeed({ now: () => clock, maxLagMs: 2_000, serverTime: () => Promise.reject(new Error('HTTP 503')) });
+    rec = record(feed);
+    const s = sockets[0]!;
+    s.open();
+    await sleep(0);
+    s.frame(sbe({ seq: 10, ts: (clock - 30) * 1000 }));
+    clock += 100;
+    s.frame(sbe({ seq: 11, kind: 'delta', bids: [], asks: [], ts: (clock - 30) * 1000 }));
+    expect(feed.stats).toMatchObject({ stale: false, lagMs: 0 });
+    // A heartbeat stamped 5 s ago: the connection now delivers 5 s late (relative to its fresh start).
+    clock += 100;
+    s.frame(encodeSbeHeartbeat((clock - 5_030) * 1000, 1));
+    expect(feed.stats).toMatchObject({ stale: true, lagMs: 5_000 });
+  });
+
   it('counts a frame whose handling throws as a decode error instead of crashing', () => {
     let clockBroken = false;
     const feed = fakeFeed({
@@ -332,6 +492,7 @@ describe('Paradex client against the simulated venue', () => {
     const lastUpdate = feed.stats.lastUpdateAt;
     await waitFor(() => feed.stats.stale, 'staleness', 1000);
     const stale = r.eventsOf('FEED_STALE')[0]!;
+    expect(stale).toMatchObject({ reason: 'no updates' });
     expect(stale.time - lastUpdate).toBeGreaterThanOrEqual(150);
     expect(stale.time - lastUpdate).toBeLessThan(600);
     expect(r.last()).toMatchObject({ stale: true });

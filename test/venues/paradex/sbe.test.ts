@@ -277,6 +277,27 @@ describe('SBE fast path', () => {
   });
 });
 
+describe('SBE fast path on lopsided frames', () => {
+  it('keeps the bids of a snapshot with 10 bids and 100 asks (the ask group must not reallocate the bids)', () => {
+    const bids = Array.from({ length: 10 }, (_, i) => ({ price: 95_000 - i, size: 0.5 + i }));
+    const asks = Array.from({ length: 100 }, (_, i) => ({ price: 95_001 + i, size: 1 }));
+    const ladder = new Ladder();
+    decodeSbeBookInto(encodeSbeBook({ ...BOOK, bids, asks }), ladder, new SbeBookDecoder());
+    expect(ladder.snapshot({ receivedAt: 0 })).toEqual({ bids, asks, receivedAt: 0 });
+  });
+
+  it('keeps the bids of a delta whose ask group outgrows every earlier frame', () => {
+    const decoder = new SbeBookDecoder();
+    const ladder = new Ladder();
+    decodeSbeBookInto(encodeSbeBook({ ...BOOK, bids: [{ price: 10, size: 1 }], asks: [{ price: 2_000, size: 1 }] }), ladder, decoder);
+    const asks = Array.from({ length: 300 }, (_, i) => ({ price: 1_000 + i, size: 2 }));
+    decodeSbeBookInto(encodeSbeBook({ ...BOOK, kind: 'delta', bids: [{ price: 11, size: 3 }], asks }), ladder, decoder);
+    expect(ladder.bestBidPrice()).toBe(11);
+    expect(ladder.bidCount).toBe(2);
+    expect(ladder.askCount).toBe(301);
+  });
+});
+
 describe('SBE fast path on venue-shaped snapshots', () => {
   const uniqueLevels = fc.uniqueArray(fc.record({ price: priceArb, size: sizeArb }), { selector: (l) => l.price, maxLength: 40 });
 

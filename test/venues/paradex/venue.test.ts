@@ -6,6 +6,7 @@ import * as signing from '../../../src/venues/paradex/signing';
 import { newParadexAccount, paradexOrderHash, verifyParadexSignature } from '../../../src/venues/paradex/signing';
 import { createParadexVenue, type ParadexVenue, type ParadexVenueOptions } from '../../../src/venues/paradex/venue';
 import type { OrderRequest } from '../../../src/venues/venue';
+import { record, waitFor } from './feed-test-kit';
 
 const SYMBOL = 'BTC-USD-PERP';
 const CHAIN_ID = 'PRIVATE_SN_PARACLEAR_MAINNET';
@@ -252,6 +253,25 @@ describe('Paradex venue against the simulated venue', () => {
     const book = await firstValueFrom(venue.bookFeed(SYMBOL).book$);
     expect(book.bids.length).toBeGreaterThan(0);
     expect(book.asks[0]?.price).toBeGreaterThan(book.bids[0]?.price ?? Infinity);
+  });
+
+  it('flags its book feed stale while the venue delays the frames, by the venue clock from the first frame on, and fresh once on time', async () => {
+    sim = await startSimVenues({ updateIntervalMs: 50 });
+    sim.faults.delayFrames('paradex', 1_500);
+    const venue = createParadexVenue({ restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws, bookFeedOptions: { maxLagMs: 500 } });
+    venues.push(venue);
+    const feed = venue.bookFeed(SYMBOL);
+    const rec = record(feed);
+    try {
+      await waitFor(() => rec.books.length >= 3, 'three late books', 8_000);
+      expect(rec.eventsOf('FEED_STALE')[0]).toMatchObject({ venue: 'paradex', reason: expect.stringMatching(/^lagging 1\d{3} ms behind the venue clock$/) });
+      expect(rec.books.filter((b) => b.stale !== true)).toEqual([]);
+      sim.faults.delayFrames('paradex', 0);
+      await waitFor(() => !feed.stats.stale && rec.last()?.stale !== true, 'the feed on time again', 8_000);
+      expect(feed.stats.lagMs).toBeLessThan(250);
+    } finally {
+      rec.stop();
+    }
   });
 
   it('answers order methods with a value when it has no credentials', async () => {

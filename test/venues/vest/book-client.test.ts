@@ -85,6 +85,48 @@ describe('Vest client over a scripted socket', () => {
     expect(s.terminated).toBe(true);
     expect(rec.eventsOf('FEED_RECONNECT')[0]).toMatchObject({ venue: 'vest', reason: expect.stringMatching(/PONG/) });
   });
+
+  it("flags the book stale while the feed shows the venue's REST book late, naming the lag, and fresh once it catches up", async () => {
+    const T0 = 1_767_225_600_000;
+    let clock = T0;
+    const venueBook = (mid: number) => ({ bids: [{ price: mid - 1, size: 1 }], asks: [{ price: mid + 1, size: 2 }] });
+    let venue = venueBook(100);
+    const feed = fakeFeed({ now: () => clock, maxLagMs: 300, probeIntervalMs: 5, probeDepth: async () => venue });
+    rec = record(feed);
+    const r = rec;
+    const s = sockets[0]!;
+    const push = (b: ReturnType<typeof venueBook>): void => s.frame(encodeVestDepth(S, b.bids, b.asks));
+    s.open();
+    push(venue);
+    await sleep(30);
+    expect(feed.stats.lagMs).toBe(0);
+
+    // The venue moves on at T0+100; the feed keeps delivering the old book (its frames are late).
+    venue = venueBook(101);
+    clock = T0 + 100;
+    await sleep(30);
+    clock = T0 + 350;
+    push(venueBook(100));
+    expect(feed.stats).toMatchObject({ stale: false, lagMs: 250 });
+    clock = T0 + 550;
+    push(venueBook(100));
+    expect(r.eventsOf('FEED_STALE')).toEqual([
+      expect.objectContaining({ venue: 'vest', symbol: S, reason: 'lagging 450 ms behind the venue clock', lagMs: 450, ageMs: 450 }),
+    ]);
+    expect(r.last()).toMatchObject({ stale: true });
+
+    // The venue's book of T0+100 reaches the feed a second later: a measured lag of 1,000 ms.
+    clock = T0 + 1_100;
+    push(venueBook(101));
+    expect(feed.stats.lagMs).toBe(1_000);
+    expect(r.last()).toMatchObject({ stale: true, bids: venueBook(101).bids });
+
+    // Caught up: the next probe finds the feed showing what REST shows.
+    await sleep(30);
+    expect(feed.stats).toMatchObject({ stale: false, lagMs: 0 });
+    expect(r.eventsOf('FEED_FRESH')).toHaveLength(1);
+    expect(r.last()!.stale).toBeUndefined();
+  });
 });
 
 describe('Vest client against the simulated venue', () => {
@@ -145,7 +187,7 @@ describe('Vest client against the simulated venue', () => {
     sim.market.step();
     await waitFor(() => feed.stats.stale, 'staleness', 1000);
     expect(r.last()).toMatchObject({ stale: true });
-    expect(r.eventsOf('FEED_STALE')[0]).toMatchObject({ venue: 'vest', symbol: S });
+    expect(r.eventsOf('FEED_STALE')[0]).toMatchObject({ venue: 'vest', symbol: S, reason: 'no updates' });
     sim.faults.resumeFeed('vest');
     sim.market.step();
     await waitFor(() => !feed.stats.stale && sameLevels(r.last(), expected()), 'fresh data');

@@ -6,6 +6,7 @@ import * as signing from '../../../src/venues/vest/signing';
 import { newVestKeys, recoverVestOrderSigner, type VestOrderFields } from '../../../src/venues/vest/signing';
 import { createVestVenue, type VestVenue, type VestVenueOptions } from '../../../src/venues/vest/venue';
 import type { OrderRequest } from '../../../src/venues/venue';
+import { record, waitFor } from '../paradex/feed-test-kit';
 
 const SYMBOL = 'BTC-PERP';
 
@@ -292,6 +293,28 @@ describe('Vest venue against the simulated venue', () => {
     const book = await firstValueFrom(venue.bookFeed(SYMBOL).book$);
     expect(book.bids.length).toBeGreaterThan(0);
     expect(book.asks[0]?.price).toBeGreaterThan(book.bids[0]?.price ?? Infinity);
+  });
+
+  it('flags its book feed stale while the venue delays the frames, judged against GET /depth, and fresh once on time', async () => {
+    sim = await startSimVenues({ updateIntervalMs: 50 });
+    sim.faults.delayFrames('vest', 1_500);
+    const sent: SentRequest[] = [];
+    const venue = createVestVenue({ restUrl: sim.vest.rest, wsUrl: sim.vest.ws, fetch: recordingFetch(sent), bookFeedOptions: { maxLagMs: 500, probeIntervalMs: 100 } });
+    venues.push(venue);
+    const feed = venue.bookFeed(SYMBOL);
+    const rec = record(feed);
+    try {
+      await waitFor(() => rec.books.length >= 3, 'three late books', 8_000);
+      expect(rec.eventsOf('FEED_STALE')[0]).toMatchObject({ venue: 'vest', reason: expect.stringMatching(/^lagging \d+ ms behind the venue clock$/) });
+      expect(rec.books.filter((b) => b.stale !== true)).toEqual([]);
+      await waitFor(() => (feed.stats.lagMs ?? 0) >= 1_400, 'the lag measured', 8_000);
+      sim.faults.delayFrames('vest', 0);
+      await waitFor(() => !feed.stats.stale && rec.last()?.stale !== true, 'the feed on time again', 8_000);
+      expect(rec.eventsOf('FEED_FRESH').length).toBeGreaterThanOrEqual(1);
+      expect(sent.filter((r) => r.path === '/v2/depth').length).toBeGreaterThan(5);
+    } finally {
+      rec.stop();
+    }
   });
 
   it('answers order methods with a value when it has no credentials, or cannot register', async () => {
