@@ -735,11 +735,11 @@ export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknow
     maxDrawdownUsd: s.maxDrawdownUsd,
     maxDrawdownRealisedUsd: s.maxDrawdownRealisedUsd,
     failedEntries: s.outsideTrades.failedEntries,
+    firstEventAt: iso(s.firstEventAt),
+    lastEventAt: iso(s.lastEventAt),
     lateFills: s.lateFills,
     exposureAtExit: s.exposureAtExit,
     unfinishedAtExit: run.unfinished ?? false,
-    firstEventAt: iso(s.firstEventAt),
-    lastEventAt: iso(s.lastEventAt),
     ...(run.settings !== undefined ? { settings: run.settings } : {}),
   };
 }

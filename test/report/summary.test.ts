@@ -285,6 +285,7 @@ describe('summary: what it prints and writes', () => {
     expect(Object.keys(json).slice(before.length)).toEqual([
       'fundingUsd', 'unrealisedPnlUsd', 'unrealisedGrossPnlUsd', 'unrealisedExitFeesUsd', 'unrealisedMarkedAt', 'netIfClosedNowUsd',
       'maxDrawdownUsd', 'maxDrawdownRealisedUsd', 'failedEntries', 'firstEventAt', 'lastEventAt',
+      'lateFills', 'exposureAtExit', 'unfinishedAtExit',
     ]);
     expect(json.netPnlUsd).toBeCloseTo((json.grossPnlUsd as number) - (json.feesUsd as number), 9);
     expect(json.netIfClosedNowUsd).toBeCloseTo((json.netPnlUsd as number) + (json.unrealisedPnlUsd as number), 9);
