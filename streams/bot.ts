@@ -30,6 +30,8 @@ import {
   timer,
   type SchedulerLike,
   delay,
+  expand,
+  interval,
   sampleTime,
   take,
 } from 'rxjs';
@@ -83,6 +85,11 @@ export interface BotSettings {
   readonly logEvery: number;
   /** Longest time a shutdown waits for in-flight orders before the stream ends anyway, ms. */
   readonly shutdownGraceMs: number;
+  /**
+   * How often late close fills are looked for (the executor backs off on its own) and a halt cleared
+   * by an operator's `resume` command is picked up, ms. Default 1000.
+   */
+  readonly housekeepingMs?: number;
 }
 
 /** An open position as the executor hands it back. */
@@ -106,7 +113,19 @@ export interface RestoreResultLike {
   readonly position?: OpenPositionLike;
   /** A close was under way when the process stopped: finish it at the first tradable tick. */
   readonly resumeClose?: boolean;
+  /** A venue could not be read: nothing was decided; restore again after this many ms (the pair stays halted). */
+  readonly retryInMs?: number;
+  /** A trade the last run left open that the restore found closed: reported (and counted) as a round trip now. */
+  readonly closedTrade?: { readonly position: OpenPositionLike; readonly grossPnlUsd: number; readonly feesUsd: number };
   readonly events: readonly TradingEvent[];
+}
+
+/** Close fills found after their trade was reported closed (see FILL_CREDITED). */
+export interface LateFillsLike {
+  readonly events: readonly TradingEvent[];
+  /** Added to trades already reported closed: counted in the run's loss limit. */
+  readonly creditedPnlUsd: number;
+  readonly creditedFeesUsd: number;
 }
 
 /** The part of the executor the stream drives. Every method resolves with a value; none should reject. */
@@ -117,6 +136,10 @@ export interface PairExecutor {
   isHalted(): boolean;
   /** Re-signs the pre-signed close orders when they are about to lapse or their price cap drifted from the book. */
   refreshPreparedClose?(tick: MarketTick): Promise<unknown>;
+  /** Looks up close fills still unknown when their trade closed; cheap when there are none (it keeps its own backoff). */
+  settleLateFills?(): Promise<LateFillsLike>;
+  /** A halt an operator cleared from another process (the `resume` command): its TRADING_RESUMED, else nothing. */
+  pollOperatorResume?(): readonly TradingEvent[];
 }
 
 export interface BotDeps {
@@ -202,6 +225,15 @@ function pairStream(
       if (settings.maxLossUsd !== undefined && runRisk.realisedNetUsd <= -settings.maxLossUsd && !runRisk.lossHalted) {
         runRisk.lossHalted = true;
         lossHalt$.next(true);
+      }
+    };
+
+    /** Fills found after their trade was reported closed count in the run's realised PnL too. */
+    const accountCredits = (list: readonly TradingEvent[]) => {
+      for (const e of list) {
+        if (e.type === 'FILL_CREDITED' && (e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0)) {
+          accountPnl({ ok: true, grossPnlUsd: e.creditedPnlUsd, feesUsd: e.creditedFeesUsd });
+        }
       }
     };
 
@@ -372,27 +404,95 @@ function pairStream(
     );
 
     // A position restored from the journal goes straight to the exit monitor, then normal trading resumes.
-    const trading$ = defer(() => executor.restore()).pipe(
+    const restoreOnce$ = defer(() => executor.restore()).pipe(
       catchError((err: unknown) =>
         of<RestoreResultLike>({
           events: [events.reconciliationMismatch(now(), { pair: pair.pair, detail: `restore failed: ${errorText(err)}` })],
         }),
       ),
+    );
+    // Shutdown ends a wait between attempts (never an attempt in flight: it may be finishing an entry).
+    const afterDelay$ = (ms: number) => timer(ms, scheduler).pipe(takeUntil(stop$));
+    // While a venue cannot be read the executor says when to try again: an outage at start is not a permanent halt.
+    const restoreAttempts$ = restoreOnce$.pipe(
+      expand((restored) => (restored.retryInMs === undefined ? EMPTY : afterDelay$(restored.retryInMs).pipe(concatMap(() => restoreOnce$)))),
+    );
+
+    /** A trade the last run left open and the restore found closed: a round trip of this run, counted once. */
+    const closedTrade$ = (trade: NonNullable<RestoreResultLike['closedTrade']>): Observable<TradingEvent> => {
+      const { position } = trade;
+      return concat(
+        openedEvent(position, true),
+        defer(() =>
+          of(
+            events.positionClosed(now(), {
+              pair: pair.pair,
+              polls: 0,
+              entrySpread: position.entrySpread,
+              exitSpread: Number.NaN,
+              profit: Number.NaN,
+              grossPnlUsd: trade.grossPnlUsd,
+              feesUsd: trade.feesUsd,
+              reason: 'resume_close',
+            }),
+          ),
+        ),
+        defer(() => {
+          accountPnl({ ok: true, grossPnlUsd: trade.grossPnlUsd, feesUsd: trade.feesUsd });
+          return EMPTY;
+        }),
+      );
+    };
+
+    const trading$ = restoreAttempts$.pipe(
+      tap((restored) => accountCredits(restored.events)),
       concatMap((restored) =>
-        concat(
-          from(restored.events),
-          restored.position
-            ? concat(
-                openedEvent(restored.position, true),
-                // An interrupted close is finished at once: −100 % is below any exit spread.
-                monitor$(restored.position, restored.resumeClose ? -100 : pair.spreadExit, restored.resumeClose === true),
-                cooldown$,
-              )
-            : EMPTY,
-          entries$,
+        restored.retryInMs !== undefined
+          ? from(restored.events)
+          : concat(
+              from(restored.events),
+              restored.closedTrade ? closedTrade$(restored.closedTrade) : EMPTY,
+              restored.position
+                ? concat(
+                    openedEvent(restored.position, true),
+                    // An interrupted close is finished at once: −100 % is below any exit spread.
+                    monitor$(restored.position, restored.resumeClose ? -100 : pair.spreadExit, restored.resumeClose === true),
+                    cooldown$,
+                  )
+                : EMPTY,
+              entries$,
+            ),
+      ),
+      // One pair's failure (e.g. a position the exit monitor refuses) must not stop the others.
+      catchError((err: unknown) =>
+        of(
+          events.tradingHalted(now(), {
+            pair: pair.pair,
+            reason: `${pair.pair} stopped trading after an internal error: ${errorText(err)}; its position, if any, stays in the journal (restart to resume it)`,
+          }),
         ),
       ),
     );
+
+    // Housekeeping while the pair runs: close fills whose outcome was unknown when their trade closed
+    // are credited once found, and a halt an operator cleared from another process is picked up.
+    const housekeeping$ =
+      executor.settleLateFills || executor.pollOperatorResume
+        ? interval(settings.housekeepingMs ?? 1_000, scheduler).pipe(
+            exhaustMap(() =>
+              concat(
+                defer(() => from(executor.pollOperatorResume?.() ?? [])),
+                executor.settleLateFills
+                  ? defer(() => executor.settleLateFills!()).pipe(
+                      tap((found) => accountCredits(found.events)),
+                      concatMap((found) => from(found.events)),
+                    )
+                  : EMPTY,
+              ).pipe(catchError(() => EMPTY)),
+            ),
+            takeUntil(stop$),
+          )
+        : EMPTY;
 
     const spreads$ = ticks$.pipe(
       sampleTime(settings.spreadSampleMs, scheduler),
@@ -407,6 +507,7 @@ function pairStream(
       spreads$,
       feedEvents$,
       lossHaltEvent$,
+      housekeeping$,
     );
   });
 }

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 /**
- * Process entry (`npm start`, the package bin). Modes:
- *   sim   (default without --config) embedded simulated venues over loopback, throwaway keys, real signatures
- *   paper real public feeds, simulated fills, no keys
- *   live  real orders: needs --live, keys in the environment and explicit risk limits in the config
- * Exit codes: 0 clean stop, 2 bad flag or config, 1 runtime failure, 3 clean stop but a file output
- * (events.ndjson, bot.log, report.html, the summary JSON) could not be fully written (full disk).
+ * Process entry (`npm start`, the package bin). Commands:
+ *   sim    (default without --config) embedded simulated venues over loopback, throwaway keys, real signatures
+ *   paper  (default with --config) real public feeds, simulated fills, no keys
+ *   live   real orders: needs --live, keys in the environment and explicit risk limits in the config
+ *   halts  lists the halts on record (journals of --journal-dir, default the config's journal_dir)
+ *   resume --pair P  clears P's halt once both venues agree with the journal (keys from .env, as live)
+ * Exit codes: 0 clean stop; 1 runtime failure (resume: a venue could not be read); 2 bad flag or config
+ * (resume: refused, the venues and the journal disagree); 3 clean stop but a file output (events.ndjson,
+ * bot.log, report.html, the summary JSON) could not be fully written (full disk); 4 the run left unhedged
+ * exposure or an operation it could not finish within execution.shutdown_grace_ms (printed and journalled);
+ * 130 a second Ctrl-C with nothing left exposed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,15 +29,24 @@ import {
 } from '../src/domain/config';
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../src/config/output-paths';
-import { Outputs } from '../src/logging/output';
+import { pairExposureText } from '../src/execution/reconcile';
+import { Outputs, type TextOutput } from '../src/logging/output';
 import { errorText, redactText } from '../src/logging/redact';
 import { summaryJson } from '../src/report/summary';
 import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../src/sim/model-overrides';
 import type { RunMode, RunResult } from './run';
+import type { VenueSetup } from './venues';
 
 const USAGE_EXIT = 2;
 /** The run stopped cleanly, but a file output was lost (a full disk): see the `output error:` line. */
 const OUTPUT_LOST_EXIT = 3;
+/**
+ * The run left unhedged exposure or an operation unfinished when its shutdown grace ran out (run.ts
+ * EXIT_EXPOSURE; run.ts loads lazily). It wins over OUTPUT_LOST_EXIT: money at risk comes first.
+ */
+const EXIT_EXPOSURE = 4;
+/** After the shutdown grace, the run still writes its report and closes its sockets: this much more at most. */
+const BACKSTOP_MARGIN_MS = 5_000;
 /** Outputs whose loss does not change the exit code: the reader chose to go away (`| head`). */
 const CONSOLE_OUTPUTS = new Set(['stdout', 'stderr', 'status']);
 
@@ -109,7 +123,6 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('vest-paradex-arb')
     .description('Delta-neutral Vest <-> Paradex perp arbitrage bot')
-    .argument('[mode]', 'sim | paper | live (default: sim without --config, paper with one)')
     .option('--config <path>', 'config.yaml in the original bot format')
     .option('--duration <seconds>', 'stop after this many seconds', timerSeconds('--duration', '; leave it out to run until stopped'))
     .option('--summary-json <path>', 'write the run summary as JSON here')
@@ -137,6 +150,31 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
+  const io: Console = { outputs, stdout, stderr };
+  let command: Promise<void> | undefined;
+  const start = (mode: RunMode | undefined) => () => {
+    command = runBot(program, io, mode);
+  };
+  program.action(start(undefined));
+  program.command('sim').description('trade embedded simulated venues (the default without --config)').action(start('sim'));
+  program.command('paper').description('real public feeds, simulated fills (the default with --config)').action(start('paper'));
+  program.command('live').description('real orders with real money: needs --live, keys in .env and explicit risk limits').action(start('live'));
+  program
+    .command('halts')
+    .description("list the halts on record with their reasons (the journals in --journal-dir, default the config's journal_dir)")
+    .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
+    .action((o: { journalDir?: string }) => {
+      command = haltsCommand(program, io, o.journalDir);
+    });
+  program
+    .command('resume')
+    .description("clear a pair's halt once both venues agree with the journal; without --pair, list the halts")
+    .option('--pair <pair>', 'the pair to resume, e.g. BTC-PERP')
+    .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
+    .action((o: { pair?: string; journalDir?: string }) => {
+      command = o.pair === undefined ? haltsCommand(program, io, o.journalDir) : resumeCommand(program, io, o.pair, o.journalDir);
+    });
+
   // `npm start` runs `main.ts --` so that Node, which reads `--env-file` anywhere on its own command line
   // (Node 20), stops at the `--` and leaves the flag to us; the separator itself is not an operand.
   const args = argv[2] === '--' ? [...argv.slice(0, 2), ...argv.slice(3)] : argv;
@@ -149,79 +187,130 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const flags = program.opts<{
-    config?: string;
-    duration?: number;
-    summaryJson?: string;
-    seed: number;
-    logLevel: string;
-    sampleMs?: number;
-    closeOnExit: boolean;
-    live: boolean;
-    runsDir: string;
-    envFile: string;
-    simModel?: Record<string, number>;
-  }>();
-  const modeArg = program.args[0];
-  if (modeArg !== undefined && !['sim', 'paper', 'live'].includes(modeArg)) {
-    fail(`mode must be one of sim, paper, live; got ${JSON.stringify(modeArg)}`);
-  }
-  if (!LOG_LEVELS.includes(flags.logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(flags.logLevel)}`);
-  const mode: RunMode = (modeArg as RunMode | undefined) ?? (flags.config ? 'paper' : 'sim');
+  await command;
+}
 
-  let config: BotConfig;
-  let configText: string | undefined;
+/** The process's guarded console (a closed stdout or stderr never kills it). */
+interface Console {
+  readonly outputs: Outputs;
+  readonly stdout: TextOutput;
+  readonly stderr: TextOutput;
+}
+
+interface Flags {
+  config?: string;
+  duration?: number;
+  summaryJson?: string;
+  seed: number;
+  logLevel: string;
+  sampleMs?: number;
+  closeOnExit: boolean;
+  live: boolean;
+  runsDir: string;
+  envFile: string;
+  simModel?: Record<string, number>;
+}
+
+/** The config file (or the defaults without one); exits 2 on a bad file. Live refuses unknown keys. */
+function loadConfig(io: Console, flags: Flags, mode: RunMode | 'command'): { config: BotConfig; configText: string | undefined } {
   try {
     if (flags.config) {
       const loaded = loadConfigFile(flags.config);
       // Live money is not traded on a config with a typo in it: an unknown key is an error there.
       if (mode === 'live' && loaded.unknownKeys.length > 0) throw new ConfigError(loaded.unknownKeys).withSource(flags.config);
-      loaded.warnings.forEach((w) => stderr.write(`config warning: ${w}\n`));
-      config = loaded.config;
-      configText = fs.readFileSync(flags.config, 'utf8');
-    } else {
-      config = defaultConfig();
+      loaded.warnings.forEach((w) => io.stderr.write(`config warning: ${w}\n`));
+      return { config: loaded.config, configText: fs.readFileSync(flags.config, 'utf8') };
     }
+    return { config: defaultConfig(), configText: undefined };
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
+}
+
+/** Reads the env file (a file named with --env-file must exist), and says which. */
+function loadEnv(program: Command, io: Console, flags: Flags, mode: RunMode | 'command'): void {
+  const envFileNamed = program.getOptionValueSource('envFile') === 'cli';
+  let loaded: DotEnvResult;
+  try {
+    loaded = loadDotEnv(flags.envFile, process.env, { required: envFileNamed });
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  loaded.warnings.forEach((w) => io.stderr.write(`env file warning: ${w}\n`));
+  io.stdout.write(`${describeEnvFile(flags.envFile, loaded)}${mode === 'sim' ? '; sim mode uses no keys' : ''}\n`);
+}
+
+function endpointsOrFail(config: BotConfig): VenueEndpoints {
+  try {
+    return resolveEndpoints(config, envSettings(process.env));
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+function credentialsOrFail(): VenueCredentials {
+  try {
+    return credentialsFromEnv(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+async function haltsCommand(program: Command, io: Console, journalDir: string | undefined): Promise<void> {
+  const { config } = loadConfig(io, program.opts<Flags>(), 'command');
+  const dir = path.resolve(journalDir ?? config.journalDir);
+  const { haltLines, listHalts } = await import('./halts');
+  io.stdout.write(`halts on record in ${dir}:\n${haltLines(listHalts(config, dir)).join('\n')}\n`);
+  process.exit(0);
+}
+
+/**
+ * How `resume` reaches the venues: as the live run does (endpoints from the config, keys from .env).
+ * A mode that reaches the venues another way plugs its VenueSetup in here.
+ */
+function resumeVenueSetup(program: Command, io: Console, config: BotConfig): VenueSetup {
+  loadEnv(program, io, program.opts<Flags>(), 'command');
+  return { kind: 'live', endpoints: endpointsOrFail(config), credentials: credentialsOrFail() };
+}
+
+async function resumeCommand(program: Command, io: Console, pair: string, journalDir: string | undefined): Promise<void> {
+  const { config } = loadConfig(io, program.opts<Flags>(), 'command');
+  const dir = path.resolve(journalDir ?? config.journalDir);
+  const venues = resumeVenueSetup(program, io, config);
+  try {
+    const { resumePair } = await import('./halts');
+    const outcome = await resumePair({ config, pair, journalDir: dir, venues });
+    (outcome.code === 0 ? io.stdout : io.stderr).write(`${outcome.lines.join('\n')}\n`);
+    process.exit(outcome.code);
+  } catch (err) {
+    io.stderr.write(`resume failed: ${errorText(err)}\n`);
+    process.exit(1);
+  }
+}
+
+async function runBot(program: Command, io: Console, modeArg: RunMode | undefined): Promise<void> {
+  const { outputs, stdout, stderr } = io;
+  const flags = program.opts<Flags>();
+  if (!LOG_LEVELS.includes(flags.logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(flags.logLevel)}`);
+  const mode: RunMode = modeArg ?? (flags.config ? 'paper' : 'sim');
+  const { config, configText } = loadConfig(io, flags, mode);
 
   // Sim mode needs no keys and reads no .env, unless one is named: then it must be there, in every mode.
-  const envFileNamed = program.getOptionValueSource('envFile') === 'cli';
-  if (mode !== 'sim' || envFileNamed) {
-    let loaded: DotEnvResult;
-    try {
-      loaded = loadDotEnv(flags.envFile, process.env, { required: envFileNamed });
-    } catch (e) {
-      if (e instanceof ConfigError) fail(e.message);
-      throw e;
-    }
-    loaded.warnings.forEach((w) => stderr.write(`env file warning: ${w}\n`));
-    stdout.write(`${describeEnvFile(flags.envFile, loaded)}${mode === 'sim' ? '; sim mode uses no keys' : ''}\n`);
-  }
+  if (mode !== 'sim' || program.getOptionValueSource('envFile') === 'cli') loadEnv(program, io, flags, mode);
 
   let credentials: VenueCredentials | undefined;
   let endpoints: VenueEndpoints | undefined;
-  if (mode !== 'sim') {
-    try {
-      endpoints = resolveEndpoints(config, envSettings(process.env));
-    } catch (e) {
-      if (e instanceof ConfigError) fail(e.message);
-      throw e;
-    }
-  }
+  if (mode !== 'sim') endpoints = endpointsOrFail(config);
   if (mode === 'live') {
     if (!flags.live) fail('live mode sends real orders: add --live to confirm');
     if (!configText) fail('live mode needs --config with explicit risk limits');
     const missing = liveLimits(configText);
     if (missing.length > 0) fail(`config error: live mode needs explicit limits: risk.${missing.join(', risk.')} not set`);
-    try {
-      credentials = credentialsFromEnv(process.env);
-    } catch (e) {
-      if (e instanceof ConfigError) fail(e.message);
-      throw e;
-    }
+    credentials = credentialsOrFail();
     stdout.write(
       [
         'LIVE TRADING with real money. Limits in force:',
@@ -262,20 +351,32 @@ export async function main(argv: string[]): Promise<void> {
     ...(flags.simModel ? { simModel: flags.simModel } : {}),
   });
 
+  const graceMs = config.execution.shutdownGraceMs;
+  /** Leaves now, before the run ends: says (and journals) what stays at the venues. */
+  const exitNow = (why: string, quietCode: number): never => {
+    const left = handle.abandon(why);
+    for (const e of left) stderr.write(`EXPOSURE AT EXIT ${pairExposureText(e)}\n`);
+    if (left.length === 0) stderr.write('nothing left unhedged or unresolved at the venues as far as the journal knows\n');
+    process.exit(left.length > 0 ? EXIT_EXPOSURE : quietCode);
+  };
+
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
     if (signals > 1) {
       stderr.write(`second ${sig}: exiting now\n`);
-      process.exit(130);
+      exitNow(`second ${sig}: exited without waiting`, 130);
     }
-    handle.notice(`${sig}: stopping (${flags.closeOnExit ? 'closing open positions first' : 'open positions stay open and journaled'})`);
+    handle.notice(
+      `${sig}: stopping; orders in flight are finished first (up to ${graceMs / 1000} s; Ctrl-C again to leave at once)` +
+        `; ${flags.closeOnExit ? 'closing open positions' : 'open positions stay open and journaled'}`,
+    );
     handle.stop(sig);
-    // The stop must complete within 5 s; this is the backstop should a venue hang.
+    // The backstop, should the report or a socket hang after the grace: never a silent exit 0.
     setTimeout(() => {
       stderr.write('shutdown took too long; exiting\n');
-      process.exit(0);
-    }, 4_800).unref();
+      exitNow('shutdown took too long: exited before the run ended', EXIT_EXPOSURE);
+    }, graceMs + BACKSTOP_MARGIN_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -293,10 +394,22 @@ export async function main(argv: string[]): Promise<void> {
     outputs.reportTo('bot.log', (line) => botLog.write(`${JSON.stringify({ level: 'error', message: line, timestamp: new Date().toISOString() })}\n`));
   }
   if (flags.summaryJson) {
-    const json = summaryJson(result.summary, { mode, reportPath: result.reportPath, eventsPath: result.eventsPath, settings: result.settings });
+    const json = summaryJson(result.summary, {
+      mode,
+      reportPath: result.reportPath,
+      eventsPath: result.eventsPath,
+      settings: result.settings,
+      unfinished: result.unfinished,
+    });
     const summaryOut = outputs.file(`summary JSON ${flags.summaryJson}`, flags.summaryJson, 'w');
     summaryOut.write(JSON.stringify({ ...json, outputErrors: result.outputErrors }, null, 2) + '\n');
     summaryOut.close();
+  }
+  const left = result.summary.exposureAtExit;
+  if (result.unfinished || left.length > 0) {
+    for (const e of left) stderr.write(`EXPOSURE AT EXIT ${pairExposureText(e)}\n`);
+    if (result.unfinished) stderr.write(`an operation was still in flight when the ${graceMs / 1000} s shutdown grace ran out; the next start finishes it\n`);
+    process.exit(EXIT_EXPOSURE);
   }
   const fileLost = [...outputs.failedOutputs()].some((name) => !CONSOLE_OUTPUTS.has(name));
   process.exit(fileLost ? OUTPUT_LOST_EXIT : 0);

@@ -7,13 +7,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ReplaySubject, type Subscription } from 'rxjs';
 import type { TradingEvent, TradingEventType } from '../src/domain/events';
-import { venueSymbol, type VenueId } from '../src/domain/market';
+import { venueSymbol } from '../src/domain/market';
 import { assertTimerMs } from '../src/domain/durations';
 import { roundTripFeePct, takerFeeProblem } from '../src/domain/spread';
 import type { BotConfig } from '../src/domain/config';
-import { createExecutor } from '../src/execution/executor';
+import type { Executor } from '../src/execution/executor';
 import { openJournal, type Journal } from '../src/execution/journal';
-import { createPaperVenue } from '../src/execution/paper-venue';
+import { pairExposureText } from '../src/execution/reconcile';
+import type { PairExposure } from '../src/execution/types';
 import { createLogger, describeEvent, logEvent } from '../src/logging/logger';
 import { Outputs, type TextOutput, type WritableLike } from '../src/logging/output';
 import { renderReport } from '../src/report/html';
@@ -21,14 +22,10 @@ import { clockTime, createStatusDisplay, eventOnConsole, type StatusOut } from '
 import { linkLatestRun } from '../src/report/run-folder';
 import { RunRecord } from '../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../src/report/summary';
-import { startSimVenues, type SimVenues } from '../src/sim/index';
-import { createParadexVenue } from '../src/venues/paradex/venue';
-import { newParadexAccount } from '../src/venues/paradex/signing';
-import { createVestVenue } from '../src/venues/vest/venue';
-import { newVestKeys } from '../src/venues/vest/signing';
-import type { Venue } from '../src/venues/venue';
 import type { VenueCredentials, VenueEndpoints } from '../src/domain/config';
 import { arbitrageBot, type BotSettings, type PairSettings } from './bot';
+import { journalFile, pairExecutor } from './pair-executor';
+import { createVenues, type TradingVenues, type VenueSetup } from './venues';
 
 export type RunMode = 'sim' | 'paper' | 'live';
 
@@ -57,7 +54,12 @@ export interface RunOptions {
   outputs?: Outputs;
   /** Sim only: market model overrides (tests force a spread). */
   simModel?: Record<string, number>;
-  /** Longest a stop waits for in-flight orders before the stream ends anyway, ms. Default 3000 (the CLI must exit within 5 s). */
+  /** Where the journal lives; default: config `journal_dir` in live mode, the run folder's `journal/` otherwise. */
+  journalDir?: string;
+  /**
+   * Longest a stop waits for an entry, unwind or close in flight to finish before the stream ends
+   * anyway, ms. Default: config `execution.shutdown_grace_ms`.
+   */
   shutdownGraceMs?: number;
   /** Called with every event as it happens (embedding, tests). */
   onEvent?: (event: TradingEvent) => void;
@@ -82,6 +84,11 @@ export interface RunResult {
   eventCounts: Partial<Record<TradingEventType, number>>;
   /** One line per output that failed during the run (events.ndjson on a full disk, stdout closed…). */
   outputErrors: readonly string[];
+  /**
+   * True when the stop's grace ran out with an order operation still in flight: what it leaves is in
+   * `summary.exposureAtExit` (and journalled); the next start finishes it.
+   */
+  unfinished: boolean;
 }
 
 export interface RunHandle {
@@ -90,6 +97,11 @@ export interface RunHandle {
   readonly done: Promise<RunResult>;
   /** Prints an operator notice above the status lines (a plain write would be overdrawn by them). */
   notice(text: string): void;
+  /**
+   * The process is about to exit before the run ends (a second Ctrl-C, or the CLI's backstop): what each
+   * pair leaves at the venues as the journals say (nothing is waited for), journalled as 'exit_exposure'.
+   */
+  abandon(reason: string): PairExposure[];
 }
 
 function timestampFolder(now: Date): string {
@@ -131,8 +143,34 @@ export function startRun(opts: RunOptions): RunHandle {
     shutdown$.complete();
   };
   const printer = { print: (text: string) => statusOut?.write(`${text}\n`) };
-  const done = run({ ...opts, statusOut, outputs }, shutdown$, stop, () => stopReason, printer);
-  return { stop, done, notice: (text) => printer.print(text) };
+  const executors = new Map<string, Executor>();
+  const done = run({ ...opts, statusOut, outputs }, shutdown$, stop, () => stopReason, printer, executors);
+  const abandon = (reason: string): PairExposure[] => {
+    const left: PairExposure[] = [];
+    for (const executor of executors.values()) {
+      const exposure = executor.exposureNow();
+      if (exposure === undefined) continue;
+      executor.recordExitExposure(exposure, reason);
+      left.push(exposure);
+    }
+    return left;
+  };
+  return { stop, done, notice: (text) => printer.print(text), abandon };
+}
+
+/** The venues a run mode trades through (see streams/venues.ts). */
+function venueSetupFor(opts: RunOptions): VenueSetup {
+  switch (opts.mode) {
+    case 'sim':
+      return { kind: 'sim', seed: opts.seed, markets: [...new Set(opts.config.bots.map((b) => b.pair.split('-')[0]!))], ...(opts.simModel ? { model: opts.simModel } : {}) };
+    case 'paper':
+      if (!opts.endpoints) throw new Error('paper mode needs venue endpoints');
+      return { kind: 'paper', endpoints: opts.endpoints };
+    case 'live':
+      if (!opts.endpoints) throw new Error('live mode needs venue endpoints');
+      if (!opts.credentials) throw new Error('live mode needs credentials');
+      return { kind: 'live', endpoints: opts.endpoints, credentials: opts.credentials };
+  }
 }
 
 function isTextOutput(out: NonNullable<RunOptions['statusOut']>): out is TextOutput {
@@ -152,6 +190,7 @@ async function run(
   stop: (reason: string) => void,
   stopped: () => string | undefined,
   printer: { print: (text: string) => void },
+  executors: Map<string, Executor>,
 ): Promise<RunResult> {
   const startedAt = Date.now();
   const runDir = path.resolve(opts.runsDir, timestampFolder(new Date(startedAt)));
@@ -166,10 +205,8 @@ async function run(
   const stopReportingToLog = outputs.reportTo('bot.log', (line) => logger.error(line));
   const settingsPairs = pairSettings(opts.config, opts.sampleMs);
 
-  let simVenues: SimVenues | undefined;
-  const venues = {} as Record<VenueId, Venue>;
+  let trading: TradingVenues | undefined;
   const journals: Journal[] = [];
-  const executors = new Map<string, ReturnType<typeof createExecutor>>();
   const fees = new Map<string, { a: number; b: number }>();
   let sub: Subscription | undefined;
   let closeDisplay = () => {};
@@ -179,82 +216,16 @@ async function run(
   try {
     // ---- venues for the mode ----
     // A feed is stale after stale_after_ms without updates, or while it lags the venue by more than max_book_age_ms.
-    const feedOptions = { staleAfterMs: opts.config.execution.staleAfterMs, maxLagMs: opts.config.execution.maxBookAgeMs };
-    if (opts.mode === 'sim') {
-      simVenues = await startSimVenues({
-        seed: opts.seed,
-        markets: [...new Set(opts.config.bots.map((b) => b.pair.split('-')[0]!))],
-        ...(opts.simModel ? { model: opts.simModel } : {}),
-      });
-      // Throwaway keys: the simulated venues verify real signatures, so the whole money path is exercised.
-      const pdx = newParadexAccount();
-      const vk = newVestKeys();
-      venues.paradex = createParadexVenue({
-        restUrl: simVenues.paradex.rest,
-        wsUrl: simVenues.paradex.ws,
-        account: { address: pdx.address, privateKey: pdx.privateKey },
-        onboard: true,
-        encoding: opts.config.venues.paradex.encoding,
-        bookFeedOptions: feedOptions,
-        logger,
-      });
-      venues.vest = createVestVenue({
-        restUrl: simVenues.vest.rest,
-        wsUrl: simVenues.vest.ws,
-        keys: { primaryKey: vk.primaryKey, signingKey: vk.signingKey },
-        bookFeedOptions: feedOptions,
-        logger,
-      });
-    } else {
-      const ep = opts.endpoints;
-      if (!ep) throw new Error(`${opts.mode} mode needs venue endpoints`);
-      if (opts.mode === 'live') {
-        const c = opts.credentials;
-        if (!c) throw new Error('live mode needs credentials');
-        venues.paradex = createParadexVenue({
-          restUrl: ep.paradex.restUrl,
-          wsUrl: ep.paradex.wsUrl,
-          encoding: ep.paradex.encoding,
-          account: { address: c.paradex.accountAddress, privateKey: c.paradex.privateKey },
-          bookFeedOptions: feedOptions,
-          logger,
-        });
-        venues.vest = createVestVenue({
-          restUrl: ep.vest.restUrl,
-          wsUrl: ep.vest.wsUrl,
-          accountGroup: ep.vest.accountGroup,
-          keys: {
-            signingKey: c.vest.signingKey,
-            ...(c.vest.primaryKey ? { primaryKey: c.vest.primaryKey } : {}),
-            ...(c.vest.apiKey ? { apiKey: c.vest.apiKey } : {}),
-          },
-          network: c.vest.production ? 'prod' : 'dev',
-          bookFeedOptions: feedOptions,
-          logger,
-        });
-      } else {
-        // Paper: the real public feeds, simulated fills; no keys.
-        const realPdx = createParadexVenue({
-          restUrl: ep.paradex.restUrl,
-          wsUrl: ep.paradex.wsUrl,
-          encoding: ep.paradex.encoding,
-          bookFeedOptions: feedOptions,
-          logger,
-        });
-        const realVest = createVestVenue({
-          restUrl: ep.vest.restUrl,
-          wsUrl: ep.vest.wsUrl,
-          accountGroup: ep.vest.accountGroup,
-          bookFeedOptions: feedOptions,
-          logger,
-        });
-        venues.paradex = createPaperVenue({ real: realPdx, now: Date.now });
-        venues.vest = createPaperVenue({ real: realVest, now: Date.now });
-      }
-    }
+    trading = await createVenues(venueSetupFor(opts), {
+      staleAfterMs: opts.config.execution.staleAfterMs,
+      maxLagMs: opts.config.execution.maxBookAgeMs,
+      paradexEncoding: opts.config.venues.paradex.encoding,
+      logger,
+    });
+    const venues = trading.venues;
 
     // ---- executors, one per pair, each with its own journal ----
-    const journalDir = opts.mode === 'live' ? path.resolve(opts.config.journalDir) : path.join(runDir, 'journal');
+    const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(runDir, 'journal')));
     fs.mkdirSync(journalDir, { recursive: true });
     for (const [i, p] of settingsPairs.entries()) {
       const pairConfig = opts.config.bots[i]!;
@@ -267,30 +238,13 @@ async function run(
         if (problem !== undefined) throw new Error(`${venue} ${spec.symbol}: taker fee ${spec.takerFee} ${problem}; not trading ${p.pair}`);
       }
       fees.set(p.id, { a: specA.takerFee, b: specB.takerFee });
-      const journal = openJournal(path.join(journalDir, `${p.id}.ndjson`), {
+      const journal = openJournal(journalFile(journalDir, p.id), {
         onCorruptLine: (c) => logger.warn(`journal ${p.id}: skipped line ${c.line} (${c.reason})`),
+        onProblem: (_problem, text) => logger.error(`journal ${p.id}: ${text}; ${p.pair} stays halted until an operator runs npm start -- resume --pair ${p.pair}`),
       });
       journals.push(journal);
       if (journal.rotatedTo !== undefined) logger.info(`journal ${p.id}: all flat, history moved to ${journal.rotatedTo}`);
-      executors.set(
-        p.id,
-        createExecutor({
-          pair: p.pair,
-          venues: { a, b },
-          size: p.positionSize,
-          slippagePct: pairConfig.slippagePct,
-          maxPositionBase: pairConfig.maxPositionBase,
-          maxNotionalUsd: opts.config.risk.maxNotionalUsd,
-          leverage: pairConfig.leverage,
-          legTimeoutMs: opts.config.execution.legTimeoutMs,
-          closeRetries: opts.config.execution.closeRetries,
-          closeBackoffMs: opts.config.execution.closeBackoffMs,
-          haltCooldownMs: opts.config.risk.haltCooldownSec * 1000,
-          spreadThreshold: p.spreadEntry,
-          journal,
-          now: Date.now,
-        }),
-      );
+      executors.set(p.id, pairExecutor(opts.config, pairConfig, venues, journal));
     }
 
     const settings: BotSettings = {
@@ -300,7 +254,7 @@ async function run(
       maxLossUsd: opts.config.risk.maxLossUsd,
       spreadSampleMs: 500,
       logEvery: 40,
-      shutdownGraceMs: opts.shutdownGraceMs ?? 3_000,
+      shutdownGraceMs: opts.shutdownGraceMs ?? opts.config.execution.shutdownGraceMs,
     };
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
     const record = new RunRecord({
@@ -347,8 +301,22 @@ async function run(
     await finished;
     if (stopped() === undefined) stop('bot stream completed');
 
+    // What the run leaves: hedged positions (monitored again at the next start), and anything unhedged
+    // or unresolved, read from the venues where the journal says there is something to read.
+    const unfinished = [...executors.values()].some((x) => x.inFlight());
+    // The grace ran out: whatever is still running stops acting now, as a killed process would, so the
+    // journal stays what a restart needs to finish it (and nothing acts unjournalled after this run).
+    if (unfinished) for (const executor of executors.values()) if (executor.inFlight()) executor.detach();
+    const exposureAtExit: PairExposure[] = [];
+    for (const executor of executors.values()) {
+      const exposure = await executor.exposure({ readVenues: true, deadlineMs: 2_000 });
+      if (exposure === undefined) continue;
+      exposureAtExit.push(exposure);
+      executor.recordExitExposure(exposure, unfinished ? `stopped with the operation unfinished (${stopped() ?? 'stop'}): the shutdown grace ran out` : `stopped (${stopped() ?? 'stop'})`);
+      logger.error(`exposure at exit: ${pairExposureText(exposure)}`);
+    }
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
-    const summary = record.summary(openAtExit);
+    const summary = record.summary(openAtExit, exposureAtExit);
     const runSettings = describeSettings(opts, settings, fees);
     // The report redacts its own text (renderReport): the filter would break its inlined scripts.
     const reportOut = outputs.file('report.html', reportPath, 'w', { redact: false });
@@ -374,6 +342,7 @@ async function run(
       eventCount: record.eventCount,
       eventCounts: record.eventCounts(),
       outputErrors: [...outputs.errors],
+      unfinished,
     };
   } finally {
     // Every path, a failed start included, releases sockets, timers, files and the simulated venues.
@@ -381,9 +350,8 @@ async function run(
     closeDisplay();
     sub?.unsubscribe();
     eventsOut.close();
-    await Promise.allSettled(Object.values(venues).map((v) => v.close()));
+    await trading?.close();
     journals.forEach((j) => j.close());
-    await simVenues?.close();
     stopReportingToLog();
     await new Promise<void>((r) => logger.end(r));
   }

@@ -101,6 +101,11 @@ export interface ExecutionConfig {
   readonly cooldownMs: number;
   /** Default worst-price cap of each order, PERCENT (YAML fraction 0.005 -> 0.5); pairs may override. */
   readonly slippagePct: number;
+  /**
+   * On SIGINT/SIGTERM, how long an entry, unwind or close in flight may take to finish before the
+   * process exits anyway (exit code 4, with what it leaves printed and journalled), ms.
+   */
+  readonly shutdownGraceMs: number;
 }
 
 export interface ParadexVenueConfig {
@@ -274,6 +279,7 @@ const executionSchema = section({
   stale_after_ms: timerMs(1).default(5000),
   cooldown_ms: timerMs(0).default(1000),
   slippage_buffer_pct: slippageFraction().default(0.005),
+  shutdown_grace_ms: timerMs(0).default(10_000),
 });
 
 const paradexVenueSchema = section({
@@ -537,6 +543,7 @@ function toBotConfig(file: ConfigFile): BotConfig {
       staleAfterMs: file.execution.stale_after_ms,
       cooldownMs: file.execution.cooldown_ms,
       slippagePct: fractionToPct(file.execution.slippage_buffer_pct),
+      shutdownGraceMs: file.execution.shutdown_grace_ms,
     },
     venues: {
       paradex: { restUrl: file.venues.paradex.rest_url, wsUrl: file.venues.paradex.ws_url, encoding: file.venues.paradex.encoding },

@@ -177,6 +177,26 @@ export interface LegUnwound extends Base<'LEG_UNWOUND'> {
   readonly ok: boolean;
   readonly reason: string;
 }
+/**
+ * A fill found after the fact (an order whose reply was lost, looked up after its trade closed, or
+ * found after a restart) and credited. `feeUsd` is a fee no ORDER_FILLED reported (it counts in the
+ * run's fees). `creditedPnlUsd` / `creditedFeesUsd` are what it adds to a trade already reported
+ * closed (0 when the trade's own POSITION_CLOSED includes it); they count in the loss limit.
+ */
+export interface FillCredited extends Base<'FILL_CREDITED'> {
+  readonly pair: string;
+  readonly venue: VenueId;
+  readonly clientId: string;
+  /** The order's role: an entry leg, an unwind, or a close. */
+  readonly phase: 'open' | 'unwind' | 'close';
+  readonly filledSize: number;
+  /** Undefined when nothing filled (the order only retires). */
+  readonly avgPrice?: number;
+  readonly feeUsd: number;
+  readonly creditedPnlUsd: number;
+  readonly creditedFeesUsd: number;
+  readonly reason: string;
+}
 export interface TradingHalted extends Base<'TRADING_HALTED'> {
   readonly pair: string;
   readonly reason: string;
@@ -250,6 +270,7 @@ export type TradingEvent =
   | CloseFailed
   | ExitMonitorStopped
   | LegUnwound
+  | FillCredited
   | TradingHalted
   | TradingResumed
   | FeedStale
@@ -293,6 +314,7 @@ export const events = {
   closeFailed: (time: number, p: Payload<CloseFailed>): CloseFailed => ({ type: 'CLOSE_FAILED', time, ...p }),
   exitMonitorStopped: (time: number, p: Payload<ExitMonitorStopped>): ExitMonitorStopped => ({ type: 'EXIT_MONITOR_STOPPED', time, ...p }),
   legUnwound: (time: number, p: Payload<LegUnwound>): LegUnwound => ({ type: 'LEG_UNWOUND', time, ...p }),
+  fillCredited: (time: number, p: Payload<FillCredited>): FillCredited => ({ type: 'FILL_CREDITED', time, ...p }),
   tradingHalted: (time: number, p: Payload<TradingHalted>): TradingHalted => ({ type: 'TRADING_HALTED', time, ...p }),
   tradingResumed: (time: number, p: Payload<TradingResumed>): TradingResumed => ({ type: 'TRADING_RESUMED', time, ...p }),
   feedStale: (time: number, p: Payload<FeedStale>): FeedStale => ({ type: 'FEED_STALE', time, ...p }),

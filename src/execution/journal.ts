@@ -15,7 +15,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Direction } from '../domain/spread';
-import type { Exposure, LegFill, LegPlan, OpenPosition } from './types';
+import type { Side, VenueId } from '../venues/venue';
+import { checkEntry, describeProblem, isTornLine, type JournalProblem } from './journal-schema';
+import type { Exposure, LegFill, LegPlan, OpenPosition, PendingOrder } from './types';
+
+export type { JournalProblem } from './journal-schema';
+export { describeProblem } from './journal-schema';
 
 interface EntryBase<K extends string> {
   readonly kind: K;
@@ -24,7 +29,10 @@ interface EntryBase<K extends string> {
   readonly time: number;
 }
 
-/** About to send both entry legs (written before sending). */
+/**
+ * Both entry legs, signed and about to be sent (written after signing and before sending, one fsync
+ * for both): each leg's client id and lookup ref find its order at the venue from a new process.
+ */
 export interface OpeningEntry extends EntryBase<'opening'> {
   readonly direction: Direction;
   readonly size: number;
@@ -45,6 +53,19 @@ export interface OpenEntry extends EntryBase<'open'> {
 /** The entry ended with no position (nothing filled, or everything unwound). */
 export interface EntryFailedEntry extends EntryBase<'entry_failed'> {
   readonly reason: string;
+}
+/**
+ * A reduce-only order about to be sent to unwind an excess entry leg (written before sending, like
+ * close_order), so that a restart mid-unwind finds it at the venue and credits its fill.
+ */
+export interface UnwindOrderEntry extends EntryBase<'unwind_order'> {
+  readonly leg: 'long' | 'short';
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly clientId: string;
+  readonly lookupRef?: string;
+  readonly size: number;
 }
 /** An excess leg was reduced (ok) or could not be (then an 'exposed' entry follows). */
 export interface UnwoundEntry extends EntryBase<'unwound'> {
@@ -107,9 +128,44 @@ export interface PendingCloseOrder {
   readonly clientId: string;
   readonly lookupRef?: string;
 }
+/**
+ * A close order whose outcome stayed unknown although its leg reads flat: it filled (some of) the
+ * `size` no recorded fill explains, at a price nobody has seen yet. Looked up later (fill_credited).
+ */
+export interface PendingFill {
+  /** The trade it belongs to: the position's entry client ids, 'long/short'. */
+  readonly trade: string;
+  readonly leg: 'long' | 'short';
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly clientId: string;
+  readonly lookupRef?: string;
+  /** Base size closed at the venue that no recorded fill explains (shared by a leg's pending orders). */
+  readonly size: number;
+  /** The leg's entry price, for the PnL of the fill once it is found. */
+  readonly entryPrice: number;
+}
 export interface ClosedEntry extends EntryBase<'closed'> {
+  /** Realised PnL of the recorded fills; fills still pending are credited later (fill_credited). */
   readonly grossPnlUsd: number;
   readonly feesUsd: number;
+  /** Close orders with unknown outcomes whose fills are still to be found and credited. */
+  readonly pendingFills?: readonly PendingFill[];
+}
+/**
+ * A fill found after its trade was closed (a later lookup, or after a restart) and credited to that
+ * trade: its PnL and fee are added to the run's figures and loss limit. A fill found to be empty
+ * (filledSize 0) only retires the pending order.
+ */
+export interface FillCreditedEntry extends EntryBase<'fill_credited'> {
+  /** PendingFill.trade of the order. */
+  readonly trade: string;
+  readonly leg: 'long' | 'short';
+  readonly fill: LegFill;
+  readonly grossPnlUsd: number;
+  readonly feesUsd: number;
+  readonly reason: string;
 }
 /** A close attempt gave up before both venues reported flat; the position is still (partly) open. */
 export interface CloseFailedEntry extends EntryBase<'close_failed'> {
@@ -119,10 +175,24 @@ export interface HaltedEntry extends EntryBase<'halted'> {
   readonly reason: string;
   /** ms; absent = until an operator clears it. */
   readonly until?: number;
+  /**
+   * True for a halt while the start-up reconciliation waits for a venue it cannot read: it is retried
+   * with backoff, and a restart retries it too instead of keeping the halt.
+   */
+  readonly reconcile?: boolean;
 }
 export interface ResumedEntry extends EntryBase<'resumed'> {
-  /** True when an operator cleared the halt (acknowledging any recorded exposure). */
+  /** True when an operator cleared the halt (acknowledging any recorded exposure and journal problems). */
   readonly operator: boolean;
+}
+/**
+ * What the process left at the venues when it exited without finishing (the shutdown grace ran out,
+ * or a second Ctrl-C). Informational: the entries before it still say what to finish on restart.
+ */
+export interface ExitExposureEntry extends EntryBase<'exit_exposure'> {
+  readonly exposure: readonly Exposure[];
+  readonly pendingOrders: readonly PendingOrder[];
+  readonly reason: string;
 }
 
 export type JournalEntry =
@@ -130,33 +200,20 @@ export type JournalEntry =
   | LegFilledEntry
   | OpenEntry
   | EntryFailedEntry
+  | UnwindOrderEntry
   | UnwoundEntry
   | ExposedEntry
   | CloseArmedEntry
   | ClosingEntry
   | CloseOrderEntry
   | ClosedEntry
+  | FillCreditedEntry
   | CloseFailedEntry
   | HaltedEntry
-  | ResumedEntry;
+  | ResumedEntry
+  | ExitExposureEntry;
 
 export type JournalEntryKind = JournalEntry['kind'];
-
-const KINDS: ReadonlySet<string> = new Set<JournalEntryKind>([
-  'opening',
-  'leg_filled',
-  'open',
-  'entry_failed',
-  'unwound',
-  'exposed',
-  'close_armed',
-  'closing',
-  'close_order',
-  'closed',
-  'close_failed',
-  'halted',
-  'resumed',
-]);
 
 /** What the journal says about one pair, derived from its entries in order. */
 export interface JournalState {
@@ -170,13 +227,21 @@ export interface JournalState {
   readonly opening?: OpeningEntry;
   /** Entry leg fills seen since the last 'opening'. */
   readonly openingFills: readonly LegFilledEntry[];
+  /** Unwind fills seen since the last 'opening'. */
+  readonly unwindFills: readonly LegFilledEntry[];
+  /** Unwind orders sent since the last 'opening' whose fills are not journalled (phase 'opening'). */
+  readonly pendingUnwindOrders: readonly UnwindOrderEntry[];
   /** Base size already closed per leg of the current position. */
   readonly closedSize: { readonly long: number; readonly short: number };
   /** The close-leg fills of the current position (for PnL after a restart mid-close). */
   readonly closeFills: readonly LegFilledEntry[];
   readonly exposure?: readonly Exposure[];
   /** The latest halt not followed by a resume. Whether it has expired is the caller's call (clock). */
-  readonly halt?: { readonly reason: string; readonly until?: number; readonly time: number };
+  readonly halt?: { readonly reason: string; readonly until?: number; readonly time: number; readonly reconcile?: boolean };
+  /** Close fills still to be found and credited to trades already closed (any phase). */
+  readonly pendingFills: readonly PendingFill[];
+  /** Lines of this pair (or of no pair) that are not what their kind requires, since the last operator resume. */
+  readonly problems: readonly JournalProblem[];
   /** The latest armed close orders of the open position, until a 'closing' (phase 'open' only). */
   readonly armed?: CloseArmedEntry;
   /** The ids of the latest 'closing' (phase 'closing' only). */
@@ -189,6 +254,7 @@ export interface JournalState {
   readonly lastEntryAt?: number;
 }
 
+/** A line the reader skipped. A torn last write only; anything else is also a JournalProblem. */
 export interface CorruptLine {
   /** 1-based line number in the file. */
   readonly line: number;
@@ -206,19 +272,32 @@ export interface Journal {
    */
   entries(pair?: string): readonly JournalEntry[];
   lastState(pair: string): JournalState;
-  /** Entries held in memory: those since each pair's last terminal state (closed, entry_failed). */
+  /**
+   * Entries held in memory: those since each pair's last terminal state (closed, entry_failed), less
+   * the armed close sets a later one superseded, so a long hold does not grow it.
+   */
   retainedEntries(): number;
   /** Lines the reader skipped at open (torn last line after a crash, hand edits). */
   readonly corruptLines: readonly CorruptLine[];
+  /** Lines that are not what their kind requires (each halts its pair until an operator resumes it). */
+  readonly problems: readonly JournalProblem[];
   readonly path: string;
   /** Where the history went when the journal was rotated at open (see OpenJournalOptions.rotateAboveBytes). */
   readonly rotatedTo?: string;
+  /**
+   * Picks up what an operator appended from another process (the `resume` command: 'resumed' with
+   * operator true) since the last look, folds it and returns it. Everything else in the file was
+   * written by this process and is folded already. Cheap when nothing was appended (one fstat).
+   */
+  refresh(): readonly JournalEntry[];
   close(): void;
 }
 
 export interface OpenJournalOptions {
   /** Called once per skipped line at open; default: nothing (read `corruptLines`). */
   onCorruptLine?: (problem: CorruptLine) => void;
+  /** Called once per malformed line at open, with describeProblem's text; default: nothing (read `problems`). */
+  onProblem?: (problem: JournalProblem, text: string) => void;
   /**
    * Rotate at open when the file is larger than this many bytes and nothing in it is in flight:
    * every pair flat (no position, no unfinished entry, no recorded exposure) and no corrupt line.
@@ -244,9 +323,19 @@ function carriedOver(entries: readonly JournalEntry[]): JournalEntry[] | undefin
   const carried: JournalEntry[] = [];
   for (const [pair, folder] of folders) {
     const state = folder.state();
-    if (state.phase !== 'flat') return undefined;
+    // Fills still to be credited are in flight too: they stay where their orders are recorded.
+    if (state.phase !== 'flat' || state.pendingFills.length > 0) return undefined;
     const halt = state.halt;
-    if (halt !== undefined) carried.push({ kind: 'halted', pair, time: halt.time, reason: halt.reason, ...(halt.until !== undefined ? { until: halt.until } : {}) });
+    if (halt !== undefined) {
+      carried.push({
+        kind: 'halted',
+        pair,
+        time: halt.time,
+        reason: halt.reason,
+        ...(halt.until !== undefined ? { until: halt.until } : {}),
+        ...(halt.reconcile ? { reconcile: true } : {}),
+      });
+    }
   }
   return carried;
 }
@@ -272,15 +361,16 @@ function rotateFile(file: string, archive: string, text: string): void {
 export function openJournal(file: string, opts: OpenJournalOptions = {}): Journal {
   const existed = fs.existsSync(file);
   let text = existed ? fs.readFileSync(file, 'utf8') : '';
-  const parsed = parseJournal(text);
-  let entries = parsed.entries;
+  let parsed = parseJournal(text, file);
   const corrupt = parsed.corrupt;
+  const problems = parsed.problems;
   for (const c of corrupt) opts.onCorruptLine?.(c);
+  for (const p of problems) opts.onProblem?.(p, describeProblem(p));
 
   let rotatedTo: string | undefined;
   const rotateAbove = opts.rotateAboveBytes ?? DEFAULT_ROTATE_ABOVE_BYTES;
-  if (existed && rotateAbove > 0 && corrupt.length === 0 && Buffer.byteLength(text) > rotateAbove) {
-    const carried = carriedOver(entries);
+  if (existed && rotateAbove > 0 && corrupt.length === 0 && problems.length === 0 && Buffer.byteLength(text) > rotateAbove) {
+    const carried = carriedOver(parsed.entries);
     if (carried !== undefined) {
       const stamp = new Date((opts.now ?? Date.now)()).toISOString().replace(/[:.]/g, '-');
       const archive = `${file.replace(/\.ndjson$/, '')}.${stamp}.ndjson`;
@@ -288,7 +378,7 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
       try {
         rotateFile(file, archive, carriedText);
         text = carriedText;
-        entries = carried;
+        parsed = parseJournal(carriedText, file);
         rotatedTo = archive;
       } catch {
         // Rotation is housekeeping: on any failure the journal stays whole where it was (the old
@@ -312,25 +402,46 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
     fs.writeSync(fd, '\n');
     fs.fsyncSync(fd);
   }
+  // Where refresh() looks for lines another process appended.
+  let scannedTo = fs.fstatSync(fd).size;
 
   // Memory stays bounded however long the bot runs: per pair, the folded state plus the entries
   // since its last terminal state; the history lives in the file.
   const pairs = new Map<string, PairLog>();
-  const track = (entry: JournalEntry): void => {
-    let log = pairs.get(entry.pair);
+  // Problems of lines that name no pair concern every pair of the file.
+  const orphanProblems: JournalProblem[] = [];
+  const logOf = (pair: string): PairLog => {
+    let log = pairs.get(pair);
     if (log === undefined) {
       log = { folder: new StateFolder(), tail: [] };
-      pairs.set(entry.pair, log);
+      for (const p of orphanProblems) log.folder.problem(p);
+      pairs.set(pair, log);
     }
+    return log;
+  };
+  const track = (entry: JournalEntry): void => {
+    const log = logOf(entry.pair);
     log.folder.apply(entry);
     if (entry.kind === 'closed' || entry.kind === 'entry_failed') log.tail = [];
-    else log.tail.push(entry);
+    else if (entry.kind === 'close_armed') {
+      // A later armed set supersedes the previous one: keep only the latest (they come every few seconds while holding).
+      log.tail = log.tail.filter((e) => e.kind !== 'close_armed');
+      log.tail.push(entry);
+    } else log.tail.push(entry);
   };
-  for (const e of entries) track(e);
+  for (const record of parsed.records) {
+    if (record.entry !== undefined) track(record.entry);
+    else if (record.problem.pair !== undefined) logOf(record.problem.pair).folder.problem(record.problem);
+    else {
+      orphanProblems.push(record.problem);
+      for (const log of pairs.values()) log.folder.problem(record.problem);
+    }
+  }
 
   return {
     path: file,
     corruptLines: corrupt,
+    problems,
     ...(rotatedTo !== undefined ? { rotatedTo } : {}),
     append(entry) {
       if (fd === undefined) throw new Error(`journal ${file} is closed`);
@@ -339,12 +450,44 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
       fs.fsyncSync(fd);
       track(entry);
     },
+    refresh() {
+      if (fd === undefined) return [];
+      const size = fs.fstatSync(fd).size;
+      if (size <= scannedTo) return [];
+      const bytes = Buffer.alloc(size - scannedTo);
+      const rfd = fs.openSync(file, 'r');
+      try {
+        fs.readSync(rfd, bytes, 0, bytes.length, scannedTo);
+      } finally {
+        fs.closeSync(rfd);
+      }
+      // Only whole lines: a write in progress is read at the next look.
+      const end = bytes.lastIndexOf(0x0a);
+      if (end < 0) return [];
+      scannedTo += end + 1;
+      const picked: JournalEntry[] = [];
+      for (const raw of bytes.subarray(0, end).toString('utf8').split('\n')) {
+        if (!raw.includes('"resumed"')) continue;
+        let value: unknown;
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          continue;
+        }
+        const checked = checkEntry(value, 0, file);
+        if (checked.ok && checked.entry.kind === 'resumed' && checked.entry.operator) {
+          track(checked.entry);
+          picked.push(checked.entry);
+        }
+      }
+      return picked;
+    },
     entries(pair) {
-      const all = parseJournal(fs.readFileSync(file, 'utf8')).entries;
+      const all = parseJournal(fs.readFileSync(file, 'utf8'), file).entries;
       return pair === undefined ? all : all.filter((e) => e.pair === pair);
     },
     lastState(pair) {
-      return pairs.get(pair)?.folder.state() ?? new StateFolder().state();
+      return logOf(pair).folder.state();
     },
     retainedEntries() {
       let n = 0;
@@ -364,36 +507,62 @@ interface PairLog {
   tail: JournalEntry[];
 }
 
-/** Parses NDJSON text; bad lines are returned in `corrupt`, never thrown. */
-export function parseJournal(text: string): { entries: JournalEntry[]; corrupt: CorruptLine[] } {
+/** One usable line (possibly repaired: then it also has problems), or one the reader could not use. */
+export type JournalRecord =
+  | { readonly line: number; readonly entry: JournalEntry; readonly problem?: undefined }
+  | { readonly line: number; readonly entry?: undefined; readonly problem: JournalProblem };
+
+export interface ParsedJournal {
+  /** Usable entries, in file order (repaired ones included). */
+  readonly entries: JournalEntry[];
+  /** Skipped lines (torn last writes, and every line that could not be used). */
+  readonly corrupt: CorruptLine[];
+  /** Malformed lines, repaired or not (each halts its pair). */
+  readonly problems: JournalProblem[];
+  /** Entries and problems in file order, for folding. */
+  readonly records: JournalRecord[];
+}
+
+/** Parses NDJSON text; bad lines are returned in `corrupt` and `problems`, never thrown. */
+export function parseJournal(text: string, file?: string): ParsedJournal {
   const entries: JournalEntry[] = [];
   const corrupt: CorruptLine[] = [];
+  const problems: JournalProblem[] = [];
+  const records: JournalRecord[] = [];
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
     if (raw.trim() === '') return;
-    const problem = (reason: string): void => {
-      corrupt.push({ line: i + 1, reason, excerpt: raw.slice(0, 80) });
+    const line = i + 1;
+    const skipped = (reason: string): void => {
+      corrupt.push({ line, reason, excerpt: raw.slice(0, 80) });
+    };
+    const problem = (p: JournalProblem): void => {
+      problems.push(p);
+      records.push({ line, problem: p });
     };
     let value: unknown;
     try {
       value = JSON.parse(raw);
-    } catch {
-      problem(i === lines.length - 1 ? 'torn last line (unterminated JSON)' : 'invalid JSON');
+    } catch (err) {
+      if (isTornLine(raw, err)) {
+        // A write cut short by a crash: nothing was acted on after it.
+        skipped(i === lines.length - 1 ? 'torn last line (unterminated JSON)' : 'torn line (unterminated JSON, a write cut short)');
+        return;
+      }
+      skipped('invalid JSON');
+      problem({ line, ...(file !== undefined ? { file } : {}), field: '(line)', reason: 'is not valid JSON' });
       return;
     }
-    if (!isEntry(value)) {
-      problem('not a journal entry (needs kind, pair, time)');
+    const checked = checkEntry(value, line, file);
+    for (const p of checked.problems) problem(p);
+    if (!checked.ok) {
+      skipped(checked.problems.map((p) => `${p.field} ${p.reason}`).join('; ') || 'not a journal entry');
       return;
     }
-    entries.push(value);
+    entries.push(checked.entry);
+    records.push({ line, entry: checked.entry });
   });
-  return { entries, corrupt };
-}
-
-function isEntry(v: unknown): v is JournalEntry {
-  if (typeof v !== 'object' || v === null) return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.kind === 'string' && KINDS.has(o.kind) && typeof o.pair === 'string' && typeof o.time === 'number';
+  return { entries, corrupt, problems, records };
 }
 
 /** Folds a pair's entries into its current state. Pure, so restore logic can be tested without files. */
@@ -409,6 +578,8 @@ class StateFolder {
   private position: OpenPosition | undefined;
   private opening: OpeningEntry | undefined;
   private openingFills: LegFilledEntry[] = [];
+  private unwindFills: LegFilledEntry[] = [];
+  private pendingUnwinds: UnwindOrderEntry[] = [];
   private closedLong = 0;
   private closedShort = 0;
   private closeFills: LegFilledEntry[] = [];
@@ -417,6 +588,8 @@ class StateFolder {
   private armed: CloseArmedEntry | undefined;
   private closing: ClosingEntry | undefined;
   private pending: { long: PendingCloseOrder[]; short: PendingCloseOrder[] } = { long: [], short: [] };
+  private pendingFills: PendingFill[] = [];
+  private problems: JournalProblem[] = [];
   private lastEntryAt: number | undefined;
 
   /** Forgets everything about closing a position: a new one starts, or the last one ended. */
@@ -429,13 +602,26 @@ class StateFolder {
     this.pending = { long: [], short: [] };
   }
 
+  /** Forgets an entry's progress: it concluded (open, entry_failed, exposed) or a new one starts. */
+  private clearEntry(): void {
+    this.opening = undefined;
+    this.openingFills = [];
+    this.unwindFills = [];
+    this.pendingUnwinds = [];
+  }
+
+  /** A malformed line of this pair: halts it until an operator resumes. */
+  problem(p: JournalProblem): void {
+    this.problems.push(p);
+  }
+
   apply(e: JournalEntry): void {
     this.lastEntryAt = e.time;
     switch (e.kind) {
       case 'opening':
         this.phase = 'opening';
+        this.clearEntry();
         this.opening = e;
-        this.openingFills = [];
         this.position = undefined;
         this.exposure = undefined;
         this.clearClose();
@@ -447,18 +633,25 @@ class StateFolder {
           if (e.leg === 'long') this.closedLong += e.fill.filledSize;
           else this.closedShort += e.fill.filledSize;
         } else if (e.phase === 'open') {
-          this.openingFills.push(e);
+          // A later record of the same order (found after a restart) replaces an unresolved one.
+          this.openingFills = [...this.openingFills.filter((f) => f.fill.clientId !== e.fill.clientId), e];
+        } else {
+          this.pendingUnwinds = this.pendingUnwinds.filter((o) => o.clientId !== e.fill.clientId);
+          this.unwindFills = [...this.unwindFills.filter((f) => f.fill.clientId !== e.fill.clientId), e];
         }
+        break;
+      case 'unwind_order':
+        this.pendingUnwinds.push(e);
         break;
       case 'open':
         this.phase = 'open';
         this.position = e.position;
-        this.opening = undefined;
+        this.clearEntry();
         this.clearClose();
         break;
       case 'entry_failed':
         this.phase = 'flat';
-        this.opening = undefined;
+        this.clearEntry();
         this.position = undefined;
         break;
       case 'unwound':
@@ -466,7 +659,7 @@ class StateFolder {
       case 'exposed':
         this.phase = 'exposed';
         this.exposure = e.exposure;
-        this.opening = undefined;
+        this.clearEntry();
         break;
       case 'close_armed':
         this.armed = e;
@@ -494,18 +687,32 @@ class StateFolder {
         this.phase = 'flat';
         this.position = undefined;
         this.clearClose();
+        if (e.pendingFills !== undefined && e.pendingFills.length > 0) this.pendingFills = [...this.pendingFills, ...e.pendingFills];
+        break;
+      case 'fill_credited':
+        // The orders of one leg share what is left to explain: a credited fill shrinks it for the others.
+        this.pendingFills = this.pendingFills
+          .filter((f) => f.clientId !== e.fill.clientId)
+          .map((f) => (f.trade === e.trade && f.leg === e.leg ? { ...f, size: roundSize(f.size - e.fill.filledSize) } : f))
+          .filter((f) => f.size > 1e-12);
         break;
       case 'halted':
-        this.halt = { reason: e.reason, time: e.time, ...(e.until !== undefined ? { until: e.until } : {}) };
+        this.halt = { reason: e.reason, time: e.time, ...(e.until !== undefined ? { until: e.until } : {}), ...(e.reconcile ? { reconcile: true } : {}) };
         break;
       case 'resumed':
         this.halt = undefined;
-        if (e.operator && this.phase === 'exposed') {
-          // The operator acknowledged the exposure; a restore compares the venues against 'flat' again.
-          this.phase = 'flat';
-          this.exposure = undefined;
-          this.position = undefined;
+        if (e.operator) {
+          // The operator checked the journal's lines and the venues: the problems before this are acknowledged.
+          this.problems = [];
+          if (this.phase === 'exposed') {
+            // The operator acknowledged the exposure; a restore compares the venues against 'flat' again.
+            this.phase = 'flat';
+            this.exposure = undefined;
+            this.position = undefined;
+          }
         }
+        break;
+      case 'exit_exposure':
         break;
     }
   }
@@ -515,8 +722,12 @@ class StateFolder {
     return {
       phase,
       openingFills: [...this.openingFills],
+      unwindFills: [...this.unwindFills],
+      pendingUnwindOrders: phase === 'opening' ? [...this.pendingUnwinds] : [],
       closedSize: { long: this.closedLong, short: this.closedShort },
       closeFills: [...this.closeFills],
+      pendingFills: [...this.pendingFills],
+      problems: [...this.problems],
       ...(position !== undefined ? { position } : {}),
       ...(opening !== undefined ? { opening } : {}),
       ...(exposure !== undefined ? { exposure } : {}),
@@ -526,6 +737,10 @@ class StateFolder {
       ...(lastEntryAt !== undefined ? { lastEntryAt } : {}),
     };
   }
+}
+
+function roundSize(x: number): number {
+  return Number(x.toFixed(12));
 }
 
 /** Makes a newly created file's directory entry durable (Linux); harmless where unsupported. */

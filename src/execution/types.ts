@@ -30,7 +30,10 @@ export interface OpenPosition extends PositionSpec {
   readonly openedAt: number;
 }
 
-/** One leg as planned before sending (journalled in 'opening' so a crash leaves a trace of the ids). */
+/**
+ * One leg as signed before sending (journalled in 'opening' so that a new process can find the order:
+ * the client id, and the venue's lookup reference when the client id alone cannot find it).
+ */
 export interface LegPlan {
   readonly venue: VenueId;
   readonly symbol: string;
@@ -38,6 +41,8 @@ export interface LegPlan {
   readonly clientId: string;
   readonly size: number;
   readonly priceCap: number;
+  /** PreparedOrder.lookupRef (Vest: the nonce); absent when the client id is enough (Paradex). */
+  readonly lookupRef?: string;
 }
 
 /** What an order actually did, after timeouts were resolved by client id. */
@@ -57,6 +62,8 @@ export interface LegFill {
   readonly unresolved?: boolean;
   /** True when the venue reported a fill without a price and the price is the order's reference price. */
   readonly priceEstimated?: boolean;
+  /** PreparedOrder.lookupRef of the order, so that it can be looked up again from a new process. */
+  readonly lookupRef?: string;
 }
 
 /** A venue's signed holding in one symbol (+ long, - short). */
@@ -64,6 +71,31 @@ export interface Exposure {
   readonly venue: VenueId;
   readonly symbol: string;
   readonly size: number;
+}
+
+/** An order that was sent (or may have been) and whose outcome is not known: it may still change a holding. */
+export interface PendingOrder {
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly clientId: string;
+  readonly size: number;
+  readonly lookupRef?: string;
+}
+
+/**
+ * What a pair leaves at the venues when the process stops: unhedged holdings (a hedged position is
+ * not exposure: it is counted as open) and orders whose outcome nobody has seen.
+ */
+export interface PairExposure {
+  readonly pair: string;
+  /** Unhedged signed holdings, one per venue symbol that has one. */
+  readonly unhedged: readonly Exposure[];
+  readonly pendingOrders: readonly PendingOrder[];
+  /** Where the figures come from: the venues' positions endpoints, or the journal (venues not read). */
+  readonly source: 'venues' | 'journal';
+  /** What was going on: 'entry unfinished', 'close unfinished', 'unwind failed earlier', … */
+  readonly note: string;
 }
 
 /** Floor `value` to a multiple of `step`, float-safe for decimal steps such as 0.0001. */

@@ -193,6 +193,12 @@ export function describeEvent(e: TradingEvent): string {
       return `EXIT_MONITOR_STOPPED ${e.pair} reason=${e.reason} polls=${e.polls}`;
     case 'LEG_UNWOUND':
       return `LEG_UNWOUND ${e.pair} ${e.venue} size=${e.size} ${e.ok ? 'ok' : 'FAILED'}: ${e.reason}`;
+    case 'FILL_CREDITED':
+      return (
+        `FILL_CREDITED ${e.pair} ${e.venue} ${e.phase} ${e.filledSize}${e.avgPrice !== undefined ? ` @ ${formatUsd(e.avgPrice)}` : ''} fee=${formatUsd(e.feeUsd)}` +
+        (e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0 ? ` credited pnl=${formatUsd(e.creditedPnlUsd)} fees=${formatUsd(e.creditedFeesUsd)}` : '') +
+        ` id=${e.clientId}: ${e.reason}`
+      );
     case 'TRADING_HALTED':
       return `TRADING_HALTED ${e.pair}: ${e.reason} (${e.until !== undefined ? `until ${new Date(e.until).toISOString()}` : 'until cleared'})`;
     case 'TRADING_RESUMED':

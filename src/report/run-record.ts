@@ -9,6 +9,7 @@
  */
 import type { TradingEvent, TradingEventType } from '../domain/events';
 import type { Direction } from '../domain/spread';
+import type { PairExposure } from '../execution/types';
 import { SummaryFold, type RunSummary } from './summary';
 import { BucketedSeries, type BucketedSeriesOptions, type SeriesPoints } from './time-buckets';
 
@@ -169,8 +170,8 @@ export class RunRecord {
   }
 
   /** See SummaryFold.summary. */
-  summary(openAtExit?: number): RunSummary {
-    return this.fold.summary(openAtExit);
+  summary(openAtExit?: number, exposureAtExit: readonly PairExposure[] = []): RunSummary {
+    return this.fold.summary(openAtExit, exposureAtExit);
   }
 
   /** The last notable events, oldest first. */

@@ -16,6 +16,8 @@
 import type { ExitReason, PositionMarkSample, TradingEvent } from '../domain/events';
 import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
+import { pairExposureText } from '../execution/reconcile';
+import type { PairExposure } from '../execution/types';
 
 /** Fees per venue, USD. */
 export type FeesByVenue = Readonly<Partial<Record<VenueId, number>>>;
@@ -116,6 +118,13 @@ export interface RunSummary {
   signalToFillP99Ms: number | undefined;
   legsUnwound: number;
   closeFailures: number;
+  /** Fills found after the fact (FILL_CREDITED); their fees and credited PnL are in the figures above. */
+  lateFills: number;
+  /**
+   * What the run left at the venues beyond hedged positions (those are `openAtExit`): unhedged legs and
+   * orders nobody saw the outcome of, per pair, as the executors report them. Empty after a clean stop.
+   */
+  exposureAtExit: PairExposure[];
   /** The time span the events cover, ms (in a replay: the data's). */
   firstEventAt: number | undefined;
   lastEventAt: number | undefined;
@@ -255,6 +264,7 @@ export class SummaryFold {
   private fundingUsd = 0;
   private legsUnwound = 0;
   private closeFailures = 0;
+  private lateFills = 0;
   private firstEventAt: number | undefined;
   private lastEventAt: number | undefined;
   private readonly markedDrawdown = new Drawdown();
@@ -398,16 +408,51 @@ export class SummaryFold {
       case 'LEG_UNWOUND':
         this.legsUnwound++;
         break;
+      case 'FILL_CREDITED':
+        this.creditFill(e);
+        break;
       default:
         break;
     }
   }
 
   /**
+   * A fill found after the fact. Its fee is a fee paid in this run no ORDER_FILLED reported. Credited to a trade
+   * already closed (a late close fill), it goes to that trade's row with its PnL; otherwise (found at a restart,
+   * its trade reports its own PnL) the fee goes where an ORDER_FILLED's would, so the rows still add up.
+   */
+  private creditFill(e: Extract<TradingEvent, { type: 'FILL_CREDITED' }>): void {
+    this.lateFills++;
+    this.feesUsd += e.feeUsd;
+    this.grossPnlUsd += e.creditedPnlUsd;
+    const credited = e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0;
+    // A late fill is found within seconds of its close, before the pair's next round trip can close.
+    const index = credited ? this.trades.map((t) => t.pair).lastIndexOf(e.pair) : -1;
+    const trade = index >= 0 ? this.trades[index] : undefined;
+    if (trade !== undefined) {
+      const feesByVenue = { ...trade.feesByVenue, [e.venue]: (trade.feesByVenue[e.venue] ?? 0) + e.feeUsd };
+      const grossPnlUsd = trade.grossPnlUsd + e.creditedPnlUsd;
+      const feesUsd = trade.feesUsd + e.feeUsd;
+      this.trades[index] = { ...trade, feesByVenue, feesUsd, grossPnlUsd, netPnlUsd: grossPnlUsd - feesUsd };
+    } else {
+      const p = this.pair(e.pair);
+      if (p.phase !== 'flat' && p.trip !== undefined) {
+        p.trip.feesUsd += e.feeUsd;
+        addFee(p.trip.fees, e.venue, e.feeUsd);
+      } else {
+        this.outside.feesUsd += e.feeUsd;
+        addFee(this.outside.fees, e.venue, e.feeUsd);
+      }
+    }
+    this.realisedDrawdown.observe(e.time, this.realisedNetUsd());
+  }
+
+  /**
    * @param openAtExit positions still open when the run ended, as the executors report them (independent of
    *   the events, so `opened = closed + openAtExit` is a real check). Defaults to the count the events show.
+   * @param exposureAtExit what the executors report left unhedged or unresolved at the venues.
    */
-  summary(openAtExit?: number): RunSummary {
+  summary(openAtExit?: number, exposureAtExit: readonly PairExposure[] = []): RunSummary {
     const trades = this.trades;
     const holds = trades.map((t) => t.closedAt - t.openedAt);
     const openPositions: OpenAtExit[] = [];
@@ -446,6 +491,8 @@ export class SummaryFold {
       signalToFillP99Ms: percentile(this.latencies, 99),
       legsUnwound: this.legsUnwound,
       closeFailures: this.closeFailures,
+      lateFills: this.lateFills,
+      exposureAtExit: [...exposureAtExit],
       firstEventAt: this.firstEventAt,
       lastEventAt: this.lastEventAt,
       trades: [...trades],
@@ -538,10 +585,10 @@ export class SummaryFold {
 }
 
 /** The summary of a whole event log at once. */
-export function summarize(log: Iterable<TradingEvent>, openAtExit?: number): RunSummary {
+export function summarize(log: Iterable<TradingEvent>, openAtExit?: number, exposureAtExit: readonly PairExposure[] = []): RunSummary {
   const fold = new SummaryFold();
   for (const e of log) fold.add(e);
-  return fold.summary(openAtExit);
+  return fold.summary(openAtExit, exposureAtExit);
 }
 
 // ---------------------------------------------------------------------------------------------- presentation
@@ -626,6 +673,12 @@ export function summaryFigures(s: RunSummary): SummaryFigure[] {
     { key: 'signalToFillP99Ms', label: 'signal→fill p99', text: fmtMs(s.signalToFillP99Ms) },
     { key: 'legsUnwound', label: 'legs unwound', text: String(s.legsUnwound) },
     { key: 'closeFailures', label: 'close failures', text: String(s.closeFailures) },
+    ...(s.lateFills > 0 ? [{ key: 'lateFills', label: 'late fills credited', text: String(s.lateFills) }] : []),
+    {
+      key: 'exposureAtExit',
+      label: 'exposure at exit',
+      text: s.exposureAtExit.length === 0 ? 'none' : `${s.exposureAtExit.length} pair(s): ${s.exposureAtExit.map(pairExposureText).join(' | ')}`,
+    },
   ];
 }
 
@@ -643,6 +696,8 @@ export interface RunFiles {
   readonly reportPath: string;
   readonly eventsPath: string;
   readonly settings?: RunSettings;
+  /** True when the shutdown grace ran out with an operation in flight. */
+  readonly unfinished?: boolean;
 }
 
 function iso(ms: number | undefined): string | null {
@@ -682,6 +737,9 @@ export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknow
     failedEntries: s.outsideTrades.failedEntries,
     firstEventAt: iso(s.firstEventAt),
     lastEventAt: iso(s.lastEventAt),
+    lateFills: s.lateFills,
+    exposureAtExit: s.exposureAtExit,
+    unfinishedAtExit: run.unfinished ?? false,
     ...(run.settings !== undefined ? { settings: run.settings } : {}),
   };
 }

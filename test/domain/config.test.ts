@@ -115,6 +115,7 @@ bots:
       staleAfterMs: 5000,
       cooldownMs: 1000,
       slippagePct: 0.5,
+      shutdownGraceMs: 10_000,
     });
     expect(config.venues).toEqual({
       paradex: { restUrl: undefined, wsUrl: undefined, encoding: 'sbe' },
@@ -233,6 +234,23 @@ describe('parseConfig: bad values', () => {
     const err = configErrorOf(() => parseConfig(`bots:\n  - pair: BTC-PERP\n    ${line}\n`));
     expect(err.message).toBe(`config error: ${fieldAndValue}: ${rule}`);
     expect(err.issues).toHaveLength(1);
+  });
+
+  it.each([
+    ['-1', '-1'],
+    ['2.5', '2.5'],
+    ['2147483648', '2147483648'],
+    ['"10s"', '"10s"'],
+  ])('refuses execution.shutdown_grace_ms: %s naming the field, the value and the rule', (value, shown) => {
+    const err = configErrorOf(() => parseConfig(`bots:\n  - pair: BTC-PERP\nexecution:\n  shutdown_grace_ms: ${value}\n`));
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]).toMatchObject({ path: 'execution.shutdown_grace_ms', value: shown });
+    expect(err.message).toMatch(/^config error: execution\.shutdown_grace_ms = .*: must be (an integer|a number|at most 2147483647)/);
+  });
+
+  it('reads execution.shutdown_grace_ms (0 = do not wait for orders in flight)', () => {
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\nexecution:\n  shutdown_grace_ms: 0\n').config.execution.shutdownGraceMs).toBe(0);
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\nexecution:\n  shutdown_grace_ms: 30000\n').config.execution.shutdownGraceMs).toBe(30_000);
   });
 
   it('names the index of the bad bot: bots[1].spread_entry = -0.5', () => {

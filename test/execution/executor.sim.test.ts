@@ -15,6 +15,7 @@ import { createParadexVenue, type ParadexVenue } from '../../src/venues/paradex/
 import { newVestKeys } from '../../src/venues/vest/signing';
 import { createVestVenue, type VestVenue } from '../../src/venues/vest/venue';
 import type { PreparedOrder, Venue } from '../../src/venues/venue';
+import { doomedProcess } from './doomed-process';
 
 const PAIR = 'BTC-PERP';
 
@@ -147,7 +148,8 @@ describe('executor against the simulated venues', () => {
     const opened = await exec.openPosition(opportunity(r.sim));
     expect(opened.ok).toBe(true);
     if (!opened.ok) return;
-    expect(lookup).toHaveBeenCalledWith('BTC-PERP', opened.position.clientIds.long);
+    // With the order's lookup ref (Vest's nonce), as a new process would need it.
+    expect(lookup).toHaveBeenCalledWith('BTC-PERP', opened.position.clientIds.long, expect.stringMatching(/^\d+$/));
     expect(await holding(r.vest, 'BTC-PERP')).toBeCloseTo(0.01, 10);
     expect(await holding(r.paradex, 'BTC-USD-PERP')).toBeCloseTo(-0.01, 10);
   });
@@ -219,3 +221,62 @@ describe('executor against the simulated venues', () => {
     expect(closed.ok).toBe(true);
   });
 });
+
+describe('a crash mid-entry against the simulated venues, restarted with new clients on the same accounts', () => {
+  /** The first process on the sim, killed at an entry order ('before' it leaves, or 'after' it executed). */
+  async function crashAtEntry(r: SimRig, venue: 'vest' | 'paradex', moment: 'before' | 'after'): Promise<void> {
+    const p = doomedProcess({ a: r.vest, b: r.paradex }, openJournal(r.journalPath), (v, o) => (v.id === venue && !o.request.reduceOnly ? moment : undefined));
+    // A short deadline: the dead process's own timers run out at once instead of outliving the test.
+    const first = r.make({ venues: p.venues, journal: p.journal, legTimeoutMs: 50, closeRetries: 1 });
+    void first.openPosition(opportunity(r.sim));
+    await p.died;
+  }
+
+  function restarted(r: SimRig): { executor: Executor; journal: Journal; vest: VestVenue; paradex: ParadexVenue } {
+    const fresh = r.newClients();
+    const journal = openJournal(r.journalPath);
+    return { executor: r.make({ journal, venues: { a: fresh.vest, b: fresh.paradex } }), journal, ...fresh };
+  }
+
+  it('the Vest leg filled and the Paradex order never left: the new process unwinds the lone leg and both venues end flat', async () => {
+    const r = await setup();
+    await crashAtEntry(r, 'paradex', 'before');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the Vest order settles at the venue
+    expect(await holding(r.vest, 'BTC-PERP')).toBeCloseTo(0.01, 10);
+    expect(await holding(r.paradex, 'BTC-USD-PERP')).toBe(0);
+
+    const next = restarted(r);
+    const restored = await next.executor.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: false });
+    expect(restored.position).toBeUndefined();
+    expect(restored.events.find((e) => e.type === 'LEG_UNWOUND')).toMatchObject({ venue: 'vest', ok: true });
+    expect(restored.events.find((e) => e.type === 'FILL_CREDITED')).toMatchObject({ venue: 'vest', phase: 'open' });
+    expect(next.executor.halted()).toBe(false);
+    expect(await holding(next.vest, 'BTC-PERP')).toBe(0);
+    expect(await holding(next.paradex, 'BTC-USD-PERP')).toBe(0);
+    expect(next.journal.lastState(PAIR).phase).toBe('flat');
+  });
+
+  it('both legs executed, the replies lost: the new process finds both orders (Vest by its journalled nonce), keeps the hedge and can close it', async () => {
+    const r = await setup();
+    await crashAtEntry(r, 'paradex', 'after');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await holding(r.vest, 'BTC-PERP')).toBeCloseTo(0.01, 10);
+    expect(await holding(r.paradex, 'BTC-USD-PERP')).toBeCloseTo(-0.01, 10);
+
+    const next = restarted(r);
+    const lookups = jest.spyOn(next.vest, 'orderByClientId');
+    const restored = await next.executor.restore();
+    expect(restored).toMatchObject({ ok: true, position: { size: 0.01, longVenue: 'vest', shortVenue: 'paradex' } });
+    expect(lookups).toHaveBeenCalledWith('BTC-PERP', restored.position!.clientIds.long, expect.stringMatching(/^\d+$/));
+    expect(restored.position!.longEntryPrice).toBeGreaterThan(0);
+    expect(restored.position!.entryFeesUsd).toBeGreaterThan(0);
+    expect(next.executor.halted()).toBe(false);
+    expect(next.journal.lastState(PAIR).phase).toBe('open');
+    const closed = await next.executor.closePosition(restored.position!);
+    expect(closed.ok).toBe(true);
+    expect(await holding(next.vest, 'BTC-PERP')).toBe(0);
+    expect(await holding(next.paradex, 'BTC-USD-PERP')).toBe(0);
+  });
+});
+

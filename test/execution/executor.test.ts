@@ -1,100 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { TradingEvent } from '../../src/domain/events';
-import type { SpreadOpportunity } from '../../src/domain/market';
 import { bookFromLevels } from '../../src/domain/order-book';
-import { createExecutor, type Executor, type ExecutorOptions, type OpenPosition } from '../../src/execution/executor';
+import type { Executor, OpenPosition } from '../../src/execution/executor';
 import { openJournal, type Journal, type JournalEntry } from '../../src/execution/journal';
 import type { PreparedOrder } from '../../src/venues/venue';
-import { FakeVenue } from './fake-venue';
+import { cleanUp, journals, kinds, openOk, opportunity, PAIR, rig, T0, types, type Rig } from './executor-rig';
 
-const T0 = 1_700_000_000_000;
-const PAIR = 'BTC-PERP';
-
-interface Rig {
-  exec: Executor;
-  vest: FakeVenue;
-  paradex: FakeVenue;
-  journal: Journal;
-  journalPath: string;
-  clock: { now: number };
-  make(overrides?: Partial<ExecutorOptions>): Executor;
-}
-
-const dirs: string[] = [];
-const journals: Journal[] = [];
-
-function rig(overrides: Partial<ExecutorOptions> = {}): Rig {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'executor-'));
-  dirs.push(dir);
-  const journalPath = path.join(dir, 'journal.ndjson');
-  const journal = openJournal(journalPath);
-  journals.push(journal);
-  const clock = { now: T0 };
-  const now = (): number => clock.now;
-  // A = Vest (BTC-PERP), B = Paradex (BTC-USD-PERP): Paradex bids above Vest's ask, so AOverB pays.
-  const vest = new FakeVenue({ id: 'vest', symbol: 'BTC-PERP', bid: 100_000, ask: 100_010, now, spec: { sizeIncrement: 0.0001, takerFee: 0.0001 } });
-  const paradex = new FakeVenue({
-    id: 'paradex',
-    symbol: 'BTC-USD-PERP',
-    bid: 100_300,
-    ask: 100_310,
-    now,
-    spec: { sizeIncrement: 0.00001, takerFee: 0.00045 },
-  });
-  let seq = 0;
-  const make = (more: Partial<ExecutorOptions> = {}): Executor =>
-    createExecutor({
-      pair: PAIR,
-      venues: { a: vest, b: paradex },
-      size: 0.01,
-      journal,
-      now,
-      legTimeoutMs: 20,
-      closeBackoffMs: 1,
-      haltCooldownMs: 60_000,
-      newClientId: () => `c${++seq}`,
-      sleep: () => Promise.resolve(),
-      ...overrides,
-      ...more,
-    });
-  return { exec: make(), vest, paradex, journal, journalPath, clock, make };
-}
-
-afterEach(() => {
-  for (const j of journals.splice(0)) j.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function opportunity(r: Rig): SpreadOpportunity {
-  const spread = ((r.paradex.bid - r.vest.ask) / r.vest.ask) * 100;
-  return {
-    pair: PAIR,
-    direction: 'AOverB',
-    spread,
-    netSpread: spread - 0.11,
-    askA: r.vest.ask,
-    bidA: r.vest.bid,
-    askB: r.paradex.ask,
-    bidB: r.paradex.bid,
-    detectedAt: r.clock.now,
-  };
-}
-
-function types(events: readonly TradingEvent[]): string[] {
-  return events.map((e) => e.type);
-}
-
-function kinds(j: Journal): string[] {
-  return j.entries(PAIR).map((e) => e.kind);
-}
-
-async function openOk(r: Rig, exec = r.exec): Promise<OpenPosition> {
-  const res = await exec.openPosition(opportunity(r));
-  if (!res.ok) throw new Error(`open failed: ${res.reason}`);
-  return res.position;
-}
+afterEach(cleanUp);
 
 describe('executor: open and close', () => {
   it('opens both legs, closes them, and reports the realised PnL and fees from the fills', async () => {
@@ -227,7 +138,8 @@ describe('executor: one-legged entries', () => {
     const unwound = res.events.find((e) => e.type === 'LEG_UNWOUND');
     expect(unwound).toMatchObject({ venue: 'vest', size: 0.01, ok: true });
     expect(types(res.events)).toContain('TRADING_HALTED');
-    expect(kinds(r.journal)).toEqual(['opening', 'leg_filled', 'leg_filled', 'leg_filled', 'unwound', 'entry_failed', 'halted']);
+    // The unwind order is journalled before it is sent, like every order after the entry's own.
+    expect(kinds(r.journal)).toEqual(['opening', 'leg_filled', 'leg_filled', 'unwind_order', 'leg_filled', 'unwound', 'entry_failed', 'halted']);
 
     const blocked = await r.exec.openPosition(opportunity(r));
     expect(blocked).toMatchObject({ ok: false, stage: 'preflight' });
@@ -693,14 +605,26 @@ describe('executor: armed close (sent before the closing entry)', () => {
     expect([r.vest.holding(), r.paradex.holding()]).toEqual([0, 0]);
   });
 
-  it('after a crash mid-retry, an order lookup that fails leaves the reduction unexplained: restore halts for an operator', async () => {
-    const { r } = await crashedMidRetry('retry-2');
+  it('after a crash mid-retry, an order lookup that fails is a venue it cannot read: restore retries with backoff instead of halting for good', async () => {
+    const { r, p, retry } = await crashedMidRetry('retry-2');
     r.vest.failLookups = 1;
-    const { restarted } = restartedFrom(r);
-    const restored = await restarted.restore();
-    expect(restored.ok).toBe(false);
-    expect(types(restored.events)).toContain('RECONCILIATION_MISMATCH');
+    const { restarted, journal } = restartedFrom(r);
+    const first = await restarted.restore();
+    expect(first).toMatchObject({ ok: false, retryInMs: 1000 });
+    expect(first.reason).toMatch(/lookup failed .*retrying in 1 s \(attempt 1\)/);
+    expect(types(first.events)).toEqual(['TRADING_HALTED']);
+    expect(types(first.events)).not.toContain('RECONCILIATION_MISMATCH');
     expect(restarted.halted()).toBe(true);
+    // The journal says a reconciliation is pending, not a halt an operator must clear.
+    expect(journal.lastState(PAIR).halt).toMatchObject({ reconcile: true });
+
+    const second = await restarted.restore();
+    expect(second).toMatchObject({ ok: true, resumeClose: true });
+    expect(types(second.events)).toContain('TRADING_RESUMED');
+    expect(restarted.halted()).toBe(false);
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'closing', closedSize: { long: p.size, short: 0 } });
+    expect(journal.lastState(PAIR).halt).toBeUndefined();
+    expect(r.vest.lookupRefsSeen).toContain(retry.lookupRef);
   });
 
   it('after a crash with only one armed leg executed, restore journals it and finishes the other leg only', async () => {
@@ -728,5 +652,185 @@ describe('executor: armed close (sent before the closing entry)', () => {
     expect(restored.ok).toBe(false);
     expect(types(restored.events)).toContain('RECONCILIATION_MISMATCH');
     expect(restarted.halted()).toBe(true);
+  });
+});
+
+describe('executor: fills found after the close', () => {
+  /** Opens, then closes with the Paradex close order executed but its reply lost and every lookup failing. */
+  async function closedWithLostReply(r: Rig): Promise<{ p: OpenPosition; closed: Awaited<ReturnType<Executor['closePosition']>> }> {
+    const p = await openOk(r);
+    r.paradex.next({ kind: 'timeoutExecuted' });
+    r.paradex.failLookups = 6; // every lookup of the close (closeRetries + 1) fails
+    r.vest.bid = 100_200;
+    r.paradex.ask = 100_220;
+    const closed = await r.exec.closePosition(p);
+    return { p, closed };
+  }
+
+  it('a close whose fill stays unknown still reads flat, and records the order as a fill to find', async () => {
+    const r = rig();
+    const { closed } = await closedWithLostReply(r);
+    expect(closed.ok).toBe(true);
+    expect([r.vest.holding(), r.paradex.holding()]).toEqual([0, 0]);
+    // Only the Vest leg's PnL is known at this point.
+    expect(closed.grossPnlUsd).toBeCloseTo((100_200 - 100_010) * 0.01, 9);
+    const state = r.journal.lastState(PAIR);
+    expect(state.phase).toBe('flat');
+    expect(state.pendingFills).toEqual([
+      expect.objectContaining({ leg: 'short', venue: 'paradex', clientId: r.paradex.submitted[1]!.clientId, size: 0.01, entryPrice: 100_300 }),
+    ]);
+  });
+
+  it('credits the late fill to that trade (PnL and fee) once a lookup finds it, and says so in an event', async () => {
+    const r = rig();
+    await closedWithLostReply(r);
+    const late = await r.exec.settleLateFills();
+    const fee = 0.01 * 100_220 * 0.00045;
+    expect(late.creditedPnlUsd).toBeCloseTo((100_300 - 100_220) * 0.01, 9);
+    expect(late.creditedFeesUsd).toBeCloseTo(fee, 12);
+    expect(late.pending).toBe(0);
+    expect(late.events).toEqual([
+      expect.objectContaining({ type: 'FILL_CREDITED', pair: PAIR, venue: 'paradex', phase: 'close', filledSize: 0.01, avgPrice: 100_220, feeUsd: fee }),
+    ]);
+    expect(kinds(r.journal).slice(-2)).toEqual(['closed', 'fill_credited']);
+    expect(r.journal.lastState(PAIR).pendingFills).toEqual([]);
+    // Found once, credited once.
+    expect((await r.exec.settleLateFills()).events).toEqual([]);
+  });
+
+  it('keeps looking, with backoff, while the lookup still fails; a restarted process finds it too', async () => {
+    const r = rig();
+    await closedWithLostReply(r);
+    r.paradex.failLookups = 1;
+    const miss = await r.exec.settleLateFills();
+    expect(miss).toMatchObject({ events: [], pending: 1 });
+    // Backing off: not looked up again at once.
+    const lookups = r.paradex.lookups.length;
+    expect((await r.exec.settleLateFills()).pending).toBe(1);
+    expect(r.paradex.lookups).toHaveLength(lookups);
+
+    r.journal.close();
+    const journal = openJournal(r.journalPath);
+    journals.push(journal);
+    const restarted = r.make({ journal });
+    expect((await restarted.restore()).ok).toBe(true);
+    const found = await restarted.settleLateFills();
+    expect(found.events.map((e) => e.type)).toEqual(['FILL_CREDITED']);
+    expect(found.creditedPnlUsd).toBeCloseTo((100_300 - 100_220) * 0.01, 9);
+  });
+});
+
+describe('executor: armed close orders over a long hold', () => {
+  it('re-signs a close order valid for 4 s only near its own expiry, never at every check, and keeps the journal tail bounded', async () => {
+    const r = rig();
+    // Vest signs orders valid for 4 s (recvWindow 5 s less its send margin), Paradex for 9 s.
+    r.vest.validForMs = 4_000;
+    r.paradex.validForMs = 9_000;
+    const vest = r.vest;
+    const exec = r.exec;
+    await openOk(r);
+    const signVest = jest.spyOn(vest, 'prepareOrder');
+    const signParadex = jest.spyOn(r.paradex, 'prepareOrder');
+    const linesBefore = r.journal.entries(PAIR).length;
+    const book = (bid: number, ask: number) => bookFromLevels([{ price: bid, size: 1 }], [{ price: ask, size: 1 }], { receivedAt: r.clock.now });
+    const checks = 3_600; // one hour, checked once a second as the bot does
+    let unusable = 0;
+    for (let i = 0; i < checks; i++) {
+      r.clock.now += 1_000;
+      await exec.refreshPreparedClose({ a: book(100_000, 100_010), b: book(100_300, 100_310) });
+      // At every check an armed close is ready for the exit: valid for at least the 1 s safety margin.
+      const armed = r.journal.lastState(PAIR).armed;
+      if (armed === undefined || armed.validUntil - r.clock.now < 1_000) unusable++;
+    }
+    expect(unusable).toBe(0);
+    // A 4 s order lasts 3 checks (never signed at each one: that would be 3,600); a 9 s one lasts 8.
+    expect(signVest.mock.calls.length).toBeLessThanOrEqual(checks / 3 + 1);
+    expect(signVest.mock.calls.length).toBeGreaterThanOrEqual(checks / 4);
+    expect(signParadex.mock.calls.length).toBeLessThanOrEqual(checks / 8 + 1);
+    // One journal line per refreshed set, and the in-memory tail keeps only the latest armed set.
+    const armedLines = r.journal.entries(PAIR).length - linesBefore;
+    expect(armedLines).toBeLessThanOrEqual(signVest.mock.calls.length + signParadex.mock.calls.length);
+    expect(r.journal.retainedEntries()).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('executor: a malformed journal entry', () => {
+  it('halts the pair with a message naming the file, line and field, and still restores the position for monitoring', async () => {
+    const r = rig();
+    const p = await openOk(r);
+    r.journal.close();
+    // The 'open' line loses its entry spread (a hand edit, an older version's bug).
+    const lines = fs.readFileSync(r.journalPath, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes('"kind":"open"'));
+    const entry = JSON.parse(lines[at]!) as { position: Record<string, unknown> };
+    delete entry.position.entrySpread;
+    lines[at] = JSON.stringify(entry);
+    fs.writeFileSync(r.journalPath, lines.join('\n'));
+
+    const journal = openJournal(r.journalPath);
+    journals.push(journal);
+    const restarted = r.make({ journal });
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(true);
+    expect(restored.position).toEqual(p); // the entry spread recomputed from the entry prices
+    expect(restarted.position()).toEqual(p);
+    expect(restarted.halted()).toBe(true);
+    expect(restarted.haltReason()).toContain(`${r.journalPath}:${at + 1}: 'open' entry: position.entrySpread is missing`);
+    expect(restarted.haltReason()).toContain('npm start -- resume --pair BTC-PERP');
+    expect(types(restored.events)).toEqual(expect.arrayContaining(['TRADING_HALTED', 'POSITION_RESTORED']));
+    // Halted: no new entry; the position closes normally.
+    expect(await restarted.openPosition(opportunity(r))).toMatchObject({ ok: false, stage: 'preflight' });
+    expect((await restarted.closePosition(p)).ok).toBe(true);
+
+    // An operator resume acknowledges it: the next start trades again.
+    expect(types(restarted.clearHalt())).toEqual(['TRADING_RESUMED']);
+    const again = r.make({ journal });
+    expect((await again.restore()).ok).toBe(true);
+    expect(again.halted()).toBe(false);
+  });
+});
+
+describe('executor: reconcile (what the resume command checks)', () => {
+  it('agrees when the venues hold what the journal says, and names the disagreement otherwise, without trading or writing', async () => {
+    const r = rig();
+    await openOk(r);
+    const linesBefore = r.journal.entries(PAIR).length;
+    expect(await r.exec.reconcile()).toMatchObject({ status: 'agree', detail: expect.stringContaining('the venues hold what the journal expects (open AOverB 0.01)') });
+    r.paradex.holdings.set('BTC-USD-PERP', 0);
+    expect(await r.exec.reconcile()).toMatchObject({ status: 'mismatch', detail: 'paradex BTC-USD-PERP: journal expects short 0.01, venue reports flat' });
+    r.vest.failPositions = 1;
+    expect(await r.exec.reconcile()).toMatchObject({ status: 'unreadable', detail: expect.stringContaining('positions unreadable') });
+    expect(r.journal.entries(PAIR)).toHaveLength(linesBefore);
+    expect(r.vest.submitted.length + r.paradex.submitted.length).toBe(2);
+  });
+
+  it('compares recorded exposure against flat as if an operator resumed it', async () => {
+    const r = rig({ closeRetries: 0 });
+    r.paradex.next({ kind: 'reject' });
+    r.vest.next({ kind: 'fill' }, { kind: 'reject', reason: 'MARKET_CLOSED' });
+    await r.exec.openPosition(opportunity(r));
+    expect(r.journal.lastState(PAIR).phase).toBe('exposed');
+    expect((await r.exec.reconcile({ asIfResumed: true })).detail).toBe('vest BTC-PERP: journal expects flat, venue reports long 0.01');
+    r.vest.holdings.set('BTC-PERP', 0); // the operator flattened it by hand
+    expect(await r.exec.reconcile({ asIfResumed: true })).toMatchObject({ status: 'agree' });
+  });
+});
+
+describe('executor: a halt cleared by an operator from another process', () => {
+  it('is picked up by the running executor, which trades again', async () => {
+    const r = rig();
+    r.vest.holdings.set('BTC-PERP', 0.02); // unknown exposure: halted for an operator
+    expect((await r.exec.openPosition(opportunity(r))).ok).toBe(false);
+    expect(r.exec.halted()).toBe(true);
+    expect(r.exec.pollOperatorResume()).toEqual([]);
+
+    r.vest.holdings.set('BTC-PERP', 0); // the operator fixed the venue, then ran `resume`
+    const command = openJournal(r.journalPath);
+    journals.push(command);
+    command.append({ kind: 'resumed', pair: PAIR, time: r.clock.now, operator: true });
+
+    expect(types(r.exec.pollOperatorResume())).toEqual(['TRADING_RESUMED']);
+    expect(r.exec.halted()).toBe(false);
+    expect((await r.exec.openPosition(opportunity(r))).ok).toBe(true);
   });
 });

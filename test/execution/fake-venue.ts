@@ -59,7 +59,8 @@ export class FakeVenue implements Venue {
   private readonly orders = new Map<string, OrderOutcome>();
   private readonly script: FakeBehaviour[] = [];
   private readonly now: () => number;
-  private readonly validForMs: number;
+  /** Validity of the orders it signs from now on, ms. */
+  validForMs: number;
   private orderSeq = 0;
   /** The next N positions() calls reject (transport failure). */
   failPositions = 0;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deriveState, openJournal, type Journal, type JournalEntry, type CorruptLine } from '../../src/execution/journal';
+import { deriveState, describeProblem, openJournal, type Journal, type JournalEntry, type CorruptLine } from '../../src/execution/journal';
 import type { OpenPosition } from '../../src/execution/types';
 
 const PAIR = 'BTC-PERP';
@@ -287,5 +287,113 @@ describe('journal state', () => {
   it('records the cooldown end of a halt', () => {
     const s = deriveState([{ kind: 'halted', pair: PAIR, time: 5, reason: 'leg imbalance', until: 60_005 }], PAIR);
     expect(s.halt).toEqual({ reason: 'leg imbalance', until: 60_005, time: 5 });
+  });
+});
+
+describe('journal lines that are not what their kind requires', () => {
+  function withLines(lines: string[]): { file: string; journal: Journal } {
+    const file = tempFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+    return { file, journal: journalAt(file) };
+  }
+
+  it('repairs an open entry without its entry spread from the entry prices, and reports it naming the file, line and field', () => {
+    const { entrySpread: _missing, ...withoutSpread } = position;
+    const { file, journal } = withLines([JSON.stringify(opening), JSON.stringify({ kind: 'open', pair: PAIR, time: 1000, position: withoutSpread })]);
+    const state = journal.lastState(PAIR);
+    expect(state.phase).toBe('open');
+    expect(state.position?.entrySpread).toBeCloseTo(((100_300 - 100_010) / 100_010) * 100, 10);
+    expect(journal.problems).toEqual([
+      expect.objectContaining({ file, line: 2, pair: PAIR, kind: 'open', field: 'position.entrySpread', reason: 'is missing', repaired: expect.stringContaining('recomputed from the entry prices 100010 and 100300') }),
+    ]);
+    expect(describeProblem(journal.problems[0]!)).toBe(
+      `${file}:2: 'open' entry: position.entrySpread is missing (recomputed from the entry prices 100010 and 100300: 0.2900 %)`,
+    );
+    expect(state.problems).toHaveLength(1);
+    expect(journal.corruptLines).toEqual([]);
+  });
+
+  it('does not use a line with a field of the wrong type, and says which field; other pairs are unaffected', () => {
+    const badOpen = { kind: 'open', pair: PAIR, time: 1000, position: { ...position, size: 'lots' } };
+    const { journal } = withLines([JSON.stringify(opening), JSON.stringify(badOpen), JSON.stringify({ ...opening, pair: 'ETH-PERP' })]);
+    expect(journal.problems).toEqual([expect.objectContaining({ line: 2, pair: PAIR, kind: 'open', field: 'position.size', reason: '= "lots": must be a number' })]);
+    // The bad line is not used: what the journal knew before it (an unfinished entry) stands.
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'opening', problems: [expect.objectContaining({ line: 2 })] });
+    expect(journal.lastState('ETH-PERP')).toMatchObject({ phase: 'opening', problems: [] });
+    expect(journal.corruptLines.map((c) => c.line)).toEqual([2]);
+  });
+
+  it('an operator resume after the line acknowledges it', () => {
+    const { entrySpread: _missing, ...withoutSpread } = position;
+    const { journal } = withLines([JSON.stringify({ kind: 'open', pair: PAIR, time: 1000, position: withoutSpread })]);
+    expect(journal.lastState(PAIR).problems).toHaveLength(1);
+    journal.append({ kind: 'resumed', pair: PAIR, time: 2000, operator: false });
+    expect(journal.lastState(PAIR).problems).toHaveLength(1);
+    journal.append({ kind: 'resumed', pair: PAIR, time: 2001, operator: true });
+    expect(journal.lastState(PAIR).problems).toEqual([]);
+    expect(journal.lastState(PAIR).phase).toBe('open');
+  });
+
+  it('an unknown kind, a line that is not JSON, or one without a pair is a problem; a write torn by a crash is not', () => {
+    const { journal } = withLines([
+      JSON.stringify(opening),
+      '{"kind":"teleported","pair":"BTC-PERP","time":5}',
+      'not json at all',
+      '{"kind":"closed","time":9,"grossPnlUsd":0,"feesUsd":0}',
+      '{"kind":"open","pair":"BTC-PERP","ti', // torn by a crash, then the next start appended after it
+      JSON.stringify({ kind: 'entry_failed', pair: PAIR, time: 10, reason: 'restart' }),
+    ]);
+    expect(journal.problems.map((p) => [p.line, p.field, p.reason])).toEqual([
+      [2, 'kind', '"teleported" is not a known entry kind'],
+      [3, '(line)', 'is not valid JSON'],
+      [4, 'pair', 'is missing'],
+    ]);
+    // A line naming no pair concerns every pair of the file.
+    expect(journal.lastState(PAIR).problems.map((p) => p.line)).toEqual([2, 3, 4]);
+    expect(journal.lastState('ETH-PERP').problems.map((p) => p.line)).toEqual([3, 4]);
+    expect(journal.corruptLines.map((c) => c.line)).toEqual([2, 3, 4, 5]);
+    expect(journal.lastState(PAIR).phase).toBe('flat');
+  });
+
+  it('reads a halt whose end was written as null (a non-finite number) as lasting until an operator clears it', () => {
+    const { journal } = withLines(['{"kind":"halted","pair":"BTC-PERP","time":5,"reason":"leg imbalance","until":null}']);
+    expect(journal.lastState(PAIR).halt).toEqual({ reason: 'leg imbalance', time: 5 });
+    expect(journal.problems).toEqual([expect.objectContaining({ field: 'until', reason: 'is null', repaired: 'the halt lasts until an operator clears it' })]);
+  });
+});
+
+describe('journal in-memory tail', () => {
+  it('keeps only the latest armed close set, however many a long hold writes', () => {
+    const j = journalAt(tempFile());
+    j.append(opening);
+    j.append({ kind: 'open', pair: PAIR, time: 1000, position });
+    for (let i = 0; i < 500; i++) j.append({ kind: 'close_armed', pair: PAIR, time: 1001 + i, clientIds: { long: `l${i}`, short: `s${i}` }, validUntil: 5000 + i });
+    expect(j.retainedEntries()).toBe(3);
+    expect(j.lastState(PAIR).armed?.clientIds.long).toBe('l499');
+    expect(j.entries(PAIR)).toHaveLength(502); // the file keeps the history
+  });
+});
+
+describe('journal refresh (an operator resume from another process)', () => {
+  it('folds a resume another process appended, and never folds the lines the bot wrote twice', () => {
+    const file = tempFile();
+    const bot = journalAt(file);
+    bot.append({ kind: 'open', pair: PAIR, time: 1000, position });
+    bot.append({ kind: 'closing', pair: PAIR, time: 1001, clientIds: { long: 'a', short: 'b' } });
+    bot.append(closeFill('long', 0.01, 1002));
+    bot.append({ kind: 'halted', pair: PAIR, time: 1003, reason: 'reconciliation mismatch' });
+    expect(bot.refresh()).toEqual([]);
+
+    const command = journalAt(file); // `npm start -- resume`, in its own process
+    command.append({ kind: 'resumed', pair: PAIR, time: 2000, operator: true });
+    fs.appendFileSync(file, '{"kind":"resumed","pair":"BTC-PERP","ti'); // a write still in progress: not read yet
+
+    const picked = bot.refresh();
+    expect(picked).toEqual([{ kind: 'resumed', pair: PAIR, time: 2000, operator: true }]);
+    const state = bot.lastState(PAIR);
+    expect(state.halt).toBeUndefined();
+    expect(state.closedSize).toEqual({ long: 0.01, short: 0 }); // its own close fill, folded once
+    expect(bot.refresh()).toEqual([]);
   });
 });

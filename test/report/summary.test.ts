@@ -285,6 +285,7 @@ describe('summary: what it prints and writes', () => {
     expect(Object.keys(json).slice(before.length)).toEqual([
       'fundingUsd', 'unrealisedPnlUsd', 'unrealisedGrossPnlUsd', 'unrealisedExitFeesUsd', 'unrealisedMarkedAt', 'netIfClosedNowUsd',
       'maxDrawdownUsd', 'maxDrawdownRealisedUsd', 'failedEntries', 'firstEventAt', 'lastEventAt',
+      'lateFills', 'exposureAtExit', 'unfinishedAtExit',
     ]);
     expect(json.netPnlUsd).toBeCloseTo((json.grossPnlUsd as number) - (json.feesUsd as number), 9);
     expect(json.netIfClosedNowUsd).toBeCloseTo((json.netPnlUsd as number) + (json.unrealisedPnlUsd as number), 9);
@@ -317,3 +318,71 @@ describe('summary with rebates', () => {
     expect(summaryTable(s)).toMatch(/realised fees\s+-\$0\.20 \(net rebate received\)/);
   });
 });
+
+describe('summary: fills found after the fact, and what a run leaves at exit', () => {
+  const PAIR = 'BTC-PERP';
+  /** One round trip closed with +2 gross and 0.3 of fees (0.1 entry, 0.2 exit). */
+  function roundTrip(t: number) {
+    return [
+      events.spreadDetected(t, { pair: PAIR, direction: 'AOverB', entrySpread: 0.3, netSpread: 0.2, threshold: 0.06 }),
+      events.orderFilled(t, { pair: PAIR, venue: 'vest', clientId: 'a', filledSize: 0.01, avgPrice: 100, feeUsd: 0.1, latencyMs: 1 }),
+      events.positionOpened(t, { pair: PAIR, direction: 'AOverB', entrySpread: 0.3, size: 0.01, restored: false }),
+      events.orderFilled(t + 5, { pair: PAIR, venue: 'vest', clientId: 'b', filledSize: 0.01, avgPrice: 101, feeUsd: 0.2, latencyMs: 1 }),
+      events.positionClosed(t + 10, { pair: PAIR, polls: 3, entrySpread: 0.3, exitSpread: -0.01, profit: 0.29, grossPnlUsd: 2, feesUsd: 0.3 }),
+    ];
+  }
+
+  it('credits a close fill found after its trade closed to that trade and to the run, and the table still adds up', () => {
+    const late = events.fillCredited(1_020, {
+      pair: PAIR,
+      venue: 'paradex',
+      clientId: 'x',
+      phase: 'close',
+      filledSize: 0.01,
+      avgPrice: 101,
+      feeUsd: 0.2,
+      creditedPnlUsd: -1.5,
+      creditedFeesUsd: 0.2,
+      reason: 'close fill found after its trade was reported closed; credited to that trade',
+    });
+    const s = summarize([...roundTrip(1_000), late], 0);
+    close(s.grossPnlUsd, 0.5);
+    close(s.feesUsd, 0.1 + 0.2 + 0.2);
+    close(s.netPnlUsd, s.grossPnlUsd - s.feesUsd);
+    expect(s.trades[0]).toMatchObject({ grossPnlUsd: 0.5 });
+    close(s.trades[0]!.feesUsd, 0.5);
+    close(s.trades[0]!.feesByVenue.paradex, 0.2);
+    expect(s.lateFills).toBe(1);
+    const totals = tableTotals(s);
+    close(totals.gross, s.grossPnlUsd);
+    close(totals.fees, s.feesUsd);
+    expect(summaryJson(s, { mode: 'sim', reportPath: 'r', eventsPath: 'e' })).toMatchObject({ lateFills: 1, exposureAtExit: [], unfinishedAtExit: false });
+  });
+
+  it('counts the fee of a fill found at a restart whose trade reports its own PnL, without crediting the trade twice', () => {
+    const found = events.fillCredited(900, { pair: PAIR, venue: 'vest', clientId: 'y', phase: 'open', filledSize: 0.01, avgPrice: 100, feeUsd: 0.05, creditedPnlUsd: 0, creditedFeesUsd: 0, reason: 'entry leg found after a restart' });
+    const s = summarize([found, ...roundTrip(1_000)], 0);
+    expect(s.grossPnlUsd).toBe(2);
+    close(s.feesUsd, 0.35);
+    expect(s.trades[0]?.grossPnlUsd).toBe(2);
+    close(tableTotals(s).fees, s.feesUsd);
+  });
+
+  it('reports the exposure a run leaves, in the JSON and in the table', () => {
+    const exposure = {
+      pair: PAIR,
+      unhedged: [{ venue: 'vest' as const, symbol: 'BTC-PERP', size: 0.01 }],
+      pendingOrders: [{ venue: 'paradex' as const, symbol: 'BTC-USD-PERP', side: 'SELL' as const, clientId: 'c2', size: 0.01 }],
+      source: 'venues' as const,
+      note: 'entry unfinished',
+    };
+    const s = summarize([], 0, [exposure]);
+    expect(s.exposureAtExit).toEqual([exposure]);
+    expect(summaryJson(s, { mode: 'live', reportPath: 'r', eventsPath: 'e', unfinished: true })).toMatchObject({ exposureAtExit: [exposure], unfinishedAtExit: true });
+    expect(summaryTable(s)).toContain(
+      "1 pair(s): BTC-PERP: unhedged vest BTC-PERP long 0.01; pending paradex BTC-USD-PERP SELL 0.01 (order c2, outcome unknown) (entry unfinished; from the venues' positions)",
+    );
+    expect(summaryTable(summarize([], 0))).toMatch(/exposure at exit\s+none/);
+  });
+});
+

@@ -3,7 +3,15 @@
  * Real time with short delays (the executor's effects are Promises, which virtual time cannot drive).
  */
 import { BehaviorSubject, NEVER, Observable, Subject, lastValueFrom, tap, toArray } from 'rxjs';
-import { arbitrageBot, type BotSettings, type PairExecutor, type PairSettings, type OpenPositionLike } from '../../streams/bot';
+import {
+  arbitrageBot,
+  type BotSettings,
+  type LateFillsLike,
+  type OpenPositionLike,
+  type PairExecutor,
+  type PairSettings,
+  type RestoreResultLike,
+} from '../../streams/bot';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
 import { events as ev, type TradingEvent } from '../../src/domain/events';
 import type { SpreadOpportunity, VenueId } from '../../src/domain/market';
@@ -61,11 +69,19 @@ interface Script {
   /** Give the executor a refreshPreparedClose, as the real one has. */
   refreshes?: boolean;
   halted?: boolean;
+  /** What successive restore() calls answer (the last one repeats); overrides `restore`. */
+  restoreResults?: RestoreResultLike[];
+  /** What successive settleLateFills() calls answer (then nothing); gives the executor that method. */
+  lateFills?: LateFillsLike[];
+  /** Restore only this pair's position (multi-pair tests). */
+  restorePair?: string;
 }
 
 function fakeExecutor(script: Script) {
   const calls = { open: [] as SpreadOpportunity[], close: 0, restore: 0 };
   const closeResults = [...(script.closeResults ?? [{ ok: true }])];
+  const restoreResults = [...(script.restoreResults ?? [])];
+  const lateFills = [...(script.lateFills ?? [])];
   const ex: PairExecutor = {
     async openPosition(opp) {
       calls.open.push(opp);
@@ -86,10 +102,12 @@ function fakeExecutor(script: Script) {
     },
     async restore() {
       calls.restore++;
+      if (restoreResults.length > 0) return restoreResults.length > 1 ? restoreResults.shift()! : restoreResults[0]!;
       return script.restore ? { position: script.restore, events: [] } : { events: [] };
     },
     isHalted: () => script.halted === true,
     ...(script.refreshes ? { refreshPreparedClose: () => Promise.resolve(true) } : {}),
+    ...(script.lateFills ? { settleLateFills: () => Promise.resolve(lateFills.shift() ?? { events: [], creditedPnlUsd: 0, creditedFeesUsd: 0 }) } : {}),
   };
   return { ex, calls };
 }
@@ -134,7 +152,7 @@ function harness(
     {
       venues: { vest: fakeVenue('vest', feeds.vest), paradex: fakeVenue('paradex', feeds.paradex) },
       executorFor: (p) => {
-        const f = fakeExecutor(script);
+        const f = fakeExecutor(script.restorePair === undefined || script.restorePair === p.pair ? script : { ...script, restore: undefined });
         executors.set(p.id, f);
         return f.ex;
       },
@@ -402,5 +420,89 @@ describe('arbitrageBot', () => {
     const all = await h.done;
     expect(types(all)).toEqual(['BOT_STARTED', 'BOT_SHUTDOWN']);
     expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  it('while a venue cannot be read at start, restores again after the delay the executor gives, then trades', async () => {
+    const halted = (n: number) => ev.tradingHalted(Date.now(), { pair: 'BTC-PERP', reason: `cannot reconcile: positions unreadable; retrying in 20 ms (attempt ${n})` });
+    const position: OpenPositionLike = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.3, size: 0.01 };
+    const h = harness({
+      restoreResults: [
+        { retryInMs: 20, events: [halted(1)] },
+        { retryInMs: 20, events: [halted(2)] },
+        { position, events: [ev.tradingResumed(Date.now(), { pair: 'BTC-PERP' })] },
+      ],
+    });
+    await h.until('POSITION_OPENED');
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(types(all).slice(0, 5)).toEqual(['BOT_STARTED', 'TRADING_HALTED', 'TRADING_HALTED', 'TRADING_RESUMED', 'POSITION_OPENED']);
+    expect(h.executors.get('btc')!.calls.restore).toBe(3);
+    expect(all.find((e) => e.type === 'POSITION_OPENED')).toMatchObject({ restored: true });
+  });
+
+  it('stops retrying the start-up reconciliation on shutdown', async () => {
+    const h = harness({ restoreResults: [{ retryInMs: 60_000, events: [] }] });
+    await sleep(20);
+    const started = Date.now();
+    h.shutdown$.next();
+    await h.done;
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(h.executors.get('btc')!.calls.restore).toBe(1);
+  });
+
+  it('reports a trade the restore found closed as a round trip, counted in the loss limit', async () => {
+    const position: OpenPositionLike = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.3, size: 0.01 };
+    const h = harness({ restoreResults: [{ closedTrade: { position, grossPnlUsd: -3, feesUsd: 0.5 }, events: [] }] }, { maxLossUsd: 2 });
+    await h.until('TRADING_HALTED');
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.settle();
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(types(all).slice(1, 3)).toEqual(['POSITION_OPENED', 'POSITION_CLOSED']);
+    expect(all.find((e) => e.type === 'POSITION_CLOSED')).toMatchObject({ grossPnlUsd: -3, feesUsd: 0.5 });
+    expect(all.find((e) => e.type === 'TRADING_HALTED')).toMatchObject({ reason: expect.stringContaining('max loss') });
+    expect(h.executors.get('btc')!.calls.open).toHaveLength(0);
+  });
+
+  it('counts close fills found after their trade closed in the loss limit, and emits them', async () => {
+    const credit = ev.fillCredited(Date.now(), {
+      pair: 'BTC-PERP',
+      venue: 'paradex',
+      clientId: 'c9',
+      phase: 'close',
+      filledSize: 0.01,
+      avgPrice: 101,
+      feeUsd: 0.3,
+      creditedPnlUsd: -2,
+      creditedFeesUsd: 0.3,
+      reason: 'close fill found after its trade was reported closed; credited to that trade',
+    });
+    // The round trip itself made +1.5 − 0.25 net; the late fill turns the run to −1.05 < −1.
+    const h = harness({ lateFills: [{ events: [], creditedPnlUsd: 0, creditedFeesUsd: 0 }, { events: [credit], creditedPnlUsd: -2, creditedFeesUsd: 0.3 }] }, { maxLossUsd: 1, housekeepingMs: 20 });
+    await h.until('FILL_CREDITED');
+    await h.until('TRADING_HALTED');
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.settle();
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(all.find((e) => e.type === 'FILL_CREDITED')).toEqual(credit);
+    expect(all.find((e) => e.type === 'TRADING_HALTED')).toMatchObject({ reason: expect.stringContaining('max loss reached: realised net -2.30 USD') });
+    expect(h.executors.get('btc')!.calls.open).toHaveLength(0);
+  });
+
+  it('a pair whose restored position the exit monitor refuses stops alone; the other pair keeps trading', async () => {
+    // A position without a usable entry spread (e.g. from a damaged journal line).
+    const broken: OpenPositionLike = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: Number.NaN, size: 0.01 };
+    const h = harness({ restore: broken, restorePair: 'BTC-PERP' }, {}, [pairSettings({ id: 'btc', pair: 'BTC-PERP' }), pairSettings({ id: 'eth', pair: 'ETH-PERP' })]);
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.until('POSITION_OPENED', 2);
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(all.find((e) => e.type === 'TRADING_HALTED')).toMatchObject({ pair: 'BTC-PERP', reason: expect.stringContaining('entrySpread must be finite') });
+    expect(h.executors.get('eth')!.calls.open).toHaveLength(1);
+    expect(types(all).at(-1)).toBe('BOT_SHUTDOWN');
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The command line as a user runs it: a real child process. Exit codes, the SIGINT contract
- * (exit 0 within 5 s, open position left open and journaled) and config errors.
+ * The command line as a user runs it: a real child process. Exit codes, the SIGINT contract (orders
+ * in flight finished within execution.shutdown_grace_ms, an open position left open and journaled,
+ * exit 4 with the exposure printed and journaled when the grace runs out) and config errors.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,6 +13,7 @@ import { startSimVenues } from '../../src/sim/index';
 import { newParadexAccount } from '../../src/venues/paradex/signing';
 import { newVestKeys } from '../../src/venues/vest/signing';
 import { filesUnder } from '../support/files';
+import { simAsLive, type SimAsLive } from '../support/sim-live';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -82,6 +84,16 @@ describe('the command line', () => {
     expect(fs.readdirSync(dir)).toEqual(['config.yaml']); // nothing started, no run folder
   }, 30_000);
 
+  it('keeps the paper command with --config (here a bad value: exit 2 naming it), and refuses an unknown command', async () => {
+    const cfg = path.join(dir, 'config.yaml');
+    fs.writeFileSync(cfg, ['bots:', '  - pair: BTC-PERP', 'execution:', '  shutdown_grace_ms: -5', ''].join('\n'));
+    const [paper, bogus] = await Promise.all([collect(cli(['paper', '--config', cfg, '--runs-dir', dir], dir)).exit, collect(cli(['bogus'], dir)).exit]);
+    expect(paper.code).toBe(2);
+    expect(paper.stderr).toContain('execution.shutdown_grace_ms = -5');
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('too many arguments');
+  }, 60_000);
+
   it('exits 2 on a bad flag', async () => {
     const { exit } = collect(cli(['--duration', 'soon', '--runs-dir', dir], dir));
     const r = await exit;
@@ -124,7 +136,7 @@ describe('the command line', () => {
     expect(fs.readdirSync(dir)).toEqual(['config.yaml']); // nothing started
   }, 30_000);
 
-  it('on SIGINT exits 0 within 5 s and leaves the open position open and journaled', async () => {
+  it('on SIGINT with nothing in flight exits 0 within 5 s and leaves the open position open and journaled', async () => {
     const child = cli(['--seed', '7', '--runs-dir', dir, '--sim-model', '{"basisTauSec":0.8,"basisStdPct":0.16}'], dir);
     const { out, exit } = collect(child);
     await waitFor(() => out().includes('POSITION_OPENED'), 150_000);
@@ -271,3 +283,97 @@ describe('the command line', () => {
     }
   }, 90_000);
 });
+
+describe('Ctrl-C during an entry (the CLI in live mode against simulated venues in the test process)', () => {
+  let dir: string;
+  let live: SimAsLive | undefined;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arb-cli-entry-'));
+  });
+  afterEach(async () => {
+    live?.sim.faults.trading.paradex.releaseAll();
+    await live?.sim.close();
+    live = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Starts the bot with a forced spread. Its Paradex entry order fills nothing and its answer is held
+   * at the venue (so the entry is in flight for the 5 s leg deadline); resolves once the bot has sent it.
+   */
+  async function botMidEntry(extra = ''): Promise<{ child: ChildProcessWithoutNullStreams; exit: Promise<Exit>; summaryPath: string; journalPath: string }> {
+    live = await simAsLive({ updateIntervalMs: 50 });
+    const paradex = live.sim.faults.trading.paradex;
+    paradex.partialFillNext(0, 1);
+    paradex.timeoutNextOrders(1);
+    const journalDir = path.join(dir, 'journal');
+    const cfg = path.join(dir, 'config.yaml');
+    fs.writeFileSync(cfg, live.configYaml(journalDir, extra));
+    const summaryPath = path.join(dir, 'summary.json');
+    const child = cli(['live', '--live', '--config', cfg, '--runs-dir', dir, '--summary-json', summaryPath], dir, { ...process.env, ...live.env });
+    const { exit } = collect(child);
+    live.sim.market.setBasis('BTC', 0.6);
+    await waitFor(() => paradex.pendingCount > 0, 120_000);
+    return { child, exit, summaryPath, journalPath: path.join(journalDir, 'btc_vest_paradex.ndjson') };
+  }
+
+  it('finishes the entry before exiting (the lone leg unwound), exits 0 and the summary says what happened', async () => {
+    const { child, exit, summaryPath, journalPath } = await botMidEntry();
+    child.kill('SIGINT');
+    const r = await exit;
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(summaryPath, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ opened: 0, openAtExit: 0, legsUnwound: 1 });
+    expect(await live!.holdings()).toEqual([0, 0]);
+    expect(summary).toMatchObject({ exposureAtExit: [], unfinishedAtExit: false });
+    expect(r.stdout).toContain('SIGINT: stopping; orders in flight are finished first (up to 10 s');
+    const journal = openJournal(journalPath);
+    try {
+      expect(journal.lastState('BTC-PERP').phase).toBe('flat');
+    } finally {
+      journal.close();
+    }
+  }, 180_000);
+
+  it('exits 4 with the exposure printed and journaled when the shutdown grace runs out, and the next start finishes it', async () => {
+    const { child, exit, summaryPath, journalPath } = await botMidEntry('execution:\n  shutdown_grace_ms: 500');
+    const sentAt = Date.now();
+    child.kill('SIGINT');
+    const r = await exit;
+    expect(r.code).toBe(4);
+    // The grace, then at most the CLI's backstop margin (5 s) for the report; a loaded machine adds some.
+    expect(Date.now() - sentAt).toBeLessThan(500 + 5_000 + 5_000);
+    expect(r.stderr).toMatch(/EXPOSURE AT EXIT BTC-PERP: unhedged vest BTC-PERP (long|short) 0\.01; pending paradex BTC-USD-PERP (BUY|SELL) 0\.01 \(order \S+, outcome unknown\) \(entry unfinished; from the (venues' positions|journal)\)/);
+    const summary = JSON.parse(fs.readFileSync(summaryPath, 'utf8')) as { exposureAtExit: unknown[]; unfinishedAtExit: boolean; openAtExit: number };
+    expect(summary).toMatchObject({ unfinishedAtExit: true, openAtExit: 0 });
+    expect(summary.exposureAtExit).toHaveLength(1);
+    const lines = fs.readFileSync(journalPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    expect(lines.at(-1)).toMatchObject({ kind: 'exit_exposure', exposure: [expect.objectContaining({ venue: 'vest' })] });
+
+    // Started again on the same journal and accounts, the bot unwinds the lone leg by itself.
+    live!.sim.faults.trading.paradex.releaseAll();
+    live!.sim.market.releaseBasis('BTC');
+    const again = cli(['live', '--live', '--config', path.join(dir, 'config.yaml'), '--runs-dir', dir], dir, { ...process.env, ...live!.env });
+    const second = collect(again);
+    await waitFor(() => second.out().includes('LEG_UNWOUND'), 120_000);
+    again.kill('SIGINT');
+    expect((await second.exit).code).toBe(0);
+    expect(await live!.holdings()).toEqual([0, 0]);
+  }, 240_000);
+
+  it('a second Ctrl-C exits at once, printing and journaling the exposure it leaves', async () => {
+    const { child, exit, journalPath } = await botMidEntry();
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    const secondAt = Date.now();
+    child.kill('SIGINT');
+    const r = await exit;
+    expect(Date.now() - secondAt).toBeLessThan(2_000);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('second SIGINT: exiting now');
+    expect(r.stderr).toMatch(/EXPOSURE AT EXIT BTC-PERP: .*pending paradex BTC-USD-PERP (BUY|SELL) 0\.01 \(order \S+, outcome unknown\) \(entry unfinished; from the journal\)/);
+    const lines = fs.readFileSync(journalPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; reason?: string });
+    expect(lines.at(-1)).toMatchObject({ kind: 'exit_exposure', reason: 'second SIGINT: exited without waiting' });
+  }, 180_000);
+});
+

@@ -18,6 +18,7 @@ import { SIM_MARKETS, type SimMarketSpec } from '../../src/sim/types';
 import { newParadexAccount } from '../../src/venues/paradex/signing';
 import { newVestKeys } from '../../src/venues/vest/signing';
 import { filesUnder } from '../support/files';
+import { simAsLive, type SimAsLive } from '../support/sim-live';
 
 const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16 };
 
@@ -339,3 +340,113 @@ function expectNowhere(texts: readonly string[], key: string): void {
   }
 }
 
+describe('a stop while an entry is in flight (live mode against simulated venues the test owns)', () => {
+  let dir: string;
+  let live: SimAsLive | undefined;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arb-stop-'));
+  });
+  afterEach(async () => {
+    live?.sim.faults.trading.paradex.releaseAll();
+    await live?.sim.close();
+    live = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Forces an entry whose Paradex leg fills nothing and whose answer is held (the default 5 s leg
+   * deadline, then a lookup), and stops the run while that answer is still held: mid-entry, with
+   * the other leg filled. (The executor's events come out when the entry is over, so the venue is
+   * watched, not the events.)
+   */
+  async function startStoppedMidEntry(l: SimAsLive, journalDir: string, extra = '') {
+    const paradex = l.sim.faults.trading.paradex;
+    paradex.partialFillNext(0, 1);
+    paradex.timeoutNextOrders(1);
+    const handle = startRun({
+      mode: 'live',
+      config: l.config(journalDir, extra),
+      endpoints: l.endpoints,
+      credentials: l.credentials,
+      seed: 1,
+      closeOnExit: false,
+      durationSec: 60,
+      runsDir: dir,
+      logLevel: 'info',
+    });
+    l.sim.market.setBasis('BTC', 0.6); // a spread far above the entry threshold
+    const deadline = Date.now() + 30_000;
+    while (paradex.pendingCount === 0) {
+      if (Date.now() > deadline) throw new Error('no entry within 30 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const stoppedAt = Date.now();
+    handle.stop('SIGINT (test)');
+    return { handle, stoppedAt };
+  }
+
+  it('finishes the entry before the run ends (default 10 s grace): the lone Vest leg is unwound, the summary says so', async () => {
+    live = await simAsLive({ updateIntervalMs: 50 });
+    const { handle, stoppedAt } = await startStoppedMidEntry(live, path.join(dir, 'journal'));
+    const result = await handle.done;
+    // It waited for the Paradex leg's deadline (5 s) and the unwind: past the old fixed 3 s grace.
+    expect(Date.now() - stoppedAt).toBeGreaterThan(3_000);
+    expect(result.unfinished).toBe(false);
+    expect(result.summary).toMatchObject({ opened: 0, openAtExit: 0, legsUnwound: 1, exposureAtExit: [] });
+    expect(result.recentEvents.find((e) => e.type === 'LEG_UNWOUND')).toMatchObject({ venue: 'vest', ok: true });
+    expect(await live.holdings()).toEqual([0, 0]);
+    const journal = openJournal(path.join(dir, 'journal', 'btc_vest_paradex.ndjson'));
+    try {
+      expect(journal.lastState('BTC-PERP').phase).toBe('flat');
+    } finally {
+      journal.close();
+    }
+  }, 60_000);
+
+  it('when the grace runs out first, the run reports and journals what it leaves, and the next start finishes it', async () => {
+    live = await simAsLive({ updateIntervalMs: 50 });
+    const journalDir = path.join(dir, 'journal');
+    const { handle } = await startStoppedMidEntry(live, journalDir, 'execution:\n  shutdown_grace_ms: 300');
+    const result = await handle.done;
+    expect(result.unfinished).toBe(true);
+    expect(result.summary.exposureAtExit).toEqual([
+      expect.objectContaining({
+        pair: 'BTC-PERP',
+        source: 'venues',
+        unhedged: [expect.objectContaining({ venue: 'vest', symbol: 'BTC-PERP' })],
+        pendingOrders: expect.arrayContaining([expect.objectContaining({ venue: 'paradex', size: 0.01 })]),
+        note: 'entry unfinished',
+      }),
+    ]);
+    const file = path.join(journalDir, 'btc_vest_paradex.ndjson');
+    const written = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; reason?: string });
+    expect(written.at(-1)).toMatchObject({ kind: 'exit_exposure', reason: expect.stringContaining('shutdown grace ran out') });
+    // The run gave up on the entry: nothing more was sent after it ended.
+    const [vestHeld] = await live.holdings();
+    expect(Math.abs(vestHeld)).toBeCloseTo(0.01, 10);
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(await live.holdings()).toEqual([vestHeld, 0]);
+
+    // The next start on the same journal and accounts finishes it.
+    live.sim.faults.trading.paradex.releaseAll();
+    let restart: ReturnType<typeof startRun> | undefined = undefined;
+    restart = startRun({
+      mode: 'live',
+      config: live.config(journalDir),
+      endpoints: live.endpoints,
+      credentials: live.credentials,
+      seed: 1,
+      closeOnExit: false,
+      durationSec: 60,
+      runsDir: dir,
+      logLevel: 'info',
+      onEvent: (e) => {
+        if (e.type === 'LEG_UNWOUND') restart?.stop('test: the restart finished the entry');
+      },
+    });
+    const again = await restart.done;
+    expect(again.recentEvents.find((e) => e.type === 'LEG_UNWOUND')).toMatchObject({ venue: 'vest', ok: true });
+    expect(again.summary.exposureAtExit).toEqual([]);
+    expect(await live.holdings()).toEqual([0, 0]);
+  }, 90_000);
+});

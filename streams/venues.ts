@@ -1,0 +1,116 @@
+/**
+ * The venues a command works through, built in one place for every command: the bot run and the
+ * `resume` command call `createVenues` with a `VenueSetup`, so a way of reaching the venues (a mode)
+ * is one case here, written once, never a copy in each command.
+ */
+import type { VenueCredentials, VenueEndpoints } from '../src/domain/config';
+import type { VenueId } from '../src/domain/market';
+import { createPaperVenue } from '../src/execution/paper-venue';
+import { startSimVenues, type SimVenues } from '../src/sim/index';
+import type { VenueLogger } from '../src/venues/http';
+import { newParadexAccount } from '../src/venues/paradex/signing';
+import { createParadexVenue } from '../src/venues/paradex/venue';
+import type { Venue } from '../src/venues/venue';
+import { newVestKeys } from '../src/venues/vest/signing';
+import { createVestVenue } from '../src/venues/vest/venue';
+
+export type VenueSetup =
+  /** Simulated venues started inside this process, traded with throwaway keys (real signatures). */
+  | { readonly kind: 'sim'; readonly seed: number; readonly markets: readonly string[]; readonly model?: Readonly<Record<string, number>> }
+  /** The real public feeds with simulated fills: no keys, no order ever leaves. */
+  | { readonly kind: 'paper'; readonly endpoints: VenueEndpoints }
+  /** Real orders with the account's keys, at the endpoints given (the real hosts, or any that speak their protocol). */
+  | { readonly kind: 'live'; readonly endpoints: VenueEndpoints; readonly credentials: VenueCredentials };
+
+export interface VenueOptions {
+  /** A feed without updates for this long is flagged stale, ms. */
+  readonly staleAfterMs: number;
+  /** A feed lagging the venue's clock by more than this is stale too (execution.max_book_age_ms). */
+  readonly maxLagMs?: number;
+  /** Paradex book encoding in sim mode (paper and live take it from the endpoints). */
+  readonly paradexEncoding: 'sbe' | 'json';
+  readonly logger?: VenueLogger;
+}
+
+export interface TradingVenues {
+  readonly venues: Readonly<Record<VenueId, Venue>>;
+  /** Closes every client, and the embedded simulated venues if any. Never rejects. */
+  close(): Promise<void>;
+}
+
+export async function createVenues(setup: VenueSetup, options: VenueOptions): Promise<TradingVenues> {
+  const bookFeedOptions = { staleAfterMs: options.staleAfterMs, ...(options.maxLagMs !== undefined ? { maxLagMs: options.maxLagMs } : {}) };
+  const logger = options.logger !== undefined ? { logger: options.logger } : {};
+  let sim: SimVenues | undefined;
+  const made: Partial<Record<VenueId, Venue>> = {};
+  const close = async (): Promise<void> => {
+    await Promise.allSettled(Object.values(made).map((v) => v.close()));
+    await sim?.close().catch(() => undefined);
+  };
+  try {
+    switch (setup.kind) {
+      case 'sim': {
+        sim = await startSimVenues({ seed: setup.seed, markets: [...setup.markets], ...(setup.model ? { model: setup.model } : {}) });
+        // Throwaway keys: the simulated venues verify real signatures, so the whole money path is exercised.
+        const pdx = newParadexAccount();
+        const vk = newVestKeys();
+        made.paradex = createParadexVenue({
+          restUrl: sim.paradex.rest,
+          wsUrl: sim.paradex.ws,
+          account: { address: pdx.address, privateKey: pdx.privateKey },
+          onboard: true,
+          encoding: options.paradexEncoding,
+          bookFeedOptions,
+          ...logger,
+        });
+        made.vest = createVestVenue({
+          restUrl: sim.vest.rest,
+          wsUrl: sim.vest.ws,
+          keys: { primaryKey: vk.primaryKey, signingKey: vk.signingKey },
+          bookFeedOptions,
+          ...logger,
+        });
+        break;
+      }
+      case 'live': {
+        const { endpoints: ep, credentials: c } = setup;
+        made.paradex = createParadexVenue({
+          restUrl: ep.paradex.restUrl,
+          wsUrl: ep.paradex.wsUrl,
+          encoding: ep.paradex.encoding,
+          account: { address: c.paradex.accountAddress, privateKey: c.paradex.privateKey },
+          bookFeedOptions,
+          ...logger,
+        });
+        made.vest = createVestVenue({
+          restUrl: ep.vest.restUrl,
+          wsUrl: ep.vest.wsUrl,
+          accountGroup: ep.vest.accountGroup,
+          keys: {
+            signingKey: c.vest.signingKey,
+            ...(c.vest.primaryKey ? { primaryKey: c.vest.primaryKey } : {}),
+            ...(c.vest.apiKey ? { apiKey: c.vest.apiKey } : {}),
+          },
+          network: c.vest.production ? 'prod' : 'dev',
+          bookFeedOptions,
+          ...logger,
+        });
+        break;
+      }
+      case 'paper': {
+        const ep = setup.endpoints;
+        const realPdx = createParadexVenue({ restUrl: ep.paradex.restUrl, wsUrl: ep.paradex.wsUrl, encoding: ep.paradex.encoding, bookFeedOptions, ...logger });
+        made.paradex = createPaperVenue({ real: realPdx, now: Date.now });
+        const realVest = createVestVenue({ restUrl: ep.vest.restUrl, wsUrl: ep.vest.wsUrl, accountGroup: ep.vest.accountGroup, bookFeedOptions, ...logger });
+        made.vest = createPaperVenue({ real: realVest, now: Date.now });
+        break;
+      }
+    }
+  } catch (err) {
+    // A client that cannot be made (a bad key, say) must not leave the other one, or the simulator, running.
+    await close();
+    throw err;
+  }
+  const venues = made as Record<VenueId, Venue>;
+  return { venues, close };
+}

@@ -1,0 +1,257 @@
+/**
+ * kill -9 in the middle of an entry or an unwind, then a new process on the same journal and venues:
+ * restore() must finish what the dead process started (keep a hedge, unwind a lone leg) from the
+ * journal and the venues, never halting for good because of the crash alone.
+ */
+import fs from 'node:fs';
+import type { Executor } from '../../src/execution/executor';
+import { openJournal, type Journal } from '../../src/execution/journal';
+import type { PreparedOrder } from '../../src/venues/venue';
+import { doomedProcess, type KillMoment } from './doomed-process';
+import { cleanUp, journals, kinds, opportunity, PAIR, rig, types, type Rig } from './executor-rig';
+import type { FakeVenue } from './fake-venue';
+
+afterEach(cleanUp);
+
+/** The first process on the rig's venues and journal, killed at the order `killAt` picks. */
+function doomed(r: Rig, killAt: (venue: FakeVenue, order: PreparedOrder) => KillMoment | undefined) {
+  const p = doomedProcess({ a: r.vest, b: r.paradex }, r.journal, (v, o) => killAt(v.id === 'vest' ? r.vest : r.paradex, o));
+  return { executor: r.make({ venues: p.venues, journal: p.journal }), died: p.died };
+}
+
+/** What the operator's restart builds: a new executor reading the same journal file, same venues (accounts). */
+function restart(r: Rig): { restarted: Executor; journal: Journal } {
+  r.journal.close();
+  const journal = openJournal(r.journalPath);
+  journals.push(journal);
+  return { restarted: r.make({ journal }), journal };
+}
+
+const isEntry = (v: FakeVenue, o: PreparedOrder, venue: string) => v.id === venue && !o.request.reduceOnly;
+
+describe('executor: a crash between the two entry legs', () => {
+  it('journals both legs with their lookup refs (Vest: the nonce) in one fsync before either order leaves', async () => {
+    const r = rig();
+    r.vest.findsByRefOnly = true;
+    const fsync = jest.spyOn(fs, 'fsyncSync');
+    let fsyncsAtFirstSend = -1;
+    const submit = r.vest.submitOrder.bind(r.vest);
+    jest.spyOn(r.vest, 'submitOrder').mockImplementation((order) => {
+      if (fsyncsAtFirstSend < 0) fsyncsAtFirstSend = fsync.mock.calls.length;
+      return submit(order);
+    });
+    const paradexSubmit = r.paradex.submitOrder.bind(r.paradex);
+    jest.spyOn(r.paradex, 'submitOrder').mockImplementation((order) => {
+      if (fsyncsAtFirstSend < 0) fsyncsAtFirstSend = fsync.mock.calls.length;
+      return paradexSubmit(order);
+    });
+    const res = await r.exec.openPosition(opportunity(r));
+    expect(res.ok).toBe(true);
+    expect(fsyncsAtFirstSend).toBe(1);
+    const opening = r.journal.entries(PAIR)[0];
+    expect(opening?.kind).toBe('opening');
+    if (opening?.kind !== 'opening') return;
+    expect(opening.long.lookupRef).toBe(`ref:${r.vest.submitted[0]!.clientId}`);
+    expect(opening.short).toMatchObject({ clientId: r.paradex.submitted[0]!.clientId, venue: 'paradex' });
+    fsync.mockRestore();
+  });
+
+  it('the Vest leg filled, the Paradex leg never left: the restart unwinds the lone leg reduce-only, journals it, and trades again', async () => {
+    const r = rig();
+    r.vest.findsByRefOnly = true; // the Vest entry order is found only by the nonce journalled in 'opening'
+    const first = doomed(r, (v, o) => (isEntry(v, o, 'paradex') ? 'before' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    expect([r.vest.holding(), r.paradex.holding()]).toEqual([0.01, 0]);
+    expect(kinds(r.journal)).toEqual(['opening']);
+
+    const { restarted, journal } = restart(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: false });
+    expect(restored.position).toBeUndefined();
+    expect([r.vest.holding(), r.paradex.holding()]).toEqual([0, 0]);
+    // Only an unwind was sent: reduce-only, never a new opening order on stale prices.
+    expect(r.vest.submitted.map((o) => [o.side, o.reduceOnly])).toEqual([
+      ['BUY', false],
+      ['SELL', true],
+    ]);
+    expect(r.paradex.submitted).toHaveLength(0);
+    expect(types(restored.events)).toEqual(expect.arrayContaining(['FILL_CREDITED', 'ORDER_PLACED', 'ORDER_FILLED', 'LEG_UNWOUND']));
+    expect(types(restored.events)).not.toContain('RECONCILIATION_MISMATCH');
+    expect(restored.events.find((e) => e.type === 'FILL_CREDITED')).toMatchObject({ venue: 'vest', phase: 'open', filledSize: 0.01, feeUsd: expect.any(Number) });
+    expect(restored.events.find((e) => e.type === 'LEG_UNWOUND')).toMatchObject({ venue: 'vest', size: 0.01, ok: true });
+    expect(kinds(journal)).toEqual(['opening', 'leg_filled', 'unwind_order', 'leg_filled', 'unwound', 'entry_failed']);
+    expect(journal.lastState(PAIR).phase).toBe('flat');
+    expect(restarted.halted()).toBe(false);
+    expect((await restarted.openPosition(opportunity(r))).ok).toBe(true);
+  });
+
+  it('both legs executed, the replies never came: the restart keeps the hedged position (fills credited) and monitors it', async () => {
+    const r = rig();
+    r.vest.findsByRefOnly = true;
+    const first = doomed(r, (v, o) => (isEntry(v, o, 'paradex') ? 'after' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    expect([r.vest.holding(), r.paradex.holding()]).toEqual([0.01, -0.01]);
+
+    const { restarted, journal } = restart(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: false });
+    expect(restored.position).toMatchObject({ size: 0.01, longVenue: 'vest', shortVenue: 'paradex', longEntryPrice: 100_010, shortEntryPrice: 100_300 });
+    expect(restored.position!.entrySpread).toBeCloseTo(((100_300 - 100_010) / 100_010) * 100, 10);
+    expect(restored.position!.entryFeesUsd).toBeCloseTo(0.01 * 100_010 * 0.0001 + 0.01 * 100_300 * 0.00045, 9);
+    expect(restarted.position()).toEqual(restored.position);
+    expect(types(restored.events)).toContain('POSITION_RESTORED');
+    expect(types(restored.events).filter((t) => t === 'FILL_CREDITED')).toHaveLength(2);
+    expect(restarted.halted()).toBe(false);
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'open', position: { size: 0.01 } });
+    // Nothing was sent at restore; the kept position closes normally.
+    expect(r.vest.submitted).toHaveLength(1);
+    expect(r.paradex.submitted).toHaveLength(1);
+    const closed = await restarted.closePosition(restored.position!);
+    expect(closed.ok).toBe(true);
+    expect([r.vest.holding(), r.paradex.holding()]).toEqual([0, 0]);
+  });
+
+  it('one leg partly filled before the crash: the restart keeps the common hedge and unwinds only the excess', async () => {
+    const r = rig();
+    r.paradex.next({ kind: 'partial', size: 0.004 });
+    const first = doomed(r, (v, o) => (isEntry(v, o, 'paradex') ? 'after' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+
+    const { restarted, journal } = restart(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true, position: { size: 0.004 } });
+    expect([r.vest.holding(), r.paradex.holding()]).toEqual([0.004, -0.004]);
+    expect(r.vest.submitted.at(-1)).toMatchObject({ side: 'SELL', reduceOnly: true, size: 0.006 });
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'open', position: { size: 0.004 } });
+  });
+
+  it('an entry interrupted before anything filled ends as entry_failed, and nothing is sent', async () => {
+    const r = rig();
+    const first = doomed(r, (v, o) => (isEntry(v, o, 'vest') ? 'before' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    const { restarted, journal } = restart(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true });
+    expect(journal.lastState(PAIR).phase).toBe('flat');
+    expect(r.vest.submitted.length + r.paradex.submitted.length).toBe(0);
+    expect(restarted.halted()).toBe(false);
+  });
+
+  it('halts for an operator, naming the exact disagreement, when the venues hold what the entry orders cannot explain', async () => {
+    const r = rig();
+    const first = doomed(r, (v, o) => (isEntry(v, o, 'paradex') ? 'before' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    r.vest.holdings.set('BTC-PERP', 0.03); // someone else traded on the account meanwhile
+    const { restarted } = restart(r);
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(false);
+    expect(restored.retryInMs).toBeUndefined();
+    const mismatch = restored.events.find((e) => e.type === 'RECONCILIATION_MISMATCH');
+    expect(mismatch && 'detail' in mismatch && mismatch.detail).toBe(
+      "journal shows an unfinished entry (AOverB 0.01); vest BTC-PERP: the entry's orders explain long 0.01, venue reports long 0.03",
+    );
+    expect(restarted.halted()).toBe(true);
+    expect(r.vest.submitted).toHaveLength(1); // nothing traded against it
+  });
+});
+
+describe('executor: a crash during an unwind', () => {
+  it('the unwind order executed but its fill was never journalled: the restart credits it and sends nothing more', async () => {
+    const r = rig();
+    r.vest.findsByRefOnly = true;
+    r.paradex.next({ kind: 'reject', reason: 'MARGIN_CHECK_FAILED' });
+    const first = doomed(r, (v, o) => (v.id === 'vest' && o.request.reduceOnly ? 'after' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    expect(r.vest.holding()).toBe(0);
+    expect(kinds(r.journal)).toEqual(['opening', 'leg_filled', 'leg_filled', 'unwind_order']);
+
+    const { restarted, journal } = restart(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true });
+    expect(r.vest.submitted).toHaveLength(2); // the entry and the one unwind
+    const credited = restored.events.filter((e) => e.type === 'FILL_CREDITED');
+    expect(credited).toEqual([expect.objectContaining({ phase: 'unwind', venue: 'vest', filledSize: 0.01 })]);
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'flat', pendingUnwindOrders: [] });
+    expect(kinds(journal).slice(-2)).toEqual(['leg_filled', 'entry_failed']);
+  });
+
+  it('the unwind order never reached the venue: the restart finds it missing and unwinds again', async () => {
+    const r = rig();
+    r.vest.findsByRefOnly = true;
+    r.paradex.next({ kind: 'reject' });
+    const first = doomed(r, (v, o) => (v.id === 'vest' && o.request.reduceOnly ? 'before' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    expect(r.vest.holding()).toBe(0.01);
+
+    const { restarted, journal } = restart(r);
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true });
+    expect(r.vest.holding()).toBe(0);
+    expect(r.vest.submitted.map((o) => [o.side, o.reduceOnly])).toEqual([
+      ['BUY', false],
+      ['SELL', true],
+    ]);
+    expect(journal.lastState(PAIR).phase).toBe('flat');
+    expect(restarted.halted()).toBe(false);
+  });
+
+  it('an unwind that keeps failing at restart leaves the exposure journalled and halts for an operator', async () => {
+    const r = rig({ closeRetries: 1 });
+    const first = doomed(r, (v, o) => (isEntry(v, o, 'paradex') ? 'before' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    r.vest.rejectAll = 'MARKET_CLOSED';
+    const { restarted, journal } = restart(r);
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(false);
+    expect(restarted.halted()).toBe(true);
+    expect(restarted.haltReason()).toMatch(/unwind failed, unhedged exposure remains: vest BTC-PERP long 0.01/);
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'exposed' });
+  });
+});
+
+describe('executor: a venue that cannot be read at start', () => {
+  it('retries the reconciliation with backoff and says so, instead of halting for good; then finishes the entry', async () => {
+    const r = rig({ reconcileRetryMs: 500 });
+    const first = doomed(r, (v, o) => (isEntry(v, o, 'paradex') ? 'before' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    r.paradex.failPositions = 2;
+
+    const { restarted, journal } = restart(r);
+    const one = await restarted.restore();
+    expect(one).toMatchObject({ ok: false, retryInMs: 500 });
+    expect(one.events).toEqual([expect.objectContaining({ type: 'TRADING_HALTED', reason: expect.stringMatching(/positions unreadable .*retrying in 500 ms \(attempt 1\)/) })]);
+    expect(restarted.halted()).toBe(true);
+    expect(journal.lastState(PAIR).halt).toMatchObject({ reconcile: true });
+    const two = await restarted.restore();
+    expect(two).toMatchObject({ ok: false, retryInMs: 1000 });
+    expect(r.vest.submitted).toHaveLength(1); // nothing decided while a venue is unreadable
+
+    const three = await restarted.restore();
+    expect(three).toMatchObject({ ok: true });
+    expect(types(three.events)).toContain('TRADING_RESUMED');
+    expect(restarted.halted()).toBe(false);
+    expect([r.vest.holding(), r.paradex.holding()]).toEqual([0, 0]);
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'flat' });
+    expect(journal.lastState(PAIR).halt).toBeUndefined();
+  });
+
+  it('a process restarted during the outage does not inherit the halt as permanent: it reconciles again', async () => {
+    const r = rig();
+    r.paradex.failPositions = 1;
+    const before = await r.exec.restore();
+    expect(before.retryInMs).toBeDefined();
+    const { restarted } = restart(r);
+    const after = await restarted.restore();
+    expect(after).toMatchObject({ ok: true });
+    expect(restarted.halted()).toBe(false);
+  });
+});

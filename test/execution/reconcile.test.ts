@@ -1,0 +1,105 @@
+import { deriveState, type JournalEntry } from '../../src/execution/journal';
+import { expectedHoldings, holdingMismatches, journalExposure, unhedgedOf } from '../../src/execution/reconcile';
+import type { OpenPosition } from '../../src/execution/types';
+
+const PAIR = 'BTC-PERP';
+const opening: JournalEntry = {
+  kind: 'opening',
+  pair: PAIR,
+  time: 1,
+  direction: 'AOverB',
+  size: 0.01,
+  detectedSpread: 0.3,
+  long: { venue: 'vest', symbol: 'BTC-PERP', side: 'BUY', clientId: 'L', size: 0.01, priceCap: 100_500, lookupRef: '17' },
+  short: { venue: 'paradex', symbol: 'BTC-USD-PERP', side: 'SELL', clientId: 'S', size: 0.01, priceCap: 99_800 },
+};
+const position: OpenPosition = {
+  pair: PAIR,
+  direction: 'AOverB',
+  size: 0.01,
+  longVenue: 'vest',
+  shortVenue: 'paradex',
+  longSymbol: 'BTC-PERP',
+  shortSymbol: 'BTC-USD-PERP',
+  longEntryPrice: 100_000,
+  shortEntryPrice: 100_300,
+  entrySpread: 0.3,
+  detectedSpread: 0.3,
+  entryFeesUsd: 0.5,
+  clientIds: { long: 'L', short: 'S' },
+  openedAt: 1,
+};
+const fill = (phase: 'open' | 'unwind' | 'close', leg: 'long' | 'short', clientId: string, filledSize: number, unresolved = false): JournalEntry => ({
+  kind: 'leg_filled',
+  pair: PAIR,
+  time: 2,
+  phase,
+  leg,
+  fill: {
+    venue: leg === 'long' ? 'vest' : 'paradex',
+    symbol: leg === 'long' ? 'BTC-PERP' : 'BTC-USD-PERP',
+    side: (leg === 'long') === (phase === 'open') ? 'BUY' : 'SELL',
+    clientId,
+    requestedSize: 0.01,
+    filledSize,
+    avgPrice: filledSize > 0 ? 100_000 : undefined,
+    feeUsd: 0,
+    ...(unresolved ? { unresolved } : {}),
+  },
+});
+
+describe('journalExposure (what a pair leaves if the process stops now)', () => {
+  it('an entry with one leg filled and the other unanswered: the lone leg, and the order nobody saw answered', () => {
+    const e = journalExposure(PAIR, deriveState([opening, fill('open', 'long', 'L', 0.01)], PAIR), true);
+    expect(e).toEqual({
+      pair: PAIR,
+      unhedged: [{ venue: 'vest', symbol: 'BTC-PERP', size: 0.01 }],
+      pendingOrders: [{ venue: 'paradex', symbol: 'BTC-USD-PERP', side: 'SELL', clientId: 'S', size: 0.01 }],
+      source: 'journal',
+      note: 'entry unfinished',
+    });
+  });
+
+  it('an unwind in flight: the unwind order is pending', () => {
+    const unwindOrder: JournalEntry = { kind: 'unwind_order', pair: PAIR, time: 3, leg: 'long', venue: 'vest', symbol: 'BTC-PERP', side: 'SELL', clientId: 'U', lookupRef: '18', size: 0.01 };
+    const e = journalExposure(PAIR, deriveState([opening, fill('open', 'long', 'L', 0.01), fill('open', 'short', 'S', 0), unwindOrder], PAIR), true);
+    expect(e).toMatchObject({ unhedged: [{ venue: 'vest', size: 0.01 }], pendingOrders: [{ clientId: 'U', lookupRef: '18' }], note: 'unwind unfinished' });
+  });
+
+  it('a close with one leg done: the other leg is unhedged', () => {
+    const entries: JournalEntry[] = [
+      { kind: 'open', pair: PAIR, time: 1, position },
+      { kind: 'closing', pair: PAIR, time: 2, clientIds: { long: 'cl', short: 'cs' } },
+      fill('close', 'long', 'cl', 0.01),
+    ];
+    expect(journalExposure(PAIR, deriveState(entries, PAIR), false)).toMatchObject({
+      unhedged: [{ venue: 'paradex', symbol: 'BTC-USD-PERP', size: -0.01 }],
+      pendingOrders: [{ clientId: 'cs', side: 'BUY' }],
+      note: 'close unfinished',
+    });
+  });
+
+  it('nothing for a flat pair or a hedged position at rest; recorded exposure is listed', () => {
+    expect(journalExposure(PAIR, deriveState([], PAIR), false)).toBeUndefined();
+    expect(journalExposure(PAIR, deriveState([{ kind: 'open', pair: PAIR, time: 1, position }], PAIR), false)).toBeUndefined();
+    const exposed: JournalEntry = { kind: 'exposed', pair: PAIR, time: 3, reason: 'unwind failed', exposure: [{ venue: 'vest', symbol: 'BTC-PERP', size: 0.01 }, { venue: 'paradex', symbol: 'BTC-USD-PERP', size: 0 }] };
+    expect(journalExposure(PAIR, deriveState([opening, exposed], PAIR), false)).toMatchObject({ unhedged: [{ venue: 'vest', size: 0.01 }], pendingOrders: [] });
+  });
+});
+
+describe('reconciliation rules', () => {
+  it('a common opposite size is a hedge; the rest is exposure', () => {
+    expect(unhedgedOf({ venue: 'vest', symbol: 'A', size: 0.01 }, { venue: 'paradex', symbol: 'B', size: -0.004 })).toEqual([{ venue: 'vest', symbol: 'A', size: 0.006 }]);
+    expect(unhedgedOf({ venue: 'vest', symbol: 'A', size: 0.01 }, { venue: 'paradex', symbol: 'B', size: -0.01 })).toEqual([]);
+    expect(unhedgedOf({ venue: 'vest', symbol: 'A', size: 0.01 }, { venue: 'paradex', symbol: 'B', size: 0.01 })).toHaveLength(2);
+  });
+
+  it('names each venue whose holding differs from the journal', () => {
+    const expected = expectedHoldings(deriveState([{ kind: 'open', pair: PAIR, time: 1, position }], PAIR), { a: 'vest', b: 'paradex' })!;
+    expect(expected).toEqual({ a: 0.01, b: -0.01 });
+    expect(holdingMismatches(expected, { a: 0.01, b: 0 }, { a: 'vest BTC-PERP', b: 'paradex BTC-USD-PERP' })).toEqual([
+      'paradex BTC-USD-PERP: journal expects short 0.01, venue reports flat',
+    ]);
+    expect(expectedHoldings(deriveState([opening], PAIR), { a: 'vest', b: 'paradex' })).toBeUndefined();
+  });
+});
