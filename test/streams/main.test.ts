@@ -352,7 +352,8 @@ describe('Ctrl-C during an entry (the CLI in live mode against simulated venues 
 
     // Started again on the same journal and accounts, the bot unwinds the lone leg by itself.
     live!.sim.faults.trading.paradex.releaseAll();
-    live!.sim.market.releaseBasis('BTC');
+    // No spread any more: the restart only finishes what was left, it does not enter again.
+    live!.sim.market.setBasis('BTC', 0);
     const again = cli(['live', '--live', '--config', path.join(dir, 'config.yaml'), '--runs-dir', dir], dir, { ...process.env, ...live!.env });
     const second = collect(again);
     await waitFor(() => second.out().includes('LEG_UNWOUND'), 120_000);

@@ -429,6 +429,8 @@ describe('a stop while an entry is in flight (live mode against simulated venues
 
     // The next start on the same journal and accounts finishes it.
     live.sim.faults.trading.paradex.releaseAll();
+    // No spread any more: the restart only finishes what was left, it does not enter again.
+    live.sim.market.setBasis('BTC', 0);
     let restart: ReturnType<typeof startRun> | undefined = undefined;
     restart = startRun({
       mode: 'live',
