@@ -101,6 +101,21 @@ describe('the command line', () => {
     expect(r.stderr).toContain('--duration');
   }, 30_000);
 
+  it('exits 2 on a --venues line it cannot use, or a journal directory that could never be resumed', async () => {
+    const [badUrl, noJournal, orphanJournal] = await Promise.all([
+      collect(cli(['sim', '--venues', '{"paradex":{"rest":"ftp://x","ws":"ws://127.0.0.1:1/v1"}}', '--journal-dir', path.join(dir, 'j'), '--runs-dir', dir], dir)).exit,
+      collect(cli(['sim', '--venues', '{}', '--runs-dir', dir], dir)).exit,
+      collect(cli(['sim', '--journal-dir', path.join(dir, 'j'), '--runs-dir', dir], dir)).exit,
+    ]);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain('--venues: paradex.rest = "ftp://x": must be a http/https URL');
+    expect(noJournal.code).toBe(2);
+    expect(noJournal.stderr).toContain('--venues needs --journal-dir');
+    expect(orphanJournal.code).toBe(2);
+    expect(orphanJournal.stderr).toContain('--journal-dir in sim mode needs --venues');
+    expect(fs.readdirSync(dir)).toEqual([]); // nothing started: no run folder, no keys
+  }, 60_000);
+
   it('refuses live mode without --live', async () => {
     const { exit } = collect(cli(['live', '--runs-dir', dir], dir));
     const r = await exit;
