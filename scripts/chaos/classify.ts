@@ -1,0 +1,176 @@
+/**
+ * What a trial left behind, judged. Pure: the trial driver gathers the facts (exit codes, the
+ * venues' positions as a client reads them, the journal's state, secrets found), this decides.
+ *
+ * - flat: both venues hold nothing of the pair.
+ * - hedged and monitored: equal and opposite holdings, and the journal expects exactly them in phase
+ *   open/closing, so the next start resumes monitoring them.
+ * - unhedged at rest: the two venues' holdings do not cancel.
+ * - position lost: a venue holds something the journal does not account for (flat, an unfinished
+ *   entry, or other sizes), or a hedge the journal records only as an exposure: nobody will monitor
+ *   or close it. A recorded one-legged exposure is unhedged, not lost.
+ * - crash: a run ended otherwise than documented (exit 0 for a clean stop or a Ctrl-C, 2 for bad
+ *   input, killed by our kill -9), or printed a stack trace.
+ * - hang: a run that did not exit within its bound (it was then killed).
+ * - secret: a key in use appeared in any output or file.
+ * - inconclusive: the trial could not inject its fault (stage never reached) or read the venues.
+ */
+
+export interface ExpectedExit {
+  /** Exit codes that are a documented end for this run. */
+  readonly codes: readonly number[];
+  /** We killed it with this signal: dying of it is expected. */
+  readonly killedWith?: 'SIGKILL';
+}
+
+export interface RunRecord {
+  /** 'first', 'restart' or 'only'. */
+  readonly label: string;
+  readonly expected: ExpectedExit;
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly hung: boolean;
+  readonly ms: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** For bad-input runs: the field or flag the error message must name. */
+  readonly mustName?: string;
+}
+
+/** Signed holdings of the pair per venue (+ long, − short). */
+export interface Holdings {
+  readonly vest: number;
+  readonly paradex: number;
+}
+
+export interface JournalView {
+  readonly phase: 'flat' | 'opening' | 'open' | 'closing' | 'exposed';
+  /** What the journal implies each venue holds; undefined when it cannot say (an unfinished entry). */
+  readonly expected: Holdings | undefined;
+  readonly halt?: string;
+  readonly corruptLines: number;
+}
+
+export interface TrialFacts {
+  readonly runs: readonly RunRecord[];
+  /** undefined: no account was ever created (nothing can be held). */
+  readonly venues: Holdings | { readonly error: string } | undefined;
+  readonly journal: JournalView | undefined;
+  /** Where a key in use was found ('restart stdout', 'runs/…/events.ndjson', …). */
+  readonly secrets: readonly string[];
+  /** Why the fault could not be injected as planned, if so. */
+  readonly notReached?: string;
+}
+
+export type EndState = 'flat' | 'hedged-monitored' | 'hedged-unmonitored' | 'unhedged' | 'unknown';
+
+export interface TrialOutcome {
+  readonly ok: boolean;
+  readonly end: EndState;
+  readonly unhedged: boolean;
+  readonly lost: boolean;
+  readonly crashed: boolean;
+  readonly hung: boolean;
+  readonly secrets: boolean;
+  readonly inconclusive: boolean;
+  /** One line per finding, for the report. */
+  readonly problems: readonly string[];
+}
+
+const TOLERANCE = 1e-9;
+
+/** A stack trace as Node prints one: "    at fn (/path/file.js:12:5)" or "    at /path/file.js:12:5". */
+const STACK_LINE = /^\s+at .*(?:\(.*:\d+:\d+\)|:\d+:\d+)\s*$/m;
+
+export function hasStackTrace(text: string): boolean {
+  return STACK_LINE.test(text);
+}
+
+function near(a: number, b: number): boolean {
+  return Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+export function describeHoldings(h: Holdings): string {
+  const one = (name: string, size: number): string => `${name} ${size === 0 ? 'flat' : size > 0 ? `long ${size}` : `short ${-size}`}`;
+  return `${one('vest', h.vest)}, ${one('paradex', h.paradex)}`;
+}
+
+function runProblems(run: RunRecord): { crashed: string[]; hung: string[] } {
+  const crashed: string[] = [];
+  const hung: string[] = [];
+  if (run.hung) {
+    hung.push(`${run.label} run did not exit within its bound (${Math.round(run.ms / 1000)} s); killed`);
+    return { crashed, hung };
+  }
+  const killedAsPlanned = run.expected.killedWith !== undefined && run.signal === run.expected.killedWith;
+  const exitedAsDocumented = run.code !== null && run.expected.codes.includes(run.code);
+  if (!killedAsPlanned && !exitedAsDocumented) {
+    const how = run.code !== null ? `exit ${run.code}` : `signal ${run.signal ?? '?'}`;
+    const last = lastLine(run.stderr) ?? lastLine(run.stdout);
+    crashed.push(`${run.label} run ended with ${how} (documented: ${run.expected.codes.join(' or ')})${last ? `: ${last}` : ''}`);
+  }
+  if (hasStackTrace(run.stderr) || hasStackTrace(run.stdout)) crashed.push(`${run.label} run printed a stack trace: ${firstStackContext(run.stderr + '\n' + run.stdout)}`);
+  if (run.mustName !== undefined && exitedAsDocumented && run.code === 2 && !run.stderr.includes(run.mustName)) {
+    crashed.push(`${run.label} run exited 2 without naming ${run.mustName}: ${lastLine(run.stderr) ?? '(no message)'}`);
+  }
+  return { crashed, hung };
+}
+
+function lastLine(text: string): string | undefined {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('[status]'));
+  const line = lines[lines.length - 1];
+  return line === undefined ? undefined : line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+function firstStackContext(text: string): string {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => STACK_LINE.test(l));
+  const head = lines.slice(Math.max(0, at - 1), at + 1).map((l) => l.trim()).join(' | ');
+  return head.length > 240 ? `${head.slice(0, 240)}…` : head;
+}
+
+export function classify(facts: TrialFacts): TrialOutcome {
+  const problems: string[] = [];
+  let crashed = false;
+  let hung = false;
+  for (const run of facts.runs) {
+    const p = runProblems(run);
+    if (p.crashed.length > 0) crashed = true;
+    if (p.hung.length > 0) hung = true;
+    problems.push(...p.crashed, ...p.hung);
+  }
+
+  let end: EndState = 'flat';
+  let unhedged = false;
+  let lost = false;
+  let inconclusive = facts.notReached !== undefined;
+  if (facts.notReached !== undefined) problems.push(`fault not injected as planned: ${facts.notReached}`);
+  const venues = facts.venues;
+  if (venues !== undefined && 'error' in venues) {
+    end = 'unknown';
+    inconclusive = true;
+    problems.push(`venues unreadable: ${venues.error}`);
+  } else if (venues !== undefined) {
+    const flat = near(venues.vest, 0) && near(venues.paradex, 0);
+    const journal = facts.journal;
+    const accounted = journal?.expected !== undefined && near(journal.expected.vest, venues.vest) && near(journal.expected.paradex, venues.paradex);
+    const journalText = journal === undefined ? 'no journal' : `journal ${journal.phase}${journal.expected ? ` expecting ${describeHoldings(journal.expected)}` : ''}${journal.halt ? `, halted: ${journal.halt}` : ''}`;
+    if (!flat) {
+      unhedged = !near(venues.vest + venues.paradex, 0);
+      const monitored = accounted && (journal?.phase === 'open' || journal?.phase === 'closing');
+      // Unaccounted holdings are forgotten; a hedge recorded only as an exposure is not monitored either.
+      lost = !accounted || (!unhedged && !monitored);
+      end = unhedged ? 'unhedged' : monitored ? 'hedged-monitored' : 'hedged-unmonitored';
+      if (unhedged) problems.push(`unhedged at rest: ${describeHoldings(venues)}; ${journalText}`);
+      if (lost) problems.push(`position lost (${accounted ? 'recorded, not monitored' : 'not in the journal'}): the venues hold ${describeHoldings(venues)}; ${journalText}`);
+    } else if (journal !== undefined && journal.phase !== 'flat') {
+      // Not dangerous (nothing is held), but the next start will report a mismatch and halt.
+      problems.push(`note: venues flat but ${journalText}`);
+    }
+  }
+
+  const secrets = facts.secrets.length > 0;
+  if (secrets) problems.push(`secret found in: ${facts.secrets.join(', ')}`);
+  const ok = !unhedged && !lost && !crashed && !hung && !secrets;
+  return { ok, end, unhedged, lost, crashed, hung, secrets, inconclusive, problems };
+}

@@ -1,0 +1,29 @@
+/**
+ * A short seeded slice of `npm run chaos` inside npm test: the same code (build, venues processes,
+ * the real CLI as a child, restart, reading the venues), on cases the bot handles today, so it stays
+ * green and guards them:
+ *   - kill -9 while closing, before the venues execute the close orders (Paradex answered them NEW and
+ *     settles them after the bot died: the kill lands between the POST and the fill); the restart
+ *     must find them by client id, see the position closed and journal it;
+ *   - an order executed whose answer never comes: the executor finds it by client id;
+ *   - a bad flag: exit 2 naming it.
+ * The cases today's bot gets wrong (issue 10: kills during an entry or an unwind) are the full
+ * campaign's to report; when they are fixed, add their keys here.
+ */
+import * as path from 'node:path';
+import { runCampaign } from '../../scripts/chaos/campaign';
+import { report, summarize } from '../../scripts/chaos/table';
+
+const SLICE = ['kill/SIGKILL/closing/before-exec', 'order-fault/timeout-after-exec/paradex', 'bad-input/flag'];
+
+describe('npm run chaos, a seeded slice', () => {
+  it('ends every trial flat or hedged and monitored, with no crash, hang or secret', async () => {
+    const { results, wallMs } = await runCampaign({ seed: 1, trials: SLICE.length, concurrency: SLICE.length, only: SLICE, root: path.resolve(__dirname, '../..') });
+    const text = report(results, { seed: 1, wallMs, concurrency: SLICE.length });
+    const s = summarize(results);
+    expect(new Set(results.map((r) => r.trial.key))).toEqual(new Set(SLICE));
+    // The report is the failure message: it names each bad trial's stage, fault and what was left.
+    expect({ bad: s.bad, inconclusive: s.inconclusive, report: text }).toEqual({ bad: 0, inconclusive: 0, report: text });
+    expect(s.flatOrMonitored).toBe(SLICE.length);
+  }, 240_000);
+});
