@@ -39,7 +39,12 @@ export async function buildForCampaign(root: string, log: (line: string) => void
   const cache = path.join(root, 'node_modules', '.cache', 'vest-paradex-arb-chaos');
   const stamp = sourceStamp(root);
   const out = path.join(cache, stamp);
-  if (fs.existsSync(path.join(out, 'streams', 'main.js'))) return out;
+  if (fs.existsSync(path.join(out, 'streams', 'main.js'))) {
+    // In use again: not stale for another campaign's clean-up.
+    const now = new Date();
+    fs.utimesSync(out, now, now);
+    return out;
+  }
   fs.mkdirSync(cache, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(cache, `${stamp}.building-`));
   log(`chaos: building the bot into ${path.relative(root, out)} (tsc --noCheck)`);
