@@ -43,7 +43,7 @@ interface Slot {
   venues: SlotVenues;
 }
 
-async function startVenues(build: string, seed: number, workDir: string): Promise<{ proc: Proc; venues: SlotVenues }> {
+async function startVenues(build: string, seed: number, workDir: string, log: (line: string) => void): Promise<{ proc: Proc; venues: SlotVenues }> {
   // Book updates every 200 ms: half the default's CPU for the venues and every bot, and a forced spread
   // is pushed at once anyway.
   const proc = spawnProc(process.execPath, [path.join(build, 'src', 'sim', 'cli.js'), '--admin', '--seed', String(seed), '--update-ms', '200'], { cwd: workDir });
@@ -58,11 +58,16 @@ async function startVenues(build: string, seed: number, workDir: string): Promis
   const urls = parseSimVenueUrls(line);
   // A venue's first signature check builds its curve tables (seconds on a busy machine): pay that
   // here, so the first trial meets venues that have been up a while, as a bot normally does.
-  const warm = createSimVenueClients(urls, newSimKeys());
-  try {
-    await Promise.all([warm.paradex.positions(), warm.vest.positions()]);
-  } finally {
-    await Promise.all([warm.paradex.close(), warm.vest.close()]);
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const warm = createSimVenueClients(urls, newSimKeys());
+    try {
+      await Promise.all([warm.paradex.positions(), warm.vest.positions()]);
+      break;
+    } catch (err) {
+      log(`chaos: warming the venues up (attempt ${attempt}): ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      await Promise.all([warm.paradex.close(), warm.vest.close()]);
+    }
   }
   return { proc, venues: { line, urls, admin: new AdminClient(admin) } };
 }
@@ -79,14 +84,14 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
   const slots: Slot[] = [];
   try {
     const count = Math.max(1, Math.min(opts.concurrency, plan.length));
-    for (let i = 0; i < count; i++) slots.push({ index: i, ...(await startVenues(build, opts.seed * 100 + i, workDir)) });
+    for (let i = 0; i < count; i++) slots.push({ index: i, ...(await startVenues(build, opts.seed * 100 + i, workDir, log)) });
     log(`chaos: ${plan.length} trials, seed ${opts.seed}, ${count} at a time; trial folders in ${workDir}`);
     await Promise.all(
       slots.map(async (slot) => {
         for (let trial = queue.shift(); trial !== undefined; trial = queue.shift()) {
           if (slot.proc.exit() !== undefined) {
             log(`chaos: venues of slot ${slot.index} died (${slot.proc.stderr().slice(-300)}); restarting them`);
-            Object.assign(slot, await startVenues(build, opts.seed * 100 + slot.index + 50, workDir));
+            Object.assign(slot, await startVenues(build, opts.seed * 100 + slot.index + 50, workDir, log));
           }
           const t0 = Date.now();
           let facts: TrialFacts;
