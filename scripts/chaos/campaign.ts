@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createSimVenueClients, newSimKeys, parseSimVenueUrls } from '../../src/venues/sim-connect';
+import { createSimVenueClients, newSimKeys, parseSimVenueUrls, type SimVenueUrls } from '../../src/venues/sim-connect';
 import { AdminClient } from './admin-client';
 import { buildForCampaign } from './build';
 import { classify, type TrialFacts } from './classify';
@@ -49,13 +49,17 @@ async function startVenues(build: string, seed: number, workDir: string, log: (l
   const proc = spawnProc(process.execPath, [path.join(build, 'src', 'sim', 'cli.js'), '--admin', '--seed', String(seed), '--update-ms', '200'], { cwd: workDir });
   const printed = await waitUntil(proc, () => proc.stdout().includes('\n'), 30_000);
   const line = proc.stdout().split('\n')[0] ?? '';
-  if (!printed) {
+  let admin: string | undefined;
+  let urls: SimVenueUrls;
+  try {
+    if (!printed) throw new Error(`the simulated venues did not start: ${proc.stderr().slice(0, 500)}`);
+    admin = (JSON.parse(line) as { admin?: string }).admin;
+    if (admin === undefined) throw new Error(`the simulated venues printed no admin URL: ${line}`);
+    urls = parseSimVenueUrls(line);
+  } catch (err) {
     proc.signal('SIGKILL');
-    throw new Error(`the simulated venues did not start: ${proc.stderr().slice(0, 500)}`);
+    throw err;
   }
-  const admin = (JSON.parse(line) as { admin?: string }).admin;
-  if (admin === undefined) throw new Error(`the simulated venues printed no admin URL: ${line}`);
-  const urls = parseSimVenueUrls(line);
   // A venue's first signature check builds its curve tables (seconds on a busy machine): pay that
   // here, so the first trial meets venues that have been up a while, as a bot normally does.
   for (let attempt = 1; attempt <= 3; attempt++) {
@@ -113,6 +117,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
         await waitExit(s.proc, 10_000);
       }),
     );
+    // The campaign itself failed before any trial: nothing to keep.
+    if (results.length === 0 && opts.keep !== true) fs.rmSync(workDir, { recursive: true, force: true });
   }
   results.sort((a, b) => a.trial.id - b.trial.id);
   const keep = opts.keep === true || results.some((r) => !r.outcome.ok);
