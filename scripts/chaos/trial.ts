@@ -508,6 +508,11 @@ export function journalView(state: JournalState, corruptLines: number): JournalV
         out[p.shortVenue] -= p.size - state.closedSize.short;
         return out;
       }
+      default: {
+        // A phase this campaign does not know yet: say so rather than guess.
+        const unknown: never = state.phase;
+        throw new Error(`journal phase ${String(unknown)} is unknown to the campaign`);
+      }
     }
   };
   const halt = state.halt !== undefined && (state.halt.until === undefined || state.halt.until > Date.now()) ? state.halt.reason : undefined;
