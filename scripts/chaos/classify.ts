@@ -15,6 +15,7 @@
  * - secret: a key in use appeared in any output or file.
  * - inconclusive: the trial could not inject its fault (stage never reached) or read the venues.
  */
+import type { JournalState } from '../../src/execution/journal';
 
 export interface ExpectedExit {
   /** Exit codes that are a documented end for this run. */
@@ -60,6 +61,38 @@ export interface TrialFacts {
   readonly secrets: readonly string[];
   /** Why the fault could not be injected as planned, if so. */
   readonly notReached?: string;
+}
+
+/** What the journal says each venue holds (as the executor's reconciliation reads it). */
+export function journalView(state: JournalState, corruptLines: number, now = Date.now()): JournalView {
+  const expected = (): Holdings | undefined => {
+    const out = { vest: 0, paradex: 0 };
+    switch (state.phase) {
+      case 'flat':
+        return out;
+      case 'opening':
+        return undefined;
+      case 'exposed':
+        for (const e of state.exposure ?? []) out[e.venue] += e.size;
+        return out;
+      case 'open':
+      case 'closing': {
+        const p = state.position;
+        if (p === undefined) return out;
+        out[p.longVenue] += p.size - state.closedSize.long;
+        out[p.shortVenue] -= p.size - state.closedSize.short;
+        return out;
+      }
+      default: {
+        // A phase this campaign does not know yet: say so rather than guess.
+        const unknown: never = state.phase;
+        throw new Error(`journal phase ${String(unknown)} is unknown to the campaign`);
+      }
+    }
+  };
+  const halt = state.halt !== undefined && (state.halt.until === undefined || state.halt.until > now) ? state.halt.reason : undefined;
+  const view = expected();
+  return { phase: state.phase, expected: view, corruptLines, ...(halt !== undefined ? { halt: halt.length > 300 ? `${halt.slice(0, 300)}…` : halt } : {}) };
 }
 
 export type EndState = 'flat' | 'hedged-monitored' | 'hedged-unmonitored' | 'unhedged' | 'unknown';

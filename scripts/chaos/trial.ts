@@ -10,11 +10,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deriveState, parseJournal, type JournalState } from '../../src/execution/journal';
+import { deriveState, parseJournal } from '../../src/execution/journal';
 import { createSimVenueClients, loadOrCreateSimKeys, SIM_KEYS_FILE, type SimKeys, type SimVenueUrls } from '../../src/venues/sim-connect';
 import type { SimOrderArrival } from '../../src/sim/admin';
 import type { AdminClient } from './admin-client';
-import type { ExpectedExit, Holdings, JournalView, RunRecord, TrialFacts } from './classify';
+import { journalView, type ExpectedExit, type Holdings, type JournalView, type RunRecord, type TrialFacts } from './classify';
 import {
   BAD_CONFIGS,
   BAD_FLAGS,
@@ -486,38 +486,6 @@ async function holdings(urls: SimVenueUrls, keys: SimKeys): Promise<Holdings | {
   } finally {
     await Promise.all([clients.vest.close(), clients.paradex.close()]);
   }
-}
-
-/** What the journal says each venue holds (as the executor's reconciliation reads it). */
-export function journalView(state: JournalState, corruptLines: number): JournalView {
-  const expected = (): Holdings | undefined => {
-    const out = { vest: 0, paradex: 0 };
-    switch (state.phase) {
-      case 'flat':
-        return out;
-      case 'opening':
-        return undefined;
-      case 'exposed':
-        for (const e of state.exposure ?? []) out[e.venue] += e.size;
-        return out;
-      case 'open':
-      case 'closing': {
-        const p = state.position;
-        if (p === undefined) return out;
-        out[p.longVenue] += p.size - state.closedSize.long;
-        out[p.shortVenue] -= p.size - state.closedSize.short;
-        return out;
-      }
-      default: {
-        // A phase this campaign does not know yet: say so rather than guess.
-        const unknown: never = state.phase;
-        throw new Error(`journal phase ${String(unknown)} is unknown to the campaign`);
-      }
-    }
-  };
-  const halt = state.halt !== undefined && (state.halt.until === undefined || state.halt.until > Date.now()) ? state.halt.reason : undefined;
-  const view = expected();
-  return { phase: state.phase, expected: view, corruptLines, ...(halt !== undefined ? { halt: halt.length > 300 ? `${halt.slice(0, 300)}…` : halt } : {}) };
 }
 
 function filesUnder(dir: string): string[] {

@@ -1,4 +1,6 @@
-import { classify, hasStackTrace, type RunRecord, type TrialFacts } from '../../../scripts/chaos/classify';
+import { classify, hasStackTrace, journalView, type RunRecord, type TrialFacts } from '../../../scripts/chaos/classify';
+import { deriveState, type JournalEntry } from '../../../src/execution/journal';
+import type { OpenPosition } from '../../../src/execution/types';
 
 function run(over: Partial<RunRecord> = {}): RunRecord {
   return { label: 'restart', expected: { codes: [0] }, code: 0, signal: null, hung: false, ms: 3_000, stdout: '', stderr: '', ...over };
@@ -67,5 +69,66 @@ describe('classifying what a trial left', () => {
     expect(hasStackTrace('Error: x\n    at Object.<anonymous> (/a/b.js:1:2)')).toBe(true);
     expect(hasStackTrace('    at /a/b.js:10:3')).toBe(true);
     expect(hasStackTrace('[event] 12:00:00.000 ORDER_FAILED BTC-PERP vest id=x: not flat at venue')).toBe(false);
+  });
+});
+
+describe('what the journal expects at the venues', () => {
+  const position: OpenPosition = {
+    pair: 'BTC-PERP',
+    direction: 'AOverB',
+    size: 0.002,
+    longVenue: 'vest',
+    shortVenue: 'paradex',
+    longSymbol: 'BTC-PERP',
+    shortSymbol: 'BTC-USD-PERP',
+    longEntryPrice: 95_000,
+    shortEntryPrice: 95_200,
+    entrySpread: 0.21,
+    detectedSpread: 0.22,
+    entryFeesUsd: 0.1,
+    clientIds: { long: 'l', short: 's' },
+    openedAt: 1,
+  };
+  const fill = (leg: 'long' | 'short', filledSize: number): JournalEntry => ({
+    kind: 'leg_filled',
+    pair: 'BTC-PERP',
+    time: 3,
+    phase: 'close',
+    leg,
+    fill: { venue: leg === 'long' ? 'vest' : 'paradex', symbol: 'x', side: leg === 'long' ? 'SELL' : 'BUY', clientId: `c-${leg}`, requestedSize: 0.002, filledSize, avgPrice: 95_100, feeUsd: 0 },
+  });
+
+  it('expects the open position less what was closed, per venue, signed', () => {
+    const entries: JournalEntry[] = [
+      { kind: 'open', pair: 'BTC-PERP', time: 1, position },
+      { kind: 'closing', pair: 'BTC-PERP', time: 2, clientIds: { long: 'c-long', short: 'c-short' } },
+      fill('long', 0.002),
+      fill('short', 0.0005),
+    ];
+    expect(journalView(deriveState(entries, 'BTC-PERP'), 0)).toEqual({ phase: 'closing', expected: { vest: 0, paradex: -0.0015 }, corruptLines: 0 });
+  });
+
+  it('cannot say for an unfinished entry, takes a recorded exposure as it is, and shows a halt still in force', () => {
+    const opening: JournalEntry = {
+      kind: 'opening',
+      pair: 'BTC-PERP',
+      time: 1,
+      direction: 'AOverB',
+      size: 0.002,
+      detectedSpread: 0.2,
+      long: { venue: 'vest', symbol: 'BTC-PERP', side: 'BUY', clientId: 'l', size: 0.002, priceCap: 96_000 },
+      short: { venue: 'paradex', symbol: 'BTC-USD-PERP', side: 'SELL', clientId: 's', size: 0.002, priceCap: 94_000 },
+    };
+    expect(journalView(deriveState([opening], 'BTC-PERP'), 1).expected).toBeUndefined();
+    const exposed: JournalEntry[] = [
+      opening,
+      { kind: 'exposed', pair: 'BTC-PERP', time: 2, reason: 'unwind failed', exposure: [{ venue: 'vest', symbol: 'BTC-PERP', size: 0.002 }] },
+      { kind: 'halted', pair: 'BTC-PERP', time: 2, reason: 'unwind failed' },
+      { kind: 'halted', pair: 'ETH-PERP', time: 2, reason: 'other pair', until: 5 },
+    ];
+    expect(journalView(deriveState(exposed, 'BTC-PERP'), 0, 10)).toEqual({ phase: 'exposed', expected: { vest: 0.002, paradex: 0 }, halt: 'unwind failed', corruptLines: 0 });
+    // A cooldown halt that has run out is not in force.
+    const cooled: JournalEntry[] = [{ kind: 'halted', pair: 'BTC-PERP', time: 1, reason: 'leg imbalance', until: 5 }];
+    expect(journalView(deriveState(cooled, 'BTC-PERP'), 0, 10)).toEqual({ phase: 'flat', expected: { vest: 0, paradex: 0 }, corruptLines: 0 });
   });
 });
