@@ -32,6 +32,8 @@ export interface RunRecord {
   readonly signal: string | null;
   readonly hung: boolean;
   readonly ms: number;
+  /** ms from our SIGINT to the exit, when we sent one. */
+  readonly stopMs?: number;
   readonly stdout: string;
   readonly stderr: string;
   /** For bad-input runs: the field or flag the error message must name. */
@@ -128,12 +130,16 @@ export function describeHoldings(h: Holdings): string {
   return `${one('vest', h.vest)}, ${one('paradex', h.paradex)}`;
 }
 
-function runProblems(run: RunRecord): { crashed: string[]; hung: string[] } {
+/** README: on Ctrl-C the bot exits within 5 s. Slower is noted (a busy machine can cause it), not a hang. */
+const DOCUMENTED_STOP_MS = 5_000;
+
+function runProblems(run: RunRecord): { crashed: string[]; hung: string[]; notes: string[] } {
   const crashed: string[] = [];
   const hung: string[] = [];
+  const notes: string[] = [];
   if (run.hung) {
     hung.push(`${run.label} run did not exit within its bound (${Math.round(run.ms / 1000)} s); killed`);
-    return { crashed, hung };
+    return { crashed, hung, notes };
   }
   const killedAsPlanned = run.expected.killedWith !== undefined && run.signal === run.expected.killedWith;
   const exitedAsDocumented = run.code !== null && run.expected.codes.includes(run.code);
@@ -143,10 +149,13 @@ function runProblems(run: RunRecord): { crashed: string[]; hung: string[] } {
     crashed.push(`${run.label} run ended with ${how} (documented: ${run.expected.codes.join(' or ')})${last ? `: ${last}` : ''}`);
   }
   if (hasStackTrace(run.stderr) || hasStackTrace(run.stdout)) crashed.push(`${run.label} run printed a stack trace: ${firstStackContext(run.stderr + '\n' + run.stdout)}`);
+  if (run.stopMs !== undefined && run.stopMs > DOCUMENTED_STOP_MS) {
+    notes.push(`note: ${run.label} run took ${(run.stopMs / 1000).toFixed(1)} s to stop after Ctrl-C (documented: within ${DOCUMENTED_STOP_MS / 1000} s)`);
+  }
   if (run.mustName !== undefined && exitedAsDocumented && run.code === 2 && !run.stderr.includes(run.mustName)) {
     crashed.push(`${run.label} run exited 2 without naming ${run.mustName}: ${lastLine(run.stderr) ?? '(no message)'}`);
   }
-  return { crashed, hung };
+  return { crashed, hung, notes };
 }
 
 function lastLine(text: string): string | undefined {
@@ -170,7 +179,7 @@ export function classify(facts: TrialFacts): TrialOutcome {
     const p = runProblems(run);
     if (p.crashed.length > 0) crashed = true;
     if (p.hung.length > 0) hung = true;
-    problems.push(...p.crashed, ...p.hung);
+    problems.push(...p.crashed, ...p.hung, ...p.notes);
   }
 
   let end: EndState = 'flat';

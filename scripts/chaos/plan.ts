@@ -174,7 +174,8 @@ export function planTrials(seed: number, count: number, opts: PlanOptions = {}):
     let spec: TrialCase;
     switch (c.kind) {
       case 'kill':
-        spec = { ...c, settleMs: int(300, 1_200), answerDelayMs: int(300, 900), killDelayMs: int(40, 150), rejectVenue: pick(['paradex', 'vest'] as const) };
+        // Up to 3.5 s: past the client's 2 s fill wait, and past the 3 s a Ctrl-C'd bot waits for orders in flight.
+        spec = { ...c, settleMs: int(300, 3_500), answerDelayMs: int(300, 3_500), killDelayMs: int(40, 150), rejectVenue: pick(['paradex', 'vest'] as const) };
         break;
       case 'order-fault':
         spec = c;

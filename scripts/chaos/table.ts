@@ -74,12 +74,13 @@ export function breakdownTable(results: readonly TrialResult[]): string {
   return grid(['case', 'trials', 'ok', 'unhedged', 'lost', 'crash', 'hang', 'secret'], rows);
 }
 
-/** One paragraph per bad (or inconclusive) trial. */
+/** One paragraph per bad trial, and per trial that was inconclusive or ended well with notes. */
 export function findings(results: readonly TrialResult[]): string {
   return results
-    .filter((r) => !r.outcome.ok || r.outcome.inconclusive)
+    .filter((r) => !r.outcome.ok || r.outcome.problems.length > 0)
     .map((r) => {
-      const head = `#${r.trial.id} ${r.trial.key}: ${describeTrial(r.trial)}${r.outcome.ok ? ' (inconclusive)' : ''}`;
+      const tag = r.outcome.ok ? (r.outcome.inconclusive ? ' (inconclusive)' : ' (ok; notes)') : '';
+      const head = `#${r.trial.id} ${r.trial.key}: ${describeTrial(r.trial)}${tag}`;
       return [head, ...r.outcome.problems.map((p) => `    - ${p}`)].join('\n');
     })
     .join('\n');
@@ -95,7 +96,7 @@ export function report(results: readonly TrialResult[], meta: { seed: number; wa
     breakdownTable(results),
   ];
   const f = findings(results);
-  if (f !== '') parts.push('', 'findings (each: the case, the fault, then what was left):', f);
+  if (f !== '') parts.push('', 'findings (each: the case, the fault, then what was left; bad unless marked):', f);
   parts.push('', s.bad === 0 ? 'result: no bad outcome' : `result: ${s.bad} trial(s) with a bad outcome`);
   return parts.join('\n');
 }

@@ -143,11 +143,13 @@ class TrialDriver {
       signal = 'SIGKILL';
       expected = { ...expected, killedWith: 'SIGKILL' };
     }
+    const signalledAt = Date.now();
     if (signal !== undefined) {
       this.trace(`${signal} to the ${run.label} run`);
       run.proc.signal(signal);
     }
     const exit = await waitExit(run.proc, boundMs);
+    const stopMs = signal === 'SIGINT' && !exit.hung ? Date.now() - signalledAt : undefined;
     this.trace(`${run.label} run ended: ${exit.hung ? 'HUNG, killed' : exit.code !== null ? `exit ${exit.code}` : `signal ${exit.signal}`} after ${exit.ms} ms`);
     const record: RunRecord = {
       label: run.label,
@@ -159,6 +161,7 @@ class TrialDriver {
       stdout: run.proc.stdout(),
       stderr: run.proc.stderr(),
       ...(mustName !== undefined ? { mustName } : {}),
+      ...(stopMs !== undefined ? { stopMs } : {}),
     };
     this.runs.push(record);
     return record;

@@ -132,3 +132,11 @@ describe('what the journal expects at the venues', () => {
     expect(journalView(deriveState(cooled, 'BTC-PERP'), 0, 10)).toEqual({ phase: 'flat', expected: { vest: 0, paradex: 0 }, corruptLines: 0 });
   });
 });
+
+describe('a slow stop', () => {
+  it('is noted, not counted, when a Ctrl-C took longer than the documented 5 s but ended well', () => {
+    const out = classify(facts({ runs: [run({ label: 'first', stopMs: 7_200 })] }));
+    expect(out).toMatchObject({ ok: true, hung: false });
+    expect(out.problems).toEqual(['note: first run took 7.2 s to stop after Ctrl-C (documented: within 5 s)']);
+  });
+});
