@@ -13,11 +13,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { privateKeyToAddress } from 'viem/accounts';
 import { ConfigError, type ConfigIssue } from '../domain/config';
+import { privateKeyProblem } from '../domain/keys';
 import type { VenueId } from '../domain/market';
 import type { VenueLogger } from './http';
-import { newParadexAccount, paradexPublicKey } from './paradex/signing';
+import { newParadexAccount } from './paradex/signing';
 import { createParadexVenue, type ParadexVenue } from './paradex/venue';
 import { newVestKeys } from './vest/signing';
 import { createVestVenue, type VestVenue } from './vest/venue';
@@ -121,25 +121,18 @@ function readSimKeys(text: string, file: string): SimKeys {
   }
   const v = value as { paradex?: Record<string, unknown>; vest?: Record<string, unknown> } | null;
   const issues: ConfigIssue[] = [];
-  // Values are never shown: they are keys.
-  const check = (field: string, raw: unknown, valid: (s: string) => boolean, rule: string): string => {
-    if (typeof raw !== 'string' || !valid(raw)) issues.push({ path: field, value: raw === undefined ? '(missing)' : '<redacted>', rule });
+  // Values are never shown: they are keys. Checked as curve scalars here, before a signing library
+  // sees them (a library's error would print the key).
+  const check = (field: string, raw: unknown, problemOf: (s: string) => string | undefined): string => {
+    const problem = typeof raw === 'string' ? problemOf(raw) : 'is missing';
+    if (problem !== undefined) issues.push({ path: field, value: raw === undefined ? '(missing)' : '<redacted>', rule: problem });
     return typeof raw === 'string' ? raw : '';
   };
-  const hex = (s: string, max: number): boolean => new RegExp(`^0x[0-9a-fA-F]{1,${max}}$`).test(s);
-  const usable = (derive: (s: string) => unknown) => (s: string) => {
-    try {
-      derive(s);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const address = check('paradex.address', v?.paradex?.address, (s) => hex(s, 64), 'must be 0x and up to 64 hex digits');
-  const privateKey = check('paradex.privateKey', v?.paradex?.privateKey, (s) => hex(s, 64) && usable(paradexPublicKey)(s), 'must be a Stark private key (0x hex, 0 < key < curve order)');
-  const secp = (s: string): boolean => /^0x[0-9a-fA-F]{64}$/.test(s) && usable((k) => privateKeyToAddress(k as Hex))(s);
-  const primaryKey = check('vest.primaryKey', v?.vest?.primaryKey, secp, 'must be a secp256k1 private key (0x + 64 hex)');
-  const signingKey = check('vest.signingKey', v?.vest?.signingKey, secp, 'must be a secp256k1 private key (0x + 64 hex)');
+  const address = check('paradex.address', v?.paradex?.address, (s) => (/^0x[0-9a-fA-F]{1,64}$/.test(s) ? undefined : 'must be 0x and up to 64 hex digits'));
+  const privateKey = check('paradex.privateKey', v?.paradex?.privateKey, (s) => (s.startsWith('0x') ? privateKeyProblem(s, 'stark') : 'must start with 0x'));
+  const secp = (s: string): string | undefined => (/^0x[0-9a-fA-F]{64}$/.test(s) ? privateKeyProblem(s, 'secp256k1') : 'must be 0x and 64 hex digits');
+  const primaryKey = check('vest.primaryKey', v?.vest?.primaryKey, secp);
+  const signingKey = check('vest.signingKey', v?.vest?.signingKey, secp);
   if (issues.length > 0) throw new ConfigError(issues, file);
   return { paradex: { address, privateKey }, vest: { primaryKey: primaryKey as Hex, signingKey: signingKey as Hex } };
 }

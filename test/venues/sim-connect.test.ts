@@ -65,8 +65,8 @@ describe('sim keys beside the journal', () => {
     const outOfRange = `0x${'f'.repeat(64)}`;
     fs.writeFileSync(file, JSON.stringify({ paradex: { ...keys.paradex, privateKey: outOfRange }, vest: { primaryKey: keys.vest.primaryKey } }));
     const message = messageOf(() => loadOrCreateSimKeys(dir));
-    expect(message).toContain('paradex.privateKey = <redacted>: must be a Stark private key');
-    expect(message).toContain('vest.signingKey = (missing)');
+    expect(message).toContain('paradex.privateKey = <redacted>: is not below the Stark curve order, so it is not a valid private key');
+    expect(message).toContain('vest.signingKey = (missing): is missing');
     expect(message).not.toContain(outOfRange.slice(2, 20));
     expect(message).not.toContain(keys.vest.primaryKey.slice(2, 20));
     fs.writeFileSync(file, '{"paradex":');
