@@ -2,7 +2,8 @@
  * `npm run chaos`: the fault campaign. Runs the real CLI as a child process against simulated venues
  * that live in other processes, injects kill -9 and Ctrl-C at each stage of a trade, order faults,
  * feed faults and bad inputs, restarts the bot on the same venues and journal, and reads what was
- * left. Prints one table (and a paragraph per bad trial); exits 1 on any bad outcome.
+ * left. Prints one table (and a paragraph per bad trial); exits 1 on any bad outcome, or when the
+ * campaign itself failed in a trial; 2 when it could not run at all.
  *
  *   npm run chaos                          # 100 trials, seed 1
  *   npm run chaos -- --trials 20 --seed 7  # a shorter, different campaign
@@ -52,7 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const slim = results.map((r) => ({ id: r.trial.id, key: r.trial.key, trial: r.trial, ms: r.ms, ...r.outcome }));
     fs.writeFileSync(o.json, `${JSON.stringify({ seed: o.seed, wallMs, summary: summarize(results), results: slim }, null, 2)}\n`);
   }
-  return summarize(results).bad === 0 ? 0 : 1;
+  const s = summarize(results);
+  return s.bad === 0 && s.harnessErrors === 0 ? 0 : 1;
 }
 
 if (require.main === module) {

@@ -102,11 +102,12 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
           try {
             facts = await runTrial(trial, slot.venues, { mainJs, workDir });
           } catch (err) {
-            facts = { runs: [], venues: { error: 'not read' }, journal: undefined, secrets: [], notReached: `harness error: ${err instanceof Error ? err.message : String(err)}` };
+            facts = { runs: [], venues: { error: 'not read' }, journal: undefined, secrets: [], harnessError: err instanceof Error ? err.message : String(err) };
           }
           const outcome = classify(facts);
           results.push({ trial, outcome, ms: Date.now() - t0 });
-          log(`chaos: #${trial.id} ${trial.key} ${outcome.ok ? (outcome.inconclusive ? 'ok (inconclusive)' : 'ok') : 'BAD'} ${((Date.now() - t0) / 1000).toFixed(1)} s [${results.length}/${plan.length}]`);
+          const verdict = outcome.harnessError ? 'CAMPAIGN ERROR' : !outcome.ok ? 'BAD' : outcome.inconclusive ? 'ok (inconclusive)' : 'ok';
+          log(`chaos: #${trial.id} ${trial.key} ${verdict} ${((Date.now() - t0) / 1000).toFixed(1)} s [${results.length}/${plan.length}]`);
         }
       }),
     );
@@ -121,7 +122,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
     if (results.length === 0 && opts.keep !== true) fs.rmSync(workDir, { recursive: true, force: true });
   }
   results.sort((a, b) => a.trial.id - b.trial.id);
-  const keep = opts.keep === true || results.some((r) => !r.outcome.ok);
+  const keep = opts.keep === true || results.some((r) => !r.outcome.ok || r.outcome.harnessError);
   if (!keep) fs.rmSync(workDir, { recursive: true, force: true });
   return { results, wallMs: Date.now() - started, workDir: keep ? workDir : undefined };
 }

@@ -13,7 +13,8 @@
  *   input, killed by our kill -9), or printed a stack trace.
  * - hang: a run that did not exit within its bound (it was then killed).
  * - secret: a key in use appeared in any output or file.
- * - inconclusive: the trial could not inject its fault (stage never reached) or read the venues.
+ * - inconclusive: the trial could not inject its fault (stage never reached) or read the venues, or
+ *   the campaign itself failed in it (a harness error: the tool's defect, which fails the campaign).
  */
 import type { JournalState } from '../../src/execution/journal';
 
@@ -63,6 +64,8 @@ export interface TrialFacts {
   readonly secrets: readonly string[];
   /** Why the fault could not be injected as planned, if so. */
   readonly notReached?: string;
+  /** The campaign itself failed in this trial (a defect of the tool, not of the bot). */
+  readonly harnessError?: string;
 }
 
 /** What the journal says each venue holds (as the executor's reconciliation reads it). */
@@ -108,6 +111,8 @@ export interface TrialOutcome {
   readonly hung: boolean;
   readonly secrets: boolean;
   readonly inconclusive: boolean;
+  /** The campaign failed in this trial: nothing was judged. */
+  readonly harnessError: boolean;
   /** One line per finding, for the report. */
   readonly problems: readonly string[];
 }
@@ -185,7 +190,8 @@ export function classify(facts: TrialFacts): TrialOutcome {
   let end: EndState = 'flat';
   let unhedged = false;
   let lost = false;
-  let inconclusive = facts.notReached !== undefined;
+  let inconclusive = facts.notReached !== undefined || facts.harnessError !== undefined;
+  if (facts.harnessError !== undefined) problems.push(`campaign error (not the bot's): ${facts.harnessError}`);
   if (facts.notReached !== undefined) problems.push(`fault not injected as planned: ${facts.notReached}`);
   const venues = facts.venues;
   if (venues !== undefined && 'error' in venues) {
@@ -214,5 +220,5 @@ export function classify(facts: TrialFacts): TrialOutcome {
   const secrets = facts.secrets.length > 0;
   if (secrets) problems.push(`secret found in: ${facts.secrets.join(', ')}`);
   const ok = !unhedged && !lost && !crashed && !hung && !secrets;
-  return { ok, end, unhedged, lost, crashed, hung, secrets, inconclusive, problems };
+  return { ok, end, unhedged, lost, crashed, hung, secrets, inconclusive, harnessError: facts.harnessError !== undefined, problems };
 }

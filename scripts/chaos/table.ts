@@ -21,6 +21,8 @@ export interface CampaignSummary {
   readonly hangs: number;
   readonly secrets: number;
   readonly inconclusive: number;
+  /** Trials the campaign itself failed in (counted in inconclusive too). */
+  readonly harnessErrors: number;
   readonly bad: number;
 }
 
@@ -35,6 +37,7 @@ export function summarize(results: readonly TrialResult[]): CampaignSummary {
     hangs: count((o) => o.hung),
     secrets: count((o) => o.secrets),
     inconclusive: count((o) => o.inconclusive),
+    harnessErrors: count((o) => o.harnessError),
     bad: count((o) => !o.ok),
   };
 }
@@ -79,7 +82,7 @@ export function findings(results: readonly TrialResult[]): string {
   return results
     .filter((r) => !r.outcome.ok || r.outcome.problems.length > 0)
     .map((r) => {
-      const tag = r.outcome.ok ? (r.outcome.inconclusive ? ' (inconclusive)' : ' (ok; notes)') : '';
+      const tag = r.outcome.harnessError ? ' (campaign error)' : r.outcome.ok ? (r.outcome.inconclusive ? ' (inconclusive)' : ' (ok; notes)') : '';
       const head = `#${r.trial.id} ${r.trial.key}: ${describeTrial(r.trial)}${tag}`;
       return [head, ...r.outcome.problems.map((p) => `    - ${p}`)].join('\n');
     })
@@ -97,6 +100,7 @@ export function report(results: readonly TrialResult[], meta: { seed: number; wa
   ];
   const f = findings(results);
   if (f !== '') parts.push('', 'findings (each: the case, the fault, then what was left; bad unless marked):', f);
-  parts.push('', s.bad === 0 ? 'result: no bad outcome' : `result: ${s.bad} trial(s) with a bad outcome`);
+  const errors = s.harnessErrors > 0 ? `; the campaign failed in ${s.harnessErrors} trial(s): see "campaign error"` : '';
+  parts.push('', `${s.bad === 0 ? 'result: no bad outcome' : `result: ${s.bad} trial(s) with a bad outcome`}${errors}`);
   return parts.join('\n');
 }

@@ -101,6 +101,7 @@ class TrialDriver {
   readonly runs: RunRecord[] = [];
   readonly procs: Proc[] = [];
   notReached: string | undefined;
+  harnessError: string | undefined;
   private readonly t0 = Date.now();
 
   constructor(
@@ -496,8 +497,9 @@ function filesUnder(dir: string): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
+    // A link (runs/latest) points at a folder walked anyway.
     if (entry.isDirectory()) out.push(...filesUnder(full));
-    else out.push(full);
+    else if (entry.isFile()) out.push(full);
   }
   return out;
 }
@@ -525,7 +527,14 @@ async function gatherFacts(d: TrialDriver): Promise<TrialFacts> {
     if (file === keysFile) continue;
     if (containsSecret(fs.readFileSync(file, 'latin1'), needles)) secrets.push(path.relative(d.at.dir, file));
   }
-  return { runs: d.runs, venues, journal, secrets, ...(d.notReached !== undefined ? { notReached: d.notReached } : {}) };
+  return {
+    runs: d.runs,
+    venues,
+    journal,
+    secrets,
+    ...(d.notReached !== undefined ? { notReached: d.notReached } : {}),
+    ...(d.harnessError !== undefined ? { harnessError: d.harnessError } : {}),
+  };
 }
 
 /** Runs one trial in its own folder under ctx.workDir and returns its facts. */
@@ -561,7 +570,8 @@ export async function runTrial(trial: Trial, slot: SlotVenues, ctx: TrialContext
     }
   } catch (err) {
     d.killLeftovers();
-    d.miss(`harness error: ${err instanceof Error ? err.message : String(err)}`);
+    d.harnessError = err instanceof Error ? err.message : String(err);
+    d.trace(`campaign error: ${d.harnessError}`);
   }
   return gatherFacts(d);
 }

@@ -23,7 +23,7 @@ describe('npm run chaos, a seeded slice', () => {
     const s = summarize(results);
     expect(new Set(results.map((r) => r.trial.key))).toEqual(new Set(SLICE));
     // The report is the failure message: it names each bad trial's stage, fault and what was left.
-    expect({ bad: s.bad, inconclusive: s.inconclusive, report: text }).toEqual({ bad: 0, inconclusive: 0, report: text });
+    expect({ bad: s.bad, inconclusive: s.inconclusive, campaignErrors: s.harnessErrors, report: text }).toEqual({ bad: 0, inconclusive: 0, campaignErrors: 0, report: text });
     expect(s.flatOrMonitored).toBe(SLICE.length);
   }, 240_000);
 });

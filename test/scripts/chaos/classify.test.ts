@@ -55,7 +55,8 @@ describe('classifying what a trial left', () => {
 
   it('fails on any secret, and reports a fault it could not inject as inconclusive only', () => {
     expect(classify(facts({ secrets: ['restart run stdout'] }))).toMatchObject({ ok: false, secrets: true, problems: ['secret found in: restart run stdout'] });
-    expect(classify(facts({ notReached: 'stage open not reached' }))).toMatchObject({ ok: true, inconclusive: true });
+    expect(classify(facts({ notReached: 'stage open not reached' }))).toMatchObject({ ok: true, inconclusive: true, harnessError: false });
+    expect(classify(facts({ harnessError: 'EISDIR' }))).toMatchObject({ inconclusive: true, harnessError: true, problems: ["campaign error (not the bot's): EISDIR"] });
     expect(classify(facts({ venues: { error: 'ECONNREFUSED' } }))).toMatchObject({ ok: true, inconclusive: true, end: 'unknown' });
   });
 

@@ -2,7 +2,7 @@ import type { TrialOutcome } from '../../../scripts/chaos/classify';
 import { planTrials } from '../../../scripts/chaos/plan';
 import { breakdownTable, findings, report, summarize, summaryTable, type TrialResult } from '../../../scripts/chaos/table';
 
-const OK: TrialOutcome = { ok: true, end: 'flat', unhedged: false, lost: false, crashed: false, hung: false, secrets: false, inconclusive: false, problems: [] };
+const OK: TrialOutcome = { ok: true, end: 'flat', unhedged: false, lost: false, crashed: false, hung: false, secrets: false, inconclusive: false, harnessError: false, problems: [] };
 
 function results(): TrialResult[] {
   const [a, b, c, d] = planTrials(1, 4, { only: ['kill/SIGKILL/entry-both', 'bad-input/flag'] });
@@ -17,7 +17,7 @@ function results(): TrialResult[] {
 describe('the campaign report', () => {
   it('counts each outcome once per trial, and the rows add up', () => {
     const s = summarize(results());
-    expect(s).toEqual({ trials: 4, flatOrMonitored: 3, unhedged: 1, lost: 1, crashes: 1, hangs: 0, secrets: 0, inconclusive: 1, bad: 2 });
+    expect(s).toEqual({ trials: 4, flatOrMonitored: 3, unhedged: 1, lost: 1, crashes: 1, hangs: 0, secrets: 0, inconclusive: 1, harnessErrors: 0, bad: 2 });
   });
 
   it('prints the summary as one table with the figures under their headings', () => {
@@ -49,5 +49,15 @@ describe('notes on trials that ended well', () => {
     const noted: TrialResult = { trial: t!, outcome: { ...OK, problems: ['note: first run took 7.2 s to stop after Ctrl-C (documented: within 5 s)'] }, ms: 1 };
     expect(findings([noted])).toMatch(/^#1 kill\/SIGINT\/open\/\S+: .* \(ok; notes\)\n {4}- note: first run took 7\.2 s/);
     expect(report([noted], { seed: 1, wallMs: 1, concurrency: 1 })).toMatch(/result: no bad outcome$/);
+  });
+});
+
+describe('a campaign error', () => {
+  it('is told apart from the bot\'s outcomes and named in the verdict', () => {
+    const [t] = planTrials(1, 1, { only: ['feed-fault/drop/vest'] });
+    const failed: TrialResult = { trial: t!, outcome: { ...OK, inconclusive: true, harnessError: true, problems: ["campaign error (not the bot's): EISDIR"] }, ms: 1 };
+    expect(summarize([failed])).toMatchObject({ bad: 0, inconclusive: 1, harnessErrors: 1 });
+    expect(findings([failed])).toContain('(campaign error)');
+    expect(report([failed], { seed: 1, wallMs: 1, concurrency: 1 })).toMatch(/result: no bad outcome; the campaign failed in 1 trial\(s\): see "campaign error"$/);
   });
 });
