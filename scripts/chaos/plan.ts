@@ -69,17 +69,17 @@ export interface BadInputTrial {
 export type TrialCase = KillTrial | OrderFaultTrial | FeedFaultTrial | BadInputTrial;
 export type Trial = TrialCase & { readonly id: number; readonly key: string };
 
-/** Bad config values: the YAML, the field the error must name. */
+/** Bad config values: the YAML, what the error must name (the field; the file for YAML that cannot be read at all). */
 export const BAD_CONFIGS: readonly { readonly yaml: string; readonly field: string }[] = [
   { yaml: 'bots:\n  - pair: BTC-PERP\n    spread_entry: -0.5\n', field: 'bots[0].spread_entry' },
   { yaml: 'bots:\n  - pair: BTC-PERP\n    leverage: 0\n', field: 'bots[0].leverage' },
   { yaml: 'bots:\n  - pair: BTC-PERP\n    position_size: lots\n', field: 'bots[0].position_size' },
   { yaml: 'bots:\n  - pair: BTC-PERP\nexecution:\n  leg_timeout_ms: -5\n', field: 'execution.leg_timeout_ms' },
   { yaml: 'bots:\n  - pair: BTC-PERP\n    dex_a: hyperliquid\n', field: 'bots[0].dex_a' },
-  // An alias bomb: a few lines that expand to millions of nodes.
+  // An alias bomb: a few lines that expand to millions of nodes. No field is wrong: the error names the file.
   {
     yaml: 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\nbots: *f\n',
-    field: 'bots',
+    field: 'config.yaml',
   },
 ];
 
