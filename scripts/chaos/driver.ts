@@ -44,8 +44,11 @@ export const QUIET_BASIS = 0;
 // Deadlines are generous: the machines are shared, and a starved bot must not read as a broken one.
 const START_MS = 60_000;
 export const STAGE_MS = 30_000;
-/** Documented: a Ctrl-C'd bot exits within 5 s; it is a hang past this. */
-export const SIGNAL_EXIT_BOUND_MS = 15_000;
+/**
+ * Documented: a Ctrl-C'd bot finishes what is in flight within execution.shutdown_grace_ms (10 s by
+ * default) and exits; past twice that it is a hang.
+ */
+export const SIGNAL_EXIT_BOUND_MS = 30_000;
 export const RESTART_DURATION_S = 3;
 /** A run that should end by itself (duration): its bound beyond that (start-up under load included). */
 export const END_SLACK_MS = 60_000;

@@ -33,6 +33,12 @@ import {
 } from './plan';
 import { sleep } from './processes';
 
+/**
+ * How a stopped run (Ctrl-C, --duration) may end, as documented: 0, or 4 when it reports exposure it
+ * left or an operation it could not finish in its grace. What was left is judged at the venues anyway.
+ */
+const STOPPED: readonly number[] = [0, 4];
+
 
 /** Venue delays that make the kill land before, or after, the venue executes the order. */
 async function applyTiming(d: TrialDriver, t: KillTrial): Promise<void> {
@@ -48,7 +54,7 @@ export async function killAtStage(d: TrialDriver, t: KillTrial): Promise<void> {
     const reached = await reachStage(d, t, first);
     if (!reached) d.miss(`stage ${t.stage} not reached within ${STAGE_MS / 1000} s`);
   }
-  const expected: ExpectedExit = t.signal === 'SIGKILL' ? { codes: [0], killedWith: 'SIGKILL' } : { codes: [0] };
+  const expected: ExpectedExit = t.signal === 'SIGKILL' ? { codes: STOPPED, killedWith: 'SIGKILL' } : { codes: STOPPED };
   await d.finish(first, expected, t.signal === 'SIGKILL' ? 5_000 : SIGNAL_EXIT_BOUND_MS, t.signal);
   await restart(d);
 }
@@ -112,7 +118,7 @@ async function restart(d: TrialDriver): Promise<void> {
   await d.slot.admin.reset();
   await d.basis(QUIET_BASIS);
   const run = d.start('restart', d.args(['--close-on-exit', '--duration', String(RESTART_DURATION_S)]));
-  await d.finish(run, { codes: [0] }, RESTART_DURATION_S * 1000 + END_SLACK_MS);
+  await d.finish(run, { codes: STOPPED }, RESTART_DURATION_S * 1000 + END_SLACK_MS);
 }
 
 
@@ -139,7 +145,7 @@ export async function orderFault(d: TrialDriver, t: OrderFaultTrial): Promise<vo
     }
     await d.basis(QUIET_BASIS);
   }
-  await d.finish(run, { codes: [0] }, SIGNAL_EXIT_BOUND_MS, 'SIGINT');
+  await d.finish(run, { codes: STOPPED }, SIGNAL_EXIT_BOUND_MS, 'SIGINT');
 }
 
 
@@ -191,7 +197,7 @@ export async function feedFault(d: TrialDriver, t: FeedFaultTrial): Promise<void
     await injector;
     await d.knob('feed.resumeFeed', t.venue);
   }
-  await d.finish(run, { codes: [0] }, SIGNAL_EXIT_BOUND_MS, 'SIGINT');
+  await d.finish(run, { codes: STOPPED }, SIGNAL_EXIT_BOUND_MS, 'SIGINT');
 }
 
 
@@ -237,7 +243,7 @@ export async function badInput(d: TrialDriver, t: BadInputTrial): Promise<void> 
         if (await d.journalEntry(first, ['open'], 0)) await sleep(300);
         else d.miss('no position opened before the kill');
       }
-      await d.finish(first, { codes: [0], killedWith: 'SIGKILL' }, 5_000, 'SIGKILL');
+      await d.finish(first, { codes: STOPPED, killedWith: 'SIGKILL' }, 5_000, 'SIGKILL');
       const text = fs.existsSync(d.at.journalFile) ? fs.readFileSync(d.at.journalFile, 'utf8') : '';
       if (TORN_JOURNALS[t.variant] === 'end') {
         fs.appendFileSync(d.at.journalFile, `{"kind":"closing","pair":"${PAIR}","time":${Date.now()},"clientIds":{"long":"ar`);
@@ -249,7 +255,7 @@ export async function badInput(d: TrialDriver, t: BadInputTrial): Promise<void> 
       await d.slot.admin.reset();
       await d.basis(QUIET_BASIS);
       const second = d.start('restart', d.args(['--close-on-exit', '--duration', String(RESTART_DURATION_S)], venuesFile));
-      await d.finish(second, { codes: [0] }, bound);
+      await d.finish(second, { codes: STOPPED }, bound);
       return;
     }
   }

@@ -135,9 +135,9 @@ describe('what the journal expects at the venues', () => {
 });
 
 describe('a slow stop', () => {
-  it('is noted, not counted, when a Ctrl-C took longer than the documented 5 s but ended well', () => {
-    const out = classify(facts({ runs: [run({ label: 'first', stopMs: 7_200 })] }));
+  it('is noted, not counted, when a Ctrl-C took longer than documented (the grace and the report) but ended well', () => {
+    const out = classify(facts({ runs: [run({ label: 'first', stopMs: 17_200 })] }));
     expect(out).toMatchObject({ ok: true, hung: false });
-    expect(out.problems).toEqual(['note: first run took 7.2 s to stop after Ctrl-C (documented: within 5 s)']);
+    expect(out.problems).toEqual(['note: first run took 17.2 s to stop after Ctrl-C (documented: within 15 s)']);
   });
 });
