@@ -168,7 +168,8 @@ export async function main(argv: string[]): Promise<void> {
     .description("list the halts on record with their reasons (the journals in --journal-dir, default the config's journal_dir)")
     .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
     .action((o: { journalDir?: string }) => {
-      command = haltsCommand(program, io, o.journalDir);
+      // Given after the command or before it (the run's --journal-dir): the same folder.
+      command = haltsCommand(program, io, o.journalDir ?? program.opts<Flags>().journalDir);
     });
   program
     .command('resume')
@@ -176,7 +177,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--pair <pair>', 'the pair to resume, e.g. BTC-PERP')
     .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
     .action((o: { pair?: string; journalDir?: string }) => {
-      command = o.pair === undefined ? haltsCommand(program, io, o.journalDir) : resumeCommand(program, io, o.pair, o.journalDir);
+      const journalDir = o.journalDir ?? program.opts<Flags>().journalDir;
+      command = o.pair === undefined ? haltsCommand(program, io, journalDir) : resumeCommand(program, io, o.pair, journalDir);
     });
 
   // `npm start` runs `main.ts --` so that Node, which reads `--env-file` anywhere on its own command line
