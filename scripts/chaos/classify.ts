@@ -66,6 +66,8 @@ export interface TrialFacts {
   readonly notReached?: string;
   /** The campaign itself failed in this trial (a defect of the tool, not of the bot). */
   readonly harnessError?: string;
+  /** Observations worth reading that are no bad outcome by themselves (e.g. an entry on a lagging feed). */
+  readonly notes?: readonly string[];
 }
 
 /** What the journal says each venue holds (as the executor's reconciliation reads it). */
@@ -220,6 +222,7 @@ export function classify(facts: TrialFacts): TrialOutcome {
     }
   }
 
+  problems.push(...(facts.notes ?? []).map((n) => `note: ${n}`));
   const secrets = facts.secrets.length > 0;
   if (secrets) problems.push(`secret found in: ${facts.secrets.join(', ')}`);
   const ok = !unhedged && !lost && !crashed && !hung && !secrets;

@@ -53,6 +53,9 @@ export const RESTART_DURATION_S = 3;
 /** A run that should end by itself (duration): its bound beyond that (start-up under load included). */
 export const END_SLACK_MS = 60_000;
 
+/** execution.max_book_age_ms of CONFIG: a feed lagging the venue's clock by more is stale. */
+export const MAX_BOOK_AGE_MS = 2_000;
+
 /** Small size and fast retries, so a trial takes seconds; everything else as shipped. */
 export const CONFIG = [
   'bots:',
@@ -67,6 +70,7 @@ export const CONFIG = [
   '  leg_timeout_ms: 3000',
   '  close_backoff_ms: 100',
   '  cooldown_ms: 300',
+  `  max_book_age_ms: ${MAX_BOOK_AGE_MS}`,
   '',
 ].join('\n');
 
@@ -89,6 +93,7 @@ export class TrialDriver {
   readonly procs: Proc[] = [];
   notReached: string | undefined;
   harnessError: string | undefined;
+  readonly notes: string[] = [];
   private readonly t0 = Date.now();
 
   constructor(
@@ -161,6 +166,12 @@ export class TrialDriver {
     const full = halt?.kind === 'halted' ? `${why} (the bot halted: ${halt.reason.slice(0, 240)})` : why;
     this.trace(`not reached: ${full}`);
     this.notReached ??= full;
+  }
+
+  /** Something worth reading that is not a bad outcome by itself. */
+  note(text: string): void {
+    this.trace(`note: ${text}`);
+    this.notes.push(text);
   }
 
   /** Every bot this trial started that still runs is killed (the trial itself failed). */

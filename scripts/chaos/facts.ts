@@ -79,6 +79,7 @@ export async function gatherFacts(d: TrialDriver): Promise<TrialFacts> {
     secrets,
     ...(d.notReached !== undefined ? { notReached: d.notReached } : {}),
     ...(d.harnessError !== undefined ? { harnessError: d.harnessError } : {}),
+    ...(d.notes.length > 0 ? { notes: [...d.notes] } : {}),
   };
 }
 

@@ -181,7 +181,8 @@ export function planTrials(seed: number, count: number, opts: PlanOptions = {}):
         spec = c;
         break;
       case 'feed-fault':
-        spec = { ...c, lagMs: int(1_000, 6_000) };
+        // Both sides of max_book_age_ms (2 s): traded on when below, refused while beyond.
+        spec = { ...c, lagMs: int(500, 6_000) };
         break;
       case 'bad-input':
         spec = { ...c, variant: int(0, VARIANTS[c.input] - 1) };
@@ -239,7 +240,7 @@ export function describeTrial(t: TrialCase): string {
       const what: Record<FeedFault, string> = {
         drop: 'book sockets dropped every 400 ms',
         gap: t.venue === 'paradex' ? 'a seq gap every 400 ms' : 'feed paused 1.2 s every 2 s',
-        lag: `frames ${t.lagMs} ms late`,
+        lag: `frames ${t.lagMs} ms late${t.lagMs > 2_000 ? ' (beyond max_book_age_ms: no entry until the feed catches up)' : ''}`,
         malformed: 'malformed frames every 400 ms',
       };
       return `${t.venue} ${what[t.fault]}, through an entry, an exit and a close on exit`;

@@ -11,6 +11,7 @@ import {
   END_SLACK_MS,
   ENTRY_BASIS,
   EXIT_BASIS,
+  MAX_BOOK_AGE_MS,
   PAIR,
   QUIET_BASIS,
   RESTART_DURATION_S,
@@ -38,6 +39,9 @@ import { sleep } from './processes';
  * left or an operation it could not finish in its grace. What was left is judged at the venues anyway.
  */
 const STOPPED: readonly number[] = [0, 4];
+
+/** How long a lagging feed is watched for an entry it must not lead to. */
+const LAG_WATCH_MS = 6_000;
 
 
 /** Venue delays that make the kill land before, or after, the venue executes the order. */
@@ -171,7 +175,18 @@ export async function feedFault(d: TrialDriver, t: FeedFaultTrial): Promise<void
           break;
       }
     };
-    if (t.fault === 'lag') await d.knob('feed.delayFrames', t.venue, t.lagMs);
+    if (t.fault === 'lag') {
+      await d.knob('feed.delayFrames', t.venue, t.lagMs);
+      if (t.lagMs > MAX_BOOK_AGE_MS) {
+        // Lagging beyond max_book_age_ms by the venue's clock: the feed is stale, nothing may be decided on it.
+        await d.basis(ENTRY_BASIS);
+        const entered = await d.journalEntry(run, ['opening'], 0, LAG_WATCH_MS);
+        if (entered) d.note(`entered while ${t.venue} frames arrived ${t.lagMs} ms late (beyond max_book_age_ms ${MAX_BOOK_AGE_MS})`);
+        // Then the feed catches up, and trading must resume on it.
+        await d.knob('feed.delayFrames', t.venue, 0);
+        await d.basis(QUIET_BASIS);
+      }
+    }
     let injecting = true;
     const injector = (async () => {
       while (injecting) {
@@ -179,7 +194,7 @@ export async function feedFault(d: TrialDriver, t: FeedFaultTrial): Promise<void
         await sleep(400);
       }
     })();
-    const slack = t.fault === 'lag' ? t.lagMs : 0;
+    const slack = t.fault === 'lag' && t.lagMs <= MAX_BOOK_AGE_MS ? t.lagMs : 0;
     await d.basis(ENTRY_BASIS);
     const opened = await d.journalEntry(run, ['open'], 0, STAGE_MS + slack);
     if (!opened) d.miss('no position opened under the feed fault');

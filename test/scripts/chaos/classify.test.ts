@@ -141,3 +141,10 @@ describe('a slow stop', () => {
     expect(out.problems).toEqual(['note: first run took 17.2 s to stop after Ctrl-C (documented: within 15 s)']);
   });
 });
+
+describe('notes from a scenario', () => {
+  it('are reported as notes, and do not make a trial bad', () => {
+    const out = classify(facts({ notes: ['entered while vest frames arrived 5000 ms late (beyond max_book_age_ms 2000)'] }));
+    expect(out).toMatchObject({ ok: true, problems: ['note: entered while vest frames arrived 5000 ms late (beyond max_book_age_ms 2000)'] });
+  });
+});
