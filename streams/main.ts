@@ -5,7 +5,8 @@
  *   paper  (default with --config) real public feeds, simulated fills, no keys
  *   live   real orders: needs --live, keys in the environment and explicit risk limits in the config
  *   halts  lists the halts on record (journals of --journal-dir, default the config's journal_dir)
- *   resume --pair P  clears P's halt once both venues agree with the journal (keys from .env, as live)
+ *   resume --pair P  clears P's halt once both venues agree with the journal (keys from .env, as live;
+ *          with --venues, the running simulated venues and the sim keys beside the journal)
  * Exit codes: 0 clean stop; 1 runtime failure (resume: a venue could not be read); 2 bad flag or config
  * (resume: refused, the venues and the journal disagree); 3 clean stop but a file output (events.ndjson,
  * bot.log, report.html, the summary JSON) could not be fully written (full disk); 4 the run left unhedged
@@ -36,6 +37,7 @@ import { summaryJson } from '../src/report/summary';
 import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../src/sim/model-overrides';
 import type { RunMode, RunResult } from './run';
 import type { VenueSetup } from './venues';
+import type { SimKeys, SimVenueUrls } from '../src/venues/sim-connect';
 
 const USAGE_EXIT = 2;
 /** The run stopped cleanly, but a file output was lost (a full disk): see the `output error:` line. */
@@ -147,6 +149,8 @@ export async function main(argv: string[]): Promise<void> {
         simModelHelp(),
       ].join('\n'),
     )
+    .option('--venues <json|path>', 'sim mode: trade on simulated venues already running (the JSON line `npm run venues` prints, or a file holding it)')
+    .option('--journal-dir <dir>', "journal directory (default: the run folder; live: journal_dir); with --venues it also keeps this bot's sim keys (sim-keys.json)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -164,7 +168,8 @@ export async function main(argv: string[]): Promise<void> {
     .description("list the halts on record with their reasons (the journals in --journal-dir, default the config's journal_dir)")
     .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
     .action((o: { journalDir?: string }) => {
-      command = haltsCommand(program, io, o.journalDir);
+      // Given after the command or before it (the run's --journal-dir): the same folder.
+      command = haltsCommand(program, io, o.journalDir ?? program.opts<Flags>().journalDir);
     });
   program
     .command('resume')
@@ -172,7 +177,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--pair <pair>', 'the pair to resume, e.g. BTC-PERP')
     .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
     .action((o: { pair?: string; journalDir?: string }) => {
-      command = o.pair === undefined ? haltsCommand(program, io, o.journalDir) : resumeCommand(program, io, o.pair, o.journalDir);
+      const journalDir = o.journalDir ?? program.opts<Flags>().journalDir;
+      command = o.pair === undefined ? haltsCommand(program, io, journalDir) : resumeCommand(program, io, o.pair, journalDir);
     });
 
   // `npm start` runs `main.ts --` so that Node, which reads `--env-file` anywhere on its own command line
@@ -209,6 +215,8 @@ interface Flags {
   runsDir: string;
   envFile: string;
   simModel?: Record<string, number>;
+  venues?: string;
+  journalDir?: string;
 }
 
 /** The config file (or the defaults without one); exits 2 on a bad file. Live refuses unknown keys. */
@@ -269,18 +277,28 @@ async function haltsCommand(program: Command, io: Console, journalDir: string | 
 }
 
 /**
- * How `resume` reaches the venues: as the live run does (endpoints from the config, keys from .env).
- * A mode that reaches the venues another way plugs its VenueSetup in here.
+ * How `resume` reaches the venues: as the live run does (endpoints from the config, keys from .env);
+ * with --venues, the running simulated venues of a rehearsal, with the sim keys kept beside the journal.
  */
-function resumeVenueSetup(program: Command, io: Console, config: BotConfig): VenueSetup {
-  loadEnv(program, io, program.opts<Flags>(), 'command');
+async function resumeVenueSetup(program: Command, io: Console, config: BotConfig, journalDir: string): Promise<VenueSetup> {
+  const flags = program.opts<Flags>();
+  if (flags.venues !== undefined) {
+    const { loadSimKeys, parseSimVenueUrls } = await import('../src/venues/sim-connect');
+    try {
+      return { kind: 'sim-running', urls: parseSimVenueUrls(flags.venues), keys: loadSimKeys(journalDir) };
+    } catch (e) {
+      if (e instanceof ConfigError) fail(e.message);
+      throw e;
+    }
+  }
+  loadEnv(program, io, flags, 'command');
   return { kind: 'live', endpoints: endpointsOrFail(config), credentials: credentialsOrFail() };
 }
 
 async function resumeCommand(program: Command, io: Console, pair: string, journalDir: string | undefined): Promise<void> {
   const { config } = loadConfig(io, program.opts<Flags>(), 'command');
   const dir = path.resolve(journalDir ?? config.journalDir);
-  const venues = resumeVenueSetup(program, io, config);
+  const venues = await resumeVenueSetup(program, io, config, dir);
   try {
     const { resumePair } = await import('./halts');
     const outcome = await resumePair({ config, pair, journalDir: dir, venues });
@@ -330,6 +348,23 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
   if (summaryProblem) fail(`--summary-json ${flags.summaryJson}: ${summaryProblem}`);
   const runsDirProblem = outputDirProblem(flags.runsDir);
   if (runsDirProblem) fail(`--runs-dir ${flags.runsDir}: ${runsDirProblem}`);
+  // External simulated venues outlive the bot, so its journal and keys must too; embedded ones (and paper fills) do not.
+  let simVenues: { urls: SimVenueUrls; keys: SimKeys } | undefined;
+  if (flags.venues !== undefined) {
+    if (mode !== 'sim') fail(`--venues only applies to sim mode (mode is ${mode})`);
+    if (flags.simModel) fail('--sim-model does not apply with --venues: the market is the running venues\' (npm run venues -- --seed N)');
+    if (flags.journalDir === undefined) fail('--venues needs --journal-dir: the journal and the sim keys must outlive this run to resume it');
+    // Loaded here, not at the top: the keys are checked with the signing libraries (see the lazy run below).
+    const { loadOrCreateSimKeys, parseSimVenueUrls } = await import('../src/venues/sim-connect');
+    try {
+      simVenues = { urls: parseSimVenueUrls(flags.venues), keys: loadOrCreateSimKeys(flags.journalDir) };
+    } catch (e) {
+      if (e instanceof ConfigError) fail(e.message);
+      throw e;
+    }
+  } else if (flags.journalDir !== undefined && mode !== 'live') {
+    fail(`--journal-dir in ${mode} mode needs --venues: ${mode === 'sim' ? 'the embedded simulated venues' : 'paper fills'} end with the process, so a kept journal could never match them`);
+  }
 
   stdout.write(`vest-paradex-arb: ${mode} mode, pairs ${config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
   // Loaded only now: the venues, signing and the simulator are most of the start-up time, and help,
@@ -349,6 +384,8 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
     statusOut: stdout,
     outputs,
     ...(flags.simModel ? { simModel: flags.simModel } : {}),
+    ...(simVenues ? { simVenues } : {}),
+    ...(flags.journalDir !== undefined ? { journalDir: flags.journalDir } : {}),
   });
 
   const graceMs = config.execution.shutdownGraceMs;

@@ -23,6 +23,7 @@ import { linkLatestRun } from '../src/report/run-folder';
 import { RunRecord } from '../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../src/report/summary';
 import type { VenueCredentials, VenueEndpoints } from '../src/domain/config';
+import type { SimKeys, SimVenueUrls } from '../src/venues/sim-connect';
 import { arbitrageBot, type BotSettings, type PairSettings } from './bot';
 import { journalFile, pairExecutor } from './pair-executor';
 import { createVenues, type TradingVenues, type VenueSetup } from './venues';
@@ -54,6 +55,8 @@ export interface RunOptions {
   outputs?: Outputs;
   /** Sim only: market model overrides (tests force a spread). */
   simModel?: Record<string, number>;
+  /** Sim only: simulated venues already running elsewhere (`npm run venues`) and this bot's keys there. */
+  simVenues?: { urls: SimVenueUrls; keys: SimKeys };
   /** Where the journal lives; default: config `journal_dir` in live mode, the run folder's `journal/` otherwise. */
   journalDir?: string;
   /**
@@ -162,6 +165,7 @@ export function startRun(opts: RunOptions): RunHandle {
 function venueSetupFor(opts: RunOptions): VenueSetup {
   switch (opts.mode) {
     case 'sim':
+      if (opts.simVenues) return { kind: 'sim-running', ...opts.simVenues };
       return { kind: 'sim', seed: opts.seed, markets: [...new Set(opts.config.bots.map((b) => b.pair.split('-')[0]!))], ...(opts.simModel ? { model: opts.simModel } : {}) };
     case 'paper':
       if (!opts.endpoints) throw new Error('paper mode needs venue endpoints');

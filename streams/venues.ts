@@ -8,15 +8,16 @@ import type { VenueId } from '../src/domain/market';
 import { createPaperVenue } from '../src/execution/paper-venue';
 import { startSimVenues, type SimVenues } from '../src/sim/index';
 import type { VenueLogger } from '../src/venues/http';
-import { newParadexAccount } from '../src/venues/paradex/signing';
 import { createParadexVenue } from '../src/venues/paradex/venue';
+import { createSimVenueClients, newSimKeys, type SimKeys, type SimVenueUrls } from '../src/venues/sim-connect';
 import type { Venue } from '../src/venues/venue';
-import { newVestKeys } from '../src/venues/vest/signing';
 import { createVestVenue } from '../src/venues/vest/venue';
 
 export type VenueSetup =
   /** Simulated venues started inside this process, traded with throwaway keys (real signatures). */
   | { readonly kind: 'sim'; readonly seed: number; readonly markets: readonly string[]; readonly model?: Readonly<Record<string, number>> }
+  /** Simulated venues running in another process (`npm run venues`), traded with this bot's kept keys. */
+  | { readonly kind: 'sim-running'; readonly urls: SimVenueUrls; readonly keys: SimKeys }
   /** The real public feeds with simulated fills: no keys, no order ever leaves. */
   | { readonly kind: 'paper'; readonly endpoints: VenueEndpoints }
   /** Real orders with the account's keys, at the endpoints given (the real hosts, or any that speak their protocol). */
@@ -52,26 +53,12 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
       case 'sim': {
         sim = await startSimVenues({ seed: setup.seed, markets: [...setup.markets], ...(setup.model ? { model: setup.model } : {}) });
         // Throwaway keys: the simulated venues verify real signatures, so the whole money path is exercised.
-        const pdx = newParadexAccount();
-        const vk = newVestKeys();
-        made.paradex = createParadexVenue({
-          restUrl: sim.paradex.rest,
-          wsUrl: sim.paradex.ws,
-          account: { address: pdx.address, privateKey: pdx.privateKey },
-          onboard: true,
-          encoding: options.paradexEncoding,
-          bookFeedOptions,
-          ...logger,
-        });
-        made.vest = createVestVenue({
-          restUrl: sim.vest.rest,
-          wsUrl: sim.vest.ws,
-          keys: { primaryKey: vk.primaryKey, signingKey: vk.signingKey },
-          bookFeedOptions,
-          ...logger,
-        });
+        Object.assign(made, createSimVenueClients(sim, newSimKeys(), { paradexEncoding: options.paradexEncoding, feedOptions: bookFeedOptions, ...logger }));
         break;
       }
+      case 'sim-running':
+        Object.assign(made, createSimVenueClients(setup.urls, setup.keys, { paradexEncoding: options.paradexEncoding, feedOptions: bookFeedOptions, ...logger }));
+        break;
       case 'live': {
         const { endpoints: ep, credentials: c } = setup;
         made.paradex = createParadexVenue({

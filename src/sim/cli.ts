@@ -1,9 +1,13 @@
 /**
  * `npm run venues -- --seed 1`: starts the simulated venues, prints one JSON line with their URLs,
- * and serves until SIGINT/SIGTERM.
+ * and serves until SIGINT/SIGTERM. That line is what `npm start -- sim --venues` takes. With
+ * `--admin` it also serves the control surface (src/sim/admin.ts) on 127.0.0.1 and adds its URL
+ * to the line as "admin".
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { startSimAdmin, type SimAdmin } from './admin';
 import { startSimVenues, type SimVenueOptions } from './index';
+import { DEFAULT_PARADEX_SETTLE_MS } from './paradex-trading';
 import { SIM_MARKETS } from './types';
 
 function integer(min: number): (raw: string) => number {
@@ -37,8 +41,21 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('--paradex-port <port>', 'Paradex port (0 = any free port)', integer(0), 0)
     .option('--vest-port <port>', 'Vest port (0 = any free port)', integer(0), 0)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--paradex-settle-ms <ms>', 'how long after answering NEW the Paradex engine settles an order', integer(0), DEFAULT_PARADEX_SETTLE_MS)
+    .option('--admin', 'serve the fault/market control surface on 127.0.0.1 (see src/sim/admin.ts)', false)
+    .option('--admin-port <port>', 'admin port (0 = any free port)', integer(0), 0)
     .parse(argv as string[]);
-  const o = program.opts<{ seed: number; markets: string[]; updateMs: number; paradexPort: number; vestPort: number; host: string }>();
+  const o = program.opts<{
+    seed: number;
+    markets: string[];
+    updateMs: number;
+    paradexPort: number;
+    vestPort: number;
+    host: string;
+    paradexSettleMs: number;
+    admin: boolean;
+    adminPort: number;
+  }>();
   const options: SimVenueOptions = {
     seed: o.seed,
     markets: o.markets,
@@ -46,15 +63,23 @@ export async function main(argv: readonly string[]): Promise<void> {
     paradexPort: o.paradexPort,
     vestPort: o.vestPort,
     host: o.host,
+    paradexTrading: { settleDelayMs: o.paradexSettleMs },
   };
   const sim = await startSimVenues(options);
-  process.stdout.write(`${JSON.stringify({ paradex: sim.paradex, vest: sim.vest })}\n`);
+  let admin: SimAdmin | undefined;
+  try {
+    admin = o.admin ? await startSimAdmin(sim, o.markets, { port: o.adminPort }) : undefined;
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
+  process.stdout.write(`${JSON.stringify({ paradex: sim.paradex, vest: sim.vest, ...(admin ? { admin: admin.url } : {}) })}\n`);
 
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    sim.close().then(
+    Promise.all([admin?.close(), sim.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         process.stderr.write(`error while closing the simulated venues: ${String(err)}\n`);

@@ -4,9 +4,17 @@
  * account balances. Errors use Paradex's `{"error":"<CODE>","message":"…","data":null}` shape
  * with codes from the openapi `responses.ErrorCode` enum.
  *
+ * Orders are answered as the real API answers them (openapi `POST /orders`): "The REST API performs
+ * basic validation and queues the order for risk checks (order status=NEW)"; the matching engine
+ * settles it afterwards. So a request that passes validation and the signature check is answered
+ * 201 with the order NEW, and is matched `settleDelayMs` later (default a few ms; the
+ * `delaySettlement` knob changes it), against the book of that moment, FIFO with the orders queued
+ * before it. Until then GET /orders/{id} and /orders/by_client_id/{id} read it NEW. It settles
+ * whatever became of the client that sent it (a client killed between the POST and the fill).
+ *
  * Business outcomes that Paradex reports on the order rather than as an HTTP error are modelled
- * the same way: a margin or reduce-only failure answers 201 with an order CLOSED at once, with
- * `cancel_reason` NOT_ENOUGH_MARGIN / REDUCE_ONLY_WILL_INCREASE and nothing filled; the unfilled
+ * the same way: a margin or reduce-only failure closes the order (CLOSED, `cancel_reason`
+ * NOT_ENOUGH_MARGIN / REDUCE_ONLY_WILL_INCREASE, nothing filled) when it settles; the unfilled
  * rest of an IOC or MARKET order is closed with REMAINING_IOC_CANCEL. A GTC LIMIT remainder
  * rests (OPEN) and is matched again against the then-current book on every later trading request.
  */
@@ -58,7 +66,15 @@ export interface SimTradingOptions {
   readonly accounts?: readonly { readonly address: string; readonly publicKey: string }[];
   /** MARKET orders walk at most this far from the mid (Paradex `max_slippage`); default 0.05. */
   readonly maxSlippage?: number;
+  /**
+   * How long after the NEW answer the matching engine settles an order, ms; default
+   * DEFAULT_PARADEX_SETTLE_MS. 0 = settled as soon as the answer is built (still answered NEW).
+   */
+  readonly settleDelayMs?: number;
 }
+
+/** Paradex's risk check and matching take a few ms after the answer; the sim's default. */
+export const DEFAULT_PARADEX_SETTLE_MS = 5;
 
 export type ParadexOrderStatus = 'NEW' | 'OPEN' | 'CLOSED';
 
@@ -91,13 +107,23 @@ export interface SimParadexOrder {
 interface OrderRecord {
   readonly wire: SimParadexOrder;
   readonly rules: MarketRules;
-  readonly worstPrice: number | undefined;
+  /** Worst price the order may fill at; for a MARKET order it is set at settlement, from that mid. */
+  worstPrice: number | undefined;
   readonly reduceOnly: boolean;
   readonly makerFee: number;
   /** receivedAt of the last book this order matched against. */
   lastBookAt: number | undefined;
   filledSize: number;
   filledNotional: number;
+}
+
+/** An order answered NEW, waiting for the matching engine. */
+interface QueuedOrder {
+  readonly account: AccountRecord;
+  readonly order: OrderRecord;
+  readonly maxFillFraction: number | undefined;
+  /** Sim-clock time it is due (requests settle due orders first, whatever the timers did). */
+  readonly dueAt: number;
 }
 
 interface FillRecord {
@@ -177,11 +203,14 @@ export function paradexTradingRoutes(opts: SimTradingOptions): SimRoute[] {
   const chainId = opts.chainId ?? SIM_PARADEX_CHAIN_ID;
   const leverage = opts.leverage ?? 10;
   const maxSlippage = opts.maxSlippage ?? 0.05;
+  const settleDelayMs = opts.settleDelayMs ?? DEFAULT_PARADEX_SETTLE_MS;
   const ledger = new SimLedger(opts.initialBalance === undefined ? {} : { initialBalance: opts.initialBalance });
   const secret = opts.jwtSecret ?? randomBytes(32);
   const accounts = new Map<string, AccountRecord>();
   let nextId = 1;
   let seqNo = 1;
+  /** Orders answered NEW and not matched yet, in arrival order (the engine is FIFO). */
+  let queued: QueuedOrder[] = [];
 
   const now = (): number => market.now();
   const marks = (symbol: string): number | undefined => {
@@ -275,6 +304,7 @@ export function paradexTradingRoutes(opts: SimTradingOptions): SimRoute[] {
    * liquidity twice.
    */
   function sweepOpenOrders(): void {
+    settleDue();
     for (const account of accounts.values()) {
       for (const order of account.orders) {
         if (order.wire.status !== 'OPEN') continue;
@@ -342,7 +372,6 @@ export function paradexTradingRoutes(opts: SimTradingOptions): SimRoute[] {
     const size = Number(parsed.size);
     const limitPrice = parsed.type === 'LIMIT' ? Number(parsed.price) : undefined;
     const book = market.book('paradex', parsed.market);
-    const mid = book ? midPrice(book) : undefined;
     const invalid = validateOrder({ symbol: parsed.market, side: parsed.side, size, worstPrice: limitPrice, reduceOnly: parsed.reduceOnly }, rules, book);
     if (invalid) return faults.deliver(error(400, WIRE_CODE[invalid.reason], invalid.message));
 
@@ -377,21 +406,13 @@ export function paradexTradingRoutes(opts: SimTradingOptions): SimRoute[] {
       stp: 'EXPIRE_TAKER',
       trigger_price: '0',
     };
-    // MARKET orders carry no price on Paradex; the venue bounds them by max_slippage around the mid.
-    const worstPrice =
-      limitPrice ??
-      (mid === undefined
-        ? undefined
-        : parsed.side === 'BUY'
-          ? roundToStep(mid * (1 + maxSlippage), rules.priceTick, 'down')
-          : roundToStep(mid * (1 - maxSlippage), rules.priceTick, 'up'));
     const order: OrderRecord = {
       wire,
       rules,
-      worstPrice,
+      worstPrice: limitPrice,
       reduceOnly: parsed.reduceOnly,
       makerFee: spec.paradex.makerFee,
-      lastBookAt: book?.receivedAt,
+      lastBookAt: undefined,
       filledSize: 0,
       filledNotional: 0,
     };
@@ -399,18 +420,56 @@ export function paradexTradingRoutes(opts: SimTradingOptions): SimRoute[] {
     account.byId.set(wire.id, order);
     if (wire.client_id !== '') account.byClientId.set(wire.client_id, order);
 
+    // The answer is the order as queued; the engine settles it afterwards.
+    const answer = { ...wire, flags: [...wire.flags] };
+    const delay = faults.settlementDelay(settleDelayMs);
+    const entry: QueuedOrder = { account, order, maxFillFraction: plan.maxFillFraction, dueAt: receivedAt + delay };
+    queued.push(entry);
+    faults.scheduleSettlement(() => settleThrough(entry), delay);
+    return faults.deliver({ status: 201, body: answer }, plan.hold);
+  }
+
+  /** Settles queued orders whose time has come by the sim clock (a test clock may run ahead of timers). */
+  function settleDue(): void {
+    const t = now();
+    const due = queued.filter((q) => q.dueAt <= t);
+    if (due.length > 0) settleThrough(due[due.length - 1]!);
+  }
+
+  /** Settles `entry` and every order queued before it, in arrival order. */
+  function settleThrough(entry: QueuedOrder): void {
+    const at = queued.indexOf(entry);
+    if (at < 0) return;
+    const batch = queued.slice(0, at + 1);
+    queued = queued.slice(at + 1);
+    for (const q of batch) settle(q);
+  }
+
+  /** The matching engine's turn: risk check (margin, reduce-only) and match against the current book. */
+  function settle({ account, order, maxFillFraction }: QueuedOrder): void {
+    const { wire, rules } = order;
+    if (wire.status !== 'NEW') return; // cancelled while queued
+    const t = now();
     const emptyBook: OrderBook = { bids: [], asks: [], receivedAt: t };
+    const book = market.book('paradex', wire.market) ?? emptyBook;
+    const mid = midPrice(book);
+    // MARKET orders carry no price on Paradex; the venue bounds them by max_slippage around the mid.
+    if (order.worstPrice === undefined && mid !== undefined) {
+      order.worstPrice =
+        wire.side === 'BUY' ? roundToStep(mid * (1 + maxSlippage), rules.priceTick, 'down') : roundToStep(mid * (1 - maxSlippage), rules.priceTick, 'up');
+    }
+    order.lastBookAt = book.receivedAt;
     const result = ledger.execute(
       account.address,
       {
-        symbol: parsed.market,
-        side: parsed.side,
-        size,
-        reduceOnly: parsed.reduceOnly,
-        ...(worstPrice === undefined ? {} : { worstPrice }),
-        ...(plan.maxFillFraction === undefined ? {} : { maxFillFraction: plan.maxFillFraction }),
+        symbol: wire.market,
+        side: wire.side,
+        size: Number(wire.size),
+        reduceOnly: order.reduceOnly,
+        ...(order.worstPrice === undefined ? {} : { worstPrice: order.worstPrice }),
+        ...(maxFillFraction === undefined ? {} : { maxFillFraction }),
       },
-      book ?? emptyBook,
+      book,
       rules,
       marks,
     );
@@ -418,9 +477,8 @@ export function paradexTradingRoutes(opts: SimTradingOptions): SimRoute[] {
     else {
       record(account, order, result, 'TAKER');
       // A partial-fill fault models a venue that fills less than it could: the rest never rests.
-      if (plan.maxFillFraction !== undefined && wire.status === 'OPEN') closeWith(order, 'REMAINING_IOC_CANCEL');
+      if (maxFillFraction !== undefined && order.wire.status === 'OPEN') closeWith(order, 'REMAINING_IOC_CANCEL');
     }
-    return faults.deliver({ status: 201, body: { ...wire, flags: [...wire.flags] } }, plan.hold);
   }
 
   async function auth(req: SimRequest): Promise<SimResponse> {

@@ -12,8 +12,15 @@
  *   timeoutNextOrders(n)        the next n orders execute, but the answer is held until
  *                               releaseAll() (or holdMs), i.e. past any client deadline.
  *   delayResponses(ms)          every trading response (orders, queries) waits ms first; 0 = off.
- *   releaseAll()                answer every held or delayed response now (call from close()).
- *   reset()                     clear all knobs (held responses stay held until releaseAll()).
+ *   delaySettlement(ms)         accepted orders are matched ms later (the venue's own default when
+ *                               unset): Paradex answers NEW meanwhile, Vest's GET /orders reads NEW.
+ *   releaseAll()                answer every held or delayed response and settle every queued
+ *                               order now (call from close()).
+ *   reset()                     clear all knobs (held responses stay held until releaseAll(); queued
+ *                               orders still settle when due).
+ *
+ * Every order that reaches the knobs (it passed the request checks) is reported to the `onOrder`
+ * listeners, so a harness can act at the moment an order arrives (e.g. kill the client then).
  */
 
 /** A venue error code: Paradex uses strings ('VALIDATION_ERROR'), Vest numbers (3002). */
@@ -34,13 +41,20 @@ interface Pending {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
+/** An order that passed the request checks and reached the knobs. */
+export interface OrderArrival {
+  readonly reduceOnly: boolean;
+}
+
 export class SimTradingFaults {
   private rejects: { remaining: number; code: VenueErrorCode | undefined }[] = [];
   private closeRejects: (VenueErrorCode | undefined)[] = [];
   private partial: { remaining: number; fraction: number } | undefined;
   private holds = 0;
   private delayMs = 0;
+  private settleMs: number | undefined;
   private readonly pending = new Set<Pending>();
+  private readonly listeners = new Set<(arrival: OrderArrival) => void>();
 
   /** @param holdMs how long a "timed-out" answer is held at most (default 10 minutes). */
   constructor(private readonly holdMs = 600_000) {}
@@ -66,21 +80,56 @@ export class SimTradingFaults {
     this.delayMs = Math.max(0, ms);
   }
 
+  delaySettlement(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`settlement delay must be a number of ms >= 0, got ${ms}`);
+    this.settleMs = ms;
+  }
+
+  /** How long after acceptance the next order is matched: the knob when set, else the venue's default. */
+  settlementDelay(venueDefaultMs: number): number {
+    return this.settleMs ?? venueDefaultMs;
+  }
+
+  /** Runs `settle` after `ms` (at once when ms <= 0), or earlier at releaseAll(). */
+  scheduleSettlement(settle: () => void, ms: number): void {
+    if (ms <= 0) {
+      settle();
+      return;
+    }
+    const entry: Pending = {
+      deliver: () => {
+        clearTimeout(entry.timer);
+        this.pending.delete(entry);
+        settle();
+      },
+      timer: setTimeout(() => entry.deliver(), ms),
+    };
+    this.pending.add(entry);
+  }
+
+  /** Calls `listener` for every order that reaches the knobs; returns the unsubscribe. */
+  onOrder(listener: (arrival: OrderArrival) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   reset(): void {
     this.rejects = [];
     this.closeRejects = [];
     this.partial = undefined;
     this.holds = 0;
     this.delayMs = 0;
+    this.settleMs = undefined;
   }
 
-  /** Number of responses currently held or delayed. */
+  /** Number of responses currently held or delayed, and orders waiting to settle. */
   get pendingCount(): number {
     return this.pending.size;
   }
 
   /** Consumes the knobs for one order request. `isClose` = the order is reduce-only. */
   planOrder(isClose: boolean): OrderFaultPlan {
+    for (const listener of this.listeners) listener({ reduceOnly: isClose });
     if (isClose && this.closeRejects.length > 0) {
       return { reject: { code: this.closeRejects.shift() }, hold: false };
     }
@@ -120,7 +169,7 @@ export class SimTradingFaults {
     });
   }
 
-  /** Answers every held or delayed response now and clears their timers. */
+  /** Settles every queued order and answers every held or delayed response now, clearing their timers. */
   releaseAll(): void {
     for (const entry of [...this.pending]) entry.deliver();
   }

@@ -5,7 +5,8 @@
  * Request problems answer HTTP 400/401 with Vest's `{"code":N,"msg":"NAME"}` (codes from the
  * Vest API error table: 1002 UNAUTHORIZED, 1022 INVALID_SIGNATURE, 1111 BAD_DECIMALS, 1132
  * ORDER_EXPIRED, 3015 DUPLICATE, …). An order that passes them is answered `{"id":"0x…"}` and
- * executed at once; business failures show on the order (GET /v2/orders) as status REJECTED with
+ * executed at once, or, with the `delaySettlement` knob, that long after the answer (GET /v2/orders
+ * reads it NEW meanwhile, as Vest's own order events start at NEW); business failures show on the order (GET /v2/orders) as status REJECTED with
  * `code` 3002 MARGIN_CHECK_FAILED, 3018 REDUCE_ONLY_INCREASES or 3001 PRICE_CHECK_FAILED (nothing
  * fillable within limitPrice). Vest is taker-only here: nothing rests on a book, an unfilled
  * remainder is cancelled (status PARTIALLY_FILLED when some filled), FOK fills fully or not at all.
@@ -289,7 +290,12 @@ export function vestTradingRoutes(opts: SimTradingOptions): SimRoute[] {
     };
     account.orders.push(order);
     account.byId.set(order.id, order);
-    execute(account, order, rules, book, timeInForce === 'FOK', plan.maxFillFraction);
+    // Executed against the book of the moment it settles (a cancel meanwhile wins).
+    faults.scheduleSettlement(() => {
+      if (order.status !== 'NEW') return;
+      const latest = market.book('vest', symbol) ?? book;
+      execute(account, order, rules, latest, timeInForce === 'FOK', plan.maxFillFraction);
+    }, faults.settlementDelay(0));
     return faults.deliver({ status: 200, body: { id: order.id } }, plan.hold);
   }
 

@@ -154,6 +154,22 @@ describe('executor against the simulated venues', () => {
     expect(await holding(r.paradex, 'BTC-USD-PERP')).toBeCloseTo(-0.01, 10);
   });
 
+  it('opens cleanly when Paradex settles the leg only after the client stopped waiting for it', async () => {
+    const r = await setup();
+    // The venue answers NEW and matches 2.5 s later, past the client's 2 s fill wait: the leg comes back
+    // not final, and the executor must find its fill by client id rather than unwind a hedge it has.
+    r.sim.faults.trading.paradex.delaySettlement(2_500);
+    const exec = r.make({ closeBackoffMs: 250 });
+    const lookup = jest.spyOn(r.paradex, 'orderByClientId');
+    const opened = await exec.openPosition(opportunity(r.sim));
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    expect(lookup).toHaveBeenCalledWith('BTC-USD-PERP', opened.position.clientIds.short);
+    expect(opened.unwound).toEqual([]);
+    expect(await holding(r.vest, 'BTC-PERP')).toBeCloseTo(0.01, 10);
+    expect(await holding(r.paradex, 'BTC-USD-PERP')).toBeCloseTo(-0.01, 10);
+  }, 20_000);
+
   it('retries a rejected close leg and reports ok only when both venues are flat', async () => {
     const r = await setup();
     const exec = r.make();

@@ -41,3 +41,29 @@ describe('npm run venues', () => {
     expect(await exited).toBe(0);
   }, 60_000);
 });
+
+describe('npm run venues -- --admin', () => {
+  it('adds the loopback control surface to the line it prints, and it turns the knobs', async () => {
+    child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'src/sim/cli.ts', '--admin', '--paradex-settle-ms', '20'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = child;
+    const line = await new Promise<string>((resolve, reject) => {
+      const rl = createInterface({ input: proc.stdout! });
+      rl.once('line', (l) => {
+        rl.close();
+        resolve(l);
+      });
+      proc.once('exit', (code) => reject(new Error(`exited ${code} before printing`)));
+    });
+    const urls = JSON.parse(line) as { admin: string };
+    expect(Object.keys(urls)).toEqual(['paradex', 'vest', 'admin']);
+    expect(urls.admin).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/admin$/);
+    const res = await fetch(`${urls.admin}/knob`, { method: 'POST', body: JSON.stringify({ knob: 'feed.dropConnections', args: ['vest'] }) });
+    expect(await res.json()).toEqual({ ok: true });
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 60_000);
+});

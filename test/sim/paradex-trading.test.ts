@@ -36,7 +36,11 @@ interface Harness {
   call(method: string, path: string, opts?: { headers?: Record<string, string>; body?: unknown }): Promise<SimResponse>;
 }
 
-function harness(extra: { initialBalance?: number } = {}): Harness {
+/**
+ * Routes over a hand-driven book and clock. The matching engine settles at once unless a test says
+ * otherwise (the POST is still answered NEW; `settled` reads the order as the engine left it).
+ */
+function harness(extra: { initialBalance?: number; settleDelayMs?: number } = {}): Harness {
   const faults = new SimTradingFaults();
   const h: Harness = {
     routes: [],
@@ -68,7 +72,7 @@ function harness(extra: { initialBalance?: number } = {}): Harness {
     book: (venue: VenueId, symbol: string) => (venue === 'paradex' && symbol === 'BTC-USD-PERP' ? h.book : undefined),
     now: () => h.clock,
   };
-  h.routes.push(...paradexTradingRoutes({ market, faults, ...extra }));
+  h.routes.push(...paradexTradingRoutes({ market, faults, settleDelayMs: 0, ...extra }));
   return h;
 }
 
@@ -157,6 +161,14 @@ function bodyOf<T = Record<string, unknown>>(res: SimResponse): T {
   return res.body as T;
 }
 
+/** The order a POST created, as GET /orders/{id} reads it now. */
+async function settled(h: Harness, jwt: string, posted: SimResponse): Promise<Record<string, unknown>> {
+  expect(posted.status).toBe(201);
+  const res = await h.call('GET', `/v1/orders/${String(bodyOf(posted).id)}`, { headers: { Authorization: `Bearer ${jwt}` } });
+  expect(res.status).toBe(200);
+  return bodyOf(res);
+}
+
 describe('Paradex sim: onboarding and auth', () => {
   it('issues a JWT for a correctly signed auth request of an onboarded account', async () => {
     const h = harness();
@@ -232,7 +244,8 @@ describe('Paradex sim: orders', () => {
     const { account, jwt } = await login(h);
     const res = await postOrder(h, jwt, signedOrder(h, account, { size: '0.6', price: '95010', client_id: 'entry-1' }));
     expect(res.status).toBe(201);
-    const order = bodyOf(res);
+    expect(bodyOf(res)).toMatchObject({ client_id: 'entry-1', status: 'NEW', remaining_size: '0.60000' });
+    const order = await settled(h, jwt, res);
     expect(order).toMatchObject({ client_id: 'entry-1', market: 'BTC-USD-PERP', side: 'BUY', status: 'CLOSED', remaining_size: '0.00000', cancel_reason: '' });
     // 0.5 @ 95005 + 0.1 @ 95010
     expect(Number(order.avg_fill_price)).toBeCloseTo((0.5 * 95005 + 0.1 * 95010) / 0.6, 1);
@@ -312,7 +325,7 @@ describe('Paradex sim: orders', () => {
   it('cancels the part of an IOC order that cannot fill within its price', async () => {
     const h = harness();
     const { account, jwt } = await login(h);
-    const order = bodyOf(await postOrder(h, jwt, signedOrder(h, account, { size: '0.8', price: '95005' })));
+    const order = await settled(h, jwt, await postOrder(h, jwt, signedOrder(h, account, { size: '0.8', price: '95005' })));
     expect(order).toMatchObject({ status: 'CLOSED', remaining_size: '0.30000', cancel_reason: 'REMAINING_IOC_CANCEL', avg_fill_price: '95005.0' });
   });
 
@@ -321,27 +334,27 @@ describe('Paradex sim: orders', () => {
     const { account, jwt } = await login(h);
     const res = await postOrder(h, jwt, signedOrder(h, account, { side: 'SELL', price: '94990', flags: ['REDUCE_ONLY'] }));
     expect(res.status).toBe(201);
-    expect(bodyOf(res)).toMatchObject({ status: 'CLOSED', cancel_reason: 'REDUCE_ONLY_WILL_INCREASE', remaining_size: '0.10000' });
+    expect(await settled(h, jwt, res)).toMatchObject({ status: 'CLOSED', cancel_reason: 'REDUCE_ONLY_WILL_INCREASE', remaining_size: '0.10000' });
   });
 
   it('closes an order the account cannot margin', async () => {
     const h = harness({ initialBalance: 500 });
     const { account, jwt } = await login(h);
     const res = await postOrder(h, jwt, signedOrder(h, account, { size: '0.1' })); // ~9500 notional needs ~950 at 10x
-    expect(bodyOf(res)).toMatchObject({ status: 'CLOSED', cancel_reason: 'NOT_ENOUGH_MARGIN', remaining_size: '0.10000' });
+    expect(await settled(h, jwt, res)).toMatchObject({ status: 'CLOSED', cancel_reason: 'NOT_ENOUGH_MARGIN', remaining_size: '0.10000' });
   });
 
   it('fills a MARKET order within the max slippage band', async () => {
     const h = harness();
     const { account, jwt } = await login(h);
-    const order = bodyOf(await postOrder(h, jwt, signedOrder(h, account, { type: 'MARKET', size: '1.5' })));
+    const order = await settled(h, jwt, await postOrder(h, jwt, signedOrder(h, account, { type: 'MARKET', size: '1.5' })));
     expect(order).toMatchObject({ type: 'MARKET', price: '0', status: 'CLOSED', remaining_size: '0.00000' });
   });
 
   it('rests the unfilled part of a GTC limit order and can cancel it', async () => {
     const h = harness();
     const { account, jwt } = await login(h);
-    const order = bodyOf(await postOrder(h, jwt, signedOrder(h, account, { size: '0.8', price: '95005', instruction: 'GTC', client_id: 'rest' })));
+    const order = await settled(h, jwt, await postOrder(h, jwt, signedOrder(h, account, { size: '0.8', price: '95005', instruction: 'GTC', client_id: 'rest' })));
     expect(order).toMatchObject({ status: 'OPEN', remaining_size: '0.30000' });
     const auth = { Authorization: `Bearer ${jwt}` };
     expect((await h.call('DELETE', '/v1/orders/by_client_id/rest', { headers: auth })).status).toBe(204);
@@ -352,7 +365,7 @@ describe('Paradex sim: orders', () => {
     const h = harness();
     const { account, jwt } = await login(h);
     const auth = { Authorization: `Bearer ${jwt}` };
-    const resting = bodyOf(await postOrder(h, jwt, signedOrder(h, account, { size: '0.2', price: '95000', instruction: 'GTC', client_id: 'bid' })));
+    const resting = await settled(h, jwt, await postOrder(h, jwt, signedOrder(h, account, { size: '0.2', price: '95000', instruction: 'GTC', client_id: 'bid' })));
     expect(resting).toMatchObject({ status: 'OPEN', remaining_size: '0.20000' });
     h.clock += 1_000;
     h.book = bookFromLevels([{ price: 94990, size: 1 }], [{ price: 94998, size: 1 }], { receivedAt: h.clock });
@@ -371,6 +384,69 @@ describe('Paradex sim: orders', () => {
     expect(fills.every((f) => f.order_id === order.id)).toBe(true);
     const fee = fills.reduce((sum, f) => sum + Number(f.fee), 0);
     expect(fee).toBeCloseTo((0.5 * 95005 + 0.1 * 95010) * 0.00045, 5);
+  });
+});
+
+describe('Paradex sim: orders are queued, then settled by the matching engine', () => {
+  it('answers a new order NEW with nothing filled, and settles it once the settlement delay has passed', async () => {
+    const h = harness({ settleDelayMs: 50 });
+    const { account, jwt } = await login(h);
+    const auth = { Authorization: `Bearer ${jwt}` };
+    const res = await postOrder(h, jwt, signedOrder(h, account, { size: '0.6', client_id: 'queued' }));
+    expect(res.status).toBe(201);
+    expect(bodyOf(res)).toMatchObject({ client_id: 'queued', status: 'NEW', remaining_size: '0.60000', avg_fill_price: '' });
+    expect(bodyOf(await h.call('GET', '/v1/orders/by_client_id/queued', { headers: auth }))).toMatchObject({ status: 'NEW' });
+    expect(bodyOf<{ results: unknown[] }>(await h.call('GET', '/v1/positions', { headers: auth })).results).toEqual([]);
+    h.clock += 50;
+    expect(bodyOf(await h.call('GET', '/v1/orders/by_client_id/queued', { headers: auth }))).toMatchObject({ status: 'CLOSED', remaining_size: '0.00000' });
+    const [position] = bodyOf<{ results: Record<string, unknown>[] }>(await h.call('GET', '/v1/positions', { headers: auth })).results;
+    expect(position).toMatchObject({ side: 'LONG', size: '0.60000' });
+  });
+
+  it('settles a queued order by itself, against the book of that moment, with no request from the client', async () => {
+    const h = harness({ settleDelayMs: 30 });
+    const { account, jwt } = await login(h);
+    const posted = await postOrder(h, jwt, signedOrder(h, account, { size: '0.1', price: '95100' }));
+    expect(bodyOf(posted).status).toBe('NEW');
+    // The ask moves up after the POST was answered: the engine fills at the new ask.
+    h.book = bookFromLevels([{ price: 95040, size: 1 }], [{ price: 95050, size: 1 }], { receivedAt: h.clock });
+    await new Promise((r) => setTimeout(r, 80));
+    expect(h.faults.pendingCount).toBe(0);
+    expect(await settled(h, jwt, posted)).toMatchObject({ status: 'CLOSED', avg_fill_price: '95050.0' });
+  });
+
+  it('settles queued orders in the order they arrived', async () => {
+    const h = harness({ settleDelayMs: 40 });
+    const { account, jwt } = await login(h);
+    const open = await postOrder(h, jwt, signedOrder(h, account, { size: '0.2', client_id: 'open' }));
+    h.faults.delaySettlement(0); // a later order with a shorter delay still waits for the one ahead of it
+    const close = await postOrder(h, jwt, signedOrder(h, account, { side: 'SELL', size: '0.2', price: '94990', flags: ['REDUCE_ONLY'], client_id: 'close' }));
+    expect((await settled(h, jwt, open)).status).toBe('CLOSED');
+    expect(await settled(h, jwt, close)).toMatchObject({ status: 'CLOSED', remaining_size: '0.00000', cancel_reason: '' });
+  });
+
+  it('cancels an order still queued, and then nothing of it fills', async () => {
+    const h = harness({ settleDelayMs: 30 });
+    const { account, jwt } = await login(h);
+    const auth = { Authorization: `Bearer ${jwt}` };
+    await postOrder(h, jwt, signedOrder(h, account, { client_id: 'late' }));
+    expect((await h.call('DELETE', '/v1/orders/by_client_id/late', { headers: auth })).status).toBe(204);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(bodyOf(await h.call('GET', '/v1/orders/by_client_id/late', { headers: auth }))).toMatchObject({ status: 'CLOSED', cancel_reason: 'USER_CANCELED', remaining_size: '0.10000' });
+    expect(bodyOf<{ results: unknown[] }>(await h.call('GET', '/v1/positions', { headers: auth })).results).toEqual([]);
+  });
+
+  it('tells a listener of every order that reaches the engine, reduce-only or not', async () => {
+    const h = harness();
+    const { account, jwt } = await login(h);
+    const arrivals: boolean[] = [];
+    const off = h.faults.onOrder((a) => arrivals.push(a.reduceOnly));
+    await postOrder(h, jwt, signedOrder(h, account, { size: '0.1' }));
+    await postOrder(h, jwt, signedOrder(h, account, { side: 'SELL', size: '0.1', price: '94990', flags: ['REDUCE_ONLY'] }));
+    await postOrder(h, jwt, signedOrder(h, account, { price: '95010.05' })); // refused before the engine
+    off();
+    await postOrder(h, jwt, signedOrder(h, account, { size: '0.1' }));
+    expect(arrivals).toEqual([false, true]);
   });
 });
 
@@ -393,14 +469,14 @@ describe('Paradex sim: fault knobs', () => {
     expect((await postOrder(h, jwt, signedOrder(h, account, { size: '0.2' }))).status).toBe(201);
     const close = () => signedOrder(h, account, { side: 'SELL', size: '0.2', price: '94990', flags: ['REDUCE_ONLY'] });
     expect(bodyOf(await postOrder(h, jwt, close())).error).toBe('VALIDATION_ERROR');
-    expect(bodyOf(await postOrder(h, jwt, close())).status).toBe('CLOSED');
+    expect((await settled(h, jwt, await postOrder(h, jwt, close()))).status).toBe('CLOSED');
   });
 
   it('fills only a fraction of the next order', async () => {
     const h = harness();
     const { account, jwt } = await login(h);
     h.faults.partialFillNext(0.5);
-    const order = bodyOf(await postOrder(h, jwt, signedOrder(h, account, { size: '0.4' })));
+    const order = await settled(h, jwt, await postOrder(h, jwt, signedOrder(h, account, { size: '0.4' })));
     expect(order).toMatchObject({ status: 'CLOSED', remaining_size: '0.20000', cancel_reason: 'REMAINING_IOC_CANCEL' });
   });
 

@@ -323,6 +323,20 @@ describe('Vest sim: fault knobs', () => {
     expect(idOf(await pending)).toBe(order?.id);
   });
 
+  it('with a settlement delay, answers the id at once and executes the order that much later', async () => {
+    const h = harness();
+    const { keys, headers } = await login(h);
+    h.faults.delaySettlement(40);
+    const res = await place(h, headers, await orderBody(h, keys.signingKey, { size: '0.1000' }));
+    expect(res.status).toBe(200);
+    expect(await orderById(h, headers, idOf(res))).toMatchObject({ status: 'NEW', lastFilledSize: null });
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await orderById(h, headers, idOf(res))).toMatchObject({ status: 'FILLED', lastFilledSize: '0.1000' });
+    h.faults.reset();
+    const next = await place(h, headers, await orderBody(h, keys.signingKey, { size: '0.1000' }));
+    expect((await orderById(h, headers, idOf(next))).status).toBe('FILLED');
+  });
+
   it('delays every response by the configured time', async () => {
     const h = harness();
     const { headers } = await login(h);

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { SECP256K1_ORDER } from '../../src/domain/keys';
 import { openJournal } from '../../src/execution/journal';
 import { startSimVenues } from '../../src/sim/index';
+import { loadOrCreateSimKeys } from '../../src/venues/sim-connect';
 import { newParadexAccount } from '../../src/venues/paradex/signing';
 import { newVestKeys } from '../../src/venues/vest/signing';
 import { filesUnder } from '../support/files';
@@ -100,6 +101,46 @@ describe('the command line', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--duration');
   }, 30_000);
+
+  it('exits 2 on a --venues line it cannot use, or a journal directory that could never be resumed', async () => {
+    const [badUrl, noJournal, orphanJournal] = await Promise.all([
+      collect(cli(['sim', '--venues', '{"paradex":{"rest":"ftp://x","ws":"ws://127.0.0.1:1/v1"}}', '--journal-dir', path.join(dir, 'j'), '--runs-dir', dir], dir)).exit,
+      collect(cli(['sim', '--venues', '{}', '--runs-dir', dir], dir)).exit,
+      collect(cli(['sim', '--journal-dir', path.join(dir, 'j'), '--runs-dir', dir], dir)).exit,
+    ]);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain('--venues: paradex.rest = "ftp://x": must be a http/https URL');
+    expect(noJournal.code).toBe(2);
+    expect(noJournal.stderr).toContain('--venues needs --journal-dir');
+    expect(orphanJournal.code).toBe(2);
+    expect(orphanJournal.stderr).toContain('--journal-dir in sim mode needs --venues');
+    expect(fs.readdirSync(dir)).toEqual([]); // nothing started: no run folder, no keys
+  }, 60_000);
+
+  it('halts and resume find a rehearsal by --venues and --journal-dir, given before or after the command', async () => {
+    const sim = await startSimVenues({ updateIntervalMs: 0 });
+    try {
+      const journalDir = path.join(dir, 'rehearsal');
+      const keys = loadOrCreateSimKeys(journalDir); // as the rehearsal's first run left them
+      const j = openJournal(path.join(journalDir, 'btc_vest_paradex.ndjson'));
+      j.append({ kind: 'halted', pair: 'BTC-PERP', time: 1_000, reason: 'reconciliation mismatch: the operator looked' });
+      j.close();
+      const venues = JSON.stringify({ paradex: sim.paradex, vest: sim.vest });
+      const [listed, resumed] = await Promise.all([
+        collect(cli(['--journal-dir', journalDir, 'halts'], dir)).exit,
+        collect(cli(['resume', '--pair', 'BTC-PERP', '--venues', venues, '--journal-dir', journalDir], dir)).exit,
+      ]);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain(`halts on record in ${journalDir}:`);
+      expect(listed.stdout).toMatch(/BTC-PERP: HALTED since/);
+      // Both venues read flat with the rehearsal's own keys: the halt is cleared.
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toMatch(/^BTC-PERP: halt cleared/m);
+      expect(resumed.stdout + resumed.stderr).not.toContain(keys.paradex.privateKey.slice(2, 22));
+    } finally {
+      await sim.close();
+    }
+  }, 90_000);
 
   it('refuses live mode without --live', async () => {
     const { exit } = collect(cli(['live', '--runs-dir', dir], dir));

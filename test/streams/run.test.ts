@@ -19,6 +19,7 @@ import { newParadexAccount } from '../../src/venues/paradex/signing';
 import { newVestKeys } from '../../src/venues/vest/signing';
 import { filesUnder } from '../support/files';
 import { simAsLive, type SimAsLive } from '../support/sim-live';
+import { createSimVenueClients, loadOrCreateSimKeys } from '../../src/venues/sim-connect';
 
 const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16 };
 
@@ -117,6 +118,64 @@ describe('a sim run', () => {
     expect(html).not.toMatch(/\s(src|href)\s*=\s*["']?(https?:)?\/\//i); // nothing fetched from elsewhere
     expect(html).toContain('BTC-PERP');
   }, 120_000);
+
+  it('on simulated venues that outlive it, leaves a position journaled; the next run on that journal and keys resumes and closes it', async () => {
+    const sim = await startSimVenues({ seed: 3 });
+    const journalDir = path.join(runsDir, 'journal');
+    try {
+      // Vest cheaper than Paradex by 0.4 %: AOverB (buy Vest, sell Paradex) clears the entry threshold at once.
+      sim.market.setBasis('BTC', -0.4);
+      const first = startRun({
+        mode: 'sim',
+        config: defaultConfig(),
+        seed: 1,
+        closeOnExit: false,
+        runsDir,
+        logLevel: 'info',
+        simVenues: { urls: sim, keys: loadOrCreateSimKeys(journalDir) },
+        journalDir,
+        onEvent: (e) => {
+          if (e.type === 'POSITION_OPENED') first.stop('test: position open');
+        },
+      });
+      expect((await first.done).summary.openAtExit).toBe(1);
+      const journal = openJournal(path.join(journalDir, 'btc_vest_paradex.ndjson'));
+      expect(journal.lastState('BTC-PERP').phase).toBe('open');
+      journal.close();
+
+      sim.market.releaseBasis('BTC');
+      let restored = false;
+      const second = startRun({
+        mode: 'sim',
+        config: defaultConfig(),
+        seed: 1,
+        closeOnExit: true,
+        runsDir,
+        logLevel: 'info',
+        simVenues: { urls: sim, keys: loadOrCreateSimKeys(journalDir) },
+        journalDir,
+        onEvent: (e) => {
+          if (e.type === 'POSITION_OPENED' && e.restored) {
+            restored = true;
+            second.stop('test: position restored');
+          }
+        },
+      });
+      const result = await second.done;
+      expect(restored).toBe(true);
+      expect(result.summary.openAtExit).toBe(0);
+      // The venues, read as a client would with the same keys: flat.
+      const clients = createSimVenueClients(sim, loadOrCreateSimKeys(journalDir));
+      try {
+        await expect(clients.vest.positions()).resolves.toEqual([]);
+        await expect(clients.paradex.positions()).resolves.toEqual([]);
+      } finally {
+        await Promise.all([clients.vest.close(), clients.paradex.close()]);
+      }
+    } finally {
+      await sim.close();
+    }
+  }, 60_000);
 
   it('stops cleanly when asked to stop while the venues are still starting', async () => {
     const handle = startRun({ mode: 'sim', config: defaultConfig(), seed: 1, closeOnExit: false, runsDir, logLevel: 'info' });

@@ -48,6 +48,7 @@ const orderSchema = z.object({
   market: z.string(),
   side: z.string(),
   type: z.string().optional(),
+  instruction: z.string().nullish(),
   size: requiredDecimal,
   remaining_size: optionalDecimal,
   status: z.string(),

@@ -10,7 +10,12 @@
  *   price 0 and sent without a price field (as paradex-py does). Only an unwind that must fill at
  *   any price should ask for that.
  *
- * Fills: an IOC answer that is not final yet is polled on GET /orders/{id} until CLOSED. The fee
+ * Fills: POST /orders answers NEW (openapi: "queues the order for risk checks"); the matching
+ * engine settles it afterwards. So an IOC answer that is not CLOSED yet is polled on GET
+ * /orders/{id} until it is, with a short backoff (a few ms first, then up to `pollIntervalMs`)
+ * inside `fillWaitMs`; a GTC answer until it has left NEW. An order still unsettled at the end of
+ * the wait is reported as it stands (status NEW/OPEN: not final, so the caller looks it up again
+ * by client id); `orderByClientId` waits the same way for an order it finds still queued. The fee
  * is the sum of the order's fills from GET /fills; when the venue has not listed them yet, it is
  * estimated as filled × avgPrice × takerFee (logged as an estimate). An order the venue closes
  * unfilled for a reason other than IOC expiry or a cancel (NOT_ENOUGH_MARGIN,
@@ -61,8 +66,9 @@ export interface ParadexVenueOptions {
   /** recv_window sent with orders; a prepared order is good for this long after signing. */
   readonly recvWindowMs?: number;
   readonly takerFee?: number;
-  /** How long to poll an IOC answer that is not final yet. */
+  /** How long to poll an order that is not settled yet (the POST answers NEW). Default 2 s. */
   readonly fillWaitMs?: number;
+  /** Longest gap between two polls; the first poll comes sooner (FIRST_POLL_MS, doubling). Default 50 ms. */
   readonly pollIntervalMs?: number;
   /**
    * Every this many ms a light public request (GET /system/config) keeps open the keep-alive
@@ -85,7 +91,7 @@ export interface ParadexVenue extends Venue {
 
 /** The signed wire body behind a PreparedOrder, or why there is none. */
 type PreparedWire =
-  | { readonly kind: 'signed'; readonly body: ParadexOrderBody; readonly polled: boolean }
+  | { readonly kind: 'signed'; readonly body: ParadexOrderBody }
   | { readonly kind: 'failed'; readonly reason: string; readonly code?: string };
 
 /** Cancel reasons of an order that simply found nothing to fill (or was cancelled by us). */
@@ -93,6 +99,18 @@ const UNFILLED_IS_CANCEL = new Set(['', 'REMAINING_IOC_CANCEL', 'USER_CANCELED',
 
 /** Leave this much of the recv window for the trip to the venue. */
 const SEND_SAFETY_MS = 1_000;
+/** First poll of a NEW order: Paradex's risk check and match take a few ms. */
+const FIRST_POLL_MS = 2;
+
+/**
+ * Whether the venue has finished with an order for now: an IOC or MARKET order once CLOSED (it
+ * never rests), a GTC order once it has left NEW (its risk check passed: it rests OPEN or closed).
+ */
+function settled(order: ParadexOrder): boolean {
+  if (order.status === 'CLOSED') return true;
+  const resting = order.instruction === 'GTC' || (order.instruction == null && order.type === 'LIMIT');
+  return resting && order.status !== 'NEW';
+}
 
 export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVenue {
   // Refused here, before starknet.js sees it: its own refusal would print the key.
@@ -245,7 +263,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
         signature,
         signature_timestamp: signedAt,
       };
-      return { kind: 'signed', body, polled: instruction !== 'GTC' };
+      return { kind: 'signed', body };
     } catch (error) {
       return { kind: 'failed', reason: errorMessage(error) };
     }
@@ -265,11 +283,12 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     return order;
   };
 
-  /** Polls an order that is not CLOSED yet; returns the last state seen. */
-  const awaitFinal = async (order: ParadexOrder): Promise<ParadexOrder> => {
+  /** Polls an order the venue has not settled yet (GET /orders/{id}, backing off); returns the last state seen. */
+  const awaitSettled = async (order: ParadexOrder): Promise<ParadexOrder> => {
     let last = order;
-    for (let waited = 0; last.status !== 'CLOSED' && waited < fillWaitMs && !shutdown.signal.aborted; waited += pollIntervalMs) {
-      await sleep(pollIntervalMs);
+    let gap = Math.min(FIRST_POLL_MS, pollIntervalMs);
+    for (let waited = 0; !settled(last) && waited < fillWaitMs && !shutdown.signal.aborted; waited += gap, gap = Math.min(gap * 2, pollIntervalMs)) {
+      await sleep(gap);
       const r = await withToken((jwt) => rest.getOrder(jwt, order.id));
       if (r.ok) last = r.value;
     }
@@ -338,8 +357,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
         logger?.warn('Paradex order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });
         return outcome;
       }
-      const final = wire.polled ? await awaitFinal(posted.value) : posted.value;
-      return await toOutcome(final, clientId);
+      return await toOutcome(await awaitSettled(posted.value), clientId);
     } catch (error) {
       // Unreachable by construction; kept so the promise can never reject.
       return { ok: false, clientId, reason: errorMessage(error), unknown: true };
@@ -367,7 +385,8 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     async orderByClientId(_symbol, clientId) {
       const r = await withToken((jwt) => rest.getOrderByClientId(jwt, clientId));
       const order = requireOk(r, 'order lookup');
-      return order === undefined ? undefined : toOutcome(order, clientId);
+      // Found still queued (e.g. sent just before a restart): give the engine its few ms.
+      return order === undefined ? undefined : toOutcome(await awaitSettled(order), clientId);
     },
     async positions(): Promise<VenuePosition[]> {
       const list = requireOk(await withToken((jwt) => rest.positions(jwt)), 'positions');

@@ -48,8 +48,8 @@ function recordingFetch(sent: SentRequest[]): FetchLike {
   };
 }
 
-async function setup(extra: Partial<ParadexVenueOptions> = {}) {
-  sim = await startSimVenues({ updateIntervalMs: 0, now: () => clock });
+async function setup(extra: Partial<ParadexVenueOptions> = {}, settleDelayMs?: number) {
+  sim = await startSimVenues({ updateIntervalMs: 0, now: () => clock, ...(settleDelayMs !== undefined ? { paradexTrading: { settleDelayMs } } : {}) });
   const account = newParadexAccount();
   const sent: SentRequest[] = [];
   const venue = createParadexVenue({
@@ -194,6 +194,60 @@ describe('Paradex venue against the simulated venue', () => {
     const found = await venue.orderByClientId(SYMBOL, request.clientId);
     expect(found).toMatchObject({ ok: true, clientId: request.clientId, status: 'FILLED', filledSize: 0.01 });
     await expect(venue.orderByClientId(SYMBOL, 'never-sent')).resolves.toBeUndefined();
+  });
+
+  it('is answered NEW by the venue and learns the fill by polling the order until the engine settles it', async () => {
+    const replies: Record<string, unknown>[] = [];
+    const sent: SentRequest[] = [];
+    const inner = recordingFetch(sent);
+    const { venue, book } = await setup(
+      {
+        fetch: async (url, init) => {
+          const res = await inner(url, init);
+          const text = await res.text();
+          if (init.method === 'POST' && new URL(url).pathname === '/v1/orders') replies.push(JSON.parse(text) as Record<string, unknown>);
+          return { status: res.status, text: async () => text };
+        },
+      },
+      150,
+    );
+    const expectedAvg = vwap(book(), 'ask', 0.02) ?? NaN;
+    const outcome = await venue.placeOrder(ioc('BUY', 0.02, (bestAsk(book())?.price ?? NaN) * 1.005));
+    expect(replies).toEqual([expect.objectContaining({ status: 'NEW', remaining_size: '0.02000' })]);
+    expect(outcome).toMatchObject({ ok: true, status: 'FILLED', filledSize: 0.02 });
+    if (outcome.ok) expect(outcome.avgPrice).toBeCloseTo(expectedAvg, 1);
+    const polls = sent.filter((r) => r.method === 'GET' && r.path === `/v1/orders/${String(replies[0]?.id)}`);
+    expect(polls.length).toBeGreaterThanOrEqual(2);
+    // Backing off: a handful of polls over 150 ms, not one every few ms.
+    expect(polls.length).toBeLessThanOrEqual(10);
+  });
+
+  it('reports an order still queued at the end of its wait as NEW, and finds it filled by client id later', async () => {
+    const { venue, book } = await setup({ fillWaitMs: 60 }, 400);
+    const request = ioc('SELL', 0.01, (bestBid(book())?.price ?? NaN) * 0.995);
+    const outcome = await venue.placeOrder(request);
+    // Not final: the executor must look it up by client id rather than count it unfilled.
+    expect(outcome).toMatchObject({ ok: true, status: 'NEW', filledSize: 0 });
+    await expect(venue.positions()).resolves.toEqual([]);
+    // The lookup waits for the engine (up to fillWaitMs); after the settlement delay it reads the fill.
+    await new Promise((r) => setTimeout(r, 400));
+    await expect(venue.orderByClientId(SYMBOL, request.clientId)).resolves.toMatchObject({ ok: true, status: 'FILLED', filledSize: 0.01 });
+    const [position] = await venue.positions();
+    expect(position?.size).toBeCloseTo(-0.01, 8);
+  });
+
+  it('waits for a queued order it finds by client id to settle before reporting it', async () => {
+    const { sim, venue, book, sent } = await setup({ requestTimeoutMs: 100 }, 400);
+    await venue.market(SYMBOL);
+    await venue.positions();
+    sim.faults.trading.paradex.timeoutNextOrders(1); // the NEW answer is lost; the order is queued all the same
+    const request = ioc('BUY', 0.01, (bestAsk(book())?.price ?? NaN) * 1.005);
+    await expect(venue.placeOrder(request)).resolves.toMatchObject({ ok: false, unknown: true });
+    // The lookup comes before the engine settled it: it reads NEW, then polls the order until CLOSED.
+    await expect(venue.orderByClientId(SYMBOL, request.clientId)).resolves.toMatchObject({ ok: true, status: 'FILLED', filledSize: 0.01 });
+    const lookups = sent.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/orders/'));
+    expect(lookups[0]?.path).toBe(`/v1/orders/by_client_id/${request.clientId}`);
+    expect(lookups.length).toBeGreaterThanOrEqual(2);
   });
 
   it('reflects fills in signed positions and in the available margin', async () => {
