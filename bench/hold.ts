@@ -4,8 +4,9 @@
  * of the pre-signed close orders, spread samples), the real executor and its journal, the real Vest and
  * Paradex clients signing the close orders, and the run's handling of every event.
  *
- * Virtual time: the stream runs on a VirtualTimeScheduler whose clock is also the executor's and the
- * venue clients' (so order validity, refresh deadlines and event times all follow it); the books of
+ * Virtual time: the stream runs on a virtual clock (./virtual-clock.ts: unlike rxjs's VirtualTimeScheduler
+ * it keeps nothing per period of a periodic action) that is also the executor's and the venue clients'
+ * clock (so order validity, refresh deadlines and event times all follow it); the books of
  * the seeded market model are pushed every 100 ms of it (Paradex and Vest each: 20 updates a second).
  * An hour takes well under a minute. The position itself is opened for real, over loopback, against
  * the simulated venues (in this process), and restored by the bot from the journal as after a restart.
@@ -21,7 +22,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EMPTY, Subject, VirtualTimeScheduler, type Subscription } from 'rxjs';
+import { EMPTY, Subject, type Subscription } from 'rxjs';
 import type { TradingEvent } from '../src/domain/events';
 import type { OrderBook } from '../src/domain/order-book';
 import { createExecutor } from '../src/execution/executor';
@@ -39,6 +40,7 @@ import { newFeedStats } from '../src/venues/ws-connection';
 import { arbitrageBot, type PairSettings } from '../streams/bot';
 import { BENCH_SEED } from './fixtures';
 import { fitSlope, forceGc } from './measure';
+import { VirtualClock } from './virtual-clock';
 
 export interface HoldOptions {
   /** Simulated time the position is held, ms. Default one hour. */
@@ -96,8 +98,7 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   const journalPath = path.join(dir, 'journal.ndjson');
 
   // One clock for the stream, the executor and the venue clients: real until the hold starts, then virtual.
-  const scheduler = new VirtualTimeScheduler();
-  scheduler.frame = Date.now();
+  const scheduler = new VirtualClock(Date.now());
   let virtual = false;
   const now = (): number => (virtual ? scheduler.frame : Date.now());
 
@@ -215,11 +216,7 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
       feeds.paradex.push(bookB);
       feeds.vest.push(bookA);
     };
-    const advanceTo = (t: number): void => {
-      scheduler.maxFrames = t;
-      scheduler.flush();
-      scheduler.frame = t;
-    };
+    const advanceTo = (t: number): void => scheduler.advanceTo(t);
     const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
     const hours: number[] = [];

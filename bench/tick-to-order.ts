@@ -22,6 +22,7 @@ import type { MarketTick } from '../src/domain/market';
 import { createExecutor, type OpenPosition } from '../src/execution/executor';
 import { openJournal } from '../src/execution/journal';
 import { newParadexAccount } from '../src/venues/paradex/signing';
+import { defaultPresignatures } from '../src/venues/paradex/stark-ecdsa';
 import { createParadexVenue } from '../src/venues/paradex/venue';
 import { newVestKeys } from '../src/venues/vest/signing';
 import { createVestVenue } from '../src/venues/vest/venue';
@@ -263,6 +264,10 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     const position: OpenPosition = open.position;
     // The bot keeps the close pre-signed; make sure it is ready before the exit frame.
     await executor.refreshPreparedClose();
+    // Signing leaves background work: the Paradex presignatures it used are remade one per
+    // macrotask (~0.5 ms of CPU each). The bot re-signs a close every few seconds, so a live exit
+    // almost never meets that work; pushed right after the refresh, every exit here would.
+    await presignaturesRefilled();
 
     const closed = new Promise<ExitEvent>((resolve, reject) => {
       const sub = ticks$
@@ -357,6 +362,13 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     await Promise.allSettled([vest.close(), paradex.close()]);
     await sim.close();
     fs.rmSync(journalDir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once the Paradex presignature pool is full again (at most 1 s). */
+async function presignaturesRefilled(): Promise<void> {
+  for (const by = Date.now() + 1_000; defaultPresignatures.available < defaultPresignatures.size && Date.now() < by; ) {
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
