@@ -15,9 +15,10 @@
  * the 12 samples after the first (warm-up) five minutes (`holdHeapSlopeMbPerHour`); how many close
  * orders were signed and journal lines written per hour.
  *
- * The run's event handling is streams/run.ts's `next` handler, rebuilt here from the same parts (its
- * RunRecord with run.ts's options, events.ndjson, the logger, the status display without a terminal),
- * since that handler lives inside `run()` and cannot be driven without real time. Keep the two in step.
+ * The run's event handling is streams/run.ts's: the same event sink (src/report/run-events.ts) over the
+ * same parts (a RunRecord with run.ts's options, events.ndjson and bot.log behind the outputs' guard and
+ * secrets filter, the status display without a terminal, `[event]` lines), built here because `run()`
+ * itself cannot be driven without real time.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,7 +28,9 @@ import type { TradingEvent } from '../src/domain/events';
 import type { OrderBook } from '../src/domain/order-book';
 import { createExecutor } from '../src/execution/executor';
 import { openJournal } from '../src/execution/journal';
-import { createLogger, logEvent } from '../src/logging/logger';
+import { createLogger } from '../src/logging/logger';
+import { Outputs } from '../src/logging/output';
+import { createRunEventSink } from '../src/report/run-events';
 import { RunRecord } from '../src/report/run-record';
 import { createStatusDisplay } from '../src/report/status-display';
 import { startSimVenues } from '../src/sim';
@@ -123,11 +126,12 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   let sub: Subscription | undefined;
 
   // ---- the run's event handling, as streams/run.ts does it ----
-  const eventsFd = fs.openSync(path.join(dir, 'events.ndjson'), 'a');
-  const logger = createLogger({ level: 'info', format: 'json', file: path.join(dir, 'bot.log'), console: false });
+  const outputs = new Outputs();
+  const eventsOut = outputs.file('events.ndjson', path.join(dir, 'events.ndjson'));
+  const logger = createLogger({ level: 'info', format: 'json', file: path.join(dir, 'bot.log'), console: false, outputs });
   const record = new RunRecord({ pairs: [PAIR_NAME], recentLimit: 500, buckets: { widthMs: SPREAD_SAMPLE_MS } });
   const display = createStatusDisplay({
-    out: { write: () => true, isTTY: false },
+    out: outputs.stream('status', { write: () => true, isTTY: false }),
     pairs: [{ pair: PAIR_NAME, dexA: 'vest', dexB: 'paradex', entryThreshold: 0.06, exitTarget: 50 }],
     now,
   });
@@ -135,15 +139,19 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   let restored = false;
   let monitored = false;
   let handled = 0;
-  const onEvent = (e: TradingEvent): void => {
-    handled++;
-    if (e.type === 'POSITION_OPENED' && e.restored) restored = true;
-    if (e.type === 'POSITION_MONITORING') monitored = true;
-    record.add(e);
-    fs.writeSync(eventsFd, JSON.stringify(e) + '\n');
-    logEvent(logger, e);
-    display.update(e);
-  };
+  const sink = createRunEventSink({
+    record,
+    events: eventsOut,
+    logger,
+    display,
+    console: { print: (text) => display.print(text), logLevel: 'info' },
+    onEvent: (e: TradingEvent) => {
+      handled++;
+      if (e.type === 'POSITION_OPENED' && e.restored) restored = true;
+      if (e.type === 'POSITION_MONITORING') monitored = true;
+    },
+  });
+  const onEvent = (e: TradingEvent): void => sink.add(e);
 
   const books = (): { a: OrderBook; b: OrderBook } => {
     const t = now();
@@ -260,10 +268,11 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   } finally {
     shutdown$.next();
     sub?.unsubscribe();
+    sink.flush();
     display.close();
     virtual = false;
     journal.close();
-    fs.closeSync(eventsFd);
+    eventsOut.close();
     await new Promise<void>((r) => logger.end(r));
     await Promise.allSettled([vest.close(), paradex.close()]);
     await sim.close();
