@@ -24,6 +24,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { EMPTY, Subject, type Subscription } from 'rxjs';
 import type { TradingEvent } from '../src/domain/events';
 import type { OrderBook } from '../src/domain/order-book';
@@ -71,6 +72,13 @@ export interface HoldResult {
   holdJournalLinesPerHour: number;
   /** Events the run handled per simulated hour. */
   holdEventsPerHour: number;
+  /**
+   * Extra: the part of the slope that is V8's compiled code (code spaces), MB per simulated hour. In a
+   * fresh process functions called about once a second are optimised over tens of minutes, so code
+   * keeps being added through the first hour (and slows after: ~0.1 MB/h in the third hour of a
+   * three-hour hold); the rest of the heap is `holdHeapSlopeMbPerHour` minus this.
+   */
+  holdCodeSlopeMbPerHour: number;
   /** Extras: journal entries the open journal holds in memory at the end; heap after the last sample (MB); samples fitted; simulated hours held. */
   holdJournalEntriesInMemory: number;
   holdHeapUsedMb: number;
@@ -233,10 +241,12 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
 
     const hours: number[] = [];
     const heapMb: number[] = [];
+    const codeMb: number[] = [];
     const sample = (): void => {
       forceGc();
       hours.push((scheduler.frame - start) / HOUR);
       heapMb.push(process.memoryUsage().heapUsed / MB);
+      codeMb.push(codeSpaceBytes() / MB);
     };
     let signsAtStart = 0;
     let linesAtStart = 0;
@@ -263,6 +273,7 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
     const span = (holdMs - warmupMs) / HOUR;
     return {
       holdHeapSlopeMbPerHour: fitSlope(fitted.hours, fitted.heapMb),
+      holdCodeSlopeMbPerHour: fitSlope(fitted.hours, codeMb),
       holdCloseSignsPerHour: (signs - signsAtStart) / span,
       holdJournalLinesPerHour: (lineCount(journalPath) - linesAtStart) / span,
       holdEventsPerHour: (handled - eventsAtStart) / span,
@@ -284,6 +295,13 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
     await sim.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Bytes of compiled code in the V8 heap (the code spaces). */
+function codeSpaceBytes(): number {
+  let bytes = 0;
+  for (const space of v8.getHeapSpaceStatistics()) if (space.space_name.startsWith('code_')) bytes += space.space_used_size;
+  return bytes;
 }
 
 function lineCount(file: string): number {
