@@ -51,6 +51,12 @@ export async function startArrivalProxy(target: string): Promise<ArrivalProxy> {
       }
       const body = Buffer.concat(chunks);
       const headers = { ...req.headers, host: upstream.host, 'content-length': String(body.length) };
+      // Forwarded after this poll round: a request whose bytes are already here (the other close
+      // leg, sent at the same moment) is stamped before this one's forwarding work, as a floor
+      // order is stamped before the other floor order is answered.
+      setImmediate(() => forward(path, body, headers));
+    });
+    const forward = (path: string, body: Buffer, headers: http.OutgoingHttpHeaders): void => {
       const out = http.request(
         { host: upstream.hostname, port: upstream.port, method: req.method, path, headers, agent },
         (up) => {
@@ -63,7 +69,7 @@ export async function startArrivalProxy(target: string): Promise<ArrivalProxy> {
         res.end(JSON.stringify({ error: 'BENCH_PROXY', message: err.message }));
       });
       out.end(body);
-    });
+    };
   });
   server.on('connection', (s) => {
     s.setNoDelay(true);

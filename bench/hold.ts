@@ -4,29 +4,35 @@
  * of the pre-signed close orders, spread samples), the real executor and its journal, the real Vest and
  * Paradex clients signing the close orders, and the run's handling of every event.
  *
- * Virtual time: the stream runs on a VirtualTimeScheduler whose clock is also the executor's and the
- * venue clients' (so order validity, refresh deadlines and event times all follow it); the books of
+ * Virtual time: the stream runs on a virtual clock (./virtual-clock.ts: unlike rxjs's VirtualTimeScheduler
+ * it keeps nothing per period of a periodic action) that is also the executor's and the venue clients'
+ * clock (so order validity, refresh deadlines and event times all follow it); the books of
  * the seeded market model are pushed every 100 ms of it (Paradex and Vest each: 20 updates a second).
  * An hour takes well under a minute. The position itself is opened for real, over loopback, against
  * the simulated venues (in this process), and restored by the bot from the journal as after a restart.
  *
- * Figures: the heap after a forced GC every 5 simulated minutes, fitted with a least-squares line over
- * the 12 samples after the first (warm-up) five minutes (`holdHeapSlopeMbPerHour`); how many close
- * orders were signed and journal lines written per hour.
+ * Figures: the heap after a forced GC every simulated minute from the end of a five-minute warm-up,
+ * fitted with a least-squares line (`holdHeapSlopeMbPerHour`: 56 samples; with a sample every five
+ * minutes, as before, the heap's ±0.8 MB swing between samples moved the slope by ±0.5 MB/h from run to
+ * run); how many close orders were signed and journal lines written per hour.
  *
- * The run's event handling is streams/run.ts's `next` handler, rebuilt here from the same parts (its
- * RunRecord with run.ts's options, events.ndjson, the logger, the status display without a terminal),
- * since that handler lives inside `run()` and cannot be driven without real time. Keep the two in step.
+ * The run's event handling is streams/run.ts's: the same event sink (src/report/run-events.ts) over the
+ * same parts (a RunRecord with run.ts's options, events.ndjson and bot.log behind the outputs' guard and
+ * secrets filter, the status display without a terminal, `[event]` lines), built here because `run()`
+ * itself cannot be driven without real time.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EMPTY, Subject, VirtualTimeScheduler, type Subscription } from 'rxjs';
+import v8 from 'node:v8';
+import { EMPTY, Subject, type Subscription } from 'rxjs';
 import type { TradingEvent } from '../src/domain/events';
 import type { OrderBook } from '../src/domain/order-book';
 import { createExecutor } from '../src/execution/executor';
 import { openJournal } from '../src/execution/journal';
-import { createLogger, logEvent } from '../src/logging/logger';
+import { createLogger } from '../src/logging/logger';
+import { Outputs } from '../src/logging/output';
+import { createRunEventSink } from '../src/report/run-events';
 import { RunRecord } from '../src/report/run-record';
 import { createStatusDisplay } from '../src/report/status-display';
 import { startSimVenues } from '../src/sim';
@@ -39,20 +45,23 @@ import { newFeedStats } from '../src/venues/ws-connection';
 import { arbitrageBot, type PairSettings } from '../streams/bot';
 import { BENCH_SEED } from './fixtures';
 import { fitSlope, forceGc } from './measure';
+import { VirtualClock } from './virtual-clock';
 
 export interface HoldOptions {
   /** Simulated time the position is held, ms. Default one hour. */
   readonly holdMs?: number;
   /** Book updates per venue per simulated second. Default 10. */
   readonly updatesPerSec?: number;
-  /** Simulated time between heap samples, ms. Default 5 min. */
+  /** Simulated time between heap samples, ms. Default 1 min. */
   readonly sampleEveryMs?: number;
+  /** Simulated time before the fitted window (JIT and caches settle), ms. Default 5 min (a quarter of a short hold at most). */
+  readonly warmupMs?: number;
   /** Where the journal, events.ndjson and bot.log go; default /dev/shm when present (fsync cost is not measured here). */
   readonly dir?: string;
   readonly log?: (line: string) => void;
 }
 
-export const DEFAULT_HOLD: Required<Omit<HoldOptions, 'dir' | 'log'>> = { holdMs: 3_600_000, updatesPerSec: 10, sampleEveryMs: 300_000 };
+export const DEFAULT_HOLD: Required<Omit<HoldOptions, 'dir' | 'log'>> = { holdMs: 3_600_000, updatesPerSec: 10, sampleEveryMs: 60_000, warmupMs: 300_000 };
 
 export interface HoldResult {
   /** Heap growth while holding, MB per simulated hour: least-squares slope over the samples after warm-up. */
@@ -63,6 +72,13 @@ export interface HoldResult {
   holdJournalLinesPerHour: number;
   /** Events the run handled per simulated hour. */
   holdEventsPerHour: number;
+  /**
+   * Extra: the part of the slope that is V8's compiled code (code spaces), MB per simulated hour. In a
+   * fresh process functions called about once a second are optimised over tens of minutes, so code
+   * keeps being added through the first hour (and slows after: ~0.1 MB/h in the third hour of a
+   * three-hour hold); the rest of the heap is `holdHeapSlopeMbPerHour` minus this.
+   */
+  holdCodeSlopeMbPerHour: number;
   /** Extras: journal entries the open journal holds in memory at the end; heap after the last sample (MB); samples fitted; simulated hours held. */
   holdJournalEntriesInMemory: number;
   holdHeapUsedMb: number;
@@ -90,14 +106,14 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   const holdMs = opts.holdMs ?? DEFAULT_HOLD.holdMs;
   const stepMs = Math.round(1_000 / (opts.updatesPerSec ?? DEFAULT_HOLD.updatesPerSec));
   const sampleEveryMs = opts.sampleEveryMs ?? DEFAULT_HOLD.sampleEveryMs;
+  const warmupMs = opts.warmupMs ?? Math.min(DEFAULT_HOLD.warmupMs, sampleEveryMs * Math.max(1, Math.floor(holdMs / sampleEveryMs / 4)));
   const log = opts.log ?? (() => undefined);
   const baseDir = opts.dir ?? (fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
   const dir = fs.mkdtempSync(path.join(baseDir, 'arb-bench-hold-'));
   const journalPath = path.join(dir, 'journal.ndjson');
 
   // One clock for the stream, the executor and the venue clients: real until the hold starts, then virtual.
-  const scheduler = new VirtualTimeScheduler();
-  scheduler.frame = Date.now();
+  const scheduler = new VirtualClock(Date.now());
   let virtual = false;
   const now = (): number => (virtual ? scheduler.frame : Date.now());
 
@@ -122,11 +138,12 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   let sub: Subscription | undefined;
 
   // ---- the run's event handling, as streams/run.ts does it ----
-  const eventsFd = fs.openSync(path.join(dir, 'events.ndjson'), 'a');
-  const logger = createLogger({ level: 'info', format: 'json', file: path.join(dir, 'bot.log'), console: false });
+  const outputs = new Outputs();
+  const eventsOut = outputs.file('events.ndjson', path.join(dir, 'events.ndjson'));
+  const logger = createLogger({ level: 'info', format: 'json', file: path.join(dir, 'bot.log'), console: false, outputs });
   const record = new RunRecord({ pairs: [PAIR_NAME], recentLimit: 500, buckets: { widthMs: SPREAD_SAMPLE_MS } });
   const display = createStatusDisplay({
-    out: { write: () => true, isTTY: false },
+    out: outputs.stream('status', { write: () => true, isTTY: false }),
     pairs: [{ pair: PAIR_NAME, dexA: 'vest', dexB: 'paradex', entryThreshold: 0.06, exitTarget: 50 }],
     now,
   });
@@ -134,15 +151,19 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   let restored = false;
   let monitored = false;
   let handled = 0;
-  const onEvent = (e: TradingEvent): void => {
-    handled++;
-    if (e.type === 'POSITION_OPENED' && e.restored) restored = true;
-    if (e.type === 'POSITION_MONITORING') monitored = true;
-    record.add(e);
-    fs.writeSync(eventsFd, JSON.stringify(e) + '\n');
-    logEvent(logger, e);
-    display.update(e);
-  };
+  const sink = createRunEventSink({
+    record,
+    events: eventsOut,
+    logger,
+    display,
+    console: { print: (text) => display.print(text), logLevel: 'info' },
+    onEvent: (e: TradingEvent) => {
+      handled++;
+      if (e.type === 'POSITION_OPENED' && e.restored) restored = true;
+      if (e.type === 'POSITION_MONITORING') monitored = true;
+    },
+  });
+  const onEvent = (e: TradingEvent): void => sink.add(e);
 
   const books = (): { a: OrderBook; b: OrderBook } => {
     const t = now();
@@ -215,19 +236,17 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
       feeds.paradex.push(bookB);
       feeds.vest.push(bookA);
     };
-    const advanceTo = (t: number): void => {
-      scheduler.maxFrames = t;
-      scheduler.flush();
-      scheduler.frame = t;
-    };
+    const advanceTo = (t: number): void => scheduler.advanceTo(t);
     const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
     const hours: number[] = [];
     const heapMb: number[] = [];
+    const codeMb: number[] = [];
     const sample = (): void => {
       forceGc();
       hours.push((scheduler.frame - start) / HOUR);
       heapMb.push(process.memoryUsage().heapUsed / MB);
+      codeMb.push(codeSpaceBytes() / MB);
     };
     let signsAtStart = 0;
     let linesAtStart = 0;
@@ -236,22 +255,25 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
       advanceTo(start + t);
       push();
       await settle();
-      if (t % sampleEveryMs === 0) {
-        if (t === sampleEveryMs) {
-          // Counting starts with the fitted window, past the warm-up.
-          signsAtStart = signs;
-          linesAtStart = lineCount(journalPath);
-          eventsAtStart = handled;
-        }
+      if (t === warmupMs) {
+        // Counting starts with the fitted window, past the warm-up.
+        signsAtStart = signs;
+        linesAtStart = lineCount(journalPath);
+        eventsAtStart = handled;
+      }
+      if (t >= warmupMs && t % sampleEveryMs === 0) {
         sample();
-        log(`  hold: ${Math.round(t / 60_000)} of ${Math.round(holdMs / 60_000)} simulated minutes, heap ${heapMb[heapMb.length - 1]!.toFixed(1)} MB, ${signs} close orders signed`);
+        if (t % Math.max(sampleEveryMs, 300_000) === 0 || t === warmupMs) {
+          log(`  hold: ${Math.round(t / 60_000)} of ${Math.round(holdMs / 60_000)} simulated minutes, heap ${heapMb[heapMb.length - 1]!.toFixed(1)} MB, ${signs} close orders signed`);
+        }
       }
     }
     if (!monitored) throw new Error('hold bench: the exit monitor never polled');
-    const fitted = { hours: hours.slice(1), heapMb: heapMb.slice(1) };
-    const span = (holdMs - sampleEveryMs) / HOUR;
+    const fitted = { hours, heapMb };
+    const span = (holdMs - warmupMs) / HOUR;
     return {
       holdHeapSlopeMbPerHour: fitSlope(fitted.hours, fitted.heapMb),
+      holdCodeSlopeMbPerHour: fitSlope(fitted.hours, codeMb),
       holdCloseSignsPerHour: (signs - signsAtStart) / span,
       holdJournalLinesPerHour: (lineCount(journalPath) - linesAtStart) / span,
       holdEventsPerHour: (handled - eventsAtStart) / span,
@@ -263,15 +285,23 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   } finally {
     shutdown$.next();
     sub?.unsubscribe();
+    sink.flush();
     display.close();
     virtual = false;
     journal.close();
-    fs.closeSync(eventsFd);
+    eventsOut.close();
     await new Promise<void>((r) => logger.end(r));
     await Promise.allSettled([vest.close(), paradex.close()]);
     await sim.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Bytes of compiled code in the V8 heap (the code spaces). */
+function codeSpaceBytes(): number {
+  let bytes = 0;
+  for (const space of v8.getHeapSpaceStatistics()) if (space.space_name.startsWith('code_')) bytes += space.space_used_size;
+  return bytes;
 }
 
 function lineCount(file: string): number {

@@ -12,7 +12,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Worker, parentPort, workerData } from 'node:worker_threads';
-import { WebSocketServer, type WebSocket } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { startSimVenues } from '../src/sim';
 import type { ProxyWorkerData, ProxyWorkerMessage } from './proxy-worker';
 
@@ -69,6 +69,35 @@ export type SimWorkerReply =
   | { readonly type: 'done'; readonly id: number }
   | { readonly type: 'failed'; readonly id: number; readonly message: string };
 
+/**
+ * Where both timers start: when the first frame of a trial is handed to its socket. For a crossing
+ * round that is the first book frame the simulated venues send, after their model step and frame
+ * encoding (the venue's work, not the bot's); for the floor, its marker frame. Every frame of this
+ * thread goes out through ws's WebSocket#send, so the stamp is taken there.
+ */
+let stampNextSend = false;
+let firstSendNs: bigint | undefined;
+const wsSend = WebSocket.prototype.send;
+WebSocket.prototype.send = function (this: WebSocket, ...args: Parameters<typeof wsSend>) {
+  if (stampNextSend) {
+    stampNextSend = false;
+    firstSendNs = process.hrtime.bigint();
+  }
+  return wsSend.apply(this, args);
+} as typeof wsSend;
+
+/** Runs `send` (which sends the trial's frames) and moves the trial's start to its first frame. */
+function sentAt(send: () => void): bigint | undefined {
+  firstSendNs = undefined;
+  stampNextSend = true;
+  try {
+    send();
+  } finally {
+    stampNextSend = false;
+  }
+  return firstSendNs;
+}
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('sim-worker must run on a worker thread');
@@ -110,18 +139,23 @@ async function main(): Promise<void> {
 
   port.on('message', (m: SimWorkerRequest) => {
     switch (m.type) {
-      case 'cross':
+      case 'cross': {
         await_(m);
-        sim.market.setBasis(base, m.basis);
+        const at = sentAt(() => sim.market.setBasis(base, m.basis));
+        if (at !== undefined && waiting?.id === m.id) waiting.startNs = at;
         return;
-      case 'marker':
-        if (!markerClient) {
+      }
+      case 'marker': {
+        const client = markerClient;
+        if (!client) {
           reply({ type: 'failed', id: m.id, message: 'no floor client connected to the marker socket' });
           return;
         }
         await_(m);
-        markerClient.send(marker);
+        const at = sentAt(() => client.send(marker));
+        if (at !== undefined && waiting?.id === m.id) waiting.startNs = at;
         return;
+      }
       case 'setBasis':
         sim.market.setBasis(base, m.basis);
         reply({ type: 'done', id: m.id });

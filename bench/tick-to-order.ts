@@ -1,6 +1,7 @@
 /**
- * Tick-to-order over loopback: the simulated venues push the book frame that crosses a threshold,
- * and the timer stops when both orders it causes have arrived at the venues' HTTP side.
+ * Tick-to-order over loopback: the simulated venues push the book frames that cross a threshold, and
+ * the timer runs from the first of them being handed to its socket (bench/sim-worker.ts) until both
+ * orders they cause have arrived at the venues' HTTP side.
  *
  * Real pieces end to end: startSimVenues (WS book feeds + trading routes), the venue clients
  * (SBE deltas for Paradex, JSON depth for Vest), marketTicks → entrySignal / exitMonitor, and the
@@ -12,6 +13,7 @@
  * Beside every event-driven round trip (alternately before and after it) runs one trial of the floor
  * (bench/order-floor.ts): marker frame sent → two pre-built order POSTs arrived, timed the same way.
  * The targets are the bot's exit percentiles over the floor's; the absolute times are information.
+ * The exit monitor's events go through a run's event sink (src/report/run-events.ts), as in the bot.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +23,13 @@ import type { ExitEvent } from '../src/domain/events';
 import type { MarketTick } from '../src/domain/market';
 import { createExecutor, type OpenPosition } from '../src/execution/executor';
 import { openJournal } from '../src/execution/journal';
+import { createLogger } from '../src/logging/logger';
+import { Outputs } from '../src/logging/output';
+import { createRunEventSink } from '../src/report/run-events';
+import { RunRecord } from '../src/report/run-record';
+import { createStatusDisplay } from '../src/report/status-display';
 import { newParadexAccount } from '../src/venues/paradex/signing';
+import { defaultPresignatures } from '../src/venues/paradex/stark-ecdsa';
 import { createParadexVenue } from '../src/venues/paradex/venue';
 import { newVestKeys } from '../src/venues/vest/signing';
 import { createVestVenue } from '../src/venues/vest/venue';
@@ -212,6 +220,22 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
       },
     });
   const executor = createExecutor({ pair: PAIR, venues: { a: stamped(vest), b: stamped(paradex) }, size: SIZE, journal, now: Date.now, spreadThreshold: ENTRY_THRESHOLD });
+  // The exit monitor's events go where a run sends them (streams/run.ts): record, events.ndjson and
+  // bot.log through the outputs' guard, the status display, `[event]` lines.
+  const outputs = new Outputs();
+  const eventsOut = outputs.file('events.ndjson', path.join(journalDir, 'events.ndjson'));
+  const logger = createLogger({ level: 'info', format: 'json', file: path.join(journalDir, 'bot.log'), console: false, outputs });
+  const display = createStatusDisplay({
+    out: outputs.stream('status', { write: () => true, isTTY: false }),
+    pairs: [{ pair: PAIR, dexA: 'vest', dexB: 'paradex', entryThreshold: ENTRY_THRESHOLD, exitTarget: EXIT_TARGET }],
+  });
+  const runEvents = createRunEventSink({
+    record: new RunRecord({ pairs: [PAIR], recentLimit: 500, buckets: { widthMs: 500 } }),
+    events: eventsOut,
+    logger,
+    display,
+    console: { print: (text) => display.print(text), logLevel: 'info' },
+  });
 
   const feedA = vest.bookFeed(vest.symbolFor(PAIR));
   const feedB = paradex.bookFeed(paradex.symbolFor(PAIR));
@@ -263,6 +287,10 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     const position: OpenPosition = open.position;
     // The bot keeps the close pre-signed; make sure it is ready before the exit frame.
     await executor.refreshPreparedClose();
+    // Signing leaves background work: the Paradex presignatures it used are remade one per
+    // macrotask (~0.5 ms of CPU each). The bot re-signs a close every few seconds, so a live exit
+    // almost never meets that work; pushed right after the refresh, every exit here would.
+    await presignaturesRefilled();
 
     const closed = new Promise<ExitEvent>((resolve, reject) => {
       const sub = ticks$
@@ -279,6 +307,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
         )
         .subscribe({
           next: (e) => {
+            runEvents.add(e);
             if (e.type === 'POSITION_CLOSED' || e.type === 'CLOSE_FAILED') {
               resolve(e);
               queueMicrotask(() => sub.unsubscribe());
@@ -354,9 +383,20 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     stop$.next();
     for (const s of keepAlive) s.unsubscribe();
     journal.close();
+    runEvents.flush();
+    display.close();
+    eventsOut.close();
+    await new Promise<void>((r) => logger.end(r));
     await Promise.allSettled([vest.close(), paradex.close()]);
     await sim.close();
     fs.rmSync(journalDir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once the Paradex presignature pool is full again (at most 1 s). */
+async function presignaturesRefilled(): Promise<void> {
+  for (const by = Date.now() + 1_000; defaultPresignatures.available < defaultPresignatures.size && Date.now() < by; ) {
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

@@ -54,8 +54,6 @@ export function entrySignal({
 
   /** The tick's qualifying opportunity, or undefined when it does not qualify. */
   const opportunityAt = (tick: MarketTick): SpreadOpportunity | undefined => {
-    // The clock is read only when a book age limit needs it: a clock read costs more than the checks.
-    if (!isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs)) return undefined;
     const { askA, bidA, askB, bidB } = quotesOf(tick.a, tick.b, size);
     // All four prices, not only the entry legs': the position will have to exit through the other two.
     if (askA === undefined || bidA === undefined || askB === undefined || bidB === undefined) return undefined;
@@ -63,6 +61,9 @@ export function entrySignal({
     if (best === undefined) return undefined;
     const netSpread = netEntrySpread(best.spread, fees);
     if (!(netSpread >= entryThreshold)) return undefined;
+    // Checked once the spread qualifies (rarely): the clock is read only then, and only when a book age
+    // limit needs it; a clock read costs more than the spread math.
+    if (!isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs)) return undefined;
     return { pair, direction: best.direction, spread: best.spread, netSpread, askA, bidA, askB, bidB, detectedAt: tick.time };
   };
 

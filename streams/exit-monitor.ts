@@ -97,11 +97,11 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
 
   // VWAP for the position size, not the top of book as the original did: the close sells and buys back
   // the whole size, so that is the spread it gets. A side too thin for the size decides nothing.
-  // The clock is read only when a book age limit needs it (now is unused by isTradableTick otherwise).
-  const exitSpreadAt = (tick: MarketTick): number | undefined =>
-    isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs)
-      ? exitSpreadOf(direction, tick.a, tick.b, size)
-      : undefined;
+  const spreadAt = (tick: MarketTick): number | undefined => exitSpreadOf(direction, tick.a, tick.b, size);
+  // Whether the tick's books may be decided on. Asked only of a poll whose spread would count (at the
+  // target) or be reported: most polls are below the target, and the checks read the side of each
+  // book the spread does not (a new book's other side is a cache miss) and, with an age limit, the clock.
+  const tradable = (tick: MarketTick): boolean => isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs);
 
   const closeOutcome$ = (ctx: CloseContext): Observable<CloseOutcome> =>
     defer(() => closePosition(ctx)).pipe(
@@ -153,10 +153,13 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
       const poll = (tick: MarketTick): Observable<ExitEvent> | undefined => {
         if (reporting) return undefined;
         polls += 1;
-        const exitSpread = exitSpreadAt(tick);
-        atTarget = exitSpread !== undefined && exitSpread >= exitTarget ? atTarget + 1 : 0;
-        const exiting = atTarget >= confirmTicks;
         const logging = polls % logEvery === 0;
+        const spread = spreadAt(tick);
+        // Below the target a poll resets the count whether or not its books are tradable.
+        const counts = spread !== undefined && spread >= exitTarget;
+        const exitSpread = (counts || logging) && spread !== undefined && tradable(tick) ? spread : undefined;
+        atTarget = counts && exitSpread !== undefined ? atTarget + 1 : 0;
+        const exiting = atTarget >= confirmTicks;
         if (!exiting && !logging) return undefined;
         reporting = true;
         const now = scheduler.now();

@@ -15,10 +15,11 @@ import type { Executor } from '../src/execution/executor';
 import { openJournal, type Journal } from '../src/execution/journal';
 import { pairExposureText } from '../src/execution/reconcile';
 import type { PairExposure } from '../src/execution/types';
-import { createLogger, describeEvent, logEvent } from '../src/logging/logger';
+import { createLogger } from '../src/logging/logger';
 import { Outputs, type TextOutput, type WritableLike } from '../src/logging/output';
 import { renderReport } from '../src/report/html';
-import { clockTime, createStatusDisplay, eventOnConsole, type StatusOut } from '../src/report/status-display';
+import { createStatusDisplay, type StatusOut } from '../src/report/status-display';
+import { createRunEventSink } from '../src/report/run-events';
 import { linkLatestRun } from '../src/report/run-folder';
 import { RunRecord } from '../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../src/report/summary';
@@ -214,6 +215,8 @@ async function run(
   const fees = new Map<string, { a: number; b: number }>();
   let sub: Subscription | undefined;
   let closeDisplay = () => {};
+  // Events still queued when the run ends are handled before the outputs close.
+  let flushEvents = () => {};
   const durationTimer =
     opts.durationSec !== undefined ? setTimeout(() => stop(`duration ${opts.durationSec}s elapsed`), opts.durationSec * 1000) : undefined;
 
@@ -280,6 +283,17 @@ async function run(
     if (display) printer.print = (text: string) => display.print(text);
 
     // ---- the stream ----
+    // Each event is folded, written, logged and shown on the next turn of the event loop, in order (see
+    // run-events.ts: inline, a TRADE_EXIT's handling delayed the close orders' bytes).
+    const sink = createRunEventSink({
+      record,
+      events: eventsOut,
+      logger,
+      ...(display ? { display } : {}),
+      console: { print: (text) => printer.print(text), logLevel: opts.logLevel },
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    });
+    flushEvents = () => sink.flush();
     const finished = new Promise<void>((resolve, reject) => {
       sub = arbitrageBot(
         {
@@ -290,16 +304,15 @@ async function run(
         },
         settings,
       ).subscribe({
-        next: (e) => {
-          record.add(e);
-          eventsOut.write(JSON.stringify(e) + '\n');
-          logEvent(logger, e);
-          display?.update(e);
-          opts.onEvent?.(e);
-          if (eventOnConsole(e, opts.logLevel)) printer.print(`[event] ${clockTime(e.time)} ${describeEvent(e)}`);
+        next: (e) => sink.add(e),
+        error: (err: unknown) => {
+          sink.flush();
+          reject(err);
         },
-        error: reject,
-        complete: resolve,
+        complete: () => {
+          sink.flush();
+          resolve();
+        },
       });
     });
     await finished;
@@ -351,8 +364,9 @@ async function run(
   } finally {
     // Every path, a failed start included, releases sockets, timers, files and the simulated venues.
     if (durationTimer) clearTimeout(durationTimer);
-    closeDisplay();
     sub?.unsubscribe();
+    flushEvents();
+    closeDisplay();
     eventsOut.close();
     await trading?.close();
     journals.forEach((j) => j.close());

@@ -1133,6 +1133,7 @@ class DeltaNeutralExecutor implements Executor {
     this.prepared = undefined; // each prepared order is sent at most once
     // Armed orders go out first: their ids are already durable ('close_armed'), so the 'closing'
     // fsync is paid after they left. Anything signed from here on is sent after 'closing'.
+    const startedAt = this.now();
     const armed: Partial<Record<LegKey, InFlight>> = {};
     for (const leg of ['long', 'short'] as const) {
       const order = prepared?.[leg];
@@ -1145,10 +1146,16 @@ class DeltaNeutralExecutor implements Executor {
       events.push(ev.orderPlaced(this.now(), { pair: this.pair, venue: venue.id, clientId: req.clientId, side: req.side, size: req.size, reduceOnly: req.reduceOnly }));
       armed[leg] = this.dispatch(venue, order);
     }
+    // The venue clients write a request to its socket only on a later turn of the event loop (the
+    // HTTP client attaches the socket in a nextTick after the request's promise chain ran): an fsync
+    // here would sit between the exit and the orders' bytes. Nothing below depends on 'closing' being
+    // on disk before that turn (a crash meanwhile leaves 'open' + armed ids, which restore() handles),
+    // and every later journal write of this close comes after it.
+    if (armed.long !== undefined || armed.short !== undefined) await afterPendingWrites();
     this.record({
       kind: 'closing',
       pair: this.pair,
-      time: this.now(),
+      time: startedAt,
       clientIds: { long: armed.long?.order.request.clientId ?? '', short: armed.short?.order.request.clientId ?? '' },
       ...lookupRefsOf(armed.long?.order, armed.short?.order),
     });
@@ -2140,6 +2147,14 @@ function fillFromLookup(
     feeUsd: outcome.feeUsd,
     ...(partial ? { reason: `filled ${outcome.filledSize} of ${plan.size} (${outcome.status}, found after a restart)` } : {}),
   };
+}
+
+/**
+ * Resolves after what the current turn of the event loop has queued (promise jobs, nextTicks) has
+ * run: a request handed to a warm keep-alive connection has then been written to its socket.
+ */
+function afterPendingWrites(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function formatDelay(ms: number): string {

@@ -157,26 +157,89 @@ export function keepConnectionWarm(ping: () => Promise<unknown>, everyMs: number
 }
 
 type Agents = Map<string, http.Agent>;
-/** Agents per owner signal, destroyed when it aborts. */
-const agentsBySignal = new WeakMap<AbortSignal, Agents>();
+/**
+ * What belongs to one owner signal: its agents (destroyed when it aborts) and the requests in flight
+ * (told when it aborts). One 'abort' listener per owner, not one per request: adding and removing an
+ * EventTarget listener costs more than the rest of a request's setup on the order path.
+ */
+interface Owned {
+  readonly agents: Agents;
+  readonly inFlight: Set<() => void>;
+}
+const ownedBySignal = new WeakMap<AbortSignal, Owned>();
 const sharedAgents: Agents = new Map();
 
-function agentFor(url: URL, signal: AbortSignal | undefined): http.Agent {
-  let agents = signal === undefined ? sharedAgents : agentsBySignal.get(signal);
-  if (agents === undefined) {
-    const owned: Agents = new Map();
-    agents = owned;
-    agentsBySignal.set(signal!, owned);
-    signal!.addEventListener('abort', () => destroyAgents(owned), { once: true });
+function ownedBy(signal: AbortSignal): Owned {
+  let owned = ownedBySignal.get(signal);
+  if (owned === undefined) {
+    const created: Owned = { agents: new Map(), inFlight: new Set() };
+    owned = created;
+    ownedBySignal.set(signal, created);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const cancel of [...created.inFlight]) cancel();
+        created.inFlight.clear();
+        destroyAgents(created.agents);
+      },
+      { once: true },
+    );
   }
-  const origin = `${url.protocol}//${url.host}`;
-  let agent = agents.get(origin);
+  return owned;
+}
+
+function agentFor(target: Target, signal: AbortSignal | undefined): http.Agent {
+  const agents = signal === undefined ? sharedAgents : ownedBy(signal).agents;
+  let agent = agents.get(target.origin);
   if (agent === undefined) {
     const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
-    agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
-    agents.set(origin, agent);
+    agent = target.secure ? new https.Agent(options) : new http.Agent(options);
+    agents.set(target.origin, agent);
   }
   return agent;
+}
+
+/** A request URL as http.request takes it, parsed once per distinct URL string (see targetOf). */
+interface Target {
+  readonly secure: boolean;
+  readonly origin: string;
+  readonly hostname: string;
+  readonly port: string;
+  /** Path and query. */
+  readonly path: string;
+  /** `user:password` when the URL carries them (as http.request takes a URL). */
+  readonly auth?: string;
+}
+
+/** Parsed URLs by their text: an order endpoint is the same string every time. Cleared when full (query strings vary). */
+const targets = new Map<string, Target | string>();
+const MAX_TARGETS = 256;
+
+/** The parsed target, or why the URL cannot be requested. */
+function targetOf(text: string): Target | string {
+  const known = targets.get(text);
+  if (known !== undefined) return known;
+  let target: Target | string;
+  try {
+    const url = new URL(text);
+    target =
+      url.protocol !== 'http:' && url.protocol !== 'https:'
+        ? `unsupported protocol ${url.protocol}`
+        : {
+            secure: url.protocol === 'https:',
+            origin: `${url.protocol}//${url.host}`,
+            // An IPv6 host is bracketed in a URL but not in a socket address.
+            hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+            port: url.port,
+            path: `${url.pathname}${url.search}`,
+            ...(url.username || url.password ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
+          };
+  } catch {
+    target = 'invalid url';
+  }
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  targets.set(text, target);
+  return target;
 }
 
 function destroyAgents(agents: Agents): void {
@@ -190,18 +253,14 @@ export function closeHttpAgents(): void {
 }
 
 function nodeRequest(request: HttpRequest): Promise<HttpResult> {
-  const where = `${request.method} ${pathOf(request.url)}`;
+  // Only a failure needs it: built then, not for every request.
+  const where = (): string => `${request.method} ${pathOf(request.url)}`;
   if (request.signal?.aborted) {
-    return Promise.resolve({ kind: 'unreachable', message: `${where}: cancelled before sending` });
+    return Promise.resolve({ kind: 'unreachable', message: `${where()}: cancelled before sending` });
   }
-  let url: URL;
-  try {
-    url = new URL(request.url);
-  } catch {
-    return Promise.resolve({ kind: 'unreachable', message: `${where}: invalid url` });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return Promise.resolve({ kind: 'unreachable', message: `${where}: unsupported protocol ${url.protocol}` });
+  const target = targetOf(request.url);
+  if (typeof target === 'string') {
+    return Promise.resolve({ kind: 'unreachable', message: `${where()}: ${target}` });
   }
   const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
   let body: string | undefined;
@@ -211,6 +270,7 @@ function nodeRequest(request: HttpRequest): Promise<HttpResult> {
     headers['content-length'] = String(Buffer.byteLength(body));
   }
   const signal = request.signal;
+  const inFlight = signal === undefined ? undefined : ownedBy(signal).inFlight;
 
   return new Promise<HttpResult>((resolve) => {
     let done = false;
@@ -220,26 +280,34 @@ function nodeRequest(request: HttpRequest): Promise<HttpResult> {
       if (done) return;
       done = true;
       clearTimeout(deadline);
-      signal?.removeEventListener('abort', onAbort);
+      inFlight?.delete(onAbort);
       resolve(result);
     };
     const fail = (error: unknown): void => {
       const code = errorCode(error);
       const detail = code ?? (error instanceof Error ? error.message : String(error));
       const notSent = (code !== undefined && NOT_SENT_CODES.has(code)) || !wireOpen;
-      finish({ kind: notSent ? 'unreachable' : 'network', message: `${where}: ${detail}` });
+      finish({ kind: notSent ? 'unreachable' : 'network', message: `${where()}: ${detail}` });
     };
     const onAbort = (): void => {
-      finish({ kind: 'network', message: `${where}: cancelled while in flight` });
+      finish({ kind: 'network', message: `${where()}: cancelled while in flight` });
       req.destroy();
     };
     const deadline = setTimeout(() => {
-      finish({ kind: 'timeout', message: `${where}: no answer within ${request.timeoutMs} ms` });
+      finish({ kind: 'timeout', message: `${where()}: no answer within ${request.timeoutMs} ms` });
       req.destroy();
     }, request.timeoutMs);
 
-    const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request(url, { method: request.method, headers, agent: agentFor(url, signal) }, (res) => {
+    const options: http.RequestOptions = {
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
+      ...(target.auth !== undefined ? { auth: target.auth } : {}),
+      method: request.method,
+      headers,
+      agent: agentFor(target, signal),
+    };
+    const req = (target.secure ? https : http).request(options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
@@ -247,21 +315,21 @@ function nodeRequest(request: HttpRequest): Promise<HttpResult> {
         finish({ kind: 'response', status: res.statusCode ?? 0, json: parseJson(text), text });
       });
       // Cut mid-body: the venue saw the request.
-      res.on('error', (error) => finish({ kind: 'network', message: `${where}: ${errorCode(error) ?? error.message}` }));
+      res.on('error', (error) => finish({ kind: 'network', message: `${where()}: ${errorCode(error) ?? error.message}` }));
       res.on('close', () => {
-        if (!res.complete) finish({ kind: 'network', message: `${where}: connection closed mid-response` });
+        if (!res.complete) finish({ kind: 'network', message: `${where()}: connection closed mid-response` });
       });
     });
     req.on('socket', (socket) => {
       socket.setNoDelay(true);
       // The request is written once the connection is up (TLS included); before that it cannot have left.
       if (req.reusedSocket) wireOpen = true;
-      else if (url.protocol === 'https:') socket.once('secureConnect', () => (wireOpen = true));
+      else if (target.secure) socket.once('secureConnect', () => (wireOpen = true));
       else if (!socket.connecting) wireOpen = true;
       else socket.once('connect', () => (wireOpen = true));
     });
     req.on('error', fail);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    inFlight?.add(onAbort);
     req.end(body);
   });
 }

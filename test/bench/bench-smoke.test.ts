@@ -56,7 +56,7 @@ describe('bench sections', () => {
 
   it('hold keeps a position open in simulated time and reports the heap slope, close orders signed and journal lines', async () => {
     const r = await runHoldBench({ holdMs: 20_000, sampleEveryMs: 5_000 });
-    expectFinite(r, ['holdHeapSlopeMbPerHour', 'holdCloseSignsPerHour', 'holdJournalLinesPerHour', 'holdEventsPerHour']);
+    expectFinite(r, ['holdHeapSlopeMbPerHour', 'holdCodeSlopeMbPerHour', 'holdCloseSignsPerHour', 'holdJournalLinesPerHour', 'holdEventsPerHour']);
     expect(r).toMatchObject({ holdHeapSamples: 4 });
     // The pre-signed close orders are kept valid while held: signing, and journalling each set, never stops.
     expect(r.holdCloseSignsPerHour).toBeGreaterThan(0);

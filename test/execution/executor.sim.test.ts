@@ -3,6 +3,8 @@
  * clients: every order is signed with throwaway keys and verified by the simulator.
  */
 import * as fs from 'node:fs';
+import nodeFs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SpreadOpportunity } from '../../src/domain/market';
@@ -181,6 +183,41 @@ describe('executor against the simulated venues', () => {
     expect(closed.ok).toBe(true);
     expect(closed.legs.short.attempts).toBe(3);
     expect(await holding(r.paradex, 'BTC-USD-PERP')).toBe(0);
+  });
+
+  it('puts both armed close orders on their sockets before the closing line is fsynced', async () => {
+    const r = await setup();
+    const exec = r.make();
+    const opened = await exec.openPosition(opportunity(r.sim));
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    expect(await exec.prepareClose(opened.position)).toBe(true);
+    // What happens, in order, from the exit on: order requests written to a socket, and fsyncs.
+    const trail: string[] = [];
+    const realWrite = net.Socket.prototype.write;
+    const write = jest.spyOn(net.Socket.prototype, 'write').mockImplementation(function (this: net.Socket, ...args: Parameters<net.Socket['write']>) {
+      const head = typeof args[0] === 'string' ? args[0] : Buffer.isBuffer(args[0]) ? args[0].toString('latin1', 0, 64) : '';
+      if (/^POST \S*\/orders /.test(head)) trail.push(`order ${String(this.remotePort)}`);
+      return realWrite.apply(this, args);
+    });
+    const realFsync = nodeFs.fsyncSync;
+    const fsync = jest.spyOn(nodeFs, 'fsyncSync').mockImplementation((fd) => {
+      trail.push('fsync');
+      realFsync(fd);
+    });
+    try {
+      const closed = await exec.closePosition(opened.position);
+      expect(closed).toMatchObject({ ok: true, preparedUsed: 2 });
+    } finally {
+      write.mockRestore();
+      fsync.mockRestore();
+    }
+    const ports = [new URL(r.sim.vest.rest).port, new URL(r.sim.paradex.rest).port];
+    // The first fsync of the close is 'closing': both armed orders were written before it.
+    expect(trail.indexOf('fsync')).toBe(2);
+    expect(trail.slice(0, 2).sort()).toEqual(ports.map((p) => `order ${p}`).sort());
+    const kinds = journals.at(-1)!.entries(PAIR).map((e) => e.kind);
+    expect(kinds.slice(-4)).toEqual(['closing', 'leg_filled', 'leg_filled', 'closed']);
   });
 
   it('a crash right after the armed close went out: a new process, with new clients, finds both legs closed', async () => {

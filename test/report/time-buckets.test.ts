@@ -20,6 +20,20 @@ describe('BucketedSeries', () => {
     expect(s.points().t.length).toBeLessThanOrEqual(4 * 64);
   });
 
+  it('takes the same memory from its first value on, however many values come (no sawtooth between merges)', () => {
+    const s = new BucketedSeries({ maxBuckets: 1_500, widthMs: 500 });
+    expect(s.tableBytes).toBe(0);
+    s.add(0, 1);
+    const bytes = s.tableBytes;
+    expect(bytes).toBe(1_501 * 10 * 8);
+    // Two simulated hours of samples every 500 ms: four merges.
+    for (let i = 1; i < 14_400; i++) {
+      s.add(i * 500, i % 7);
+      expect(s.tableBytes).toBe(bytes);
+    }
+    expect(s.widthMs).toBe(500 * 2 ** 4);
+  });
+
   it('keeps each bucket’s lowest and highest value at their own times, so a one-sample spike survives', () => {
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 5_000 }), fc.integer({ min: 0, max: 4_999 }), fc.boolean(), (n, at, up) => {

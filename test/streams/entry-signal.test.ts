@@ -2,7 +2,7 @@
  * entrySignal: which ticks make an entry signal, in virtual time (marble tests). Ticks are stamped with
  * the virtual clock so `detectedAt` can be checked against the frame of the confirming tick.
  */
-import { asyncScheduler, map, type Observable } from 'rxjs';
+import { asyncScheduler, map, type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { MarketTick, SpreadOpportunity } from '../../src/domain/market';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
@@ -149,6 +149,26 @@ describe('entrySignal', () => {
         x: { pair: PAIR, direction: 'AOverB', spread, netSpread: net(spread), askA: 100_000, bidA: 99_990, askB: 100_210, bidB: 100_150, detectedAt: 0 },
       });
     });
+  });
+
+  it('with a book age limit, reads the clock only for ticks whose spread qualifies', () => {
+    const ticks$ = new Subject<MarketTick>();
+    let clockReads = 0;
+    const scheduler: SchedulerLike = {
+      now: () => {
+        clockReads += 1;
+        return 0;
+      },
+      schedule: asyncScheduler.schedule.bind(asyncScheduler),
+    };
+    const seen: SpreadOpportunity[] = [];
+    const sub = ticks$.pipe(signal({ maxBookAgeMs: 1_000, scheduler })).subscribe((o) => seen.push(o));
+    for (let i = 0; i < 5; i++) ticks$.next(T.n);
+    expect(clockReads).toBe(0);
+    ticks$.next(T.h);
+    expect(clockReads).toBe(1);
+    expect(seen).toEqual([opportunityAt(0, T.h, 'AOverB')]);
+    sub.unsubscribe();
   });
 
   it('rejects options that cannot work', () => {

@@ -482,6 +482,24 @@ describe('exitMonitor: options', () => {
     expect(seen).toEqual([monitoringAt(7, 5, FAR)]);
     expect(clockReads).toBe(1);
   });
+  it('with a book age limit, reads the clock (and checks the books) only for polls at the target or that report', () => {
+    const ticks$ = new Subject<MarketTick>();
+    let clockReads = 0;
+    const scheduler: SchedulerLike = {
+      now: () => {
+        clockReads += 1;
+        return 7;
+      },
+      schedule: asyncScheduler.schedule.bind(asyncScheduler),
+    };
+    const seen: ExitEvent[] = [];
+    const sub = ticks$.pipe(exitMonitor(options({ logEvery: 5, maxBookAgeMs: 1_000, scheduler }))).subscribe((e) => seen.push(e));
+    // Nine polls below the target: only the fifth reports, so only it reads the clock (age check, event time).
+    for (let i = 0; i < 9; i++) ticks$.next(T.f);
+    expect(seen).toEqual([monitoringAt(7, 5, FAR)]);
+    expect(clockReads).toBe(2);
+    sub.unsubscribe();
+  });
 });
 
 describe('exitMonitor: re-entrant ticks', () => {

@@ -117,6 +117,31 @@ describe('httpJson over node http', () => {
     expect(await pending).toEqual({ kind: 'network', message: expect.stringContaining('cancelled while in flight') });
   });
 
+  it("cancels every request in flight when their owner aborts, and forgets the ones that finished", async () => {
+    const { url } = await serve((req, res) => {
+      if (req.url === '/quick') res.end('{"ok":true}');
+    });
+    const owner = new AbortController();
+    expect((await httpJson({ method: 'GET', url: `${url}/quick`, timeoutMs: 2_000, signal: owner.signal })).kind).toBe('response');
+    const pending = [1, 2, 3].map((i) => httpJson({ method: 'POST', url: `${url}/slow`, body: { i }, timeoutMs: 2_000, signal: owner.signal }));
+    setTimeout(() => owner.abort(), 30);
+    const results = await Promise.all(pending);
+    expect(results).toEqual([1, 2, 3].map(() => ({ kind: 'network', message: expect.stringContaining('cancelled while in flight') })));
+  });
+
+  it('requests the same URL text the same way every time, and refuses what is not http(s)', async () => {
+    const seen: string[] = [];
+    const { url } = await serve((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.host}`);
+      res.end('{}');
+    });
+    const port = new URL(url).port;
+    for (let i = 0; i < 3; i++) expect((await httpJson({ method: 'GET', url: `${url}/orders?id=7`, timeoutMs: 2_000, signal: owner() })).kind).toBe('response');
+    expect(seen).toEqual(Array.from({ length: 3 }, () => `GET /orders?id=7 127.0.0.1:${port}`));
+    expect(await httpJson({ method: 'GET', url: 'ftp://127.0.0.1/x', timeoutMs: 100 })).toEqual({ kind: 'unreachable', message: 'GET 127.0.0.1/x: unsupported protocol ftp:' });
+    expect(await httpJson({ method: 'GET', url: 'not a url', timeoutMs: 100 })).toEqual({ kind: 'unreachable', message: 'GET <invalid url>: invalid url' });
+  });
+
   it('never puts the query string in messages', async () => {
     const { url } = await serve(() => undefined);
     const r = await httpJson({ method: 'GET', url: `${url}/account?secret=abc`, timeoutMs: 50, signal: owner() });
