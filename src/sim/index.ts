@@ -7,10 +7,10 @@ import type { VenueId } from '../domain/market';
 import type { OrderBook } from '../domain/order-book';
 import { FaultState, type SimFaults } from './faults';
 import { MarketModel, type MarketModelOptions, type SimBookSource } from './market-model';
-import { PARADEX_SIM_CHAIN_ID, startParadexServer } from './paradex-server';
+import { startParadexServer } from './paradex-server';
 import { paradexTradingRoutes, SimTradingFaults, type SimTradingOptions as ParadexTradingOptions } from './paradex-trading';
 import { verifyJwt } from './jwt';
-import type { SimMarketView, SimRoute } from './types';
+import { SIM_PARADEX_CHAIN_ID, type SimMarketView, type SimRoute } from './types';
 import { startVestServer } from './vest-server';
 import { vestTradingRoutes, type SimTradingOptions as VestTradingOptions } from './vest-trading';
 
@@ -118,7 +118,7 @@ export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVen
   // Built lazily so a trading module that throws at mount time names itself, not the market side.
   // One JWT secret for REST /auth and WS `auth`, so the socket accepts exactly the tokens the venue issued.
   const jwtSecret = opts.paradexTrading?.jwtSecret ?? randomBytes(32);
-  const paradexOpts = { ...opts.paradexTrading, market: view, faults: trading.paradex, chainId: PARADEX_SIM_CHAIN_ID, jwtSecret };
+  const paradexOpts = { ...opts.paradexTrading, market: view, faults: trading.paradex, chainId: SIM_PARADEX_CHAIN_ID, jwtSecret };
   const vestOpts = { ...opts.vestTrading, market: view, faults: trading.vest };
   const paradexRoutes: readonly SimRoute[] = paradexTradingRoutes(paradexOpts);
   const vestRoutes: readonly SimRoute[] = vestTradingRoutes(vestOpts);
