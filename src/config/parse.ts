@@ -110,7 +110,14 @@ function withoutNulls(value: unknown): unknown {
   return out;
 }
 
+/** Rules across fields: each bot's own, then the sections' (in that order, as users read the file). */
 function crossFieldIssues(file: ConfigFile): ConfigIssue[] {
+  const { issues, pairs } = botIssues(file);
+  return [...issues, ...sectionIssues(file, pairs)];
+}
+
+/** Per bot: distinct venues, entry above exit, one bot per pair, unique ids, size within the cap. */
+function botIssues(file: ConfigFile): { issues: ConfigIssue[]; pairs: ReadonlyMap<string, number> } {
   const issues: ConfigIssue[] = [];
   const ids = new Map<string, number>();
   const pairs = new Map<string, number>();
@@ -146,6 +153,13 @@ function crossFieldIssues(file: ConfigFile): ConfigIssue[] {
       });
     }
   });
+  return { issues, pairs };
+}
+
+/** Close retries fit a timer, ADL warning above critical, per-pair caps name traded pairs. */
+function sectionIssues(file: ConfigFile, pairs: ReadonlyMap<string, number>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const perPairCap = file.risk.max_position_base;
   const { close_backoff_ms: backoff, close_retries: retries } = file.execution;
   // Retry r (1-based) waits backoff · 2^(r-1): the last one must still fit a timer.
   if (backoff > 0 && retries > 1 && backoff * 2 ** (retries - 1) > MAX_TIMER_MS) {
