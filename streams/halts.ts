@@ -7,7 +7,7 @@
  * looks up the orders the journal leaves unconcluded.
  */
 import * as fs from 'node:fs';
-import type { BotConfig } from '../src/domain/config';
+import type { BotConfig } from '../src/config';
 import { describeProblem, openJournal, type Journal, type JournalState } from '../src/execution/journal';
 import { exposureText } from '../src/execution/reconcile';
 import { journalFile, pairExecutor } from './pair-executor';

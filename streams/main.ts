@@ -27,7 +27,7 @@ import {
   type BotConfig,
   type VenueCredentials,
   type VenueEndpoints,
-} from '../src/domain/config';
+} from '../src/config';
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../src/config/output-paths';
 import { pairExposureText } from '../src/execution/reconcile';

@@ -3,7 +3,7 @@
  * `resume`): the reconciliation an operator runs by hand is the one the bot runs at start.
  */
 import * as path from 'node:path';
-import type { BotConfig, PairConfig } from '../src/domain/config';
+import type { BotConfig, PairConfig } from '../src/config';
 import type { VenueId } from '../src/domain/market';
 import { createExecutor, type Executor } from '../src/execution/executor';
 import type { Journal } from '../src/execution/journal';

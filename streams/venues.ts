@@ -3,7 +3,7 @@
  * `resume` command call `createVenues` with a `VenueSetup`, so a way of reaching the venues (a mode)
  * is one case here, written once, never a copy in each command.
  */
-import type { VenueCredentials, VenueEndpoints } from '../src/domain/config';
+import type { VenueCredentials, VenueEndpoints } from '../src/config';
 import type { VenueId } from '../src/domain/market';
 import { createPaperVenue } from '../src/execution/paper-venue';
 import { startSimVenues, type SimVenues } from '../src/sim/index';

@@ -1,9 +1,10 @@
 /**
- * File and environment reading for the configuration. The parsing rules live in src/domain/config.ts;
+ * File and environment reading for the configuration. The parsing rules live in parse.ts and env.ts;
  * this module only turns paths into text and text into process.env entries.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, type ParsedConfig } from '../domain/config';
+import { ConfigError } from './errors';
+import { parseConfig, type ParsedConfig } from './parse';
 
 /** Reads and parses config.yaml. A missing or unreadable file is a ConfigError naming the path. */
 export function loadConfigFile(path: string): ParsedConfig {

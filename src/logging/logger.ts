@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import TransportStream from 'winston-transport';
 import winston, { format, type Logger } from 'winston';
 import { formatPct, formatUsd, type TradingEvent } from '../domain/events';
-import type { LogFormat, LogLevel } from '../domain/config';
+import type { LogFormat, LogLevel } from '../config/env';
 import { Outputs, type FileOutput, type TextOutput, type WritableLike } from './output';
 import { redactFormat, redactLineFormat } from './redact';
 

@@ -22,7 +22,7 @@
 import type { VenueId } from '../domain/market';
 import { startHttpServer } from './http';
 import type { SimVenues } from './index';
-import type { SimResponse, SimRoute } from './types';
+import type { SimRequest, SimResponse, SimRoute } from './types';
 
 export interface SimAdminOptions {
   /** Default 0 (any free port). */
@@ -129,88 +129,100 @@ function parseBody(text: string): Record<string, unknown> | undefined {
   }
 }
 
-export async function startSimAdmin(sim: SimVenues, bases: readonly string[], opts: SimAdminOptions = {}): Promise<SimAdmin> {
+/** Order arrivals on both venues, kept up to a bound, with long-poll waiters. */
+class OrderArrivals {
+  private readonly arrivals: SimOrderArrival[] = [];
+  private readonly waiters = new Set<() => void>();
+  private seq = 0;
+
+  constructor(private readonly keep: number) {}
+
+  get last(): number {
+    return this.seq;
+  }
+
+  record(venue: SimOrderArrival['venue'], reduceOnly: boolean): void {
+    this.arrivals.push({ seq: ++this.seq, venue, reduceOnly, at: Date.now() });
+    if (this.arrivals.length > this.keep) this.arrivals.splice(0, this.arrivals.length - this.keep);
+    this.wakeAll();
+  }
+
+  since(after: number): SimOrderArrival[] {
+    return this.arrivals.filter((a) => a.seq > after);
+  }
+
+  /** Resolves when an arrival after `after` is recorded, or after waitMs. */
+  async waitFor(after: number, waitMs: number): Promise<void> {
+    if (this.since(after).length > 0 || waitMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.waiters.add(done);
+    });
+  }
+
+  wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
+
+function applyKnob(table: ReturnType<typeof knobs>, text: string): SimResponse {
+  const body = parseBody(text);
+  const name = body?.knob;
+  const args = body?.args ?? [];
+  if (typeof name !== 'string' || !Array.isArray(args)) return json({ error: 'body must be {"knob": "<name>", "args": [...]}' }, 400);
+  const knob = table.get(name);
+  if (knob === undefined) return json({ error: `unknown knob ${JSON.stringify(name)}; known: ${[...table.keys()].join(', ')}` }, 400);
+  try {
+    knob(args);
+  } catch (err) {
+    if (err instanceof KnobError || err instanceof RangeError) return json({ error: `${name}: ${err.message}` }, 400);
+    throw err;
+  }
+  return json({ ok: true });
+}
+
+function resetAll(sim: SimVenues, bases: readonly string[]): SimResponse {
+  for (const venue of VENUES) {
+    sim.faults.trading[venue].reset();
+    sim.faults.resumeFeed(venue);
+    sim.faults.delayFrames(venue, 0);
+  }
+  for (const base of bases) sim.market.releaseBasis(base);
+  return json({ ok: true });
+}
+
+async function ordersSince(arrivals: OrderArrivals, req: SimRequest): Promise<SimResponse> {
+  const after = Number(req.query.get('after') ?? 0);
+  const waitMs = Number(req.query.get('waitMs') ?? 0);
+  if (!Number.isInteger(after) || after < 0) return json({ error: 'after must be an integer >= 0' }, 400);
+  if (!Number.isFinite(waitMs) || waitMs < 0) return json({ error: 'waitMs must be >= 0' }, 400);
+  await arrivals.waitFor(after, Math.min(waitMs, MAX_WAIT_MS));
+  return json({ arrivals: arrivals.since(after), last: arrivals.last });
+}
+
+function adminRoutes(sim: SimVenues, bases: readonly string[], arrivals: OrderArrivals): SimRoute[] {
   const table = knobs(sim);
-  const keep = opts.keepArrivals ?? 1_000;
-  const arrivals: SimOrderArrival[] = [];
-  let seq = 0;
-  const waiters = new Set<() => void>();
-  const unsubscribe = VENUES.map((venue) =>
-    sim.faults.trading[venue].onOrder(({ reduceOnly }) => {
-      arrivals.push({ seq: ++seq, venue, reduceOnly, at: Date.now() });
-      if (arrivals.length > keep) arrivals.splice(0, arrivals.length - keep);
-      for (const wake of [...waiters]) wake();
-    }),
-  );
-
-  const since = (after: number): SimOrderArrival[] => arrivals.filter((a) => a.seq > after);
-
-  const ordersRoute = async (after: number, waitMs: number): Promise<SimResponse> => {
-    if (since(after).length === 0 && waitMs > 0) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, waitMs);
-        waiters.add(done);
-      });
-    }
-    return json({ arrivals: since(after), last: seq });
-  };
-
-  const routes: SimRoute[] = [
-    {
-      method: 'POST',
-      path: /^\/admin\/knob$/,
-      handle: (req) => {
-        const body = parseBody(req.body);
-        const name = body?.knob;
-        const args = body?.args ?? [];
-        if (typeof name !== 'string' || !Array.isArray(args)) return json({ error: 'body must be {"knob": "<name>", "args": [...]}' }, 400);
-        const knob = table.get(name);
-        if (knob === undefined) return json({ error: `unknown knob ${JSON.stringify(name)}; known: ${[...table.keys()].join(', ')}` }, 400);
-        try {
-          knob(args);
-        } catch (err) {
-          if (err instanceof KnobError || err instanceof RangeError) return json({ error: `${name}: ${err.message}` }, 400);
-          throw err;
-        }
-        return json({ ok: true });
-      },
-    },
-    {
-      method: 'POST',
-      path: /^\/admin\/reset$/,
-      handle: () => {
-        for (const venue of VENUES) {
-          sim.faults.trading[venue].reset();
-          sim.faults.resumeFeed(venue);
-          sim.faults.delayFrames(venue, 0);
-        }
-        for (const base of bases) sim.market.releaseBasis(base);
-        return json({ ok: true });
-      },
-    },
-    {
-      method: 'GET',
-      path: /^\/admin\/orders$/,
-      handle: (req) => {
-        const after = Number(req.query.get('after') ?? 0);
-        const waitMs = Number(req.query.get('waitMs') ?? 0);
-        if (!Number.isInteger(after) || after < 0) return json({ error: 'after must be an integer >= 0' }, 400);
-        if (!Number.isFinite(waitMs) || waitMs < 0) return json({ error: 'waitMs must be >= 0' }, 400);
-        return ordersRoute(after, Math.min(waitMs, MAX_WAIT_MS));
-      },
-    },
+  return [
+    { method: 'POST', path: /^\/admin\/knob$/, handle: (req) => applyKnob(table, req.body) },
+    { method: 'POST', path: /^\/admin\/reset$/, handle: () => resetAll(sim, bases) },
+    { method: 'GET', path: /^\/admin\/orders$/, handle: (req) => ordersSince(arrivals, req) },
     {
       method: 'GET',
       path: /^\/admin\/market$/,
       handle: () => json(Object.fromEntries(bases.map((b) => [b, { basisPct: sim.market.basis(b), mid: sim.market.mid(b) }]))),
     },
   ];
+}
 
+export async function startSimAdmin(sim: SimVenues, bases: readonly string[], opts: SimAdminOptions = {}): Promise<SimAdmin> {
+  const arrivals = new OrderArrivals(opts.keepArrivals ?? 1_000);
+  const unsubscribe = VENUES.map((venue) => sim.faults.trading[venue].onOrder(({ reduceOnly }) => arrivals.record(venue, reduceOnly)));
+  const routes = adminRoutes(sim, bases, arrivals);
   const server = await startHttpServer({
     host: '127.0.0.1',
     port: opts.port ?? 0,
@@ -221,7 +233,7 @@ export async function startSimAdmin(sim: SimVenues, bases: readonly string[], op
     url: `http://127.0.0.1:${server.port}/admin`,
     close: async () => {
       unsubscribe.forEach((off) => off());
-      for (const wake of [...waiters]) wake();
+      arrivals.wakeAll();
       await server.close();
     },
   };

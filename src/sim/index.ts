@@ -7,11 +7,11 @@ import type { VenueId } from '../domain/market';
 import type { OrderBook } from '../domain/order-book';
 import { FaultState, type SimFaults } from './faults';
 import { MarketModel, type MarketModelOptions, type SimBookSource } from './market-model';
-import { PARADEX_SIM_CHAIN_ID, startParadexServer } from './paradex-server';
+import { startParadexServer, type ParadexServer } from './paradex-server';
 import { paradexTradingRoutes, SimTradingFaults, type SimTradingOptions as ParadexTradingOptions } from './paradex-trading';
 import { verifyJwt } from './jwt';
-import type { SimMarketView, SimRoute } from './types';
-import { startVestServer } from './vest-server';
+import { SIM_PARADEX_CHAIN_ID, type SimMarketView, type SimRoute } from './types';
+import { startVestServer, type VestServer } from './vest-server';
 import { vestTradingRoutes, type SimTradingOptions as VestTradingOptions } from './vest-trading';
 
 export type { SimFaults, MalformedKind } from './faults';
@@ -82,51 +82,67 @@ export interface SimVenues {
 /** First Paradex book sequence number of every market. */
 const FIRST_PARADEX_SEQ = 1_000;
 
-export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVenues> {
-  const seed = opts.seed ?? 1;
-  const bases = opts.markets ?? ['BTC'];
+/** The model plus what each update round adds: Paradex sequence numbers and the time of the round. */
+class MarketRounds {
+  readonly source: SimBookSource;
+  readonly view: SimMarketView;
+  private readonly seqs: Map<string, number>;
+  private updatedAt: number;
+
+  constructor(
+    readonly model: MarketModel,
+    readonly bases: readonly string[],
+    private readonly now: () => number,
+  ) {
+    this.seqs = new Map(bases.map((b) => [b, FIRST_PARADEX_SEQ]));
+    this.updatedAt = now();
+    this.source = {
+      bases,
+      paradexBook: (b) => model.paradexBook(b),
+      vestBook: (b) => model.vestBook(b),
+      paradexSeq: (b) => this.seqs.get(b) ?? FIRST_PARADEX_SEQ,
+      updatedAt: () => this.updatedAt,
+      now,
+    };
+    this.view = { book: (venue, symbol) => this.book(venue, symbol), now };
+  }
+
+  /** A new round: bumps every Paradex sequence and stamps the round's time. */
+  next(): void {
+    for (const b of this.bases) this.seqs.set(b, (this.seqs.get(b) ?? FIRST_PARADEX_SEQ) + 1);
+    this.updatedAt = this.now();
+  }
+
+  private book(venue: VenueId, symbol: string): OrderBook | undefined {
+    const base = this.bases.find((b) => symbol === (venue === 'vest' ? `${b}-PERP` : `${b}-USD-PERP`));
+    if (base === undefined) return undefined;
+    const levels = venue === 'vest' ? this.model.vestBook(base) : this.model.paradexBook(base);
+    const meta = venue === 'paradex' ? { seq: this.source.paradexSeq(base) } : {};
+    return { bids: levels.bids, asks: levels.asks, receivedAt: this.updatedAt, exchangeTime: this.updatedAt, ...meta };
+  }
+}
+
+interface VenueServers {
+  readonly paradex: ParadexServer;
+  readonly vest: VestServer;
+}
+
+/** Both venues' servers, with their trading sides mounted; the Paradex one is closed if Vest's fails to start. */
+async function startServers(opts: SimVenueOptions, rounds: MarketRounds, faults: FaultState, trading: SimVenueFaults['trading']): Promise<VenueServers> {
+  const host = opts.host ?? '127.0.0.1';
+  const now = opts.now ?? Date.now;
   const updateIntervalMs = opts.updateIntervalMs ?? 100;
   const pingIntervalMs = opts.pingIntervalMs ?? 5000;
-  const now = opts.now ?? Date.now;
-  const host = opts.host ?? '127.0.0.1';
-  if (!(updateIntervalMs >= 0)) throw new RangeError(`updateIntervalMs must be >= 0, got ${updateIntervalMs}`);
-
-  const model = new MarketModel(seed, bases, { stepMs: updateIntervalMs > 0 ? updateIntervalMs : 100, ...opts.model });
-  const seqs = new Map(bases.map((b) => [b, FIRST_PARADEX_SEQ]));
-  let updatedAt = now();
-
-  const source: SimBookSource = {
-    bases,
-    paradexBook: (b) => model.paradexBook(b),
-    vestBook: (b) => model.vestBook(b),
-    paradexSeq: (b) => seqs.get(b) ?? FIRST_PARADEX_SEQ,
-    updatedAt: () => updatedAt,
-    now,
-  };
-
-  const book = (venue: VenueId, symbol: string): OrderBook | undefined => {
-    const base = bases.find((b) => symbol === (venue === 'vest' ? `${b}-PERP` : `${b}-USD-PERP`));
-    if (base === undefined) return undefined;
-    const levels = venue === 'vest' ? model.vestBook(base) : model.paradexBook(base);
-    const meta = venue === 'paradex' ? { seq: source.paradexSeq(base) } : {};
-    return { bids: levels.bids, asks: levels.asks, receivedAt: updatedAt, exchangeTime: updatedAt, ...meta };
-  };
-  const view: SimMarketView = { book, now };
-
-  const faults = new FaultState();
-  const trading = { paradex: new SimTradingFaults(), vest: new SimTradingFaults() };
-  // Built lazily so a trading module that throws at mount time names itself, not the market side.
   // One JWT secret for REST /auth and WS `auth`, so the socket accepts exactly the tokens the venue issued.
   const jwtSecret = opts.paradexTrading?.jwtSecret ?? randomBytes(32);
-  const paradexOpts = { ...opts.paradexTrading, market: view, faults: trading.paradex, chainId: PARADEX_SIM_CHAIN_ID, jwtSecret };
-  const vestOpts = { ...opts.vestTrading, market: view, faults: trading.vest };
+  const paradexOpts = { ...opts.paradexTrading, market: rounds.view, faults: trading.paradex, chainId: SIM_PARADEX_CHAIN_ID, jwtSecret };
+  const vestOpts = { ...opts.vestTrading, market: rounds.view, faults: trading.vest };
   const paradexRoutes: readonly SimRoute[] = paradexTradingRoutes(paradexOpts);
   const vestRoutes: readonly SimRoute[] = vestTradingRoutes(vestOpts);
-
   const paradex = await startParadexServer({
     host,
     port: opts.paradexPort ?? 0,
-    source,
+    source: rounds.source,
     faults,
     updateIntervalMs,
     pingIntervalMs,
@@ -135,34 +151,20 @@ export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVen
     tradingRoutes: () => paradexRoutes,
     verifyBearer: (token) => verifyJwt(token, jwtSecret, Math.floor(now() / 1000)).ok,
   });
-  let vest;
   try {
-    vest = await startVestServer({ host, port: opts.vestPort ?? 0, source, faults, tradingRoutes: () => vestRoutes });
+    const vest = await startVestServer({ host, port: opts.vestPort ?? 0, source: rounds.source, faults, tradingRoutes: () => vestRoutes });
+    return { paradex, vest };
   } catch (err) {
     await paradex.close();
     throw err;
   }
-  faults.onDrop('paradex', paradex.dropConnections);
-  faults.onDrop('vest', vest.dropConnections);
+}
 
-  /** One update round: advance the model, bump the Paradex sequence, push to every subscriber. */
-  const publishRound = (): void => {
-    for (const b of bases) seqs.set(b, (seqs.get(b) ?? FIRST_PARADEX_SEQ) + 1);
-    updatedAt = now();
-    paradex.publish();
-    vest.publish();
-  };
-
-  let timer: NodeJS.Timeout | undefined;
-  if (updateIntervalMs > 0) {
-    timer = setInterval(() => {
-      model.step();
-      publishRound();
-    }, updateIntervalMs);
-  }
-
-  const market: SimMarket = {
-    ...view,
+/** The test/driver handle on the market: steps, basis control, and the views. */
+function marketHandle(rounds: MarketRounds, publishRound: () => void): SimMarket {
+  const { model } = rounds;
+  return {
+    ...rounds.view,
     step: (n = 1) => {
       for (let i = 0; i < n; i++) {
         model.step();
@@ -180,12 +182,40 @@ export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVen
       return model.stepCount;
     },
   };
+}
+
+export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVenues> {
+  const seed = opts.seed ?? 1;
+  const bases = opts.markets ?? ['BTC'];
+  const updateIntervalMs = opts.updateIntervalMs ?? 100;
+  if (!(updateIntervalMs >= 0)) throw new RangeError(`updateIntervalMs must be >= 0, got ${updateIntervalMs}`);
+  const model = new MarketModel(seed, bases, { stepMs: updateIntervalMs > 0 ? updateIntervalMs : 100, ...opts.model });
+  const rounds = new MarketRounds(model, bases, opts.now ?? Date.now);
+  const faults = new FaultState();
+  const trading = { paradex: new SimTradingFaults(), vest: new SimTradingFaults() };
+  const { paradex, vest } = await startServers(opts, rounds, faults, trading);
+  faults.onDrop('paradex', paradex.dropConnections);
+  faults.onDrop('vest', vest.dropConnections);
+
+  /** One update round: bump the Paradex sequence, push to every subscriber. */
+  const publishRound = (): void => {
+    rounds.next();
+    paradex.publish();
+    vest.publish();
+  };
+  const timer =
+    updateIntervalMs > 0
+      ? setInterval(() => {
+          model.step();
+          publishRound();
+        }, updateIntervalMs)
+      : undefined;
 
   let closed: Promise<void> | undefined;
   return {
     paradex: { rest: paradex.restUrl, ws: paradex.wsUrl },
     vest: { rest: vest.restUrl, ws: vest.wsUrl },
-    market,
+    market: marketHandle(rounds, publishRound),
     faults: Object.assign(faults, { trading }),
     close: () => {
       closed ??= (async () => {

@@ -25,6 +25,12 @@ export interface SimResponse {
   readonly headers?: Record<string, string>;
 }
 
+/**
+ * The Starknet chain id the simulated Paradex serves in /system/config and checks signatures under
+ * (Paradex mainnet's, so a client signs exactly as it would for the real venue).
+ */
+export const SIM_PARADEX_CHAIN_ID = 'PRIVATE_SN_PARACLEAR_MAINNET';
+
 /** One REST route of a simulated venue. `handle` may throw; the server turns that into a 500. */
 export interface SimRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, type ConfigIssue } from '../domain/config';
+import { ConfigError, type ConfigIssue } from '../config/errors';
 import { privateKeyProblem } from '../domain/keys';
 import type { VenueId } from '../domain/market';
 import type { VenueLogger } from './http';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, credentialsFromEnv, envSettings } from '../../src/domain/config';
+import { ConfigError, credentialsFromEnv, envSettings } from '../../src/config';
 import { loadConfigFile, loadDotEnv, parseDotEnv } from '../../src/config/load';
 
 let dir: string;
@@ -155,7 +155,7 @@ describe('.env.example', () => {
   const text = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8');
 
   it('lists every variable the bot reads, and parses without a warning', () => {
-    const source = fs.readFileSync(path.join(ROOT, 'src/domain/config.ts'), 'utf8');
+    const source = fs.readFileSync(path.join(ROOT, 'src/config/env.ts'), 'utf8');
     // Every quoted variable name the config code reads from an environment map.
     const read = new Set([...source.matchAll(/(?:env\[|read\(\s*|parseBool\(env, )'([A-Z][A-Z0-9_]+)'|^\s*'([A-Z][A-Z0-9_]+)',$/gm)].map((m) => m[1] ?? m[2]));
     const { entries, warnings } = parseDotEnv(text);

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { defaultConfig } from '../../src/domain/config';
+import { defaultConfig } from '../../src/config';
 import { summaryFigures, summaryJson } from '../../src/report/summary';
 import { startRun, type RunResult } from '../../streams/run';
 

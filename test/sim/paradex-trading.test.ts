@@ -1,7 +1,7 @@
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
 import type { VenueId } from '../../src/domain/market';
-import { paradexTradingRoutes, SimTradingFaults, SIM_PARADEX_CHAIN_ID } from '../../src/sim/paradex-trading';
-import type { SimMarketView, SimRequest, SimResponse, SimRoute } from '../../src/sim/types';
+import { paradexTradingRoutes, SimTradingFaults } from '../../src/sim/paradex-trading';
+import { SIM_PARADEX_CHAIN_ID, type SimMarketView, type SimRequest, type SimResponse, type SimRoute } from '../../src/sim/types';
 import {
   newParadexAccount,
   signParadexAuth,

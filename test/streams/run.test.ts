@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultConfig, type BotConfig } from '../../src/domain/config';
+import { defaultConfig, type BotConfig } from '../../src/config';
 import type { TradingEvent, TradingEventType } from '../../src/domain/events';
 import { SECP256K1_ORDER, STARK_CURVE_ORDER } from '../../src/domain/keys';
 import { openJournal } from '../../src/execution/journal';

@@ -4,7 +4,7 @@
  * the account keys of `.env` (live mode). Nothing here can reach a real venue: every URL is loopback.
  */
 import { parse as parseYaml } from 'yaml';
-import { parseConfigObject, type BotConfig, type VenueCredentials, type VenueEndpoints } from '../../src/domain/config';
+import { parseConfigObject, type BotConfig, type VenueCredentials, type VenueEndpoints } from '../../src/config';
 import { startSimVenues, type SimVenueOptions, type SimVenues } from '../../src/sim/index';
 import { newParadexAccount } from '../../src/venues/paradex/signing';
 import { createParadexVenue } from '../../src/venues/paradex/venue';

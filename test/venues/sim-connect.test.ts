@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError } from '../../src/domain/config';
+import { ConfigError } from '../../src/config';
 import { startSimVenues, type SimVenues } from '../../src/sim';
 import { createSimVenueClients, loadOrCreateSimKeys, parseSimVenueUrls, SIM_KEYS_FILE } from '../../src/venues/sim-connect';
 import type { Venue } from '../../src/venues/venue';

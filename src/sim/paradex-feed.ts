@@ -1,0 +1,180 @@
+/**
+ * The simulated Paradex's market-data channels (venues.md §1.3–1.6): which channel names a session
+ * may subscribe to, and what each subscription sends on an update round (snapshots at their refresh
+ * rate, deltas against the last book sent, bbo when it changed), with the sequence faults applied.
+ * No sockets here: paradex-server.ts sends what these functions return.
+ */
+import { diffBooks, isEmptyDiff, type BookLevels, type SimBookSource } from './market-model';
+import { bboFrame, bookFrame, channelError, type Frame, type FrameEncoding, type RpcError } from './paradex-frames';
+import { simMarket, type SimMarketSpec } from './types';
+
+/** Levels in a snapshot@15 frame (and on the JSON-only `deltas@15@…` channel). */
+export const SNAPSHOT_DEPTH = 15;
+
+export interface SnapshotSub {
+  readonly kind: 'snapshot';
+  readonly base: string;
+  readonly spec: SimMarketSpec;
+  /** Push every n-th round (refresh rate slower than the model update). */
+  readonly everyRounds: number;
+  rounds: number;
+}
+
+export interface DeltasSub {
+  readonly kind: 'deltas';
+  readonly base: string;
+  readonly spec: SimMarketSpec;
+  /** Depth served: all levels on the bare channel, 15 on the JSON-only suffixed one. */
+  readonly depth: number;
+  lastBook: BookLevels | undefined;
+  lastSeq: number;
+  /** Held back by the reorder fault until the next round's frame has gone out. */
+  held: Frame | undefined;
+}
+
+export interface BboSub {
+  readonly kind: 'bbo';
+  readonly base: string;
+  readonly spec: SimMarketSpec;
+  lastKey: string | undefined;
+}
+
+export type Subscription = SnapshotSub | DeltasSub | BboSub;
+
+/** The sequence faults of one round (FaultState.takeSeqFaults). */
+export interface SeqFaults {
+  readonly skip: boolean;
+  readonly duplicate: boolean;
+  readonly reorder: 'hold' | 'release' | undefined;
+}
+
+/** A frame to send; `late` ones (a held delta released) are never corrupted by the malformed knob. */
+export interface FeedFrame {
+  readonly frame: Frame;
+  readonly late: boolean;
+}
+
+/** The spec of a Paradex symbol this sim serves, else undefined. */
+export function servedParadexSpec(source: SimBookSource, symbol: string): SimMarketSpec | undefined {
+  const base = symbol.endsWith('-USD-PERP') ? symbol.slice(0, -'-USD-PERP'.length) : undefined;
+  return base !== undefined && source.bases.includes(base) ? simMarket(base) : undefined;
+}
+
+export interface ChannelContext {
+  readonly encoding: FrameEncoding;
+  /** The session's current subscriptions (an SBE session takes one order_book channel per market). */
+  readonly subs: Iterable<Subscription>;
+  readonly source: SimBookSource;
+  /** Model update period, ms (0 = manual steps). */
+  readonly updateIntervalMs: number;
+}
+
+/** A new subscription for `channel`, or the JSON-RPC error the venue answers. */
+export function parseChannel(channel: string, ctx: ChannelContext): Subscription | RpcError {
+  const bbo = /^bbo\.([^.]+)$/.exec(channel);
+  if (bbo) {
+    const spec = servedParadexSpec(ctx.source, bbo[1]!);
+    return spec ? { kind: 'bbo', base: spec.base, spec, lastKey: undefined } : channelError('invalid channel');
+  }
+  const ob = /^order_book\.([^.]+)\.(snapshot|deltas)(?:@(.*))?$/.exec(channel);
+  const spec = ob ? servedParadexSpec(ctx.source, ob[1]!) : undefined;
+  if (!ob || !spec) return channelError('invalid channel');
+  const sbe = ctx.encoding === 'sbe';
+  if (sbe) {
+    for (const other of ctx.subs) {
+      if (other.kind !== 'bbo' && other.base === spec.base) {
+        return channelError(`order_book channels of ${spec.paradex.symbol} cannot share an SBE session`);
+      }
+    }
+  }
+  const params = ob[3];
+  if (ob[2] === 'deltas') {
+    if (params === undefined) return deltasSub(spec, Number.POSITIVE_INFINITY);
+    if (sbe) return channelError('no parameters expected for deltas topic.');
+    return /^15@(50|100)ms$/.test(params) ? deltasSub(spec, SNAPSHOT_DEPTH) : channelError('invalid channel');
+  }
+  const rates = sbe ? ['50', '100', '200', '400'] : ['50', '100'];
+  const snap = /^15@(\d+)ms$/.exec(params ?? '');
+  if (!snap || !rates.includes(snap[1]!)) return channelError('invalid channel');
+  const refreshMs = Number(snap[1]);
+  const everyRounds = ctx.updateIntervalMs > 0 ? Math.max(1, Math.round(refreshMs / ctx.updateIntervalMs)) : 1;
+  return { kind: 'snapshot', base: spec.base, spec, everyRounds, rounds: 0 };
+}
+
+function deltasSub(spec: SimMarketSpec, depth: number): DeltasSub {
+  return { kind: 'deltas', base: spec.base, spec, depth, lastBook: undefined, lastSeq: 0, held: undefined };
+}
+
+export interface RoundContext {
+  readonly encoding: FrameEncoding;
+  readonly channel: string;
+  readonly source: SimBookSource;
+  /** Undefined on the push right after a subscribe's ack (no faults, snapshots not throttled). */
+  readonly seqFaults: SeqFaults | undefined;
+}
+
+/** What `sub` sends this round, in order (often nothing: a throttled snapshot, an unchanged book). */
+export function roundFrames(sub: Subscription, ctx: RoundContext): FeedFrame[] {
+  switch (sub.kind) {
+    case 'snapshot':
+      return snapshotFrames(sub, ctx);
+    case 'bbo':
+      return bboFrames(sub, ctx);
+    case 'deltas':
+      return deltaFrames(sub, ctx);
+  }
+}
+
+const topOf = (book: BookLevels, depth: number): BookLevels =>
+  depth >= Math.max(book.bids.length, book.asks.length) ? book : { bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) };
+
+function fullBookFrame(sub: Subscription, ctx: RoundContext, book: BookLevels, seq: number): Frame {
+  const ts = ctx.source.updatedAt();
+  return bookFrame({ encoding: ctx.encoding, channel: ctx.channel, spec: sub.spec, seq, ts, kind: 'snapshot', bids: book.bids, asks: book.asks, top: book });
+}
+
+function snapshotFrames(sub: SnapshotSub, ctx: RoundContext): FeedFrame[] {
+  if (ctx.seqFaults && sub.rounds++ % sub.everyRounds !== 0) return [];
+  const book = topOf(ctx.source.paradexBook(sub.base), SNAPSHOT_DEPTH);
+  return [{ frame: fullBookFrame(sub, ctx, book, ctx.source.paradexSeq(sub.base)), late: false }];
+}
+
+function bboFrames(sub: BboSub, ctx: RoundContext): FeedFrame[] {
+  const book = ctx.source.paradexBook(sub.base);
+  const bid = book.bids[0];
+  const ask = book.asks[0];
+  const key = `${bid?.price}/${bid?.size}/${ask?.price}/${ask?.size}`;
+  if (key === sub.lastKey) return [];
+  sub.lastKey = key;
+  const seq = ctx.source.paradexSeq(sub.base);
+  return [{ frame: bboFrame({ encoding: ctx.encoding, channel: ctx.channel, spec: sub.spec, seq, ts: ctx.source.updatedAt(), book }), late: false }];
+}
+
+/** The first push is the book; later ones the diff from the last book sent, with skip/duplicate/reorder faults. */
+function deltaFrames(sub: DeltasSub, ctx: RoundContext): FeedFrame[] {
+  const book = topOf(ctx.source.paradexBook(sub.base), sub.depth);
+  if (!sub.lastBook) {
+    sub.lastBook = book;
+    sub.lastSeq = ctx.source.paradexSeq(sub.base);
+    return [{ frame: fullBookFrame(sub, ctx, book, sub.lastSeq), late: false }];
+  }
+  const diff = diffBooks(sub.lastBook, book);
+  if (isEmptyDiff(diff)) return [];
+  const f = ctx.seqFaults ?? { skip: false, duplicate: false, reorder: undefined };
+  const seq = sub.lastSeq + (f.skip ? 2 : 1);
+  const ts = ctx.source.updatedAt();
+  const frame = bookFrame({ encoding: ctx.encoding, channel: ctx.channel, spec: sub.spec, seq, ts, kind: 'delta', bids: diff.bids, asks: diff.asks, top: book });
+  sub.lastBook = book;
+  sub.lastSeq = seq;
+  if (f.reorder === 'hold' && sub.held === undefined) {
+    sub.held = frame;
+    return [];
+  }
+  const out: FeedFrame[] = [{ frame, late: false }];
+  if (f.duplicate) out.push({ frame, late: false });
+  if (sub.held !== undefined) {
+    out.push({ frame: sub.held, late: true });
+    sub.held = undefined;
+  }
+  return out;
+}

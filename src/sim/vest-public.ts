@@ -1,0 +1,67 @@
+/**
+ * The simulated Vest's public REST (venues.md §2.3): /v2/depth and /v2/exchangeInfo, read-only views of
+ * the market model.
+ */
+import type { SimBookSource } from './market-model';
+import { simMarket, type SimMarketSpec, type SimResponse, type SimRoute } from './types';
+import { vestPair } from './vest-frames';
+
+const REST_DEFAULT_DEPTH = 20;
+const REST_MAX_DEPTH = 100;
+
+/** The spec of a Vest symbol this sim serves ('BTC-PERP'), else undefined. */
+export function servedVestSpec(source: SimBookSource, symbol: string): SimMarketSpec | undefined {
+  const base = symbol.endsWith('-PERP') && !symbol.endsWith('-USD-PERP') ? symbol.slice(0, -'-PERP'.length) : undefined;
+  return base !== undefined && source.bases.includes(base) ? simMarket(base) : undefined;
+}
+
+/** GET /v2/depth and /v2/exchangeInfo. */
+export function vestPublicRoutes(source: SimBookSource): SimRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: /^\/v2\/depth$/,
+      handle: (req): SimResponse => {
+        const spec = servedVestSpec(source, req.query.get('symbol') ?? '');
+        if (!spec) return { status: 400, body: { code: 400, msg: `unknown symbol ${JSON.stringify(req.query.get('symbol'))}` } };
+        const limitParam = req.query.get('limit');
+        const limit = limitParam === null ? REST_DEFAULT_DEPTH : Number(limitParam);
+        if (!Number.isInteger(limit) || limit < 1 || limit > REST_MAX_DEPTH) {
+          return { status: 400, body: { code: 400, msg: `limit must be an integer in 1..${REST_MAX_DEPTH}` } };
+        }
+        const book = source.vestBook(spec.base);
+        const pair = vestPair(spec);
+        return { status: 200, body: { bids: book.bids.slice(0, limit).map(pair), asks: book.asks.slice(0, limit).map(pair) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/v2\/exchangeInfo$/,
+      handle: (req): SimResponse => {
+        const only = req.query.get('symbols')?.split(',').filter((s) => s !== '');
+        const symbols = source.bases
+          .map((b) => simMarket(b)!)
+          .filter((s) => !only || only.includes(s.vest.symbol))
+          .map((s) => ({
+            symbol: s.vest.symbol,
+            displayName: `${s.base}-PERP`,
+            base: s.base,
+            quote: 'USDC',
+            sizeDecimals: s.vest.sizeDecimals,
+            priceDecimals: s.vest.priceDecimals,
+            initMarginRatio: String(s.vest.initMarginRatio),
+            maintMarginRatio: String(s.vest.maintMarginRatio),
+            takerFee: String(s.vest.takerFee),
+            isolated: false,
+          }));
+        return {
+          status: 200,
+          body: {
+            symbols,
+            exchange: { lp: '0x0000000000000000000000000000000000000001', insurance: '0x0000000000000000000000000000000000000002', collateralDecimals: 6 },
+          },
+        };
+      },
+    },
+  ];
+}
