@@ -4,8 +4,10 @@
  * the `resume` command and the exit report share one set of rules, testable without venues or files.
  */
 import type { VenueId } from '../domain/market';
-import type { JournalState } from './journal';
-import { roundDecimals, type Exposure, type LegFill, type PairExposure, type PendingOrder } from './types';
+import { floorToStep, roundDecimals } from '../venues/decimal';
+import type { OrderAccepted, OrderOutcome, Side } from '../venues/venue';
+import type { JournalState, OpeningEntry } from './journal';
+import { type Exposure, type LegFill, type PairExposure, type PendingOrder } from './types';
 
 export type VenueKey = 'a' | 'b';
 
@@ -16,6 +18,11 @@ export function sizeTolerance(size: number): number {
 
 export function sameSize(x: number, y: number): boolean {
   return Math.abs(x - y) <= sizeTolerance(Math.max(Math.abs(x), Math.abs(y)));
+}
+
+/** A signed size as text with its sign: +0.01 (a long), -0.01 (a short). */
+export function withSign(size: number): string {
+  return size > 0 ? `+${size}` : `${size}`;
 }
 
 export function describeSize(size: number): string {
@@ -208,4 +215,115 @@ export function journalExposure(pair: string, state: JournalState, inFlight: boo
   }
   if (unhedged.length === 0 && pending.length === 0) return undefined;
   return { pair, unhedged, pendingOrders: pending, source: 'journal', note };
+}
+
+// ---- a restart: what the orders the journal left unconcluded did, judged against the venues' holdings.
+
+/** A fill as a restarted process learns it from a look-up (undefined outcome: the venue never saw the order). */
+export function fillFromLookup(
+  plan: { readonly venue: VenueId; readonly symbol: string; readonly side: Side; readonly clientId: string; readonly size: number; readonly lookupRef?: string },
+  outcome: OrderOutcome | undefined,
+  role: string,
+): LegFill {
+  const base = {
+    venue: plan.venue,
+    symbol: plan.symbol,
+    side: plan.side,
+    clientId: plan.clientId,
+    requestedSize: plan.size,
+    ...(plan.lookupRef !== undefined ? { lookupRef: plan.lookupRef } : {}),
+  };
+  if (outcome === undefined) return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: 0, reason: `${role} not found at the venue after a restart: never arrived` };
+  if (!outcome.ok) return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: 0, reason: `${outcome.reason}${outcome.code !== undefined ? ` (${outcome.code})` : ''} (found after a restart)` };
+  const partial = outcome.filledSize < plan.size * (1 - 1e-9);
+  return {
+    ...base,
+    filledSize: outcome.filledSize,
+    avgPrice: outcome.filledSize > 0 ? outcome.avgPrice : undefined,
+    feeUsd: outcome.feeUsd,
+    ...(partial ? { reason: `filled ${outcome.filledSize} of ${plan.size} (${outcome.status}, found after a restart)` } : {}),
+  };
+}
+
+/**
+ * The venues must hold exactly what an unfinished entry's orders did (filled less unwound, per leg,
+ * ≥ 0 as held): one line per leg where they do not (empty when they agree).
+ */
+export function unexplainedEntryHoldings(
+  opening: Pick<OpeningEntry, 'long' | 'short'>,
+  explained: Readonly<Record<'long' | 'short', number>>,
+  held: Readonly<Record<'long' | 'short', number>>,
+): string[] {
+  const out: string[] = [];
+  for (const leg of ['long', 'short'] as const) {
+    if (sameSize(explained[leg], held[leg])) continue;
+    const plan = opening[leg];
+    const sign = leg === 'long' ? 1 : -1;
+    out.push(`${plan.venue} ${plan.symbol}: the entry's orders explain ${describeSize(sign * explained[leg])}, venue reports ${describeSize(sign * held[leg])}`);
+  }
+  return out;
+}
+
+/** What finishing an unfinished entry will do, in words (for the `resume` command and restore's reason). */
+export function entryPlanText(held: Readonly<Record<'long' | 'short', number>>, step: number, venues: Readonly<Record<'long' | 'short', VenueId>>): string {
+  const keep = floorToStep(Math.min(held.long, held.short), step);
+  const sides = `${venues.long} ${describeSize(held.long)}, ${venues.short} ${describeSize(-held.short)}`;
+  if (held.long <= 0 && held.short <= 0) return `${sides}: nothing to keep or unwind`;
+  return `${sides}: keep a hedge of up to ${keep} if it clears the minimum notional, unwind the rest with reduce-only orders`;
+}
+
+/**
+ * How much of a leg a close took off while the process was down: the journal expects `expectedAbs`
+ * (≥ 0, in the leg's direction), the venue holds `held` (same convention). `impossible` when the
+ * venue holds more, or the other side: not something a reduce-only close can do.
+ */
+export function closeReduction(expectedAbs: number, held: number): number | 'impossible' {
+  const tolerance = sizeTolerance(expectedAbs);
+  if (held < -tolerance || held > expectedAbs + tolerance) return 'impossible';
+  return roundDecimals(expectedAbs - Math.max(0, held), 12);
+}
+
+/** A close order a restart found filled at its venue. */
+export interface FoundCloseOrder {
+  readonly clientId: string;
+  readonly lookupRef?: string;
+  readonly outcome: OrderAccepted;
+}
+
+/**
+ * The close fills to credit for a leg reduced by `closed` while the process was down, from the close
+ * orders found filled at the venue, in order, up to `closed`. Undefined when those fills do not
+ * cover the reduction (anything else, such as a hand-closed leg, is for an operator).
+ */
+export function creditCloseReduction(
+  leg: { readonly key: 'long' | 'short'; readonly venue: VenueId; readonly symbol: string; readonly closeSide: Side; readonly entryPrice: number },
+  expectedAbs: number,
+  closed: number,
+  found: readonly FoundCloseOrder[],
+): LegFill[] | undefined {
+  const tolerance = sizeTolerance(expectedAbs);
+  const explainedSize = found.reduce((sum, f) => sum + f.outcome.filledSize, 0);
+  if (explainedSize < closed - tolerance) return undefined;
+  const fills: LegFill[] = [];
+  let toCredit = closed;
+  for (const { clientId, lookupRef, outcome } of found) {
+    if (!(toCredit > tolerance)) break;
+    const filledSize = roundDecimals(Math.min(outcome.filledSize, toCredit), 12);
+    toCredit = roundDecimals(toCredit - filledSize, 12);
+    const avgPrice = outcome.avgPrice;
+    fills.push({
+      venue: leg.venue,
+      symbol: leg.symbol,
+      side: leg.closeSide,
+      clientId,
+      requestedSize: expectedAbs,
+      filledSize,
+      avgPrice: avgPrice ?? leg.entryPrice,
+      feeUsd: outcome.feeUsd,
+      ...(filledSize < expectedAbs - tolerance ? { reason: `partially filled ${filledSize} of ${expectedAbs} (found after a restart)` } : {}),
+      ...(avgPrice === undefined ? { priceEstimated: true } : {}),
+      ...(lookupRef !== undefined ? { lookupRef } : {}),
+    });
+  }
+  return fills;
 }

@@ -40,7 +40,7 @@ describe('executor: open and close', () => {
     expect(r.paradex.submitted[1]).toMatchObject({ reduceOnly: true, side: 'BUY' });
     expect(r.vest.holding()).toBe(0);
     expect(r.paradex.holding()).toBe(0);
-    expect(r.exec.position()).toBeUndefined();
+    expect(r.exec.currentPosition()).toBeUndefined();
     // 'close_armed': the pre-signed close ids are made durable when signed, before they can be sent.
     expect(kinds(r.journal)).toEqual(['opening', 'leg_filled', 'leg_filled', 'open', 'close_armed', 'closing', 'leg_filled', 'leg_filled', 'closed']);
     expect(r.journal.lastState(PAIR).phase).toBe('flat');
@@ -118,7 +118,7 @@ describe('executor: pre-flight', () => {
     expect(r.vest.submitted.length + r.paradex.submitted.length).toBe(0);
     const mismatch = res.events.find((e) => e.type === 'RECONCILIATION_MISMATCH');
     expect(mismatch && 'detail' in mismatch && mismatch.detail).toBe('vest BTC-PERP: expected flat, venue reports long 0.02');
-    expect(r.exec.halted()).toBe(true);
+    expect(r.exec.isHalted()).toBe(true);
   });
 });
 
@@ -147,7 +147,7 @@ describe('executor: one-legged entries', () => {
     expect(r.vest.submitted).toHaveLength(2);
 
     expect(types(r.exec.clearHalt())).toEqual(['TRADING_RESUMED']);
-    expect(r.exec.halted()).toBe(false);
+    expect(r.exec.isHalted()).toBe(false);
     expect((await r.exec.openPosition(opportunity(r))).ok).toBe(true);
   });
 
@@ -179,9 +179,9 @@ describe('executor: one-legged entries', () => {
     const r = rig();
     r.paradex.next({ kind: 'reject' });
     await r.exec.openPosition(opportunity(r));
-    expect(r.exec.halted()).toBe(true);
+    expect(r.exec.isHalted()).toBe(true);
     r.clock.now += 60_001;
-    expect(r.exec.halted()).toBe(false);
+    expect(r.exec.isHalted()).toBe(false);
     const res = await r.exec.openPosition(opportunity(r));
     expect(res.ok).toBe(true);
     expect(types(res.events)[0]).toBe('TRADING_RESUMED');
@@ -210,7 +210,7 @@ describe('executor: one-legged entries', () => {
     expect(r.vest.holding()).toBe(0);
     expect(r.paradex.holding()).toBe(0);
     expect(r.paradex.submitted[1]).toMatchObject({ side: 'BUY', reduceOnly: true, size: 0.00005 });
-    expect(r.exec.position()).toBeUndefined();
+    expect(r.exec.currentPosition()).toBeUndefined();
     expect(r.journal.lastState(PAIR).phase).toBe('flat');
   });
 
@@ -223,7 +223,7 @@ describe('executor: one-legged entries', () => {
     expect(r.vest.holding()).toBe(0.01);
     expect(r.exec.haltReason()).toMatch(/unhedged exposure remains: vest BTC-PERP long 0.01/);
     r.clock.now += 10 * 60_000; // no cooldown ends an operator halt
-    expect(r.exec.halted()).toBe(true);
+    expect(r.exec.isHalted()).toBe(true);
     expect(r.journal.lastState(PAIR)).toMatchObject({ phase: 'exposed', exposure: [{ venue: 'vest', size: 0.01 }, { venue: 'paradex', size: 0 }] });
   });
 });
@@ -283,7 +283,7 @@ describe('executor: close', () => {
     expect(first.ok).toBe(false);
     expect(first.reason).toMatch(/paradex BTC-USD-PERP not flat \(venue reports short 0.01\)/);
     expect(first.legs.long.flat).toBe(true);
-    expect(r.exec.position()).toEqual(p);
+    expect(r.exec.currentPosition()).toEqual(p);
     expect(r.journal.lastState(PAIR)).toMatchObject({ phase: 'closing', closedSize: { long: 0.01, short: 0 } });
 
     const vestOrders = r.vest.submitted.length;
@@ -370,8 +370,8 @@ describe('executor: restart', () => {
     expect(restored.position).toEqual(p);
     expect(restored.resumeClose).toBe(false);
     expect(types(restored.events)).toContain('POSITION_RESTORED');
-    expect(restarted.position()).toEqual(p);
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.currentPosition()).toEqual(p);
+    expect(restarted.isHalted()).toBe(false);
     const entry = await restarted.openPosition(opportunity(r));
     expect(entry).toMatchObject({ ok: false, stage: 'preflight' });
     const closed = await restarted.closePosition(restored.position!);
@@ -402,8 +402,8 @@ describe('executor: restart', () => {
     expect(restored.ok).toBe(false);
     const mismatch = restored.events.find((e) => e.type === 'RECONCILIATION_MISMATCH');
     expect(mismatch && 'detail' in mismatch && mismatch.detail).toBe('paradex BTC-USD-PERP: journal expects short 0.01, venue reports flat');
-    expect(restarted.halted()).toBe(true);
-    expect(restarted.position()).toBeUndefined();
+    expect(restarted.isHalted()).toBe(true);
+    expect(restarted.currentPosition()).toBeUndefined();
     r.clock.now += 3_600_000;
     const entry = await restarted.openPosition(opportunity(r));
     expect(entry).toMatchObject({ ok: false, stage: 'preflight' });
@@ -417,7 +417,7 @@ describe('executor: restart', () => {
     expect(restored.ok).toBe(false);
     const mismatch = restored.events.find((e) => e.type === 'RECONCILIATION_MISMATCH');
     expect(mismatch && 'detail' in mismatch && mismatch.detail).toBe('vest BTC-PERP: journal expects flat, venue reports short 0.5');
-    expect(r.exec.halted()).toBe(true);
+    expect(r.exec.isHalted()).toBe(true);
   });
 
   it('treats an entry interrupted by a crash as not happened when both venues are flat', async () => {
@@ -435,7 +435,7 @@ describe('executor: restart', () => {
     const restored = await r.exec.restore();
     expect(restored).toMatchObject({ ok: true, resumeClose: false });
     expect(r.journal.lastState(PAIR).phase).toBe('flat');
-    expect(r.exec.halted()).toBe(false);
+    expect(r.exec.isHalted()).toBe(false);
   });
 
   it('keeps an unexpired halt across a restart', async () => {
@@ -445,7 +445,7 @@ describe('executor: restart', () => {
     const restarted = r.make();
     const restored = await restarted.restore();
     expect(restored.ok).toBe(true);
-    expect(restarted.halted()).toBe(true);
+    expect(restarted.isHalted()).toBe(true);
     expect(types(restored.events)).toContain('TRADING_HALTED');
   });
 });
@@ -530,8 +530,8 @@ describe('executor: armed close (sent before the closing entry)', () => {
     const restored = await restarted.restore();
     expect(restored).toMatchObject({ ok: true, resumeClose: false });
     expect(restored.position).toBeUndefined();
-    expect(restarted.position()).toBeUndefined();
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.currentPosition()).toBeUndefined();
+    expect(restarted.isHalted()).toBe(false);
     const tail = kinds(journal).slice(-4);
     expect(tail).toEqual(['closing', 'leg_filled', 'leg_filled', 'closed']);
     expect(r.vest.lookups).toContain(armed.get('vest')!.request.clientId);
@@ -553,7 +553,7 @@ describe('executor: armed close (sent before the closing entry)', () => {
     const { restarted, journal } = restartedFrom(r);
     const restored = await restarted.restore();
     expect(restored).toMatchObject({ ok: true, resumeClose: false });
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.isHalted()).toBe(false);
     expect(kinds(journal).slice(-4)).toEqual(['closing', 'leg_filled', 'leg_filled', 'closed']);
     expect(r.vest.lookupRefsSeen).toContain(vestOrder.lookupRef);
     const closing = journal.entries(PAIR).filter((e) => e.kind === 'closing').pop();
@@ -571,7 +571,7 @@ describe('executor: armed close (sent before the closing entry)', () => {
     const restored = await restarted.restore();
     expect(restored.ok).toBe(false);
     expect(types(restored.events)).toContain('RECONCILIATION_MISMATCH');
-    expect(restarted.halted()).toBe(true);
+    expect(restarted.isHalted()).toBe(true);
   });
 
   /**
@@ -594,7 +594,7 @@ describe('executor: armed close (sent before the closing entry)', () => {
     const { restarted, journal } = restartedFrom(r);
     const restored = await restarted.restore();
     expect(restored).toMatchObject({ ok: true, resumeClose: true });
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.isHalted()).toBe(false);
     expect(journal.lastState(PAIR)).toMatchObject({ phase: 'closing', closedSize: { long: p.size, short: 0 } });
     expect(r.vest.lookupRefsSeen).toContain(retry.lookupRef);
     const closed = await restarted.closePosition(restored.position!);
@@ -614,14 +614,14 @@ describe('executor: armed close (sent before the closing entry)', () => {
     expect(first.reason).toMatch(/lookup failed .*retrying in 1 s \(attempt 1\)/);
     expect(types(first.events)).toEqual(['TRADING_HALTED']);
     expect(types(first.events)).not.toContain('RECONCILIATION_MISMATCH');
-    expect(restarted.halted()).toBe(true);
+    expect(restarted.isHalted()).toBe(true);
     // The journal says a reconciliation is pending, not a halt an operator must clear.
     expect(journal.lastState(PAIR).halt).toMatchObject({ reconcile: true });
 
     const second = await restarted.restore();
     expect(second).toMatchObject({ ok: true, resumeClose: true });
     expect(types(second.events)).toContain('TRADING_RESUMED');
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.isHalted()).toBe(false);
     expect(journal.lastState(PAIR)).toMatchObject({ phase: 'closing', closedSize: { long: p.size, short: 0 } });
     expect(journal.lastState(PAIR).halt).toBeUndefined();
     expect(r.vest.lookupRefsSeen).toContain(retry.lookupRef);
@@ -651,7 +651,7 @@ describe('executor: armed close (sent before the closing entry)', () => {
     const restored = await restarted.restore();
     expect(restored.ok).toBe(false);
     expect(types(restored.events)).toContain('RECONCILIATION_MISMATCH');
-    expect(restarted.halted()).toBe(true);
+    expect(restarted.isHalted()).toBe(true);
   });
 });
 
@@ -773,8 +773,8 @@ describe('executor: a malformed journal entry', () => {
     const restored = await restarted.restore();
     expect(restored.ok).toBe(true);
     expect(restored.position).toEqual(p); // the entry spread recomputed from the entry prices
-    expect(restarted.position()).toEqual(p);
-    expect(restarted.halted()).toBe(true);
+    expect(restarted.currentPosition()).toEqual(p);
+    expect(restarted.isHalted()).toBe(true);
     expect(restarted.haltReason()).toContain(`${r.journalPath}:${at + 1}: 'open' entry: position.entrySpread is missing`);
     expect(restarted.haltReason()).toContain('npm start -- resume --pair BTC-PERP');
     expect(types(restored.events)).toEqual(expect.arrayContaining(['TRADING_HALTED', 'POSITION_RESTORED']));
@@ -786,7 +786,7 @@ describe('executor: a malformed journal entry', () => {
     expect(types(restarted.clearHalt())).toEqual(['TRADING_RESUMED']);
     const again = r.make({ journal });
     expect((await again.restore()).ok).toBe(true);
-    expect(again.halted()).toBe(false);
+    expect(again.isHalted()).toBe(false);
   });
 });
 
@@ -821,7 +821,7 @@ describe('executor: a halt cleared by an operator from another process', () => {
     const r = rig();
     r.vest.holdings.set('BTC-PERP', 0.02); // unknown exposure: halted for an operator
     expect((await r.exec.openPosition(opportunity(r))).ok).toBe(false);
-    expect(r.exec.halted()).toBe(true);
+    expect(r.exec.isHalted()).toBe(true);
     expect(r.exec.pollOperatorResume()).toEqual([]);
 
     r.vest.holdings.set('BTC-PERP', 0); // the operator fixed the venue, then ran `resume`
@@ -830,7 +830,7 @@ describe('executor: a halt cleared by an operator from another process', () => {
     command.append({ kind: 'resumed', pair: PAIR, time: r.clock.now, operator: true });
 
     expect(types(r.exec.pollOperatorResume())).toEqual(['TRADING_RESUMED']);
-    expect(r.exec.halted()).toBe(false);
+    expect(r.exec.isHalted()).toBe(false);
     expect((await r.exec.openPosition(opportunity(r))).ok).toBe(true);
   });
 });

@@ -22,8 +22,8 @@ import type {
   PreparedOrder,
   Venue,
   VenuePosition,
-} from '../venues/venue';
-import { floorToStep, roundDecimals } from './types';
+} from './venue';
+import { floorToStep, roundDecimals } from './decimal';
 
 interface PaperCommon {
   readonly now: () => number;
