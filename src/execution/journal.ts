@@ -714,6 +714,11 @@ class StateFolder {
         break;
       case 'exit_exposure':
         break;
+      default: {
+        // A new entry kind that this fold forgets is a compile error here.
+        const forgotten: never = e;
+        return forgotten;
+      }
     }
   }
 

@@ -1,8 +1,60 @@
 import type { Executor, OpenPosition } from '../../src/execution/executor';
 import { openJournal } from '../../src/execution/journal';
 import { cleanUp, journals, kinds, openOk, PAIR, rig, type Rig } from './executor-rig';
+import { lateFillCredit, LateFillSchedule } from '../../src/execution/late-fills';
+import type { PendingFill } from '../../src/execution/journal';
 
 afterEach(cleanUp);
+
+describe('late fills (pure)', () => {
+  const pending: PendingFill = {
+    trade: 'L/S',
+    leg: 'short',
+    venue: 'paradex',
+    symbol: 'BTC-USD-PERP',
+    side: 'BUY',
+    clientId: 'lost',
+    size: 0.006,
+    entryPrice: 100_300,
+  };
+
+  it('credits the fill found to its trade, no more than what was left unexplained', () => {
+    const c = lateFillCredit(pending, 0.006, { ok: true, clientId: 'lost', orderId: 'o', status: 'FILLED', filledSize: 0.01, avgPrice: 100_100, feeUsd: 0.27 });
+    expect(c.fill).toMatchObject({ clientId: 'lost', requestedSize: 0.006, filledSize: 0.006, avgPrice: 100_100, feeUsd: 0.27 });
+    // A short bought back 200 below its entry: +200 · 0.006.
+    expect(c.grossPnlUsd).toBeCloseTo(1.2, 9);
+    expect(c.feesUsd).toBe(0.27);
+    expect(c.reason).toBe('close fill found after its trade was reported closed; credited to that trade');
+  });
+
+  it('prices a fill reported without a price at the entry (no PnL invented) and marks it estimated', () => {
+    const c = lateFillCredit(pending, 0.006, { ok: true, clientId: 'lost', orderId: 'o', status: 'FILLED', filledSize: 0.006, avgPrice: undefined, feeUsd: 0.1 });
+    expect(Math.abs(c.grossPnlUsd)).toBe(0);
+    expect(c.fill.priceEstimated).toBe(true);
+  });
+
+  it('credits nothing for an order that was rejected', () => {
+    const c = lateFillCredit(pending, 0.006, { ok: false, clientId: 'lost', reason: 'expired', unknown: false });
+    expect(c).toMatchObject({ grossPnlUsd: 0, feesUsd: 0, reason: 'the order filled nothing' });
+    expect(c.fill.filledSize).toBe(0);
+  });
+
+  it('waits twice as long after each pass that leaves orders missing, up to a minute', () => {
+    const s = new LateFillSchedule();
+    expect(s.due(0)).toBe(true);
+    s.missed(0);
+    expect(s.due(999)).toBe(false);
+    expect(s.due(1000)).toBe(true);
+    s.missed(1000);
+    expect(s.due(2999)).toBe(false);
+    expect(s.due(3000)).toBe(true);
+    for (let i = 0; i < 10; i++) s.missed(0);
+    expect(s.due(60_000)).toBe(true);
+    s.reset(5);
+    expect(s.due(5)).toBe(true);
+  });
+});
+
 
 describe('executor: fills found after the close', () => {
   /** Opens, then closes with the Paradex close order executed but its reply lost and every lookup failing. */
