@@ -7,6 +7,7 @@ import type { VenueId } from '../domain/market';
 import { floorToStep, roundDecimals } from '../venues/decimal';
 import type { OrderAccepted, OrderOutcome, Side } from '../venues/venue';
 import type { JournalState, OpeningEntry } from './journal';
+import { legOf, LEG_KEYS } from './legs';
 import { type Exposure, type LegFill, type PairExposure, type PendingOrder } from './types';
 
 export type VenueKey = 'a' | 'b';
@@ -120,101 +121,92 @@ export function isSettled(fill: LegFill): boolean {
  * that the next start monitors.
  */
 export function journalExposure(pair: string, state: JournalState, inFlight: boolean): PairExposure | undefined {
-  const pending: PendingOrder[] = [];
-  let unhedged: Exposure[] = [];
-  let note: string;
+  let left: Left | undefined;
   switch (state.phase) {
     case 'flat':
       return undefined;
     case 'exposed':
-      unhedged = (state.exposure ?? []).filter((e) => !sameSize(e.size, 0));
-      note = 'unhedged exposure recorded earlier (an unwind failed), awaiting an operator';
+      left = {
+        unhedged: (state.exposure ?? []).filter((e) => !sameSize(e.size, 0)),
+        pending: [],
+        note: 'unhedged exposure recorded earlier (an unwind failed), awaiting an operator',
+      };
       break;
-    case 'open': {
-      const p = state.position;
-      if (!inFlight || p === undefined || state.armed === undefined) return undefined;
-      for (const leg of ['long', 'short'] as const) {
-        const clientId = state.armed.clientIds[leg];
-        if (!clientId) continue;
-        const lookupRef = state.armed.lookupRefs?.[leg];
-        pending.push({
-          venue: leg === 'long' ? p.longVenue : p.shortVenue,
-          symbol: leg === 'long' ? p.longSymbol : p.shortSymbol,
-          side: leg === 'long' ? 'SELL' : 'BUY',
-          clientId,
-          size: p.size,
-          ...(lookupRef !== undefined ? { lookupRef } : {}),
-        });
-      }
-      note = 'close in flight';
+    case 'open':
+      left = inFlight ? armedCloseLeft(state) : undefined;
       break;
-    }
-    case 'closing': {
-      const p = state.position;
-      if (p === undefined) return undefined;
-      const long = roundDecimals(p.size - state.closedSize.long, 12);
-      const short = roundDecimals(p.size - state.closedSize.short, 12);
-      unhedged = unhedgedOf({ venue: p.longVenue, symbol: p.longSymbol, size: long }, { venue: p.shortVenue, symbol: p.shortSymbol, size: -short });
-      for (const leg of ['long', 'short'] as const) {
-        for (const o of state.pendingCloseOrders?.[leg] ?? []) {
-          pending.push({
-            venue: leg === 'long' ? p.longVenue : p.shortVenue,
-            symbol: leg === 'long' ? p.longSymbol : p.shortSymbol,
-            side: leg === 'long' ? 'SELL' : 'BUY',
-            clientId: o.clientId,
-            size: leg === 'long' ? long : short,
-            ...(o.lookupRef !== undefined ? { lookupRef: o.lookupRef } : {}),
-          });
-        }
-      }
-      note = 'close unfinished';
+    case 'closing':
+      left = closingLeft(state);
       break;
-    }
-    case 'opening': {
-      const o = state.opening;
-      if (o === undefined) return undefined;
-      const net = { long: 0, short: 0 };
-      for (const leg of ['long', 'short'] as const) {
-        const plan = o[leg];
-        const fill = state.openingFills.find((f) => f.leg === leg && f.fill.clientId === plan.clientId)?.fill;
-        if (fill !== undefined) net[leg] += fill.filledSize;
-        if (fill === undefined || !isSettled(fill)) {
-          pending.push({
-            venue: plan.venue,
-            symbol: plan.symbol,
-            side: plan.side,
-            clientId: plan.clientId,
-            size: plan.size,
-            ...(plan.lookupRef !== undefined ? { lookupRef: plan.lookupRef } : {}),
-          });
-        }
-      }
-      for (const f of state.unwindFills) {
-        net[f.leg] -= f.fill.filledSize;
-        if (!isSettled(f.fill)) {
-          pending.push({
-            venue: f.fill.venue,
-            symbol: f.fill.symbol,
-            side: f.fill.side,
-            clientId: f.fill.clientId,
-            size: f.fill.requestedSize,
-            ...(f.fill.lookupRef !== undefined ? { lookupRef: f.fill.lookupRef } : {}),
-          });
-        }
-      }
-      for (const u of state.pendingUnwindOrders) {
-        pending.push({ venue: u.venue, symbol: u.symbol, side: u.side, clientId: u.clientId, size: u.size, ...(u.lookupRef !== undefined ? { lookupRef: u.lookupRef } : {}) });
-      }
-      unhedged = unhedgedOf(
-        { venue: o.long.venue, symbol: o.long.symbol, size: roundDecimals(net.long, 12) },
-        { venue: o.short.venue, symbol: o.short.symbol, size: -roundDecimals(net.short, 12) },
-      );
-      note = state.unwindFills.length > 0 || state.pendingUnwindOrders.length > 0 ? 'unwind unfinished' : 'entry unfinished';
+    case 'opening':
+      left = openingLeft(state);
       break;
-    }
   }
-  if (unhedged.length === 0 && pending.length === 0) return undefined;
-  return { pair, unhedged, pendingOrders: pending, source: 'journal', note };
+  if (left === undefined || (left.unhedged.length === 0 && left.pending.length === 0)) return undefined;
+  return { pair, unhedged: left.unhedged, pendingOrders: left.pending, source: 'journal', note: left.note };
+}
+
+/** What one phase leaves at the venues. */
+interface Left {
+  readonly unhedged: Exposure[];
+  readonly pending: PendingOrder[];
+  readonly note: string;
+}
+
+/** An order sent whose outcome nobody has seen. */
+function pendingOrder(venue: VenueId, symbol: string, side: Side, clientId: string, size: number, lookupRef: string | undefined): PendingOrder {
+  return { venue, symbol, side, clientId, size, ...(lookupRef !== undefined ? { lookupRef } : {}) };
+}
+
+/** Armed close orders may be out before 'closing' was written (only while an order operation runs). */
+function armedCloseLeft(state: JournalState): Left | undefined {
+  const p = state.position;
+  if (p === undefined || state.armed === undefined) return undefined;
+  const pending: PendingOrder[] = [];
+  for (const key of LEG_KEYS) {
+    const clientId = state.armed.clientIds[key];
+    if (!clientId) continue;
+    const leg = legOf(p, key);
+    pending.push(pendingOrder(leg.venue, leg.symbol, leg.closeSide, clientId, p.size, state.armed.lookupRefs?.[key]));
+  }
+  return { unhedged: [], pending, note: 'close in flight' };
+}
+
+function closingLeft(state: JournalState): Left | undefined {
+  const p = state.position;
+  if (p === undefined) return undefined;
+  const open = { long: roundDecimals(p.size - state.closedSize.long, 12), short: roundDecimals(p.size - state.closedSize.short, 12) };
+  const unhedged = unhedgedOf({ venue: p.longVenue, symbol: p.longSymbol, size: open.long }, { venue: p.shortVenue, symbol: p.shortSymbol, size: -open.short });
+  const pending: PendingOrder[] = [];
+  for (const key of LEG_KEYS) {
+    const leg = legOf(p, key);
+    for (const o of state.pendingCloseOrders?.[key] ?? []) pending.push(pendingOrder(leg.venue, leg.symbol, leg.closeSide, o.clientId, open[key], o.lookupRef));
+  }
+  return { unhedged, pending, note: 'close unfinished' };
+}
+
+function openingLeft(state: JournalState): Left | undefined {
+  const o = state.opening;
+  if (o === undefined) return undefined;
+  const net = { long: 0, short: 0 };
+  const pending: PendingOrder[] = [];
+  for (const leg of LEG_KEYS) {
+    const plan = o[leg];
+    const fill = state.openingFills.find((f) => f.leg === leg && f.fill.clientId === plan.clientId)?.fill;
+    if (fill !== undefined) net[leg] += fill.filledSize;
+    if (fill === undefined || !isSettled(fill)) pending.push(pendingOrder(plan.venue, plan.symbol, plan.side, plan.clientId, plan.size, plan.lookupRef));
+  }
+  for (const f of state.unwindFills) {
+    net[f.leg] -= f.fill.filledSize;
+    if (!isSettled(f.fill)) pending.push(pendingOrder(f.fill.venue, f.fill.symbol, f.fill.side, f.fill.clientId, f.fill.requestedSize, f.fill.lookupRef));
+  }
+  for (const u of state.pendingUnwindOrders) pending.push(pendingOrder(u.venue, u.symbol, u.side, u.clientId, u.size, u.lookupRef));
+  const unhedged = unhedgedOf(
+    { venue: o.long.venue, symbol: o.long.symbol, size: roundDecimals(net.long, 12) },
+    { venue: o.short.venue, symbol: o.short.symbol, size: -roundDecimals(net.short, 12) },
+  );
+  const note = state.unwindFills.length > 0 || state.pendingUnwindOrders.length > 0 ? 'unwind unfinished' : 'entry unfinished';
+  return { unhedged, pending, note };
 }
 
 // ---- a restart: what the orders the journal left unconcluded did, judged against the venues' holdings.
