@@ -64,9 +64,9 @@ export function openFailure(
 /** Sends both entry legs for a checked opportunity and concludes what they did. */
 export async function enter(core: ExecutorCore, opp: SpreadOpportunity, pre: Extract<Preflight, { ok: true }>, adopt: AdoptPosition, events: TradingEvent[]): Promise<OpenResult> {
   const { size, step, long, short } = pre;
-  const signed = await signAndJournalEntry(core, opp, pre);
-  if (!signed.ok) return openFailure(core, 'preflight', signed.reason, events);
-  const { longOrder, shortOrder } = signed;
+  const ready = await signAndJournalEntry(core, opp, pre);
+  if (!ready.ok) return openFailure(core, 'preflight', ready.reason, events);
+  const { longOrder, shortOrder } = ready;
 
   // Both legs leave now, back to back; their replies are settled concurrently.
   const longFlight = core.orders.dispatchLogged(long.venue, longOrder, events);

@@ -72,7 +72,7 @@ export interface CloseBooks {
 export interface UnwindReport {
   readonly venue: VenueId;
   readonly symbol: string;
-  /** Signed size that had to be unwound: + = a long excess (sold), - = a short excess (bought back). */
+  /** Size that had to be unwound, as a holding: + = a long excess (sold), - = a short excess (bought back). */
   readonly size: number;
   readonly unwoundSize: number;
   readonly ok: boolean;
@@ -118,7 +118,7 @@ export interface CloseLegReport {
   readonly attempts: number;
   /** True when the venue's positions endpoint reported this leg flat. */
   readonly flat: boolean;
-  /** Signed size the venue last reported; undefined when it could not be read. */
+  /** Size the venue last reported (+ long, - short); undefined when it could not be read. */
   readonly venueSize: number | undefined;
   readonly reason?: string;
   readonly fills: readonly LegFill[];
@@ -156,7 +156,7 @@ export interface Reconciliation {
   readonly status: 'agree' | 'mismatch' | 'unreadable';
   /** The exact disagreement, why a venue could not be read, or what restore will do. */
   readonly detail: string;
-  /** Signed holdings per venue as read (when readable). */
+  /** Holdings per venue as read (+ long, - short) (when readable). */
   readonly holdings?: readonly Exposure[];
 }
 

@@ -73,7 +73,7 @@ export interface UnwindOrderEntry extends EntryBase<'unwind_order'> {
 export interface UnwoundEntry extends EntryBase<'unwound'> {
   readonly venue: Exposure['venue'];
   readonly symbol: string;
-  /** Signed size that was to be unwound (+ = selling a long excess). */
+  /** Size that was to be unwound, as a holding (+ = selling a long excess). */
   readonly size: number;
   readonly unwoundSize: number;
   readonly ok: boolean;

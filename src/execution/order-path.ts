@@ -253,7 +253,7 @@ export function withDeadline<T>(p: Promise<T>, ms: number): Promise<Deadline<T>>
   return Promise.race([p.then((value): Deadline<T> => ({ done: true, value })), timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The venue's signed holding in `symbol` (+ long, − short), summed over its position entries. */
+/** The venue's holding in `symbol` (+ long, − short), summed over its position entries. */
 export async function holdingOf(venue: Venue, symbol: string): Promise<number> {
   const positions = await venue.positions();
   return positions.filter((p) => p.symbol === symbol).reduce((sum, p) => sum + p.size, 0);

@@ -21,7 +21,7 @@ export function sameSize(x: number, y: number): boolean {
   return Math.abs(x - y) <= sizeTolerance(Math.max(Math.abs(x), Math.abs(y)));
 }
 
-/** A signed size as text with its sign: +0.01 (a long), -0.01 (a short). */
+/** A size that carries its direction (+ long, - short) as text with its sign: +0.01, -0.01. */
 export function withSign(size: number): string {
   return size > 0 ? `+${size}` : `${size}`;
 }
@@ -50,7 +50,7 @@ export function pairExposureText(e: PairExposure): string {
 }
 
 /**
- * The signed holdings per venue key the journal implies; undefined when it cannot say (an
+ * The holdings (+ long, - short) per venue key the journal implies; undefined when it cannot say (an
  * unfinished entry: that needs the entry's orders looked up first).
  */
 export function expectedHoldings(state: JournalState, ids: Record<VenueKey, VenueId>): Record<VenueKey, number> | undefined {

@@ -66,7 +66,7 @@ export interface LegFill {
   readonly lookupRef?: string;
 }
 
-/** A venue's signed holding in one symbol (+ long, - short). */
+/** A venue's holding in one symbol (+ long, - short). */
 export interface Exposure {
   readonly venue: VenueId;
   readonly symbol: string;
@@ -89,7 +89,7 @@ export interface PendingOrder {
  */
 export interface PairExposure {
   readonly pair: string;
-  /** Unhedged signed holdings, one per venue symbol that has one. */
+  /** Unhedged holdings (+ long, - short), one per venue symbol that has one. */
   readonly unhedged: readonly Exposure[];
   readonly pendingOrders: readonly PendingOrder[];
   /** Where the figures come from: the venues' positions endpoints, or the journal (venues not read). */

@@ -37,7 +37,7 @@ interface UnwindProgress {
 
 export async function unwindExcess(core: ExecutorCore, plan: UnwindPlan, events: TradingEvent[]): Promise<UnwindReport> {
   const { venue, symbol, side, excess } = plan;
-  // Signed as a holding: + = a long excess (sold), - = a short excess (bought back).
+  // As a holding: + = a long excess (sold), - = a short excess (bought back).
   const excessHolding = side === 'SELL' ? excess : -excess;
   const fills: LegFill[] = [];
   let spec: MarketSpec | undefined;

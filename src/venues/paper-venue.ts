@@ -253,12 +253,12 @@ function sweep(req: OrderRequest, book: OrderBook, size: number, sizeIncrement: 
   return { filled: floorToStep(filled, sizeIncrement), avgPrice };
 }
 
-/** Updates a signed holding with a fill; the entry price averages on increase and resets on a flip. */
-function applyFill(holdings: Map<string, Holding>, symbol: string, signedSize: number, price: number): void {
+/** Updates a holding (+ long, − short) with a fill; the entry price averages on increase and resets on a flip. */
+function applyFill(holdings: Map<string, Holding>, symbol: string, holdingChange: number, price: number): void {
   const h = holdings.get(symbol) ?? { size: 0, entryPrice: 0 };
-  const next = roundDecimals(h.size + signedSize, 12);
-  if (h.size === 0 || Math.sign(h.size) === Math.sign(signedSize)) {
-    h.entryPrice = (h.entryPrice * Math.abs(h.size) + price * Math.abs(signedSize)) / Math.abs(next);
+  const next = roundDecimals(h.size + holdingChange, 12);
+  if (h.size === 0 || Math.sign(h.size) === Math.sign(holdingChange)) {
+    h.entryPrice = (h.entryPrice * Math.abs(h.size) + price * Math.abs(holdingChange)) / Math.abs(next);
   } else if (next !== 0 && Math.sign(next) !== Math.sign(h.size)) {
     h.entryPrice = price;
   }
