@@ -17,7 +17,7 @@ import { EMPTY, NEVER, Subject } from 'rxjs';
 import type { OrderBook } from '../src/domain/order-book';
 import { createExecutor } from '../src/execution/executor';
 import { openJournal } from '../src/execution/journal';
-import { createPaperVenue } from '../src/execution/paper-venue';
+import { createPaperVenue } from '../src/venues/paper-venue';
 import { ParadexBookState } from '../src/venues/paradex/book-client';
 import { VestBookState } from '../src/venues/vest/book-client';
 import type { BookFeed, MarketSpec } from '../src/venues/venue';
@@ -152,7 +152,7 @@ export async function runMemoryBench(opts: MemoryOptions = DEFAULT_MEMORY): Prom
     roundTripsDone++;
     if (!open.ok) {
       failures++;
-      if (executor.halted()) executor.clearHalt();
+      if (executor.isHalted()) executor.clearHalt();
       return;
     }
     const closed = await executor.closePosition(open.position, { a, b });

@@ -338,9 +338,9 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
 
   /** After a failed trial: flatten whatever is open so the next trial starts clean. */
   const recover = async (): Promise<void> => {
-    const position = executor.position();
+    const position = executor.currentPosition();
     if (position) await executor.closePosition(position);
-    if (executor.halted()) executor.clearHalt();
+    if (executor.isHalted()) executor.clearHalt();
     await sim.setBasis(EXIT_BASIS);
   };
 

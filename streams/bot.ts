@@ -46,7 +46,7 @@ import { entrySignal } from './entry-signal';
 import { exitMonitor } from './exit-monitor';
 import { marketTicks } from './market';
 import { assertTimerMs } from '../src/domain/durations';
-import { errorText as scrubbedErrorText } from '../src/logging/redact';
+import { errorText } from '../src/logging/redact';
 
 /** What the stream needs to know of one configured pair. */
 export interface PairSettings {
@@ -552,7 +552,3 @@ function positionMark(position: OpenPositionLike, tick: MarketTick, fees: TakerF
   return mark === undefined ? undefined : { ...entry, entrySpread: position.entrySpread, ...mark };
 }
 
-/** Thrown text becomes an event reason: scrubbed of long digit runs (see scrubErrorText). */
-function errorText(err: unknown): string {
-  return scrubbedErrorText(err);
-}

@@ -108,7 +108,7 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
       take(1),
       map((result): CloseOutcome => (result.ok ? { ok: true, result } : { ok: false, reason: result.reason ?? 'close rejected without a reason' })),
       defaultIfEmpty<CloseOutcome, CloseOutcome>({ ok: false, reason: 'close completed without a result' }),
-      catchError((error: unknown) => of<CloseOutcome>({ ok: false, reason: `close errored: ${errorMessage(error)}` })),
+      catchError((error: unknown) => of<CloseOutcome>({ ok: false, reason: `close errored: ${errorText(error)}` })),
     );
 
   return (ticks$) =>
@@ -225,7 +225,3 @@ function validate(position: PositionSpec, exitTarget: number, logEvery: number, 
   if (maxBookAgeMs !== undefined && !(maxBookAgeMs >= 0)) fail(`maxBookAgeMs must be >= 0, got ${maxBookAgeMs}`);
 }
 
-/** Thrown text becomes CLOSE_FAILED's reason: scrubbed of long digit runs (see scrubErrorText). */
-function errorMessage(error: unknown): string {
-  return errorText(error);
-}

@@ -5,7 +5,7 @@
  */
 import type { VenueCredentials, VenueEndpoints } from '../src/config';
 import type { VenueId } from '../src/domain/market';
-import { createPaperVenue } from '../src/execution/paper-venue';
+import { createPaperVenue } from '../src/venues/paper-venue';
 import { startSimVenues, type SimVenues } from '../src/sim/index';
 import type { VenueLogger } from '../src/venues/http';
 import { createParadexVenue } from '../src/venues/paradex/venue';

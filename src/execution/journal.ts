@@ -17,10 +17,12 @@ import * as path from 'node:path';
 import type { Direction } from '../domain/spread';
 import type { Side, VenueId } from '../venues/venue';
 import { checkEntry, describeProblem, isTornLine, type JournalProblem } from './journal-schema';
+import { StateFolder } from './journal-state';
 import type { Exposure, LegFill, LegPlan, OpenPosition, PendingOrder } from './types';
 
 export type { JournalProblem } from './journal-schema';
 export { describeProblem } from './journal-schema';
+export { deriveState } from './journal-state';
 
 interface EntryBase<K extends string> {
   readonly kind: K;
@@ -71,7 +73,7 @@ export interface UnwindOrderEntry extends EntryBase<'unwind_order'> {
 export interface UnwoundEntry extends EntryBase<'unwound'> {
   readonly venue: Exposure['venue'];
   readonly symbol: string;
-  /** Signed size that was to be unwound (+ = selling a long excess). */
+  /** Size that was to be unwound, as a holding (+ = selling a long excess). */
   readonly size: number;
   readonly unwoundSize: number;
   readonly ok: boolean;
@@ -360,40 +362,7 @@ function rotateFile(file: string, archive: string, text: string): void {
 
 export function openJournal(file: string, opts: OpenJournalOptions = {}): Journal {
   const existed = fs.existsSync(file);
-  let text = existed ? fs.readFileSync(file, 'utf8') : '';
-  let parsed = parseJournal(text, file);
-  const corrupt = parsed.corrupt;
-  const problems = parsed.problems;
-  for (const c of corrupt) opts.onCorruptLine?.(c);
-  for (const p of problems) opts.onProblem?.(p, describeProblem(p));
-
-  let rotatedTo: string | undefined;
-  const rotateAbove = opts.rotateAboveBytes ?? DEFAULT_ROTATE_ABOVE_BYTES;
-  if (existed && rotateAbove > 0 && corrupt.length === 0 && problems.length === 0 && Buffer.byteLength(text) > rotateAbove) {
-    const carried = carriedOver(parsed.entries);
-    if (carried !== undefined) {
-      const stamp = new Date((opts.now ?? Date.now)()).toISOString().replace(/[:.]/g, '-');
-      const archive = `${file.replace(/\.ndjson$/, '')}.${stamp}.ndjson`;
-      const carriedText = carried.map((e) => `${JSON.stringify(e)}\n`).join('');
-      try {
-        rotateFile(file, archive, carriedText);
-        text = carriedText;
-        parsed = parseJournal(carriedText, file);
-        rotatedTo = archive;
-      } catch {
-        // Rotation is housekeeping: on any failure the journal stays whole where it was (the old
-        // content is still at `file` until the final rename), and the bot starts on it.
-        fs.rmSync(`${file}.rotating`, { force: true });
-        try {
-          // A link made before the failure would mirror every later append: drop it.
-          if (fs.statSync(archive).ino === fs.statSync(file).ino) fs.unlinkSync(archive);
-        } catch {
-          // no link was made
-        }
-      }
-    }
-  }
-
+  const { text, parsed, rotatedTo } = readAtOpen(file, existed, opts);
   if (!existed) fs.mkdirSync(path.dirname(file), { recursive: true });
   let fd: number | undefined = fs.openSync(file, 'a');
   if (!existed) fsyncDirectory(path.dirname(file));
@@ -404,95 +373,38 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
   }
   // Where refresh() looks for lines another process appended.
   let scannedTo = fs.fstatSync(fd).size;
-
-  // Memory stays bounded however long the bot runs: per pair, the folded state plus the entries
-  // since its last terminal state; the history lives in the file.
-  const pairs = new Map<string, PairLog>();
-  // Problems of lines that name no pair concern every pair of the file.
-  const orphanProblems: JournalProblem[] = [];
-  const logOf = (pair: string): PairLog => {
-    let log = pairs.get(pair);
-    if (log === undefined) {
-      log = { folder: new StateFolder(), tail: [] };
-      for (const p of orphanProblems) log.folder.problem(p);
-      pairs.set(pair, log);
-    }
-    return log;
-  };
-  const track = (entry: JournalEntry): void => {
-    const log = logOf(entry.pair);
-    log.folder.apply(entry);
-    if (entry.kind === 'closed' || entry.kind === 'entry_failed') log.tail = [];
-    else if (entry.kind === 'close_armed') {
-      // A later armed set supersedes the previous one: keep only the latest (they come every few seconds while holding).
-      log.tail = log.tail.filter((e) => e.kind !== 'close_armed');
-      log.tail.push(entry);
-    } else log.tail.push(entry);
-  };
-  for (const record of parsed.records) {
-    if (record.entry !== undefined) track(record.entry);
-    else if (record.problem.pair !== undefined) logOf(record.problem.pair).folder.problem(record.problem);
-    else {
-      orphanProblems.push(record.problem);
-      for (const log of pairs.values()) log.folder.problem(record.problem);
-    }
-  }
+  const logs = new PairLogs(parsed.records);
 
   return {
     path: file,
-    corruptLines: corrupt,
-    problems,
+    corruptLines: parsed.corrupt,
+    problems: parsed.problems,
     ...(rotatedTo !== undefined ? { rotatedTo } : {}),
     append(entry) {
       if (fd === undefined) throw new Error(`journal ${file} is closed`);
       const line = `${JSON.stringify(entry)}\n`;
       fs.writeSync(fd, line);
       fs.fsyncSync(fd);
-      track(entry);
+      logs.track(entry);
     },
     refresh() {
       if (fd === undefined) return [];
       const size = fs.fstatSync(fd).size;
       if (size <= scannedTo) return [];
-      const bytes = Buffer.alloc(size - scannedTo);
-      const rfd = fs.openSync(file, 'r');
-      try {
-        fs.readSync(rfd, bytes, 0, bytes.length, scannedTo);
-      } finally {
-        fs.closeSync(rfd);
-      }
-      // Only whole lines: a write in progress is read at the next look.
-      const end = bytes.lastIndexOf(0x0a);
-      if (end < 0) return [];
-      scannedTo += end + 1;
-      const picked: JournalEntry[] = [];
-      for (const raw of bytes.subarray(0, end).toString('utf8').split('\n')) {
-        if (!raw.includes('"resumed"')) continue;
-        let value: unknown;
-        try {
-          value = JSON.parse(raw);
-        } catch {
-          continue;
-        }
-        const checked = checkEntry(value, 0, file);
-        if (checked.ok && checked.entry.kind === 'resumed' && checked.entry.operator) {
-          track(checked.entry);
-          picked.push(checked.entry);
-        }
-      }
-      return picked;
+      const read = operatorResumesSince(file, scannedTo, size);
+      scannedTo = read.scannedTo;
+      for (const entry of read.resumes) logs.track(entry);
+      return read.resumes;
     },
     entries(pair) {
       const all = parseJournal(fs.readFileSync(file, 'utf8'), file).entries;
       return pair === undefined ? all : all.filter((e) => e.pair === pair);
     },
     lastState(pair) {
-      return logOf(pair).folder.state();
+      return logs.of(pair).folder.state();
     },
     retainedEntries() {
-      let n = 0;
-      for (const log of pairs.values()) n += log.tail.length;
-      return n;
+      return logs.retained();
     },
     close() {
       if (fd === undefined) return;
@@ -502,9 +414,117 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
   };
 }
 
+/** Reads and parses the file at open (reporting its bad lines), rotating it first when it is large and nothing is in flight. */
+function readAtOpen(file: string, existed: boolean, opts: OpenJournalOptions): { text: string; parsed: ParsedJournal; rotatedTo?: string } {
+  const text = existed ? fs.readFileSync(file, 'utf8') : '';
+  const parsed = parseJournal(text, file);
+  for (const c of parsed.corrupt) opts.onCorruptLine?.(c);
+  for (const p of parsed.problems) opts.onProblem?.(p, describeProblem(p));
+  const rotateAbove = opts.rotateAboveBytes ?? DEFAULT_ROTATE_ABOVE_BYTES;
+  if (!existed || rotateAbove <= 0 || parsed.corrupt.length > 0 || parsed.problems.length > 0 || Buffer.byteLength(text) <= rotateAbove) {
+    return { text, parsed };
+  }
+  const carried = carriedOver(parsed.entries);
+  if (carried === undefined) return { text, parsed };
+  const stamp = new Date((opts.now ?? Date.now)()).toISOString().replace(/[:.]/g, '-');
+  const archive = `${file.replace(/\.ndjson$/, '')}.${stamp}.ndjson`;
+  const carriedText = carried.map((e) => `${JSON.stringify(e)}\n`).join('');
+  try {
+    rotateFile(file, archive, carriedText);
+  } catch {
+    // Rotation is housekeeping: on any failure the journal stays whole where it was (the old
+    // content is still at `file` until the final rename), and the bot starts on it.
+    fs.rmSync(`${file}.rotating`, { force: true });
+    try {
+      // A link made before the failure would mirror every later append: drop it.
+      if (fs.statSync(archive).ino === fs.statSync(file).ino) fs.unlinkSync(archive);
+    } catch {
+      // no link was made
+    }
+    return { text, parsed };
+  }
+  // The rotated journal holds only the carried-over entries: they are what is folded.
+  return { text: carriedText, parsed: parseJournal(carriedText, file), rotatedTo: archive };
+}
+
+/** The operator resumes ('resumed', operator true) another process appended between `from` and `size`; only whole lines. */
+function operatorResumesSince(file: string, from: number, size: number): { resumes: JournalEntry[]; scannedTo: number } {
+  const bytes = Buffer.alloc(size - from);
+  const rfd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(rfd, bytes, 0, bytes.length, from);
+  } finally {
+    fs.closeSync(rfd);
+  }
+  // Only whole lines: a write in progress is read at the next look.
+  const end = bytes.lastIndexOf(0x0a);
+  if (end < 0) return { resumes: [], scannedTo: from };
+  const resumes: JournalEntry[] = [];
+  for (const raw of bytes.subarray(0, end).toString('utf8').split('\n')) {
+    if (!raw.includes('"resumed"')) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      continue;
+    }
+    const checked = checkEntry(value, 0, file);
+    if (checked.ok && checked.entry.kind === 'resumed' && checked.entry.operator) resumes.push(checked.entry);
+  }
+  return { resumes, scannedTo: from + end + 1 };
+}
+
 interface PairLog {
   readonly folder: StateFolder;
   tail: JournalEntry[];
+}
+
+/**
+ * Memory stays bounded however long the bot runs: per pair, the folded state plus the entries since
+ * its last terminal state; the history lives in the file.
+ */
+class PairLogs {
+  private readonly pairs = new Map<string, PairLog>();
+  /** Problems of lines that name no pair concern every pair of the file. */
+  private readonly orphanProblems: JournalProblem[] = [];
+
+  constructor(records: readonly JournalRecord[]) {
+    for (const record of records) {
+      if (record.entry !== undefined) this.track(record.entry);
+      else if (record.problem.pair !== undefined) this.of(record.problem.pair).folder.problem(record.problem);
+      else {
+        this.orphanProblems.push(record.problem);
+        for (const log of this.pairs.values()) log.folder.problem(record.problem);
+      }
+    }
+  }
+
+  of(pair: string): PairLog {
+    let log = this.pairs.get(pair);
+    if (log === undefined) {
+      log = { folder: new StateFolder(), tail: [] };
+      for (const p of this.orphanProblems) log.folder.problem(p);
+      this.pairs.set(pair, log);
+    }
+    return log;
+  }
+
+  track(entry: JournalEntry): void {
+    const log = this.of(entry.pair);
+    log.folder.apply(entry);
+    if (entry.kind === 'closed' || entry.kind === 'entry_failed') log.tail = [];
+    else if (entry.kind === 'close_armed') {
+      // A later armed set supersedes the previous one: keep only the latest (they come every few seconds while holding).
+      log.tail = log.tail.filter((e) => e.kind !== 'close_armed');
+      log.tail.push(entry);
+    } else log.tail.push(entry);
+  }
+
+  retained(): number {
+    let n = 0;
+    for (const log of this.pairs.values()) n += log.tail.length;
+    return n;
+  }
 }
 
 /** One usable line (possibly repaired: then it also has problems), or one the reader could not use. */
@@ -563,184 +583,6 @@ export function parseJournal(text: string, file?: string): ParsedJournal {
     records.push({ line, entry: checked.entry });
   });
   return { entries, corrupt, problems, records };
-}
-
-/** Folds a pair's entries into its current state. Pure, so restore logic can be tested without files. */
-export function deriveState(entries: readonly JournalEntry[], pair: string): JournalState {
-  const folder = new StateFolder();
-  for (const e of entries) if (e.pair === pair) folder.apply(e);
-  return folder.state();
-}
-
-/** One pair's state, folded one entry at a time (the open journal keeps one per pair). */
-class StateFolder {
-  private phase: JournalState['phase'] = 'flat';
-  private position: OpenPosition | undefined;
-  private opening: OpeningEntry | undefined;
-  private openingFills: LegFilledEntry[] = [];
-  private unwindFills: LegFilledEntry[] = [];
-  private pendingUnwinds: UnwindOrderEntry[] = [];
-  private closedLong = 0;
-  private closedShort = 0;
-  private closeFills: LegFilledEntry[] = [];
-  private exposure: readonly Exposure[] | undefined;
-  private halt: JournalState['halt'];
-  private armed: CloseArmedEntry | undefined;
-  private closing: ClosingEntry | undefined;
-  private pending: { long: PendingCloseOrder[]; short: PendingCloseOrder[] } = { long: [], short: [] };
-  private pendingFills: PendingFill[] = [];
-  private problems: JournalProblem[] = [];
-  private lastEntryAt: number | undefined;
-
-  /** Forgets everything about closing a position: a new one starts, or the last one ended. */
-  private clearClose(): void {
-    this.closedLong = 0;
-    this.closedShort = 0;
-    this.closeFills = [];
-    this.armed = undefined;
-    this.closing = undefined;
-    this.pending = { long: [], short: [] };
-  }
-
-  /** Forgets an entry's progress: it concluded (open, entry_failed, exposed) or a new one starts. */
-  private clearEntry(): void {
-    this.opening = undefined;
-    this.openingFills = [];
-    this.unwindFills = [];
-    this.pendingUnwinds = [];
-  }
-
-  /** A malformed line of this pair: halts it until an operator resumes. */
-  problem(p: JournalProblem): void {
-    this.problems.push(p);
-  }
-
-  apply(e: JournalEntry): void {
-    this.lastEntryAt = e.time;
-    switch (e.kind) {
-      case 'opening':
-        this.phase = 'opening';
-        this.clearEntry();
-        this.opening = e;
-        this.position = undefined;
-        this.exposure = undefined;
-        this.clearClose();
-        break;
-      case 'leg_filled':
-        if (e.phase === 'close') {
-          this.pending[e.leg] = this.pending[e.leg].filter((o) => o.clientId !== e.fill.clientId);
-          this.closeFills.push(e);
-          if (e.leg === 'long') this.closedLong += e.fill.filledSize;
-          else this.closedShort += e.fill.filledSize;
-        } else if (e.phase === 'open') {
-          // A later record of the same order (found after a restart) replaces an unresolved one.
-          this.openingFills = [...this.openingFills.filter((f) => f.fill.clientId !== e.fill.clientId), e];
-        } else {
-          this.pendingUnwinds = this.pendingUnwinds.filter((o) => o.clientId !== e.fill.clientId);
-          this.unwindFills = [...this.unwindFills.filter((f) => f.fill.clientId !== e.fill.clientId), e];
-        }
-        break;
-      case 'unwind_order':
-        this.pendingUnwinds.push(e);
-        break;
-      case 'open':
-        this.phase = 'open';
-        this.position = e.position;
-        this.clearEntry();
-        this.clearClose();
-        break;
-      case 'entry_failed':
-        this.phase = 'flat';
-        this.clearEntry();
-        this.position = undefined;
-        break;
-      case 'unwound':
-        break;
-      case 'exposed':
-        this.phase = 'exposed';
-        this.exposure = e.exposure;
-        this.clearEntry();
-        break;
-      case 'close_armed':
-        this.armed = e;
-        break;
-      case 'closing':
-        this.phase = 'closing';
-        this.armed = undefined;
-        this.closing = e;
-        this.pending = { long: [], short: [] };
-        for (const leg of ['long', 'short'] as const) {
-          const clientId = e.clientIds[leg];
-          const lookupRef = e.lookupRefs?.[leg];
-          if (clientId) this.pending[leg].push({ clientId, ...(lookupRef !== undefined ? { lookupRef } : {}) });
-        }
-        break;
-      case 'close_order':
-        if (e.leg === 'long' || e.leg === 'short') {
-          this.pending[e.leg].push({ clientId: e.clientId, ...(e.lookupRef !== undefined ? { lookupRef: e.lookupRef } : {}) });
-        }
-        break;
-      case 'close_failed':
-        // Still (partly) open: the next close resumes from the closed sizes.
-        break;
-      case 'closed':
-        this.phase = 'flat';
-        this.position = undefined;
-        this.clearClose();
-        if (e.pendingFills !== undefined && e.pendingFills.length > 0) this.pendingFills = [...this.pendingFills, ...e.pendingFills];
-        break;
-      case 'fill_credited':
-        // The orders of one leg share what is left to explain: a credited fill shrinks it for the others.
-        this.pendingFills = this.pendingFills
-          .filter((f) => f.clientId !== e.fill.clientId)
-          .map((f) => (f.trade === e.trade && f.leg === e.leg ? { ...f, size: roundSize(f.size - e.fill.filledSize) } : f))
-          .filter((f) => f.size > 1e-12);
-        break;
-      case 'halted':
-        this.halt = { reason: e.reason, time: e.time, ...(e.until !== undefined ? { until: e.until } : {}), ...(e.reconcile ? { reconcile: true } : {}) };
-        break;
-      case 'resumed':
-        this.halt = undefined;
-        if (e.operator) {
-          // The operator checked the journal's lines and the venues: the problems before this are acknowledged.
-          this.problems = [];
-          if (this.phase === 'exposed') {
-            // The operator acknowledged the exposure; a restore compares the venues against 'flat' again.
-            this.phase = 'flat';
-            this.exposure = undefined;
-            this.position = undefined;
-          }
-        }
-        break;
-      case 'exit_exposure':
-        break;
-    }
-  }
-
-  state(): JournalState {
-    const { phase, position, opening, exposure, halt, armed, closing, lastEntryAt } = this;
-    return {
-      phase,
-      openingFills: [...this.openingFills],
-      unwindFills: [...this.unwindFills],
-      pendingUnwindOrders: phase === 'opening' ? [...this.pendingUnwinds] : [],
-      closedSize: { long: this.closedLong, short: this.closedShort },
-      closeFills: [...this.closeFills],
-      pendingFills: [...this.pendingFills],
-      problems: [...this.problems],
-      ...(position !== undefined ? { position } : {}),
-      ...(opening !== undefined ? { opening } : {}),
-      ...(exposure !== undefined ? { exposure } : {}),
-      ...(halt !== undefined ? { halt } : {}),
-      ...(armed !== undefined && phase === 'open' ? { armed } : {}),
-      ...(closing !== undefined && phase === 'closing' ? { closing, pendingCloseOrders: { long: [...this.pending.long], short: [...this.pending.short] } } : {}),
-      ...(lastEntryAt !== undefined ? { lastEntryAt } : {}),
-    };
-  }
-}
-
-function roundSize(x: number): number {
-  return Number(x.toFixed(12));
 }
 
 /** Makes a newly created file's directory entry durable (Linux); harmless where unsupported. */

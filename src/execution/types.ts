@@ -66,7 +66,7 @@ export interface LegFill {
   readonly lookupRef?: string;
 }
 
-/** A venue's signed holding in one symbol (+ long, - short). */
+/** A venue's holding in one symbol (+ long, - short). */
 export interface Exposure {
   readonly venue: VenueId;
   readonly symbol: string;
@@ -89,36 +89,11 @@ export interface PendingOrder {
  */
 export interface PairExposure {
   readonly pair: string;
-  /** Unhedged signed holdings, one per venue symbol that has one. */
+  /** Unhedged holdings (+ long, - short), one per venue symbol that has one. */
   readonly unhedged: readonly Exposure[];
   readonly pendingOrders: readonly PendingOrder[];
   /** Where the figures come from: the venues' positions endpoints, or the journal (venues not read). */
   readonly source: 'venues' | 'journal';
   /** What was going on: 'entry unfinished', 'close unfinished', 'unwind failed earlier', … */
   readonly note: string;
-}
-
-/** Floor `value` to a multiple of `step`, float-safe for decimal steps such as 0.0001. */
-export function floorToStep(value: number, step: number): number {
-  if (!(step > 0)) return value;
-  const units = Math.floor(value / step + 1e-9);
-  return roundDecimals(units * step, decimalsOfStep(step));
-}
-
-/** True when `value` is a whole multiple of `step` (within float noise). */
-export function isMultipleOf(value: number, step: number): boolean {
-  if (!(step > 0)) return true;
-  const units = value / step;
-  return Math.abs(units - Math.round(units)) < 1e-6;
-}
-
-export function decimalsOfStep(step: number): number {
-  for (let d = 0; d <= 12; d++) {
-    if (Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-9) return d;
-  }
-  return 12;
-}
-
-export function roundDecimals(value: number, decimals: number): number {
-  return Number(value.toFixed(Math.min(decimals, 20)));
 }

@@ -61,6 +61,12 @@ export function errorText(error: unknown): string {
   return scrubErrorText(error instanceof Error ? error.message : String(error));
 }
 
+/** `errorText` cut to `maxChars` for an order's reason (scrubbed before the cut, so no part of a key survives). */
+export function shortErrorText(error: unknown, maxChars = 200): string {
+  const text = errorText(error);
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
+}
+
 const MAX_DEPTH = 12;
 
 /**

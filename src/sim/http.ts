@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RawData } from 'ws';
+import { errorText } from '../logging/redact';
 import type { SimRequest, SimResponse, SimRoute } from './types';
 
 /** Largest request body the sim accepts, bytes. */
@@ -35,7 +36,7 @@ export async function startHttpServer(opts: SimHttpServerOptions): Promise<SimHt
   const server = http.createServer((req, res) => {
     void handle(req, opts).then(
       (out) => send(res, out),
-      (err: unknown) => send(res, { status: 500, body: { error: 'INTERNAL_ERROR', message: errorMessage(err) } }),
+      (err: unknown) => send(res, { status: 500, body: { error: 'INTERNAL_ERROR', message: errorText(err) } }),
     );
   });
   server.on('connection', (s) => {
@@ -113,9 +114,6 @@ export function rejectUpgrade(socket: Duplex, status: number, reason: string, bo
   );
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Text of a WS message whatever shape `ws` delivered it in. */
 export function rawText(raw: RawData): string {

@@ -148,3 +148,32 @@ export function toQuantums(decimal: string, scaleDecimals: number): bigint {
   const magnitude = BigInt((intPart || '0') + kept);
   return match[1] === '-' ? -magnitude : magnitude;
 }
+
+// ---- float-domain step helpers: sizes and prices the executor and the paper venue compute in numbers.
+// They stay binary floats (the domain's numbers) but absorb float noise; the exact-decimal functions
+// above are for the wire.
+
+/** Floor `value` to a multiple of `step`, float-safe for decimal steps such as 0.0001. */
+export function floorToStep(value: number, step: number): number {
+  if (!(step > 0)) return value;
+  const units = Math.floor(value / step + 1e-9);
+  return roundDecimals(units * step, decimalsOfStep(step));
+}
+
+/** True when `value` is a whole multiple of `step` (within float noise). */
+export function isMultipleOf(value: number, step: number): boolean {
+  if (!(step > 0)) return true;
+  const units = value / step;
+  return Math.abs(units - Math.round(units)) < 1e-6;
+}
+
+export function decimalsOfStep(step: number): number {
+  for (let d = 0; d <= 12; d++) {
+    if (Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-9) return d;
+  }
+  return 12;
+}
+
+export function roundDecimals(value: number, decimals: number): number {
+  return Number(value.toFixed(Math.min(decimals, 20)));
+}

@@ -3,7 +3,7 @@
  * sleeps for polling that close() can cut short, and how a failed order becomes a value.
  */
 import { z } from 'zod';
-import { errorText, scrubErrorText } from '../logging/redact';
+import { scrubErrorText } from '../logging/redact';
 import type { RestFailure } from './http';
 import type { OrderRejected } from './venue';
 
@@ -70,7 +70,3 @@ export function orderRejected(clientId: string, reason: string, code?: string): 
   return { ok: false, clientId, reason: scrubErrorText(reason), unknown: false, ...(code !== undefined ? { code } : {}) };
 }
 
-/** What was thrown, as text safe for an event or journal reason (long digit runs scrubbed: see scrubErrorText). */
-export function errorMessage(error: unknown): string {
-  return errorText(error);
-}

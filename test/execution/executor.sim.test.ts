@@ -254,8 +254,8 @@ describe('executor against the simulated venues', () => {
     const second = r.make({ journal, venues: { a: fresh.vest, b: fresh.paradex } });
     const restored = await second.restore();
     expect(restored).toMatchObject({ ok: true, resumeClose: false });
-    expect(second.position()).toBeUndefined();
-    expect(second.halted()).toBe(false);
+    expect(second.currentPosition()).toBeUndefined();
+    expect(second.isHalted()).toBe(false);
     expect(journal.entries(PAIR).map((e) => e.kind).slice(-4)).toEqual(['closing', 'leg_filled', 'leg_filled', 'closed']);
     expect(await holding(fresh.vest, 'BTC-PERP')).toBe(0);
     expect(await holding(fresh.paradex, 'BTC-USD-PERP')).toBe(0);
@@ -304,7 +304,7 @@ describe('a crash mid-entry against the simulated venues, restarted with new cli
     expect(restored.position).toBeUndefined();
     expect(restored.events.find((e) => e.type === 'LEG_UNWOUND')).toMatchObject({ venue: 'vest', ok: true });
     expect(restored.events.find((e) => e.type === 'FILL_CREDITED')).toMatchObject({ venue: 'vest', phase: 'open' });
-    expect(next.executor.halted()).toBe(false);
+    expect(next.executor.isHalted()).toBe(false);
     expect(await holding(next.vest, 'BTC-PERP')).toBe(0);
     expect(await holding(next.paradex, 'BTC-USD-PERP')).toBe(0);
     expect(next.journal.lastState(PAIR).phase).toBe('flat');
@@ -324,7 +324,7 @@ describe('a crash mid-entry against the simulated venues, restarted with new cli
     expect(lookups).toHaveBeenCalledWith('BTC-PERP', restored.position!.clientIds.long, expect.stringMatching(/^\d+$/));
     expect(restored.position!.longEntryPrice).toBeGreaterThan(0);
     expect(restored.position!.entryFeesUsd).toBeGreaterThan(0);
-    expect(next.executor.halted()).toBe(false);
+    expect(next.executor.isHalted()).toBe(false);
     expect(next.journal.lastState(PAIR).phase).toBe('open');
     const closed = await next.executor.closePosition(restored.position!);
     expect(closed.ok).toBe(true);

@@ -1,5 +1,15 @@
 import { deriveState, type JournalEntry } from '../../src/execution/journal';
-import { expectedHoldings, holdingMismatches, journalExposure, unhedgedOf } from '../../src/execution/reconcile';
+import {
+  closeReduction,
+  creditCloseReduction,
+  entryPlanText,
+  expectedHoldings,
+  fillFromLookup,
+  holdingMismatches,
+  journalExposure,
+  unexplainedEntryHoldings,
+  unhedgedOf,
+} from '../../src/execution/reconcile';
 import type { OpenPosition } from '../../src/execution/types';
 
 const PAIR = 'BTC-PERP';
@@ -101,5 +111,60 @@ describe('reconciliation rules', () => {
       'paradex BTC-USD-PERP: journal expects short 0.01, venue reports flat',
     ]);
     expect(expectedHoldings(deriveState([opening], PAIR), { a: 'vest', b: 'paradex' })).toBeUndefined();
+  });
+});
+
+describe('restart rules (pure)', () => {
+  const legPlan = { venue: 'vest' as const, symbol: 'BTC-PERP', side: 'BUY' as const, clientId: 'L', size: 0.01, lookupRef: '17' };
+
+  it('reads a looked-up order as a fill, and an order the venue never saw as nothing filled', () => {
+    const found = fillFromLookup(legPlan, { ok: true, clientId: 'L', orderId: 'o', status: 'FILLED', filledSize: 0.01, avgPrice: 100_010, feeUsd: 0.1 }, 'entry leg');
+    expect(found).toEqual({ venue: 'vest', symbol: 'BTC-PERP', side: 'BUY', clientId: 'L', requestedSize: 0.01, lookupRef: '17', filledSize: 0.01, avgPrice: 100_010, feeUsd: 0.1 });
+    const partial = fillFromLookup(legPlan, { ok: true, clientId: 'L', orderId: 'o', status: 'CANCELLED', filledSize: 0.004, avgPrice: 100_010, feeUsd: 0.04 }, 'entry leg');
+    expect(partial.filledSize).toBe(0.004);
+    expect(partial.reason).toBe('filled 0.004 of 0.01 (CANCELLED, found after a restart)');
+    const never = fillFromLookup(legPlan, undefined, 'unwind');
+    expect(never).toMatchObject({ filledSize: 0, avgPrice: undefined, feeUsd: 0, reason: 'unwind not found at the venue after a restart: never arrived' });
+    const rejected = fillFromLookup(legPlan, { ok: false, clientId: 'L', reason: 'margin', code: 'E1', unknown: false }, 'entry leg');
+    expect(rejected).toMatchObject({ filledSize: 0, reason: 'margin (E1) (found after a restart)' });
+  });
+
+  it('names each leg whose venue holds other than the entry’s orders explain', () => {
+    const o = opening as Extract<JournalEntry, { kind: 'opening' }>;
+    expect(unexplainedEntryHoldings(o, { long: 0.01, short: 0.01 }, { long: 0.01, short: 0.01 })).toEqual([]);
+    expect(unexplainedEntryHoldings(o, { long: 0.01, short: 0 }, { long: 0.01, short: 0.01 })).toEqual([
+      "paradex BTC-USD-PERP: the entry's orders explain flat, venue reports short 0.01",
+    ]);
+  });
+
+  it('says what finishing an entry will keep and unwind', () => {
+    expect(entryPlanText({ long: 0.01, short: 0.004 }, 0.001, { long: 'vest', short: 'paradex' })).toBe(
+      'vest long 0.01, paradex short 0.004: keep a hedge of up to 0.004 if it clears the minimum notional, unwind the rest with reduce-only orders',
+    );
+    expect(entryPlanText({ long: 0, short: 0 }, 0.001, { long: 'vest', short: 'paradex' })).toBe('vest flat, paradex flat: nothing to keep or unwind');
+  });
+
+  it('measures what a close took off a leg, and refuses what a reduce-only close cannot do', () => {
+    expect(closeReduction(0.01, 0.004)).toBe(0.006);
+    expect(closeReduction(0.01, 0)).toBe(0.01);
+    expect(closeReduction(0.01, 0.01)).toBe(0);
+    expect(closeReduction(0.01, 0.02)).toBe('impossible');
+    expect(closeReduction(0.01, -0.001)).toBe('impossible');
+  });
+
+  it('credits a reduction to the close orders found filled, in order and no more than the reduction', () => {
+    const leg = { key: 'long' as const, venue: 'vest' as const, symbol: 'BTC-PERP', closeSide: 'SELL' as const, entryPrice: 100_000 };
+    const accepted = (filledSize: number, avgPrice: number | undefined) => ({ ok: true as const, clientId: 'x', orderId: 'o', status: 'FILLED' as const, filledSize, avgPrice, feeUsd: 0.05 });
+    const fills = creditCloseReduction(leg, 0.01, 0.006, [
+      { clientId: 'c1', lookupRef: 'n1', outcome: accepted(0.004, 100_100) },
+      { clientId: 'c2', outcome: accepted(0.004, undefined) },
+      { clientId: 'c3', outcome: accepted(0.004, 100_200) },
+    ]);
+    expect(fills).toEqual([
+      { venue: 'vest', symbol: 'BTC-PERP', side: 'SELL', clientId: 'c1', requestedSize: 0.01, filledSize: 0.004, avgPrice: 100_100, feeUsd: 0.05, reason: 'partially filled 0.004 of 0.01 (found after a restart)', lookupRef: 'n1' },
+      { venue: 'vest', symbol: 'BTC-PERP', side: 'SELL', clientId: 'c2', requestedSize: 0.01, filledSize: 0.002, avgPrice: 100_000, feeUsd: 0.05, reason: 'partially filled 0.002 of 0.01 (found after a restart)', priceEstimated: true },
+    ]);
+    // Fills that do not cover the reduction (a hand-closed leg) are not ours to credit.
+    expect(creditCloseReduction(leg, 0.01, 0.006, [{ clientId: 'c1', outcome: accepted(0.004, 100_100) }])).toBeUndefined();
   });
 });

@@ -17,6 +17,7 @@
  * `ParadexBookState.handleFrame` holds all of this without a socket, so it is tested directly.
  */
 import type { Observable } from 'rxjs';
+import { errorText } from '../../logging/redact';
 import { Ladder, type OrderBook } from '../../domain/order-book';
 import type { BookFeed, FeedStats } from '../venue';
 import { ExchangeTimeLag } from '../feed-lag';
@@ -275,9 +276,6 @@ function lagGauge(ctx: FeedSessionContext, clock: VenueClock): { observe(receive
   };
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function paradexSession(ctx: FeedSessionContext, state: ParadexBookState, channels: readonly string[], clock: VenueClock): FeedSession {
   // Remembered across reconnects: once a spelling is accepted, keep using it.

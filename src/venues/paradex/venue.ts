@@ -25,7 +25,8 @@ import { assertPrivateKey } from '../../domain/keys';
 import { venueSymbol } from '../../domain/market';
 import { decimalsOf, formatDecimal, roundToStep, toQuantums } from '../decimal';
 import { keepConnectionWarm, KEEP_WARM_MS, type FetchLike, type VenueLogger } from '../http';
-import { createSleeper, errorMessage, orderFailure, orderRejected } from '../wire';
+import { errorText } from '../../logging/redact';
+import { createSleeper, orderFailure, orderRejected } from '../wire';
 import type {
   MarketSpec,
   OrderOutcome,
@@ -186,7 +187,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
             if (options.onboard) await onboard();
             return await rest.auth(account, id, nowMs);
           } catch (error) {
-            return { ok: false, error: { kind: 'unreachable', message: errorMessage(error) } };
+            return { ok: false, error: { kind: 'unreachable', message: errorText(error) } };
           }
         },
         onRefreshError: (error) => logger?.warn('Paradex JWT background refresh failed', { error: error.message }),
@@ -265,7 +266,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
       };
       return { kind: 'signed', body };
     } catch (error) {
-      return { kind: 'failed', reason: errorMessage(error) };
+      return { kind: 'failed', reason: errorText(error) };
     }
   };
 
@@ -360,7 +361,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
       return await toOutcome(await awaitSettled(posted.value), clientId);
     } catch (error) {
       // Unreachable by construction; kept so the promise can never reject.
-      return { ok: false, clientId, reason: errorMessage(error), unknown: true };
+      return { ok: false, clientId, reason: errorText(error), unknown: true };
     }
   };
 

@@ -23,7 +23,8 @@
 import { venueSymbol } from '../../domain/market';
 import { formatDecimal, roundToStep } from '../decimal';
 import { keepConnectionWarm, KEEP_WARM_MS, type FetchLike, type RestResult, type VenueLogger } from '../http';
-import { createSleeper, errorMessage, orderFailure, orderRejected } from '../wire';
+import { errorText } from '../../logging/redact';
+import { createSleeper, orderFailure, orderRejected } from '../wire';
 import type {
   MarketSpec,
   OrderOutcome,
@@ -220,7 +221,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     try {
       key = await apiKey();
     } catch (error) {
-      return { ok: false, error: { kind: 'unreachable', message: errorMessage(error) } };
+      return { ok: false, error: { kind: 'unreachable', message: errorText(error) } };
     }
     return call(key);
   };
@@ -290,7 +291,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
         body: { order: resting ? { ...order, timeInForce: 'GTC' } : order, recvWindow: recvWindowMs, signature },
       };
     } catch (error) {
-      return { kind: 'failed', reason: errorMessage(error) };
+      return { kind: 'failed', reason: errorText(error) };
     }
   };
 
@@ -382,7 +383,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
       return outcome;
     } catch (error) {
       // Unreachable by construction; kept so the promise can never reject.
-      return { ok: false, clientId, reason: errorMessage(error), unknown: true };
+      return { ok: false, clientId, reason: errorText(error), unknown: true };
     }
   };
 

@@ -82,7 +82,7 @@ describe('executor: a crash between the two entry legs', () => {
     expect(restored.events.find((e) => e.type === 'LEG_UNWOUND')).toMatchObject({ venue: 'vest', size: 0.01, ok: true });
     expect(kinds(journal)).toEqual(['opening', 'leg_filled', 'unwind_order', 'leg_filled', 'unwound', 'entry_failed']);
     expect(journal.lastState(PAIR).phase).toBe('flat');
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.isHalted()).toBe(false);
     expect((await restarted.openPosition(opportunity(r))).ok).toBe(true);
   });
 
@@ -100,10 +100,10 @@ describe('executor: a crash between the two entry legs', () => {
     expect(restored.position).toMatchObject({ size: 0.01, longVenue: 'vest', shortVenue: 'paradex', longEntryPrice: 100_010, shortEntryPrice: 100_300 });
     expect(restored.position!.entrySpread).toBeCloseTo(((100_300 - 100_010) / 100_010) * 100, 10);
     expect(restored.position!.entryFeesUsd).toBeCloseTo(0.01 * 100_010 * 0.0001 + 0.01 * 100_300 * 0.00045, 9);
-    expect(restarted.position()).toEqual(restored.position);
+    expect(restarted.currentPosition()).toEqual(restored.position);
     expect(types(restored.events)).toContain('POSITION_RESTORED');
     expect(types(restored.events).filter((t) => t === 'FILL_CREDITED')).toHaveLength(2);
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.isHalted()).toBe(false);
     expect(journal.lastState(PAIR)).toMatchObject({ phase: 'open', position: { size: 0.01 } });
     // Nothing was sent at restore; the kept position closes normally.
     expect(r.vest.submitted).toHaveLength(1);
@@ -138,7 +138,7 @@ describe('executor: a crash between the two entry legs', () => {
     expect(restored).toMatchObject({ ok: true });
     expect(journal.lastState(PAIR).phase).toBe('flat');
     expect(r.vest.submitted.length + r.paradex.submitted.length).toBe(0);
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.isHalted()).toBe(false);
   });
 
   it('halts for an operator, naming the exact disagreement, when the venues hold what the entry orders cannot explain', async () => {
@@ -155,7 +155,7 @@ describe('executor: a crash between the two entry legs', () => {
     expect(mismatch && 'detail' in mismatch && mismatch.detail).toBe(
       "journal shows an unfinished entry (AOverB 0.01); vest BTC-PERP: the entry's orders explain long 0.01, venue reports long 0.03",
     );
-    expect(restarted.halted()).toBe(true);
+    expect(restarted.isHalted()).toBe(true);
     expect(r.vest.submitted).toHaveLength(1); // nothing traded against it
   });
 });
@@ -199,7 +199,7 @@ describe('executor: a crash during an unwind', () => {
       ['SELL', true],
     ]);
     expect(journal.lastState(PAIR).phase).toBe('flat');
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.isHalted()).toBe(false);
   });
 
   it('an unwind that keeps failing at restart leaves the exposure journalled and halts for an operator', async () => {
@@ -211,7 +211,7 @@ describe('executor: a crash during an unwind', () => {
     const { restarted, journal } = restart(r);
     const restored = await restarted.restore();
     expect(restored.ok).toBe(false);
-    expect(restarted.halted()).toBe(true);
+    expect(restarted.isHalted()).toBe(true);
     expect(restarted.haltReason()).toMatch(/unwind failed, unhedged exposure remains: vest BTC-PERP long 0.01/);
     expect(journal.lastState(PAIR)).toMatchObject({ phase: 'exposed' });
   });
@@ -229,7 +229,7 @@ describe('executor: a venue that cannot be read at start', () => {
     const one = await restarted.restore();
     expect(one).toMatchObject({ ok: false, retryInMs: 500 });
     expect(one.events).toEqual([expect.objectContaining({ type: 'TRADING_HALTED', reason: expect.stringMatching(/positions unreadable .*retrying in 500 ms \(attempt 1\)/) })]);
-    expect(restarted.halted()).toBe(true);
+    expect(restarted.isHalted()).toBe(true);
     expect(journal.lastState(PAIR).halt).toMatchObject({ reconcile: true });
     const two = await restarted.restore();
     expect(two).toMatchObject({ ok: false, retryInMs: 1000 });
@@ -238,7 +238,7 @@ describe('executor: a venue that cannot be read at start', () => {
     const three = await restarted.restore();
     expect(three).toMatchObject({ ok: true });
     expect(types(three.events)).toContain('TRADING_RESUMED');
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.isHalted()).toBe(false);
     expect([r.vest.holding(), r.paradex.holding()]).toEqual([0, 0]);
     expect(journal.lastState(PAIR)).toMatchObject({ phase: 'flat' });
     expect(journal.lastState(PAIR).halt).toBeUndefined();
@@ -252,6 +252,6 @@ describe('executor: a venue that cannot be read at start', () => {
     const { restarted } = restart(r);
     const after = await restarted.restore();
     expect(after).toMatchObject({ ok: true });
-    expect(restarted.halted()).toBe(false);
+    expect(restarted.isHalted()).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { Subject, firstValueFrom, NEVER, EMPTY } from 'rxjs';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
 import type { BookFeed, FeedStats, MarketSpec, OrderAccepted, OrderRequest, Venue } from '../../src/venues/venue';
-import { createPaperVenue } from '../../src/execution/paper-venue';
+import { createPaperVenue } from '../../src/venues/paper-venue';
 
 const T0 = 1_700_000_000_000;
 const spec: MarketSpec = {

@@ -1,0 +1,106 @@
+/**
+ * Unwinding an excess entry leg: reduce-only orders until it is gone or retries run out. Each retry
+ * widens the cap (an unwind must get out) and trusts the venue's position over our fill count.
+ */
+import { events as ev, type TradingEvent } from '../domain/events';
+import { shortErrorText as errorText } from '../logging/redact';
+import { roundDecimals } from '../venues/decimal';
+import type { MarketSpec, Side, Venue } from '../venues/venue';
+import type { ExecutorCore } from './core';
+import type { UnwindReport } from './executor-api';
+import type { LegKey } from './legs';
+import { holdingOf } from './order-path';
+import { capPrice, reduceOnlyOrder } from './orders';
+import { withSign } from './reconcile';
+import type { LegFill } from './types';
+
+export interface UnwindPlan {
+  readonly key: LegKey;
+  readonly venue: Venue;
+  readonly symbol: string;
+  /** SELL reduces a long excess, BUY a short one. */
+  readonly side: Side;
+  /** Size to take off (> 0). */
+  readonly excess: number;
+  /** Size the leg keeps (the hedge): the venue's holding beyond it is the real excess. */
+  readonly keep: number;
+  /** Price the unwind trades at: the venue's bid when selling a long excess, its ask when buying back a short one. */
+  readonly ref: number;
+  readonly slippagePct: number;
+}
+
+interface UnwindProgress {
+  remaining: number;
+  unwoundSize: number;
+  lastReason: string;
+}
+
+export async function unwindExcess(core: ExecutorCore, plan: UnwindPlan, events: TradingEvent[]): Promise<UnwindReport> {
+  const { venue, symbol, side, excess } = plan;
+  // As a holding: + = a long excess (sold), - = a short excess (bought back).
+  const excessHolding = side === 'SELL' ? excess : -excess;
+  const fills: LegFill[] = [];
+  let spec: MarketSpec | undefined;
+  try {
+    spec = await venue.market(symbol);
+  } catch {
+    spec = undefined;
+  }
+  const eps = (spec?.sizeIncrement ?? 1e-8) * 1e-6;
+  const progress: UnwindProgress = { remaining: excess, unwoundSize: 0, lastReason: '' };
+  let attempts = 0;
+  for (let attempt = 0; attempt <= core.settings.closeRetries && progress.remaining > eps; attempt++) {
+    if (attempt > 0) await core.orders.pause(core.orders.backoff(attempt - 1));
+    attempts++;
+    const fill = await sendUnwindOrder(core, plan, progress.remaining, capPrice(plan.ref, side, plan.slippagePct * (attempt + 1), spec?.tickSize ?? 0), events);
+    fills.push(fill);
+    progress.unwoundSize = roundDecimals(progress.unwoundSize + fill.filledSize, 12);
+    progress.remaining = roundDecimals(progress.remaining - fill.filledSize, 12);
+    if (fill.reason !== undefined) progress.lastReason = fill.reason;
+    if (progress.remaining > eps || fill.unresolved) await trustVenueHolding(plan, progress);
+  }
+  const ok = progress.remaining <= eps;
+  const left = side === 'SELL' ? progress.remaining : -progress.remaining;
+  const reason = ok ? 'unwound' : `${venue.id} ${symbol}: ${withSign(left)} still to unwind after ${attempts} orders (${progress.lastReason})`;
+  const { unwoundSize } = progress;
+  const report: UnwindReport = { venue: venue.id, symbol, size: excessHolding, unwoundSize, ok, attempts, reason, fills };
+  core.journal.recordBestEffort({ kind: 'unwound', pair: core.pair, time: core.now(), venue: venue.id, symbol, size: excessHolding, unwoundSize, ok, reason });
+  events.push(ev.legUnwound(core.now(), { pair: core.pair, venue: venue.id, size: excessHolding, ok, reason }));
+  return report;
+}
+
+/** One reduce-only unwind order, journalled before it is sent (a restart mid-unwind finds it and credits its fill). */
+async function sendUnwindOrder(core: ExecutorCore, plan: UnwindPlan, size: number, cap: number, events: TradingEvent[]): Promise<LegFill> {
+  const { key, venue, symbol, side } = plan;
+  const req = reduceOnlyOrder(core.newClientId(), symbol, side, size, cap);
+  const fill = await core.orders.send(venue, req, plan.ref, events, (order) =>
+    core.journal.recordBestEffort({
+      kind: 'unwind_order',
+      pair: core.pair,
+      time: core.now(),
+      leg: key,
+      venue: venue.id,
+      symbol,
+      side,
+      clientId: req.clientId,
+      size: req.size,
+      ...(order.lookupRef !== undefined ? { lookupRef: order.lookupRef } : {}),
+    }),
+  );
+  core.journal.recordBestEffort({ kind: 'leg_filled', pair: core.pair, time: core.now(), phase: 'unwind', leg: key, fill });
+  return fill;
+}
+
+/** The venue's position is the truth: a lost reply or a reduce-only rejection may mean the unwind is already done. */
+async function trustVenueHolding(plan: UnwindPlan, progress: UnwindProgress): Promise<void> {
+  try {
+    const holding = Math.abs(await holdingOf(plan.venue, plan.symbol));
+    const actualExcess = Math.max(0, roundDecimals(holding - plan.keep, 12));
+    if (actualExcess < progress.remaining) {
+      progress.unwoundSize = roundDecimals(progress.unwoundSize + (progress.remaining - actualExcess), 12);
+      progress.remaining = actualExcess;
+    }
+  } catch (err) {
+    progress.lastReason = `${progress.lastReason}; positions unreadable: ${errorText(err)}`;
+  }
+}

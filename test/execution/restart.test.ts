@@ -1,0 +1,160 @@
+import * as fs from 'node:fs';
+import { openJournal } from '../../src/execution/journal';
+import { cleanUp, journals, openOk, opportunity, PAIR, rig, T0, types } from './executor-rig';
+
+afterEach(cleanUp);
+
+describe('executor: restart', () => {
+  it('a new executor reading the same journal resumes monitoring the same position', async () => {
+    const r = rig();
+    const p = await openOk(r);
+    r.journal.close();
+    const journal = openJournal(r.journalPath);
+    journals.push(journal);
+    const restarted = r.make({ journal });
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(true);
+    expect(restored.position).toEqual(p);
+    expect(restored.resumeClose).toBe(false);
+    expect(types(restored.events)).toContain('POSITION_RESTORED');
+    expect(restarted.currentPosition()).toEqual(p);
+    expect(restarted.isHalted()).toBe(false);
+    const entry = await restarted.openPosition(opportunity(r));
+    expect(entry).toMatchObject({ ok: false, stage: 'preflight' });
+    const closed = await restarted.closePosition(restored.position!);
+    expect(closed.ok).toBe(true);
+    expect(r.vest.holding()).toBe(0);
+  });
+
+  it('resumes a half-finished close with the remaining size only', async () => {
+    const r = rig({ closeRetries: 0 });
+    const p = await openOk(r);
+    r.paradex.next({ kind: 'reject' });
+    expect((await r.exec.closePosition(p)).ok).toBe(false);
+    const restarted = r.make();
+    const restored = await restarted.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: true });
+    const closed = await restarted.closePosition(restored.position!);
+    expect(closed.ok).toBe(true);
+    expect(closed.legs.long.attempts).toBe(0);
+    expect(closed.legs.short.closedSize).toBe(0.01);
+  });
+
+  it('reports exactly how the journal and a venue disagree, and refuses to trade', async () => {
+    const r = rig();
+    await openOk(r);
+    r.paradex.holdings.set('BTC-USD-PERP', 0); // someone closed the short by hand
+    const restarted = r.make();
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(false);
+    const mismatch = restored.events.find((e) => e.type === 'RECONCILIATION_MISMATCH');
+    expect(mismatch && 'detail' in mismatch && mismatch.detail).toBe('paradex BTC-USD-PERP: journal expects short 0.01, venue reports flat');
+    expect(restarted.isHalted()).toBe(true);
+    expect(restarted.currentPosition()).toBeUndefined();
+    r.clock.now += 3_600_000;
+    const entry = await restarted.openPosition(opportunity(r));
+    expect(entry).toMatchObject({ ok: false, stage: 'preflight' });
+    expect(r.vest.submitted).toHaveLength(1);
+  });
+
+  it('reports a venue position the journal does not know', async () => {
+    const r = rig();
+    r.vest.holdings.set('BTC-PERP', -0.5);
+    const restored = await r.exec.restore();
+    expect(restored.ok).toBe(false);
+    const mismatch = restored.events.find((e) => e.type === 'RECONCILIATION_MISMATCH');
+    expect(mismatch && 'detail' in mismatch && mismatch.detail).toBe('vest BTC-PERP: journal expects flat, venue reports short 0.5');
+    expect(r.exec.isHalted()).toBe(true);
+  });
+
+  it('treats an entry interrupted by a crash as not happened when both venues are flat', async () => {
+    const r = rig();
+    r.journal.append({
+      kind: 'opening',
+      pair: PAIR,
+      time: T0,
+      direction: 'AOverB',
+      size: 0.01,
+      detectedSpread: 0.3,
+      long: { venue: 'vest', symbol: 'BTC-PERP', side: 'BUY', clientId: 'x1', size: 0.01, priceCap: 100_500 },
+      short: { venue: 'paradex', symbol: 'BTC-USD-PERP', side: 'SELL', clientId: 'x2', size: 0.01, priceCap: 99_800 },
+    });
+    const restored = await r.exec.restore();
+    expect(restored).toMatchObject({ ok: true, resumeClose: false });
+    expect(r.journal.lastState(PAIR).phase).toBe('flat');
+    expect(r.exec.isHalted()).toBe(false);
+  });
+
+  it('keeps an unexpired halt across a restart', async () => {
+    const r = rig();
+    r.paradex.next({ kind: 'reject' });
+    await r.exec.openPosition(opportunity(r));
+    const restarted = r.make();
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(true);
+    expect(restarted.isHalted()).toBe(true);
+    expect(types(restored.events)).toContain('TRADING_HALTED');
+  });
+});
+
+describe('executor: a malformed journal entry', () => {
+  it('halts the pair with a message naming the file, line and field, and still restores the position for monitoring', async () => {
+    const r = rig();
+    const p = await openOk(r);
+    r.journal.close();
+    // The 'open' line loses its entry spread (a hand edit, an older version's bug).
+    const lines = fs.readFileSync(r.journalPath, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes('"kind":"open"'));
+    const entry = JSON.parse(lines[at]!) as { position: Record<string, unknown> };
+    delete entry.position.entrySpread;
+    lines[at] = JSON.stringify(entry);
+    fs.writeFileSync(r.journalPath, lines.join('\n'));
+
+    const journal = openJournal(r.journalPath);
+    journals.push(journal);
+    const restarted = r.make({ journal });
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(true);
+    expect(restored.position).toEqual(p); // the entry spread recomputed from the entry prices
+    expect(restarted.currentPosition()).toEqual(p);
+    expect(restarted.isHalted()).toBe(true);
+    expect(restarted.haltReason()).toContain(`${r.journalPath}:${at + 1}: 'open' entry: position.entrySpread is missing`);
+    expect(restarted.haltReason()).toContain('npm start -- resume --pair BTC-PERP');
+    expect(types(restored.events)).toEqual(expect.arrayContaining(['TRADING_HALTED', 'POSITION_RESTORED']));
+    // Halted: no new entry; the position closes normally.
+    expect(await restarted.openPosition(opportunity(r))).toMatchObject({ ok: false, stage: 'preflight' });
+    expect((await restarted.closePosition(p)).ok).toBe(true);
+
+    // An operator resume acknowledges it: the next start trades again.
+    expect(types(restarted.clearHalt())).toEqual(['TRADING_RESUMED']);
+    const again = r.make({ journal });
+    expect((await again.restore()).ok).toBe(true);
+    expect(again.isHalted()).toBe(false);
+  });
+});
+
+describe('executor: reconcile (what the resume command checks)', () => {
+  it('agrees when the venues hold what the journal says, and names the disagreement otherwise, without trading or writing', async () => {
+    const r = rig();
+    await openOk(r);
+    const linesBefore = r.journal.entries(PAIR).length;
+    expect(await r.exec.reconcile()).toMatchObject({ status: 'agree', detail: expect.stringContaining('the venues hold what the journal expects (open AOverB 0.01)') });
+    r.paradex.holdings.set('BTC-USD-PERP', 0);
+    expect(await r.exec.reconcile()).toMatchObject({ status: 'mismatch', detail: 'paradex BTC-USD-PERP: journal expects short 0.01, venue reports flat' });
+    r.vest.failPositions = 1;
+    expect(await r.exec.reconcile()).toMatchObject({ status: 'unreadable', detail: expect.stringContaining('positions unreadable') });
+    expect(r.journal.entries(PAIR)).toHaveLength(linesBefore);
+    expect(r.vest.submitted.length + r.paradex.submitted.length).toBe(2);
+  });
+
+  it('compares recorded exposure against flat as if an operator resumed it', async () => {
+    const r = rig({ closeRetries: 0 });
+    r.paradex.next({ kind: 'reject' });
+    r.vest.next({ kind: 'fill' }, { kind: 'reject', reason: 'MARKET_CLOSED' });
+    await r.exec.openPosition(opportunity(r));
+    expect(r.journal.lastState(PAIR).phase).toBe('exposed');
+    expect((await r.exec.reconcile({ asIfResumed: true })).detail).toBe('vest BTC-PERP: journal expects flat, venue reports long 0.01');
+    r.vest.holdings.set('BTC-PERP', 0); // the operator flattened it by hand
+    expect(await r.exec.reconcile({ asIfResumed: true })).toMatchObject({ status: 'agree' });
+  });
+});
