@@ -41,8 +41,15 @@ function importsOf(file: string): Import[] {
   return info.importedFiles.map(({ fileName: specifier }) => ({
     from: file,
     specifier,
-    target: specifier.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier)) : undefined,
+    target: specifier.startsWith('.') ? resolveRelative(file, specifier) : undefined,
   }));
+}
+
+/** A relative specifier as a path from the root; a folder (`'../src/config'`) means its index file. */
+function resolveRelative(file: string, specifier: string): string {
+  const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier));
+  const abs = path.join(ROOT, target);
+  return fs.existsSync(abs) && fs.statSync(abs).isDirectory() ? `${target}/index` : target;
 }
 
 /** The room a file (or resolved import target) is in: src/<folder>, streams/cli, or streams. */
