@@ -6,8 +6,8 @@
  */
 export { clientIdGenerator, createExecutor } from './executor';
 export type {
-  CloseContext,
-  CloseOutcome,
+  CloseBooks,
+  CloseReport,
   Executor,
   ExecutorOptions,
   Exposure,
@@ -22,6 +22,3 @@ export type {
 export { deriveState, describeProblem, openJournal, parseJournal } from './journal';
 export type { CorruptLine, Journal, JournalEntry, JournalEntryKind, JournalProblem, JournalState, OpenJournalOptions } from './journal';
 export { exposureText, journalExposure, pairExposureText } from './reconcile';
-// Paper trading: real public feeds, fills simulated at the book's VWAP plus the taker fee.
-export { createPaperVenue } from './paper-venue';
-export type { PaperVenueOptions } from './paper-venue';

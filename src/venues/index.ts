@@ -37,6 +37,10 @@ export { paradexBook$, paradexBookFeed } from './paradex/book-client';
 export type { ParadexBookOptions, ParadexEncoding } from './paradex/book-client';
 export type { ParadexAccount } from './paradex/signing';
 
+// Paper trading: real public feeds, fills simulated at the book's VWAP plus the taker fee; no order leaves.
+export { createPaperVenue } from './paper-venue';
+export type { PaperVenueOptions } from './paper-venue';
+
 // Both clients against simulated venues (`vest-paradex-arb/sim`, or `npm run venues` in another process).
 export { createSimVenueClients, newSimKeys, parseSimVenueUrls } from './sim-connect';
 export type { SimClientOptions, SimKeys, SimVenueUrls } from './sim-connect';
