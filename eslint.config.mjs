@@ -22,6 +22,24 @@ export default tseslint.config(
     },
   },
   {
+    // Room sizes (issue 12): a function past ~60 lines or a file past ~500 does several jobs; split it along
+    // its seams. 'warn' while the folders are being split; to become 'error' once they all pass.
+    files: ['src/**/*.ts', 'streams/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'max-lines-per-function': ['warn', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }],
+      'max-lines': ['warn', { max: 500, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // Exempt from the size rules, each for a reason:
+    // - generated code (*.generated.ts: written by a script, checked in, test-guarded; e.g. the unrolled Stark
+    //   field arithmetic from scripts/gen-stark-field.ts): its length is the unrolling, not a design;
+    // - route tables (*-routes.ts, *.routes.ts: one entry per endpoint, each short; the table is long because the
+    //   API is): a pure lookup split in two would only be harder to read.
+    files: ['**/*.generated.ts', '**/*-routes.ts', '**/*.routes.ts'],
+    rules: { 'max-lines-per-function': 'off', 'max-lines': 'off' },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import TransportStream from 'winston-transport';
 import winston, { format, type Logger } from 'winston';
-import { formatPct, formatUsd, type TradingEvent } from '../domain/events';
+import { formatPct, formatUsd, type TradingEvent, type TradingEventType } from '../domain/events';
 import type { LogFormat, LogLevel } from '../config/env';
 import { Outputs, type FileOutput, type TextOutput, type WritableLike } from './output';
 import { redactFormat, redactLineFormat } from './redact';
@@ -144,83 +144,66 @@ export function eventLevel(event: TradingEvent): LogLevel {
   }
 }
 
+/** Each event type's readable line: a lookup table, so a new event type without a line does not compile. */
+const DESCRIBERS: { readonly [K in TradingEventType]: (e: Extract<TradingEvent, { type: K }>) => string } = {
+  BOT_STARTED: (e) => `BOT_STARTED mode=${e.mode} pairs=${e.pairs.join(',')}`,
+  BOT_SHUTDOWN: (e) => `BOT_SHUTDOWN reason=${e.reason}`,
+  SPREAD_DETECTED: (e) =>
+    `SPREAD_DETECTED ${e.pair} ${e.direction} entry=${formatPct(e.entrySpread)} net=${formatPct(e.netSpread)} threshold=${formatPct(e.threshold)}`,
+  SPREAD_MONITORING: (e) => (
+    `SPREAD_MONITORING ${e.pair} entry AOverB=${formatPct(e.entryAOverB)} BOverA=${formatPct(e.entryBOverA)}` +
+    ` exit AOverB=${formatPct(e.exitAOverB)} BOverA=${formatPct(e.exitBOverA)}`
+  ),
+  TRADE_ENTRY: (e) => (
+    `TRADE_ENTRY ${e.pair} ${e.direction} long=${e.longVenue}@${formatUsd(e.longFillPrice)} short=${e.shortVenue}@${formatUsd(e.shortFillPrice)}` +
+    ` size=${e.size} entry=${formatPct(e.entrySpread)} threshold=${formatPct(e.spreadThreshold)} fees=${formatUsd(e.feesUsd)} latency=${e.latencyMs}ms`
+  ),
+  TRADE_FAILED: (e) => `TRADE_FAILED ${e.pair}: ${e.reason}`,
+  ORDER_PLACED: (e) =>
+    `ORDER_PLACED ${e.pair} ${e.venue} ${e.side} ${e.size}${e.reduceOnly ? ' reduce-only' : ''} id=${e.clientId}`,
+  ORDER_FILLED: (e) =>
+    `ORDER_FILLED ${e.pair} ${e.venue} ${e.filledSize} @ ${formatUsd(e.avgPrice)} fee=${formatUsd(e.feeUsd)} latency=${e.latencyMs}ms id=${e.clientId}`,
+  ORDER_FAILED: (e) => `ORDER_FAILED ${e.pair} ${e.venue} id=${e.clientId}: ${e.reason}`,
+  POSITION_OPENED: (e) =>
+    `POSITION_OPENED ${e.pair} ${e.direction} size=${e.size} entry=${formatPct(e.entrySpread)}${e.restored ? ' (restored)' : ''}`,
+  POSITION_MONITORING: (e) =>
+    `POSITION_MONITORING ${e.pair} poll=${e.polls} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} target=${formatPct(e.exitTarget)}`,
+  TRADE_EXIT: (e) => (
+    `TRADE_EXIT ${e.pair} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} target=${formatPct(e.exitTarget)}` +
+    ` profit=${formatPct(e.profit)} polls=${e.polls}`
+  ),
+  POSITION_CLOSED: (e) => (
+    `POSITION_CLOSED ${e.pair} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} profit=${formatPct(e.profit)}` +
+    (e.grossPnlUsd !== undefined ? ` pnl=${formatUsd(e.grossPnlUsd)}` : '') +
+    (e.feesUsd !== undefined ? ` fees=${formatUsd(e.feesUsd)}` : '') +
+    ` polls=${e.polls}`
+  ),
+  CLOSE_FAILED: (e) => `CLOSE_FAILED ${e.pair} poll=${e.polls}: ${e.reason}`,
+  EXIT_MONITOR_STOPPED: (e) => `EXIT_MONITOR_STOPPED ${e.pair} reason=${e.reason} polls=${e.polls}`,
+  LEG_UNWOUND: (e) => `LEG_UNWOUND ${e.pair} ${e.venue} size=${e.size} ${e.ok ? 'ok' : 'FAILED'}: ${e.reason}`,
+  FILL_CREDITED: (e) => (
+    `FILL_CREDITED ${e.pair} ${e.venue} ${e.phase} ${e.filledSize}${e.avgPrice !== undefined ? ` @ ${formatUsd(e.avgPrice)}` : ''} fee=${formatUsd(e.feeUsd)}` +
+    (e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0 ? ` credited pnl=${formatUsd(e.creditedPnlUsd)} fees=${formatUsd(e.creditedFeesUsd)}` : '') +
+    ` id=${e.clientId}: ${e.reason}`
+  ),
+  TRADING_HALTED: (e) =>
+    `TRADING_HALTED ${e.pair}: ${e.reason} (${e.until !== undefined ? `until ${new Date(e.until).toISOString()}` : 'until cleared'})`,
+  TRADING_RESUMED: (e) => `TRADING_RESUMED ${e.pair}`,
+  FEED_STALE: (e) => `FEED_STALE ${e.venue} ${e.symbol} ${e.reason} (age=${e.ageMs}ms)`,
+  FEED_FRESH: (e) => `FEED_FRESH ${e.venue} ${e.symbol}`,
+  FEED_RESYNC: (e) => `FEED_RESYNC ${e.venue} ${e.symbol}: ${e.reason}`,
+  FEED_RECONNECT: (e) => `FEED_RECONNECT ${e.venue} ${e.symbol} attempt=${e.attempt} in ${e.delayMs}ms: ${e.reason}`,
+  POSITION_RESTORED: (e) => `POSITION_RESTORED ${e.pair} ${e.direction} size=${e.size} entry=${formatPct(e.entrySpread)}`,
+  RECONCILIATION_MISMATCH: (e) => `RECONCILIATION_MISMATCH ${e.pair}: ${e.detail}`,
+  SLIPPAGE_ANALYSIS: (e) => (
+    `SLIPPAGE_ANALYSIS ${e.pair} ${e.direction} detected=${formatPct(e.detectionSpread)}` +
+    ` executed=${formatPct(e.executionSpread)} slippage=${e.slippageBps.toFixed(1)}bps`
+  ),
+};
+
 /** One readable line per event, spreads as formatPct ('0.0600%') and money as formatUsd. */
 export function describeEvent(e: TradingEvent): string {
-  switch (e.type) {
-    case 'BOT_STARTED':
-      return `BOT_STARTED mode=${e.mode} pairs=${e.pairs.join(',')}`;
-    case 'BOT_SHUTDOWN':
-      return `BOT_SHUTDOWN reason=${e.reason}`;
-    case 'SPREAD_DETECTED':
-      return `SPREAD_DETECTED ${e.pair} ${e.direction} entry=${formatPct(e.entrySpread)} net=${formatPct(e.netSpread)} threshold=${formatPct(e.threshold)}`;
-    case 'SPREAD_MONITORING':
-      return (
-        `SPREAD_MONITORING ${e.pair} entry AOverB=${formatPct(e.entryAOverB)} BOverA=${formatPct(e.entryBOverA)}` +
-        ` exit AOverB=${formatPct(e.exitAOverB)} BOverA=${formatPct(e.exitBOverA)}`
-      );
-    case 'TRADE_ENTRY':
-      return (
-        `TRADE_ENTRY ${e.pair} ${e.direction} long=${e.longVenue}@${formatUsd(e.longFillPrice)} short=${e.shortVenue}@${formatUsd(e.shortFillPrice)}` +
-        ` size=${e.size} entry=${formatPct(e.entrySpread)} threshold=${formatPct(e.spreadThreshold)} fees=${formatUsd(e.feesUsd)} latency=${e.latencyMs}ms`
-      );
-    case 'TRADE_FAILED':
-      return `TRADE_FAILED ${e.pair}: ${e.reason}`;
-    case 'ORDER_PLACED':
-      return `ORDER_PLACED ${e.pair} ${e.venue} ${e.side} ${e.size}${e.reduceOnly ? ' reduce-only' : ''} id=${e.clientId}`;
-    case 'ORDER_FILLED':
-      return `ORDER_FILLED ${e.pair} ${e.venue} ${e.filledSize} @ ${formatUsd(e.avgPrice)} fee=${formatUsd(e.feeUsd)} latency=${e.latencyMs}ms id=${e.clientId}`;
-    case 'ORDER_FAILED':
-      return `ORDER_FAILED ${e.pair} ${e.venue} id=${e.clientId}: ${e.reason}`;
-    case 'POSITION_OPENED':
-      return `POSITION_OPENED ${e.pair} ${e.direction} size=${e.size} entry=${formatPct(e.entrySpread)}${e.restored ? ' (restored)' : ''}`;
-    case 'POSITION_MONITORING':
-      return `POSITION_MONITORING ${e.pair} poll=${e.polls} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} target=${formatPct(e.exitTarget)}`;
-    case 'TRADE_EXIT':
-      return (
-        `TRADE_EXIT ${e.pair} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} target=${formatPct(e.exitTarget)}` +
-        ` profit=${formatPct(e.profit)} polls=${e.polls}`
-      );
-    case 'POSITION_CLOSED':
-      return (
-        `POSITION_CLOSED ${e.pair} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} profit=${formatPct(e.profit)}` +
-        (e.grossPnlUsd !== undefined ? ` pnl=${formatUsd(e.grossPnlUsd)}` : '') +
-        (e.feesUsd !== undefined ? ` fees=${formatUsd(e.feesUsd)}` : '') +
-        ` polls=${e.polls}`
-      );
-    case 'CLOSE_FAILED':
-      return `CLOSE_FAILED ${e.pair} poll=${e.polls}: ${e.reason}`;
-    case 'EXIT_MONITOR_STOPPED':
-      return `EXIT_MONITOR_STOPPED ${e.pair} reason=${e.reason} polls=${e.polls}`;
-    case 'LEG_UNWOUND':
-      return `LEG_UNWOUND ${e.pair} ${e.venue} size=${e.size} ${e.ok ? 'ok' : 'FAILED'}: ${e.reason}`;
-    case 'FILL_CREDITED':
-      return (
-        `FILL_CREDITED ${e.pair} ${e.venue} ${e.phase} ${e.filledSize}${e.avgPrice !== undefined ? ` @ ${formatUsd(e.avgPrice)}` : ''} fee=${formatUsd(e.feeUsd)}` +
-        (e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0 ? ` credited pnl=${formatUsd(e.creditedPnlUsd)} fees=${formatUsd(e.creditedFeesUsd)}` : '') +
-        ` id=${e.clientId}: ${e.reason}`
-      );
-    case 'TRADING_HALTED':
-      return `TRADING_HALTED ${e.pair}: ${e.reason} (${e.until !== undefined ? `until ${new Date(e.until).toISOString()}` : 'until cleared'})`;
-    case 'TRADING_RESUMED':
-      return `TRADING_RESUMED ${e.pair}`;
-    case 'FEED_STALE':
-      return `FEED_STALE ${e.venue} ${e.symbol} ${e.reason} (age=${e.ageMs}ms)`;
-    case 'FEED_FRESH':
-      return `FEED_FRESH ${e.venue} ${e.symbol}`;
-    case 'FEED_RESYNC':
-      return `FEED_RESYNC ${e.venue} ${e.symbol}: ${e.reason}`;
-    case 'FEED_RECONNECT':
-      return `FEED_RECONNECT ${e.venue} ${e.symbol} attempt=${e.attempt} in ${e.delayMs}ms: ${e.reason}`;
-    case 'POSITION_RESTORED':
-      return `POSITION_RESTORED ${e.pair} ${e.direction} size=${e.size} entry=${formatPct(e.entrySpread)}`;
-    case 'RECONCILIATION_MISMATCH':
-      return `RECONCILIATION_MISMATCH ${e.pair}: ${e.detail}`;
-    case 'SLIPPAGE_ANALYSIS':
-      return (
-        `SLIPPAGE_ANALYSIS ${e.pair} ${e.direction} detected=${formatPct(e.detectionSpread)}` +
-        ` executed=${formatPct(e.executionSpread)} slippage=${e.slippageBps.toFixed(1)}bps`
-      );
-  }
+  return (DESCRIBERS[e.type] as (event: TradingEvent) => string)(e);
 }
 
 /**

@@ -7,7 +7,7 @@
  * - only the last `recentLimit` notable events are kept, beside a count per event type.
  * The events themselves are in events.ndjson; nothing here holds the whole log.
  */
-import type { TradingEvent, TradingEventType } from '../domain/events';
+import type { SpreadDetected, SpreadMonitoring, TradeExit, TradingEvent, TradingEventType } from '../domain/events';
 import type { Direction } from '../domain/spread';
 import type { PairExposure } from '../execution/types';
 import { SummaryFold, type RunSummary } from './summary';
@@ -213,83 +213,86 @@ export class RunRecord {
 
   private chartEvent(e: TradingEvent): void {
     switch (e.type) {
-      case 'SPREAD_MONITORING': {
-        const c = this.chart(e.pair);
-        c.entryAOverB.add(e.time, e.entryAOverB);
-        c.entryBOverA.add(e.time, e.entryBOverA);
-        // A sample carries its tick's time, which can predate an opening announced since: not held yet.
-        const since = c.held[c.held.length - 1]?.from ?? Infinity;
-        const holding = e.time >= since ? c.holding : undefined;
-        c.heldExit.add(e.time, holding === 'AOverB' ? e.exitAOverB : holding === 'BOverA' ? e.exitBOverA : undefined);
-        break;
-      }
-      case 'SPREAD_DETECTED': {
-        const c = this.chart(e.pair);
-        const tick = e.tick;
-        if (tick !== undefined) {
-          c.entryAOverB.pin(tick.time, tick.entryAOverB);
-          c.entryBOverA.pin(tick.time, tick.entryBOverA);
-        }
-        const spread = (e.direction === 'AOverB' ? tick?.entryAOverB : tick?.entryBOverA) ?? e.entrySpread;
-        c.markers.push({
-          kind: 'entry',
-          time: tick?.time ?? e.time,
-          spread,
-          direction: e.direction,
-          label: `entry ${e.direction} at ${pct(spread)} gross (${pct(e.netSpread)} net ≥ ${pct(e.threshold)})`,
-          failed: false,
-        });
-        break;
-      }
-      case 'TRADE_FAILED': {
-        const m = this.charts.get(e.pair)?.lastMarker('entry');
-        if (m !== undefined && !m.failed) {
-          m.failed = true;
-          m.label += `: failed (${e.reason})`;
-        }
-        break;
-      }
+      case 'SPREAD_MONITORING':
+        return this.chartSample(e);
+      case 'SPREAD_DETECTED':
+        return this.chartEntry(e);
+      case 'TRADE_FAILED':
+        return this.markFailed(e.pair, 'entry', `: failed (${e.reason})`);
       case 'POSITION_OPENED': {
         const c = this.chart(e.pair);
         c.holding = e.direction;
         c.held.push({ direction: e.direction, from: e.time, to: undefined });
-        break;
+        return;
       }
-      case 'TRADE_EXIT': {
-        const c = this.chart(e.pair);
-        const tick = e.tick;
-        if (tick !== undefined) {
-          c.entryAOverB.pin(tick.time, tick.entryAOverB);
-          c.entryBOverA.pin(tick.time, tick.entryBOverA);
-          c.heldExit.pin(tick.time, e.exitSpread);
-        }
-        c.markers.push({
-          kind: 'exit',
-          time: tick?.time ?? e.time,
-          spread: e.exitSpread,
-          direction: c.holding ?? 'AOverB',
-          label: `exit at ${pct(e.exitSpread)} (target ${pct(e.exitTarget)}; entry ${pct(e.entrySpread)}, profit ${pct(e.profit)} gross)`,
-          failed: false,
-        });
-        break;
-      }
-      case 'CLOSE_FAILED': {
-        const m = this.charts.get(e.pair)?.lastMarker('exit');
-        if (m !== undefined && !m.failed) {
-          m.failed = true;
-          m.label += `: close failed (${e.reason})`;
-        }
-        break;
-      }
+      case 'TRADE_EXIT':
+        return this.chartExit(e);
+      case 'CLOSE_FAILED':
+        return this.markFailed(e.pair, 'exit', `: close failed (${e.reason})`);
       case 'POSITION_CLOSED': {
         const c = this.chart(e.pair);
         c.holding = undefined;
         const period = c.held[c.held.length - 1];
         if (period !== undefined && period.to === undefined) period.to = e.time;
-        break;
+        return;
       }
       default:
-        break;
+        return;
+    }
+  }
+
+  private chartSample(e: SpreadMonitoring): void {
+    const c = this.chart(e.pair);
+    c.entryAOverB.add(e.time, e.entryAOverB);
+    c.entryBOverA.add(e.time, e.entryBOverA);
+    // A sample carries its tick's time, which can predate an opening announced since: not held yet.
+    const since = c.held[c.held.length - 1]?.from ?? Infinity;
+    const holding = e.time >= since ? c.holding : undefined;
+    c.heldExit.add(e.time, holding === 'AOverB' ? e.exitAOverB : holding === 'BOverA' ? e.exitBOverA : undefined);
+  }
+
+  private chartEntry(e: SpreadDetected): void {
+    const c = this.chart(e.pair);
+    const tick = e.tick;
+    if (tick !== undefined) {
+      c.entryAOverB.pin(tick.time, tick.entryAOverB);
+      c.entryBOverA.pin(tick.time, tick.entryBOverA);
+    }
+    const spread = (e.direction === 'AOverB' ? tick?.entryAOverB : tick?.entryBOverA) ?? e.entrySpread;
+    c.markers.push({
+      kind: 'entry',
+      time: tick?.time ?? e.time,
+      spread,
+      direction: e.direction,
+      label: `entry ${e.direction} at ${pct(spread)} gross (${pct(e.netSpread)} net ≥ ${pct(e.threshold)})`,
+      failed: false,
+    });
+  }
+
+  private chartExit(e: TradeExit): void {
+    const c = this.chart(e.pair);
+    const tick = e.tick;
+    if (tick !== undefined) {
+      c.entryAOverB.pin(tick.time, tick.entryAOverB);
+      c.entryBOverA.pin(tick.time, tick.entryBOverA);
+      c.heldExit.pin(tick.time, e.exitSpread);
+    }
+    c.markers.push({
+      kind: 'exit',
+      time: tick?.time ?? e.time,
+      spread: e.exitSpread,
+      direction: c.holding ?? 'AOverB',
+      label: `exit at ${pct(e.exitSpread)} (target ${pct(e.exitTarget)}; entry ${pct(e.entrySpread)}, profit ${pct(e.profit)} gross)`,
+      failed: false,
+    });
+  }
+
+  /** The pair's last marker of this kind failed (its entry, or its close): said once, on the marker. */
+  private markFailed(pair: string, kind: 'entry' | 'exit', suffix: string): void {
+    const m = this.charts.get(pair)?.lastMarker(kind);
+    if (m !== undefined && !m.failed) {
+      m.failed = true;
+      m.label += suffix;
     }
   }
 }

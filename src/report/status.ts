@@ -1,7 +1,7 @@
 /**
  * Live status per pair, reduced from the event stream (pure). status-layout.ts renders it to fit a terminal.
  */
-import type { TradingEvent } from '../domain/events';
+import type { TradingEvent, TradingEventType } from '../domain/events';
 import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
 
@@ -92,85 +92,81 @@ function feedOf(board: StatusBoard, venue: VenueId, symbol: string): FeedHealth 
   return f;
 }
 
+type Handlers<T> = { readonly [K in TradingEventType]?: (target: T, e: Extract<TradingEvent, { type: K }>) => void };
+
+/** What each event does to its pair's status. */
+const ON_PAIR: Handlers<PairStatus> = {
+  SPREAD_MONITORING: (s, e) => {
+    s.entryAOverB = e.entryAOverB;
+    s.entryBOverA = e.entryBOverA;
+    s.exitAOverB = e.exitAOverB;
+    s.exitBOverA = e.exitBOverA;
+    s.netEntryAOverB = e.netEntryAOverB;
+    s.netEntryBOverA = e.netEntryBOverA;
+    s.bookAgeAMs = e.bookAgeAMs;
+    s.bookAgeBMs = e.bookAgeBMs;
+    if (e.position && s.position) s.unrealised = { grossUsd: e.position.grossUsd, exitFeesUsd: e.position.exitFeesUsd, netUsd: e.position.netUsd };
+    else delete s.unrealised;
+  },
+  SPREAD_DETECTED: (s) => {
+    s.state = 'opening';
+  },
+  POSITION_OPENED: (s, e) => {
+    s.state = 'open';
+    s.position = { direction: e.direction, size: e.size, entrySpread: e.entrySpread };
+  },
+  TRADE_EXIT: (s) => {
+    s.state = 'closing';
+  },
+  CLOSE_FAILED: (s) => {
+    s.state = 'open';
+  },
+  POSITION_CLOSED: (s, e) => {
+    s.state = s.halt ? 'halted' : 'watching';
+    delete s.position;
+    delete s.unrealised;
+    s.roundTrips++;
+    s.realisedGrossUsd += e.grossPnlUsd ?? 0;
+    s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd;
+  },
+  ORDER_FILLED: (s, e) => {
+    s.feesPaidUsd += e.feeUsd;
+    s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd;
+  },
+  TRADE_FAILED: (s) => {
+    if (s.state === 'opening') s.state = s.halt ? 'halted' : 'watching';
+  },
+  TRADING_HALTED: (s, e) => {
+    s.halt = { reason: e.reason, ...(e.until !== undefined ? { until: e.until } : {}) };
+    if (s.state === 'watching') s.state = 'halted';
+  },
+  TRADING_RESUMED: (s) => {
+    delete s.halt;
+    if (s.state === 'halted') s.state = 'watching';
+  },
+};
+
+/** What each feed event does to its feed's health. */
+const ON_FEED: Handlers<FeedHealth> = {
+  FEED_STALE: (f) => {
+    f.stale = true;
+  },
+  FEED_FRESH: (f) => {
+    f.stale = false;
+  },
+  FEED_RESYNC: (f) => {
+    f.resyncs++;
+  },
+  FEED_RECONNECT: (f) => {
+    f.reconnects++;
+  },
+};
+
 /** Folds one event into the board (mutates and returns it: the board is a private accumulator). */
 export function reduceStatus(board: StatusBoard, e: TradingEvent): StatusBoard {
-  switch (e.type) {
-    case 'SPREAD_MONITORING': {
-      const s = pairOf(board, e.pair);
-      s.entryAOverB = e.entryAOverB;
-      s.entryBOverA = e.entryBOverA;
-      s.exitAOverB = e.exitAOverB;
-      s.exitBOverA = e.exitBOverA;
-      s.netEntryAOverB = e.netEntryAOverB;
-      s.netEntryBOverA = e.netEntryBOverA;
-      s.bookAgeAMs = e.bookAgeAMs;
-      s.bookAgeBMs = e.bookAgeBMs;
-      if (e.position && s.position) s.unrealised = { grossUsd: e.position.grossUsd, exitFeesUsd: e.position.exitFeesUsd, netUsd: e.position.netUsd };
-      else delete s.unrealised;
-      break;
-    }
-    case 'SPREAD_DETECTED':
-      pairOf(board, e.pair).state = 'opening';
-      break;
-    case 'POSITION_OPENED': {
-      const s = pairOf(board, e.pair);
-      s.state = 'open';
-      s.position = { direction: e.direction, size: e.size, entrySpread: e.entrySpread };
-      break;
-    }
-    case 'TRADE_EXIT':
-      pairOf(board, e.pair).state = 'closing';
-      break;
-    case 'CLOSE_FAILED':
-      pairOf(board, e.pair).state = 'open';
-      break;
-    case 'POSITION_CLOSED': {
-      const s = pairOf(board, e.pair);
-      s.state = s.halt ? 'halted' : 'watching';
-      delete s.position;
-      delete s.unrealised;
-      s.roundTrips++;
-      s.realisedGrossUsd += e.grossPnlUsd ?? 0;
-      s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd;
-      break;
-    }
-    case 'ORDER_FILLED': {
-      const s = pairOf(board, e.pair);
-      s.feesPaidUsd += e.feeUsd;
-      s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd;
-      break;
-    }
-    case 'TRADE_FAILED': {
-      const s = pairOf(board, e.pair);
-      if (s.state === 'opening') s.state = s.halt ? 'halted' : 'watching';
-      break;
-    }
-    case 'TRADING_HALTED': {
-      const s = pairOf(board, e.pair);
-      s.halt = { reason: e.reason, ...(e.until !== undefined ? { until: e.until } : {}) };
-      if (s.state === 'watching') s.state = 'halted';
-      break;
-    }
-    case 'TRADING_RESUMED': {
-      const s = pairOf(board, e.pair);
-      delete s.halt;
-      if (s.state === 'halted') s.state = 'watching';
-      break;
-    }
-    case 'FEED_STALE':
-      feedOf(board, e.venue, e.symbol).stale = true;
-      break;
-    case 'FEED_FRESH':
-      feedOf(board, e.venue, e.symbol).stale = false;
-      break;
-    case 'FEED_RESYNC':
-      feedOf(board, e.venue, e.symbol).resyncs++;
-      break;
-    case 'FEED_RECONNECT':
-      feedOf(board, e.venue, e.symbol).reconnects++;
-      break;
-    default:
-      break;
-  }
+  const onPair = ON_PAIR[e.type] as ((s: PairStatus, e: TradingEvent) => void) | undefined;
+  if (onPair !== undefined && 'pair' in e) onPair(pairOf(board, e.pair), e);
+  const onFeed = ON_FEED[e.type] as ((f: FeedHealth, e: TradingEvent) => void) | undefined;
+  if (onFeed !== undefined && 'symbol' in e && 'venue' in e) onFeed(feedOf(board, e.venue, e.symbol), e);
   return board;
 }

@@ -13,10 +13,19 @@
  *   failed entries and unwinds), so the table's totals are the header's figures.
  * - A rebate (a venue's negative taker fee) is a negative fee: fees below zero are a net rebate received.
  */
-import type { ExitReason, PositionMarkSample, TradingEvent } from '../domain/events';
+import type {
+  ExitReason,
+  OrderFilled,
+  PositionMarkSample,
+  PositionOpened,
+  SpreadDetected,
+  SpreadMonitoring,
+  TradeEntry,
+  TradeFailed,
+  TradingEvent,
+} from '../domain/events';
 import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
-import { pairExposureText } from '../execution/reconcile';
 import type { PairExposure } from '../execution/types';
 
 /** Fees per venue, USD. */
@@ -312,108 +321,120 @@ export class SummaryFold {
     }
     this.lastEventAt = e.time;
     switch (e.type) {
-      case 'SPREAD_DETECTED': {
-        const p = this.pair(e.pair);
-        if (p.phase === 'open') break;
-        // A signal while another entry is unresolved (never seen in order): its fills stay counted, outside trades.
-        if (p.phase === 'opening' && p.trip !== undefined) this.moveOutside(p.trip);
-        const trip = newTrip();
-        trip.direction = e.direction;
-        trip.detectedSpread = e.entrySpread;
-        p.phase = 'opening';
-        p.trip = trip;
-        break;
-      }
-      case 'ORDER_FILLED': {
-        this.feesUsd += e.feeUsd;
-        const p = this.pair(e.pair);
-        const trip = p.trip;
-        if (p.phase === 'open' && trip !== undefined) {
-          const v = (trip.exitFills[e.venue] ??= { size: 0, notional: 0 });
-          v.size += e.filledSize;
-          v.notional += e.filledSize * e.avgPrice;
-        }
-        if (p.phase !== 'flat' && trip !== undefined) {
-          trip.feesUsd += e.feeUsd;
-          addFee(trip.fees, e.venue, e.feeUsd);
-        } else {
-          this.outside.feesUsd += e.feeUsd;
-          addFee(this.outside.fees, e.venue, e.feeUsd);
-        }
-        break;
-      }
-      case 'TRADE_ENTRY': {
-        this.latencies.push(e.latencyMs);
-        const trip = this.openingTrip(e.pair);
-        trip.direction = e.direction;
-        trip.size = e.size;
-        trip.longVenue = e.longVenue;
-        trip.shortVenue = e.shortVenue;
-        trip.longEntryPrice = e.longFillPrice;
-        trip.shortEntryPrice = e.shortFillPrice;
-        trip.entrySpread = e.entrySpread;
-        break;
-      }
+      case 'SPREAD_DETECTED':
+        return this.onSignal(e);
+      case 'ORDER_FILLED':
+        return this.onFill(e);
+      case 'TRADE_ENTRY':
+        return this.onEntry(e);
       case 'SLIPPAGE_ANALYSIS':
         this.openingTrip(e.pair).detectedSpread ??= e.detectionSpread;
-        break;
-      case 'TRADE_FAILED': {
-        const p = this.pair(e.pair);
-        if (p.phase === 'open') break;
-        this.outside.failedEntries++;
-        if (p.trip !== undefined) this.moveOutside(p.trip);
-        p.phase = 'flat';
-        p.trip = undefined;
-        this.realisedDrawdown.observe(e.time, this.realisedNetUsd());
-        break;
-      }
-      case 'POSITION_OPENED': {
-        this.opened++;
-        const p = this.pair(e.pair);
-        const trip = p.phase === 'opening' && p.trip !== undefined ? p.trip : newTrip();
-        trip.direction = e.direction;
-        trip.restored = e.restored;
-        trip.openedAt = e.openedAt ?? e.time;
-        trip.size ??= e.size;
-        trip.entrySpread = e.entrySpread;
-        trip.longVenue ??= e.longVenue;
-        trip.shortVenue ??= e.shortVenue;
-        trip.longEntryPrice ??= e.longEntryPrice;
-        trip.shortEntryPrice ??= e.shortEntryPrice;
-        p.phase = 'open';
-        p.trip = trip;
-        break;
-      }
-      case 'SPREAD_MONITORING': {
-        const p = this.pairs.get(e.pair);
-        if (p?.phase === 'open' && p.trip !== undefined && e.position !== undefined) p.trip.mark = { ...e.position, time: e.time };
-        const marked = this.netIfClosedNowUsd();
-        if (marked !== undefined) this.markedDrawdown.observe(e.time, marked);
-        break;
-      }
+        return;
+      case 'TRADE_FAILED':
+        return this.onEntryFailed(e);
+      case 'POSITION_OPENED':
+        return this.onOpened(e);
+      case 'SPREAD_MONITORING':
+        return this.onSample(e);
       case 'TRADE_EXIT': {
         const trip = this.pairs.get(e.pair)?.trip;
         if (trip !== undefined) trip.exitDecision = { spread: e.exitSpread, reason: e.reason };
-        break;
+        return;
       }
       case 'CLOSE_FAILED': {
         this.closeFailures++;
         const trip = this.pairs.get(e.pair)?.trip;
         if (trip !== undefined) trip.closeFailures++;
-        break;
+        return;
       }
       case 'POSITION_CLOSED':
-        this.closeTrip(e);
-        break;
+        return this.closeTrip(e);
       case 'LEG_UNWOUND':
         this.legsUnwound++;
-        break;
+        return;
       case 'FILL_CREDITED':
-        this.creditFill(e);
-        break;
+        return this.creditFill(e);
       default:
-        break;
+        return;
     }
+  }
+
+  private onSignal(e: SpreadDetected): void {
+    const p = this.pair(e.pair);
+    if (p.phase === 'open') return;
+    // A signal while another entry is unresolved (never seen in order): its fills stay counted, outside trades.
+    if (p.phase === 'opening' && p.trip !== undefined) this.moveOutside(p.trip);
+    const trip = newTrip();
+    trip.direction = e.direction;
+    trip.detectedSpread = e.entrySpread;
+    p.phase = 'opening';
+    p.trip = trip;
+  }
+
+  /** Every fee counts in the run; it goes to the pair's trade in progress, else outside trades. */
+  private onFill(e: OrderFilled): void {
+    this.feesUsd += e.feeUsd;
+    const p = this.pair(e.pair);
+    const trip = p.trip;
+    if (p.phase === 'open' && trip !== undefined) {
+      const v = (trip.exitFills[e.venue] ??= { size: 0, notional: 0 });
+      v.size += e.filledSize;
+      v.notional += e.filledSize * e.avgPrice;
+    }
+    if (p.phase !== 'flat' && trip !== undefined) {
+      trip.feesUsd += e.feeUsd;
+      addFee(trip.fees, e.venue, e.feeUsd);
+    } else {
+      this.outside.feesUsd += e.feeUsd;
+      addFee(this.outside.fees, e.venue, e.feeUsd);
+    }
+  }
+
+  private onEntry(e: TradeEntry): void {
+    this.latencies.push(e.latencyMs);
+    const trip = this.openingTrip(e.pair);
+    trip.direction = e.direction;
+    trip.size = e.size;
+    trip.longVenue = e.longVenue;
+    trip.shortVenue = e.shortVenue;
+    trip.longEntryPrice = e.longFillPrice;
+    trip.shortEntryPrice = e.shortFillPrice;
+    trip.entrySpread = e.entrySpread;
+  }
+
+  private onEntryFailed(e: TradeFailed): void {
+    const p = this.pair(e.pair);
+    if (p.phase === 'open') return;
+    this.outside.failedEntries++;
+    if (p.trip !== undefined) this.moveOutside(p.trip);
+    p.phase = 'flat';
+    p.trip = undefined;
+    this.realisedDrawdown.observe(e.time, this.realisedNetUsd());
+  }
+
+  private onOpened(e: PositionOpened): void {
+    this.opened++;
+    const p = this.pair(e.pair);
+    const trip = p.phase === 'opening' && p.trip !== undefined ? p.trip : newTrip();
+    trip.direction = e.direction;
+    trip.restored = e.restored;
+    trip.openedAt = e.openedAt ?? e.time;
+    trip.size ??= e.size;
+    trip.entrySpread = e.entrySpread;
+    trip.longVenue ??= e.longVenue;
+    trip.shortVenue ??= e.shortVenue;
+    trip.longEntryPrice ??= e.longEntryPrice;
+    trip.shortEntryPrice ??= e.shortEntryPrice;
+    p.phase = 'open';
+    p.trip = trip;
+  }
+
+  /** A sample marks the open position to the books: the unrealised PnL and the marked drawdown move. */
+  private onSample(e: SpreadMonitoring): void {
+    const p = this.pairs.get(e.pair);
+    if (p?.phase === 'open' && p.trip !== undefined && e.position !== undefined) p.trip.mark = { ...e.position, time: e.time };
+    const marked = this.netIfClosedNowUsd();
+    if (marked !== undefined) this.markedDrawdown.observe(e.time, marked);
   }
 
   /**
@@ -591,155 +612,6 @@ export function summarize(log: Iterable<TradingEvent>, openAtExit?: number, expo
   return fold.summary(openAtExit, exposureAtExit);
 }
 
-// ---------------------------------------------------------------------------------------------- presentation
-
-/** The settings a run traded with, as the report and the summary JSON show them. */
-export interface RunSettings {
-  readonly mode: string;
-  /** Seed of the simulated market (sim mode). */
-  readonly seed?: number;
-  readonly simModel?: Readonly<Record<string, number>>;
-  readonly closeOnExit: boolean;
-  readonly durationSec?: number;
-  /** Period of the spread samples the charts are drawn from, ms. */
-  readonly spreadSampleMs: number;
-  readonly pairs: readonly PairRunSettings[];
-  readonly risk: { readonly maxLossUsd?: number; readonly maxNotionalUsd: number; readonly haltCooldownSec: number };
-}
-
-export interface PairRunSettings {
-  readonly id: string;
-  readonly pair: string;
-  readonly dexA: VenueId;
-  readonly dexB: VenueId;
-  /** Entry threshold on the net entry spread, percent. */
-  readonly spreadEntry: number;
-  /** Exit target on the exit spread, percent. */
-  readonly spreadExit: number;
-  /** Taker fees of A and B, fractions. */
-  readonly takerFeeA: number;
-  readonly takerFeeB: number;
-  /** Both legs in and out, percent: the gross entry spread must reach spreadEntry + this. */
-  readonly roundTripFeePct: number;
-  readonly positionSize: number;
-  readonly entryConfirmTicks: number;
-  readonly exitConfirmTicks?: number;
-  readonly spreadEntryMax?: number;
-  /** Tick sampling, ms; 0 = every book update. */
-  readonly sampleMs: number;
-  readonly cooldownMs: number;
-}
-
-function fmtMs(ms: number | undefined): string {
-  if (ms === undefined) return 'n/a';
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(1)} ms`;
-}
-
-export function usd(v: number | undefined): string {
-  if (v === undefined || !Number.isFinite(v)) return 'n/a';
-  return `${v < 0 ? '-' : ''}$${Math.abs(v).toFixed(2)}`;
-}
-
-/** One figure of the summary: `key` is its `--summary-json` key where it has one. */
-export interface SummaryFigure {
-  readonly key: string;
-  readonly label: string;
-  readonly text: string;
-}
-
-/** The summary's figures, worded once for the console table and the report header. */
-export function summaryFigures(s: RunSummary): SummaryFigure[] {
-  const markedAt = s.unrealisedMarkedAt === undefined ? '' : ` at ${new Date(s.unrealisedMarkedAt).toISOString().slice(11, 19)}Z`;
-  const unrealisedText =
-    s.openPositions.length === 0
-      ? `${usd(0)} (nothing open)`
-      : s.unrealisedPnlUsd === undefined
-        ? 'n/a (open position the books could not price)'
-        : `${usd(s.unrealisedPnlUsd)} (gross ${usd(s.unrealisedGrossPnlUsd)}, est. exit fees ${usd(s.unrealisedExitFeesUsd)}${markedAt})`;
-  return [
-    { key: 'roundTrips', label: 'round trips', text: String(s.roundTrips) },
-    { key: 'opened', label: 'opened / closed / open at exit', text: `${s.opened} / ${s.closed} / ${s.openAtExit}` },
-    { key: 'winRate', label: 'win rate', text: s.roundTrips === 0 ? 'n/a' : `${(s.winRate * 100).toFixed(1)} %` },
-    { key: 'grossPnlUsd', label: 'realised gross PnL', text: usd(s.grossPnlUsd) },
-    { key: 'feesUsd', label: 'realised fees', text: s.feesUsd < 0 ? `${usd(s.feesUsd)} (net rebate received)` : usd(s.feesUsd) },
-    { key: 'fundingUsd', label: 'funding', text: `${usd(s.fundingUsd)} (not modelled yet)` },
-    { key: 'netPnlUsd', label: 'realised net PnL', text: usd(s.netPnlUsd) },
-    { key: 'unrealisedPnlUsd', label: 'unrealised net PnL (open, marked to the books)', text: unrealisedText },
-    { key: 'netIfClosedNowUsd', label: 'net if closed now', text: usd(s.netIfClosedNowUsd) },
-    { key: 'maxDrawdownUsd', label: 'max drawdown (net if closed now)', text: usd(s.maxDrawdownUsd) },
-    { key: 'maxDrawdownRealisedUsd', label: 'max drawdown (closed trades)', text: usd(s.maxDrawdownRealisedUsd) },
-    { key: 'avgHoldMs', label: 'average hold', text: fmtMs(s.avgHoldMs) },
-    { key: 'signalToFillP50Ms', label: 'signal→fill p50', text: fmtMs(s.signalToFillP50Ms) },
-    { key: 'signalToFillP99Ms', label: 'signal→fill p99', text: fmtMs(s.signalToFillP99Ms) },
-    { key: 'legsUnwound', label: 'legs unwound', text: String(s.legsUnwound) },
-    { key: 'closeFailures', label: 'close failures', text: String(s.closeFailures) },
-    ...(s.lateFills > 0 ? [{ key: 'lateFills', label: 'late fills credited', text: String(s.lateFills) }] : []),
-    {
-      key: 'exposureAtExit',
-      label: 'exposure at exit',
-      text: s.exposureAtExit.length === 0 ? 'none' : `${s.exposureAtExit.length} pair(s): ${s.exposureAtExit.map(pairExposureText).join(' | ')}`,
-    },
-  ];
-}
-
-/** The final summary as an aligned text table. */
-export function summaryTable(s: RunSummary): string {
-  const rows = summaryFigures(s).map((f) => [f.label, f.text] as const);
-  const w = Math.max(...rows.map(([k]) => k.length));
-  const line = '-'.repeat(w + 20);
-  return [line, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`), line].join('\n');
-}
-
-/** Where a run's files are, for the summary JSON. */
-export interface RunFiles {
-  readonly mode: string;
-  readonly reportPath: string;
-  readonly eventsPath: string;
-  readonly settings?: RunSettings;
-  /** True when the shutdown grace ran out with an operation in flight. */
-  readonly unfinished?: boolean;
-}
-
-function iso(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString();
-}
-
-/**
- * The `--summary-json` object. Its first keys are kept exactly as they always were (other programs read them);
- * everything after `eventsPath` was added later. Missing figures are null, never 0.
- */
-export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknown> {
-  return {
-    mode: run.mode,
-    roundTrips: s.roundTrips,
-    opened: s.opened,
-    closed: s.closed,
-    openAtExit: s.openAtExit,
-    grossPnlUsd: s.grossPnlUsd,
-    feesUsd: s.feesUsd,
-    netPnlUsd: s.netPnlUsd,
-    winRate: s.winRate,
-    avgHoldMs: s.avgHoldMs ?? null,
-    signalToFillP50Ms: s.signalToFillP50Ms ?? null,
-    signalToFillP99Ms: s.signalToFillP99Ms ?? null,
-    legsUnwound: s.legsUnwound,
-    closeFailures: s.closeFailures,
-    reportPath: run.reportPath,
-    eventsPath: run.eventsPath,
-    fundingUsd: s.fundingUsd,
-    unrealisedPnlUsd: s.unrealisedPnlUsd ?? null,
-    unrealisedGrossPnlUsd: s.unrealisedGrossPnlUsd ?? null,
-    unrealisedExitFeesUsd: s.unrealisedExitFeesUsd ?? null,
-    unrealisedMarkedAt: iso(s.unrealisedMarkedAt),
-    netIfClosedNowUsd: s.netIfClosedNowUsd ?? null,
-    maxDrawdownUsd: s.maxDrawdownUsd,
-    maxDrawdownRealisedUsd: s.maxDrawdownRealisedUsd,
-    failedEntries: s.outsideTrades.failedEntries,
-    firstEventAt: iso(s.firstEventAt),
-    lastEventAt: iso(s.lastEventAt),
-    lateFills: s.lateFills,
-    exposureAtExit: s.exposureAtExit,
-    unfinishedAtExit: run.unfinished ?? false,
-    ...(run.settings !== undefined ? { settings: run.settings } : {}),
-  };
-}
+// Presentation lives in summary-format.ts; re-exported so `report/summary` stays the one import for both.
+export { summaryFigures, summaryJson, summaryTable, usd } from './summary-format';
+export type { PairRunSettings, RunFiles, RunSettings, SummaryFigure } from './summary-format';

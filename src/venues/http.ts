@@ -12,6 +12,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { Socket } from 'node:net';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -262,20 +263,14 @@ function nodeRequest(request: HttpRequest): Promise<HttpResult> {
   if (typeof target === 'string') {
     return Promise.resolve({ kind: 'unreachable', message: `${where()}: ${target}` });
   }
-  const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-  let body: string | undefined;
-  if (request.body !== undefined) {
-    body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-    headers['content-type'] ??= 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(body));
-  }
+  const { headers, body } = encodeBody(request);
   const signal = request.signal;
   const inFlight = signal === undefined ? undefined : ownedBy(signal).inFlight;
 
   return new Promise<HttpResult>((resolve) => {
     let done = false;
     /** True once the request could have reached the venue: a reused or connected socket. */
-    let wireOpen = false;
+    const wire = { open: false };
     const finish = (result: HttpResult): void => {
       if (done) return;
       done = true;
@@ -286,7 +281,7 @@ function nodeRequest(request: HttpRequest): Promise<HttpResult> {
     const fail = (error: unknown): void => {
       const code = errorCode(error);
       const detail = code ?? (error instanceof Error ? error.message : String(error));
-      const notSent = (code !== undefined && NOT_SENT_CODES.has(code)) || !wireOpen;
+      const notSent = (code !== undefined && NOT_SENT_CODES.has(code)) || !wire.open;
       finish({ kind: notSent ? 'unreachable' : 'network', message: `${where()}: ${detail}` });
     };
     const onAbort = (): void => {
@@ -307,31 +302,45 @@ function nodeRequest(request: HttpRequest): Promise<HttpResult> {
       headers,
       agent: agentFor(target, signal),
     };
-    const req = (target.secure ? https : http).request(options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        finish({ kind: 'response', status: res.statusCode ?? 0, json: parseJson(text), text });
-      });
-      // Cut mid-body: the venue saw the request.
-      res.on('error', (error) => finish({ kind: 'network', message: `${where()}: ${errorCode(error) ?? error.message}` }));
-      res.on('close', () => {
-        if (!res.complete) finish({ kind: 'network', message: `${where()}: connection closed mid-response` });
-      });
-    });
-    req.on('socket', (socket) => {
-      socket.setNoDelay(true);
-      // The request is written once the connection is up (TLS included); before that it cannot have left.
-      if (req.reusedSocket) wireOpen = true;
-      else if (target.secure) socket.once('secureConnect', () => (wireOpen = true));
-      else if (!socket.connecting) wireOpen = true;
-      else socket.once('connect', () => (wireOpen = true));
-    });
+    const req = (target.secure ? https : http).request(options, (res) => readResponse(res, finish, where));
+    req.on('socket', (socket) => watchWire(req, socket, target.secure, wire));
     req.on('error', fail);
     inFlight?.add(onAbort);
     req.end(body);
   });
+}
+
+/** Headers and the body as sent: JSON unless a string was given, with its length. */
+function encodeBody(request: HttpRequest): { headers: Record<string, string>; body: string | undefined } {
+  const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+  if (request.body === undefined) return { headers, body: undefined };
+  const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+  headers['content-type'] ??= 'application/json';
+  headers['content-length'] = String(Buffer.byteLength(body));
+  return { headers, body };
+}
+
+function readResponse(res: http.IncomingMessage, finish: (result: HttpResult) => void, where: () => string): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    finish({ kind: 'response', status: res.statusCode ?? 0, json: parseJson(text), text });
+  });
+  // Cut mid-body: the venue saw the request.
+  res.on('error', (error) => finish({ kind: 'network', message: `${where()}: ${errorCode(error) ?? error.message}` }));
+  res.on('close', () => {
+    if (!res.complete) finish({ kind: 'network', message: `${where()}: connection closed mid-response` });
+  });
+}
+
+/** Sets `wire.open` once the request is written: the connection is up (TLS included); before that it cannot have left. */
+function watchWire(req: http.ClientRequest, socket: Socket, secure: boolean, wire: { open: boolean }): void {
+  socket.setNoDelay(true);
+  if (req.reusedSocket) wire.open = true;
+  else if (secure) socket.once('secureConnect', () => (wire.open = true));
+  else if (!socket.connecting) wire.open = true;
+  else socket.once('connect', () => (wire.open = true));
 }
 
 /** `?a=1&b=2` from defined entries, '' when none. */

@@ -71,120 +71,143 @@ function toBytes(data: WebSocket.RawData): Uint8Array {
 }
 
 export function openReconnectingSocket(opts: ReconnectingSocketOptions): ReconnectingSocket {
-  const initialMs = opts.reconnect?.initialMs ?? 250;
-  const maxMs = opts.reconnect?.maxMs ?? 5_000;
-  const idleTimeoutMs = opts.idleTimeoutMs ?? 0;
-  const random = opts.random ?? Math.random;
-  const createSocket = opts.createSocket ?? defaultCreateSocket;
-
-  let generation = 0;
-  let socket: FeedSocket | undefined;
-  let attempt = 0;
-  let closed = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let idleTimer: NodeJS.Timeout | undefined;
-  let lastSeen = 0;
-
-  const touch = (): void => {
-    lastSeen = performance.now();
+  const connection = new ReconnectingConnection(opts);
+  connection.connect();
+  return {
+    send: (text) => connection.send(text),
+    restart: (reason) => connection.restart(reason),
+    markHealthy: () => connection.markHealthy(),
+    close: () => connection.close(),
   };
+}
 
-  const armIdle = (gen: number, afterMs: number): void => {
-    idleTimer = setTimeout(() => {
-      idleTimer = undefined;
-      if (gen !== generation || closed) return;
-      const quietMs = performance.now() - lastSeen;
-      if (quietMs >= idleTimeoutMs) lost(`no data for ${Math.round(quietMs)} ms`);
-      else armIdle(gen, idleTimeoutMs - quietMs);
-    }, afterMs);
-  };
+/** The state of one reconnecting socket: the current socket, its generation, the backoff attempt, the timers. */
+class ReconnectingConnection {
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly random: () => number;
+  private readonly createSocket: (url: string) => FeedSocket;
+  private generation = 0;
+  private socket: FeedSocket | undefined;
+  private attempt = 0;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastSeen = 0;
 
-  /** Makes the current socket old (its late events are ignored) and closes it. */
-  const retire = (): void => {
-    generation++;
-    if (idleTimer) clearTimeout(idleTimer);
-    idleTimer = undefined;
-    const s = socket;
-    socket = undefined;
-    // Its listeners stay attached (an 'error' without a listener would crash the process); the generation check mutes them.
-    s?.terminate();
-  };
+  constructor(private readonly opts: ReconnectingSocketOptions) {
+    this.initialMs = opts.reconnect?.initialMs ?? 250;
+    this.maxMs = opts.reconnect?.maxMs ?? 5_000;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 0;
+    this.random = opts.random ?? Math.random;
+    this.createSocket = opts.createSocket ?? defaultCreateSocket;
+  }
 
-  const lost = (reason: string): void => {
-    if (closed) return;
-    retire();
-    attempt++;
-    const delayMs = backoffDelayMs(attempt, initialMs, maxMs, random);
-    if (retryTimer) clearTimeout(retryTimer);
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      connect();
-    }, delayMs);
-    opts.onDown({ attempt, delayMs, reason });
-  };
+  send(text: string): boolean {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(text);
+    return true;
+  }
 
-  const connect = (): void => {
-    if (closed) return;
-    const gen = ++generation;
+  restart(reason: string): void {
+    if (this.socket) this.lost(reason);
+  }
+
+  markHealthy(): void {
+    this.attempt = 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retire();
+  }
+
+  connect(): void {
+    if (this.closed) return;
+    const gen = ++this.generation;
     let s: FeedSocket;
     try {
-      s = createSocket(opts.url);
+      s = this.createSocket(this.opts.url);
     } catch (e) {
-      lost(`cannot connect: ${e instanceof Error ? e.message : String(e)}`);
+      this.lost(`cannot connect: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    socket = s;
+    this.socket = s;
+    this.touch();
+    this.listen(s, gen);
+  }
+
+  /** Every listener checks the generation: events of a socket that is no longer current are muted. */
+  private listen(s: FeedSocket, gen: number): void {
+    const current = (): boolean => gen === this.generation;
     let lastError = '';
-    touch();
     s.on('open', () => {
-      if (gen !== generation) return;
-      touch();
-      if (idleTimeoutMs > 0) armIdle(gen, idleTimeoutMs);
-      opts.onOpen();
+      if (!current()) return;
+      this.touch();
+      if (this.idleTimeoutMs > 0) this.armIdle(gen, this.idleTimeoutMs);
+      this.opts.onOpen();
     });
     s.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-      if (gen !== generation) return;
-      touch();
-      opts.onFrame(toBytes(data), isBinary);
+      if (!current()) return;
+      this.touch();
+      this.opts.onFrame(toBytes(data), isBinary);
     });
     s.on('ping', () => {
-      if (gen === generation) touch();
+      if (current()) this.touch();
     });
     s.on('pong', () => {
-      if (gen === generation) touch();
+      if (current()) this.touch();
     });
     s.on('error', (err: Error) => {
       // 'close' follows every 'error'; keep the cause for its reason.
       lastError = err.message;
     });
     s.on('close', (code: number) => {
-      if (gen !== generation) return;
-      lost(`socket closed (code ${code}${lastError ? `, ${lastError}` : ''})`);
+      if (current()) this.lost(`socket closed (code ${code}${lastError ? `, ${lastError}` : ''})`);
     });
-  };
+  }
 
-  connect();
+  private touch(): void {
+    this.lastSeen = performance.now();
+  }
 
-  return {
-    send(text: string): boolean {
-      if (!socket || socket.readyState !== WebSocket.OPEN) return false;
-      socket.send(text);
-      return true;
-    },
-    restart(reason: string): void {
-      if (socket) lost(reason);
-    },
-    markHealthy(): void {
-      attempt = 0;
-    },
-    close(): void {
-      if (closed) return;
-      closed = true;
-      if (retryTimer) clearTimeout(retryTimer);
-      retryTimer = undefined;
-      retire();
-    },
-  };
+  private armIdle(gen: number, afterMs: number): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (gen !== this.generation || this.closed) return;
+      const quietMs = performance.now() - this.lastSeen;
+      if (quietMs >= this.idleTimeoutMs) this.lost(`no data for ${Math.round(quietMs)} ms`);
+      else this.armIdle(gen, this.idleTimeoutMs - quietMs);
+    }, afterMs);
+  }
+
+  /** Makes the current socket old (its late events are ignored) and closes it. */
+  private retire(): void {
+    this.generation++;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const s = this.socket;
+    this.socket = undefined;
+    // Its listeners stay attached (an 'error' without a listener would crash the process); the generation check mutes them.
+    s?.terminate();
+  }
+
+  private lost(reason: string): void {
+    if (this.closed) return;
+    this.retire();
+    this.attempt++;
+    const delayMs = backoffDelayMs(this.attempt, this.initialMs, this.maxMs, this.random);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect();
+    }, delayMs);
+    this.opts.onDown({ attempt: this.attempt, delayMs, reason });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,159 +280,187 @@ export function lagReason(lagMs: number): string {
  */
 export function createBookFeed(o: BookFeedDriverOptions): BookFeed {
   const events = new Subject<TradingEvent>();
-  const { venue, symbol, stats, now, staleAfterMs } = o;
-  const warnIntervalMs = o.warnIntervalMs ?? 10_000;
-
   const book$ = new Observable<OrderBook>((subscriber) => {
-    let lastBook: OrderBook | undefined;
-    let lastFreshAt = now();
-    let staleTimer: NodeJS.Timeout | undefined;
-    /** Why a quiet or broken feed is stale ('no updates', 'book resync', 'connection lost'); cleared by an update. */
-    let quiet: string | undefined;
-    /** The lag while the feed is flagged as lagging the venue; cleared when the lag falls back. */
-    let laggingMs: number | undefined;
-    const warned = new Map<string, { at: number; suppressed: number }>();
-    stats.stale = false;
-    stats.lagMs = undefined;
+    const subscription = new FeedSubscription(o, events, (book) => subscriber.next(book));
+    return () => subscription.stop();
+  }).pipe(
+    share({ connector: () => new ReplaySubject<OrderBook>(1), resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
+  );
+  return { book$, events$: events.asObservable(), stats: o.stats };
+}
 
-    const warn = (key: string, msg: string, meta?: Record<string, unknown>): void => {
-      if (!o.logger) return;
-      const t = now();
-      const w = warned.get(key);
-      if (w && t - w.at < warnIntervalMs) {
-        w.suppressed++;
-        return;
-      }
-      warned.set(key, { at: t, suppressed: 0 });
-      o.logger.warn(msg, { venue, symbol, ...meta, ...(w && w.suppressed > 0 ? { suppressed: w.suppressed } : {}) });
-    };
+/** One subscription of a book feed: its socket, session, staleness and lag verdicts, and rate-limited warnings. */
+class FeedSubscription {
+  private lastBook: OrderBook | undefined;
+  private lastFreshAt: number;
+  private staleTimer: NodeJS.Timeout | undefined;
+  /** Why a quiet or broken feed is stale ('no updates', 'book resync', 'connection lost'); cleared by an update. */
+  private quiet: string | undefined;
+  /** The lag while the feed is flagged as lagging the venue; cleared when the lag falls back. */
+  private laggingMs: number | undefined;
+  private readonly warned = new Map<string, { at: number; suppressed: number }>();
+  private readonly warnIntervalMs: number;
+  private readonly session: FeedSession;
+  private readonly socket: ReconnectingSocket;
 
-    /** Re-derives `stats.stale` after a cause changed; emits FEED_STALE / FEED_FRESH and the re-flagged last book. */
-    const settle = (cause: { reason: string; ageMs: number; lagMs?: number } | undefined): boolean => {
-      const stale = quiet !== undefined || laggingMs !== undefined;
-      if (stale === stats.stale) return false;
-      stats.stale = stale;
-      const t = now();
-      if (stale) {
-        const why = cause ?? { reason: quiet ?? 'no updates', ageMs: t - lastFreshAt };
-        events.next(feedEvents.feedStale(t, { venue, symbol, ...why }));
-      } else {
-        events.next(feedEvents.feedFresh(t, { venue, symbol }));
-      }
-      if (lastBook) {
-        lastBook = stale ? { ...lastBook, stale: true } : withoutStale(lastBook);
-        subscriber.next(lastBook);
-      }
-      return true;
-    };
-
-    const markStale = (reason: string): void => {
-      quiet ??= reason;
-      settle({ reason, ageMs: now() - lastFreshAt });
-    };
-
-    const armStale = (afterMs: number): void => {
-      staleTimer = setTimeout(
-        () => {
-          staleTimer = undefined;
-          const age = now() - lastFreshAt;
-          if (age >= staleAfterMs) markStale('no updates');
-          else armStale(staleAfterMs - age);
-        },
-        Math.max(1, afterMs),
-      );
-    };
-
-    const reportLag = (lagMs: number | undefined): void => {
-      stats.lagMs = lagMs;
-      if (o.maxLagMs === undefined) return;
-      if (laggingMs === undefined) {
-        if (lagMs === undefined || lagMs <= o.maxLagMs) return;
-        laggingMs = lagMs;
-        settle({ reason: lagReason(lagMs), ageMs: Math.round(lagMs), lagMs: Math.round(lagMs) });
-      } else if (lagMs === undefined || lagMs <= o.maxLagMs / 2) {
-        // Fresh again only well under the limit, so a lag hovering at it does not flap.
-        laggingMs = undefined;
-        settle(undefined);
-      } else {
-        laggingMs = lagMs;
-      }
-    };
-
+  constructor(
+    private readonly o: BookFeedDriverOptions,
+    private readonly events: Subject<TradingEvent>,
+    private readonly emit: (book: OrderBook) => void,
+  ) {
+    this.warnIntervalMs = o.warnIntervalMs ?? 10_000;
+    this.lastFreshAt = o.now();
+    o.stats.stale = false;
+    o.stats.lagMs = undefined;
     const link: { socket?: ReconnectingSocket } = {};
-    const ctx: FeedSessionContext = {
-      // The session is built before the socket opens; it only sends from socket callbacks.
+    this.session = o.startSession(this.context(link));
+    this.socket = this.openSocket();
+    link.socket = this.socket;
+    this.armStale(o.staleAfterMs);
+  }
+
+  stop(): void {
+    if (this.staleTimer) clearTimeout(this.staleTimer);
+    this.staleTimer = undefined;
+    this.socket.close();
+    this.session.close();
+  }
+
+  private openSocket(): ReconnectingSocket {
+    const o = this.o;
+    return openReconnectingSocket({
+      url: o.url,
+      ...(o.reconnect ? { reconnect: o.reconnect } : {}),
+      ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
+      ...(o.random ? { random: o.random } : {}),
+      ...(o.createSocket ? { createSocket: o.createSocket } : {}),
+      onOpen: () => this.guard('open', () => this.session.onOpen()),
+      onFrame: (frame, isBinary) => this.guard('frame', () => this.session.onFrame(frame, isBinary, o.now())),
+      onDown: (down) => this.down(down),
+    });
+  }
+
+  private down(down: SocketDown): void {
+    const { venue, symbol, stats, now } = this.o;
+    stats.reconnects++;
+    this.events.next(feedEvents.feedReconnect(now(), { venue, symbol, attempt: down.attempt, delayMs: down.delayMs, reason: down.reason }));
+    // A new connection earns its own verdict on lag; until its first update the book is stale anyway.
+    this.laggingMs = undefined;
+    stats.lagMs = undefined;
+    this.markStale('connection lost');
+    this.guard('down', () => this.session.onDown());
+  }
+
+  /** What the venue's session sees. It is built before the socket opens; it only sends from socket callbacks. */
+  private context(link: { socket?: ReconnectingSocket }): FeedSessionContext {
+    return {
       socket: {
         send: (text) => link.socket?.send(text) ?? false,
         restart: (reason) => link.socket?.restart(reason),
         markHealthy: () => link.socket?.markHealthy(),
         close: () => link.socket?.close(),
       },
-      now,
-      publish(book: OrderBook): void {
-        lastFreshAt = now();
-        stats.lastUpdateAt = lastFreshAt;
-        lastBook = laggingMs !== undefined ? { ...book, stale: true } : book;
-        quiet = undefined;
-        // settle emits lastBook itself when the feed turns fresh.
-        if (!settle(undefined)) subscriber.next(lastBook);
-        if (!staleTimer) armStale(staleAfterMs);
+      now: this.o.now,
+      publish: (book) => this.publish(book),
+      reportLag: (lagMs) => this.reportLag(lagMs),
+      resync: (reason) => {
+        this.events.next(feedEvents.feedResync(this.o.now(), { venue: this.o.venue, symbol: this.o.symbol, reason }));
+        this.markStale('book resync');
       },
-      reportLag,
-      resync(reason: string): void {
-        events.next(feedEvents.feedResync(now(), { venue, symbol, reason }));
-        markStale('book resync');
-      },
-      warn,
+      warn: (key, msg, meta) => this.warn(key, msg, meta),
     };
+  }
 
-    // A bug in a frame handler must cost one frame, never the process (these run in socket callbacks).
-    const guard = (where: string, f: () => void): void => {
+  private publish(book: OrderBook): void {
+    this.lastFreshAt = this.o.now();
+    this.o.stats.lastUpdateAt = this.lastFreshAt;
+    this.lastBook = this.laggingMs !== undefined ? { ...book, stale: true } : book;
+    this.quiet = undefined;
+    // settle emits lastBook itself when the feed turns fresh.
+    if (!this.settle(undefined)) this.emit(this.lastBook);
+    if (!this.staleTimer) this.armStale(this.o.staleAfterMs);
+  }
+
+  private warn(key: string, msg: string, meta?: Record<string, unknown>): void {
+    const { logger, now, venue, symbol } = this.o;
+    if (!logger) return;
+    const t = now();
+    const w = this.warned.get(key);
+    if (w && t - w.at < this.warnIntervalMs) {
+      w.suppressed++;
+      return;
+    }
+    this.warned.set(key, { at: t, suppressed: 0 });
+    logger.warn(msg, { venue, symbol, ...meta, ...(w && w.suppressed > 0 ? { suppressed: w.suppressed } : {}) });
+  }
+
+  /** Re-derives `stats.stale` after a cause changed; emits FEED_STALE / FEED_FRESH and the re-flagged last book. */
+  private settle(cause: { reason: string; ageMs: number; lagMs?: number } | undefined): boolean {
+    const { stats, now, venue, symbol } = this.o;
+    const stale = this.quiet !== undefined || this.laggingMs !== undefined;
+    if (stale === stats.stale) return false;
+    stats.stale = stale;
+    const t = now();
+    if (stale) {
+      const why = cause ?? { reason: this.quiet ?? 'no updates', ageMs: t - this.lastFreshAt };
+      this.events.next(feedEvents.feedStale(t, { venue, symbol, ...why }));
+    } else {
+      this.events.next(feedEvents.feedFresh(t, { venue, symbol }));
+    }
+    if (this.lastBook) {
+      this.lastBook = stale ? { ...this.lastBook, stale: true } : withoutStale(this.lastBook);
+      this.emit(this.lastBook);
+    }
+    return true;
+  }
+
+  private markStale(reason: string): void {
+    this.quiet ??= reason;
+    this.settle({ reason, ageMs: this.o.now() - this.lastFreshAt });
+  }
+
+  private armStale(afterMs: number): void {
+    this.staleTimer = setTimeout(
+      () => {
+        this.staleTimer = undefined;
+        const age = this.o.now() - this.lastFreshAt;
+        if (age >= this.o.staleAfterMs) this.markStale('no updates');
+        else this.armStale(this.o.staleAfterMs - age);
+      },
+      Math.max(1, afterMs),
+    );
+  }
+
+  private reportLag(lagMs: number | undefined): void {
+    const { stats, maxLagMs } = this.o;
+    stats.lagMs = lagMs;
+    if (maxLagMs === undefined) return;
+    if (this.laggingMs === undefined) {
+      if (lagMs === undefined || lagMs <= maxLagMs) return;
+      this.laggingMs = lagMs;
+      this.settle({ reason: lagReason(lagMs), ageMs: Math.round(lagMs), lagMs: Math.round(lagMs) });
+    } else if (lagMs === undefined || lagMs <= maxLagMs / 2) {
+      // Fresh again only well under the limit, so a lag hovering at it does not flap.
+      this.laggingMs = undefined;
+      this.settle(undefined);
+    } else {
+      this.laggingMs = lagMs;
+    }
+  }
+
+  /** A bug in a frame handler must cost one frame, never the process (these run in socket callbacks). */
+  private guard(where: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      if (where === 'frame') this.o.stats.decodeErrors++;
       try {
-        f();
-      } catch (e) {
-        if (where === 'frame') stats.decodeErrors++;
-        try {
-          warn(`throw:${where}`, `book feed handler failed on ${where}`, { error: e instanceof Error ? e.message : String(e) });
-        } catch {
-          // The logger or clock itself failed; the count above still records the loss.
-        }
+        this.warn(`throw:${where}`, `book feed handler failed on ${where}`, { error: e instanceof Error ? e.message : String(e) });
+      } catch {
+        // The logger or clock itself failed; the count above still records the loss.
       }
-    };
-
-    const session = o.startSession(ctx);
-    const socket = openReconnectingSocket({
-      url: o.url,
-      ...(o.reconnect ? { reconnect: o.reconnect } : {}),
-      ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
-      ...(o.random ? { random: o.random } : {}),
-      ...(o.createSocket ? { createSocket: o.createSocket } : {}),
-      onOpen: () => guard('open', () => session.onOpen()),
-      onFrame: (frame, isBinary) => guard('frame', () => session.onFrame(frame, isBinary, now())),
-      onDown: (down) => {
-        stats.reconnects++;
-        events.next(feedEvents.feedReconnect(now(), { venue, symbol, attempt: down.attempt, delayMs: down.delayMs, reason: down.reason }));
-        // A new connection earns its own verdict on lag; until its first update the book is stale anyway.
-        laggingMs = undefined;
-        stats.lagMs = undefined;
-        markStale('connection lost');
-        guard('down', () => session.onDown());
-      },
-    });
-    link.socket = socket;
-    armStale(staleAfterMs);
-
-    return () => {
-      if (staleTimer) clearTimeout(staleTimer);
-      staleTimer = undefined;
-      socket.close();
-      session.close();
-    };
-  }).pipe(
-    share({ connector: () => new ReplaySubject<OrderBook>(1), resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
-  );
-
-  return { book$, events$: events.asObservable(), stats };
+    }
+  }
 }
 
 function withoutStale(book: OrderBook): OrderBook {

@@ -1,7 +1,10 @@
 /**
  * Another RxJS app embeds the library: `npm run build`, then a consumer outside the repo imports
  * `{ exitMonitor, marketTicks, entrySignal }` from 'vest-paradex-arb' through the package's `exports` map,
- * type-checks against the emitted .d.ts, and runs an exit monitor on its own tick stream.
+ * type-checks against the emitted .d.ts, and runs an exit monitor on its own tick stream. The README's
+ * embedding example is compiled and run exactly as printed, through the subpath exports
+ * (`vest-paradex-arb/venues`, `/execution`, `/sim`), against the simulated venues, under a guard that stops the
+ * process at its first connection to anything but the loopback interface.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,6 +12,49 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
+const TSC = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+/** How a consumer's TypeScript resolves the package: node16 reads the `exports` map and its `types`. */
+const CONSUMER_TSC_FLAGS = ['--strict', '--skipLibCheck', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types')];
+
+/** The README section whose first ```ts block is the embedding example. */
+const EMBEDDING_HEADING = '## Embedding the bot in your own RxJS app';
+
+/** The first ```ts fenced block after `heading` in the README, verbatim. */
+export function readmeCodeBlock(readme: string, heading: string): string {
+  const at = readme.split('\n').findIndex((line) => line.trim() === heading);
+  if (at < 0) throw new Error(`README has no heading ${JSON.stringify(heading)}`);
+  const rest = readme.split('\n').slice(at + 1);
+  const open = rest.findIndex((line) => line.trim() === '```ts');
+  const nextHeading = rest.findIndex((line) => /^#{1,3} /.test(line));
+  if (open < 0 || (nextHeading >= 0 && nextHeading < open)) throw new Error(`no \`\`\`ts block under ${JSON.stringify(heading)}`);
+  const close = rest.findIndex((line, i) => i > open && line.trim() === '```');
+  if (close < 0) throw new Error(`the \`\`\`ts block under ${JSON.stringify(heading)} is not closed`);
+  return `${rest.slice(open + 1, close).join('\n')}\n`;
+}
+
+/**
+ * Preloaded (`node -r`) into the README example: any socket to a host other than the loopback interface
+ * (a real venue's hostname included, before any DNS lookup) ends the process with exit 70 and says where.
+ */
+const LOOPBACK_ONLY_JS = `
+const net = require('node:net');
+const fs = require('node:fs');
+const connect = net.Socket.prototype.connect;
+const LOOPBACK = /^(127\\.\\d+\\.\\d+\\.\\d+|::1|::ffff:127\\.\\d+\\.\\d+\\.\\d+|localhost)$/i;
+net.Socket.prototype.connect = function (...args) {
+  let opts = args[0];
+  if (Array.isArray(opts)) opts = opts[0];
+  if (opts === null || typeof opts !== 'object') opts = { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined };
+  if (opts.path === undefined) {
+    const host = String(opts.host ?? 'localhost').replace(/^\\[|\\]$/g, '');
+    if (!LOOPBACK.test(host)) {
+      fs.writeSync(2, 'loopback-only: blocked a connection to ' + host + ':' + opts.port + '\\n');
+      process.exit(70);
+    }
+  }
+  return connect.apply(this, args);
+};
+`;
 
 const CONSUMER_TS = `
 import { Subject, of } from 'rxjs';
@@ -54,7 +100,7 @@ b$.next(book(98.5, 99));  // asks 99: exit 0 %, >= -0.02 %: close
 describe('the built package', () => {
   let app: string;
   beforeAll(() => {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
     app = fs.mkdtempSync(path.join(os.tmpdir(), 'arb-consumer-'));
     fs.mkdirSync(path.join(app, 'node_modules'));
     fs.symlinkSync(ROOT, path.join(app, 'node_modules', 'vest-paradex-arb'), 'dir');
@@ -65,13 +111,7 @@ describe('the built package', () => {
 
   it('type-checks a TypeScript consumer against the emitted declarations through the exports map', () => {
     fs.writeFileSync(path.join(app, 'consumer.ts'), CONSUMER_TS);
-    const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
-    const run = () =>
-      execFileSync(
-        process.execPath,
-        [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), 'consumer.ts'],
-        { cwd: app, stdio: 'pipe' },
-      );
+    const run = () => execFileSync(process.execPath, [TSC, '--noEmit', ...CONSUMER_TSC_FLAGS, 'consumer.ts'], { cwd: app, stdio: 'pipe' });
     expect(run).not.toThrow();
   }, 60_000);
 
@@ -92,4 +132,45 @@ describe('the built package', () => {
     expect(env.status).toBe(2);
     expect(env.stderr).toContain('cannot read env file missing.env: no such file');
   }, 30_000);
+
+  describe("the README's embedding example", () => {
+    beforeAll(() => fs.writeFileSync(path.join(app, 'loopback-only.js'), LOOPBACK_ONLY_JS));
+
+    it('the loopback guard stops a connection to any other host before it leaves', () => {
+      const probe = spawnSync(process.execPath, ['-r', './loopback-only.js', '-e', "require('node:net').connect(443, 'api.prod.paradex.trade'); setTimeout(() => {}, 5000)"], {
+        cwd: app,
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(probe.status).toBe(70);
+      expect(probe.stderr).toContain('loopback-only: blocked a connection to api.prod.paradex.trade:443');
+    }, 30_000);
+
+    it('type-checks against the built package, then trades on the simulated venues and stops cleanly, as printed', () => {
+      const example = readmeCodeBlock(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), EMBEDDING_HEADING);
+      expect(example).toContain("from 'vest-paradex-arb/venues'");
+      fs.writeFileSync(path.join(app, 'readme-example.ts'), example);
+      const compile = spawnSync(process.execPath, [TSC, ...CONSUMER_TSC_FLAGS, '--outDir', 'out', 'readme-example.ts'], { cwd: app, encoding: 'utf8' });
+      expect(compile.stdout + compile.stderr).toBe('');
+      expect(compile.status).toBe(0);
+
+      // Exits by itself (the timeout is the failure): every socket, server and timer it opened is closed.
+      const run = spawnSync(process.execPath, ['-r', './loopback-only.js', 'out/readme-example.js'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+      expect(run.stderr).toBe('');
+      expect(run.signal).toBeNull();
+      expect(run.status).toBe(0);
+      const lines = run.stdout.trim().split('\n');
+      const tick = /^first tick: vest bid (\d+(?:\.\d+)?), paradex ask (\d+(?:\.\d+)?)$/.exec(lines[0] ?? '');
+      expect(tick).not.toBeNull();
+      expect(Number(tick![1])).toBeGreaterThan(0);
+      expect(Number(tick![2])).toBeGreaterThan(0);
+      // One round trip: entered on the forced spread, closed when it converged, then shut down; all four
+      // orders (two legs in, two out) filled and none failed.
+      const milestones = ['BOT_STARTED', 'TRADE_ENTRY', 'POSITION_OPENED', 'TRADE_EXIT', 'POSITION_CLOSED', 'EXIT_MONITOR_STOPPED', 'BOT_SHUTDOWN', 'stopped cleanly'];
+      expect(lines.filter((l) => milestones.includes(l))).toEqual(milestones);
+      expect(lines.filter((l) => l === 'ORDER_FILLED')).toHaveLength(4);
+      expect(lines.filter((l) => /FAILED|HALTED|UNWOUND|MISMATCH/.test(l))).toEqual([]);
+      expect(lines.at(-1)).toBe('stopped cleanly');
+    }, 90_000);
+  });
 });

@@ -277,24 +277,64 @@ function lagGauge(ctx: FeedSessionContext, clock: VenueClock): { observe(receive
 }
 
 
-function paradexSession(ctx: FeedSessionContext, state: ParadexBookState, channels: readonly string[], clock: VenueClock): FeedSession {
+/** The book channel's subscription requests on one feed: ids, replies pending, and the channel spelling in use. */
+class ParadexSubscription {
   // Remembered across reconnects: once a spelling is accepted, keep using it.
-  let channelIndex = 0;
-  let nextId = 1;
-  const pending = new Map<number, PendingRequest>();
+  private channelIndex = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, PendingRequest>();
+
+  constructor(
+    private readonly ctx: FeedSessionContext,
+    private readonly channels: readonly string[],
+  ) {}
+
+  channel(): string {
+    return this.channels[this.channelIndex] ?? this.channels[0]!;
+  }
+
+  request(method: 'subscribe' | 'unsubscribe', channel = this.channel()): void {
+    const id = this.nextId++;
+    if (this.ctx.socket.send(paradexRequest(method, channel, id))) this.pending.set(id, { method, channel });
+  }
+
+  acked(id: number): void {
+    this.pending.delete(id);
+  }
+
+  /** Forgets the replies pending (the socket they were sent on is gone). */
+  reset(): void {
+    this.pending.clear();
+  }
+
+  /**
+   * An error reply. A refused subscribe moves to the channel's next spelling (true: the book must be
+   * invalidated and the new spelling is subscribed); anything but a refused unsubscribe is logged.
+   */
+  refused(r: Extract<ParadexFrameResult, { type: 'error' }>): boolean {
+    const req = r.id === null ? undefined : this.pending.get(r.id);
+    if (r.id !== null) this.pending.delete(r.id);
+    if (req?.method === 'subscribe' && r.code === INVALID_REQUEST && this.channelIndex + 1 < this.channels.length && req.channel === this.channel()) {
+      this.channelIndex++;
+      this.ctx.warn('channel', 'Paradex refused the book channel; trying another spelling', { refused: req.channel, next: this.channel(), data: r.data });
+      return true;
+    }
+    // Refusing the unsubscribe of a resync is harmless; anything else is worth a look.
+    if (req?.method !== 'unsubscribe') {
+      this.ctx.warn(`error:${r.code}`, 'Paradex WebSocket error reply', { code: r.code, message: r.message, data: r.data, channel: req?.channel });
+    }
+    return false;
+  }
+}
+
+function paradexSession(ctx: FeedSessionContext, state: ParadexBookState, channels: readonly string[], clock: VenueClock): FeedSession {
+  const sub = new ParadexSubscription(ctx, channels);
   const gauge = lagGauge(ctx, clock);
-
-  const request = (method: 'subscribe' | 'unsubscribe', channel: string): void => {
-    const id = nextId++;
-    if (ctx.socket.send(paradexRequest(method, channel, id))) pending.set(id, { method, channel });
-  };
-  const channel = (): string => channels[channelIndex] ?? channels[0]!;
-
   return {
     onOpen() {
       state.reset();
-      pending.clear();
-      request('subscribe', channel());
+      sub.reset();
+      sub.request('subscribe');
       gauge.onOpen();
     },
     onFrame(frame, isBinary, receivedAt) {
@@ -311,46 +351,32 @@ function paradexSession(ctx: FeedSessionContext, state: ParadexBookState, channe
         case 'resync':
           ctx.resync(r.reason);
           // A new subscription starts with a snapshot (§1.6); the server handles requests in order.
-          request('unsubscribe', channel());
-          request('subscribe', channel());
+          sub.request('unsubscribe');
+          sub.request('subscribe');
           return;
         case 'malformed':
           ctx.warn('malformed', 'dropped a malformed Paradex frame', { reason: r.reason, decodeErrors: state.stats.decodeErrors });
           return;
         case 'ack':
-          pending.delete(r.id);
+          sub.acked(r.id);
           return;
-        case 'error': {
-          const req = r.id === null ? undefined : pending.get(r.id);
-          if (r.id !== null) pending.delete(r.id);
-          if (req?.method === 'subscribe' && r.code === INVALID_REQUEST && channelIndex + 1 < channels.length && req.channel === channel()) {
-            channelIndex++;
-            ctx.warn('channel', 'Paradex refused the book channel; trying another spelling', {
-              refused: req.channel,
-              next: channel(),
-              data: r.data,
-            });
+        case 'error':
+          if (sub.refused(r)) {
             state.invalidate();
-            request('subscribe', channel());
-            return;
-          }
-          // Refusing the unsubscribe of a resync is harmless; anything else is worth a look.
-          if (req?.method !== 'unsubscribe') {
-            ctx.warn(`error:${r.code}`, 'Paradex WebSocket error reply', { code: r.code, message: r.message, data: r.data, channel: req?.channel });
+            sub.request('subscribe');
           }
           return;
-        }
         case 'ignored':
           return;
       }
     },
     onDown() {
       state.reset();
-      pending.clear();
+      sub.reset();
       gauge.onDown();
     },
     close() {
-      pending.clear();
+      sub.reset();
       gauge.close();
     },
   };

@@ -121,12 +121,7 @@ export function createParadexRest(options: ParadexRestOptions): ParadexRest {
   const timeoutMs = options.requestTimeoutMs ?? 5_000;
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
 
-  const call = async <T>(
-    method: HttpMethod,
-    path: string,
-    schema: z.ZodType<T>,
-    extra: { jwt?: string; headers?: Record<string, string>; body?: unknown } = {},
-  ): Promise<RestResult<T>> => {
+  const call: Call = async (method, path, schema, extra = {}) => {
     const headers: Record<string, string> = { ...extra.headers };
     if (extra.jwt !== undefined) headers.authorization = `Bearer ${extra.jwt}`;
     const result = await httpJson({ method, url: `${baseUrl}${path}`, headers, body: extra.body, timeoutMs, signal: options.signal }, options.fetch);
@@ -149,41 +144,9 @@ export function createParadexRest(options: ParadexRestOptions): ParadexRest {
       return r.ok ? { ok: true, value: r.value.results } : r;
     },
 
-    async onboard(account, chainId, ethereumAccount) {
-      const signature = signParadexOnboarding(account, chainId);
-      const r = await call('POST', '/onboarding', z.unknown(), {
-        headers: {
-          'PARADEX-ETHEREUM-ACCOUNT': ethereumAccount ?? '0x0000000000000000000000000000000000000000',
-          'PARADEX-STARKNET-ACCOUNT': account.address,
-          'PARADEX-STARKNET-SIGNATURE': signature,
-        },
-        body: { public_key: paradexPublicKey(account.privateKey) },
-      });
-      if (r.ok) return { ok: true, value: undefined };
-      // Onboarding twice is harmless; the venue reports it as an error we can ignore.
-      if (r.error.code !== undefined && /ALREADY/i.test(r.error.code)) return { ok: true, value: undefined };
-      return r;
-    },
+    onboard: (account, chainId, ethereumAccount) => onboard(call, account, chainId, ethereumAccount),
 
-    async auth(account, chainId, nowMs) {
-      const timestamp = Math.floor(nowMs / 1000);
-      const expiration = timestamp + AUTH_SIGNATURE_TTL_S;
-      const signature = signParadexAuth(
-        { method: 'POST', path: `${basePath}/auth`, body: '', timestamp, expiration },
-        account,
-        chainId,
-      );
-      const publicKey = paradexPublicKey(account.privateKey);
-      const r = await call('POST', `/auth/${publicKey}`, authSchema, {
-        headers: {
-          'PARADEX-STARKNET-ACCOUNT': account.address,
-          'PARADEX-STARKNET-SIGNATURE': signature,
-          'PARADEX-TIMESTAMP': String(timestamp),
-          'PARADEX-SIGNATURE-EXPIRATION': String(expiration),
-        },
-      });
-      return r.ok ? { ok: true, value: r.value.jwt_token } : r;
-    },
+    auth: (account, chainId, nowMs) => auth(call, basePath, account, chainId, nowMs),
 
     postOrder: (jwt, body) => call('POST', '/orders', orderSchema, { jwt, body }),
 
@@ -212,6 +175,46 @@ export function createParadexRest(options: ParadexRestOptions): ParadexRest {
       return r.ok ? { ok: true, value: r.value.free_collateral } : r;
     },
   };
+}
+
+/** One REST call: the endpoint's reply narrowed to `schema`, or a failure naming the endpoint. */
+type Call = <T>(
+  method: HttpMethod,
+  path: string,
+  schema: z.ZodType<T>,
+  extra?: { jwt?: string; headers?: Record<string, string>; body?: unknown },
+) => Promise<RestResult<T>>;
+
+async function onboard(call: Call, account: ParadexAccount, chainId: string, ethereumAccount: string | undefined): Promise<RestResult<void>> {
+  const signature = signParadexOnboarding(account, chainId);
+  const r = await call('POST', '/onboarding', z.unknown(), {
+    headers: {
+      'PARADEX-ETHEREUM-ACCOUNT': ethereumAccount ?? '0x0000000000000000000000000000000000000000',
+      'PARADEX-STARKNET-ACCOUNT': account.address,
+      'PARADEX-STARKNET-SIGNATURE': signature,
+    },
+    body: { public_key: paradexPublicKey(account.privateKey) },
+  });
+  if (r.ok) return { ok: true, value: undefined };
+  // Onboarding twice is harmless; the venue reports it as an error we can ignore.
+  if (r.error.code !== undefined && /ALREADY/i.test(r.error.code)) return { ok: true, value: undefined };
+  return r;
+}
+
+async function auth(call: Call, basePath: string, account: ParadexAccount, chainId: string, nowMs: number): Promise<RestResult<string>> {
+  const timestamp = Math.floor(nowMs / 1000);
+  const expiration = timestamp + AUTH_SIGNATURE_TTL_S;
+  const signature = signParadexAuth({ method: 'POST', path: `${basePath}/auth`, body: '', timestamp, expiration }, account, chainId);
+  const publicKey = paradexPublicKey(account.privateKey);
+  const r = await call('POST', `/auth/${publicKey}`, authSchema, {
+    headers: {
+      'PARADEX-STARKNET-ACCOUNT': account.address,
+      'PARADEX-STARKNET-SIGNATURE': signature,
+      'PARADEX-TIMESTAMP': String(timestamp),
+      'PARADEX-SIGNATURE-EXPIRATION': String(expiration),
+    },
+  });
+  return r.ok ? { ok: true, value: r.value.jwt_token } : r;
 }
 
 /** Turns an HTTP outcome into a typed value or a failure that names the endpoint, never the headers. */
@@ -268,86 +271,101 @@ export interface ParadexJwtSession {
 }
 
 export function createParadexJwtSession(options: ParadexJwtSessionOptions): ParadexJwtSession {
-  const now = options.now ?? Date.now;
-  const defaultLifetimeMs = options.lifetimeMs ?? 300_000;
-  const marginMs = options.refreshMarginMs ?? 120_000;
-  const background = options.backgroundRefresh ?? true;
+  return new JwtSession(options);
+}
 
+class JwtSession implements ParadexJwtSession {
+  private readonly now: () => number;
+  private readonly defaultLifetimeMs: number;
+  private readonly marginMs: number;
+  private readonly background: boolean;
   // The margin is capped at 40 % of the token's life so a short-lived token is still usable.
-  let current: { jwt: string; expiresAt: number; marginMs: number } | undefined;
-  let inflight: Promise<RestResult<string>> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
+  private current: { jwt: string; expiresAt: number; marginMs: number } | undefined;
+  private inflight: Promise<RestResult<string>> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
-  const fresh = (): string | undefined =>
-    current !== undefined && now() < current.expiresAt - current.marginMs ? current.jwt : undefined;
+  constructor(private readonly options: ParadexJwtSessionOptions) {
+    this.now = options.now ?? Date.now;
+    this.defaultLifetimeMs = options.lifetimeMs ?? 300_000;
+    this.marginMs = options.refreshMarginMs ?? 120_000;
+    this.background = options.backgroundRefresh ?? true;
+  }
 
-  const scheduleRefresh = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (!background || closed || current === undefined) return;
-    const delay = Math.max(0, current.expiresAt - current.marginMs - now());
-    timer = setTimeout(() => {
-      timer = undefined;
-      void refresh().then((r) => {
-        if (!r.ok) options.onRefreshError?.(r.error);
+  async token(): Promise<RestResult<string>> {
+    if (this.closed) return { ok: false, error: { kind: 'unreachable', message: 'Paradex session closed' } };
+    // Two rounds: joining a refresh that started long ago can yield a token already inside the margin.
+    for (let round = 0; round < 2; round++) {
+      const jwt = this.fresh();
+      if (jwt !== undefined) return { ok: true, value: jwt };
+      const r = await this.refresh();
+      if (!r.ok) return r;
+    }
+    const jwt = this.fresh();
+    return jwt !== undefined
+      ? { ok: true, value: jwt }
+      : { ok: false, error: { kind: 'malformed', message: 'Paradex JWT lapsed before it could be used' } };
+  }
+
+  invalidate(): void {
+    this.current = undefined;
+    this.stopTimer();
+  }
+
+  get refreshDueAt(): number | undefined {
+    return this.current === undefined ? undefined : this.current.expiresAt - this.current.marginMs;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stopTimer();
+  }
+
+  private fresh(): string | undefined {
+    const c = this.current;
+    return c !== undefined && this.now() < c.expiresAt - c.marginMs ? c.jwt : undefined;
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private scheduleRefresh(): void {
+    this.stopTimer();
+    if (!this.background || this.closed || this.current === undefined) return;
+    const delay = Math.max(0, this.current.expiresAt - this.current.marginMs - this.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.refresh().then((r) => {
+        if (!r.ok) this.options.onRefreshError?.(r.error);
       });
     }, delay);
-    timer.unref();
-  };
+    this.timer.unref();
+  }
 
-  const refresh = (): Promise<RestResult<string>> => {
-    inflight ??= (async () => {
-      const sentAt = now();
-      try {
-        const r = await options.authenticate(sentAt).catch(
-          (error: unknown): RestResult<string> => ({
-            ok: false,
-            error: { kind: 'unreachable', message: error instanceof Error ? error.message : String(error) },
-          }),
-        );
-        if (!r.ok) return r;
-        // Time the lifetime from when we asked, by our own clock: the venue's clock may differ.
-        const lifetimeMs = jwtLifetimeMs(r.value, defaultLifetimeMs);
-        current = { jwt: r.value, expiresAt: sentAt + lifetimeMs, marginMs: Math.min(marginMs, lifetimeMs * 0.4) };
-        scheduleRefresh();
-        return r;
-      } finally {
-        inflight = undefined;
-      }
-    })();
-    return inflight;
-  };
+  private refresh(): Promise<RestResult<string>> {
+    this.inflight ??= this.authenticate().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
 
-  return {
-    async token() {
-      if (closed) return { ok: false, error: { kind: 'unreachable', message: 'Paradex session closed' } };
-      // Two rounds: joining a refresh that started long ago can yield a token already inside the margin.
-      for (let round = 0; round < 2; round++) {
-        const jwt = fresh();
-        if (jwt !== undefined) return { ok: true, value: jwt };
-        const r = await refresh();
-        if (!r.ok) return r;
-      }
-      const jwt = fresh();
-      return jwt !== undefined
-        ? { ok: true, value: jwt }
-        : { ok: false, error: { kind: 'malformed', message: 'Paradex JWT lapsed before it could be used' } };
-    },
-    invalidate() {
-      current = undefined;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
-    get refreshDueAt() {
-      return current === undefined ? undefined : current.expiresAt - current.marginMs;
-    },
-    close() {
-      closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
-  };
+  private async authenticate(): Promise<RestResult<string>> {
+    const sentAt = this.now();
+    const r = await this.options.authenticate(sentAt).catch(
+      (error: unknown): RestResult<string> => ({
+        ok: false,
+        error: { kind: 'unreachable', message: error instanceof Error ? error.message : String(error) },
+      }),
+    );
+    if (!r.ok) return r;
+    // Time the lifetime from when we asked, by our own clock: the venue's clock may differ.
+    const lifetimeMs = jwtLifetimeMs(r.value, this.defaultLifetimeMs);
+    this.current = { jwt: r.value, expiresAt: sentAt + lifetimeMs, marginMs: Math.min(this.marginMs, lifetimeMs * 0.4) };
+    this.scheduleRefresh();
+    return r;
+  }
 }
 
 /** exp − iat from the token's payload when both are present (clock-independent), else the default. */

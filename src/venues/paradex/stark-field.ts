@@ -118,81 +118,106 @@ export function invertLimbs(out: Float64Array, a: Float64Array): boolean {
   tv.fill(0);
   tv[0] = 1;
   while (!isZero(v)) {
-    const k = topLimb(u);
-    let uHead: number;
-    let vHead: number;
-    let exact: boolean;
-    if (k >= 2) {
-      // floor(u / 2^s) and floor(v / 2^s) for the s that leaves u 48 bits, from three limbs each.
-      const e = 32 - clz32(u[k] as number); // bits in u's top limb, 1..24
-      const up = 2 ** (48 - e);
-      const down = 1 / 2 ** e;
-      uHead = (u[k] as number) * up + floor(((u[k - 1] as number) * RADIX + (u[k - 2] as number)) * down);
-      vHead = (v[k] as number) * up + floor(((v[k - 1] as number) * RADIX + (v[k - 2] as number)) * down);
-      exact = false;
-    } else {
-      uHead = (u[1] as number) * RADIX + (u[0] as number);
-      vHead = (v[1] as number) * RADIX + (v[0] as number);
-      exact = true;
-    }
-    let ca = 1;
-    let cb = 0;
-    let cc = 0;
-    let cd = 1;
-    for (;;) {
-      let q: number;
-      if (exact) {
-        if (vHead === 0) break;
-        q = floor(uHead / vHead);
-      } else {
-        // Take a quotient only when both bounds of the true leading digits give the same one.
-        if (vHead + cc === 0 || vHead + cd === 0) break;
-        q = floor((uHead + ca) / (vHead + cc));
-        if (q !== floor((uHead + cb) / (vHead + cd))) break;
-      }
-      const nextCc = ca - q * cc;
-      const nextCd = cb - q * cd;
-      if (abs(nextCc) > COFACTOR_LIMIT || abs(nextCd) > COFACTOR_LIMIT) break;
-      ca = cc;
-      cc = nextCc;
-      cb = cd;
-      cd = nextCd;
-      const t = uHead - q * vHead;
-      uHead = vHead;
-      vHead = t;
-    }
-    if (cb === 0) {
-      // Not one certain quotient: one full-precision Euclid step.
-      const U = readLimbs(u);
-      const V = readLimbs(v);
-      const q = U / V;
-      writeLimbs(V, u);
-      writeLimbs(U - q * V, v);
-      const TU = readLimbs(tu);
-      const TV = readLimbs(tv);
-      writeLimbs(TV, tu);
-      writeLimbs(TU - q * TV, tv);
-      continue;
-    }
-    combine(nu, u, ca, v, cb, ZERO);
-    combine(nv, u, cc, v, cd, ZERO);
-    combine(ntu, tu, ca, tv, cb, ZERO);
-    combine(ntv, tu, cc, tv, cd, ZERO);
-    let swap = u;
-    u = nu;
-    nu = swap;
-    swap = v;
-    v = nv;
-    nv = swap;
-    swap = tu;
-    tu = ntu;
-    ntu = swap;
-    swap = tv;
-    tv = ntv;
-    ntv = swap;
+    lehmerMatrix(leadingHeads());
+    if (M[1] === 0) euclidStep(); // not one certain quotient: one full-precision Euclid step
+    else applyMatrix();
   }
   if (u[0] !== 1 || topLimb(u) !== 0) return false; // gcd ≠ 1: P is prime, so only for a ≡ 0
   if ((tu[LIMBS - 1] as number) < 0) combine(out, tu, 1, P_LIMBS, 1, ZERO);
   else out.set(tu);
   return true;
+}
+
+/** The leading digits of u and v (HEADS[0], HEADS[1]); true when they are u and v themselves (exact). */
+const HEADS = new Float64Array(2);
+/** The 2×2 cofactor matrix [ca, cb, cc, cd] of a run of quotient steps. */
+const M = new Float64Array(4);
+
+function leadingHeads(): boolean {
+  const k = topLimb(u);
+  if (k < 2) {
+    HEADS[0] = (u[1] as number) * RADIX + (u[0] as number);
+    HEADS[1] = (v[1] as number) * RADIX + (v[0] as number);
+    return true;
+  }
+  // floor(u / 2^s) and floor(v / 2^s) for the s that leaves u 48 bits, from three limbs each.
+  const e = 32 - clz32(u[k] as number); // bits in u's top limb, 1..24
+  const up = 2 ** (48 - e);
+  const down = 1 / 2 ** e;
+  HEADS[0] = (u[k] as number) * up + floor(((u[k - 1] as number) * RADIX + (u[k - 2] as number)) * down);
+  HEADS[1] = (v[k] as number) * up + floor(((v[k - 1] as number) * RADIX + (v[k - 2] as number)) * down);
+  return false;
+}
+
+/** Simulates quotient steps on the leading digits while every quotient is certain; the result is in M. */
+function lehmerMatrix(exact: boolean): void {
+  let uHead = HEADS[0] as number;
+  let vHead = HEADS[1] as number;
+  let ca = 1;
+  let cb = 0;
+  let cc = 0;
+  let cd = 1;
+  for (;;) {
+    let q: number;
+    if (exact) {
+      if (vHead === 0) break;
+      q = floor(uHead / vHead);
+    } else {
+      // Take a quotient only when both bounds of the true leading digits give the same one.
+      if (vHead + cc === 0 || vHead + cd === 0) break;
+      q = floor((uHead + ca) / (vHead + cc));
+      if (q !== floor((uHead + cb) / (vHead + cd))) break;
+    }
+    const nextCc = ca - q * cc;
+    const nextCd = cb - q * cd;
+    if (abs(nextCc) > COFACTOR_LIMIT || abs(nextCd) > COFACTOR_LIMIT) break;
+    ca = cc;
+    cc = nextCc;
+    cb = cd;
+    cd = nextCd;
+    const t = uHead - q * vHead;
+    uHead = vHead;
+    vHead = t;
+  }
+  M[0] = ca;
+  M[1] = cb;
+  M[2] = cc;
+  M[3] = cd;
+}
+
+/** One full-precision step in BigInt: (u, v) ← (v, u mod v), and the cofactors alike. */
+function euclidStep(): void {
+  const U = readLimbs(u);
+  const V = readLimbs(v);
+  const q = U / V;
+  writeLimbs(V, u);
+  writeLimbs(U - q * V, v);
+  const TU = readLimbs(tu);
+  const TV = readLimbs(tv);
+  writeLimbs(TV, tu);
+  writeLimbs(TU - q * TV, tv);
+}
+
+/** Applies M to (u, v) and (tu, tv) with limb arithmetic, into the spare buffers, then swaps them in. */
+function applyMatrix(): void {
+  const ca = M[0] as number;
+  const cb = M[1] as number;
+  const cc = M[2] as number;
+  const cd = M[3] as number;
+  combine(nu, u, ca, v, cb, ZERO);
+  combine(nv, u, cc, v, cd, ZERO);
+  combine(ntu, tu, ca, tv, cb, ZERO);
+  combine(ntv, tu, cc, tv, cd, ZERO);
+  let swap = u;
+  u = nu;
+  nu = swap;
+  swap = v;
+  v = nv;
+  nv = swap;
+  swap = tu;
+  tu = ntu;
+  ntu = swap;
+  swap = tv;
+  tv = ntv;
+  ntv = swap;
 }

@@ -21,7 +21,6 @@
  * Vest's risk premium or rebate).
  */
 import { venueSymbol } from '../../domain/market';
-import { formatDecimal, roundToStep } from '../decimal';
 import { keepConnectionWarm, KEEP_WARM_MS, type FetchLike, type RestResult, type VenueLogger } from '../http';
 import { errorText } from '../../logging/redact';
 import { createSleeper, orderFailure, orderRejected } from '../wire';
@@ -29,7 +28,6 @@ import type {
   MarketSpec,
   OrderOutcome,
   OrderRequest,
-  OrderStatus,
   PreparedOrder,
   Venue,
   VenuePosition,
@@ -37,14 +35,14 @@ import type {
 import { assertPrivateKey } from '../../domain/keys';
 import { vestBookFeed, type VestBookOptions } from './book-client';
 import { createVestRest, type VestOrder, type VestOrderBody } from './rest';
+import { ClientIdNonces, vestMarketSpec, vestOrderFields, vestOutcome } from './orders';
 import { signVestOrder, signVestSignerProof, vestAddressOf, VEST_VERIFYING_CONTRACT } from './signing';
 
 type Hex = `0x${string}`;
 
 export const VEST_PROD_REST = 'https://server-prod.hz.vestmarkets.com/v2';
 export const VEST_PROD_WS = 'wss://ws-prod.hz.vestmarkets.com/ws-api?version=1.0';
-/** 1 bp (venues.md §2.3), used only when /exchangeInfo does not state a taker fee. */
-export const VEST_DEFAULT_TAKER_FEE = 0.0001;
+export { VEST_DEFAULT_TAKER_FEE } from './orders';
 
 export interface VestKeys {
   /** Funds key; only needed to register the signing key when no apiKey is given. */
@@ -154,34 +152,9 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     keepConnectionWarm(ping, options.keepWarmMs ?? KEEP_WARM_MS, shutdown.signal);
   }
   const prepared = new WeakMap<PreparedOrder, PreparedWire>();
-  /**
-   * clientId → nonces it was signed with (a retry of the same client id gets a new nonce), for
-   * orders whose outcome is not final yet. Bounded: the oldest are dropped past `maxPending`
-   * (mostly pre-signed orders that were re-signed and never sent).
-   */
-  const noncesByClientId = new Map<string, { nonce: number; symbol: string }[]>();
   const maxPending = Math.max(1, options.rememberedClientIds ?? MAX_PENDING_CLIENT_IDS);
-  const maxFinal = Math.min(RECENT_FINAL_CLIENT_IDS, maxPending);
-  /** Final orders, newest RECENT_FINAL_CLIENT_IDS kept so a late orderByClientId still finds them. */
-  const finalNonces = new Map<string, { nonce: number; symbol: string }[]>();
-  const remember = (clientId: string, attempt: { nonce: number; symbol: string }): void => {
-    const sent = noncesByClientId.get(clientId) ?? finalNonces.get(clientId) ?? [];
-    finalNonces.delete(clientId);
-    sent.push(attempt);
-    noncesByClientId.delete(clientId); // re-insert as the newest
-    noncesByClientId.set(clientId, sent);
-    trimOldest(noncesByClientId, maxPending);
-  };
-  const settled = (outcome: OrderOutcome): OrderOutcome => {
-    const final = outcome.ok ? outcome.status !== 'NEW' && outcome.status !== 'OPEN' : !outcome.unknown;
-    const sent = noncesByClientId.get(outcome.clientId);
-    if (final && sent !== undefined) {
-      noncesByClientId.delete(outcome.clientId);
-      finalNonces.set(outcome.clientId, sent);
-      trimOldest(finalNonces, maxFinal);
-    }
-    return outcome;
-  };
+  const nonces = new ClientIdNonces(maxPending, Math.min(RECENT_FINAL_CLIENT_IDS, maxPending));
+  const settled = (outcome: OrderOutcome): OrderOutcome => nonces.settled(outcome);
   const { sleep, cancelAll: cancelSleeps } = createSleeper();
   let lastNonce = 0;
 
@@ -233,16 +206,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
         if (!r.ok) throw new Error(`Vest exchangeInfo unavailable: ${r.error.message}`);
         const info = r.value.find((s) => s.symbol === symbol);
         if (!info) throw new Error(`Vest has no market ${symbol}`);
-        return {
-          symbol,
-          // '1e-4' parses to the double nearest 0.0001; 10 ** -4 does not.
-          tickSize: Number(`1e-${info.priceDecimals}`),
-          sizeIncrement: Number(`1e-${info.sizeDecimals}`),
-          priceDecimals: info.priceDecimals,
-          sizeDecimals: info.sizeDecimals,
-          minNotional: info.minNotional ?? 0,
-          takerFee: info.takerFee ?? VEST_DEFAULT_TAKER_FEE,
-        };
+        return vestMarketSpec(symbol, info);
       });
       spec.catch(() => specs.delete(symbol));
       specs.set(symbol, spec);
@@ -260,32 +224,11 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     if (!keys) return { kind: 'failed', reason: 'no credentials' };
     try {
       const spec = await market(request.symbol);
-      const sizeValue = roundToStep(request.size, spec.sizeIncrement, 'down');
-      if (!(sizeValue > 0)) {
-        return { kind: 'failed', reason: `size ${request.size} rounds to zero at increment ${spec.sizeIncrement}` };
-      }
-      if (!Number.isFinite(request.price) || request.price <= 0) {
-        return { kind: 'failed', reason: `Vest orders need a positive limit price (worst-price cap), got ${request.price}` };
-      }
-      const size = formatDecimal(sizeValue, spec.sizeDecimals, 'down');
-      // A buy never pays above its cap and a sell never sells below it.
-      const limitPrice = formatDecimal(
-        roundToStep(request.price, spec.tickSize, request.side === 'BUY' ? 'down' : 'up'),
-        spec.priceDecimals,
-      );
-      const resting = request.type === 'LIMIT' && request.timeInForce === 'GTC';
-      const order = {
-        time,
-        nonce: nextNonce(time),
-        orderType: resting ? ('LIMIT' as const) : ('MARKET' as const),
-        symbol: request.symbol,
-        isBuy: request.side === 'BUY',
-        size,
-        limitPrice,
-        reduceOnly: request.reduceOnly,
-      };
+      const fields = vestOrderFields(request, spec, time, nextNonce(time));
+      if (!fields.ok) return { kind: 'failed', reason: fields.reason };
+      const { order, resting } = fields;
       const signature = await signVestOrder(order, keys.signingKey);
-      remember(request.clientId, { nonce: order.nonce, symbol: request.symbol });
+      nonces.remember(request.clientId, { nonce: order.nonce, symbol: request.symbol });
       return {
         kind: 'signed',
         body: { order: resting ? { ...order, timeInForce: 'GTC' } : order, recvWindow: recvWindowMs, signature },
@@ -334,31 +277,6 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     return last;
   };
 
-  const toOutcome = (order: VestOrder, clientId: string): OrderOutcome => {
-    if (order.status === 'REJECTED') {
-      return orderRejected(clientId, `Vest rejected the order${order.code !== undefined ? ` (code ${order.code})` : ''}`, order.code);
-    }
-    // A MARKET order fills at once, so FILLED means the whole size; otherwise the last fill is all we know.
-    const filledSize = order.status === 'FILLED' ? order.size : order.avgFilledPrice !== undefined ? (order.lastFilledSize ?? 0) : 0;
-    const status: OrderStatus =
-      order.status === 'FILLED'
-        ? 'FILLED'
-        : order.status === 'PARTIALLY_FILLED'
-          ? 'PARTIALLY_FILLED'
-          : order.status === 'CANCELLED'
-            ? 'CANCELLED'
-            : 'NEW';
-    return {
-      ok: true,
-      clientId,
-      orderId: order.id,
-      status,
-      filledSize,
-      avgPrice: filledSize > 0 ? order.avgFilledPrice : undefined,
-      feeUsd: order.fees ?? 0,
-    };
-  };
-
   const submitOrder = async (order: PreparedOrder): Promise<OrderOutcome> => settled(await submitSigned(order));
 
   const submitSigned = async (order: PreparedOrder): Promise<OrderOutcome> => {
@@ -378,7 +296,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
         // Accepted, but its state could not be read: report it as not final so the caller looks it up.
         return { ok: true, clientId, orderId: posted.value.id, status: 'NEW', filledSize: 0, avgPrice: undefined, feeUsd: 0 };
       }
-      const outcome = toOutcome(final, clientId);
+      const outcome = vestOutcome(final, clientId);
       if (!outcome.ok) logger?.warn('Vest order rejected', { clientId, reason: outcome.reason, code: outcome.code });
       return outcome;
     } catch (error) {
@@ -406,7 +324,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
       return submitOrder(await prepareOrder(request));
     },
     async orderByClientId(symbol, clientId, lookupRef) {
-      const remembered = noncesByClientId.get(clientId) ?? finalNonces.get(clientId);
+      const remembered = nonces.attempts(clientId);
       // Not sent from this process (a restart): the journalled nonce still finds it.
       const journalled = lookupRef !== undefined && /^\d{1,16}$/.test(lookupRef) ? [{ nonce: Number(lookupRef), symbol }] : undefined;
       const sent = remembered ?? journalled;
@@ -414,7 +332,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
       // Newest first: a retried client id's latest attempt is the one most likely to exist.
       for (const attempt of [...sent].reverse()) {
         const found = requireOk(await readOrder({ nonce: attempt.nonce, symbol: attempt.symbol || symbol }), 'order lookup');
-        if (found) return settled(toOutcome(found, clientId));
+        if (found) return settled(vestOutcome(found, clientId));
       }
       return undefined;
     },
@@ -443,17 +361,6 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     },
   };
 }
-
-/** Drops a Map's oldest entries (insertion order) until it holds at most `max`. */
-function trimOldest<K, V>(map: Map<K, V>, max: number): void {
-  for (const oldest of map.keys()) {
-    if (map.size <= max) return;
-    map.delete(oldest);
-  }
-}
-
-
-
 
 /** The WS URL with `xwebsocketserver=restserver{group}` (venues.md §2.2) unless it already names one. */
 function withServerSelector(url: string, group: () => number): () => string {

@@ -1,0 +1,158 @@
+/**
+ * The run summary in words: the figures as the console table, the report header and the `--summary-json` file
+ * show them, each worded once (summaryFigures), and the settings a run traded with.
+ */
+import type { VenueId } from '../domain/market';
+import { pairExposureText } from '../execution/reconcile';
+import type { RunSummary } from './summary';
+
+/** The settings a run traded with, as the report and the summary JSON show them. */
+export interface RunSettings {
+  readonly mode: string;
+  /** Seed of the simulated market (sim mode). */
+  readonly seed?: number;
+  readonly simModel?: Readonly<Record<string, number>>;
+  readonly closeOnExit: boolean;
+  readonly durationSec?: number;
+  /** Period of the spread samples the charts are drawn from, ms. */
+  readonly spreadSampleMs: number;
+  readonly pairs: readonly PairRunSettings[];
+  readonly risk: { readonly maxLossUsd?: number; readonly maxNotionalUsd: number; readonly haltCooldownSec: number };
+}
+
+export interface PairRunSettings {
+  readonly id: string;
+  readonly pair: string;
+  readonly dexA: VenueId;
+  readonly dexB: VenueId;
+  /** Entry threshold on the net entry spread, percent. */
+  readonly spreadEntry: number;
+  /** Exit target on the exit spread, percent. */
+  readonly spreadExit: number;
+  /** Taker fees of A and B, fractions. */
+  readonly takerFeeA: number;
+  readonly takerFeeB: number;
+  /** Both legs in and out, percent: the gross entry spread must reach spreadEntry + this. */
+  readonly roundTripFeePct: number;
+  readonly positionSize: number;
+  readonly entryConfirmTicks: number;
+  readonly exitConfirmTicks?: number;
+  readonly spreadEntryMax?: number;
+  /** Tick sampling, ms; 0 = every book update. */
+  readonly sampleMs: number;
+  readonly cooldownMs: number;
+}
+
+function fmtMs(ms: number | undefined): string {
+  if (ms === undefined) return 'n/a';
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(1)} ms`;
+}
+
+export function usd(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return 'n/a';
+  return `${v < 0 ? '-' : ''}$${Math.abs(v).toFixed(2)}`;
+}
+
+/** One figure of the summary: `key` is its `--summary-json` key where it has one. */
+export interface SummaryFigure {
+  readonly key: string;
+  readonly label: string;
+  readonly text: string;
+}
+
+/** The summary's figures, worded once for the console table and the report header. */
+export function summaryFigures(s: RunSummary): SummaryFigure[] {
+  const markedAt = s.unrealisedMarkedAt === undefined ? '' : ` at ${new Date(s.unrealisedMarkedAt).toISOString().slice(11, 19)}Z`;
+  const unrealisedText =
+    s.openPositions.length === 0
+      ? `${usd(0)} (nothing open)`
+      : s.unrealisedPnlUsd === undefined
+        ? 'n/a (open position the books could not price)'
+        : `${usd(s.unrealisedPnlUsd)} (gross ${usd(s.unrealisedGrossPnlUsd)}, est. exit fees ${usd(s.unrealisedExitFeesUsd)}${markedAt})`;
+  return [
+    { key: 'roundTrips', label: 'round trips', text: String(s.roundTrips) },
+    { key: 'opened', label: 'opened / closed / open at exit', text: `${s.opened} / ${s.closed} / ${s.openAtExit}` },
+    { key: 'winRate', label: 'win rate', text: s.roundTrips === 0 ? 'n/a' : `${(s.winRate * 100).toFixed(1)} %` },
+    { key: 'grossPnlUsd', label: 'realised gross PnL', text: usd(s.grossPnlUsd) },
+    { key: 'feesUsd', label: 'realised fees', text: s.feesUsd < 0 ? `${usd(s.feesUsd)} (net rebate received)` : usd(s.feesUsd) },
+    { key: 'fundingUsd', label: 'funding', text: `${usd(s.fundingUsd)} (not modelled yet)` },
+    { key: 'netPnlUsd', label: 'realised net PnL', text: usd(s.netPnlUsd) },
+    { key: 'unrealisedPnlUsd', label: 'unrealised net PnL (open, marked to the books)', text: unrealisedText },
+    { key: 'netIfClosedNowUsd', label: 'net if closed now', text: usd(s.netIfClosedNowUsd) },
+    { key: 'maxDrawdownUsd', label: 'max drawdown (net if closed now)', text: usd(s.maxDrawdownUsd) },
+    { key: 'maxDrawdownRealisedUsd', label: 'max drawdown (closed trades)', text: usd(s.maxDrawdownRealisedUsd) },
+    { key: 'avgHoldMs', label: 'average hold', text: fmtMs(s.avgHoldMs) },
+    { key: 'signalToFillP50Ms', label: 'signal→fill p50', text: fmtMs(s.signalToFillP50Ms) },
+    { key: 'signalToFillP99Ms', label: 'signal→fill p99', text: fmtMs(s.signalToFillP99Ms) },
+    { key: 'legsUnwound', label: 'legs unwound', text: String(s.legsUnwound) },
+    { key: 'closeFailures', label: 'close failures', text: String(s.closeFailures) },
+    ...(s.lateFills > 0 ? [{ key: 'lateFills', label: 'late fills credited', text: String(s.lateFills) }] : []),
+    {
+      key: 'exposureAtExit',
+      label: 'exposure at exit',
+      text: s.exposureAtExit.length === 0 ? 'none' : `${s.exposureAtExit.length} pair(s): ${s.exposureAtExit.map(pairExposureText).join(' | ')}`,
+    },
+  ];
+}
+
+/** The final summary as an aligned text table. */
+export function summaryTable(s: RunSummary): string {
+  const rows = summaryFigures(s).map((f) => [f.label, f.text] as const);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const line = '-'.repeat(w + 20);
+  return [line, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`), line].join('\n');
+}
+
+/** Where a run's files are, for the summary JSON. */
+export interface RunFiles {
+  readonly mode: string;
+  readonly reportPath: string;
+  readonly eventsPath: string;
+  readonly settings?: RunSettings;
+  /** True when the shutdown grace ran out with an operation in flight. */
+  readonly unfinished?: boolean;
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/**
+ * The `--summary-json` object. Its first keys are kept exactly as they always were (other programs read them);
+ * everything after `eventsPath` was added later. Missing figures are null, never 0.
+ */
+export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknown> {
+  return {
+    mode: run.mode,
+    roundTrips: s.roundTrips,
+    opened: s.opened,
+    closed: s.closed,
+    openAtExit: s.openAtExit,
+    grossPnlUsd: s.grossPnlUsd,
+    feesUsd: s.feesUsd,
+    netPnlUsd: s.netPnlUsd,
+    winRate: s.winRate,
+    avgHoldMs: s.avgHoldMs ?? null,
+    signalToFillP50Ms: s.signalToFillP50Ms ?? null,
+    signalToFillP99Ms: s.signalToFillP99Ms ?? null,
+    legsUnwound: s.legsUnwound,
+    closeFailures: s.closeFailures,
+    reportPath: run.reportPath,
+    eventsPath: run.eventsPath,
+    fundingUsd: s.fundingUsd,
+    unrealisedPnlUsd: s.unrealisedPnlUsd ?? null,
+    unrealisedGrossPnlUsd: s.unrealisedGrossPnlUsd ?? null,
+    unrealisedExitFeesUsd: s.unrealisedExitFeesUsd ?? null,
+    unrealisedMarkedAt: iso(s.unrealisedMarkedAt),
+    netIfClosedNowUsd: s.netIfClosedNowUsd ?? null,
+    maxDrawdownUsd: s.maxDrawdownUsd,
+    maxDrawdownRealisedUsd: s.maxDrawdownRealisedUsd,
+    failedEntries: s.outsideTrades.failedEntries,
+    firstEventAt: iso(s.firstEventAt),
+    lastEventAt: iso(s.lastEventAt),
+    lateFills: s.lateFills,
+    exposureAtExit: s.exposureAtExit,
+    unfinishedAtExit: run.unfinished ?? false,
+    ...(run.settings !== undefined ? { settings: run.settings } : {}),
+  };
+}
