@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
-import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from '../src/domain/durations';
+import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from '../../src/domain/durations';
 import {
   defaultConfig,
   readYaml,
@@ -27,17 +27,17 @@ import {
   type BotConfig,
   type VenueCredentials,
   type VenueEndpoints,
-} from '../src/config';
-import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../src/config/load';
-import { outputDirProblem, outputFileProblem } from '../src/config/output-paths';
-import { pairExposureText } from '../src/execution/reconcile';
-import { Outputs, type TextOutput } from '../src/logging/output';
-import { errorText, redactText } from '../src/logging/redact';
-import { summaryJson } from '../src/report/summary';
-import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../src/sim/model-overrides';
+} from '../../src/config';
+import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../../src/config/load';
+import { outputDirProblem, outputFileProblem } from '../../src/config/output-paths';
+import { pairExposureText } from '../../src/execution/reconcile';
+import { Outputs, type TextOutput } from '../../src/logging/output';
+import { errorText, redactText } from '../../src/logging/redact';
+import { summaryJson } from '../../src/report/summary';
+import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../../src/sim/model-overrides';
 import type { RunMode, RunResult } from './run';
-import type { VenueSetup } from './venues';
-import type { SimKeys, SimVenueUrls } from '../src/venues/sim-connect';
+import type { VenueSetup } from '../venues';
+import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 
 const USAGE_EXIT = 2;
 /** The run stopped cleanly, but a file output was lost (a full disk): see the `output error:` line. */
@@ -283,7 +283,7 @@ async function haltsCommand(program: Command, io: Console, journalDir: string | 
 async function resumeVenueSetup(program: Command, io: Console, config: BotConfig, journalDir: string): Promise<VenueSetup> {
   const flags = program.opts<Flags>();
   if (flags.venues !== undefined) {
-    const { loadSimKeys, parseSimVenueUrls } = await import('../src/venues/sim-connect');
+    const { loadSimKeys, parseSimVenueUrls } = await import('../../src/venues/sim-connect');
     try {
       return { kind: 'sim-running', urls: parseSimVenueUrls(flags.venues), keys: loadSimKeys(journalDir) };
     } catch (e) {
@@ -355,7 +355,7 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
     if (flags.simModel) fail('--sim-model does not apply with --venues: the market is the running venues\' (npm run venues -- --seed N)');
     if (flags.journalDir === undefined) fail('--venues needs --journal-dir: the journal and the sim keys must outlive this run to resume it');
     // Loaded here, not at the top: the keys are checked with the signing libraries (see the lazy run below).
-    const { loadOrCreateSimKeys, parseSimVenueUrls } = await import('../src/venues/sim-connect');
+    const { loadOrCreateSimKeys, parseSimVenueUrls } = await import('../../src/venues/sim-connect');
     try {
       simVenues = { urls: parseSimVenueUrls(flags.venues), keys: loadOrCreateSimKeys(flags.journalDir) };
     } catch (e) {
