@@ -153,16 +153,18 @@ function monitoring$(monitor: Monitor, ticks$: Observable<MarketTick>, shutdown$
       takeUntil(shutdown$.pipe(take(1), tap((signal) => shutdownSeen$.next(signal)))),
     );
     return polls$.pipe(
+      endWith(TICKS_ENDED),
       // One subscription to the ticks for all the watches. A watch that starts after they ended (they may end
-      // while a close is in flight, when no watch listens) is told at once: a Subject replays its end.
+      // while a close is in flight, when no watch listens) sees only the end (a Subject replays it): it has
+      // counted nothing, so its own start is the count at the end.
       connect((inputs$) => {
         const watch$ = (from: Watch): Observable<Step> =>
           inputs$.pipe(
-            endWith(TICKS_ENDED),
             scan<PollInput, Counted, Watch>(count, from),
             filter(hasSomethingToSay),
             // Leaves the ticks: none is polled or counted until this poll's events (and close) are done.
             take(1),
+            defaultIfEmpty<Counted, Counted>({ ...from, input: TICKS_ENDED }),
             concatMap((counted) => (counted.input === TICKS_ENDED ? endSteps$(monitor, counted, shutdownSeen$) : pollSteps$(monitor, counted, counted.input))),
           );
         return concat(
