@@ -16,7 +16,7 @@
  * minutes, as before, the heap's ±0.8 MB swing between samples moved the slope by ±0.5 MB/h from run to
  * run); how many close orders were signed and journal lines written per hour.
  *
- * The run's event handling is streams/run.ts's: the same event sink (src/report/run-events.ts) over the
+ * The run's event handling is streams/cli/run.ts's: the same event sink (src/report/run-events.ts) over the
  * same parts (a RunRecord with run.ts's options, events.ndjson and bot.log behind the outputs' guard and
  * secrets filter, the status display without a terminal, `[event]` lines), built here because `run()`
  * itself cannot be driven without real time.
@@ -137,7 +137,7 @@ export async function runHoldBench(opts: HoldOptions = {}): Promise<HoldResult> 
   const shutdown$ = new Subject<void>();
   let sub: Subscription | undefined;
 
-  // ---- the run's event handling, as streams/run.ts does it ----
+  // ---- the run's event handling, as streams/cli/run.ts does it ----
   const outputs = new Outputs();
   const eventsOut = outputs.file('events.ndjson', path.join(dir, 'events.ndjson'));
   const logger = createLogger({ level: 'info', format: 'json', file: path.join(dir, 'bot.log'), console: false, outputs });

@@ -220,7 +220,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
       },
     });
   const executor = createExecutor({ pair: PAIR, venues: { a: stamped(vest), b: stamped(paradex) }, size: SIZE, journal, now: Date.now, spreadThreshold: ENTRY_THRESHOLD });
-  // The exit monitor's events go where a run sends them (streams/run.ts): record, events.ndjson and
+  // The exit monitor's events go where a run sends them (streams/cli/run.ts): record, events.ndjson and
   // bot.log through the outputs' guard, the status display, `[event]` lines.
   const outputs = new Outputs();
   const eventsOut = outputs.file('events.ndjson', path.join(journalDir, 'events.ndjson'));

@@ -2,23 +2,26 @@ import {
   asyncScheduler,
   catchError,
   concat,
+  concatMap,
+  connect,
   defaultIfEmpty,
   defer,
   EMPTY,
-  exhaustMap,
+  endWith,
+  expand,
   filter,
-  finalize,
-  from,
+  ignoreElements,
   map,
   type Observable,
   of,
   type OperatorFunction,
+  race,
   type SchedulerLike,
+  scan,
+  ReplaySubject,
   take,
   takeUntil,
-  takeWhile,
   tap,
-  throwError,
 } from 'rxjs';
 import { type CloseResult, type DecidingTick, events, type ExitEvent, type ExitReason } from '../src/domain/events';
 import type { MarketTick, PositionSpec } from '../src/domain/market';
@@ -53,10 +56,53 @@ export interface ExitMonitorOptions {
   reason?: ExitReason;
 }
 
+/**
+ * A poll's decision input: its tick and exit spread. `exitSpread` is undefined when the poll decides nothing
+ * (a side the close trades on is empty or too thin for the size; at the target, also a stale, crossed or too
+ * old book). A spread below the target is not checked for tradability: it decides nothing either way.
+ */
+interface Poll {
+  readonly tick: MarketTick;
+  readonly exitSpread: number | undefined;
+}
+
+/** Marks the end of the ticks (a shutdown or the source's completion) in a watch's inputs, so its scan still has the count. */
+const TICKS_ENDED = Symbol('ticks ended');
+type PollInput = Poll | typeof TICKS_ENDED;
+
+/** What the scan carries from poll to poll, and across a close. */
+interface Watch {
+  readonly polls: number;
+  /** Consecutive polls at or above the target; a poll below it or with no decision resets it. */
+  readonly run: number;
+}
+
+/** A watch as the scan leaves it after one input. */
+interface Counted extends Watch {
+  readonly input: PollInput;
+}
+
+/** What one watch ends with: its events, and the watch to go on with (none: the monitor is done). */
+interface Step {
+  readonly events: readonly ExitEvent[];
+  readonly next?: Watch;
+}
+
+/** The options, resolved once per `exitMonitor` call. */
+interface Monitor {
+  readonly position: PositionSpec;
+  readonly exitTarget: number;
+  readonly closePosition: (ctx: CloseContext) => Observable<CloseResult>;
+  readonly logEvery: number;
+  readonly confirmTicks: number;
+  readonly maxBookAgeMs: number | undefined;
+  readonly scheduler: SchedulerLike;
+  readonly exitReason: ExitReason;
+}
+
 type CloseOutcome = { readonly ok: true; readonly result: CloseResult } | { readonly ok: false; readonly reason: string };
 
-/** Why the tick stream ended before the position was closed. */
-type TicksEnd = { readonly kind: 'shutdown' } | { readonly kind: 'error'; readonly error: unknown };
+const START: Step = { events: [], next: { polls: 0, run: 0 } };
 
 /**
  * Watches an open position on a stream of ticks and closes it when the exit spread reaches the target
@@ -78,135 +124,147 @@ type TicksEnd = { readonly kind: 'shutdown' } | { readonly kind: 'error'; readon
  * Every event carries `polls`; the last one's is the final poll count.
  */
 export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<MarketTick, ExitEvent> {
-  const {
-    position,
-    exitTarget,
-    shutdown$,
-    closePosition,
-    logEvery = 40,
-    confirmTicks = 1,
-    maxBookAgeMs,
-    scheduler = asyncScheduler,
-    reason: exitReason = 'exit_target',
-  } = options;
-  validate(options.position, exitTarget, logEvery, maxBookAgeMs);
+  const { logEvery = 40, confirmTicks = 1, maxBookAgeMs, scheduler = asyncScheduler, reason: exitReason = 'exit_target' } = options;
+  const { position, exitTarget, closePosition, shutdown$ } = options;
+  validate(position, exitTarget, logEvery, maxBookAgeMs);
   if (!Number.isInteger(confirmTicks) || confirmTicks < 1) {
     throw new RangeError(`exitMonitor(${position.pair}): confirmTicks must be an integer >= 1, got ${confirmTicks}`);
   }
-  const { pair, direction, entrySpread, size } = position;
+  const monitor: Monitor = { position, exitTarget, closePosition, logEvery, confirmTicks, maxBookAgeMs, scheduler, exitReason };
+  return (ticks$) => monitoring$(monitor, ticks$, shutdown$);
+}
 
-  // VWAP for the position size, not the top of book as the original did: the close sells and buys back
-  // the whole size, so that is the spread it gets. A side too thin for the size decides nothing.
-  const spreadAt = (tick: MarketTick): number | undefined => exitSpreadOf(direction, tick.a, tick.b, size);
-  // Whether the tick's books may be decided on. Asked only of a poll whose spread would count (at the
-  // target) or be reported: most polls are below the target, and the checks read the side of each
-  // book the spread does not (a new book's other side is a cache miss) and, with an age limit, the clock.
-  const tradable = (tick: MarketTick): boolean => isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs);
-
-  const closeOutcome$ = (ctx: CloseContext): Observable<CloseOutcome> =>
-    defer(() => closePosition(ctx)).pipe(
-      take(1),
-      map((result): CloseOutcome => (result.ok ? { ok: true, result } : { ok: false, reason: result.reason ?? 'close rejected without a reason' })),
-      defaultIfEmpty<CloseOutcome, CloseOutcome>({ ok: false, reason: 'close completed without a result' }),
-      catchError((error: unknown) => of<CloseOutcome>({ ok: false, reason: `close errored: ${errorText(error)}` })),
+/**
+ * The card's shape: ticks → `map` to the poll's decision input → `takeUntil(shutdown$)` → `scan` counting polls
+ * and the confirmation run until a poll has something to say → the watch leaves the ticks and `concatMap` runs
+ * that poll's events and close → a new watch of the same ticks from the count reached (`expand`). Nobody
+ * listens while a close is in flight, so its ticks are neither polled nor counted, and nothing cancels it.
+ */
+function monitoring$(monitor: Monitor, ticks$: Observable<MarketTick>, shutdown$: Observable<unknown>): Observable<ExitEvent> {
+  const decide = (tick: MarketTick): Poll => decisionInput(monitor, tick);
+  const count = (watch: Watch, input: PollInput): Counted => countPoll(monitor, watch, input);
+  const { logEvery, confirmTicks } = monitor;
+  const hasSomethingToSay = ({ polls, run, input }: Counted): boolean => input === TICKS_ENDED || polls % logEvery === 0 || run >= confirmTicks;
+  return defer(() => {
+    // Per subscription, replayed: once the ticks have ended, whether a shutdown ended them.
+    const shutdownSeen$ = new ReplaySubject<unknown>(1);
+    const polls$ = ticks$.pipe(
+      map(decide),
+      takeUntil(shutdown$.pipe(take(1), tap((signal) => shutdownSeen$.next(signal)))),
     );
-
-  return (ticks$) =>
-    defer(() => {
-      // Per subscription: each subscriber monitors with its own count.
-      let polls = 0;
-      // Consecutive polls at or above the target; a poll below it or with no decision resets it.
-      let atTarget = 0;
-      // True while exhaustMap runs a poll's events (and its close): exactly when exhaustMap would drop a
-      // tick. Ticks are checked against it *before* they are counted, so a tick during a close is neither
-      // polled nor counted, and a poll with nothing to report never reaches exhaustMap at all.
-      let reporting = false;
-      const endReporting = (): void => {
-        reporting = false;
-      };
-      let closed = false;
-      let ticksEnd: TicksEnd | undefined;
-
-      const close$ = (exitSpread: number, tick: MarketTick, pollsAtExit: number): Observable<ExitEvent> => {
-        const profit = roundTripProfit(entrySpread, exitSpread);
-        return closeOutcome$({ exitSpread, tick, polls: pollsAtExit }).pipe(
-          tap((outcome) => (closed ||= outcome.ok)),
-          map((outcome): ExitEvent => {
-            const now = scheduler.now();
-            if (!outcome.ok) return events.closeFailed(now, { pair, polls: pollsAtExit, reason: outcome.reason });
-            const { grossPnlUsd, feesUsd } = outcome.result;
-            return events.positionClosed(now, {
-              pair,
-              polls: pollsAtExit,
-              entrySpread,
-              exitSpread,
-              profit,
-              ...(grossPnlUsd !== undefined && { grossPnlUsd }),
-              ...(feesUsd !== undefined && { feesUsd }),
-              reason: exitReason,
-            });
-          }),
-        );
-      };
-
-      /** One poll, decided synchronously: its events, or undefined when it has none (most polls). */
-      const poll = (tick: MarketTick): Observable<ExitEvent> | undefined => {
-        if (reporting) return undefined;
-        polls += 1;
-        const logging = polls % logEvery === 0;
-        const spread = spreadAt(tick);
-        // Below the target a poll resets the count whether or not its books are tradable.
-        const counts = spread !== undefined && spread >= exitTarget;
-        const exitSpread = (counts || logging) && spread !== undefined && tradable(tick) ? spread : undefined;
-        atTarget = counts && exitSpread !== undefined ? atTarget + 1 : 0;
-        const exiting = atTarget >= confirmTicks;
-        if (!exiting && !logging) return undefined;
-        reporting = true;
-        const now = scheduler.now();
-        const monitoring$ = logging ? of(events.positionMonitoring(now, { pair, polls, entrySpread, exitSpread, exitTarget })) : EMPTY;
-        if (!exiting || exitSpread === undefined) return monitoring$;
-        atTarget = 0;
-        const profit = roundTripProfit(entrySpread, exitSpread);
-        const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason: exitReason, tick: decidingTick(tick, size) });
-        return concat(monitoring$, of(exit), close$(exitSpread, tick, polls));
-      };
-
-      // The shutdown gate and a source error end the *ticks* only. exhaustMap then waits for an in-flight
-      // close before completing, so neither can cancel it; the tail below reports why monitoring stopped.
-      const polledTicks$ = ticks$.pipe(
-        catchError((error: unknown) => {
-          ticksEnd ??= { kind: 'error', error };
-          return EMPTY;
-        }),
-        takeUntil(
-          shutdown$.pipe(
-            tap(() => (ticksEnd ??= { kind: 'shutdown' })),
-            // A failing shutdown$ stops the ticks too (emitting ends takeUntil), and is re-thrown at the end.
-            catchError((error: unknown) => {
-              ticksEnd ??= { kind: 'error', error };
-              return of(error);
-            }),
+    return polls$.pipe(
+      endWith(TICKS_ENDED),
+      // One subscription to the ticks for all the watches. A watch that starts after they ended (they may end
+      // while a close is in flight, when no watch listens) sees only the end (a Subject replays it): it has
+      // counted nothing, so its own start is the count at the end.
+      connect((inputs$) => {
+        const watch$ = (from: Watch): Observable<Step> =>
+          inputs$.pipe(
+            scan<PollInput, Counted, Watch>(count, from),
+            filter(hasSomethingToSay),
+            // Leaves the ticks: none is polled or counted until this poll's events (and close) are done.
+            take(1),
+            defaultIfEmpty<Counted, Counted>({ ...from, input: TICKS_ENDED }),
+            concatMap((counted) => (counted.input === TICKS_ENDED ? endSteps$(monitor, counted, shutdownSeen$) : pollSteps$(monitor, counted, counted.input))),
+          );
+        return concat(
+          of(START).pipe(
+            expand((step) => (step.next === undefined ? EMPTY : watch$(step.next))),
+            concatMap((step) => step.events),
           ),
-        ),
-      );
+          // A tick source error that came while a close was in flight is re-thrown after it, even a successful one.
+          race(inputs$.pipe(ignoreElements()), of(undefined)).pipe(ignoreElements()),
+        );
+      }),
+    );
+  });
+}
 
-      const monitoring$ = polledTicks$.pipe(
-        map(poll),
-        filter((pollEvents$): pollEvents$ is Observable<ExitEvent> => pollEvents$ !== undefined),
-        // Never a switch: a later tick must not cancel an in-flight close.
-        exhaustMap((pollEvents$) => pollEvents$.pipe(finalize(endReporting))),
-        takeWhile((event) => event.type !== 'POSITION_CLOSED', true),
-      );
+// VWAP for the position size, not the top of book as the original did: the close sells and buys back
+// the whole size, so that is the spread it gets. A side too thin for the size decides nothing.
+function decisionInput(monitor: Monitor, tick: MarketTick): Poll {
+  const { position, exitTarget } = monitor;
+  const spread = exitSpreadOf(position.direction, tick.a, tick.b, position.size);
+  return { tick, exitSpread: spread !== undefined && spread >= exitTarget && !isTradable(monitor, tick) ? undefined : spread };
+}
 
-      const stopped$ = defer((): Observable<ExitEvent> => {
-        const reason = closed ? 'closed' : ticksEnd?.kind === 'shutdown' ? 'shutdown' : undefined;
-        const stopped = reason === undefined ? [] : [events.exitMonitorStopped(scheduler.now(), { pair, polls, reason })];
-        const end = ticksEnd;
-        return concat(from(stopped), end?.kind === 'error' ? throwError(() => end.error) : EMPTY);
+// Whether the tick's books may be decided on. Asked only of a poll whose spread would count (at the
+// target) or be reported: most polls are below the target, and the checks read the side of each
+// book the spread does not (a new book's other side is a cache miss) and, with an age limit, the clock.
+function isTradable({ maxBookAgeMs, scheduler }: Monitor, tick: MarketTick): boolean {
+  return isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs);
+}
+
+function isAtTarget(monitor: Monitor, poll: Poll): boolean {
+  return poll.exitSpread !== undefined && poll.exitSpread >= monitor.exitTarget;
+}
+
+function countPoll(monitor: Monitor, { polls, run }: Watch, input: PollInput): Counted {
+  if (input === TICKS_ENDED) return { polls, run, input };
+  return { polls: polls + 1, run: isAtTarget(monitor, input) ? run + 1 : 0, input };
+}
+
+/** A poll that reports or exits: POSITION_MONITORING and/or TRADE_EXIT, then the close and what follows it. */
+function pollSteps$(monitor: Monitor, watch: Watch, poll: Poll): Observable<Step> {
+  const { position, exitTarget, scheduler } = monitor;
+  const { pair, entrySpread } = position;
+  const { polls } = watch;
+  const now = scheduler.now();
+  const reported: ExitEvent[] = [];
+  if (polls % monitor.logEvery === 0) {
+    // At the target the books were checked already; below it, only now, for the report.
+    const shown = isAtTarget(monitor, poll) || (poll.exitSpread !== undefined && isTradable(monitor, poll.tick)) ? poll.exitSpread : undefined;
+    reported.push(events.positionMonitoring(now, { pair, polls, entrySpread, exitSpread: shown, exitTarget }));
+  }
+  const { exitSpread, tick } = poll;
+  if (watch.run < monitor.confirmTicks || exitSpread === undefined) return of({ events: reported, next: watch });
+  const profit = roundTripProfit(entrySpread, exitSpread);
+  const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason: monitor.exitReason, tick: decidingTick(tick, position.size) });
+  return concat(of<Step>({ events: [...reported, exit] }), closeSteps$(monitor, { exitSpread, tick, polls }));
+}
+
+/** The close effect, subscribed once: closed and stopped, or CLOSE_FAILED and a new watch (the position is still open). */
+function closeSteps$(monitor: Monitor, ctx: CloseContext): Observable<Step> {
+  const { position, scheduler, exitReason: reason } = monitor;
+  const { pair, entrySpread } = position;
+  const { exitSpread, polls } = ctx;
+  return closeOutcome$(monitor, ctx).pipe(
+    map((outcome): Step => {
+      const now = scheduler.now();
+      if (!outcome.ok) return { events: [events.closeFailed(now, { pair, polls, reason: outcome.reason })], next: { polls, run: 0 } };
+      const { grossPnlUsd, feesUsd } = outcome.result;
+      const profit = roundTripProfit(entrySpread, exitSpread);
+      const closed = events.positionClosed(now, {
+        pair,
+        polls,
+        entrySpread,
+        exitSpread,
+        profit,
+        ...(grossPnlUsd !== undefined && { grossPnlUsd }),
+        ...(feesUsd !== undefined && { feesUsd }),
+        reason,
       });
+      return { events: [closed, events.exitMonitorStopped(now, { pair, polls, reason: 'closed' })] };
+    }),
+  );
+}
 
-      return concat(monitoring$, stopped$);
-    });
+/** The close's one outcome as a value: a rejection, an error and completion without a result are failures. */
+function closeOutcome$({ closePosition }: Monitor, ctx: CloseContext): Observable<CloseOutcome> {
+  return defer(() => closePosition(ctx)).pipe(
+    take(1),
+    map((result): CloseOutcome => (result.ok ? { ok: true, result } : { ok: false, reason: result.reason ?? 'close rejected without a reason' })),
+    defaultIfEmpty<CloseOutcome, CloseOutcome>({ ok: false, reason: 'close completed without a result' }),
+    catchError((error: unknown) => of<CloseOutcome>({ ok: false, reason: `close errored: ${errorText(error)}` })),
+  );
+}
+
+/** The end of the ticks: a shutdown says so; a completed source says nothing (an error is re-thrown by the caller). */
+function endSteps$({ position, scheduler }: Monitor, { polls }: Watch, shutdownSeen$: Observable<unknown>): Observable<Step> {
+  // shutdownSeen$ replays a shutdown that came; otherwise the source completed on its own (or shutdown$ did).
+  return race(shutdownSeen$.pipe(take(1), map(() => true)), of(false)).pipe(
+    map((shutdown): Step => ({ events: shutdown ? [events.exitMonitorStopped(scheduler.now(), { pair: position.pair, polls, reason: 'shutdown' })] : [] })),
+  );
 }
 
 /** The exit's tick as the report plots it: both directions at the position size (read only on an exit, off the hot path). */
@@ -224,4 +282,3 @@ function validate(position: PositionSpec, exitTarget: number, logEvery: number, 
   if (!Number.isInteger(logEvery) || logEvery < 1) fail(`logEvery must be an integer >= 1, got ${logEvery}`);
   if (maxBookAgeMs !== undefined && !(maxBookAgeMs >= 0)) fail(`maxBookAgeMs must be >= 0, got ${maxBookAgeMs}`);
 }
-

@@ -1,34 +1,61 @@
 /**
- * One configured pair's executor and journal, set up the same way for every command (the bot run,
- * `resume`): the reconciliation an operator runs by hand is the one the bot runs at start.
+ * What the bot stream asks of a pair's executor, and what it gets back. Structural: the executor in
+ * src/execution satisfies it, and tests script it. Every method resolves with a value; none should reject
+ * (a rejection still becomes an event, never a dead stream).
  */
-import * as path from 'node:path';
-import type { BotConfig, PairConfig } from '../src/config';
-import type { VenueId } from '../src/domain/market';
-import { createExecutor, type Executor } from '../src/execution/executor';
-import type { Journal } from '../src/execution/journal';
-import type { Venue } from '../src/venues/venue';
+import type { CloseResult, TradingEvent } from '../src/domain/events';
+import type { MarketTick, PositionSpec, SpreadOpportunity } from '../src/domain/market';
+import type { CloseContext } from './exit-monitor';
 
-/** Each pair keeps its own journal file, named after the bot id. */
-export function journalFile(journalDir: string, botId: string): string {
-  return path.join(journalDir, `${botId}.ndjson`);
+/** An open position as the executor hands it back. */
+export interface OpenedPosition extends PositionSpec {
+  readonly openedAt?: number;
+  /** Entry fill prices, when known: they let the status mark the position to the books (unrealised PnL). */
+  readonly longEntryPrice?: number;
+  readonly shortEntryPrice?: number;
 }
 
-export function pairExecutor(config: BotConfig, bot: PairConfig, venues: Readonly<Record<VenueId, Venue>>, journal: Journal): Executor {
-  return createExecutor({
-    pair: bot.pair,
-    venues: { a: venues[bot.dexA], b: venues[bot.dexB] },
-    size: bot.positionSize,
-    slippagePct: bot.slippagePct,
-    maxPositionBase: bot.maxPositionBase,
-    maxNotionalUsd: config.risk.maxNotionalUsd,
-    leverage: bot.leverage,
-    legTimeoutMs: config.execution.legTimeoutMs,
-    closeRetries: config.execution.closeRetries,
-    closeBackoffMs: config.execution.closeBackoffMs,
-    haltCooldownMs: config.risk.haltCooldownSec * 1000,
-    spreadThreshold: bot.spreadEntry,
-    journal,
-    now: Date.now,
-  });
+/** How an entry ended: both legs open, or not (unwound or refused), with the events it produced. */
+export type EntryOutcome =
+  | { readonly ok: true; readonly position: OpenedPosition; readonly events: readonly TradingEvent[] }
+  | { readonly ok: false; readonly reason: string; readonly events: readonly TradingEvent[] };
+
+/** A close's result with the events it produced (order fills, retries). */
+export interface CloseReport extends CloseResult {
+  readonly events: readonly TradingEvent[];
+}
+
+/** What a restart found in the journal and at the venues. */
+export interface RestoreReport {
+  /** The position to resume monitoring, if the journal and the venues agree one is open. */
+  readonly position?: OpenedPosition;
+  /** A close was under way when the process stopped: finish it at the first tradable tick. */
+  readonly resumeClose?: boolean;
+  /** A venue could not be read: nothing was decided; restore again after this many ms (the pair stays halted). */
+  readonly retryInMs?: number;
+  /** A trade the last run left open that the restore found closed: reported (and counted) as a round trip now. */
+  readonly closedTrade?: { readonly position: OpenedPosition; readonly grossPnlUsd: number; readonly feesUsd: number };
+  readonly events: readonly TradingEvent[];
+}
+
+/** Close fills found after their trade was reported closed (see FILL_CREDITED). */
+export interface LateFillCredits {
+  readonly events: readonly TradingEvent[];
+  /** Added to trades already reported closed: counted in the run's loss limit. */
+  readonly creditedPnlUsd: number;
+  readonly creditedFeesUsd: number;
+}
+
+/** The part of the executor the stream drives. Every method resolves with a value; none should reject. */
+export interface PairExecutor {
+  openPosition(opportunity: SpreadOpportunity): Promise<EntryOutcome>;
+  closePosition(position: OpenedPosition, ctx: CloseContext): Promise<CloseReport>;
+  restore(): Promise<RestoreReport>;
+  isHalted(): boolean;
+  /** Re-signs the pre-signed close orders when they are about to lapse or their price cap drifted from the book. */
+  refreshPreparedClose?(tick: MarketTick): Promise<unknown>;
+  /** Looks up close fills still unknown when their trade closed; cheap when there are none (it keeps its own backoff). */
+  settleLateFills?(): Promise<LateFillCredits>;
+  /** A halt an operator cleared from another process (the `resume` command): its TRADING_RESUMED, else nothing. */
+  pollOperatorResume?(): readonly TradingEvent[];
 }

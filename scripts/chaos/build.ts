@@ -33,13 +33,13 @@ function sourceStamp(root: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** The folder holding streams/main.js and src/sim/cli.js, built now unless an up-to-date one exists. */
+/** The folder holding streams/cli/main.js and src/sim/cli.js, built now unless an up-to-date one exists. */
 export async function buildForCampaign(root: string, log: (line: string) => void = () => undefined): Promise<string> {
   // Inside node_modules so the built files resolve the project's dependencies by walking up.
   const cache = path.join(root, 'node_modules', '.cache', 'vest-paradex-arb-chaos');
   const stamp = sourceStamp(root);
   const out = path.join(cache, stamp);
-  if (fs.existsSync(path.join(out, 'streams', 'main.js'))) {
+  if (fs.existsSync(path.join(out, 'streams', 'cli', 'main.js'))) {
     // In use again: not stale for another campaign's clean-up.
     const now = new Date();
     fs.utimesSync(out, now, now);
@@ -57,7 +57,7 @@ export async function buildForCampaign(root: string, log: (line: string) => void
     child.stderr.on('data', (d: Buffer) => (text += d.toString()));
     child.on('close', (c) => resolve({ code: c, output: text }));
   });
-  if (code !== 0 || !fs.existsSync(path.join(tmp, 'streams', 'main.js'))) {
+  if (code !== 0 || !fs.existsSync(path.join(tmp, 'streams', 'cli', 'main.js'))) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw new Error(`building the bot for the campaign failed (tsc exit ${code}):\n${output.slice(0, 2000)}`);
   }

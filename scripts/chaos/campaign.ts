@@ -82,7 +82,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
   const plan = planTrials(opts.seed, opts.trials, opts.only ? { only: opts.only } : {});
   const build = await buildForCampaign(opts.root, log);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vest-paradex-arb-chaos-'));
-  const mainJs = path.join(build, 'streams', 'main.js');
+  const mainJs = path.join(build, 'streams', 'cli', 'main.js');
   const results: TrialResult[] = [];
   const queue: Trial[] = [...plan];
   const slots: Slot[] = [];

@@ -139,7 +139,7 @@ export function describeHoldings(h: Holdings): string {
 
 /**
  * README: on Ctrl-C the bot finishes what is in flight within execution.shutdown_grace_ms (default
- * 10 s), and main.ts allows 5 s more for the report. Slower is noted (a busy machine can cause it), not a hang.
+ * 10 s), and streams/cli/main.ts allows 5 s more for the report. Slower is noted (a busy machine can cause it), not a hang.
  */
 const DOCUMENTED_STOP_MS = 15_000;
 

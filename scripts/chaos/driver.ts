@@ -24,7 +24,7 @@ export interface SlotVenues {
 }
 
 export interface TrialContext {
-  /** The compiled bot: streams/main.js. */
+  /** The compiled bot: streams/cli/main.js. */
   readonly mainJs: string;
   /** Trial folders go here. */
   readonly workDir: string;

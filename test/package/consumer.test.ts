@@ -122,7 +122,7 @@ describe('the built package', () => {
   }, 30_000);
 
   it('ships a bin that prints the package version and, after --, takes --env-file as the bot\'s own flag', () => {
-    const bin = path.join(ROOT, 'dist/streams/main.js');
+    const bin = path.join(ROOT, 'dist/streams/cli/main.js');
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const v = spawnSync(process.execPath, [bin, '--version'], { cwd: app, encoding: 'utf8' });
     expect(v.status).toBe(0);

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { defaultConfig } from '../../src/config';
 import { summaryFigures, summaryJson } from '../../src/report/summary';
-import { startRun, type RunResult } from '../../streams/run';
+import { startRun, type RunResult } from '../../streams/cli/run';
 
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 

@@ -6,11 +6,11 @@ import { BehaviorSubject, NEVER, Observable, Subject, lastValueFrom, tap, toArra
 import {
   arbitrageBot,
   type BotSettings,
-  type LateFillsLike,
-  type OpenPositionLike,
+  type LateFillCredits,
+  type OpenedPosition,
   type PairExecutor,
   type PairSettings,
-  type RestoreResultLike,
+  type RestoreReport,
 } from '../../streams/bot';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
 import { events as ev, type TradingEvent } from '../../src/domain/events';
@@ -60,7 +60,7 @@ function fakeVenue(id: VenueId, feed: FakeFeed): Venue {
 }
 
 interface Script {
-  restore?: OpenPositionLike;
+  restore?: OpenedPosition;
   openFails?: string;
   openThrows?: boolean;
   closeResults?: { ok: boolean; reason?: string }[];
@@ -70,9 +70,9 @@ interface Script {
   refreshes?: boolean;
   halted?: boolean;
   /** What successive restore() calls answer (the last one repeats); overrides `restore`. */
-  restoreResults?: RestoreResultLike[];
+  restoreResults?: RestoreReport[];
   /** What successive settleLateFills() calls answer (then nothing); gives the executor that method. */
-  lateFills?: LateFillsLike[];
+  lateFills?: LateFillCredits[];
   /** Restore only this pair's position (multi-pair tests). */
   restorePair?: string;
 }
@@ -218,7 +218,7 @@ describe('arbitrageBot', () => {
   });
 
   it('samples both directions gross and net of fees, and marks the open position to the books', async () => {
-    const restore: OpenPositionLike = {
+    const restore: OpenedPosition = {
       pair: 'BTC-PERP',
       direction: 'AOverB',
       entrySpread: 0.5,
@@ -284,7 +284,7 @@ describe('arbitrageBot', () => {
   });
 
   it('sends a restored position straight to the exit monitor', async () => {
-    const restore: OpenPositionLike = { pair: 'BTC-PERP', direction: 'BOverA', entrySpread: 0.3, size: 0.01 };
+    const restore: OpenedPosition = { pair: 'BTC-PERP', direction: 'BOverA', entrySpread: 0.3, size: 0.01 };
     const h = harness({ restore });
     // No entry opportunity; exit BOverA = (bidB − askA)/askA = (100 − 100.01)/100.01 ≈ −0.01 % ≥ −0.02 %.
     h.feeds.vest.books.next(book(99.95, 100.01));
@@ -424,7 +424,7 @@ describe('arbitrageBot', () => {
 
   it('while a venue cannot be read at start, restores again after the delay the executor gives, then trades', async () => {
     const halted = (n: number) => ev.tradingHalted(Date.now(), { pair: 'BTC-PERP', reason: `cannot reconcile: positions unreadable; retrying in 20 ms (attempt ${n})` });
-    const position: OpenPositionLike = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.3, size: 0.01 };
+    const position: OpenedPosition = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.3, size: 0.01 };
     const h = harness({
       restoreResults: [
         { retryInMs: 20, events: [halted(1)] },
@@ -451,7 +451,7 @@ describe('arbitrageBot', () => {
   });
 
   it('reports a trade the restore found closed as a round trip, counted in the loss limit', async () => {
-    const position: OpenPositionLike = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.3, size: 0.01 };
+    const position: OpenedPosition = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.3, size: 0.01 };
     const h = harness({ restoreResults: [{ closedTrade: { position, grossPnlUsd: -3, feesUsd: 0.5 }, events: [] }] }, { maxLossUsd: 2 });
     await h.until('TRADING_HALTED');
     h.feeds.vest.books.next(book(99.9, 100));
@@ -494,7 +494,7 @@ describe('arbitrageBot', () => {
 
   it('a pair whose restored position the exit monitor refuses stops alone; the other pair keeps trading', async () => {
     // A position without a usable entry spread (e.g. from a damaged journal line).
-    const broken: OpenPositionLike = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: Number.NaN, size: 0.01 };
+    const broken: OpenedPosition = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: Number.NaN, size: 0.01 };
     const h = harness({ restore: broken, restorePair: 'BTC-PERP' }, {}, [pairSettings({ id: 'btc', pair: 'BTC-PERP' }), pairSettings({ id: 'eth', pair: 'ETH-PERP' })]);
     h.feeds.vest.books.next(book(99.9, 100));
     h.feeds.paradex.books.next(book(100.5, 100.6));

@@ -6,28 +6,26 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ReplaySubject, type Subscription } from 'rxjs';
-import type { TradingEvent, TradingEventType } from '../src/domain/events';
-import { venueSymbol } from '../src/domain/market';
-import { assertTimerMs } from '../src/domain/durations';
-import { roundTripFeePct, takerFeeProblem } from '../src/domain/spread';
-import type { BotConfig } from '../src/config';
-import type { Executor } from '../src/execution/executor';
-import { openJournal, type Journal } from '../src/execution/journal';
-import { pairExposureText } from '../src/execution/reconcile';
-import type { PairExposure } from '../src/execution/types';
-import { createLogger } from '../src/logging/logger';
-import { Outputs, type TextOutput, type WritableLike } from '../src/logging/output';
-import { renderReport } from '../src/report/html';
-import { createStatusDisplay, type StatusOut } from '../src/report/status-display';
-import { createRunEventSink } from '../src/report/run-events';
-import { linkLatestRun } from '../src/report/run-folder';
-import { RunRecord } from '../src/report/run-record';
-import { summaryTable, type RunSettings, type RunSummary } from '../src/report/summary';
-import type { VenueCredentials, VenueEndpoints } from '../src/config';
-import type { SimKeys, SimVenueUrls } from '../src/venues/sim-connect';
-import { arbitrageBot, type BotSettings, type PairSettings } from './bot';
-import { journalFile, pairExecutor } from './pair-executor';
-import { createVenues, type TradingVenues, type VenueSetup } from './venues';
+import type { TradingEvent, TradingEventType } from '../../src/domain/events';
+import { assertTimerMs } from '../../src/domain/durations';
+import { roundTripFeePct, type TakerFees } from '../../src/domain/spread';
+import type { BotConfig } from '../../src/config';
+import type { Executor } from '../../src/execution/executor';
+import { pairExposureText } from '../../src/execution/reconcile';
+import type { PairExposure } from '../../src/execution/types';
+import { createLogger, type Logger } from '../../src/logging/logger';
+import { type FileOutput, Outputs, type TextOutput, type WritableLike } from '../../src/logging/output';
+import { renderReport } from '../../src/report/html';
+import { createStatusDisplay, type StatusDisplay, type StatusOut } from '../../src/report/status-display';
+import { createRunEventSink, type RunEventSink } from '../../src/report/run-events';
+import { linkLatestRun } from '../../src/report/run-folder';
+import { RunRecord } from '../../src/report/run-record';
+import { summaryTable, type RunSettings, type RunSummary } from '../../src/report/summary';
+import type { VenueCredentials, VenueEndpoints } from '../../src/config';
+import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
+import { arbitrageBot, type BotSettings, type PairSettings } from '../bot';
+import { openPairs, type PairSetup } from './pair-executor';
+import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
 
 export type RunMode = 'sim' | 'paper' | 'live';
 
@@ -148,7 +146,7 @@ export function startRun(opts: RunOptions): RunHandle {
   };
   const printer = { print: (text: string) => statusOut?.write(`${text}\n`) };
   const executors = new Map<string, Executor>();
-  const done = run({ ...opts, statusOut, outputs }, shutdown$, stop, () => stopReason, printer, executors);
+  const done = run({ opts: { ...opts, statusOut, outputs }, shutdown$, stop, stopped: () => stopReason, printer, executors });
   const abandon = (reason: string): PairExposure[] => {
     const left: PairExposure[] = [];
     for (const executor of executors.values()) {
@@ -189,121 +187,45 @@ function stderrReportingOutputs(): Outputs {
   return outputs;
 }
 
-async function run(
-  opts: RunOptions & { statusOut: TextOutput | undefined; outputs: Outputs },
-  shutdown$: ReplaySubject<string>,
-  stop: (reason: string) => void,
-  stopped: () => string | undefined,
-  printer: { print: (text: string) => void },
-  executors: Map<string, Executor>,
-): Promise<RunResult> {
-  const startedAt = Date.now();
-  const runDir = path.resolve(opts.runsDir, timestampFolder(new Date(startedAt)));
-  fs.mkdirSync(runDir, { recursive: true });
-  linkLatestRun(runDir);
-  printer.print(`run folder: ${runDir}`);
-  const eventsPath = path.join(runDir, 'events.ndjson');
-  const reportPath = path.join(runDir, 'report.html');
-  const outputs = opts.outputs;
-  const eventsOut = outputs.file('events.ndjson', eventsPath);
-  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs });
-  const stopReportingToLog = outputs.reportTo('bot.log', (line) => logger.error(line));
-  const settingsPairs = pairSettings(opts.config, opts.sampleMs);
+/** What `startRun` hands the run: its options with guarded outputs, and its stop controls. */
+interface RunControl {
+  readonly opts: RunOptions & { statusOut: TextOutput | undefined; outputs: Outputs };
+  readonly shutdown$: ReplaySubject<string>;
+  stop(reason: string): void;
+  stopped(): string | undefined;
+  readonly printer: { print: (text: string) => void };
+  readonly executors: Map<string, Executor>;
+}
 
+/** One run, composed of its units: run folder, venues for the mode, journals and executors, status display, the bot stream, the report. */
+async function run(control: RunControl): Promise<RunResult> {
+  const { opts, stop, stopped, printer, executors } = control;
+  const startedAt = Date.now();
+  const folder = openRunFolder(opts, startedAt, printer);
+  const settingsPairs = pairSettings(opts.config, opts.sampleMs);
   let trading: TradingVenues | undefined;
-  const journals: Journal[] = [];
-  const fees = new Map<string, { a: number; b: number }>();
-  let sub: Subscription | undefined;
+  let pairs: PairSetup | undefined;
   let closeDisplay = () => {};
   // Events still queued when the run ends are handled before the outputs close.
   let flushEvents = () => {};
   const durationTimer =
     opts.durationSec !== undefined ? setTimeout(() => stop(`duration ${opts.durationSec}s elapsed`), opts.durationSec * 1000) : undefined;
-
+  let sub: Subscription | undefined;
   try {
-    // ---- venues for the mode ----
-    // A feed is stale after stale_after_ms without updates, or while it lags the venue by more than max_book_age_ms.
-    trading = await createVenues(venueSetupFor(opts), {
-      staleAfterMs: opts.config.execution.staleAfterMs,
-      maxLagMs: opts.config.execution.maxBookAgeMs,
-      paradexEncoding: opts.config.venues.paradex.encoding,
-      logger,
-    });
-    const venues = trading.venues;
-
-    // ---- executors, one per pair, each with its own journal ----
-    const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(runDir, 'journal')));
-    fs.mkdirSync(journalDir, { recursive: true });
-    for (const [i, p] of settingsPairs.entries()) {
-      const pairConfig = opts.config.bots[i]!;
-      const a = venues[p.dexA];
-      const b = venues[p.dexB];
-      const [specA, specB] = await Promise.all([a.market(venueSymbol(p.dexA, p.pair)), b.market(venueSymbol(p.dexB, p.pair))]);
-      // Negative fees are rebates and are traded on; a fee beyond ±1 % is a unit error or a broken answer.
-      for (const [venue, spec] of [[p.dexA, specA], [p.dexB, specB]] as const) {
-        const problem = takerFeeProblem(spec.takerFee);
-        if (problem !== undefined) throw new Error(`${venue} ${spec.symbol}: taker fee ${spec.takerFee} ${problem}; not trading ${p.pair}`);
-      }
-      fees.set(p.id, { a: specA.takerFee, b: specB.takerFee });
-      const journal = openJournal(journalFile(journalDir, p.id), {
-        onCorruptLine: (c) => logger.warn(`journal ${p.id}: skipped line ${c.line} (${c.reason})`),
-        onProblem: (_problem, text) => logger.error(`journal ${p.id}: ${text}; ${p.pair} stays halted until an operator runs npm start -- resume --pair ${p.pair}`),
-      });
-      journals.push(journal);
-      if (journal.rotatedTo !== undefined) logger.info(`journal ${p.id}: all flat, history moved to ${journal.rotatedTo}`);
-      executors.set(p.id, pairExecutor(opts.config, pairConfig, venues, journal));
-    }
-
-    const settings: BotSettings = {
-      mode: opts.mode,
-      pairs: settingsPairs,
-      closeOnExit: opts.closeOnExit,
-      maxLossUsd: opts.config.risk.maxLossUsd,
-      spreadSampleMs: 500,
-      logEvery: 40,
-      shutdownGraceMs: opts.shutdownGraceMs ?? opts.config.execution.shutdownGraceMs,
-    };
+    trading = await venuesForMode(opts, folder.logger);
+    const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(folder.runDir, 'journal')));
+    pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors);
+    const settings = botSettings(opts, settingsPairs);
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
-    const record = new RunRecord({
-      pairs: settingsPairs.map((p) => p.pair),
-      recentLimit: opts.recentEventsLimit ?? 500,
-      buckets: { widthMs: settings.spreadSampleMs },
-    });
-
-    // ---- status ----
-    const out = opts.statusOut;
-    const display = out
-      ? createStatusDisplay({
-          out,
-          pairs: settingsPairs.map((p) => ({ pair: p.pair, dexA: p.dexA, dexB: p.dexB, entryThreshold: p.spreadEntry, exitTarget: p.spreadExit })),
-        })
-      : undefined;
+    const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
+    const display = statusDisplay(opts.statusOut, settingsPairs, printer);
     closeDisplay = () => display?.close();
-    // On a terminal the status lines stay at the bottom: a notice is printed above them.
-    if (display) printer.print = (text: string) => display.print(text);
-
-    // ---- the stream ----
-    // Each event is folded, written, logged and shown on the next turn of the event loop, in order (see
-    // run-events.ts: inline, a TRADE_EXIT's handling delayed the close orders' bytes).
-    const sink = createRunEventSink({
-      record,
-      events: eventsOut,
-      logger,
-      ...(display ? { display } : {}),
-      console: { print: (text) => printer.print(text), logLevel: opts.logLevel },
-      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
-    });
+    const sink = runEventSink(opts, record, folder, display, printer);
     flushEvents = () => sink.flush();
-    const finished = new Promise<void>((resolve, reject) => {
-      sub = arbitrageBot(
-        {
-          venues,
-          executorFor: (p) => executors.get(p.id)!,
-          feesFor: (p) => fees.get(p.id)!,
-          shutdown$,
-        },
-        settings,
-      ).subscribe({
+    const fees = pairs.fees;
+    const bot$ = arbitrageBot({ venues: trading.venues, executorFor: (p) => executors.get(p.id)!, feesFor: (p) => fees.get(p.id)!, shutdown$: control.shutdown$ }, settings);
+    await new Promise<void>((resolve, reject) => {
+      sub = bot$.subscribe({
         next: (e) => sink.add(e),
         error: (err: unknown) => {
           sink.flush();
@@ -315,68 +237,153 @@ async function run(
         },
       });
     });
-    await finished;
     if (stopped() === undefined) stop('bot stream completed');
-
-    // What the run leaves: hedged positions (monitored again at the next start), and anything unhedged
-    // or unresolved, read from the venues where the journal says there is something to read.
-    const unfinished = [...executors.values()].some((x) => x.inFlight());
-    // The grace ran out: whatever is still running stops acting now, as a killed process would, so the
-    // journal stays what a restart needs to finish it (and nothing acts unjournalled after this run).
-    if (unfinished) for (const executor of executors.values()) if (executor.inFlight()) executor.detach();
-    const exposureAtExit: PairExposure[] = [];
-    for (const executor of executors.values()) {
-      const exposure = await executor.exposure({ readVenues: true, deadlineMs: 2_000 });
-      if (exposure === undefined) continue;
-      exposureAtExit.push(exposure);
-      executor.recordExitExposure(exposure, unfinished ? `stopped with the operation unfinished (${stopped() ?? 'stop'}): the shutdown grace ran out` : `stopped (${stopped() ?? 'stop'})`);
-      logger.error(`exposure at exit: ${pairExposureText(exposure)}`);
-    }
+    const left = await exposureAtExit(executors, stopped() ?? 'stop', folder.logger);
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
-    const summary = record.summary(openAtExit, exposureAtExit);
+    const summary = record.summary(openAtExit, left.exposure);
     const runSettings = describeSettings(opts, settings, fees);
-    // The report redacts its own text (renderReport): the filter would break its inlined scripts.
-    const reportOut = outputs.file('report.html', reportPath, 'w', { redact: false });
-    reportOut.write(
-      renderReport(record.reportData(), summary, {
-        title: `vest-paradex-arb ${opts.mode} run`,
-        settings: runSettings,
-        startedAt,
-        endedAt: Date.now(),
-        runDir: path.basename(runDir),
-      }),
-    );
-    reportOut.close();
+    writeReport(folder, opts, record, summary, runSettings, startedAt);
     closeDisplay();
-    opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${runDir}\n`);
-    return {
-      summary,
-      settings: runSettings,
-      runDir,
-      eventsPath,
-      reportPath,
-      recentEvents: record.recentEvents(),
-      eventCount: record.eventCount,
-      eventCounts: record.eventCounts(),
-      outputErrors: [...outputs.errors],
-      unfinished,
-    };
+    opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${folder.runDir}\n`);
+    return { summary, settings: runSettings, ...folderPaths(folder), ...recordFigures(record), outputErrors: [...opts.outputs.errors], unfinished: left.unfinished };
   } finally {
     // Every path, a failed start included, releases sockets, timers, files and the simulated venues.
     if (durationTimer) clearTimeout(durationTimer);
-    sub?.unsubscribe();
+    (sub as Subscription | undefined)?.unsubscribe();
     flushEvents();
     closeDisplay();
-    eventsOut.close();
-    await trading?.close();
-    journals.forEach((j) => j.close());
-    stopReportingToLog();
-    await new Promise<void>((r) => logger.end(r));
+    await closeAll(folder, trading, pairs);
   }
 }
 
+// ---- run folder and report ----
+
+function folderPaths({ runDir, eventsPath, reportPath }: RunFolder): Pick<RunResult, 'runDir' | 'eventsPath' | 'reportPath'> {
+  return { runDir, eventsPath, reportPath };
+}
+
+function recordFigures(record: RunRecord): Pick<RunResult, 'recentEvents' | 'eventCount' | 'eventCounts'> {
+  return { recentEvents: record.recentEvents(), eventCount: record.eventCount, eventCounts: record.eventCounts() };
+}
+
+/** The run's folder (events.ndjson, bot.log, report.html) and the logger writing into it. */
+interface RunFolder {
+  readonly runDir: string;
+  readonly eventsPath: string;
+  readonly reportPath: string;
+  readonly eventsOut: FileOutput;
+  readonly logger: Logger;
+  readonly outputs: Outputs;
+  readonly stopReportingToLog: () => void;
+}
+
+function openRunFolder(opts: RunControl['opts'], startedAt: number, printer: RunControl['printer']): RunFolder {
+  const runDir = path.resolve(opts.runsDir, timestampFolder(new Date(startedAt)));
+  fs.mkdirSync(runDir, { recursive: true });
+  linkLatestRun(runDir);
+  printer.print(`run folder: ${runDir}`);
+  const { outputs } = opts;
+  const eventsPath = path.join(runDir, 'events.ndjson');
+  const eventsOut = outputs.file('events.ndjson', eventsPath);
+  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs });
+  const stopReportingToLog = outputs.reportTo('bot.log', (line) => logger.error(line));
+  return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, logger, outputs, stopReportingToLog };
+}
+
+function writeReport(folder: RunFolder, opts: RunOptions, record: RunRecord, summary: RunSummary, settings: RunSettings, startedAt: number): void {
+  // The report redacts its own text (renderReport): the filter would break its inlined scripts.
+  const reportOut = folder.outputs.file('report.html', folder.reportPath, 'w', { redact: false });
+  const meta = { title: `vest-paradex-arb ${opts.mode} run`, settings, startedAt, endedAt: Date.now(), runDir: path.basename(folder.runDir) };
+  reportOut.write(renderReport(record.reportData(), summary, meta));
+  reportOut.close();
+}
+
+async function closeAll(folder: RunFolder, trading: TradingVenues | undefined, pairs: PairSetup | undefined): Promise<void> {
+  folder.eventsOut.close();
+  await trading?.close();
+  pairs?.journals.forEach((j) => j.close());
+  folder.stopReportingToLog();
+  await new Promise<void>((r) => folder.logger.end(r));
+}
+
+// ---- venues for the mode ----
+
+/** A feed is stale after stale_after_ms without updates, or while it lags the venue by more than max_book_age_ms. */
+function venuesForMode(opts: RunOptions, logger: Logger): Promise<TradingVenues> {
+  return createVenues(venueSetupFor(opts), {
+    staleAfterMs: opts.config.execution.staleAfterMs,
+    maxLagMs: opts.config.execution.maxBookAgeMs,
+    paradexEncoding: opts.config.venues.paradex.encoding,
+    logger,
+  });
+}
+
+// ---- the bot stream and its events ----
+
+function botSettings(opts: RunOptions, pairs: PairSettings[]): BotSettings {
+  return {
+    mode: opts.mode,
+    pairs,
+    closeOnExit: opts.closeOnExit,
+    maxLossUsd: opts.config.risk.maxLossUsd,
+    spreadSampleMs: 500,
+    logEvery: 40,
+    shutdownGraceMs: opts.shutdownGraceMs ?? opts.config.execution.shutdownGraceMs,
+  };
+}
+
+/**
+ * Each event is folded, written, logged and shown on the next turn of the event loop, in order (see
+ * run-events.ts: inline, a TRADE_EXIT's handling delayed the close orders' bytes).
+ */
+function runEventSink(opts: RunControl['opts'], record: RunRecord, folder: RunFolder, display: StatusDisplay | undefined, printer: RunControl['printer']): RunEventSink {
+  return createRunEventSink({
+    record,
+    events: folder.eventsOut,
+    logger: folder.logger,
+    ...(display ? { display } : {}),
+    console: { print: (text) => printer.print(text), logLevel: opts.logLevel },
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+  });
+}
+
+// ---- status display ----
+
+/** On a terminal the status lines stay at the bottom: notices are printed above them. */
+function statusDisplay(out: TextOutput | undefined, pairs: PairSettings[], printer: RunControl['printer']): StatusDisplay | undefined {
+  if (!out) return undefined;
+  const display = createStatusDisplay({
+    out,
+    pairs: pairs.map((p) => ({ pair: p.pair, dexA: p.dexA, dexB: p.dexB, entryThreshold: p.spreadEntry, exitTarget: p.spreadExit })),
+  });
+  printer.print = (text: string) => display.print(text);
+  return display;
+}
+
+// ---- what the run leaves ----
+
+/**
+ * Hedged positions (monitored again at the next start), and anything unhedged or unresolved, read from
+ * the venues where the journal says there is something to read.
+ */
+async function exposureAtExit(executors: Map<string, Executor>, why: string, logger: Logger): Promise<{ unfinished: boolean; exposure: PairExposure[] }> {
+  const unfinished = [...executors.values()].some((x) => x.inFlight());
+  // The grace ran out: whatever is still running stops acting now, as a killed process would, so the
+  // journal stays what a restart needs to finish it (and nothing acts unjournalled after this run).
+  if (unfinished) for (const executor of executors.values()) if (executor.inFlight()) executor.detach();
+  const exposure: PairExposure[] = [];
+  for (const executor of executors.values()) {
+    const left = await executor.exposure({ readVenues: true, deadlineMs: 2_000 });
+    if (left === undefined) continue;
+    exposure.push(left);
+    executor.recordExitExposure(left, unfinished ? `stopped with the operation unfinished (${why}): the shutdown grace ran out` : `stopped (${why})`);
+    logger.error(`exposure at exit: ${pairExposureText(left)}`);
+  }
+  return { unfinished, exposure };
+}
+
 /** The settings the run traded with, for the report and the summary JSON. */
-function describeSettings(opts: RunOptions, settings: BotSettings, fees: ReadonlyMap<string, { a: number; b: number }>): RunSettings {
+function describeSettings(opts: RunOptions, settings: BotSettings, fees: ReadonlyMap<string, TakerFees>): RunSettings {
   return {
     mode: opts.mode,
     ...(opts.mode === 'sim' ? { seed: opts.seed } : {}),

@@ -7,13 +7,13 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openJournal, type JournalEntry } from '../../src/execution/journal';
-import type { Side } from '../../src/venues/venue';
-import { haltLines, listHalts, resumePair } from '../../streams/halts';
-import { createVenues, type VenueSetup } from '../../streams/venues';
-import { simAsLive, type SimAsLive } from '../support/sim-live';
+import { openJournal, type JournalEntry } from '../../../src/execution/journal';
+import type { Side } from '../../../src/venues/venue';
+import { haltLines, listHalts, resumePair } from '../../../streams/cli/halts';
+import { createVenues, type VenueSetup } from '../../../streams/venues';
+import { simAsLive, type SimAsLive } from '../../support/sim-live';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '../../..');
 const PAIR = 'BTC-PERP';
 
 let dir: string;
@@ -136,7 +136,7 @@ describe('halts and resume', () => {
 describe('the halts and resume commands (real child processes)', () => {
   function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const tsNode = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
-    const child = spawn(process.execPath, ['-r', tsNode, path.join(ROOT, 'streams/main.ts'), ...args], {
+    const child = spawn(process.execPath, ['-r', tsNode, path.join(ROOT, 'streams/cli/main.ts'), ...args], {
       cwd: dir,
       env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...live.env },
     });

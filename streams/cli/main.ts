@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
-import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from '../src/domain/durations';
+import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from '../../src/domain/durations';
 import {
   defaultConfig,
   readYaml,
@@ -27,17 +27,17 @@ import {
   type BotConfig,
   type VenueCredentials,
   type VenueEndpoints,
-} from '../src/config';
-import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../src/config/load';
-import { outputDirProblem, outputFileProblem } from '../src/config/output-paths';
-import { pairExposureText } from '../src/execution/reconcile';
-import { Outputs, type TextOutput } from '../src/logging/output';
-import { errorText, redactText } from '../src/logging/redact';
-import { summaryJson } from '../src/report/summary';
-import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../src/sim/model-overrides';
-import type { RunMode, RunResult } from './run';
-import type { VenueSetup } from './venues';
-import type { SimKeys, SimVenueUrls } from '../src/venues/sim-connect';
+} from '../../src/config';
+import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../../src/config/load';
+import { outputDirProblem, outputFileProblem } from '../../src/config/output-paths';
+import { pairExposureText } from '../../src/execution/reconcile';
+import { Outputs, type TextOutput } from '../../src/logging/output';
+import { errorText, redactText } from '../../src/logging/redact';
+import { summaryJson } from '../../src/report/summary';
+import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../../src/sim/model-overrides';
+import type { RunHandle, RunMode, RunOptions, RunResult } from './run';
+import type { VenueSetup } from '../venues';
+import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 
 const USAGE_EXIT = 2;
 /** The run stopped cleanly, but a file output was lost (a full disk): see the `output error:` line. */
@@ -116,13 +116,9 @@ function liveLimits(configText: string): string[] {
   return ['max_position_base', 'max_notional_usd', 'max_loss_usd'].filter((k) => risk[k] === undefined);
 }
 
-export async function main(argv: string[]): Promise<void> {
-  // First thing: a closed stdout or stderr (`| head -1`, a `| tee` killed by Ctrl-C) must not kill the bot.
-  const outputs = new Outputs();
-  const stdout = outputs.stream('stdout', process.stdout);
-  const stderr = outputs.stream('stderr', process.stderr);
-  outputs.reportTo('stderr', (line) => stderr.write(`${line}\n`));
-  const program = new Command()
+/** The command line: the run's flags (each checked as it is parsed) and its help. */
+function botProgram(): Command {
+  return new Command()
     .name('vest-paradex-arb')
     .description('Delta-neutral Vest <-> Paradex perp arbitrage bot')
     .option('--config <path>', 'config.yaml in the original bot format')
@@ -153,34 +149,17 @@ export async function main(argv: string[]): Promise<void> {
     .option('--journal-dir <dir>', "journal directory (default: the run folder; live: journal_dir); with --venues it also keeps this bot's sim keys (sim-keys.json)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+}
 
+export async function main(argv: string[]): Promise<void> {
+  // First thing: a closed stdout or stderr (`| head -1`, a `| tee` killed by Ctrl-C) must not kill the bot.
+  const outputs = new Outputs();
+  const stdout = outputs.stream('stdout', process.stdout);
+  const stderr = outputs.stream('stderr', process.stderr);
+  outputs.reportTo('stderr', (line) => stderr.write(`${line}\n`));
+  const program = botProgram();
   const io: Console = { outputs, stdout, stderr };
-  let command: Promise<void> | undefined;
-  const start = (mode: RunMode | undefined) => () => {
-    command = runBot(program, io, mode);
-  };
-  program.action(start(undefined));
-  program.command('sim').description('trade embedded simulated venues (the default without --config)').action(start('sim'));
-  program.command('paper').description('real public feeds, simulated fills (the default with --config)').action(start('paper'));
-  program.command('live').description('real orders with real money: needs --live, keys in .env and explicit risk limits').action(start('live'));
-  program
-    .command('halts')
-    .description("list the halts on record with their reasons (the journals in --journal-dir, default the config's journal_dir)")
-    .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
-    .action((o: { journalDir?: string }) => {
-      // Given after the command or before it (the run's --journal-dir): the same folder.
-      command = haltsCommand(program, io, o.journalDir ?? program.opts<Flags>().journalDir);
-    });
-  program
-    .command('resume')
-    .description("clear a pair's halt once both venues agree with the journal; without --pair, list the halts")
-    .option('--pair <pair>', 'the pair to resume, e.g. BTC-PERP')
-    .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
-    .action((o: { pair?: string; journalDir?: string }) => {
-      const journalDir = o.journalDir ?? program.opts<Flags>().journalDir;
-      command = o.pair === undefined ? haltsCommand(program, io, journalDir) : resumeCommand(program, io, o.pair, journalDir);
-    });
-
+  const command = commands(program, io);
   // `npm start` runs `main.ts --` so that Node, which reads `--env-file` anywhere on its own command line
   // (Node 20), stops at the `--` and leaves the flag to us; the separator itself is not an operand.
   const args = argv[2] === '--' ? [...argv.slice(0, 2), ...argv.slice(3)] : argv;
@@ -193,7 +172,38 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  await command;
+  await command.running;
+}
+
+/** The commands: a run (the default, sim, paper, live), halts, resume. The one the arguments name is started into `running`. */
+function commands(program: Command, io: Console): { running?: Promise<void> } {
+  const command: { running?: Promise<void> } = {};
+  const start = (mode: RunMode | undefined) => () => {
+    command.running = runBot(program, io, mode);
+  };
+  program.action(start(undefined));
+  program.command('sim').description('trade embedded simulated venues (the default without --config)').action(start('sim'));
+  program.command('paper').description('real public feeds, simulated fills (the default with --config)').action(start('paper'));
+  program.command('live').description('real orders with real money: needs --live, keys in .env and explicit risk limits').action(start('live'));
+  program
+    .command('halts')
+    .description("list the halts on record with their reasons (the journals in --journal-dir, default the config's journal_dir)")
+    .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
+    .action((o: { journalDir?: string }) => {
+      // Given after the command or before it (the run's --journal-dir): the same folder.
+      command.running = haltsCommand(program, io, o.journalDir ?? program.opts<Flags>().journalDir);
+    });
+  program
+    .command('resume')
+    .description("clear a pair's halt once both venues agree with the journal; without --pair, list the halts")
+    .option('--pair <pair>', 'the pair to resume, e.g. BTC-PERP')
+    .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
+    .action((o: { pair?: string; journalDir?: string }) => {
+      const journalDir = o.journalDir ?? program.opts<Flags>().journalDir;
+      command.running = o.pair === undefined ? haltsCommand(program, io, journalDir) : resumeCommand(program, io, o.pair, journalDir);
+    });
+
+  return command;
 }
 
 /** The process's guarded console (a closed stdout or stderr never kills it). */
@@ -283,7 +293,7 @@ async function haltsCommand(program: Command, io: Console, journalDir: string | 
 async function resumeVenueSetup(program: Command, io: Console, config: BotConfig, journalDir: string): Promise<VenueSetup> {
   const flags = program.opts<Flags>();
   if (flags.venues !== undefined) {
-    const { loadSimKeys, parseSimVenueUrls } = await import('../src/venues/sim-connect');
+    const { loadSimKeys, parseSimVenueUrls } = await import('../../src/venues/sim-connect');
     try {
       return { kind: 'sim-running', urls: parseSimVenueUrls(flags.venues), keys: loadSimKeys(journalDir) };
     } catch (e) {
@@ -310,67 +320,98 @@ async function resumeCommand(program: Command, io: Console, pair: string, journa
   }
 }
 
+/** A run as the flags ask for it, every refusal already made. */
+interface RunPlan {
+  readonly mode: RunMode;
+  readonly flags: Flags;
+  readonly config: BotConfig;
+  readonly credentials?: VenueCredentials;
+  readonly endpoints?: VenueEndpoints;
+  readonly simVenues?: { urls: SimVenueUrls; keys: SimKeys };
+}
+
+/** The run command: checks the flags (exit 2 on a refusal), runs, reports, and exits with the run's code. */
 async function runBot(program: Command, io: Console, modeArg: RunMode | undefined): Promise<void> {
-  const { outputs, stdout, stderr } = io;
+  const plan = await runPlan(program, io, modeArg);
+  io.stdout.write(`vest-paradex-arb: ${plan.mode} mode, pairs ${plan.config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
+  // Loaded only now: the venues, signing and the simulator are most of the start-up time, and help,
+  // --version and every refusal above answer without them.
+  const { startRun } = await import('./run');
+  const handle = startRun(runOptions(plan, io));
+  onStopSignals(handle, plan, io);
+  let result: RunResult;
+  try {
+    result = await handle.done;
+  } catch (err) {
+    io.stderr.write(`fatal: ${errorText(err)}\n`);
+    process.exit(1);
+  }
+  reportRun(result, plan, io);
+}
+
+async function runPlan(program: Command, io: Console, modeArg: RunMode | undefined): Promise<RunPlan> {
   const flags = program.opts<Flags>();
   if (!LOG_LEVELS.includes(flags.logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(flags.logLevel)}`);
   const mode: RunMode = modeArg ?? (flags.config ? 'paper' : 'sim');
   const { config, configText } = loadConfig(io, flags, mode);
-
   // Sim mode needs no keys and reads no .env, unless one is named: then it must be there, in every mode.
   if (mode !== 'sim' || program.getOptionValueSource('envFile') === 'cli') loadEnv(program, io, flags, mode);
-
-  let credentials: VenueCredentials | undefined;
-  let endpoints: VenueEndpoints | undefined;
-  if (mode !== 'sim') endpoints = endpointsOrFail(config);
-  if (mode === 'live') {
-    if (!flags.live) fail('live mode sends real orders: add --live to confirm');
-    if (!configText) fail('live mode needs --config with explicit risk limits');
-    const missing = liveLimits(configText);
-    if (missing.length > 0) fail(`config error: live mode needs explicit limits: risk.${missing.join(', risk.')} not set`);
-    credentials = credentialsOrFail();
-    stdout.write(
-      [
-        'LIVE TRADING with real money. Limits in force:',
-        `  max position per pair: ${config.bots.map((b) => `${b.pair} ${b.maxPositionBase}`).join(', ')} (base, per leg)`,
-        `  max notional per leg:  $${config.risk.maxNotionalUsd}`,
-        `  max realised loss:     $${config.risk.maxLossUsd}`,
-        `  pairs: ${config.bots.map((b) => `${b.pair} size ${b.positionSize}`).join(', ')}`,
-        '',
-      ].join('\n'),
-    );
-  } else if (flags.live) {
-    fail(`--live only applies to live mode (mode is ${mode})`);
-  }
+  const endpoints = mode !== 'sim' ? endpointsOrFail(config) : undefined;
+  const credentials = mode === 'live' ? liveCredentials(io, flags, config, configText) : undefined;
+  if (mode !== 'live' && flags.live) fail(`--live only applies to live mode (mode is ${mode})`);
   if (flags.simModel && mode !== 'sim') fail('--sim-model only applies to sim mode');
   // Checked now, not when the run ends: an hour of trading must not end in "cannot write".
   const summaryProblem = flags.summaryJson === undefined ? undefined : outputFileProblem(flags.summaryJson);
   if (summaryProblem) fail(`--summary-json ${flags.summaryJson}: ${summaryProblem}`);
   const runsDirProblem = outputDirProblem(flags.runsDir);
   if (runsDirProblem) fail(`--runs-dir ${flags.runsDir}: ${runsDirProblem}`);
-  // External simulated venues outlive the bot, so its journal and keys must too; embedded ones (and paper fills) do not.
-  let simVenues: { urls: SimVenueUrls; keys: SimKeys } | undefined;
-  if (flags.venues !== undefined) {
-    if (mode !== 'sim') fail(`--venues only applies to sim mode (mode is ${mode})`);
-    if (flags.simModel) fail('--sim-model does not apply with --venues: the market is the running venues\' (npm run venues -- --seed N)');
-    if (flags.journalDir === undefined) fail('--venues needs --journal-dir: the journal and the sim keys must outlive this run to resume it');
-    // Loaded here, not at the top: the keys are checked with the signing libraries (see the lazy run below).
-    const { loadOrCreateSimKeys, parseSimVenueUrls } = await import('../src/venues/sim-connect');
-    try {
-      simVenues = { urls: parseSimVenueUrls(flags.venues), keys: loadOrCreateSimKeys(flags.journalDir) };
-    } catch (e) {
-      if (e instanceof ConfigError) fail(e.message);
-      throw e;
-    }
-  } else if (flags.journalDir !== undefined && mode !== 'live') {
-    fail(`--journal-dir in ${mode} mode needs --venues: ${mode === 'sim' ? 'the embedded simulated venues' : 'paper fills'} end with the process, so a kept journal could never match them`);
-  }
+  const simVenues = await runningSimVenues(flags, mode);
+  return { mode, flags, config, ...(credentials ? { credentials } : {}), ...(endpoints ? { endpoints } : {}), ...(simVenues ? { simVenues } : {}) };
+}
 
-  stdout.write(`vest-paradex-arb: ${mode} mode, pairs ${config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
-  // Loaded only now: the venues, signing and the simulator are most of the start-up time, and help,
-  // --version and every refusal above answer without them.
-  const { startRun } = await import('./run');
-  const handle = startRun({
+/** Live trading: confirmed with --live, explicit limits in the config, keys from the environment; the limits are printed. */
+function liveCredentials(io: Console, flags: Flags, config: BotConfig, configText: string | undefined): VenueCredentials {
+  if (!flags.live) fail('live mode sends real orders: add --live to confirm');
+  if (!configText) fail('live mode needs --config with explicit risk limits');
+  const missing = liveLimits(configText);
+  if (missing.length > 0) fail(`config error: live mode needs explicit limits: risk.${missing.join(', risk.')} not set`);
+  const credentials = credentialsOrFail();
+  io.stdout.write(
+    [
+      'LIVE TRADING with real money. Limits in force:',
+      `  max position per pair: ${config.bots.map((b) => `${b.pair} ${b.maxPositionBase}`).join(', ')} (base, per leg)`,
+      `  max notional per leg:  $${config.risk.maxNotionalUsd}`,
+      `  max realised loss:     $${config.risk.maxLossUsd}`,
+      `  pairs: ${config.bots.map((b) => `${b.pair} size ${b.positionSize}`).join(', ')}`,
+      '',
+    ].join('\n'),
+  );
+  return credentials;
+}
+
+/** External simulated venues outlive the bot, so its journal and keys must too; embedded ones (and paper fills) do not. */
+async function runningSimVenues(flags: Flags, mode: RunMode): Promise<RunPlan['simVenues']> {
+  if (flags.venues === undefined) {
+    if (flags.journalDir !== undefined && mode !== 'live') {
+      fail(`--journal-dir in ${mode} mode needs --venues: ${mode === 'sim' ? 'the embedded simulated venues' : 'paper fills'} end with the process, so a kept journal could never match them`);
+    }
+    return undefined;
+  }
+  if (mode !== 'sim') fail(`--venues only applies to sim mode (mode is ${mode})`);
+  if (flags.simModel) fail('--sim-model does not apply with --venues: the market is the running venues\' (npm run venues -- --seed N)');
+  if (flags.journalDir === undefined) fail('--venues needs --journal-dir: the journal and the sim keys must outlive this run to resume it');
+  // Loaded here, not at the top: the keys are checked with the signing libraries (see the lazy run below).
+  const { loadOrCreateSimKeys, parseSimVenueUrls } = await import('../../src/venues/sim-connect');
+  try {
+    return { urls: parseSimVenueUrls(flags.venues), keys: loadOrCreateSimKeys(flags.journalDir) };
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+function runOptions({ mode, flags, config, credentials, endpoints, simVenues }: RunPlan, io: Console): RunOptions {
+  return {
     mode,
     config,
     ...(credentials ? { credentials } : {}),
@@ -381,13 +422,16 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
     ...(flags.duration !== undefined ? { durationSec: flags.duration } : {}),
     runsDir: flags.runsDir,
     logLevel: flags.logLevel,
-    statusOut: stdout,
-    outputs,
+    statusOut: io.stdout,
+    outputs: io.outputs,
     ...(flags.simModel ? { simModel: flags.simModel } : {}),
     ...(simVenues ? { simVenues } : {}),
     ...(flags.journalDir !== undefined ? { journalDir: flags.journalDir } : {}),
-  });
+  };
+}
 
+/** Ctrl-C (or SIGTERM) stops the run, finishing orders in flight; a second one, or the backstop, leaves at once. */
+function onStopSignals(handle: RunHandle, { config, flags }: RunPlan, { stderr }: Console): void {
   const graceMs = config.execution.shutdownGraceMs;
   /** Leaves now, before the run ends: says (and journals) what stays at the venues. */
   const exitNow = (why: string, quietCode: number): never => {
@@ -396,7 +440,6 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
     if (left.length === 0) stderr.write('nothing left unhedged or unresolved at the venues as far as the journal knows\n');
     process.exit(left.length > 0 ? EXIT_EXPOSURE : quietCode);
   };
-
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
@@ -417,27 +460,17 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
 
-  let result: RunResult;
-  try {
-    result = await handle.done;
-  } catch (err) {
-    stderr.write(`fatal: ${errorText(err)}\n`);
-    process.exit(1);
-  }
+/** The summary JSON, what the run left exposed, and the exit code. */
+function reportRun(result: RunResult, { mode, flags, config }: RunPlan, { outputs, stderr }: Console): never {
   // The run's bot.log is closed now: a late failure (the summary JSON) is appended to it directly.
   if (!outputs.hasFailed('bot.log')) {
     const botLog = outputs.file('bot.log', path.join(result.runDir, 'bot.log'));
     outputs.reportTo('bot.log', (line) => botLog.write(`${JSON.stringify({ level: 'error', message: line, timestamp: new Date().toISOString() })}\n`));
   }
   if (flags.summaryJson) {
-    const json = summaryJson(result.summary, {
-      mode,
-      reportPath: result.reportPath,
-      eventsPath: result.eventsPath,
-      settings: result.settings,
-      unfinished: result.unfinished,
-    });
+    const json = summaryJson(result.summary, { mode, reportPath: result.reportPath, eventsPath: result.eventsPath, settings: result.settings, unfinished: result.unfinished });
     const summaryOut = outputs.file(`summary JSON ${flags.summaryJson}`, flags.summaryJson, 'w');
     summaryOut.write(JSON.stringify({ ...json, outputErrors: result.outputErrors }, null, 2) + '\n');
     summaryOut.close();
@@ -445,7 +478,8 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
   const left = result.summary.exposureAtExit;
   if (result.unfinished || left.length > 0) {
     for (const e of left) stderr.write(`EXPOSURE AT EXIT ${pairExposureText(e)}\n`);
-    if (result.unfinished) stderr.write(`an operation was still in flight when the ${graceMs / 1000} s shutdown grace ran out; the next start finishes it\n`);
+    const graceSec = config.execution.shutdownGraceMs / 1000;
+    if (result.unfinished) stderr.write(`an operation was still in flight when the ${graceSec} s shutdown grace ran out; the next start finishes it\n`);
     process.exit(EXIT_EXPOSURE);
   }
   const fileLost = [...outputs.failedOutputs()].some((name) => !CONSOLE_OUTPUTS.has(name));

@@ -7,11 +7,11 @@
  * looks up the orders the journal leaves unconcluded.
  */
 import * as fs from 'node:fs';
-import type { BotConfig } from '../src/config';
-import { describeProblem, openJournal, type Journal, type JournalState } from '../src/execution/journal';
-import { exposureText } from '../src/execution/reconcile';
+import type { BotConfig } from '../../src/config';
+import { describeProblem, openJournal, type Journal, type JournalState } from '../../src/execution/journal';
+import { exposureText } from '../../src/execution/reconcile';
 import { journalFile, pairExecutor } from './pair-executor';
-import { createVenues, type VenueSetup } from './venues';
+import { createVenues, type VenueSetup } from '../venues';
 
 /** One pair's standing, as its journal records it. */
 export interface HaltRecord {

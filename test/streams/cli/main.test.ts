@@ -7,21 +7,21 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SECP256K1_ORDER } from '../../src/domain/keys';
-import { openJournal } from '../../src/execution/journal';
-import { startSimVenues } from '../../src/sim/index';
-import { loadOrCreateSimKeys } from '../../src/venues/sim-connect';
-import { newParadexAccount } from '../../src/venues/paradex/signing';
-import { newVestKeys } from '../../src/venues/vest/signing';
-import { filesUnder } from '../support/files';
-import { simAsLive, type SimAsLive } from '../support/sim-live';
+import { SECP256K1_ORDER } from '../../../src/domain/keys';
+import { openJournal } from '../../../src/execution/journal';
+import { startSimVenues } from '../../../src/sim/index';
+import { loadOrCreateSimKeys } from '../../../src/venues/sim-connect';
+import { newParadexAccount } from '../../../src/venues/paradex/signing';
+import { newVestKeys } from '../../../src/venues/vest/signing';
+import { filesUnder } from '../../support/files';
+import { simAsLive, type SimAsLive } from '../../support/sim-live';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '../../..');
 
 function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): ChildProcessWithoutNullStreams {
   // Resolved from the repo: the child runs in a temp folder, like a user elsewhere on disk.
   const tsNode = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
-  return spawn(process.execPath, ['-r', tsNode, path.join(ROOT, 'streams/main.ts'), ...args], {
+  return spawn(process.execPath, ['-r', tsNode, path.join(ROOT, 'streams/cli/main.ts'), ...args], {
     cwd,
     env: { ...env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
   });
@@ -168,7 +168,7 @@ describe('the command line', () => {
     );
     const child = spawn(
       process.execPath,
-      ['-r', require.resolve('ts-node/register/transpile-only', { paths: [ROOT] }), path.join(ROOT, 'streams/main.ts'), 'live', '--live', '--config', cfg, '--runs-dir', dir],
+      ['-r', require.resolve('ts-node/register/transpile-only', { paths: [ROOT] }), path.join(ROOT, 'streams/cli/main.ts'), 'live', '--live', '--config', cfg, '--runs-dir', dir],
       { cwd: dir, env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') } },
     );
     const r = await collect(child).exit;

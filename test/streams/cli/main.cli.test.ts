@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Terminal } from '@xterm/headless';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '../../..');
 const TS_NODE = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
-const MAIN = path.join(ROOT, 'streams/main.ts');
+const MAIN = path.join(ROOT, 'streams/cli/main.ts');
 const FAST_MARKET = '{"basisTauSec":0.8,"basisStdPct":0.16}';
 
 interface Exit {

@@ -1,0 +1,80 @@
+/**
+ * Everything one pair's streams share, built once when the pair starts (the NgRx/redux-observable
+ * "dependencies" of its epics): its settings, executor, fees, feeds and ticks, the run's stop signal
+ * and loss limit, and the two channels the streams talk through.
+ */
+import { BehaviorSubject, type Observable, type SchedulerLike, shareReplay, Subject, takeUntil } from 'rxjs';
+import type { TradingEvent } from '../src/domain/events';
+import { type MarketTick, venueSymbol } from '../src/domain/market';
+import type { TakerFees } from '../src/domain/spread';
+import type { BookFeed } from '../src/venues/venue';
+import type { BotDeps, BotSettings, PairSettings } from './bot';
+import type { LossLimit } from './loss-limit';
+import { marketTicks } from './market';
+import type { OpenedPosition, PairExecutor } from './pair-executor';
+
+export interface PairContext {
+  readonly pair: PairSettings;
+  readonly settings: BotSettings;
+  readonly executor: PairExecutor;
+  readonly fees: TakerFees;
+  readonly feedA: BookFeed;
+  readonly feedB: BookFeed;
+  /**
+   * The pair's ticks, shared by every stage and replaying the latest, so a stage that subscribes later (entries
+   * after an async restore, a new exit monitor) starts from the current market. Not cut at shutdown: the exit
+   * monitor handles shutdown itself and must see it before its source ends (an in-flight close finishes first).
+   */
+  readonly sharedTicks$: Observable<MarketTick>;
+  /** The same ticks, ending at shutdown: entries and samples stop at once. */
+  readonly ticks$: Observable<MarketTick>;
+  /** Emits (replayed) once the run is asked to stop. */
+  readonly stop$: Observable<true>;
+  readonly scheduler: SchedulerLike;
+  readonly lossLimit: LossLimit;
+  /** Effect events that are not exit events (order fills, unwinds): emitted beside the exit monitor's own. */
+  readonly effectEvents: Subject<TradingEvent>;
+  /** The position under exit monitoring (undefined: none), marked to the books in each spread sample. */
+  readonly monitored: BehaviorSubject<OpenedPosition | undefined>;
+  now(): number;
+}
+
+export function pairContext(
+  pair: PairSettings,
+  run: { readonly deps: BotDeps; readonly settings: BotSettings; readonly stop$: Observable<true>; readonly scheduler: SchedulerLike; readonly lossLimit: LossLimit },
+): PairContext {
+  const { deps, scheduler, stop$ } = run;
+  const feedA = deps.venues[pair.dexA].bookFeed(venueSymbol(pair.dexA, pair.pair));
+  const feedB = deps.venues[pair.dexB].bookFeed(venueSymbol(pair.dexB, pair.pair));
+  const sharedTicks$ = marketTicks(feedA.book$, feedB.book$, { sampleMs: pair.sampleMs, scheduler }).pipe(
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+  return {
+    pair,
+    settings: run.settings,
+    executor: deps.executorFor(pair),
+    fees: deps.feesFor(pair),
+    feedA,
+    feedB,
+    sharedTicks$,
+    ticks$: sharedTicks$.pipe(takeUntil(stop$)),
+    stop$,
+    scheduler,
+    lossLimit: run.lossLimit,
+    effectEvents: new Subject<TradingEvent>(),
+    monitored: new BehaviorSubject<OpenedPosition | undefined>(undefined),
+    now: () => scheduler.now(),
+  };
+}
+
+/** Counts a realised result in the run's loss limit (an outcome without a PnL counts nothing). */
+export function recordRealised(ctx: PairContext, outcome: { readonly grossPnlUsd?: number; readonly feesUsd?: number }): void {
+  if (outcome.grossPnlUsd !== undefined) ctx.lossLimit.record(outcome.grossPnlUsd, outcome.feesUsd ?? 0);
+}
+
+/** Fills found after their trade was reported closed count in the run's realised PnL too. */
+export function recordCredits(ctx: PairContext, list: readonly TradingEvent[]): void {
+  for (const e of list) {
+    if (e.type === 'FILL_CREDITED' && (e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0)) ctx.lossLimit.record(e.creditedPnlUsd, e.creditedFeesUsd);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * One open position's life in the bot stream: POSITION_OPENED, exit monitoring (keeping the pre-signed close
+ * orders fresh meanwhile), the close effect, and with `closeOnExit` the close at shutdown.
+ */
+import {
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  exhaustMap,
+  finalize,
+  from,
+  ignoreElements,
+  map,
+  merge,
+  type Observable,
+  of,
+  ReplaySubject,
+  sampleTime,
+  takeUntil,
+  tap,
+} from 'rxjs';
+import { type CloseResult, events, type ExitEvent, type TradingEvent } from '../src/domain/events';
+import { legsOf } from '../src/domain/spread';
+import { errorText } from '../src/logging/redact';
+import { type CloseContext, exitMonitor, type ExitMonitorOptions } from './exit-monitor';
+import { type PairContext, recordRealised } from './pair-context';
+import type { OpenedPosition } from './pair-executor';
+
+export interface MonitorOptions {
+  /** Default: the pair's exit target. */
+  readonly exitTarget?: number;
+  /** A close interrupted by the last run's stop, finished now (reason 'resume_close'). */
+  readonly resumeClose?: boolean;
+}
+
+/** POSITION_OPENED for a position opened now, or restored from the journal (`restored`). */
+export function openedEvent$(ctx: PairContext, position: OpenedPosition, restored: boolean): Observable<TradingEvent> {
+  const { pair } = ctx;
+  const legs = legsOf(position.direction);
+  const venueOf = (leg: 'a' | 'b') => (leg === 'a' ? pair.dexA : pair.dexB);
+  return defer(() =>
+    of(
+      events.positionOpened(ctx.now(), {
+        pair: pair.pair,
+        direction: position.direction,
+        entrySpread: position.entrySpread,
+        size: position.size,
+        restored,
+        longVenue: venueOf(legs.long),
+        shortVenue: venueOf(legs.short),
+        ...(position.longEntryPrice !== undefined ? { longEntryPrice: position.longEntryPrice } : {}),
+        ...(position.shortEntryPrice !== undefined ? { shortEntryPrice: position.shortEntryPrice } : {}),
+        ...(position.openedAt !== undefined ? { openedAt: position.openedAt } : {}),
+      }),
+    ),
+  );
+}
+
+/** Exit monitoring of an open position, then (with closeOnExit, after a shutdown) its close at exit. */
+export function positionMonitor$(ctx: PairContext, position: OpenedPosition, options: MonitorOptions = {}): Observable<TradingEvent> {
+  return defer(() => {
+    ctx.monitored.next(position);
+    let stopped: ExitEvent | undefined;
+    // Replays: when shutdown came first, the monitor completes while merge is still subscribing,
+    // before refresh$ exists; a plain Subject would have fired already and refresh$ would never end.
+    const done$ = new ReplaySubject<void>(1);
+    const exit$ = ctx.sharedTicks$.pipe(
+      exitMonitor(exitMonitorOptions(ctx, position, options)),
+      tap((e) => {
+        if (e.type === 'EXIT_MONITOR_STOPPED') stopped = e;
+        if (e.type === 'POSITION_CLOSED') forget(ctx, position);
+      }),
+      finalize(() => {
+        done$.next();
+        done$.complete();
+      }),
+    );
+    const afterStop$ = defer(() =>
+      ctx.settings.closeOnExit && stopped?.type === 'EXIT_MONITOR_STOPPED' && stopped.reason === 'shutdown' ? closeAtExit$(ctx, position, stopped.polls) : EMPTY,
+    );
+    return concat(merge(exit$, preparedCloseRefresh$(ctx, done$)) as Observable<TradingEvent>, afterStop$);
+  });
+}
+
+function exitMonitorOptions(ctx: PairContext, position: OpenedPosition, { exitTarget, resumeClose }: MonitorOptions): ExitMonitorOptions {
+  const { pair, settings } = ctx;
+  return {
+    position,
+    exitTarget: exitTarget ?? pair.spreadExit,
+    shutdown$: ctx.stop$,
+    closePosition: closeEffect(ctx, position),
+    logEvery: settings.logEvery,
+    ...(pair.exitConfirmTicks !== undefined ? { confirmTicks: pair.exitConfirmTicks } : {}),
+    ...(pair.maxBookAgeMs !== undefined ? { maxBookAgeMs: pair.maxBookAgeMs } : {}),
+    scheduler: ctx.scheduler,
+    ...(resumeClose === true ? { reason: 'resume_close' as const } : {}),
+  };
+}
+
+/** The position is closed: spread samples stop marking it (unless another one is monitored by now). */
+function forget(ctx: PairContext, position: OpenedPosition): void {
+  if (ctx.monitored.value === position) ctx.monitored.next(undefined);
+}
+
+/** The exit monitor's close effect: the executor's close, its events beside the monitor's, its PnL counted. */
+function closeEffect(ctx: PairContext, position: OpenedPosition): (close: CloseContext) => Observable<CloseResult> {
+  return (close) =>
+    defer(() => ctx.executor.closePosition(position, close)).pipe(
+      tap((outcome) => {
+        outcome.events.forEach((e) => ctx.effectEvents.next(e));
+        if (outcome.ok) recordRealised(ctx, outcome);
+      }),
+      map((outcome): CloseResult => outcome),
+      catchError((err: unknown) => of<CloseResult>({ ok: false, reason: `close effect threw: ${errorText(err)}` })),
+    );
+}
+
+/** Keeps the pre-signed close orders valid and priced near the book while monitoring, so the exit path never signs. */
+function preparedCloseRefresh$(ctx: PairContext, done$: Observable<void>): Observable<never> {
+  const { executor } = ctx;
+  if (!executor.refreshPreparedClose) return EMPTY;
+  return ctx.sharedTicks$.pipe(
+    sampleTime(1_000, ctx.scheduler),
+    exhaustMap((tick) => defer(() => executor.refreshPreparedClose!(tick)).pipe(catchError(() => EMPTY))),
+    ignoreElements(),
+    takeUntil(done$),
+  );
+}
+
+const emptyTickBook = { bids: [], asks: [], receivedAt: 0 };
+
+/** With closeOnExit, a position still open at shutdown is closed before the pair stream ends. */
+export function closeAtExit$(ctx: PairContext, position: OpenedPosition, polls: number): Observable<TradingEvent> {
+  const { pair } = ctx.pair;
+  const tick = { a: emptyTickBook, b: emptyTickBook, time: ctx.now() };
+  return defer(() => ctx.executor.closePosition(position, { exitSpread: Number.NaN, tick, polls })).pipe(
+    concatMap((outcome) => {
+      if (outcome.ok) recordRealised(ctx, outcome);
+      const closed: TradingEvent = outcome.ok
+        ? events.positionClosed(ctx.now(), {
+            pair,
+            polls,
+            entrySpread: position.entrySpread,
+            exitSpread: Number.NaN,
+            profit: Number.NaN,
+            ...(outcome.grossPnlUsd !== undefined ? { grossPnlUsd: outcome.grossPnlUsd } : {}),
+            ...(outcome.feesUsd !== undefined ? { feesUsd: outcome.feesUsd } : {}),
+            reason: 'close_on_exit',
+          })
+        : events.closeFailed(ctx.now(), { pair, polls, reason: outcome.reason ?? 'close on exit failed' });
+      return from([...outcome.events, closed]);
+    }),
+    tap((e) => {
+      if (e.type === 'POSITION_CLOSED') forget(ctx, position);
+    }),
+    catchError((err: unknown) => of(events.closeFailed(ctx.now(), { pair, polls, reason: `close on exit threw: ${errorText(err)}` }))),
+  );
+}
