@@ -46,7 +46,8 @@ describe('bench sections', () => {
     expect(r).toMatchObject({ tickToOrderTrials: 2, orderFloorTrials: 2, tickToOrderSampledTrials: 1, tickToOrderFailedTrials: 0 });
     expect(r.tickToOrderVsFloorP50).toBeCloseTo(r.tickToOrderP50Ms / r.orderFloorP50Ms, 10);
     expect(r.tickToOrderVsFloorP99).toBeCloseTo(r.tickToOrderP99Ms / r.orderFloorP99Ms, 10);
-  });
+    // A sim worker thread compiled from TypeScript, two venues and three round trips: ~25 s at load 12 here.
+  }, 120_000);
 
   it('memory runs book updates and paper round trips and reports RSS growth (fitted) and heap use', async () => {
     const r = await runMemoryBench({ bookUpdates: 2_000, roundTrips: 20, fixtureFrames: 50 });
