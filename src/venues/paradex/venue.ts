@@ -26,8 +26,9 @@ import { venueSymbol } from '../../domain/market';
 import { decimalsOf, formatDecimal, roundToStep, toQuantums } from '../decimal';
 import { keepConnectionWarm, KEEP_WARM_MS, type FetchLike, type VenueLogger } from '../http';
 import { errorText } from '../../logging/redact';
-import { createSleeper, orderFailure, orderRejected } from '../wire';
+import { createSleeper, orderFailure, orderRejected, type Sleeper } from '../wire';
 import type {
+  BookFeed,
   MarketSpec,
   OrderOutcome,
   OrderRequest,
@@ -43,6 +44,7 @@ import {
   type ParadexJwtSession,
   type ParadexOrder,
   type ParadexOrderBody,
+  type ParadexRest,
   type RestFailure,
   type RestResult,
 } from './rest';
@@ -114,88 +116,130 @@ function settled(order: ParadexOrder): boolean {
 }
 
 export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVenue {
-  // Refused here, before starknet.js sees it: its own refusal would print the key.
-  if (options.account) assertPrivateKey(options.account.privateKey, 'stark', 'Paradex private key');
-  // Build the Pedersen tables (~0.5 s, once per process) and the presignatures now, not on the first order.
-  if (options.account) warmParadexSigning();
-  const now = options.now ?? Date.now;
-  const restUrl = options.restUrl ?? PARADEX_PROD_REST;
-  const wsUrl = options.wsUrl ?? PARADEX_PROD_WS;
-  const recvWindowMs = options.recvWindowMs ?? 10_000;
-  const takerFee = options.takerFee ?? PARADEX_DEFAULT_TAKER_FEE;
-  const fillWaitMs = options.fillWaitMs ?? 2_000;
-  const pollIntervalMs = options.pollIntervalMs ?? 50;
-  const account = options.account;
-  const logger = options.logger;
-  const shutdown = new AbortController();
+  const client = new ParadexVenueClient(options);
+  // A plain object of bound functions, as before: callers may pass its methods around or spread it,
+  // and the client's state (the account key included) stays out of reach and out of any inspection of it.
+  return {
+    id: 'paradex',
+    symbolFor: (pair) => client.symbolFor(pair),
+    market: (symbol) => client.market(symbol),
+    bookFeed: (symbol) => client.bookFeed(symbol),
+    prepareOrder: (request) => client.prepareOrder(request),
+    submitOrder: (order) => client.submitOrder(order),
+    placeOrder: (request) => client.placeOrder(request),
+    orderByClientId: (symbol, clientId) => client.orderByClientId(symbol, clientId),
+    positions: () => client.positions(),
+    availableMarginUsd: () => client.availableMarginUsd(),
+    onboard: () => client.onboard(),
+    close: () => client.close(),
+  };
+}
 
-  const rest = createParadexRest({
-    restUrl,
-    requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
-    fetch: options.fetch,
-    signal: shutdown.signal,
-  });
+/** The Paradex client behind `createParadexVenue`; module-private so its state (the account) is never handed out. */
+class ParadexVenueClient implements ParadexVenue {
+  readonly id = 'paradex' as const;
+  private readonly options: ParadexVenueOptions;
+  private readonly now: () => number;
+  private readonly wsUrl: string;
+  private readonly recvWindowMs: number;
+  private readonly takerFee: number;
+  private readonly fillWaitMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly account: ParadexAccount | undefined;
+  private readonly logger: VenueLogger | undefined;
+  private readonly shutdown: AbortController;
+  private readonly rest: ParadexRest;
+  private readonly feedShutdown: AbortController;
+  private readonly feedRest: ParadexRest;
+  private readonly specs = new Map<string, Promise<MarketSpec>>();
+  private readonly prepared = new WeakMap<PreparedOrder, PreparedWire>();
+  private readonly sleeper: Sleeper;
+  private chainIdPromise: Promise<string> | undefined;
+  private onboarded: Promise<void> | undefined;
+  private readonly session: ParadexJwtSession | undefined;
 
-  if (account) keepConnectionWarm(() => rest.systemConfig(), options.keepWarmMs ?? KEEP_WARM_MS, shutdown.signal);
+  constructor(options: ParadexVenueOptions) {
+    // Refused here, before starknet.js sees it: its own refusal would print the key.
+    if (options.account) assertPrivateKey(options.account.privateKey, 'stark', 'Paradex private key');
+    // Build the Pedersen tables (~0.5 s, once per process) and the presignatures now, not on the first order.
+    if (options.account) warmParadexSigning();
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    const restUrl = options.restUrl ?? PARADEX_PROD_REST;
+    this.wsUrl = options.wsUrl ?? PARADEX_PROD_WS;
+    this.recvWindowMs = options.recvWindowMs ?? 10_000;
+    this.takerFee = options.takerFee ?? PARADEX_DEFAULT_TAKER_FEE;
+    this.fillWaitMs = options.fillWaitMs ?? 2_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.account = options.account;
+    this.logger = options.logger;
+    this.shutdown = new AbortController();
+    this.rest = createParadexRest({
+      restUrl,
+      requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
+      fetch: options.fetch,
+      signal: this.shutdown.signal,
+    });
+    if (this.account) keepConnectionWarm(() => this.rest.systemConfig(), options.keepWarmMs ?? KEEP_WARM_MS, this.shutdown.signal);
+    // The feeds read the venue clock on connections of their own (a client with its own signal has its
+    // own keep-alive agent), so such a read never holds the connection an order is about to use.
+    this.feedShutdown = new AbortController();
+    this.feedRest = createParadexRest({ restUrl, requestTimeoutMs: options.requestTimeoutMs ?? 5_000, fetch: options.fetch, signal: this.feedShutdown.signal });
+    this.sleeper = createSleeper();
+    this.session = this.account ? this.createSession(this.account) : undefined;
+  }
 
-  // The feeds read the venue clock on connections of their own (a client with its own signal has its
-  // own keep-alive agent), so such a read never holds the connection an order is about to use.
-  const feedShutdown = new AbortController();
-  const feedRest = createParadexRest({ restUrl, requestTimeoutMs: options.requestTimeoutMs ?? 5_000, fetch: options.fetch, signal: feedShutdown.signal });
-  const serverTime = async (): Promise<number> => {
-    const r = await feedRest.systemTime();
+  private createSession(account: ParadexAccount): ParadexJwtSession {
+    return createParadexJwtSession({
+      now: this.now,
+      refreshMarginMs: this.options.jwtRefreshMarginMs,
+      authenticate: async (nowMs) => {
+        try {
+          const id = await this.chainId();
+          if (this.options.onboard) await this.onboard();
+          return await this.rest.auth(account, id, nowMs);
+        } catch (error) {
+          return { ok: false, error: { kind: 'unreachable', message: errorText(error) } };
+        }
+      },
+      onRefreshError: (error) => this.logger?.warn('Paradex JWT background refresh failed', { error: error.message }),
+    });
+  }
+
+  /** The venue clock, read on the feeds' own connections; an arrow so the feeds can call it unbound. */
+  private readonly serverTime = async (): Promise<number> => {
+    const r = await this.feedRest.systemTime();
     if (!r.ok) throw new Error(r.error.message);
     return r.value;
   };
 
-  const specs = new Map<string, Promise<MarketSpec>>();
-  const prepared = new WeakMap<PreparedOrder, PreparedWire>();
-  const { sleep, cancelAll: cancelSleeps } = createSleeper();
-
-  let chainIdPromise: Promise<string> | undefined;
-  const chainId = (): Promise<string> => {
-    chainIdPromise ??= rest.systemConfig().then((r) => {
+  private chainId(): Promise<string> {
+    this.chainIdPromise ??= this.rest.systemConfig().then((r) => {
       if (r.ok) return r.value.chainId;
-      chainIdPromise = undefined;
+      this.chainIdPromise = undefined;
       throw new Error(`Paradex system config unavailable: ${r.error.message}`);
     });
-    return chainIdPromise;
-  };
+    return this.chainIdPromise;
+  }
 
-  let onboarded: Promise<void> | undefined;
-  const onboard = (): Promise<void> => {
+  onboard(): Promise<void> {
+    const account = this.account;
     if (!account) return Promise.reject(new Error('Paradex onboarding needs an account'));
-    onboarded ??= chainId()
-      .then((id) => rest.onboard(account, id))
+    this.onboarded ??= this.chainId()
+      .then((id) => this.rest.onboard(account, id))
       .then((r) => {
         if (!r.ok) throw new Error(`Paradex onboarding failed: ${r.error.message}`);
       })
       .catch((error: unknown) => {
-        onboarded = undefined;
+        this.onboarded = undefined;
         throw error;
       });
-    return onboarded;
-  };
-
-  const session: ParadexJwtSession | undefined = account
-    ? createParadexJwtSession({
-        now,
-        refreshMarginMs: options.jwtRefreshMarginMs,
-        authenticate: async (nowMs) => {
-          try {
-            const id = await chainId();
-            if (options.onboard) await onboard();
-            return await rest.auth(account, id, nowMs);
-          } catch (error) {
-            return { ok: false, error: { kind: 'unreachable', message: errorText(error) } };
-          }
-        },
-        onRefreshError: (error) => logger?.warn('Paradex JWT background refresh failed', { error: error.message }),
-      })
-    : undefined;
+    return this.onboarded;
+  }
 
   /** Runs a private call with a fresh token, retrying once with a new token after a 401. */
-  const withToken = async <T>(call: (jwt: string) => Promise<RestResult<T>>): Promise<RestResult<T>> => {
+  private async withToken<T>(call: (jwt: string) => Promise<RestResult<T>>): Promise<RestResult<T>> {
+    const session = this.session;
     if (!session) return { ok: false, error: { kind: 'unreachable', message: 'no credentials' } };
     const token = await session.token();
     if (!token.ok) return authFailure(token.error);
@@ -204,12 +248,16 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     session.invalidate();
     const retry = await session.token();
     return retry.ok ? call(retry.value) : authFailure(retry.error);
-  };
+  }
 
-  const market = (symbol: string): Promise<MarketSpec> => {
-    let spec = specs.get(symbol);
+  symbolFor(pair: string): string {
+    return venueSymbol('paradex', pair);
+  }
+
+  market(symbol: string): Promise<MarketSpec> {
+    let spec = this.specs.get(symbol);
     if (!spec) {
-      spec = rest.markets(symbol).then((r) => {
+      spec = this.rest.markets(symbol).then((r) => {
         if (!r.ok) throw new Error(`Paradex markets unavailable: ${r.error.message}`);
         const m = r.value.find((x) => x.symbol === symbol);
         if (!m) throw new Error(`Paradex has no market ${symbol}`);
@@ -220,20 +268,27 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
           priceDecimals: decimalsOf(m.price_tick_size),
           sizeDecimals: decimalsOf(m.order_size_increment),
           minNotional: m.min_notional ?? 0,
-          takerFee,
+          takerFee: this.takerFee,
           ...(m.max_order_size !== undefined ? { maxOrderSize: m.max_order_size } : {}),
         };
       });
-      spec.catch(() => specs.delete(symbol));
-      specs.set(symbol, spec);
+      spec.catch(() => this.specs.delete(symbol));
+      this.specs.set(symbol, spec);
     }
     return spec;
-  };
+  }
 
-  const prepareWire = async (request: OrderRequest, signedAt: number): Promise<PreparedWire> => {
+  bookFeed(symbol: string): BookFeed {
+    const { options, serverTime, wsUrl, now, logger } = this;
+    const feed = paradexBookFeed({ serverTime, ...options.bookFeedOptions, market: symbol, wsUrl, encoding: options.encoding, now, logger });
+    return feed;
+  }
+
+  private async prepareWire(request: OrderRequest, signedAt: number): Promise<PreparedWire> {
+    const account = this.account;
     if (!account) return { kind: 'failed', reason: 'no credentials' };
     try {
-      const spec = await market(request.symbol);
+      const spec = await this.market(request.symbol);
       const size = formatDecimal(roundToStep(request.size, spec.sizeIncrement, 'down'), spec.sizeDecimals, 'down');
       if (toQuantums(size, 8) <= 0n) {
         return { kind: 'failed', reason: `size ${request.size} rounds to zero at increment ${spec.sizeIncrement}` };
@@ -249,7 +304,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
       const signature = signParadexOrder(
         { timestamp: signedAt, market: request.symbol, side: request.side, type, size, price: price ?? '0' },
         account,
-        await chainId(),
+        await this.chainId(),
       );
       const body: ParadexOrderBody = {
         market: request.symbol,
@@ -260,7 +315,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
         ...(instruction !== undefined ? { instruction } : {}),
         client_id: request.clientId,
         ...(request.reduceOnly ? { flags: ['REDUCE_ONLY'] } : {}),
-        recv_window: recvWindowMs,
+        recv_window: this.recvWindowMs,
         signature,
         signature_timestamp: signedAt,
       };
@@ -268,39 +323,41 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     } catch (error) {
       return { kind: 'failed', reason: errorText(error) };
     }
-  };
+  }
 
-  const prepareOrder = async (request: OrderRequest): Promise<PreparedOrder> => {
-    const signedAt = now();
+  async prepareOrder(request: OrderRequest): Promise<PreparedOrder> {
+    const signedAt = this.now();
     // Warm the token so the send does not wait for auth; failures surface at submit.
-    if (session) void session.token();
-    const wire = await prepareWire(request, signedAt);
+    if (this.session) void this.session.token();
+    const wire = await this.prepareWire(request, signedAt);
     const order: PreparedOrder = {
       venue: 'paradex',
       request,
-      validUntil: signedAt + recvWindowMs - Math.min(SEND_SAFETY_MS, recvWindowMs / 4),
+      validUntil: signedAt + this.recvWindowMs - Math.min(SEND_SAFETY_MS, this.recvWindowMs / 4),
     };
-    prepared.set(order, wire);
+    this.prepared.set(order, wire);
     return order;
-  };
+  }
 
   /** Polls an order the venue has not settled yet (GET /orders/{id}, backing off); returns the last state seen. */
-  const awaitSettled = async (order: ParadexOrder): Promise<ParadexOrder> => {
+  private async awaitSettled(order: ParadexOrder): Promise<ParadexOrder> {
+    const { pollIntervalMs, fillWaitMs } = this;
     let last = order;
     let gap = Math.min(FIRST_POLL_MS, pollIntervalMs);
-    for (let waited = 0; !settled(last) && waited < fillWaitMs && !shutdown.signal.aborted; waited += gap, gap = Math.min(gap * 2, pollIntervalMs)) {
-      await sleep(gap);
-      const r = await withToken((jwt) => rest.getOrder(jwt, order.id));
+    for (let waited = 0; !settled(last) && waited < fillWaitMs && !this.shutdown.signal.aborted; waited += gap, gap = Math.min(gap * 2, pollIntervalMs)) {
+      await this.sleeper.sleep(gap);
+      const r = await this.withToken((jwt) => this.rest.getOrder(jwt, order.id));
       if (r.ok) last = r.value;
     }
     return last;
-  };
+  }
 
   /** Fee of an order from its fills; an estimate from the taker fee when the fills are not listed. */
-  const feeOf = async (order: ParadexOrder, filled: number, avgPrice: number | undefined): Promise<number> => {
+  private async feeOf(order: ParadexOrder, filled: number, avgPrice: number | undefined): Promise<number> {
+    const takerFee = this.takerFee;
     if (filled <= 0) return 0;
     const estimate = filled * (avgPrice ?? 0) * takerFee;
-    const r = await withToken((jwt) => rest.fills(jwt, order.market));
+    const r = await this.withToken((jwt) => this.rest.fills(jwt, order.market));
     if (r.ok) {
       const fills = r.value.filter((f) => f.order_id === order.id);
       const listedSize = fills.reduce((sum, f) => sum + f.size, 0);
@@ -308,11 +365,11 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
         return fills.reduce((sum, f) => sum + (f.fee ?? f.size * f.price * takerFee), 0);
       }
     }
-    logger?.debug('Paradex fee estimated from the taker fee', { orderId: order.id, feeUsd: estimate });
+    this.logger?.debug('Paradex fee estimated from the taker fee', { orderId: order.id, feeUsd: estimate });
     return estimate;
-  };
+  }
 
-  const toOutcome = async (order: ParadexOrder, clientId: string): Promise<OrderOutcome> => {
+  private async toOutcome(order: ParadexOrder, clientId: string): Promise<OrderOutcome> {
     // Without remaining_size nothing is known to have filled.
     const remaining = order.remaining_size ?? order.size;
     const filled = cleanSize(order.size - remaining);
@@ -337,90 +394,79 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
       status,
       filledSize: filled,
       avgPrice,
-      feeUsd: await feeOf(order, filled, avgPrice),
+      feeUsd: await this.feeOf(order, filled, avgPrice),
     };
-  };
+  }
 
-  const submitOrder = async (order: PreparedOrder): Promise<OrderOutcome> => {
+  async submitOrder(order: PreparedOrder): Promise<OrderOutcome> {
     const clientId = order.request.clientId;
     try {
-      let wire = prepared.get(order);
+      let wire = this.prepared.get(order);
       if (!wire) {
         // Prepared elsewhere (e.g. by an earlier instance): sign it here rather than refuse.
-        wire = await prepareWire(order.request, now());
+        wire = await this.prepareWire(order.request, this.now());
       }
       if (wire.kind === 'failed') return orderRejected(clientId, wire.reason, wire.code);
-      if (now() > order.validUntil) return orderRejected(clientId, 'prepared order expired before it was sent');
+      if (this.now() > order.validUntil) return orderRejected(clientId, 'prepared order expired before it was sent');
       const body = wire.body;
-      const posted = await withToken((jwt) => rest.postOrder(jwt, body));
+      const posted = await this.withToken((jwt) => this.rest.postOrder(jwt, body));
       if (!posted.ok) {
         const outcome = orderFailure(clientId, posted.error);
-        logger?.warn('Paradex order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });
+        this.logger?.warn('Paradex order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });
         return outcome;
       }
-      return await toOutcome(await awaitSettled(posted.value), clientId);
+      return await this.toOutcome(await this.awaitSettled(posted.value), clientId);
     } catch (error) {
       // Unreachable by construction; kept so the promise can never reject.
       return { ok: false, clientId, reason: errorText(error), unknown: true };
     }
-  };
+  }
 
-  const requireOk = <T>(r: RestResult<T>, what: string): T => {
-    if (!r.ok) throw new Error(`Paradex ${what} failed: ${r.error.message}`);
-    return r.value;
-  };
+  async placeOrder(request: OrderRequest): Promise<OrderOutcome> {
+    return this.submitOrder(await this.prepareOrder(request));
+  }
 
-  return {
-    id: 'paradex',
-    symbolFor: (pair) => venueSymbol('paradex', pair),
-    market,
-    bookFeed(symbol) {
-      const feed = paradexBookFeed({ serverTime, ...options.bookFeedOptions, market: symbol, wsUrl, encoding: options.encoding, now, logger });
-      return feed;
-    },
-    prepareOrder,
-    submitOrder,
-    async placeOrder(request) {
-      return submitOrder(await prepareOrder(request));
-    },
-    async orderByClientId(_symbol, clientId) {
-      const r = await withToken((jwt) => rest.getOrderByClientId(jwt, clientId));
-      const order = requireOk(r, 'order lookup');
-      // Found still queued (e.g. sent just before a restart): give the engine its few ms.
-      return order === undefined ? undefined : toOutcome(await awaitSettled(order), clientId);
-    },
-    async positions(): Promise<VenuePosition[]> {
-      const list = requireOk(await withToken((jwt) => rest.positions(jwt)), 'positions');
-      return list
-        .filter((p) => p.status !== 'CLOSED' && p.size !== 0)
-        .map((p) => {
-          const magnitude = Math.abs(p.size);
-          const size = p.side === 'SHORT' ? -magnitude : p.side === 'LONG' ? magnitude : p.size;
-          return p.average_entry_price !== undefined
-            ? { symbol: p.market, size, entryPrice: p.average_entry_price }
-            : { symbol: p.market, size };
-        });
-    },
-    async availableMarginUsd() {
-      return requireOk(await withToken((jwt) => rest.freeCollateral(jwt)), 'account');
-    },
-    onboard,
-    async close() {
-      shutdown.abort();
-      feedShutdown.abort();
-      session?.close();
-      cancelSleeps();
-    },
-  };
+  async orderByClientId(_symbol: string, clientId: string): Promise<OrderOutcome | undefined> {
+    const r = await this.withToken((jwt) => this.rest.getOrderByClientId(jwt, clientId));
+    const order = requireOk(r, 'order lookup');
+    // Found still queued (e.g. sent just before a restart): give the engine its few ms.
+    return order === undefined ? undefined : this.toOutcome(await this.awaitSettled(order), clientId);
+  }
+
+  async positions(): Promise<VenuePosition[]> {
+    const list = requireOk(await this.withToken((jwt) => this.rest.positions(jwt)), 'positions');
+    return list
+      .filter((p) => p.status !== 'CLOSED' && p.size !== 0)
+      .map((p) => {
+        const magnitude = Math.abs(p.size);
+        const size = p.side === 'SHORT' ? -magnitude : p.side === 'LONG' ? magnitude : p.size;
+        return p.average_entry_price !== undefined
+          ? { symbol: p.market, size, entryPrice: p.average_entry_price }
+          : { symbol: p.market, size };
+      });
+  }
+
+  async availableMarginUsd(): Promise<number> {
+    return requireOk(await this.withToken((jwt) => this.rest.freeCollateral(jwt)), 'account');
+  }
+
+  async close(): Promise<void> {
+    this.shutdown.abort();
+    this.feedShutdown.abort();
+    this.session?.close();
+    this.sleeper.cancelAll();
+  }
 }
 
+function requireOk<T>(r: RestResult<T>, what: string): T {
+  if (!r.ok) throw new Error(`Paradex ${what} failed: ${r.error.message}`);
+  return r.value;
+}
 
 /** No token means nothing was sent, whatever went wrong while asking for one. */
 function authFailure(error: RestFailure): { ok: false; error: RestFailure } {
   return { ok: false, error: { ...error, kind: 'unreachable', message: `authentication failed: ${error.message}` } };
 }
-
-
 
 /** size − remaining in floats leaves dust like 9.999999e-5; Paradex sizes have at most 8 decimals. */
 function cleanSize(value: number): number {

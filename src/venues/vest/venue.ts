@@ -23,8 +23,9 @@
 import { venueSymbol } from '../../domain/market';
 import { keepConnectionWarm, KEEP_WARM_MS, type FetchLike, type RestResult, type VenueLogger } from '../http';
 import { errorText } from '../../logging/redact';
-import { createSleeper, orderFailure, orderRejected } from '../wire';
+import { createSleeper, orderFailure, orderRejected, type Sleeper } from '../wire';
 import type {
+  BookFeed,
   MarketSpec,
   OrderOutcome,
   OrderRequest,
@@ -34,7 +35,7 @@ import type {
 } from '../venue';
 import { assertPrivateKey } from '../../domain/keys';
 import { vestBookFeed, type VestBookOptions } from './book-client';
-import { createVestRest, type VestOrder, type VestOrderBody } from './rest';
+import { createVestRest, type VestOrder, type VestOrderBody, type VestRest } from './rest';
 import { ClientIdNonces, vestMarketSpec, vestOrderFields, vestOutcome } from './orders';
 import { signVestOrder, signVestSignerProof, vestAddressOf, VEST_VERIFYING_CONTRACT } from './signing';
 
@@ -106,77 +107,122 @@ const RECENT_FINAL_CLIENT_IDS = 256;
 const FINAL_STATUSES = new Set(['FILLED', 'CANCELLED', 'REJECTED']);
 
 export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
-  const now = options.now ?? Date.now;
-  const recvWindowMs = options.recvWindowMs ?? 5_000;
-  const fillWaitMs = options.fillWaitMs ?? 2_000;
-  const pollIntervalMs = options.pollIntervalMs ?? 50;
-  const keys = options.keys;
-  // Refused here, before viem sees them: its own refusal would print the key.
-  if (keys) {
-    assertPrivateKey(keys.signingKey, 'secp256k1', 'Vest signing key');
-    if (keys.primaryKey !== undefined) assertPrivateKey(keys.primaryKey, 'secp256k1', 'Vest primary key');
-  }
-  const logger = options.logger;
-  const shutdown = new AbortController();
-  let accountGroup = options.accountGroup ?? 0;
-
-  const rest = createVestRest({
-    restUrl: options.restUrl ?? VEST_PROD_REST,
-    accountGroup: () => accountGroup,
-    requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
-    fetch: options.fetch,
-    signal: shutdown.signal,
-  });
-  const wsUrl = withServerSelector(options.wsUrl ?? VEST_PROD_WS, () => accountGroup);
-
-  // The feeds read the REST book on connections of their own (a client with its own signal has its
-  // own keep-alive agent), so a probe in flight never holds the connection an order is about to use.
-  const feedShutdown = new AbortController();
-  const feedRest = createVestRest({
-    restUrl: options.restUrl ?? VEST_PROD_REST,
-    accountGroup: () => accountGroup,
-    requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
-    fetch: options.fetch,
-    signal: feedShutdown.signal,
-  });
-  const probeDepth = (symbol: string) => async () => {
-    const r = await feedRest.depth(symbol);
-    if (!r.ok) throw new Error(r.error.message);
-    return r.value;
+  const client = new VestVenueClient(options);
+  // A plain object of bound functions, as before: callers may pass its methods around or spread it,
+  // and the client's state (keys included) stays out of reach and out of any inspection of it.
+  return {
+    id: 'vest',
+    symbolFor: (pair) => client.symbolFor(pair),
+    market: (symbol) => client.market(symbol),
+    bookFeed: (symbol) => client.bookFeed(symbol),
+    prepareOrder: (request) => client.prepareOrder(request),
+    submitOrder: (order) => client.submitOrder(order),
+    placeOrder: (request) => client.placeOrder(request),
+    orderByClientId: (symbol, clientId, lookupRef) => client.orderByClientId(symbol, clientId, lookupRef),
+    positions: () => client.positions(),
+    availableMarginUsd: () => client.availableMarginUsd(),
+    ensureApiKey: () => client.ensureApiKey(),
+    close: () => client.close(),
   };
+}
 
-  const specs = new Map<string, Promise<MarketSpec>>();
-  if (keys) {
-    // Nothing to keep warm before a market is in use; then only those symbols, not the whole list.
-    const ping = async (): Promise<unknown> => (specs.size > 0 ? rest.exchangeInfo([...specs.keys()]) : undefined);
-    keepConnectionWarm(ping, options.keepWarmMs ?? KEEP_WARM_MS, shutdown.signal);
+/** The Vest client behind `createVestVenue`; module-private so its state (keys) is never handed out. */
+class VestVenueClient implements VestVenue {
+  readonly id = 'vest' as const;
+  private readonly options: VestVenueOptions;
+  private readonly now: () => number;
+  private readonly recvWindowMs: number;
+  private readonly fillWaitMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly keys: VestKeys | undefined;
+  private readonly logger: VenueLogger | undefined;
+  private readonly shutdown: AbortController;
+  private accountGroup: number;
+  private readonly rest: VestRest;
+  private readonly wsUrl: () => string;
+  private readonly feedShutdown: AbortController;
+  private readonly feedRest: VestRest;
+  private readonly specs = new Map<string, Promise<MarketSpec>>();
+  private readonly prepared = new WeakMap<PreparedOrder, PreparedWire>();
+  private readonly nonces: ClientIdNonces;
+  private readonly sleeper: Sleeper;
+  private lastNonce = 0;
+  private apiKeyPromise: Promise<string> | undefined;
+
+  constructor(options: VestVenueOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.recvWindowMs = options.recvWindowMs ?? 5_000;
+    this.fillWaitMs = options.fillWaitMs ?? 2_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    const keys = options.keys;
+    this.keys = keys;
+    // Refused here, before viem sees them: its own refusal would print the key.
+    if (keys) {
+      assertPrivateKey(keys.signingKey, 'secp256k1', 'Vest signing key');
+      if (keys.primaryKey !== undefined) assertPrivateKey(keys.primaryKey, 'secp256k1', 'Vest primary key');
+    }
+    this.logger = options.logger;
+    this.shutdown = new AbortController();
+    this.accountGroup = options.accountGroup ?? 0;
+    this.rest = this.restClient(this.shutdown.signal);
+    this.wsUrl = withServerSelector(options.wsUrl ?? VEST_PROD_WS, () => this.accountGroup);
+    // The feeds read the REST book on connections of their own (a client with its own signal has its
+    // own keep-alive agent), so a probe in flight never holds the connection an order is about to use.
+    this.feedShutdown = new AbortController();
+    this.feedRest = this.restClient(this.feedShutdown.signal);
+    if (keys) {
+      // Nothing to keep warm before a market is in use; then only those symbols, not the whole list.
+      const ping = async (): Promise<unknown> => (this.specs.size > 0 ? this.rest.exchangeInfo([...this.specs.keys()]) : undefined);
+      keepConnectionWarm(ping, options.keepWarmMs ?? KEEP_WARM_MS, this.shutdown.signal);
+    }
+    const maxPending = Math.max(1, options.rememberedClientIds ?? MAX_PENDING_CLIENT_IDS);
+    this.nonces = new ClientIdNonces(maxPending, Math.min(RECENT_FINAL_CLIENT_IDS, maxPending));
+    this.sleeper = createSleeper();
+    this.apiKeyPromise = keys?.apiKey !== undefined ? Promise.resolve(keys.apiKey) : undefined;
   }
-  const prepared = new WeakMap<PreparedOrder, PreparedWire>();
-  const maxPending = Math.max(1, options.rememberedClientIds ?? MAX_PENDING_CLIENT_IDS);
-  const nonces = new ClientIdNonces(maxPending, Math.min(RECENT_FINAL_CLIENT_IDS, maxPending));
-  const settled = (outcome: OrderOutcome): OrderOutcome => nonces.settled(outcome);
-  const { sleep, cancelAll: cancelSleeps } = createSleeper();
-  let lastNonce = 0;
 
-  let apiKeyPromise: Promise<string> | undefined = keys?.apiKey !== undefined ? Promise.resolve(keys.apiKey) : undefined;
-  const apiKey = (): Promise<string> => {
+  private restClient(signal: AbortSignal): VestRest {
+    return createVestRest({
+      restUrl: this.options.restUrl ?? VEST_PROD_REST,
+      accountGroup: () => this.accountGroup,
+      requestTimeoutMs: this.options.requestTimeoutMs ?? 5_000,
+      fetch: this.options.fetch,
+      signal,
+    });
+  }
+
+  private probeDepth(symbol: string) {
+    return async () => {
+      const r = await this.feedRest.depth(symbol);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    };
+  }
+
+  private settled(outcome: OrderOutcome): OrderOutcome {
+    return this.nonces.settled(outcome);
+  }
+
+  private apiKey(): Promise<string> {
+    const keys = this.keys;
     if (!keys) return Promise.reject(new Error('no credentials'));
-    apiKeyPromise ??= register(keys).catch((error: unknown) => {
-      apiKeyPromise = undefined;
+    this.apiKeyPromise ??= this.register(keys).catch((error: unknown) => {
+      this.apiKeyPromise = undefined;
       throw error;
     });
-    return apiKeyPromise;
-  };
+    return this.apiKeyPromise;
+  }
 
-  const register = async (k: VestKeys): Promise<string> => {
+  private async register(k: VestKeys): Promise<string> {
     if (k.primaryKey === undefined) throw new Error('Vest needs an apiKey or the primary key to register one');
     const signingAddr = vestAddressOf(k.signingKey, 'Vest signing key').toLowerCase() as Hex;
-    const expiryTime = now() + (options.signerExpiryMs ?? 7 * 24 * 3_600_000);
+    const expiryTime = this.now() + (this.options.signerExpiryMs ?? 7 * 24 * 3_600_000);
     const signature = await signVestSignerProof(
-      { signingAddr, expiryTime, verifyingContract: VEST_VERIFYING_CONTRACT[options.network ?? 'prod'] },
+      { signingAddr, expiryTime, verifyingContract: VEST_VERIFYING_CONTRACT[this.options.network ?? 'prod'] },
       k.primaryKey,
     );
-    const r = await rest.register({
+    const r = await this.rest.register({
       signingAddr,
       primaryAddr: vestAddressOf(k.primaryKey, 'Vest primary key').toLowerCase(),
       signature,
@@ -185,181 +231,188 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     });
     if (!r.ok) throw new Error(`Vest register failed: ${r.error.message}`);
     // accGroup selects the server shard every later request must name.
-    if (r.value.accGroup !== undefined) accountGroup = r.value.accGroup;
+    if (r.value.accGroup !== undefined) this.accountGroup = r.value.accGroup;
     return r.value.apiKey;
-  };
+  }
 
-  const withKey = async <T>(call: (key: string) => Promise<RestResult<T>>): Promise<RestResult<T>> => {
+  private async withKey<T>(call: (key: string) => Promise<RestResult<T>>): Promise<RestResult<T>> {
     let key: string;
     try {
-      key = await apiKey();
+      key = await this.apiKey();
     } catch (error) {
       return { ok: false, error: { kind: 'unreachable', message: errorText(error) } };
     }
     return call(key);
-  };
+  }
 
-  const market = (symbol: string): Promise<MarketSpec> => {
-    let spec = specs.get(symbol);
+  symbolFor(pair: string): string {
+    return venueSymbol('vest', pair);
+  }
+
+  market(symbol: string): Promise<MarketSpec> {
+    let spec = this.specs.get(symbol);
     if (!spec) {
-      spec = rest.exchangeInfo([symbol]).then((r) => {
+      spec = this.rest.exchangeInfo([symbol]).then((r) => {
         if (!r.ok) throw new Error(`Vest exchangeInfo unavailable: ${r.error.message}`);
         const info = r.value.find((s) => s.symbol === symbol);
         if (!info) throw new Error(`Vest has no market ${symbol}`);
         return vestMarketSpec(symbol, info);
       });
-      spec.catch(() => specs.delete(symbol));
-      specs.set(symbol, spec);
+      spec.catch(() => this.specs.delete(symbol));
+      this.specs.set(symbol, spec);
     }
     return spec;
-  };
+  }
+
+  bookFeed(symbol: string): BookFeed {
+    const { options, now, logger } = this;
+    const feed = vestBookFeed({ probeDepth: this.probeDepth(symbol), ...options.bookFeedOptions, symbol, wsUrl: this.wsUrl(), now, logger });
+    return feed;
+  }
 
   /** The signing time, nudged forward so two orders in the same ms still get distinct nonces. */
-  const nextNonce = (time: number): number => {
-    lastNonce = Math.max(time, lastNonce + 1);
-    return lastNonce;
-  };
+  private nextNonce(time: number): number {
+    this.lastNonce = Math.max(time, this.lastNonce + 1);
+    return this.lastNonce;
+  }
 
-  const prepareWire = async (request: OrderRequest, time: number): Promise<PreparedWire> => {
+  private async prepareWire(request: OrderRequest, time: number): Promise<PreparedWire> {
+    const keys = this.keys;
     if (!keys) return { kind: 'failed', reason: 'no credentials' };
     try {
-      const spec = await market(request.symbol);
-      const fields = vestOrderFields(request, spec, time, nextNonce(time));
+      const spec = await this.market(request.symbol);
+      const fields = vestOrderFields(request, spec, time, this.nextNonce(time));
       if (!fields.ok) return { kind: 'failed', reason: fields.reason };
       const { order, resting } = fields;
       const signature = await signVestOrder(order, keys.signingKey);
-      nonces.remember(request.clientId, { nonce: order.nonce, symbol: request.symbol });
+      this.nonces.remember(request.clientId, { nonce: order.nonce, symbol: request.symbol });
       return {
         kind: 'signed',
-        body: { order: resting ? { ...order, timeInForce: 'GTC' } : order, recvWindow: recvWindowMs, signature },
+        body: { order: resting ? { ...order, timeInForce: 'GTC' } : order, recvWindow: this.recvWindowMs, signature },
       };
     } catch (error) {
       return { kind: 'failed', reason: errorText(error) };
     }
-  };
+  }
 
-  const prepareOrder = async (request: OrderRequest): Promise<PreparedOrder> => {
-    const time = now();
+  async prepareOrder(request: OrderRequest): Promise<PreparedOrder> {
+    const time = this.now();
     // Register (if needed) ahead of the send; failures surface at submit.
-    if (keys) void apiKey().catch(() => undefined);
-    const wire = await prepareWire(request, time);
+    if (this.keys) void this.apiKey().catch(() => undefined);
+    const wire = await this.prepareWire(request, time);
     const order: PreparedOrder = {
       venue: 'vest',
       request,
-      validUntil: time + recvWindowMs - Math.min(SEND_SAFETY_MS, recvWindowMs / 4),
+      validUntil: time + this.recvWindowMs - Math.min(SEND_SAFETY_MS, this.recvWindowMs / 4),
       ...(wire.kind === 'signed' ? { lookupRef: String(wire.body.order.nonce) } : {}),
     };
-    prepared.set(order, wire);
+    this.prepared.set(order, wire);
     return order;
-  };
+  }
 
-  const readOrder = async (query: { id?: string; nonce?: number; symbol?: string }): Promise<RestResult<VestOrder | undefined>> => {
-    const r = await withKey((key) => rest.orders(key, query, now()));
+  private async readOrder(query: { id?: string; nonce?: number; symbol?: string }): Promise<RestResult<VestOrder | undefined>> {
+    const r = await this.withKey((key) => this.rest.orders(key, query, this.now()));
     if (!r.ok) return r;
     const match = r.value.find((o) => (query.id === undefined || o.id === query.id) && (query.nonce === undefined || o.nonce === query.nonce));
     return { ok: true, value: match };
-  };
+  }
 
   /**
    * Reads the order until it is final or the wait is over; undefined if it could never be read.
    * A MARKET order executes once against Vest's pool, so PARTIALLY_FILLED is final for it; a
    * resting LIMIT order is read once.
    */
-  const awaitFinal = async (orderId: string, resting: boolean): Promise<VestOrder | undefined> => {
+  private async awaitFinal(orderId: string, resting: boolean): Promise<VestOrder | undefined> {
     let last: VestOrder | undefined;
     const isFinal = (o: VestOrder): boolean => resting || FINAL_STATUSES.has(o.status) || o.status === 'PARTIALLY_FILLED';
-    for (let waited = 0; !shutdown.signal.aborted; waited += pollIntervalMs) {
-      const r = await readOrder({ id: orderId });
+    for (let waited = 0; !this.shutdown.signal.aborted; waited += this.pollIntervalMs) {
+      const r = await this.readOrder({ id: orderId });
       if (r.ok && r.value) last = r.value;
-      if ((last && isFinal(last)) || waited >= fillWaitMs) break;
-      await sleep(pollIntervalMs);
+      if ((last && isFinal(last)) || waited >= this.fillWaitMs) break;
+      await this.sleeper.sleep(this.pollIntervalMs);
     }
     return last;
-  };
+  }
 
-  const submitOrder = async (order: PreparedOrder): Promise<OrderOutcome> => settled(await submitSigned(order));
+  async submitOrder(order: PreparedOrder): Promise<OrderOutcome> {
+    return this.settled(await this.submitSigned(order));
+  }
 
-  const submitSigned = async (order: PreparedOrder): Promise<OrderOutcome> => {
+  private async submitSigned(order: PreparedOrder): Promise<OrderOutcome> {
     const clientId = order.request.clientId;
     try {
-      const wire = prepared.get(order) ?? (await prepareWire(order.request, now()));
+      const wire = this.prepared.get(order) ?? (await this.prepareWire(order.request, this.now()));
       if (wire.kind === 'failed') return orderRejected(clientId, wire.reason);
-      if (now() > order.validUntil) return orderRejected(clientId, 'prepared order expired before it was sent');
-      const posted = await withKey((key) => rest.postOrder(key, wire.body));
+      if (this.now() > order.validUntil) return orderRejected(clientId, 'prepared order expired before it was sent');
+      const posted = await this.withKey((key) => this.rest.postOrder(key, wire.body));
       if (!posted.ok) {
         const outcome = orderFailure(clientId, posted.error);
-        logger?.warn('Vest order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });
+        this.logger?.warn('Vest order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });
         return outcome;
       }
-      const final = await awaitFinal(posted.value.id, wire.body.order.orderType === 'LIMIT');
+      const final = await this.awaitFinal(posted.value.id, wire.body.order.orderType === 'LIMIT');
       if (!final) {
         // Accepted, but its state could not be read: report it as not final so the caller looks it up.
         return { ok: true, clientId, orderId: posted.value.id, status: 'NEW', filledSize: 0, avgPrice: undefined, feeUsd: 0 };
       }
       const outcome = vestOutcome(final, clientId);
-      if (!outcome.ok) logger?.warn('Vest order rejected', { clientId, reason: outcome.reason, code: outcome.code });
+      if (!outcome.ok) this.logger?.warn('Vest order rejected', { clientId, reason: outcome.reason, code: outcome.code });
       return outcome;
     } catch (error) {
       // Unreachable by construction; kept so the promise can never reject.
       return { ok: false, clientId, reason: errorText(error), unknown: true };
     }
-  };
+  }
 
-  const requireOk = <T>(r: RestResult<T>, what: string): T => {
-    if (!r.ok) throw new Error(`Vest ${what} failed: ${r.error.message}`);
-    return r.value;
-  };
+  async placeOrder(request: OrderRequest): Promise<OrderOutcome> {
+    return this.submitOrder(await this.prepareOrder(request));
+  }
 
-  return {
-    id: 'vest',
-    symbolFor: (pair) => venueSymbol('vest', pair),
-    market,
-    bookFeed(symbol) {
-      const feed = vestBookFeed({ probeDepth: probeDepth(symbol), ...options.bookFeedOptions, symbol, wsUrl: wsUrl(), now, logger });
-      return feed;
-    },
-    prepareOrder,
-    submitOrder,
-    async placeOrder(request) {
-      return submitOrder(await prepareOrder(request));
-    },
-    async orderByClientId(symbol, clientId, lookupRef) {
-      const remembered = nonces.attempts(clientId);
-      // Not sent from this process (a restart): the journalled nonce still finds it.
-      const journalled = lookupRef !== undefined && /^\d{1,16}$/.test(lookupRef) ? [{ nonce: Number(lookupRef), symbol }] : undefined;
-      const sent = remembered ?? journalled;
-      if (!sent) return undefined;
-      // Newest first: a retried client id's latest attempt is the one most likely to exist.
-      for (const attempt of [...sent].reverse()) {
-        const found = requireOk(await readOrder({ nonce: attempt.nonce, symbol: attempt.symbol || symbol }), 'order lookup');
-        if (found) return settled(vestOutcome(found, clientId));
-      }
-      return undefined;
-    },
-    async positions(): Promise<VenuePosition[]> {
-      const account = requireOk(await withKey((key) => rest.account(key, now())), 'account');
-      return account.positions
-        .filter((p) => p.size !== 0)
-        .map((p) => {
-          const size = p.isLong ? Math.abs(p.size) : -Math.abs(p.size);
-          return p.entryPrice !== undefined ? { symbol: p.symbol, size, entryPrice: p.entryPrice } : { symbol: p.symbol, size };
-        });
-    },
-    async availableMarginUsd() {
-      const account = requireOk(await withKey((key) => rest.account(key, now())), 'account');
-      const margin = account.withdrawable ?? account.collateral;
-      if (margin === undefined) throw new Error('Vest account reply has neither withdrawable nor collateral');
-      return margin;
-    },
-    async ensureApiKey() {
-      await apiKey();
-    },
-    async close() {
-      shutdown.abort();
-      feedShutdown.abort();
-      cancelSleeps();
-    },
-  };
+  async orderByClientId(symbol: string, clientId: string, lookupRef?: string): Promise<OrderOutcome | undefined> {
+    const remembered = this.nonces.attempts(clientId);
+    // Not sent from this process (a restart): the journalled nonce still finds it.
+    const journalled = lookupRef !== undefined && /^\d{1,16}$/.test(lookupRef) ? [{ nonce: Number(lookupRef), symbol }] : undefined;
+    const sent = remembered ?? journalled;
+    if (!sent) return undefined;
+    // Newest first: a retried client id's latest attempt is the one most likely to exist.
+    for (const attempt of [...sent].reverse()) {
+      const found = requireOk(await this.readOrder({ nonce: attempt.nonce, symbol: attempt.symbol || symbol }), 'order lookup');
+      if (found) return this.settled(vestOutcome(found, clientId));
+    }
+    return undefined;
+  }
+
+  async positions(): Promise<VenuePosition[]> {
+    const account = requireOk(await this.withKey((key) => this.rest.account(key, this.now())), 'account');
+    return account.positions
+      .filter((p) => p.size !== 0)
+      .map((p) => {
+        const size = p.isLong ? Math.abs(p.size) : -Math.abs(p.size);
+        return p.entryPrice !== undefined ? { symbol: p.symbol, size, entryPrice: p.entryPrice } : { symbol: p.symbol, size };
+      });
+  }
+
+  async availableMarginUsd(): Promise<number> {
+    const account = requireOk(await this.withKey((key) => this.rest.account(key, this.now())), 'account');
+    const margin = account.withdrawable ?? account.collateral;
+    if (margin === undefined) throw new Error('Vest account reply has neither withdrawable nor collateral');
+    return margin;
+  }
+
+  async ensureApiKey(): Promise<void> {
+    await this.apiKey();
+  }
+
+  async close(): Promise<void> {
+    this.shutdown.abort();
+    this.feedShutdown.abort();
+    this.sleeper.cancelAll();
+  }
+}
+
+function requireOk<T>(r: RestResult<T>, what: string): T {
+  if (!r.ok) throw new Error(`Vest ${what} failed: ${r.error.message}`);
+  return r.value;
 }
 
 /** The WS URL with `xwebsocketserver=restserver{group}` (venues.md §2.2) unless it already names one. */
