@@ -23,8 +23,17 @@ export default tseslint.config(
   },
   {
     // Room sizes (issue 12): a function past ~60 lines or a file past ~500 does several jobs; split it along
-    // its seams. 'warn' while the folders are being split; to become 'error' once they all pass.
-    files: ['src/**/*.ts', 'streams/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    // its seams. An error in the product (src/, streams/, scripts/): CI fails on it.
+    files: ['src/**/*.ts', 'streams/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }],
+      'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // The bench's harness functions are measurement scripts run by hand (set up, warm up, time, tear down in
+    // one readable sequence): a warning there, not a gate.
+    files: ['bench/**/*.ts'],
     rules: {
       'max-lines-per-function': ['warn', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }],
       'max-lines': ['warn', { max: 500, skipBlankLines: true, skipComments: true }],
