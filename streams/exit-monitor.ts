@@ -2,26 +2,24 @@ import {
   asyncScheduler,
   catchError,
   concat,
-  concatMap,
-  connect,
   defaultIfEmpty,
   defer,
-  EMPTY,
-  endWith,
-  expand,
+  exhaustMap,
   filter,
-  ignoreElements,
+  finalize,
   map,
+  merge,
   type Observable,
   of,
   type OperatorFunction,
-  race,
   type SchedulerLike,
   scan,
-  ReplaySubject,
+  Subject,
   take,
   takeUntil,
+  takeWhile,
   tap,
+  throwError,
 } from 'rxjs';
 import { type CloseResult, type DecidingTick, events, type ExitEvent, type ExitReason } from '../src/domain/events';
 import type { MarketTick, PositionSpec } from '../src/domain/market';
@@ -64,28 +62,49 @@ export interface ExitMonitorOptions {
 interface Poll {
   readonly tick: MarketTick;
   readonly exitSpread: number | undefined;
+  readonly signal?: undefined;
 }
 
-/** Marks the end of the ticks (a shutdown or the source's completion) in a watch's inputs, so its scan still has the count. */
-const TICKS_ENDED = Symbol('ticks ended');
-type PollInput = Poll | typeof TICKS_ENDED;
+/** How the ticks ended: a shutdown, the source's completion, or an error (the source's or shutdown$'s). */
+type TicksEnd = { readonly signal: 'completed' | 'shutdown' } | { readonly signal: 'failed'; readonly error: unknown };
 
-/** What the scan carries from poll to poll, and across a close. */
+/**
+ * What the scan learns besides the polls: how the ticks ended; that the close in flight succeeded; that the
+ * report or close in flight has ended (`settled`, told only once exhaustMap has let go of it).
+ */
+type Signal = TicksEnd | { readonly signal: 'closed' | 'settled' };
+type Input = Poll | Signal;
+
+const COMPLETED: TicksEnd = { signal: 'completed' };
+const SHUTDOWN: TicksEnd = { signal: 'shutdown' };
+const CLOSED: Signal = { signal: 'closed' };
+const SETTLED: Signal = { signal: 'settled' };
+
+/** A poll with something to say: it reports (every logEvery-th poll), exits (its run reached confirmTicks), or both. */
+interface Reporting {
+  readonly poll: Poll;
+  readonly exits: boolean;
+}
+
+/** The monitor's last words: EXIT_MONITOR_STOPPED with a reason (none when the source just completed), then a re-throw. */
+interface Final {
+  readonly stopped: 'closed' | 'shutdown' | undefined;
+  readonly failure: { readonly error: unknown } | undefined;
+}
+
+/** What the scan carries from input to input. */
 interface Watch {
   readonly polls: number;
   /** Consecutive polls at or above the target; a poll below it or with no decision resets it. */
   readonly run: number;
-}
-
-/** A watch as the scan leaves it after one input. */
-interface Counted extends Watch {
-  readonly input: PollInput;
-}
-
-/** What one watch ends with: its events, and the watch to go on with (none: the monitor is done). */
-interface Step {
-  readonly events: readonly ExitEvent[];
-  readonly next?: Watch;
+  /** A report or close is in flight: ticks are neither polled nor counted. */
+  readonly busy: boolean;
+  /** The close in flight succeeded. */
+  readonly closed: boolean;
+  /** How the ticks ended, once they have. */
+  readonly ended: TicksEnd | undefined;
+  /** Work for the effect after this input: a poll's events (and close), or the end; mostly none. */
+  readonly work: Reporting | Final | undefined;
 }
 
 /** The options, resolved once per `exitMonitor` call. */
@@ -102,7 +121,11 @@ interface Monitor {
 
 type CloseOutcome = { readonly ok: true; readonly result: CloseResult } | { readonly ok: false; readonly reason: string };
 
-const START: Step = { events: [], next: { polls: 0, run: 0 } };
+const WATCHING: Watch = { polls: 0, run: 0, busy: false, closed: false, ended: undefined, work: undefined };
+
+/** Ends the effects' stream: the end's effect emits it after the monitor's last event. */
+const DONE = Symbol('exit monitor done');
+type Effect = ExitEvent | typeof DONE;
 
 /**
  * Watches an open position on a stream of ticks and closes it when the exit spread reaches the target
@@ -134,53 +157,50 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
   return (ticks$) => monitoring$(monitor, ticks$, shutdown$);
 }
 
+
 /**
- * The card's shape: ticks → `map` to the poll's decision input → `takeUntil(shutdown$)` → `scan` counting polls
- * and the confirmation run until a poll has something to say → the watch leaves the ticks and `concatMap` runs
- * that poll's events and close → a new watch of the same ticks from the count reached (`expand`). Nobody
- * listens while a close is in flight, so its ticks are neither polled nor counted, and nothing cancels it.
+ * The card's shape: ticks → `map` to the poll's decision input → `takeUntil(shutdown$)` → one long-lived `scan`
+ * carrying the poll count, the confirmation run and whether a report or close is in flight → `exhaustMap` to
+ * that poll's events and close. The scan learns when a report or close has ended (and how the ticks ended)
+ * from a private Subject: while one is in flight its ticks are neither polled nor counted (and `exhaustMap`,
+ * which never cancels, would ignore them anyway).
  */
 function monitoring$(monitor: Monitor, ticks$: Observable<MarketTick>, shutdown$: Observable<unknown>): Observable<ExitEvent> {
   const decide = (tick: MarketTick): Poll => decisionInput(monitor, tick);
-  const count = (watch: Watch, input: PollInput): Counted => countPoll(monitor, watch, input);
-  const { logEvery, confirmTicks } = monitor;
-  const hasSomethingToSay = ({ polls, run, input }: Counted): boolean => input === TICKS_ENDED || polls % logEvery === 0 || run >= confirmTicks;
+  const step = (watch: Watch, input: Input): Watch => nextWatch(monitor, watch, input);
   return defer(() => {
-    // Per subscription, replayed: once the ticks have ended, whether a shutdown ended them.
-    const shutdownSeen$ = new ReplaySubject<unknown>(1);
+    // Per subscription: what the scan learns besides the polls (an effect ended, the ticks ended). Subscribed
+    // before the ticks, so a shutdown$ that has already fired is heard.
+    const signals$ = new Subject<Signal>();
     const polls$ = ticks$.pipe(
       map(decide),
-      takeUntil(shutdown$.pipe(take(1), tap((signal) => shutdownSeen$.next(signal)))),
+      catchError((error: unknown) => of<TicksEnd>({ signal: 'failed', error })),
+      takeUntil(
+        shutdown$.pipe(
+          take(1),
+          map((): TicksEnd => SHUTDOWN),
+          // A failing shutdown$ stops the ticks too, and is re-thrown at the end.
+          catchError((error: unknown) => of<TicksEnd>({ signal: 'failed', error })),
+          tap((end) => signals$.next(end)),
+        ),
+      ),
+      // However the ticks end, the scan hears it after any earlier end (a shutdown, an error) and the
+      // ticks' last poll (finalize adds no per-tick step, unlike endWith).
+      finalize(() => signals$.next(COMPLETED)),
     );
-    return polls$.pipe(
-      endWith(TICKS_ENDED),
-      // One subscription to the ticks for all the watches. A watch that starts after they ended (they may end
-      // while a close is in flight, when no watch listens) sees only the end (a Subject replays it): it has
-      // counted nothing, so its own start is the count at the end.
-      connect((inputs$) => {
-        const watch$ = (from: Watch): Observable<Step> =>
-          inputs$.pipe(
-            scan<PollInput, Counted, Watch>(count, from),
-            filter(hasSomethingToSay),
-            // Leaves the ticks: none is polled or counted until this poll's events (and close) are done.
-            take(1),
-            defaultIfEmpty<Counted, Counted>({ ...from, input: TICKS_ENDED }),
-            concatMap((counted) => (counted.input === TICKS_ENDED ? endSteps$(monitor, counted, shutdownSeen$) : pollSteps$(monitor, counted, counted.input))),
-          );
-        return concat(
-          of(START).pipe(
-            expand((step) => (step.next === undefined ? EMPTY : watch$(step.next))),
-            concatMap((step) => step.events),
-          ),
-          // A tick source error that came while a close was in flight is re-thrown after it, even a successful one.
-          race(inputs$.pipe(ignoreElements()), of(undefined)).pipe(ignoreElements()),
-        );
-      }),
+    const settle = (): void => signals$.next(SETTLED);
+    const closed = (): void => signals$.next(CLOSED);
+    return merge(signals$, polls$).pipe(
+      scan(step, WATCHING),
+      filter(hasWork),
+      // Never a switch: a later input must not cancel an in-flight close. The scan hears of its end only
+      // once exhaustMap has let go of it (finalize), so what the end decides is never dropped.
+      exhaustMap((watch) => effect$(monitor, watch, closed).pipe(finalize(settle))),
+      takeWhile((event): event is ExitEvent => event !== DONE),
     );
   });
 }
 
-// VWAP for the position size, not the top of book as the original did: the close sells and buys back
 // the whole size, so that is the spread it gets. A side too thin for the size decides nothing.
 function decisionInput(monitor: Monitor, tick: MarketTick): Poll {
   const { position, exitTarget } = monitor;
@@ -195,20 +215,62 @@ function isTradable({ maxBookAgeMs, scheduler }: Monitor, tick: MarketTick): boo
   return isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs);
 }
 
+
 function isAtTarget(monitor: Monitor, poll: Poll): boolean {
   return poll.exitSpread !== undefined && poll.exitSpread >= monitor.exitTarget;
 }
 
-function countPoll(monitor: Monitor, { polls, run }: Watch, input: PollInput): Counted {
-  if (input === TICKS_ENDED) return { polls, run, input };
-  return { polls: polls + 1, run: isAtTarget(monitor, input) ? run + 1 : 0, input };
+const hasWork = (watch: Watch): boolean => watch.work !== undefined;
+
+/** The scan's step: a tick is one poll unless a report or close is in flight; the signals move the watch on. */
+function nextWatch(monitor: Monitor, watch: Watch, input: Input): Watch {
+  if (input.signal === undefined) return watch.busy ? idle(watch) : polled(monitor, watch, input);
+  switch (input.signal) {
+    case 'closed':
+      return { ...watch, closed: true, work: undefined };
+    case 'settled':
+      if (watch.closed || watch.ended !== undefined) return ending({ ...watch, busy: false });
+      return { ...watch, busy: false, work: undefined };
+    default: {
+      // Only the first end counts (a shutdown ends the ticks, which then complete).
+      const ended = { ...watch, ended: watch.ended ?? input, work: undefined };
+      return watch.busy || watch.ended !== undefined ? ended : ending(ended);
+    }
+  }
 }
 
-/** A poll that reports or exits: POSITION_MONITORING and/or TRADE_EXIT, then the close and what follows it. */
-function pollSteps$(monitor: Monitor, watch: Watch, poll: Poll): Observable<Step> {
+/** A tick met while busy: neither polled nor counted (a copy only when the last input left work). */
+function idle(watch: Watch): Watch {
+  return watch.work === undefined ? watch : { ...watch, work: undefined };
+}
+
+function polled(monitor: Monitor, { polls, run }: Watch, poll: Poll): Watch {
+  const count = polls + 1;
+  const runNow = isAtTarget(monitor, poll) ? run + 1 : 0;
+  const exits = runNow >= monitor.confirmTicks;
+  if (!exits && count % monitor.logEvery !== 0) return { polls: count, run: runNow, busy: false, closed: false, ended: undefined, work: undefined };
+  // This poll reports or exits: busy until its events (and close) have ended. A close starts a new run.
+  return { polls: count, run: exits ? 0 : runNow, busy: true, closed: false, ended: undefined, work: { poll, exits } };
+}
+
+/** The watch is over: what it ends with. */
+function ending(watch: Watch): Watch {
+  const { closed, ended } = watch;
+  const stopped = closed ? 'closed' : ended?.signal === 'shutdown' ? 'shutdown' : undefined;
+  const failure = ended?.signal === 'failed' ? { error: ended.error } : undefined;
+  return { ...watch, busy: true, work: { stopped, failure } };
+}
+
+/** The effect of a watch with work: a poll's events and close, or the monitor's last events. */
+function effect$(monitor: Monitor, watch: Watch, closed: () => void): Observable<Effect> {
+  const work = watch.work!;
+  return 'poll' in work ? pollEvents$(monitor, watch.polls, work, closed) : end$(monitor, watch.polls, work);
+}
+
+/** A poll that reports or exits: POSITION_MONITORING and/or TRADE_EXIT, then the close and its outcome. */
+function pollEvents$(monitor: Monitor, polls: number, { poll, exits }: Reporting, closed: () => void): Observable<ExitEvent> {
   const { position, exitTarget, scheduler } = monitor;
   const { pair, entrySpread } = position;
-  const { polls } = watch;
   const now = scheduler.now();
   const reported: ExitEvent[] = [];
   if (polls % monitor.logEvery === 0) {
@@ -217,24 +279,26 @@ function pollSteps$(monitor: Monitor, watch: Watch, poll: Poll): Observable<Step
     reported.push(events.positionMonitoring(now, { pair, polls, entrySpread, exitSpread: shown, exitTarget }));
   }
   const { exitSpread, tick } = poll;
-  if (watch.run < monitor.confirmTicks || exitSpread === undefined) return of({ events: reported, next: watch });
+  // An exiting poll is at the target, so its spread is defined.
+  if (!exits || exitSpread === undefined) return of(...reported);
   const profit = roundTripProfit(entrySpread, exitSpread);
   const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason: monitor.exitReason, tick: decidingTick(tick, position.size) });
-  return concat(of<Step>({ events: [...reported, exit] }), closeSteps$(monitor, { exitSpread, tick, polls }));
+  return concat(of(...reported, exit), closeEvents$(monitor, { exitSpread, tick, polls }, closed));
 }
 
-/** The close effect, subscribed once: closed and stopped, or CLOSE_FAILED and a new watch (the position is still open). */
-function closeSteps$(monitor: Monitor, ctx: CloseContext): Observable<Step> {
+/** The close effect, subscribed once: POSITION_CLOSED (and the scan told), or CLOSE_FAILED (the position is still open). */
+function closeEvents$(monitor: Monitor, ctx: CloseContext, closed: () => void): Observable<ExitEvent> {
   const { position, scheduler, exitReason: reason } = monitor;
   const { pair, entrySpread } = position;
   const { exitSpread, polls } = ctx;
   return closeOutcome$(monitor, ctx).pipe(
-    map((outcome): Step => {
+    tap((outcome) => outcome.ok && closed()),
+    map((outcome): ExitEvent => {
       const now = scheduler.now();
-      if (!outcome.ok) return { events: [events.closeFailed(now, { pair, polls, reason: outcome.reason })], next: { polls, run: 0 } };
+      if (!outcome.ok) return events.closeFailed(now, { pair, polls, reason: outcome.reason });
       const { grossPnlUsd, feesUsd } = outcome.result;
       const profit = roundTripProfit(entrySpread, exitSpread);
-      const closed = events.positionClosed(now, {
+      return events.positionClosed(now, {
         pair,
         polls,
         entrySpread,
@@ -244,7 +308,6 @@ function closeSteps$(monitor: Monitor, ctx: CloseContext): Observable<Step> {
         ...(feesUsd !== undefined && { feesUsd }),
         reason,
       });
-      return { events: [closed, events.exitMonitorStopped(now, { pair, polls, reason: 'closed' })] };
     }),
   );
 }
@@ -259,12 +322,10 @@ function closeOutcome$({ closePosition }: Monitor, ctx: CloseContext): Observabl
   );
 }
 
-/** The end of the ticks: a shutdown says so; a completed source says nothing (an error is re-thrown by the caller). */
-function endSteps$({ position, scheduler }: Monitor, { polls }: Watch, shutdownSeen$: Observable<unknown>): Observable<Step> {
-  // shutdownSeen$ replays a shutdown that came; otherwise the source completed on its own (or shutdown$ did).
-  return race(shutdownSeen$.pipe(take(1), map(() => true)), of(false)).pipe(
-    map((shutdown): Step => ({ events: shutdown ? [events.exitMonitorStopped(scheduler.now(), { pair: position.pair, polls, reason: 'shutdown' })] : [] })),
-  );
+/** The monitor's last events: EXIT_MONITOR_STOPPED when it has a reason, then a re-thrown error or the end. */
+function end$({ position, scheduler }: Monitor, polls: number, { stopped, failure }: Final): Observable<Effect> {
+  const last: ExitEvent[] = stopped === undefined ? [] : [events.exitMonitorStopped(scheduler.now(), { pair: position.pair, polls, reason: stopped })];
+  return concat(of(...last), failure === undefined ? of(DONE) : throwError(() => failure.error));
 }
 
 /** The exit's tick as the report plots it: both directions at the position size (read only on an exit, off the hot path). */
