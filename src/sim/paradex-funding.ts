@@ -24,22 +24,21 @@ export function paradexFundingRow(market: string, state: SimFundingState, create
   };
 }
 
-
 const resp = (body: unknown, status = 200): SimResponse => ({ status, body });
 
 /** GET /v1/funding/data?market= */
 export function paradexFundingRoute(source: SimBookSource): SimRoute {
   return {
-      // The current row only: the sim keeps no history, so `next`/`prev` are null.
-      method: 'GET',
-      path: /^\/v1\/funding\/data$/,
-      handle: (req) => {
-        const market = req.query.get('market');
-        if (market === null || market === '') return resp({ error: 'VALIDATION_ERROR', message: 'market is required' }, 400);
-        const spec = servedParadexSpec(source, market);
-        const state = spec ? source.funding?.('paradex', spec.base) : undefined;
-        if (!spec || !state) return resp({ error: 'MARKET_NOT_FOUND', message: `market ${market} not found` }, 404);
-        return resp({ next: null, prev: null, results: [paradexFundingRow(spec.paradex.symbol, state, source.updatedAt())] });
-      },
+    // The current row only: the sim keeps no history, so `next`/`prev` are null.
+    method: 'GET',
+    path: /^\/v1\/funding\/data$/,
+    handle: (req) => {
+      const market = req.query.get('market');
+      if (market === null || market === '') return resp({ error: 'VALIDATION_ERROR', message: 'market is required' }, 400);
+      const spec = servedParadexSpec(source, market);
+      const state = spec ? source.funding?.('paradex', spec.base) : undefined;
+      if (!spec || !state) return resp({ error: 'MARKET_NOT_FOUND', message: `market ${market} not found` }, 404);
+      return resp({ next: null, prev: null, results: [paradexFundingRow(spec.paradex.symbol, state, source.updatedAt())] });
+    },
   };
 }

@@ -92,18 +92,18 @@ export function vestTicker(spec: SimMarketSpec, source: SimBookSource): Record<s
 /** GET /ticker/latest[?symbols=A,B]: every served market's ticker, funding fields included. */
 function vestTickerRoute(source: SimBookSource): SimRoute {
   return {
-      method: 'GET',
-      path: /^\/v2\/ticker\/latest$/,
-      handle: (req): SimResponse => {
-        const only = req.query.get('symbols')?.split(',').filter((s) => s !== '');
-        const unknown = only?.find((s) => !servedVestSpec(source, s));
-        if (unknown !== undefined) return { status: 400, body: { code: 1121, msg: `BAD_SYMBOL ${JSON.stringify(unknown)}` } };
-        const tickers = source.bases
-          .map((b) => simMarket(b)!)
-          .filter((s) => !only || only.includes(s.vest.symbol))
-          .map((s) => vestTicker(s, source))
-          .filter((t) => t !== undefined);
-        return { status: 200, body: { tickers } };
-      },
+    method: 'GET',
+    path: /^\/v2\/ticker\/latest$/,
+    handle: (req): SimResponse => {
+      const only = req.query.get('symbols')?.split(',').filter((s) => s !== '');
+      const unknown = only?.find((s) => !servedVestSpec(source, s));
+      if (unknown !== undefined) return { status: 400, body: { code: 1121, msg: `BAD_SYMBOL ${JSON.stringify(unknown)}` } };
+      const tickers = source.bases
+        .map((b) => simMarket(b)!)
+        .filter((s) => !only || only.includes(s.vest.symbol))
+        .map((s) => vestTicker(s, source))
+        .filter((t) => t !== undefined);
+      return { status: 200, body: { tickers } };
+    },
   };
 }
