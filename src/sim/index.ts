@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { VenueId } from '../domain/market';
 import type { OrderBook } from '../domain/order-book';
 import { FaultState, type SimFaults } from './faults';
+import { FundingModel, type FundingModelOptions } from './funding-model';
 import { MarketModel, type MarketModelOptions, type SimBookSource } from './market-model';
 import { startParadexServer, type ParadexServer } from './paradex-server';
 import { paradexTradingRoutes, SimTradingFaults, type SimTradingOptions as ParadexTradingOptions } from './paradex-trading';
@@ -17,6 +18,8 @@ import { vestTradingRoutes, type SimTradingOptions as VestTradingOptions } from 
 export type { SimFaults, MalformedKind } from './faults';
 export type { MarketModelOptions } from './market-model';
 export { DEFAULT_MARKET_MODEL } from './market-model';
+export type { FundingModelOptions, SimFundingState } from './funding-model';
+export { DEFAULT_FUNDING_MODEL } from './funding-model';
 
 export interface SimVenueOptions {
   /** Default 1; same seed => same market path. */
@@ -39,6 +42,8 @@ export interface SimVenueOptions {
   vestPort?: number;
   /** Volatility, basis mean-reversion, depth... Defaults: DEFAULT_MARKET_MODEL (stepMs = updateIntervalMs). */
   model?: Partial<MarketModelOptions>;
+  /** Funding rates per venue (means, spread, mean reversion, time scale). Defaults: DEFAULT_FUNDING_MODEL. */
+  funding?: Partial<FundingModelOptions>;
   /** Extra options for the trading side (accounts, balances...); market, faults and chain id are supplied here. */
   paradexTrading?: Partial<Omit<ParadexTradingOptions, 'market' | 'faults'>>;
   vestTrading?: Partial<Omit<VestTradingOptions, 'market' | 'faults'>>;
@@ -59,6 +64,9 @@ export interface SimMarket extends SimMarketView {
   basis(base: string): number;
   /** Current shared mid. */
   mid(base: string): number;
+  /** Holds a venue's funding rate (fraction per hour) until `releaseFundingRate`: a funding flip on demand. */
+  setFundingRate(venue: VenueId, base: string, ratePerHour: number): void;
+  releaseFundingRate(venue: VenueId, base: string): void;
   /** Updates (steps) so far. */
   readonly updates: number;
 }
@@ -91,6 +99,7 @@ class MarketRounds {
 
   constructor(
     readonly model: MarketModel,
+    readonly funding: FundingModel,
     readonly bases: readonly string[],
     private readonly now: () => number,
   ) {
@@ -103,8 +112,30 @@ class MarketRounds {
       paradexSeq: (b) => this.seqs.get(b) ?? FIRST_PARADEX_SEQ,
       updatedAt: () => this.updatedAt,
       now,
+      funding: (venue, base) => funding.state(venue, base),
     };
-    this.view = { book: (venue, symbol) => this.book(venue, symbol), now };
+    this.view = {
+      book: (venue, symbol) => this.book(venue, symbol),
+      now,
+      funding: (venue, symbol) => {
+        const base = this.baseOf(venue, symbol);
+        return base === undefined ? undefined : funding.state(venue, base);
+      },
+    };
+  }
+
+  /** One model step: the books, then the funding accrued over it at the new mids. */
+  step(): void {
+    this.model.step();
+    this.funding.step(this.stepMs, (b) => this.model.mid(b));
+  }
+
+  private get stepMs(): number {
+    return this.model.options.stepMs;
+  }
+
+  private baseOf(venue: VenueId, symbol: string): string | undefined {
+    return this.bases.find((b) => symbol === (venue === 'vest' ? `${b}-PERP` : `${b}-USD-PERP`));
   }
 
   /** A new round: bumps every Paradex sequence and stamps the round's time. */
@@ -167,7 +198,7 @@ function marketHandle(rounds: MarketRounds, publishRound: () => void): SimMarket
     ...rounds.view,
     step: (n = 1) => {
       for (let i = 0; i < n; i++) {
-        model.step();
+        rounds.step();
         publishRound();
       }
     },
@@ -178,6 +209,8 @@ function marketHandle(rounds: MarketRounds, publishRound: () => void): SimMarket
     releaseBasis: (base) => model.releaseBasis(base),
     basis: (base) => model.basis(base),
     mid: (base) => model.mid(base),
+    setFundingRate: (venue, base, rate) => rounds.funding.setRate(venue, base, rate),
+    releaseFundingRate: (venue, base) => rounds.funding.releaseRate(venue, base),
     get updates() {
       return model.stepCount;
     },
@@ -190,7 +223,8 @@ export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVen
   const updateIntervalMs = opts.updateIntervalMs ?? 100;
   if (!(updateIntervalMs >= 0)) throw new RangeError(`updateIntervalMs must be >= 0, got ${updateIntervalMs}`);
   const model = new MarketModel(seed, bases, { stepMs: updateIntervalMs > 0 ? updateIntervalMs : 100, ...opts.model });
-  const rounds = new MarketRounds(model, bases, opts.now ?? Date.now);
+  const funding = new FundingModel(seed, bases, opts.funding);
+  const rounds = new MarketRounds(model, funding, bases, opts.now ?? Date.now);
   const faults = new FaultState();
   const trading = { paradex: new SimTradingFaults(), vest: new SimTradingFaults() };
   const { paradex, vest } = await startServers(opts, rounds, faults, trading);
@@ -206,7 +240,7 @@ export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVen
   const timer =
     updateIntervalMs > 0
       ? setInterval(() => {
-          model.step();
+          rounds.step();
           publishRound();
         }, updateIntervalMs)
       : undefined;

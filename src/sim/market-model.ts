@@ -13,6 +13,7 @@
 import type { Level } from '../domain/order-book';
 import { createRng, deriveSeed, type Rng } from './rng';
 import { simMarket, type SimMarketSpec } from './types';
+import type { SimFundingState } from './funding-model';
 
 // Bound once: a global `Math.` lookup per call is slow inside jest's vm sandbox (≈20×).
 const { exp, sqrt, floor, ceil, round, max, abs } = Math;
@@ -335,6 +336,8 @@ export interface SimBookSource {
   /** Time of the last model step, ms since epoch (the sim clock). */
   updatedAt(): number;
   now(): number;
+  /** Funding state of a market on a venue (rate per hour, cumulative index); absent when the sim serves none. */
+  funding?(venue: 'paradex' | 'vest', base: string): Readonly<SimFundingState> | undefined;
 }
 
 /** A wire decimal with at most `decimals` places and no trailing zeros ('95000.1', '0.25', '3'). */

@@ -33,6 +33,7 @@ import {
   type SimParadexOrder,
 } from './paradex-orders';
 import { paradexAccountView, paradexPositionsView } from './paradex-views';
+import { SimFundingAccounts } from './funding-accounts';
 import { SimTradingFaults } from './trading-faults';
 import { SIM_PARADEX_CHAIN_ID, type SimMarketView } from './types';
 import { reject, type ParadexReject } from './paradex-reject';
@@ -118,6 +119,7 @@ export class ParadexExchange {
   private readonly maxSlippage: number;
   private readonly settleDelayMs: number;
   private readonly ledger: SimLedger;
+  private readonly funding = new SimFundingAccounts();
   private readonly seq: ParadexSequence = { nextId: 1, seqNo: 1 };
   /** Orders answered NEW and not matched yet, in arrival order (the engine is FIFO). */
   private queued: QueuedOrder[] = [];
@@ -179,7 +181,9 @@ export class ParadexExchange {
 
   positions(account: ParadexAccount): Record<string, unknown>[] {
     const marks = (symbol: string) => this.mark(symbol);
-    return paradexPositionsView(account.address, this.ledger.positions(account.address, marks), this.leverage, this.now(), this.seq.seqNo);
+    const positions = this.ledger.positions(account.address, marks);
+    const funding = (symbol: string, size: number): number => this.unsettledFunding(account.address, symbol, size);
+    return paradexPositionsView(account.address, positions, this.leverage, this.now(), this.seq.seqNo, funding);
   }
 
   accountSummary(account: ParadexAccount): Record<string, unknown> {
@@ -190,6 +194,25 @@ export class ParadexExchange {
   /** USDC balance (cash, before unrealised PnL). */
   balance(account: ParadexAccount): number {
     return this.ledger.balance(account.address);
+  }
+
+  /** The ledger's execution, then the funding the position accrued before this fill settled into the balance. */
+  private executeSettlingFunding(...args: Parameters<SimLedger['execute']>): ReturnType<SimLedger['execute']> {
+    const [accountId, order, , rules] = args;
+    const before = this.ledger.position(accountId, rules.symbol).size;
+    const result = this.ledger.execute(...args);
+    const index = this.market.funding?.('paradex', rules.symbol)?.index;
+    if (result.ok && result.filledSize > 0 && index !== undefined) {
+      const credit = this.funding.settle(accountId, order.symbol, before, index);
+      if (credit !== 0) this.ledger.setBalance(accountId, this.ledger.balance(accountId) + credit);
+    }
+    return result;
+  }
+
+  /** Funding a position accrued since it last changed (unsettled), USD; 0 without funding data. */
+  private unsettledFunding(accountId: string, symbol: string, size: number): number {
+    const index = this.market.funding?.('paradex', symbol)?.index;
+    return index === undefined ? 0 : this.funding.unsettledUsd(accountId, symbol, size, index);
   }
 
   private mark(symbol: string): number | undefined {
@@ -308,7 +331,7 @@ export class ParadexExchange {
       ...(order.worstPrice === undefined ? {} : { worstPrice: order.worstPrice }),
       ...(maxFillFraction === undefined ? {} : { maxFillFraction }),
     };
-    const result = this.ledger.execute(account.address, taker, book, rules, (symbol) => this.mark(symbol));
+    const result = this.executeSettlingFunding(account.address, taker, book, rules, (symbol) => this.mark(symbol));
     if (!result.ok) closeOrder(order, CANCEL_REASON[result.reason] ?? result.reason, this.now(), this.seq);
     else {
       this.book(account, order, result, 'TAKER');
@@ -331,7 +354,7 @@ export class ParadexExchange {
         order.lastBookAt = book.receivedAt;
         const { wire } = order;
         const maker = { symbol: wire.market, side: wire.side, size: Number(wire.remaining_size), worstPrice: order.worstPrice, reduceOnly: order.reduceOnly, resting: true };
-        const result = this.ledger.execute(account.address, maker, book, { ...order.rules, takerFee: order.makerFee }, (symbol) => this.mark(symbol));
+        const result = this.executeSettlingFunding(account.address, maker, book, { ...order.rules, takerFee: order.makerFee }, (symbol) => this.mark(symbol));
         if (!result.ok) closeOrder(order, CANCEL_REASON[result.reason] ?? result.reason, this.now(), this.seq);
         else if (result.filledSize > 0) this.book(account, order, result, 'MAKER');
       }

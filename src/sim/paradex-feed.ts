@@ -5,7 +5,8 @@
  * No sockets here: paradex-server.ts sends what these functions return.
  */
 import { diffBooks, isEmptyDiff, type BookLevels, type SimBookSource } from './market-model';
-import { bboFrame, bookFrame, channelError, type Frame, type FrameEncoding, type RpcError } from './paradex-frames';
+import { bboFrame, bookFrame, channelError, fundingDataFrame, type Frame, type FrameEncoding, type RpcError } from './paradex-frames';
+import { paradexFundingRow } from './paradex-funding';
 import { simMarket, type SimMarketSpec } from './types';
 
 /** Levels in a snapshot@15 frame (and on the JSON-only `deltas@15@…` channel). */
@@ -39,7 +40,15 @@ export interface BboSub {
   lastKey: string | undefined;
 }
 
-export type Subscription = SnapshotSub | DeltasSub | BboSub;
+/** `funding_data.{market}`: the current funding row, pushed when the index or rate changed. */
+export interface FundingSub {
+  readonly kind: 'funding';
+  readonly base: string;
+  readonly spec: SimMarketSpec;
+  lastKey: string | undefined;
+}
+
+export type Subscription = SnapshotSub | DeltasSub | BboSub | FundingSub;
 
 /** The sequence faults of one round (FaultState.takeSeqFaults). */
 export interface SeqFaults {
@@ -75,6 +84,14 @@ export function parseChannel(channel: string, ctx: ChannelContext): Subscription
   if (bbo) {
     const spec = servedParadexSpec(ctx.source, bbo[1]!);
     return spec ? { kind: 'bbo', base: spec.base, spec, lastKey: undefined } : channelError('invalid channel');
+  }
+  const funding = /^funding_data\.([^.]+)$/.exec(channel);
+  if (funding) {
+    const spec = servedParadexSpec(ctx.source, funding[1]!);
+    if (!spec || !ctx.source.funding) return channelError('invalid channel');
+    // SBE template 5 (FundingDataEvent) is not encoded by this sim: say so rather than send JSON on a binary session.
+    if (ctx.encoding === 'sbe') return channelError('funding_data is served on JSON sessions only by the simulator');
+    return { kind: 'funding', base: spec.base, spec, lastKey: undefined };
   }
   const ob = /^order_book\.([^.]+)\.(snapshot|deltas)(?:@(.*))?$/.exec(channel);
   const spec = ob ? servedParadexSpec(ctx.source, ob[1]!) : undefined;
@@ -122,7 +139,19 @@ export function roundFrames(sub: Subscription, ctx: RoundContext): FeedFrame[] {
       return bboFrames(sub, ctx);
     case 'deltas':
       return deltaFrames(sub, ctx);
+    case 'funding':
+      return fundingFrames(sub, ctx);
   }
+}
+
+function fundingFrames(sub: FundingSub, ctx: RoundContext): FeedFrame[] {
+  const state = ctx.source.funding?.('paradex', sub.base);
+  if (!state) return [];
+  const row = paradexFundingRow(sub.spec.paradex.symbol, state, ctx.source.updatedAt());
+  const key = `${String(row.funding_index)}/${String(row.funding_rate)}`;
+  if (key === sub.lastKey) return [];
+  sub.lastKey = key;
+  return [{ frame: fundingDataFrame(ctx.channel, row), late: false }];
 }
 
 const topOf = (book: BookLevels, depth: number): BookLevels =>

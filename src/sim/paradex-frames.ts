@@ -150,3 +150,8 @@ function levelFormatter(spec: SimMarketSpec): (side: 'BUY' | 'SELL', l: Level) =
 function plainLevel(l: Level): Level {
   return { price: l.price, size: l.size };
 }
+
+/** A `funding_data.{market}` push on a JSON session: the REST row's fields (FundingDataResult). */
+export function fundingDataFrame(channel: string, row: Record<string, unknown>): string {
+  return JSON.stringify({ jsonrpc: '2.0', method: 'subscription', params: { channel, data: row } });
+}

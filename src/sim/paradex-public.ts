@@ -4,6 +4,7 @@
  */
 import type { Level } from '../domain/order-book';
 import { decimalsOfStep, plainDecimal, type SimBookSource } from './market-model';
+import { SIM_PARADEX_FUNDING_PERIOD_HOURS, paradexFundingRoute } from './paradex-funding';
 import { servedParadexSpec } from './paradex-feed';
 import { SIM_PARADEX_CHAIN_ID, simMarket, type SimMarketSpec, type SimResponse, type SimRoute } from './types';
 
@@ -26,6 +27,7 @@ export function paradexPublicRoutes(source: SimBookSource): SimRoute[] {
       },
     },
     { method: 'GET', path: /^\/v1\/system\/config$/, handle: () => json(SYSTEM_CONFIG) },
+    paradexFundingRoute(source),
     { method: 'GET', path: /^\/v1\/system\/time$/, handle: () => json({ server_time: source.now() }) },
     {
       method: 'GET',
@@ -88,7 +90,7 @@ function marketResp(spec: SimMarketSpec): Record<string, unknown> {
     max_tob_spread: '0.2',
     interest_rate: '0.0001',
     clamp_rate: '0.0005',
-    funding_period_hours: 8,
+    funding_period_hours: SIM_PARADEX_FUNDING_PERIOD_HOURS,
     tags: [],
   };
 }

@@ -5,7 +5,15 @@
 import { decimalsOf, formatDecimal } from '../venues/decimal';
 import { paradexRules, simMarketBySymbol, type AccountSummary, type PositionView } from './matching';
 
-export function paradexPositionsView(account: string, positions: readonly PositionView[], leverage: number, at: number, seqNo: number): Record<string, unknown>[] {
+/** `unsettledFunding(symbol, size)`: funding accrued since the position last changed, USD (positive = received). */
+export function paradexPositionsView(
+  account: string,
+  positions: readonly PositionView[],
+  leverage: number,
+  at: number,
+  seqNo: number,
+  unsettledFunding: (symbol: string, size: number) => number = () => 0,
+): Record<string, unknown>[] {
   return positions.map((p) => {
     const spec = simMarketBySymbol('paradex', p.symbol);
     const rules = spec ? paradexRules(spec, leverage) : undefined;
@@ -20,7 +28,7 @@ export function paradexPositionsView(account: string, positions: readonly Positi
       average_entry_price: formatDecimal(p.entryPrice, 8),
       average_entry_price_usd: formatDecimal(p.entryPrice, 8),
       unrealized_pnl: formatDecimal(p.unrealisedPnl, 6),
-      unrealized_funding_pnl: '0',
+      unrealized_funding_pnl: formatDecimal(unsettledFunding(p.symbol, p.size), 6),
       realized_positional_pnl: formatDecimal(p.realisedPnl, 6),
       cost: formatDecimal(p.size * p.entryPrice, 6),
       leverage: String(leverage),

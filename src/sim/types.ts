@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { OrderBook } from '../domain/order-book';
 import type { VenueId } from '../domain/market';
+import type { SimFundingState } from './funding-model';
 
 export interface SimRequest {
   readonly method: string;
@@ -45,6 +46,8 @@ export interface SimMarketView {
   book(venue: VenueId, symbol: string): OrderBook | undefined;
   /** Simulation clock, ms since epoch (wall clock unless a test injects one). */
   now(): number;
+  /** Funding state of a venue symbol (rate per hour, cumulative index); absent when the sim serves none. */
+  funding?(venue: VenueId, symbol: string): Readonly<SimFundingState> | undefined;
 }
 
 /** Static per-market rules the simulated venues serve (values from venues.md §1.7, §2.3). */

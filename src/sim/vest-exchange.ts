@@ -22,10 +22,11 @@ import {
   type VestOrderFields,
 } from '../venues/vest/signing';
 import { SimLedger, simMarketBySymbol, vestRules, type Execution, type RejectReason } from './matching';
+import { SimFundingAccounts } from './funding-accounts';
 import { SimTradingFaults } from './trading-faults';
 import type { SimMarketSpec, SimMarketView } from './types';
 import { VEST_CODES, vestReject, type VestReject } from './vest-codes';
-import { vestAccountView, type SimVestOrder } from './vest-views';
+import { vestAccountView, type SimVestOrder, type VestPositionFunding } from './vest-views';
 
 type Hex = `0x${string}`;
 
@@ -105,6 +106,7 @@ export class VestExchange {
   private readonly market: SimMarketView;
   private readonly verifyingContract: Hex;
   private readonly ledger: SimLedger;
+  private readonly funding = new SimFundingAccounts();
   private readonly signersByKey = new Map<string, VestSigner>();
   private readonly accounts = new Map<string, VestAccount>();
 
@@ -198,7 +200,12 @@ export class VestExchange {
   accountView(signer: VestSigner): Record<string, unknown> {
     const { primaryAddr } = this.account(signer.primaryAddr);
     const marks = (symbol: string) => this.mark(symbol);
-    return vestAccountView(primaryAddr, this.ledger.summary(primaryAddr, marks), this.ledger.positions(primaryAddr, marks), this.now());
+    const funding = (symbol: string, size: number): VestPositionFunding => ({
+      entryFunding: this.funding.entryIndex(primaryAddr, symbol) ?? 0,
+      settledFunding: this.funding.settledUsd(primaryAddr, symbol),
+      unsettledUsd: this.unsettledFunding(primaryAddr, symbol, size),
+    });
+    return vestAccountView(primaryAddr, this.ledger.summary(primaryAddr, marks), this.ledger.positions(primaryAddr, marks), this.now(), funding);
   }
 
   lastNonce(signer: VestSigner): number {
@@ -213,6 +220,25 @@ export class VestExchange {
       this.accounts.set(key, account);
     }
     return account;
+  }
+
+  /** The ledger's execution, then the funding the position accrued before this fill settled into the balance. */
+  private executeSettlingFunding(...args: Parameters<SimLedger['execute']>): ReturnType<SimLedger['execute']> {
+    const [accountId, order, , rules] = args;
+    const before = this.ledger.position(accountId, rules.symbol).size;
+    const result = this.ledger.execute(...args);
+    const index = this.market.funding?.('vest', rules.symbol)?.index;
+    if (result.ok && result.filledSize > 0 && index !== undefined) {
+      const credit = this.funding.settle(accountId, order.symbol, before, index);
+      if (credit !== 0) this.ledger.setBalance(accountId, this.ledger.balance(accountId) + credit);
+    }
+    return result;
+  }
+
+  /** Funding a position accrued since it last changed (unsettled), USD; 0 without funding data. */
+  private unsettledFunding(accountId: string, symbol: string, size: number): number {
+    const index = this.market.funding?.('vest', symbol)?.index;
+    return index === undefined ? 0 : this.funding.unsettledUsd(accountId, symbol, size, index);
   }
 
   private mark(symbol: string): number | undefined {
@@ -280,7 +306,7 @@ export class VestExchange {
       ...(maxFillFraction === undefined ? {} : { maxFillFraction }),
     };
     const rules = vestRules(spec!);
-    const result = this.ledger.execute(account.primaryAddr, taker, book, rules, (symbol) => this.mark(symbol));
+    const result = this.executeSettlingFunding(account.primaryAddr, taker, book, rules, (symbol) => this.mark(symbol));
     if (!result.ok) {
       order.status = 'REJECTED';
       order.code = REJECT_CODE[result.reason] ?? VEST_CODES.INVALID_PARAMETER;

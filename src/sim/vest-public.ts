@@ -34,6 +34,7 @@ export function vestPublicRoutes(source: SimBookSource): SimRoute[] {
         return { status: 200, body: { bids: book.bids.slice(0, limit).map(pair), asks: book.asks.slice(0, limit).map(pair) } };
       },
     },
+    vestTickerRoute(source),
     {
       method: 'GET',
       path: /^\/v2\/exchangeInfo$/,
@@ -64,4 +65,45 @@ export function vestPublicRoutes(source: SimBookSource): SimRoute[] {
       },
     },
   ];
+}
+
+/** One `tickers` entry (REST /ticker/latest and the WS `tickers` channel): rate per hour, cumulative index. */
+export function vestTicker(spec: SimMarketSpec, source: SimBookSource): Record<string, unknown> | undefined {
+  const state = source.funding?.('vest', spec.base);
+  if (!state) return undefined;
+  const book = source.vestBook(spec.base);
+  const bid = book.bids[0]?.price;
+  const ask = book.asks[0]?.price;
+  const mark = bid !== undefined && ask !== undefined ? (bid + ask) / 2 : (bid ?? ask ?? spec.refPrice);
+  const price = mark.toFixed(spec.vest.priceDecimals);
+  return {
+    symbol: spec.vest.symbol,
+    markPrice: price,
+    indexPrice: price,
+    imbalance: '0',
+    oneHrFundingRate: state.ratePerHour.toFixed(12),
+    cumFunding: state.index.toFixed(12),
+    priceChange: '0',
+    priceChangePercent: '0',
+    status: 'TRADING',
+  };
+}
+
+/** GET /ticker/latest[?symbols=A,B]: every served market's ticker, funding fields included. */
+function vestTickerRoute(source: SimBookSource): SimRoute {
+  return {
+    method: 'GET',
+    path: /^\/v2\/ticker\/latest$/,
+    handle: (req): SimResponse => {
+      const only = req.query.get('symbols')?.split(',').filter((s) => s !== '');
+      const unknown = only?.find((s) => !servedVestSpec(source, s));
+      if (unknown !== undefined) return { status: 400, body: { code: 1121, msg: `BAD_SYMBOL ${JSON.stringify(unknown)}` } };
+      const tickers = source.bases
+        .map((b) => simMarket(b)!)
+        .filter((s) => !only || only.includes(s.vest.symbol))
+        .map((s) => vestTicker(s, source))
+        .filter((t) => t !== undefined);
+      return { status: 200, body: { tickers } };
+    },
+  };
 }

@@ -10,9 +10,9 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { malformedFrame, type FaultState, type MalformedKind } from './faults';
 import { rawText, rejectUpgrade, startHttpServer, type SimHttpServer } from './http';
 import type { SimBookSource } from './market-model';
-import type { SimMarketSpec, SimRoute } from './types';
+import { simMarket, type SimMarketSpec, type SimRoute } from './types';
 import { depthFrame, errorFrame, pongFrame, replyFrame } from './vest-frames';
-import { servedVestSpec, vestPublicRoutes } from './vest-public';
+import { servedVestSpec, vestPublicRoutes, vestTicker } from './vest-public';
 
 export { VEST_WS_DEPTH } from './vest-frames';
 
@@ -185,9 +185,9 @@ class VestSessions {
   }
 
   private pushDepth(session: Session, channel: string, malformed: MalformedKind | undefined): void {
-    const spec = this.depthSpec(channel);
-    if (!spec) return;
-    const frame = depthFrame(channel, spec, this.opts.source.vestBook(spec.base));
+    const spec = channel === 'tickers' ? undefined : this.depthSpec(channel);
+    const frame = spec ? depthFrame(channel, spec, this.opts.source.vestBook(spec.base)) : channel === 'tickers' ? this.tickersFrame() : undefined;
+    if (frame === undefined) return;
     const out = malformed ? (malformedFrame(frame, malformed) as string) : frame;
     const delay = this.opts.faults.delayOf('vest');
     if (delay <= 0) {
@@ -199,6 +199,13 @@ class VestSessions {
       this.send(session, out);
     }, delay);
     this.timers.add(t);
+  }
+
+  /** `{"channel":"tickers","data":[…]}`: every served market's funding rate per hour and cumulative index. */
+  private tickersFrame(): string | undefined {
+    const { source } = this.opts;
+    const data = source.bases.map((b) => vestTicker(simMarket(b)!, source)).filter((t) => t !== undefined);
+    return data.length === 0 ? undefined : JSON.stringify({ channel: 'tickers', data });
   }
 
   private send(session: Session, frame: string): void {

@@ -33,7 +33,17 @@ export interface SimVestOrder {
   slPrice: null;
 }
 
-function vestPositionView(p: PositionView): Record<string, unknown> {
+/** A position's funding as Vest reports it: the index at the last change, settled and unsettled USD. */
+export interface VestPositionFunding {
+  readonly entryFunding: number;
+  readonly settledFunding: number;
+  /** Accrued since the last change; Vest's unrealizedPnl includes it. */
+  readonly unsettledUsd: number;
+}
+
+const NO_FUNDING: VestPositionFunding = { entryFunding: 0, settledFunding: 0, unsettledUsd: 0 };
+
+function vestPositionView(p: PositionView, funding: VestPositionFunding): Record<string, unknown> {
   const spec = simMarketBySymbol('vest', p.symbol);
   const sizeDecimals = spec?.vest.sizeDecimals ?? 4;
   const priceDecimals = spec?.vest.priceDecimals ?? 2;
@@ -46,9 +56,9 @@ function vestPositionView(p: PositionView): Record<string, unknown> {
     isLong: p.size > 0,
     size: formatDecimal(Math.abs(p.size), sizeDecimals),
     entryPrice: formatDecimal(p.entryPrice, priceDecimals),
-    entryFunding: '0.000000000000',
-    unrealizedPnl: formatDecimal(p.unrealisedPnl, 6),
-    settledFunding: '0.000000',
+    entryFunding: formatDecimal(funding.entryFunding, 12),
+    unrealizedPnl: formatDecimal(p.unrealisedPnl + funding.unsettledUsd, 6),
+    settledFunding: formatDecimal(funding.settledFunding, 6),
     markPrice: formatDecimal(mark, priceDecimals),
     indexPrice: formatDecimal(mark, priceDecimals),
     liqPrice: null,
@@ -59,7 +69,13 @@ function vestPositionView(p: PositionView): Record<string, unknown> {
 }
 
 /** GET /v2/account: balances, margins and the open positions. */
-export function vestAccountView(address: string, s: AccountSummary, positions: readonly PositionView[], at: number): Record<string, unknown> {
+export function vestAccountView(
+  address: string,
+  s: AccountSummary,
+  positions: readonly PositionView[],
+  at: number,
+  fundingOf: (symbol: string, size: number) => VestPositionFunding = () => NO_FUNDING,
+): Record<string, unknown> {
   return {
     address,
     balances: [{ asset: 'USDC', total: formatDecimal(s.balance, 6), locked: '0.000000' }],
@@ -68,7 +84,7 @@ export function vestAccountView(address: string, s: AccountSummary, positions: r
     totalAccountValue: formatDecimal(s.equity, 6),
     openOrderMargin: '0.000000',
     totalMaintMargin: formatDecimal(s.maintenanceMargin, 6),
-    positions: positions.filter((p) => p.size !== 0).map(vestPositionView),
+    positions: positions.filter((p) => p.size !== 0).map((p) => vestPositionView(p, fundingOf(p.symbol, p.size))),
     leverages: [],
     lp: { balance: '0.000000', shares: '0.000000', unrealizedPnl: '0.000000' },
     time: at,

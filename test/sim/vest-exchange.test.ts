@@ -28,10 +28,14 @@ interface Rig {
   clock: number;
 }
 
-function rig(): Rig {
+function rig(funding?: { index: number }): Rig {
   const faults = new SimTradingFaults();
   const r = { faults, clock: T0 } as Rig & { exchange: VestExchange };
-  const market: SimMarketView = { book: (venue, symbol) => (venue === 'vest' && symbol === 'BTC-PERP' ? BOOK : undefined), now: () => r.clock };
+  const market: SimMarketView = {
+    book: (venue, symbol) => (venue === 'vest' && symbol === 'BTC-PERP' ? BOOK : undefined),
+    now: () => r.clock,
+    ...(funding ? { funding: (venue: string) => (venue === 'vest' ? { ratePerHour: 0, premiumPerHour: 0, index: funding.index } : undefined) } : {}),
+  };
   Object.assign(r, { exchange: new VestExchange({ market, faults }) });
   return r;
 }
@@ -113,5 +117,29 @@ describe('VestExchange: orders without HTTP', () => {
     const s = await signer(r);
     r.faults.rejectNextOrders(1, VEST_CODES.PRICE_STALE);
     expect(await r.exchange.placeOrder(s, await order(r), r.clock)).toMatchObject({ kind: 'invalid', code: VEST_CODES.PRICE_STALE });
+  });
+});
+
+describe('VestExchange: funding on positions', () => {
+  it('shows accrued funding in the position (entryFunding, unrealizedPnl) and settles it into the balance on a fill', async () => {
+    const funding = { index: 100 };
+    const r = rig(funding);
+    const s = await signer(r);
+    const opened = await r.exchange.placeOrder(s, await order(r), r.clock); // long 0.1 at 95005
+    if ('kind' in opened) throw new Error(String(opened.code));
+    const before = r.exchange.accountView(s) as { collateral: string; positions: Record<string, string>[] };
+    expect(before.positions[0]).toMatchObject({ entryFunding: '100.000000000000', settledFunding: '0.000000' });
+    const pricePnl = Number(before.positions[0]!.unrealizedPnl);
+    funding.index = 130; // longs pay 30 USD per BTC: 0.1 BTC owes 3 USD
+    const accrued = r.exchange.accountView(s) as { positions: Record<string, string>[] };
+    expect(Number(accrued.positions[0]!.unrealizedPnl) - pricePnl).toBeCloseTo(-3, 6);
+    // Closing settles the 3 USD into the balance, on top of the price PnL and the fee.
+    const closed = await r.exchange.placeOrder(s, await order(r, { isBuy: false, limitPrice: '94990.00', reduceOnly: true }), r.clock);
+    if ('kind' in closed) throw new Error(String(closed.code));
+    const after = r.exchange.accountView(s) as { collateral: string; positions: unknown[] };
+    expect(after.positions).toEqual([]);
+    const cashChange = Number(after.collateral) - Number(before.collateral);
+    const priceAndFees = 0.1 * (94995 - 95005) - 0.1 * 94995 * BTC.vest.takerFee;
+    expect(cashChange).toBeCloseTo(priceAndFees - 3, 4);
   });
 });

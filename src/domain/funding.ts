@@ -1,0 +1,90 @@
+/**
+ * Funding math of a delta-neutral perp position. Pure: no clock, no I/O.
+ *
+ * Conventions (both venues): a positive rate means longs pay shorts. Rates are carried in one
+ * unit inside the bot, a **fraction of notional per hour** (Paradex quotes per `funding_period_hours`,
+ * default 8; Vest quotes `oneHrFundingRate` per hour).
+ *
+ * What a position really paid is never a sum of published rates (Paradex republishes its rate every
+ * second: summing rows overstates funding by the cadence ratio). It is the difference of the venue's
+ * cumulative index (Paradex `funding_index`, Vest `cumFunding`), in quote currency per unit of base:
+ *
+ *   accruedUsd = −signedSize × (indexNow − indexAtEntry)     (positive = received)
+ */
+import { legsOf, type Direction } from './spread';
+
+/** Paradex's default funding period, hours (per market: `funding_period_hours`). */
+export const PARADEX_DEFAULT_FUNDING_PERIOD_HOURS = 8;
+
+/** One venue's funding state at one time, in the bot's unit. */
+export interface FundingSnapshot {
+  /** Fraction of notional per hour; positive = longs pay shorts. */
+  readonly ratePerHour: number;
+  /** Cumulative funding index, quote currency per unit of base (Paradex funding_index, Vest cumFunding). */
+  readonly index: number;
+  /** Venue time of the snapshot, ms. */
+  readonly at: number;
+}
+
+/** A rate quoted per `periodHours` as a fraction of notional per hour. Throws on a non-positive period. */
+export function ratePerHour(rate: number, periodHours: number): number {
+  if (!(periodHours > 0) || !Number.isFinite(periodHours)) throw new RangeError(`funding period must be a positive number of hours, got ${periodHours}`);
+  return rate / periodHours;
+}
+
+/**
+ * Funding accrued by a position since entry, USD (quote currency), from index differences.
+ * Positive = the position received funding; negative = it paid.
+ */
+export function accruedFundingUsd(signedSize: number, indexAtEntry: number, indexNow: number): number {
+  const accrued = -signedSize * (indexNow - indexAtEntry);
+  return accrued === 0 ? 0 : accrued; // no −0 in figures a user reads
+}
+
+/** Funding rates of venue A (dex_a) and venue B (dex_b), fraction of notional per hour. */
+export interface FundingRates {
+  readonly a: number;
+  readonly b: number;
+}
+
+/**
+ * Carry of a direction per hour, fraction of notional of one leg: the short leg receives its
+ * venue's rate, the long leg pays its own. Positive = the hedge earns funding while held.
+ */
+export function carryPerHour(direction: Direction, rates: FundingRates): number {
+  const legs = legsOf(direction);
+  return rates[legs.short] - rates[legs.long];
+}
+
+/**
+ * Expected carry of a direction over `holdHours`, in percent of one leg's notional (the unit of the
+ * entry spread), assuming today's rates hold. 0 for a zero or negative hold.
+ */
+export function expectedCarryPct(direction: Direction, rates: FundingRates, holdHours: number): number {
+  if (!(holdHours > 0)) return 0;
+  const pct = carryPerHour(direction, rates) * holdHours * 100;
+  return pct === 0 ? 0 : pct;
+}
+
+/**
+ * Index growth over `hours` at a constant hourly rate and price: what a venue adds to its cumulative
+ * index (quote per unit of base) as time passes. Used by the simulated venues and the paper venue.
+ */
+export function indexIncrement(ratePerHourFraction: number, price: number, hours: number): number {
+  return ratePerHourFraction * price * hours;
+}
+
+/** Funding of a two-legged position: each leg from its own venue's index. */
+export interface LegFunding {
+  readonly longUsd: number;
+  readonly shortUsd: number;
+  readonly totalUsd: number;
+}
+
+/** Accrued funding of both legs (size per leg, long leg +size, short leg −size). */
+export function pairFundingUsd(size: number, long: { entry: number; now: number }, short: { entry: number; now: number }): LegFunding {
+  const longUsd = accruedFundingUsd(size, long.entry, long.now);
+  const shortUsd = accruedFundingUsd(-size, short.entry, short.now);
+  const totalUsd = longUsd + shortUsd;
+  return { longUsd, shortUsd, totalUsd: totalUsd === 0 ? 0 : totalUsd };
+}

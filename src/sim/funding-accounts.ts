@@ -1,0 +1,56 @@
+/**
+ * Funding on the simulated venues' positions, the way both venues account it: a position remembers the
+ * cumulative index when it last changed; what it owes or earns since is −size × (index − that index)
+ * (unsettled, shown in the positions view), and it is settled into the balance whenever the position
+ * changes (a fill), after which the entry index moves to the current one. Pure bookkeeping, no clock.
+ */
+import { accruedFundingUsd } from '../domain/funding';
+
+interface FundingEntry {
+  /** Index when the position last changed (Vest `entryFunding`). */
+  entryIndex: number;
+  /** Funding settled into the balance so far, USD; positive = received (Vest `settledFunding`). */
+  settledUsd: number;
+}
+
+export class SimFundingAccounts {
+  private readonly entries = new Map<string, FundingEntry>();
+
+  /**
+   * A fill changed the position that held `sizeBefore` (signed): settles what it accrued at `indexNow`
+   * and returns it (USD, positive = credit the balance).
+   */
+  settle(account: string, symbol: string, sizeBefore: number, indexNow: number): number {
+    const e = this.entry(account, symbol, indexNow);
+    const accrued = accruedFundingUsd(sizeBefore, e.entryIndex, indexNow);
+    e.entryIndex = indexNow;
+    e.settledUsd += accrued;
+    return accrued;
+  }
+
+  /** Accrued since the last change and not yet settled, USD (positive = receivable). */
+  unsettledUsd(account: string, symbol: string, size: number, indexNow: number): number {
+    const e = this.entries.get(key(account, symbol));
+    return e === undefined ? 0 : accruedFundingUsd(size, e.entryIndex, indexNow);
+  }
+
+  entryIndex(account: string, symbol: string): number | undefined {
+    return this.entries.get(key(account, symbol))?.entryIndex;
+  }
+
+  settledUsd(account: string, symbol: string): number {
+    return this.entries.get(key(account, symbol))?.settledUsd ?? 0;
+  }
+
+  private entry(account: string, symbol: string, indexNow: number): FundingEntry {
+    const k = key(account, symbol);
+    let e = this.entries.get(k);
+    if (!e) {
+      e = { entryIndex: indexNow, settledUsd: 0 };
+      this.entries.set(k, e);
+    }
+    return e;
+  }
+}
+
+const key = (account: string, symbol: string): string => `${account}\u0000${symbol}`;

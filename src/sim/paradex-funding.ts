@@ -1,0 +1,44 @@
+/**
+ * The simulated Paradex's funding row (openapi `responses.FundingDataResult`), served by REST
+ * `GET /v1/funding/data` and the `funding_data.{market}` channel. Pure.
+ */
+import type { SimFundingState } from './funding-model';
+import type { SimBookSource } from './market-model';
+import { servedParadexSpec } from './paradex-feed';
+import type { SimResponse, SimRoute } from './types';
+
+/** Paradex quotes funding per `funding_period_hours` (8 in every market the sim serves). */
+export const SIM_PARADEX_FUNDING_PERIOD_HOURS = 8;
+
+/** `responses.FundingDataResult`: rates per funding period, the index in USD per unit of base, decimals as strings. */
+export function paradexFundingRow(market: string, state: SimFundingState, createdAt: number): Record<string, unknown> {
+  const perPeriod = state.ratePerHour * SIM_PARADEX_FUNDING_PERIOD_HOURS;
+  return {
+    market,
+    created_at: createdAt,
+    funding_index: state.index.toFixed(12),
+    funding_premium: (state.premiumPerHour * SIM_PARADEX_FUNDING_PERIOD_HOURS).toFixed(12),
+    funding_rate: perPeriod.toFixed(12),
+    funding_rate_8h: (state.ratePerHour * 8).toFixed(12),
+    funding_period_hours: SIM_PARADEX_FUNDING_PERIOD_HOURS,
+  };
+}
+
+const resp = (body: unknown, status = 200): SimResponse => ({ status, body });
+
+/** GET /v1/funding/data?market= */
+export function paradexFundingRoute(source: SimBookSource): SimRoute {
+  return {
+    // The current row only: the sim keeps no history, so `next`/`prev` are null.
+    method: 'GET',
+    path: /^\/v1\/funding\/data$/,
+    handle: (req) => {
+      const market = req.query.get('market');
+      if (market === null || market === '') return resp({ error: 'VALIDATION_ERROR', message: 'market is required' }, 400);
+      const spec = servedParadexSpec(source, market);
+      const state = spec ? source.funding?.('paradex', spec.base) : undefined;
+      if (!spec || !state) return resp({ error: 'MARKET_NOT_FOUND', message: `market ${market} not found` }, 404);
+      return resp({ next: null, prev: null, results: [paradexFundingRow(spec.paradex.symbol, state, source.updatedAt())] });
+    },
+  };
+}

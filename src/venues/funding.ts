@@ -1,0 +1,114 @@
+/**
+ * Funding codecs of both venues (pure) and their REST fetchers: every frame or row becomes one
+ * `FundingSnapshot` in the bot's unit (fraction of notional per hour, cumulative index in quote per unit
+ * of base), or a `FundingDecodeError` the caller counts and drops. Never a guessed zero.
+ *
+ * - Paradex: `GET /v1/funding/data?market=` rows and `funding_data.{market}` JSON pushes
+ *   (`responses.FundingDataResult`): `funding_rate` per `funding_period_hours`, `funding_index`, `created_at`.
+ * - Vest: `GET /ticker/latest` and WS `tickers` entries: `oneHrFundingRate` per hour, `cumFunding`.
+ */
+import { z } from 'zod';
+import { ratePerHour, type FundingSnapshot } from '../domain/funding';
+import { httpJson, type FetchLike } from './http';
+import { requiredDecimal } from './wire';
+
+export interface FundingDecodeError {
+  readonly ok: false;
+  readonly reason: string;
+}
+
+export type FundingDecoded = { readonly ok: true; readonly snapshot: FundingSnapshot } | FundingDecodeError;
+
+const paradexRowSchema = z.object({
+  market: z.string(),
+  funding_rate: requiredDecimal,
+  funding_index: requiredDecimal,
+  funding_period_hours: z.number().positive().finite().optional(),
+  created_at: z.number().int().nonnegative(),
+});
+
+const issues = (e: z.ZodError): string => e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+
+/**
+ * One Paradex funding row for `market`. A row without `funding_period_hours` is read with
+ * `defaultPeriodHours` (the market's, from GET /markets; 8 unless told otherwise).
+ */
+export function decodeParadexFundingRow(row: unknown, market: string, defaultPeriodHours = 8): FundingDecoded {
+  const parsed = paradexRowSchema.safeParse(row);
+  if (!parsed.success) return { ok: false, reason: `paradex funding row: ${issues(parsed.error)}` };
+  const r = parsed.data;
+  if (r.market !== market) return { ok: false, reason: `paradex funding row is for ${r.market}, expected ${market}` };
+  const period = r.funding_period_hours ?? defaultPeriodHours;
+  return { ok: true, snapshot: { ratePerHour: ratePerHour(r.funding_rate, period), index: r.funding_index, at: r.created_at } };
+}
+
+/** A `funding_data.{market}` push (JSON-RPC `subscription`): its `params.data` row. */
+export function decodeParadexFundingFrame(text: string, market: string, defaultPeriodHours = 8): FundingDecoded {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'paradex funding frame: not JSON' };
+  }
+  const frame = z.object({ method: z.literal('subscription'), params: z.object({ channel: z.literal(`funding_data.${market}`), data: z.unknown() }) }).safeParse(msg);
+  if (!frame.success) return { ok: false, reason: `paradex funding frame: ${issues(frame.error)}` };
+  return decodeParadexFundingRow(frame.data.params.data, market, defaultPeriodHours);
+}
+
+const vestTickerSchema = z.object({ symbol: z.string(), oneHrFundingRate: requiredDecimal, cumFunding: requiredDecimal });
+
+/** The entry for `symbol` in a Vest tickers list (REST `tickers`, WS `data`); `at` is the local receive time. */
+export function decodeVestTickers(list: unknown, symbol: string, at: number): FundingDecoded {
+  if (!Array.isArray(list)) return { ok: false, reason: 'vest tickers: not a list' };
+  const entry: unknown = list.find((t) => typeof t === 'object' && t !== null && (t as { symbol?: unknown }).symbol === symbol);
+  if (entry === undefined) return { ok: false, reason: `vest tickers: no entry for ${symbol}` };
+  const parsed = vestTickerSchema.safeParse(entry);
+  if (!parsed.success) return { ok: false, reason: `vest ticker ${symbol}: ${issues(parsed.error)}` };
+  return { ok: true, snapshot: { ratePerHour: parsed.data.oneHrFundingRate, index: parsed.data.cumFunding, at } };
+}
+
+/** A WS `tickers` frame. */
+export function decodeVestTickersFrame(text: string, symbol: string, at: number): FundingDecoded {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'vest tickers frame: not JSON' };
+  }
+  const frame = z.object({ channel: z.literal('tickers'), data: z.unknown() }).safeParse(msg);
+  if (!frame.success) return { ok: false, reason: `vest tickers frame: ${issues(frame.error)}` };
+  return decodeVestTickers(frame.data.data, symbol, at);
+}
+
+export interface FundingFetchOptions {
+  /** Venue REST base, e.g. 'https://api.prod.paradex.trade/v1' or 'https://serverprod.vest.exchange/v2'. */
+  readonly restUrl: string;
+  /** Venue symbol ('BTC-USD-PERP' on Paradex, 'BTC-PERP' on Vest). */
+  readonly symbol: string;
+  readonly timeoutMs?: number;
+  /** Extra headers (Vest's account-group header `xrestservermm`). */
+  readonly headers?: Record<string, string>;
+  readonly fetchImpl?: FetchLike;
+  /** Local clock for Vest rows (they carry no time). */
+  readonly now?: () => number;
+}
+
+/** GET /v1/funding/data?market= on Paradex: the newest row. Never rejects: failures are values. */
+export async function fetchParadexFunding(opts: FundingFetchOptions): Promise<FundingDecoded> {
+  const url = `${opts.restUrl}/funding/data?market=${encodeURIComponent(opts.symbol)}&page_size=1`;
+  const res = await httpJson({ method: 'GET', url, timeoutMs: opts.timeoutMs ?? 5_000, ...(opts.headers ? { headers: opts.headers } : {}) }, opts.fetchImpl);
+  if (res.kind !== 'response') return { ok: false, reason: `paradex funding: ${res.kind}: ${res.message}` };
+  if (res.status !== 200) return { ok: false, reason: `paradex funding: HTTP ${res.status}` };
+  const results = (res.json as { results?: unknown } | undefined)?.results;
+  if (!Array.isArray(results) || results.length === 0) return { ok: false, reason: 'paradex funding: no results' };
+  return decodeParadexFundingRow(results[0], opts.symbol);
+}
+
+/** GET /ticker/latest?symbols= on Vest. Never rejects: failures are values. */
+export async function fetchVestFunding(opts: FundingFetchOptions): Promise<FundingDecoded> {
+  const url = `${opts.restUrl}/ticker/latest?symbols=${encodeURIComponent(opts.symbol)}`;
+  const res = await httpJson({ method: 'GET', url, timeoutMs: opts.timeoutMs ?? 5_000, ...(opts.headers ? { headers: opts.headers } : {}) }, opts.fetchImpl);
+  if (res.kind !== 'response') return { ok: false, reason: `vest funding: ${res.kind}: ${res.message}` };
+  if (res.status !== 200) return { ok: false, reason: `vest funding: HTTP ${res.status}` };
+  return decodeVestTickers((res.json as { tickers?: unknown } | undefined)?.tickers, opts.symbol, (opts.now ?? Date.now)());
+}

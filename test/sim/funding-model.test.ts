@@ -1,0 +1,76 @@
+import { FundingModel, DEFAULT_FUNDING_MODEL } from '../../src/sim/funding-model';
+import { SimFundingAccounts } from '../../src/sim/funding-accounts';
+
+const STEP_MS = 1000;
+
+function run(seed: number, steps: number, opts = {}): { model: FundingModel; rates: { paradex: number[]; vest: number[] } } {
+  const model = new FundingModel(seed, ['BTC'], opts);
+  const rates = { paradex: [] as number[], vest: [] as number[] };
+  for (let i = 0; i < steps; i++) {
+    model.step(STEP_MS, () => 100_000);
+    rates.paradex.push(model.state('paradex', 'BTC')!.ratePerHour);
+    rates.vest.push(model.state('vest', 'BTC')!.ratePerHour);
+  }
+  return { model, rates };
+}
+
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+describe('FundingModel (simulated venues)', () => {
+  it('is a pure function of the seed', () => {
+    const a = run(3, 500);
+    const b = run(3, 500);
+    const c = run(4, 500);
+    expect(b.rates).toEqual(a.rates);
+    expect(c.rates.paradex).not.toEqual(a.rates.paradex);
+  });
+
+  it('mean-reverts to different long-run means per venue, and rates flip sign', () => {
+    const { rates } = run(1, 20_000);
+    expect(mean(rates.paradex)).toBeCloseTo(DEFAULT_FUNDING_MODEL.paradexMeanPerHour, 5);
+    expect(mean(rates.vest)).toBeCloseTo(DEFAULT_FUNDING_MODEL.vestMeanPerHour, 5);
+    expect(mean(rates.paradex)).toBeGreaterThan(mean(rates.vest));
+    for (const series of [rates.paradex, rates.vest]) {
+      expect(series.some((r) => r > 0)).toBe(true);
+      expect(series.some((r) => r < 0)).toBe(true);
+    }
+  });
+
+  it('grows the index by rate × price × hours at the rate in force over each step', () => {
+    const model = new FundingModel(9, ['BTC'], { timeScale: 3600 }); // one funding hour per model second
+    let expected = 0;
+    for (let i = 0; i < 50; i++) {
+      expected += model.state('vest', 'BTC')!.ratePerHour * 2_000 * 1;
+      model.step(STEP_MS, () => 2_000);
+    }
+    expect(model.state('vest', 'BTC')!.index).toBeCloseTo(expected, 12);
+  });
+
+  it('holds a rate on demand (a funding flip) until released', () => {
+    const model = new FundingModel(1, ['BTC']);
+    model.setRate('vest', 'BTC', -0.001);
+    model.step(STEP_MS, () => 100);
+    model.step(STEP_MS, () => 100);
+    expect(model.state('vest', 'BTC')!.ratePerHour).toBe(-0.001);
+    model.releaseRate('vest', 'BTC');
+    model.step(STEP_MS, () => 100);
+    expect(model.state('vest', 'BTC')!.ratePerHour).not.toBe(-0.001);
+    expect(() => model.setRate('vest', 'ETH', 0)).toThrow(/no funding/);
+  });
+});
+
+describe('SimFundingAccounts', () => {
+  it('shows accrual as unsettled, settles it on a position change and restarts from the new index', () => {
+    const f = new SimFundingAccounts();
+    expect(f.settle('acct', 'BTC-PERP', 0, 10)).toBe(0); // opening: nothing held before
+    expect(f.entryIndex('acct', 'BTC-PERP')).toBe(10);
+    // Long 2 while the index rises 10 → 13: owes 6.
+    expect(f.unsettledUsd('acct', 'BTC-PERP', 2, 13)).toBeCloseTo(-6, 12);
+    expect(f.settle('acct', 'BTC-PERP', 2, 13)).toBeCloseTo(-6, 12);
+    expect(f.unsettledUsd('acct', 'BTC-PERP', 1, 13)).toBe(0);
+    // Now long 1 while it falls 13 → 11: earns 2.
+    expect(f.settle('acct', 'BTC-PERP', 1, 11)).toBeCloseTo(2, 12);
+    expect(f.settledUsd('acct', 'BTC-PERP')).toBeCloseTo(-4, 12);
+    expect(f.unsettledUsd('other', 'BTC-PERP', 5, 99)).toBe(0);
+  });
+});
