@@ -69,34 +69,55 @@ export class OpsMetrics {
 
   /** Series read at scrape time from the state, the feeds' counters and the summary. */
   private pulledSeries(registers: Registry[]): void {
-    const { state } = this.o;
-    const now = () => this.o.now();
-    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>) => void) =>
-      new Gauge<L>({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          fill(this);
-        },
-      });
-    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, v: number) => void) => void) =>
-      new Counter<L>({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          fill((labels, v) => this.inc(labels as never, v));
-        },
-      });
-    const setIf = <L extends string>(g: Gauge<L>, labels: Record<L, string>, v: number | undefined) => {
-      if (v !== undefined && Number.isFinite(v)) g.set(labels as never, v);
-    };
+    const s = scrapeSeries(registers);
+    const ctx = { state: this.o.state, now: () => this.o.now(), summary: () => this.o.summary() };
+    spreadSeries(s, ctx);
+    feedSeries(s, ctx);
+    moneySeries(s, ctx);
+    stateSeries(s, ctx);
+  }
+}
 
+interface SeriesContext {
+  readonly state: OpsState;
+  now(): number;
+  summary(): RunSummary | undefined;
+}
+
+type Series = ReturnType<typeof scrapeSeries>;
+
+/** Gauges and counters whose values are filled in at each scrape. */
+function scrapeSeries(registers: Registry[]) {
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>) => void) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        fill(this);
+      },
+    });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, v: number) => void) => void) =>
+    new Counter<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        fill((labels, v) => this.inc(labels as never, v));
+      },
+    });
+  const setIf = <L extends string>(g: Gauge<L>, labels: Record<L, string>, v: number | undefined) => {
+    if (v !== undefined && Number.isFinite(v)) g.set(labels as never, v);
+  };
+
+  return { gauge, counter, setIf };
+}
+
+function spreadSeries({ gauge, setIf }: Series, { state }: SeriesContext): void {
     gauge('arb_spread_net_entry_pct', 'Entry spread net of the round trip taker fees, percent (compared with the entry threshold)', ['pair', 'direction'], (g) => {
       for (const p of state.pairs.values()) {
         setIf(g, { pair: p.pair, direction: 'AOverB' }, p.spreads?.netEntryAOverB);
@@ -121,6 +142,9 @@ export class OpsMetrics {
         g.set({ pair: p.pair, kind: 'exit' }, p.spreadExit);
       }
     });
+}
+
+function feedSeries({ gauge, counter, setIf }: Series, { state, now }: SeriesContext): void {
     gauge('arb_book_age_seconds', 'Age of the book at the last spread sample', ['pair', 'venue'], (g) => {
       for (const p of state.pairs.values()) {
         setIf(g, { pair: p.pair, venue: p.dexA }, p.bookAgeMs.a === undefined ? undefined : p.bookAgeMs.a / 1000);
@@ -153,6 +177,9 @@ export class OpsMetrics {
     feedCounter('arb_feed_resyncs_total', 'Book resyncs (gap or checksum)', (s) => s.resyncs);
     feedCounter('arb_feed_reconnects_total', 'Feed reconnects', (s) => s.reconnects);
 
+}
+
+function moneySeries({ gauge, setIf }: Series, { state, summary }: SeriesContext): void {
     gauge('arb_position_size', 'Open position size per leg, base units (0 when flat)', ['pair', 'direction'], (g) => {
       for (const p of state.pairs.values()) {
         g.set({ pair: p.pair, direction: 'AOverB' }, p.position?.direction === 'AOverB' ? p.position.size : 0);
@@ -163,10 +190,10 @@ export class OpsMetrics {
       for (const p of state.pairs.values()) g.set({ pair: p.pair }, p.position?.mark?.netUsd ?? 0);
     });
     const perPair = (read: (t: RunSummary['trades'][number]) => number) => (g: Gauge<'pair'>) => {
-      const summary = this.o.summary();
+      const now = summary();
       for (const p of state.pairs.values()) {
         let v = 0;
-        for (const t of summary?.trades ?? []) if (t.pair === p.pair && Number.isFinite(read(t))) v += read(t);
+        for (const t of now?.trades ?? []) if (t.pair === p.pair && Number.isFinite(read(t))) v += read(t);
         g.set({ pair: p.pair }, v);
       }
     };
@@ -174,7 +201,7 @@ export class OpsMetrics {
     gauge('arb_realised_net_pnl_usd', 'Realised gross minus the round trips\' fees, USD', ['pair'], perPair((t) => t.netPnlUsd));
     gauge('arb_trade_fees_usd', 'Fees paid by the round trips closed this run, USD', ['pair'], perPair((t) => t.feesUsd));
     gauge('arb_run_pnl_usd', 'Run totals, USD: realised gross, every fee paid, funding, realised net (= gross − fees + funding), unrealised net', ['kind'], (g) => {
-      const s = this.o.summary();
+      const s = summary();
       if (!s) return;
       g.set({ kind: 'realised_gross' }, s.grossPnlUsd);
       g.set({ kind: 'fees' }, s.feesUsd);
@@ -183,6 +210,9 @@ export class OpsMetrics {
       setIf(g, { kind: 'unrealised_net' }, s.unrealisedPnlUsd);
     });
     gauge('arb_round_trips', 'Round trips closed this run', ['pair'], perPair(() => 1));
+}
+
+function stateSeries({ gauge }: Series, { state, now }: SeriesContext): void {
     gauge('arb_halted', '1 while new entries are halted on the pair', ['pair'], (g) => {
       for (const p of state.pairs.values()) g.set({ pair: p.pair }, state.haltedNow(p, now()) ? 1 : 0);
     });
@@ -197,5 +227,4 @@ export class OpsMetrics {
     });
     gauge('arb_run_info', 'Always 1; the run mode as a label', ['mode'], (g) => g.set({ mode: state.mode }, 1));
     gauge('arb_run_start_time_seconds', 'When this run started, Unix seconds', [], (g) => g.set(state.startedAt / 1000));
-  }
 }

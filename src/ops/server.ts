@@ -69,66 +69,102 @@ export interface ApiServer {
 const MAX_CLIENT_BACKLOG = 1 << 20;
 const STATUS_CODE: Record<ControlOutcome['status'], number> = { ok: 200, refused: 409, unknown_pair: 404, unavailable: 503 };
 
+type SseClient = { write(chunk: string): void; end(): void };
+
+/** What every route shares: the options, the auth checks and the JSON writer. */
+interface Routes {
+  readonly o: ApiServerOptions;
+  readonly clients: Set<SseClient>;
+  readAllowed(req: FastifyRequest, reply: FastifyReply): boolean;
+  controlAllowed(req: FastifyRequest, reply: FastifyReply): boolean;
+  sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply;
+}
+
+function routes(o: ApiServerOptions): Routes {
+  const openReads = isLoopbackHost(o.host);
+  const refuse = (reply: FastifyReply, status: number, error: string) => reply.code(status).header('cache-control', 'no-store').send({ error });
+  const allowed = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    const auth = checkBearer(req.headers.authorization, o.token);
+    if (!auth.ok) void refuse(reply, auth.status, auth.error);
+    return auth.ok;
+  };
+  return {
+    o,
+    clients: new Set<SseClient>(),
+    readAllowed: (req, reply) => openReads || allowed(req, reply),
+    controlAllowed: allowed,
+    // Everything the API sends passes the same secrets filter as events.ndjson and bot.log.
+    sendJson: (reply, status, body) =>
+      reply.code(status).type('application/json; charset=utf-8').header('cache-control', 'no-store').send(redactText(JSON.stringify(body))),
+  };
+}
+
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 16 * 1024, forceCloseConnections: true });
-  const openReads = isLoopbackHost(o.host);
-  const clients = new Set<{ write(chunk: string): void; end(): void }>();
-
-  const refuse = (reply: FastifyReply, status: number, error: string) => reply.code(status).header('cache-control', 'no-store').send({ error });
-  const readAllowed = (req: FastifyRequest, reply: FastifyReply): boolean => {
-    if (openReads) return true;
-    const auth = checkBearer(req.headers.authorization, o.token);
-    if (!auth.ok) void refuse(reply, auth.status, auth.error);
-    return auth.ok;
-  };
-  const controlAllowed = (req: FastifyRequest, reply: FastifyReply): boolean => {
-    const auth = checkBearer(req.headers.authorization, o.token);
-    if (!auth.ok) void refuse(reply, auth.status, auth.error);
-    return auth.ok;
-  };
-  // Everything the API sends passes the same secrets filter as events.ndjson and bot.log.
-  const sendJson = (reply: FastifyReply, status: number, body: unknown) =>
-    reply.code(status).type('application/json; charset=utf-8').header('cache-control', 'no-store').send(redactText(JSON.stringify(body)));
-  const sendOutcome = (reply: FastifyReply, outcome: ControlOutcome) => sendJson(reply, STATUS_CODE[outcome.status], outcome);
-
+  const r = routes(o);
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     o.onProblem?.(`api: ${req.method} ${req.url.split('?')[0]}: ${status} ${err.message}`);
     void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message });
   });
+  readRoutes(app, r);
+  eventsRoute(app, r);
+  controlRoutes(app, r);
+  await app.listen({ host: o.host, port: o.port });
+  const address = app.server.address() as AddressInfo;
+  const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${hostInUrl}:${address.port}`,
+    port: address.port,
+    publish(event, seq) {
+      if (r.clients.size === 0) return;
+      const chunk = `id: ${seq}\ndata: ${redactText(JSON.stringify(event))}\n\n`;
+      for (const c of r.clients) c.write(chunk);
+    },
+    get clients() {
+      return r.clients.size;
+    },
+    async close() {
+      for (const c of [...r.clients]) c.end();
+      await app.close();
+    },
+  };
+}
 
+function readRoutes(app: FastifyInstance, r: Routes): void {
+  const { o } = r;
   if (o.dashboardHtml) {
     const page = o.dashboardHtml;
     app.get('/', (req, reply) => {
-      if (!readAllowed(req, reply)) return reply;
+      if (!r.readAllowed(req, reply)) return reply;
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page());
     });
   }
-
   app.get('/metrics', async (req, reply) => {
-    if (!readAllowed(req, reply)) return reply;
+    if (!r.readAllowed(req, reply)) return reply;
     const text = await o.metrics.text();
     return reply.type(METRICS_CONTENT_TYPE).send(text);
   });
-
   app.get('/api/status', (req, reply) => {
-    if (!readAllowed(req, reply)) return reply;
+    if (!r.readAllowed(req, reply)) return reply;
     const status: StatusJson = o.state.status(o.now(), o.summary());
-    return sendJson(reply, 200, status);
+    return r.sendJson(reply, 200, status);
   });
+}
 
+/** GET /api/events: the recent events as JSON, or with `Accept: text/event-stream` those then every event live. */
+function eventsRoute(app: FastifyInstance, r: Routes): void {
+  const { o, clients } = r;
   app.get<{ Querystring: { limit?: string } }>('/api/events', (req, reply) => {
-    if (!readAllowed(req, reply)) return reply;
+    if (!r.readAllowed(req, reply)) return reply;
     const limit = Math.min(1000, Math.max(1, Number.parseInt(req.query.limit ?? '100', 10) || 100));
     const recent = o.state.recentEvents(limit);
-    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
-      return sendJson(reply, 200, { events: recent, eventSeq: o.state.eventSeq });
-    }
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) return r.sendJson(reply, 200, { events: recent, eventSeq: o.state.eventSeq });
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const client = {
-      write: (chunk: string) => {
+    const client: SseClient = {
+      write: (chunk) => {
         if (raw.writableLength > MAX_CLIENT_BACKLOG) {
           o.onProblem?.('api: an event stream client fell too far behind and was dropped');
           client.end();
@@ -150,43 +186,26 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     for (const e of recent) raw.write(`event: recent\ndata: ${redactText(JSON.stringify(e))}\n\n`);
     return reply;
   });
+}
 
+function reasonOf(body: { reason?: unknown } | undefined, fallback: string): string {
+  const given = body?.reason;
+  return typeof given === 'string' && given.trim() !== '' ? given.trim().slice(0, 200) : fallback;
+}
+
+function controlRoutes(app: FastifyInstance, r: Routes): void {
+  const { control } = r.o;
+  const sendOutcome = (reply: FastifyReply, outcome: ControlOutcome) => r.sendJson(reply, STATUS_CODE[outcome.status], outcome);
   app.post<{ Params: { pair: string }; Body: { reason?: unknown } | undefined }>('/api/pairs/:pair/halt', async (req, reply) => {
-    if (!controlAllowed(req, reply)) return reply;
-    const given = req.body?.reason;
-    const reason = typeof given === 'string' && given.trim() !== '' ? given.trim().slice(0, 200) : 'halted by an operator through the API';
-    return sendOutcome(reply, await o.control.halt(req.params.pair, reason));
+    if (!r.controlAllowed(req, reply)) return reply;
+    return sendOutcome(reply, await control.halt(req.params.pair, reasonOf(req.body, 'halted by an operator through the API')));
   });
-
   app.post<{ Params: { pair: string } }>('/api/pairs/:pair/resume', async (req, reply) => {
-    if (!controlAllowed(req, reply)) return reply;
-    return sendOutcome(reply, await o.control.resume(req.params.pair));
+    if (!r.controlAllowed(req, reply)) return reply;
+    return sendOutcome(reply, await control.resume(req.params.pair));
   });
-
   app.post<{ Body: { reason?: unknown } | undefined }>('/api/flatten', async (req, reply) => {
-    if (!controlAllowed(req, reply)) return reply;
-    const given = req.body?.reason;
-    const reason = typeof given === 'string' && given.trim() !== '' ? given.trim().slice(0, 200) : 'flatten requested through the API';
-    return sendOutcome(reply, await o.control.flatten(reason));
+    if (!r.controlAllowed(req, reply)) return reply;
+    return sendOutcome(reply, await control.flatten(reasonOf(req.body, 'flatten requested through the API')));
   });
-
-  await app.listen({ host: o.host, port: o.port });
-  const address = app.server.address() as AddressInfo;
-  const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${hostInUrl}:${address.port}`,
-    port: address.port,
-    publish(event, seq) {
-      if (clients.size === 0) return;
-      const chunk = `id: ${seq}\ndata: ${redactText(JSON.stringify(event))}\n\n`;
-      for (const c of clients) c.write(chunk);
-    },
-    get clients() {
-      return clients.size;
-    },
-    async close() {
-      for (const c of [...clients]) c.end();
-      await app.close();
-    },
-  };
 }

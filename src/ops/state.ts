@@ -148,39 +148,43 @@ export class OpsState {
       this.recent.push(e);
       if (this.recent.length > this.recentLimit) this.recent.splice(0, this.recent.length - this.recentLimit);
     }
-    const view = 'pair' in e ? this.pairs.get(e.pair) : undefined;
+    if ('pair' in e) {
+      const view = this.pairs.get(e.pair);
+      if (view) this.observePair(view, e);
+      if (e.type === 'ORDER_PLACED' || e.type === 'ORDER_FILLED' || e.type === 'ORDER_FAILED') this.countOrder(e.pair, e.venue, e.type);
+    } else this.observeRun(e);
+  }
+
+  private observeRun(e: TradingEvent): void {
+    if (e.type === 'BOT_STARTED') for (const p of this.pairs.values()) if (p.phase === 'starting') p.phase = 'watching';
+    if (e.type === 'BOT_SHUTDOWN') for (const p of this.pairs.values()) p.phase = 'stopped';
+    if (e.type === 'FEED_STALE') {
+      const feed = this.feedView(e.venue, e.symbol);
+      if (!feed.stale) feed.staleSince = e.time;
+      Object.assign(feed, { stale: true, staleReason: e.reason, lagMs: e.lagMs });
+    }
+    if (e.type === 'FEED_FRESH') Object.assign(this.feedView(e.venue, e.symbol), { stale: false, staleReason: undefined, staleSince: undefined, lagMs: undefined });
+  }
+
+  private countOrder(pair: string, venue: VenueId, type: 'ORDER_PLACED' | 'ORDER_FILLED' | 'ORDER_FAILED'): void {
+    const key = `${pair}\u0000${venue}`;
+    const counts = this.orders.get(key) ?? { placed: 0, filled: 0, failed: 0 };
+    if (type === 'ORDER_PLACED') counts.placed++;
+    else if (type === 'ORDER_FILLED') counts.filled++;
+    else counts.failed++;
+    this.orders.set(key, counts);
+  }
+
+  private observePair(view: PairView, e: TradingEvent): void {
     switch (e.type) {
-      case 'BOT_STARTED':
-        for (const p of this.pairs.values()) if (p.phase === 'starting') p.phase = 'watching';
-        break;
-      case 'BOT_SHUTDOWN':
-        for (const p of this.pairs.values()) p.phase = 'stopped';
-        break;
       case 'SPREAD_MONITORING':
-        if (!view) break;
-        view.spreads = {
-          time: e.time,
-          ...defined({
-            netEntryAOverB: e.netEntryAOverB,
-            netEntryBOverA: e.netEntryBOverA,
-            entryAOverB: e.entryAOverB,
-            entryBOverA: e.entryBOverA,
-            exitAOverB: e.exitAOverB,
-            exitBOverA: e.exitBOverA,
-          }),
-        };
-        view.bookAgeMs = defined({ a: e.bookAgeAMs, b: e.bookAgeBMs });
-        if (view.position && e.position) view.position.mark = { ...e.position, time: e.time };
-        if (view.phase === 'starting') view.phase = 'watching';
+        this.sample(view, e);
         break;
       case 'SPREAD_DETECTED':
-        if (view && view.position === undefined) view.phase = 'entering';
-        break;
       case 'TRADE_FAILED':
-        if (view && view.position === undefined) view.phase = 'watching';
+        if (view.position === undefined) view.phase = e.type === 'SPREAD_DETECTED' ? 'entering' : 'watching';
         break;
       case 'POSITION_OPENED':
-        if (!view) break;
         view.phase = 'in_position';
         view.position = {
           direction: e.direction,
@@ -194,63 +198,45 @@ export class OpsState {
         };
         break;
       case 'TRADE_EXIT':
-        if (view) view.phase = 'closing';
+        view.phase = 'closing';
         break;
       case 'POSITION_CLOSED':
-        if (!view) break;
         view.position = undefined;
         view.phase = 'watching';
         break;
       case 'CLOSE_FAILED':
-        if (!view) break;
         view.closeFailures++;
         if (view.position) view.phase = 'in_position';
         break;
       case 'LEG_UNWOUND':
-        if (view) view.legsUnwound++;
+        view.legsUnwound++;
         break;
       case 'TRADING_HALTED':
-        if (!view) break;
-        view.halted = true;
-        view.haltReason = e.reason;
-        view.haltUntil = e.until;
+        Object.assign(view, { halted: true, haltReason: e.reason, haltUntil: e.until });
         break;
       case 'TRADING_RESUMED':
-        if (!view) break;
-        view.halted = false;
-        view.haltReason = undefined;
-        view.haltUntil = undefined;
+        Object.assign(view, { halted: false, haltReason: undefined, haltUntil: undefined });
         break;
-      case 'ORDER_PLACED':
-      case 'ORDER_FILLED':
-      case 'ORDER_FAILED': {
-        const key = `${e.pair}\u0000${e.venue}`;
-        const counts = this.orders.get(key) ?? { placed: 0, filled: 0, failed: 0 };
-        if (e.type === 'ORDER_PLACED') counts.placed++;
-        else if (e.type === 'ORDER_FILLED') counts.filled++;
-        else counts.failed++;
-        this.orders.set(key, counts);
-        break;
-      }
-      case 'FEED_STALE': {
-        const feed = this.feedView(e.venue, e.symbol);
-        if (!feed.stale) feed.staleSince = e.time;
-        feed.stale = true;
-        feed.staleReason = e.reason;
-        feed.lagMs = e.lagMs;
-        break;
-      }
-      case 'FEED_FRESH': {
-        const feed = this.feedView(e.venue, e.symbol);
-        feed.stale = false;
-        feed.staleReason = undefined;
-        feed.staleSince = undefined;
-        feed.lagMs = undefined;
-        break;
-      }
       default:
         break;
     }
+  }
+
+  private sample(view: PairView, e: Extract<TradingEvent, { type: 'SPREAD_MONITORING' }>): void {
+    view.spreads = {
+      time: e.time,
+      ...defined({
+        netEntryAOverB: e.netEntryAOverB,
+        netEntryBOverA: e.netEntryBOverA,
+        entryAOverB: e.entryAOverB,
+        entryBOverA: e.entryBOverA,
+        exitAOverB: e.exitAOverB,
+        exitBOverA: e.exitBOverA,
+      }),
+    };
+    view.bookAgeMs = defined({ a: e.bookAgeAMs, b: e.bookAgeBMs });
+    if (view.position && e.position) view.position.mark = { ...e.position, time: e.time };
+    if (view.phase === 'starting') view.phase = 'watching';
   }
 
   /** Whether a halt is in force now (a cooldown that ran out is not). */
@@ -260,7 +246,6 @@ export class OpsState {
 
   /** The JSON of GET /api/status. `summary` is the run's money figures at this moment. */
   status(now: number, summary: RunSummary | undefined): StatusJson {
-    const statsOf = (venue: VenueId, symbol: string) => this.trackedFeeds.filter((f) => f.venue === venue && f.symbol === symbol).map((f) => f.stats);
     return {
       mode: this.mode,
       startedAt: this.startedAt,
@@ -268,31 +253,7 @@ export class OpsState {
       uptimeSec: Math.round((now - this.startedAt) / 1000),
       stopping: this.stopping ?? null,
       lastEventAt: this.lastEventAt ?? null,
-      pairs: [...this.pairs.values()].map((p) => {
-        const trades = summary?.trades.filter((t) => t.pair === p.pair) ?? [];
-        return {
-          pair: p.pair,
-          dexA: p.dexA,
-          dexB: p.dexB,
-          spreadEntry: p.spreadEntry,
-          spreadExit: p.spreadExit,
-          phase: p.phase,
-          halted: this.haltedNow(p, now),
-          haltReason: this.haltedNow(p, now) ? (p.haltReason ?? null) : null,
-          haltUntil: this.haltedNow(p, now) ? (p.haltUntil ?? null) : null,
-          spreads: p.spreads ?? null,
-          bookAgeMs: p.bookAgeMs,
-          position: p.position ?? null,
-          realised: {
-            roundTrips: trades.length,
-            grossPnlUsd: sum(trades.map((t) => t.grossPnlUsd)),
-            feesUsd: sum(trades.map((t) => t.feesUsd)),
-            netPnlUsd: sum(trades.map((t) => t.netPnlUsd)),
-          },
-          closeFailures: p.closeFailures,
-          legsUnwound: p.legsUnwound,
-        };
-      }),
+      pairs: [...this.pairs.values()].map((p) => this.pairStatus(p, now, summary)),
       pnl: summary
         ? {
             realisedGrossUsd: summary.grossPnlUsd,
@@ -305,24 +266,53 @@ export class OpsState {
             note: 'realised net = gross − every fee paid this run + funding; unrealised = open positions marked to the last books, net of estimated exit fees',
           }
         : null,
-      feeds: [...this.feeds.values()].map((f) => {
-        const stats = statsOf(f.venue, f.symbol);
-        const lastUpdateAt = Math.max(0, ...stats.map((s) => s.lastUpdateAt));
-        return {
-          venue: f.venue,
-          symbol: f.symbol,
-          stale: f.stale,
-          staleReason: f.staleReason ?? null,
-          staleSince: f.staleSince ?? null,
-          lagMs: f.lagMs ?? stats.find((s) => s.lagMs !== undefined)?.lagMs ?? null,
-          lastUpdateAgeMs: lastUpdateAt > 0 ? Math.max(0, now - lastUpdateAt) : null,
-          frames: sum(stats.map((s) => s.frames)),
-          decodeErrors: sum(stats.map((s) => s.decodeErrors)),
-          resyncs: sum(stats.map((s) => s.resyncs)),
-          reconnects: sum(stats.map((s) => s.reconnects)),
-        };
-      }),
+      feeds: [...this.feeds.values()].map((f) => this.feedStatus(f, now)),
       eventSeq: this.seq,
+    };
+  }
+
+  private pairStatus(p: PairView, now: number, summary: RunSummary | undefined): StatusJson['pairs'][number] {
+    const trades = summary?.trades.filter((t) => t.pair === p.pair) ?? [];
+    const halted = this.haltedNow(p, now);
+    return {
+      pair: p.pair,
+      dexA: p.dexA,
+      dexB: p.dexB,
+      spreadEntry: p.spreadEntry,
+      spreadExit: p.spreadExit,
+      phase: p.phase,
+      halted,
+      haltReason: halted ? (p.haltReason ?? null) : null,
+      haltUntil: halted ? (p.haltUntil ?? null) : null,
+      spreads: p.spreads ?? null,
+      bookAgeMs: p.bookAgeMs,
+      position: p.position ?? null,
+      realised: {
+        roundTrips: trades.length,
+        grossPnlUsd: sum(trades.map((t) => t.grossPnlUsd)),
+        feesUsd: sum(trades.map((t) => t.feesUsd)),
+        netPnlUsd: sum(trades.map((t) => t.netPnlUsd)),
+      },
+      closeFailures: p.closeFailures,
+      legsUnwound: p.legsUnwound,
+    };
+  }
+
+  private feedStatus(f: FeedView, now: number): StatusJson['feeds'][number] {
+    const stats = this.trackedFeeds.filter((t) => t.venue === f.venue && t.symbol === f.symbol).map((t) => t.stats);
+    const lastUpdateAt = Math.max(0, ...stats.map((s) => s.lastUpdateAt));
+    return {
+      venue: f.venue,
+      symbol: f.symbol,
+      stale: f.stale,
+      staleReason: f.staleReason ?? null,
+      staleSince: f.staleSince ?? null,
+      lagMs: f.lagMs ?? stats.find((s) => s.lagMs !== undefined)?.lagMs ?? null,
+      lastUpdateAgeMs: lastUpdateAt > 0 ? Math.max(0, now - lastUpdateAt) : null,
+      frames: sum(stats.map((s) => s.frames)),
+      decodeErrors: sum(stats.map((s) => s.decodeErrors)),
+      resyncs: sum(stats.map((s) => s.resyncs)),
+      reconnects: sum(stats.map((s) => s.reconnects)),
     };
   }
 

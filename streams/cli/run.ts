@@ -222,7 +222,7 @@ async function run(control: RunControl): Promise<RunResult> {
   const durationTimer =
     opts.durationSec !== undefined ? setTimeout(() => stop(`duration ${opts.durationSec}s elapsed`), opts.durationSec * 1000) : undefined;
   let sub: Subscription | undefined;
-  let ops: Ops | undefined;
+  const opsRef: { ops?: Ops } = {};
   try {
     trading = await venuesForMode(opts, folder.logger);
     const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(folder.runDir, 'journal')));
@@ -232,16 +232,13 @@ async function run(control: RunControl): Promise<RunResult> {
     const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
     const display = statusDisplay(opts.statusOut, settingsPairs, printer);
     closeDisplay = () => display?.close();
-    const opsRef: { ops?: Ops } = {};
     const sink = runEventSink(opts, record, folder, display, printer, (e) => opsRef.ops?.observe(e));
     flushEvents = () => sink.flush();
-    ops = opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger);
+    const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger));
     const fees = pairs.fees;
     const venues = trackFeeds(trading.venues, (feed) => opsRef.ops?.state.trackFeed(feed));
-    const bot$ = arbitrageBot(
-      { venues, executorFor: (p) => executors.get(p.id)!, feesFor: (p) => fees.get(p.id)!, shutdown$: control.shutdown$, closeNow$: ops.closeNow$ },
-      settings,
-    );
+    const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$ };
+    const bot$ = arbitrageBot({ ...deps, closeNow$: ops.closeNow$ }, settings);
     await new Promise<void>((resolve, reject) => {
       sub = bot$.subscribe({
         next: (e) => sink.add(e),
@@ -270,7 +267,7 @@ async function run(control: RunControl): Promise<RunResult> {
     (sub as Subscription | undefined)?.unsubscribe();
     flushEvents();
     closeDisplay();
-    await ops?.close();
+    await opsRef.ops?.close();
     await closeAll(folder, trading, pairs);
   }
 }
