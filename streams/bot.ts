@@ -100,6 +100,11 @@ export interface BotDeps {
   /** Taker fees of a pair's venues (fractions), used to net entry spreads. */
   feesFor(pair: PairSettings): TakerFees;
   readonly shutdown$: Observable<unknown>;
+  /**
+   * An operator's "close it now" (the API's flatten), by pair: the pair's monitored position is closed at once
+   * (reason 'flatten'); a close that fails goes back to monitoring. Default: never.
+   */
+  readonly closeNow$?: Observable<string>;
   readonly scheduler?: SchedulerLike;
 }
 

@@ -3,7 +3,7 @@
  * "dependencies" of its epics): its settings, executor, fees, feeds and ticks, the run's stop signal
  * and loss limit, and the two channels the streams talk through.
  */
-import { BehaviorSubject, type Observable, type SchedulerLike, shareReplay, Subject, takeUntil } from 'rxjs';
+import { BehaviorSubject, filter, NEVER, type Observable, type SchedulerLike, shareReplay, Subject, takeUntil } from 'rxjs';
 import type { TradingEvent } from '../src/domain/events';
 import { type MarketTick, venueSymbol } from '../src/domain/market';
 import type { TakerFees } from '../src/domain/spread';
@@ -30,6 +30,8 @@ export interface PairContext {
   readonly ticks$: Observable<MarketTick>;
   /** Emits (replayed) once the run is asked to stop. */
   readonly stop$: Observable<true>;
+  /** An operator asks to close this pair's position now (flatten). */
+  readonly closeNow$: Observable<string>;
   readonly scheduler: SchedulerLike;
   readonly lossLimit: LossLimit;
   /** Effect events that are not exit events (order fills, unwinds): emitted beside the exit monitor's own. */
@@ -59,6 +61,7 @@ export function pairContext(
     sharedTicks$,
     ticks$: sharedTicks$.pipe(takeUntil(stop$)),
     stop$,
+    closeNow$: deps.closeNow$ ? deps.closeNow$.pipe(filter((p) => p === pair.pair)) : NEVER,
     scheduler,
     lossLimit: run.lossLimit,
     effectEvents: new Subject<TradingEvent>(),

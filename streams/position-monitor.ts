@@ -18,6 +18,7 @@ import {
   of,
   ReplaySubject,
   sampleTime,
+  take,
   takeUntil,
   tap,
 } from 'rxjs';
@@ -63,11 +64,17 @@ export function positionMonitor$(ctx: PairContext, position: OpenedPosition, opt
   return defer(() => {
     ctx.monitored.next(position);
     let stopped: ExitEvent | undefined;
+    // Set when an operator's flatten, not the run's stop, ended the watch: the position is closed now.
+    let flattening = false;
+    const closeNow$ = ctx.closeNow$.pipe(
+      take(1),
+      tap(() => (flattening = true)),
+    );
     // Replays: when shutdown came first, the monitor completes while merge is still subscribing,
     // before refresh$ exists; a plain Subject would have fired already and refresh$ would never end.
     const done$ = new ReplaySubject<void>(1);
     const exit$ = ctx.sharedTicks$.pipe(
-      exitMonitor(exitMonitorOptions(ctx, position, options)),
+      exitMonitor({ ...exitMonitorOptions(ctx, position, options), shutdown$: merge(ctx.stop$, closeNow$) }),
       tap((e) => {
         if (e.type === 'EXIT_MONITOR_STOPPED') stopped = e;
         if (e.type === 'POSITION_CLOSED') forget(ctx, position);
@@ -77,9 +84,11 @@ export function positionMonitor$(ctx: PairContext, position: OpenedPosition, opt
         done$.complete();
       }),
     );
-    const afterStop$ = defer(() =>
-      ctx.settings.closeOnExit && stopped?.type === 'EXIT_MONITOR_STOPPED' && stopped.reason === 'shutdown' ? closeAtExit$(ctx, position, stopped.polls) : EMPTY,
-    );
+    const afterStop$ = defer(() => {
+      if (stopped?.type !== 'EXIT_MONITOR_STOPPED' || stopped.reason !== 'shutdown') return EMPTY;
+      if (flattening) return flattenClose$(ctx, position, stopped.polls, options);
+      return ctx.settings.closeOnExit ? closeAtExit$(ctx, position, stopped.polls) : EMPTY;
+    });
     return concat(merge(exit$, preparedCloseRefresh$(ctx, done$)) as Observable<TradingEvent>, afterStop$);
   });
 }
@@ -131,8 +140,21 @@ function preparedCloseRefresh$(ctx: PairContext, done$: Observable<void>): Obser
 
 const emptyTickBook = { bids: [], asks: [], receivedAt: 0 };
 
-/** With closeOnExit, a position still open at shutdown is closed before the pair stream ends. */
-export function closeAtExit$(ctx: PairContext, position: OpenedPosition, polls: number): Observable<TradingEvent> {
+/**
+ * An operator's flatten: the position is closed now, whatever the spread. A close that fails leaves the
+ * position monitored again (never forgotten): the next flatten request, the exit target or the run's stop
+ * (with close-on-exit) closes it then.
+ */
+function flattenClose$(ctx: PairContext, position: OpenedPosition, polls: number, options: MonitorOptions): Observable<TradingEvent> {
+  let failed = false;
+  return concat(
+    closeAtExit$(ctx, position, polls, 'flatten').pipe(tap((e) => (failed ||= e.type === 'CLOSE_FAILED'))),
+    defer(() => (failed ? positionMonitor$(ctx, position, options) : EMPTY)),
+  );
+}
+
+/** With closeOnExit, a position still open at shutdown is closed before the pair stream ends (also the flatten's close). */
+export function closeAtExit$(ctx: PairContext, position: OpenedPosition, polls: number, reason: 'close_on_exit' | 'flatten' = 'close_on_exit'): Observable<TradingEvent> {
   const { pair } = ctx.pair;
   const tick = { a: emptyTickBook, b: emptyTickBook, time: ctx.now() };
   return defer(() => ctx.executor.closePosition(position, { exitSpread: Number.NaN, tick, polls })).pipe(
@@ -147,9 +169,9 @@ export function closeAtExit$(ctx: PairContext, position: OpenedPosition, polls: 
             profit: Number.NaN,
             ...(outcome.grossPnlUsd !== undefined ? { grossPnlUsd: outcome.grossPnlUsd } : {}),
             ...(outcome.feesUsd !== undefined ? { feesUsd: outcome.feesUsd } : {}),
-            reason: 'close_on_exit',
+            reason,
           })
-        : events.closeFailed(ctx.now(), { pair, polls, reason: outcome.reason ?? 'close on exit failed' });
+        : events.closeFailed(ctx.now(), { pair, polls, reason: outcome.reason ?? (reason === 'flatten' ? 'flatten close failed' : 'close on exit failed') });
       return from([...outcome.events, closed]);
     }),
     tap((e) => {

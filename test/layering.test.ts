@@ -3,7 +3,7 @@
  * TypeScript's own pre-processor: imports, `export … from`, `import x = require`, `require()` and dynamic
  * `import()`, type-only ones included):
  *
- *   src/domain (pure)  <  src/config, venues, sim, execution, logging, report  <  streams/  <  streams/cli/
+ *   src/domain (pure)  <  src/config, venues, sim, execution, logging, report, ops  <  streams/  <  streams/cli/
  *
  * - nothing in src/ imports streams/;
  * - src/domain imports only src/domain (plus pure libraries: no RxJS, no Node I/O);
@@ -68,6 +68,7 @@ const LAYER: Readonly<Record<string, number>> = {
   'src/execution': 1,
   'src/logging': 1,
   'src/report': 1,
+  'src/ops': 1,
   streams: 2,
   'streams/cli': 3,
 };

@@ -213,7 +213,7 @@ function toBotConfig(file: ConfigFile): BotConfig {
       maxLossUsd: file.risk.max_loss_usd,
       haltCooldownSec: file.risk.halt_cooldown_sec,
     },
-    api: { port: file.api.port, wsHeartbeatSec: file.api.ws_heartbeat_sec },
+    api: { port: file.api.port, host: file.api.host, wsHeartbeatSec: file.api.ws_heartbeat_sec },
     execution: {
       legTimeoutMs: file.execution.leg_timeout_ms,
       closeRetries: file.execution.close_retries,

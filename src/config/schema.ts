@@ -102,6 +102,8 @@ const riskSchema = section({
 const apiSchema = section({
   port: int().min(0, { error: 'must be an integer from 0 to 65535' }).max(65535, { error: 'must be an integer from 0 to 65535' }).default(8080),
   ws_heartbeat_sec: timerSeconds(true).default(30),
+  // Loopback by default: anything else needs ARB_API_TOKEN (checked at start, where the environment is read).
+  host: z.string({ error: 'must be a host name or IP address' }).trim().min(1, { error: 'must be a host name or IP address' }).default('127.0.0.1'),
 });
 
 const executionSchema = section({

@@ -47,6 +47,8 @@ export interface RiskConfig {
 
 export interface ApiConfig {
   readonly port: number;
+  /** Address the API binds; default 127.0.0.1. */
+  readonly host: string;
   readonly wsHeartbeatSec: number;
 }
 

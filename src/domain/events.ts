@@ -39,9 +39,10 @@ export interface DecidingTick {
 }
 /**
  * Why a position was closed: its exit target was reached, the run closed it on shutdown (`--close-on-exit`),
- * or a close interrupted by a restart was finished. Kept open to new kinds (funding, holding limit).
+ * a close interrupted by a restart was finished, or an operator flattened the bot (the API's kill switch).
+ * Kept open to new kinds (funding, holding limit).
  */
-export type ExitReason = 'exit_target' | 'close_on_exit' | 'resume_close';
+export type ExitReason = 'exit_target' | 'close_on_exit' | 'resume_close' | 'flatten';
 /** Periodic spread sample for both directions (for status lines and the report). */
 export interface SpreadMonitoring extends Base<'SPREAD_MONITORING'> {
   readonly pair: string;

@@ -211,6 +211,11 @@ export interface Executor {
   /** True while new entries are halted (a cooldown that ran out is not a halt). */
   isHalted(): boolean;
   haltReason(): string | undefined;
+  /**
+   * Operator halts new entries (the API's halt and flatten): journalled with no end, so a restart keeps it
+   * until `resume`. An open position is still monitored and closed. Returns the TRADING_HALTED event.
+   */
+  haltByOperator(reason: string): TradingEvent[];
   /** Operator clears a halt; returns the TRADING_RESUMED event (empty when not halted). */
   clearHalt(): TradingEvent[];
   /**

@@ -108,6 +108,12 @@ class DeltaNeutralExecutor implements Executor {
     return this.busy;
   }
 
+  haltByOperator(reason: string): TradingEvent[] {
+    const events: TradingEvent[] = [];
+    this.core.halt(reason, undefined, events);
+    return events;
+  }
+
   clearHalt(): TradingEvent[] {
     const { core } = this;
     // The halt may be only on record (the `resume` command runs no restore): the journal decides too.

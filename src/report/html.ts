@@ -114,6 +114,7 @@ const EXIT_REASONS: Record<string, [string, string]> = {
   exit_target: ['target', 'the exit spread reached the exit target'],
   close_on_exit: ['shutdown', 'closed on shutdown (--close-on-exit)'],
   resume_close: ['resumed', 'a close interrupted by a restart, finished'],
+  flatten: ['flatten', 'closed by an operator\'s flatten (kill switch)'],
 };
 
 function exitReasonText(reason: string | undefined): string {

@@ -31,6 +31,7 @@ import {
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../../src/config/output-paths';
 import { pairExposureText } from '../../src/execution/reconcile';
+import { API_TOKEN_ENV, apiSecurityProblem } from '../../src/ops/auth';
 import { Outputs, type TextOutput } from '../../src/logging/output';
 import { errorText, redactText } from '../../src/logging/redact';
 import { summaryJson } from '../../src/report/summary';
@@ -147,6 +148,8 @@ function botProgram(): Command {
     )
     .option('--venues <json|path>', 'sim mode: trade on simulated venues already running (the JSON line `npm run venues` prints, or a file holding it)')
     .option('--journal-dir <dir>', "journal directory (default: the run folder; live: journal_dir); with --venues it also keeps this bot's sim keys (sim-keys.json)")
+    .option('--api-port <port>', 'HTTP API port (default: api.port; 0 = any free port)', nonNegativeInt('--api-port', 65535))
+    .option('--no-api', 'start no HTTP API (metrics, status, dashboard, control)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 }
@@ -227,6 +230,8 @@ interface Flags {
   simModel?: Record<string, number>;
   venues?: string;
   journalDir?: string;
+  apiPort?: number;
+  api: boolean;
 }
 
 /** The config file (or the defaults without one); exits 2 on a bad file. Live refuses unknown keys. */
@@ -328,6 +333,7 @@ interface RunPlan {
   readonly credentials?: VenueCredentials;
   readonly endpoints?: VenueEndpoints;
   readonly simVenues?: { urls: SimVenueUrls; keys: SimKeys };
+  readonly api?: NonNullable<RunOptions['api']>;
 }
 
 /** The run command: checks the flags (exit 2 on a refusal), runs, reports, and exits with the run's code. */
@@ -366,7 +372,16 @@ async function runPlan(program: Command, io: Console, modeArg: RunMode | undefin
   const runsDirProblem = outputDirProblem(flags.runsDir);
   if (runsDirProblem) fail(`--runs-dir ${flags.runsDir}: ${runsDirProblem}`);
   const simVenues = await runningSimVenues(flags, mode);
-  return { mode, flags, config, ...(credentials ? { credentials } : {}), ...(endpoints ? { endpoints } : {}), ...(simVenues ? { simVenues } : {}) };
+  const api = flags.api ? apiOrFail(config, flags) : undefined;
+  return { mode, flags, config, ...(api ? { api } : {}), ...(credentials ? { credentials } : {}), ...(endpoints ? { endpoints } : {}), ...(simVenues ? { simVenues } : {}) };
+}
+
+/** The API's address and token; a non-loopback address without ARB_API_TOKEN is a config error (exit 2). The token is never printed. */
+function apiOrFail(config: BotConfig, flags: Flags): NonNullable<RunOptions['api']> {
+  const token = process.env[API_TOKEN_ENV] === '' ? undefined : process.env[API_TOKEN_ENV];
+  const problem = apiSecurityProblem(config.api.host, token);
+  if (problem) fail(`config error: ${problem.path} = ${problem.value}: ${problem.rule}`);
+  return { host: config.api.host, port: flags.apiPort ?? config.api.port, token, heartbeatMs: config.api.wsHeartbeatSec * 1000 };
 }
 
 /** Live trading: confirmed with --live, explicit limits in the config, keys from the environment; the limits are printed. */
@@ -410,9 +425,10 @@ async function runningSimVenues(flags: Flags, mode: RunMode): Promise<RunPlan['s
   }
 }
 
-function runOptions({ mode, flags, config, credentials, endpoints, simVenues }: RunPlan, io: Console): RunOptions {
+function runOptions({ mode, flags, config, credentials, endpoints, simVenues, api }: RunPlan, io: Console): RunOptions {
   return {
     mode,
+    ...(api ? { api } : {}),
     config,
     ...(credentials ? { credentials } : {}),
     ...(endpoints ? { endpoints } : {}),

@@ -14,6 +14,7 @@ import type { Executor } from '../../src/execution/executor';
 import { pairExposureText } from '../../src/execution/reconcile';
 import type { PairExposure } from '../../src/execution/types';
 import { createLogger, type Logger } from '../../src/logging/logger';
+import { errorText } from '../../src/logging/redact';
 import { type FileOutput, Outputs, type TextOutput, type WritableLike } from '../../src/logging/output';
 import { renderReport } from '../../src/report/html';
 import { createStatusDisplay, type StatusDisplay, type StatusOut } from '../../src/report/status-display';
@@ -26,6 +27,8 @@ import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import { arbitrageBot, type BotSettings, type PairSettings } from '../bot';
 import { openPairs, type PairSetup } from './pair-executor';
 import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
+import { Ops } from './ops';
+import { trackFeeds } from './track-feeds';
 
 export type RunMode = 'sim' | 'paper' | 'live';
 
@@ -67,6 +70,14 @@ export interface RunOptions {
   onEvent?: (event: TradingEvent) => void;
   /** Notable events (all but spread samples and position polls) the result keeps, newest last. Default 500. */
   recentEventsLimit?: number;
+  /**
+   * The HTTP API (metrics, status, events, control; see streams/cli/ops.ts). Undefined: none (tests, embedding).
+   * The caller checked host and token (auth.ts apiSecurityProblem). A port it cannot bind is reported and the
+   * run trades on without it.
+   */
+  api?: { host: string; port: number; token: string | undefined; heartbeatMs?: number };
+  /** Called once the API listens, with its URL. */
+  onApiListening?: (url: string) => void;
 }
 
 /**
@@ -211,6 +222,7 @@ async function run(control: RunControl): Promise<RunResult> {
   const durationTimer =
     opts.durationSec !== undefined ? setTimeout(() => stop(`duration ${opts.durationSec}s elapsed`), opts.durationSec * 1000) : undefined;
   let sub: Subscription | undefined;
+  const opsRef: { ops?: Ops } = {};
   try {
     trading = await venuesForMode(opts, folder.logger);
     const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(folder.runDir, 'journal')));
@@ -220,10 +232,13 @@ async function run(control: RunControl): Promise<RunResult> {
     const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
     const display = statusDisplay(opts.statusOut, settingsPairs, printer);
     closeDisplay = () => display?.close();
-    const sink = runEventSink(opts, record, folder, display, printer);
+    const sink = runEventSink(opts, record, folder, display, printer, (e) => opsRef.ops?.observe(e));
     flushEvents = () => sink.flush();
+    const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger));
     const fees = pairs.fees;
-    const bot$ = arbitrageBot({ venues: trading.venues, executorFor: (p) => executors.get(p.id)!, feesFor: (p) => fees.get(p.id)!, shutdown$: control.shutdown$ }, settings);
+    const venues = trackFeeds(trading.venues, (feed) => opsRef.ops?.state.trackFeed(feed));
+    const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$ };
+    const bot$ = arbitrageBot({ ...deps, closeNow$: ops.closeNow$ }, settings);
     await new Promise<void>((resolve, reject) => {
       sub = bot$.subscribe({
         next: (e) => sink.add(e),
@@ -252,6 +267,7 @@ async function run(control: RunControl): Promise<RunResult> {
     (sub as Subscription | undefined)?.unsubscribe();
     flushEvents();
     closeDisplay();
+    await opsRef.ops?.close();
     await closeAll(folder, trading, pairs);
   }
 }
@@ -336,15 +352,60 @@ function botSettings(opts: RunOptions, pairs: PairSettings[]): BotSettings {
  * Each event is folded, written, logged and shown on the next turn of the event loop, in order (see
  * run-events.ts: inline, a TRADE_EXIT's handling delayed the close orders' bytes).
  */
-function runEventSink(opts: RunControl['opts'], record: RunRecord, folder: RunFolder, display: StatusDisplay | undefined, printer: RunControl['printer']): RunEventSink {
+function runEventSink(
+  opts: RunControl['opts'],
+  record: RunRecord,
+  folder: RunFolder,
+  display: StatusDisplay | undefined,
+  printer: RunControl['printer'],
+  toOps: (e: TradingEvent) => void,
+): RunEventSink {
+  const { onEvent } = opts;
   return createRunEventSink({
     record,
     events: folder.eventsOut,
     logger: folder.logger,
     ...(display ? { display } : {}),
     console: { print: (text) => printer.print(text), logLevel: opts.logLevel },
-    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    onEvent: (e) => {
+      toOps(e);
+      onEvent?.(e);
+    },
   });
+}
+
+// ---- the operator's API ----
+
+/** The ops views, fed from the sink, and the API when asked for (a port it cannot bind is told, not fatal). */
+async function startOps(
+  opts: RunControl['opts'],
+  pairs: PairSettings[],
+  executors: Map<string, Executor>,
+  record: RunRecord,
+  sink: RunEventSink,
+  printer: RunControl['printer'],
+  logger: Logger,
+): Promise<Ops> {
+  const openNow = () => [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
+  const ops = new Ops({
+    mode: opts.mode,
+    pairs: pairs.map((p) => ({ id: p.id, pair: p.pair, dexA: p.dexA, dexB: p.dexB, spreadEntry: p.spreadEntry, spreadExit: p.spreadExit })),
+    executors,
+    emit: (e) => sink.add(e),
+    summary: () => record.summary(openNow()),
+  });
+  if (!opts.api) return ops;
+  const { host, port, token } = opts.api;
+  try {
+    const server = await ops.listen({ ...opts.api, onProblem: (line) => logger.warn(line) });
+    printer.print(`API: ${server.url} (metrics /metrics, status /api/status; control ${token ? 'enabled (bearer token)' : 'disabled: ARB_API_TOKEN not set'})`);
+    opts.onApiListening?.(server.url);
+  } catch (err) {
+    const line = `API not started: cannot listen on ${host}:${port}: ${errorText(err)}; the bot trades on without it`;
+    printer.print(line);
+    logger.error(line);
+  }
+  return ops;
 }
 
 // ---- status display ----

@@ -40,7 +40,7 @@ describe('parseConfig: the original format', () => {
       positionSize: 0.0002,
     });
     expect(config.risk).toMatchObject({ adlWarning: 10, adlCritical: 5, maxDurationHours: 24 });
-    expect(config.api).toEqual({ port: 8080, wsHeartbeatSec: 30 });
+    expect(config.api).toEqual({ port: 8080, host: '127.0.0.1', wsHeartbeatSec: 30 });
   });
 
   it('uses every bots[] entry, not just the first', () => {
@@ -84,7 +84,7 @@ bots:
       maxLossUsd: 500,
       haltCooldownSec: 60,
     });
-    expect(config.api).toEqual({ port: 8080, wsHeartbeatSec: 30 });
+    expect(config.api).toEqual({ port: 8080, host: '127.0.0.1', wsHeartbeatSec: 30 });
     expect(config.execution).toEqual({
       legTimeoutMs: 5000,
       closeRetries: 5,

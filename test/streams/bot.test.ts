@@ -147,6 +147,7 @@ function harness(
 ) {
   const feeds = { vest: new FakeFeed(), paradex: new FakeFeed() };
   const shutdown$ = new Subject<void>();
+  const closeNow$ = new Subject<string>();
   const executors = new Map<string, ReturnType<typeof fakeExecutor>>();
   const bot$ = arbitrageBot(
     {
@@ -158,6 +159,7 @@ function harness(
       },
       feesFor: () => ({ a: 0.0001, b: 0.0002 }),
       shutdown$,
+      closeNow$,
     },
     botSettings(pairs, settingsOver),
   );
@@ -190,7 +192,7 @@ function harness(
    * entry logic has seen the tick (sampleTime emits only for windows with a new update).
    */
   const settle = () => until('SPREAD_MONITORING', count('SPREAD_MONITORING') + 1);
-  return { feeds, shutdown$, executors, done, log, until, settle };
+  return { feeds, shutdown$, closeNow$, executors, done, log, until, settle };
 }
 
 describe('arbitrageBot', () => {
@@ -336,6 +338,46 @@ describe('arbitrageBot', () => {
     const t = types(all);
     expect(t.slice(t.indexOf('POSITION_OPENED'))).toEqual(['POSITION_OPENED', 'EXIT_MONITOR_STOPPED', 'POSITION_CLOSED', 'BOT_SHUTDOWN']);
     expect(h.executors.get('btc')!.calls.close).toBe(1);
+  });
+
+  it('closes the monitored position at once on an operator flatten, whatever the spread, and keeps running', async () => {
+    const h = harness({});
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.until('POSITION_OPENED');
+    h.closeNow$.next('ETH-PERP'); // another pair's request closes nothing here
+    await sleep(30);
+    expect(h.executors.get('btc')!.calls.close).toBe(0);
+    h.closeNow$.next('BTC-PERP');
+    await h.until('POSITION_CLOSED');
+    expect(h.log.length).toBe(0);
+    h.shutdown$.next();
+    const all = await h.done;
+    const t = types(all);
+    expect(t.slice(t.indexOf('POSITION_OPENED'), t.indexOf('POSITION_CLOSED') + 1)).toEqual(['POSITION_OPENED', 'EXIT_MONITOR_STOPPED', 'POSITION_CLOSED']);
+    expect(all.find((e) => e.type === 'EXIT_MONITOR_STOPPED')).toMatchObject({ reason: 'shutdown' });
+    expect(all.find((e) => e.type === 'POSITION_CLOSED')).toMatchObject({ reason: 'flatten', grossPnlUsd: 1.5, feesUsd: 0.25 });
+    expect(h.executors.get('btc')!.calls.close).toBe(1);
+  });
+
+  it('after a failed flatten close, the position is monitored again and closed by the next request', async () => {
+    const h = harness({ closeResults: [{ ok: false, reason: 'venue down' }, { ok: true }] });
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.until('POSITION_OPENED');
+    h.closeNow$.next('BTC-PERP');
+    await h.until('CLOSE_FAILED');
+    await h.until('EXIT_MONITOR_STOPPED', 1);
+    await sleep(20);
+    expect(h.executors.get('btc')!.calls.close).toBe(1);
+    h.closeNow$.next('BTC-PERP');
+    await h.until('POSITION_CLOSED');
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(all.find((e) => e.type === 'CLOSE_FAILED')).toMatchObject({ reason: 'venue down' });
+    expect(all.filter((e) => e.type === 'EXIT_MONITOR_STOPPED')).toHaveLength(2);
+    expect(all.find((e) => e.type === 'POSITION_CLOSED')).toMatchObject({ reason: 'flatten' });
+    expect(h.executors.get('btc')!.calls.close).toBe(2);
   });
 
   it('keeps monitoring after a failed close and closes on a later tick', async () => {
