@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ReplaySubject, type Subscription } from 'rxjs';
+import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
 import type { TradingEvent, TradingEventType } from '../../src/domain/events';
 import { assertTimerMs } from '../../src/domain/durations';
 import { roundTripFeePct, type TakerFees } from '../../src/domain/spread';
@@ -229,7 +229,6 @@ async function run(control: RunControl): Promise<RunResult> {
   // Events still queued when the run ends are handled before the outputs close.
   let flushEvents = () => {};
   const recorder = opts.record !== undefined ? recordingWriter(opts.record, folder.logger, printer) : undefined;
-  let streamEnded = false;
   const durationTimer = durationTimerFor(opts, stop);
   let sub: Subscription | undefined;
   const opsRef: { ops?: Ops } = {};
@@ -250,21 +249,9 @@ async function run(control: RunControl): Promise<RunResult> {
     const venues = trackFeeds(trading.venues, (feed) => opsRef.ops?.state.trackFeed(feed));
     const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$ };
     const bot$ = arbitrageBot({ ...deps, closeNow$: ops.closeNow$, ...(replay ? { scheduler: replay.clock } : {}) }, settings);
-    const ended = new Promise<void>((resolve, reject) => {
-      sub = bot$.subscribe({
-        next: (e) => sink.add(e),
-        error: (err: unknown) => {
-          sink.flush();
-          reject(err);
-        },
-        complete: () => {
-          streamEnded = true;
-          sink.flush();
-          resolve();
-        },
-      });
-    });
-    await (replay ? playReplay(replay, { stop, ended: () => streamEnded, busy: () => [...executors.values()].some((x) => x.inFlight()) }, folder, printer).then(() => ended) : ended);
+    const running = subscribeBot(bot$, sink);
+    sub = running.sub;
+    await (replay ? playReplay(replay, { stop, ended: () => running.ended, busy: () => [...executors.values()].some((x) => x.inFlight()) }, folder, printer).then(() => running.done) : running.done);
     if (stopped() === undefined) stop('bot stream completed');
     const left = await exposureAtExit(executors, stopped() ?? 'stop', folder.logger);
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
@@ -284,6 +271,33 @@ async function run(control: RunControl): Promise<RunResult> {
     await recorder?.close();
     await closeAll(folder, trading, pairs);
   }
+}
+
+/** Subscribes the bot stream into the sink; `done` settles when it ends, and `ended` says whether it has. */
+function subscribeBot(bot$: Observable<TradingEvent>, sink: RunEventSink): { sub: Subscription; done: Promise<void>; readonly ended: boolean } {
+  const state = { ended: false };
+  let sub!: Subscription;
+  const done = new Promise<void>((resolve, reject) => {
+    sub = bot$.subscribe({
+      next: (e) => sink.add(e),
+      error: (err: unknown) => {
+        sink.flush();
+        reject(err);
+      },
+      complete: () => {
+        state.ended = true;
+        sink.flush();
+        resolve();
+      },
+    });
+  });
+  return {
+    sub,
+    done,
+    get ended() {
+      return state.ended;
+    },
+  };
 }
 
 // ---- record and replay ----
