@@ -15,8 +15,9 @@ import { DEFAULT_PIPELINE, runPipelineBench } from './pipeline';
 import { DEFAULT_SIGNING, runSigningBench } from './signing';
 import { derive, renderTable, targetsMet, type BenchFigures } from './targets';
 import { runTickToOrderBench } from './tick-to-order';
+import { DEFAULT_REPLAY, runReplayBench } from './replay';
 
-export const SECTIONS = ['decode', 'pipeline', 'signing', 'tick', 'memory', 'hold'] as const;
+export const SECTIONS = ['decode', 'pipeline', 'signing', 'tick', 'memory', 'hold', 'replay'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchRunOptions {
@@ -82,6 +83,7 @@ export async function runBench(opts: BenchRunOptions): Promise<BenchReport> {
       ? runSectionInChild('memory', s, opts.log)
       : runMemoryBench({ bookUpdates: n(DEFAULT_MEMORY.bookUpdates), roundTrips: n(DEFAULT_MEMORY.roundTrips), fixtureFrames: frames, log: opts.log }),
   );
+  await section('replay', () => runReplayBench({ recordSec: Math.max(5, Math.round(DEFAULT_REPLAY.recordSec / s)), log: opts.log }));
   await section('hold', () =>
     // Heap figures after forced GCs, like the memory section: a process of its own unless it runs alone.
     opts.sections.length > 1

@@ -23,6 +23,7 @@ export const TARGETS: readonly Target[] = [
   { key: 'tickToOrderSampledP99Ms', label: 'exit tick → both orders, p99 (sampleMs 25)', compare: '<=', goal: 27, unit: 'ms' },
   { key: 'rssGrowthMb', label: 'RSS growth, 1M updates + 10k round trips', compare: '<=', goal: 10, unit: 'MB' },
   { key: 'holdHeapSlopeMbPerHour', label: 'heap slope holding a position, 1 simulated hour', compare: '<=', goal: 1, unit: 'MB/h' },
+  { key: 'replaySpeedup', label: 'replay of a two-pair recording vs real time', compare: '>=', goal: 100, unit: '×' },
 ];
 
 /** Derived figures the targets need. */

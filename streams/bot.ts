@@ -75,7 +75,7 @@ export interface PairSettings {
 }
 
 export interface BotSettings {
-  readonly mode: 'sim' | 'paper' | 'live';
+  readonly mode: 'sim' | 'paper' | 'live' | 'replay';
   readonly pairs: readonly PairSettings[];
   /** Close open positions on shutdown instead of leaving them open (and journaled). */
   readonly closeOnExit: boolean;

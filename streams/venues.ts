@@ -11,6 +11,7 @@ import type { VenueLogger } from '../src/venues/http';
 import { createParadexVenue } from '../src/venues/paradex/venue';
 import { createSimVenueClients, newSimKeys, type SimKeys, type SimVenueUrls } from '../src/venues/sim-connect';
 import type { Venue } from '../src/venues/venue';
+import type { FrameRecorder } from '../src/venues/recording';
 import { createVestVenue } from '../src/venues/vest/venue';
 
 export type VenueSetup =
@@ -31,6 +32,8 @@ export interface VenueOptions {
   /** Paradex book encoding in sim mode (paper and live take it from the endpoints). */
   readonly paradexEncoding: 'sbe' | 'json';
   readonly logger?: VenueLogger;
+  /** `--record DIR`: every frame the book sockets receive, with their lifecycle. */
+  readonly recorder?: FrameRecorder;
 }
 
 export interface TradingVenues {
@@ -39,8 +42,17 @@ export interface TradingVenues {
   close(): Promise<void>;
 }
 
+/** What every book feed of a run is given: staleness, lag limit, and the recorder when recording. */
+function feedOptionsOf(options: VenueOptions): { staleAfterMs: number; maxLagMs?: number; recorder?: FrameRecorder } {
+  return {
+    staleAfterMs: options.staleAfterMs,
+    ...(options.maxLagMs !== undefined ? { maxLagMs: options.maxLagMs } : {}),
+    ...(options.recorder !== undefined ? { recorder: options.recorder } : {}),
+  };
+}
+
 export async function createVenues(setup: VenueSetup, options: VenueOptions): Promise<TradingVenues> {
-  const bookFeedOptions = { staleAfterMs: options.staleAfterMs, ...(options.maxLagMs !== undefined ? { maxLagMs: options.maxLagMs } : {}) };
+  const bookFeedOptions = feedOptionsOf(options);
   const logger = options.logger !== undefined ? { logger: options.logger } : {};
   let sim: SimVenues | undefined;
   const made: Partial<Record<VenueId, Venue>> = {};

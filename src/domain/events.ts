@@ -12,7 +12,7 @@ interface Base<T extends string> {
 }
 
 export interface BotStarted extends Base<'BOT_STARTED'> {
-  readonly mode: 'sim' | 'paper' | 'live';
+  readonly mode: 'sim' | 'paper' | 'live' | 'replay';
   readonly pairs: readonly string[];
 }
 export interface BotShutdown extends Base<'BOT_SHUTDOWN'> {

@@ -77,7 +77,7 @@ export interface OrderCounts {
 }
 
 export interface OpsStateOptions {
-  readonly mode: 'sim' | 'paper' | 'live';
+  readonly mode: 'sim' | 'paper' | 'live' | 'replay';
   readonly pairs: readonly { pair: string; dexA: VenueId; dexB: VenueId; spreadEntry: number; spreadExit: number }[];
   /** Recent events kept for /api/events (spread samples and position polls excluded). Default 200. */
   readonly recentLimit?: number;

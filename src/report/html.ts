@@ -211,12 +211,26 @@ function summaryBlock(s: RunSummary): string {
   return `<div class="panel"><h2>Summary <span class="hint">as the console printed it</span></h2><table class="kv" id="summary">${rows}</table></div>`;
 }
 
+/** A backtest: the data it replayed (span, frames, faults) and its fill model. */
+function replayRows(settings: RunSettings): [string, string][] {
+  const r = settings.replay;
+  if (!r) return [];
+  return [
+    ['data', `${r.dataDir} (${r.files} file${r.files === 1 ? '' : 's'})`],
+    ['data span', `${utcTime(r.fromMs, true)} → ${utcTime(r.toMs, true)} UTC (${duration(r.toMs - r.fromMs)})`],
+    ['frames', `${r.frames} recorded, ${r.framesDelivered} replayed, ${r.framesDropped} while the replayed feed was reconnecting${r.recorderLost > 0 ? `, ${r.recorderLost} lost by the recorder` : ''}`],
+    ['fills', `paper: VWAP of the recorded book ${r.latencyMs} ms after the order, taker fees as recorded`],
+    ...(r.faults.length > 0 ? [['recording faults', r.faults.join('; ')] as [string, string]] : []),
+  ];
+}
+
 function settingsBlock(settings: RunSettings, opts: ReportOptions): string {
   const rows: [string, string][] = [
     ['mode', settings.mode],
     ...(settings.seed !== undefined && settings.mode === 'sim' ? [['seed', String(settings.seed)] as [string, string]] : []),
     ...(settings.simModel && Object.keys(settings.simModel).length > 0 ? [['sim model', JSON.stringify(settings.simModel)] as [string, string]] : []),
     ['ran', `${utcTime(opts.startedAt, true)} → ${utcTime(opts.endedAt, true)} UTC (${duration(opts.endedAt - opts.startedAt)})`],
+    ...replayRows(settings),
     ...(settings.durationSec !== undefined ? [['duration asked', `${settings.durationSec} s`] as [string, string]] : []),
     ['on exit', settings.closeOnExit ? 'close open positions' : 'leave open positions open (journaled)'],
     ['spread samples', `every ${settings.spreadSampleMs} ms (charts)`],

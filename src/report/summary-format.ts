@@ -18,6 +18,23 @@ export interface RunSettings {
   readonly spreadSampleMs: number;
   readonly pairs: readonly PairRunSettings[];
   readonly risk: { readonly maxLossUsd?: number; readonly maxNotionalUsd: number; readonly haltCooldownSec: number };
+  /** A replay's data: where, the span it covers (ms since epoch), its frames, its fill latency, and faults read in it. */
+  readonly replay?: ReplayFacts;
+}
+
+export interface ReplayFacts {
+  readonly dataDir: string;
+  readonly files: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly frames: number;
+  /** Frames handed to an open replayed socket; dropped = recorded while the replayed client had none open. */
+  readonly framesDelivered: number;
+  readonly framesDropped: number;
+  /** Records the recorder itself dropped (its writer was behind), as it noted them. */
+  readonly recorderLost: number;
+  readonly latencyMs: number;
+  readonly faults: readonly string[];
 }
 
 export interface PairRunSettings {

@@ -41,6 +41,13 @@ interface PaperCommon {
    * Paper orders are final the moment they are placed, so older ones are only history.
    */
   readonly rememberedOrders?: number;
+  /**
+   * Time from sending an order to its fill, ms: the fill takes the book as it is then (a replay's
+   * configurable latency). Default 0: the book at the decision.
+   */
+  readonly latencyMs?: number;
+  /** How the latency is waited; default setTimeout (a replay passes its virtual clock's). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** Explicit sources: market rules, the latest book and the feed, each injected. */
@@ -78,6 +85,8 @@ export function createPaperVenue(opts: PaperVenueOptions): Venue {
 
   const submitOrder = async (prepared: PreparedOrder): Promise<OrderOutcome> => {
     try {
+      const latencyMs = opts.latencyMs ?? 0;
+      if (latencyMs > 0) await (opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(latencyMs);
       return await account.execute(prepared.request, prepared.validUntil, market, bookOf);
     } catch (err) {
       // Never rejects: an unexpected fault is a rejected order, not an exception.

@@ -11,6 +11,7 @@
  * One function builds both venue clients from the URLs and keys: the run uses it, and any command
  * that must read the same accounts (a `resume` that checks the venues, the campaign) reuses it.
  */
+import type { FrameRecorder } from './recording';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, type ConfigIssue } from '../config/errors';
@@ -156,7 +157,7 @@ function writeKeysFile(file: string, keys: SimKeys): void {
 export interface SimClientOptions {
   readonly paradexEncoding?: 'sbe' | 'json';
   /** Book-feed settings both venues take: stale after this long without updates, or lagging the venue's clock by more. */
-  readonly feedOptions?: { readonly staleAfterMs?: number; readonly maxLagMs?: number };
+  readonly feedOptions?: { readonly staleAfterMs?: number; readonly maxLagMs?: number; readonly recorder?: FrameRecorder };
   readonly logger?: VenueLogger;
 }
 

@@ -12,6 +12,32 @@ import type { OrderBook } from '../domain/order-book';
 import { events as feedEvents, type TradingEvent } from '../domain/events';
 import type { VenueId } from '../domain/market';
 import type { BookFeed, FeedStats } from './venue';
+import { RecordKind, recordText, type FrameRecorder } from './recording';
+
+/**
+ * The timers a connection and its feed use; default the process's. A replay passes a virtual clock's,
+ * so backoff, idle and staleness run in the replay's time.
+ */
+export interface FeedTimers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const processTimers: FeedTimers = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Where a connection's frames and lifecycle are recorded (see recording.ts), and under which key. */
+export interface ConnectionRecording {
+  readonly recorder: FrameRecorder;
+  /** "<venue>:<symbol>". */
+  readonly key: string;
+  /** Receive time the feed stamps frames with, ms (the same clock the book's receivedAt comes from). */
+  readonly now: () => number;
+}
 
 /** The part of a `ws` WebSocket this module uses; tests may pass a fake. */
 export interface FeedSocket {
@@ -44,6 +70,9 @@ export interface ReconnectingSocketOptions {
   readonly onFrame: (frame: Uint8Array, isBinary: boolean) => void;
   /** The current socket was lost; a reconnect is scheduled after `delayMs`. */
   readonly onDown: (down: SocketDown) => void;
+  readonly timers?: FeedTimers;
+  /** Off (undefined) by default: then no frame costs more than one check. */
+  readonly recording?: ConnectionRecording;
 }
 
 export interface ReconnectingSocket {
@@ -92,9 +121,11 @@ class ReconnectingConnection {
   private socket: FeedSocket | undefined;
   private attempt = 0;
   private closed = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
+  private idleTimer: unknown;
   private lastSeen = 0;
+  private readonly timers: FeedTimers;
+  private readonly recording: ConnectionRecording | undefined;
 
   constructor(private readonly opts: ReconnectingSocketOptions) {
     this.initialMs = opts.reconnect?.initialMs ?? 250;
@@ -102,12 +133,21 @@ class ReconnectingConnection {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 0;
     this.random = opts.random ?? Math.random;
     this.createSocket = opts.createSocket ?? defaultCreateSocket;
+    this.timers = opts.timers ?? processTimers;
+    this.recording = opts.recording;
   }
 
   send(text: string): boolean {
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(text);
+    const r = this.recording;
+    if (r) recordText(r.recorder, RecordKind.SENT, r.key, text, r.now());
     return true;
+  }
+
+  private record(kind: (typeof RecordKind)[keyof typeof RecordKind], text = ''): void {
+    const r = this.recording;
+    if (r) recordText(r.recorder, kind, r.key, text, r.now());
   }
 
   restart(reason: string): void {
@@ -121,7 +161,7 @@ class ReconnectingConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.retryTimer) this.timers.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.retire();
   }
@@ -129,6 +169,7 @@ class ReconnectingConnection {
   connect(): void {
     if (this.closed) return;
     const gen = ++this.generation;
+    this.record(RecordKind.CONNECT, this.opts.url);
     let s: FeedSocket;
     try {
       s = this.createSocket(this.opts.url);
@@ -148,6 +189,7 @@ class ReconnectingConnection {
     s.on('open', () => {
       if (!current()) return;
       this.touch();
+      this.record(RecordKind.OPEN);
       if (this.idleTimeoutMs > 0) this.armIdle(gen, this.idleTimeoutMs);
       this.opts.onOpen();
     });
@@ -157,7 +199,9 @@ class ReconnectingConnection {
       this.opts.onFrame(toBytes(data), isBinary);
     });
     s.on('ping', () => {
-      if (current()) this.touch();
+      if (!current()) return;
+      this.touch();
+      this.record(RecordKind.PING);
     });
     s.on('pong', () => {
       if (current()) this.touch();
@@ -172,14 +216,14 @@ class ReconnectingConnection {
   }
 
   private touch(): void {
-    this.lastSeen = performance.now();
+    this.lastSeen = this.timers.now();
   }
 
   private armIdle(gen: number, afterMs: number): void {
-    this.idleTimer = setTimeout(() => {
+    this.idleTimer = this.timers.setTimeout(() => {
       this.idleTimer = undefined;
       if (gen !== this.generation || this.closed) return;
-      const quietMs = performance.now() - this.lastSeen;
+      const quietMs = this.timers.now() - this.lastSeen;
       if (quietMs >= this.idleTimeoutMs) this.lost(`no data for ${Math.round(quietMs)} ms`);
       else this.armIdle(gen, this.idleTimeoutMs - quietMs);
     }, afterMs);
@@ -188,7 +232,7 @@ class ReconnectingConnection {
   /** Makes the current socket old (its late events are ignored) and closes it. */
   private retire(): void {
     this.generation++;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.idleTimer) this.timers.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     const s = this.socket;
     this.socket = undefined;
@@ -198,11 +242,12 @@ class ReconnectingConnection {
 
   private lost(reason: string): void {
     if (this.closed) return;
+    this.record(RecordKind.CLOSE, reason);
     this.retire();
     this.attempt++;
     const delayMs = backoffDelayMs(this.attempt, this.initialMs, this.maxMs, this.random);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
+    if (this.retryTimer) this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = undefined;
       this.connect();
     }, delayMs);
@@ -262,6 +307,10 @@ export interface BookFeedDriverOptions {
   readonly createSocket?: (url: string) => FeedSocket;
   readonly random?: () => number;
   readonly startSession: (ctx: FeedSessionContext) => FeedSession;
+  /** Timers for reconnect backoff, idle cut-off and staleness; default the process's (a replay: virtual). */
+  readonly timers?: FeedTimers;
+  /** Records every frame and lifecycle step of the feed's socket (`--record`); off when undefined. */
+  readonly recorder?: FrameRecorder;
 }
 
 export function newFeedStats(): FeedStats {
@@ -293,7 +342,7 @@ export function createBookFeed(o: BookFeedDriverOptions): BookFeed {
 class FeedSubscription {
   private lastBook: OrderBook | undefined;
   private lastFreshAt: number;
-  private staleTimer: NodeJS.Timeout | undefined;
+  private staleTimer: unknown;
   /** Why a quiet or broken feed is stale ('no updates', 'book resync', 'connection lost'); cleared by an update. */
   private quiet: string | undefined;
   /** The lag while the feed is flagged as lagging the venue; cleared when the lag falls back. */
@@ -320,7 +369,7 @@ class FeedSubscription {
   }
 
   stop(): void {
-    if (this.staleTimer) clearTimeout(this.staleTimer);
+    if (this.staleTimer) (this.o.timers ?? processTimers).clearTimeout(this.staleTimer);
     this.staleTimer = undefined;
     this.socket.close();
     this.session.close();
@@ -334,8 +383,16 @@ class FeedSubscription {
       ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
       ...(o.random ? { random: o.random } : {}),
       ...(o.createSocket ? { createSocket: o.createSocket } : {}),
+      ...(o.timers ? { timers: o.timers } : {}),
+      ...(o.recorder ? { recording: { recorder: o.recorder, key: `${o.venue}:${o.symbol}`, now: o.now } } : {}),
       onOpen: () => this.guard('open', () => this.session.onOpen()),
-      onFrame: (frame, isBinary) => this.guard('frame', () => this.session.onFrame(frame, isBinary, o.now())),
+      onFrame: (frame, isBinary) =>
+        this.guard('frame', () => {
+          const receivedAt = o.now();
+          // Recorded with the very receive time the book gets, so a replay rebuilds the same books.
+          if (o.recorder) o.recorder.record(isBinary ? RecordKind.BINARY : RecordKind.TEXT, `${o.venue}:${o.symbol}`, frame, receivedAt);
+          this.session.onFrame(frame, isBinary, receivedAt);
+        }),
       onDown: (down) => this.down(down),
     });
   }
@@ -420,7 +477,7 @@ class FeedSubscription {
   }
 
   private armStale(afterMs: number): void {
-    this.staleTimer = setTimeout(
+    this.staleTimer = (this.o.timers ?? processTimers).setTimeout(
       () => {
         this.staleTimer = undefined;
         const age = this.o.now() - this.lastFreshAt;

@@ -150,6 +150,7 @@ function botProgram(): Command {
     .option('--journal-dir <dir>', "journal directory (default: the run folder; live: journal_dir); with --venues it also keeps this bot's sim keys (sim-keys.json)")
     .option('--api-port <port>', 'HTTP API port (default: api.port; 0 = any free port)', nonNegativeInt('--api-port', 65535))
     .option('--no-api', 'start no HTTP API (metrics, status, dashboard, control)')
+    .option('--record <dir>', 'record every frame the venues send (book feeds, with their connects and disconnects) into this folder, for replay')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 }
@@ -188,6 +189,16 @@ function commands(program: Command, io: Console): { running?: Promise<void> } {
   program.command('sim').description('trade embedded simulated venues (the default without --config)').action(start('sim'));
   program.command('paper').description('real public feeds, simulated fills (the default with --config)').action(start('paper'));
   program.command('live').description('real orders with real money: needs --live, keys in .env and explicit risk limits').action(start('live'));
+  program
+    .command('replay')
+    .description('backtest: replay a recording (--record) through the same decoders and bot, in virtual time, with paper fills')
+    .requiredOption('--data <dir>', 'the recording folder (*.vrec.gz files)')
+    .option('--latency-ms <ms>', 'time from an order to its fill on the recorded book, ms', nonNegativeInt('--latency-ms', MAX_TIMER_MS), 0)
+    .option('--sweep <grid>', "replay every point of a grid, e.g. 'bots[0].spread_entry=0.04..0.12:0.01,bots[0].spread_exit=-0.04..0:0.01'")
+    .option('--workers <n>', 'sweep threads (default: one per core)', nonNegativeInt('--workers', 256))
+    .action((o: ReplayFlags) => {
+      command.running = o.sweep !== undefined ? sweepCommand(program, io, o) : runBot(program, io, 'replay', o);
+    });
   program
     .command('halts')
     .description("list the halts on record with their reasons (the journals in --journal-dir, default the config's journal_dir)")
@@ -232,6 +243,37 @@ interface Flags {
   journalDir?: string;
   apiPort?: number;
   api: boolean;
+  record?: string;
+}
+
+interface ReplayFlags {
+  data: string;
+  latencyMs: number;
+  sweep?: string;
+  workers?: number;
+}
+
+/** `replay --sweep`: the grid replayed on worker threads; sweep.csv and sweep.html in a folder of the runs dir. */
+async function sweepCommand(program: Command, io: Console, o: ReplayFlags): Promise<void> {
+  const flags = program.opts<Flags>();
+  const { parseSweepSpec, runSweep, sweepTable, writeSweep, SweepSpecError } = await import('./sweep');
+  let axes;
+  try {
+    axes = parseSweepSpec(o.sweep!);
+  } catch (e) {
+    if (e instanceof SweepSpecError) fail(e.message);
+    throw e;
+  }
+  if (!(fs.existsSync(o.data) && fs.statSync(o.data).isDirectory())) fail(`--data ${o.data}: not a folder`);
+  const rawConfig = flags.config ? readYaml(fs.readFileSync(flags.config, 'utf8')) : { bots: [{ pair: 'BTC-PERP' }] };
+  const { indexRecording } = await import('./replay');
+  const index = indexRecording(o.data);
+  const dir = path.resolve(flags.runsDir, `sweep-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  io.stdout.write(`sweep: ${axes.map((a) => `${a.path} (${a.values.length})`).join(' × ')} over ${o.data}; results in ${dir}\n`);
+  const rows = await runSweep(axes, { rawConfig, dataDir: o.data, latencyMs: o.latencyMs, ...(flags.sampleMs !== undefined ? { sampleMs: flags.sampleMs } : {}), runsDir: path.join(dir, 'runs') }, o.workers || undefined);
+  const out = writeSweep(dir, axes, rows, { dataDir: path.resolve(o.data), fromMs: index.fromMs, toMs: index.toMs, latencyMs: o.latencyMs });
+  io.stdout.write(`${sweepTable(axes, rows)}\n${rows.filter((r) => r.skipped).length} point(s) skipped (see sweep.csv)\n${out.csv}\n${out.html}\n`);
+  process.exit(0);
 }
 
 /** The config file (or the defaults without one); exits 2 on a bad file. Live refuses unknown keys. */
@@ -334,11 +376,16 @@ interface RunPlan {
   readonly endpoints?: VenueEndpoints;
   readonly simVenues?: { urls: SimVenueUrls; keys: SimKeys };
   readonly api?: NonNullable<RunOptions['api']>;
+  readonly replay?: ReplayFlags;
 }
 
 /** The run command: checks the flags (exit 2 on a refusal), runs, reports, and exits with the run's code. */
-async function runBot(program: Command, io: Console, modeArg: RunMode | undefined): Promise<void> {
-  const plan = await runPlan(program, io, modeArg);
+async function runBot(program: Command, io: Console, modeArg: RunMode | undefined, replay?: ReplayFlags): Promise<void> {
+  const plan = { ...(await runPlan(program, io, modeArg)), ...(replay ? { replay } : {}) };
+  if (replay) {
+    const problem = fs.existsSync(replay.data) && fs.statSync(replay.data).isDirectory() ? undefined : 'not a folder';
+    if (problem) fail(`--data ${replay.data}: ${problem}`);
+  }
   io.stdout.write(`vest-paradex-arb: ${plan.mode} mode, pairs ${plan.config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
   // Loaded only now: the venues, signing and the simulator are most of the start-up time, and help,
   // --version and every refusal above answer without them.
@@ -361,8 +408,14 @@ async function runPlan(program: Command, io: Console, modeArg: RunMode | undefin
   const mode: RunMode = modeArg ?? (flags.config ? 'paper' : 'sim');
   const { config, configText } = loadConfig(io, flags, mode);
   // Sim mode needs no keys and reads no .env, unless one is named: then it must be there, in every mode.
-  if (mode !== 'sim' || program.getOptionValueSource('envFile') === 'cli') loadEnv(program, io, flags, mode);
-  const endpoints = mode !== 'sim' ? endpointsOrFail(config) : undefined;
+  const offline = mode === 'sim' || mode === 'replay';
+  if (!offline || program.getOptionValueSource('envFile') === 'cli') loadEnv(program, io, flags, mode);
+  const endpoints = !offline ? endpointsOrFail(config) : undefined;
+  if (flags.record !== undefined) {
+    if (mode === 'replay') fail('--record does not apply to replay (its frames are recorded already)');
+    const recordProblem = outputDirProblem(flags.record);
+    if (recordProblem) fail(`--record ${flags.record}: ${recordProblem}`);
+  }
   const credentials = mode === 'live' ? liveCredentials(io, flags, config, configText) : undefined;
   if (mode !== 'live' && flags.live) fail(`--live only applies to live mode (mode is ${mode})`);
   if (flags.simModel && mode !== 'sim') fail('--sim-model only applies to sim mode');
@@ -425,10 +478,12 @@ async function runningSimVenues(flags: Flags, mode: RunMode): Promise<RunPlan['s
   }
 }
 
-function runOptions({ mode, flags, config, credentials, endpoints, simVenues, api }: RunPlan, io: Console): RunOptions {
+function runOptions({ mode, flags, config, credentials, endpoints, simVenues, api, replay }: RunPlan, io: Console): RunOptions {
   return {
     mode,
     ...(api ? { api } : {}),
+    ...(flags.record !== undefined ? { record: flags.record } : {}),
+    ...(replay ? { replay: { dataDir: replay.data, latencyMs: replay.latencyMs, seed: flags.seed } } : {}),
     config,
     ...(credentials ? { credentials } : {}),
     ...(endpoints ? { endpoints } : {}),

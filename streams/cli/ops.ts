@@ -16,7 +16,7 @@ import type { RunSummary } from '../../src/report/summary';
 import { errorText } from '../../src/logging/redact';
 
 export interface OpsOptions {
-  readonly mode: 'sim' | 'paper' | 'live';
+  readonly mode: 'sim' | 'paper' | 'live' | 'replay';
   readonly pairs: readonly { id: string; pair: string; dexA: TrackedFeed['venue']; dexB: TrackedFeed['venue']; spreadEntry: number; spreadExit: number }[];
   readonly executors: ReadonlyMap<string, Executor>;
   /** Hands an event produced by a control action to the run (events.ndjson, the report, these views). */

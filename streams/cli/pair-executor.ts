@@ -18,7 +18,14 @@ export function journalFile(journalDir: string, botId: string): string {
   return path.join(journalDir, `${botId}.ndjson`);
 }
 
-export function pairExecutor(config: BotConfig, bot: PairConfig, venues: Readonly<Record<VenueId, Venue>>, journal: Journal): Executor {
+/** The executor's clock: the process's by default; a replay passes its virtual clock and a reproducible id source. */
+export interface ExecutorClock {
+  readonly now: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly newClientId?: (botId: string) => () => string;
+}
+
+export function pairExecutor(config: BotConfig, bot: PairConfig, venues: Readonly<Record<VenueId, Venue>>, journal: Journal, clock: ExecutorClock = { now: Date.now }): Executor {
   return createExecutor({
     pair: bot.pair,
     venues: { a: venues[bot.dexA], b: venues[bot.dexB] },
@@ -33,7 +40,9 @@ export function pairExecutor(config: BotConfig, bot: PairConfig, venues: Readonl
     haltCooldownMs: config.risk.haltCooldownSec * 1000,
     spreadThreshold: bot.spreadEntry,
     journal,
-    now: Date.now,
+    now: clock.now,
+    ...(clock.sleep ? { sleep: clock.sleep } : {}),
+    ...(clock.newClientId ? { newClientId: clock.newClientId(bot.id) } : {}),
   });
 }
 
@@ -56,6 +65,7 @@ export async function openPairs(
   journalDir: string,
   logger: Logger,
   executors: Map<string, Executor>,
+  clock?: ExecutorClock,
 ): Promise<PairSetup> {
   fs.mkdirSync(journalDir, { recursive: true });
   const journals: Journal[] = [];
@@ -69,7 +79,7 @@ export async function openPairs(
       });
       journals.push(journal);
       if (journal.rotatedTo !== undefined) logger.info(`journal ${p.id}: all flat, history moved to ${journal.rotatedTo}`);
-      executors.set(p.id, pairExecutor(config, config.bots[i]!, venues, journal));
+      executors.set(p.id, pairExecutor(config, config.bots[i]!, venues, journal, clock));
     }
   } catch (err) {
     journals.forEach((j) => j.close());

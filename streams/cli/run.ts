@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ReplaySubject, type Subscription } from 'rxjs';
+import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
 import type { TradingEvent, TradingEventType } from '../../src/domain/events';
 import { assertTimerMs } from '../../src/domain/durations';
 import { roundTripFeePct, type TakerFees } from '../../src/domain/spread';
@@ -29,8 +29,11 @@ import { openPairs, type PairSetup } from './pair-executor';
 import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
 import { Ops } from './ops';
 import { trackFeeds } from './track-feeds';
+import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
+import { venueSymbol } from '../../src/domain/market';
+import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
 
-export type RunMode = 'sim' | 'paper' | 'live';
+export type RunMode = 'sim' | 'paper' | 'live' | 'replay';
 
 export interface RunOptions {
   mode: RunMode;
@@ -78,6 +81,10 @@ export interface RunOptions {
   api?: { host: string; port: number; token: string | undefined; heartbeatMs?: number };
   /** Called once the API listens, with its URL. */
   onApiListening?: (url: string) => void;
+  /** `--record DIR`: every frame the venues' book sockets receive, with their lifecycle (src/venues/recording.ts). */
+  record?: string;
+  /** Replay mode: the recording to play and its fill latency (streams/cli/replay.ts). */
+  replay?: ReplayOptions;
 }
 
 /**
@@ -184,6 +191,8 @@ function venueSetupFor(opts: RunOptions): VenueSetup {
       if (!opts.endpoints) throw new Error('live mode needs venue endpoints');
       if (!opts.credentials) throw new Error('live mode needs credentials');
       return { kind: 'live', endpoints: opts.endpoints, credentials: opts.credentials };
+    case 'replay':
+      throw new Error('replay mode trades the recording (createReplay), not venues');
   }
 }
 
@@ -219,14 +228,15 @@ async function run(control: RunControl): Promise<RunResult> {
   let closeDisplay = () => {};
   // Events still queued when the run ends are handled before the outputs close.
   let flushEvents = () => {};
-  const durationTimer =
-    opts.durationSec !== undefined ? setTimeout(() => stop(`duration ${opts.durationSec}s elapsed`), opts.durationSec * 1000) : undefined;
+  const recorder = opts.record !== undefined ? recordingWriter(opts.record, folder.logger, printer) : undefined;
+  const durationTimer = durationTimerFor(opts, stop);
   let sub: Subscription | undefined;
   const opsRef: { ops?: Ops } = {};
   try {
-    trading = await venuesForMode(opts, folder.logger);
+    const replay = opts.mode === 'replay' ? openReplay(opts) : undefined;
+    trading = replay ? replay.trading : await recordedVenues(opts, folder.logger, recorder);
     const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(folder.runDir, 'journal')));
-    pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors);
+    pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock);
     const settings = botSettings(opts, settingsPairs);
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
     const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
@@ -238,25 +248,15 @@ async function run(control: RunControl): Promise<RunResult> {
     const fees = pairs.fees;
     const venues = trackFeeds(trading.venues, (feed) => opsRef.ops?.state.trackFeed(feed));
     const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$ };
-    const bot$ = arbitrageBot({ ...deps, closeNow$: ops.closeNow$ }, settings);
-    await new Promise<void>((resolve, reject) => {
-      sub = bot$.subscribe({
-        next: (e) => sink.add(e),
-        error: (err: unknown) => {
-          sink.flush();
-          reject(err);
-        },
-        complete: () => {
-          sink.flush();
-          resolve();
-        },
-      });
-    });
+    const bot$ = arbitrageBot({ ...deps, closeNow$: ops.closeNow$, ...(replay ? { scheduler: replay.clock } : {}) }, settings);
+    const running = subscribeBot(bot$, sink);
+    sub = running.sub;
+    await (replay ? playReplay(replay, { stop, ended: () => running.ended, busy: () => [...executors.values()].some((x) => x.inFlight()) }, folder, printer).then(() => running.done) : running.done);
     if (stopped() === undefined) stop('bot stream completed');
     const left = await exposureAtExit(executors, stopped() ?? 'stop', folder.logger);
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
     const summary = record.summary(openAtExit, left.exposure);
-    const runSettings = describeSettings(opts, settings, fees);
+    const runSettings = { ...describeSettings(opts, settings, fees), ...(replay ? { replay: replayFacts(opts, replay) } : {}) };
     writeReport(folder, opts, record, summary, runSettings, startedAt);
     closeDisplay();
     opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${folder.runDir}\n`);
@@ -268,8 +268,103 @@ async function run(control: RunControl): Promise<RunResult> {
     flushEvents();
     closeDisplay();
     await opsRef.ops?.close();
+    await recorder?.close();
     await closeAll(folder, trading, pairs);
   }
+}
+
+/** Subscribes the bot stream into the sink; `done` settles when it ends, and `ended` says whether it has. */
+function subscribeBot(bot$: Observable<TradingEvent>, sink: RunEventSink): { sub: Subscription; done: Promise<void>; readonly ended: boolean } {
+  const state = { ended: false };
+  let sub!: Subscription;
+  const done = new Promise<void>((resolve, reject) => {
+    sub = bot$.subscribe({
+      next: (e) => sink.add(e),
+      error: (err: unknown) => {
+        sink.flush();
+        reject(err);
+      },
+      complete: () => {
+        state.ended = true;
+        sink.flush();
+        resolve();
+      },
+    });
+  });
+  return {
+    sub,
+    done,
+    get ended() {
+      return state.ended;
+    },
+  };
+}
+
+// ---- record and replay ----
+
+/** `--duration`: a replay runs on the recording's clock and ends with its data instead. */
+function durationTimerFor(opts: RunOptions, stop: (reason: string) => void): NodeJS.Timeout | undefined {
+  if (opts.durationSec === undefined || opts.mode === 'replay') return undefined;
+  return setTimeout(() => stop(`duration ${opts.durationSec}s elapsed`), opts.durationSec * 1000);
+}
+
+/** Plays the recording to its end; a damaged file is named with its offset (everything before the fault, and every other file, was replayed). */
+async function playReplay(replay: ReplaySetup, control: Parameters<ReplaySetup['play']>[0], folder: RunFolder, printer: RunControl['printer']): Promise<void> {
+  await replay.play(control);
+  for (const fault of replay.index.faults) {
+    printer.print(`recording fault: ${fault.message}`);
+    folder.logger.warn(`recording fault: ${fault.message}`);
+  }
+}
+
+function openReplay(opts: RunOptions): ReplaySetup {
+  if (!opts.replay) throw new Error('replay mode needs --data');
+  return createReplay(opts.config, opts.replay);
+}
+
+function recordingWriter(dir: string, logger: Logger, printer: RunControl['printer']): RecordingWriter {
+  const writer = createRecordingWriter({ dir, onError: (message) => logger.error(message) });
+  printer.print(`recording frames to ${writer.dir}`);
+  return writer;
+}
+
+/** The mode's venues; when recording, their market rules go into the recording first. */
+async function recordedVenues(opts: RunOptions, logger: Logger, recorder: RecordingWriter | undefined): Promise<TradingVenues> {
+  const trading = await venuesForMode(opts, logger, recorder);
+  if (recorder) await recordMarkets(recorder, opts, trading).catch(async (err: unknown) => {
+    await trading.close();
+    throw err;
+  });
+  return trading;
+}
+
+/** The market rules a replay needs (fees, steps): asked of the venues once, written before the first frame. */
+async function recordMarkets(recorder: RecordingWriter, opts: RunOptions, trading: TradingVenues): Promise<void> {
+  const start = { type: 'start', mode: opts.mode, paradexEncoding: opts.config.venues.paradex.encoding, pairs: opts.config.bots.map((b) => ({ id: b.id, pair: b.pair, dexA: b.dexA, dexB: b.dexB })) };
+  recordText(recorder, RecordKind.META, 'run', JSON.stringify(start));
+  for (const b of opts.config.bots) {
+    for (const venue of [b.dexA, b.dexB]) {
+      const spec = await trading.venues[venue].market(venueSymbol(venue, b.pair));
+      recordText(recorder, RecordKind.META, `${venue}:${spec.symbol}`, JSON.stringify({ type: 'market', venue, spec }));
+    }
+  }
+}
+
+/** What a replay's report and summary say about its data. */
+function replayFacts(opts: RunOptions, replay: ReplaySetup): NonNullable<RunSettings['replay']> {
+  const { index, stats } = replay;
+  return {
+    dataDir: path.resolve(opts.replay!.dataDir),
+    files: index.files.length,
+    fromMs: index.fromMs,
+    toMs: index.toMs,
+    frames: index.frames,
+    framesDelivered: stats.delivered,
+    framesDropped: stats.dropped,
+    recorderLost: stats.lost,
+    latencyMs: opts.replay!.latencyMs ?? 0,
+    faults: index.faults.map((f) => f.message),
+  };
 }
 
 // ---- run folder and report ----
@@ -325,8 +420,9 @@ async function closeAll(folder: RunFolder, trading: TradingVenues | undefined, p
 // ---- venues for the mode ----
 
 /** A feed is stale after stale_after_ms without updates, or while it lags the venue by more than max_book_age_ms. */
-function venuesForMode(opts: RunOptions, logger: Logger): Promise<TradingVenues> {
+function venuesForMode(opts: RunOptions, logger: Logger, recorder: RecordingWriter | undefined): Promise<TradingVenues> {
   return createVenues(venueSetupFor(opts), {
+    ...(recorder ? { recorder } : {}),
     staleAfterMs: opts.config.execution.staleAfterMs,
     maxLagMs: opts.config.execution.maxBookAgeMs,
     paradexEncoding: opts.config.venues.paradex.encoding,

@@ -21,7 +21,8 @@ import { errorText } from '../../logging/redact';
 import { Ladder, type OrderBook } from '../../domain/order-book';
 import type { BookFeed, FeedStats } from '../venue';
 import { ExchangeTimeLag } from '../feed-lag';
-import { createBookFeed, newFeedStats, type FeedLogger, type FeedSession, type FeedSessionContext, type FeedSocket } from '../ws-connection';
+import { createBookFeed, newFeedStats, type FeedLogger, type FeedSession, type FeedSessionContext, type FeedSocket, type FeedTimers } from '../ws-connection';
+import type { FrameRecorder } from '../recording';
 import { decodeParadexJson, paradexRequest } from './json-codec';
 import { SBE_SCHEMA_ID, SBE_SCHEMA_VERSION, SbeBookDecoder, SbeDecodeError, TEMPLATE, decodeSbe } from './sbe';
 
@@ -61,6 +62,12 @@ export interface ParadexBookOptions {
   readonly logger?: FeedLogger | undefined;
   /** Tests: a fake socket factory. */
   readonly createSocket?: ((url: string) => FeedSocket) | undefined;
+  /** Timers of the connection and its staleness; default the process's (a replay passes a virtual clock's). */
+  readonly timers?: FeedTimers | undefined;
+  /** `--record`: every frame and lifecycle step of the socket goes here. */
+  readonly recorder?: FrameRecorder | undefined;
+  /** Reconnect jitter source; default Math.random (a replay passes a seeded one). */
+  readonly random?: (() => number) | undefined;
 }
 
 export type ParadexFrameResult =
@@ -401,6 +408,9 @@ export function paradexBookFeed(opts: ParadexBookOptions): BookFeed {
     ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
+    ...(opts.timers ? { timers: opts.timers } : {}),
+    ...(opts.recorder ? { recorder: opts.recorder } : {}),
+    ...(opts.random ? { random: opts.random } : {}),
     startSession: (ctx) =>
       paradexSession(ctx, new ParadexBookState(opts.market, stats, depth), channels, {
         serverTime: opts.serverTime,

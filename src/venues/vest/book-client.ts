@@ -15,7 +15,8 @@ import type { Observable } from 'rxjs';
 import { bookFromLevels, isCrossed, type Level, type OrderBook } from '../../domain/order-book';
 import { DepthProbeLag, depthKey } from '../feed-lag';
 import type { BookFeed, FeedStats } from '../venue';
-import { createBookFeed, newFeedStats, type FeedLogger, type FeedSession, type FeedSessionContext, type FeedSocket } from '../ws-connection';
+import { createBookFeed, newFeedStats, type FeedLogger, type FeedSession, type FeedSessionContext, type FeedSocket, type FeedTimers } from '../ws-connection';
+import type { FrameRecorder } from '../recording';
 import { decodeVestMessage, depthChannel, vestRequest } from './codec';
 
 export const VEST_WS_URL = 'wss://ws-prod.hz.vestmarkets.com/ws-api?version=1.0&xwebsocketserver=restserver0';
@@ -42,6 +43,12 @@ export interface VestBookOptions {
   readonly now?: (() => number) | undefined;
   readonly logger?: FeedLogger | undefined;
   readonly createSocket?: ((url: string) => FeedSocket) | undefined;
+  /** Timers of the connection and its staleness; default the process's (a replay passes a virtual clock's). */
+  readonly timers?: FeedTimers | undefined;
+  /** `--record`: every frame and lifecycle step of the socket goes here. */
+  readonly recorder?: FrameRecorder | undefined;
+  /** Reconnect jitter source; default Math.random (a replay passes a seeded one). */
+  readonly random?: (() => number) | undefined;
 }
 
 export type VestFrameResult =
@@ -241,6 +248,9 @@ export function vestBookFeed(opts: VestBookOptions): BookFeed {
     ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
+    ...(opts.timers ? { timers: opts.timers } : {}),
+    ...(opts.recorder ? { recorder: opts.recorder } : {}),
+    ...(opts.random ? { random: opts.random } : {}),
     startSession: (ctx) =>
       vestSession(ctx, new VestBookState(opts.symbol, stats, depth), pingIntervalMs, pongTimeoutMs, {
         read: opts.probeDepth,
