@@ -1,4 +1,5 @@
 import { deriveState, type JournalEntry } from '../../src/execution/journal';
+import { position } from './position-fixture';
 import {
   closeReduction,
   creditCloseReduction,
@@ -10,7 +11,6 @@ import {
   unexplainedEntryHoldings,
   unhedgedOf,
 } from '../../src/execution/reconcile';
-import type { OpenPosition } from '../../src/execution/types';
 
 const PAIR = 'BTC-PERP';
 const opening: JournalEntry = {
@@ -22,22 +22,6 @@ const opening: JournalEntry = {
   detectedSpread: 0.3,
   long: { venue: 'vest', symbol: 'BTC-PERP', side: 'BUY', clientId: 'L', size: 0.01, priceCap: 100_500, lookupRef: '17' },
   short: { venue: 'paradex', symbol: 'BTC-USD-PERP', side: 'SELL', clientId: 'S', size: 0.01, priceCap: 99_800 },
-};
-const position: OpenPosition = {
-  pair: PAIR,
-  direction: 'AOverB',
-  size: 0.01,
-  longVenue: 'vest',
-  shortVenue: 'paradex',
-  longSymbol: 'BTC-PERP',
-  shortSymbol: 'BTC-USD-PERP',
-  longEntryPrice: 100_000,
-  shortEntryPrice: 100_300,
-  entrySpread: 0.3,
-  detectedSpread: 0.3,
-  entryFeesUsd: 0.5,
-  clientIds: { long: 'L', short: 'S' },
-  openedAt: 1,
 };
 const fill = (phase: 'open' | 'unwind' | 'close', leg: 'long' | 'short', clientId: string, filledSize: number, unresolved = false): JournalEntry => ({
   kind: 'leg_filled',
