@@ -37,6 +37,7 @@ import {
 } from 'rxjs';
 import { events, type TradingEvent } from '../src/domain/events';
 import type { SpreadOpportunity, VenueId } from '../src/domain/market';
+import type { PairFunding } from '../src/domain/funding';
 import { entrySpreads, type TakerFees } from '../src/domain/spread';
 import type { Venue } from '../src/venues/venue';
 import { assertTimerMs } from '../src/domain/durations';
@@ -105,6 +106,11 @@ export interface BotDeps {
    * (reason 'flatten'); a close that fails goes back to monitoring. Default: never.
    */
   readonly closeNow$?: Observable<string>;
+  /**
+   * The latest funding of a pair's two venues (rates and cumulative indices), for carry in decisions and PnL.
+   * Absent: funding is not tracked for the pair (decisions and PnL count no carry, and say so).
+   */
+  fundingFor?(pair: PairSettings): Observable<PairFunding>;
   readonly scheduler?: SchedulerLike;
 }
 

@@ -5,6 +5,7 @@
  */
 import { BehaviorSubject, filter, NEVER, type Observable, type SchedulerLike, shareReplay, Subject, takeUntil } from 'rxjs';
 import type { TradingEvent } from '../src/domain/events';
+import type { PairFunding } from '../src/domain/funding';
 import { type MarketTick, venueSymbol } from '../src/domain/market';
 import type { TakerFees } from '../src/domain/spread';
 import type { BookFeed } from '../src/venues/venue';
@@ -30,6 +31,11 @@ export interface PairContext {
   readonly ticks$: Observable<MarketTick>;
   /** Emits (replayed) once the run is asked to stop. */
   readonly stop$: Observable<true>;
+  /**
+   * The pair's latest funding (both venues), shared and replaying the latest; never emits when funding is
+   * not tracked (`BotDeps.fundingFor` absent).
+   */
+  readonly funding$: Observable<PairFunding>;
   /** An operator asks to close this pair's position now (flatten). */
   readonly closeNow$: Observable<string>;
   readonly scheduler: SchedulerLike;
@@ -61,6 +67,7 @@ export function pairContext(
     sharedTicks$,
     ticks$: sharedTicks$.pipe(takeUntil(stop$)),
     stop$,
+    funding$: deps.fundingFor ? deps.fundingFor(pair).pipe(takeUntil(stop$), shareReplay({ bufferSize: 1, refCount: true })) : NEVER,
     closeNow$: deps.closeNow$ ? deps.closeNow$.pipe(filter((p) => p === pair.pair)) : NEVER,
     scheduler,
     lossLimit: run.lossLimit,

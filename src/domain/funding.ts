@@ -41,6 +41,12 @@ export function accruedFundingUsd(signedSize: number, indexAtEntry: number, inde
   return accrued === 0 ? 0 : accrued; // no −0 in figures a user reads
 }
 
+/** The latest funding of a pair's two venues: A is the pair's dex_a, B its dex_b. */
+export interface PairFunding {
+  readonly a: FundingSnapshot;
+  readonly b: FundingSnapshot;
+}
+
 /** Funding rates of venue A (dex_a) and venue B (dex_b), fraction of notional per hour. */
 export interface FundingRates {
   readonly a: number;
