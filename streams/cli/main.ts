@@ -7,7 +7,8 @@
  *   halts  lists the halts on record (journals of --journal-dir, default the config's journal_dir)
  *   resume --pair P  clears P's halt once both venues agree with the journal (keys from .env, as live;
  *          with --venues, the running simulated venues and the sim keys beside the journal)
- * Exit codes: 0 clean stop; 1 runtime failure (resume: a venue could not be read); 2 bad flag or config
+ * Exit codes: 0 clean stop; 1 runtime failure (resume: a venue could not be read); 2 bad flag or config, or
+ *   the journal folder is in use by another running bot
  * (resume: refused, the venues and the journal disagree); 3 clean stop but a file output (events.ndjson,
  * bot.log, report.html, the summary JSON) could not be fully written (full disk); 4 the run left unhedged
  * exposure or an operation it could not finish within execution.shutdown_grace_ms (printed and journalled);
@@ -30,6 +31,7 @@ import {
 } from '../../src/config';
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../../src/config/output-paths';
+import { JournalInUseError } from '../../src/execution/journal-lock';
 import { pairExposureText } from '../../src/execution/reconcile';
 import { API_TOKEN_ENV, apiSecurityProblem } from '../../src/ops/auth';
 import { Outputs, type TextOutput } from '../../src/logging/output';
@@ -396,6 +398,7 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
   try {
     result = await handle.done;
   } catch (err) {
+    if (err instanceof JournalInUseError) fail(err.message);
     io.stderr.write(`fatal: ${errorText(err)}\n`);
     process.exit(1);
   }

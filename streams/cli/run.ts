@@ -11,6 +11,7 @@ import { assertTimerMs } from '../../src/domain/durations';
 import { roundTripFeePct, type TakerFees } from '../../src/domain/spread';
 import type { BotConfig } from '../../src/config';
 import type { Executor } from '../../src/execution/executor';
+import { acquireJournalLock, type JournalLock } from '../../src/execution/journal-lock';
 import { pairExposureText } from '../../src/execution/reconcile';
 import type { PairExposure } from '../../src/execution/types';
 import { createLogger, type Logger } from '../../src/logging/logger';
@@ -165,6 +166,8 @@ export function startRun(opts: RunOptions): RunHandle {
   const printer = { print: (text: string) => statusOut?.write(`${text}\n`) };
   const executors = new Map<string, Executor>();
   const done = run({ opts: { ...opts, statusOut, outputs }, shutdown$, stop, stopped: () => stopReason, printer, executors });
+  // Outputs made here are this run's own: released once it is over (the caller's stay the caller's).
+  if (opts.outputs === undefined) done.then(() => outputs.release(), () => outputs.release());
   const abandon = (reason: string): PairExposure[] => {
     const left: PairExposure[] = [];
     for (const executor of executors.values()) {
@@ -231,11 +234,15 @@ async function run(control: RunControl): Promise<RunResult> {
   const recorder = opts.record !== undefined ? recordingWriter(opts.record, folder.logger, printer) : undefined;
   const durationTimer = durationTimerFor(opts, stop);
   let sub: Subscription | undefined;
+  let journalLock: JournalLock | undefined;
   const opsRef: { ops?: Ops } = {};
   try {
+    const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(folder.runDir, 'journal')));
+    // Before any venue is touched: a second bot on this journal is refused (JournalInUseError).
+    journalLock = acquireJournalLock(journalDir);
+    if (journalLock.tookOverFrom) folder.logger.warn(`journal lock of pid ${journalLock.tookOverFrom.pid} (started ${journalLock.tookOverFrom.startedAt}) taken over: that process is gone`);
     const replay = opts.mode === 'replay' ? openReplay(opts) : undefined;
     trading = replay ? replay.trading : await recordedVenues(opts, folder.logger, recorder);
-    const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(folder.runDir, 'journal')));
     pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock);
     const settings = botSettings(opts, settingsPairs);
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
@@ -270,6 +277,8 @@ async function run(control: RunControl): Promise<RunResult> {
     await opsRef.ops?.close();
     await recorder?.close();
     await closeAll(folder, trading, pairs);
+    // Released last: the journals are closed, nothing of this run writes to the folder any more.
+    journalLock?.release();
   }
 }
 

@@ -142,6 +142,20 @@ describe('the command line', () => {
     }
   }, 90_000);
 
+  it('refuses a second bot on a journal folder another live bot holds (exit 2, before touching a venue)', async () => {
+    const journalDir = path.join(dir, 'shared-journal');
+    loadOrCreateSimKeys(journalDir);
+    // The holder: this test process (alive, same host, another pid than the child's).
+    fs.writeFileSync(path.join(journalDir, 'bot.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: '2026-12-02T00:00:00.000Z' }));
+    const venues = JSON.stringify({ paradex: { rest: 'http://127.0.0.1:1/v1', ws: 'ws://127.0.0.1:1/v1' }, vest: { rest: 'http://127.0.0.1:1', ws: 'ws://127.0.0.1:1/ws-api' } });
+    const r = await collect(cli(['sim', '--venues', venues, '--journal-dir', journalDir, '--runs-dir', dir], dir)).exit;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`journal folder ${journalDir} is in use by another bot (pid ${process.pid} on ${os.hostname()}`);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    // The holder's lock is left as it was.
+    expect(JSON.parse(fs.readFileSync(path.join(journalDir, 'bot.lock'), 'utf8')).pid).toBe(process.pid);
+  }, 60_000);
+
   it('refuses live mode without --live', async () => {
     const { exit } = collect(cli(['live', '--runs-dir', dir], dir));
     const r = await exit;
