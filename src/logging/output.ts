@@ -70,6 +70,26 @@ export function describeOutputError(output: string, error: unknown): string {
  * The set of a run's outputs. Each output has a name ('stdout', 'events.ndjson', …); `reportTo`
  * names where failures are told (stderr, bot.log), and an output's own failure is never told to itself.
  */
+/**
+ * One 'error' listener per stream for the life of the process, whatever number of runs (Outputs) guard it:
+ * a listener per run would pile up on process.stdout in a process that runs the bot many times (tests, an
+ * embedding app) and trip Node's MaxListenersExceededWarning. The listener tells every current guard.
+ */
+const errorGuards = new WeakMap<object, Set<(error: unknown) => void>>();
+
+function guardErrors(stream: WritableLike, fail: (error: unknown) => void): () => void {
+  let guards = errorGuards.get(stream);
+  if (guards === undefined) {
+    const set = new Set<(error: unknown) => void>();
+    errorGuards.set(stream, set);
+    stream.on?.('error', (error) => [...set].forEach((f) => f(error)));
+    guards = set;
+  }
+  guards.add(fail);
+  const set = guards;
+  return () => set.delete(fail);
+}
+
 export class Outputs {
   private readonly failures: string[] = [];
   private readonly failedNames = new Set<string>();
@@ -77,7 +97,18 @@ export class Outputs {
   /** Per reporting output, the failures already told to it. */
   private readonly told = new Map<string, Set<number>>();
 
+  /** Removes this Outputs' error callbacks from the streams it guards (see release). */
+  private readonly detachers: (() => void)[] = [];
+
   constructor(private readonly openFile: OpenFile = (p, flags) => fs.openSync(p, flags)) {}
+
+  /**
+   * Stops telling this Outputs about its streams' errors (a run that is over). The streams stay guarded:
+   * a late error is still caught, never an uncaught exception.
+   */
+  release(): void {
+    this.detachers.splice(0).forEach((detach) => detach());
+  }
 
   /** One line per failed output, in the order they failed. */
   get errors(): readonly string[] {
@@ -118,7 +149,7 @@ export class Outputs {
       this.fail(name, error);
     };
     // Without a listener an EPIPE 'error' event is an uncaught exception: the process would die.
-    stream.on?.('error', fail);
+    this.detachers.push(guardErrors(stream, fail));
     return {
       get failed() {
         return failed;

@@ -106,6 +106,19 @@ describe('a stream output whose reader went away', () => {
     expect([a.failed, b.failed]).toEqual([true, true]);
   });
 
+  it('guards one stream with one listener however many runs guard it, and a released run is no longer told', () => {
+    const stream = new PassThrough();
+    const runs = Array.from({ length: 25 }, () => new Outputs());
+    const outs = runs.map((o) => o.stream('stdout', stream));
+    expect(stream.listenerCount('error')).toBe(1); // no MaxListenersExceededWarning after many runs in one process
+    runs.slice(0, 24).forEach((o) => o.release());
+    stream.emit('error', epipe()); // still caught: no uncaught exception
+    expect(outs.slice(0, 24).some((o) => o.failed)).toBe(false);
+    expect(outs[24]!.failed).toBe(true);
+    expect(runs[24]!.errors).toHaveLength(1);
+    expect(runs[0]!.errors).toHaveLength(0);
+  });
+
   it('never reports an output failure to that output itself', () => {
     const outputs = new Outputs();
     const stream = new PassThrough();
