@@ -31,6 +31,18 @@ function marketList(raw: string): string[] {
   return bases;
 }
 
+/**
+ * The one line, for whoever reads it; a reader that went away (`| head -0`, a closed pipe) must not kill the
+ * venues a bot may be trading on: EPIPE is ignored (nothing else goes to stdout), another stdout error is
+ * reported on stderr, and serving goes on.
+ */
+function printLine(line: string): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`stdout: ${err.message}\n`);
+  });
+  process.stdout.write(line);
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command()
     .name('venues')
@@ -73,7 +85,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     await sim.close();
     throw err;
   }
-  process.stdout.write(`${JSON.stringify({ paradex: sim.paradex, vest: sim.vest, ...(admin ? { admin: admin.url } : {}) })}\n`);
+  printLine(`${JSON.stringify({ paradex: sim.paradex, vest: sim.vest, ...(admin ? { admin: admin.url } : {}) })}\n`);
 
   let stopping = false;
   const stop = (): void => {

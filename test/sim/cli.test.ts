@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -39,6 +40,40 @@ describe('npm run venues', () => {
 
     proc.kill('SIGINT');
     expect(await exited).toBe(0);
+  }, 60_000);
+});
+
+describe('npm run venues with its stdout reader gone', () => {
+  it('keeps serving (no EPIPE crash) and still exits 0 on SIGINT', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as net.AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'src/sim/cli.ts', '--paradex-port', String(port)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = child;
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    // The reader goes away before the URL line is written (`npm run venues | head -0`).
+    proc.stdout!.destroy();
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    const until = Date.now() + 50_000;
+    let serving = false;
+    while (!serving && Date.now() < until && proc.exitCode === null) {
+      serving = await fetch(`http://127.0.0.1:${port}/v1/markets`).then((r) => r.ok, () => false);
+      if (!serving) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(serving).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_000)); // time for an EPIPE to surface
+    expect(proc.exitCode).toBeNull();
+    expect((await fetch(`http://127.0.0.1:${port}/v1/markets`)).ok).toBe(true);
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
   }, 60_000);
 });
 
