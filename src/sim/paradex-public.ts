@@ -28,7 +28,8 @@ export function paradexPublicRoutes(source: SimBookSource): SimRoute[] {
     },
     { method: 'GET', path: /^\/v1\/system\/config$/, handle: () => json(SYSTEM_CONFIG) },
     paradexFundingRoute(source),
-    { method: 'GET', path: /^\/v1\/system\/time$/, handle: () => json({ server_time: source.now() }) },
+    // A decimal string of ms, as the venue sends it (paradex-py's fetch_system_time docstring: { "server_time": "1710956478221" }).
+    { method: 'GET', path: /^\/v1\/system\/time$/, handle: () => json({ server_time: String(source.now()) }) },
     {
       method: 'GET',
       path: /^\/v1\/orderbook\/([^/]+)$/,

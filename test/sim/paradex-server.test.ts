@@ -338,6 +338,14 @@ describe('Paradex REST', () => {
     expect(body.paraclear_account_proxy_hash).toMatch(/^0x[0-9a-f]+$/);
   });
 
+  it('serves the system time as a decimal string of ms, as the venue does', async () => {
+    const before = Date.now();
+    const body = (await (await fetch(`${sim.paradex.rest}/system/time`)).json()) as Record<string, unknown>;
+    expect(typeof body.server_time).toBe('string');
+    expect(body.server_time).toMatch(/^\d{13}$/);
+    expect(Math.abs(Number(body.server_time) - before)).toBeLessThan(60_000);
+  });
+
   it('serves the order book at the requested depth with seq_no and best api levels', async () => {
     sim.market.step(2);
     const body = (await (await fetch(`${sim.paradex.rest}/orderbook/${BTC}?depth=5`)).json()) as {
