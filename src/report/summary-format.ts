@@ -67,7 +67,9 @@ function fmtMs(ms: number | undefined): string {
 
 export function usd(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return 'n/a';
-  return `${v < 0 ? '-' : ''}$${Math.abs(v).toFixed(2)}`;
+  const text = Math.abs(v).toFixed(2);
+  // A loss that rounds to zero cents prints as $0.00, never "-$0.00".
+  return `${v < 0 && text !== '0.00' ? '-' : ''}$${text}`;
 }
 
 /** One figure of the summary: `key` is its `--summary-json` key where it has one. */

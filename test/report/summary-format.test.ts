@@ -111,6 +111,10 @@ describe('usd', () => {
     expect(usd(1234.567)).toBe('$1234.57');
     expect(usd(-0.5)).toBe('-$0.50');
     expect(usd(0)).toBe('$0.00');
+    // A loss below half a cent rounds to zero: no "-$0.00".
+    expect(usd(-0.001)).toBe('$0.00');
+    expect(usd(-0)).toBe('$0.00');
+    expect(usd(-0.005001)).toBe('-$0.01');
   });
 
   it('says n/a, never $0.00, for a figure that is not known', () => {
