@@ -177,7 +177,9 @@ describe('the HTTP API of a running bot', () => {
     expect(tail.events.length).toBeLessThanOrEqual(3);
     const all = JSON.parse((await request(`${base}/api/events?limit=1000`)).body) as { events: TradingEvent[] };
     expect(all.events[0]!.type).toBe('BOT_STARTED');
-    expect(all.events.slice(-tail.events.length)).toEqual(tail.events);
+    // The bot trades between the two requests: the tail is a run of consecutive events within the longer list.
+    expect(tail.events.length).toBeGreaterThan(0);
+    expect(JSON.stringify(all.events)).toContain(JSON.stringify(tail.events).slice(1, -1));
     expect(all.events.some((e) => e.type === 'SPREAD_MONITORING' || e.type === 'POSITION_MONITORING')).toBe(false);
   }, 60_000);
 
