@@ -11,6 +11,7 @@ import type { Direction } from '../domain/spread';
 import type { VenueId } from '../domain/market';
 import type { FeedStats } from '../venues/venue';
 import type { RunSummary } from '../report/summary';
+import { SpreadHistory, type SpreadPoint } from './spread-history';
 
 /** What one pair is doing now. */
 export type PairPhase = 'starting' | 'watching' | 'entering' | 'in_position' | 'closing' | 'stopped';
@@ -104,6 +105,8 @@ export class OpsState {
   private readonly recent: TradingEvent[] = [];
   private readonly recentLimit: number;
   private seq = 0;
+  /** Per pair: the recent spreads, for the dashboard's chart. */
+  private readonly histories = new Map<string, SpreadHistory>();
 
   constructor(options: OpsStateOptions, now: number) {
     this.mode = options.mode;
@@ -236,7 +239,24 @@ export class OpsState {
     };
     view.bookAgeMs = defined({ a: e.bookAgeAMs, b: e.bookAgeBMs });
     if (view.position && e.position) view.position.mark = { ...e.position, time: e.time };
+    const held = view.position?.direction;
+    const heldExit = held === 'AOverB' ? e.exitAOverB : held === 'BOverA' ? e.exitBOverA : undefined;
+    this.historyOf(view.pair).add([e.time, e.netEntryAOverB ?? null, e.netEntryBOverA ?? null, heldExit ?? null]);
     if (view.phase === 'starting') view.phase = 'watching';
+  }
+
+  /** The pair's recent spread samples (at most one per second, the last 15 minutes), oldest first. */
+  spreadHistory(pair: string): SpreadPoint[] {
+    return this.histories.get(pair)?.list() ?? [];
+  }
+
+  private historyOf(pair: string): SpreadHistory {
+    let history = this.histories.get(pair);
+    if (!history) {
+      history = new SpreadHistory();
+      this.histories.set(pair, history);
+    }
+    return history;
   }
 
   /** Whether a halt is in force now (a cooldown that ran out is not). */

@@ -27,7 +27,8 @@ export interface OpsOptions {
   readonly flattenTimeoutMs?: number;
   /** Close attempts per pair in one flatten. Default 3. */
   readonly flattenAttempts?: number;
-  readonly dashboardHtml?: () => string;
+  /** Serve the live dashboard at / (default true). */
+  readonly dashboard?: boolean;
 }
 
 export interface OpsApiOptions {
@@ -93,7 +94,7 @@ export class Ops {
       summary: this.o.summary,
       control: this.control(),
       now: this.now,
-      ...(this.o.dashboardHtml ? { dashboardHtml: this.o.dashboardHtml } : {}),
+      ...(this.o.dashboard !== undefined ? { dashboard: this.o.dashboard } : {}),
       ...(api.heartbeatMs !== undefined ? { heartbeatMs: api.heartbeatMs } : {}),
       ...(api.onProblem ? { onProblem: api.onProblem } : {}),
     });
