@@ -202,7 +202,10 @@ export const DASHBOARD_SCRIPT = String.raw`
       row('unrealised net', pos && pos.mark ? usd(pos.mark.netUsd) + ' (gross ' + usd(pos.mark.grossUsd) + ' − est. exit fees ' + usd(pos.mark.exitFeesUsd) + ')' : pos ? 'not priced yet' : '–', pos && pos.mark ? sign(pos.mark.netUsd) : '', 'unrealised', 'marked to the last books'),
       row('realised net', usd(p.realised.netPnlUsd) + ' (gross ' + usd(p.realised.grossPnlUsd) + ' − fees ' + usd(p.realised.feesUsd) + ') · ' + p.realised.roundTrips + ' round trips', sign(p.realised.netPnlUsd), 'realised', 'round trips closed this run; funding is in the run totals')
     ];
-    if (p.halted) rows.push(row('halted', (p.haltReason || 'halted') + (p.haltUntil ? ' · until ' + clock(p.haltUntil) + ' UTC' : ' · until resumed'), 'bad', 'halt'));
+    if (p.halted) {
+      var until = p.lossHalt ? ' · until the bot restarts (the run-wide loss limit: no resume)' : p.haltUntil ? ' · until ' + clock(p.haltUntil) + ' UTC' : ' · until resumed';
+      rows.push(row('halted', (p.haltReason || 'halted') + until, 'bad', 'halt'));
+    }
     if (p.closeFailures || p.legsUnwound) rows.push(row('failures', p.closeFailures + ' close failed · ' + p.legsUnwound + ' legs unwound', 'bad', 'failures'));
     card.querySelector('.figures').tBodies[0].replaceChildren.apply(card.querySelector('.figures').tBodies[0], rows);
   }

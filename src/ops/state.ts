@@ -6,7 +6,7 @@
  * Money figures come from the run's own summary (report/summary.ts), so the API, the report and the
  * closing table always say the same thing.
  */
-import type { PositionMarkSample, TradingEvent, TradingEventType } from '../domain/events';
+import { MAX_LOSS_HALT_REASON, type PositionMarkSample, type TradingEvent, type TradingEventType } from '../domain/events';
 import type { Direction } from '../domain/spread';
 import type { VenueId } from '../domain/market';
 import type { FeedStats } from '../venues/venue';
@@ -27,6 +27,8 @@ export interface PairView {
   halted: boolean;
   haltReason: string | undefined;
   haltUntil: number | undefined;
+  /** Set once the run's loss limit halted the pair: that halt holds for the rest of the run (no resume). */
+  lossHalt: string | undefined;
   /** Latest spread sample (percent): net and gross entry spreads and exit spreads per direction. */
   spreads: {
     time: number;
@@ -119,6 +121,7 @@ export class OpsState {
         halted: false,
         haltReason: undefined,
         haltUntil: undefined,
+        lossHalt: undefined,
         spreads: undefined,
         bookAgeMs: {},
         position: undefined,
@@ -216,9 +219,12 @@ export class OpsState {
         break;
       case 'TRADING_HALTED':
         Object.assign(view, { halted: true, haltReason: e.reason, haltUntil: e.until });
+        if (e.reason.startsWith(MAX_LOSS_HALT_REASON)) view.lossHalt = e.reason;
         break;
       case 'TRADING_RESUMED':
-        Object.assign(view, { halted: false, haltReason: undefined, haltUntil: undefined });
+        // An operator halt cleared under a loss halt: the pair still does not enter.
+        if (view.lossHalt !== undefined) Object.assign(view, { halted: true, haltReason: view.lossHalt, haltUntil: undefined });
+        else Object.assign(view, { halted: false, haltReason: undefined, haltUntil: undefined });
         break;
       default:
         break;
@@ -304,6 +310,7 @@ export class OpsState {
       halted,
       haltReason: halted ? (p.haltReason ?? null) : null,
       haltUntil: halted ? (p.haltUntil ?? null) : null,
+      lossHalt: p.lossHalt ?? null,
       spreads: p.spreads ?? null,
       bookAgeMs: p.bookAgeMs,
       position: p.position ?? null,
@@ -364,6 +371,8 @@ export interface StatusJson {
     halted: boolean;
     haltReason: string | null;
     haltUntil: number | null;
+    /** The run's loss limit halted the pair (reason): it holds until the bot restarts. */
+    lossHalt: string | null;
     spreads: PairView['spreads'] | null;
     bookAgeMs: PairView['bookAgeMs'];
     position: PairView['position'] | null;
