@@ -56,7 +56,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     return ms ? s + '.' + pad(d.getUTCMilliseconds(), 3) : s;
   }
   function pct(v, digits) { return v == null || !isFinite(v) ? '–' : v.toFixed(digits == null ? 4 : digits) + '%'; }
-  function usd(v) { return v == null || !isFinite(v) ? '–' : (v < 0 ? '-$' : '$') + Math.abs(v).toFixed(2); }
+  /** Dollars to the cent; a loss that rounds to zero cents is $0.00, not -$0.00 (as the report and the console). */
+  function usd(v) { return v == null || !isFinite(v) ? '–' : (v < 0 && Math.abs(v).toFixed(2) !== '0.00' ? '-$' : '$') + Math.abs(v).toFixed(2); }
   function dur(msv) {
     if (msv == null || !isFinite(msv)) return '–';
     if (msv < 1000) return Math.round(msv) + ' ms';
@@ -94,11 +95,12 @@ export const DASHBOARD_SCRIPT = String.raw`
   // ---- status ----
   var statusTimer = null;
   function loadStatus() {
+    // A failed load is shown by the connection badge and the banner; an error in rendering is not swallowed.
     return getJson('/api/status').then(function (s) {
       status = s;
       api.statusLoads++;
       render();
-    }).catch(function () { /* shown by the connection badge and the banner */ });
+    }, function () {});
   }
   function refreshSoon() {
     if (statusTimer) return;
@@ -200,7 +202,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       row('book age', p.dexA + ' ' + dur(p.bookAgeMs.a) + ' · ' + p.dexB + ' ' + dur(p.bookAgeMs.b), '', 'bookAge'),
       row('position', pos ? pos.direction + ' ' + num(pos.size) + ' · long ' + (pos.longVenue || '?') + ' / short ' + (pos.shortVenue || '?') + ' · entry ' + pct(pos.entrySpread) + (pos.openedAt ? ' · since ' + clock(pos.openedAt) + ' UTC' : '') + (pos.restored ? ' (restored)' : '') : 'flat', pos ? 'open' : '', 'position'),
       row('unrealised net', pos && pos.mark ? usd(pos.mark.netUsd) + ' (gross ' + usd(pos.mark.grossUsd) + ' − est. exit fees ' + usd(pos.mark.exitFeesUsd) + ')' : pos ? 'not priced yet' : '–', pos && pos.mark ? sign(pos.mark.netUsd) : '', 'unrealised', 'marked to the last books'),
-      row('realised net', usd(p.realised.netPnlUsd) + ' (gross ' + usd(p.realised.grossPnlUsd) + ' − fees ' + usd(p.realised.feesUsd) + ') · ' + p.realised.roundTrips + ' round trips', sign(p.realised.netPnlUsd), 'realised', 'round trips closed this run; funding is in the run totals')
+      row('realised net', usd(p.realised.netPnlUsd) + ' (gross ' + usd(p.realised.grossPnlUsd) + ' − fees ' + usd(p.realised.feesUsd) + ') · ' + p.realised.roundTrips + (p.realised.roundTrips === 1 ? ' round trip' : ' round trips'), sign(p.realised.netPnlUsd), 'realised', 'round trips closed this run; funding is in the run totals')
     ];
     if (p.halted) {
       var until = p.lossHalt ? ' · until the bot restarts (the run-wide loss limit: no resume)' : p.haltUntil ? ' · until ' + clock(p.haltUntil) + ' UTC' : ' · until resumed';
@@ -309,12 +311,17 @@ export const DASHBOARD_SCRIPT = String.raw`
 
   function nul(v) { return v == null || !isFinite(v) ? null : v; }
 
-  var pendingPairs = new Map(), pairFrame = false;
+  // Pairs to redraw at the next frame, by name: the frame draws the latest status (a load may land in between).
+  var pendingPairs = new Set(), pairFrame = false;
   function schedulePairRender(p) {
-    pendingPairs.set(p.pair, p);
+    pendingPairs.add(p.pair);
     if (pairFrame) return;
     pairFrame = true;
-    requestAnimationFrame(function () { pairFrame = false; pendingPairs.forEach(renderPair); pendingPairs.clear(); });
+    requestAnimationFrame(function () {
+      pairFrame = false;
+      if (status) status.pairs.forEach(function (q) { if (pendingPairs.has(q.pair)) renderPair(q); });
+      pendingPairs.clear();
+    });
   }
 
   function resizeCharts() {

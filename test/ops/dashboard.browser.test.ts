@@ -71,6 +71,7 @@ describeInBrowser('the live dashboard in Chromium', () => {
   let page: Page;
   const seen: TradingEvent[] = [];
   const pageErrors: string[] = [];
+  const consoleTexts: string[] = [];
   let documentHeaders: Record<string, string> = {};
 
   const venuePositions = async () => {
@@ -113,6 +114,7 @@ describeInBrowser('the live dashboard in Chromium', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (err) => pageErrors.push(String(err)));
     page.on('console', (m) => {
+      consoleTexts.push(m.text());
       // CSP violations arrive here as errors too. The refusals this test provokes are logged by Chromium as failed
       // loads (401): they are expected, and shown in the page (checked below).
       if (m.type() === 'error' && !m.text().includes('status of 401 (Unauthorized)')) pageErrors.push(m.text());
@@ -201,6 +203,8 @@ describeInBrowser('the live dashboard in Chromium', () => {
     // The held position's exit spread is drawn from its first sample on.
     await page.waitForFunction((p) => (globalThis as unknown as DashboardWindow).dashboard.charts.get(p)!.data[3]!.some((v) => v !== null), pair);
     expect(await venuePositions()).toEqual({ vest: 1, paradex: 1 });
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-position.png') });
   }, 60_000);
 
   it('refuses a flatten without the token and with a wrong one: the 401 is shown and nothing is closed', async () => {
@@ -228,7 +232,7 @@ describeInBrowser('the live dashboard in Chromium', () => {
     expect(await venuePositions()).toEqual({ vest: 0, paradex: 0 });
     await page.waitForSelector(`${card}[data-position="flat"][data-halted="1"]`, { timeout: 10_000 });
     expect(await page.locator(`${card} .halt`).innerText()).toBe('HALTED');
-    expect(await page.locator(`${card} tr[data-key="realised"] td`).innerText()).toMatch(/ · 1 round trips$/);
+    expect(await page.locator(`${card} tr[data-key="realised"] td`).innerText()).toMatch(/^-?\$\d+\.\d\d \(gross -?\$\d+\.\d\d − fees \$\d+\.\d\d\) · 1 round trip$/);
     await page.locator('#tail li[data-type="POSITION_CLOSED"]').waitFor();
     // The page keeps the token for the next action (in memory): it shows that it holds one, never the token.
     expect(await page.locator('#token-state').innerText()).toBe('token held in this tab');
@@ -238,7 +242,8 @@ describeInBrowser('the live dashboard in Chromium', () => {
       const cell = page.locator(`#pnl tr[data-key="${key}"] td`);
       const value = Number(await cell.getAttribute('data-value'));
       // Shown to the cent, the sign in front of the dollar.
-      expect(await cell.innerText()).toBe(`${value < 0 ? '-' : ''}$${Math.abs(value).toFixed(2)}`);
+      const cents = Math.abs(value).toFixed(2);
+      expect(await cell.innerText()).toBe(`${value < 0 && cents !== '0.00' ? '-' : ''}$${cents}`);
       return value;
     };
     await page.locator('#pnl tr[data-key="roundTrips"] td', { hasText: /^1$/ }).waitFor();
@@ -259,6 +264,29 @@ describeInBrowser('the live dashboard in Chromium', () => {
     await page.waitForSelector(`${card}[data-halted="0"]`, { timeout: 10_000 });
   }, 60_000);
 
+  it('halts a pair with a reason from the page; the reason is shown and journalled', async () => {
+    await page.click(`${card} .halt-btn`);
+    await page.locator('#token-dialog').waitFor({ state: 'visible' });
+    await page.fill('#dlg-reason', 'venue maintenance at 03:00');
+    await page.click('#dlg-ok');
+    const result = page.locator('#control-result[data-status="200"]');
+    await result.waitFor();
+    expect(await result.locator('strong').innerText()).toBe(`Halt ${pair}: 200 done`);
+    await page.waitForSelector(`${card}[data-halted="1"]`, { timeout: 10_000 });
+    expect(await page.locator(`${card} tr[data-key="halt"] td`).innerText()).toBe('venue maintenance at 03:00 · until resumed');
+    expect(seen.filter((e) => e.type === 'TRADING_HALTED').pop()).toMatchObject({ reason: 'venue maintenance at 03:00' });
+  }, 30_000);
+
+  it('serves only its own assets, and answers an unknown pair or asset with a 404', async () => {
+    const get = (p: string) => page.request.get(`${base}${p}`);
+    expect((await get('/assets/uplot.js')).headers()['content-type']).toMatch(/^text\/javascript/);
+    expect((await get('/assets/../package.json')).status()).toBe(404);
+    expect((await get('/assets/nope.js')).status()).toBe(404);
+    expect((await get('/api/spreads?pair=NOPE')).status()).toBe(404);
+    const history = (await (await get(`/api/spreads?pair=${pair}`)).json()) as { points: unknown[][] };
+    expect(history.points.length).toBeGreaterThan(3);
+  });
+
   it('saves screenshots at 1280x800 and in a narrow window, with nothing wider than the window', async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.mouse.move(0, 0);
@@ -277,5 +305,9 @@ describeInBrowser('the live dashboard in Chromium', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-narrow.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
+    // The token never reached the console or a file of the run (bot.log, events.ndjson, the journal, report.html).
+    expect(consoleTexts.some((t) => t.includes(TOKEN))).toBe(false);
+    const files = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : e.isFile() ? [path.join(d, e.name)] : []));
+    for (const file of files(dir)) expect({ file, holdsToken: fs.readFileSync(file, 'utf8').includes(TOKEN) }).toEqual({ file, holdsToken: false });
   }, 30_000);
 });
