@@ -270,6 +270,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     requestAnimationFrame(function () {
       c.dirty = false;
       c.u.setData(c.data);
+      // With the cursor away, the legend shows the latest sample rather than dashes.
+      if (c.u.cursor.left == null || c.u.cursor.left < 0) c.u.setLegend({ idx: c.data[0].length - 1 }, false);
       c.note.textContent = c.offScale.length ? 'off the chart: ' + c.offScale.join(' · ') : '';
     });
   }

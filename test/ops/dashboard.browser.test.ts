@@ -179,6 +179,8 @@ describeInBrowser('the live dashboard in Chromium', () => {
     expect(chart.ink).toBeGreaterThan(3_000);
     const legend = await page.locator(`${card} .u-legend`).innerText();
     for (const label of ['net entry A>B', 'net entry B>A', 'exit spread (held)', 'entry threshold (net)', 'exit target']) expect(legend).toContain(label);
+    // The cursor is away: the legend shows the latest sample's values.
+    expect(legend).toMatch(/net entry A>B\s*-?\d+\.\d{4}%/);
     // The figures beside the chart name the thresholds as configured.
     expect(await page.locator(`${card} tr[data-key="netEntryAOverB"] td`).innerText()).toMatch(/^-?\d+\.\d{4}% vs 0\.060%$/);
     expect(await page.locator(`${card} tr[data-key="position"] td`).innerText()).toBe('flat');
