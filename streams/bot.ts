@@ -35,7 +35,7 @@ import {
   tap,
   timer,
 } from 'rxjs';
-import { events, type TradingEvent } from '../src/domain/events';
+import { events, MAX_LOSS_HALT_REASON, type TradingEvent } from '../src/domain/events';
 import type { SpreadOpportunity, VenueId } from '../src/domain/market';
 import type { PairFunding } from '../src/domain/funding';
 import { entrySpreads, type TakerFees } from '../src/domain/spread';
@@ -316,7 +316,7 @@ function lossHaltEvent$(ctx: PairContext): Observable<TradingEvent> {
     map((realisedNetUsd) =>
       events.tradingHalted(ctx.now(), {
         pair: ctx.pair.pair,
-        reason: `max loss reached: realised net ${realisedNetUsd.toFixed(2)} USD <= -${limit.maxLossUsd} USD`,
+        reason: `${MAX_LOSS_HALT_REASON}: realised net ${realisedNetUsd.toFixed(2)} USD <= -${limit.maxLossUsd} USD`,
       }),
     ),
     takeUntil(ctx.stop$),

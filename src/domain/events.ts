@@ -198,6 +198,8 @@ export interface FillCredited extends Base<'FILL_CREDITED'> {
   readonly creditedFeesUsd: number;
   readonly reason: string;
 }
+/** How a TRADING_HALTED reason from the run's loss limit begins (no resume: it holds for the rest of the run). */
+export const MAX_LOSS_HALT_REASON = 'max loss reached';
 export interface TradingHalted extends Base<'TRADING_HALTED'> {
   readonly pair: string;
   readonly reason: string;

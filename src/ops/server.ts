@@ -2,9 +2,11 @@
  * The bot's HTTP API (fastify: a well-kept, fast server with routing, body parsing, content types and a clean
  * close built in; node:http would need all of that written by hand, and express 5 has no typed routes).
  *
- *   GET  /                      the live dashboard (one offline page, assets inlined)
+ *   GET  /                      the live dashboard (src/ops/dashboard.ts); its script, styles and uPlot under
+ *                               /assets/ (served here: it works offline)
  *   GET  /metrics               Prometheus text (prom-client)
  *   GET  /api/status            JSON: pairs, phases, positions, PnL, feed health, halts
+ *   GET  /api/spreads?pair=P    JSON: the pair's recent spreads (the dashboard chart's history)
  *   GET  /api/events            JSON: the recent notable events; with `Accept: text/event-stream`, an SSE
  *                               stream: those events, then every event live
  *   POST /api/pairs/:pair/halt  stop new entries on a pair (journalled: a restart keeps it)
@@ -12,13 +14,15 @@
  *   POST /api/flatten           kill switch: halt every pair, close every position, report each outcome
  *
  * Control routes need `Authorization: Bearer $ARB_API_TOKEN` and are refused when no token is set. Read routes
- * are open on loopback; on any other address they need the token too. The token is never logged (fastify's
+ * are open on loopback; on any other address they need the token too. The dashboard's page and assets hold no
+ * data and are always served (the page then asks for the token where the data routes need it). The token is never logged (fastify's
  * own logger is off; errors are reported without headers).
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { TradingEvent } from '../domain/events';
 import { checkBearer, isLoopbackHost } from './auth';
+import { DASHBOARD_CSP, dashboardAssets, dashboardPage } from './dashboard';
 import { METRICS_CONTENT_TYPE, type OpsMetrics } from './metrics';
 import type { OpsState, StatusJson } from './state';
 import type { RunSummary } from '../report/summary';
@@ -47,8 +51,8 @@ export interface ApiServerOptions {
   readonly summary: () => RunSummary | undefined;
   readonly control: ApiControl;
   readonly now: () => number;
-  /** The dashboard page; undefined = none at /. */
-  readonly dashboardHtml?: () => string;
+  /** Serve the live dashboard at / (default true). */
+  readonly dashboard?: boolean;
   /** SSE comment line every this many ms, so proxies keep the stream open. Default 15 s. */
   readonly heartbeatMs?: number;
   /** Called with one line per API problem (bad request, a client dropped); never with a header. */
@@ -107,6 +111,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     o.onProblem?.(`api: ${req.method} ${req.url.split('?')[0]}: ${status} ${err.message}`);
     void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message });
   });
+  if (o.dashboard !== false) dashboardRoutes(app);
   readRoutes(app, r);
   eventsRoute(app, r);
   controlRoutes(app, r);
@@ -131,15 +136,27 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   };
 }
 
+/** The page and its assets: static, no data in them, so served without the token (the data routes ask for it). */
+function dashboardRoutes(app: FastifyInstance): void {
+  const assets = dashboardAssets();
+  const secure = (reply: FastifyReply) =>
+    reply.header('content-security-policy', DASHBOARD_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+  app.get('/', (_req, reply) => secure(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(dashboardPage()));
+  app.get<{ Params: { name: string } }>('/assets/:name', (req, reply) => {
+    const asset = assets.get(req.params.name);
+    if (!asset) return reply.code(404).send({ error: 'no such asset' });
+    return secure(reply).type(asset.type).header('cache-control', 'no-cache').send(asset.body);
+  });
+}
+
 function readRoutes(app: FastifyInstance, r: Routes): void {
   const { o } = r;
-  if (o.dashboardHtml) {
-    const page = o.dashboardHtml;
-    app.get('/', (req, reply) => {
-      if (!r.readAllowed(req, reply)) return reply;
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page());
-    });
-  }
+  app.get<{ Querystring: { pair?: string } }>('/api/spreads', (req, reply) => {
+    if (!r.readAllowed(req, reply)) return reply;
+    const pair = req.query.pair ?? '';
+    if (!o.state.pairs.has(pair)) return r.sendJson(reply, 404, { error: `unknown pair: configured pairs are ${[...o.state.pairs.keys()].join(', ')}` });
+    return r.sendJson(reply, 200, { pair, columns: ['time', 'netEntryAOverB', 'netEntryBOverA', 'heldExit'], points: o.state.spreadHistory(pair) });
+  });
   app.get('/metrics', async (req, reply) => {
     if (!r.readAllowed(req, reply)) return reply;
     const text = await o.metrics.text();

@@ -6,11 +6,12 @@
  * Money figures come from the run's own summary (report/summary.ts), so the API, the report and the
  * closing table always say the same thing.
  */
-import type { PositionMarkSample, TradingEvent, TradingEventType } from '../domain/events';
+import { MAX_LOSS_HALT_REASON, type PositionMarkSample, type TradingEvent, type TradingEventType } from '../domain/events';
 import type { Direction } from '../domain/spread';
 import type { VenueId } from '../domain/market';
 import type { FeedStats } from '../venues/venue';
 import type { RunSummary } from '../report/summary';
+import { SpreadHistory, type SpreadPoint } from './spread-history';
 
 /** What one pair is doing now. */
 export type PairPhase = 'starting' | 'watching' | 'entering' | 'in_position' | 'closing' | 'stopped';
@@ -26,6 +27,8 @@ export interface PairView {
   halted: boolean;
   haltReason: string | undefined;
   haltUntil: number | undefined;
+  /** Set once the run's loss limit halted the pair: that halt holds for the rest of the run (no resume). */
+  lossHalt: string | undefined;
   /** Latest spread sample (percent): net and gross entry spreads and exit spreads per direction. */
   spreads: {
     time: number;
@@ -104,6 +107,8 @@ export class OpsState {
   private readonly recent: TradingEvent[] = [];
   private readonly recentLimit: number;
   private seq = 0;
+  /** Per pair: the recent spreads, for the dashboard's chart. */
+  private readonly histories = new Map<string, SpreadHistory>();
 
   constructor(options: OpsStateOptions, now: number) {
     this.mode = options.mode;
@@ -116,6 +121,7 @@ export class OpsState {
         halted: false,
         haltReason: undefined,
         haltUntil: undefined,
+        lossHalt: undefined,
         spreads: undefined,
         bookAgeMs: {},
         position: undefined,
@@ -213,9 +219,12 @@ export class OpsState {
         break;
       case 'TRADING_HALTED':
         Object.assign(view, { halted: true, haltReason: e.reason, haltUntil: e.until });
+        if (e.reason.startsWith(MAX_LOSS_HALT_REASON)) view.lossHalt = e.reason;
         break;
       case 'TRADING_RESUMED':
-        Object.assign(view, { halted: false, haltReason: undefined, haltUntil: undefined });
+        // An operator halt cleared under a loss halt: the pair still does not enter.
+        if (view.lossHalt !== undefined) Object.assign(view, { halted: true, haltReason: view.lossHalt, haltUntil: undefined });
+        else Object.assign(view, { halted: false, haltReason: undefined, haltUntil: undefined });
         break;
       default:
         break;
@@ -236,7 +245,24 @@ export class OpsState {
     };
     view.bookAgeMs = defined({ a: e.bookAgeAMs, b: e.bookAgeBMs });
     if (view.position && e.position) view.position.mark = { ...e.position, time: e.time };
+    const held = view.position?.direction;
+    const heldExit = held === 'AOverB' ? e.exitAOverB : held === 'BOverA' ? e.exitBOverA : undefined;
+    this.historyOf(view.pair).add([e.time, e.netEntryAOverB ?? null, e.netEntryBOverA ?? null, heldExit ?? null]);
     if (view.phase === 'starting') view.phase = 'watching';
+  }
+
+  /** The pair's recent spread samples (at most one per second, the last 15 minutes), oldest first. */
+  spreadHistory(pair: string): SpreadPoint[] {
+    return this.histories.get(pair)?.list() ?? [];
+  }
+
+  private historyOf(pair: string): SpreadHistory {
+    let history = this.histories.get(pair);
+    if (!history) {
+      history = new SpreadHistory();
+      this.histories.set(pair, history);
+    }
+    return history;
   }
 
   /** Whether a halt is in force now (a cooldown that ran out is not). */
@@ -284,6 +310,7 @@ export class OpsState {
       halted,
       haltReason: halted ? (p.haltReason ?? null) : null,
       haltUntil: halted ? (p.haltUntil ?? null) : null,
+      lossHalt: p.lossHalt ?? null,
       spreads: p.spreads ?? null,
       bookAgeMs: p.bookAgeMs,
       position: p.position ?? null,
@@ -344,6 +371,8 @@ export interface StatusJson {
     halted: boolean;
     haltReason: string | null;
     haltUntil: number | null;
+    /** The run's loss limit halted the pair (reason): it holds until the bot restarts. */
+    lossHalt: string | null;
     spreads: PairView['spreads'] | null;
     bookAgeMs: PairView['bookAgeMs'];
     position: PairView['position'] | null;

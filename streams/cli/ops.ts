@@ -27,7 +27,8 @@ export interface OpsOptions {
   readonly flattenTimeoutMs?: number;
   /** Close attempts per pair in one flatten. Default 3. */
   readonly flattenAttempts?: number;
-  readonly dashboardHtml?: () => string;
+  /** Serve the live dashboard at / (default true). */
+  readonly dashboard?: boolean;
 }
 
 export interface OpsApiOptions {
@@ -93,7 +94,7 @@ export class Ops {
       summary: this.o.summary,
       control: this.control(),
       now: this.now,
-      ...(this.o.dashboardHtml ? { dashboardHtml: this.o.dashboardHtml } : {}),
+      ...(this.o.dashboard !== undefined ? { dashboard: this.o.dashboard } : {}),
       ...(api.heartbeatMs !== undefined ? { heartbeatMs: api.heartbeatMs } : {}),
       ...(api.onProblem ? { onProblem: api.onProblem } : {}),
     });
@@ -142,6 +143,18 @@ export class Ops {
   async resume(pair: string): Promise<ControlOutcome> {
     const executor = this.executorOf(pair);
     if (!executor) return this.unknownPair(pair);
+    const lossHalt = this.state.pairs.get(pair)?.lossHalt;
+    if (lossHalt !== undefined) {
+      // The loss limit is run-wide and lives in the bot stream, not the journal: nothing here can clear it, by design.
+      return {
+        status: 'refused',
+        lines: [
+          `${pair}: refused: the run's loss limit halted it (${lossHalt}); that halt holds for the rest of this run by design, on every pair`,
+          'review the losses, then restart the bot (the limit counts realised PnL from each start) or raise risk.max_loss_usd in the config',
+          ...(executor.isHalted() ? [`an operator or reconciliation halt is also on record (${executor.haltReason() ?? 'halted'}): resume clears it after a restart`] : []),
+        ],
+      };
+    }
     if (!executor.isHalted()) return { status: 'ok', lines: [`${pair}: not halted, nothing to clear`] };
     if (executor.inFlight()) return { status: 'refused', lines: [`${pair}: refused: an order operation is running; try again when it is done`] };
     let check: Awaited<ReturnType<Executor['reconcile']>>;

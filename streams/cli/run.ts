@@ -503,7 +503,7 @@ async function startOps(
   const { host, port, token } = opts.api;
   try {
     const server = await ops.listen({ ...opts.api, onProblem: (line) => logger.warn(line) });
-    printer.print(`API: ${server.url} (metrics /metrics, status /api/status; control ${token ? 'enabled (bearer token)' : 'disabled: ARB_API_TOKEN not set'})`);
+    printer.print(`API: ${server.url} (dashboard /, metrics /metrics, status /api/status; control ${token ? 'enabled (bearer token)' : 'disabled: ARB_API_TOKEN not set'})`);
     opts.onApiListening?.(server.url);
   } catch (err) {
     const line = `API not started: cannot listen on ${host}:${port}: ${errorText(err)}; the bot trades on without it`;
