@@ -42,6 +42,8 @@ import { entrySpreads, type TakerFees } from '../src/domain/spread';
 import type { Venue } from '../src/venues/venue';
 import { assertTimerMs } from '../src/domain/durations';
 import { errorText } from '../src/logging/redact';
+import { CARRY_NOT_TRACKED } from '../src/domain/carry';
+import { carryBasis$ } from './carry-basis';
 import { entrySignal } from './entry-signal';
 import { lossLimit } from './loss-limit';
 import { type PairContext, pairContext, recordCredits, recordRealised } from './pair-context';
@@ -73,6 +75,12 @@ export interface PairSettings {
   readonly maxBookAgeMs?: number;
   /** Pause after a round trip before watching for entries again. */
   readonly cooldownMs: number;
+  /** Holding limit (`risk.max_duration_hours`): a position held this long since it opened is closed (reason 'max_duration'). */
+  readonly maxHoldHours?: number;
+  /** Expected hold for the entry's carry, hours (`bots[].expected_hold_hours`). Default: the pair's observed median hold, else a fallback. */
+  readonly expectedHoldHours?: number;
+  /** Close when the position's carry is worse than −this, bps per hour (`bots[].funding_exit_bps_per_hour`). Default: off. */
+  readonly fundingExitBpsPerHour?: number;
 }
 
 export interface BotSettings {
@@ -252,6 +260,7 @@ function entries$(ctx: PairContext): Observable<TradingEvent> {
       confirmTicks: pair.entryConfirmTicks,
       maxBookAgeMs: pair.maxBookAgeMs,
       scheduler: ctx.scheduler,
+      ...(ctx.fundingTracked ? { carry$: carryBasis$(ctx.funding$, ctx.holds.expected$) } : {}),
     }),
     // A spread too good to be true is a broken quote more often than an opportunity.
     filter((opportunity) => pair.spreadEntryMax === undefined || opportunity.spread <= pair.spreadEntryMax),
@@ -275,6 +284,7 @@ function openThenMonitor$(ctx: PairContext, opportunity: SpreadOpportunity): Obs
         entrySpread: opportunity.spread,
         netSpread: opportunity.netSpread,
         threshold: pair.spreadEntry,
+        carry: opportunity.carry ?? CARRY_NOT_TRACKED,
         tick: { time: opportunity.detectedAt, ...entrySpreads(opportunity) },
       }),
     ),

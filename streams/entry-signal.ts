@@ -1,6 +1,7 @@
-import { asyncScheduler, filter, map, type OperatorFunction, pipe, type SchedulerLike, scan } from 'rxjs';
+import { asyncScheduler, filter, map, type Observable, type OperatorFunction, pipe, type SchedulerLike, scan, startWith, withLatestFrom } from 'rxjs';
+import { type CarryBasis, type EntryCarry, entryCarry } from '../src/domain/carry';
 import type { MarketTick, SpreadOpportunity } from '../src/domain/market';
-import { bestEntry, type Direction, netEntrySpread, quotesOf, takerFeeProblem, type TakerFees } from '../src/domain/spread';
+import { bestEntry, type Direction, entrySpread, netEntrySpread, type Quotes, quotesOf, takerFeeProblem, type TakerFees } from '../src/domain/spread';
 import { isTradableTick } from './market';
 
 export interface EntrySignalOptions {
@@ -17,7 +18,14 @@ export interface EntrySignalOptions {
   maxBookAgeMs?: number;
   /** Time source for book age. Default asyncScheduler. */
   scheduler?: SchedulerLike;
+  /**
+   * Funding carry to count (latest first): each direction's edge is its net spread plus its expected carry over
+   * the hold, the better edge is compared with the threshold, and the signal says how much of it is carry
+   * (`carry`). Until it emits, carry counts 0 ('no funding yet'). Default: no carry, no `carry` field.
+   */
+  carry$?: Observable<CarryBasis>;
 }
+
 
 interface Confirmation {
   readonly direction?: Direction;
@@ -42,6 +50,7 @@ export function entrySignal({
   confirmTicks = 1,
   maxBookAgeMs,
   scheduler = asyncScheduler,
+  carry$,
 }: EntrySignalOptions): OperatorFunction<MarketTick, SpreadOpportunity> {
   if (!Number.isFinite(entryThreshold)) throw new RangeError(`entrySignal(${pair}): entryThreshold must be finite, got ${entryThreshold}`);
   if (size !== undefined && !(size > 0 && Number.isFinite(size))) throw new RangeError(`entrySignal(${pair}): size must be > 0, got ${size}`);
@@ -67,9 +76,33 @@ export function entrySignal({
     return { pair, direction: best.direction, spread: best.spread, netSpread, askA, bidA, askB, bidB, detectedAt: tick.time };
   };
 
+  /** The same with carry: each direction's edge is net spread + carry; the better edge must reach the threshold. */
+  const carryOpportunityAt = (tick: MarketTick, basis: CarryBasis): SpreadOpportunity | undefined => {
+    const quotes = quotesOf(tick.a, tick.b, size);
+    const { askA, bidA, askB, bidB } = quotes;
+    if (askA === undefined || bidA === undefined || askB === undefined || bidB === undefined) return undefined;
+    const ab = edgeOf('AOverB', quotes, fees, basis);
+    const ba = edgeOf('BOverA', quotes, fees, basis);
+    // Ties go to AOverB, as without carry.
+    const best = ba === undefined || (ab !== undefined && ab.edge >= ba.edge) ? ab : ba;
+    if (best === undefined || !(best.edge >= entryThreshold)) return undefined;
+    if (!isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs)) return undefined;
+    const { direction, spread, netSpread, carry } = best;
+    return { pair, direction, spread, netSpread, askA, bidA, askB, bidB, detectedAt: tick.time, carry };
+  };
+
+  const decisions: OperatorFunction<MarketTick, SpreadOpportunity | undefined> =
+    carry$ === undefined
+      ? map(opportunityAt)
+      : (ticks$) =>
+          ticks$.pipe(
+            withLatestFrom(carry$.pipe(startWith(undefined))),
+            map(([tick, basis]) => carryOpportunityAt(tick, basis ?? NO_BASIS)),
+          );
+
   return pipe(
-    scan((previous: Confirmation, tick: MarketTick): Confirmation => {
-      const opportunity = opportunityAt(tick);
+    decisions,
+    scan((previous: Confirmation, opportunity: SpreadOpportunity | undefined): Confirmation => {
       if (opportunity === undefined) return NONE;
       const streak = previous.direction === opportunity.direction ? previous.streak + 1 : 1;
       return streak >= confirmTicks ? { streak: 0, signal: opportunity } : { direction: opportunity.direction, streak };
@@ -77,4 +110,24 @@ export function entrySignal({
     map((confirmation) => confirmation.signal),
     filter((signal): signal is SpreadOpportunity => signal !== undefined),
   );
+}
+
+/** Before funding arrives: no rates, so carry counts 0 whatever the hold. */
+const NO_BASIS: CarryBasis = { rates: undefined, hold: { hours: 0, from: 'fallback' } };
+
+interface Edge {
+  readonly direction: Direction;
+  readonly spread: number;
+  readonly netSpread: number;
+  readonly carry: EntryCarry;
+  /** netSpread + carry.carryPct, percent: what the threshold is compared with. */
+  readonly edge: number;
+}
+
+function edgeOf(direction: Direction, quotes: Quotes, fees: TakerFees, basis: CarryBasis): Edge | undefined {
+  const spread = entrySpread(direction, quotes);
+  if (spread === undefined) return undefined;
+  const netSpread = netEntrySpread(spread, fees);
+  const carry = entryCarry(direction, basis);
+  return { direction, spread, netSpread, carry, edge: netSpread + carry.carryPct };
 }

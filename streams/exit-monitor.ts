@@ -2,8 +2,10 @@ import {
   asyncScheduler,
   catchError,
   concat,
+  concatMap,
   defaultIfEmpty,
   defer,
+  EMPTY,
   exhaustMap,
   filter,
   finalize,
@@ -20,8 +22,11 @@ import {
   takeWhile,
   tap,
   throwError,
+  timer,
 } from 'rxjs';
 import { type CloseResult, type DecidingTick, events, type ExitEvent, type ExitReason } from '../src/domain/events';
+import { MAX_TIMER_MS } from '../src/domain/durations';
+import { carryPerHour, type FundingRates } from '../src/domain/funding';
 import type { MarketTick, PositionSpec } from '../src/domain/market';
 import { entrySpreads, exitSpreadOf, quotesOf, roundTripProfit } from '../src/domain/spread';
 import { isTradableTick } from './market';
@@ -52,6 +57,19 @@ export interface ExitMonitorOptions {
   scheduler?: SchedulerLike;
   /** Why reaching the target closes the position, as TRADE_EXIT and POSITION_CLOSED report it. Default 'exit_target'. */
   reason?: ExitReason;
+  /**
+   * Holding limit: scheduler time (ms) from which the position is closed at the first tradable poll whatever
+   * its exit spread (reason 'max_duration'). A time already past closes at the first tradable poll. Default: none.
+   */
+  closeAt?: number;
+  /** Both venues' funding rates (fraction of notional per hour), latest first: the position's carry is read from them. */
+  funding$?: Observable<FundingRates>;
+  /**
+   * Adverse-carry bound, bps of notional per hour (>= 0): while the position's carry (short venue's rate − long
+   * venue's rate) is below −this, it is closed at the first tradable poll whatever its exit spread (reason
+   * 'adverse_funding'). Needs `funding$`. Default: off.
+   */
+  fundingExitBpsPerHour?: number;
 }
 
 /**
@@ -72,18 +90,28 @@ type TicksEnd = { readonly signal: 'completed' | 'shutdown' } | { readonly signa
  * What the scan learns besides the polls: how the ticks ended; that the close in flight succeeded; that the
  * report or close in flight has ended (`settled`, told only once exhaustMap has let go of it).
  */
-type Signal = TicksEnd | { readonly signal: 'closed' | 'settled' };
+type Signal = TicksEnd | { readonly signal: 'closed' | 'settled' | 'overdue' } | CarryNow;
+/** The position's carry now, bps of notional per hour (undefined: unknown, the funding feed failed). */
+interface CarryNow {
+  readonly signal: 'carry';
+  readonly bpsPerHour: number | undefined;
+}
 type Input = Poll | Signal;
 
 const COMPLETED: TicksEnd = { signal: 'completed' };
 const SHUTDOWN: TicksEnd = { signal: 'shutdown' };
 const CLOSED: Signal = { signal: 'closed' };
 const SETTLED: Signal = { signal: 'settled' };
+const OVERDUE: Signal = { signal: 'overdue' };
 
 /** A poll with something to say: it reports (every logEvery-th poll), exits (its run reached confirmTicks), or both. */
 interface Reporting {
   readonly poll: Poll;
   readonly exits: boolean;
+  /** Why it exits: the target, or a forced exit (holding limit, adverse carry). */
+  readonly reason: ExitReason;
+  /** The carry that forced an 'adverse_funding' exit, bps per hour. */
+  readonly carryBpsPerHour?: number;
 }
 
 /** The monitor's last words: EXIT_MONITOR_STOPPED with a reason (none when the source just completed), then a re-throw. */
@@ -103,6 +131,10 @@ interface Watch {
   readonly closed: boolean;
   /** How the ticks ended, once they have. */
   readonly ended: TicksEnd | undefined;
+  /** The holding limit has passed: the next tradable poll exits. */
+  readonly overdue: boolean;
+  /** The position's latest carry, bps per hour, when known. */
+  readonly carryBps: number | undefined;
   /** Work for the effect after this input: a poll's events (and close), or the end; mostly none. */
   readonly work: Reporting | Final | undefined;
 }
@@ -117,11 +149,15 @@ interface Monitor {
   readonly maxBookAgeMs: number | undefined;
   readonly scheduler: SchedulerLike;
   readonly exitReason: ExitReason;
+  readonly closeAt: number | undefined;
+  readonly funding$: Observable<FundingRates> | undefined;
+  readonly fundingExitBpsPerHour: number | undefined;
 }
 
 type CloseOutcome = { readonly ok: true; readonly result: CloseResult } | { readonly ok: false; readonly reason: string };
 
-const WATCHING: Watch = { polls: 0, run: 0, busy: false, closed: false, ended: undefined, work: undefined };
+const WATCHING: Watch = { polls: 0, run: 0, busy: false, closed: false, ended: undefined, overdue: false, carryBps: undefined, work: undefined };
+const OVERDUE_WATCH: Watch = { ...WATCHING, overdue: true };
 
 /** Ends the effects' stream: the end's effect emits it after the monitor's last event. */
 const DONE = Symbol('exit monitor done');
@@ -143,17 +179,36 @@ type Effect = ExitEvent | typeof DONE;
  * - A tick source error is re-thrown, after any in-flight close has finished and its outcome was emitted.
  * - A completed tick source completes the monitor with no extra event: the caller owns the source, and
  *   the absence of EXIT_MONITOR_STOPPED tells it the position is still open.
+ * - Forced exits (optional): from `closeAt` on (holding limit), or while the carry from `funding$` is worse than
+ *   −`fundingExitBpsPerHour`, the first tradable poll exits whatever its spread, with reason 'max_duration' or
+ *   'adverse_funding' (the target, when also reached, wins). Without these options nothing changes.
  *
  * Every event carries `polls`; the last one's is the final poll count.
  */
 export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<MarketTick, ExitEvent> {
   const { logEvery = 40, confirmTicks = 1, maxBookAgeMs, scheduler = asyncScheduler, reason: exitReason = 'exit_target' } = options;
-  const { position, exitTarget, closePosition, shutdown$ } = options;
+  const { position, exitTarget, closePosition, shutdown$, closeAt, funding$, fundingExitBpsPerHour } = options;
   validate(position, exitTarget, logEvery, maxBookAgeMs);
   if (!Number.isInteger(confirmTicks) || confirmTicks < 1) {
     throw new RangeError(`exitMonitor(${position.pair}): confirmTicks must be an integer >= 1, got ${confirmTicks}`);
   }
-  const monitor: Monitor = { position, exitTarget, closePosition, logEvery, confirmTicks, maxBookAgeMs, scheduler, exitReason };
+  if (closeAt !== undefined && Number.isNaN(closeAt)) throw new RangeError(`exitMonitor(${position.pair}): closeAt must be a time in ms, got NaN`);
+  if (fundingExitBpsPerHour !== undefined && !(fundingExitBpsPerHour >= 0 && Number.isFinite(fundingExitBpsPerHour))) {
+    throw new RangeError(`exitMonitor(${position.pair}): fundingExitBpsPerHour must be a finite number >= 0, got ${fundingExitBpsPerHour}`);
+  }
+  const monitor: Monitor = {
+    position,
+    exitTarget,
+    closePosition,
+    logEvery,
+    confirmTicks,
+    maxBookAgeMs,
+    scheduler,
+    exitReason,
+    closeAt: closeAt === Infinity ? undefined : closeAt,
+    funding$: fundingExitBpsPerHour === undefined ? undefined : funding$,
+    fundingExitBpsPerHour,
+  };
   return (ticks$) => monitoring$(monitor, ticks$, shutdown$);
 }
 
@@ -190,14 +245,38 @@ function monitoring$(monitor: Monitor, ticks$: Observable<MarketTick>, shutdown$
     );
     const settle = (): void => signals$.next(SETTLED);
     const closed = (): void => signals$.next(CLOSED);
-    return merge(signals$, polls$).pipe(
-      scan(step, WATCHING),
+    // A holding limit already past (a restored position) applies from the first poll.
+    const overdueNow = monitor.closeAt !== undefined && monitor.closeAt <= monitor.scheduler.now();
+    return merge(signals$, polls$, forcedExitSignals$(monitor, overdueNow)).pipe(
+      scan(step, overdueNow ? OVERDUE_WATCH : WATCHING),
       filter(hasWork),
       // Never a switch: a later input must not cancel an in-flight close. The scan hears of its end only
       // once exhaustMap has let go of it (finalize), so what the end decides is never dropped.
       exhaustMap((watch) => effect$(monitor, watch, closed).pipe(finalize(settle))),
       takeWhile((event): event is ExitEvent => event !== DONE),
     );
+  });
+}
+
+/** What can force an exit besides the target: the holding limit's time, and the position's carry as it changes. */
+function forcedExitSignals$({ closeAt, funding$, position, scheduler }: Monitor, overdueNow: boolean): Observable<Signal> {
+  const deadline$ = closeAt === undefined || overdueNow ? EMPTY : untilTime$(closeAt, scheduler).pipe(map((): Signal => OVERDUE));
+  const carry$ =
+    funding$ === undefined
+      ? EMPTY
+      : funding$.pipe(
+          map((rates): Signal => ({ signal: 'carry', bpsPerHour: carryPerHour(position.direction, rates) * 10_000 })),
+          // A failed funding feed forces nothing: the carry is unknown from then on.
+          catchError(() => of<Signal>({ signal: 'carry', bpsPerHour: undefined })),
+        );
+  return merge(deadline$, carry$);
+}
+
+/** Emits once scheduler time reaches `at`; a wait beyond a timer's limit is chained (Node fires longer ones after 1 ms). */
+function untilTime$(at: number, scheduler: SchedulerLike): Observable<0> {
+  return defer(() => {
+    const left = Math.max(0, at - scheduler.now());
+    return left <= MAX_TIMER_MS ? timer(left, scheduler) : timer(MAX_TIMER_MS, scheduler).pipe(concatMap(() => untilTime$(at, scheduler)));
   });
 }
 
@@ -231,6 +310,10 @@ function nextWatch(monitor: Monitor, watch: Watch, input: Input): Watch {
     case 'settled':
       if (watch.closed || watch.ended !== undefined) return ending({ ...watch, busy: false });
       return { ...watch, busy: false, work: undefined };
+    case 'overdue':
+      return { ...watch, overdue: true, work: undefined };
+    case 'carry':
+      return { ...watch, carryBps: input.bpsPerHour, work: undefined };
     default: {
       // Only the first end counts (a shutdown ends the ticks, which then complete).
       const ended = { ...watch, ended: watch.ended ?? input, work: undefined };
@@ -244,13 +327,30 @@ function idle(watch: Watch): Watch {
   return watch.work === undefined ? watch : { ...watch, work: undefined };
 }
 
-function polled(monitor: Monitor, { polls, run }: Watch, poll: Poll): Watch {
+function polled(monitor: Monitor, watch: Watch, poll: Poll): Watch {
+  const { polls, run, overdue, carryBps } = watch;
   const count = polls + 1;
   const runNow = isAtTarget(monitor, poll) ? run + 1 : 0;
-  const exits = runNow >= monitor.confirmTicks;
-  if (!exits && count % monitor.logEvery !== 0) return { polls: count, run: runNow, busy: false, closed: false, ended: undefined, work: undefined };
+  const atTarget = runNow >= monitor.confirmTicks;
+  const forced = atTarget ? undefined : forcedExit(monitor, watch, poll);
+  const exits = atTarget || forced !== undefined;
+  if (!exits && count % monitor.logEvery !== 0) return { polls: count, run: runNow, busy: false, closed: false, ended: undefined, overdue, carryBps, work: undefined };
   // This poll reports or exits: busy until its events (and close) have ended. A close starts a new run.
-  return { polls: count, run: exits ? 0 : runNow, busy: true, closed: false, ended: undefined, work: { poll, exits } };
+  const reason = forced ?? monitor.exitReason;
+  const work: Reporting = { poll, exits, reason, ...(forced === 'adverse_funding' && carryBps !== undefined ? { carryBpsPerHour: carryBps } : {}) };
+  return { polls: count, run: exits ? 0 : runNow, busy: true, closed: false, ended: undefined, overdue, carryBps, work };
+}
+
+/**
+ * Why a poll below the target must exit anyway (the holding limit first), or undefined. Only a poll that could
+ * close is forced: its close side priced for the size, its books tradable.
+ */
+function forcedExit(monitor: Monitor, { overdue, carryBps }: Watch, poll: Poll): 'max_duration' | 'adverse_funding' | undefined {
+  const bound = monitor.fundingExitBpsPerHour;
+  const adverse = bound !== undefined && carryBps !== undefined && carryBps < -bound;
+  if (!overdue && !adverse) return undefined;
+  if (poll.exitSpread === undefined || !isTradable(monitor, poll.tick)) return undefined;
+  return overdue ? 'max_duration' : 'adverse_funding';
 }
 
 /** The watch is over: what it ends with. */
@@ -268,7 +368,7 @@ function effect$(monitor: Monitor, watch: Watch, closed: () => void): Observable
 }
 
 /** A poll that reports or exits: POSITION_MONITORING and/or TRADE_EXIT, then the close and its outcome. */
-function pollEvents$(monitor: Monitor, polls: number, { poll, exits }: Reporting, closed: () => void): Observable<ExitEvent> {
+function pollEvents$(monitor: Monitor, polls: number, { poll, exits, reason, carryBpsPerHour }: Reporting, closed: () => void): Observable<ExitEvent> {
   const { position, exitTarget, scheduler } = monitor;
   const { pair, entrySpread } = position;
   const now = scheduler.now();
@@ -282,13 +382,14 @@ function pollEvents$(monitor: Monitor, polls: number, { poll, exits }: Reporting
   // An exiting poll is at the target, so its spread is defined.
   if (!exits || exitSpread === undefined) return of(...reported);
   const profit = roundTripProfit(entrySpread, exitSpread);
-  const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason: monitor.exitReason, tick: decidingTick(tick, position.size) });
-  return concat(of(...reported, exit), closeEvents$(monitor, { exitSpread, tick, polls }, closed));
+  const carry = carryBpsPerHour === undefined ? {} : { carryBpsPerHour };
+  const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason, ...carry, tick: decidingTick(tick, position.size) });
+  return concat(of(...reported, exit), closeEvents$(monitor, { exitSpread, tick, polls }, reason, closed));
 }
 
 /** The close effect, subscribed once: POSITION_CLOSED (and the scan told), or CLOSE_FAILED (the position is still open). */
-function closeEvents$(monitor: Monitor, ctx: CloseContext, closed: () => void): Observable<ExitEvent> {
-  const { position, scheduler, exitReason: reason } = monitor;
+function closeEvents$(monitor: Monitor, ctx: CloseContext, reason: ExitReason, closed: () => void): Observable<ExitEvent> {
+  const { position, scheduler } = monitor;
   const { pair, entrySpread } = position;
   const { exitSpread, polls } = ctx;
   return closeOutcome$(monitor, ctx).pipe(

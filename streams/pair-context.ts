@@ -10,6 +10,7 @@ import { type MarketTick, venueSymbol } from '../src/domain/market';
 import type { TakerFees } from '../src/domain/spread';
 import type { BookFeed } from '../src/venues/venue';
 import type { BotDeps, BotSettings, PairSettings } from './bot';
+import { holdTimes, type HoldTimes } from './hold-times';
 import type { LossLimit } from './loss-limit';
 import { marketTicks } from './market';
 import type { OpenedPosition, PairExecutor } from './pair-executor';
@@ -36,6 +37,10 @@ export interface PairContext {
    * not tracked (`BotDeps.fundingFor` absent).
    */
   readonly funding$: Observable<PairFunding>;
+  /** Whether funding is tracked for the pair (`BotDeps.fundingFor` given): when not, entries say carry is 'not tracked'. */
+  readonly fundingTracked: boolean;
+  /** The pair's closed holds this run and the hold its entries assume for carry. */
+  readonly holds: HoldTimes;
   /** An operator asks to close this pair's position now (flatten). */
   readonly closeNow$: Observable<string>;
   readonly scheduler: SchedulerLike;
@@ -68,6 +73,8 @@ export function pairContext(
     ticks$: sharedTicks$.pipe(takeUntil(stop$)),
     stop$,
     funding$: deps.fundingFor ? deps.fundingFor(pair).pipe(takeUntil(stop$), shareReplay({ bufferSize: 1, refCount: true })) : NEVER,
+    fundingTracked: deps.fundingFor !== undefined,
+    holds: holdTimes(pair),
     closeNow$: deps.closeNow$ ? deps.closeNow$.pipe(filter((p) => p === pair.pair)) : NEVER,
     scheduler,
     lossLimit: run.lossLimit,

@@ -105,12 +105,18 @@ function exitMonitorOptions(ctx: PairContext, position: OpenedPosition, { exitTa
     ...(pair.maxBookAgeMs !== undefined ? { maxBookAgeMs: pair.maxBookAgeMs } : {}),
     scheduler: ctx.scheduler,
     ...(resumeClose === true ? { reason: 'resume_close' as const } : {}),
+    // From the journaled open time, so a restart does not restart the clock.
+    ...(pair.maxHoldHours !== undefined ? { closeAt: (position.openedAt ?? ctx.now()) + pair.maxHoldHours * 3_600_000 } : {}),
+    ...(pair.fundingExitBpsPerHour !== undefined
+      ? { fundingExitBpsPerHour: pair.fundingExitBpsPerHour, funding$: ctx.funding$.pipe(map((f) => ({ a: f.a.ratePerHour, b: f.b.ratePerHour }))) }
+      : {}),
   };
 }
 
-/** The position is closed: spread samples stop marking it (unless another one is monitored by now). */
+/** The position is closed: spread samples stop marking it (unless another one is monitored by now); its hold is counted. */
 function forget(ctx: PairContext, position: OpenedPosition): void {
   if (ctx.monitored.value === position) ctx.monitored.next(undefined);
+  if (position.openedAt !== undefined) ctx.holds.record(ctx.now() - position.openedAt);
 }
 
 /** The exit monitor's close effect: the executor's close, its events beside the monitor's, its PnL counted. */

@@ -134,6 +134,14 @@ function botIssues(file: ConfigFile): { issues: ConfigIssue[]; pairs: ReadonlyMa
     if (bot.spread_entry_max !== undefined && !(bot.spread_entry_max > bot.spread_entry)) {
       issues.push({ path: at('spread_entry_max'), value: String(bot.spread_entry_max), rule: `must be > spread_entry (${bot.spread_entry})` });
     }
+    // A position is closed after risk.max_duration_hours: a longer expected hold would count carry it never earns.
+    if (bot.expected_hold_hours !== undefined && bot.expected_hold_hours > file.risk.max_duration_hours) {
+      issues.push({
+        path: at('expected_hold_hours'),
+        value: String(bot.expected_hold_hours),
+        rule: `must be <= risk.max_duration_hours (${file.risk.max_duration_hours}): positions are closed after that`,
+      });
+    }
     // Two bots on one pair would share (and fight over) the same positions on both venues.
     const firstWithPair = pairs.get(bot.pair);
     if (firstWithPair !== undefined) {
@@ -203,6 +211,8 @@ function toBotConfig(file: ConfigFile): BotConfig {
       exitConfirmTicks: b.exit_confirm_ticks,
       slippagePct: fractionToPct(b.slippage_buffer_pct ?? file.execution.slippage_buffer_pct),
       maxPositionBase: (typeof cap === 'number' ? cap : cap?.[b.pair]) ?? b.position_size,
+      expectedHoldHours: b.expected_hold_hours,
+      fundingExitBpsPerHour: b.funding_exit_bps_per_hour,
     })),
     risk: {
       adlWarning: file.risk.adl_warning,

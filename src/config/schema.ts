@@ -81,6 +81,10 @@ const botSchema = section({
   exit_confirm_ticks: int().min(1, { error: 'must be an integer >= 1' }).default(1),
   /** Overrides execution.slippage_buffer_pct for this pair. */
   slippage_buffer_pct: slippageFraction().optional(),
+  /** Hold assumed when the entry counts funding carry, hours; default: the observed median hold (README, Funding). */
+  expected_hold_hours: num().gt(0, { error: 'must be a number of hours > 0' }).optional(),
+  /** Close when the position's funding carry is worse than minus this, basis points of notional per hour; default: off. */
+  funding_exit_bps_per_hour: num().min(0, { error: 'must be a number of basis points per hour >= 0 (0 = exit on any adverse carry)' }).optional(),
 });
 
 const positiveBase = num().gt(0, { error: 'must be > 0' });

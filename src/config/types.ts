@@ -29,6 +29,10 @@ export interface PairConfig {
   readonly slippagePct: number;
   /** Largest base position per leg allowed on this pair; defaults to `positionSize`. */
   readonly maxPositionBase: number;
+  /** Hold assumed for the entry's funding carry, hours; undefined = the observed median hold (else a fallback). */
+  readonly expectedHoldHours: number | undefined;
+  /** Adverse-carry exit bound, bps of notional per hour; undefined = off. */
+  readonly fundingExitBpsPerHour: number | undefined;
 }
 
 export interface RiskConfig {

@@ -3,6 +3,7 @@
  * names (original-bot.md §9) and adding the kinds this project needs. Every event has `time` (ms).
  * Spreads and profits are percent; money is USD.
  */
+import type { EntryCarry } from './carry';
 import type { Direction } from './spread';
 import type { VenueId } from './market';
 
@@ -24,6 +25,11 @@ export interface SpreadDetected extends Base<'SPREAD_DETECTED'> {
   readonly entrySpread: number;
   readonly netSpread: number;
   readonly threshold: number;
+  /**
+   * How much of the edge is funding carry: the decision compared `netSpread + carry.carryPct` with the threshold
+   * (carryPct, holdHours, where the hold came from, both venues' hourly rates); 'not tracked' counts 0.
+   */
+  readonly carry?: EntryCarry;
   /** The tick the entry was decided on, so a chart puts the decision on the data it saw. */
   readonly tick?: DecidingTick;
 }
@@ -40,9 +46,10 @@ export interface DecidingTick {
 /**
  * Why a position was closed: its exit target was reached, the run closed it on shutdown (`--close-on-exit`),
  * a close interrupted by a restart was finished, or an operator flattened the bot (the API's kill switch).
- * Kept open to new kinds (funding, holding limit).
+ * Also: the position was held `risk.max_duration_hours` (`max_duration`), or the funding carry turned against
+ * it beyond `bots[].funding_exit_bps_per_hour` (`adverse_funding`).
  */
-export type ExitReason = 'exit_target' | 'close_on_exit' | 'resume_close' | 'flatten';
+export type ExitReason = 'exit_target' | 'close_on_exit' | 'resume_close' | 'flatten' | 'max_duration' | 'adverse_funding';
 /** Periodic spread sample for both directions (for status lines and the report). */
 export interface SpreadMonitoring extends Base<'SPREAD_MONITORING'> {
   readonly pair: string;
@@ -146,6 +153,8 @@ export interface TradeExit extends Base<'TRADE_EXIT'> {
   /** entrySpread + exitSpread, percent. */
   readonly profit: number;
   readonly reason?: ExitReason;
+  /** With reason 'adverse_funding': the position's carry when it was decided, bps of notional per hour (negative = paying). */
+  readonly carryBpsPerHour?: number;
   /** The tick the exit was decided on (`exitSpread` is its spread for the position's direction). */
   readonly tick?: DecidingTick;
 }

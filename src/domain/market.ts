@@ -1,3 +1,4 @@
+import type { EntryCarry } from './carry';
 import type { OrderBook } from './order-book';
 import type { Direction } from './spread';
 
@@ -25,6 +26,8 @@ export interface SpreadOpportunity {
   readonly bidB: number;
   /** ms, scheduler time of the confirming tick. */
   readonly detectedAt: number;
+  /** The funding carry the decision counted (netSpread + carry.carryPct was compared with the threshold); absent: none considered. */
+  readonly carry?: EntryCarry;
 }
 
 /** An open delta-neutral position, as the exit monitor sees it. */

@@ -5,6 +5,12 @@
  * Pure and seeded: no clock, no I/O. The same seed and the same calls give the same books.
  * Prices and sizes are held as integers (ticks, size increments) so books are exact on the wire.
  *
+ * What makes it a market that can lose (README, "Simulated market"): the basis jumps at random times, its mean
+ * drifts for minutes (against an open position as often as for it), Vest's quotes flicker around the basis
+ * (a spread seen on one update may be gone at the next, when the order arrives), and at times both venues'
+ * books thin out. Each of these has its own key; 0 turns it off. They draw from their own seeded stream, so a
+ * seed's shared price path is the same with or without them.
+ *
  * Calibration (test/sim/market-model.test.ts): with the defaults the gross entry spread
  * rises above ~0.17 % (the bot's 0.06 % net entry threshold plus 0.11 % round-trip fees)
  * every few to tens of seconds, and the exit spread of such a position returns above −0.02 %
@@ -47,6 +53,22 @@ export interface MarketModelOptions {
   vestLevelSpacingPct: number;
   /** Typical notional of the top Vest level, USD; deeper levels grow. */
   vestTopNotionalUsd: number;
+  /** Basis jumps per minute on average (Poisson); each then decays like any deviation. 0 = none. */
+  basisJumpsPerMin: number;
+  /** Standard deviation of one basis jump, percent. */
+  basisJumpStdPct: number;
+  /** Stationary standard deviation of the basis mean's slow drift, percent (0 = a fixed mean). */
+  basisDriftStdPct: number;
+  /** Mean-reversion time of that drift, seconds. */
+  basisDriftTauSec: number;
+  /** Transient noise of the Vest quotes around the basis, redrawn every update, percent (0 = none). */
+  vestQuoteNoisePct: number;
+  /** Thin-book spells per minute on average (Poisson). 0 = none. */
+  thinBooksPerMin: number;
+  /** Length of a thin-book spell, seconds. */
+  thinBookSec: number;
+  /** Depth during a spell, as a fraction of normal (new and redrawn levels on Paradex, every level on Vest). */
+  thinBookDepthFactor: number;
 }
 
 export const DEFAULT_MARKET_MODEL: MarketModelOptions = {
@@ -64,6 +86,14 @@ export const DEFAULT_MARKET_MODEL: MarketModelOptions = {
   vestLevels: 40,
   vestLevelSpacingPct: 0.003,
   vestTopNotionalUsd: 30_000,
+  basisJumpsPerMin: 2,
+  basisJumpStdPct: 0.12,
+  basisDriftStdPct: 0.03,
+  basisDriftTauSec: 120,
+  vestQuoteNoisePct: 0.02,
+  thinBooksPerMin: 1,
+  thinBookSec: 6,
+  thinBookDepthFactor: 0.2,
 };
 
 /** A book as two sorted level lists: bids highest first, asks lowest first. */
@@ -133,6 +163,14 @@ interface MarketState {
   mid: number;
   basisPct: number;
   basisHeld: boolean;
+  /** Jumps, drift, quote noise and thin spells: a stream of their own, so the shared path does not depend on them. */
+  readonly regimeRng: Rng;
+  /** The basis mean's current drift away from basisMeanPct, percent. */
+  driftPct: number;
+  /** This update's transient Vest quote offset, percent (0 while the basis is held). */
+  vestNoisePct: number;
+  /** Updates left in the current thin-book spell (0: normal depth). */
+  thinStepsLeft: number;
   /** Paradex resting levels: price in ticks -> size in increments. */
   readonly paradexBids: Map<number, number>;
   readonly paradexAsks: Map<number, number>;
@@ -161,6 +199,10 @@ export class MarketModel {
         mid: spec.refPrice,
         basisPct: this.options.basisMeanPct + this.options.basisStdPct * rng.normal() * 0.5,
         basisHeld: false,
+        regimeRng: createRng(deriveSeed(seed, `${base}:regime`)),
+        driftPct: 0,
+        vestNoisePct: 0,
+        thinStepsLeft: 0,
         paradexBids: new Map(),
         paradexAsks: new Map(),
         paradexBook: { bids: [], asks: [] },
@@ -190,9 +232,37 @@ export class MarketModel {
       // Exact OU transition over dt, so calibration does not depend on the step size.
       const decay = exp(-dtSec / basisTauSec);
       const noise = basisStdPct * sqrt(1 - decay * decay) * m.rng.normal();
-      if (!m.basisHeld) m.basisPct = basisMeanPct + (m.basisPct - basisMeanPct) * decay + noise;
+      const shock = this.regimeStep(m, dtSec);
+      const mean = basisMeanPct + m.driftPct;
+      if (!m.basisHeld) m.basisPct = mean + (m.basisPct - mean) * decay + noise + shock;
       this.rebuild(m);
     }
+  }
+
+  /** Moves the regime on by dt: the drift of the basis mean, thin spells, this update's Vest noise; returns a basis jump (or 0). */
+  private regimeStep(m: MarketState, dtSec: number): number {
+    const o = this.options;
+    const r = m.regimeRng;
+    const driftDecay = exp(-dtSec / o.basisDriftTauSec);
+    m.driftPct = m.driftPct * driftDecay + o.basisDriftStdPct * sqrt(1 - driftDecay * driftDecay) * r.normal();
+    if (m.thinStepsLeft > 0) m.thinStepsLeft--;
+    else if (r.next() < 1 - exp((-o.thinBooksPerMin / 60) * dtSec)) m.thinStepsLeft = max(1, round((o.thinBookSec * 1000) / o.stepMs));
+    // Drawn every update (held basis or not), so the stream stays aligned; a held basis shows none of it.
+    const noise = o.vestQuoteNoisePct * r.normal();
+    m.vestNoisePct = m.basisHeld ? 0 : noise;
+    const jumps = r.next() < 1 - exp((-o.basisJumpsPerMin / 60) * dtSec);
+    const jump = o.basisJumpStdPct * r.normal();
+    return jumps && !m.basisHeld ? jump : 0;
+  }
+
+  /** Depth multiplier now: thinBookDepthFactor during a thin spell, else 1. */
+  private depthFactor(m: MarketState): number {
+    return m.thinStepsLeft > 0 ? this.options.thinBookDepthFactor : 1;
+  }
+
+  /** Whether a thin-book spell is under way in a market. */
+  thinBooks(base: string): boolean {
+    return this.market(base).thinStepsLeft > 0;
   }
 
   paradexBook(base: string): BookLevels {
@@ -221,6 +291,7 @@ export class MarketModel {
     const m = this.market(base);
     m.basisPct = basisPct;
     m.basisHeld = true;
+    m.vestNoisePct = 0;
     this.rebuild(m);
   }
 
@@ -239,7 +310,7 @@ export class MarketModel {
     // The basis rides on the Vest AMM quotes, which are recomputed each step anyway; Paradex's
     // CLOB follows the slower shared walk, so its deltas stay a few levels per update.
     const paradexMid = m.mid;
-    const vestMid = m.mid * (1 + m.basisPct / 100);
+    const vestMid = m.mid * (1 + (m.basisPct + m.vestNoisePct) / 100);
     this.rebuildParadex(m, paradexMid);
     this.rebuildVest(m, vestMid);
   }
@@ -292,7 +363,7 @@ export class MarketModel {
 
   /** Sizes grow away from the top, with noise; whole size increments, at least one. */
   private paradexSizeUnits(m: MarketState, levelIndex: number, mid: number): number {
-    const base = this.options.paradexTopNotionalUsd / mid;
+    const base = (this.options.paradexTopNotionalUsd * this.depthFactor(m)) / mid;
     const size = base * (1 + 0.25 * levelIndex) * (0.5 + m.rng.next());
     return max(1, round(size / m.spec.paradex.sizeIncrement));
   }
@@ -316,7 +387,7 @@ export class MarketModel {
       if (askUnits <= lastAsk) askUnits = lastAsk + 1;
       lastBid = bidUnits;
       lastAsk = askUnits;
-      const baseSize = (o.vestTopNotionalUsd / mid) * (1 + 0.5 * i);
+      const baseSize = ((o.vestTopNotionalUsd * this.depthFactor(m)) / mid) * (1 + 0.5 * i);
       const bidSize = max(1, floor(baseSize * (0.9 + 0.2 * m.rng.next()) * sUnit));
       const askSize = max(1, floor(baseSize * (0.9 + 0.2 * m.rng.next()) * sUnit));
       if (bidUnits > 0) bids.push({ price: bidUnits / pUnit, size: bidSize / sUnit });

@@ -28,6 +28,14 @@ export const MARKET_MODEL_KEYS: { readonly [K in keyof MarketModelOptions]: KeyD
   vestLevels: { meaning: 'Vest levels per side', rule: 'positiveInteger' },
   vestLevelSpacingPct: { meaning: 'Vest price step between levels, % of mid', rule: 'positive' },
   vestTopNotionalUsd: { meaning: 'typical notional of the top Vest level, USD', rule: 'positive' },
+  basisJumpsPerMin: { meaning: 'basis jumps per minute on average (0 = none)', rule: 'nonNegative' },
+  basisJumpStdPct: { meaning: 'standard deviation of one basis jump, %', rule: 'nonNegative' },
+  basisDriftStdPct: { meaning: 'standard deviation of the slow drift of the basis mean, % (0 = fixed mean)', rule: 'nonNegative' },
+  basisDriftTauSec: { meaning: 'mean-reversion time of that drift, s', rule: 'positive' },
+  vestQuoteNoisePct: { meaning: 'transient noise of the Vest quotes, redrawn every update, %', rule: 'nonNegative' },
+  thinBooksPerMin: { meaning: 'thin-book spells per minute on average (0 = none)', rule: 'nonNegative' },
+  thinBookSec: { meaning: 'length of a thin-book spell, s', rule: 'positive' },
+  thinBookDepthFactor: { meaning: 'depth during a thin spell, fraction of normal', rule: 'positive' },
 };
 
 const RULE_TEXT: Record<Rule, string> = {

@@ -145,6 +145,9 @@ export function pairSettings(config: BotConfig, sampleMsOverride?: number): Pair
     sampleMs: sampleMsOverride ?? config.execution.sampleMs,
     maxBookAgeMs: config.execution.maxBookAgeMs,
     cooldownMs: config.execution.cooldownMs,
+    maxHoldHours: config.risk.maxDurationHours,
+    ...(b.expectedHoldHours !== undefined ? { expectedHoldHours: b.expectedHoldHours } : {}),
+    ...(b.fundingExitBpsPerHour !== undefined ? { fundingExitBpsPerHour: b.fundingExitBpsPerHour } : {}),
   }));
 }
 

@@ -268,6 +268,24 @@ describe('parseConfig: bad values', () => {
     expect(err.message).toBe('config error: bots[0].spread_exit = 0.05: must be < spread_entry (0.05)');
   });
 
+  it('reads expected_hold_hours and funding_exit_bps_per_hour (both optional, off by default)', () => {
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\n').config.bots[0]).toMatchObject({ expectedHoldHours: undefined, fundingExitBpsPerHour: undefined });
+    const { config } = parseConfig('bots:\n  - pair: BTC-PERP\n    expected_hold_hours: 8\n    funding_exit_bps_per_hour: 0.5\n');
+    expect(config.bots[0]).toMatchObject({ expectedHoldHours: 8, fundingExitBpsPerHour: 0.5 });
+  });
+
+  it('refuses an expected_hold_hours that is not positive or exceeds risk.max_duration_hours, and a negative funding_exit_bps_per_hour', () => {
+    expect(configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    expected_hold_hours: 0\n')).message).toBe(
+      'config error: bots[0].expected_hold_hours = 0: must be a number of hours > 0',
+    );
+    expect(configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    expected_hold_hours: 30\nrisk:\n  max_duration_hours: 24\n')).message).toBe(
+      'config error: bots[0].expected_hold_hours = 30: must be <= risk.max_duration_hours (24): positions are closed after that',
+    );
+    expect(configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    funding_exit_bps_per_hour: -1\n')).message).toBe(
+      'config error: bots[0].funding_exit_bps_per_hour = -1: must be a number of basis points per hour >= 0 (0 = exit on any adverse carry)',
+    );
+  });
+
   it('refuses spread_entry_max not above spread_entry', () => {
     const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    spread_entry: 0.1\n    spread_entry_max: 0.1\n'));
     expect(err.message).toBe('config error: bots[0].spread_entry_max = 0.1: must be > spread_entry (0.1)');

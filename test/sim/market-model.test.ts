@@ -1,6 +1,6 @@
 import { Ladder, isCrossed, midPrice } from '../../src/domain/order-book';
-import { bestEntry, exitSpread, quotesOf, type Direction } from '../../src/domain/spread';
-import { MarketModel, diffBooks, plainDecimal, decimalsOfStep, type BookLevels } from '../../src/sim/market-model';
+import { bestEntry, entrySpread, exitSpread, quotesOf, type Direction, type Quotes } from '../../src/domain/spread';
+import { MarketModel, diffBooks, plainDecimal, decimalsOfStep, type BookLevels, type MarketModelOptions } from '../../src/sim/market-model';
 import { simMarket } from '../../src/sim/types';
 
 const asBook = (l: BookLevels) => ({ bids: l.bids, asks: l.asks, receivedAt: 0 });
@@ -164,5 +164,79 @@ describe('MarketModel', () => {
     // The spread is above the entry threshold often, but far from always.
     expect(stepsAbove / steps).toBeGreaterThan(0.02);
     expect(stepsAbove / steps).toBeLessThan(0.4);
+  });
+});
+
+/**
+ * A default run in model time: the bot's default rules (enter when the gross spread for 0.001 BTC, net of 0.11 %
+ * round-trip taker fees, reaches 0.06 %; exit when the exit spread reaches −0.02 %) with each order filled one
+ * update (100 ms) after its decision, at the VWAP of the book of that moment: what a venue 100 ms away does.
+ */
+function defaultRun(seed: number, latencySteps: number, model: Partial<MarketModelOptions> = {}): { pnlPct: number[] } {
+  const m = new MarketModel(seed, ['BTC'], model);
+  const steps = (10 * 60 * 1000) / m.options.stepMs; // 10 minutes
+  const quotes: Quotes[] = [];
+  for (let i = 0; i <= steps + latencySteps; i++) {
+    m.step();
+    quotes.push(quotesOf(asBook(m.vestBook('BTC')), asBook(m.paradexBook('BTC')), 0.001));
+  }
+  const pnlPct: number[] = [];
+  let open: { direction: Direction; entryFill: number } | undefined;
+  let busyUntil = 0;
+  for (let i = 0; i < steps; i++) {
+    if (i < busyUntil) continue;
+    const q = quotes[i]!;
+    const filled = quotes[i + latencySteps]!;
+    if (open === undefined) {
+      const best = bestEntry(q);
+      if (best !== undefined && best.spread - 0.11 >= 0.06) {
+        open = { direction: best.direction, entryFill: entrySpread(best.direction, filled)! };
+        busyUntil = i + latencySteps + 1;
+      }
+    } else if (exitSpread(open.direction, q)! >= -0.02) {
+      pnlPct.push(open.entryFill + exitSpread(open.direction, filled)! - 0.11);
+      open = undefined;
+      busyUntil = i + latencySteps + 10; // the 1 s cooldown
+    }
+  }
+  return { pnlPct };
+}
+
+describe('MarketModel: a market that can lose', () => {
+  const count = (pnl: number[]) => ({ wins: pnl.filter((p) => p > 0).length, losses: pnl.filter((p) => p <= 0).length });
+
+  it.each([1, 2, 3])('a default run (seed %i) has both winning and losing round trips', (seed) => {
+    const { wins, losses } = count(defaultRun(seed, 1).pnlPct);
+    expect(wins).toBeGreaterThan(0);
+    expect(losses).toBeGreaterThan(0);
+    // Losers are a minority (the strategy still has an edge), not a rounding accident.
+    expect(losses / (wins + losses)).toBeGreaterThan(0.05);
+    expect(losses / (wins + losses)).toBeLessThan(0.5);
+  });
+
+  it('loses only through what moves between decision and fill: filled at the decision\'s own books, every trip wins', () => {
+    expect(count(defaultRun(1, 0).pnlPct).losses).toBe(0);
+  });
+
+  it('loses more often with the jumps, drift, quote noise and thin spells than without them (same seed)', () => {
+    const calm = { basisJumpsPerMin: 0, basisDriftStdPct: 0, vestQuoteNoisePct: 0, thinBooksPerMin: 0 };
+    const rough = count(defaultRun(1, 1).pnlPct);
+    const smooth = count(defaultRun(1, 1, calm).pnlPct);
+    expect(rough.losses / (rough.wins + rough.losses)).toBeGreaterThan(smooth.losses / (smooth.wins + smooth.losses));
+  });
+
+  it('thins the books at times, and keeps the same shared price path whatever the regime keys', () => {
+    const m = new MarketModel(1, ['BTC']);
+    const calm = new MarketModel(1, ['BTC'], { basisJumpsPerMin: 0, basisDriftStdPct: 0, vestQuoteNoisePct: 0, thinBooksPerMin: 0 });
+    let thinSteps = 0;
+    for (let i = 0; i < 6000; i++) {
+      m.step();
+      calm.step();
+      if (m.thinBooks('BTC')) thinSteps++;
+    }
+    // About one 6 s spell a minute: roughly a tenth of the time.
+    expect(thinSteps / 6000).toBeGreaterThan(0.03);
+    expect(thinSteps / 6000).toBeLessThan(0.25);
+    expect(m.mid('BTC')).toBe(calm.mid('BTC'));
   });
 });

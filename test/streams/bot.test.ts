@@ -2,9 +2,10 @@
  * The composed bot stream with injected fakes: feeds are Subjects, the executor is scripted.
  * Real time with short delays (the executor's effects are Promises, which virtual time cannot drive).
  */
-import { BehaviorSubject, NEVER, Observable, Subject, lastValueFrom, tap, toArray } from 'rxjs';
+import { BehaviorSubject, NEVER, Observable, Subject, lastValueFrom, of, tap, toArray } from 'rxjs';
 import {
   arbitrageBot,
+  type BotDeps,
   type BotSettings,
   type LateFillCredits,
   type OpenedPosition,
@@ -75,6 +76,8 @@ interface Script {
   lateFills?: LateFillCredits[];
   /** Restore only this pair's position (multi-pair tests). */
   restorePair?: string;
+  /** Opened positions carry their open time (as the real executor's do). */
+  stampOpenedAt?: boolean;
 }
 
 function fakeExecutor(script: Script) {
@@ -90,7 +93,7 @@ function fakeExecutor(script: Script) {
       if (script.openFails) return { ok: false, reason: script.openFails, events: [] };
       return {
         ok: true,
-        position: { pair: opp.pair, direction: opp.direction, entrySpread: opp.spread, size: 0.01 },
+        position: { pair: opp.pair, direction: opp.direction, entrySpread: opp.spread, size: 0.01, ...(script.stampOpenedAt ? { openedAt: Date.now() } : {}) },
         events: [ev.orderFilled(Date.now(), { pair: opp.pair, venue: 'vest', clientId: 'c1', filledSize: 0.01, avgPrice: 100, feeUsd: 0.01, latencyMs: 1 })],
       };
     },
@@ -144,6 +147,7 @@ function harness(
   settingsOver: Partial<BotSettings> = {},
   pairs = [pairSettings()],
   onEvent: (e: TradingEvent, shutdown$: Subject<void>) => void = () => undefined,
+  extraDeps: Pick<BotDeps, 'fundingFor'> = {},
 ) {
   const feeds = { vest: new FakeFeed(), paradex: new FakeFeed() };
   const shutdown$ = new Subject<void>();
@@ -160,6 +164,7 @@ function harness(
       feesFor: () => ({ a: 0.0001, b: 0.0002 }),
       shutdown$,
       closeNow$,
+      ...extraDeps,
     },
     botSettings(pairs, settingsOver),
   );
@@ -546,5 +551,98 @@ describe('arbitrageBot', () => {
     expect(all.find((e) => e.type === 'TRADING_HALTED')).toMatchObject({ pair: 'BTC-PERP', reason: expect.stringContaining('entrySpread must be finite') });
     expect(h.executors.get('eth')!.calls.open).toHaveLength(1);
     expect(types(all).at(-1)).toBe('BOT_SHUTDOWN');
+  });
+});
+
+describe('arbitrageBot: holding limit (risk.max_duration_hours)', () => {
+  // BOverA exit = (bidB − askA)/askA: books far from the −0.02 % target, so only the holding limit can close.
+  const farBooks = (h: ReturnType<typeof harness>) => {
+    h.feeds.vest.books.next(book(99.95, 100.1));
+    h.feeds.paradex.books.next(book(100, 100.05));
+  };
+
+  it('closes a restored position held past the limit since its journaled open time, and says why', async () => {
+    const restore: OpenedPosition = { pair: 'BTC-PERP', direction: 'BOverA', entrySpread: 0.3, size: 0.01, openedAt: Date.now() - 25 * 3_600_000 };
+    const h = harness({ restore }, {}, [pairSettings({ maxHoldHours: 24 })]);
+    farBooks(h);
+    await h.until('EXIT_MONITOR_STOPPED');
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(types(all).slice(1, 5)).toEqual(['POSITION_OPENED', 'TRADE_EXIT', 'POSITION_CLOSED', 'EXIT_MONITOR_STOPPED']);
+    expect(all.find((e) => e.type === 'TRADE_EXIT')).toMatchObject({ reason: 'max_duration' });
+    expect(all.find((e) => e.type === 'POSITION_CLOSED')).toMatchObject({ reason: 'max_duration', grossPnlUsd: 1.5 });
+    expect(h.executors.get('btc')!.calls.close).toBe(1);
+  });
+
+  it('keeps a restored position within the limit open, counting from its open time, not the restart', async () => {
+    const restore: OpenedPosition = { pair: 'BTC-PERP', direction: 'BOverA', entrySpread: 0.3, size: 0.01, openedAt: Date.now() - 60_000 };
+    // 0.05 s limit from an open 60 s ago would close at once; a limit 90 s long (ending in 30 s) does not.
+    const h = harness({ restore }, {}, [pairSettings({ maxHoldHours: 90 / 3_600 })]);
+    farBooks(h);
+    await h.settle();
+    await sleep(50);
+    farBooks(h);
+    await h.settle();
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(types(all)).not.toContain('TRADE_EXIT');
+    expect(h.executors.get('btc')!.calls.close).toBe(0);
+  });
+
+  it('closes a position opened in this run once it has been held that long', async () => {
+    const h = harness({}, {}, [pairSettings({ maxHoldHours: 0.1 / 3_600 })]);
+    // AOverB entry = (bidB − askA)/askA ≈ 0.2 % net of fees > 0.1 %; its exit (bidA − askB)/askB ≈ −0.3 % stays far.
+    h.feeds.vest.books.next(book(99.5, 99.8));
+    h.feeds.paradex.books.next(book(100, 100.1));
+    await h.until('POSITION_OPENED');
+    // Ticks keep coming: the first after the 100 ms limit closes.
+    const pump = setInterval(() => h.feeds.paradex.books.next(book(100, 100.1)), 20);
+    await h.until('POSITION_CLOSED');
+    clearInterval(pump);
+    h.shutdown$.next();
+    const all = await h.done;
+    const opened = all.find((e) => e.type === 'POSITION_OPENED')!;
+    const closed = all.find((e) => e.type === 'POSITION_CLOSED')!;
+    expect(closed).toMatchObject({ reason: 'max_duration' });
+    expect(closed.time - opened.time).toBeGreaterThanOrEqual(90);
+  });
+});
+
+describe('arbitrageBot: funding carry in the entry decision', () => {
+  const openAndClose = async (h: ReturnType<typeof harness>, n: number) => {
+    // AOverB entry ≈ 0.2 % net of fees; then the exit (bidA − askB)/askB = 0 % ≥ −0.02 % closes it.
+    h.feeds.vest.books.next(book(99.5, 99.8));
+    h.feeds.paradex.books.next(book(100, 100.1));
+    await h.until('POSITION_OPENED', n);
+    await sleep(30);
+    h.feeds.vest.books.next(book(100.1, 100.2));
+    await h.until('POSITION_CLOSED', n);
+    await sleep(30); // the cooldown
+  };
+
+  it('says the carry is not tracked when the run has no funding feed, and counts none', async () => {
+    const h = harness({});
+    await openAndClose(h, 1);
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(all.find((e) => e.type === 'SPREAD_DETECTED')).toMatchObject({ carry: { status: 'not tracked', carryPct: 0 } });
+  });
+
+  it('counts the carry over the fallback hold first, then over the median hold of the round trips closed so far', async () => {
+    const funding = { a: { ratePerHour: -0.00001, index: 0, at: 0 }, b: { ratePerHour: 0.00005, index: 0, at: 0 } };
+    const h = harness({ stampOpenedAt: true }, {}, [pairSettings({ maxHoldHours: 24 })], undefined, { fundingFor: () => of(funding) });
+    await openAndClose(h, 1);
+    await openAndClose(h, 2);
+    h.shutdown$.next();
+    const all = await h.done;
+    const detected = all.filter((e) => e.type === 'SPREAD_DETECTED');
+    const held = all.filter((e) => e.type === 'POSITION_CLOSED')[0]!.time - all.filter((e) => e.type === 'POSITION_OPENED')[0]!.time;
+    expect(detected[0]).toMatchObject({ carry: { status: 'counted', holdFrom: 'fallback', holdHours: 1, rateA: -0.00001, rateB: 0.00005, carryPct: 0.00006 * 1 * 100 } });
+    const second = detected[1] as Extract<TradingEvent, { type: 'SPREAD_DETECTED' }>;
+    expect(second.carry).toMatchObject({ status: 'counted', holdFrom: 'observed_median' });
+    const hours = second.carry!.status === 'counted' ? second.carry!.holdHours : Number.NaN;
+    // The one hold observed, as the bot timed it (open-time stamp to close event): within a few ms of the events'.
+    expect(hours * 3_600_000).toBeGreaterThan(0);
+    expect(Math.abs(hours * 3_600_000 - held)).toBeLessThan(20);
   });
 });

@@ -183,3 +183,84 @@ describe('entrySignal', () => {
     expect(() => signal({ entryThreshold: Number.NaN })).toThrow(/entryThreshold/);
   });
 });
+
+describe('entrySignal with funding carry', () => {
+  // AOverB is long A, short B: it earns rate(B) − rate(A) per hour. README's worked example: 0.6 bp/h over 8 h = 0.048 %.
+  const EARNS = { a: -0.00001, b: 0.00005 };
+  const PAYS = { a: 0.00005, b: -0.00001 };
+  const hold = (hours: number, from: 'config' | 'observed_median' | 'fallback' = 'config') => ({ hours, from });
+  const B = {
+    earns8h: { rates: EARNS, hold: hold(8) },
+    pays8h: { rates: PAYS, hold: hold(8) },
+    pays12h: { rates: PAYS, hold: hold(12) },
+    none: { rates: undefined, hold: hold(1, 'fallback') },
+  };
+  const counted = (rates: { a: number; b: number }, hours: number, direction: Direction = 'AOverB') => {
+    const perHour = direction === 'AOverB' ? rates.b - rates.a : rates.a - rates.b;
+    return { status: 'counted' as const, carryPct: perHour * hours * 100, holdHours: hours, holdFrom: 'config' as const, rateA: rates.a, rateB: rates.b };
+  };
+
+  it('enters when the expected carry lifts a net spread below the threshold over it, and says how much is carry', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const carry$ = hot('       --e---', { e: B.earns8h });
+      const ticks$ = hot('       l-l-l-', T);
+      // T.l nets 0.02 % (< 0.05 %); with +0.048 % of carry its edge is 0.068 %.
+      const carry = counted(EARNS, 8);
+      expect(carry.carryPct).toBeCloseTo(0.048, 12);
+      expectObservable(stamped(ticks$).pipe(signal({ carry$ }))).toBe('--x-y-', {
+        x: { ...opportunityAt(2, T.l, 'AOverB'), carry },
+        y: { ...opportunityAt(4, T.l, 'AOverB'), carry },
+      });
+    });
+  });
+
+  it('holds back a net spread above the threshold when the carry against it over the hold eats the edge', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // Declared first: its frame-0 value is there before the frame-0 tick.
+      const carry$ = hot('       p-----q-', { p: B.pays8h, q: B.pays12h });
+      const ticks$ = hot('       h-h-h-h-', T);
+      // T.h nets 0.10 %: −0.048 % of carry leaves 0.052 % (enters); −0.072 % leaves 0.028 % (does not).
+      expectObservable(stamped(ticks$).pipe(signal({ carry$ }))).toBe('x-y-z---', {
+        x: { ...opportunityAt(0, T.h, 'AOverB'), carry: counted(PAYS, 8) },
+        y: { ...opportunityAt(2, T.h, 'AOverB'), carry: counted(PAYS, 8) },
+        z: { ...opportunityAt(4, T.h, 'AOverB'), carry: counted(PAYS, 8) },
+      });
+    });
+  });
+
+  it('picks the direction with the better edge, carry included', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      // AOverB 0.04 % gross, BOverA (buy B at 100 050, sell A at 99 990) −0.06 % gross; no fees.
+      const rates = { a: 0.0005, b: -0.0005 }; // BOverA earns 10 bp/h; over 1 h +0.1 %: edge 0.04 % > AOverB's −0.06 %.
+      const carry$ = hot('       c-', { c: { rates, hold: hold(1) } });
+      const ticks$ = hot('       n-', T);
+      const noFees: TakerFees = { a: 0, b: 0 };
+      const t = T.n;
+      const spread = pct(t.a.bids[0]!.price, t.b.asks[0]!.price);
+      expectObservable(stamped(ticks$).pipe(signal({ carry$, fees: noFees, entryThreshold: 0.03 }))).toBe('x-', {
+        x: { ...opportunityAt(0, t, 'BOverA'), netSpread: spread, carry: counted(rates, 1, 'BOverA') },
+      });
+    });
+  });
+
+  it('counts no carry before funding arrives, and says so', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const carry$ = hot('       n---', { n: B.none });
+      const ticks$ = hot('       l-h-', T);
+      expectObservable(stamped(ticks$).pipe(signal({ carry$ }))).toBe('--x-', {
+        x: { ...opportunityAt(2, T.h, 'AOverB'), carry: { status: 'no funding yet', carryPct: 0 } },
+      });
+    });
+  });
+
+  it('decides on the ticks alone while the carry source has not emitted, and completes with the ticks', () => {
+    testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const ticks$ = hot('       h-|', T);
+      const carry$ = hot<never>('--------');
+      expectObservable(stamped(ticks$).pipe(signal({ carry$ }))).toBe('x-|', {
+        x: { ...opportunityAt(0, T.h, 'AOverB'), carry: { status: 'no funding yet', carryPct: 0 } },
+      });
+      expectSubscriptions(carry$.subscriptions).toBe('^-!');
+    });
+  });
+});

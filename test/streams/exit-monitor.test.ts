@@ -518,3 +518,133 @@ describe('exitMonitor: re-entrant ticks', () => {
     expect(seen.map((e) => e.polls)).toEqual([1, 2]);
   });
 });
+
+describe('exitMonitor: forced exits (holding limit, adverse carry)', () => {
+  const FAR_TICK: DecidingTick = { time: 0, entryAOverB: pct(100_040, 100_000), entryBOverA: FAR };
+  const forcedExitAt = (time: number, polls: number, reason: 'max_duration' | 'adverse_funding', carryBpsPerHour?: number): ExitEvent =>
+    events.tradeExit(time, {
+      pair: PAIR,
+      polls,
+      entrySpread: ENTRY,
+      exitSpread: FAR,
+      exitTarget: TARGET,
+      profit: ENTRY + FAR,
+      reason,
+      ...(carryBpsPerHour !== undefined ? { carryBpsPerHour } : {}),
+      tick: FAR_TICK,
+    });
+  const forcedClosedAt = (time: number, polls: number, reason: 'max_duration' | 'adverse_funding'): ExitEvent =>
+    events.positionClosed(time, { pair: PAIR, polls, entrySpread: ENTRY, exitSpread: FAR, profit: ENTRY + FAR, reason });
+  // AOverB is long A, short B: its carry is rate(B) − rate(A), per hour.
+  const RATES = {
+    earning: { a: -0.00001, b: 0.00002 }, // +0.3 bp/h
+    mildlyAdverse: { a: 0.00001, b: 0 }, // −0.1 bp/h: within a 0.2 bp/h bound
+    adverse: { a: 0.00002, b: -0.00001 }, // −0.3 bp/h: beyond it
+  };
+  const ADVERSE_BPS = (RATES.adverse.b - RATES.adverse.a) * 10_000;
+
+  it('closes at the first tradable poll once the holding limit has passed, whatever the exit spread, and says why', () => {
+    testScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const ticks$ = hot('       f-f-f-f-f-', T);
+      const close = cold('                 -r|', { r: ok });
+      const expected = '         ----x(cs|)';
+      expectObservable(ticks$.pipe(exitMonitor(options({ closeAt: 3, closePosition: () => close })))).toBe(expected, {
+        x: forcedExitAt(4, 3, 'max_duration'),
+        c: forcedClosedAt(5, 3, 'max_duration'),
+        s: stoppedAt(5, 3, 'closed'),
+      });
+      expectSubscriptions(close.subscriptions).toBe('----^!');
+    });
+  });
+
+  it('closes a position held past its limit before this run (a restored one) at the first tradable poll', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const ticks$ = hot('       --f-f-', T);
+      const expected = '         --x-(cs|)';
+      expectObservable(ticks$.pipe(exitMonitor(options({ closeAt: -3_600_000, closePosition: () => cold('--r|', { r: ok }) })))).toBe(expected, {
+        x: forcedExitAt(2, 1, 'max_duration'),
+        c: forcedClosedAt(4, 1, 'max_duration'),
+        s: stoppedAt(4, 1, 'closed'),
+      });
+    });
+  });
+
+  it('a forced exit waits for a tradable book (never closes into a stale one)', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const stale = tick(farA, { ...shortB, stale: true });
+      const ticks$ = hot('       s-s-f-', { s: stale, f: T.f });
+      const expected = '         ----x-(cs|)';
+      expectObservable(ticks$.pipe(exitMonitor(options({ closeAt: 0, closePosition: () => cold('--r|', { r: ok }) })))).toBe(expected, {
+        x: forcedExitAt(4, 3, 'max_duration'),
+        c: forcedClosedAt(6, 3, 'max_duration'),
+        s: stoppedAt(6, 3, 'closed'),
+      });
+    });
+  });
+
+  it('reports the target, not the limit, when a poll past the limit also reaches the target', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const ticks$ = hot('       --n-', T);
+      const expected = '         --(xcs|)';
+      expectObservable(ticks$.pipe(exitMonitor(options({ closeAt: 0, closePosition: () => cold('r|', { r: ok }) })))).toBe(expected, {
+        x: exitAt(2, 1),
+        c: closedAt(2, 1),
+        s: stoppedAt(2, 1, 'closed'),
+      });
+    });
+  });
+
+  it('after a failed forced close keeps the limit and retries at the next tradable poll', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const ticks$ = hot('       -f-f-f-', T);
+      let attempts = 0;
+      const closePosition = () => (++attempts === 1 ? cold('-r|', { r: rejected }) : cold('-r|', { r: ok }));
+      const expected = '         -xfy(cs|)';
+      expectObservable(ticks$.pipe(exitMonitor(options({ closeAt: 0, closePosition })))).toBe(expected, {
+        x: forcedExitAt(1, 1, 'max_duration'),
+        f: failedAt(2, 1, rejected.reason!),
+        y: forcedExitAt(3, 2, 'max_duration'),
+        c: forcedClosedAt(4, 2, 'max_duration'),
+        s: stoppedAt(4, 2, 'closed'),
+      });
+    });
+  });
+
+  it('closes when the carry turns against the position beyond the bound, and says so with the carry', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const ticks$ = hot('       f-f-f-f-f-', T);
+      const funding$ = hot('     e--a------', { e: RATES.earning, a: RATES.adverse });
+      const expected = '         ----x-(cs|)';
+      const monitor = exitMonitor(options({ funding$, fundingExitBpsPerHour: 0.2, closePosition: () => cold('--r|', { r: ok }) }));
+      expectObservable(ticks$.pipe(monitor)).toBe(expected, {
+        x: forcedExitAt(4, 3, 'adverse_funding', ADVERSE_BPS),
+        c: forcedClosedAt(6, 3, 'adverse_funding'),
+        s: stoppedAt(6, 3, 'closed'),
+      });
+    });
+  });
+
+  it('keeps the position while the carry is against it by less than the bound, or turns back before a poll', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const ticks$ = hot('       f-f-f-f-f-|', T);
+      const funding$ = hot('     m--(ae)---', { m: RATES.mildlyAdverse, a: RATES.adverse, e: RATES.earning });
+      expectObservable(ticks$.pipe(exitMonitor(options({ funding$, fundingExitBpsPerHour: 0.2 })))).toBe('----------|');
+    });
+  });
+
+  it('ignores funding without a bound, and a funding feed that fails forces nothing', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const ticks$ = hot('       f-f-f-|', T);
+      const adverse$ = hot('     a-----', { a: RATES.adverse });
+      const failing$ = hot('     a#', { a: RATES.adverse });
+      expectObservable(ticks$.pipe(exitMonitor(options({ funding$: adverse$ })))).toBe('------|');
+      expectObservable(ticks$.pipe(exitMonitor(options({ funding$: failing$, fundingExitBpsPerHour: 0.2 })))).toBe('------|');
+    });
+  });
+
+  it('refuses a negative or non-finite adverse-carry bound and a NaN holding limit, naming the pair', () => {
+    expect(() => exitMonitor(options({ fundingExitBpsPerHour: -1 }))).toThrow('exitMonitor(BTC-PERP): fundingExitBpsPerHour must be a finite number >= 0, got -1');
+    expect(() => exitMonitor(options({ fundingExitBpsPerHour: Infinity }))).toThrow(/fundingExitBpsPerHour/);
+    expect(() => exitMonitor(options({ closeAt: Number.NaN }))).toThrow('exitMonitor(BTC-PERP): closeAt must be a time in ms, got NaN');
+  });
+});

@@ -11,6 +11,7 @@ import type { CloseReport, OpenedPosition, PairExecutor } from '../../streams/pa
 import type { MarketTick, VenueId } from '../../src/domain/market';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
 import type { TakerFees } from '../../src/domain/spread';
+import type { PairFunding } from '../../src/domain/funding';
 import type { BookFeed, Venue } from '../../src/venues/venue';
 
 export type Side = ReadonlyArray<readonly [price: number, size: number]>;
@@ -103,6 +104,8 @@ export interface RigOptions {
   readonly pair?: Partial<PairSettings>;
   readonly settings?: Partial<BotSettings>;
   readonly lossLimit?: LossLimit;
+  /** The pair's funding (BotDeps.fundingFor); absent: funding not tracked. */
+  readonly funding$?: Observable<PairFunding>;
 }
 
 export function pairRig(o: RigOptions): { ctx: PairContext; symbols: { a: string[]; b: string[] } } {
@@ -113,6 +116,7 @@ export function pairRig(o: RigOptions): { ctx: PairContext; symbols: { a: string
     executorFor: () => o.executor ?? scriptedExecutor(() => NEVER).executor,
     feesFor: () => o.fees ?? { a: 0, b: 0 },
     shutdown$: NEVER,
+    ...(o.funding$ ? { fundingFor: () => o.funding$! } : {}),
   };
   const ctx = pairContext(pair, {
     deps,

@@ -218,3 +218,43 @@ describe('openedEvent$', () => {
     });
   });
 });
+
+describe('positionMonitor$: holding limit and adverse carry from the pair settings', () => {
+  const snap = (a: number, b: number) => ({ a: { ratePerHour: a, index: 0, at: 0 }, b: { ratePerHour: b, index: 0, at: 0 } });
+
+  it('closes a position held maxHoldHours since its open time at the next tick, reason max_duration', () => {
+    testScheduler().run(({ hot, cold, expectObservable, flush }) => {
+      const a$ = hot('f-f-f-f-', { f: FAR_A });
+      const b$ = hot('b-------', { b: B });
+      const { executor, closes } = scriptedExecutor(() => cold('-r|', { r: won }));
+      // Opened at −1 ms with a 4 ms limit: due at 3 ms, closed on the tick at 4.
+      const { ctx } = pairRig({ a$, b$, scheduler: asyncScheduler, executor, pair: { maxHoldHours: 4 / 3_600_000 } });
+      const reasons = positionMonitor$(ctx, { ...POSITION, openedAt: -1 }).pipe(map((e) => (e.type === 'TRADE_EXIT' || e.type === 'POSITION_CLOSED' ? `${e.type}:${e.reason}` : e.type)));
+      expectObservable(reasons).toBe('----x(cs|)', { x: 'TRADE_EXIT:max_duration', c: 'POSITION_CLOSED:max_duration', s: 'EXIT_MONITOR_STOPPED' });
+      flush();
+      expect(closes).toHaveLength(1);
+    });
+  });
+
+  it('closes when the pair funding turns the carry against the position beyond funding_exit_bps_per_hour', () => {
+    testScheduler().run(({ hot, cold, expectObservable }) => {
+      const funding$ = hot('e--p----', { e: snap(-0.00001, 0.00002), p: snap(0.00002, -0.00001) }); // AOverB: +0.3, then −0.3 bp/h
+      const a$ = hot('f-f-f-f-', { f: FAR_A });
+      const b$ = hot('b-------', { b: B });
+      const { executor } = scriptedExecutor(() => cold('-r|', { r: won }));
+      const { ctx } = pairRig({ a$, b$, scheduler: asyncScheduler, executor, funding$, pair: { fundingExitBpsPerHour: 0.2 } });
+      const reasons = positionMonitor$(ctx, POSITION).pipe(map((e) => (e.type === 'TRADE_EXIT' || e.type === 'POSITION_CLOSED' ? `${e.type}:${e.reason}` : e.type)));
+      expectObservable(reasons).toBe('----x(cs|)', { x: 'TRADE_EXIT:adverse_funding', c: 'POSITION_CLOSED:adverse_funding', s: 'EXIT_MONITOR_STOPPED' });
+    });
+  });
+
+  it('ignores funding when the pair sets no adverse-carry bound', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const funding$ = hot('p-------', { p: snap(0.002, -0.001) });
+      const a$ = hot('f-f-f-f-', { f: FAR_A });
+      const b$ = hot('b-------', { b: B });
+      const { ctx } = pairRig({ a$, b$, scheduler: asyncScheduler, funding$ });
+      expectObservable(positionMonitor$(ctx, POSITION)).toBe('--------');
+    });
+  });
+});
