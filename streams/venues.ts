@@ -13,6 +13,7 @@ import { createSimVenueClients, newSimKeys, type SimKeys, type SimVenueUrls } fr
 import type { Venue } from '../src/venues/venue';
 import type { FrameRecorder } from '../src/venues/recording';
 import { createVestVenue } from '../src/venues/vest/venue';
+import { fetchParadexFunding, fetchVestFunding, type FundingDecoded } from '../src/venues/funding';
 
 export type VenueSetup =
   /** Simulated venues started inside this process, traded with throwaway keys (real signatures). */
@@ -36,8 +37,13 @@ export interface VenueOptions {
   readonly recorder?: FrameRecorder;
 }
 
+/** One poll of a venue's public funding (rate and cumulative index) for a venue symbol. Never rejects: a failure is a value. */
+export type FundingPoll = (symbol: string) => Promise<FundingDecoded>;
+
 export interface TradingVenues {
   readonly venues: Readonly<Record<VenueId, Venue>>;
+  /** Each venue's public funding over REST (src/venues/funding.ts), at the same hosts as its books. */
+  readonly funding?: Readonly<Record<VenueId, FundingPoll>>;
   /** Closes every client, and the embedded simulated venues if any. Never rejects. */
   close(): Promise<void>;
 }
@@ -111,5 +117,20 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
     throw err;
   }
   const venues = made as Record<VenueId, Venue>;
-  return { venues, close };
+  return { venues, funding: fundingPolls(setup, sim), close };
+}
+
+/** Funding is public: read at the REST hosts the mode's books come from (paper: the real venues; sim: the simulator). */
+function fundingPolls(setup: VenueSetup, sim: SimVenues | undefined): Record<VenueId, FundingPoll> {
+  const hosts =
+    setup.kind === 'sim'
+      ? { paradex: sim!.paradex.rest, vest: sim!.vest.rest, accountGroup: 0 }
+      : setup.kind === 'sim-running'
+        ? { paradex: setup.urls.paradex.rest, vest: setup.urls.vest.rest, accountGroup: 0 }
+        : { paradex: setup.endpoints.paradex.restUrl, vest: setup.endpoints.vest.restUrl, accountGroup: setup.endpoints.vest.accountGroup };
+  const vestHeaders = { xrestservermm: `restserver${hosts.accountGroup}` };
+  return {
+    paradex: (symbol) => fetchParadexFunding({ restUrl: hosts.paradex, symbol }),
+    vest: (symbol) => fetchVestFunding({ restUrl: hosts.vest, symbol, headers: vestHeaders }),
+  };
 }

@@ -30,6 +30,7 @@ import { openPairs, type PairSetup } from './pair-executor';
 import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
 import { Ops } from './ops';
 import { trackFeeds } from './track-feeds';
+import { pairFundingSource } from './funding';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
 import { venueSymbol } from '../../src/domain/market';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
@@ -86,6 +87,8 @@ export interface RunOptions {
   record?: string;
   /** Replay mode: the recording to play and its fill latency (streams/cli/replay.ts). */
   replay?: ReplayOptions;
+  /** How often each venue's funding is polled, ms (default streams/cli/funding.ts DEFAULT_FUNDING_POLL_MS). Not in replay mode: recordings hold no funding. */
+  fundingPollMs?: number;
 }
 
 /**
@@ -257,7 +260,14 @@ async function run(control: RunControl): Promise<RunResult> {
     const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger));
     const fees = pairs.fees;
     const venues = trackFeeds(trading.venues, (feed) => opsRef.ops?.state.trackFeed(feed));
-    const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$ };
+    const funding = trading.funding && !replay ? pairFundingSource(trading.funding, opts.fundingPollMs) : undefined;
+    const deps = {
+      venues,
+      executorFor: (p: PairSettings) => executors.get(p.id)!,
+      feesFor: (p: PairSettings) => fees.get(p.id)!,
+      shutdown$: control.shutdown$,
+      ...(funding ? { fundingFor: funding.fundingFor } : {}),
+    };
     const bot$ = arbitrageBot({ ...deps, closeNow$: ops.closeNow$, ...(replay ? { scheduler: replay.clock } : {}) }, settings);
     const running = subscribeBot(bot$, sink);
     sub = running.sub;
