@@ -6,7 +6,7 @@
 import type { VenueCredentials, VenueEndpoints } from '../src/config';
 import type { VenueId } from '../src/domain/market';
 import { createPaperVenue } from '../src/venues/paper-venue';
-import { startSimVenues, type SimVenues } from '../src/sim/index';
+import { startSimVenues, type FundingModelOptions, type SimVenues } from '../src/sim/index';
 import type { VenueLogger } from '../src/venues/http';
 import { createParadexVenue } from '../src/venues/paradex/venue';
 import { createSimVenueClients, newSimKeys, type SimKeys, type SimVenueUrls } from '../src/venues/sim-connect';
@@ -17,7 +17,14 @@ import { fetchParadexFunding, fetchVestFunding, type FundingDecoded } from '../s
 
 export type VenueSetup =
   /** Simulated venues started inside this process, traded with throwaway keys (real signatures). */
-  | { readonly kind: 'sim'; readonly seed: number; readonly markets: readonly string[]; readonly model?: Readonly<Record<string, number>> }
+  | {
+      readonly kind: 'sim';
+      readonly seed: number;
+      readonly markets: readonly string[];
+      readonly model?: Readonly<Record<string, number>>;
+      /** Funding model overrides (e.g. `timeScale` to see carry in a short run). */
+      readonly funding?: Partial<FundingModelOptions>;
+    }
   /** Simulated venues running in another process (`npm run venues`), traded with this bot's kept keys. */
   | { readonly kind: 'sim-running'; readonly urls: SimVenueUrls; readonly keys: SimKeys }
   /** The real public feeds with simulated fills: no keys, no order ever leaves. */
@@ -69,7 +76,7 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
   try {
     switch (setup.kind) {
       case 'sim': {
-        sim = await startSimVenues({ seed: setup.seed, markets: [...setup.markets], ...(setup.model ? { model: setup.model } : {}) });
+        sim = await startSimVenues({ seed: setup.seed, markets: [...setup.markets], ...(setup.model ? { model: setup.model } : {}), ...(setup.funding ? { funding: setup.funding } : {}) });
         // Throwaway keys: the simulated venues verify real signatures, so the whole money path is exercised.
         Object.assign(made, createSimVenueClients(sim, newSimKeys(), { paradexEncoding: options.paradexEncoding, feedOptions: bookFeedOptions, ...logger }));
         break;

@@ -25,6 +25,7 @@ import { RunRecord } from '../../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../../src/report/summary';
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
+import type { FundingModelOptions } from '../../src/sim/index';
 import { arbitrageBot, type BotSettings, type PairSettings } from '../bot';
 import { openPairs, type PairSetup } from './pair-executor';
 import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
@@ -87,6 +88,8 @@ export interface RunOptions {
   record?: string;
   /** Replay mode: the recording to play and its fill latency (streams/cli/replay.ts). */
   replay?: ReplayOptions;
+  /** Sim only: funding model overrides (tests raise `timeScale` to see carry in seconds). */
+  simFunding?: Partial<FundingModelOptions>;
   /** How often each venue's funding is polled, ms (default streams/cli/funding.ts DEFAULT_FUNDING_POLL_MS). Not in replay mode: recordings hold no funding. */
   fundingPollMs?: number;
 }
@@ -192,7 +195,7 @@ function venueSetupFor(opts: RunOptions): VenueSetup {
   switch (opts.mode) {
     case 'sim':
       if (opts.simVenues) return { kind: 'sim-running', ...opts.simVenues };
-      return { kind: 'sim', seed: opts.seed, markets: [...new Set(opts.config.bots.map((b) => b.pair.split('-')[0]!))], ...(opts.simModel ? { model: opts.simModel } : {}) };
+      return { kind: 'sim', seed: opts.seed, markets: [...new Set(opts.config.bots.map((b) => b.pair.split('-')[0]!))], ...(opts.simModel ? { model: opts.simModel } : {}), ...(opts.simFunding ? { funding: opts.simFunding } : {}) };
     case 'paper':
       if (!opts.endpoints) throw new Error('paper mode needs venue endpoints');
       return { kind: 'paper', endpoints: opts.endpoints };
@@ -463,6 +466,7 @@ function botSettings(opts: RunOptions, pairs: PairSettings[]): BotSettings {
     spreadSampleMs: 500,
     logEvery: 40,
     shutdownGraceMs: opts.shutdownGraceMs ?? opts.config.execution.shutdownGraceMs,
+    ...(opts.fundingPollMs !== undefined ? { fundingAccruedMs: opts.fundingPollMs } : {}),
   };
 }
 
