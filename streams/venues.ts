@@ -14,6 +14,7 @@ import type { Venue } from '../src/venues/venue';
 import type { FrameRecorder } from '../src/venues/recording';
 import { createVestVenue } from '../src/venues/vest/venue';
 import { fetchParadexFunding, fetchVestFunding, type FundingDecoded } from '../src/venues/funding';
+import type { FundingSnapshot } from '../src/domain/funding';
 
 export type VenueSetup =
   /** Simulated venues started inside this process, traded with throwaway keys (real signatures). */
@@ -69,6 +70,9 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
   const logger = options.logger !== undefined ? { logger: options.logger } : {};
   let sim: SimVenues | undefined;
   const made: Partial<Record<VenueId, Venue>> = {};
+  // Paper mode charges funding from the live figures the bot polls: each successful poll lands here.
+  const fundingSeen = new Map<string, FundingSnapshot>();
+  const seenFunding = (venue: VenueId) => (symbol: string) => fundingSeen.get(`${venue}:${symbol}`);
   const close = async (): Promise<void> => {
     await Promise.allSettled(Object.values(made).map((v) => v.close()));
     await sim?.close().catch(() => undefined);
@@ -112,9 +116,9 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
       case 'paper': {
         const ep = setup.endpoints;
         const realPdx = createParadexVenue({ restUrl: ep.paradex.restUrl, wsUrl: ep.paradex.wsUrl, encoding: ep.paradex.encoding, bookFeedOptions, ...logger });
-        made.paradex = createPaperVenue({ real: realPdx, now: Date.now });
+        made.paradex = createPaperVenue({ real: realPdx, now: Date.now, funding: seenFunding('paradex') });
         const realVest = createVestVenue({ restUrl: ep.vest.restUrl, wsUrl: ep.vest.wsUrl, accountGroup: ep.vest.accountGroup, bookFeedOptions, ...logger });
-        made.vest = createPaperVenue({ real: realVest, now: Date.now });
+        made.vest = createPaperVenue({ real: realVest, now: Date.now, funding: seenFunding('vest') });
         break;
       }
     }
@@ -124,7 +128,17 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
     throw err;
   }
   const venues = made as Record<VenueId, Venue>;
-  return { venues, funding: fundingPolls(setup, sim), close };
+  return { venues, funding: remembered(fundingPolls(setup, sim), fundingSeen), close };
+}
+
+/** Polls that also keep each venue symbol's latest good figure (the paper venues' funding source). */
+function remembered(polls: Record<VenueId, FundingPoll>, seen: Map<string, FundingSnapshot>): Record<VenueId, FundingPoll> {
+  const keep = (venue: VenueId): FundingPoll => async (symbol) => {
+    const decoded = await polls[venue](symbol);
+    if (decoded.ok) seen.set(`${venue}:${symbol}`, decoded.snapshot);
+    return decoded;
+  };
+  return { paradex: keep('paradex'), vest: keep('vest') };
 }
 
 /** Funding is public: read at the REST hosts the mode's books come from (paper: the real venues; sim: the simulator). */
