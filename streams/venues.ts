@@ -72,7 +72,6 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
   const made: Partial<Record<VenueId, Venue>> = {};
   // Paper mode charges funding from the live figures the bot polls: each successful poll lands here.
   const fundingSeen = new Map<string, FundingSnapshot>();
-  const seenFunding = (venue: VenueId) => (symbol: string) => fundingSeen.get(`${venue}:${symbol}`);
   const close = async (): Promise<void> => {
     await Promise.allSettled(Object.values(made).map((v) => v.close()));
     await sim?.close().catch(() => undefined);
@@ -116,9 +115,9 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
       case 'paper': {
         const ep = setup.endpoints;
         const realPdx = createParadexVenue({ restUrl: ep.paradex.restUrl, wsUrl: ep.paradex.wsUrl, encoding: ep.paradex.encoding, bookFeedOptions, ...logger });
-        made.paradex = createPaperVenue({ real: realPdx, now: Date.now, funding: seenFunding('paradex') });
+        made.paradex = createPaperVenue({ real: realPdx, now: Date.now, funding: lastFunding(fundingSeen, 'paradex') });
         const realVest = createVestVenue({ restUrl: ep.vest.restUrl, wsUrl: ep.vest.wsUrl, accountGroup: ep.vest.accountGroup, bookFeedOptions, ...logger });
-        made.vest = createPaperVenue({ real: realVest, now: Date.now, funding: seenFunding('vest') });
+        made.vest = createPaperVenue({ real: realVest, now: Date.now, funding: lastFunding(fundingSeen, 'vest') });
         break;
       }
     }
@@ -130,6 +129,8 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
   const venues = made as Record<VenueId, Venue>;
   return { venues, funding: remembered(fundingPolls(setup, sim), fundingSeen), close };
 }
+
+const lastFunding = (seen: Map<string, FundingSnapshot>, venue: VenueId) => (symbol: string) => seen.get(`${venue}:${symbol}`);
 
 /** Polls that also keep each venue symbol's latest good figure (the paper venues' funding source). */
 function remembered(polls: Record<VenueId, FundingPoll>, seen: Map<string, FundingSnapshot>): Record<VenueId, FundingPoll> {
