@@ -70,8 +70,7 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
   const logger = options.logger !== undefined ? { logger: options.logger } : {};
   let sim: SimVenues | undefined;
   const made: Partial<Record<VenueId, Venue>> = {};
-  // Paper mode charges funding from the live figures the bot polls: each successful poll lands here.
-  const fundingSeen = new Map<string, FundingSnapshot>();
+  const fundingSeen = new Map<string, FundingSnapshot>(); // each good poll: paper mode charges funding from these
   const close = async (): Promise<void> => {
     await Promise.allSettled(Object.values(made).map((v) => v.close()));
     await sim?.close().catch(() => undefined);
