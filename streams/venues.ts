@@ -125,8 +125,7 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
     await close();
     throw err;
   }
-  const venues = made as Record<VenueId, Venue>;
-  return { venues, funding: remembered(fundingPolls(setup, sim), fundingSeen), close };
+  return { venues: made as Record<VenueId, Venue>, funding: remembered(fundingPolls(setup, sim), fundingSeen), close };
 }
 
 const lastFunding = (seen: Map<string, FundingSnapshot>, venue: VenueId) => (symbol: string) => seen.get(`${venue}:${symbol}`);
