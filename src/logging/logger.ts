@@ -146,7 +146,8 @@ export function eventLevel(event: TradingEvent): LogLevel {
 
 /** Funding is cents or less per trade: four decimals, sign first. */
 function fundingUsd(value: number): string {
-  return value < 0 ? `-$${(-value).toFixed(4)}` : `$${value.toFixed(4)}`;
+  const rounded = Math.round(value * 10_000) / 10_000;
+  return rounded < 0 ? `-$${(-rounded).toFixed(4)}` : `$${rounded.toFixed(4)}`;
 }
 
 /** Each event type's readable line: a lookup table, so a new event type without a line does not compile. */

@@ -75,7 +75,8 @@ export function usd(v: number | undefined): string {
 /** Funding is cents or less per trade: four decimals. */
 export function fundingUsdText(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return 'n/a';
-  return `${v < 0 ? '-' : ''}$${Math.abs(v).toFixed(4)}`;
+  const rounded = Math.round(v * 10_000) / 10_000; // a loss that rounds to nothing prints $0.0000, not -$0.0000
+  return `${rounded < 0 ? '-' : ''}$${Math.abs(rounded).toFixed(4)}`;
 }
 
 /** One figure of the summary: `key` is its `--summary-json` key where it has one. */
