@@ -26,7 +26,7 @@ import { summaryTable, type RunSettings, type RunSummary } from '../../src/repor
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import type { FundingModelOptions } from '../../src/sim/index';
-import { arbitrageBot, type BotSettings, type PairSettings } from '../bot';
+import { arbitrageBot, type BotDeps, type BotSettings, type PairSettings } from '../bot';
 import { openPairs, type PairSetup } from './pair-executor';
 import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
 import { Ops } from './ops';
@@ -263,14 +263,7 @@ async function run(control: RunControl): Promise<RunResult> {
     const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger));
     const fees = pairs.fees;
     const venues = trackFeeds(trading.venues, (feed) => opsRef.ops?.state.trackFeed(feed));
-    const funding = trading.funding && !replay ? pairFundingSource(trading.funding, opts.fundingPollMs) : undefined;
-    const deps = {
-      venues,
-      executorFor: (p: PairSettings) => executors.get(p.id)!,
-      feesFor: (p: PairSettings) => fees.get(p.id)!,
-      shutdown$: control.shutdown$,
-      ...(funding ? { fundingFor: funding.fundingFor } : {}),
-    };
+    const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$, ...fundingDeps(trading, replay, opts) };
     const bot$ = arbitrageBot({ ...deps, closeNow$: ops.closeNow$, ...(replay ? { scheduler: replay.clock } : {}) }, settings);
     const running = subscribeBot(bot$, sink);
     sub = running.sub;
@@ -296,6 +289,12 @@ async function run(control: RunControl): Promise<RunResult> {
     // Released last: the journals are closed, nothing of this run writes to the folder any more.
     journalLock?.release();
   }
+}
+
+/** Each pair's funding, polled at the venues (not in a replay: recordings hold no funding). */
+function fundingDeps(trading: TradingVenues, replay: ReplaySetup | undefined, opts: RunOptions): Pick<BotDeps, 'fundingFor'> {
+  if (!trading.funding || replay) return {};
+  return { fundingFor: pairFundingSource(trading.funding, opts.fundingPollMs).fundingFor };
 }
 
 /** Subscribes the bot stream into the sink; `done` settles when it ends, and `ended` says whether it has. */
