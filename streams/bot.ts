@@ -48,7 +48,7 @@ import { entrySignal } from './entry-signal';
 import { lossLimit } from './loss-limit';
 import { type PairContext, pairContext, recordCredits, recordRealised } from './pair-context';
 import type { EntryOutcome, OpenedPosition, PairExecutor, RestoreReport } from './pair-executor';
-import { openedEvent$, positionMonitor$ } from './position-monitor';
+import { closeFunding, openedEvent$, positionMonitor$ } from './position-monitor';
 import { spreadSamples$ } from './spread-samples';
 
 export type { CloseReport, EntryOutcome, LateFillCredits, OpenedPosition, PairExecutor, RestoreReport } from './pair-executor';
@@ -101,6 +101,8 @@ export interface BotSettings {
    * by an operator's `resume` command is picked up, ms. Default 1000.
    */
   readonly housekeepingMs?: number;
+  /** Period of FUNDING_ACCRUED for an open position when funding is tracked, ms. Default streams/funding-accrued.ts FUNDING_ACCRUED_EVERY_MS. */
+  readonly fundingAccruedMs?: number;
 }
 
 export interface BotDeps {
@@ -162,6 +164,17 @@ function pairStream$(ctx: PairContext): Observable<TradingEvent> {
     spreadSamples$(ctx),
     lossHaltEvent$(ctx),
     housekeeping$(ctx),
+    fundingWatch$(ctx),
+  );
+}
+
+/** Keeps the pair's latest funding at hand (entries record its indexes, closes realise against it); emits nothing. */
+function fundingWatch$(ctx: PairContext): Observable<never> {
+  return ctx.funding$.pipe(
+    tap((funding) => (ctx.fundingNow.latest = funding)),
+    ignoreElements(),
+    // funding$ is NEVER when funding is not tracked: the stop ends the watch either way.
+    takeUntil(ctx.stop$),
   );
 }
 
@@ -227,8 +240,10 @@ function closedTrade$(ctx: PairContext, trade: NonNullable<RestoreReport['closed
   const { position } = trade;
   return concat(
     openedEvent$(ctx, position, true),
-    defer(() =>
-      of(
+    defer(() => {
+      // Closed while the bot was away: realised against the funding read now (the nearest it has to the close).
+      const funding = closeFunding(ctx, position);
+      const closed = of(
         events.positionClosed(ctx.now(), {
           pair: ctx.pair.pair,
           polls: 0,
@@ -238,12 +253,16 @@ function closedTrade$(ctx: PairContext, trade: NonNullable<RestoreReport['closed
           grossPnlUsd: trade.grossPnlUsd,
           feesUsd: trade.feesUsd,
           reason: 'resume_close',
+          ...funding,
         }),
-      ),
-    ),
-    defer(() => {
-      recordRealised(ctx, trade);
-      return EMPTY;
+      );
+      return concat(
+        closed,
+        defer(() => {
+          recordRealised(ctx, { ...trade, ...funding });
+          return EMPTY;
+        }),
+      );
     }),
   );
 }
@@ -289,7 +308,7 @@ function openThenMonitor$(ctx: PairContext, opportunity: SpreadOpportunity): Obs
       }),
     ),
   );
-  const entry$ = defer(() => ctx.executor.openPosition(opportunity)).pipe(
+  const entry$ = defer(() => ctx.executor.openPosition(opportunity, ctx.fundingNow.latest)).pipe(
     catchError((err: unknown) => of<EntryOutcome>({ ok: false, reason: `open effect threw: ${errorText(err)}`, events: [] })),
   );
   return concat(detected, entry$.pipe(concatMap((outcome) => afterEntry$(ctx, outcome))));

@@ -1,15 +1,15 @@
 /**
- * The run-wide loss limit: realised net PnL summed over every pair, and the halt of new entries once it
+ * The run-wide loss limit: realised net PnL (gross − fees + funding) summed over every pair, and the halt of new entries once it
  * reaches −maxLossUsd. One object per bot run, handed to each pair's streams (never threaded as loose state).
  */
 import { type Observable, ReplaySubject } from 'rxjs';
 
 export interface LossLimit {
-  /** Adds a realised result (a closed round trip, or fills credited to one already closed). */
-  record(grossPnlUsd: number, feesUsd: number): void;
+  /** Adds a realised result (a closed round trip with its funding, or fills credited to one already closed). */
+  record(grossPnlUsd: number, feesUsd: number, fundingUsd?: number): void;
   /** True once the limit was reached: no new entries for the rest of the run. */
   readonly halted: boolean;
-  /** Realised net PnL of the run so far, USD. */
+  /** Realised net PnL of the run so far (gross − fees + funding), USD. */
   readonly realisedNetUsd: number;
   /** The limit, USD (undefined: none). */
   readonly maxLossUsd: number | undefined;
@@ -24,8 +24,8 @@ export function lossLimit(maxLossUsd: number | undefined): LossLimit {
   let realisedNetUsd = 0;
   let halted = false;
   return {
-    record(grossPnlUsd, feesUsd) {
-      realisedNetUsd += grossPnlUsd - feesUsd;
+    record(grossPnlUsd, feesUsd, fundingUsd = 0) {
+      realisedNetUsd += grossPnlUsd - feesUsd + fundingUsd;
       if (maxLossUsd !== undefined && realisedNetUsd <= -maxLossUsd && !halted) {
         halted = true;
         reached.next(realisedNetUsd);

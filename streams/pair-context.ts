@@ -41,6 +41,11 @@ export interface PairContext {
   readonly fundingTracked: boolean;
   /** The pair's closed holds this run and the hold its entries assume for carry. */
   readonly holds: HoldTimes;
+  /**
+   * The latest of `funding$` while the pair runs (kept by the bot's own subscription); undefined before the
+   * first. `tracked`: the run reads funding at all (`BotDeps.fundingFor` given).
+   */
+  readonly fundingNow: { latest: PairFunding | undefined; readonly tracked: boolean };
   /** An operator asks to close this pair's position now (flatten). */
   readonly closeNow$: Observable<string>;
   readonly scheduler: SchedulerLike;
@@ -75,6 +80,7 @@ export function pairContext(
     funding$: deps.fundingFor ? deps.fundingFor(pair).pipe(takeUntil(stop$), shareReplay({ bufferSize: 1, refCount: true })) : NEVER,
     fundingTracked: deps.fundingFor !== undefined,
     holds: holdTimes(pair),
+    fundingNow: { latest: undefined, tracked: deps.fundingFor !== undefined },
     closeNow$: deps.closeNow$ ? deps.closeNow$.pipe(filter((p) => p === pair.pair)) : NEVER,
     scheduler,
     lossLimit: run.lossLimit,
@@ -84,9 +90,9 @@ export function pairContext(
   };
 }
 
-/** Counts a realised result in the run's loss limit (an outcome without a PnL counts nothing). */
-export function recordRealised(ctx: PairContext, outcome: { readonly grossPnlUsd?: number; readonly feesUsd?: number }): void {
-  if (outcome.grossPnlUsd !== undefined) ctx.lossLimit.record(outcome.grossPnlUsd, outcome.feesUsd ?? 0);
+/** Counts a realised result (price PnL, fees and funding) in the run's loss limit (an outcome without a PnL counts nothing). */
+export function recordRealised(ctx: PairContext, outcome: { readonly grossPnlUsd?: number; readonly feesUsd?: number; readonly fundingUsd?: number }): void {
+  if (outcome.grossPnlUsd !== undefined) ctx.lossLimit.record(outcome.grossPnlUsd, outcome.feesUsd ?? 0, outcome.fundingUsd ?? 0);
 }
 
 /** Fills found after their trade was reported closed count in the run's realised PnL too. */

@@ -5,6 +5,7 @@
  */
 import type { CloseResult, TradingEvent } from '../src/domain/events';
 import type { MarketTick, PositionSpec, SpreadOpportunity } from '../src/domain/market';
+import type { LegIndexes, PairFunding } from '../src/domain/funding';
 import type { CloseContext } from './exit-monitor';
 
 /** An open position as the executor hands it back. */
@@ -13,6 +14,8 @@ export interface OpenedPosition extends PositionSpec {
   /** Entry fill prices, when known: they let the status mark the position to the books (unrealised PnL). */
   readonly longEntryPrice?: number;
   readonly shortEntryPrice?: number;
+  /** Each leg's venue funding index at entry; absent = unknown (funding not tracked then, or an older journal). */
+  readonly fundingIndexAtEntry?: LegIndexes;
 }
 
 /** How an entry ended: both legs open, or not (unwound or refused), with the events it produced. */
@@ -48,7 +51,8 @@ export interface LateFillCredits {
 
 /** The part of the executor the stream drives. Every method resolves with a value; none should reject. */
 export interface PairExecutor {
-  openPosition(opportunity: SpreadOpportunity): Promise<EntryOutcome>;
+  /** `funding`: the pair's latest funding when tracked, recorded (and journalled) as the position's funding at entry. */
+  openPosition(opportunity: SpreadOpportunity, funding?: PairFunding): Promise<EntryOutcome>;
   closePosition(position: OpenedPosition, ctx: CloseContext): Promise<CloseReport>;
   restore(): Promise<RestoreReport>;
   isHalted(): boolean;

@@ -23,9 +23,11 @@ import {
   tap,
 } from 'rxjs';
 import { type CloseResult, events, type ExitEvent, type TradingEvent } from '../src/domain/events';
+import { positionFundingUsd } from '../src/domain/funding';
 import { legsOf } from '../src/domain/spread';
 import { errorText } from '../src/logging/redact';
 import { type CloseContext, exitMonitor, type ExitMonitorOptions } from './exit-monitor';
+import { fundingAccrued } from './funding-accrued';
 import { type PairContext, recordRealised } from './pair-context';
 import type { OpenedPosition } from './pair-executor';
 
@@ -73,8 +75,11 @@ export function positionMonitor$(ctx: PairContext, position: OpenedPosition, opt
     // Replays: when shutdown came first, the monitor completes while merge is still subscribing,
     // before refresh$ exists; a plain Subject would have fired already and refresh$ would never end.
     const done$ = new ReplaySubject<void>(1);
+    // The close's funding, set by the close effect just before the monitor reports POSITION_CLOSED.
+    const closed: { funding?: CloseFunding } = {};
     const exit$ = ctx.sharedTicks$.pipe(
-      exitMonitor({ ...exitMonitorOptions(ctx, position, options), shutdown$: merge(ctx.stop$, closeNow$) }),
+      exitMonitor({ ...exitMonitorOptions(ctx, position, options, closed), shutdown$: merge(ctx.stop$, closeNow$) }),
+      map((e) => (e.type === 'POSITION_CLOSED' && closed.funding !== undefined ? { ...e, ...closed.funding } : e)),
       tap((e) => {
         if (e.type === 'EXIT_MONITOR_STOPPED') stopped = e;
         if (e.type === 'POSITION_CLOSED') forget(ctx, position);
@@ -89,17 +94,17 @@ export function positionMonitor$(ctx: PairContext, position: OpenedPosition, opt
       if (flattening) return flattenClose$(ctx, position, stopped.polls, options);
       return ctx.settings.closeOnExit ? closeAtExit$(ctx, position, stopped.polls) : EMPTY;
     });
-    return concat(merge(exit$, preparedCloseRefresh$(ctx, done$)) as Observable<TradingEvent>, afterStop$);
+    return concat(merge(exit$, preparedCloseRefresh$(ctx, done$), fundingAccrued$(ctx, position, done$)) as Observable<TradingEvent>, afterStop$);
   });
 }
 
-function exitMonitorOptions(ctx: PairContext, position: OpenedPosition, { exitTarget, resumeClose }: MonitorOptions): ExitMonitorOptions {
+function exitMonitorOptions(ctx: PairContext, position: OpenedPosition, { exitTarget, resumeClose }: MonitorOptions, closed: { funding?: CloseFunding }): ExitMonitorOptions {
   const { pair, settings } = ctx;
   return {
     position,
     exitTarget: exitTarget ?? pair.spreadExit,
     shutdown$: ctx.stop$,
-    closePosition: closeEffect(ctx, position),
+    closePosition: closeEffect(ctx, position, closed),
     logEvery: settings.logEvery,
     ...(pair.exitConfirmTicks !== undefined ? { confirmTicks: pair.exitConfirmTicks } : {}),
     ...(pair.maxBookAgeMs !== undefined ? { maxBookAgeMs: pair.maxBookAgeMs } : {}),
@@ -119,10 +124,11 @@ function forget(ctx: PairContext, position: OpenedPosition): void {
   if (position.openedAt !== undefined) ctx.holds.record(ctx.now() - position.openedAt);
 }
 
-/** The exit monitor's close effect: the executor's close, its events beside the monitor's, its PnL counted. */
-function closeEffect(ctx: PairContext, position: OpenedPosition): (close: CloseContext) => Observable<CloseResult> {
+/** The exit monitor's close effect: the executor's close, its events beside the monitor's, its PnL (funding included) counted. */
+function closeEffect(ctx: PairContext, position: OpenedPosition, closed: { funding?: CloseFunding }): (close: CloseContext) => Observable<CloseResult> {
   return (close) =>
     defer(() => ctx.executor.closePosition(position, close)).pipe(
+      map((outcome) => (outcome.ok ? { ...outcome, ...(closed.funding = closeFunding(ctx, position)) } : outcome)),
       tap((outcome) => {
         outcome.events.forEach((e) => ctx.effectEvents.next(e));
         if (outcome.ok) recordRealised(ctx, outcome);
@@ -130,6 +136,43 @@ function closeEffect(ctx: PairContext, position: OpenedPosition): (close: CloseC
       map((outcome): CloseResult => outcome),
       catchError((err: unknown) => of<CloseResult>({ ok: false, reason: `close effect threw: ${errorText(err)}` })),
     );
+}
+
+/** The funding a close realises: an index difference per leg, or why it is unknown (nothing when the run does not track funding). */
+export type CloseFunding = { readonly fundingUsd: number } | { readonly fundingNote: string } | Record<string, never>;
+
+/**
+ * Funding from the position's entry indexes to the latest the pair read, both legs, USD (+ = received). Unknown
+ * (with the reason) when the entry indexes are missing or no funding was read: never a guessed zero.
+ */
+export function closeFunding(ctx: PairContext, position: OpenedPosition): CloseFunding {
+  if (!ctx.fundingNow.tracked) return {};
+  const atEntry = position.fundingIndexAtEntry;
+  if (atEntry === undefined) {
+    return { fundingNote: 'funding index at entry unknown (funding not tracked when the position was opened, or a journal from before it was recorded): not counted' };
+  }
+  const latest = ctx.fundingNow.latest;
+  if (latest === undefined) return { fundingNote: 'no funding read from the venues in this run: not counted' };
+  return { fundingUsd: positionFundingUsd(position.direction, position.size, atEntry, latest).totalUsd };
+}
+
+/** FUNDING_ACCRUED while the position is monitored (only when its entry indexes are known: an unknown is not a zero). */
+function fundingAccrued$(ctx: PairContext, position: OpenedPosition, done$: Observable<void>): Observable<TradingEvent> {
+  const atEntry = position.fundingIndexAtEntry;
+  if (atEntry === undefined) return EMPTY;
+  const legs = legsOf(position.direction);
+  const venueOf = (leg: 'a' | 'b') => (leg === 'a' ? ctx.pair.dexA : ctx.pair.dexB);
+  return ctx.funding$.pipe(
+    fundingAccrued({
+      pair: ctx.pair.pair,
+      position: { direction: position.direction, size: position.size, fundingIndexAtEntry: atEntry },
+      longVenue: venueOf(legs.long),
+      shortVenue: venueOf(legs.short),
+      ...(ctx.settings.fundingAccruedMs !== undefined ? { periodMs: ctx.settings.fundingAccruedMs } : {}),
+      scheduler: ctx.scheduler,
+    }),
+    takeUntil(done$),
+  );
 }
 
 /** Keeps the pre-signed close orders valid and priced near the book while monitoring, so the exit path never signs. */
@@ -164,6 +207,7 @@ export function closeAtExit$(ctx: PairContext, position: OpenedPosition, polls: 
   const { pair } = ctx.pair;
   const tick = { a: emptyTickBook, b: emptyTickBook, time: ctx.now() };
   return defer(() => ctx.executor.closePosition(position, { exitSpread: Number.NaN, tick, polls })).pipe(
+    map((outcome) => (outcome.ok ? { ...outcome, ...closeFunding(ctx, position) } : outcome)),
     concatMap((outcome) => {
       if (outcome.ok) recordRealised(ctx, outcome);
       const closed: TradingEvent = outcome.ok
@@ -176,6 +220,8 @@ export function closeAtExit$(ctx: PairContext, position: OpenedPosition, polls: 
             ...(outcome.grossPnlUsd !== undefined ? { grossPnlUsd: outcome.grossPnlUsd } : {}),
             ...(outcome.feesUsd !== undefined ? { feesUsd: outcome.feesUsd } : {}),
             reason,
+            ...(outcome.fundingUsd !== undefined ? { fundingUsd: outcome.fundingUsd } : {}),
+            ...(outcome.fundingNote !== undefined ? { fundingNote: outcome.fundingNote } : {}),
           })
         : events.closeFailed(ctx.now(), { pair, polls, reason: outcome.reason ?? (reason === 'flatten' ? 'flatten close failed' : 'close on exit failed') });
       return from([...outcome.events, closed]);

@@ -6,17 +6,26 @@
 import type { VenueCredentials, VenueEndpoints } from '../src/config';
 import type { VenueId } from '../src/domain/market';
 import { createPaperVenue } from '../src/venues/paper-venue';
-import { startSimVenues, type SimVenues } from '../src/sim/index';
+import { startSimVenues, type FundingModelOptions, type SimVenues } from '../src/sim/index';
 import type { VenueLogger } from '../src/venues/http';
 import { createParadexVenue } from '../src/venues/paradex/venue';
 import { createSimVenueClients, newSimKeys, type SimKeys, type SimVenueUrls } from '../src/venues/sim-connect';
 import type { Venue } from '../src/venues/venue';
 import type { FrameRecorder } from '../src/venues/recording';
 import { createVestVenue } from '../src/venues/vest/venue';
+import { fetchParadexFunding, fetchVestFunding, type FundingDecoded } from '../src/venues/funding';
+import type { FundingSnapshot } from '../src/domain/funding';
 
 export type VenueSetup =
   /** Simulated venues started inside this process, traded with throwaway keys (real signatures). */
-  | { readonly kind: 'sim'; readonly seed: number; readonly markets: readonly string[]; readonly model?: Readonly<Record<string, number>> }
+  | {
+      readonly kind: 'sim';
+      readonly seed: number;
+      readonly markets: readonly string[];
+      readonly model?: Readonly<Record<string, number>>;
+      /** Funding model overrides (e.g. `timeScale` to see carry in a short run). */
+      readonly funding?: Partial<FundingModelOptions>;
+    }
   /** Simulated venues running in another process (`npm run venues`), traded with this bot's kept keys. */
   | { readonly kind: 'sim-running'; readonly urls: SimVenueUrls; readonly keys: SimKeys }
   /** The real public feeds with simulated fills: no keys, no order ever leaves. */
@@ -36,8 +45,13 @@ export interface VenueOptions {
   readonly recorder?: FrameRecorder;
 }
 
+/** One poll of a venue's public funding (rate and cumulative index) for a venue symbol. Never rejects: a failure is a value. */
+export type FundingPoll = (symbol: string) => Promise<FundingDecoded>;
+
 export interface TradingVenues {
   readonly venues: Readonly<Record<VenueId, Venue>>;
+  /** Each venue's public funding over REST (src/venues/funding.ts), at the same hosts as its books. */
+  readonly funding?: Readonly<Record<VenueId, FundingPoll>>;
   /** Closes every client, and the embedded simulated venues if any. Never rejects. */
   close(): Promise<void>;
 }
@@ -56,6 +70,7 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
   const logger = options.logger !== undefined ? { logger: options.logger } : {};
   let sim: SimVenues | undefined;
   const made: Partial<Record<VenueId, Venue>> = {};
+  const fundingSeen = new Map<string, FundingSnapshot>(); // each good poll: paper mode charges funding from these
   const close = async (): Promise<void> => {
     await Promise.allSettled(Object.values(made).map((v) => v.close()));
     await sim?.close().catch(() => undefined);
@@ -63,7 +78,7 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
   try {
     switch (setup.kind) {
       case 'sim': {
-        sim = await startSimVenues({ seed: setup.seed, markets: [...setup.markets], ...(setup.model ? { model: setup.model } : {}) });
+        sim = await startSimVenues({ seed: setup.seed, markets: [...setup.markets], ...(setup.model ? { model: setup.model } : {}), ...(setup.funding ? { funding: setup.funding } : {}) });
         // Throwaway keys: the simulated venues verify real signatures, so the whole money path is exercised.
         Object.assign(made, createSimVenueClients(sim, newSimKeys(), { paradexEncoding: options.paradexEncoding, feedOptions: bookFeedOptions, ...logger }));
         break;
@@ -99,9 +114,9 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
       case 'paper': {
         const ep = setup.endpoints;
         const realPdx = createParadexVenue({ restUrl: ep.paradex.restUrl, wsUrl: ep.paradex.wsUrl, encoding: ep.paradex.encoding, bookFeedOptions, ...logger });
-        made.paradex = createPaperVenue({ real: realPdx, now: Date.now });
+        made.paradex = createPaperVenue({ real: realPdx, now: Date.now, funding: lastFunding(fundingSeen, 'paradex') });
         const realVest = createVestVenue({ restUrl: ep.vest.restUrl, wsUrl: ep.vest.wsUrl, accountGroup: ep.vest.accountGroup, bookFeedOptions, ...logger });
-        made.vest = createPaperVenue({ real: realVest, now: Date.now });
+        made.vest = createPaperVenue({ real: realVest, now: Date.now, funding: lastFunding(fundingSeen, 'vest') });
         break;
       }
     }
@@ -110,6 +125,32 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
     await close();
     throw err;
   }
-  const venues = made as Record<VenueId, Venue>;
-  return { venues, close };
+  return { venues: made as Record<VenueId, Venue>, funding: remembered(fundingPolls(setup, sim), fundingSeen), close };
+}
+
+const lastFunding = (seen: Map<string, FundingSnapshot>, venue: VenueId) => (symbol: string) => seen.get(`${venue}:${symbol}`);
+
+/** Polls that also keep each venue symbol's latest good figure (the paper venues' funding source). */
+function remembered(polls: Record<VenueId, FundingPoll>, seen: Map<string, FundingSnapshot>): Record<VenueId, FundingPoll> {
+  const keep = (venue: VenueId): FundingPoll => async (symbol) => {
+    const decoded = await polls[venue](symbol);
+    if (decoded.ok) seen.set(`${venue}:${symbol}`, decoded.snapshot);
+    return decoded;
+  };
+  return { paradex: keep('paradex'), vest: keep('vest') };
+}
+
+/** Funding is public: read at the REST hosts the mode's books come from (paper: the real venues; sim: the simulator). */
+function fundingPolls(setup: VenueSetup, sim: SimVenues | undefined): Record<VenueId, FundingPoll> {
+  const hosts =
+    setup.kind === 'sim'
+      ? { paradex: sim!.paradex.rest, vest: sim!.vest.rest, accountGroup: 0 }
+      : setup.kind === 'sim-running'
+        ? { paradex: setup.urls.paradex.rest, vest: setup.urls.vest.rest, accountGroup: 0 }
+        : { paradex: setup.endpoints.paradex.restUrl, vest: setup.endpoints.vest.restUrl, accountGroup: setup.endpoints.vest.accountGroup };
+  const vestHeaders = { xrestservermm: `restserver${hosts.accountGroup}` };
+  return {
+    paradex: (symbol) => fetchParadexFunding({ restUrl: hosts.paradex, symbol }),
+    vest: (symbol) => fetchVestFunding({ restUrl: hosts.vest, symbol, headers: vestHeaders }),
+  };
 }

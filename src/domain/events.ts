@@ -168,6 +168,30 @@ export interface PositionClosed extends Base<'POSITION_CLOSED'> {
   readonly grossPnlUsd?: number;
   readonly feesUsd?: number;
   readonly reason?: ExitReason;
+  /**
+   * Funding the position paid (−) or received (+) from entry to close, both legs, USD, from the venues'
+   * cumulative indexes (realised with the close). Absent when it is unknown: `fundingNote` says why.
+   */
+  readonly fundingUsd?: number;
+  readonly fundingNote?: string;
+}
+/**
+ * Funding an open position has accrued since entry, per leg and in total, USD (positive = received),
+ * from the venues' cumulative indexes at entry and now; not realised until the close (`realised: false`).
+ */
+export interface FundingAccrued extends Base<'FUNDING_ACCRUED'> {
+  readonly pair: string;
+  readonly direction: Direction;
+  readonly size: number;
+  readonly longVenue: VenueId;
+  readonly shortVenue: VenueId;
+  readonly longUsd: number;
+  readonly shortUsd: number;
+  readonly totalUsd: number;
+  /** Each leg's venue rate at the time, fraction of notional per hour (positive = longs pay shorts). */
+  readonly longRatePerHour: number;
+  readonly shortRatePerHour: number;
+  readonly realised: false;
 }
 export interface CloseFailed extends Base<'CLOSE_FAILED'> {
   readonly pair: string;
@@ -291,7 +315,8 @@ export type TradingEvent =
   | FeedReconnect
   | PositionRestored
   | ReconciliationMismatch
-  | SlippageAnalysis;
+  | SlippageAnalysis
+  | FundingAccrued;
 
 export type TradingEventType = TradingEvent['type'];
 
@@ -304,6 +329,9 @@ export interface CloseResult {
   readonly reason?: string;
   readonly grossPnlUsd?: number;
   readonly feesUsd?: number;
+  /** Funding realised with the close, USD (+ = received); absent when unknown (`fundingNote` says why). */
+  readonly fundingUsd?: number;
+  readonly fundingNote?: string;
 }
 
 type Payload<E extends TradingEvent> = Omit<E, 'type' | 'time'>;
@@ -340,6 +368,7 @@ export const events = {
     ...p,
   }),
   slippageAnalysis: (time: number, p: Payload<SlippageAnalysis>): SlippageAnalysis => ({ type: 'SLIPPAGE_ANALYSIS', time, ...p }),
+  fundingAccrued: (time: number, p: Payload<FundingAccrued>): FundingAccrued => ({ type: 'FUNDING_ACCRUED', time, ...p }),
 } as const;
 
 /** Percent with four decimals, as the original's `format_pct`: 0.06 -> "0.0600%". Missing -> "n/a". */

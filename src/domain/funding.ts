@@ -94,3 +94,30 @@ export function pairFundingUsd(size: number, long: { entry: number; now: number 
   const totalUsd = longUsd + shortUsd;
   return { longUsd, shortUsd, totalUsd: totalUsd === 0 ? 0 : totalUsd };
 }
+
+/** Each leg's cumulative funding index (quote per unit of base), by leg. */
+export interface LegIndexes {
+  readonly long: number;
+  readonly short: number;
+}
+
+/** The pair's A/B funding indexes as the position's legs see them (AOverB is long A, short B). */
+export function legIndexes(direction: Direction, funding: PairFunding): LegIndexes {
+  const legs = legsOf(direction);
+  return { long: funding[legs.long].index, short: funding[legs.short].index };
+}
+
+/** Each leg's venue rate, fraction of notional per hour (positive = longs pay shorts). */
+export function legsFundingRates(direction: Direction, funding: PairFunding): { readonly long: number; readonly short: number } {
+  const legs = legsOf(direction);
+  return { long: funding[legs.long].ratePerHour, short: funding[legs.short].ratePerHour };
+}
+
+/**
+ * Funding a position accrued from its entry indexes to `funding` (the latest of both venues), per leg and in
+ * total, USD; positive = received. Index differences only: never a sum of published rates.
+ */
+export function positionFundingUsd(direction: Direction, size: number, atEntry: LegIndexes, funding: PairFunding): LegFunding {
+  const now = legIndexes(direction, funding);
+  return pairFundingUsd(size, { entry: atEntry.long, now: now.long }, { entry: atEntry.short, now: now.short });
+}

@@ -4,6 +4,7 @@
  * exposure an operator must see). concludeEntry is shared with the restart, which finishes an entry a
  * crash interrupted the same way.
  */
+import { legIndexes, type LegIndexes, type PairFunding } from '../domain/funding';
 import { events as ev, type TradingEvent } from '../domain/events';
 import type { SpreadOpportunity } from '../domain/market';
 import { legsOf, spreadPct, type Direction } from '../domain/spread';
@@ -43,6 +44,8 @@ export interface EntryConclusion {
   readonly restored: boolean;
   /** When the opportunity was detected (TRADE_ENTRY latency). */
   readonly detectedAt: number;
+  /** Each leg's funding index at entry, when the bot tracked funding (an entry finished after a restart: unknown). */
+  readonly fundingIndexAtEntry?: LegIndexes;
 }
 
 export type EntryLegs = { readonly long: LegFill; readonly short: LegFill };
@@ -62,7 +65,14 @@ export function openFailure(
 }
 
 /** Sends both entry legs for a checked opportunity and concludes what they did. */
-export async function enter(core: ExecutorCore, opp: SpreadOpportunity, pre: Extract<Preflight, { ok: true }>, adopt: AdoptPosition, events: TradingEvent[]): Promise<OpenResult> {
+export async function enter(
+  core: ExecutorCore,
+  opp: SpreadOpportunity,
+  pre: Extract<Preflight, { ok: true }>,
+  adopt: AdoptPosition,
+  events: TradingEvent[],
+  funding?: PairFunding,
+): Promise<OpenResult> {
   const { size, step, long, short } = pre;
   const ready = await signAndJournalEntry(core, opp, pre);
   if (!ready.ok) return openFailure(core, 'preflight', ready.reason, events);
@@ -102,6 +112,7 @@ export async function enter(core: ExecutorCore, opp: SpreadOpportunity, pre: Ext
     openedAt: core.now(),
     restored: false,
     detectedAt: opp.detectedAt,
+    ...(funding !== undefined ? { fundingIndexAtEntry: legIndexes(opp.direction, funding) } : {}),
   };
   return concludeEntry(core, entry, adopt, events);
 }
@@ -323,6 +334,7 @@ function buildPosition(core: ExecutorCore, entry: EntryConclusion, size: number)
     entryFeesUsd: legs.long.feeUsd + legs.short.feeUsd,
     clientIds: { long: legs.long.clientId, short: legs.short.clientId },
     openedAt: entry.openedAt,
+    ...(entry.fundingIndexAtEntry !== undefined ? { fundingIndexAtEntry: entry.fundingIndexAtEntry } : {}),
   };
 }
 

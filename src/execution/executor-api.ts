@@ -5,6 +5,7 @@
 import type { TradingEvent, CloseResult } from '../domain/events';
 import type { SpreadOpportunity, VenueId } from '../domain/market';
 import type { OrderBook } from '../domain/order-book';
+import type { PairFunding } from '../domain/funding';
 import type { Side, Venue } from '../venues/venue';
 import type { Journal } from './journal';
 import type { Exposure, LegFill, OpenPosition, PairExposure } from './types';
@@ -173,7 +174,8 @@ export interface LateFillsResult {
 
 export interface Executor {
   readonly pair: string;
-  openPosition(opportunity: SpreadOpportunity): Promise<OpenResult>;
+  /** `funding`: both venues' latest funding; its indexes become the position's `fundingIndexAtEntry`. */
+  openPosition(opportunity: SpreadOpportunity, funding?: PairFunding): Promise<OpenResult>;
   closePosition(position: OpenPosition, books?: CloseBooks): Promise<CloseReport>;
   /** Signs the reduce-only close orders now so the exit does not pay for signing. */
   prepareClose(position: OpenPosition, books?: CloseBooks): Promise<boolean>;

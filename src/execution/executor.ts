@@ -26,6 +26,7 @@
  * Results are values (never thrown) carrying the TradingEvents the stream layer emits. The executor
  * knows only the Venue interface and the domain.
  */
+import type { PairFunding } from '../domain/funding';
 import { events as ev, type TradingEvent } from '../domain/events';
 import type { SpreadOpportunity } from '../domain/market';
 import { ArmedCloses } from './armed-close';
@@ -160,7 +161,8 @@ class DeltaNeutralExecutor implements Executor {
 
   // ---------------------------------------------------------------- open
 
-  async openPosition(opportunity: SpreadOpportunity): Promise<OpenResult> {
+  /** `funding`: both venues' latest funding, whose indexes the position records as its funding at entry. */
+  async openPosition(opportunity: SpreadOpportunity, funding?: PairFunding): Promise<OpenResult> {
     const events: TradingEvent[] = [];
     this.core.expireHalt(events);
     return this.exclusive(
@@ -168,7 +170,7 @@ class DeltaNeutralExecutor implements Executor {
       async () => {
         const pre = await preflight(this.core, opportunity, this.current, events);
         if (!pre.ok) return openFailure(this.core, 'preflight', pre.reason, events);
-        return enter(this.core, opportunity, pre, (position) => this.adopt(position), events);
+        return enter(this.core, opportunity, pre, (position) => this.adopt(position), events, funding);
       },
     );
   }

@@ -86,6 +86,8 @@ const position = obj({
   entryFeesUsd: num,
   clientIds: obj({ long: str, short: str }),
   openedAt: num,
+  // Written since funding is tracked (issue 13); a journal without it still loads: the position's funding is unknown.
+  fundingIndexAtEntry: obj({ long: num, short: num }).optional(),
 });
 
 const base = { pair: str.min(1, { error: 'must be a pair such as BTC-PERP' }), time: num };

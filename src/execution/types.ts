@@ -5,6 +5,7 @@
 import type { Direction } from '../domain/spread';
 import type { PositionSpec, VenueId } from '../domain/market';
 import type { Side } from '../venues/venue';
+import type { LegIndexes } from '../domain/funding';
 
 /** An open delta-neutral position as the executor opened (or restored) it. */
 export interface OpenPosition extends PositionSpec {
@@ -28,6 +29,12 @@ export interface OpenPosition extends PositionSpec {
   readonly clientIds: { readonly long: string; readonly short: string };
   /** ms */
   readonly openedAt: number;
+  /**
+   * Each leg's venue funding index when the position was opened (the latest the bot had read), so the funding
+   * it accrues is an index difference. Absent: unknown (funding not tracked then, or a journal written before
+   * it was recorded): the position's funding is then not counted, and its close says so.
+   */
+  readonly fundingIndexAtEntry?: LegIndexes;
 }
 
 /**

@@ -144,6 +144,12 @@ export function eventLevel(event: TradingEvent): LogLevel {
   }
 }
 
+/** Funding is cents or less per trade: four decimals, sign first. */
+function fundingUsd(value: number): string {
+  const rounded = Math.round(value * 10_000) / 10_000;
+  return rounded < 0 ? `-$${(-rounded).toFixed(4)}` : `$${rounded.toFixed(4)}`;
+}
+
 /** Each event type's readable line: a lookup table, so a new event type without a line does not compile. */
 const DESCRIBERS: { readonly [K in TradingEventType]: (e: Extract<TradingEvent, { type: K }>) => string } = {
   BOT_STARTED: (e) => `BOT_STARTED mode=${e.mode} pairs=${e.pairs.join(',')}`,
@@ -176,6 +182,7 @@ const DESCRIBERS: { readonly [K in TradingEventType]: (e: Extract<TradingEvent, 
     `POSITION_CLOSED ${e.pair} entry=${formatPct(e.entrySpread)} exit=${formatPct(e.exitSpread)} profit=${formatPct(e.profit)}` +
     (e.grossPnlUsd !== undefined ? ` pnl=${formatUsd(e.grossPnlUsd)}` : '') +
     (e.feesUsd !== undefined ? ` fees=${formatUsd(e.feesUsd)}` : '') +
+    (e.fundingUsd !== undefined ? ` funding=${fundingUsd(e.fundingUsd)}` : e.fundingNote !== undefined ? ` funding=unknown (${e.fundingNote})` : '') +
     ` polls=${e.polls}`
   ),
   CLOSE_FAILED: (e) => `CLOSE_FAILED ${e.pair} poll=${e.polls}: ${e.reason}`,
@@ -195,6 +202,8 @@ const DESCRIBERS: { readonly [K in TradingEventType]: (e: Extract<TradingEvent, 
   FEED_RECONNECT: (e) => `FEED_RECONNECT ${e.venue} ${e.symbol} attempt=${e.attempt} in ${e.delayMs}ms: ${e.reason}`,
   POSITION_RESTORED: (e) => `POSITION_RESTORED ${e.pair} ${e.direction} size=${e.size} entry=${formatPct(e.entrySpread)}`,
   RECONCILIATION_MISMATCH: (e) => `RECONCILIATION_MISMATCH ${e.pair}: ${e.detail}`,
+  FUNDING_ACCRUED: (e) =>
+    `FUNDING_ACCRUED ${e.pair} ${e.direction} long ${e.longVenue}=${fundingUsd(e.longUsd)} short ${e.shortVenue}=${fundingUsd(e.shortUsd)} total=${fundingUsd(e.totalUsd)} (unrealised)`,
   SLIPPAGE_ANALYSIS: (e) => (
     `SLIPPAGE_ANALYSIS ${e.pair} ${e.direction} detected=${formatPct(e.detectionSpread)}` +
     ` executed=${formatPct(e.executionSpread)} slippage=${e.slippageBps.toFixed(1)}bps`

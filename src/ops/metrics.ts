@@ -198,7 +198,7 @@ function moneySeries({ gauge, setIf }: Series, { state, summary }: SeriesContext
       }
     };
     gauge('arb_realised_gross_pnl_usd', 'Price PnL of the round trips closed this run, USD', ['pair'], perPair((t) => t.grossPnlUsd));
-    gauge('arb_realised_net_pnl_usd', 'Realised gross minus the round trips\' fees, USD', ['pair'], perPair((t) => t.netPnlUsd));
+    gauge('arb_realised_net_pnl_usd', 'Realised gross minus the round trips\' fees plus their funding, USD', ['pair'], perPair((t) => t.netPnlUsd));
     gauge('arb_trade_fees_usd', 'Fees paid by the round trips closed this run, USD', ['pair'], perPair((t) => t.feesUsd));
     gauge('arb_run_pnl_usd', 'Run totals, USD: realised gross, every fee paid, funding, realised net (= gross − fees + funding), unrealised net', ['kind'], (g) => {
       const s = summary();

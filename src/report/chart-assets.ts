@@ -298,7 +298,7 @@ export const CHARTS_SCRIPT = String.raw`
         { label: 'realised net PnL', stroke: COLOR.realised, width: 2, paths: uPlot.paths.stepped({ align: 1 }), points: NO_POINTS, value: fmt },
         { label: 'net if closed now (marked to the books)', stroke: COLOR.marked, width: 1.25, points: NO_POINTS, value: fmt },
         { label: 'fees paid (a cost)', stroke: COLOR.fees, width: 1.25, dash: [4, 3], paths: uPlot.paths.stepped({ align: 1 }), points: NO_POINTS, value: fmt },
-        { label: 'funding (not modelled yet: 0)', stroke: COLOR.funding, width: 1, dash: [2, 3], points: NO_POINTS, value: fmt }
+        { label: 'funding (realised + accrued on open positions; + received)', stroke: COLOR.funding, width: 1, dash: [2, 3], points: NO_POINTS, value: fmt }
       ],
       axes: [
         timeAxis(),

@@ -141,7 +141,7 @@ class Money {
 }
 
 function moneyDigits(s: RunSummary): number {
-  const figures = [s.grossPnlUsd, s.feesUsd, s.netPnlUsd, s.unrealisedPnlUsd ?? 0, ...s.trades.map((t) => Math.abs(t.grossPnlUsd))];
+  const figures = [s.grossPnlUsd, s.feesUsd, s.fundingUsd, s.netPnlUsd, s.unrealisedPnlUsd ?? 0, ...s.trades.map((t) => Math.abs(t.grossPnlUsd))];
   return Math.max(...figures.map(Math.abs)) < 100 ? 4 : 2;
 }
 
@@ -279,6 +279,13 @@ interface Totals {
   unrealised: number;
   unrealisedKnown: boolean;
   byVenue: Partial<Record<VenueId, number>>;
+  funding: number;
+}
+
+/** Funding a round trip realised (+ received); an unknown figure says so and counts none (data-value 0). */
+function fundingCell(t: RoundTrip, money: Money): string {
+  if (t.fundingNote !== undefined) return `<td class="num funding" data-value="0" title="${esc(t.fundingNote)}">unknown<div class="dim">not counted</div></td>`;
+  return money.cell(t.fundingUsd).replace('<td class="num', '<td class="num funding');
 }
 
 function legCell(venue: VenueId | undefined, entry: number | undefined, exit: number | undefined, marked = false): string {
@@ -302,6 +309,7 @@ function tradeRow(i: number, t: RoundTrip, venues: readonly VenueId[], money: Mo
   totals.gross += t.grossPnlUsd;
   totals.fees += t.feesUsd;
   totals.net += t.netPnlUsd;
+  totals.funding += t.fundingUsd;
   for (const v of venues) totals.byVenue[v] = (totals.byVenue[v] ?? 0) + (t.feesByVenue[v] ?? 0);
   const earlier = t.earlierRunFeesUsd > 0 ? `<div class="dim">+ ${money.text(t.earlierRunFeesUsd)} at entry, in an earlier run</div>` : '';
   return `<tr class="trade"><td class="num">${i + 1}</td>${openingCells(t, t.closedAt)}
@@ -309,7 +317,7 @@ ${legCell(t.longVenue, t.longEntryPrice, t.longExitPrice)}${legCell(t.shortVenue
 <td class="num">${pct(t.detectedSpread)} → ${pct(t.entrySpread)}<div class="dim">${bp(t.entrySlippageBps)}</div></td>
 <td class="num">${pct(t.exitSpread)} → ${pct(t.exitFillSpread)}<div class="dim">${bp(t.exitSlippageBps)}</div></td>
 <td>${exitReasonText(t.exitReason)}${t.closeFailures > 0 ? `<div class="dim">after ${t.closeFailures} failed close${t.closeFailures > 1 ? 's' : ''}</div>` : ''}</td>
-${money.cell(t.grossPnlUsd)}${feesCell(t.feesUsd, t.feesByVenue, venues, money, earlier)}${money.cell(t.netPnlUsd)}<td class="num"></td></tr>`;
+${money.cell(t.grossPnlUsd)}${feesCell(t.feesUsd, t.feesByVenue, venues, money, earlier)}${fundingCell(t, money)}${money.cell(t.netPnlUsd)}<td class="num"></td></tr>`;
 }
 
 function openRow(o: OpenAtExit, venues: readonly VenueId[], money: Money, totals: Totals): string {
@@ -318,22 +326,23 @@ function openRow(o: OpenAtExit, venues: readonly VenueId[], money: Money, totals
   for (const v of venues) totals.byVenue[v] = (totals.byVenue[v] ?? 0) + (o.feesByVenue[v] ?? 0);
   const m = o.mark;
   if (m === undefined) totals.unrealisedKnown = false;
-  else totals.unrealised += m.netUsd;
+  else totals.unrealised += m.netUsd + (o.accruedFundingUsd ?? 0);
+  const accrued = o.accruedFundingUsd === undefined ? '' : `<div class="dim">funding accrued ${money.text(o.accruedFundingUsd)}</div>`;
   const markedSpread = m === undefined ? undefined : ((m.longExitPrice - m.shortExitPrice) / m.shortExitPrice) * 100;
   const unrealised =
     m === undefined
       ? '<td class="num" data-value="">n/a<div class="dim">books could not price it</div></td>'
-      : money.cell(m.netUsd, `<div class="dim">gross ${money.text(m.grossUsd)}</div><div class="dim">exit fees ${money.text(-m.exitFeesUsd)} (est.)</div>`);
+      : money.cell(m.netUsd + (o.accruedFundingUsd ?? 0), `<div class="dim">gross ${money.text(m.grossUsd)}</div><div class="dim">exit fees ${money.text(-m.exitFeesUsd)} (est.)</div>${accrued}`);
   return `<tr class="open-at-exit"><td class="num">open</td>${openingCells(o, undefined)}
 ${legCell(o.longVenue, o.longEntryPrice, m?.longExitPrice, true)}${legCell(o.shortVenue, o.shortEntryPrice, m?.shortExitPrice, true)}
 <td class="num">${pct(o.detectedSpread)} → ${pct(o.entrySpread)}<div class="dim">${bp(o.entrySlippageBps)}</div></td>
 <td class="num">${pct(markedSpread)}<div class="dim">* marked ${m === undefined ? '–' : `${utcTime(m.time)} UTC`}</div></td>
 <td><span title="still open when the run ended; marked to the last books">open</span></td>
-${money.cell(0)}${feesCell(o.feesUsd, o.feesByVenue, venues, money)}${money.cell(-o.feesUsd)}${unrealised}</tr>`;
+${money.cell(0)}${feesCell(o.feesUsd, o.feesByVenue, venues, money)}${money.cell(0)}${money.cell(-o.feesUsd)}${unrealised}</tr>`;
 }
 
 function tradesBlock(s: RunSummary, venues: readonly VenueId[], money: Money): string {
-  const totals: Totals = { gross: 0, fees: 0, net: 0, unrealised: 0, unrealisedKnown: true, byVenue: {} };
+  const totals: Totals = { gross: 0, fees: 0, net: 0, unrealised: 0, unrealisedKnown: true, byVenue: {}, funding: 0 };
   const rows = s.trades.map((t, i) => tradeRow(i, t, venues, money, totals));
   rows.push(...s.openPositions.map((o) => openRow(o, venues, money, totals)));
   const outside = s.outsideTrades;
@@ -342,18 +351,19 @@ function tradesBlock(s: RunSummary, venues: readonly VenueId[], money: Money): s
     totals.net -= outside.feesUsd;
     for (const v of venues) totals.byVenue[v] = (totals.byVenue[v] ?? 0) + (outside.feesByVenue[v] ?? 0);
     rows.push(`<tr class="outside"><td class="num">–</td><td colspan="8">fees outside round trips: ${outside.failedEntries} failed entr${outside.failedEntries === 1 ? 'y' : 'ies'} and their unwinds</td>
-${money.cell(0)}${feesCell(outside.feesUsd, outside.feesByVenue, venues, money)}${money.cell(-outside.feesUsd)}<td class="num"></td></tr>`);
+${money.cell(0)}${feesCell(outside.feesUsd, outside.feesByVenue, venues, money)}${money.cell(0)}${money.cell(-outside.feesUsd)}<td class="num"></td></tr>`);
   }
   const unseen = s.openAtExit - s.openPositions.length;
   if (unseen > 0) {
-    rows.push(`<tr class="outside"><td class="num">open</td><td colspan="12">${unseen} position${unseen > 1 ? 's' : ''} open at exit that this run's events do not show (opened while the run stopped): see the journal</td></tr>`);
+    rows.push(`<tr class="outside"><td class="num">open</td><td colspan="13">${unseen} position${unseen > 1 ? 's' : ''} open at exit that this run's events do not show (opened while the run stopped): see the journal</td></tr>`);
   }
   const unrealisedTotal = s.openPositions.length === 0 ? 0 : totals.unrealisedKnown ? totals.unrealised : undefined;
   const close = (a: number, b: number | undefined) => b !== undefined && Math.abs(a - b) < 1e-9;
   const addsUp =
     close(totals.gross, s.grossPnlUsd) &&
     close(totals.fees, s.feesUsd) &&
-    close(totals.net, s.netPnlUsd - s.fundingUsd) &&
+    close(totals.funding, s.fundingUsd) &&
+    close(totals.net, s.netPnlUsd) &&
     (unrealisedTotal === undefined ? s.unrealisedPnlUsd === undefined : close(unrealisedTotal, s.unrealisedPnlUsd));
   const check = addsUp
     ? `<p class="dim" id="totals-check">Totals = the summary: realised gross ${money.text(s.grossPnlUsd)} − fees ${money.text(s.feesUsd)} + funding ${money.text(s.fundingUsd)} = net ${money.text(s.netPnlUsd)}; unrealised ${money.text(s.unrealisedPnlUsd)}; net if closed now ${money.text(s.netIfClosedNowUsd)}.</p>`
@@ -363,11 +373,14 @@ ${money.cell(0)}${feesCell(outside.feesUsd, outside.feesByVenue, venues, money)}
 <th>long leg<div class="dim">entry → exit</div></th><th>short leg<div class="dim">entry → exit</div></th>
 <th title="gross entry spread: decided on → filled; slippage in basis points (positive: worse than decided)">entry spread<div class="dim">decided → filled</div></th>
 <th title="exit spread: decided on → filled; slippage in basis points (positive: worse than decided)">exit spread<div class="dim">decided → filled</div></th>
-<th>exit</th><th>gross</th><th>fees<div class="dim">by venue</div></th><th>net</th><th>unrealised net</th></tr></thead>
-<tbody>${rows.length === 0 ? `<tr><td colspan="13" class="dim">No trades.</td></tr>` : rows.join('\n')}</tbody>
+<th>exit</th><th>gross</th><th>fees<div class="dim">by venue</div></th>
+<th title="funding realised at the close, both legs, from the venues' cumulative indexes (+ received, − paid)">funding<div class="dim">+ received</div></th>
+<th>net<div class="dim">gross − fees + funding</div></th><th>unrealised net</th></tr></thead>
+<tbody>${rows.length === 0 ? `<tr><td colspan="14" class="dim">No trades.</td></tr>` : rows.join('\n')}</tbody>
 <tfoot><tr class="totals"><th colspan="9">totals</th>${[
     money.cell(totals.gross),
     feesCell(totals.fees, totals.byVenue, venues, money),
+    money.cell(totals.funding),
     money.cell(totals.net),
     money.cell(unrealisedTotal),
   ]

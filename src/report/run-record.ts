@@ -50,7 +50,7 @@ export interface EquityChartData {
   readonly netIfClosedNow: SeriesPoints;
   /** Fees paid so far, USD (a cost: positive). */
   readonly fees: SeriesPoints;
-  /** Funding so far, USD; 0 until funding is modelled. */
+  /** Funding so far, USD (+ = received): realised by closed round trips plus accrued by open positions. */
   readonly funding: SeriesPoints;
 }
 
@@ -161,10 +161,10 @@ export class RunRecord {
     this.chartEvent(e);
     // Equity is drawn at samples and where a trade settles, not at each fill: a close's fees are paid a few ms
     // before its gross is realised, which would draw as a spike at every close.
-    if (e.type === 'SPREAD_MONITORING' || e.type === 'POSITION_OPENED' || e.type === 'POSITION_CLOSED' || e.type === 'TRADE_FAILED') {
+    if (e.type === 'SPREAD_MONITORING' || e.type === 'POSITION_OPENED' || e.type === 'POSITION_CLOSED' || e.type === 'TRADE_FAILED' || e.type === 'FUNDING_ACCRUED') {
       this.equity.realisedNet.add(e.time, this.fold.realisedNetUsd());
       this.equity.fees.add(e.time, this.fold.paidFeesUsd());
-      this.equity.funding.add(e.time, this.fold.fundingSoFarUsd());
+      this.equity.funding.add(e.time, this.fold.fundingWithAccruedUsd());
       this.equity.netIfClosedNow.add(e.time, this.fold.netIfClosedNowUsd());
     }
   }

@@ -12,8 +12,9 @@
  * - spreads are NET of the round trip's taker fees, compared with the net entry threshold;
  * - A>B (AOverB) = long A / short B, where A is the pair's dex_a (default vest) and B its dex_b
  *   (default paradex); the compact form names the venues: V>P = long vest / short paradex;
- * - rPnL (realised net) = closed round trips' gross PnL minus every fee paid on them;
- *   uPnL (unrealised net) = the open position marked to the books: what closing it now would add.
+ * - rPnL (realised net) = closed round trips' gross PnL minus every fee paid on them plus the funding they realised;
+ *   uPnL (unrealised net) = the open position marked to the books plus the funding it has accrued: what closing
+ *   it now would add. Funding is + when received.
  */
 import stringWidth from 'string-width';
 import { baseAsset, type VenueId } from '../domain/market';
@@ -138,23 +139,29 @@ function entryField(s: PairStatus, view: PairView): Field {
 function unrealisedField(s: PairStatus): Field {
   const u = s.unrealised;
   if (u === undefined) return { rank: 1, spellings: ['unrealised net n/a', 'uPnL n/a'] };
+  const accrued = s.accruedFundingUsd;
+  const net = usd(u.netUsd + (accrued ?? 0));
+  const funding = accrued === undefined ? '' : `, funding ${fundingUsd(accrued)}`;
   return {
     rank: 1,
     spellings: [
-      `unrealised net ${usd(u.netUsd)} (gross ${usd(u.grossUsd)}, exit fees ${usd(u.exitFeesUsd).replace(/^\+/, '')})`,
-      `unrealised net ${usd(u.netUsd)}`,
-      `uPnL ${usd(u.netUsd)}`,
+      `unrealised net ${net} (gross ${usd(u.grossUsd)}, exit fees ${usd(u.exitFeesUsd).replace(/^\+/, '')}${funding})`,
+      `unrealised net ${net}`,
+      `uPnL ${net}`,
     ],
   };
 }
 
 function realisedField(s: PairStatus): Field {
   const net = usd(s.realisedNetUsd);
+  // Shown once a round trip realised some (a run without funding, or before any, keeps the line short).
+  const funding = s.realisedFundingUsd === 0 ? '' : `, funding ${fundingUsd(s.realisedFundingUsd)}`;
   const trips = s.roundTrips;
   return {
     rank: 2,
     spellings: [
-      `realised net ${net} (gross ${usd(s.realisedGrossUsd)}, fees ${usd(s.feesPaidUsd).replace(/^\+/, '')}, ${trips} round trip${trips === 1 ? '' : 's'})`,
+      `realised net ${net} (gross ${usd(s.realisedGrossUsd)}, fees ${usd(s.feesPaidUsd).replace(/^\+/, '')}${funding}, ${trips} round trip${trips === 1 ? '' : 's'})`,
+      ...(funding === '' ? [] : [`realised net ${net} (${funding.slice(2)}, ${trips} round trip${trips === 1 ? '' : 's'})`]),
       `realised net ${net} (${trips} round trip${trips === 1 ? '' : 's'})`,
       `realised net ${net} (${trips} rt)`,
       `realised net ${net}`,
@@ -316,4 +323,11 @@ function usd(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
   const cents = Math.round(value * 100) / 100;
   return `${cents < 0 ? '-' : '+'}$${Math.abs(cents).toFixed(2)}`;
+}
+
+/** Funding is cents or less per trade: four decimals, signed (+ = received). */
+function fundingUsd(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  const rounded = Math.round(value * 10_000) / 10_000;
+  return `${rounded < 0 ? '-' : '+'}$${Math.abs(rounded).toFixed(4)}`;
 }

@@ -44,7 +44,14 @@ export interface PairStatus {
   realisedGrossUsd: number;
   /** Every fee this pair's fills paid in the run (an open position's entry fees and unwinds included), USD. */
   feesPaidUsd: number;
-  /** realisedGrossUsd − feesPaidUsd, as the run summary counts it; + the open position's `unrealised.netUsd` = net if closed now. */
+  /** Funding realised by closed round trips (+ received), USD. */
+  realisedFundingUsd: number;
+  /** Funding the open position has accrued so far (its last FUNDING_ACCRUED), USD; unrealised. */
+  accruedFundingUsd?: number;
+  /**
+   * realisedGrossUsd − feesPaidUsd + realisedFundingUsd, as the run summary counts it; + the open position's
+   * `unrealised.netUsd` and `accruedFundingUsd` = net if closed now.
+   */
   realisedNetUsd: number;
   roundTrips: number;
 }
@@ -70,7 +77,7 @@ export function emptyBoard(pairs: readonly string[]): StatusBoard {
 }
 
 function newPair(pair: string): PairStatus {
-  return { pair, state: 'watching', realisedGrossUsd: 0, feesPaidUsd: 0, realisedNetUsd: 0, roundTrips: 0 };
+  return { pair, state: 'watching', realisedGrossUsd: 0, feesPaidUsd: 0, realisedFundingUsd: 0, realisedNetUsd: 0, roundTrips: 0 };
 }
 
 function pairOf(board: StatusBoard, pair: string): PairStatus {
@@ -125,13 +132,18 @@ const ON_PAIR: Handlers<PairStatus> = {
     s.state = s.halt ? 'halted' : 'watching';
     delete s.position;
     delete s.unrealised;
+    delete s.accruedFundingUsd;
     s.roundTrips++;
     s.realisedGrossUsd += e.grossPnlUsd ?? 0;
-    s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd;
+    s.realisedFundingUsd += e.fundingUsd ?? 0;
+    s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd + s.realisedFundingUsd;
   },
   ORDER_FILLED: (s, e) => {
     s.feesPaidUsd += e.feeUsd;
-    s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd;
+    s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd + s.realisedFundingUsd;
+  },
+  FUNDING_ACCRUED: (s, e) => {
+    if (s.position !== undefined) s.accruedFundingUsd = e.totalUsd;
   },
   TRADE_FAILED: (s) => {
     if (s.state === 'opening') s.state = s.halt ? 'halted' : 'watching';

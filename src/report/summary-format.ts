@@ -72,6 +72,13 @@ export function usd(v: number | undefined): string {
   return `${v < 0 && text !== '0.00' ? '-' : ''}$${text}`;
 }
 
+/** Funding is cents or less per trade: four decimals. */
+export function fundingUsdText(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return 'n/a';
+  const rounded = Math.round(v * 10_000) / 10_000; // a loss that rounds to nothing prints $0.0000, not -$0.0000
+  return `${rounded < 0 ? '-' : ''}$${Math.abs(rounded).toFixed(4)}`;
+}
+
 /** One figure of the summary: `key` is its `--summary-json` key where it has one. */
 export interface SummaryFigure {
   readonly key: string;
@@ -87,14 +94,15 @@ export function summaryFigures(s: RunSummary): SummaryFigure[] {
       ? `${usd(0)} (nothing open)`
       : s.unrealisedPnlUsd === undefined
         ? 'n/a (open position the books could not price)'
-        : `${usd(s.unrealisedPnlUsd)} (gross ${usd(s.unrealisedGrossPnlUsd)}, est. exit fees ${usd(s.unrealisedExitFeesUsd)}${markedAt})`;
+        : `${usd(s.unrealisedPnlUsd)} (gross ${usd(s.unrealisedGrossPnlUsd)}, est. exit fees ${usd(s.unrealisedExitFeesUsd)}, funding accrued ${fundingUsdText(s.unrealisedFundingUsd)}${markedAt})`;
+  const unknownFunding = s.fundingUnknownTrades > 0 ? `; ${s.fundingUnknownTrades} round trip(s) without a funding figure count none` : '';
   return [
     { key: 'roundTrips', label: 'round trips', text: String(s.roundTrips) },
     { key: 'opened', label: 'opened / closed / open at exit', text: `${s.opened} / ${s.closed} / ${s.openAtExit}` },
     { key: 'winRate', label: 'win rate', text: s.roundTrips === 0 ? 'n/a' : `${(s.winRate * 100).toFixed(1)} %` },
     { key: 'grossPnlUsd', label: 'realised gross PnL', text: usd(s.grossPnlUsd) },
     { key: 'feesUsd', label: 'realised fees', text: s.feesUsd < 0 ? `${usd(s.feesUsd)} (net rebate received)` : usd(s.feesUsd) },
-    { key: 'fundingUsd', label: 'funding', text: `${usd(s.fundingUsd)} (not modelled yet)` },
+    { key: 'fundingUsd', label: 'realised funding (+ received)', text: `${fundingUsdText(s.fundingUsd)}${unknownFunding}` },
     { key: 'netPnlUsd', label: 'realised net PnL', text: usd(s.netPnlUsd) },
     { key: 'unrealisedPnlUsd', label: 'unrealised net PnL (open, marked to the books)', text: unrealisedText },
     { key: 'netIfClosedNowUsd', label: 'net if closed now', text: usd(s.netIfClosedNowUsd) },
@@ -172,6 +180,8 @@ export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknow
     lateFills: s.lateFills,
     exposureAtExit: s.exposureAtExit,
     unfinishedAtExit: run.unfinished ?? false,
+    fundingUnknownTrades: s.fundingUnknownTrades,
+    unrealisedFundingUsd: s.unrealisedFundingUsd ?? null,
     ...(run.settings !== undefined ? { settings: run.settings } : {}),
   };
 }

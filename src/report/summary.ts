@@ -5,10 +5,11 @@
  * What the figures mean:
  * - **Realised** (`grossPnlUsd`, `feesUsd`, `netPnlUsd`): price PnL of the round trips closed in this run, and
  *   every fee paid in this run (entry, exit and unwind fills, including the entry of a position still open),
- *   so `netPnlUsd = grossPnlUsd − feesUsd + fundingUsd` holds at every moment. Funding is not modelled yet: 0.
+ *   their funding realised at the close (POSITION_CLOSED `fundingUsd`), so `netPnlUsd = grossPnlUsd − feesUsd +
+ *   fundingUsd` holds at every moment. A close without a funding figure counts none (`fundingUnknownTrades`).
  * - **Unrealised** (`unrealisedPnlUsd`): each open position marked to the last books, as closing it would get
- *   (domain/pnl.ts): its gross minus the estimated exit fees. Its entry fees are already in the realised fees,
- *   so `netIfClosedNowUsd = netPnlUsd + unrealisedPnlUsd`.
+ *   (domain/pnl.ts): its gross minus the estimated exit fees, plus the funding it has accrued so far (the last
+ *   FUNDING_ACCRUED). Its entry fees are already in the realised fees, so `netIfClosedNowUsd = netPnlUsd + unrealisedPnlUsd`.
  * - Every fill belongs to exactly one row of the trade table (a round trip, the position open at exit, or the
  *   failed entries and unwinds), so the table's totals are the header's figures.
  * - A rebate (a venue's negative taker fee) is a negative fee: fees below zero are a net rebate received.
@@ -27,6 +28,7 @@ import type {
 import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
 import type { PairExposure } from '../execution/types';
+import { Drawdown } from './drawdown';
 
 /** Fees per venue, USD. */
 export type FeesByVenue = Readonly<Partial<Record<VenueId, number>>>;
@@ -73,7 +75,10 @@ export interface RoundTrip extends TradeOpening {
   readonly closeFailures: number;
   /** Price PnL of both legs, as the close reported it, USD. */
   readonly grossPnlUsd: number;
-  /** grossPnlUsd − feesUsd. */
+  /** Funding realised at the close (both legs, index differences), USD, + = received; 0 when unknown, and `fundingNote` says why. */
+  readonly fundingUsd: number;
+  readonly fundingNote?: string;
+  /** grossPnlUsd − feesUsd + fundingUsd. */
   readonly netPnlUsd: number;
   /** Fees the position paid in an earlier run (a restored position's entry): in that run's figures, not these. */
   readonly earlierRunFeesUsd: number;
@@ -82,6 +87,8 @@ export interface RoundTrip extends TradeOpening {
 /** A position still open when the run ended, marked to the last books when they could price it. */
 export interface OpenAtExit extends TradeOpening {
   readonly mark: (PositionMarkSample & { readonly time: number }) | undefined;
+  /** Funding accrued so far (the last FUNDING_ACCRUED), USD, unrealised; undefined when none was reported. */
+  readonly accruedFundingUsd: number | undefined;
 }
 
 /** Fills that are no round trip's: entries that failed (and their unwinds). */
@@ -100,13 +107,17 @@ export interface RunSummary {
   grossPnlUsd: number;
   /** Realised: every fee paid in this run, USD. */
   feesUsd: number;
-  /** Funding paid (−) or received (+), USD. Not modelled yet: always 0. */
+  /** Realised: funding paid (−) or received (+) by the round trips closed in this run, USD. */
   fundingUsd: number;
+  /** Round trips whose funding is unknown (no entry index): they count none. */
+  fundingUnknownTrades: number;
   /** Realised: grossPnlUsd − feesUsd + fundingUsd. */
   netPnlUsd: number;
   /** Open positions marked to the last books: gross, estimated exit fees, and net = gross − exit fees, USD. */
   unrealisedGrossPnlUsd: number | undefined;
   unrealisedExitFeesUsd: number | undefined;
+  /** Funding the open positions have accrued so far (not yet realised), USD. Next: gross − exit fees + that funding. */
+  unrealisedFundingUsd: number | undefined;
   /** Undefined when a position is open that the books could not price (then nothing is claimed). */
   unrealisedPnlUsd: number | undefined;
   /** netPnlUsd + unrealisedPnlUsd. */
@@ -176,6 +187,7 @@ interface Trip {
   exitDecision: { spread: number; reason: ExitReason | undefined } | undefined;
   closeFailures: number;
   mark: (PositionMarkSample & { time: number }) | undefined;
+  accruedFundingUsd: number | undefined; // the last FUNDING_ACCRUED total, USD
 }
 
 type Phase = 'flat' | 'opening' | 'open';
@@ -203,6 +215,7 @@ function newTrip(): Trip {
     exitDecision: undefined,
     closeFailures: 0,
     mark: undefined,
+    accruedFundingUsd: undefined,
   };
 }
 
@@ -228,34 +241,6 @@ function diff(a: number | undefined, b: number | undefined): number | undefined 
   return a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) ? undefined : a - b;
 }
 
-/** Running peak of an equity that starts at 0, and the largest fall from it. */
-class Drawdown {
-  private peak = 0;
-  private peakAt: number | undefined;
-  max = 0;
-  from: number | undefined;
-  to: number | undefined;
-
-  start(time: number): void {
-    this.peakAt ??= time;
-  }
-
-  observe(time: number, equity: number): void {
-    // At the peak again: the fall that may follow starts now, not when the peak was first reached.
-    if (equity >= this.peak) {
-      this.peak = equity;
-      this.peakAt = time;
-      return;
-    }
-    const fall = this.peak - equity;
-    if (fall > this.max) {
-      this.max = fall;
-      this.from = this.peakAt;
-      this.to = time;
-    }
-  }
-}
-
 /**
  * The summary as an incremental fold: `add` every event as it happens, read `summary()` at any time.
  * Memory is O(round trips + pairs), independent of how many spread samples the run saw.
@@ -269,8 +254,9 @@ export class SummaryFold {
   private closed = 0;
   private grossPnlUsd = 0;
   private feesUsd = 0;
-  /** Funding paid (−) or received (+) so far; nothing books it yet (funding is not modelled). */
+  /** Funding paid (−) or received (+) by the closed round trips, USD. */
   private fundingUsd = 0;
+  private fundingUnknownTrades = 0;
   private legsUnwound = 0;
   private closeFailures = 0;
   private lateFills = 0;
@@ -293,6 +279,13 @@ export class SummaryFold {
     return this.fundingUsd;
   }
 
+  /** Realised funding plus what the open positions have accrued (their last FUNDING_ACCRUED), USD. */
+  fundingWithAccruedUsd(): number {
+    let accrued = 0;
+    for (const p of this.pairs.values()) if (p.phase === 'open') accrued += p.trip?.accruedFundingUsd ?? 0;
+    return this.fundingUsd + accrued;
+  }
+
   /**
    * Realised net plus every open position's mark, USD; undefined while a position is open without a mark, or
    * a trade is half done (fills booked, position not yet opened or closed), when the sum would count a fee twice
@@ -308,7 +301,7 @@ export class SummaryFold {
         continue;
       }
       if (trip?.mark === undefined || Object.keys(trip.exitFills).length > 0) return undefined;
-      unrealised += trip.mark.netUsd;
+      unrealised += trip.mark.netUsd + (trip.accruedFundingUsd ?? 0);
     }
     return this.realisedNetUsd() + unrealised;
   }
@@ -354,6 +347,9 @@ export class SummaryFold {
         return;
       case 'FILL_CREDITED':
         return this.creditFill(e);
+      case 'FUNDING_ACCRUED':
+        if (this.pairs.get(e.pair)?.phase === 'open') this.pairs.get(e.pair)!.trip!.accruedFundingUsd = e.totalUsd;
+        return;
       default:
         return;
     }
@@ -454,7 +450,7 @@ export class SummaryFold {
       const feesByVenue = { ...trade.feesByVenue, [e.venue]: (trade.feesByVenue[e.venue] ?? 0) + e.feeUsd };
       const grossPnlUsd = trade.grossPnlUsd + e.creditedPnlUsd;
       const feesUsd = trade.feesUsd + e.feeUsd;
-      this.trades[index] = { ...trade, feesByVenue, feesUsd, grossPnlUsd, netPnlUsd: grossPnlUsd - feesUsd };
+      this.trades[index] = { ...trade, feesByVenue, feesUsd, grossPnlUsd, netPnlUsd: grossPnlUsd - feesUsd + trade.fundingUsd };
     } else {
       const p = this.pair(e.pair);
       if (p.phase !== 'flat' && p.trip !== undefined) {
@@ -479,14 +475,16 @@ export class SummaryFold {
     const openPositions: OpenAtExit[] = [];
     const outside = { feesUsd: this.outside.feesUsd, fees: { ...this.outside.fees } };
     for (const [pair, p] of this.pairs) {
-      if (p.phase === 'open' && p.trip !== undefined) openPositions.push({ ...this.opening(pair, p.trip), mark: p.trip.mark });
+      if (p.phase === 'open' && p.trip !== undefined) openPositions.push({ ...this.opening(pair, p.trip), mark: p.trip.mark, accruedFundingUsd: p.trip.accruedFundingUsd });
       // An entry still unresolved when the run ended: its fills are counted with the trades that failed.
       if (p.phase === 'opening' && p.trip !== undefined) addFees(outside, p.trip);
     }
     const marks = openPositions.map((o) => o.mark);
     const allMarked = marks.every((m) => m !== undefined);
     const sum = (pick: (m: PositionMarkSample) => number) => (allMarked ? marks.reduce((acc, m) => acc + pick(m!), 0) : undefined);
-    const unrealisedPnlUsd = sum((m) => m.netUsd);
+    const unrealisedFundingUsd = allMarked ? openPositions.reduce((acc, o) => acc + (o.accruedFundingUsd ?? 0), 0) : undefined;
+    const marked = sum((m) => m.netUsd);
+    const unrealisedPnlUsd = marked === undefined || unrealisedFundingUsd === undefined ? undefined : marked + unrealisedFundingUsd;
     const netPnlUsd = this.realisedNetUsd();
     return {
       roundTrips: trades.length,
@@ -496,9 +494,11 @@ export class SummaryFold {
       grossPnlUsd: this.grossPnlUsd,
       feesUsd: this.feesUsd,
       fundingUsd: this.fundingUsd,
+      fundingUnknownTrades: this.fundingUnknownTrades,
       netPnlUsd,
       unrealisedGrossPnlUsd: sum((m) => m.grossUsd),
       unrealisedExitFeesUsd: sum((m) => m.exitFeesUsd),
+      unrealisedFundingUsd,
       unrealisedPnlUsd,
       netIfClosedNowUsd: unrealisedPnlUsd === undefined ? undefined : netPnlUsd + unrealisedPnlUsd,
       unrealisedMarkedAt: allMarked && marks.length > 0 ? Math.min(...marks.map((m) => m!.time)) : undefined,
@@ -572,6 +572,9 @@ export class SummaryFold {
     this.closed++;
     const gross = e.grossPnlUsd ?? 0;
     this.grossPnlUsd += gross;
+    const funding = e.fundingUsd ?? 0;
+    this.fundingUsd += funding;
+    this.fundingUnknownTrades += e.fundingUsd === undefined ? 1 : 0;
     const p = this.pair(e.pair);
     const trip = p.trip ?? newTrip();
     trip.entrySpread ??= e.entrySpread;
@@ -594,7 +597,9 @@ export class SummaryFold {
       exitReason: e.reason ?? trip.exitDecision?.reason,
       closeFailures: trip.closeFailures,
       grossPnlUsd: gross,
-      netPnlUsd: gross - trip.feesUsd,
+      fundingUsd: funding,
+      ...(e.fundingUsd === undefined ? { fundingNote: e.fundingNote ?? 'funding not tracked' } : {}),
+      netPnlUsd: gross - trip.feesUsd + funding,
       earlierRunFeesUsd,
     });
     p.phase = 'flat';

@@ -6,13 +6,19 @@
  * order never rests). The taker fee is charged on the filled notional. Positions live in memory.
  *
  * Approximations, on purpose: liquidity taken by one order is not removed from the next book
- * (paper sizes are small against top-of-book depth), there is no latency or queue, and funding is
- * ignored. "Prepared" orders are not signed; they only carry a validity window like real ones.
+ * (paper sizes are small against top-of-book depth), there is no latency or queue. "Prepared" orders are
+ * not signed; they only carry a validity window like real ones.
+ *
+ * Funding is charged from the live venue's published funding (`funding`: its latest cumulative index per
+ * symbol, the one the bot reads): a holding accrues −size × Δindex, settled at every change of size as the
+ * venues do (positions report `settledFundingUsd` and `unrealisedFundingUsd`). Without a funding source,
+ * or before its first figure, the holding's funding is unknown and not reported (never a made-up zero).
  */
 import { tap } from 'rxjs';
 import { errorText } from '../logging/redact';
 import { venueSymbol, type VenueId } from '../domain/market';
 import type { OrderBook } from '../domain/order-book';
+import { accruedFundingUsd, type FundingSnapshot } from '../domain/funding';
 import type {
   BookFeed,
   MarketSpec,
@@ -48,6 +54,8 @@ interface PaperCommon {
   readonly latencyMs?: number;
   /** How the latency is waited; default setTimeout (a replay passes its virtual clock's). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The live venue's latest funding of a symbol (rate and cumulative index); undefined while unknown. */
+  readonly funding?: (symbol: string) => FundingSnapshot | undefined;
 }
 
 /** Explicit sources: market rules, the latest book and the feed, each injected. */
@@ -71,6 +79,10 @@ export type PaperVenueOptions = PaperSources | PaperOverReal;
 interface Holding {
   size: number;
   entryPrice: number;
+  /** Funding index at the last settlement; undefined while unknown (no funding figure then). */
+  fundingIndex?: number;
+  /** Funding settled since the position was opened, USD (+ = received); undefined while unknown. */
+  settledFundingUsd?: number;
 }
 
 export function createPaperVenue(opts: PaperVenueOptions): Venue {
@@ -169,7 +181,34 @@ class PaperAccount {
   }
 
   positions(): VenuePosition[] {
-    return [...this.holdings.entries()].filter(([, h]) => h.size !== 0).map(([symbol, h]): VenuePosition => ({ symbol, size: h.size, entryPrice: h.entryPrice }));
+    return [...this.holdings.entries()]
+      .filter(([, h]) => h.size !== 0)
+      .map(([symbol, h]): VenuePosition => {
+        const index = this.opts.funding?.(symbol)?.index;
+        const known = h.fundingIndex !== undefined && h.settledFundingUsd !== undefined && index !== undefined;
+        return {
+          symbol,
+          size: h.size,
+          entryPrice: h.entryPrice,
+          ...(known ? { settledFundingUsd: h.settledFundingUsd, unrealisedFundingUsd: accruedFundingUsd(h.size, h.fundingIndex!, index) } : {}),
+        };
+      });
+  }
+
+  /** Settles the holding's funding up to the latest index before its size changes (as the venues do). */
+  private settleFunding(symbol: string): void {
+    const h = this.holdings.get(symbol) ?? { size: 0, entryPrice: 0 };
+    const index = this.opts.funding?.(symbol)?.index;
+    if (h.size === 0) {
+      // A new position starts its funding from now.
+      h.settledFundingUsd = index === undefined ? undefined : 0;
+    } else if (index === undefined || h.fundingIndex === undefined || h.settledFundingUsd === undefined) {
+      h.settledFundingUsd = undefined;
+    } else {
+      h.settledFundingUsd += accruedFundingUsd(h.size, h.fundingIndex, index);
+    }
+    h.fundingIndex = index;
+    this.holdings.set(symbol, h);
   }
 
   async execute(
@@ -219,6 +258,7 @@ class PaperAccount {
     const orderId = `paper-${this.id}-${++this.orderSeq}`;
     if (!(filled > 0)) return { ok: true, clientId: req.clientId, orderId, status: 'CANCELLED', filledSize: 0, avgPrice: undefined, feeUsd: 0 };
     const fee = (this.opts.takerFee ?? spec.takerFee) * (avgPrice * filled);
+    this.settleFunding(req.symbol);
     applyFill(this.holdings, req.symbol, req.side === 'BUY' ? filled : -filled, avgPrice);
     const accepted: OrderAccepted = {
       ok: true,

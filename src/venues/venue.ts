@@ -92,6 +92,12 @@ export interface VenuePosition {
   /** Signed base size: positive = long, negative = short, 0 = flat. */
   readonly size: number;
   readonly entryPrice?: number;
+  /**
+   * Funding, USD (+ = received), where the client reports it: settled into the balance since the position was
+   * opened (at each change of size), and accrued since the last settlement. Absent: not reported.
+   */
+  readonly settledFundingUsd?: number;
+  readonly unrealisedFundingUsd?: number;
 }
 
 /** Counters a feed keeps; all monotonic except `lastUpdateAt`. */

@@ -25,11 +25,13 @@ import { RunRecord } from '../../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../../src/report/summary';
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
-import { arbitrageBot, type BotSettings, type PairSettings } from '../bot';
+import type { FundingModelOptions } from '../../src/sim/index';
+import { arbitrageBot, type BotDeps, type BotSettings, type PairSettings } from '../bot';
 import { openPairs, type PairSetup } from './pair-executor';
 import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
 import { Ops } from './ops';
 import { trackFeeds } from './track-feeds';
+import { pairFundingSource } from './funding';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
 import { venueSymbol } from '../../src/domain/market';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
@@ -86,6 +88,10 @@ export interface RunOptions {
   record?: string;
   /** Replay mode: the recording to play and its fill latency (streams/cli/replay.ts). */
   replay?: ReplayOptions;
+  /** Sim only: funding model overrides (tests raise `timeScale` to see carry in seconds). */
+  simFunding?: Partial<FundingModelOptions>;
+  /** How often each venue's funding is polled, ms (default streams/cli/funding.ts DEFAULT_FUNDING_POLL_MS). Not in replay mode: recordings hold no funding. */
+  fundingPollMs?: number;
 }
 
 /**
@@ -189,7 +195,7 @@ function venueSetupFor(opts: RunOptions): VenueSetup {
   switch (opts.mode) {
     case 'sim':
       if (opts.simVenues) return { kind: 'sim-running', ...opts.simVenues };
-      return { kind: 'sim', seed: opts.seed, markets: [...new Set(opts.config.bots.map((b) => b.pair.split('-')[0]!))], ...(opts.simModel ? { model: opts.simModel } : {}) };
+      return { kind: 'sim', seed: opts.seed, markets: [...new Set(opts.config.bots.map((b) => b.pair.split('-')[0]!))], ...(opts.simModel ? { model: opts.simModel } : {}), ...(opts.simFunding ? { funding: opts.simFunding } : {}) };
     case 'paper':
       if (!opts.endpoints) throw new Error('paper mode needs venue endpoints');
       return { kind: 'paper', endpoints: opts.endpoints };
@@ -257,7 +263,7 @@ async function run(control: RunControl): Promise<RunResult> {
     const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger));
     const fees = pairs.fees;
     const venues = trackFeeds(trading.venues, (feed) => opsRef.ops?.state.trackFeed(feed));
-    const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$ };
+    const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$, ...fundingDeps(trading, replay, opts) };
     const bot$ = arbitrageBot({ ...deps, closeNow$: ops.closeNow$, ...(replay ? { scheduler: replay.clock } : {}) }, settings);
     const running = subscribeBot(bot$, sink);
     sub = running.sub;
@@ -283,6 +289,12 @@ async function run(control: RunControl): Promise<RunResult> {
     // Released last: the journals are closed, nothing of this run writes to the folder any more.
     journalLock?.release();
   }
+}
+
+/** Each pair's funding, polled at the venues (not in a replay: recordings hold no funding). */
+function fundingDeps(trading: TradingVenues, replay: ReplaySetup | undefined, opts: RunOptions): Pick<BotDeps, 'fundingFor'> {
+  if (!trading.funding || replay) return {};
+  return { fundingFor: pairFundingSource(trading.funding, opts.fundingPollMs).fundingFor };
 }
 
 /** Subscribes the bot stream into the sink; `done` settles when it ends, and `ended` says whether it has. */
@@ -453,6 +465,7 @@ function botSettings(opts: RunOptions, pairs: PairSettings[]): BotSettings {
     spreadSampleMs: 500,
     logEvery: 40,
     shutdownGraceMs: opts.shutdownGraceMs ?? opts.config.execution.shutdownGraceMs,
+    ...(opts.fundingPollMs !== undefined ? { fundingAccruedMs: opts.fundingPollMs } : {}),
   };
 }
 

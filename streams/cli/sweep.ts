@@ -165,7 +165,7 @@ export function sweepHtml(axes: readonly SweepAxis[], rows: readonly SweepRow[],
 body{font:13px system-ui,sans-serif;margin:20px}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
 </style></head><body><h1>Parameter sweep</h1>
 <p>Data: ${esc(meta.dataDir)}, ${esc(new Date(meta.fromMs).toISOString())} → ${esc(new Date(meta.toMs).toISOString())}; fills: VWAP of the recorded book ${meta.latencyMs} ms after the order, taker fees as recorded.
-Net PnL = realised gross − fees + funding (funding not modelled yet: 0), USD; max drawdown of "net if closed now".</p>
+Net PnL = realised gross − fees + funding, USD (a replay reads no funding: recordings hold none, so funding is 0 here); max drawdown of "net if closed now".</p>
 ${axes.length >= 2 ? heatmap(axes, rows) : ''}<h2>All points, best net PnL first</h2>${table}</body></html>\n`;
 }
 

@@ -26,6 +26,33 @@ describe('executor: restart', () => {
     expect(r.vest.holding()).toBe(0);
   });
 
+  it('journals each leg’s funding index at entry and a restart keeps it; a journal without it still loads (funding unknown)', async () => {
+    const r = rig();
+    // AOverB: long A (vest), short B (paradex).
+    const funding = { a: { ratePerHour: -0.00001, index: 50, at: T0 }, b: { ratePerHour: 0.00005, index: 1_200, at: T0 } };
+    const res = await r.exec.openPosition(opportunity(r), funding);
+    if (!res.ok) throw new Error(res.reason);
+    expect(res.position.fundingIndexAtEntry).toEqual({ long: 50, short: 1_200 });
+    r.journal.close();
+    const journal = openJournal(r.journalPath);
+    journals.push(journal);
+    const restored = await r.make({ journal }).restore();
+    expect(restored.position?.fundingIndexAtEntry).toEqual({ long: 50, short: 1_200 });
+    // The same journal as an older version wrote it: no fundingIndexAtEntry. It loads, nothing is halted, funding is unknown.
+    journal.close();
+    const lines = fs.readFileSync(r.journalPath, 'utf8').split('\n').map((l) => l.replace(/,"fundingIndexAtEntry":\{[^}]*\}/, ''));
+    expect(lines.join('\n')).not.toContain('fundingIndexAtEntry');
+    fs.writeFileSync(r.journalPath, lines.join('\n'));
+    const older = openJournal(r.journalPath);
+    journals.push(older);
+    const restarted = r.make({ journal: older });
+    const again = await restarted.restore();
+    expect(again.ok).toBe(true);
+    expect(again.position).toBeDefined();
+    expect(again.position!.fundingIndexAtEntry).toBeUndefined();
+    expect(restarted.isHalted()).toBe(false);
+  });
+
   it('resumes a half-finished close with the remaining size only', async () => {
     const r = rig({ closeRetries: 0 });
     const p = await openOk(r);

@@ -50,9 +50,17 @@ function pageData(html: string): PageData {
 const typical = () =>
   new EventScript()
     .samples(20)
-    .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, marks: [{ longExit: 100_050, shortExit: 100_180 }] })
+    .trip({
+      longEntry: 100_000,
+      shortEntry: 100_200,
+      longExit: 100_150,
+      shortExit: 100_140,
+      marks: [{ longExit: 100_050, shortExit: 100_180 }],
+      accruedFunding: [0.01, 0.03],
+      fundingUsd: 0.0321,
+    })
     .samples(5)
-    .trip({ longEntry: 100_500, shortEntry: 100_700, marks: [{ longExit: 100_560, shortExit: 100_600 }] });
+    .trip({ longEntry: 100_500, shortEntry: 100_700, marks: [{ longExit: 100_560, shortExit: 100_600 }], accruedFunding: [-0.0045] });
 
 describe('report page', () => {
   it('is one self-contained file: the chart library and its styles inlined, nothing fetched from anywhere', () => {
@@ -116,8 +124,52 @@ describe('report page', () => {
     const values = [...foot.matchAll(/data-value="([^"]*)"/g)].map((m) => Number(m[1]));
     expect(values[0]).toBeCloseTo(s.grossPnlUsd, 9);
     expect(values[1]).toBeCloseTo(s.feesUsd, 9);
-    expect(values[2]).toBeCloseTo(s.netPnlUsd, 9);
-    expect(values[3]).toBeCloseTo(s.unrealisedPnlUsd!, 9);
+    expect(values[2]).toBeCloseTo(s.fundingUsd, 9);
+    expect(values[3]).toBeCloseTo(s.netPnlUsd, 9);
+    expect(values[4]).toBeCloseTo(s.unrealisedPnlUsd!, 9);
+  });
+
+  it('adds up with funding: the rows of the trade table sum to the summary, and each row is gross − fees + funding', () => {
+    const { html, record } = render(
+      new EventScript()
+        .samples(5)
+        .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, accruedFunding: [0.01, 0.03], fundingUsd: 0.0321 })
+        .trip({ longEntry: 100_100, shortEntry: 100_300, longExit: 100_200, shortExit: 100_210, fundingUsd: -0.0077 })
+        .samples(5)
+        .trip({ longEntry: 100_500, shortEntry: 100_700, marks: [{ longExit: 100_560, shortExit: 100_600 }], accruedFunding: [-0.0045] }),
+    );
+    const s = record.summary();
+    // Realised funding: the closes' +0.0321 and −0.0077; the open position's −0.0045 is accrued, not realised.
+    expect(s.fundingUsd).toBeCloseTo(0.0321 - 0.0077, 12);
+    expect(s.unrealisedFundingUsd).toBeCloseTo(-0.0045, 12);
+    expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd + s.fundingUsd, 12);
+    const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)![1]!;
+    const rows = [...body.matchAll(/<tr class="(trade|open-at-exit|outside)">([\s\S]*?)<\/tr>/g)].map((m) => ({
+      kind: m[1]!,
+      // gross, fees, funding, net, unrealised (the last is empty for a closed round trip)
+      cells: [...m[2]!.matchAll(/data-value="([^"]*)"/g)].map((v) => (v[1] === '' ? 0 : Number(v[1]))),
+    }));
+    expect(rows.filter((r) => r.kind === 'trade')).toHaveLength(2);
+    const sum = [0, 0, 0, 0, 0];
+    for (const { kind, cells } of rows) {
+      expect(cells.length).toBeGreaterThanOrEqual(4);
+      const [gross, fees, funding, net] = cells as [number, number, number, number];
+      expect(net).toBeCloseTo(gross - fees + funding, 12);
+      if (kind === 'trade') expect(funding).not.toBe(0);
+      cells.forEach((v, i) => (sum[i] = sum[i]! + v));
+    }
+    expect(sum[0]).toBeCloseTo(s.grossPnlUsd, 12);
+    expect(sum[1]).toBeCloseTo(s.feesUsd, 12);
+    expect(sum[2]).toBeCloseTo(s.fundingUsd, 12);
+    expect(sum[3]).toBeCloseTo(s.netPnlUsd, 12);
+    // The open position's unrealised net includes the funding it accrued.
+    const open = s.openPositions[0]!;
+    expect(sum[4]).toBeCloseTo(open.mark!.netUsd + open.accruedFundingUsd!, 12);
+    expect(sum[4]).toBeCloseTo(s.unrealisedPnlUsd!, 12);
+    expect(s.netIfClosedNowUsd).toBeCloseTo(s.netPnlUsd + s.unrealisedPnlUsd!, 12);
+    // The funding line of the equity chart ends at realised + accrued.
+    const eq = pageData(html).equity.funding as unknown as { v: (number | null)[] };
+    expect(eq.v.filter((v) => v !== null).at(-1)).toBeCloseTo(s.fundingUsd + s.unrealisedFundingUsd!, 12);
   });
 
   it('says plainly when there is nothing to chart', () => {

@@ -179,16 +179,18 @@ describeInBrowser('report.html in Chromium', () => {
       expect(Number(await card(key))).toBeCloseTo(json[key] as number, 9);
     }
     const totals = await page.$$eval('#trades tfoot [data-value]', (cells) => cells.map((c) => Number(c.getAttribute('data-value'))));
-    expect(totals).toHaveLength(4);
-    const [gross, fees, net, unrealised] = totals as [number, number, number, number];
+    expect(totals).toHaveLength(5);
+    const [gross, fees, funding, net, unrealised] = totals as [number, number, number, number, number];
     expect(gross).toBeCloseTo(json.grossPnlUsd as number, 9);
     expect(fees).toBeCloseTo(json.feesUsd as number, 9);
+    expect(funding).toBeCloseTo(json.fundingUsd as number, 9);
+    expect(net).toBeCloseTo(gross - fees + funding, 9);
     expect(net).toBeCloseTo(json.netPnlUsd as number, 9);
     expect(unrealised).toBeCloseTo(json.unrealisedPnlUsd as number, 9);
     expect(net + unrealised).toBeCloseTo(json.netIfClosedNowUsd as number, 9);
     // The rows add up to the totals, column by column, as the page shows them.
     const columnSums = await page.$$eval('#trades tbody tr', (rows) => {
-      const sums = [0, 0, 0, 0];
+      const sums = [0, 0, 0, 0, 0];
       for (const row of rows) {
         const cells = [...row.querySelectorAll('td[data-value]')];
         cells.forEach((c, i) => (sums[i] = (sums[i] ?? 0) + Number(c.getAttribute('data-value') || 0)));

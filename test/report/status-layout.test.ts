@@ -21,6 +21,7 @@ const base: PairStatus = {
   exitBOverA: -0.19,
   realisedGrossUsd: 1.5,
   feesPaidUsd: 0.35,
+  realisedFundingUsd: 0,
   realisedNetUsd: 1.15,
   roundTrips: 3,
 };
@@ -119,6 +120,14 @@ describe('the status line layout', () => {
       expect(line).toContain('unrealised net -$0.12 (gross +$0.05, exit fees $0.17)');
       expect(line).toContain('exit spread -0.0310% (close at >= -0.0200%)');
       expect(line).toMatch(/realised net \+\$1\.15/);
+    });
+
+    it('shows the funding an open position accrued inside its unrealised net, and realised funding in the realised net', () => {
+      // realised: gross 1.50 − fees 0.35 + funding 0.0123 = 1.1623; unrealised: −0.12 marked + 0.0456 accrued.
+      const open: PairStatus = { ...OPEN, realisedFundingUsd: 0.0123, realisedNetUsd: 1.1623, accruedFundingUsd: 0.0456 };
+      const [line] = lines(open, Infinity);
+      expect(line).toContain(`unrealised net ${'-$0.07'} (gross +$0.05, exit fees $0.17, funding +$0.0456)`);
+      expect(line).toContain('realised net +$1.16 (gross +$1.50, fees $0.35, funding +$0.0123, 3 round trips)');
     });
 
     it('puts the halt reason and the command on one line', () => {

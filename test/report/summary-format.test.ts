@@ -79,14 +79,16 @@ describe('summary figures as a trader reads them', () => {
     );
   });
 
-  it('say what each figure is: realised or unrealised, net or gross, funding not modelled, nothing open', () => {
+  it('say what each figure is: realised or unrealised, net or gross, funding unknown when not tracked, nothing open', () => {
     const s = summarize(new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140 }).shutdown());
     const label = new Map(summaryFigures(s).map((f) => [f.key, f.label]));
     expect(label.get('grossPnlUsd')).toBe('realised gross PnL');
     expect(label.get('netPnlUsd')).toBe('realised net PnL');
     expect(label.get('unrealisedPnlUsd')).toBe('unrealised net PnL (open, marked to the books)');
     const text = new Map(summaryFigures(s).map((f) => [f.key, f.text]));
-    expect(text.get('fundingUsd')).toBe('$0.00 (not modelled yet)');
+    // This log's close carries no funding figure (funding not tracked): counted as none, and said so.
+    expect(text.get('fundingUsd')).toBe('$0.0000; 1 round trip(s) without a funding figure count none');
+    expect(label.get('fundingUsd')).toBe('realised funding (+ received)');
     expect(text.get('unrealisedPnlUsd')).toBe('$0.00 (nothing open)');
   });
 

@@ -68,6 +68,43 @@ describe('summary: realised figures', () => {
   });
 });
 
+describe('summary: funding', () => {
+  it('books the funding each close realised in the round trip and the run: net = gross − fees + funding', () => {
+    const s = summarize(
+      new EventScript()
+        .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, accruedFunding: [0.02], fundingUsd: 0.025 })
+        .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, fundingUsd: -0.04 })
+        .shutdown(),
+    );
+    expect(s.trades.map((t) => t.fundingUsd)).toEqual([0.025, -0.04]);
+    for (const t of s.trades) expect(t.netPnlUsd).toBeCloseTo(t.grossPnlUsd - t.feesUsd + t.fundingUsd, 12);
+    expect(s.fundingUsd).toBeCloseTo(-0.015, 12);
+    expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd - 0.015, 12);
+    expect(s.fundingUnknownTrades).toBe(0);
+    // Accrued funding of a closed trade is not counted again: the close realised it.
+    expect(s.unrealisedFundingUsd).toBe(0);
+  });
+
+  it('counts no funding for a close without a figure, and says why', () => {
+    const script = new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140 });
+    const closed = script.log.findIndex((e) => e.type === 'POSITION_CLOSED');
+    script.log[closed] = { ...script.log[closed]!, fundingNote: 'funding index at entry unknown' } as (typeof script.log)[number];
+    const s = summarize(script.shutdown());
+    expect(s.fundingUsd).toBe(0);
+    expect(s.fundingUnknownTrades).toBe(1);
+    expect(s.trades[0]!.fundingNote).toBe('funding index at entry unknown');
+  });
+
+  it('puts an open position’s accrued funding in its unrealised PnL and in net if closed now', () => {
+    const s = summarize(new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200, marks: [{ longExit: 100_050, shortExit: 100_180 }], accruedFunding: [0.01, 0.012] }).shutdown());
+    const mark = s.openPositions[0]!.mark!;
+    expect(s.unrealisedFundingUsd).toBeCloseTo(0.012, 12);
+    expect(s.unrealisedPnlUsd).toBeCloseTo(mark.netUsd + 0.012, 12);
+    expect(s.netIfClosedNowUsd).toBeCloseTo(s.netPnlUsd + mark.netUsd + 0.012, 12);
+    expect(s.fundingUsd).toBe(0);
+  });
+});
+
 describe('summary: the open position, marked to the last books', () => {
   it('reports its unrealised PnL net of estimated exit fees, and net if closed now = realised net + unrealised', () => {
     const s = summarize(twoTripsAndOneOpen());
@@ -285,7 +322,7 @@ describe('summary: what it prints and writes', () => {
     expect(Object.keys(json).slice(before.length)).toEqual([
       'fundingUsd', 'unrealisedPnlUsd', 'unrealisedGrossPnlUsd', 'unrealisedExitFeesUsd', 'unrealisedMarkedAt', 'netIfClosedNowUsd',
       'maxDrawdownUsd', 'maxDrawdownRealisedUsd', 'failedEntries', 'firstEventAt', 'lastEventAt',
-      'lateFills', 'exposureAtExit', 'unfinishedAtExit',
+      'lateFills', 'exposureAtExit', 'unfinishedAtExit', 'fundingUnknownTrades', 'unrealisedFundingUsd',
     ]);
     expect(json.netPnlUsd).toBeCloseTo((json.grossPnlUsd as number) - (json.feesUsd as number), 9);
     expect(json.netIfClosedNowUsd).toBeCloseTo((json.netPnlUsd as number) + (json.unrealisedPnlUsd as number), 9);

@@ -17,6 +17,16 @@ describe('lossLimit', () => {
     expect(limit.maxLossUsd).toBe(10);
   });
 
+  it('counts funding in the realised net: a carry that was paid can trip the limit on its own', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const limit = lossLimit(1);
+      //                 gross, fees, funding → realised net: 0.5 − 0.1 − 0.5 = −0.1, then −0.1 + 0 − 0 − 0.9 = −1.0
+      cold('-a--b|', { a: [0.5, 0.1, -0.5], b: [0, 0, -0.9] } as const).subscribe(([gross, fees, funding]) => limit.record(gross, fees, funding));
+      cold('-----|').subscribe({ complete: () => limit.close() });
+      expectObservable(limit.reached$).toBe('----r|', { r: expect.closeTo(-1, 9) as number });
+    });
+  });
+
   it('trips when the realised net loss reaches max_loss_usd exactly, reporting the net figure once', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const limit = lossLimit(2);

@@ -29,6 +29,10 @@ export interface TripSpec {
   reason?: ExitReason;
   /** Opened by an earlier run: POSITION_OPENED restored, no entry fills in this log. */
   restored?: boolean;
+  /** Funding totals while held (+ received): one FUNDING_ACCRUED each, after the marks, 1 s apart (split 1/4 long, 3/4 short). */
+  accruedFunding?: readonly number[];
+  /** Funding the close realised, USD (POSITION_CLOSED fundingUsd); left out, the close carries none. */
+  fundingUsd?: number;
 }
 
 export interface FailedEntrySpec {
@@ -170,6 +174,24 @@ export class EventScript {
       );
     }
 
+    for (const totalUsd of spec.accruedFunding ?? []) {
+      this.log.push(
+        events.fundingAccrued(this.at(1_000), {
+          pair,
+          direction,
+          size,
+          longVenue,
+          shortVenue,
+          longUsd: totalUsd / 4,
+          shortUsd: (totalUsd * 3) / 4,
+          totalUsd,
+          longRatePerHour: -0.00001,
+          shortRatePerHour: 0.00005,
+          realised: false,
+        }),
+      );
+    }
+
     if (spec.longExit === undefined || spec.shortExit === undefined) return this;
     const exitFill = spreadPct(spec.longExit, spec.shortExit)!;
     const exitDecided = spec.exitDecided ?? exitFill;
@@ -198,6 +220,7 @@ export class EventScript {
         grossPnlUsd,
         feesUsd: entryFees + exitFees,
         reason,
+        ...(spec.fundingUsd !== undefined ? { fundingUsd: spec.fundingUsd } : {}),
       }),
       events.exitMonitorStopped(t, { pair, polls: 10, reason: 'closed' }),
     );

@@ -2,6 +2,7 @@ import { Subject, firstValueFrom, NEVER, EMPTY } from 'rxjs';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
 import type { BookFeed, FeedStats, MarketSpec, OrderAccepted, OrderRequest, Venue } from '../../src/venues/venue';
 import { createPaperVenue } from '../../src/venues/paper-venue';
+import type { FundingSnapshot } from '../../src/domain/funding';
 
 const T0 = 1_700_000_000_000;
 const spec: MarketSpec = {
@@ -79,6 +80,29 @@ describe('paper venue', () => {
     const v = paper();
     await v.placeOrder(order({ size: 0.2 }));
     await v.placeOrder(order({ side: 'SELL', size: 0.05, price: 99_000 }));
+    expect(await v.positions()).toEqual([{ symbol: 'BTC-PERP', size: 0.15, entryPrice: 100_010 }]);
+  });
+
+  it('charges funding from the live index: accrued as −size × Δindex, settled when the size changes', async () => {
+    let live: FundingSnapshot | undefined = { ratePerHour: 0.00001, index: 100, at: T0 };
+    const v = createPaperVenue({
+      id: 'vest',
+      market: spec,
+      book: () => book(),
+      feed: (): BookFeed => ({ book$: NEVER, events$: EMPTY, stats }),
+      now: () => T0,
+      funding: () => live,
+    });
+    await v.placeOrder(order({ size: 0.2 })); // long 0.2 at index 100
+    live = { ...live!, index: 103 }; // longs pay: −0.2 × 3 = −0.6
+    expect(await v.positions()).toEqual([{ symbol: 'BTC-PERP', size: 0.2, entryPrice: 100_010, settledFundingUsd: 0, unrealisedFundingUsd: expect.closeTo(-0.6, 12) }]);
+    await v.placeOrder(order({ side: 'SELL', size: 0.05, price: 99_000 })); // settles −0.6, 0.15 left
+    live = { ...live, index: 101 }; // the rate flipped: the long now receives −0.15 × (−2) = +0.3
+    const [p] = await v.positions();
+    expect(p!.settledFundingUsd).toBeCloseTo(-0.6, 12);
+    expect(p!.unrealisedFundingUsd).toBeCloseTo(0.3, 12);
+    // Without a live figure the funding is not reported (unknown), never a zero.
+    live = undefined;
     expect(await v.positions()).toEqual([{ symbol: 'BTC-PERP', size: 0.15, entryPrice: 100_010 }]);
   });
 

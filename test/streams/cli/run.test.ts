@@ -81,7 +81,7 @@ describe('a sim run', () => {
     expect(s.opened).toBe(s.closed + s.openAtExit);
     expect(s.openAtExit).toBe(0); // closeOnExit closed the second position
     expect(s.closed).toBeGreaterThanOrEqual(2);
-    expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd, 9);
+    expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd + s.fundingUsd, 9);
     expect(s.feesUsd).toBeGreaterThan(0);
 
     // Events in order for the first round trip.
