@@ -32,6 +32,7 @@ import {
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../../src/config/output-paths';
 import { JournalInUseError } from '../../src/execution/journal-lock';
+import { resolveWebhooks, type ResolvedWebhook } from '../../src/config/alerts';
 import { pairExposureText } from '../../src/execution/reconcile';
 import { API_TOKEN_ENV, apiSecurityProblem } from '../../src/ops/auth';
 import { Outputs, type TextOutput } from '../../src/logging/output';
@@ -379,6 +380,7 @@ interface RunPlan {
   readonly simVenues?: { urls: SimVenueUrls; keys: SimKeys };
   readonly api?: NonNullable<RunOptions['api']>;
   readonly replay?: ReplayFlags;
+  readonly alerts?: readonly ResolvedWebhook[];
 }
 
 /** The run command: checks the flags (exit 2 on a refusal), runs, reports, and exits with the run's code. */
@@ -412,7 +414,9 @@ async function runPlan(program: Command, io: Console, modeArg: RunMode | undefin
   const { config, configText } = loadConfig(io, flags, mode);
   // Sim mode needs no keys and reads no .env, unless one is named: then it must be there, in every mode.
   const offline = mode === 'sim' || mode === 'replay';
-  if (!offline || program.getOptionValueSource('envFile') === 'cli') loadEnv(program, io, flags, mode);
+  const alertsFromEnv = config.alerts.webhooks.some((w) => w.urlEnv !== undefined || w.botTokenEnv !== undefined);
+  if (!offline || alertsFromEnv || program.getOptionValueSource('envFile') === 'cli') loadEnv(program, io, flags, mode);
+  const alerts = alertsOrFail(config);
   const endpoints = !offline ? endpointsOrFail(config) : undefined;
   if (flags.record !== undefined) {
     if (mode === 'replay') fail('--record does not apply to replay (its frames are recorded already)');
@@ -429,7 +433,17 @@ async function runPlan(program: Command, io: Console, modeArg: RunMode | undefin
   if (runsDirProblem) fail(`--runs-dir ${flags.runsDir}: ${runsDirProblem}`);
   const simVenues = await runningSimVenues(flags, mode);
   const api = flags.api ? apiOrFail(config, flags) : undefined;
-  return { mode, flags, config, ...(api ? { api } : {}), ...(credentials ? { credentials } : {}), ...(endpoints ? { endpoints } : {}), ...(simVenues ? { simVenues } : {}) };
+  return { mode, flags, config, ...(alerts.length > 0 ? { alerts } : {}), ...(api ? { api } : {}), ...(credentials ? { credentials } : {}), ...(endpoints ? { endpoints } : {}), ...(simVenues ? { simVenues } : {}) };
+}
+
+/** The webhooks with their secrets read from the environment; a missing variable exits 2 naming it (never a value). */
+function alertsOrFail(config: BotConfig): ResolvedWebhook[] {
+  try {
+    return resolveWebhooks(config.alerts, process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
 }
 
 /** The API's address and token; a non-loopback address without ARB_API_TOKEN is a config error (exit 2). The token is never printed. */
@@ -481,9 +495,10 @@ async function runningSimVenues(flags: Flags, mode: RunMode): Promise<RunPlan['s
   }
 }
 
-function runOptions({ mode, flags, config, credentials, endpoints, simVenues, api, replay }: RunPlan, io: Console): RunOptions {
+function runOptions({ mode, flags, config, credentials, endpoints, simVenues, api, replay, alerts }: RunPlan, io: Console): RunOptions {
   return {
     mode,
+    ...(alerts ? { alerts } : {}),
     ...(api ? { api } : {}),
     ...(flags.record !== undefined ? { record: flags.record } : {}),
     ...(replay ? { replay: { dataDir: replay.data, latencyMs: replay.latencyMs, seed: flags.seed } } : {}),

@@ -33,6 +33,8 @@ import { trackFeeds } from './track-feeds';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
 import { venueSymbol } from '../../src/domain/market';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
+import { type Alerts, startAlerts } from './alerts';
+import type { ResolvedWebhook } from '../../src/config/alerts';
 
 export type RunMode = 'sim' | 'paper' | 'live' | 'replay';
 
@@ -86,6 +88,10 @@ export interface RunOptions {
   record?: string;
   /** Replay mode: the recording to play and its fill latency (streams/cli/replay.ts). */
   replay?: ReplayOptions;
+  /** Webhook alerts (secrets resolved: src/config/alerts.ts); their rules come from config `alerts`. */
+  alerts?: readonly ResolvedWebhook[];
+  /** Longest the stop waits for queued alerts (BOT_SHUTDOWN) to be sent, ms. Default 5000. */
+  alertsCloseMs?: number;
 }
 
 /**
@@ -236,6 +242,7 @@ async function run(control: RunControl): Promise<RunResult> {
   let sub: Subscription | undefined;
   let journalLock: JournalLock | undefined;
   const opsRef: { ops?: Ops } = {};
+  const alerts = runAlerts(opts, folder.logger);
   try {
     const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(folder.runDir, 'journal')));
     // Before any venue is touched: a second bot on this journal is refused (JournalInUseError).
@@ -249,7 +256,10 @@ async function run(control: RunControl): Promise<RunResult> {
     const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
     const display = statusDisplay(opts.statusOut, settingsPairs, printer);
     closeDisplay = () => display?.close();
-    const sink = runEventSink(opts, record, folder, display, printer, (e) => opsRef.ops?.observe(e));
+    const sink = runEventSink(opts, record, folder, display, printer, (e) => {
+      opsRef.ops?.observe(e);
+      alerts?.observe(e);
+    });
     flushEvents = () => sink.flush();
     const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger));
     const fees = pairs.fees;
@@ -275,6 +285,7 @@ async function run(control: RunControl): Promise<RunResult> {
     flushEvents();
     closeDisplay();
     await opsRef.ops?.close();
+    await alerts?.close(opts.alertsCloseMs ?? 5_000);
     await recorder?.close();
     await closeAll(folder, trading, pairs);
     // Released last: the journals are closed, nothing of this run writes to the folder any more.
@@ -511,6 +522,12 @@ async function startOps(
     logger.error(line);
   }
   return ops;
+}
+
+/** The webhooks' alerts, when any are configured (streams/cli/alerts.ts). */
+function runAlerts(opts: RunControl['opts'], logger: Logger): Alerts | undefined {
+  if (!opts.alerts || opts.alerts.length === 0) return undefined;
+  return startAlerts({ webhooks: opts.alerts, rules: opts.config.alerts, logger, label: `vest-paradex-arb ${opts.mode}` });
 }
 
 // ---- status display ----
