@@ -59,6 +59,7 @@ export function readJournalPairs(config: BotConfig, journalDir: string, now = Da
   });
 }
 
+const trips = (n: number): string => `${n} round trip${n === 1 ? '' : 's'}`;
 const usd = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${v >= 0 ? '+' : '-'}$${Math.abs(v).toFixed(2)}`);
 
 function uptime(sec: number): string {
@@ -74,11 +75,11 @@ export function apiLines(apiUrl: string, s: StatusJson): string[] {
     const pos = p.position;
     const where = pos ? `${pos.direction} ${pos.size} long ${pos.longVenue ?? '?'} / short ${pos.shortVenue ?? '?'}, entry ${formatPct(pos.entrySpread)}, uPnL ${usd(pos.mark?.netUsd)} net` : 'flat';
     const halt = p.halted ? `HALTED: ${p.haltReason ?? 'halted'}` : 'trading';
-    lines.push(`  ${p.pair}: ${p.phase}; ${where}; rPnL ${usd(p.realised.netPnlUsd)} net (${p.realised.roundTrips} round trips, fees ${usd(-p.realised.feesUsd)}); ${halt}`);
+    lines.push(`  ${p.pair}: ${p.phase}; ${where}; rPnL ${usd(p.realised.netPnlUsd)} net (${trips(p.realised.roundTrips)}, fees ${usd(-p.realised.feesUsd)}); ${halt}`);
   }
   if (s.pnl) {
     lines.push(
-      `  run PnL: realised net ${usd(s.pnl.realisedNetUsd)} = gross ${usd(s.pnl.realisedGrossUsd)} - fees $${s.pnl.feesUsd.toFixed(2)} + funding ${usd(s.pnl.fundingUsd)}; unrealised ${usd(s.pnl.unrealisedNetUsd)} net of exit fees`,
+      `  run PnL: realised net ${usd(s.pnl.realisedNetUsd)} = gross ${usd(s.pnl.realisedGrossUsd)} - every fee paid $${s.pnl.feesUsd.toFixed(2)} (open positions' entries too) + funding ${usd(s.pnl.fundingUsd)}; unrealised ${usd(s.pnl.unrealisedNetUsd)} net of exit fees`,
     );
   }
   const stale = s.feeds.filter((f) => f.stale);
@@ -99,7 +100,7 @@ export function journalLines(journalDir: string, pairs: readonly JournalPair[]):
       ? `OPEN ${p.direction} ${p.size} long ${p.longVenue} @ ${p.longEntryPrice} / short ${p.shortVenue} @ ${p.shortEntryPrice}, entry ${formatPct(p.entrySpread)}, entry fees $${p.entryFeesUsd.toFixed(2)}, since ${new Date(p.openedAt).toISOString()}`
       : h.phase;
     const since = r.since !== undefined ? ` since ${new Date(r.since).toISOString()}` : '';
-    lines.push(`  ${h.pair}: ${where}; realised ${usd(r.netUsd)} net = gross ${usd(r.grossUsd)} - fees $${r.feesUsd.toFixed(2)} (${r.roundTrips} round trips${since})`);
+    lines.push(`  ${h.pair}: ${where}; realised ${usd(r.netUsd)} net = gross ${usd(r.grossUsd)} - fees $${r.feesUsd.toFixed(2)} (${trips(r.roundTrips)}${since})`);
   }
   const halted = pairs.map((j) => j.halts).filter(isHalted);
   lines.push(halted.length === 0 ? '  halts: none' : '  halts:', ...haltLines(halted).map((l) => `    ${l}`));
