@@ -277,6 +277,7 @@ function toBotConfig(file: ConfigFile): BotConfig {
     },
     journalDir: file.journal_dir,
     alerts: toAlertsConfig(file),
+    logs: { maxBytes: Math.round(file.logs.max_size_mb * 1024 * 1024), maxFiles: file.logs.max_files },
   };
 }
 

@@ -145,6 +145,12 @@ const alertsSchema = section({
   timeout_ms: timerMs(1).default(5000),
 });
 
+/** events.ndjson and bot.log rotate by size, so a run of weeks stays within (max_files + 1) × max_size_mb each. */
+const logsSchema = section({
+  max_size_mb: num().gt(0, { error: 'must be > 0 and <= 10000' }).max(10_000, { error: 'must be > 0 and <= 10000' }).default(100),
+  max_files: int().min(0, { error: 'must be an integer from 0 to 100' }).max(100, { error: 'must be an integer from 0 to 100' }).default(5),
+});
+
 const executionSchema = section({
   leg_timeout_ms: timerMs(1).default(5000),
   close_retries: int().min(0, { error: 'must be an integer >= 0' }).default(5),
@@ -182,6 +188,7 @@ export const fileSchema = section({
   execution: executionSchema.prefault({}),
   venues: venuesSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
+  logs: logsSchema.prefault({}),
   journal_dir: z.string({ error: 'must be a directory path' }).min(1, { error: 'must be a non-empty path' }).default('journal'),
 });
 
@@ -198,6 +205,7 @@ const SECTION_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ['venues.paradex', Object.keys(paradexVenueSchema.shape)],
   ['venues.vest', Object.keys(vestVenueSchema.shape)],
   ['alerts', Object.keys(alertsSchema.shape)],
+  ['logs', Object.keys(logsSchema.shape)],
   ['alerts.webhooks[]', Object.keys(webhookSchema.shape)],
 ]);
 

@@ -124,4 +124,6 @@ export interface BotConfig {
   readonly venues: { readonly paradex: ParadexVenueConfig; readonly vest: VestVenueConfig };
   readonly journalDir: string;
   readonly alerts: AlertsConfig;
+  /** Size rotation of the run folder's events.ndjson and bot.log. */
+  readonly logs: { readonly maxBytes: number; readonly maxFiles: number };
 }

@@ -415,8 +415,10 @@ function openRunFolder(opts: RunControl['opts'], startedAt: number, printer: Run
   printer.print(`run folder: ${runDir}`);
   const { outputs } = opts;
   const eventsPath = path.join(runDir, 'events.ndjson');
-  const eventsOut = outputs.file('events.ndjson', eventsPath);
-  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs });
+  // Both rotate by size (events.ndjson.1 is the newest rotated part): a run of weeks stays bounded on disk.
+  const rotate = { maxBytes: opts.config.logs.maxBytes, keep: opts.config.logs.maxFiles };
+  const eventsOut = outputs.file('events.ndjson', eventsPath, 'a', { rotate });
+  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs, rotate });
   const stopReportingToLog = outputs.reportTo('bot.log', (line) => logger.error(line));
   return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, logger, outputs, stopReportingToLog };
 }
