@@ -90,7 +90,7 @@ export interface RunOptions {
   replay?: ReplayOptions;
   /** Webhook alerts (secrets resolved: src/config/alerts.ts); their rules come from config `alerts`. */
   alerts?: readonly ResolvedWebhook[];
-  /** Longest the stop waits for queued alerts (BOT_SHUTDOWN) to be sent, ms. Default 5000. */
+  /** Longest the stop waits for queued alerts (BOT_SHUTDOWN) to be sent, ms. Default 2000 (well inside main.ts's backstop margin). */
   alertsCloseMs?: number;
 }
 
@@ -285,7 +285,7 @@ async function run(control: RunControl): Promise<RunResult> {
     flushEvents();
     closeDisplay();
     await opsRef.ops?.close();
-    await alerts?.close(opts.alertsCloseMs ?? 5_000);
+    await alerts?.close(opts.alertsCloseMs ?? 2_000);
     await recorder?.close();
     await closeAll(folder, trading, pairs);
     // Released last: the journals are closed, nothing of this run writes to the folder any more.
