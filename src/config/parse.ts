@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import { MAX_TIMER_MS, TIMER_LIMIT_TEXT } from '../domain/durations';
 import { ConfigError, formatPath, formatValue, type ConfigIssue } from './errors';
 import { KNOWN_PAIRS, fileSchema, suggestKey, type ConfigFile } from './schema';
-import type { BotConfig } from './types';
+import { DEFAULT_ALERT_KINDS } from '../domain/alerts';
+import type { AlertsConfig, BotConfig } from './types';
 
 export interface ParsedConfig {
   readonly config: BotConfig;
@@ -79,7 +80,7 @@ export function parseConfigObject(raw: unknown): ParsedConfig {
         warnings.push(`unknown key ${formatPath([...issue.path, key])} is ignored${hint}`);
         unknown.push({
           path: formatPath([...issue.path, key]),
-          value: formatValue(owner[key]),
+          value: issue.path[0] === 'alerts' || isSecretPath([...issue.path, key]) ? '<redacted>' : formatValue(owner[key]),
           rule: `unknown key${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
         });
         delete owner[key];
@@ -113,7 +114,7 @@ function withoutNulls(value: unknown): unknown {
 /** Rules across fields: each bot's own, then the sections' (in that order, as users read the file). */
 function crossFieldIssues(file: ConfigFile): ConfigIssue[] {
   const { issues, pairs } = botIssues(file);
-  return [...issues, ...sectionIssues(file, pairs)];
+  return [...issues, ...sectionIssues(file, pairs), ...webhookIssues(file)];
 }
 
 /** Per bot: distinct venues, entry above exit, one bot per pair, unique ids, size within the cap. */
@@ -190,6 +191,51 @@ function sectionIssues(file: ConfigFile, pairs: ReadonlyMap<string, number>): Co
   return issues;
 }
 
+/** Each webhook says where it goes exactly once, and a Telegram one has its token and chat. */
+function webhookIssues(file: ConfigFile): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  file.alerts.webhooks.forEach((w, i) => {
+    const at = (field: string) => `alerts.webhooks[${i}].${field}`;
+    if (w.format === 'telegram') {
+      if ((w.bot_token === undefined) === (w.bot_token_env === undefined)) {
+        issues.push({ path: at('bot_token_env'), value: w.bot_token_env === undefined ? '(missing)' : formatValue(w.bot_token_env), rule: 'a telegram webhook needs exactly one of bot_token, bot_token_env' });
+      }
+      if (w.chat_id === undefined) issues.push({ path: at('chat_id'), value: '(missing)', rule: 'is required for a telegram webhook' });
+      if (w.url_env !== undefined) issues.push({ path: at('url_env'), value: formatValue(w.url_env), rule: 'does not apply to telegram (url is the API base; the token goes in bot_token_env)' });
+      return;
+    }
+    if ((w.url === undefined) === (w.url_env === undefined)) {
+      issues.push({ path: at('url_env'), value: w.url_env === undefined ? '(missing)' : formatValue(w.url_env), rule: `a ${w.format} webhook needs exactly one of url, url_env` });
+    }
+    for (const field of ['bot_token', 'bot_token_env', 'chat_id'] as const) {
+      if (w[field] !== undefined) issues.push({ path: at(field), value: field === 'bot_token' ? '<redacted>' : formatValue(w[field]), rule: 'only applies to telegram' });
+    }
+  });
+  return issues;
+}
+
+function toAlertsConfig(file: ConfigFile): AlertsConfig {
+  const a = file.alerts;
+  return {
+    webhooks: a.webhooks.map((w, i) => ({
+      name: w.name ?? `webhooks[${i}] (${w.format})`,
+      format: w.format,
+      url: w.url ?? (w.format === 'telegram' ? 'https://api.telegram.org' : undefined),
+      urlEnv: w.url_env,
+      botToken: w.bot_token,
+      botTokenEnv: w.bot_token_env,
+      chatId: w.chat_id === undefined ? undefined : String(w.chat_id),
+      kinds: w.events ? [...new Set(w.events)] : DEFAULT_ALERT_KINDS,
+    })),
+    closeFailedAfter: a.close_failed_after,
+    feedStaleAfterMs: Math.round(a.feed_stale_after_sec * 1000),
+    minIntervalMs: a.min_interval_ms,
+    queueLimit: a.queue_limit,
+    maxAttempts: a.max_attempts,
+    timeoutMs: a.timeout_ms,
+  };
+}
+
 function defaultBotId(pair: string, dexA: string, dexB: string): string {
   return `${pair.split('-')[0]!.toLowerCase()}_${dexA}_${dexB}`;
 }
@@ -240,6 +286,8 @@ function toBotConfig(file: ConfigFile): BotConfig {
       vest: { restUrl: file.venues.vest.rest_url, wsUrl: file.venues.vest.ws_url, accountGroup: file.venues.vest.account_group },
     },
     journalDir: file.journal_dir,
+    alerts: toAlertsConfig(file),
+    logs: { maxBytes: Math.round(file.logs.max_size_mb * 1024 * 1024), maxFiles: file.logs.max_files },
   };
 }
 
@@ -256,7 +304,14 @@ export function defaultConfig(): BotConfig {
 function toIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigIssue {
   const value = valueAt(raw, issue.path);
   const missing = value === undefined && issue.code === 'invalid_type';
-  return { path: formatPath(issue.path) || '(top level)', value: missing ? '(missing)' : formatValue(value), rule: missing ? 'is required' : issue.message };
+  const shown = missing ? '(missing)' : isSecretPath(issue.path) ? '<redacted>' : formatValue(value);
+  return { path: formatPath(issue.path) || '(top level)', value: shown, rule: missing ? 'is required' : issue.message };
+}
+
+/** A webhook's URL and a bot token are credentials: a config error names the field, never the value. */
+function isSecretPath(path: readonly PropertyKey[]): boolean {
+  const last = String(path[path.length - 1] ?? '');
+  return /token|secret|password|key$/i.test(last) || (path[0] === 'alerts' && last === 'url');
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

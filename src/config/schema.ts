@@ -7,6 +7,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from '../domain/durations';
 import type { VenueId } from '../domain/market';
+import { ALERT_KINDS, type AlertKind } from '../domain/alerts';
 import { formatPath } from './errors';
 
 const SUPPORTED_VENUES = ['vest', 'paradex'] as const;
@@ -110,6 +111,50 @@ const apiSchema = section({
   host: z.string({ error: 'must be a host name or IP address' }).trim().min(1, { error: 'must be a host name or IP address' }).default('127.0.0.1'),
 });
 
+/** An environment variable's name: where a secret (a webhook URL, a bot token) is read from at start. */
+const envName = z.string({ error: 'must be an environment variable name' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name such as SLACK_WEBHOOK_URL' });
+const alertKind = z.string({ error: `must be one of ${ALERT_KINDS.join(', ')}` }).refine((v): v is AlertKind => (ALERT_KINDS as readonly string[]).includes(v), {
+  error: `must be one of ${ALERT_KINDS.join(', ')}`,
+});
+
+/**
+ * One webhook. Its URL (and a Telegram bot token) is a secret: better read from the environment (`url_env`,
+ * `bot_token_env`) than written in the file; either way it is never printed. Telegram's `url` is the API's
+ * base (default https://api.telegram.org): the token goes in with `bot_token` / `bot_token_env`.
+ */
+const webhookSchema = section({
+  name: z.string({ error: 'must be a string' }).trim().min(1, { error: 'must be a non-empty label' }).max(60, { error: 'must be at most 60 characters' }).optional(),
+  format: z.enum(['json', 'telegram', 'slack', 'discord'], { error: "must be 'json', 'telegram', 'slack' or 'discord'" }),
+  url: httpUrl.optional(),
+  url_env: envName.optional(),
+  bot_token: z.string({ error: 'must be a string' }).regex(/^\d{5,12}:[A-Za-z0-9_-]{30,}$/, { error: 'must be a Telegram bot token (<digits>:<35 characters>, from @BotFather)' }).optional(),
+  bot_token_env: envName.optional(),
+  chat_id: z.union([z.string().trim().min(1), int()], { error: 'must be a chat id (a number, or @channelname)' }).optional(),
+  events: z.array(alertKind, { error: 'must be a list of event kinds' }).min(1, { error: 'must list at least one event kind (leave it out for the defaults)' }).optional(),
+});
+
+const alertsSchema = section({
+  webhooks: z.array(webhookSchema, { error: 'must be a list of webhooks' }).default([]),
+  /** A pair's close failing this many times in a row alerts (and again at every as many more). */
+  close_failed_after: int().min(1, { error: 'must be an integer >= 1' }).default(3),
+  /** A feed still stale after this long alerts; 0 = at once. */
+  feed_stale_after_sec: timerSeconds(false).default(60),
+  /** Per webhook: at least this long between two messages. */
+  min_interval_ms: timerMs(0).default(1000),
+  /** Per webhook: alerts waiting beyond this many drop the oldest (counted and logged). */
+  queue_limit: int().min(1, { error: 'must be an integer from 1 to 10000' }).max(10_000, { error: 'must be an integer from 1 to 10000' }).default(100),
+  /** Tries per alert (the first included) before it is given up and logged. */
+  max_attempts: int().min(1, { error: 'must be an integer from 1 to 20' }).max(20, { error: 'must be an integer from 1 to 20' }).default(5),
+  /** One request's deadline. */
+  timeout_ms: timerMs(1).default(5000),
+});
+
+/** events.ndjson and bot.log rotate by size, so a run of weeks stays within (max_files + 1) × max_size_mb each. */
+const logsSchema = section({
+  max_size_mb: num().gt(0, { error: 'must be > 0 and <= 10000' }).max(10_000, { error: 'must be > 0 and <= 10000' }).default(100),
+  max_files: int().min(0, { error: 'must be an integer from 0 to 100' }).max(100, { error: 'must be an integer from 0 to 100' }).default(5),
+});
+
 const executionSchema = section({
   leg_timeout_ms: timerMs(1).default(5000),
   close_retries: int().min(0, { error: 'must be an integer >= 0' }).default(5),
@@ -146,6 +191,8 @@ export const fileSchema = section({
   api: apiSchema.prefault({}),
   execution: executionSchema.prefault({}),
   venues: venuesSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
+  logs: logsSchema.prefault({}),
   journal_dir: z.string({ error: 'must be a directory path' }).min(1, { error: 'must be a non-empty path' }).default('journal'),
 });
 
@@ -161,6 +208,9 @@ const SECTION_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ['venues', Object.keys(venuesSchema.shape)],
   ['venues.paradex', Object.keys(paradexVenueSchema.shape)],
   ['venues.vest', Object.keys(vestVenueSchema.shape)],
+  ['alerts', Object.keys(alertsSchema.shape)],
+  ['logs', Object.keys(logsSchema.shape)],
+  ['alerts.webhooks[]', Object.keys(webhookSchema.shape)],
 ]);
 
 /**

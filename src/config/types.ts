@@ -3,6 +3,7 @@
  * live in schema.ts and parse.ts.
  */
 import type { VenueId } from '../domain/market';
+import type { AlertKind } from '../domain/alerts';
 
 /** One `bots[]` entry: one pair traded between two venues. */
 export interface PairConfig {
@@ -94,6 +95,31 @@ export interface VestVenueConfig {
   readonly accountGroup: number | undefined;
 }
 
+/** One `alerts.webhooks[]` entry, its secrets still as written (resolved at start: src/config/alerts.ts). */
+export interface WebhookConfig {
+  /** Label for logs (never the URL); default `webhooks[i] (format)`. */
+  readonly name: string;
+  readonly format: 'json' | 'telegram' | 'slack' | 'discord';
+  /** The URL as written (a secret for slack/discord/json); for telegram the API base. */
+  readonly url: string | undefined;
+  /** The environment variable holding the URL instead. */
+  readonly urlEnv: string | undefined;
+  readonly botToken: string | undefined;
+  readonly botTokenEnv: string | undefined;
+  readonly chatId: string | undefined;
+  readonly kinds: readonly AlertKind[];
+}
+
+export interface AlertsConfig {
+  readonly webhooks: readonly WebhookConfig[];
+  readonly closeFailedAfter: number;
+  readonly feedStaleAfterMs: number;
+  readonly minIntervalMs: number;
+  readonly queueLimit: number;
+  readonly maxAttempts: number;
+  readonly timeoutMs: number;
+}
+
 export interface BotConfig {
   readonly bots: readonly PairConfig[];
   readonly risk: RiskConfig;
@@ -101,4 +127,7 @@ export interface BotConfig {
   readonly execution: ExecutionConfig;
   readonly venues: { readonly paradex: ParadexVenueConfig; readonly vest: VestVenueConfig };
   readonly journalDir: string;
+  readonly alerts: AlertsConfig;
+  /** Size rotation of the run folder's events.ndjson and bot.log. */
+  readonly logs: { readonly maxBytes: number; readonly maxFiles: number };
 }

@@ -8,7 +8,7 @@ import TransportStream from 'winston-transport';
 import winston, { format, type Logger } from 'winston';
 import { formatPct, formatUsd, type TradingEvent, type TradingEventType } from '../domain/events';
 import type { LogFormat, LogLevel } from '../config/env';
-import { Outputs, type FileOutput, type TextOutput, type WritableLike } from './output';
+import { Outputs, type FileOutput, type RotateBySize, type TextOutput, type WritableLike } from './output';
 import { redactFormat, redactLineFormat } from './redact';
 
 export type { Logger } from 'winston';
@@ -33,6 +33,8 @@ export interface LoggerOptions {
    * the file is dropped silently.
    */
   readonly outputs?: Outputs;
+  /** Rotates the file by size (bot.log.1, .2, …). Default: never. */
+  readonly rotate?: RotateBySize;
 }
 
 /**
@@ -43,10 +45,10 @@ export interface LoggerOptions {
 class SyncFileTransport extends TransportStream {
   private readonly file: FileOutput;
 
-  constructor(filename: string, outputs: Outputs, opts: TransportStream.TransportStreamOptions) {
+  constructor(filename: string, outputs: Outputs, opts: TransportStream.TransportStreamOptions, rotate?: RotateBySize) {
     super(opts);
     fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
-    this.file = outputs.file(path.basename(filename), filename);
+    this.file = outputs.file(path.basename(filename), filename, 'a', rotate ? { rotate } : {});
   }
 
   override log(info: Record<string | symbol, unknown>, next: () => void): void {
@@ -105,7 +107,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const transports: TransportStream[] = [];
   // Without a caller's guard, failures are only dropped (nothing reports them).
   const outputs = opts.outputs ?? new Outputs();
-  if (opts.file !== undefined) transports.push(new SyncFileTransport(opts.file, outputs, { format: jsonLine() }));
+  if (opts.file !== undefined) transports.push(new SyncFileTransport(opts.file, outputs, { format: jsonLine() }, opts.rotate));
   if (opts.console !== false) {
     const out = opts.stream ?? process.stdout;
     const colors = (out as { isTTY?: boolean }).isTTY === true;

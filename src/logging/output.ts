@@ -38,6 +38,24 @@ export interface FileOutput extends TextOutput {
   close(): void;
 }
 
+/** Size-based rotation of an append-only file: past `maxBytes`, `file` becomes `file.1` (`.1` → `.2` …), `keep` kept. */
+export interface RotateBySize {
+  readonly maxBytes: number;
+  /** Rotated files kept besides the live one; the oldest beyond them is deleted (0: the file restarts empty). */
+  readonly keep: number;
+}
+
+/** Renames `file` to `file.1` after moving each `file.i` to `file.i+1`; what would become `file.keep+1` is removed. */
+export function shiftRotated(file: string, keep: number): void {
+  if (keep <= 0) {
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  fs.rmSync(`${file}.${keep}`, { force: true });
+  for (let i = keep - 1; i >= 1; i--) if (fs.existsSync(`${file}.${i}`)) fs.renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+  fs.renameSync(file, `${file}.1`);
+}
+
 /** How a file is opened (tests point one at /dev/full). Default fs.openSync(path, flags). */
 export type OpenFile = (path: string, flags: 'a' | 'w') => number;
 
@@ -183,10 +201,13 @@ export class Outputs {
    * `redact: false` is for a producer that redacts its own text and carries code the text filter would
    * break (report.html inlines JavaScript: `key: a || b` reads like a secret to the filter).
    */
-  file(name: string, filePath: string, flags: 'a' | 'w' = 'a', options: { readonly redact?: boolean } = {}): FileOutput {
+  file(name: string, filePath: string, flags: 'a' | 'w' = 'a', options: { readonly redact?: boolean; readonly rotate?: RotateBySize } = {}): FileOutput {
     const filter = options.redact === false ? (text: string) => text : redactText;
+    const { rotate } = options;
+    const openFile = this.openFile;
     let failed = false;
     let fd: number | undefined;
+    let size = 0;
     const fail = (error: unknown): void => {
       if (failed) return;
       failed = true;
@@ -194,6 +215,7 @@ export class Outputs {
     };
     try {
       fd = this.openFile(filePath, flags);
+      if (rotate) size = fs.fstatSync(fd).size;
     } catch (error) {
       fail(error);
     }
@@ -205,7 +227,17 @@ export class Outputs {
         if (failed || fd === undefined) return;
         try {
           const bytes = Buffer.from(filter(text), 'utf8');
-          for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset);
+          // A write never splits: the file that would pass its limit is rotated first (a line stays whole).
+          if (rotate && size > 0 && size + bytes.length > rotate.maxBytes) {
+            fs.closeSync(fd);
+            fd = undefined;
+            shiftRotated(filePath, rotate.keep);
+            fd = openFile(filePath, 'a');
+            size = 0;
+          }
+          const out = fd;
+          for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(out, bytes, offset);
+          size += bytes.length;
         } catch (error) {
           fail(error);
         }

@@ -27,6 +27,11 @@ const TEXT_RULES: readonly [RegExp, string][] = [
     /\b([A-Za-z0-9_-]*(?:key|secret|token|jwt|password|signature|authorization))(["']?\s*[=:]\s*["']?)(?!<redacted|Bearer\s|Basic\s)([^\s"',;&}\]]{3,})/gi,
     `$1$2${REDACTED}`,
   ],
+  // Webhook URLs are their own credential: Slack's hooks.slack.com/services/T…/B…/secret, Discord's
+  // discord.com/api/webhooks/{id}/{token}, and a Telegram bot token (`123456789:AA…`, 35 characters after the colon).
+  [/\bhooks\.slack\.com\/[^\s"'<>]+/gi, `hooks.slack.com/${REDACTED}`],
+  [/\b(discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks)\/[^\s"'<>]+/gi, `$1/${REDACTED}`],
+  [/\b(?:bot)?\d{5,12}:[A-Za-z0-9_-]{30,}/g, REDACTED],
   // Private keys: 0x + 64 hex (also Stark keys written with 60-63 digits, and anything longer).
   [/\b0x[0-9a-fA-F]{60,}\b/g, REDACTED],
   // A raw 32-byte key pasted without its 0x.

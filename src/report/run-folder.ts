@@ -36,3 +36,32 @@ export function linkLatestRun(runDir: string): boolean {
     return false;
   }
 }
+
+/**
+ * A run-folder file and its size-rotated parts (events.ndjson.N … events.ndjson.1, events.ndjson), oldest first:
+ * the order to read a rotated log in. Only the parts that exist; gaps (a part deleted by hand) are skipped.
+ */
+export function rotatedParts(file: string): string[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const parts = names
+    .map((n) => (n.startsWith(`${base}.`) ? Number(n.slice(base.length + 1)) : NaN))
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .sort((a, b) => b - a)
+    .map((n) => path.join(dir, `${base}.${n}`));
+  return fs.existsSync(file) ? [...parts, file] : parts;
+}
+
+/** Every line of a rotated run-folder file, oldest first, one part in memory at a time. */
+export function* readRotatedLines(file: string): Generator<string> {
+  for (const part of rotatedParts(file)) {
+    const text = fs.readFileSync(part, 'utf8');
+    for (const line of text.split('\n')) if (line !== '') yield line;
+  }
+}

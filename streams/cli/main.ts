@@ -7,6 +7,9 @@
  *   halts  lists the halts on record (journals of --journal-dir, default the config's journal_dir)
  *   resume --pair P  clears P's halt once both venues agree with the journal (keys from .env, as live;
  *          with --venues, the running simulated venues and the sim keys beside the journal)
+ *   status  a running bot's /api/status (when one answers) and the journals: pairs, positions, PnL, halts
+ *   positions  each pair's journal against both venues' positions (venues reached as resume does;
+ *          exit 0 agree, 1 a venue could not be read, 2 they disagree)
  * Exit codes: 0 clean stop; 1 runtime failure (resume: a venue could not be read); 2 bad flag or config, or
  *   the journal folder is in use by another running bot
  * (resume: refused, the venues and the journal disagree); 3 clean stop but a file output (events.ndjson,
@@ -32,6 +35,7 @@ import {
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../../src/config/output-paths';
 import { JournalInUseError } from '../../src/execution/journal-lock';
+import { resolveWebhooks, type ResolvedWebhook } from '../../src/config/alerts';
 import { pairExposureText } from '../../src/execution/reconcile';
 import { API_TOKEN_ENV, apiSecurityProblem } from '../../src/ops/auth';
 import { Outputs, type TextOutput } from '../../src/logging/output';
@@ -40,6 +44,7 @@ import { summaryJson } from '../../src/report/summary';
 import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../../src/sim/model-overrides';
 import type { RunHandle, RunMode, RunOptions, RunResult } from './run';
 import type { VenueSetup } from '../venues';
+import { operatorCommands } from './commands';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 
 const USAGE_EXIT = 2;
@@ -218,6 +223,10 @@ function commands(program: Command, io: Console): { running?: Promise<void> } {
       const journalDir = o.journalDir ?? program.opts<Flags>().journalDir;
       command.running = o.pair === undefined ? haltsCommand(program, io, journalDir) : resumeCommand(program, io, o.pair, journalDir);
     });
+  operatorCommands(program, {
+    status: (o) => (command.running = statusCommand(program, io, o.journalDir ?? program.opts<Flags>().journalDir, o.apiUrl)),
+    positions: (o) => (command.running = positionsCommand(program, io, o.journalDir ?? program.opts<Flags>().journalDir)),
+  });
 
   return command;
 }
@@ -309,22 +318,22 @@ function loadEnv(program: Command, io: Console, flags: Flags, mode: RunMode | 'c
   io.stdout.write(`${describeEnvFile(flags.envFile, loaded)}${mode === 'sim' ? '; sim mode uses no keys' : ''}\n`);
 }
 
-function endpointsOrFail(config: BotConfig): VenueEndpoints {
+/** `make()`, or exit 2 with its config error (a webhook's variable missing: named, never its value). */
+function orFail<T>(make: () => T): T {
   try {
-    return resolveEndpoints(config, envSettings(process.env));
+    return make();
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
 }
 
+function endpointsOrFail(config: BotConfig): VenueEndpoints {
+  return orFail(() => resolveEndpoints(config, envSettings(process.env)));
+}
+
 function credentialsOrFail(): VenueCredentials {
-  try {
-    return credentialsFromEnv(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
-    throw e;
-  }
+  return orFail(() => credentialsFromEnv(process.env));
 }
 
 async function haltsCommand(program: Command, io: Console, journalDir: string | undefined): Promise<void> {
@@ -354,19 +363,37 @@ async function resumeVenueSetup(program: Command, io: Console, config: BotConfig
   return { kind: 'live', endpoints: endpointsOrFail(config), credentials: credentialsOrFail() };
 }
 
-async function resumeCommand(program: Command, io: Console, pair: string, journalDir: string | undefined): Promise<void> {
+/** A command that reads the venues against the journal (resume, positions): exit with its code, 1 when it throws. */
+type VenueCheck = (config: BotConfig, dir: string, venues: VenueSetup) => Promise<{ code: number; lines: readonly string[] }>;
+async function venueCommand(program: Command, io: Console, journalDir: string | undefined, what: string, check: VenueCheck): Promise<void> {
   const { config } = loadConfig(io, program.opts<Flags>(), 'command');
   const dir = path.resolve(journalDir ?? config.journalDir);
   const venues = await resumeVenueSetup(program, io, config, dir);
   try {
-    const { resumePair } = await import('./halts');
-    const outcome = await resumePair({ config, pair, journalDir: dir, venues });
+    const outcome = await check(config, dir, venues);
     (outcome.code === 0 ? io.stdout : io.stderr).write(`${outcome.lines.join('\n')}\n`);
     process.exit(outcome.code);
   } catch (err) {
-    io.stderr.write(`resume failed: ${errorText(err)}\n`);
+    io.stderr.write(`${what} failed: ${errorText(err)}\n`);
     process.exit(1);
   }
+}
+
+function resumeCommand(program: Command, io: Console, pair: string, journalDir: string | undefined): Promise<void> {
+  return venueCommand(program, io, journalDir, 'resume', async (config, dir, venues) => (await import('./halts')).resumePair({ config, pair, journalDir: dir, venues }));
+}
+
+function positionsCommand(program: Command, io: Console, journalDir: string | undefined): Promise<void> {
+  return venueCommand(program, io, journalDir, 'positions', async (config, dir, venues) => (await import('./positions')).checkPositions({ config, journalDir: dir, venues }));
+}
+
+async function statusCommand(program: Command, io: Console, journalDir: string | undefined, apiUrl: string | undefined): Promise<void> {
+  const flags = program.opts<Flags>();
+  const { config } = loadConfig(io, flags, 'command');
+  const { statusReport } = await import('./status');
+  const token = process.env[API_TOKEN_ENV] === '' ? undefined : process.env[API_TOKEN_ENV];
+  io.stdout.write(await statusReport({ config, journalDir: path.resolve(journalDir ?? config.journalDir), apiUrl, apiPort: flags.apiPort, token }));
+  process.exit(0);
 }
 
 /** A run as the flags ask for it, every refusal already made. */
@@ -379,6 +406,7 @@ interface RunPlan {
   readonly simVenues?: { urls: SimVenueUrls; keys: SimKeys };
   readonly api?: NonNullable<RunOptions['api']>;
   readonly replay?: ReplayFlags;
+  readonly alerts?: readonly ResolvedWebhook[];
 }
 
 /** The run command: checks the flags (exit 2 on a refusal), runs, reports, and exits with the run's code. */
@@ -412,7 +440,9 @@ async function runPlan(program: Command, io: Console, modeArg: RunMode | undefin
   const { config, configText } = loadConfig(io, flags, mode);
   // Sim mode needs no keys and reads no .env, unless one is named: then it must be there, in every mode.
   const offline = mode === 'sim' || mode === 'replay';
-  if (!offline || program.getOptionValueSource('envFile') === 'cli') loadEnv(program, io, flags, mode);
+  const alertsFromEnv = config.alerts.webhooks.some((w) => w.urlEnv !== undefined || w.botTokenEnv !== undefined);
+  if (!offline || alertsFromEnv || program.getOptionValueSource('envFile') === 'cli') loadEnv(program, io, flags, mode);
+  const alerts = orFail(() => resolveWebhooks(config.alerts, process.env));
   const endpoints = !offline ? endpointsOrFail(config) : undefined;
   if (flags.record !== undefined) {
     if (mode === 'replay') fail('--record does not apply to replay (its frames are recorded already)');
@@ -429,7 +459,7 @@ async function runPlan(program: Command, io: Console, modeArg: RunMode | undefin
   if (runsDirProblem) fail(`--runs-dir ${flags.runsDir}: ${runsDirProblem}`);
   const simVenues = await runningSimVenues(flags, mode);
   const api = flags.api ? apiOrFail(config, flags) : undefined;
-  return { mode, flags, config, ...(api ? { api } : {}), ...(credentials ? { credentials } : {}), ...(endpoints ? { endpoints } : {}), ...(simVenues ? { simVenues } : {}) };
+  return { mode, flags, config, ...(alerts.length > 0 ? { alerts } : {}), ...(api ? { api } : {}), ...(credentials ? { credentials } : {}), ...(endpoints ? { endpoints } : {}), ...(simVenues ? { simVenues } : {}) };
 }
 
 /** The API's address and token; a non-loopback address without ARB_API_TOKEN is a config error (exit 2). The token is never printed. */
@@ -481,9 +511,10 @@ async function runningSimVenues(flags: Flags, mode: RunMode): Promise<RunPlan['s
   }
 }
 
-function runOptions({ mode, flags, config, credentials, endpoints, simVenues, api, replay }: RunPlan, io: Console): RunOptions {
+function runOptions({ mode, flags, config, credentials, endpoints, simVenues, api, replay, alerts }: RunPlan, io: Console): RunOptions {
   return {
     mode,
+    ...(alerts ? { alerts } : {}),
     ...(api ? { api } : {}),
     ...(flags.record !== undefined ? { record: flags.record } : {}),
     ...(replay ? { replay: { dataDir: replay.data, latencyMs: replay.latencyMs, seed: flags.seed } } : {}),

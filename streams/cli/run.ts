@@ -35,6 +35,8 @@ import { pairFundingSource } from './funding';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
 import { venueSymbol } from '../../src/domain/market';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
+import { type Alerts, startAlerts } from './alerts';
+import type { ResolvedWebhook } from '../../src/config/alerts';
 
 export type RunMode = 'sim' | 'paper' | 'live' | 'replay';
 
@@ -92,6 +94,10 @@ export interface RunOptions {
   simFunding?: Partial<FundingModelOptions>;
   /** How often each venue's funding is polled, ms (default streams/cli/funding.ts DEFAULT_FUNDING_POLL_MS). Not in replay mode: recordings hold no funding. */
   fundingPollMs?: number;
+  /** Webhook alerts (secrets resolved: src/config/alerts.ts); their rules come from config `alerts`. */
+  alerts?: readonly ResolvedWebhook[];
+  /** Longest the stop waits for queued alerts (BOT_SHUTDOWN) to be sent, ms. Default 2000 (well inside main.ts's backstop margin). */
+  alertsCloseMs?: number;
 }
 
 /**
@@ -245,6 +251,7 @@ async function run(control: RunControl): Promise<RunResult> {
   let sub: Subscription | undefined;
   let journalLock: JournalLock | undefined;
   const opsRef: { ops?: Ops } = {};
+  const alerts = runAlerts(opts, folder.logger);
   try {
     const journalDir = path.resolve(opts.journalDir ?? (opts.mode === 'live' ? opts.config.journalDir : path.join(folder.runDir, 'journal')));
     // Before any venue is touched: a second bot on this journal is refused (JournalInUseError).
@@ -258,7 +265,10 @@ async function run(control: RunControl): Promise<RunResult> {
     const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
     const display = statusDisplay(opts.statusOut, settingsPairs, printer);
     closeDisplay = () => display?.close();
-    const sink = runEventSink(opts, record, folder, display, printer, (e) => opsRef.ops?.observe(e));
+    const sink = runEventSink(opts, record, folder, display, printer, (e) => {
+      opsRef.ops?.observe(e);
+      alerts?.observe(e);
+    });
     flushEvents = () => sink.flush();
     const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger));
     const fees = pairs.fees;
@@ -284,6 +294,7 @@ async function run(control: RunControl): Promise<RunResult> {
     flushEvents();
     closeDisplay();
     await opsRef.ops?.close();
+    await alerts?.close(opts.alertsCloseMs ?? 2_000);
     await recorder?.close();
     await closeAll(folder, trading, pairs);
     // Released last: the journals are closed, nothing of this run writes to the folder any more.
@@ -419,8 +430,10 @@ function openRunFolder(opts: RunControl['opts'], startedAt: number, printer: Run
   printer.print(`run folder: ${runDir}`);
   const { outputs } = opts;
   const eventsPath = path.join(runDir, 'events.ndjson');
-  const eventsOut = outputs.file('events.ndjson', eventsPath);
-  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs });
+  // Both rotate by size (events.ndjson.1 is the newest rotated part): a run of weeks stays bounded on disk.
+  const rotate = { maxBytes: opts.config.logs.maxBytes, keep: opts.config.logs.maxFiles };
+  const eventsOut = outputs.file('events.ndjson', eventsPath, 'a', { rotate });
+  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs, rotate });
   const stopReportingToLog = outputs.reportTo('bot.log', (line) => logger.error(line));
   return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, logger, outputs, stopReportingToLog };
 }
@@ -527,6 +540,12 @@ async function startOps(
     logger.error(line);
   }
   return ops;
+}
+
+/** The webhooks' alerts, when any are configured (streams/cli/alerts.ts). */
+function runAlerts(opts: RunControl['opts'], logger: Logger): Alerts | undefined {
+  if (!opts.alerts || opts.alerts.length === 0) return undefined;
+  return startAlerts({ webhooks: opts.alerts, rules: opts.config.alerts, logger, label: `vest-paradex-arb ${opts.mode}` });
 }
 
 // ---- status display ----

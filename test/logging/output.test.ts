@@ -174,3 +174,47 @@ describe('redaction', () => {
     expect(String(stream.read())).toBe(`key ${REDACTED}\n`);
   });
 });
+
+describe('a file output rotated by size', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arb-rotate-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const line = (i: number) => `${JSON.stringify({ i, pad: 'x'.repeat(40) })}\n`; // 57-58 bytes each
+
+  it('rotates before a write would pass the limit, keeps lines whole, and keeps only the newest parts', () => {
+    const file = path.join(dir, 'events.ndjson');
+    const out = new Outputs().file('events.ndjson', file, 'a', { rotate: { maxBytes: 200, keep: 2 } });
+    for (let i = 0; i < 20; i++) out.write(line(i));
+    out.close();
+    const parts = [`${file}.2`, `${file}.1`, file];
+    expect(fs.readdirSync(dir).sort()).toEqual(['events.ndjson', 'events.ndjson.1', 'events.ndjson.2']);
+    for (const p of parts) expect(fs.statSync(p).size).toBeLessThanOrEqual(200);
+    const lines = parts.flatMap((p) => fs.readFileSync(p, 'utf8').split('\n').filter((l) => l !== ''));
+    // 3 lines per full part (174 bytes; a 4th would pass 200): 0-17 filled six parts, 18-19 are live; the two
+    // newest rotated parts and the live file survive, in order, each line whole.
+    expect(lines.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);
+  });
+
+  it('counts what the file already held when it is opened again', () => {
+    const file = path.join(dir, 'bot.log');
+    fs.writeFileSync(file, 'x'.repeat(190) + '\n');
+    const out = new Outputs().file('bot.log', file, 'a', { rotate: { maxBytes: 200, keep: 1 } });
+    out.write(line(1));
+    out.close();
+    expect(fs.readFileSync(`${file}.1`, 'utf8')).toHaveLength(191);
+    expect(fs.readFileSync(file, 'utf8')).toBe(line(1));
+  });
+
+  it('keeps a single line longer than the limit whole', () => {
+    const file = path.join(dir, 'events.ndjson');
+    const out = new Outputs().file('events.ndjson', file, 'a', { rotate: { maxBytes: 10, keep: 3 } });
+    out.write(line(1));
+    out.write(line(2));
+    out.close();
+    expect(fs.readFileSync(`${file}.1`, 'utf8')).toBe(line(1));
+    expect(fs.readFileSync(file, 'utf8')).toBe(line(2));
+  });
+});

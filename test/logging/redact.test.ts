@@ -32,6 +32,23 @@ describe('redactText', () => {
   });
 });
 
+describe('redactText: webhook credentials', () => {
+  it('hides a Slack or Discord webhook URL past its host, and a Telegram bot token alone or in its URL', () => {
+    expect(redactText('POST https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX failed')).toBe(
+      'POST https://hooks.slack.com/<redacted> failed',
+    );
+    expect(redactText('https://discord.com/api/webhooks/123456789012345678/AbCdEf-gh_IJ and https://discordapp.com/api/v10/webhooks/1/x')).toBe(
+      'https://discord.com/api/webhooks/<redacted> and https://discordapp.com/api/v10/webhooks/<redacted>',
+    );
+    expect(redactText('https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1/sendMessage')).toBe('https://api.telegram.org/<redacted>/sendMessage');
+    expect(redactText('token 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1')).toBe('token <redacted>');
+  });
+
+  it('keeps times and ratios readable', () => {
+    expect(redactText('at 12:34:56.789 ratio 3:2')).toBe('at 12:34:56.789 ratio 3:2');
+  });
+});
+
 describe('redactText: prose about keys', () => {
   it('leaves messages about a key readable: a redacted placeholder and a 2-character "0x" are not secrets', () => {
     const text = 'config error: VEST_SIGNING_KEY = <redacted, 66 characters>: must be a secp256k1 private key: 0x followed by 64 hex digits';

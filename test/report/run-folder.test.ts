@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { linkLatestRun } from '../../src/report/run-folder';
+import { linkLatestRun, readRotatedLines, rotatedParts } from '../../src/report/run-folder';
 
 // The module object itself (an import namespace cannot be spied on); the code under test reads through to it.
 const fsModule = jest.requireActual<typeof fs>('node:fs');
@@ -65,5 +65,29 @@ describe('runs/latest', () => {
     });
     expect(linkLatestRun(runFolder('r1'))).toBe(false);
     expect(fs.readdirSync(runs)).toEqual(['r1']);
+  });
+});
+
+describe('rotated run-folder files', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arb-parts-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('lists the parts oldest first (…, .2, .1, the live file) and reads their lines in that order', () => {
+    const file = path.join(dir, 'events.ndjson');
+    fs.writeFileSync(`${file}.10`, 'a\n');
+    fs.writeFileSync(`${file}.2`, 'b\nc\n');
+    fs.writeFileSync(`${file}.1`, 'd\n');
+    fs.writeFileSync(file, 'e\n');
+    fs.writeFileSync(path.join(dir, 'events.ndjson.bak'), 'not a part\n');
+    fs.writeFileSync(path.join(dir, 'bot.log.1'), 'another file\n');
+    expect(rotatedParts(file)).toEqual([`${file}.10`, `${file}.2`, `${file}.1`, file]);
+    expect([...readRotatedLines(file)]).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('is empty for a file that was never written', () => {
+    expect(rotatedParts(path.join(dir, 'events.ndjson'))).toEqual([]);
   });
 });
