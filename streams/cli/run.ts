@@ -26,7 +26,7 @@ import { summaryTable, type RunSettings, type RunSummary } from '../../src/repor
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import { arbitrageBot, type BotSettings, type PairSettings } from '../bot';
-import { openPairs, type PairSetup } from './pair-executor';
+import { journalingFor, openPairs, type PairSetup } from './pair-executor';
 import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
 import { Ops } from './ops';
 import { trackFeeds } from './track-feeds';
@@ -246,7 +246,7 @@ async function run(control: RunControl): Promise<RunResult> {
     if (journalLock.tookOverFrom) folder.logger.warn(`journal lock of pid ${journalLock.tookOverFrom.pid} (started ${journalLock.tookOverFrom.startedAt}) taken over: that process is gone`);
     const replay = opts.mode === 'replay' ? openReplay(opts) : undefined;
     trading = replay ? replay.trading : await recordedVenues(opts, folder.logger, recorder);
-    pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock);
+    pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock, journalingFor(opts.mode));
     const settings = botSettings(opts, settingsPairs);
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
     const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
