@@ -27,7 +27,7 @@ import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import { arbitrageBot, type BotSettings, type PairSettings } from '../bot';
 import { journalingFor, openPairs, type PairSetup } from './pair-executor';
-import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
+import type { TradingVenues, VenueSetup } from '../venues';
 import { Ops } from './ops';
 import { trackFeeds } from './track-feeds';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
@@ -432,7 +432,9 @@ async function closeAll(folder: RunFolder, trading: TradingVenues | undefined, p
 // ---- venues for the mode ----
 
 /** A feed is stale after stale_after_ms without updates, or while it lags the venue by more than max_book_age_ms. */
-function venuesForMode(opts: RunOptions, logger: Logger, recorder: RecordingWriter | undefined): Promise<TradingVenues> {
+async function venuesForMode(opts: RunOptions, logger: Logger, recorder: RecordingWriter | undefined): Promise<TradingVenues> {
+  // Loaded when a run trades venues: a replay (and each sweep worker) never loads the signing libraries.
+  const { createVenues } = await import('../venues');
   return createVenues(venueSetupFor(opts), {
     ...(recorder ? { recorder } : {}),
     staleAfterMs: opts.config.execution.staleAfterMs,

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseConfigObject } from '../../src/config';
 import { ConfigError } from '../../src/config/errors';
+import { workerScript } from './worker-script';
 
 export interface SweepAxis {
   /** Config path as in the YAML, e.g. `bots[0].spread_entry`. */
@@ -98,8 +99,8 @@ export async function runSweep(axes: readonly SweepAxis[], job: SweepJob, worker
       rows[index] = { values, skipped: e instanceof ConfigError ? e.message.replace(/\s+/g, ' ') : String(e) };
     }
   });
-  const file = path.join(__dirname, `sweep-worker${path.extname(__filename)}`);
-  const execArgv = path.extname(__filename) === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : [];
+  // Compiled once for all workers (from TypeScript: transpiled once and cached), so a worker starts in a moment.
+  const { file, execArgv } = workerScript(path.join(__dirname, `sweep-worker${path.extname(__filename)}`));
   const lane = async (): Promise<void> => {
     const worker = new Worker(file, { execArgv });
     try {
