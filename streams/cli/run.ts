@@ -86,6 +86,8 @@ export interface RunOptions {
   record?: string;
   /** Replay mode: the recording to play and its fill latency (streams/cli/replay.ts). */
   replay?: ReplayOptions;
+  /** Panels added to report.html after the trades (a sweep's table and heatmap), escaped HTML. */
+  reportSections?: string;
 }
 
 /**
@@ -416,7 +418,7 @@ function openRunFolder(opts: RunControl['opts'], startedAt: number, printer: Run
 function writeReport(folder: RunFolder, opts: RunOptions, record: RunRecord, summary: RunSummary, settings: RunSettings, startedAt: number): void {
   // The report redacts its own text (renderReport): the filter would break its inlined scripts.
   const reportOut = folder.outputs.file('report.html', folder.reportPath, 'w', { redact: false });
-  const meta = { title: `vest-paradex-arb ${opts.mode} run`, settings, startedAt, endedAt: Date.now(), runDir: path.basename(folder.runDir) };
+  const meta = { title: `vest-paradex-arb ${opts.mode} run`, settings, startedAt, endedAt: Date.now(), runDir: path.basename(folder.runDir), ...(opts.reportSections ? { extraSections: opts.reportSections } : {}) };
   reportOut.write(renderReport(record.reportData(), summary, meta));
   reportOut.close();
 }

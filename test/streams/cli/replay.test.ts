@@ -9,7 +9,7 @@ import { defaultConfig, parseConfigObject } from '../../../src/config';
 import type { TradingEvent } from '../../../src/domain/events';
 import { recordingFiles } from '../../../src/venues/recording';
 import { startRun, type RunResult } from '../../../streams/cli/run';
-import { parseSweepSpec, runSweep } from '../../../streams/cli/sweep';
+import { parseSweepSpec, runSweep, writeSweepReport } from '../../../streams/cli/sweep';
 
 const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16 };
 
@@ -185,12 +185,26 @@ describe('record and replay', () => {
 
   it('sweeps a grid on worker threads, each point the same replay as the replay command', async () => {
     const axes = parseSweepSpec('bots[0].spread_entry=0.06..0.5:0.44,bots[0].spread_exit=-0.02..-0.02:0.01');
-    const rows = await runSweep(axes, { rawConfig: { bots: [{ pair: 'BTC-PERP' }] }, dataDir: recording, latencyMs: 0, sampleMs: 0, runsDir: path.join(root, 'sweep') }, 2);
+    const job = { rawConfig: { bots: [{ pair: 'BTC-PERP' }] }, dataDir: recording, latencyMs: 0, sampleMs: 0, runsDir: path.join(root, 'sweep') };
+    const rows = await runSweep(axes, job, 2);
     const direct = await replay(recording, 'f');
     expect(rows.map((r) => r.values)).toEqual([[0.06, -0.02], [0.5, -0.02]]);
     // spread_entry 0.06 and spread_exit -0.02 are the defaults: the point is the plain replay's result.
     expect(rows[0]!.netPnlUsd).toBe(direct.summary.netPnlUsd);
     expect(rows[0]!.roundTrips).toBe(direct.summary.roundTrips);
     expect(rows[1]!.roundTrips).toBeLessThanOrEqual(rows[0]!.roundTrips!);
+    // report.html of the sweep: the best point's replay, with the whole table (best net PnL first) and the heatmap.
+    const dir = path.join(root, 'sweep-out');
+    const report = await writeSweepReport(dir, axes, rows, job, { dataDir: recording, fromMs: 0, toMs: 1, latencyMs: 0 });
+    expect(report).toBe(path.join(dir, 'report.html'));
+    const html = fs.readFileSync(report!, 'utf8');
+    const best = [...rows].sort((a, b) => b.netPnlUsd! - a.netPnlUsd!)[0]!;
+    expect(html).toContain(`best point: bots[0].spread_entry = ${best.values[0]}, bots[0].spread_exit = ${best.values[1]}.`);
+    const table = /id="sweep-table">(.*?)<\/table>/s.exec(html)![1]!;
+    const nets = [...table.matchAll(/<tr>(?:<td>[^<]*<\/td>){4}<td>([^<]*)<\/td>/g)].map((m) => Number(m[1]));
+    expect(nets).toEqual([...rows].map((r) => r.netPnlUsd!).sort((a, b) => b - a).map((v) => Number(v.toFixed(4))));
+    expect(html).toContain('id="sweep-heatmap"');
+    expect(html).toContain('id="equity-chart"');
+    expect(html).toMatch(/<h2>Trades/);
   }, 90_000);
 });
