@@ -123,7 +123,10 @@ describe('record and replay', () => {
 
   it('gives byte-identical events and summary for the same data and config', async () => {
     const first = await replay(recording, 'b');
+    const listeners = process.stderr.listenerCount('error');
     const second = await replay(recording, 'c');
+    // A run guards process.stderr once per process, not once per run (a sweep worker runs many).
+    expect(process.stderr.listenerCount('error')).toBe(listeners);
     expect(fs.readFileSync(second.eventsPath, 'utf8')).toBe(fs.readFileSync(first.eventsPath, 'utf8'));
     expect(JSON.stringify(second.summary)).toBe(JSON.stringify(first.summary));
     expect(JSON.stringify({ ...second.settings, replay: { ...second.settings.replay, dataDir: '' } })).toBe(
