@@ -208,12 +208,9 @@ function isTextOutput(out: NonNullable<RunOptions['statusOut']>): out is TextOut
   return typeof (out as Partial<TextOutput>).failed === 'boolean';
 }
 
-/** process.stderr guarded once per process: a guard per run added an 'error' listener per run (a sweep worker runs many). */
-let stderrGuard: TextOutput | undefined;
-
 function stderrReportingOutputs(): Outputs {
   const outputs = new Outputs();
-  const stderr = (stderrGuard ??= new Outputs().stream('stderr', process.stderr));
+  const stderr = outputs.stream('stderr', process.stderr);
   outputs.reportTo('stderr', (line) => stderr.write(`${line}\n`));
   return outputs;
 }
