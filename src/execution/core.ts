@@ -12,7 +12,7 @@ import type { CloseBooks, ExecutorOptions } from './executor-api';
 import { HaltState } from './halt-state';
 import { ExecutorJournal } from './journaling';
 import { clientIdGenerator } from './orders';
-import { OrderPath } from './order-path';
+import { OrderPath, processOrderTimers } from './order-path';
 import type { VenueKey } from './reconcile';
 
 const DEFAULTS = {
@@ -99,9 +99,10 @@ export class ExecutorCore {
     this.now = opts.now;
     this.newClientId = opts.newClientId ?? clientIdGenerator(opts.now);
     this.settings = resolveSettings(opts);
-    const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const timers = opts.timers ?? processOrderTimers;
+    const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => timers.setTimeout(resolve, ms)));
     const { legTimeoutMs, closeRetries, closeBackoffMs } = this.settings;
-    this.orders = new OrderPath({ pair: opts.pair, now: opts.now, sleep, legTimeoutMs, closeRetries, closeBackoffMs });
+    this.orders = new OrderPath({ pair: opts.pair, now: opts.now, sleep, timers, legTimeoutMs, closeRetries, closeBackoffMs });
     this.journal = new ExecutorJournal(opts.journal, () => this.orders.detached());
     this.halts = new HaltState(opts.now);
   }

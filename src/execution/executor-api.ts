@@ -8,6 +8,7 @@ import type { OrderBook } from '../domain/order-book';
 import type { PairFunding } from '../domain/funding';
 import type { Side, Venue } from '../venues/venue';
 import type { Journal } from './journal';
+import type { OrderTimers } from './order-path';
 import type { Exposure, LegFill, OpenPosition, PairExposure } from './types';
 
 export interface ExecutorOptions {
@@ -52,8 +53,10 @@ export interface ExecutorOptions {
   readonly journal: Journal;
   readonly now: () => number;
   readonly newClientId?: () => string;
-  /** Injectable for tests; default setTimeout. */
+  /** Injectable for tests; default setTimeout (on `timers` when given). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The timers of the order deadlines (reply, look-up); default the process's. A replay passes its virtual clock's. */
+  readonly timers?: OrderTimers;
 }
 
 /**

@@ -266,7 +266,7 @@ export interface CorruptLine {
 }
 
 export interface Journal {
-  /** Appends and fsyncs one entry; throws only when the disk write fails (the caller must then not act). */
+  /** Appends and fsyncs (unless not durable) one entry; throws only when the disk write fails (the caller must then not act). */
   append(entry: JournalEntry): void;
   /**
    * The whole history, read back from the file (the journal keeps only per-pair state in memory,
@@ -286,6 +286,8 @@ export interface Journal {
   readonly path: string;
   /** Where the history went when the journal was rotated at open (see OpenJournalOptions.rotateAboveBytes). */
   readonly rotatedTo?: string;
+  /** Whether appends are fsynced (OpenJournalOptions.durable). */
+  readonly durable: boolean;
   /**
    * Picks up what an operator appended from another process (the `resume` command: 'resumed' with
    * operator true) since the last look, folds it and returns it. Everything else in the file was
@@ -310,6 +312,12 @@ export interface OpenJournalOptions {
   rotateAboveBytes?: number;
   /** Clock for the archive name; default Date.now. */
   now?: () => number;
+  /**
+   * fsync every append (and the file's creation). Default true. Only a replay passes false: it holds no
+   * position anywhere, so nothing is lost in a crash that a re-run does not rebuild, and an fsync per
+   * journal line was most of a replay's wall time. Every other line of the code path is the same.
+   */
+  durable?: boolean;
 }
 
 const DEFAULT_ROTATE_ABOVE_BYTES = 32 * 1024 * 1024;
@@ -365,11 +373,13 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
   const { text, parsed, rotatedTo } = readAtOpen(file, existed, opts);
   if (!existed) fs.mkdirSync(path.dirname(file), { recursive: true });
   let fd: number | undefined = fs.openSync(file, 'a');
-  if (!existed) fsyncDirectory(path.dirname(file));
+  const durable = opts.durable ?? true;
+  const sync = durable ? (f: number) => fs.fsyncSync(f) : () => undefined;
+  if (!existed && durable) fsyncDirectory(path.dirname(file));
   // A torn last line has no newline: start the next entry on its own line or it would be lost too.
   if (text.length > 0 && !text.endsWith('\n')) {
     fs.writeSync(fd, '\n');
-    fs.fsyncSync(fd);
+    sync(fd);
   }
   // Where refresh() looks for lines another process appended.
   let scannedTo = fs.fstatSync(fd).size;
@@ -377,6 +387,7 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
 
   return {
     path: file,
+    durable,
     corruptLines: parsed.corrupt,
     problems: parsed.problems,
     ...(rotatedTo !== undefined ? { rotatedTo } : {}),
@@ -384,7 +395,7 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
       if (fd === undefined) throw new Error(`journal ${file} is closed`);
       const line = `${JSON.stringify(entry)}\n`;
       fs.writeSync(fd, line);
-      fs.fsyncSync(fd);
+      sync(fd);
       logs.track(entry);
     },
     refresh() {

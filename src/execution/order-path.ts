@@ -22,10 +22,24 @@ export type Deadline<T> = { done: true; value: T } | { done: false };
 /** A look-up from a restarted process: `ok: false` when the venue could not answer or the order is still live. */
 export type LookUp = { ok: true; outcome: OrderOutcome | undefined } | { ok: false; reason: string };
 
+/** The timers an order's deadlines run on (a replay passes its virtual clock's, so a timeout is virtual time). */
+export interface OrderTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The process's timers. */
+export const processOrderTimers: OrderTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 export interface OrderPathOptions {
   readonly pair: string;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** The reply and look-up deadlines' timers; default the process's. */
+  readonly timers?: OrderTimers;
   /** Deadline for one order's reply (and one look-up), ms. */
   readonly legTimeoutMs: number;
   /** Look-ups of an order with an unknown outcome (and retries of close / unwind legs). */
@@ -222,15 +236,16 @@ export class OrderPath {
       p.catch(() => undefined);
       return Promise.resolve({ done: false });
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timers = this.o.timers ?? processOrderTimers;
+    let timer: unknown;
     let cut: () => void = () => undefined;
     const timeout = new Promise<Deadline<T>>((resolve) => {
-      timer = setTimeout(() => resolve({ done: false }), ms);
+      timer = timers.setTimeout(() => resolve({ done: false }), ms);
       cut = () => resolve({ done: false });
     });
     this.pendingDeadlines.add(cut);
     return Promise.race([p.then((value): Deadline<T> => ({ done: true, value })), timeout]).finally(() => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       this.pendingDeadlines.delete(cut);
     });
   }

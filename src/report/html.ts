@@ -30,6 +30,8 @@ export interface ReportOptions {
   endedAt: number;
   /** Shown in the header (the run folder). */
   runDir?: string;
+  /** Panels placed after the trades (a sweep's table and heatmap): HTML its caller built and escaped. */
+  extraSections?: string;
 }
 
 /** What the page's script receives (the `report-data` JSON block). */
@@ -495,6 +497,7 @@ ${cards(summary, money)}
 <div class="row">${summaryBlock(summary)}${settingsBlock(opts.settings, opts)}</div>
 ${chartsBlock(pairs)}
 ${tradesBlock(summary, venues, money)}
+${opts.extraSections ?? ''}
 ${eventsBlock(data)}
 <footer>Charts drawn by ${lib.name} ${esc(lib.version)} (${esc(lib.license)}), inlined: this page needs no network. Times are UTC.</footer>
 </main>

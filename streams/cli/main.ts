@@ -267,7 +267,7 @@ interface ReplayFlags {
 /** `replay --sweep`: the grid replayed on worker threads; sweep.csv and sweep.html in a folder of the runs dir. */
 async function sweepCommand(program: Command, io: Console, o: ReplayFlags): Promise<void> {
   const flags = program.opts<Flags>();
-  const { parseSweepSpec, runSweep, sweepTable, writeSweep, SweepSpecError } = await import('./sweep');
+  const { parseSweepSpec, runSweep, sweepTable, writeSweep, writeSweepReport, SweepSpecError } = await import('./sweep');
   let axes;
   try {
     axes = parseSweepSpec(o.sweep!);
@@ -281,9 +281,13 @@ async function sweepCommand(program: Command, io: Console, o: ReplayFlags): Prom
   const index = indexRecording(o.data);
   const dir = path.resolve(flags.runsDir, `sweep-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   io.stdout.write(`sweep: ${axes.map((a) => `${a.path} (${a.values.length})`).join(' × ')} over ${o.data}; results in ${dir}\n`);
-  const rows = await runSweep(axes, { rawConfig, dataDir: o.data, latencyMs: o.latencyMs, ...(flags.sampleMs !== undefined ? { sampleMs: flags.sampleMs } : {}), runsDir: path.join(dir, 'runs') }, o.workers || undefined);
-  const out = writeSweep(dir, axes, rows, { dataDir: path.resolve(o.data), fromMs: index.fromMs, toMs: index.toMs, latencyMs: o.latencyMs });
-  io.stdout.write(`${sweepTable(axes, rows)}\n${rows.filter((r) => r.skipped).length} point(s) skipped (see sweep.csv)\n${out.csv}\n${out.html}\n`);
+  const job = { rawConfig, dataDir: o.data, latencyMs: o.latencyMs, ...(flags.sampleMs !== undefined ? { sampleMs: flags.sampleMs } : {}), runsDir: path.join(dir, 'runs') };
+  const rows = await runSweep(axes, job, o.workers || undefined);
+  const meta = { dataDir: path.resolve(o.data), fromMs: index.fromMs, toMs: index.toMs, latencyMs: o.latencyMs };
+  const out = writeSweep(dir, axes, rows, meta);
+  // The best point's run report, with the sweep's table and heatmap in it.
+  const report = await writeSweepReport(dir, axes, rows, job, meta);
+  io.stdout.write(`${sweepTable(axes, rows)}\n${rows.filter((r) => r.skipped).length} point(s) skipped (see sweep.csv)\n${out.csv}\n${out.html}\n${report ?? 'no report.html: no point was replayed'}\n`);
   process.exit(0);
 }
 

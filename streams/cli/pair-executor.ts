@@ -9,6 +9,7 @@ import { type VenueId, venueSymbol } from '../../src/domain/market';
 import { takerFeeProblem, type TakerFees } from '../../src/domain/spread';
 import { createExecutor, type Executor } from '../../src/execution/executor';
 import { openJournal, type Journal } from '../../src/execution/journal';
+import type { OrderTimers } from '../../src/execution/order-path';
 import type { Logger } from '../../src/logging/logger';
 import type { Venue } from '../../src/venues/venue';
 import type { PairSettings } from '../bot';
@@ -23,6 +24,8 @@ export interface ExecutorClock {
   readonly now: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly newClientId?: (botId: string) => () => string;
+  /** The order deadlines' timers (a replay: its virtual clock's). */
+  readonly timers?: OrderTimers;
 }
 
 export function pairExecutor(config: BotConfig, bot: PairConfig, venues: Readonly<Record<VenueId, Venue>>, journal: Journal, clock: ExecutorClock = { now: Date.now }): Executor {
@@ -43,7 +46,17 @@ export function pairExecutor(config: BotConfig, bot: PairConfig, venues: Readonl
     now: clock.now,
     ...(clock.sleep ? { sleep: clock.sleep } : {}),
     ...(clock.newClientId ? { newClientId: clock.newClientId(bot.id) } : {}),
+    ...(clock.timers ? { timers: clock.timers } : {}),
   });
+}
+
+/**
+ * How a mode's journals are written. Every mode that can hold a position (live, paper, sim) fsyncs each
+ * line before acting; a replay trades a recording with paper fills, holds nothing anywhere, and a re-run
+ * rebuilds it, so its journal skips the fsync (it was most of a replay's wall time) and is otherwise the same.
+ */
+export function journalingFor(mode: string): { readonly durable: boolean } {
+  return { durable: mode !== 'replay' };
 }
 
 /** Every pair's journal, executor and taker fees, as a run opens them. */
@@ -66,6 +79,7 @@ export async function openPairs(
   logger: Logger,
   executors: Map<string, Executor>,
   clock?: ExecutorClock,
+  journaling: { readonly durable: boolean } = { durable: true },
 ): Promise<PairSetup> {
   fs.mkdirSync(journalDir, { recursive: true });
   const journals: Journal[] = [];
@@ -74,6 +88,7 @@ export async function openPairs(
     for (const [i, p] of pairs.entries()) {
       fees.set(p.id, await pairFees(p, venues));
       const journal = openJournal(journalFile(journalDir, p.id), {
+        durable: journaling.durable,
         onCorruptLine: (c) => logger.warn(`journal ${p.id}: skipped line ${c.line} (${c.reason})`),
         onProblem: (_problem, text) => logger.error(`journal ${p.id}: ${text}; ${p.pair} stays halted until an operator runs npm start -- resume --pair ${p.pair}`),
       });

@@ -29,6 +29,7 @@ import { vestBookFeed } from '../../src/venues/vest/book-client';
 import type { FeedSocket } from '../../src/venues/ws-connection';
 import { MAX_TIMER_MS } from '../../src/domain/durations';
 import { VirtualClock } from '../virtual-clock';
+import type { ExecutorClock } from './pair-executor';
 import type { TradingVenues } from '../venues';
 
 export interface ReplayOptions {
@@ -60,7 +61,7 @@ export interface ReplaySetup {
   readonly index: RecordingIndex;
   readonly sleep: (ms: number) => Promise<void>;
   /** What the executors run on: the virtual clock, its sleep, reproducible client ids. */
-  readonly executorClock: { now: () => number; sleep: (ms: number) => Promise<void>; newClientId: (botId: string) => () => string };
+  readonly executorClock: ExecutorClock;
   /** Frames delivered to an open socket, and dropped (no socket open for them), so far. */
   readonly stats: { delivered: number; dropped: number; lost: number };
   /**
@@ -76,8 +77,17 @@ function timeMs(entry: RecordedEntry): number {
   return Number(entry.receivedAtNs / NS_PER_MS);
 }
 
-/** Reads each file once up front: span, counts, market rules and faults (a fault keeps what precedes it). */
-export function indexRecording(dataDir: string): RecordingIndex {
+/** Decompressed files the index read, kept for the replay up to this many bytes in all (the rest are read again). */
+const KEEP_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+
+/** What the index decompressed, for the replay to take (each file once) instead of decompressing it again. */
+type Decompressed = Map<string, ReturnType<typeof gunzipRecording>>;
+
+/**
+ * Reads each file once up front: span, counts, market rules and faults (a fault keeps what precedes it).
+ * `keep` receives the decompressed files while they fit in KEEP_DECOMPRESSED_BYTES.
+ */
+export function indexRecording(dataDir: string, keep?: Decompressed): RecordingIndex {
   const files = recordingFiles(dataDir);
   if (files.length === 0) throw new RecordingFault(dataDir, 0, 'no recording files (*.vrec.gz) in this folder', 'content');
   let fromMs = Number.POSITIVE_INFINITY;
@@ -86,8 +96,12 @@ export function indexRecording(dataDir: string): RecordingIndex {
   let frames = 0;
   const markets = new Map<string, MarketSpec>();
   const faults: RecordingFault[] = [];
+  let kept = 0;
   for (const file of files) {
-    for (const entry of readFile(file, faults)) {
+    const decompressed = gunzipRecording(file);
+    kept += decompressed.data.length;
+    if (keep && kept <= KEEP_DECOMPRESSED_BYTES) keep.set(file, decompressed);
+    for (const entry of readFile(file, faults, decompressed)) {
       records++;
       const t = timeMs(entry);
       if (t < fromMs) fromMs = t;
@@ -104,8 +118,8 @@ export function indexRecording(dataDir: string): RecordingIndex {
 }
 
 /** The records of one file; a fault (gzip or record) is appended to `faults` and ends the file there. */
-function* readFile(file: string, faults: RecordingFault[]): Generator<RecordedEntry> {
-  const { data, fault } = gunzipRecording(file);
+function* readFile(file: string, faults: RecordingFault[], decompressed = gunzipRecording(file)): Generator<RecordedEntry> {
+  const { data, fault } = decompressed;
   const records = parseRecords(file, data);
   for (;;) {
     const next = records.next();
@@ -124,7 +138,8 @@ function* readFile(file: string, faults: RecordingFault[]): Generator<RecordedEn
  * with the run; the driver is started by the run once the bot is subscribed.
  */
 export function createReplay(config: BotConfig, opts: ReplayOptions): ReplaySetup {
-  const index = indexRecording(opts.dataDir);
+  const decompressed: Decompressed = new Map();
+  const index = indexRecording(opts.dataDir, decompressed);
   const clock = new VirtualClock(index.fromMs);
   const jitter = createRng(opts.seed ?? 1);
   const waits = { sleeping: 0 };
@@ -137,11 +152,12 @@ export function createReplay(config: BotConfig, opts: ReplayOptions): ReplaySetu
       }, ms);
     });
   const hub = new ReplayHub();
-  const world: ReplayWorld = { config, index, clock, hub, sleep, random: () => jitter.next(), latencyMs: opts.latencyMs ?? 0 };
+  const world: ReplayWorld = { config, index, decompressed, clock, hub, sleep, random: () => jitter.next(), latencyMs: opts.latencyMs ?? 0 };
   const venues = { vest: replayVenue('vest', world), paradex: replayVenue('paradex', world) };
   const trading: TradingVenues = { venues, close: () => Promise.resolve() };
   const stats = { delivered: 0, dropped: 0, lost: 0 };
-  const executorClock = { now: () => clock.now(), sleep, newClientId: (botId: string) => clientIds(botId, () => clock.now()) };
+  // Order deadlines (reply, look-up) run on the clock too: a timeout is the recording's time, not the machine's.
+  const executorClock: ExecutorClock = { now: () => clock.now(), sleep, timers: clock.timers, newClientId: (botId: string) => clientIds(botId, () => clock.now()) };
   return { clock, trading, index, sleep, executorClock, stats, play: (control) => playRecording(world, waits, stats, control) };
 }
 
@@ -149,6 +165,8 @@ export function createReplay(config: BotConfig, opts: ReplayOptions): ReplaySetu
 interface ReplayWorld {
   readonly config: BotConfig;
   readonly index: RecordingIndex;
+  /** Files the index decompressed, taken (and dropped) by the driver as it plays them. */
+  readonly decompressed: Decompressed;
   readonly clock: VirtualClock;
   readonly hub: ReplayHub;
   readonly sleep: (ms: number) => Promise<void>;
@@ -196,8 +214,12 @@ function replayVenue(id: VenueId, world: ReplayWorld): Venue {
 async function playRecording(world: ReplayWorld, waits: { sleeping: number }, stats: ReplaySetup['stats'], control: Parameters<ReplaySetup['play']>[0]): Promise<void> {
   const { clock, hub, index } = world;
   const { stop, ended, busy } = control;
+  // An executor at work first runs to its next wait (one turn drains every promise continuation queued),
+  // then, while it waits on nothing the clock drives, turns until it does. Without the first turn a timer
+  // the clock just ran (an order deadline) would resume the executor only after later timers had moved
+  // the clock on, and its events would carry those later times.
   const settle = async (): Promise<void> => {
-    for (let spins = 0; busy() && waits.sleeping === 0 && spins < 100_000; spins++) await nextTurn();
+    for (let spins = 0; busy() && (spins === 0 || waits.sleeping === 0) && spins < 100_000; spins++) await nextTurn();
   };
   const runTimersUpTo = async (t: number): Promise<void> => {
     while (clock.runNext(t)) if (busy()) await settle();
@@ -206,7 +228,9 @@ async function playRecording(world: ReplayWorld, waits: { sleeping: number }, st
   let n = 0;
   const faults: RecordingFault[] = [];
   for (const file of index.files) {
-    for (const entry of readFile(file, faults)) {
+    const held = world.decompressed.get(file);
+    world.decompressed.delete(file);
+    for (const entry of readFile(file, faults, held ?? gunzipRecording(file))) {
       await runTimersUpTo(Math.max(clock.now(), timeMs(entry)));
       if (entry.kind === RecordKind.LOST) stats.lost += (JSON.parse(Buffer.from(entry.payload).toString('utf8')) as { records: number }).records;
       else hub.dispatch(entry, stats);

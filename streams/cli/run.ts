@@ -27,8 +27,8 @@ import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import type { FundingModelOptions } from '../../src/sim/index';
 import { arbitrageBot, type BotDeps, type BotSettings, type PairSettings } from '../bot';
-import { openPairs, type PairSetup } from './pair-executor';
-import { createVenues, type TradingVenues, type VenueSetup } from '../venues';
+import { journalingFor, openPairs, type PairSetup } from './pair-executor';
+import type { TradingVenues, VenueSetup } from '../venues';
 import { Ops } from './ops';
 import { trackFeeds } from './track-feeds';
 import { pairFundingSource } from './funding';
@@ -98,6 +98,8 @@ export interface RunOptions {
   alerts?: readonly ResolvedWebhook[];
   /** Longest the stop waits for queued alerts (BOT_SHUTDOWN) to be sent, ms. Default 2000 (well inside main.ts's backstop margin). */
   alertsCloseMs?: number;
+  /** Panels added to report.html after the trades (a sweep's table and heatmap), escaped HTML. */
+  reportSections?: string;
 }
 
 /**
@@ -259,7 +261,7 @@ async function run(control: RunControl): Promise<RunResult> {
     if (journalLock.tookOverFrom) folder.logger.warn(`journal lock of pid ${journalLock.tookOverFrom.pid} (started ${journalLock.tookOverFrom.startedAt}) taken over: that process is gone`);
     const replay = opts.mode === 'replay' ? openReplay(opts) : undefined;
     trading = replay ? replay.trading : await recordedVenues(opts, folder.logger, recorder);
-    pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock);
+    pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock, journalingFor(opts.mode));
     const settings = botSettings(opts, settingsPairs);
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
     const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
@@ -441,7 +443,7 @@ function openRunFolder(opts: RunControl['opts'], startedAt: number, printer: Run
 function writeReport(folder: RunFolder, opts: RunOptions, record: RunRecord, summary: RunSummary, settings: RunSettings, startedAt: number): void {
   // The report redacts its own text (renderReport): the filter would break its inlined scripts.
   const reportOut = folder.outputs.file('report.html', folder.reportPath, 'w', { redact: false });
-  const meta = { title: `vest-paradex-arb ${opts.mode} run`, settings, startedAt, endedAt: Date.now(), runDir: path.basename(folder.runDir) };
+  const meta = { title: `vest-paradex-arb ${opts.mode} run`, settings, startedAt, endedAt: Date.now(), runDir: path.basename(folder.runDir), ...(opts.reportSections ? { extraSections: opts.reportSections } : {}) };
   reportOut.write(renderReport(record.reportData(), summary, meta));
   reportOut.close();
 }
@@ -457,7 +459,9 @@ async function closeAll(folder: RunFolder, trading: TradingVenues | undefined, p
 // ---- venues for the mode ----
 
 /** A feed is stale after stale_after_ms without updates, or while it lags the venue by more than max_book_age_ms. */
-function venuesForMode(opts: RunOptions, logger: Logger, recorder: RecordingWriter | undefined): Promise<TradingVenues> {
+async function venuesForMode(opts: RunOptions, logger: Logger, recorder: RecordingWriter | undefined): Promise<TradingVenues> {
+  // Loaded when a run trades venues: a replay (and each sweep worker) never loads the signing libraries.
+  const { createVenues } = await import('../venues');
   return createVenues(venueSetupFor(opts), {
     ...(recorder ? { recorder } : {}),
     staleAfterMs: opts.config.execution.staleAfterMs,

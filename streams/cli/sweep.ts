@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseConfigObject } from '../../src/config';
 import { ConfigError } from '../../src/config/errors';
+import { startRun } from './run';
+import { workerScript } from './worker-script';
 
 export interface SweepAxis {
   /** Config path as in the YAML, e.g. `bots[0].spread_entry`. */
@@ -98,8 +100,8 @@ export async function runSweep(axes: readonly SweepAxis[], job: SweepJob, worker
       rows[index] = { values, skipped: e instanceof ConfigError ? e.message.replace(/\s+/g, ' ') : String(e) };
     }
   });
-  const file = path.join(__dirname, `sweep-worker${path.extname(__filename)}`);
-  const execArgv = path.extname(__filename) === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : [];
+  // Compiled once for all workers (from TypeScript: transpiled once and cached), so a worker starts in a moment.
+  const { file, execArgv } = workerScript(path.join(__dirname, `sweep-worker${path.extname(__filename)}`));
   const lane = async (): Promise<void> => {
     const worker = new Worker(file, { execArgv });
     try {
@@ -155,18 +157,46 @@ export function sweepTable(axes: readonly SweepAxis[], rows: readonly SweepRow[]
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The sweep page: parameters, the sorted table and a heatmap of net PnL over the first two axes. */
-export function sweepHtml(axes: readonly SweepAxis[], rows: readonly SweepRow[], meta: { dataDir: string; fromMs: number; toMs: number; latencyMs: number }): string {
-  const sorted = [...rows].sort(byNetPnl);
-  const table = `<table><tr>${[...axes.map((a) => a.path), ...COLUMNS].map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${sorted
+/** What a sweep's table says about its data and fills. */
+export interface SweepMeta {
+  readonly dataDir: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly latencyMs: number;
+}
+
+function sweepIntro(meta: SweepMeta): string {
+  return `<p>Data: ${esc(meta.dataDir)}, ${esc(new Date(meta.fromMs).toISOString())} → ${esc(new Date(meta.toMs).toISOString())}; fills: VWAP of the recorded book ${meta.latencyMs} ms after the order, taker fees as recorded.
+Net PnL = realised gross − fees + funding, USD (a replay reads no funding: recordings hold none, so funding is 0 here); max drawdown of "net if closed now".</p>`;
+}
+
+function sortedTable(axes: readonly SweepAxis[], rows: readonly SweepRow[], attrs = ''): string {
+  return `<table${attrs}><thead><tr>${[...axes.map((a) => a.path), ...COLUMNS].map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${[...rows]
+    .sort(byNetPnl)
     .map((r) => `<tr>${[...r.values.map(String), ...cells(r)].map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
-    .join('')}</table>`;
+    .join('')}</tbody></table>`;
+}
+
+/** The sweep page: parameters, the sorted table and a heatmap of net PnL over the first two axes. */
+export function sweepHtml(axes: readonly SweepAxis[], rows: readonly SweepRow[], meta: SweepMeta): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>sweep</title><style>
 body{font:13px system-ui,sans-serif;margin:20px}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
 </style></head><body><h1>Parameter sweep</h1>
-<p>Data: ${esc(meta.dataDir)}, ${esc(new Date(meta.fromMs).toISOString())} → ${esc(new Date(meta.toMs).toISOString())}; fills: VWAP of the recorded book ${meta.latencyMs} ms after the order, taker fees as recorded.
-Net PnL = realised gross − fees + funding, USD (a replay reads no funding: recordings hold none, so funding is 0 here); max drawdown of "net if closed now".</p>
-${axes.length >= 2 ? heatmap(axes, rows) : ''}<h2>All points, best net PnL first</h2>${table}</body></html>\n`;
+${sweepIntro(meta)}
+${axes.length >= 2 ? heatmap(axes, rows) : ''}<h2>All points, best net PnL first</h2>${sortedTable(axes, rows)}</body></html>\n`;
+}
+
+/**
+ * The sweep as a panel of a run's report (report.html): every point best net PnL first, with round trips,
+ * win rate, fees, funding and max drawdown, and the heatmap of net PnL over the first two parameters.
+ */
+export function sweepSection(axes: readonly SweepAxis[], rows: readonly SweepRow[], meta: SweepMeta, best?: SweepRow): string {
+  const run = rows.filter((r) => r.skipped === undefined).length;
+  const bestText = best ? `This report is the replay of the best point: ${axes.map((a, i) => `${esc(a.path)} = ${best.values[i]}`).join(', ')}. ` : '';
+  return `<section class="panel" id="sweep"><h2>Parameter sweep <span class="hint">${rows.length} points, ${run} replayed, best net PnL first</span></h2>
+<p class="dim">${bestText}</p>${sweepIntro(meta)}
+${axes.length >= 2 ? `<div id="sweep-heatmap">${heatmap(axes, rows)}</div>` : ''}
+<div class="scroll">${sortedTable(axes, rows, ' class="grid small" id="sweep-table"')}</div></section>`;
 }
 
 function heatmap(axes: readonly SweepAxis[], rows: readonly SweepRow[]): string {
@@ -188,8 +218,34 @@ function heatmap(axes: readonly SweepAxis[], rows: readonly SweepRow[]): string 
   return `<h2>Net PnL heatmap (USD)</h2><p>columns: ${esc(x.path)}, rows: ${esc(y.path)}</p><table><tr><th></th>${x.values.map((v) => `<th>${v}</th>`).join('')}</tr>${body}</table>`;
 }
 
+/**
+ * report.html for a sweep: the best point replayed again in this process (the same replay as its worker
+ * ran: deterministic), so the report has its equity curve, drawdown, trades, parameters and data span, with
+ * the sweep's table and heatmap as a panel. Undefined when no point could be replayed.
+ */
+export async function writeSweepReport(dir: string, axes: readonly SweepAxis[], rows: readonly SweepRow[], job: SweepJob, meta: SweepMeta): Promise<string | undefined> {
+  const best = [...rows].filter((r) => r.skipped === undefined).sort(byNetPnl)[0];
+  if (best === undefined) return undefined;
+  const raw = axes.reduce((r, a, i) => withValue(r, a.path, best.values[i]!), job.rawConfig);
+  const { config } = parseConfigObject(raw);
+  const result = await startRun({
+    mode: 'replay',
+    config,
+    seed: 1,
+    ...(job.sampleMs !== undefined ? { sampleMs: job.sampleMs } : {}),
+    closeOnExit: true,
+    runsDir: path.join(dir, 'best'),
+    logLevel: 'warn',
+    replay: { dataDir: job.dataDir, latencyMs: job.latencyMs },
+    reportSections: sweepSection(axes, rows, meta, best),
+  }).done;
+  const report = path.join(dir, 'report.html');
+  fs.copyFileSync(result.reportPath, report);
+  return report;
+}
+
 /** Writes sweep.csv and sweep.html into `dir`. */
-export function writeSweep(dir: string, axes: readonly SweepAxis[], rows: readonly SweepRow[], meta: Parameters<typeof sweepHtml>[2]): { csv: string; html: string } {
+export function writeSweep(dir: string, axes: readonly SweepAxis[], rows: readonly SweepRow[], meta: SweepMeta): { csv: string; html: string } {
   fs.mkdirSync(dir, { recursive: true });
   const csv = path.join(dir, 'sweep.csv');
   const html = path.join(dir, 'sweep.html');

@@ -66,6 +66,9 @@ export function doomedProcess(
     get problems() {
       return journal.problems;
     },
+    get durable() {
+      return journal.durable;
+    },
     append: (entry) => {
       if (!dead) journal.append(entry);
     },

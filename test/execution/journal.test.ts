@@ -100,6 +100,24 @@ describe('journal', () => {
     expect(reader.entries().map((e) => e.kind)).toEqual(['opening', 'halted']);
   });
 
+  it('opened not durable (a replay), writes the very same lines and never fsyncs', () => {
+    const durableFile = tempFile();
+    const durable = journalAt(durableFile);
+    const file = tempFile();
+    const fsync = jest.spyOn(fs, 'fsyncSync');
+    const j = openJournal(file, { durable: false });
+    open.push(j);
+    expect([durable.durable, j.durable]).toEqual([true, false]);
+    for (const x of [durable, j]) {
+      x.append(opening);
+      x.append({ kind: 'halted', pair: PAIR, time: 950, reason: 'test' });
+    }
+    // Only the durable journal's two appends were synced.
+    expect(fsync).toHaveBeenCalledTimes(2);
+    expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(durableFile, 'utf8'));
+    expect(j.lastState(PAIR)).toEqual(durable.lastState(PAIR));
+  });
+
   it('detects, reports and skips a torn last line, and keeps appending after it', () => {
     const file = tempFile();
     const j = journalAt(file);

@@ -2,14 +2,14 @@
  * Record a seeded sim run, replay it: the same decisions at the same ticks, byte-identical events on
  * every replay, and a damaged recording named by file and offset without losing the rest.
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultConfig } from '../../../src/config';
+import { defaultConfig, parseConfigObject } from '../../../src/config';
 import type { TradingEvent } from '../../../src/domain/events';
 import { recordingFiles } from '../../../src/venues/recording';
 import { startRun, type RunResult } from '../../../streams/cli/run';
-import { parseSweepSpec, runSweep } from '../../../streams/cli/sweep';
+import { parseSweepSpec, runSweep, writeSweepReport } from '../../../streams/cli/sweep';
 
 const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16 };
 
@@ -34,10 +34,37 @@ function decisions(events: TradingEvent[]): string[] {
   });
 }
 
+/** The run's journal (one pair: one file). */
+function journalText(runDir: string): string {
+  const dir = path.join(runDir, 'journal');
+  return fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');
+}
+
+/** The files fsynced while `run` runs (Linux: the fd's /proc link names the file). */
+async function fsyncedFiles<T>(run: () => Promise<T>): Promise<{ result: T; files: string[] }> {
+  const files: string[] = [];
+  const real = fs.fsyncSync.bind(fs);
+  const spy = jest.spyOn(fs, 'fsyncSync').mockImplementation((fd: number) => {
+    try {
+      files.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      files.push(`fd ${fd}`);
+    }
+    real(fd);
+  });
+  try {
+    return { result: await run(), files };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 describe('record and replay', () => {
   let root: string;
   let recording: string;
   let live: RunResult;
+  /** Journal files the live sim run fsynced. */
+  let liveJournalSyncs: string[];
   const config = defaultConfig();
 
   const replay = async (dataDir: string, name: string, latencyMs = 0): Promise<RunResult> =>
@@ -47,7 +74,8 @@ describe('record and replay', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'arb-replay-'));
     recording = path.join(root, 'rec');
     let closed = 0;
-    const handle = startRun({
+    let handle: ReturnType<typeof startRun> | undefined;
+    const run = () => (handle = startRun({
       mode: 'sim',
       config,
       seed: 7,
@@ -59,10 +87,12 @@ describe('record and replay', () => {
       simModel: FAST_MARKET,
       record: recording,
       onEvent: (e) => {
-        if (e.type === 'POSITION_CLOSED' && ++closed >= 2) handle.stop('test: two round trips');
+        if (e.type === 'POSITION_CLOSED' && ++closed >= 2) handle?.stop('test: two round trips');
       },
-    });
-    live = await handle.done;
+    })).done;
+    const synced = await fsyncedFiles(run);
+    live = synced.result;
+    liveJournalSyncs = synced.files.filter((f) => f.includes(`${path.sep}journal${path.sep}`) && f.endsWith('.ndjson'));
   }, 90_000);
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -80,9 +110,24 @@ describe('record and replay', () => {
     expect(replayed.summary.roundTrips).toBeGreaterThanOrEqual(live.summary.roundTrips);
   }, 60_000);
 
+  it('journals as a sim run does, without the fsync a run that holds positions needs', async () => {
+    // The live sim run made every journal line durable (one fsync per line at least).
+    const liveLines = journalText(live.runDir).trim().split('\n');
+    expect(liveJournalSyncs.length).toBeGreaterThanOrEqual(liveLines.length);
+    const { result, files } = await fsyncedFiles(() => replay(recording, 'nosync', 0));
+    const replayLines = journalText(result.runDir).trim().split('\n');
+    expect(replayLines.length).toBeGreaterThan(4);
+    expect(replayLines.map((l) => (JSON.parse(l) as { kind: string }).kind)).toContain('closed');
+    // (The journal folder's bot.lock is made durable at start; the journal lines are not.)
+    expect(files.filter((f) => f.includes(`${path.sep}journal${path.sep}`) && f.endsWith('.ndjson'))).toEqual([]);
+  }, 60_000);
+
   it('gives byte-identical events and summary for the same data and config', async () => {
     const first = await replay(recording, 'b');
+    const listeners = process.stderr.listenerCount('error');
     const second = await replay(recording, 'c');
+    // A run guards process.stderr once per process, not once per run (a sweep worker runs many).
+    expect(process.stderr.listenerCount('error')).toBe(listeners);
     expect(fs.readFileSync(second.eventsPath, 'utf8')).toBe(fs.readFileSync(first.eventsPath, 'utf8'));
     expect(JSON.stringify(second.summary)).toBe(JSON.stringify(first.summary));
     expect(JSON.stringify({ ...second.settings, replay: { ...second.settings.replay, dataDir: '' } })).toBe(
@@ -91,6 +136,39 @@ describe('record and replay', () => {
     const report = fs.readFileSync(first.reportPath, 'utf8');
     expect(report).toContain('data span');
     expect(first.summary.roundTrips).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('times orders out on the virtual clock: the same events every time, and no real timer for the wait', async () => {
+    // Fills come 3 s after the order, the reply deadline is 1 s: every order times out and is looked up by
+    // client id (backoff 250, 500, 1000, 2000 ms), and the late reply counts at the look-up after it arrived.
+    const slow = parseConfigObject({ bots: [{ pair: 'BTC-PERP' }], execution: { leg_timeout_ms: 1000, close_backoff_ms: 250 } }).config;
+    const realTimers: number[] = [];
+    const realSetTimeout = global.setTimeout;
+    const spy = jest.spyOn(global, 'setTimeout').mockImplementation(((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      realTimers.push(ms ?? 0);
+      return realSetTimeout(() => fn(...args), ms);
+    }) as typeof setTimeout);
+    const slowReplay = (name: string) =>
+      startRun({ mode: 'replay', config: slow, seed: 1, sampleMs: 0, closeOnExit: true, runsDir: path.join(root, name), logLevel: 'warn', replay: { dataDir: recording, latencyMs: 3000 } }).done;
+    let first: RunResult;
+    let second: RunResult;
+    try {
+      first = await slowReplay('timeout-a');
+      second = await slowReplay('timeout-b');
+    } finally {
+      spy.mockRestore();
+    }
+    const fills = lines(first.eventsPath).filter((e) => e.type === 'ORDER_FILLED');
+    expect(fills.length).toBeGreaterThanOrEqual(4);
+    // On real timers the 1 s deadline never fires within a replay (the 3 s fill is virtual): each fill would say 3000.
+    // On the clock: deadline at 1000, look-ups at 1000, 1250, 1750, 2750 (not filled yet), 4750 (filled); a
+    // leg settled after another one's look-ups may show more.
+    const latencies = fills.map((e) => (e.type === 'ORDER_FILLED' ? e.latencyMs : -1));
+    expect(Math.min(...latencies)).toBe(4750);
+    expect(latencies.filter((ms) => ms === 4750).length).toBeGreaterThanOrEqual(fills.length / 2);
+    expect(fs.readFileSync(second.eventsPath, 'utf8')).toBe(fs.readFileSync(first.eventsPath, 'utf8'));
+    // Nothing waited on the machine's clock for the order deadline, the look-up backoff or the fill latency.
+    expect(realTimers.filter((ms) => ms >= 250)).toEqual([]);
   }, 60_000);
 
   it('names the file and offset of a truncated recording and replays everything before it', async () => {
@@ -114,12 +192,26 @@ describe('record and replay', () => {
 
   it('sweeps a grid on worker threads, each point the same replay as the replay command', async () => {
     const axes = parseSweepSpec('bots[0].spread_entry=0.06..0.5:0.44,bots[0].spread_exit=-0.02..-0.02:0.01');
-    const rows = await runSweep(axes, { rawConfig: { bots: [{ pair: 'BTC-PERP' }] }, dataDir: recording, latencyMs: 0, sampleMs: 0, runsDir: path.join(root, 'sweep') }, 2);
+    const job = { rawConfig: { bots: [{ pair: 'BTC-PERP' }] }, dataDir: recording, latencyMs: 0, sampleMs: 0, runsDir: path.join(root, 'sweep') };
+    const rows = await runSweep(axes, job, 2);
     const direct = await replay(recording, 'f');
     expect(rows.map((r) => r.values)).toEqual([[0.06, -0.02], [0.5, -0.02]]);
     // spread_entry 0.06 and spread_exit -0.02 are the defaults: the point is the plain replay's result.
     expect(rows[0]!.netPnlUsd).toBe(direct.summary.netPnlUsd);
     expect(rows[0]!.roundTrips).toBe(direct.summary.roundTrips);
     expect(rows[1]!.roundTrips).toBeLessThanOrEqual(rows[0]!.roundTrips!);
+    // report.html of the sweep: the best point's replay, with the whole table (best net PnL first) and the heatmap.
+    const dir = path.join(root, 'sweep-out');
+    const report = await writeSweepReport(dir, axes, rows, job, { dataDir: recording, fromMs: 0, toMs: 1, latencyMs: 0 });
+    expect(report).toBe(path.join(dir, 'report.html'));
+    const html = fs.readFileSync(report!, 'utf8');
+    const best = [...rows].sort((a, b) => b.netPnlUsd! - a.netPnlUsd!)[0]!;
+    expect(html).toContain(`best point: bots[0].spread_entry = ${best.values[0]}, bots[0].spread_exit = ${best.values[1]}.`);
+    const table = /id="sweep-table">(.*?)<\/table>/s.exec(html)![1]!;
+    const nets = [...table.matchAll(/<tr>(?:<td>[^<]*<\/td>){4}<td>([^<]*)<\/td>/g)].map((m) => Number(m[1]));
+    expect(nets).toEqual([...rows].map((r) => r.netPnlUsd!).sort((a, b) => b - a).map((v) => Number(v.toFixed(4))));
+    expect(html).toContain('id="sweep-heatmap"');
+    expect(html).toContain('id="equity-chart"');
+    expect(html).toMatch(/<h2>Trades/);
   }, 90_000);
 });

@@ -1,0 +1,50 @@
+/**
+ * Sweep workers start on JavaScript transpiled once: from TypeScript, the entry and its imports are
+ * transpiled into a cache folder named by their sources, reused while they are unchanged, and a worker
+ * runs it with no TypeScript loader.
+ */
+import fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { workerScript } from '../../../streams/cli/worker-script';
+
+const ENTRY = path.resolve(__dirname, '../../../streams/cli/sweep-worker.ts');
+
+describe('workerScript', () => {
+  it('hands built JavaScript over as it is', () => {
+    expect(workerScript('/x/dist/streams/cli/sweep-worker.js')).toEqual({ file: '/x/dist/streams/cli/sweep-worker.js', execArgv: [] });
+  });
+
+  it('transpiles a TypeScript entry and its imports once, into a folder reused while the sources are unchanged', () => {
+    const first = workerScript(ENTRY);
+    expect(first.execArgv).toEqual([]);
+    expect(first.file).toMatch(/node_modules\/\.cache\/vest-paradex-arb\/worker-js-[0-9a-f]{16}\/streams\/cli\/sweep-worker\.js$/);
+    const root = path.resolve(path.dirname(first.file), '../..');
+    // The imports came along (run.ts, the replay, the journal), as JavaScript.
+    for (const rel of ['streams/cli/run.js', 'streams/cli/replay.js', 'src/execution/journal.js']) {
+      expect(fs.readFileSync(path.join(root, rel), 'utf8')).toMatch(/require\(/);
+    }
+    const write = jest.spyOn(fs, 'writeFileSync');
+    try {
+      expect(workerScript(ENTRY)).toEqual(first);
+      expect(write).not.toHaveBeenCalled();
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('runs in a worker thread without ts-node: a job with a broken config is answered, not crashed', async () => {
+    const { file, execArgv } = workerScript(ENTRY);
+    const worker = new Worker(file, { execArgv });
+    try {
+      const answer = await new Promise<{ skipped?: string }>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.postMessage({ rawConfig: { bots: 'not a list' }, dataDir: '/nonexistent', latencyMs: 0, runsDir: '/nonexistent' });
+      });
+      expect(answer.skipped).toMatch(/^failed: .*bots/);
+    } finally {
+      await worker.terminate();
+    }
+  }, 60_000);
+});
