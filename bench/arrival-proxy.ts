@@ -20,6 +20,15 @@ export interface ArrivalProxy {
   readonly url: string;
   /** Called on every arrival, before forwarding. */
   onArrival: ((a: Arrival) => void) | undefined;
+  /**
+   * Until release(), order POSTs are stamped on arrival but forwarded to the venue only then (the
+   * other requests pass at once). A trial holds its orders until all of them have arrived, so the
+   * venue's work on the first (matching, its signature check: ms of CPU on this 2-core machine) never
+   * competes with the bot sending the next: a live venue runs elsewhere, and the floor's orders are
+   * never forwarded at all.
+   */
+  hold(): void;
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -31,11 +40,8 @@ export async function startArrivalProxy(target: string): Promise<ArrivalProxy> {
   const upstream = new URL(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const sockets = new Set<Socket>();
-  const proxy: ArrivalProxy = {
-    url: '',
-    onArrival: undefined,
-    close: async () => undefined,
-  };
+  const held = heldQueue();
+  const proxy: ArrivalProxy = { url: '', onArrival: undefined, hold: held.hold, release: held.release, close: async () => undefined };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -51,10 +57,10 @@ export async function startArrivalProxy(target: string): Promise<ArrivalProxy> {
       }
       const body = Buffer.concat(chunks);
       const headers = { ...req.headers, host: upstream.host, 'content-length': String(body.length) };
-      // Forwarded after this poll round: a request whose bytes are already here (the other close
-      // leg, sent at the same moment) is stamped before this one's forwarding work, as a floor
-      // order is stamped before the other floor order is answered.
-      setImmediate(() => forward(path, body, headers));
+      // Forwarded after this poll round (a request whose bytes are already here, the other close leg,
+      // is stamped first, as a floor order is stamped before the other is answered), or held (hold()).
+      const send = (): void => forward(path, body, headers);
+      if (!(req.method === 'POST' && path.split('?')[0]!.endsWith('/orders') && held.queued(send))) setImmediate(send);
     });
     const forward = (path: string, body: Buffer, headers: http.OutgoingHttpHeaders): void => {
       const out = http.request(
@@ -90,4 +96,21 @@ export async function startArrivalProxy(target: string): Promise<ArrivalProxy> {
         agent.destroy();
       }),
   });
+}
+
+/** Sends put aside while held; release() runs them in arrival order. */
+function heldQueue(): { hold(): void; release(): void; queued(send: () => void): boolean } {
+  let held: Array<() => void> | undefined;
+  return {
+    hold: () => {
+      held ??= [];
+    },
+    release: () => {
+      const queued = held ?? [];
+      held = undefined;
+      for (const send of queued) send();
+    },
+    /** True when `send` was put aside (held); false when it should go now. */
+    queued: (send) => held?.push(send) !== undefined,
+  };
 }

@@ -13,6 +13,9 @@ export interface ProxyWorkerData {
   readonly targets: Readonly<Record<string, string>>;
 }
 
+/** From the venues' worker: hold or release the order POSTs of a trial (ArrivalProxy.hold), or close. */
+export type ProxyWorkerRequest = { readonly type: 'hold' | 'release' | 'close' };
+
 export type ProxyWorkerMessage =
   | { readonly type: 'ready'; readonly urls: Readonly<Record<string, string>> }
   /** An order POST arrived; atNs is process.hrtime.bigint() as a decimal string. */
@@ -31,7 +34,11 @@ async function main(): Promise<void> {
       if (a.method === 'POST' && a.path.endsWith('/orders')) port.postMessage({ type: 'arrival', atNs: String(a.atNs) } satisfies ProxyWorkerMessage);
     };
   }
-  port.on('message', (m: { type: 'close' }) => {
+  port.on('message', (m: ProxyWorkerRequest) => {
+    if (m.type === 'hold' || m.type === 'release') {
+      for (const p of proxies) p[m.type]();
+      return;
+    }
     if (m.type !== 'close') return;
     void Promise.allSettled(proxies.map((p) => p.close())).then(() => {
       port.postMessage({ type: 'closed' } satisfies ProxyWorkerMessage);

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_DECODE, runDecodeBench } from './decode';
+import { DEFAULT_EXIT_MONITOR, runExitMonitorBench } from './exit-monitor';
 import { DEFAULT_HOLD, runHoldBench } from './hold';
 import { DEFAULT_MEMORY, runMemoryBench } from './memory';
 import { DEFAULT_PIPELINE, runPipelineBench } from './pipeline';
@@ -17,7 +18,7 @@ import { derive, renderTable, targetsMet, type BenchFigures } from './targets';
 import { runTickToOrderBench } from './tick-to-order';
 import { DEFAULT_REPLAY, runReplayBench } from './replay';
 
-export const SECTIONS = ['decode', 'pipeline', 'signing', 'tick', 'memory', 'hold', 'replay'] as const;
+export const SECTIONS = ['decode', 'pipeline', 'monitor', 'signing', 'tick', 'memory', 'hold', 'replay'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchRunOptions {
@@ -64,6 +65,7 @@ export async function runBench(opts: BenchRunOptions): Promise<BenchReport> {
 
   await section('decode', () => runDecodeBench({ ...DEFAULT_DECODE, frames, opsPerRound: n(DEFAULT_DECODE.opsPerRound) }));
   await section('pipeline', () => runPipelineBench({ ...DEFAULT_PIPELINE, books: frames, ticksPerRound: n(DEFAULT_PIPELINE.ticksPerRound) }));
+  await section('monitor', () => runExitMonitorBench({ ...DEFAULT_EXIT_MONITOR, books: Math.min(DEFAULT_EXIT_MONITOR.books, frames), ticksPerPair: n(DEFAULT_EXIT_MONITOR.ticksPerPair) }));
   await section('signing', () =>
     runSigningBench({ paradexOps: n(DEFAULT_SIGNING.paradexOps), referenceOps: n(DEFAULT_SIGNING.referenceOps), vestOps: n(DEFAULT_SIGNING.vestOps) }),
   );
@@ -138,7 +140,7 @@ function sectionList(value: string): Section[] {
 async function main(argv: readonly string[]): Promise<void> {
   const program = new Command()
     .name('bench')
-    .description('Decode, pipeline, signing, tick-to-order, memory and hold benchmarks on the simulated market')
+    .description('Decode, pipeline, exit monitor, signing, tick-to-order, memory and hold benchmarks on the simulated market')
     .option('--json', 'print one JSON object (the last stdout line); progress goes to stderr')
     .option('--only <sections>', `comma-separated sections: ${SECTIONS.join(', ')}`, sectionList)
     .option('--trials <n>', 'tick-to-order round trips per mode', positiveInt, 1000)

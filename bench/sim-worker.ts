@@ -14,10 +14,18 @@ import path from 'node:path';
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startSimVenues } from '../src/sim';
-import type { ProxyWorkerData, ProxyWorkerMessage } from './proxy-worker';
+import type { ProxyWorkerData, ProxyWorkerMessage, ProxyWorkerRequest } from './proxy-worker';
+
+interface ProxyWorker {
+  readonly urls: Record<string, string>;
+  /** Order POSTs are forwarded to the venues only once released (ArrivalProxy.hold). */
+  hold(): void;
+  release(): void;
+  close(): Promise<void>;
+}
 
 /** Starts the arrival proxies' thread in front of `targets`; resolves with their URLs. */
-function startProxyWorker(targets: Record<string, string>, onArrival: (atNs: bigint) => void): Promise<{ urls: Record<string, string>; close: () => Promise<void> }> {
+function startProxyWorker(targets: Record<string, string>, onArrival: (atNs: bigint) => void): Promise<ProxyWorker> {
   const file = path.join(__dirname, `proxy-worker${path.extname(__filename)}`);
   const execArgv = path.extname(__filename) === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : [];
   const worker = new Worker(file, { workerData: { targets } satisfies ProxyWorkerData, execArgv });
@@ -30,10 +38,12 @@ function startProxyWorker(targets: Record<string, string>, onArrival: (atNs: big
       else
         resolve({
           urls: { ...m.urls },
+          hold: () => worker.postMessage({ type: 'hold' } satisfies ProxyWorkerRequest),
+          release: () => worker.postMessage({ type: 'release' } satisfies ProxyWorkerRequest),
           close: async () => {
             await new Promise<void>((r) => {
               closed = r;
-              worker.postMessage({ type: 'close' });
+              worker.postMessage({ type: 'close' } satisfies ProxyWorkerRequest);
             });
             await worker.terminate();
           },
@@ -122,6 +132,7 @@ async function main(): Promise<void> {
     const w = waiting;
     waiting = undefined;
     clearTimeout(w.timer);
+    proxies.release();
     const last = w.seen.reduce((x, y) => (y > x ? y : x));
     reply({ type: 'crossed', id: w.id, startNs: String(w.startNs), arrivedNs: String(last) });
   }
@@ -132,8 +143,11 @@ async function main(): Promise<void> {
       if (waiting?.id !== m.id) return;
       const seen = waiting.seen.length;
       waiting = undefined;
+      proxies.release();
       reply({ type: 'failed', id: m.id, message: `only ${seen} of ${m.orders} orders arrived within ${m.timeoutMs} ms` });
     }, m.timeoutMs);
+    // The trial's orders reach the venues only once all have arrived (ArrivalProxy.hold).
+    proxies.hold();
     waiting = { id: m.id, orders: m.orders, startNs: process.hrtime.bigint(), seen: [], timer };
   };
 

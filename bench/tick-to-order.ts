@@ -13,6 +13,10 @@
  * Beside every event-driven round trip (alternately before and after it) runs one trial of the floor
  * (bench/order-floor.ts): marker frame sent → two pre-built order POSTs arrived, timed the same way.
  * The targets are the bot's exit percentiles over the floor's; the absolute times are information.
+ * The arrival proxies forward a trial's orders to the venues only once all of them have arrived
+ * (ArrivalProxy.hold): the venue verifying and matching the first close leg (ms of CPU on these two
+ * shared cores) must not compete with the bot sending the second, as it cannot live, and as it never
+ * does for the floor, whose orders are answered by the proxies.
  * The exit monitor's events go through a run's event sink (src/report/run-events.ts), as in the bot.
  */
 import fs from 'node:fs';

@@ -2,7 +2,9 @@
  * Smoke test of `npm run bench`: every section runs end to end with tiny iteration counts and
  * reports every figure as a finite number. No timing assertions: speed is the bench's business.
  */
+import { from, type OperatorFunction } from 'rxjs';
 import { runDecodeBench } from '../../bench/decode';
+import { benchedExitMonitor, benchedFloor, monitorBenchTicks, runExitMonitorBench } from '../../bench/exit-monitor';
 import { runHoldBench } from '../../bench/hold';
 import { runMemoryBench } from '../../bench/memory';
 import { runPipelineBench } from '../../bench/pipeline';
@@ -10,6 +12,8 @@ import { machineInfo, runBench } from '../../bench/run';
 import { runSigningBench } from '../../bench/signing';
 import { renderTable, TARGETS } from '../../bench/targets';
 import { runTickToOrderBench } from '../../bench/tick-to-order';
+import type { ExitEvent } from '../../src/domain/events';
+import type { MarketTick } from '../../src/domain/market';
 
 function expectFinite(result: object, keys: readonly string[]): void {
   const figures = result as Record<string, unknown>;
@@ -33,6 +37,22 @@ describe('bench sections', () => {
     expectFinite(r, ['pipelineNsPerTick', 'pipelineVsParse']);
     // Warm-up + one timed round of 400 pushes each: the monitor reports polls in steps of 40.
     expect(r.pipelinePolls).toBeGreaterThanOrEqual(760);
+  });
+
+  it('exit monitor reports its CPU per tick over a floor that reports exactly what it reports', () => {
+    // The floor does the monitor's per-tick work: the same POSITION_MONITORING polls and spreads, tick for tick.
+    const ticks = monitorBenchTicks(50);
+    const seen = (operator: OperatorFunction<MarketTick, ExitEvent>): unknown[] => {
+      const out: unknown[] = [];
+      from([...ticks, ...ticks]).pipe(operator).subscribe((e) => out.push({ ...e, time: 0 }));
+      return out;
+    };
+    const monitored = seen(benchedExitMonitor());
+    expect(monitored).toHaveLength(2);
+    expect(seen(benchedFloor())).toEqual(monitored);
+    const r = runExitMonitorBench({ books: 20, ticksPerPair: 200, pairsPerRound: 3, rounds: 1, warmupTicks: 400 });
+    expectFinite(r, ['exitMonitorVsFloor', 'exitMonitorNsPerTick', 'exitMonitorFloorNsPerTick', 'exitMonitorVsFloorSpread']);
+    expect(r.exitMonitorVsFloor).toBeGreaterThan(0);
   });
 
   it('signing reports Paradex, its starknet.js reference and Vest signing times', async () => {
