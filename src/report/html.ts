@@ -13,7 +13,7 @@
  *   a row for a position open at exit and one for fees outside round trips; totals that add up to the figures.
  * - The run's settings and its last notable events.
  */
-import type { TradingEvent } from '../domain/events';
+import type { ExitReason, TradingEvent } from '../domain/events';
 import type { VenueId } from '../domain/market';
 import { describeEvent } from '../logging/logger';
 import { redactText } from '../logging/redact';
@@ -111,17 +111,19 @@ function duration(ms: number | undefined): string {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
-/** Short name and explanation of each exit reason. */
-const EXIT_REASONS: Record<string, [string, string]> = {
+/** Short name and explanation of each exit reason (typed by ExitReason: a new reason must be named here). */
+const EXIT_REASONS: Record<ExitReason, [string, string]> = {
   exit_target: ['target', 'the exit spread reached the exit target'],
   close_on_exit: ['shutdown', 'closed on shutdown (--close-on-exit)'],
   resume_close: ['resumed', 'a close interrupted by a restart, finished'],
   flatten: ['flatten', 'closed by an operator\'s flatten (kill switch)'],
+  max_duration: ['max hold', 'held for risk.max_duration_hours: closed whatever the spread'],
+  adverse_funding: ['carry', 'the funding carry turned against the position beyond bots[].funding_exit_bps_per_hour'],
 };
 
 function exitReasonText(reason: string | undefined): string {
   if (reason === undefined) return '–';
-  const [name, title] = EXIT_REASONS[reason] ?? [reason, reason];
+  const [name, title] = (EXIT_REASONS as Record<string, [string, string] | undefined>)[reason] ?? [reason, reason];
   return `<span title="${esc(title)}">${esc(name)}</span>`;
 }
 

@@ -73,6 +73,17 @@ describe('report page', () => {
     expect(html).not.toMatch(/url\(\s*["']?https?:/i);
   });
 
+  it('names every exit reason in the trade table, the holding limit and the adverse carry included', () => {
+    const { html } = render(
+      new EventScript()
+        .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, reason: 'max_duration' })
+        .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, reason: 'adverse_funding' }),
+    );
+    expect(html).toContain('title="held for risk.max_duration_hours: closed whatever the spread">max hold</span>');
+    expect(html).toContain('>carry</span>');
+    expect(html).not.toMatch(/>(max_duration|adverse_funding)<\/span>/);
+  });
+
   it('cannot be broken by what an event carries: a reason with markup stays text', () => {
     const hostile = '</script><script>window.pwned=1</script><b>';
     const { html } = render(
