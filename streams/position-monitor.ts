@@ -84,6 +84,8 @@ export function positionMonitor$(ctx: PairContext, position: OpenedPosition, opt
         if (e.type === 'EXIT_MONITOR_STOPPED') stopped = e;
         if (e.type === 'POSITION_CLOSED') forget(ctx, position);
       }),
+      // The monitor knows only "shutdown"; the operator reading the tail must not think the bot stopped.
+      map((e) => (e.type === 'EXIT_MONITOR_STOPPED' && e.reason === 'shutdown' && flattening ? { ...e, reason: 'flatten' as const } : e)),
       finalize(() => {
         done$.next();
         done$.complete();

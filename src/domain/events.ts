@@ -201,7 +201,8 @@ export interface CloseFailed extends Base<'CLOSE_FAILED'> {
 export interface ExitMonitorStopped extends Base<'EXIT_MONITOR_STOPPED'> {
   readonly pair: string;
   readonly polls: number;
-  readonly reason: 'closed' | 'shutdown';
+  /** 'flatten': an operator's flatten ended the watch (the position is closed next, reason flatten), not the run's stop. */
+  readonly reason: 'closed' | 'shutdown' | 'flatten';
 }
 export interface LegUnwound extends Base<'LEG_UNWOUND'> {
   readonly pair: string;

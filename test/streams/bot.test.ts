@@ -360,7 +360,8 @@ describe('arbitrageBot', () => {
     const all = await h.done;
     const t = types(all);
     expect(t.slice(t.indexOf('POSITION_OPENED'), t.indexOf('POSITION_CLOSED') + 1)).toEqual(['POSITION_OPENED', 'EXIT_MONITOR_STOPPED', 'POSITION_CLOSED']);
-    expect(all.find((e) => e.type === 'EXIT_MONITOR_STOPPED')).toMatchObject({ reason: 'shutdown' });
+    // The watch was ended by the operator, not by a shutdown of the bot: the tail says so.
+    expect(all.find((e) => e.type === 'EXIT_MONITOR_STOPPED')).toMatchObject({ reason: 'flatten' });
     expect(all.find((e) => e.type === 'POSITION_CLOSED')).toMatchObject({ reason: 'flatten', grossPnlUsd: 1.5, feesUsd: 0.25 });
     expect(h.executors.get('btc')!.calls.close).toBe(1);
   });
