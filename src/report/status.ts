@@ -142,6 +142,12 @@ const ON_PAIR: Handlers<PairStatus> = {
     s.feesPaidUsd += e.feeUsd;
     s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd + s.realisedFundingUsd;
   },
+  // A fill found after the fact, as the run summary counts it: its fee is paid, its credited PnL realised.
+  FILL_CREDITED: (s, e) => {
+    s.feesPaidUsd += e.feeUsd;
+    s.realisedGrossUsd += e.creditedPnlUsd;
+    s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd + s.realisedFundingUsd;
+  },
   FUNDING_ACCRUED: (s, e) => {
     if (s.position !== undefined) s.accruedFundingUsd = e.totalUsd;
   },

@@ -59,6 +59,28 @@ describe('the status board', () => {
     expect(s.roundTrips).toBe(1);
   });
 
+  it('counts a late close fill (FILL_CREDITED) as the run summary does: its fee paid, its PnL realised', () => {
+    const late = events.fillCredited(11, {
+      pair: PAIR,
+      venue: 'paradex',
+      clientId: 'late-close',
+      phase: 'close',
+      filledSize: 0.0005,
+      avgPrice: 95_100,
+      feeUsd: 0.02,
+      creditedPnlUsd: 0.05,
+      creditedFeesUsd: 0.02,
+      reason: 'found after the close',
+    });
+    const log = [...LOG, late];
+    const s = fold(log);
+    const summary = summarize(log, 1);
+    expect(s.realisedGrossUsd).toBeCloseTo(summary.grossPnlUsd, 12);
+    expect(s.feesPaidUsd).toBeCloseTo(summary.feesUsd, 12);
+    expect(s.realisedNetUsd).toBeCloseTo(summary.netPnlUsd, 12);
+    expect(s.realisedNetUsd).toBeCloseTo(0.19 + 0.05 - 0.15 - 0.02, 12);
+  });
+
   it('marks the open position to the books from the spread sample (unrealised gross, exit fees, net)', () => {
     const s = fold(LOG);
     expect(s.state).toBe('open');
