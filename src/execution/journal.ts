@@ -383,6 +383,8 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
   }
   // Where refresh() looks for lines another process appended.
   let scannedTo = fs.fstatSync(fd).size;
+  /** This process's own 'resumed' lines written while another process's lines were still unread. */
+  const ownPending = new Set<string>();
   const logs = new PairLogs(parsed.records);
 
   return {
@@ -394,9 +396,15 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
     append(entry) {
       if (fd === undefined) throw new Error(`journal ${file} is closed`);
       const line = `${JSON.stringify(entry)}\n`;
+      const before = fs.fstatSync(fd).size;
       fs.writeSync(fd, line);
       sync(fd);
       logs.track(entry);
+      // Our own lines are not another process's: refresh() must never hand this process's own 'resumed'
+      // back as an operator's (it would clear a halt raised after it). Skipped by offset when nothing
+      // foreign is pending, else remembered by text until refresh() reads past it.
+      if (before === scannedTo) scannedTo = before + Buffer.byteLength(line);
+      else if (entry.kind === 'resumed') ownPending.add(resumeKey(entry));
     },
     refresh() {
       if (fd === undefined) return [];
@@ -404,8 +412,9 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
       if (size <= scannedTo) return [];
       const read = operatorResumesSince(file, scannedTo, size);
       scannedTo = read.scannedTo;
-      for (const entry of read.resumes) logs.track(entry);
-      return read.resumes;
+      const foreign = read.resumes.filter((e) => !ownPending.delete(resumeKey(e)));
+      for (const entry of foreign) logs.track(entry);
+      return foreign;
     },
     entries(pair) {
       const all = parseJournal(fs.readFileSync(file, 'utf8'), file).entries;
@@ -423,6 +432,11 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
       fd = undefined;
     },
   };
+}
+
+/** A resume's identity among the lines refresh() reads (one pair, one time, one operator flag). */
+function resumeKey(e: { readonly pair: string; readonly time: number; readonly operator?: boolean }): string {
+  return `${e.pair}\u0000${e.time}\u0000${e.operator === true}`;
 }
 
 /** Reads and parses the file at open (reporting its bad lines), rotating it first when it is large and nothing is in flight. */

@@ -414,4 +414,24 @@ describe('journal refresh (an operator resume from another process)', () => {
     expect(state.closedSize).toEqual({ long: 0.01, short: 0 }); // its own close fill, folded once
     expect(bot.refresh()).toEqual([]);
   });
+
+  it("never hands back the bot's own resume as an operator's: a halt raised after it stays (the API's resume, then halt)", () => {
+    const file = tempFile();
+    const bot = journalAt(file);
+    bot.append({ kind: 'halted', pair: PAIR, time: 1000, reason: 'flatten: operator' });
+    bot.append({ kind: 'resumed', pair: PAIR, time: 1001, operator: true }); // the API's resume, in this process
+    bot.append({ kind: 'halted', pair: PAIR, time: 1002, reason: 'venue maintenance' }); // the API's halt
+    expect(bot.refresh()).toEqual([]);
+    expect(bot.lastState(PAIR).halt?.reason).toBe('venue maintenance');
+  });
+
+  it("skips its own resume written while another process's lines were still unread, and still reads theirs", () => {
+    const file = tempFile();
+    const bot = journalAt(file);
+    bot.append({ kind: 'halted', pair: PAIR, time: 1000, reason: 'reconciliation mismatch' });
+    journalAt(file).append({ kind: 'resumed', pair: PAIR, time: 2000, operator: true }); // another process
+    bot.append({ kind: 'resumed', pair: PAIR, time: 2001, operator: true }); // ours, after theirs, before any refresh
+    expect(bot.refresh()).toEqual([{ kind: 'resumed', pair: PAIR, time: 2000, operator: true }]);
+    expect(bot.refresh()).toEqual([]);
+  });
 });
