@@ -8,7 +8,6 @@
  *
  * Without a Chromium the suite is skipped with a message; with REPORT_BROWSER_REQUIRED=1 a missing browser fails.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,32 +18,11 @@ import { DASHBOARD_CSP } from '../../src/ops/dashboard';
 import { startSimVenues, type SimVenues } from '../../src/sim/index';
 import { createSimVenueClients, loadOrCreateSimKeys } from '../../src/venues/sim-connect';
 import { startRun, type RunHandle } from '../../streams/cli/run';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, describeInBrowserFor } from '../support/chromium';
 
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 const TOKEN = 'dashboard-test-token-0123456789';
-
-function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      candidates.push(execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim());
-    } catch {
-      // not on PATH
-    }
-  }
-  return candidates.find((c): c is string => c !== undefined && c !== '' && fs.existsSync(c));
-}
-
-const CHROMIUM = findChromium();
-const REQUIRED = process.env.REPORT_BROWSER_REQUIRED === '1';
-if (CHROMIUM === undefined && !REQUIRED) {
-  console.warn('dashboard.browser.test: SKIPPED: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
-}
-const describeInBrowser = CHROMIUM !== undefined || REQUIRED ? describe : describe.skip;
-
-// The guide's flags: a headless Chromium that reaches for no network (playwright adds --headless and a fresh
-// temporary --user-data-dir for every launch).
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const describeInBrowser = describeInBrowserFor('dashboard.browser.test');
+const FLAGS = CHROMIUM_FLAGS;
 
 /** What the page exposes to scripts, as far as these tests read it (this program has no DOM types). */
 interface DashboardWindow {

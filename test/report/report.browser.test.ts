@@ -6,7 +6,6 @@
  * Without a Chromium the suite is skipped with a message saying so; with REPORT_BROWSER_REQUIRED=1 (CI installs
  * chromium and sets it) a missing browser fails instead.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,31 +13,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { defaultConfig } from '../../src/config';
 import { summaryFigures, summaryJson } from '../../src/report/summary';
 import { startRun, type RunResult } from '../../streams/cli/run';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, describeInBrowserFor } from '../support/chromium';
 
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
-
-function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      candidates.push(execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim());
-    } catch {
-      // not on PATH
-    }
-  }
-  return candidates.find((c): c is string => c !== undefined && c !== '' && fs.existsSync(c));
-}
-
-const CHROMIUM = findChromium();
-const REQUIRED = process.env.REPORT_BROWSER_REQUIRED === '1';
-if (CHROMIUM === undefined && !REQUIRED) {
-  console.warn('report.browser.test: SKIPPED: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
-}
-const describeInBrowser = CHROMIUM !== undefined || REQUIRED ? describe : describe.skip;
-
-// The guide's flags: a headless Chromium that reaches for no network. Playwright adds --headless and a fresh
-// temporary --user-data-dir of its own for every launch.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const describeInBrowser = describeInBrowserFor('report.browser.test');
+const FLAGS = CHROMIUM_FLAGS;
 
 const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16 };
 
