@@ -211,11 +211,14 @@ function restoreAttempts$(ctx: PairContext): Observable<RestoreReport> {
       of<RestoreReport>({ events: [events.reconciliationMismatch(ctx.now(), { pair: ctx.pair.pair, detail: `restore failed: ${errorText(err)}` })] }),
     ),
   );
-  // Shutdown ends a wait between attempts (never an attempt in flight: it may be finishing an entry).
-  const afterDelay$ = (ms: number) => timer(ms, ctx.scheduler).pipe(takeUntil(ctx.stop$));
-  return restoreOnce$.pipe(
-    expand((restored) => (restored.retryInMs === undefined ? EMPTY : afterDelay$(restored.retryInMs).pipe(concatMap(() => restoreOnce$)))),
-  );
+  // Shutdown ends a wait between attempts (never an attempt in flight: it may be finishing an entry),
+  // unless the last process left an entry or close unfinished: then the attempts go on, so it is
+  // finished (and, with closeOnExit, closed) instead of left half done. The shutdown grace bounds them.
+  const afterDelay$ = (restored: RestoreReport) => {
+    const wait$ = timer(restored.retryInMs!, ctx.scheduler);
+    return restored.unfinished ? wait$ : wait$.pipe(takeUntil(ctx.stop$));
+  };
+  return restoreOnce$.pipe(expand((restored) => (restored.retryInMs === undefined ? EMPTY : afterDelay$(restored).pipe(concatMap(() => restoreOnce$)))));
 }
 
 /** What the restore found: its events, a trade it found closed, and a position to monitor (an interrupted close finished at once). */

@@ -36,6 +36,8 @@ export interface RestoreReport {
   readonly resumeClose?: boolean;
   /** A venue could not be read: nothing was decided; restore again after this many ms (the pair stays halted). */
   readonly retryInMs?: number;
+  /** With `retryInMs`: the journal holds an entry or close left unfinished, finished once the venues can be read; a shutdown keeps trying (within its grace). */
+  readonly unfinished?: true;
   /** A trade the last run left open that the restore found closed: reported (and counted) as a round trip now. */
   readonly closedTrade?: { readonly position: OpenedPosition; readonly grossPnlUsd: number; readonly feesUsd: number };
   readonly events: readonly TradingEvent[];

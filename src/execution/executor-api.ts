@@ -148,6 +148,12 @@ export interface RestoreResult {
    * Nothing was decided; the journal is as it was.
    */
   readonly retryInMs?: number;
+  /**
+   * With `retryInMs`: the journal holds an entry or a close the last process left unfinished (or an
+   * order of this bot's still live at a venue), which this restore finishes once it can. A shutdown
+   * keeps trying (within its grace) instead of leaving it half done.
+   */
+  readonly unfinished?: true;
   /** A trade the journal left open and the restore found closed (by the close sent before the restart). */
   readonly closedTrade?: { readonly position: OpenPosition; readonly grossPnlUsd: number; readonly feesUsd: number };
   readonly reason?: string;

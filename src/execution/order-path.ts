@@ -19,8 +19,12 @@ export interface InFlight {
 
 export type Deadline<T> = { done: true; value: T } | { done: false };
 
-/** A look-up from a restarted process: `ok: false` when the venue could not answer or the order is still live. */
-export type LookUp = { ok: true; outcome: OrderOutcome | undefined } | { ok: false; reason: string };
+/**
+ * A look-up from a restarted process: `ok: false` when the venue could not answer or the order is still
+ * live (`live`: the venue answered, the order can still fill; it settles on its own, so it is worth
+ * asking again soon, unlike a venue that does not answer).
+ */
+export type LookUp = { ok: true; outcome: OrderOutcome | undefined } | { ok: false; reason: string; live?: true };
 
 /** The timers an order's deadlines run on (a replay passes its virtual clock's, so a timeout is virtual time). */
 export interface OrderTimers {
@@ -223,7 +227,7 @@ export class OrderPath {
     try {
       const r = await this.deadline(this.orderByClientId(venue, symbol, clientId, lookupRef), this.o.legTimeoutMs);
       if (!r.done) return { ok: false, reason: `${venue.id} order ${clientId}: lookup timed out after ${this.o.legTimeoutMs} ms` };
-      if (r.value !== undefined && !isFinal(r.value)) return { ok: false, reason: `${venue.id} order ${clientId} is still live` };
+      if (r.value !== undefined && !isFinal(r.value)) return { ok: false, reason: `${venue.id} order ${clientId} is still live`, live: true };
       return { ok: true, outcome: r.value };
     } catch (err) {
       return { ok: false, reason: `${venue.id} order ${clientId}: lookup failed (${errorText(err)})` };

@@ -42,11 +42,17 @@ export interface EntryFound {
 export type CloseFound = ReadonlyArray<{ readonly leg: LegKey; readonly fill: LegFill }>;
 
 export type Assessment =
-  | { readonly kind: 'unreadable'; readonly reason: string }
+  | { readonly kind: 'unreadable'; readonly reason: string; readonly live?: true }
   | { readonly kind: 'mismatch'; readonly detail: string; readonly holdings: readonly Exposure[] }
   | { readonly kind: 'consistent'; readonly holdings: readonly Exposure[]; readonly entry?: EntryFound; readonly close?: CloseFound };
 
-type Unreadable = { kind: 'unreadable'; reason: string };
+/** `live`: only an order of ours still working at a venue stood in the way (it settles on its own). */
+type Unreadable = { kind: 'unreadable'; reason: string; live?: true };
+
+/** A failed look-up as the assessment's reason to try again. */
+function notYet(looked: { reason: string; live?: true }): Unreadable {
+  return { kind: 'unreadable', reason: looked.reason, ...(looked.live ? { live: true as const } : {}) };
+}
 
 /**
  * Reads both venues and looks up whatever orders the journal leaves unconcluded. The venues'
@@ -166,7 +172,7 @@ async function lookUpEntryOrders(
       continue;
     }
     const looked = await core.orders.lookUp(venues[leg], plan.symbol, plan.clientId, plan.lookupRef);
-    if (!looked.ok) return { kind: 'unreadable', reason: looked.reason };
+    if (!looked.ok) return notYet(looked);
     const fill = fillFromLookup(plan, looked.outcome, 'entry leg');
     legs[leg] = fill;
     if (looked.outcome !== undefined) found.push({ phase: 'open', leg, fill });
@@ -179,14 +185,14 @@ async function lookUpEntryOrders(
       continue;
     }
     const looked = await core.orders.lookUp(venues[f.leg], f.fill.symbol, f.fill.clientId, f.fill.lookupRef);
-    if (!looked.ok) return { kind: 'unreadable', reason: looked.reason };
+    if (!looked.ok) return notYet(looked);
     const fill = fillFromLookup({ ...f.fill, size: f.fill.requestedSize }, looked.outcome, 'unwind');
     unwound[f.leg] += fill.filledSize;
     if (looked.outcome !== undefined) found.push({ phase: 'unwind', leg: f.leg, fill });
   }
   for (const u of state.pendingUnwindOrders) {
     const looked = await core.orders.lookUp(venues[u.leg], u.symbol, u.clientId, u.lookupRef);
-    if (!looked.ok) return { kind: 'unreadable', reason: looked.reason };
+    if (!looked.ok) return notYet(looked);
     const fill = fillFromLookup(u, looked.outcome, 'unwind');
     unwound[u.leg] += fill.filledSize;
     // An order the venue never saw is recorded as such too: it must not be looked up again.
@@ -221,7 +227,7 @@ async function assessClose(core: ExecutorCore, state: JournalState, actual: Reco
     const found: FoundCloseOrder[] = [];
     for (const order of unrecordedCloseOrders(state, key)) {
       const looked = await core.orders.lookUp(venue, leg.symbol, order.clientId, order.lookupRef);
-      if (!looked.ok) return { kind: 'unreadable', reason: looked.reason };
+      if (!looked.ok) return notYet(looked);
       const outcome = looked.outcome;
       if (outcome !== undefined && outcome.ok && outcome.filledSize > 0) {
         found.push({ clientId: order.clientId, ...(order.lookupRef !== undefined ? { lookupRef: order.lookupRef } : {}), outcome });

@@ -19,8 +19,11 @@ export interface RestartHooks {
   readonly adopt: AdoptPosition;
   /** A position the journal holds open: monitor it, resuming the close progress its fills add up to; arm its close. */
   readonly monitor: (position: OpenPosition, closeFills: readonly LegFilledEntry[]) => Promise<void>;
-  /** Failed reconciliations in a row (a venue unreadable): the retry delay doubles with each. */
-  readonly failures: { count: number };
+  /**
+   * Failed reconciliations in a row (a venue unreadable): the retry delay doubles with each. `reason`:
+   * the last one said, so a wait on a live order is reported once, not at every look.
+   */
+  readonly failures: { count: number; reason?: string };
 }
 
 export async function restoreFromJournal(core: ExecutorCore, hooks: RestartHooks): Promise<RestoreResult> {
@@ -29,7 +32,11 @@ export async function restoreFromJournal(core: ExecutorCore, hooks: RestartHooks
   if (hooks.failures.count === 0) haltsOnRecord(core, state, events);
 
   const assessed = await assess(core, state);
-  if (assessed.kind === 'unreadable') return retryLater(core, hooks, assessed.reason, events);
+  if (assessed.kind === 'unreadable') {
+    const retry = assessed.live ? awaitLiveOrder(core, hooks, assessed.reason, events) : retryLater(core, hooks, assessed.reason, events);
+    // An entry or close the last process left half done: worth finishing even while shutting down.
+    return assessed.live || state.phase === 'opening' || state.phase === 'closing' ? { ...retry, unfinished: true } : retry;
+  }
   endReconcileHalt(core, hooks, state, events);
   if (assessed.kind === 'mismatch') {
     events.push(ev.reconciliationMismatch(core.now(), { pair: core.pair, detail: assessed.detail }));
@@ -103,6 +110,7 @@ export async function reconciliation(core: ExecutorCore, opts: { asIfResumed?: b
 /** A venue could not be read: halt (once on record), say when the reconciliation is retried. */
 function retryLater(core: ExecutorCore, hooks: RestartHooks, reason: string, events: TradingEvent[]): RestoreResult {
   const attempt = ++hooks.failures.count;
+  hooks.failures.reason = undefined;
   const { reconcileRetryMs, reconcileRetryMaxMs } = core.settings;
   const retryInMs = Math.min(reconcileRetryMaxMs, reconcileRetryMs * 2 ** (attempt - 1));
   const text = `cannot reconcile the journal with the venues: ${reason}; retrying in ${formatDelay(retryInMs)} (attempt ${attempt})`;
@@ -111,6 +119,31 @@ function retryLater(core: ExecutorCore, hooks: RestartHooks, reason: string, eve
     if (attempt === 1) core.journal.recordBestEffort({ kind: 'halted', pair: core.pair, time: core.now(), reason: text, reconcile: true });
   }
   events.push(ev.tradingHalted(core.now(), { pair: core.pair, reason: text }));
+  return { ok: false, resumeClose: false, retryInMs, reason: text, events };
+}
+
+/**
+ * How soon a restart looks again at an order of its own that is still working at a venue. Entry,
+ * unwind and close orders are immediate-or-cancel: the venue settles them within moments, so this
+ * waits on the order, not on an outage: no backoff, and a shutdown keeps waiting (bot.ts, `unfinished`).
+ */
+export const LIVE_ORDER_RETRY_MS = 250;
+
+/**
+ * An order sent before the restart is still live: trading stays halted (reconciling) and restore is
+ * called again shortly. Said once per order (the halt, the event), not at every look.
+ */
+function awaitLiveOrder(core: ExecutorCore, hooks: RestartHooks, reason: string, events: TradingEvent[]): RestoreResult {
+  const attempt = ++hooks.failures.count;
+  const retryInMs = Math.min(core.settings.reconcileRetryMs, LIVE_ORDER_RETRY_MS);
+  const text = `cannot reconcile the journal with the venues yet: ${reason} (sent before the restart); waiting for it to settle, looking again every ${formatDelay(retryInMs)}`;
+  const fresh = hooks.failures.reason !== text;
+  hooks.failures.reason = text;
+  if (core.halts.current() === undefined || core.halts.reconciling()) {
+    core.halts.set({ reason: text, reconcile: true });
+    if (attempt === 1) core.journal.recordBestEffort({ kind: 'halted', pair: core.pair, time: core.now(), reason: text, reconcile: true });
+  }
+  if (fresh) events.push(ev.tradingHalted(core.now(), { pair: core.pair, reason: text }));
   return { ok: false, resumeClose: false, retryInMs, reason: text, events };
 }
 
@@ -123,6 +156,7 @@ function endReconcileHalt(core: ExecutorCore, hooks: RestartHooks, state: Journa
     events.push(ev.tradingResumed(core.now(), { pair: core.pair }));
   }
   hooks.failures.count = 0;
+  hooks.failures.reason = undefined;
 }
 
 /** Finishes an interrupted entry: credits the fills found, then keeps the common hedge and unwinds the rest. */

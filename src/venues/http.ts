@@ -253,7 +253,17 @@ export function closeHttpAgents(): void {
   destroyAgents(sharedAgents);
 }
 
-function nodeRequest(request: HttpRequest): Promise<HttpResult> {
+/**
+ * Error codes of a kept-alive socket the server closed just as it was reused: the request did not
+ * get an answer, and for a read it is safe to send it again on a new connection (node's http docs,
+ * `request.reusedSocket`). Never for a write: an order's outcome is then unknown and is looked up.
+ */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+/** Reads sent again after a stale kept-alive socket: the agent may hand out another idle one from the same quiet spell. */
+const STALE_RETRIES = 2;
+
+function nodeRequest(request: HttpRequest, staleRetries = request.method === 'GET' ? STALE_RETRIES : 0): Promise<HttpResult> {
   // Only a failure needs it: built then, not for every request.
   const where = (): string => `${request.method} ${pathOf(request.url)}`;
   if (request.signal?.aborted) {
@@ -267,11 +277,12 @@ function nodeRequest(request: HttpRequest): Promise<HttpResult> {
   const signal = request.signal;
   const inFlight = signal === undefined ? undefined : ownedBy(signal).inFlight;
 
+  const startedAt = Date.now();
   return new Promise<HttpResult>((resolve) => {
     let done = false;
     /** True once the request could have reached the venue: a reused or connected socket. */
     const wire = { open: false };
-    const finish = (result: HttpResult): void => {
+    const finish = (result: HttpResult | Promise<HttpResult>): void => {
       if (done) return;
       done = true;
       clearTimeout(deadline);
@@ -280,6 +291,9 @@ function nodeRequest(request: HttpRequest): Promise<HttpResult> {
     };
     const fail = (error: unknown): void => {
       const code = errorCode(error);
+      const left = request.timeoutMs - (Date.now() - startedAt);
+      // Again, on the next socket the agent has (a new connection once the idle ones are spent), within the deadline.
+      if (!done && staleRetries > 0 && left > 0 && staleSocket(req, code, signal)) return finish(nodeRequest({ ...request, timeoutMs: left }, staleRetries - 1));
       const detail = code ?? (error instanceof Error ? error.message : String(error));
       const notSent = (code !== undefined && NOT_SENT_CODES.has(code)) || !wire.open;
       finish({ kind: notSent ? 'unreachable' : 'network', message: `${where()}: ${detail}` });
@@ -293,21 +307,29 @@ function nodeRequest(request: HttpRequest): Promise<HttpResult> {
       req.destroy();
     }, request.timeoutMs);
 
-    const options: http.RequestOptions = {
-      hostname: target.hostname,
-      port: target.port,
-      path: target.path,
-      ...(target.auth !== undefined ? { auth: target.auth } : {}),
-      method: request.method,
-      headers,
-      agent: agentFor(target, signal),
-    };
-    const req = (target.secure ? https : http).request(options, (res) => readResponse(res, finish, where));
+    const req = (target.secure ? https : http).request(requestOptions(target, request.method, headers, signal), (res) => readResponse(res, finish, where));
     req.on('socket', (socket) => watchWire(req, socket, target.secure, wire));
     req.on('error', fail);
     inFlight?.add(onAbort);
     req.end(body);
   });
+}
+
+function requestOptions(target: Target, method: HttpMethod, headers: Record<string, string>, signal: AbortSignal | undefined): http.RequestOptions {
+  return {
+    hostname: target.hostname,
+    port: target.port,
+    path: target.path,
+    ...(target.auth !== undefined ? { auth: target.auth } : {}),
+    method,
+    headers,
+    agent: agentFor(target, signal),
+  };
+}
+
+/** A kept-alive socket reset or closed by the server as this request reused it (not a cancellation of ours). */
+function staleSocket(req: http.ClientRequest, code: string | undefined, signal: AbortSignal | undefined): boolean {
+  return req.reusedSocket && code !== undefined && STALE_SOCKET_CODES.has(code) && signal?.aborted !== true;
 }
 
 /** Headers and the body as sent: JSON unless a string was given, with its length. */

@@ -66,6 +66,8 @@ export class FakeVenue implements Venue {
   failPositions = 0;
   /** The next N orderByClientId() calls reject (transport failure). */
   failLookups = 0;
+  /** The next N orderByClientId() calls that find an order report it still working (OPEN, nothing filled yet). */
+  liveLookups = 0;
   /** Rejection used when the script runs dry and `rejectAll` is set. */
   rejectAll: string | undefined;
   /**
@@ -171,7 +173,12 @@ export class FakeVenue implements Venue {
       return Promise.reject(new Error('order lookup unavailable'));
     }
     if (this.findsByRefOnly && lookupRef !== `ref:${clientId}`) return Promise.resolve(undefined);
-    return Promise.resolve(this.orders.get(clientId));
+    const found = this.orders.get(clientId);
+    if (found !== undefined && this.liveLookups > 0) {
+      this.liveLookups--;
+      return Promise.resolve({ ...found, status: 'OPEN', filledSize: 0, avgPrice: undefined, feeUsd: 0 });
+    }
+    return Promise.resolve(found);
   }
 
   positions(): Promise<VenuePosition[]> {

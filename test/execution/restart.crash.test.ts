@@ -113,6 +113,36 @@ describe('executor: a crash between the two entry legs', () => {
     expect([r.vest.holding(), r.paradex.holding()]).toEqual([0, 0]);
   });
 
+  it('an entry order still live at the venue at restart: looks again soon (no backoff, said once), then keeps the hedge', async () => {
+    const r = rig({ reconcileRetryMs: 1000 });
+    r.vest.findsByRefOnly = true;
+    const first = doomed(r, (v, o) => (isEntry(v, o, 'paradex') ? 'after' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    r.paradex.liveLookups = 3;
+
+    const { restarted, journal } = restart(r);
+    const looks = [await restarted.restore(), await restarted.restore(), await restarted.restore()];
+    for (const look of looks) {
+      // A live order settles on its own: a short fixed delay, flagged so a shutdown keeps waiting for it.
+      expect(look).toMatchObject({ ok: false, retryInMs: 250, unfinished: true });
+      expect(look.reason).toMatch(/paradex order .* is still live .*waiting for it to settle/);
+    }
+    // Halted (no entry while reconciling) and said once, not at every look.
+    expect(looks.map((l) => types(l.events))).toEqual([['TRADING_HALTED'], [], []]);
+    expect(restarted.isHalted()).toBe(true);
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'opening', halt: { reconcile: true } });
+
+    const settled = await restarted.restore();
+    expect(settled).toMatchObject({ ok: true, position: { size: 0.01, longVenue: 'vest', shortVenue: 'paradex' } });
+    expect(types(settled.events)).toEqual(expect.arrayContaining(['TRADING_RESUMED', 'FILL_CREDITED', 'POSITION_RESTORED']));
+    expect(restarted.isHalted()).toBe(false);
+    expect(journal.lastState(PAIR)).toMatchObject({ phase: 'open' });
+    expect(journal.lastState(PAIR).halt).toBeUndefined();
+    // Nothing was sent while the order was live.
+    expect(r.paradex.submitted).toHaveLength(1);
+  });
+
   it('one leg partly filled before the crash: the restart keeps the common hedge and unwinds only the excess', async () => {
     const r = rig();
     r.paradex.next({ kind: 'partial', size: 0.004 });
@@ -227,7 +257,8 @@ describe('executor: a venue that cannot be read at start', () => {
 
     const { restarted, journal } = restart(r);
     const one = await restarted.restore();
-    expect(one).toMatchObject({ ok: false, retryInMs: 500 });
+    // The entry the dead process left is unfinished: a shutdown now keeps trying within its grace.
+    expect(one).toMatchObject({ ok: false, retryInMs: 500, unfinished: true });
     expect(one.events).toEqual([expect.objectContaining({ type: 'TRADING_HALTED', reason: expect.stringMatching(/positions unreadable .*retrying in 500 ms \(attempt 1\)/) })]);
     expect(restarted.isHalted()).toBe(true);
     expect(journal.lastState(PAIR).halt).toMatchObject({ reconcile: true });
@@ -249,6 +280,8 @@ describe('executor: a venue that cannot be read at start', () => {
     r.paradex.failPositions = 1;
     const before = await r.exec.restore();
     expect(before.retryInMs).toBeDefined();
+    // Nothing was left half done (flat journal): a shutdown need not wait for the venue.
+    expect(before.unfinished).toBeUndefined();
     const { restarted } = restart(r);
     const after = await restarted.restore();
     expect(after).toMatchObject({ ok: true });

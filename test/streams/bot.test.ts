@@ -488,7 +488,7 @@ describe('arbitrageBot', () => {
     expect(all.find((e) => e.type === 'POSITION_OPENED')).toMatchObject({ restored: true });
   });
 
-  it('stops retrying the start-up reconciliation on shutdown', async () => {
+  it('stops retrying the start-up reconciliation on shutdown when nothing was left unfinished', async () => {
     const h = harness({ restoreResults: [{ retryInMs: 60_000, events: [] }] });
     await sleep(20);
     const started = Date.now();
@@ -496,6 +496,43 @@ describe('arbitrageBot', () => {
     await h.done;
     expect(Date.now() - started).toBeLessThan(400);
     expect(h.executors.get('btc')!.calls.restore).toBe(1);
+  });
+
+  it('keeps waiting on an order of its own still live at a venue after shutdown, then closes what it finished (closeOnExit)', async () => {
+    const position: OpenedPosition = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.3, size: 0.01 };
+    const live = ev.tradingHalted(Date.now(), { pair: 'BTC-PERP', reason: 'cannot reconcile the journal with the venues yet: paradex order c2 is still live' });
+    const h = harness(
+      {
+        restoreResults: [
+          { retryInMs: 40, unfinished: true, events: [live] },
+          { retryInMs: 40, unfinished: true, events: [] },
+          { retryInMs: 40, unfinished: true, events: [] },
+          { position, events: [ev.tradingResumed(Date.now(), { pair: 'BTC-PERP' })] },
+        ],
+      },
+      { closeOnExit: true, shutdownGraceMs: 2_000 },
+    );
+    await h.until('TRADING_HALTED');
+    // The stop comes while the order is still live: the bot must not leave the entry half done.
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(h.executors.get('btc')!.calls.restore).toBe(4);
+    expect(types(all)).toEqual(['BOT_STARTED', 'TRADING_HALTED', 'TRADING_RESUMED', 'POSITION_OPENED', 'EXIT_MONITOR_STOPPED', 'POSITION_CLOSED', 'BOT_SHUTDOWN']);
+    expect(all.find((e) => e.type === 'POSITION_CLOSED')).toMatchObject({ reason: 'close_on_exit' });
+    expect(h.executors.get('btc')!.calls.close).toBe(1);
+  });
+
+  it('gives up waiting on a live order when the shutdown grace runs out (the journal keeps the entry for the next start)', async () => {
+    const h = harness({ restoreResults: [{ retryInMs: 30, unfinished: true, events: [] }] }, { closeOnExit: true, shutdownGraceMs: 300 });
+    await sleep(20);
+    const started = Date.now();
+    h.shutdown$.next();
+    await h.done;
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(250);
+    expect(waited).toBeLessThan(1_500);
+    expect(h.executors.get('btc')!.calls.restore).toBeGreaterThan(3);
+    expect(h.executors.get('btc')!.calls.close).toBe(0);
   });
 
   it('reports a trade the restore found closed as a round trip, counted in the loss limit', async () => {

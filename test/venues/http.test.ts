@@ -96,6 +96,27 @@ describe('httpJson over node http', () => {
     expect(r.kind).toBe('network');
   });
 
+  it('sends a read again when the kept-alive socket it reused was reset by the venue; never an order', async () => {
+    // The venue answers the first request of a connection and resets the connection on the second: what a
+    // request meets when the server closes an idle socket just as the client reuses it.
+    const seen = new WeakMap<Socket, number>();
+    const srv = await serve((req, res) => {
+      const n = (seen.get(req.socket) ?? 0) + 1;
+      seen.set(req.socket, n);
+      if (n > 1) req.socket.resetAndDestroy();
+      else res.end('{"ok":true}');
+    });
+    const signal = owner();
+    expect(await httpJson({ method: 'GET', url: `${srv.url}/positions`, timeoutMs: 2_000, signal })).toMatchObject({ kind: 'response', json: { ok: true } });
+    const read = await httpJson({ method: 'GET', url: `${srv.url}/positions`, timeoutMs: 2_000, signal });
+    expect(read).toMatchObject({ kind: 'response', status: 200, json: { ok: true } });
+    expect(srv.connections()).toBe(2);
+    // An order on a reset reused socket may have been processed: reported as unknown, never sent twice.
+    const order = await httpJson({ method: 'POST', url: `${srv.url}/orders`, body: { a: 1 }, timeoutMs: 2_000, signal });
+    expect(order).toMatchObject({ kind: 'network', message: expect.stringContaining('ECONNRESET') });
+    expect(srv.connections()).toBe(2);
+  });
+
   it('reports network when the reply is cut mid-body', async () => {
     const { url } = await serve((req, res) => {
       res.writeHead(200, { 'content-length': '100' });
