@@ -24,7 +24,6 @@ import {
   from,
   ignoreElements,
   interval,
-  map,
   merge,
   type Observable,
   of,
@@ -340,17 +339,19 @@ function cooldown$(ctx: PairContext): Observable<never> {
 
 // ---- samples (streams/spread-samples.ts), loss limit, housekeeping ----
 
-/** TRADING_HALTED for this pair once the run's loss limit is reached. */
+/**
+ * TRADING_HALTED for this pair once the run's loss limit is reached. The executor journals it, so a restart
+ * (a crash loop) stays halted until an operator resumes; an executor that cannot only halts this run.
+ */
 function lossHaltEvent$(ctx: PairContext): Observable<TradingEvent> {
-  const { lossLimit: limit } = ctx;
+  const { lossLimit: limit, executor } = ctx;
   return limit.reached$.pipe(
     take(1),
-    map((realisedNetUsd) =>
-      events.tradingHalted(ctx.now(), {
-        pair: ctx.pair.pair,
-        reason: `${MAX_LOSS_HALT_REASON}: realised net ${realisedNetUsd.toFixed(2)} USD <= -${limit.maxLossUsd} USD`,
-      }),
-    ),
+    concatMap((realisedNetUsd) => {
+      const reason = `${MAX_LOSS_HALT_REASON}: realised net ${realisedNetUsd.toFixed(2)} USD <= -${limit.maxLossUsd} USD`;
+      const journalled = executor.haltUntilResumed?.(reason);
+      return from(journalled ?? [events.tradingHalted(ctx.now(), { pair: ctx.pair.pair, reason })]);
+    }),
     takeUntil(ctx.stop$),
   );
 }

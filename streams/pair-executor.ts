@@ -62,6 +62,11 @@ export interface PairExecutor {
   refreshPreparedClose?(tick: MarketTick): Promise<unknown>;
   /** Looks up close fills still unknown when their trade closed; cheap when there are none (it keeps its own backoff). */
   settleLateFills?(): Promise<LateFillCredits>;
+  /**
+   * Halts new entries and journals it with no end, so a restart keeps it until an operator's `resume` (the
+   * run's loss limit: a crash loop must not reset it). Its TRADING_HALTED. Absent: the halt lasts the run.
+   */
+  haltUntilResumed?(reason: string): readonly TradingEvent[];
   /** A halt an operator cleared from another process (the `resume` command): its TRADING_RESUMED, else nothing. */
   pollOperatorResume?(): readonly TradingEvent[];
 }

@@ -12,7 +12,7 @@ import type { SimVenueUrls } from '../../src/venues/sim-connect';
 import type { AdminClient } from './admin-client';
 import type { ExpectedExit, RunRecord } from './classify';
 import type { Trial } from './plan';
-import { spawnProc, waitExit, waitUntil, type Proc } from './processes';
+import { reportArgs, spawnProc, waitExit, waitUntil, type Proc } from './processes';
 
 
 /** The simulated venues one slot of the campaign trades on. */
@@ -114,7 +114,7 @@ export class TrialDriver {
 
   start(label: string, args: readonly string[]): BotRun {
     this.trace(`start ${label} run: ${args.filter((a) => a !== this.slot.line).join(' ')}`);
-    const proc = spawnProc(process.execPath, [this.ctx.mainJs, ...args], { cwd: this.at.dir, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    const proc = spawnProc(process.execPath, [...reportArgs(this.at.dir), this.ctx.mainJs, ...args], { cwd: this.at.dir, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
     this.procs.push(proc);
     return { proc, label };
   }
@@ -143,7 +143,7 @@ export class TrialDriver {
     }
     const exit = await waitExit(run.proc, boundMs);
     const stopMs = signal === 'SIGINT' && !exit.hung ? Date.now() - signalledAt : undefined;
-    this.trace(`${run.label} run ended: ${exit.hung ? 'HUNG, killed' : exit.code !== null ? `exit ${exit.code}` : `signal ${exit.signal}`} after ${exit.ms} ms`);
+    this.trace(`${run.label} run ended: ${exit.hung ? 'HUNG, killed (node diagnostic report asked for: report.*.json in the trial folder)' : exit.code !== null ? `exit ${exit.code}` : `signal ${exit.signal}`} after ${exit.ms} ms`);
     const record: RunRecord = {
       label: run.label,
       expected,

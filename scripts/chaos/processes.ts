@@ -76,7 +76,18 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits for the exit at most `boundMs`; past it the process is killed and reported hung. */
+/** The signal a bot started by the campaign answers with a Node diagnostic report (see REPORT_ARGS). */
+export const REPORT_SIGNAL = 'SIGUSR2';
+
+/**
+ * Node flags for a bot the campaign starts: on REPORT_SIGNAL it writes a diagnostic report (JS stack,
+ * libuv handles: the timers and sockets that keep it alive) into `dir`, so a hang can be read, not guessed.
+ */
+export function reportArgs(dir: string): string[] {
+  return ['--report-on-signal', `--report-signal=${REPORT_SIGNAL}`, `--report-directory=${dir}`];
+}
+
+/** Waits for the exit at most `boundMs`; past it a diagnostic report is asked for, then the process is killed and reported hung. */
 export async function waitExit(p: Proc, boundMs: number): Promise<Exit & { hung: boolean; ms: number }> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<'hung'>((resolve) => {
@@ -85,6 +96,8 @@ export async function waitExit(p: Proc, boundMs: number): Promise<Exit & { hung:
   const first = await Promise.race([p.exited, bound]);
   clearTimeout(timer);
   if (first === 'hung') {
+    p.signal(REPORT_SIGNAL);
+    await Promise.race([p.exited, sleep(3_000)]);
     p.signal('SIGKILL');
     const e = await p.exited;
     return { ...e, hung: true, ms: Date.now() - p.startedAt };

@@ -227,6 +227,11 @@ export interface Executor {
    * until `resume`. An open position is still monitored and closed. Returns the TRADING_HALTED event.
    */
   haltByOperator(reason: string): TradingEvent[];
+  /**
+   * Halts new entries for good (the run's loss limit): journalled with no end, so a restart (a crash
+   * loop) keeps it until an operator's `resume`. Returns the TRADING_HALTED event.
+   */
+  haltUntilResumed(reason: string): TradingEvent[];
   /** Operator clears a halt; returns the TRADING_RESUMED event (empty when not halted). */
   clearHalt(): TradingEvent[];
   /**

@@ -110,6 +110,10 @@ class DeltaNeutralExecutor implements Executor {
   }
 
   haltByOperator(reason: string): TradingEvent[] {
+    return this.haltUntilResumed(reason);
+  }
+
+  haltUntilResumed(reason: string): TradingEvent[] {
     const events: TradingEvent[] = [];
     this.core.halt(reason, undefined, events);
     return events;

@@ -4,7 +4,7 @@
  * doubling delay), finishes an interrupted entry, credits a close sent before the restart, and hands
  * back the position to monitor.
  */
-import { events as ev, type TradingEvent } from '../domain/events';
+import { events as ev, MAX_LOSS_HALT_REASON, type TradingEvent } from '../domain/events';
 import { bothLegsClosed, closeTotals, foldCloseFills } from './close-progress';
 import type { ExecutorCore } from './core';
 import { concludeEntry, type AdoptPosition } from './entry';
@@ -74,14 +74,24 @@ function haltsOnRecord(core: ExecutorCore, state: JournalState, events: TradingE
   const h = state.halt;
   if (h !== undefined && !h.reconcile && (h.until === undefined || h.until > core.now())) {
     const untilField = h.until !== undefined ? { until: h.until } : {};
-    core.halts.set({ reason: h.reason, ...untilField });
-    events.push(ev.tradingHalted(core.now(), { pair: core.pair, reason: h.reason, ...untilField }));
+    const reason = inheritedHaltReason(h.reason, core.pair);
+    core.halts.set({ reason, ...untilField });
+    events.push(ev.tradingHalted(core.now(), { pair: core.pair, reason, ...untilField }));
   }
   if (state.problems.length > 0) {
     // Only this pair stops trading; what the journal still says is monitored below.
     const lines = state.problems.map(describeProblem).join('; ');
     core.halt(`malformed journal entries: ${lines}; check the journal, then clear with npm start -- resume --pair ${core.pair}`, undefined, events);
   }
+}
+
+/**
+ * A halt a previous run journalled, as this run states it. A loss-limit halt is that run's, not this one's
+ * (whose own limit starts afresh): it holds until an operator's resume, and says how.
+ */
+function inheritedHaltReason(reason: string, pair: string): string {
+  if (!reason.startsWith(MAX_LOSS_HALT_REASON)) return reason;
+  return `a previous run stopped at its loss limit (${reason}); kept until an operator resumes: npm start -- resume --pair ${pair}`;
 }
 
 /** The reconciliation restore() would act on, in words, without acting. */

@@ -160,6 +160,31 @@ describe('executor: a malformed journal entry', () => {
   });
 });
 
+describe('executor: the loss limit across a restart', () => {
+  it('a loss-limit halt is journalled: the next process (a crash loop) stays halted until an operator resumes', async () => {
+    const r = rig();
+    const reason = 'max loss reached: realised net -12.50 USD <= -10 USD';
+    expect(r.exec.haltUntilResumed(reason)).toEqual([expect.objectContaining({ type: 'TRADING_HALTED', pair: PAIR, reason })]);
+    expect(r.journal.lastState(PAIR).halt).toMatchObject({ reason });
+    expect(r.journal.lastState(PAIR).halt?.until).toBeUndefined();
+
+    const restarted = r.make({ journal: r.journal });
+    const restored = await restarted.restore();
+    expect(restored.ok).toBe(true);
+    expect(restarted.isHalted()).toBe(true);
+    // Stated as the previous run's, so this run's own (fresh) loss limit is not taken as reached.
+    const said = restored.events.find((e) => e.type === 'TRADING_HALTED') as { reason: string } | undefined;
+    expect(said?.reason).toBe(`a previous run stopped at its loss limit (${reason}); kept until an operator resumes: npm start -- resume --pair ${PAIR}`);
+    expect(said?.reason.startsWith('max loss reached')).toBe(false);
+    expect(await restarted.openPosition(opportunity(r))).toMatchObject({ ok: false, stage: 'preflight' });
+
+    expect(types(restarted.clearHalt())).toEqual(['TRADING_RESUMED']);
+    const again = r.make({ journal: r.journal });
+    expect((await again.restore()).ok).toBe(true);
+    expect(again.isHalted()).toBe(false);
+  });
+});
+
 describe('executor: reconcile (what the resume command checks)', () => {
   it('agrees when the venues hold what the journal says, and names the disagreement otherwise, without trading or writing', async () => {
     const r = rig();

@@ -78,6 +78,8 @@ interface Script {
   restorePair?: string;
   /** Opened positions carry their open time (as the real executor's do). */
   stampOpenedAt?: boolean;
+  /** Give the executor haltUntilResumed (journals the loss-limit halt), recording the reasons. */
+  haltsUntilResumed?: string[];
 }
 
 function fakeExecutor(script: Script) {
@@ -109,6 +111,14 @@ function fakeExecutor(script: Script) {
       return script.restore ? { position: script.restore, events: [] } : { events: [] };
     },
     isHalted: () => script.halted === true,
+    ...(script.haltsUntilResumed
+      ? {
+          haltUntilResumed: (reason: string) => {
+            script.haltsUntilResumed!.push(reason);
+            return [ev.tradingHalted(Date.now(), { pair: 'BTC-PERP', reason })];
+          },
+        }
+      : {}),
     ...(script.refreshes ? { refreshPreparedClose: () => Promise.resolve(true) } : {}),
     ...(script.lateFills ? { settleLateFills: () => Promise.resolve(lateFills.shift() ?? { events: [], creditedPnlUsd: 0, creditedFeesUsd: 0 }) } : {}),
   };
@@ -448,6 +458,21 @@ describe('arbitrageBot', () => {
     // The first round trip lost 2.25 USD net (>= 1 USD limit): halted, so no second open.
     expect(h.executors.get('btc')!.calls.open).toHaveLength(1);
     expect(all.find((e) => e.type === 'TRADING_HALTED')).toMatchObject({ reason: expect.stringContaining('max loss') });
+  });
+
+  it('has the executor journal the loss-limit halt (so a restart keeps it), and says it once', async () => {
+    const journalled: string[] = [];
+    const h = harness({ closeGrossUsd: -2, haltsUntilResumed: journalled }, { maxLossUsd: 1 });
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.until('POSITION_OPENED');
+    h.feeds.vest.books.next(book(100.3, 100.4));
+    h.feeds.paradex.books.next(book(100.3, 100.31));
+    await h.until('TRADING_HALTED');
+    h.shutdown$.next();
+    const all = await h.done;
+    expect(journalled).toEqual(['max loss reached: realised net -2.25 USD <= -1 USD']);
+    expect(all.filter((e) => e.type === 'TRADING_HALTED')).toEqual([expect.objectContaining({ reason: journalled[0] })]);
   });
 
   it('runs every configured pair at once', async () => {
