@@ -285,7 +285,7 @@ describe('record and replay', () => {
     expect(rows[1]!.roundTrips).toBeLessThanOrEqual(rows[0]!.roundTrips!);
     // report.html of the sweep: the best point's replay, with the whole table (best net PnL first) and the heatmap.
     const dir = path.join(root, 'sweep-out');
-    const report = await writeSweepReport(dir, axes, rows, job, { dataDir: recording, fromMs: 0, toMs: 1, latencyMs: 0 });
+    const report = await writeSweepReport(dir, axes, rows, job, { dataDir: recording, fromMs: 0, toMs: 1, latencyMs: 0, funding: { status: 'recorded' } });
     expect(report).toBe(path.join(dir, 'report.html'));
     const html = fs.readFileSync(report!, 'utf8');
     const best = [...rows].sort((a, b) => b.netPnlUsd! - a.netPnlUsd!)[0]!;
@@ -294,6 +294,7 @@ describe('record and replay', () => {
     const nets = [...table.matchAll(/<tr>(?:<td>[^<]*<\/td>){4}<td>([^<]*)<\/td>/g)].map((m) => Number(m[1]));
     expect(nets).toEqual([...rows].map((r) => r.netPnlUsd!).sort((a, b) => b - a).map((v) => Number(v.toFixed(4))));
     expect(html).toContain('id="sweep-heatmap"');
+    expect(html).toContain('Funding: replayed as recorded');
     expect(html).toContain('id="equity-chart"');
     expect(html).toMatch(/<h2>Trades/);
   }, 90_000);
