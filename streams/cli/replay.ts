@@ -10,6 +10,7 @@
  * executor is working on something that is not waiting for virtual time; reconnect jitter is seeded and
  * client ids count. The same data and config give the same events.
  */
+import * as fs from 'node:fs';
 import { tap } from 'rxjs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BotConfig } from '../../src/config';
@@ -45,6 +46,11 @@ export interface ReplayOptions {
   readonly latencyMs?: number;
   /** Seed of the reconnect jitter. Default 1. */
   readonly seed?: number;
+  /**
+   * Keep the recording read and parsed in this thread for the next replay of the same (unchanged) data: a
+   * sweep worker's points read it once. Default false (a single replay frees each file once played).
+   */
+  readonly keepLoaded?: boolean;
 }
 
 /** What a recording holds, read before the replay starts. */
@@ -101,15 +107,41 @@ function timeMs(entry: RecordedEntry): number {
   return Number(entry.receivedAtNs / NS_PER_MS);
 }
 
-/** Decompressed files the index read, kept for the replay up to this many bytes in all (the rest are read again). */
+/** Files the index read, kept parsed for the replay up to this many decompressed bytes in all (the rest are read again). */
 const KEEP_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 
-/** What the index decompressed, for the replay to take (each file once) instead of decompressing it again. */
-type Decompressed = Map<string, ReturnType<typeof gunzipRecording>>;
+/** The records the index parsed, per file, for the replay to play instead of decompressing and parsing again. */
+type Decompressed = Map<string, readonly RecordedEntry[]>;
+
+/** The recording a `keepLoaded` replay left in this thread, and what identifies its files (name, size, mtime). */
+let loaded: { readonly identity: string; readonly index: RecordingIndex; readonly records: Decompressed } | undefined;
+
+/** Names, sizes and modification times of the recording's files: a changed file is read again. */
+function recordingIdentity(dataDir: string): string {
+  return JSON.stringify(recordingFiles(dataDir).map((f) => {
+    const st = fs.statSync(f);
+    return [f, st.size, st.mtimeMs];
+  }));
+}
+
+/** The index and parsed records, read now or (keepLoaded, same files) as the last replay in this thread left them. */
+function loadRecording(dataDir: string, keepLoaded: boolean): { index: RecordingIndex; records: Decompressed } {
+  if (!keepLoaded) {
+    const records: Decompressed = new Map();
+    return { index: indexRecording(dataDir, records), records };
+  }
+  const identity = recordingIdentity(dataDir);
+  if (loaded?.identity !== identity) {
+    loaded = undefined; // the old one is garbage before the new one is read
+    const records: Decompressed = new Map();
+    loaded = { identity, index: indexRecording(dataDir, records), records };
+  }
+  return loaded;
+}
 
 /**
  * Reads each file once up front: span, counts, market rules and faults (a fault keeps what precedes it).
- * `keep` receives the decompressed files while they fit in KEEP_DECOMPRESSED_BYTES.
+ * `keep` receives each file's parsed records while the files fit in KEEP_DECOMPRESSED_BYTES.
  */
 export function indexRecording(dataDir: string, keep?: Decompressed): RecordingIndex {
   const files = recordingFiles(dataDir);
@@ -128,8 +160,10 @@ export function indexRecording(dataDir: string, keep?: Decompressed): RecordingI
     const version = recordingVersion(decompressed.data);
     if (version !== undefined) versions.add(version);
     kept += decompressed.data.length;
-    if (keep && kept <= KEEP_DECOMPRESSED_BYTES) keep.set(file, decompressed);
+    const parsed: RecordedEntry[] | undefined = keep && kept <= KEEP_DECOMPRESSED_BYTES ? [] : undefined;
+    if (parsed) keep!.set(file, parsed);
     for (const entry of readFile(file, faults, decompressed)) {
+      parsed?.push(entry);
       records++;
       const t = timeMs(entry);
       if (t < fromMs) fromMs = t;
@@ -181,8 +215,7 @@ function* readFile(file: string, faults: RecordingFault[], decompressed = gunzip
  * with the run; the driver is started by the run once the bot is subscribed.
  */
 export function createReplay(config: BotConfig, opts: ReplayOptions): ReplaySetup {
-  const decompressed: Decompressed = new Map();
-  const index = indexRecording(opts.dataDir, decompressed);
+  const { index, records: decompressed } = loadRecording(opts.dataDir, opts.keepLoaded ?? false);
   const clock = new VirtualClock(index.fromMs);
   const jitter = createRng(opts.seed ?? 1);
   const waits = { sleeping: 0 };
@@ -196,7 +229,7 @@ export function createReplay(config: BotConfig, opts: ReplayOptions): ReplaySetu
     });
   const hub = new ReplayHub();
   const funding = index.funding.status === 'recorded' ? new ReplayFunding() : undefined;
-  const world: ReplayWorld = { config, index, decompressed, clock, hub, sleep, random: () => jitter.next(), latencyMs: opts.latencyMs ?? 0, ...(funding ? { funding } : {}) };
+  const world: ReplayWorld = { config, index, decompressed, keepLoaded: opts.keepLoaded ?? false, clock, hub, sleep, random: () => jitter.next(), latencyMs: opts.latencyMs ?? 0, ...(funding ? { funding } : {}) };
   const venues = { vest: replayVenue('vest', world), paradex: replayVenue('paradex', world) };
   const trading: TradingVenues = { venues, close: () => Promise.resolve() };
   const stats = { delivered: 0, dropped: 0, lost: 0 };
@@ -209,8 +242,9 @@ export function createReplay(config: BotConfig, opts: ReplayOptions): ReplaySetu
 interface ReplayWorld {
   readonly config: BotConfig;
   readonly index: RecordingIndex;
-  /** Files the index decompressed, taken (and dropped) by the driver as it plays them. */
+  /** Files the index parsed, taken (and dropped, unless kept loaded) by the driver as it plays them. */
   readonly decompressed: Decompressed;
+  readonly keepLoaded: boolean;
   readonly clock: VirtualClock;
   readonly hub: ReplayHub;
   readonly sleep: (ms: number) => Promise<void>;
@@ -275,8 +309,8 @@ async function playRecording(world: ReplayWorld, waits: { sleeping: number }, st
   const faults: RecordingFault[] = [];
   for (const file of index.files) {
     const held = world.decompressed.get(file);
-    world.decompressed.delete(file);
-    for (const entry of readFile(file, faults, held ?? gunzipRecording(file))) {
+    if (!world.keepLoaded) world.decompressed.delete(file);
+    for (const entry of held ?? readFile(file, faults, gunzipRecording(file))) {
       await runTimersUpTo(Math.max(clock.now(), timeMs(entry)));
       if (entry.kind === RecordKind.LOST) stats.lost += (JSON.parse(Buffer.from(entry.payload).toString('utf8')) as { records: number }).records;
       else if (entry.kind === RecordKind.FUNDING) world.funding?.dispatch(entry);
