@@ -221,6 +221,31 @@ describe('record and replay', () => {
     expect(first.summary.roundTrips).toBeGreaterThan(0);
   }, 60_000);
 
+  it('reads and parses the recording once for replays that keep it loaded (a sweep worker), again when a file changes', async () => {
+    const spy = jest.spyOn(fs, 'readFileSync');
+    const reads = () => spy.mock.calls.filter(([f]) => typeof f === 'string' && f.endsWith('.vrec.gz')).length;
+    const kept = (name: string) =>
+      startRun({ mode: 'replay', config, seed: 1, sampleMs: 0, closeOnExit: true, runsDir: path.join(root, name), logLevel: 'warn', replay: { dataDir: recording, keepLoaded: true } }).done;
+    try {
+      const first = await kept('kept-a');
+      const readsFirst = reads();
+      expect(readsFirst).toBe(recordingFiles(recording).length);
+      const second = await kept('kept-b');
+      expect(reads()).toBe(readsFirst);
+      // The records kept are played as read: the same events as a replay that read them.
+      expect(fs.readFileSync(second.eventsPath, 'utf8')).toBe(fs.readFileSync(first.eventsPath, 'utf8'));
+      expect(fs.readFileSync(first.eventsPath, 'utf8')).toBe(fs.readFileSync((await replay(recording, 'kept-c')).eventsPath, 'utf8'));
+      const file = recordingFiles(recording)[0]!;
+      const { atime, mtime } = fs.statSync(file);
+      fs.utimesSync(file, atime, new Date(mtime.getTime() + 1_000));
+      const readsBefore = reads();
+      await kept('kept-d');
+      expect(reads()).toBeGreaterThan(readsBefore);
+    } finally {
+      spy.mockRestore();
+    }
+  }, 60_000);
+
   it('times orders out on the virtual clock: the same events every time, and no real timer for the wait', async () => {
     // Fills come 3 s after the order, the reply deadline is 1 s: every order times out and is looked up by
     // client id (backoff 250, 500, 1000, 2000 ms), and the late reply counts at the look-up after it arrived.
