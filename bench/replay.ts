@@ -17,6 +17,10 @@
  *   sweepPointMs         one point on a warm worker: the replay itself (with its run folder and report)
  * With S the start, p the point and n points, w workers take about S + ceil(n / w) × p: the grid has 16 points
  * so the per-point work, not the fixed start, dominates what is compared.
+ * On a shared machine the wall ratio says little: with the kernel's autogroup scheduling
+ * (/proc/sys/kernel/sched_autogroup_enabled = 1) all threads of this process share one group's fair share of
+ * the CPU, so under contention a second worker splits that share instead of adding a core (2026-12-02, load ~17
+ * on 2 cores: 0.95×). Read the split, or run on an idle machine.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
