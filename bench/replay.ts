@@ -9,11 +9,25 @@
  *                        figure is this one divided by the share of a core the process got
  *   replayFramesPerSec   frames delivered through the decoders and the bot per wall second
  *   sweepSpeedup2Workers sweep wall time with 1 worker / with 2 workers (same grid, side by side)
+ *
+ * And where a sweep's time goes (so the scaling figure can be read):
+ *   sweepWorkerStartMs   a worker thread from creation to its first answer (its modules loaded), once per worker
+ *   replayLoadMs         reading and parsing the recording (gunzip + records), which a worker does once and
+ *                        keeps for its later points (ReplayOptions.keepLoaded)
+ *   sweepPointMs         one point on a warm worker: the replay itself (with its run folder and report)
+ * With S the start, p the point and n points, w workers take about S + ceil(n / w) × p: the grid has 16 points
+ * so the per-point work, not the fixed start, dominates what is compared.
+ * On a shared machine the wall ratio says little: with the kernel's autogroup scheduling
+ * (/proc/sys/kernel/sched_autogroup_enabled = 1) all threads of this process share one group's fair share of
+ * the CPU, so under contention a second worker splits that share instead of adding a core (2026-12-02, load ~17
+ * on 2 cores: 0.95×). Read the split, or run on an idle machine.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { parseConfigObject } from '../src/config';
+import { indexRecording } from '../streams/cli/replay';
 import { startRun } from '../streams/cli/run';
 import { parseSweepSpec, runSweep } from '../streams/cli/sweep';
 import { workerScript } from '../streams/cli/worker-script';
@@ -61,7 +75,23 @@ export async function runReplayBench(opts: ReplayBenchOptions): Promise<Record<s
     opts.log(
       `  replayed ${facts.framesDelivered} frames spanning ${(spanMs / 1000).toFixed(1)} s in ${best.wallMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (${best.r.summary.roundTrips} round trips; load ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores)`,
     );
-    const axes = parseSweepSpec('bots[0].spread_entry=0.04..0.1:0.02,bots[0].spread_exit=-0.04..-0.02:0.02');
+    const sweep = await sweepScaling(root, dataDir, opts.log);
+    return {
+      replaySpeedup: spanMs / best.wallMs,
+      replayCpuSpeedup: spanMs / cpuMs,
+      replayFramesPerSec: facts.framesDelivered / (best.wallMs / 1000),
+      replayRecordedSec: spanMs / 1000,
+      ...sweep,
+    };
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** A 16-point sweep on 1 and on 2 workers, side by side, and its cost split. */
+async function sweepScaling(root: string, dataDir: string, log: (line: string) => void): Promise<Record<string, number>> {
+    const axes = parseSweepSpec('bots[0].spread_entry=0.04..0.1:0.02,bots[0].spread_exit=-0.04..-0.01:0.01');
+    const points = axes.reduce((n, a) => n * a.values.length, 1);
     const job = { rawConfig: RAW_CONFIG, dataDir, latencyMs: 50, runsDir: path.join(root, 'sweep') };
     const sweepMs = async (workers: number) => {
       const t0 = process.hrtime.bigint();
@@ -72,20 +102,57 @@ export async function runReplayBench(opts: ReplayBenchOptions): Promise<Record<s
     const c0 = process.hrtime.bigint();
     workerScript(path.join(__dirname, '..', 'streams', 'cli', `sweep-worker${path.extname(__filename)}`));
     const compileMs = Number(process.hrtime.bigint() - c0) / 1e6;
+    const split = await sweepCostSplit(dataDir, job);
     const one = await sweepMs(1);
     const two = await sweepMs(2);
-    opts.log(`  sweep of 8 points: ${one.toFixed(0)} ms on 1 worker, ${two.toFixed(0)} ms on 2 (${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}); worker code ready in ${compileMs.toFixed(0)} ms`);
-    return {
-      replaySpeedup: spanMs / best.wallMs,
-      replayCpuSpeedup: spanMs / cpuMs,
-      replayFramesPerSec: facts.framesDelivered / (best.wallMs / 1000),
-      replayRecordedSec: spanMs / 1000,
-      sweepMs1Worker: one,
-      sweepMs2Workers: two,
-      sweepSpeedup2Workers: one / two,
-      sweepWorkerCodeMs: compileMs,
-    };
+    log(`  sweep of ${points} points: ${one.toFixed(0)} ms on 1 worker, ${two.toFixed(0)} ms on 2 (${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}); worker code ready in ${compileMs.toFixed(0)} ms`);
+    log(`  its cost split: worker start ${split.startMs.toFixed(0)} ms (once per worker), recording read and parsed ${split.loadMs.toFixed(1)} ms (once per worker), a point ${split.pointMs.toFixed(0)} ms (median of 3 on a warm worker)`);
+  return {
+    sweepMs1Worker: one,
+    sweepMs2Workers: two,
+    sweepSpeedup2Workers: one / two,
+    sweepWorkerCodeMs: compileMs,
+    sweepWorkerStartMs: split.startMs,
+    replayLoadMs: split.loadMs,
+    sweepPointMs: split.pointMs,
+  };
+}
+
+/**
+ * The fixed and per-point costs of a sweep, measured apart: a worker's start (created, then answering a job whose
+ * config is refused at once), the recording's read and parse (in this thread, median of 3), and a point's replay
+ * on a warm worker that already holds the recording (median of 3).
+ */
+async function sweepCostSplit(dataDir: string, job: { rawConfig: unknown; latencyMs: number; runsDir: string }): Promise<{ startMs: number; loadMs: number; pointMs: number }> {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+  const loads: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = process.hrtime.bigint();
+    indexRecording(dataDir, new Map());
+    loads.push(ms(t0));
+  }
+  const { file, execArgv } = workerScript(path.join(__dirname, '..', 'streams', 'cli', `sweep-worker${path.extname(__filename)}`));
+  const t0 = process.hrtime.bigint();
+  const worker = new Worker(file, { execArgv });
+  const ask = (message: unknown) =>
+    new Promise<unknown>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.postMessage(message);
+    });
+  try {
+    await ask({ ...job, dataDir, rawConfig: { bots: 'none' }, runsDir: path.join(job.runsDir, 'split-start') });
+    const startMs = ms(t0);
+    await ask({ ...job, dataDir, runsDir: path.join(job.runsDir, 'split-warm') });
+    const points: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p0 = process.hrtime.bigint();
+      await ask({ ...job, dataDir, runsDir: path.join(job.runsDir, `split-${i}`) });
+      points.push(ms(p0));
+    }
+    return { startMs, loadMs: median(loads), pointMs: median(points) };
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
+    await worker.terminate();
   }
 }

@@ -4,18 +4,12 @@
  * `fetchVestFunding`, or a WS-backed source later) and returns a value, never an error: a malformed or
  * failed poll is counted in `stats` and dropped, and the stream carries on with the next poll.
  */
-import { asyncScheduler, catchError, distinctUntilChanged, exhaustMap, filter, map, of, timer, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, exhaustMap, of, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { FundingSnapshot } from '../src/domain/funding';
 import type { FundingDecoded } from '../src/venues/funding';
+import { fundingSnapshots, newFundingFeedStats, type FundingFeedStats } from './funding-snapshots';
 
-export interface FundingFeedStats {
-  polls: number;
-  /** Polls that brought no usable snapshot (malformed row, HTTP error, timeout). */
-  dropped: number;
-  lastDropReason: string | undefined;
-}
-
-export const newFundingFeedStats = (): FundingFeedStats => ({ polls: 0, dropped: 0, lastDropReason: undefined });
+export { newFundingFeedStats, type FundingFeedStats } from './funding-snapshots';
 
 export interface FundingFeedOptions {
   /** One poll of the venue. */
@@ -30,14 +24,6 @@ export function fundingFeed({ fetch, periodMs, stats = newFundingFeedStats(), sc
   return timer(0, periodMs, scheduler).pipe(
     // A slow poll is not stacked: the next tick is skipped while one is in flight.
     exhaustMap(() => fetch().pipe(catchError((err: unknown) => of<FundingDecoded>({ ok: false, reason: err instanceof Error ? err.message : String(err) })))),
-    map((decoded) => {
-      stats.polls++;
-      if (decoded.ok) return decoded.snapshot;
-      stats.dropped++;
-      stats.lastDropReason = decoded.reason;
-      return undefined;
-    }),
-    filter((s): s is FundingSnapshot => s !== undefined),
-    distinctUntilChanged((x, y) => x.at === y.at && x.index === y.index && x.ratePerHour === y.ratePerHour),
+    fundingSnapshots(stats),
   );
 }

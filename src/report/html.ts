@@ -224,6 +224,7 @@ function replayRows(settings: RunSettings): [string, string][] {
     ['data span', `${utcTime(r.fromMs, true)} → ${utcTime(r.toMs, true)} UTC (${duration(r.toMs - r.fromMs)})`],
     ['frames', `${r.frames} recorded, ${r.framesDelivered} replayed, ${r.framesDropped} while the replayed feed was reconnecting${r.recorderLost > 0 ? `, ${r.recorderLost} lost by the recorder` : ''}`],
     ['fills', `paper: VWAP of the recorded book ${r.latencyMs} ms after the order, taker fees as recorded`],
+    ...(r.funding ? [['funding', r.funding.status === 'recorded' ? `replayed as recorded: ${r.funding.observations} venue answers${r.funding.failed > 0 ? ` (${r.funding.failed} failed polls)` : ''}, in the carry and the PnL` : `not recorded (${r.funding.reason}): no carry counted, round trips without a funding figure`] as [string, string]] : []),
     ...(r.faults.length > 0 ? [['recording faults', r.faults.join('; ')] as [string, string]] : []),
   ];
 }

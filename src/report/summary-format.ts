@@ -35,6 +35,8 @@ export interface ReplayFacts {
   readonly recorderLost: number;
   readonly latencyMs: number;
   readonly faults: readonly string[];
+  /** The recorded funding the replay fed the bot, or why there is none (a VPREC1 recording): never a silent zero. */
+  readonly funding?: { readonly status: 'recorded'; readonly observations: number; readonly failed: number } | { readonly status: 'not recorded'; readonly reason: string };
 }
 
 export interface PairRunSettings {

@@ -17,7 +17,14 @@ export interface FundingDecodeError {
   readonly reason: string;
 }
 
-export type FundingDecoded = { readonly ok: true; readonly snapshot: FundingSnapshot } | FundingDecodeError;
+/**
+ * `raw`: the wire row the snapshot was read from (a REST poll's Paradex row or Vest ticker entry), kept for the
+ * recording (src/venues/funding-record.ts); the decoders of a single row or frame leave it out.
+ */
+export type FundingDecoded = { readonly ok: true; readonly snapshot: FundingSnapshot; readonly raw?: unknown } | FundingDecodeError;
+
+/** The decoded figure with the row it came from (a failure stays as it is). */
+const withRaw = (decoded: FundingDecoded, raw: unknown): FundingDecoded => (decoded.ok ? { ...decoded, raw } : decoded);
 
 const paradexRowSchema = z.object({
   market: z.string(),
@@ -101,7 +108,7 @@ export async function fetchParadexFunding(opts: FundingFetchOptions): Promise<Fu
   if (res.status !== 200) return { ok: false, reason: `paradex funding: HTTP ${res.status}` };
   const results = (res.json as { results?: unknown } | undefined)?.results;
   if (!Array.isArray(results) || results.length === 0) return { ok: false, reason: 'paradex funding: no results' };
-  return decodeParadexFundingRow(results[0], opts.symbol);
+  return withRaw(decodeParadexFundingRow(results[0], opts.symbol), results[0]);
 }
 
 /** GET /ticker/latest?symbols= on Vest. Never rejects: failures are values. */
@@ -110,5 +117,7 @@ export async function fetchVestFunding(opts: FundingFetchOptions): Promise<Fundi
   const res = await httpJson({ method: 'GET', url, timeoutMs: opts.timeoutMs ?? 5_000, ...(opts.headers ? { headers: opts.headers } : {}) }, opts.fetchImpl);
   if (res.kind !== 'response') return { ok: false, reason: `vest funding: ${res.kind}: ${res.message}` };
   if (res.status !== 200) return { ok: false, reason: `vest funding: HTTP ${res.status}` };
-  return decodeVestTickers((res.json as { tickers?: unknown } | undefined)?.tickers, opts.symbol, (opts.now ?? Date.now)());
+  const tickers = (res.json as { tickers?: unknown } | undefined)?.tickers;
+  const entry: unknown = Array.isArray(tickers) ? tickers.find((t) => typeof t === 'object' && t !== null && (t as { symbol?: unknown }).symbol === opts.symbol) : undefined;
+  return withRaw(decodeVestTickers(tickers, opts.symbol, (opts.now ?? Date.now)()), entry);
 }

@@ -6,7 +6,8 @@
  *   files   `frames-<UTC start>-<n>.vrec.gz`, sorted by name = recorded order; a new file per size
  *           limit or UTC hour. Each file is one or more concatenated gzip members (one per batch
  *           written), so a recorder killed mid-write loses at most its last batch.
- *   content `VPREC1\n` (7 bytes), then records, little-endian:
+ *   content `VPREC2\n` (7 bytes; `VPREC1\n` files, written before funding was recorded, are still read),
+ *           then records, little-endian:
  *           u32 bodyLength | u8 kind | u64 receivedAtNs | u8 keyLength | key (UTF-8) | payload
  *           bodyLength counts everything after itself. `key` = "<venue>:<symbol>" (one socket each).
  *
@@ -17,7 +18,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
-export const RECORDING_MAGIC = Buffer.from('VPREC1\n', 'latin1');
+/** Written by this recorder: version 2 adds FUNDING records. */
+export const RECORDING_MAGIC = Buffer.from('VPREC2\n', 'latin1');
+/** Version 1 (books only, no funding): still replayed; its funding is "not recorded", never a zero. */
+export const RECORDING_MAGIC_V1 = Buffer.from('VPREC1\n', 'latin1');
+/** The format versions a reader takes, by header. */
+export type RecordingVersion = 1 | 2;
 export const RECORDING_EXT = '.vrec.gz';
 
 export const RecordKind = {
@@ -39,6 +45,12 @@ export const RecordKind = {
   META: 8,
   /** Frames the recorder had to drop (writer behind); payload = JSON `{"records":n,"bytes":n}`. */
   LOST: 9,
+  /**
+   * (Version 2) One funding observation the bot received (a REST poll's answer), key "<venue>:<symbol>";
+   * payload = JSON, src/venues/funding-record.ts: `{"ok":true,"ratePerHour","index","at","raw"}` or
+   * `{"ok":false,"reason"}`.
+   */
+  FUNDING: 10,
 } as const;
 export type RecordKindCode = (typeof RecordKind)[keyof typeof RecordKind];
 
@@ -111,18 +123,29 @@ export function gunzipRecording(file: string): { data: Buffer; fault?: Recording
   }
 }
 
+/** The format version of a decompressed file, by its header; undefined when it is not a recording. */
+export function recordingVersion(data: Buffer): RecordingVersion | undefined {
+  const head = data.subarray(0, RECORDING_MAGIC.length);
+  if (head.equals(RECORDING_MAGIC)) return 2;
+  if (head.equals(RECORDING_MAGIC_V1)) return 1;
+  return undefined;
+}
+
 /** The records of one decompressed file; a malformed record ends it with a fault naming its offset. */
 export function* parseRecords(file: string, data: Buffer): Generator<RecordedEntry, RecordingFault | undefined> {
-  if (data.length < RECORDING_MAGIC.length || !data.subarray(0, RECORDING_MAGIC.length).equals(RECORDING_MAGIC)) {
-    return new RecordingFault(file, 0, `not a recording (expected the ${JSON.stringify(RECORDING_MAGIC.toString('latin1'))} header)`, 'content');
+  const version = recordingVersion(data);
+  if (version === undefined) {
+    return new RecordingFault(file, 0, `not a recording (expected the ${JSON.stringify(RECORDING_MAGIC.toString('latin1'))} or ${JSON.stringify(RECORDING_MAGIC_V1.toString('latin1'))} header)`, 'content');
   }
+  // A version-1 file holds no funding: a kind 10 there is as unknown as any other.
+  const lastKind = version === 1 ? RecordKind.LOST : RecordKind.FUNDING;
   let at = RECORDING_MAGIC.length;
   while (at < data.length) {
     if (data.length - at < HEAD) return new RecordingFault(file, at, `truncated record header (${data.length - at} of ${HEAD} bytes)`, 'content');
     const body = data.readUInt32LE(at);
     const kind = data.readUInt8(at + 4);
     const keyLength = data.readUInt8(at + 13);
-    if (kind < RecordKind.TEXT || kind > RecordKind.LOST) return new RecordingFault(file, at, `unknown record kind ${kind}`, 'content');
+    if (kind < RecordKind.TEXT || kind > lastKind) return new RecordingFault(file, at, `unknown record kind ${kind}`, 'content');
     if (body < HEAD - 4 + keyLength) return new RecordingFault(file, at, `record length ${body} shorter than its header`, 'content');
     if (at + 4 + body > data.length) return new RecordingFault(file, at, `truncated record (${body + 4} bytes declared, ${data.length - at} left)`, 'content');
     const key = data.toString('utf8', at + 14, at + 14 + keyLength);

@@ -283,7 +283,7 @@ async function sweepCommand(program: Command, io: Console, o: ReplayFlags): Prom
   io.stdout.write(`sweep: ${axes.map((a) => `${a.path} (${a.values.length})`).join(' × ')} over ${o.data}; results in ${dir}\n`);
   const job = { rawConfig, dataDir: o.data, latencyMs: o.latencyMs, ...(flags.sampleMs !== undefined ? { sampleMs: flags.sampleMs } : {}), runsDir: path.join(dir, 'runs') };
   const rows = await runSweep(axes, job, o.workers || undefined);
-  const meta = { dataDir: path.resolve(o.data), fromMs: index.fromMs, toMs: index.toMs, latencyMs: o.latencyMs };
+  const meta = { dataDir: path.resolve(o.data), fromMs: index.fromMs, toMs: index.toMs, latencyMs: o.latencyMs, funding: index.funding };
   const out = writeSweep(dir, axes, rows, meta);
   // The best point's run report, with the sweep's table and heatmap in it.
   const report = await writeSweepReport(dir, axes, rows, job, meta);

@@ -10,7 +10,7 @@ import { Subject } from 'rxjs';
 import type { TradingEvent } from '../../src/domain/events';
 import type { Executor } from '../../src/execution/executor';
 import { OpsMetrics } from '../../src/ops/metrics';
-import { type ApiControl, type ApiServer, type ControlOutcome, startApiServer } from '../../src/ops/server';
+import type { ApiControl, ApiServer, ControlOutcome } from '../../src/ops/server';
 import { OpsState, type TrackedFeed } from '../../src/ops/state';
 import type { RunSummary } from '../../src/report/summary';
 import { errorText } from '../../src/logging/redact';
@@ -85,6 +85,8 @@ export class Ops {
   }
 
   async listen(api: OpsApiOptions): Promise<ApiServer> {
+    // Loaded when an API is asked for: a run without one (a replay, each sweep worker) never loads fastify.
+    const { startApiServer } = await import('../../src/ops/server');
     this.server = await startApiServer({
       host: api.host,
       port: api.port,

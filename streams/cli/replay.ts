@@ -2,12 +2,15 @@
  * Replay of a recording (`npm start -- replay --data DIR`): the recorded frames go through the very
  * decoders and book clients a live run uses (paradexBookFeed, vestBookFeed over a socket that plays the
  * recording back), into the same `arbitrageBot`, on a virtual clock, with paper fills (VWAP of the
- * recorded book, a configurable latency, the recorded taker fees).
+ * recorded book, a configurable latency, the recorded taker fees), and the funding the recorded run read
+ * (FUNDING records, format version 2: streams/cli/replay-funding.ts). A version-1 recording holds no funding:
+ * the replay then tracks none and says so (`RecordingIndex.funding`), never a zero.
  *
  * Determinism: virtual time moves only from record to record (or to the next timer), and never while an
  * executor is working on something that is not waiting for virtual time; reconnect jitter is seeded and
  * client ids count. The same data and config give the same events.
  */
+import * as fs from 'node:fs';
 import { tap } from 'rxjs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BotConfig } from '../../src/config';
@@ -22,7 +25,9 @@ import {
   RecordingFault,
   recordingFiles,
   RecordKind,
+  recordingVersion,
   type RecordedEntry,
+  type RecordingVersion,
 } from '../../src/venues/recording';
 import type { BookFeed, MarketSpec, Venue } from '../../src/venues/venue';
 import { vestBookFeed } from '../../src/venues/vest/book-client';
@@ -31,6 +36,8 @@ import { MAX_TIMER_MS } from '../../src/domain/durations';
 import { VirtualClock } from '../virtual-clock';
 import type { ExecutorClock } from './pair-executor';
 import type { TradingVenues } from '../venues';
+import { ReplayFunding } from './replay-funding';
+import { decodeFundingRecord } from '../../src/venues/funding-record';
 
 export interface ReplayOptions {
   /** The recording's folder. */
@@ -39,6 +46,11 @@ export interface ReplayOptions {
   readonly latencyMs?: number;
   /** Seed of the reconnect jitter. Default 1. */
   readonly seed?: number;
+  /**
+   * Keep the recording read and parsed in this thread for the next replay of the same (unchanged) data: a
+   * sweep worker's points read it once. Default false (a single replay frees each file once played).
+   */
+  readonly keepLoaded?: boolean;
 }
 
 /** What a recording holds, read before the replay starts. */
@@ -52,7 +64,23 @@ export interface RecordingIndex {
   /** Market rules recorded at start, by "<venue>:<symbol>". */
   readonly markets: ReadonlyMap<string, MarketSpec>;
   readonly faults: readonly RecordingFault[];
+  /** Format versions of its files (1: books only; 2: books and funding). */
+  readonly versions: readonly RecordingVersion[];
+  /** Whether the recording holds the funding its run read, and how much of it. */
+  readonly funding: RecordedFundingFacts;
 }
+
+/**
+ * `recorded`: the recorded run read funding and its answers are in the data (a replay feeds them to the bot);
+ * `not recorded`: the replay tracks no funding (carry 'not tracked', round trips without a funding figure), and
+ * `reason` says why.
+ */
+export type RecordedFundingFacts =
+  | { readonly status: 'recorded'; readonly observations: number; readonly failed: number; readonly pollMs?: number }
+  | { readonly status: 'not recorded'; readonly reason: string };
+
+/** What the recorded run said of its funding (the `start` meta record). */
+type StartFunding = { readonly recorded: true; readonly pollMs?: number } | { readonly recorded: false; readonly reason?: string };
 
 /** Everything the run needs to trade a replay, and the driver that plays it. */
 export interface ReplaySetup {
@@ -64,6 +92,8 @@ export interface ReplaySetup {
   readonly executorClock: ExecutorClock;
   /** Frames delivered to an open socket, and dropped (no socket open for them), so far. */
   readonly stats: { delivered: number; dropped: number; lost: number };
+  /** The recorded funding as `BotDeps.fundingFor` (undefined when the recording holds none). */
+  readonly funding?: ReplayFunding;
   /**
    * Plays every record in order, then stops the bot and runs the clock until the bot stream has ended.
    * `busy` = an executor is working; the clock waits for it unless it waits on the clock.
@@ -77,15 +107,41 @@ function timeMs(entry: RecordedEntry): number {
   return Number(entry.receivedAtNs / NS_PER_MS);
 }
 
-/** Decompressed files the index read, kept for the replay up to this many bytes in all (the rest are read again). */
+/** Files the index read, kept parsed for the replay up to this many decompressed bytes in all (the rest are read again). */
 const KEEP_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 
-/** What the index decompressed, for the replay to take (each file once) instead of decompressing it again. */
-type Decompressed = Map<string, ReturnType<typeof gunzipRecording>>;
+/** The records the index parsed, per file, for the replay to play instead of decompressing and parsing again. */
+type Decompressed = Map<string, readonly RecordedEntry[]>;
+
+/** The recording a `keepLoaded` replay left in this thread, and what identifies its files (name, size, mtime). */
+let loaded: { readonly identity: string; readonly index: RecordingIndex; readonly records: Decompressed } | undefined;
+
+/** Names, sizes and modification times of the recording's files: a changed file is read again. */
+function recordingIdentity(dataDir: string): string {
+  return JSON.stringify(recordingFiles(dataDir).map((f) => {
+    const st = fs.statSync(f);
+    return [f, st.size, st.mtimeMs];
+  }));
+}
+
+/** The index and parsed records, read now or (keepLoaded, same files) as the last replay in this thread left them. */
+function loadRecording(dataDir: string, keepLoaded: boolean): { index: RecordingIndex; records: Decompressed } {
+  if (!keepLoaded) {
+    const records: Decompressed = new Map();
+    return { index: indexRecording(dataDir, records), records };
+  }
+  const identity = recordingIdentity(dataDir);
+  if (loaded?.identity !== identity) {
+    loaded = undefined; // the old one is garbage before the new one is read
+    const records: Decompressed = new Map();
+    loaded = { identity, index: indexRecording(dataDir, records), records };
+  }
+  return loaded;
+}
 
 /**
  * Reads each file once up front: span, counts, market rules and faults (a fault keeps what precedes it).
- * `keep` receives the decompressed files while they fit in KEEP_DECOMPRESSED_BYTES.
+ * `keep` receives each file's parsed records while the files fit in KEEP_DECOMPRESSED_BYTES.
  */
 export function indexRecording(dataDir: string, keep?: Decompressed): RecordingIndex {
   const files = recordingFiles(dataDir);
@@ -96,25 +152,46 @@ export function indexRecording(dataDir: string, keep?: Decompressed): RecordingI
   let frames = 0;
   const markets = new Map<string, MarketSpec>();
   const faults: RecordingFault[] = [];
+  const versions = new Set<RecordingVersion>();
+  const funding = { observations: 0, failed: 0, start: undefined as StartFunding | undefined };
   let kept = 0;
   for (const file of files) {
     const decompressed = gunzipRecording(file);
+    const version = recordingVersion(decompressed.data);
+    if (version !== undefined) versions.add(version);
     kept += decompressed.data.length;
-    if (keep && kept <= KEEP_DECOMPRESSED_BYTES) keep.set(file, decompressed);
+    const parsed: RecordedEntry[] | undefined = keep && kept <= KEEP_DECOMPRESSED_BYTES ? [] : undefined;
+    if (parsed) keep!.set(file, parsed);
     for (const entry of readFile(file, faults, decompressed)) {
+      parsed?.push(entry);
       records++;
       const t = timeMs(entry);
       if (t < fromMs) fromMs = t;
       if (t > toMs) toMs = t;
       if (entry.kind === RecordKind.TEXT || entry.kind === RecordKind.BINARY) frames++;
+      if (entry.kind === RecordKind.FUNDING) {
+        funding.observations++;
+        if (!decodeFundingRecord(entry.key, entry.payload, t).ok) funding.failed++;
+      }
       if (entry.kind === RecordKind.META) {
-        const meta = JSON.parse(Buffer.from(entry.payload).toString('utf8')) as { type?: string; venue?: string; spec?: MarketSpec };
+        const meta = JSON.parse(Buffer.from(entry.payload).toString('utf8')) as { type?: string; venue?: string; spec?: MarketSpec; funding?: StartFunding };
         if (meta.type === 'market' && meta.spec) markets.set(`${meta.venue}:${meta.spec.symbol}`, meta.spec);
+        if (meta.type === 'start' && meta.funding !== undefined) funding.start = meta.funding;
       }
     }
   }
   if (records === 0) throw new RecordingFault(files[0]!, 0, 'the recording holds no records', 'content');
-  return { files, fromMs, toMs, records, frames, markets, faults };
+  const sorted = [...versions].sort();
+  return { files, fromMs, toMs, records, frames, markets, faults, versions: sorted, funding: fundingFacts(sorted, funding) };
+}
+
+/** Recorded when the run said it recorded funding, or when funding records are there (a converted recording). */
+function fundingFacts(versions: readonly RecordingVersion[], seen: { observations: number; failed: number; start: StartFunding | undefined }): RecordedFundingFacts {
+  const { observations, failed, start } = seen;
+  if (start?.recorded === true || observations > 0) return { status: 'recorded', observations, failed, ...(start?.recorded === true && start.pollMs !== undefined ? { pollMs: start.pollMs } : {}) };
+  if (!versions.includes(2)) return { status: 'not recorded', reason: 'format version 1 (VPREC1): recorded before funding was recorded' };
+  if (start?.recorded === false) return { status: 'not recorded', reason: start.reason ?? 'the recorded run read no funding' };
+  return { status: 'not recorded', reason: 'the recording holds no funding records' };
 }
 
 /** The records of one file; a fault (gzip or record) is appended to `faults` and ends the file there. */
@@ -138,8 +215,7 @@ function* readFile(file: string, faults: RecordingFault[], decompressed = gunzip
  * with the run; the driver is started by the run once the bot is subscribed.
  */
 export function createReplay(config: BotConfig, opts: ReplayOptions): ReplaySetup {
-  const decompressed: Decompressed = new Map();
-  const index = indexRecording(opts.dataDir, decompressed);
+  const { index, records: decompressed } = loadRecording(opts.dataDir, opts.keepLoaded ?? false);
   const clock = new VirtualClock(index.fromMs);
   const jitter = createRng(opts.seed ?? 1);
   const waits = { sleeping: 0 };
@@ -152,26 +228,29 @@ export function createReplay(config: BotConfig, opts: ReplayOptions): ReplaySetu
       }, ms);
     });
   const hub = new ReplayHub();
-  const world: ReplayWorld = { config, index, decompressed, clock, hub, sleep, random: () => jitter.next(), latencyMs: opts.latencyMs ?? 0 };
+  const funding = index.funding.status === 'recorded' ? new ReplayFunding() : undefined;
+  const world: ReplayWorld = { config, index, decompressed, keepLoaded: opts.keepLoaded ?? false, clock, hub, sleep, random: () => jitter.next(), latencyMs: opts.latencyMs ?? 0, ...(funding ? { funding } : {}) };
   const venues = { vest: replayVenue('vest', world), paradex: replayVenue('paradex', world) };
   const trading: TradingVenues = { venues, close: () => Promise.resolve() };
   const stats = { delivered: 0, dropped: 0, lost: 0 };
   // Order deadlines (reply, look-up) run on the clock too: a timeout is the recording's time, not the machine's.
   const executorClock: ExecutorClock = { now: () => clock.now(), sleep, timers: clock.timers, newClientId: (botId: string) => clientIds(botId, () => clock.now()) };
-  return { clock, trading, index, sleep, executorClock, stats, play: (control) => playRecording(world, waits, stats, control) };
+  return { clock, trading, index, sleep, executorClock, stats, ...(funding ? { funding } : {}), play: (control) => playRecording(world, waits, stats, control) };
 }
 
 /** What the replayed venues and the driver share. */
 interface ReplayWorld {
   readonly config: BotConfig;
   readonly index: RecordingIndex;
-  /** Files the index decompressed, taken (and dropped) by the driver as it plays them. */
+  /** Files the index parsed, taken (and dropped, unless kept loaded) by the driver as it plays them. */
   readonly decompressed: Decompressed;
+  readonly keepLoaded: boolean;
   readonly clock: VirtualClock;
   readonly hub: ReplayHub;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   readonly latencyMs: number;
+  readonly funding?: ReplayFunding;
 }
 
 /** A paper venue over replayed book feeds: the venue's own book client, a socket that plays the recording. */
@@ -204,6 +283,7 @@ function replayVenue(id: VenueId, world: ReplayWorld): Venue {
     feed,
     latencyMs: world.latencyMs,
     sleep: world.sleep,
+    ...(world.funding ? { funding: (symbol: string) => world.funding!.latest(id, symbol) } : {}),
   });
 }
 
@@ -229,10 +309,11 @@ async function playRecording(world: ReplayWorld, waits: { sleeping: number }, st
   const faults: RecordingFault[] = [];
   for (const file of index.files) {
     const held = world.decompressed.get(file);
-    world.decompressed.delete(file);
-    for (const entry of readFile(file, faults, held ?? gunzipRecording(file))) {
+    if (!world.keepLoaded) world.decompressed.delete(file);
+    for (const entry of held ?? readFile(file, faults, gunzipRecording(file))) {
       await runTimersUpTo(Math.max(clock.now(), timeMs(entry)));
       if (entry.kind === RecordKind.LOST) stats.lost += (JSON.parse(Buffer.from(entry.payload).toString('utf8')) as { records: number }).records;
+      else if (entry.kind === RecordKind.FUNDING) world.funding?.dispatch(entry);
       else hub.dispatch(entry, stats);
       if (busy()) await settle();
       // Let the run's outputs drain now and then (they are written on later turns).

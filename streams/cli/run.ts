@@ -31,7 +31,8 @@ import { journalingFor, openPairs, type PairSetup } from './pair-executor';
 import type { TradingVenues, VenueSetup } from '../venues';
 import { Ops } from './ops';
 import { trackFeeds } from './track-feeds';
-import { pairFundingSource } from './funding';
+import { DEFAULT_FUNDING_POLL_MS, pairFundingSource } from './funding';
+import { recordingFundingPolls } from '../../src/venues/funding-record';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
 import { venueSymbol } from '../../src/domain/market';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
@@ -92,7 +93,10 @@ export interface RunOptions {
   replay?: ReplayOptions;
   /** Sim only: funding model overrides (tests raise `timeScale` to see carry in seconds). */
   simFunding?: Partial<FundingModelOptions>;
-  /** How often each venue's funding is polled, ms (default streams/cli/funding.ts DEFAULT_FUNDING_POLL_MS). Not in replay mode: recordings hold no funding. */
+  /**
+   * How often each venue's funding is polled, ms (default streams/cli/funding.ts DEFAULT_FUNDING_POLL_MS). A replay
+   * plays the recorded answers instead (their period only sets FUNDING_ACCRUED's, default the recorded one).
+   */
   fundingPollMs?: number;
   /** Webhook alerts (secrets resolved: src/config/alerts.ts); their rules come from config `alerts`. */
   alerts?: readonly ResolvedWebhook[];
@@ -262,7 +266,7 @@ async function run(control: RunControl): Promise<RunResult> {
     const replay = opts.mode === 'replay' ? openReplay(opts) : undefined;
     trading = replay ? replay.trading : await recordedVenues(opts, folder.logger, recorder);
     pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock, journalingFor(opts.mode));
-    const settings = botSettings(opts, settingsPairs);
+    const settings = botSettings(replay ? replayFundingPeriod(opts, replay) : opts, settingsPairs);
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
     const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
     const display = statusDisplay(opts.statusOut, settingsPairs, printer);
@@ -275,7 +279,7 @@ async function run(control: RunControl): Promise<RunResult> {
     const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger));
     const fees = pairs.fees;
     const venues = trackFeeds(trading.venues, (feed) => opsRef.ops?.state.trackFeed(feed));
-    const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$, ...fundingDeps(trading, replay, opts) };
+    const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$, ...fundingDeps(trading, replay, opts, recorder) };
     const bot$ = arbitrageBot({ ...deps, closeNow$: ops.closeNow$, ...(replay ? { scheduler: replay.clock } : {}) }, settings);
     const running = subscribeBot(bot$, sink);
     sub = running.sub;
@@ -287,7 +291,7 @@ async function run(control: RunControl): Promise<RunResult> {
     const runSettings = { ...describeSettings(opts, settings, fees), ...(replay ? { replay: replayFacts(opts, replay) } : {}) };
     writeReport(folder, opts, record, summary, runSettings, startedAt);
     closeDisplay();
-    opts.statusOut?.write(`\n${summaryTable(summary)}\nrun folder: ${folder.runDir}\n`);
+    opts.statusOut?.write(`\n${summaryTable(summary)}\n${replay ? `${replayFundingLine(replay)}\n` : ''}run folder: ${folder.runDir}\n`);
     return { summary, settings: runSettings, ...folderPaths(folder), ...recordFigures(record), outputErrors: [...opts.outputs.errors], unfinished: left.unfinished };
   } finally {
     // Every path, a failed start included, releases sockets, timers, files and the simulated venues.
@@ -304,10 +308,12 @@ async function run(control: RunControl): Promise<RunResult> {
   }
 }
 
-/** Each pair's funding, polled at the venues (not in a replay: recordings hold no funding). */
-function fundingDeps(trading: TradingVenues, replay: ReplaySetup | undefined, opts: RunOptions): Pick<BotDeps, 'fundingFor'> {
-  if (!trading.funding || replay) return {};
-  return { fundingFor: pairFundingSource(trading.funding, opts.fundingPollMs).fundingFor };
+/** Each pair's funding, polled at the venues (and recorded with `--record`), or in a replay the recorded answers (none in a VPREC1 recording). */
+function fundingDeps(trading: TradingVenues, replay: ReplaySetup | undefined, opts: RunOptions, recorder: RecordingWriter | undefined): Pick<BotDeps, 'fundingFor'> {
+  if (replay) return replay.funding ? { fundingFor: replay.funding.fundingFor } : {};
+  if (!trading.funding) return {};
+  const polls = recorder ? recordingFundingPolls(trading.funding, recorder) : trading.funding;
+  return { fundingFor: pairFundingSource(polls, opts.fundingPollMs).fundingFor };
 }
 
 /** Subscribes the bot stream into the sink; `done` settles when it ends, and `ended` says whether it has. */
@@ -377,7 +383,9 @@ async function recordedVenues(opts: RunOptions, logger: Logger, recorder: Record
 
 /** The market rules a replay needs (fees, steps): asked of the venues once, written before the first frame. */
 async function recordMarkets(recorder: RecordingWriter, opts: RunOptions, trading: TradingVenues): Promise<void> {
-  const start = { type: 'start', mode: opts.mode, paradexEncoding: opts.config.venues.paradex.encoding, pairs: opts.config.bots.map((b) => ({ id: b.id, pair: b.pair, dexA: b.dexA, dexB: b.dexB })) };
+  // Whether this run's funding answers are in the recording (FUNDING records): a replay tells "none read" from "not recorded".
+  const funding = trading.funding ? { recorded: true, source: 'rest-poll', pollMs: opts.fundingPollMs ?? DEFAULT_FUNDING_POLL_MS } : { recorded: false, reason: 'the recorded run read no funding' };
+  const start = { type: 'start', mode: opts.mode, paradexEncoding: opts.config.venues.paradex.encoding, pairs: opts.config.bots.map((b) => ({ id: b.id, pair: b.pair, dexA: b.dexA, dexB: b.dexB })), funding };
   recordText(recorder, RecordKind.META, 'run', JSON.stringify(start));
   for (const b of opts.config.bots) {
     for (const venue of [b.dexA, b.dexB]) {
@@ -385,6 +393,20 @@ async function recordMarkets(recorder: RecordingWriter, opts: RunOptions, tradin
       recordText(recorder, RecordKind.META, `${venue}:${spec.symbol}`, JSON.stringify({ type: 'market', venue, spec }));
     }
   }
+}
+
+/** FUNDING_ACCRUED every recorded poll period in a replay, as the recorded run reported it (unless told otherwise). */
+function replayFundingPeriod(opts: RunOptions, replay: ReplaySetup): RunOptions {
+  const { funding } = replay.index;
+  return opts.fundingPollMs === undefined && funding.status === 'recorded' && funding.pollMs !== undefined ? { ...opts, fundingPollMs: funding.pollMs } : opts;
+}
+
+/** The console's word on a replay's funding: replayed, or not recorded (round trips then count none). */
+function replayFundingLine(replay: ReplaySetup): string {
+  const { funding } = replay.index;
+  return funding.status === 'recorded'
+    ? `funding: replayed from the recording (${funding.observations} answers${funding.failed > 0 ? `, ${funding.failed} failed polls` : ''})`
+    : `funding: NOT RECORDED in this data (${funding.reason}): no carry in the decisions, round trips count no funding (not a zero)`;
 }
 
 /** What a replay's report and summary say about its data. */
@@ -401,6 +423,7 @@ function replayFacts(opts: RunOptions, replay: ReplaySetup): NonNullable<RunSett
     recorderLost: stats.lost,
     latencyMs: opts.replay!.latencyMs ?? 0,
     faults: index.faults.map((f) => f.message),
+    funding: index.funding.status === 'recorded' ? { status: 'recorded', observations: index.funding.observations, failed: index.funding.failed } : { status: 'not recorded', reason: index.funding.reason },
   };
 }
 

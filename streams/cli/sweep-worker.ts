@@ -17,7 +17,8 @@ parentPort?.on('message', (job: SweepJob) => {
         closeOnExit: true,
         runsDir: job.runsDir,
         logLevel: 'warn',
-        replay: { dataDir: job.dataDir, latencyMs: job.latencyMs },
+        // Each point replays the same data: the worker reads and parses it once (the first point) and keeps it.
+        replay: { dataDir: job.dataDir, latencyMs: job.latencyMs, keepLoaded: true },
       }).done;
       const s = result.summary;
       parentPort!.postMessage({

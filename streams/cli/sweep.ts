@@ -163,11 +163,20 @@ export interface SweepMeta {
   readonly fromMs: number;
   readonly toMs: number;
   readonly latencyMs: number;
+  /** Whether the data holds the funding its run read (replay.ts RecordingIndex.funding); unknown: not said. */
+  readonly funding?: { readonly status: 'recorded' } | { readonly status: 'not recorded'; readonly reason: string };
+}
+
+function fundingWords(meta: SweepMeta): string {
+  if (meta.funding === undefined) return '';
+  return meta.funding.status === 'recorded'
+    ? ' Funding: replayed as recorded (carry in the entry edge, index differences in the PnL).'
+    : ` Funding: NOT RECORDED in this data (${esc(meta.funding.reason)}): no carry counted, and the funding column counts none (not a zero).`;
 }
 
 function sweepIntro(meta: SweepMeta): string {
   return `<p>Data: ${esc(meta.dataDir)}, ${esc(new Date(meta.fromMs).toISOString())} → ${esc(new Date(meta.toMs).toISOString())}; fills: VWAP of the recorded book ${meta.latencyMs} ms after the order, taker fees as recorded.
-Net PnL = realised gross − fees + funding, USD (a replay reads no funding: recordings hold none, so funding is 0 here); max drawdown of "net if closed now".</p>`;
+Net PnL = realised gross − fees + funding, USD; max drawdown of "net if closed now".${fundingWords(meta)}</p>`;
 }
 
 function sortedTable(axes: readonly SweepAxis[], rows: readonly SweepRow[], attrs = ''): string {

@@ -8,7 +8,9 @@ import {
   gunzipRecording,
   parseRecords,
   RECORDING_MAGIC,
+  RECORDING_MAGIC_V1,
   recordingFiles,
+  recordingVersion,
   RecordKind,
   type RecordedEntry,
 } from '../../src/venues/recording';
@@ -85,6 +87,21 @@ describe('recording', () => {
     const { entries, faults } = readAll(file);
     expect(entries).toHaveLength(1);
     expect(faults).toEqual([`${file}: record at decompressed offset ${RECORDING_MAGIC.length + good.length}: unknown record kind 77`]);
+  });
+
+  it('reads version-1 files (books only) and holds a funding record there for what it is: an unknown kind', () => {
+    const file = path.join(dir, 'frames-x-00001.vrec.gz');
+    const book = encodeRecord(RecordKind.TEXT, 5_000_000n, 'vest:BTC-PERP', Buffer.from('ok'));
+    const funding = encodeRecord(RecordKind.FUNDING, 6_000_000n, 'vest:BTC-PERP', Buffer.from('{"ok":false,"reason":"x"}'));
+    fs.writeFileSync(file, zlib.gzipSync(Buffer.concat([RECORDING_MAGIC_V1, book, funding])));
+    expect(recordingVersion(gunzipRecording(file).data)).toBe(1);
+    const { entries, faults } = readAll(file);
+    expect(entries.map((e) => e.kind)).toEqual([RecordKind.TEXT]);
+    expect(faults).toEqual([`${file}: record at decompressed offset ${RECORDING_MAGIC_V1.length + book.length}: unknown record kind 10`]);
+    // The same records under the version-2 header: both read.
+    fs.writeFileSync(file, zlib.gzipSync(Buffer.concat([RECORDING_MAGIC, book, funding])));
+    expect(recordingVersion(gunzipRecording(file).data)).toBe(2);
+    expect(readAll(file)).toMatchObject({ entries: [{ kind: RecordKind.TEXT }, { kind: RecordKind.FUNDING, key: 'vest:BTC-PERP' }], faults: [] });
   });
 
   it('names the file offset of corrupt compressed data', () => {

@@ -1,13 +1,16 @@
 /**
- * Record a seeded sim run, replay it: the same decisions at the same ticks, byte-identical events on
- * every replay, and a damaged recording named by file and offset without losing the rest.
+ * Record a seeded sim run (its funding sped up, so carry counts in the decisions and the PnL), replay it: the
+ * same decisions at the same ticks with the same carry, the same funding at entry and close, byte-identical
+ * events on every replay, an old (VPREC1, books only) recording replayed with its funding stated as not
+ * recorded, and a damaged recording named by file and offset without losing the rest.
  */
 import fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultConfig, parseConfigObject } from '../../../src/config';
 import type { TradingEvent } from '../../../src/domain/events';
-import { recordingFiles } from '../../../src/venues/recording';
+import * as zlib from 'node:zlib';
+import { encodeRecord, gunzipRecording, parseRecords, RECORDING_MAGIC_V1, recordingFiles, RecordKind, type RecordedEntry } from '../../../src/venues/recording';
 import { startRun, type RunResult } from '../../../streams/cli/run';
 import { parseSweepSpec, runSweep, writeSweepReport } from '../../../streams/cli/sweep';
 
@@ -28,10 +31,18 @@ function lines(file: string): TradingEvent[] {
  */
 function decisions(events: TradingEvent[]): string[] {
   return events.flatMap((e) => {
-    if (e.type === 'SPREAD_DETECTED') return [`entry ${e.direction} ${e.entrySpread}`];
+    if (e.type === 'SPREAD_DETECTED') return [`entry ${e.direction} ${e.entrySpread} carry ${e.carry?.status} ${e.carry?.carryPct}`];
     if (e.type === 'TRADE_EXIT') return [`exit @${Math.floor((e.tick?.time ?? e.time) / 10)} ${e.tick?.entryAOverB} ${e.tick?.entryBOverA} ${e.exitSpread} ${e.reason ?? ''}`];
     return [];
   });
+}
+
+const closes = (events: TradingEvent[]) => events.filter((e): e is Extract<TradingEvent, { type: 'POSITION_CLOSED' }> => e.type === 'POSITION_CLOSED');
+
+/** Every record of one recording file. */
+function readEntries(file: string): RecordedEntry[] {
+  const { data } = gunzipRecording(file);
+  return [...parseRecords(file, data)];
 }
 
 /** The run's journal (one pair: one file). */
@@ -65,11 +76,10 @@ describe('record and replay', () => {
   let live: RunResult;
   /** Journal files the live sim run fsynced. */
   let liveJournalSyncs: string[];
-  // Recordings hold no funding yet (a replay counts no carry), while a live sim run counts the carry of the
-  // venues' polled rates in its entry edge: over a negligible expected hold that carry is ~1e-12 %, so both
-  // runs decide on the spreads alone and can be compared tick for tick.
-  const base = defaultConfig();
-  const config = { ...base, bots: base.bots.map((b) => ({ ...b, expectedHoldHours: 1e-9 })) };
+  // The default config: carry over the default expected hold counts in every entry edge, live and replayed.
+  const config = defaultConfig();
+  /** Funding answers in the recording: arrival ms per venue symbol. */
+  let fundingArrivals: number[];
 
   const replay = async (dataDir: string, name: string, latencyMs = 0): Promise<RunResult> =>
     startRun({ mode: 'replay', config, seed: 1, sampleMs: 0, closeOnExit: true, runsDir: path.join(root, name), logLevel: 'warn', replay: { dataDir, latencyMs } }).done;
@@ -89,6 +99,9 @@ describe('record and replay', () => {
       runsDir: path.join(root, 'live'),
       logLevel: 'warn',
       simModel: FAST_MARKET,
+      // 1 s of run = 10 h of funding, polled every 500 ms: every answer moves the indexes visibly.
+      simFunding: { timeScale: 36_000 },
+      fundingPollMs: 500,
       record: recording,
       onEvent: (e) => {
         if (e.type === 'POSITION_CLOSED' && ++closed >= 2) handle?.stop('test: two round trips');
@@ -97,8 +110,74 @@ describe('record and replay', () => {
     const synced = await fsyncedFiles(run);
     live = synced.result;
     liveJournalSyncs = synced.files.filter((f) => f.includes(`${path.sep}journal${path.sep}`) && f.endsWith('.ndjson'));
+    fundingArrivals = recordingFiles(recording).flatMap((f) => readEntries(f).filter((e) => e.kind === RecordKind.FUNDING).map((e) => Number(e.receivedAtNs / 1_000_000n)));
   }, 90_000);
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('replays the recorded funding: the same carry in the entry edge and the same funding indexes at entry, to the bit', async () => {
+    expect(fundingArrivals.length).toBeGreaterThan(10);
+    const liveEvents = lines(live.eventsPath);
+    const firstEntry = liveEvents.find((e): e is Extract<TradingEvent, { type: 'SPREAD_DETECTED' }> => e.type === 'SPREAD_DETECTED')!;
+    // Live, the carry counted in the entry edge (the decision strings below compare it exactly).
+    expect(firstEntry.carry?.status).toBe('counted');
+    expect(firstEntry.carry?.carryPct).not.toBe(0);
+    const replayed = await replay(recording, 'funding', 0);
+    expect(replayed.settings.replay!.funding).toEqual({ status: 'recorded', observations: fundingArrivals.length, failed: 0 });
+    const replayEvents = lines(replayed.eventsPath);
+    const liveDecisions = decisions(liveEvents);
+    expect(decisions(replayEvents).slice(0, 2)).toEqual(liveDecisions.slice(0, 2));
+    // The entry's funding indexes (taken at the decision) are the same answers, to the bit.
+    const opens = (runDir: string) => journalText(runDir).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; position?: { fundingIndexAtEntry?: unknown } }).filter((l) => l.kind === 'open');
+    expect(opens(replayed.runDir)[0]!.position!.fundingIndexAtEntry).toEqual(opens(live.runDir)[0]!.position!.fundingIndexAtEntry);
+    expect(replayed.summary.fundingUnknownTrades).toBe(0);
+    expect(replayed.summary.fundingUsd).not.toBe(0);
+  }, 60_000);
+
+  it('realises the live run’s funding to the bit when its fills take the live orders’ time', async () => {
+    // A close realises against the latest answer once its orders have filled. Live, the first close took
+    // (close − exit decision) ms, and funding answers arrive every 500 ms: a replay whose fills take that long
+    // closes at the live close's moment, with the same answers read, so the same index difference.
+    const liveEvents = lines(live.eventsPath);
+    const atZero = lines((await replay(recording, 'funding-0', 0)).eventsPath);
+    const exitAt = atZero.find((e) => e.type === 'TRADE_EXIT')!.time;
+    const liveClose = closes(liveEvents)[0]!;
+    const latencyMs = liveClose.time - exitAt;
+    expect(latencyMs).toBeGreaterThan(0);
+    const replayed = await replay(recording, 'funding-live-latency', latencyMs);
+    const replayEvents = lines(replayed.eventsPath);
+    expect(decisions(replayEvents)[0]).toEqual(decisions(liveEvents)[0]);
+    const replayClose = closes(replayEvents)[0]!;
+    expect(replayClose.time).toBe(liveClose.time);
+    expect(Math.abs(liveClose.fundingUsd!)).toBeGreaterThan(1e-4);
+    expect(replayClose.fundingUsd).toBe(liveClose.fundingUsd);
+    expect(replayed.summary.trades[0]!.fundingUsd).toBe(live.summary.trades[0]!.fundingUsd);
+    expect(replayed.summary.trades[0]!.netPnlUsd).toBeCloseTo(replayed.summary.trades[0]!.grossPnlUsd - replayed.summary.trades[0]!.feesUsd + live.summary.trades[0]!.fundingUsd, 12);
+  }, 60_000);
+
+  it('replays an old (VPREC1) recording, books only, and says its funding was not recorded: no carry, no funding figure', async () => {
+    const old = path.join(root, 'old');
+    fs.mkdirSync(old);
+    for (const file of recordingFiles(recording)) {
+      const kept = readEntries(file)
+        .filter((e) => e.kind !== RecordKind.FUNDING && !(e.kind === RecordKind.META && e.key === 'run'))
+        .map((e) => encodeRecord(e.kind, e.receivedAtNs, e.key, e.payload));
+      fs.writeFileSync(path.join(old, path.basename(file)), zlib.gzipSync(Buffer.concat([RECORDING_MAGIC_V1, ...kept])));
+    }
+    const printed: string[] = [];
+    const replayed = await startRun({ mode: 'replay', config, seed: 1, sampleMs: 0, closeOnExit: true, runsDir: path.join(root, 'old-run'), logLevel: 'warn', replay: { dataDir: old }, statusOut: { write: (t: string) => printed.push(t) } }).done;
+    expect(replayed.settings.replay!.faults).toEqual([]);
+    expect(replayed.settings.replay!.funding).toEqual({ status: 'not recorded', reason: 'format version 1 (VPREC1): recorded before funding was recorded' });
+    const events = lines(replayed.eventsPath);
+    const entries = events.filter((e): e is Extract<TradingEvent, { type: 'SPREAD_DETECTED' }> => e.type === 'SPREAD_DETECTED');
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) expect(e.carry).toMatchObject({ status: 'not tracked', carryPct: 0 });
+    // No funding figure, said so: never a silent zero.
+    expect(replayed.summary.roundTrips).toBeGreaterThan(0);
+    expect(replayed.summary.fundingUnknownTrades).toBe(replayed.summary.roundTrips);
+    expect(events.filter((e) => e.type === 'POSITION_CLOSED').every((e) => e.type === 'POSITION_CLOSED' && e.fundingUsd === undefined)).toBe(true);
+    expect(printed.join('')).toContain('funding: NOT RECORDED in this data (format version 1 (VPREC1)');
+    expect(fs.readFileSync(replayed.reportPath, 'utf8')).toContain('not recorded (format version 1 (VPREC1)');
+  }, 60_000);
 
   it('replays a recorded sim run with the same entries and exits at the same ticks', async () => {
     expect(recordingFiles(recording).length).toBeGreaterThan(0);
@@ -140,6 +219,31 @@ describe('record and replay', () => {
     const report = fs.readFileSync(first.reportPath, 'utf8');
     expect(report).toContain('data span');
     expect(first.summary.roundTrips).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('reads and parses the recording once for replays that keep it loaded (a sweep worker), again when a file changes', async () => {
+    const spy = jest.spyOn(fs, 'readFileSync');
+    const reads = () => spy.mock.calls.filter(([f]) => typeof f === 'string' && f.endsWith('.vrec.gz')).length;
+    const kept = (name: string) =>
+      startRun({ mode: 'replay', config, seed: 1, sampleMs: 0, closeOnExit: true, runsDir: path.join(root, name), logLevel: 'warn', replay: { dataDir: recording, keepLoaded: true } }).done;
+    try {
+      const first = await kept('kept-a');
+      const readsFirst = reads();
+      expect(readsFirst).toBe(recordingFiles(recording).length);
+      const second = await kept('kept-b');
+      expect(reads()).toBe(readsFirst);
+      // The records kept are played as read: the same events as a replay that read them.
+      expect(fs.readFileSync(second.eventsPath, 'utf8')).toBe(fs.readFileSync(first.eventsPath, 'utf8'));
+      expect(fs.readFileSync(first.eventsPath, 'utf8')).toBe(fs.readFileSync((await replay(recording, 'kept-c')).eventsPath, 'utf8'));
+      const file = recordingFiles(recording)[0]!;
+      const { atime, mtime } = fs.statSync(file);
+      fs.utimesSync(file, atime, new Date(mtime.getTime() + 1_000));
+      const readsBefore = reads();
+      await kept('kept-d');
+      expect(reads()).toBeGreaterThan(readsBefore);
+    } finally {
+      spy.mockRestore();
+    }
   }, 60_000);
 
   it('times orders out on the virtual clock: the same events every time, and no real timer for the wait', async () => {
@@ -206,7 +310,7 @@ describe('record and replay', () => {
     expect(rows[1]!.roundTrips).toBeLessThanOrEqual(rows[0]!.roundTrips!);
     // report.html of the sweep: the best point's replay, with the whole table (best net PnL first) and the heatmap.
     const dir = path.join(root, 'sweep-out');
-    const report = await writeSweepReport(dir, axes, rows, job, { dataDir: recording, fromMs: 0, toMs: 1, latencyMs: 0 });
+    const report = await writeSweepReport(dir, axes, rows, job, { dataDir: recording, fromMs: 0, toMs: 1, latencyMs: 0, funding: { status: 'recorded' } });
     expect(report).toBe(path.join(dir, 'report.html'));
     const html = fs.readFileSync(report!, 'utf8');
     const best = [...rows].sort((a, b) => b.netPnlUsd! - a.netPnlUsd!)[0]!;
@@ -215,6 +319,7 @@ describe('record and replay', () => {
     const nets = [...table.matchAll(/<tr>(?:<td>[^<]*<\/td>){4}<td>([^<]*)<\/td>/g)].map((m) => Number(m[1]));
     expect(nets).toEqual([...rows].map((r) => r.netPnlUsd!).sort((a, b) => b - a).map((v) => Number(v.toFixed(4))));
     expect(html).toContain('id="sweep-heatmap"');
+    expect(html).toContain('Funding: replayed as recorded');
     expect(html).toContain('id="equity-chart"');
     expect(html).toMatch(/<h2>Trades/);
   }, 90_000);
