@@ -107,11 +107,11 @@ describe('webhook alerts over HTTP', () => {
   it('returns from observe at once while a webhook hangs, and a close abandons it at its deadline', async () => {
     receiver = await startWebhookReceiver([{ status: 200, hang: true }]);
     const alerts = startAlerts({ webhooks: [telegram()], rules: { ...RULES, timeoutMs: 30_000, queueLimit: 5 }, logger: capturedLogger().logger, label: 'arb' });
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < 1000; i++) alerts.observe(HALT);
-    const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
-    // Queued, not sent: 1000 events cost less than one 300 ms request would (bounded queue: 5 wait, the rest dropped).
-    expect(totalMs).toBeLessThan(250);
+    // Queued, not sent: observe is synchronous (returns nothing to wait on), and the queue is bounded
+    // (1 in flight, 5 waiting, the rest dropped) while the webhook hangs. How fast is for the bench, not a test.
+    const returned = [];
+    for (let i = 0; i < 1000; i++) returned.push(alerts.observe(HALT));
+    expect(returned.every((r) => r === undefined)).toBe(true);
     expect(alerts.counts.get('ops-telegram')!.dropped).toBe(1000 - 1 - 5);
     const closing = Date.now();
     await alerts.close(200);
