@@ -111,6 +111,11 @@ export interface RunSummary {
   fundingUsd: number;
   /** Round trips whose funding is unknown (no entry index): they count none. */
   fundingUnknownTrades: number;
+  /** Funding checked against the venues' own after each close (FUNDING_RECONCILED/MISMATCH): Σ (venue − bot), USD; undefined: none read. */
+  fundingVenueDiffUsd: number | undefined;
+  /** Closes checked against the venues, and how many of them disagreed beyond the tolerance. */
+  fundingChecks: number;
+  fundingMismatches: number;
   /** Realised: grossPnlUsd − feesUsd + fundingUsd. */
   netPnlUsd: number;
   /** Open positions marked to the last books: gross, estimated exit fees, and net = gross − exit fees, USD. */
@@ -257,6 +262,9 @@ export class SummaryFold {
   /** Funding paid (−) or received (+) by the closed round trips, USD. */
   private fundingUsd = 0;
   private fundingUnknownTrades = 0;
+  private fundingVenueDiffUsd: number | undefined;
+  private fundingChecks = 0;
+  private fundingMismatches = 0;
   private legsUnwound = 0;
   private closeFailures = 0;
   private lateFills = 0;
@@ -349,6 +357,12 @@ export class SummaryFold {
         return this.creditFill(e);
       case 'FUNDING_ACCRUED':
         if (this.pairs.get(e.pair)?.phase === 'open') this.pairs.get(e.pair)!.trip!.accruedFundingUsd = e.totalUsd;
+        return;
+      case 'FUNDING_RECONCILED':
+      case 'FUNDING_MISMATCH':
+        this.fundingChecks++;
+        if (e.type === 'FUNDING_MISMATCH') this.fundingMismatches++;
+        if (e.diffUsd !== undefined) this.fundingVenueDiffUsd = (this.fundingVenueDiffUsd ?? 0) + e.diffUsd;
         return;
       default:
         return;
@@ -495,6 +509,9 @@ export class SummaryFold {
       feesUsd: this.feesUsd,
       fundingUsd: this.fundingUsd,
       fundingUnknownTrades: this.fundingUnknownTrades,
+      fundingVenueDiffUsd: this.fundingVenueDiffUsd,
+      fundingChecks: this.fundingChecks,
+      fundingMismatches: this.fundingMismatches,
       netPnlUsd,
       unrealisedGrossPnlUsd: sum((m) => m.grossUsd),
       unrealisedExitFeesUsd: sum((m) => m.exitFeesUsd),

@@ -131,6 +131,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     orderByClientId: (symbol, clientId) => client.orderByClientId(symbol, clientId),
     positions: () => client.positions(),
     availableMarginUsd: () => client.availableMarginUsd(),
+    fundingSettledSince: (symbol, sinceMs) => client.fundingSettledSince(symbol, sinceMs),
     onboard: () => client.onboard(),
     close: () => client.close(),
   };

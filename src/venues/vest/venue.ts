@@ -122,6 +122,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     orderByClientId: (symbol, clientId, lookupRef) => client.orderByClientId(symbol, clientId, lookupRef),
     positions: () => client.positions(),
     availableMarginUsd: () => client.availableMarginUsd(),
+    fundingSettledSince: (symbol, sinceMs) => client.fundingSettledSince(symbol, sinceMs),
     ensureApiKey: () => client.ensureApiKey(),
     close: () => client.close(),
   };
