@@ -28,6 +28,7 @@ import type {
 import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
 import type { PairExposure } from '../execution/types';
+import { countFundingCheck, type FundingChecks } from './funding-checks';
 import { Drawdown } from './drawdown';
 
 /** Fees per venue, USD. */
@@ -262,9 +263,8 @@ export class SummaryFold {
   /** Funding paid (−) or received (+) by the closed round trips, USD. */
   private fundingUsd = 0;
   private fundingUnknownTrades = 0;
-  private fundingVenueDiffUsd: number | undefined;
-  private fundingChecks = 0;
-  private fundingMismatches = 0;
+  /** FUNDING_RECONCILED / FUNDING_MISMATCH so far: Σ diffUsd of the legs read (undefined: none), checks, mismatches. */
+  private readonly venueFunding: FundingChecks = { checks: 0, mismatches: 0 };
   private legsUnwound = 0;
   private closeFailures = 0;
   private lateFills = 0;
@@ -360,10 +360,7 @@ export class SummaryFold {
         return;
       case 'FUNDING_RECONCILED':
       case 'FUNDING_MISMATCH':
-        this.fundingChecks++;
-        if (e.type === 'FUNDING_MISMATCH') this.fundingMismatches++;
-        if (e.diffUsd !== undefined) this.fundingVenueDiffUsd = (this.fundingVenueDiffUsd ?? 0) + e.diffUsd;
-        return;
+        return countFundingCheck(this.venueFunding, e);
       default:
         return;
     }
@@ -509,9 +506,9 @@ export class SummaryFold {
       feesUsd: this.feesUsd,
       fundingUsd: this.fundingUsd,
       fundingUnknownTrades: this.fundingUnknownTrades,
-      fundingVenueDiffUsd: this.fundingVenueDiffUsd,
-      fundingChecks: this.fundingChecks,
-      fundingMismatches: this.fundingMismatches,
+      fundingVenueDiffUsd: this.venueFunding.diffUsd,
+      fundingChecks: this.venueFunding.checks,
+      fundingMismatches: this.venueFunding.mismatches,
       netPnlUsd,
       unrealisedGrossPnlUsd: sum((m) => m.grossUsd),
       unrealisedExitFeesUsd: sum((m) => m.exitFeesUsd),
