@@ -26,6 +26,7 @@ import {
   identity,
   ignoreElements,
   interval,
+  map,
   merge,
   type MonoTypeOperatorFunction,
   type Observable,
