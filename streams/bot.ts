@@ -14,6 +14,7 @@ import {
   catchError,
   concat,
   concatMap,
+  connect,
   defer,
   delay,
   EMPTY,
@@ -22,9 +23,12 @@ import {
   filter,
   finalize,
   from,
+  identity,
   ignoreElements,
   interval,
+  map,
   merge,
+  type MonoTypeOperatorFunction,
   type Observable,
   of,
   ReplaySubject,
@@ -42,7 +46,9 @@ import type { Venue } from '../src/venues/venue';
 import { assertTimerMs } from '../src/domain/durations';
 import { errorText } from '../src/logging/redact';
 import { CARRY_NOT_TRACKED } from '../src/domain/carry';
+import type { FundingTolerance } from '../src/execution/funding-reconcile';
 import { carryBasis$ } from './carry-basis';
+import { fundingReconcile } from './funding-reconcile';
 import { entrySignal } from './entry-signal';
 import { lossLimit } from './loss-limit';
 import { type PairContext, pairContext, recordCredits, recordRealised } from './pair-context';
@@ -102,6 +108,8 @@ export interface BotSettings {
   readonly housekeepingMs?: number;
   /** Period of FUNDING_ACCRUED for an open position when funding is tracked, ms. Default streams/funding-accrued.ts FUNDING_ACCRUED_EVERY_MS. */
   readonly fundingAccruedMs?: number;
+  /** How far a venue's funding figure may differ from the bot's before FUNDING_MISMATCH. Default DEFAULT_FUNDING_TOLERANCE. */
+  readonly fundingTolerance?: FundingTolerance;
 }
 
 export interface BotDeps {
@@ -136,7 +144,7 @@ export function arbitrageBot(deps: BotDeps, settings: BotSettings): Observable<T
     const stopSub = deps.shutdown$.pipe(take(1)).subscribe(() => stop$.next(true));
     const limit = lossLimit(settings.maxLossUsd);
     const run = { deps, settings, stop$: stop$.asObservable(), scheduler, lossLimit: limit };
-    const pairs$ = settings.pairs.map((pair) => defer(() => pairStream$(pairContext(pair, run))));
+    const pairs$ = settings.pairs.map((pair) => defer(() => pairStream$(pairContext(pair, run), deps.venues)));
     const now = () => scheduler.now();
     return concat(
       of(events.botStarted(now(), { mode: settings.mode, pairs: settings.pairs.map((p) => p.pair) })),
@@ -155,7 +163,7 @@ export function arbitrageBot(deps: BotDeps, settings: BotSettings): Observable<T
 }
 
 /** One pair's streams, merged. */
-function pairStream$(ctx: PairContext): Observable<TradingEvent> {
+function pairStream$(ctx: PairContext, venues: BotDeps['venues']): Observable<TradingEvent> {
   return merge(
     feedEvents$(ctx),
     trading$(ctx).pipe(finalize(() => ctx.effectEvents.complete())),
@@ -164,7 +172,21 @@ function pairStream$(ctx: PairContext): Observable<TradingEvent> {
     lossHaltEvent$(ctx),
     housekeeping$(ctx),
     fundingWatch$(ctx),
-  );
+  ).pipe(withFundingReconcile(ctx, venues));
+}
+
+/**
+ * The pair's events, plus after each close the bot's funding against the venues' own (FUNDING_RECONCILED /
+ * FUNDING_MISMATCH): when funding is tracked and both venues report a figure (live and sim clients; not paper).
+ */
+function withFundingReconcile(ctx: PairContext, venues: BotDeps['venues']): MonoTypeOperatorFunction<TradingEvent> {
+  const { dexA, dexB } = ctx.pair;
+  if (!ctx.fundingTracked || !venues[dexA].fundingSettledSince || !venues[dexB].fundingSettledSince) return identity;
+  const readVenueFunding = (req: { venue: VenueId; symbol: string; sinceMs: number }) =>
+    defer(() => venues[req.venue].fundingSettledSince!(req.symbol, req.sinceMs)).pipe(map((f) => ({ usd: f.settledUsd, source: f.source })));
+  const tolerance = ctx.settings.fundingTolerance !== undefined ? { tolerance: ctx.settings.fundingTolerance } : {};
+  // connect: the check subscribes before the pair's streams start, so it sees every POSITION_OPENED.
+  return connect((events$) => merge(events$, events$.pipe(fundingReconcile({ readVenueFunding, scheduler: ctx.scheduler, ...tolerance }))));
 }
 
 /** Keeps the pair's latest funding at hand (entries record its indexes, closes realise against it); emits nothing. */

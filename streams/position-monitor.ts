@@ -141,7 +141,10 @@ function closeEffect(ctx: PairContext, position: OpenedPosition, closed: { fundi
 }
 
 /** The funding a close realises: an index difference per leg, or why it is unknown (nothing when the run does not track funding). */
-export type CloseFunding = { readonly fundingUsd: number } | { readonly fundingNote: string } | Record<string, never>;
+export type CloseFunding =
+  | { readonly fundingUsd: number; readonly fundingLongUsd: number; readonly fundingShortUsd: number }
+  | { readonly fundingNote: string }
+  | Record<string, never>;
 
 /**
  * Funding from the position's entry indexes to the latest the pair read, both legs, USD (+ = received). Unknown
@@ -155,7 +158,8 @@ export function closeFunding(ctx: PairContext, position: OpenedPosition): CloseF
   }
   const latest = ctx.fundingNow.latest;
   if (latest === undefined) return { fundingNote: 'no funding read from the venues in this run: not counted' };
-  return { fundingUsd: positionFundingUsd(position.direction, position.size, atEntry, latest).totalUsd };
+  const legs = positionFundingUsd(position.direction, position.size, atEntry, latest);
+  return { fundingUsd: legs.totalUsd, fundingLongUsd: legs.longUsd, fundingShortUsd: legs.shortUsd };
 }
 
 /** FUNDING_ACCRUED while the position is monitored (only when its entry indexes are known: an unknown is not a zero). */
@@ -209,9 +213,9 @@ export function closeAtExit$(ctx: PairContext, position: OpenedPosition, polls: 
   const { pair } = ctx.pair;
   const tick = { a: emptyTickBook, b: emptyTickBook, time: ctx.now() };
   return defer(() => ctx.executor.closePosition(position, { exitSpread: Number.NaN, tick, polls })).pipe(
-    map((outcome) => (outcome.ok ? { ...outcome, ...closeFunding(ctx, position) } : outcome)),
     concatMap((outcome) => {
-      if (outcome.ok) recordRealised(ctx, outcome);
+      const funding: CloseFunding = outcome.ok ? closeFunding(ctx, position) : {};
+      if (outcome.ok) recordRealised(ctx, { ...outcome, ...funding });
       const closed: TradingEvent = outcome.ok
         ? events.positionClosed(ctx.now(), {
             pair,
@@ -224,6 +228,7 @@ export function closeAtExit$(ctx: PairContext, position: OpenedPosition, polls: 
             reason,
             ...(outcome.fundingUsd !== undefined ? { fundingUsd: outcome.fundingUsd } : {}),
             ...(outcome.fundingNote !== undefined ? { fundingNote: outcome.fundingNote } : {}),
+            ...funding,
           })
         : events.closeFailed(ctx.now(), { pair, polls, reason: outcome.reason ?? (reason === 'flatten' ? 'flatten close failed' : 'close on exit failed') });
       return from([...outcome.events, closed]);

@@ -174,7 +174,49 @@ export interface PositionClosed extends Base<'POSITION_CLOSED'> {
    */
   readonly fundingUsd?: number;
   readonly fundingNote?: string;
+  /** `fundingUsd` per leg (long + short = fundingUsd), what FUNDING_RECONCILED compares with each venue's figure. */
+  readonly fundingLongUsd?: number;
+  readonly fundingShortUsd?: number;
 }
+/** One leg of a funding reconciliation: the bot's figure and its venue's, USD (+ = received). */
+export interface FundingLegCheck {
+  readonly leg: 'long' | 'short';
+  readonly venue: VenueId;
+  readonly symbol: string;
+  /** The bot's figure, from its index differences. */
+  readonly botUsd: number;
+  /** The venue's own figure (Paradex funding payments, Vest settledFunding); absent when it could not be read. */
+  readonly venueUsd?: number;
+  /** venueUsd − botUsd. */
+  readonly diffUsd?: number;
+  /** The bound the difference was held to, USD. */
+  readonly toleranceUsd: number;
+  /** Where the venue's figure came from, e.g. 'GET /funding/payments: 2 payments'. */
+  readonly source?: string;
+  /** 'venue figure unavailable: …' when it could not be read. */
+  readonly unavailable?: string;
+}
+/**
+ * A closed position's funding, the bot's figure (index differences) against each venue's own (FUNDING_RECONCILED:
+ * every leg read agrees within its tolerance; FUNDING_MISMATCH: one does not). Totals cover the legs read.
+ */
+interface FundingCheck {
+  readonly pair: string;
+  readonly direction: Direction;
+  readonly size: number;
+  /** From when the venues' figures were summed, ms (the position's open). */
+  readonly sinceMs: number;
+  readonly legs: readonly FundingLegCheck[];
+  readonly botUsd: number;
+  /** Σ venueUsd of the legs read; absent when none was. */
+  readonly venueUsd?: number;
+  /** Σ diffUsd of the legs read (venue − bot); absent when none was. */
+  readonly diffUsd?: number;
+  /** Set when a leg's venue figure could not be read: that leg is unchecked, never counted as agreeing. */
+  readonly unavailable?: string;
+}
+export interface FundingReconciled extends Base<'FUNDING_RECONCILED'>, FundingCheck {}
+export interface FundingMismatch extends Base<'FUNDING_MISMATCH'>, FundingCheck {}
 /**
  * Funding an open position has accrued since entry, per leg and in total, USD (positive = received),
  * from the venues' cumulative indexes at entry and now; not realised until the close (`realised: false`).
@@ -317,7 +359,9 @@ export type TradingEvent =
   | PositionRestored
   | ReconciliationMismatch
   | SlippageAnalysis
-  | FundingAccrued;
+  | FundingAccrued
+  | FundingReconciled
+  | FundingMismatch;
 
 export type TradingEventType = TradingEvent['type'];
 
@@ -370,6 +414,8 @@ export const events = {
   }),
   slippageAnalysis: (time: number, p: Payload<SlippageAnalysis>): SlippageAnalysis => ({ type: 'SLIPPAGE_ANALYSIS', time, ...p }),
   fundingAccrued: (time: number, p: Payload<FundingAccrued>): FundingAccrued => ({ type: 'FUNDING_ACCRUED', time, ...p }),
+  fundingReconciled: (time: number, p: Payload<FundingReconciled>): FundingReconciled => ({ type: 'FUNDING_RECONCILED', time, ...p }),
+  fundingMismatch: (time: number, p: Payload<FundingMismatch>): FundingMismatch => ({ type: 'FUNDING_MISMATCH', time, ...p }),
 } as const;
 
 /** Percent with four decimals, as the original's `format_pct`: 0.06 -> "0.0600%". Missing -> "n/a". */

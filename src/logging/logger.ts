@@ -140,6 +140,7 @@ export function eventLevel(event: TradingEvent): LogLevel {
     case 'TRADE_FAILED':
     case 'ORDER_FAILED':
     case 'FEED_RECONNECT':
+    case 'FUNDING_MISMATCH':
       return 'warn';
     default:
       return 'info';
@@ -150,6 +151,19 @@ export function eventLevel(event: TradingEvent): LogLevel {
 function fundingUsd(value: number): string {
   const rounded = Math.round(value * 10_000) / 10_000;
   return rounded < 0 ? `-$${(-rounded).toFixed(4)}` : `$${rounded.toFixed(4)}`;
+}
+
+/** Each leg's bot figure against its venue's, then the totals: `long paradex bot=$x venue=$y diff=$z (tol $t)`. */
+function fundingCheckLine(e: Extract<TradingEvent, { type: 'FUNDING_RECONCILED' | 'FUNDING_MISMATCH' }>): string {
+  const legs = e.legs.map(
+    (l) =>
+      `${l.leg} ${l.venue} bot=${fundingUsd(l.botUsd)} ` +
+      (l.venueUsd !== undefined && l.diffUsd !== undefined
+        ? `venue=${fundingUsd(l.venueUsd)} diff=${fundingUsd(l.diffUsd)} (tol ${fundingUsd(l.toleranceUsd)})`
+        : `venue=unavailable (${l.unavailable ?? 'not read'})`),
+  );
+  const total = e.diffUsd !== undefined ? ` total bot=${fundingUsd(e.botUsd)} venue=${fundingUsd(e.venueUsd ?? 0)} diff=${fundingUsd(e.diffUsd)}` : '';
+  return `${legs.join('; ')}${total}`;
 }
 
 /** Each event type's readable line: a lookup table, so a new event type without a line does not compile. */
@@ -206,6 +220,8 @@ const DESCRIBERS: { readonly [K in TradingEventType]: (e: Extract<TradingEvent, 
   RECONCILIATION_MISMATCH: (e) => `RECONCILIATION_MISMATCH ${e.pair}: ${e.detail}`,
   FUNDING_ACCRUED: (e) =>
     `FUNDING_ACCRUED ${e.pair} ${e.direction} long ${e.longVenue}=${fundingUsd(e.longUsd)} short ${e.shortVenue}=${fundingUsd(e.shortUsd)} total=${fundingUsd(e.totalUsd)} (unrealised)`,
+  FUNDING_RECONCILED: (e) => `FUNDING_RECONCILED ${e.pair} ${fundingCheckLine(e)}`,
+  FUNDING_MISMATCH: (e) => `FUNDING_MISMATCH ${e.pair} ${fundingCheckLine(e)}`,
   SLIPPAGE_ANALYSIS: (e) => (
     `SLIPPAGE_ANALYSIS ${e.pair} ${e.direction} detected=${formatPct(e.detectionSpread)}` +
     ` executed=${formatPct(e.executionSpread)} slippage=${e.slippageBps.toFixed(1)}bps`

@@ -88,6 +88,14 @@ export interface SummaryFigure {
   readonly text: string;
 }
 
+/** After each close the bot's funding is checked against the venues' own figures: the difference and what it covers. */
+function fundingVenueText(s: RunSummary): string {
+  const checked = `${s.fundingChecks} close(s) checked`;
+  const mismatched = s.fundingMismatches > 0 ? `, ${s.fundingMismatches} beyond tolerance (FUNDING_MISMATCH)` : ', all within tolerance';
+  if (s.fundingVenueDiffUsd === undefined) return `n/a (no venue figure could be read; ${checked})`;
+  return `${fundingUsdText(s.fundingVenueDiffUsd)} (${checked}${mismatched})`;
+}
+
 /** The summary's figures, worded once for the console table and the report header. */
 export function summaryFigures(s: RunSummary): SummaryFigure[] {
   const markedAt = s.unrealisedMarkedAt === undefined ? '' : ` at ${new Date(s.unrealisedMarkedAt).toISOString().slice(11, 19)}Z`;
@@ -105,6 +113,7 @@ export function summaryFigures(s: RunSummary): SummaryFigure[] {
     { key: 'grossPnlUsd', label: 'realised gross PnL', text: usd(s.grossPnlUsd) },
     { key: 'feesUsd', label: 'realised fees', text: s.feesUsd < 0 ? `${usd(s.feesUsd)} (net rebate received)` : usd(s.feesUsd) },
     { key: 'fundingUsd', label: 'realised funding (+ received)', text: `${fundingUsdText(s.fundingUsd)}${unknownFunding}` },
+    ...(s.fundingChecks > 0 ? [{ key: 'fundingVenueDiffUsd', label: 'funding: venues − bot', text: fundingVenueText(s) }] : []),
     { key: 'netPnlUsd', label: 'realised net PnL', text: usd(s.netPnlUsd) },
     { key: 'unrealisedPnlUsd', label: 'unrealised net PnL (open, marked to the books)', text: unrealisedText },
     { key: 'netIfClosedNowUsd', label: 'net if closed now', text: usd(s.netIfClosedNowUsd) },
@@ -184,6 +193,8 @@ export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknow
     unfinishedAtExit: run.unfinished ?? false,
     fundingUnknownTrades: s.fundingUnknownTrades,
     unrealisedFundingUsd: s.unrealisedFundingUsd ?? null,
+    fundingVenueDiffUsd: s.fundingVenueDiffUsd ?? null,
+    fundingMismatches: s.fundingMismatches,
     ...(run.settings !== undefined ? { settings: run.settings } : {}),
   };
 }

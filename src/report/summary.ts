@@ -28,6 +28,7 @@ import type {
 import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
 import type { PairExposure } from '../execution/types';
+import { countFundingCheck, type FundingChecks } from './funding-checks';
 import { Drawdown } from './drawdown';
 
 /** Fees per venue, USD. */
@@ -111,6 +112,11 @@ export interface RunSummary {
   fundingUsd: number;
   /** Round trips whose funding is unknown (no entry index): they count none. */
   fundingUnknownTrades: number;
+  /** Funding checked against the venues' own after each close (FUNDING_RECONCILED/MISMATCH): Σ (venue − bot), USD; undefined: none read. */
+  fundingVenueDiffUsd: number | undefined;
+  /** Closes checked against the venues, and how many of them disagreed beyond the tolerance. */
+  fundingChecks: number;
+  fundingMismatches: number;
   /** Realised: grossPnlUsd − feesUsd + fundingUsd. */
   netPnlUsd: number;
   /** Open positions marked to the last books: gross, estimated exit fees, and net = gross − exit fees, USD. */
@@ -257,6 +263,8 @@ export class SummaryFold {
   /** Funding paid (−) or received (+) by the closed round trips, USD. */
   private fundingUsd = 0;
   private fundingUnknownTrades = 0;
+  /** FUNDING_RECONCILED / FUNDING_MISMATCH so far: Σ diffUsd of the legs read (undefined: none), checks, mismatches. */
+  private readonly venueFunding: FundingChecks = { checks: 0, mismatches: 0 };
   private legsUnwound = 0;
   private closeFailures = 0;
   private lateFills = 0;
@@ -350,6 +358,9 @@ export class SummaryFold {
       case 'FUNDING_ACCRUED':
         if (this.pairs.get(e.pair)?.phase === 'open') this.pairs.get(e.pair)!.trip!.accruedFundingUsd = e.totalUsd;
         return;
+      case 'FUNDING_RECONCILED':
+      case 'FUNDING_MISMATCH':
+        return countFundingCheck(this.venueFunding, e);
       default:
         return;
     }
@@ -495,6 +506,9 @@ export class SummaryFold {
       feesUsd: this.feesUsd,
       fundingUsd: this.fundingUsd,
       fundingUnknownTrades: this.fundingUnknownTrades,
+      fundingVenueDiffUsd: this.venueFunding.diffUsd,
+      fundingChecks: this.venueFunding.checks,
+      fundingMismatches: this.venueFunding.mismatches,
       netPnlUsd,
       unrealisedGrossPnlUsd: sum((m) => m.grossUsd),
       unrealisedExitFeesUsd: sum((m) => m.exitFeesUsd),

@@ -3,6 +3,10 @@
  * cumulative index when it last changed; what it owes or earns since is −size × (index − that index)
  * (unsettled, shown in the positions view), and it is settled into the balance whenever the position
  * changes (a fill), after which the entry index moves to the current one. Pure bookkeeping, no clock.
+ *
+ * Each settlement of a held position is also kept as a payment (Paradex `GET /v1/funding/payments` rows), so
+ * what the venues report is exactly what they charged. `settledUsd` is per position (Vest `settledFunding`):
+ * it starts again at 0 when a position opens from flat.
  */
 import { accruedFundingUsd } from '../domain/funding';
 
@@ -13,19 +17,43 @@ interface FundingEntry {
   settledUsd: number;
 }
 
+/** One settlement of a held position's funding (openapi `responses.FundingPayment`, numbers unformatted). */
+export interface SimFundingPayment {
+  readonly account: string;
+  readonly symbol: string;
+  /** USD, positive = credited to the account. */
+  readonly paymentUsd: number;
+  /** The cumulative index it was settled at. */
+  readonly index: number;
+  readonly at: number;
+  /** The fill that changed the position (and so settled its funding), when the caller knows it. */
+  readonly fillId?: string;
+}
+
 export class SimFundingAccounts {
   private readonly entries = new Map<string, FundingEntry>();
+  private readonly paid: SimFundingPayment[] = [];
 
   /**
    * A fill changed the position that held `sizeBefore` (signed): settles what it accrued at `indexNow`
    * and returns it (USD, positive = credit the balance).
    */
-  settle(account: string, symbol: string, sizeBefore: number, indexNow: number): number {
+  settle(account: string, symbol: string, sizeBefore: number, indexNow: number, at?: { readonly time: number; readonly fillId?: string }): number {
     const e = this.entry(account, symbol, indexNow);
     const accrued = accruedFundingUsd(sizeBefore, e.entryIndex, indexNow);
     e.entryIndex = indexNow;
+    // A position opened from flat is a new position: its settled funding starts from zero.
+    if (sizeBefore === 0) e.settledUsd = 0;
     e.settledUsd += accrued;
+    if (sizeBefore !== 0 && at !== undefined) {
+      this.paid.push({ account, symbol, paymentUsd: accrued, index: indexNow, at: at.time, ...(at.fillId !== undefined ? { fillId: at.fillId } : {}) });
+    }
     return accrued;
+  }
+
+  /** The account's funding payments, oldest first. */
+  payments(account: string): readonly SimFundingPayment[] {
+    return this.paid.filter((p) => p.account === account);
   }
 
   /** Accrued since the last change and not yet settled, USD (positive = receivable). */

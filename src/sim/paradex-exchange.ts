@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { midPrice, type OrderBook } from '../domain/order-book';
-import { roundToStep } from '../venues/decimal';
+import { formatDecimal, roundToStep } from '../venues/decimal';
 import { paradexOrderHash, verifyParadexSignature, type ParadexOrderFields } from '../venues/paradex/signing';
 import { ParadexAccounts, type ParadexAccount } from './paradex-accounts';
 import { SimLedger, paradexRules, simMarketBySymbol, validateOrder, type MarketRules, type RejectReason, type Side } from './matching';
@@ -203,10 +203,27 @@ export class ParadexExchange {
     const result = this.ledger.execute(...args);
     const index = this.market.funding?.('paradex', rules.symbol)?.index;
     if (result.ok && result.filledSize > 0 && index !== undefined) {
-      const credit = this.funding.settle(accountId, order.symbol, before, index);
+      // The fill this execution books next takes the sequence's next id (see book()): the payment names it.
+      const credit = this.funding.settle(accountId, order.symbol, before, index, { time: this.now(), fillId: String(this.seq.nextId) });
       if (credit !== 0) this.ledger.setBalance(accountId, this.ledger.balance(accountId) + credit);
     }
     return result;
+  }
+
+  /** The account's funding payments (every settlement of a held position), newest first, as `responses.FundingPayment`. */
+  fundingPayments(account: ParadexAccount): Record<string, unknown>[] {
+    return this.funding
+      .payments(account.address)
+      .map((p, i) => ({
+        id: `${p.at}${String(i).padStart(6, '0')}`,
+        account: account.address,
+        market: p.symbol,
+        payment: formatDecimal(p.paymentUsd, 8),
+        index: p.index.toFixed(12),
+        fill_id: p.fillId ?? null,
+        created_at: p.at,
+      }))
+      .reverse();
   }
 
   /** Funding a position accrued since it last changed (unsettled), USD; 0 without funding data. */

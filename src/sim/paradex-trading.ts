@@ -153,6 +153,7 @@ export function paradexRoutesFor(exchange: ParadexExchange): SimRoute[] {
         return { status: 200, body: { next: null, prev: null, results: a.fills.filter((f) => m === null || f.market === m).reverse() } };
       }),
     },
+    { method: 'GET', path: /^\/v1\/funding\/payments$/, handle: authed((a, req) => fundingPayments(exchange.fundingPayments(a), req)) },
     {
       method: 'GET',
       path: /^\/v1\/balance$/,
@@ -160,6 +161,45 @@ export function paradexRoutesFor(exchange: ParadexExchange): SimRoute[] {
     },
     { method: 'GET', path: /^\/v1\/account$/, handle: authed((a) => ({ status: 200, body: exchange.accountSummary(a) })) },
   ];
+}
+
+const MAX_PAGE_SIZE = 5_000;
+
+/**
+ * GET /v1/funding/payments (private): the account's payments, newest first, filtered by `market` and
+ * `start_at`/`end_at` (ms, inclusive), `page_size` rows a page (default 100) and `next` a cursor to the rest.
+ */
+function fundingPayments(all: readonly Record<string, unknown>[], req: SimRequest): SimResponse {
+  const q = req.query;
+  const num = (name: string): number | undefined | string => {
+    const v = q.get(name);
+    if (v === null || v === '') return undefined;
+    return /^\d{1,16}$/.test(v) ? Number(v) : `${name} must be a non-negative integer`;
+  };
+  const startAt = num('start_at');
+  const endAt = num('end_at');
+  const pageSize = num('page_size') ?? 100;
+  const offset = q.get('cursor') === null || q.get('cursor') === '' ? 0 : decodeCursor(q.get('cursor')!);
+  for (const v of [startAt, endAt, pageSize]) if (typeof v === 'string') return error(400, 'VALIDATION_ERROR', v);
+  if (offset === undefined) return error(400, 'VALIDATION_ERROR', 'cursor is not one this server issued');
+  if ((pageSize as number) < 1 || (pageSize as number) > MAX_PAGE_SIZE) return error(400, 'VALIDATION_ERROR', `page_size must be 1..${MAX_PAGE_SIZE}`);
+  const market = q.get('market');
+  const rows = all.filter((p) => {
+    const at = p.created_at as number;
+    return (market === null || market === '' || p.market === market) && (startAt === undefined || at >= (startAt as number)) && (endAt === undefined || at <= (endAt as number));
+  });
+  const page = rows.slice(offset, offset + (pageSize as number));
+  const nextOffset = offset + page.length;
+  return {
+    status: 200,
+    body: { next: nextOffset < rows.length ? encodeCursor(nextOffset) : null, prev: offset > 0 ? encodeCursor(Math.max(0, offset - (pageSize as number))) : null, results: page },
+  };
+}
+
+const encodeCursor = (offset: number): string => Buffer.from(`o:${offset}`).toString('base64url');
+function decodeCursor(cursor: string): number | undefined {
+  const m = /^o:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Reads a POST /orders body; a string is the validation message. */

@@ -89,6 +89,9 @@ export interface VestOrderQuery {
   readonly status: string | null;
   readonly orderType: string | null;
   readonly limit: number;
+  /** Orders posted at or after / at or before, ms (Vest `startTime`, `endTime`). */
+  readonly startTime?: number;
+  readonly endTime?: number;
 }
 
 const REJECT_CODE: Partial<Record<RejectReason, number>> = {
@@ -192,7 +195,9 @@ export class VestExchange {
         (q.nonce === null || String(o.nonce) === q.nonce) &&
         (q.symbol === null || o.symbol === q.symbol) &&
         (q.status === null || o.status === q.status) &&
-        (q.orderType === null || o.orderType === q.orderType),
+        (q.orderType === null || o.orderType === q.orderType) &&
+        (q.startTime === undefined || o.postTime >= q.startTime) &&
+        (q.endTime === undefined || o.postTime <= q.endTime),
     );
     return matches.slice(-q.limit).reverse();
   }
@@ -223,16 +228,17 @@ export class VestExchange {
   }
 
   /** The ledger's execution, then the funding the position accrued before this fill settled into the balance. */
-  private executeSettlingFunding(...args: Parameters<SimLedger['execute']>): ReturnType<SimLedger['execute']> {
+  private executeSettlingFunding(...args: Parameters<SimLedger['execute']>): { result: ReturnType<SimLedger['execute']>; settledFunding: number } {
     const [accountId, order, , rules] = args;
     const before = this.ledger.position(accountId, rules.symbol).size;
     const result = this.ledger.execute(...args);
     const index = this.market.funding?.('vest', rules.symbol)?.index;
+    let settledFunding = 0;
     if (result.ok && result.filledSize > 0 && index !== undefined) {
-      const credit = this.funding.settle(accountId, order.symbol, before, index);
-      if (credit !== 0) this.ledger.setBalance(accountId, this.ledger.balance(accountId) + credit);
+      settledFunding = this.funding.settle(accountId, order.symbol, before, index, { time: this.now() });
+      if (settledFunding !== 0) this.ledger.setBalance(accountId, this.ledger.balance(accountId) + settledFunding);
     }
-    return result;
+    return { result, settledFunding };
   }
 
   /** Funding a position accrued since it last changed (unsettled), USD; 0 without funding data. */
@@ -306,7 +312,7 @@ export class VestExchange {
       ...(maxFillFraction === undefined ? {} : { maxFillFraction }),
     };
     const rules = vestRules(spec!);
-    const result = this.executeSettlingFunding(account.primaryAddr, taker, book, rules, (symbol) => this.mark(symbol));
+    const { result, settledFunding } = this.executeSettlingFunding(account.primaryAddr, taker, book, rules, (symbol) => this.mark(symbol));
     if (!result.ok) {
       order.status = 'REJECTED';
       order.code = REJECT_CODE[result.reason] ?? VEST_CODES.INVALID_PARAMETER;
@@ -314,17 +320,18 @@ export class VestExchange {
       // Nothing within limitPrice: Vest refuses a price it cannot honour.
       order.status = 'REJECTED';
       order.code = VEST_CODES.PRICE_CHECK_FAILED;
-    } else this.recordFill(order, result, spec?.vest.priceDecimals ?? 2, spec?.vest.sizeDecimals ?? 4);
+    } else this.recordFill(order, result, settledFunding, spec?.vest.priceDecimals ?? 2, spec?.vest.sizeDecimals ?? 4);
   }
 
-  private recordFill(order: SimVestOrder, result: Execution, priceDecimals: number, sizeDecimals: number): void {
+  /** `settledFunding`: the position's funding this fill settled into the balance, USD (+ = received). */
+  private recordFill(order: SimVestOrder, result: Execution, settledFunding: number, priceDecimals: number, sizeDecimals: number): void {
     const avg = result.avgPrice ?? 0;
     order.status = result.remainingSize > 0 ? 'PARTIALLY_FILLED' : 'FILLED';
     order.lastFilledSize = formatDecimal(result.filledSize, sizeDecimals);
     order.lastFilledPrice = formatDecimal(avg, priceDecimals);
     order.lastFilledTime = this.now();
     order.avgFilledPrice = formatDecimal(avg, priceDecimals);
-    order.settledFunding = '0.000000';
+    order.settledFunding = formatDecimal(settledFunding, 6);
     order.fees = formatDecimal(result.fee, 6);
     order.realizedPnl = formatDecimal(result.realisedPnl - result.fee, 6);
   }

@@ -125,7 +125,22 @@ function listOrders(exchange: VestExchange, signer: VestSigner, req: SimRequest)
   const q = req.query;
   const limit = Math.min(1000, Number(q.get('limit') ?? 1000) || 1000);
   const ids = q.get('id')?.split(',').filter((s) => s !== '');
-  const query = { ids, nonce: q.get('nonce'), symbol: q.get('symbol'), status: q.get('status'), orderType: q.get('orderType'), limit };
+  const ms = (name: string): number | undefined => {
+    const v = q.get(name);
+    return v !== null && /^\d{1,16}$/.test(v) ? Number(v) : undefined;
+  };
+  const startTime = ms('startTime');
+  const endTime = ms('endTime');
+  const query = {
+    ids,
+    nonce: q.get('nonce'),
+    symbol: q.get('symbol'),
+    status: q.get('status'),
+    orderType: q.get('orderType'),
+    limit,
+    ...(startTime !== undefined ? { startTime } : {}),
+    ...(endTime !== undefined ? { endTime } : {}),
+  };
   return { status: 200, body: exchange.orders(signer, query) };
 }
 

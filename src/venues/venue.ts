@@ -100,6 +100,14 @@ export interface VenuePosition {
   readonly unrealisedFundingUsd?: number;
 }
 
+/** Funding a venue itself reports it settled on one market, USD (+ = received). */
+export interface VenueFundingFigure {
+  /** Funding settled into the balance over the period asked for, USD (+ = received). */
+  readonly settledUsd: number;
+  /** What the figure was read from, for a person: e.g. 'GET /funding/payments: 2 payments'. */
+  readonly source: string;
+}
+
 /** Counters a feed keeps; all monotonic except `lastUpdateAt`. */
 export interface FeedStats {
   frames: number;
@@ -149,6 +157,12 @@ export interface Venue {
   positions(): Promise<VenuePosition[]>;
   /** Margin available for new positions, USD. Rejects on transport failure. */
   availableMarginUsd(): Promise<number>;
+  /**
+   * Funding the venue settled on `symbol` from `sinceMs` (ms, inclusive) to now, as the venue reports it (Paradex:
+   * its funding payments; Vest: the settledFunding of the orders filled): what the bot's own index-difference
+   * figure is reconciled with. Rejects on transport failure. Absent: the venue reports no such figure (paper).
+   */
+  fundingSettledSince?(symbol: string, sinceMs: number): Promise<VenueFundingFigure>;
   /** Closes sockets and timers. */
   close(): Promise<void>;
 }

@@ -26,6 +26,7 @@ import { summaryTable, type RunSettings, type RunSummary } from '../../src/repor
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import type { FundingModelOptions } from '../../src/sim/index';
+import type { FundingTolerance } from '../../src/execution/funding-reconcile';
 import { arbitrageBot, type BotDeps, type BotSettings, type PairSettings } from '../bot';
 import { journalingFor, openPairs, type PairSetup } from './pair-executor';
 import type { TradingVenues, VenueSetup } from '../venues';
@@ -98,6 +99,8 @@ export interface RunOptions {
    * plays the recorded answers instead (their period only sets FUNDING_ACCRUED's, default the recorded one).
    */
   fundingPollMs?: number;
+  /** How far a venue's funding figure may differ from the bot's before FUNDING_MISMATCH (default src/execution/funding-reconcile.ts). */
+  fundingTolerance?: FundingTolerance;
   /** Webhook alerts (secrets resolved: src/config/alerts.ts); their rules come from config `alerts`. */
   alerts?: readonly ResolvedWebhook[];
   /** Longest the stop waits for queued alerts (BOT_SHUTDOWN) to be sent, ms. Default 2000 (well inside main.ts's backstop margin). */
@@ -506,6 +509,7 @@ function botSettings(opts: RunOptions, pairs: PairSettings[]): BotSettings {
     logEvery: 40,
     shutdownGraceMs: opts.shutdownGraceMs ?? opts.config.execution.shutdownGraceMs,
     ...(opts.fundingPollMs !== undefined ? { fundingAccruedMs: opts.fundingPollMs } : {}),
+    ...(opts.fundingTolerance !== undefined ? { fundingTolerance: opts.fundingTolerance } : {}),
   };
 }
 

@@ -6,8 +6,8 @@ const screamingSnake = (camel: string) => camel.replace(/([a-z])([A-Z])/g, '$1_$
 describe('event factories', () => {
   it('each factory stamps the type named after it and the given time', () => {
     const names = Object.keys(events) as (keyof typeof events)[];
-    // 26 from the original and the money path, + FUNDING_ACCRUED (issue 13).
-    expect(names.length).toBe(27);
+    // 26 from the original and the money path, + FUNDING_ACCRUED, FUNDING_RECONCILED, FUNDING_MISMATCH (issue 13).
+    expect(names.length).toBe(29);
     for (const name of names) {
       const make = events[name] as (time: number, p: object) => TradingEvent;
       const e = make(1234, {});

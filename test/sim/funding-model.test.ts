@@ -73,4 +73,17 @@ describe('SimFundingAccounts', () => {
     expect(f.settledUsd('acct', 'BTC-PERP')).toBeCloseTo(-4, 12);
     expect(f.unsettledUsd('other', 'BTC-PERP', 5, 99)).toBe(0);
   });
+
+  it('keeps each settlement of a held position as a payment, and starts a new position’s settled funding from zero', () => {
+    const f = new SimFundingAccounts();
+    f.settle('acct', 'BTC-PERP', 0, 10, { time: 1 }); // open from flat: nothing paid, no payment row
+    f.settle('acct', 'BTC-PERP', -2, 12, { time: 2, fillId: 'f2' }); // short 2 while 10 → 12: receives 4
+    f.settle('other', 'BTC-PERP', 0, 12, { time: 2 });
+    expect(f.payments('acct')).toEqual([{ account: 'acct', symbol: 'BTC-PERP', paymentUsd: 4, index: 12, at: 2, fillId: 'f2' }]);
+    expect(f.payments('other')).toEqual([]);
+    expect(f.settledUsd('acct', 'BTC-PERP')).toBe(4);
+    // Flat again, then a new position: its settledFunding (Vest) is its own, not the last one's.
+    f.settle('acct', 'BTC-PERP', 0, 15, { time: 3 });
+    expect(f.settledUsd('acct', 'BTC-PERP')).toBe(0);
+  });
 });

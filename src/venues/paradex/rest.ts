@@ -72,11 +72,34 @@ const positionSchema = z.object({
   size: requiredDecimal,
   status: z.string().optional(),
   average_entry_price: optionalDecimal,
+  /** Funding accrued since the position last changed, not yet settled (positive = receivable). */
+  unrealized_funding_pnl: optionalDecimal,
 });
 const positionsSchema = z.object({ results: z.array(positionSchema) });
 export type ParadexPosition = z.infer<typeof positionSchema>;
 
 const accountSchema = z.object({ free_collateral: requiredDecimal });
+
+/** One funding settlement (openapi `responses.FundingPayment`; paradex-py `fetch_funding_payments`). */
+const fundingPaymentSchema = z.object({
+  id: z.string().optional(),
+  market: z.string(),
+  /** Settlement asset (USDC), positive = received. */
+  payment: requiredDecimal,
+  index: optionalDecimal,
+  fill_id: z.string().nullish(),
+  created_at: z.number().int().nonnegative(),
+});
+const fundingPaymentsSchema = z.object({ next: z.string().nullish(), results: z.array(fundingPaymentSchema) });
+export type ParadexFundingPayment = z.infer<typeof fundingPaymentSchema>;
+
+export interface ParadexFundingPaymentsQuery {
+  readonly market: string;
+  /** ms, inclusive. */
+  readonly startAt?: number;
+  readonly cursor?: string;
+  readonly pageSize?: number;
+}
 
 const errorSchema = z.object({ error: z.string().optional(), message: z.string().optional() });
 
@@ -110,6 +133,8 @@ export interface ParadexRest {
   getOrderByClientId(jwt: string, clientId: string): Promise<RestResult<ParadexOrder | undefined>>;
   fills(jwt: string, market: string): Promise<RestResult<ParadexFill[]>>;
   positions(jwt: string): Promise<RestResult<ParadexPosition[]>>;
+  /** GET /funding/payments: one page of the account's funding payments and the cursor to the next (undefined: last page). */
+  fundingPayments(jwt: string, query: ParadexFundingPaymentsQuery): Promise<RestResult<{ payments: ParadexFundingPayment[]; next: string | undefined }>>;
   freeCollateral(jwt: string): Promise<RestResult<number>>;
 }
 
@@ -168,6 +193,12 @@ export function createParadexRest(options: ParadexRestOptions): ParadexRest {
     async positions(jwt) {
       const r = await call('GET', '/positions', positionsSchema, { jwt });
       return r.ok ? { ok: true, value: r.value.results } : r;
+    },
+
+    async fundingPayments(jwt, q) {
+      const query = queryString({ market: q.market, start_at: q.startAt, cursor: q.cursor, page_size: q.pageSize });
+      const r = await call('GET', `/funding/payments${query}`, fundingPaymentsSchema, { jwt });
+      return r.ok ? { ok: true, value: { payments: r.value.results, next: r.value.next ?? undefined } } : r;
     },
 
     async freeCollateral(jwt) {

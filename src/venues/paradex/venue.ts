@@ -35,6 +35,7 @@ import type {
   OrderStatus,
   PreparedOrder,
   Venue,
+  VenueFundingFigure,
   VenuePosition,
 } from '../venue';
 import { paradexBookFeed, type ParadexBookOptions } from './book-client';
@@ -130,6 +131,7 @@ export function createParadexVenue(options: ParadexVenueOptions = {}): ParadexVe
     orderByClientId: (symbol, clientId) => client.orderByClientId(symbol, clientId),
     positions: () => client.positions(),
     availableMarginUsd: () => client.availableMarginUsd(),
+    fundingSettledSince: (symbol, sinceMs) => client.fundingSettledSince(symbol, sinceMs),
     onboard: () => client.onboard(),
     close: () => client.close(),
   };
@@ -440,14 +442,36 @@ class ParadexVenueClient implements ParadexVenue {
       .map((p) => {
         const magnitude = Math.abs(p.size);
         const size = p.side === 'SHORT' ? -magnitude : p.side === 'LONG' ? magnitude : p.size;
-        return p.average_entry_price !== undefined
-          ? { symbol: p.market, size, entryPrice: p.average_entry_price }
-          : { symbol: p.market, size };
+        return {
+          symbol: p.market,
+          size,
+          ...(p.average_entry_price !== undefined ? { entryPrice: p.average_entry_price } : {}),
+          ...(p.unrealized_funding_pnl !== undefined ? { unrealisedFundingUsd: p.unrealized_funding_pnl } : {}),
+        };
       });
   }
 
   async availableMarginUsd(): Promise<number> {
     return requireOk(await this.withToken((jwt) => this.rest.freeCollateral(jwt)), 'account');
+  }
+
+  /** Σ GET /funding/payments of `symbol` since `sinceMs`, every page (a payment is made at each change of the position). */
+  async fundingSettledSince(symbol: string, sinceMs: number): Promise<VenueFundingFigure> {
+    let settledUsd = 0;
+    let count = 0;
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_FUNDING_PAGES; page++) {
+      const q = { market: symbol, startAt: Math.max(0, Math.floor(sinceMs)), pageSize: 500, ...(cursor !== undefined ? { cursor } : {}) };
+      const { payments, next } = requireOk(await this.withToken((jwt) => this.rest.fundingPayments(jwt, q)), 'funding payments');
+      for (const p of payments) {
+        if (p.market !== symbol || p.created_at < sinceMs) continue; // the filters are the venue's: trust, but check
+        settledUsd += p.payment;
+        count++;
+      }
+      if (next === undefined || payments.length === 0) return { settledUsd, source: `GET /funding/payments: ${count} payment${count === 1 ? '' : 's'}` };
+      cursor = next;
+    }
+    throw new Error(`Paradex funding payments: more than ${MAX_FUNDING_PAGES} pages since ${sinceMs}`);
   }
 
   async close(): Promise<void> {
@@ -457,6 +481,9 @@ class ParadexVenueClient implements ParadexVenue {
     this.sleeper.cancelAll();
   }
 }
+
+/** A bound on paging: 500 payments a page covers far more position changes than one position sees. */
+const MAX_FUNDING_PAGES = 20;
 
 function requireOk<T>(r: RestResult<T>, what: string): T {
   if (!r.ok) throw new Error(`Paradex ${what} failed: ${r.error.message}`);

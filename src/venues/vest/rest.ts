@@ -63,6 +63,9 @@ const orderSchema = z.object({
   lastFilledSize: optionalDecimal,
   avgFilledPrice: optionalDecimal,
   fees: optionalDecimal,
+  /** Funding this order's fill settled into the balance, USD (+ = received). */
+  settledFunding: optionalDecimal,
+  postTime: z.number().optional(),
 });
 const ordersSchema = z.array(orderSchema);
 export type VestOrder = z.infer<typeof orderSchema>;
@@ -72,6 +75,10 @@ const positionSchema = z.object({
   isLong: z.boolean(),
   size: requiredDecimal,
   entryPrice: optionalDecimal,
+  /** The cumulative funding index when the position last changed. */
+  entryFunding: optionalDecimal,
+  /** Funding settled into the balance over the position's life so far, USD (+ = received). */
+  settledFunding: optionalDecimal,
 });
 const accountSchema = z.object({
   positions: z.array(positionSchema).nullish().transform((v) => v ?? []),
@@ -115,6 +122,9 @@ export interface VestOrdersQuery {
   readonly id?: string;
   readonly nonce?: number;
   readonly symbol?: string;
+  /** Orders posted at or after, ms. */
+  readonly startTime?: number;
+  readonly limit?: number;
 }
 
 export interface VestRest {
@@ -155,7 +165,7 @@ export function createVestRest(options: VestRestOptions): VestRest {
     register: (body) => call('POST', '/register', registerSchema, { body }),
     postOrder: (apiKey, body) => call('POST', '/orders', orderIdSchema, { apiKey, body }),
     orders: (apiKey, query, timeMs) =>
-      call('GET', `/orders${queryString({ id: query.id, nonce: query.nonce, symbol: query.symbol, time: timeMs })}`, ordersSchema, { apiKey }),
+      call('GET', `/orders${queryString({ id: query.id, nonce: query.nonce, symbol: query.symbol, startTime: query.startTime, limit: query.limit, time: timeMs })}`, ordersSchema, { apiKey }),
     account: (apiKey, timeMs) => call('GET', `/account${queryString({ time: timeMs })}`, accountSchema, { apiKey }),
   };
 }

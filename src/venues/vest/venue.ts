@@ -31,6 +31,7 @@ import type {
   OrderRequest,
   PreparedOrder,
   Venue,
+  VenueFundingFigure,
   VenuePosition,
 } from '../venue';
 import { assertPrivateKey } from '../../domain/keys';
@@ -121,6 +122,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     orderByClientId: (symbol, clientId, lookupRef) => client.orderByClientId(symbol, clientId, lookupRef),
     positions: () => client.positions(),
     availableMarginUsd: () => client.availableMarginUsd(),
+    fundingSettledSince: (symbol, sinceMs) => client.fundingSettledSince(symbol, sinceMs),
     ensureApiKey: () => client.ensureApiKey(),
     close: () => client.close(),
   };
@@ -388,8 +390,32 @@ class VestVenueClient implements VestVenue {
       .filter((p) => p.size !== 0)
       .map((p) => {
         const size = p.isLong ? Math.abs(p.size) : -Math.abs(p.size);
-        return p.entryPrice !== undefined ? { symbol: p.symbol, size, entryPrice: p.entryPrice } : { symbol: p.symbol, size };
+        return {
+          symbol: p.symbol,
+          size,
+          ...(p.entryPrice !== undefined ? { entryPrice: p.entryPrice } : {}),
+          ...(p.settledFunding !== undefined ? { settledFundingUsd: p.settledFunding } : {}),
+        };
       });
+  }
+
+  /**
+   * Σ settledFunding of the orders on `symbol` posted since `sinceMs` (each fill settles the position's funding
+   * so far; a closed position is gone from GET /account, its orders are not). A full page cannot be summed
+   * honestly, so it is an error, not a partial figure.
+   */
+  async fundingSettledSince(symbol: string, sinceMs: number): Promise<VenueFundingFigure> {
+    const query = { symbol, startTime: Math.max(0, Math.floor(sinceMs)), limit: VEST_ORDERS_LIMIT };
+    const orders = requireOk(await this.withKey((key) => this.rest.orders(key, query, this.now())), 'orders');
+    if (orders.length >= VEST_ORDERS_LIMIT) throw new Error(`Vest orders: ${orders.length} orders on ${symbol} since ${sinceMs}, too many to sum settledFunding`);
+    let settledUsd = 0;
+    let count = 0;
+    for (const o of orders) {
+      if (o.symbol !== symbol || o.settledFunding === undefined || (o.postTime !== undefined && o.postTime < sinceMs)) continue;
+      settledUsd += o.settledFunding;
+      count++;
+    }
+    return { settledUsd, source: `GET /orders: settledFunding of ${count} order${count === 1 ? '' : 's'}` };
   }
 
   async availableMarginUsd(): Promise<number> {
@@ -409,6 +435,9 @@ class VestVenueClient implements VestVenue {
     this.sleeper.cancelAll();
   }
 }
+
+/** Orders asked for at once when summing funding (GET /orders `limit`). */
+const VEST_ORDERS_LIMIT = 1_000;
 
 function requireOk<T>(r: RestResult<T>, what: string): T {
   if (!r.ok) throw new Error(`Vest ${what} failed: ${r.error.message}`);
