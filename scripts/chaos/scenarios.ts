@@ -48,7 +48,11 @@ const LAG_WATCH_MS = 6_000;
 async function applyTiming(d: TrialDriver, t: KillTrial): Promise<void> {
   for (const venue of ['paradex', 'vest'] as const) {
     if (t.timing === 'before-exec') await d.knob(`trading.${venue}.delaySettlement`, t.settleMs);
-    else await d.knob(`trading.${venue}.delayResponses`, t.answerDelayMs);
+    else {
+      // Executed at once (not after the venues' default order latency), so the kill lands after execution.
+      await d.knob(`trading.${venue}.delaySettlement`, 0);
+      await d.knob(`trading.${venue}.delayResponses`, t.answerDelayMs);
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startSimAdmin, type SimAdmin } from './admin';
 import { startSimVenues, type SimVenueOptions } from './index';
-import { DEFAULT_PARADEX_SETTLE_MS } from './paradex-trading';
+import { parseSimModel, SimModelError } from './model-overrides';
 import { SIM_MARKETS } from './types';
 
 function integer(min: number): (raw: string) => number {
@@ -16,6 +16,15 @@ function integer(min: number): (raw: string) => number {
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
     return n;
   };
+}
+
+function simModel(raw: string): Record<string, number> {
+  try {
+    return parseSimModel(raw);
+  } catch (err) {
+    if (err instanceof SimModelError) throw new InvalidArgumentError(err.message.replace(/^--sim-model: /, ''));
+    throw err;
+  }
 }
 
 function marketList(raw: string): string[] {
@@ -43,7 +52,14 @@ function printLine(line: string): void {
   process.stdout.write(line);
 }
 
-export async function main(argv: readonly string[]): Promise<void> {
+interface VenuesArgs {
+  readonly options: SimVenueOptions;
+  readonly markets: string[];
+  readonly admin: boolean;
+  readonly adminPort: number;
+}
+
+function parseArgs(argv: readonly string[]): VenuesArgs {
   const program = new Command()
     .name('venues')
     .description('Simulated Vest and Paradex venues on loopback')
@@ -53,7 +69,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('--paradex-port <port>', 'Paradex port (0 = any free port)', integer(0), 0)
     .option('--vest-port <port>', 'Vest port (0 = any free port)', integer(0), 0)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--paradex-settle-ms <ms>', 'how long after answering NEW the Paradex engine settles an order', integer(0), DEFAULT_PARADEX_SETTLE_MS)
+    .option('--sim-model <json>', 'market model and order latency overrides as JSON (keys: npm start -- --help)', simModel)
+    .option('--paradex-settle-ms <ms>', 'a fixed delay from answering NEW to settling each Paradex order (default: drawn per order, paradexOrderDelayMs/JitterMs)', integer(0))
     .option('--admin', 'serve the fault/market control surface on 127.0.0.1 (see src/sim/admin.ts)', false)
     .option('--admin-port <port>', 'admin port (0 = any free port)', integer(0), 0)
     .parse(argv as string[]);
@@ -64,7 +81,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     paradexPort: number;
     vestPort: number;
     host: string;
-    paradexSettleMs: number;
+    simModel?: Record<string, number>;
+    paradexSettleMs?: number;
     admin: boolean;
     adminPort: number;
   }>();
@@ -75,9 +93,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     paradexPort: o.paradexPort,
     vestPort: o.vestPort,
     host: o.host,
-    paradexTrading: { settleDelayMs: o.paradexSettleMs },
+    ...(o.simModel ? { model: o.simModel } : {}),
+    ...(o.paradexSettleMs === undefined ? {} : { paradexTrading: { settleDelayMs: o.paradexSettleMs } }),
   };
-  const sim = await startSimVenues(options);
+  return { options, markets: o.markets, admin: o.admin, adminPort: o.adminPort };
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const o = parseArgs(argv);
+  const sim = await startSimVenues(o.options);
   let admin: SimAdmin | undefined;
   try {
     admin = o.admin ? await startSimAdmin(sim, o.markets, { port: o.adminPort }) : undefined;

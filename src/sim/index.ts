@@ -8,6 +8,7 @@ import type { OrderBook } from '../domain/order-book';
 import { FaultState, type SimFaults } from './faults';
 import { FundingModel, type FundingModelOptions } from './funding-model';
 import { MarketModel, type MarketModelOptions, type SimBookSource } from './market-model';
+import { orderDelaySampler, splitOrderLatency, type OrderLatencyOptions } from './order-latency';
 import { startParadexServer, type ParadexServer } from './paradex-server';
 import { paradexTradingRoutes, SimTradingFaults, type SimTradingOptions as ParadexTradingOptions } from './paradex-trading';
 import { verifyJwt } from './jwt';
@@ -18,6 +19,11 @@ import { vestTradingRoutes, type SimTradingOptions as VestTradingOptions } from 
 export type { SimFaults, MalformedKind } from './faults';
 export type { MarketModelOptions } from './market-model';
 export { DEFAULT_MARKET_MODEL } from './market-model';
+export type { OrderLatencyOptions } from './order-latency';
+export { DEFAULT_ORDER_LATENCY, NO_ORDER_LATENCY } from './order-latency';
+
+/** What `--sim-model` sets: the market model, and how long each venue takes to match an order. */
+export type SimModelOptions = MarketModelOptions & OrderLatencyOptions;
 export type { FundingModelOptions, SimFundingState } from './funding-model';
 export { DEFAULT_FUNDING_MODEL } from './funding-model';
 
@@ -40,8 +46,12 @@ export interface SimVenueOptions {
   host?: string;
   paradexPort?: number;
   vestPort?: number;
-  /** Volatility, basis mean-reversion, depth... Defaults: DEFAULT_MARKET_MODEL (stepMs = updateIntervalMs). */
-  model?: Partial<MarketModelOptions>;
+  /**
+   * Volatility, basis mean-reversion, depth... Defaults: DEFAULT_MARKET_MODEL (stepMs = updateIntervalMs).
+   * Also each venue's order-to-match delay (DEFAULT_ORDER_LATENCY, drawn per order from the seed;
+   * NO_ORDER_LATENCY matches at once); an explicit `paradexTrading/vestTrading.settleDelayMs` wins.
+   */
+  model?: Partial<SimModelOptions>;
   /** Funding rates per venue (means, spread, mean reversion, time scale). Defaults: DEFAULT_FUNDING_MODEL. */
   funding?: Partial<FundingModelOptions>;
   /** Extra options for the trading side (accounts, balances...); market, faults and chain id are supplied here. */
@@ -159,15 +169,29 @@ interface VenueServers {
 }
 
 /** Both venues' servers, with their trading sides mounted; the Paradex one is closed if Vest's fails to start. */
-async function startServers(opts: SimVenueOptions, rounds: MarketRounds, faults: FaultState, trading: SimVenueFaults['trading']): Promise<VenueServers> {
+async function startServers(
+  opts: SimVenueOptions,
+  rounds: MarketRounds,
+  faults: FaultState,
+  trading: SimVenueFaults['trading'],
+  latency: Partial<OrderLatencyOptions>,
+): Promise<VenueServers> {
   const host = opts.host ?? '127.0.0.1';
   const now = opts.now ?? Date.now;
   const updateIntervalMs = opts.updateIntervalMs ?? 100;
   const pingIntervalMs = opts.pingIntervalMs ?? 5000;
   // One JWT secret for REST /auth and WS `auth`, so the socket accepts exactly the tokens the venue issued.
   const jwtSecret = opts.paradexTrading?.jwtSecret ?? randomBytes(32);
-  const paradexOpts = { ...opts.paradexTrading, market: rounds.view, faults: trading.paradex, chainId: SIM_PARADEX_CHAIN_ID, jwtSecret };
-  const vestOpts = { ...opts.vestTrading, market: rounds.view, faults: trading.vest };
+  const seed = opts.seed ?? 1;
+  const paradexOpts = {
+    settleDelayMs: orderDelaySampler(seed, 'paradex', latency),
+    ...opts.paradexTrading,
+    market: rounds.view,
+    faults: trading.paradex,
+    chainId: SIM_PARADEX_CHAIN_ID,
+    jwtSecret,
+  };
+  const vestOpts = { settleDelayMs: orderDelaySampler(seed, 'vest', latency), ...opts.vestTrading, market: rounds.view, faults: trading.vest };
   const paradexRoutes: readonly SimRoute[] = paradexTradingRoutes(paradexOpts);
   const vestRoutes: readonly SimRoute[] = vestTradingRoutes(vestOpts);
   const paradex = await startParadexServer({
@@ -222,12 +246,13 @@ export async function startSimVenues(opts: SimVenueOptions = {}): Promise<SimVen
   const bases = opts.markets ?? ['BTC'];
   const updateIntervalMs = opts.updateIntervalMs ?? 100;
   if (!(updateIntervalMs >= 0)) throw new RangeError(`updateIntervalMs must be >= 0, got ${updateIntervalMs}`);
-  const model = new MarketModel(seed, bases, { stepMs: updateIntervalMs > 0 ? updateIntervalMs : 100, ...opts.model });
+  const { latency, rest: marketOptions } = splitOrderLatency(opts.model ?? {});
+  const model = new MarketModel(seed, bases, { stepMs: updateIntervalMs > 0 ? updateIntervalMs : 100, ...marketOptions });
   const funding = new FundingModel(seed, bases, opts.funding);
   const rounds = new MarketRounds(model, funding, bases, opts.now ?? Date.now);
   const faults = new FaultState();
   const trading = { paradex: new SimTradingFaults(), vest: new SimTradingFaults() };
-  const { paradex, vest } = await startServers(opts, rounds, faults, trading);
+  const { paradex, vest } = await startServers(opts, rounds, faults, trading, latency);
   faults.onDrop('paradex', paradex.dropConnections);
   faults.onDrop('vest', vest.dropConnections);
 

@@ -1,9 +1,14 @@
 /**
- * `--sim-model JSON`: overrides of the simulated market's parameters, checked key by key. An unknown
- * key is refused (a typo would otherwise leave the default in force and the run would look normal).
+ * `--sim-model JSON`: overrides of the simulated market's parameters (the market model and the venues'
+ * order latency), checked key by key. An unknown key is refused (a typo would otherwise leave the
+ * default in force and the run would look normal).
  */
 import { closest } from 'fastest-levenshtein';
 import { DEFAULT_MARKET_MODEL, type MarketModelOptions } from './market-model';
+import { DEFAULT_ORDER_LATENCY, type OrderLatencyOptions } from './order-latency';
+
+type SimModelOptions = MarketModelOptions & OrderLatencyOptions;
+const DEFAULT_SIM_MODEL: SimModelOptions = { ...DEFAULT_MARKET_MODEL, ...DEFAULT_ORDER_LATENCY };
 
 type Rule = 'positive' | 'nonNegative' | 'any' | 'positiveInteger' | 'nonNegativeInteger';
 
@@ -12,8 +17,8 @@ interface KeyDoc {
   readonly rule: Rule;
 }
 
-/** Every key of MarketModelOptions, with what it means and what it accepts (the compiler checks the list is whole). */
-export const MARKET_MODEL_KEYS: { readonly [K in keyof MarketModelOptions]: KeyDoc } = {
+/** Every key of the sim model, with what it means and what it accepts (the compiler checks the list is whole). */
+export const MARKET_MODEL_KEYS: { readonly [K in keyof SimModelOptions]: KeyDoc } = {
   stepMs: { meaning: 'model time one book update advances, ms', rule: 'positive' },
   volatilityPct: { meaning: 'volatility of the shared mid, % per sqrt(second)', rule: 'nonNegative' },
   basisMeanPct: { meaning: 'mean of the basis (Vest mid over Paradex mid), %', rule: 'any' },
@@ -36,6 +41,10 @@ export const MARKET_MODEL_KEYS: { readonly [K in keyof MarketModelOptions]: KeyD
   thinBooksPerMin: { meaning: 'thin-book spells per minute on average (0 = none)', rule: 'nonNegative' },
   thinBookSec: { meaning: 'length of a thin-book spell, s', rule: 'positive' },
   thinBookDepthFactor: { meaning: 'depth during a thin spell, fraction of normal', rule: 'positive' },
+  paradexOrderDelayMs: { meaning: 'Paradex: fixed time from accepting an order to matching it, ms', rule: 'nonNegative' },
+  paradexOrderJitterMs: { meaning: 'Paradex: mean of the random extra (exponential, cut at 5x), ms (0 = none)', rule: 'nonNegative' },
+  vestOrderDelayMs: { meaning: 'Vest: fixed time from accepting an order to executing it, ms', rule: 'nonNegative' },
+  vestOrderJitterMs: { meaning: 'Vest: mean of the random extra (exponential, cut at 5x), ms (0 = none)', rule: 'nonNegative' },
 };
 
 const RULE_TEXT: Record<Rule, string> = {
@@ -61,7 +70,7 @@ function obeys(rule: Rule, n: number): boolean {
   }
 }
 
-const KNOWN = Object.keys(MARKET_MODEL_KEYS) as Array<keyof MarketModelOptions>;
+const KNOWN = Object.keys(MARKET_MODEL_KEYS) as Array<keyof SimModelOptions>;
 
 /** Thrown with one line naming the key, the value and the rule. */
 export class SimModelError extends Error {
@@ -72,7 +81,7 @@ export class SimModelError extends Error {
 }
 
 /** Parses `--sim-model` JSON into model overrides; throws SimModelError on anything else. */
-export function parseSimModel(json: string): Partial<MarketModelOptions> {
+export function parseSimModel(json: string): Partial<SimModelOptions> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -82,16 +91,16 @@ export function parseSimModel(json: string): Partial<MarketModelOptions> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new SimModelError(`must be a JSON object of numbers such as '{"basisTauSec":1}', got ${JSON.stringify(json)}`);
   }
-  const overrides: Partial<Record<keyof MarketModelOptions, number>> = {};
+  const overrides: Partial<Record<keyof SimModelOptions, number>> = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (!(KNOWN as string[]).includes(key)) {
       throw new SimModelError(`unknown key ${JSON.stringify(key)} (did you mean ${closest(key, KNOWN)}?); known keys: ${KNOWN.join(', ')}`);
     }
-    const doc = MARKET_MODEL_KEYS[key as keyof MarketModelOptions];
+    const doc = MARKET_MODEL_KEYS[key as keyof SimModelOptions];
     if (typeof value !== 'number' || !Number.isFinite(value) || !obeys(doc.rule, value)) {
       throw new SimModelError(`${key} = ${JSON.stringify(value)}: ${RULE_TEXT[doc.rule]}`);
     }
-    overrides[key as keyof MarketModelOptions] = value;
+    overrides[key as keyof SimModelOptions] = value;
   }
   return overrides;
 }
@@ -99,5 +108,5 @@ export function parseSimModel(json: string): Partial<MarketModelOptions> {
 /** The keys for `--help`: one line each, with the default. */
 export function simModelHelp(): string {
   const width = Math.max(...KNOWN.map((k) => k.length));
-  return KNOWN.map((k) => `  ${k.padEnd(width)}  ${String(DEFAULT_MARKET_MODEL[k]).padStart(6)}  ${MARKET_MODEL_KEYS[k].meaning}`).join('\n');
+  return KNOWN.map((k) => `  ${k.padEnd(width)}  ${String(DEFAULT_SIM_MODEL[k]).padStart(6)}  ${MARKET_MODEL_KEYS[k].meaning}`).join('\n');
 }

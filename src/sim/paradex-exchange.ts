@@ -34,7 +34,7 @@ import {
 } from './paradex-orders';
 import { paradexAccountView, paradexPositionsView } from './paradex-views';
 import { SimFundingAccounts } from './funding-accounts';
-import { SimTradingFaults } from './trading-faults';
+import { SimTradingFaults, type SettlementDelay } from './trading-faults';
 import { SIM_PARADEX_CHAIN_ID, type SimMarketView } from './types';
 import { reject, type ParadexReject } from './paradex-reject';
 
@@ -58,13 +58,14 @@ export interface ParadexExchangeOptions {
   /** MARKET orders walk at most this far from the mid (Paradex `max_slippage`); default 0.05. */
   readonly maxSlippage?: number;
   /**
-   * How long after the NEW answer the matching engine settles an order, ms; default
-   * DEFAULT_PARADEX_SETTLE_MS. 0 = settled as soon as the answer is built (still answered NEW).
+   * How long after the NEW answer the matching engine settles an order, ms, or a draw per order (the sim's
+   * order-latency model); default DEFAULT_PARADEX_SETTLE_MS. 0 = settled as soon as the answer is built
+   * (still answered NEW). The `delaySettlement` knob overrides it.
    */
-  readonly settleDelayMs?: number;
+  readonly settleDelayMs?: SettlementDelay;
 }
 
-/** Paradex's risk check and matching take a few ms after the answer; the sim's default. */
+/** An exchange built on its own settles this long after the answer; startSimVenues draws each order's delay (order-latency.ts). */
 export const DEFAULT_PARADEX_SETTLE_MS = 5;
 
 /** A POST /orders request as the venue reads it (fields validated for shape, not yet for the market). */
@@ -117,7 +118,7 @@ export class ParadexExchange {
   private readonly chainId: string;
   private readonly leverage: number;
   private readonly maxSlippage: number;
-  private readonly settleDelayMs: number;
+  private readonly settleDelayMs: SettlementDelay;
   private readonly ledger: SimLedger;
   private readonly funding = new SimFundingAccounts();
   private readonly seq: ParadexSequence = { nextId: 1, seqNo: 1 };

@@ -12,8 +12,9 @@
  *   timeoutNextOrders(n)        the next n orders execute, but the answer is held until
  *                               releaseAll() (or holdMs), i.e. past any client deadline.
  *   delayResponses(ms)          every trading response (orders, queries) waits ms first; 0 = off.
- *   delaySettlement(ms)         accepted orders are matched ms later (the venue's own default when
- *                               unset): Paradex answers NEW meanwhile, Vest's GET /orders reads NEW.
+ *   delaySettlement(ms)         accepted orders are matched ms later (the venue's own delay, drawn per
+ *                               order by the sim's order-latency model, when unset): Paradex answers
+ *                               NEW meanwhile, Vest's GET /orders reads NEW.
  *   releaseAll()                answer every held or delayed response and settle every queued
  *                               order now (call from close()).
  *   reset()                     clear all knobs (held responses stay held until releaseAll(); queued
@@ -22,6 +23,9 @@
  * Every order that reaches the knobs (it passed the request checks) is reported to the `onOrder`
  * listeners, so a harness can act at the moment an order arrives (e.g. kill the client then).
  */
+
+/** A venue's own order-to-match delay: a fixed number of ms, or a draw per order. */
+export type SettlementDelay = number | (() => number);
 
 /** A venue error code: Paradex uses strings ('VALIDATION_ERROR'), Vest numbers (3002). */
 export type VenueErrorCode = string | number;
@@ -85,9 +89,9 @@ export class SimTradingFaults {
     this.settleMs = ms;
   }
 
-  /** How long after acceptance the next order is matched: the knob when set, else the venue's default. */
-  settlementDelay(venueDefaultMs: number): number {
-    return this.settleMs ?? venueDefaultMs;
+  /** How long after acceptance the next order is matched: the knob when set, else the venue's own delay. */
+  settlementDelay(venueDefault: SettlementDelay): number {
+    return this.settleMs ?? (typeof venueDefault === 'number' ? venueDefault : venueDefault());
   }
 
   /** Runs `settle` after `ms` (at once when ms <= 0), or earlier at releaseAll(). */

@@ -3,9 +3,9 @@
  * primary key issues an API key), signed orders executed against the simulated book, cancels, order
  * queries and the account view. No HTTP here: vest-trading.ts reads requests and writes answers.
  *
- * An order that passes the checks is answered with its id and executed at once, or, with the
- * `delaySettlement` knob, that long after the answer (it reads NEW meanwhile, as Vest's own order
- * events start at NEW). Business failures show on the order as status REJECTED with `code` 3002
+ * An order that passes the checks is answered with its id and executed `settleDelayMs` later (at once
+ * by default; startSimVenues draws a delay per order), or, with the `delaySettlement` knob, that long
+ * after the answer; it reads NEW meanwhile, as Vest's own order events start at NEW. Business failures show on the order as status REJECTED with `code` 3002
  * MARGIN_CHECK_FAILED, 3018 REDUCE_ONLY_INCREASES or 3001 PRICE_CHECK_FAILED (nothing fillable within
  * limitPrice). Vest is taker-only here: nothing rests on a book, an unfilled remainder is cancelled
  * (status PARTIALLY_FILLED when some filled), FOK fills fully or not at all. MARKET orders use
@@ -23,7 +23,7 @@ import {
 } from '../venues/vest/signing';
 import { SimLedger, simMarketBySymbol, vestRules, type Execution, type RejectReason } from './matching';
 import { SimFundingAccounts } from './funding-accounts';
-import { SimTradingFaults } from './trading-faults';
+import { SimTradingFaults, type SettlementDelay } from './trading-faults';
 import type { SimMarketSpec, SimMarketView } from './types';
 import { VEST_CODES, vestReject, type VestReject } from './vest-codes';
 import { vestAccountView, type SimVestOrder, type VestPositionFunding } from './vest-views';
@@ -38,6 +38,8 @@ export interface VestExchangeOptions {
   readonly initialBalance?: number;
   /** EIP-712 verifyingContract SignerProofs are checked under; default the production contract. */
   readonly verifyingContract?: Hex;
+  /** How long after the answer an order executes, ms, or a draw per order; default 0 (at once). The `delaySettlement` knob overrides it. */
+  readonly settleDelayMs?: SettlementDelay;
 }
 
 export interface VestSigner {
@@ -109,6 +111,7 @@ export class VestExchange {
   private readonly market: SimMarketView;
   private readonly verifyingContract: Hex;
   private readonly ledger: SimLedger;
+  private readonly settleDelayMs: SettlementDelay;
   private readonly funding = new SimFundingAccounts();
   private readonly signersByKey = new Map<string, VestSigner>();
   private readonly accounts = new Map<string, VestAccount>();
@@ -117,6 +120,7 @@ export class VestExchange {
     this.market = opts.market;
     this.faults = opts.faults ?? new SimTradingFaults();
     this.verifyingContract = opts.verifyingContract ?? VEST_VERIFYING_CONTRACT.prod;
+    this.settleDelayMs = opts.settleDelayMs ?? 0;
     this.ledger = new SimLedger(opts.initialBalance === undefined ? {} : { initialBalance: opts.initialBalance });
   }
 
@@ -147,7 +151,7 @@ export class VestExchange {
     return { apiKey };
   }
 
-  /** Checks a signed order and answers its id; it executes when the settlement knob lets it (at once by default). */
+  /** Checks a signed order and answers its id; it executes `settleDelayMs` (or the knob's delay) later. */
   async placeOrder(signer: VestSigner, request: VestOrderRequest, serverTime: number): Promise<{ readonly id: string; readonly hold: boolean } | VestReject> {
     const problem = await this.orderProblem(signer, request, serverTime);
     if (problem) return problem;
@@ -168,7 +172,7 @@ export class VestExchange {
     this.faults.scheduleSettlement(() => {
       if (order.status !== 'NEW') return;
       this.execute(account, order, this.market.book('vest', fields.symbol) ?? book, request.timeInForce === 'FOK', plan.maxFillFraction);
-    }, this.faults.settlementDelay(0));
+    }, this.faults.settlementDelay(this.settleDelayMs));
     return { id: order.id, hold: plan.hold };
   }
 

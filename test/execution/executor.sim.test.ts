@@ -11,13 +11,17 @@ import type { SpreadOpportunity } from '../../src/domain/market';
 import { bestAsk, bestBid } from '../../src/domain/order-book';
 import { createExecutor, type Executor, type ExecutorOptions } from '../../src/execution/executor';
 import { openJournal, type Journal } from '../../src/execution/journal';
-import { startSimVenues, type SimVenues } from '../../src/sim';
+import { NO_ORDER_LATENCY, startSimVenues, type SimVenues } from '../../src/sim';
+import { DEFAULT_PARADEX_SETTLE_MS } from '../../src/sim/paradex-exchange';
 import { newParadexAccount } from '../../src/venues/paradex/signing';
 import { createParadexVenue, type ParadexVenue } from '../../src/venues/paradex/venue';
 import { newVestKeys } from '../../src/venues/vest/signing';
 import { createVestVenue, type VestVenue } from '../../src/venues/vest/venue';
 import type { PreparedOrder, Venue } from '../../src/venues/venue';
 import { doomedProcess } from './doomed-process';
+
+// The sim as before its order-latency model (Paradex settles 5 ms after NEW, Vest at once): these tests time fills, not what they meet.
+const FAST_FILLS = { ...NO_ORDER_LATENCY, paradexOrderDelayMs: DEFAULT_PARADEX_SETTLE_MS };
 
 const PAIR = 'BTC-PERP';
 
@@ -47,7 +51,7 @@ interface SimRig {
 }
 
 async function setup(): Promise<SimRig> {
-  const s = await startSimVenues({ updateIntervalMs: 0 });
+  const s = await startSimVenues({ updateIntervalMs: 0, model: FAST_FILLS });
   sim = s;
   const account = newParadexAccount();
   const keys = newVestKeys();

@@ -1,4 +1,5 @@
 import { DEFAULT_MARKET_MODEL } from '../../src/sim/market-model';
+import { DEFAULT_ORDER_LATENCY } from '../../src/sim/order-latency';
 import { MARKET_MODEL_KEYS, parseSimModel, simModelHelp, SimModelError } from '../../src/sim/model-overrides';
 
 function errorOf(json: string): string {
@@ -39,10 +40,22 @@ describe('--sim-model', () => {
     expect(errorOf('[1]')).toMatch(/must be a JSON object/);
   });
 
-  it('documents every key of the market model, with its default, for --help', () => {
-    expect(Object.keys(MARKET_MODEL_KEYS).sort()).toEqual(Object.keys(DEFAULT_MARKET_MODEL).sort());
+  it('documents every key of the market model and of the order latency, with its default, for --help', () => {
+    const keys = [...Object.keys(DEFAULT_MARKET_MODEL), ...Object.keys(DEFAULT_ORDER_LATENCY)];
+    expect(Object.keys(MARKET_MODEL_KEYS).sort()).toEqual(keys.sort());
     const help = simModelHelp().split('\n');
-    expect(help).toHaveLength(Object.keys(DEFAULT_MARKET_MODEL).length);
+    expect(help).toHaveLength(keys.length);
     expect(help.find((l) => l.trim().startsWith('basisTauSec'))).toMatch(/basisTauSec\s+4\s+mean-reversion/);
+    expect(help.find((l) => l.trim().startsWith('vestOrderDelayMs'))).toMatch(/vestOrderDelayMs\s+60\s+Vest: fixed time/);
+  });
+
+  it('takes the order latency keys, 0 included (orders matched on arrival)', () => {
+    expect(parseSimModel('{"paradexOrderDelayMs":0,"paradexOrderJitterMs":0,"vestOrderDelayMs":150,"vestOrderJitterMs":25}')).toEqual({
+      paradexOrderDelayMs: 0,
+      paradexOrderJitterMs: 0,
+      vestOrderDelayMs: 150,
+      vestOrderJitterMs: 25,
+    });
+    expect(errorOf('{"vestOrderJitterMs":-1}')).toBe('--sim-model: vestOrderJitterMs = -1: must be a number >= 0');
   });
 });

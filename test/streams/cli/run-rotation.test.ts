@@ -8,7 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultConfig, type BotConfig } from '../../../src/config';
 import { readRotatedLines, rotatedParts } from '../../../src/report/run-folder';
+import { NO_ORDER_LATENCY } from '../../../src/sim/index';
 import { startRun } from '../../../streams/cli/run';
+
+// Enough trades in 3 s to rotate the logs several times: orders matched on arrival (this is about the logs, not fills).
+const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16, ...NO_ORDER_LATENCY };
 
 describe('a sim run with rotated logs', () => {
   let runsDir: string;
@@ -20,7 +24,7 @@ describe('a sim run with rotated logs', () => {
   it('keeps every event across the rotated parts of events.ndjson, in order, and bounds bot.log', async () => {
     const maxBytes = 1024;
     const config: BotConfig = { ...defaultConfig(), logs: { maxBytes, maxFiles: 1000 } };
-    const result = await startRun({ mode: 'sim', config, seed: 3, sampleMs: 0, closeOnExit: true, durationSec: 3, runsDir, logLevel: 'debug', simModel: { basisTauSec: 0.8, basisStdPct: 0.16 } }).done;
+    const result = await startRun({ mode: 'sim', config, seed: 3, sampleMs: 0, closeOnExit: true, durationSec: 3, runsDir, logLevel: 'debug', simModel: FAST_MARKET }).done;
 
     const parts = rotatedParts(result.eventsPath);
     expect(parts.length).toBeGreaterThan(2);

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultConfig } from '../../../src/config';
-import { startSimVenues } from '../../../src/sim/index';
+import { NO_ORDER_LATENCY, startSimVenues } from '../../../src/sim/index';
 import { loadOrCreateSimKeys, type SimVenueUrls } from '../../../src/venues/sim-connect';
 import { startRun } from '../../../streams/cli/run';
 
@@ -21,7 +21,8 @@ export const SOAK_UPDATE_MS = 25;
 // Fast-reverting basis: entries and exits all through the run, but not every second: each round trip is kept for
 // the report (SummaryFold's trade list, fill latencies, chart pins: ~15-20 KB a trip measured), growth with trades
 // by design, which at 0.8 s would drown a per-frame leak in the heap slope.
-const FAST_MARKET = { basisTauSec: 3, basisStdPct: 0.16 };
+// Orders matched on arrival: the soak measures heap and handles over many trips, not what a fill meets.
+const FAST_MARKET = { basisTauSec: 3, basisStdPct: 0.16, ...NO_ORDER_LATENCY };
 
 export interface SoakSample {
   /** Seconds since the run started. */

@@ -1,5 +1,6 @@
 import { firstValueFrom } from 'rxjs';
-import { startSimVenues, type SimVenues } from '../../../src/sim';
+import { NO_ORDER_LATENCY, startSimVenues, type SimVenues } from '../../../src/sim';
+import { DEFAULT_PARADEX_SETTLE_MS } from '../../../src/sim/paradex-exchange';
 import { bestAsk, bestBid, vwap } from '../../../src/domain/order-book';
 import type { FetchLike } from '../../../src/venues/http';
 import * as signing from '../../../src/venues/paradex/signing';
@@ -7,6 +8,9 @@ import { newParadexAccount, paradexOrderHash, verifyParadexSignature } from '../
 import { createParadexVenue, type ParadexVenue, type ParadexVenueOptions } from '../../../src/venues/paradex/venue';
 import type { OrderRequest } from '../../../src/venues/venue';
 import { record, waitFor } from './feed-test-kit';
+
+// The sim as before its order-latency model (Paradex settles 5 ms after NEW, Vest at once): these tests time fills, not what they meet.
+const FAST_FILLS = { ...NO_ORDER_LATENCY, paradexOrderDelayMs: DEFAULT_PARADEX_SETTLE_MS };
 
 const SYMBOL = 'BTC-USD-PERP';
 const CHAIN_ID = 'PRIVATE_SN_PARACLEAR_MAINNET';
@@ -49,7 +53,7 @@ function recordingFetch(sent: SentRequest[]): FetchLike {
 }
 
 async function setup(extra: Partial<ParadexVenueOptions> = {}, settleDelayMs?: number) {
-  sim = await startSimVenues({ updateIntervalMs: 0, now: () => clock, ...(settleDelayMs !== undefined ? { paradexTrading: { settleDelayMs } } : {}) });
+  sim = await startSimVenues({ updateIntervalMs: 0, now: () => clock, model: FAST_FILLS, ...(settleDelayMs !== undefined ? { paradexTrading: { settleDelayMs } } : {}) });
   const account = newParadexAccount();
   const sent: SentRequest[] = [];
   const venue = createParadexVenue({
@@ -301,7 +305,7 @@ describe('Paradex venue against the simulated venue', () => {
   });
 
   it('opens the market\'s book feed on the configured socket', async () => {
-    sim = await startSimVenues({ updateIntervalMs: 50 });
+    sim = await startSimVenues({ updateIntervalMs: 50, model: FAST_FILLS });
     const venue = createParadexVenue({ restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws });
     venues.push(venue);
     const book = await firstValueFrom(venue.bookFeed(SYMBOL).book$);
@@ -310,7 +314,7 @@ describe('Paradex venue against the simulated venue', () => {
   });
 
   it('flags its book feed stale while the venue delays the frames, by the venue clock from the first frame on, and fresh once on time', async () => {
-    sim = await startSimVenues({ updateIntervalMs: 50 });
+    sim = await startSimVenues({ updateIntervalMs: 50, model: FAST_FILLS });
     sim.faults.delayFrames('paradex', 1_500);
     const venue = createParadexVenue({ restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws, bookFeedOptions: { maxLagMs: 500 } });
     venues.push(venue);
@@ -329,7 +333,7 @@ describe('Paradex venue against the simulated venue', () => {
   });
 
   it('answers order methods with a value when it has no credentials', async () => {
-    sim = await startSimVenues({ updateIntervalMs: 0 });
+    sim = await startSimVenues({ updateIntervalMs: 0, model: FAST_FILLS });
     const venue = createParadexVenue({ restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws });
     venues.push(venue);
     await expect(venue.placeOrder(ioc('BUY', 0.01, 100_000))).resolves.toMatchObject({ ok: false, reason: 'no credentials', unknown: false });
