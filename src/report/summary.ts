@@ -1,6 +1,7 @@
 /**
  * Run summary, folded from the events one at a time (pure). The fold keeps what the figures need (one row per
- * round trip, one state per pair), never the events themselves, so a run's memory does not grow with its uptime.
+ * round trip, or the newest of them: SummaryFoldOptions, one state per pair), never the events themselves, so a
+ * run's memory does not grow with its uptime.
  *
  * What the figures mean:
  * - **Realised** (`grossPnlUsd`, `feesUsd`, `netPnlUsd`): price PnL of the round trips closed in this run, and
@@ -28,6 +29,7 @@ import type {
 import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
 import type { PairExposure } from '../execution/types';
+import { ClosedTrades, type PairRealised, type SummaryFoldOptions } from './closed-trades';
 import { Drawdown } from './drawdown';
 
 /** Fees per venue, USD. */
@@ -148,7 +150,12 @@ export interface RunSummary {
   /** The time span the events cover, ms (in a replay: the data's). */
   firstEventAt: number | undefined;
   lastEventAt: number | undefined;
+  /** The closed round trips' rows, oldest first: every one, or the newest `tradeRowsKept` (see SummaryFoldOptions). */
   trades: RoundTrip[];
+  /** Closed round trips older than those rows: counted in every figure here, their rows kept by `onTrade`'s store only. */
+  tradesNotListed: number;
+  /** Per pair: the realised figures of its closed round trips (all of them, listed or not), USD. */
+  byPair: Record<string, PairRealised>;
   openPositions: OpenAtExit[];
   outsideTrades: FeesOutsideTrades;
 }
@@ -243,11 +250,12 @@ function diff(a: number | undefined, b: number | undefined): number | undefined 
 
 /**
  * The summary as an incremental fold: `add` every event as it happens, read `summary()` at any time.
- * Memory is O(round trips + pairs), independent of how many spread samples the run saw.
+ * Memory is O(pairs + the rows kept), independent of how many spread samples the run saw; with `tradeRowsKept`
+ * it does not grow with the round trips either (their figures are running sums; their rows go to `onTrade`).
  */
 export class SummaryFold {
   private readonly pairs = new Map<string, PairState>();
-  private readonly trades: RoundTrip[] = [];
+  private readonly trades: ClosedTrades;
   private readonly latencies: number[] = [];
   private readonly outside = { failedEntries: 0, fees: {} as Partial<Record<VenueId, number>>, feesUsd: 0 };
   private opened = 0;
@@ -264,6 +272,10 @@ export class SummaryFold {
   private lastEventAt: number | undefined;
   private readonly markedDrawdown = new Drawdown();
   private readonly realisedDrawdown = new Drawdown();
+
+  constructor(options: SummaryFoldOptions = {}) {
+    this.trades = new ClosedTrades(options);
+  }
 
   /** Realised net so far: gross − fees + funding, USD. */
   realisedNetUsd(): number {
@@ -444,13 +456,13 @@ export class SummaryFold {
     this.grossPnlUsd += e.creditedPnlUsd;
     const credited = e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0;
     // A late fill is found within seconds of its close, before the pair's next round trip can close.
-    const index = credited ? this.trades.map((t) => t.pair).lastIndexOf(e.pair) : -1;
-    const trade = index >= 0 ? this.trades[index] : undefined;
-    if (trade !== undefined) {
+    const last = credited ? this.trades.lastOf(e.pair) : undefined;
+    if (last !== undefined) {
+      const trade = last.row;
       const feesByVenue = { ...trade.feesByVenue, [e.venue]: (trade.feesByVenue[e.venue] ?? 0) + e.feeUsd };
       const grossPnlUsd = trade.grossPnlUsd + e.creditedPnlUsd;
       const feesUsd = trade.feesUsd + e.feeUsd;
-      this.trades[index] = { ...trade, feesByVenue, feesUsd, grossPnlUsd, netPnlUsd: grossPnlUsd - feesUsd + trade.fundingUsd };
+      this.trades.replace(last.at, { ...trade, feesByVenue, feesUsd, grossPnlUsd, netPnlUsd: grossPnlUsd - feesUsd + trade.fundingUsd });
     } else {
       const p = this.pair(e.pair);
       if (p.phase !== 'flat' && p.trip !== undefined) {
@@ -470,8 +482,7 @@ export class SummaryFold {
    * @param exposureAtExit what the executors report left unhedged or unresolved at the venues.
    */
   summary(openAtExit?: number, exposureAtExit: readonly PairExposure[] = []): RunSummary {
-    const trades = this.trades;
-    const holds = trades.map((t) => t.closedAt - t.openedAt);
+    const trades = this.trades.list();
     const openPositions: OpenAtExit[] = [];
     const outside = { feesUsd: this.outside.feesUsd, fees: { ...this.outside.fees } };
     for (const [pair, p] of this.pairs) {
@@ -487,7 +498,7 @@ export class SummaryFold {
     const unrealisedPnlUsd = marked === undefined || unrealisedFundingUsd === undefined ? undefined : marked + unrealisedFundingUsd;
     const netPnlUsd = this.realisedNetUsd();
     return {
-      roundTrips: trades.length,
+      roundTrips: this.trades.count,
       opened: this.opened,
       closed: this.closed,
       openAtExit: openAtExit ?? openPositions.length,
@@ -506,8 +517,8 @@ export class SummaryFold {
       maxDrawdownFrom: this.markedDrawdown.from,
       maxDrawdownTo: this.markedDrawdown.to,
       maxDrawdownRealisedUsd: this.realisedDrawdown.max,
-      winRate: trades.length === 0 ? 0 : trades.filter((t) => t.netPnlUsd > 0).length / trades.length,
-      avgHoldMs: holds.length === 0 ? undefined : holds.reduce((a, b) => a + b, 0) / holds.length,
+      winRate: this.trades.winRate,
+      avgHoldMs: this.trades.avgHoldMs,
       signalToFillP50Ms: percentile(this.latencies, 50),
       signalToFillP99Ms: percentile(this.latencies, 99),
       legsUnwound: this.legsUnwound,
@@ -516,7 +527,9 @@ export class SummaryFold {
       exposureAtExit: [...exposureAtExit],
       firstEventAt: this.firstEventAt,
       lastEventAt: this.lastEventAt,
-      trades: [...trades],
+      trades,
+      tradesNotListed: this.trades.count - trades.length,
+      byPair: this.trades.byPair(),
       openPositions,
       outsideTrades: { failedEntries: this.outside.failedEntries, feesByVenue: outside.fees, feesUsd: outside.feesUsd },
     };
@@ -586,7 +599,7 @@ export class SummaryFold {
       longExitPrice !== undefined && shortExitPrice !== undefined ? ((longExitPrice - shortExitPrice) / shortExitPrice) * 100 : undefined;
     // The close's own fee figure covers the entry too; what this run's fills do not show was paid by an earlier run.
     const earlierRunFeesUsd = trip.restored && e.feesUsd !== undefined ? Math.max(0, e.feesUsd - trip.feesUsd) : 0;
-    this.trades.push({
+    this.trades.add({
       ...opening,
       closedAt: e.time,
       exitSpread: e.exitSpread,
@@ -617,6 +630,7 @@ export function summarize(log: Iterable<TradingEvent>, openAtExit?: number, expo
   return fold.summary(openAtExit, exposureAtExit);
 }
 
+export type { PairRealised, SummaryFoldOptions } from './closed-trades';
 // Presentation lives in summary-format.ts; re-exported so `report/summary` stays the one import for both.
 export { summaryFigures, summaryJson, summaryTable, usd } from './summary-format';
 export type { PairRunSettings, RunFiles, RunSettings, SummaryFigure } from './summary-format';

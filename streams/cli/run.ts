@@ -21,8 +21,9 @@ import { renderReport } from '../../src/report/html';
 import { createStatusDisplay, type StatusDisplay, type StatusOut } from '../../src/report/status-display';
 import { createRunEventSink, type RunEventSink } from '../../src/report/run-events';
 import { linkLatestRun } from '../../src/report/run-folder';
-import { RunRecord } from '../../src/report/run-record';
+import { RunRecord, type RunRecordOptions } from '../../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../../src/report/summary';
+import { TRADE_ROWS_FILE, tradeRowLine, withEveryTradeRow } from '../../src/report/trade-rows';
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import type { FundingModelOptions } from '../../src/sim/index';
@@ -79,6 +80,11 @@ export interface RunOptions {
   onEvent?: (event: TradingEvent) => void;
   /** Notable events (all but spread samples and position polls) the result keeps, newest last. Default 500. */
   recentEventsLimit?: number;
+  /**
+   * Round trips' rows held in memory while the run goes (the newest); every row is written to the run folder's
+   * trades.ndjson as it closes, and the report and the result list them all, read back at the end. Default 1,000.
+   */
+  tradeRowsKept?: number;
   /**
    * The HTTP API (metrics, status, events, control; see streams/cli/ops.ts). Undefined: none (tests, embedding).
    * The caller checked host and token (auth.ts apiSecurityProblem). A port it cannot bind is reported and the
@@ -268,7 +274,7 @@ async function run(control: RunControl): Promise<RunResult> {
     pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock, journalingFor(opts.mode));
     const settings = botSettings(replay ? replayFundingPeriod(opts, replay) : opts, settingsPairs);
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
-    const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
+    const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs }, ...tradeRows(opts, folder) });
     const display = statusDisplay(opts.statusOut, settingsPairs, printer);
     closeDisplay = () => display?.close();
     const sink = runEventSink(opts, record, folder, display, printer, (e) => {
@@ -287,7 +293,7 @@ async function run(control: RunControl): Promise<RunResult> {
     if (stopped() === undefined) stop('bot stream completed');
     const left = await exposureAtExit(executors, stopped() ?? 'stop', folder.logger);
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
-    const summary = record.summary(openAtExit, left.exposure);
+    const summary = withEveryTradeRow(folder.tradesPath, record.summary(openAtExit, left.exposure));
     const runSettings = { ...describeSettings(opts, settings, fees), ...(replay ? { replay: replayFacts(opts, replay) } : {}) };
     writeReport(folder, opts, record, summary, runSettings, startedAt);
     closeDisplay();
@@ -443,6 +449,9 @@ interface RunFolder {
   readonly eventsPath: string;
   readonly reportPath: string;
   readonly eventsOut: FileOutput;
+  /** trades.ndjson: every closed round trip's row (src/report/trade-rows.ts). */
+  readonly tradesPath: string;
+  readonly tradesOut: FileOutput;
   readonly logger: Logger;
   readonly outputs: Outputs;
   readonly stopReportingToLog: () => void;
@@ -460,7 +469,15 @@ function openRunFolder(opts: RunControl['opts'], startedAt: number, printer: Run
   const eventsOut = outputs.file('events.ndjson', eventsPath, 'a', { rotate });
   const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs, rotate });
   const stopReportingToLog = outputs.reportTo('bot.log', (line) => logger.error(line));
-  return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, logger, outputs, stopReportingToLog };
+  // Not rotated: the report reads every row back from it (it grows with round trips, a few hundred bytes each).
+  const tradesPath = path.join(runDir, TRADE_ROWS_FILE);
+  const tradesOut = outputs.file(TRADE_ROWS_FILE, tradesPath, 'a');
+  return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, tradesPath, tradesOut, logger, outputs, stopReportingToLog };
+}
+
+/** The newest rows held in memory; every row written to trades.ndjson (read back at the end: withEveryTradeRow). */
+function tradeRows(opts: RunOptions, folder: RunFolder): Pick<RunRecordOptions, 'tradeRowsKept' | 'onTrade'> {
+  return { tradeRowsKept: opts.tradeRowsKept ?? 1_000, onTrade: (n, row) => folder.tradesOut.write(tradeRowLine(n, row)) };
 }
 
 function writeReport(folder: RunFolder, opts: RunOptions, record: RunRecord, summary: RunSummary, settings: RunSettings, startedAt: number): void {
@@ -473,6 +490,7 @@ function writeReport(folder: RunFolder, opts: RunOptions, record: RunRecord, sum
 
 async function closeAll(folder: RunFolder, trading: TradingVenues | undefined, pairs: PairSetup | undefined): Promise<void> {
   folder.eventsOut.close();
+  folder.tradesOut.close();
   await trading?.close();
   pairs?.journals.forEach((j) => j.close());
   folder.stopReportingToLog();
