@@ -28,9 +28,9 @@ function snapshot(nodes: N[]) {
     snapshot: {
       meta: {
         node_fields: ['type', 'name', 'id', 'self_size', 'edge_count', 'trace_node_id', 'detachedness'],
-        node_types: [NODE_TYPES, 'string', 'number', 'number', 'number', 'number', 'number'],
+        node_types: [NODE_TYPES, 'string', 'number', 'number', 'number', 'number', 'number'] as [string[], ...string[]],
         edge_fields: ['type', 'name_or_index', 'to_node'],
-        edge_types: [EDGE_TYPES, 'string_or_number', 'node'],
+        edge_types: [EDGE_TYPES, 'string_or_number', 'node'] as [string[], ...string[]],
       },
       node_count: nodes.length,
     },

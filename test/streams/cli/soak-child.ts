@@ -28,6 +28,8 @@ export interface SoakSample {
   /** Seconds since the run started. */
   t: number;
   heapUsed: number;
+  /** Of heapUsed: V8's code space (machine code the JIT compiles as the hot paths tier up: not the bot's data). */
+  codeSpaceUsed: number;
   /** process.getActiveResourcesInfo() counted by type. */
   resources: Record<string, number>;
   /** Events the run had emitted by then, and positions closed. */
@@ -160,7 +162,8 @@ async function main(): Promise<void> {
       gc();
       gc();
       const t = (Date.now() - started) / 1000;
-      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, resources: resourceCounts(), events, closed, updates: venues.updates() });
+      const codeSpaceUsed = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0;
+      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, resources: resourceCounts(), events, closed, updates: venues.updates() });
       // Snapshot times count the run's time, not the time the snapshots themselves stalled it.
       const tradingSec = t - stalledSec;
       if (snapshots && snapshots.at.length > 0 && tradingSec >= snapshots.at[0]!) {
