@@ -110,7 +110,7 @@ describe('a soak run (issue 15 point 5)', () => {
     const updateRate = (last.updates - samples[0]!.updates) / (last.t - samples[0]!.t);
     expect(updateRate).toBeGreaterThanOrEqual(1000 / report.updateMs / 2);
 
-    // Heap: the slope over the second half is below the bound, and the bound is below a 100 B per frame leak.
+    // Heap: the slope over the second half is below the bound, and the bound is below a LEAK_PER_FRAME_B per frame leak.
     // Bounded: the heap less V8's code space (machine code still being compiled as hot paths tier up, which on a
     // loaded machine goes on well into the second half: not the bot's data). Both slopes are printed.
     expect(secondHalf.length).toBeGreaterThanOrEqual(6);
