@@ -37,6 +37,7 @@ import { recordingFundingPolls } from '../../src/venues/funding-record';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
 import { venueSymbol } from '../../src/domain/market';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
+import { replayFacts } from './replay-facts';
 import { type Alerts, startAlerts } from './alerts';
 import type { ResolvedWebhook } from '../../src/config/alerts';
 
@@ -413,24 +414,6 @@ function replayFundingLine(replay: ReplaySetup): string {
   return funding.status === 'recorded'
     ? `funding: replayed from the recording (${funding.observations} answers${funding.failed > 0 ? `, ${funding.failed} failed polls` : ''})`
     : `funding: NOT RECORDED in this data (${funding.reason}): no carry in the decisions, round trips count no funding (not a zero)`;
-}
-
-/** What a replay's report and summary say about its data. */
-function replayFacts(opts: RunOptions, replay: ReplaySetup): NonNullable<RunSettings['replay']> {
-  const { index, stats } = replay;
-  return {
-    dataDir: path.resolve(opts.replay!.dataDir),
-    files: index.files.length,
-    fromMs: index.fromMs,
-    toMs: index.toMs,
-    frames: index.frames,
-    framesDelivered: stats.delivered,
-    framesDropped: stats.dropped,
-    recorderLost: stats.lost,
-    latencyMs: opts.replay!.latencyMs ?? 0,
-    faults: index.faults.map((f) => f.message),
-    funding: index.funding.status === 'recorded' ? { status: 'recorded', observations: index.funding.observations, failed: index.funding.failed } : { status: 'not recorded', reason: index.funding.reason },
-  };
 }
 
 // ---- run folder and report ----
