@@ -8,7 +8,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TradingEvent } from '../domain/events';
-import type { RunSummary } from '../report/summary';
+import type { PairRealised, RunSummary } from '../report/summary';
 import type { OpsState } from './state';
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -189,17 +189,17 @@ function moneySeries({ gauge, setIf }: Series, { state, summary }: SeriesContext
     gauge('arb_unrealised_pnl_usd', 'Open position marked to the last books, net of estimated exit fees, USD', ['pair'], (g) => {
       for (const p of state.pairs.values()) g.set({ pair: p.pair }, p.position?.mark?.netUsd ?? 0);
     });
-    const perPair = (read: (t: RunSummary['trades'][number]) => number) => (g: Gauge<'pair'>) => {
+    // From the summary's running sums per pair: its trade rows may be only the newest (a long run keeps a bounded number).
+    const perPair = (read: (r: PairRealised) => number) => (g: Gauge<'pair'>) => {
       const now = summary();
       for (const p of state.pairs.values()) {
-        let v = 0;
-        for (const t of now?.trades ?? []) if (t.pair === p.pair && Number.isFinite(read(t))) v += read(t);
-        g.set({ pair: p.pair }, v);
+        const r = now?.byPair[p.pair];
+        g.set({ pair: p.pair }, r !== undefined && Number.isFinite(read(r)) ? read(r) : 0);
       }
     };
-    gauge('arb_realised_gross_pnl_usd', 'Price PnL of the round trips closed this run, USD', ['pair'], perPair((t) => t.grossPnlUsd));
-    gauge('arb_realised_net_pnl_usd', 'Realised gross minus the round trips\' fees plus their funding, USD', ['pair'], perPair((t) => t.netPnlUsd));
-    gauge('arb_trade_fees_usd', 'Fees paid by the round trips closed this run, USD', ['pair'], perPair((t) => t.feesUsd));
+    gauge('arb_realised_gross_pnl_usd', 'Price PnL of the round trips closed this run, USD', ['pair'], perPair((r) => r.grossPnlUsd));
+    gauge('arb_realised_net_pnl_usd', 'Realised gross minus the round trips\' fees plus their funding, USD', ['pair'], perPair((r) => r.netPnlUsd));
+    gauge('arb_trade_fees_usd', 'Fees paid by the round trips closed this run, USD', ['pair'], perPair((r) => r.feesUsd));
     gauge('arb_run_pnl_usd', 'Run totals, USD: realised gross, every fee paid, funding, realised net (= gross − fees + funding), unrealised net', ['kind'], (g) => {
       const s = summary();
       if (!s) return;
@@ -209,7 +209,7 @@ function moneySeries({ gauge, setIf }: Series, { state, summary }: SeriesContext
       g.set({ kind: 'realised_net' }, s.netPnlUsd);
       setIf(g, { kind: 'unrealised_net' }, s.unrealisedPnlUsd);
     });
-    gauge('arb_round_trips', 'Round trips closed this run', ['pair'], perPair(() => 1));
+    gauge('arb_round_trips', 'Round trips closed this run', ['pair'], perPair((r) => r.roundTrips));
 }
 
 function stateSeries({ gauge }: Series, { state, now }: SeriesContext): void {

@@ -298,7 +298,8 @@ export class OpsState {
   }
 
   private pairStatus(p: PairView, now: number, summary: RunSummary | undefined): StatusJson['pairs'][number] {
-    const trades = summary?.trades.filter((t) => t.pair === p.pair) ?? [];
+    // The running sums: the summary's rows may be only the newest of a long run's round trips.
+    const realised = summary?.byPair[p.pair];
     const halted = this.haltedNow(p, now);
     return {
       pair: p.pair,
@@ -315,10 +316,10 @@ export class OpsState {
       bookAgeMs: p.bookAgeMs,
       position: p.position ?? null,
       realised: {
-        roundTrips: trades.length,
-        grossPnlUsd: sum(trades.map((t) => t.grossPnlUsd)),
-        feesUsd: sum(trades.map((t) => t.feesUsd)),
-        netPnlUsd: sum(trades.map((t) => t.netPnlUsd)),
+        roundTrips: realised?.roundTrips ?? 0,
+        grossPnlUsd: realised?.grossPnlUsd ?? 0,
+        feesUsd: realised?.feesUsd ?? 0,
+        netPnlUsd: realised?.netPnlUsd ?? 0,
       },
       closeFailures: p.closeFailures,
       legsUnwound: p.legsUnwound,

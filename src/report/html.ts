@@ -346,9 +346,27 @@ ${legCell(o.longVenue, o.longEntryPrice, m?.longExitPrice, true)}${legCell(o.sho
 ${money.cell(0)}${feesCell(o.feesUsd, o.feesByVenue, venues, money)}${money.cell(0)}${money.cell(-o.feesUsd)}${unrealised}</tr>`;
 }
 
+/**
+ * Round trips whose rows the run could not list (its trades.ndjson could not be written or read back): one row
+ * with their sums (the summary's per-pair sums less the rows listed), so the table still adds up, saying so.
+ */
+function notListedRow(s: RunSummary, money: Money, totals: Totals): string {
+  const sumOf = (pick: (r: { grossPnlUsd: number; feesUsd: number; fundingUsd: number; netPnlUsd: number }) => number) =>
+    Object.values(s.byPair).reduce((a, r) => a + pick(r), 0) - s.trades.reduce((a, t) => a + pick(t), 0);
+  const [gross, fees, funding, net] = [sumOf((r) => r.grossPnlUsd), sumOf((r) => r.feesUsd), sumOf((r) => r.fundingUsd), sumOf((r) => r.netPnlUsd)];
+  totals.gross += gross;
+  totals.fees += fees;
+  totals.funding += funding;
+  totals.net += net;
+  const n = s.tradesNotListed;
+  return `<tr class="outside" id="trades-not-listed"><td class="num">–</td><td colspan="8">${n} earlier round trip${n === 1 ? '' : 's'} not listed (the run folder's trades.ndjson could not be read back): their sums, fees by venue unknown</td>
+${money.cell(gross)}${money.cell(fees)}${money.cell(funding)}${money.cell(net)}<td class="num"></td></tr>`;
+}
+
 function tradesBlock(s: RunSummary, venues: readonly VenueId[], money: Money): string {
   const totals: Totals = { gross: 0, fees: 0, net: 0, unrealised: 0, unrealisedKnown: true, byVenue: {}, funding: 0 };
   const rows = s.trades.map((t, i) => tradeRow(i, t, venues, money, totals));
+  if (s.tradesNotListed > 0) rows.unshift(notListedRow(s, money, totals));
   rows.push(...s.openPositions.map((o) => openRow(o, venues, money, totals)));
   const outside = s.outsideTrades;
   if (outside.feesUsd !== 0 || outside.failedEntries > 0) {

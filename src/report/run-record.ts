@@ -1,7 +1,8 @@
 /**
  * What a run remembers of its events for the summary and the report, folded as they happen (pure). Memory is
  * bounded by design, whatever the uptime:
- * - the summary fold keeps one row per round trip and one state per pair (summary.ts);
+ * - the summary fold keeps one state per pair and the rows of the newest `tradeRowsKept` round trips (summary.ts;
+ *   every row goes to `onTrade`, which a run writes to its trades.ndjson);
  * - spreads and equity are bucketed series (time-buckets.ts): O(maxBuckets) points, spikes kept;
  * - decisions (markers, the ticks they decided on) and held periods grow with trades, not with samples;
  * - only the last `recentLimit` notable events are kept, beside a count per event type.
@@ -10,7 +11,7 @@
 import type { SpreadDetected, SpreadMonitoring, TradeExit, TradingEvent, TradingEventType } from '../domain/events';
 import type { Direction } from '../domain/spread';
 import type { PairExposure } from '../execution/types';
-import { SummaryFold, type RunSummary } from './summary';
+import { SummaryFold, type RunSummary, type SummaryFoldOptions } from './summary';
 import { BucketedSeries, type BucketedSeriesOptions, type SeriesPoints } from './time-buckets';
 
 /** A decision on the spread chart, at the tick it was decided on. */
@@ -70,6 +71,9 @@ export interface RunRecordOptions {
   recentLimit?: number;
   /** Bucketing of every charted series (widthMs: the spread sample period). */
   buckets?: BucketedSeriesOptions;
+  /** Round trips' rows kept in memory, and where every row goes (SummaryFoldOptions). Default: all kept. */
+  tradeRowsKept?: number;
+  onTrade?: SummaryFoldOptions['onTrade'];
 }
 
 /** Spread samples and position polls: the high-rate events that are charted, not listed. */
@@ -133,7 +137,7 @@ class Ring<T> {
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(4)}%`);
 
 export class RunRecord {
-  private readonly fold = new SummaryFold();
+  private readonly fold: SummaryFold;
   private readonly charts = new Map<string, PairChart>();
   private readonly equity: Record<keyof EquityChartData, BucketedSeries>;
   private readonly recent: Ring<TradingEvent>;
@@ -143,6 +147,7 @@ export class RunRecord {
 
   constructor(options: RunRecordOptions = {}) {
     this.buckets = options.buckets ?? {};
+    this.fold = new SummaryFold({ ...(options.tradeRowsKept !== undefined ? { tradeRowsKept: options.tradeRowsKept } : {}), ...(options.onTrade ? { onTrade: options.onTrade } : {}) });
     this.recent = new Ring(options.recentLimit ?? 500);
     for (const pair of options.pairs ?? []) this.chart(pair);
     this.equity = {

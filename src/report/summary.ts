@@ -1,6 +1,7 @@
 /**
  * Run summary, folded from the events one at a time (pure). The fold keeps what the figures need (one row per
- * round trip, one state per pair), never the events themselves, so a run's memory does not grow with its uptime.
+ * round trip, or the newest of them: SummaryFoldOptions, one state per pair), never the events themselves, so a
+ * run's memory does not grow with its uptime.
  *
  * What the figures mean:
  * - **Realised** (`grossPnlUsd`, `feesUsd`, `netPnlUsd`): price PnL of the round trips closed in this run, and
@@ -28,136 +29,12 @@ import type {
 import type { VenueId } from '../domain/market';
 import type { Direction } from '../domain/spread';
 import type { PairExposure } from '../execution/types';
+import { ClosedTrades, type SummaryFoldOptions } from './closed-trades';
 import { countFundingCheck, type FundingChecks } from './funding-checks';
 import { Drawdown } from './drawdown';
+import type { OpenAtExit, RunSummary, TradeOpening } from './summary-types';
 
-/** Fees per venue, USD. */
-export type FeesByVenue = Readonly<Partial<Record<VenueId, number>>>;
-
-/** What the table shows of a position's opening, for a closed round trip and an open position alike. */
-export interface TradeOpening {
-  readonly pair: string;
-  readonly direction: Direction;
-  /** When the position was first opened (an earlier run's time for a restored position), ms. */
-  readonly openedAt: number;
-  /** Opened by an earlier run and resumed from the journal by this one. */
-  readonly restored: boolean;
-  /** Base size per leg. */
-  readonly size: number | undefined;
-  readonly longVenue: VenueId | undefined;
-  readonly shortVenue: VenueId | undefined;
-  readonly longEntryPrice: number | undefined;
-  readonly shortEntryPrice: number | undefined;
-  /** Per leg, at the long leg's entry price, USD. */
-  readonly notionalUsd: number | undefined;
-  /** Gross entry spread the signal decided on, percent. */
-  readonly detectedSpread: number | undefined;
-  /** Gross entry spread of the fills, percent. */
-  readonly entrySpread: number;
-  /** detectedSpread − entrySpread in basis points: what the fills lost against the decision (negative = gained). */
-  readonly entrySlippageBps: number | undefined;
-  /** Fees this run paid for this position, per venue (entry, any unwind at entry, exit). */
-  readonly feesByVenue: FeesByVenue;
-  /** Their sum, USD. */
-  readonly feesUsd: number;
-}
-
-export interface RoundTrip extends TradeOpening {
-  readonly closedAt: number;
-  /** Exit spread the close was decided on, percent; NaN for a close on shutdown (no tick decided it). */
-  readonly exitSpread: number;
-  readonly longExitPrice: number | undefined;
-  readonly shortExitPrice: number | undefined;
-  /** Exit spread of the close fills, percent: (longExit − shortExit)/shortExit·100. */
-  readonly exitFillSpread: number | undefined;
-  /** exitSpread − exitFillSpread in basis points (negative = the fills did better than the decision). */
-  readonly exitSlippageBps: number | undefined;
-  readonly exitReason: ExitReason | undefined;
-  readonly closeFailures: number;
-  /** Price PnL of both legs, as the close reported it, USD. */
-  readonly grossPnlUsd: number;
-  /** Funding realised at the close (both legs, index differences), USD, + = received; 0 when unknown, and `fundingNote` says why. */
-  readonly fundingUsd: number;
-  readonly fundingNote?: string;
-  /** grossPnlUsd − feesUsd + fundingUsd. */
-  readonly netPnlUsd: number;
-  /** Fees the position paid in an earlier run (a restored position's entry): in that run's figures, not these. */
-  readonly earlierRunFeesUsd: number;
-}
-
-/** A position still open when the run ended, marked to the last books when they could price it. */
-export interface OpenAtExit extends TradeOpening {
-  readonly mark: (PositionMarkSample & { readonly time: number }) | undefined;
-  /** Funding accrued so far (the last FUNDING_ACCRUED), USD, unrealised; undefined when none was reported. */
-  readonly accruedFundingUsd: number | undefined;
-}
-
-/** Fills that are no round trip's: entries that failed (and their unwinds). */
-export interface FeesOutsideTrades {
-  readonly failedEntries: number;
-  readonly feesByVenue: FeesByVenue;
-  readonly feesUsd: number;
-}
-
-export interface RunSummary {
-  roundTrips: number;
-  opened: number;
-  closed: number;
-  openAtExit: number;
-  /** Realised: price PnL of the round trips closed in this run, USD. */
-  grossPnlUsd: number;
-  /** Realised: every fee paid in this run, USD. */
-  feesUsd: number;
-  /** Realised: funding paid (−) or received (+) by the round trips closed in this run, USD. */
-  fundingUsd: number;
-  /** Round trips whose funding is unknown (no entry index): they count none. */
-  fundingUnknownTrades: number;
-  /** Funding checked against the venues' own after each close (FUNDING_RECONCILED/MISMATCH): Σ (venue − bot), USD; undefined: none read. */
-  fundingVenueDiffUsd: number | undefined;
-  /** Closes checked against the venues, and how many of them disagreed beyond the tolerance. */
-  fundingChecks: number;
-  fundingMismatches: number;
-  /** Realised: grossPnlUsd − feesUsd + fundingUsd. */
-  netPnlUsd: number;
-  /** Open positions marked to the last books: gross, estimated exit fees, and net = gross − exit fees, USD. */
-  unrealisedGrossPnlUsd: number | undefined;
-  unrealisedExitFeesUsd: number | undefined;
-  /** Funding the open positions have accrued so far (not yet realised), USD. Next: gross − exit fees + that funding. */
-  unrealisedFundingUsd: number | undefined;
-  /** Undefined when a position is open that the books could not price (then nothing is claimed). */
-  unrealisedPnlUsd: number | undefined;
-  /** netPnlUsd + unrealisedPnlUsd. */
-  netIfClosedNowUsd: number | undefined;
-  /** Time of the oldest mark in the unrealised figures, ms. */
-  unrealisedMarkedAt: number | undefined;
-  /** Largest fall of "net if closed now" from its running peak (spread samples and closes), USD, ≥ 0. */
-  maxDrawdownUsd: number;
-  /** When that fall started (the peak) and ended (the trough), ms. */
-  maxDrawdownFrom: number | undefined;
-  maxDrawdownTo: number | undefined;
-  /** The same on the realised net taken at each round trip's end (closed-trade equity), USD, ≥ 0. */
-  maxDrawdownRealisedUsd: number;
-  /** Share of round trips with a positive net PnL, 0..1; 0 when there were none. */
-  winRate: number;
-  avgHoldMs: number | undefined;
-  signalToFillP50Ms: number | undefined;
-  signalToFillP99Ms: number | undefined;
-  legsUnwound: number;
-  closeFailures: number;
-  /** Fills found after the fact (FILL_CREDITED); their fees and credited PnL are in the figures above. */
-  lateFills: number;
-  /**
-   * What the run left at the venues beyond hedged positions (those are `openAtExit`): unhedged legs and
-   * orders nobody saw the outcome of, per pair, as the executors report them. Empty after a clean stop.
-   */
-  exposureAtExit: PairExposure[];
-  /** The time span the events cover, ms (in a replay: the data's). */
-  firstEventAt: number | undefined;
-  lastEventAt: number | undefined;
-  trades: RoundTrip[];
-  openPositions: OpenAtExit[];
-  outsideTrades: FeesOutsideTrades;
-}
+export type { FeesByVenue, TradeOpening, RoundTrip, OpenAtExit, FeesOutsideTrades, RunSummary } from './summary-types';
 
 /** Nearest-rank percentile of unsorted values; undefined for an empty list. */
 export function percentile(values: readonly number[], p: number): number | undefined {
@@ -249,11 +126,12 @@ function diff(a: number | undefined, b: number | undefined): number | undefined 
 
 /**
  * The summary as an incremental fold: `add` every event as it happens, read `summary()` at any time.
- * Memory is O(round trips + pairs), independent of how many spread samples the run saw.
+ * Memory is O(pairs + the rows kept), independent of how many spread samples the run saw; with `tradeRowsKept`
+ * it does not grow with the round trips either (their figures are running sums; their rows go to `onTrade`).
  */
 export class SummaryFold {
   private readonly pairs = new Map<string, PairState>();
-  private readonly trades: RoundTrip[] = [];
+  private readonly trades: ClosedTrades;
   private readonly latencies: number[] = [];
   private readonly outside = { failedEntries: 0, fees: {} as Partial<Record<VenueId, number>>, feesUsd: 0 };
   private opened = 0;
@@ -272,6 +150,10 @@ export class SummaryFold {
   private lastEventAt: number | undefined;
   private readonly markedDrawdown = new Drawdown();
   private readonly realisedDrawdown = new Drawdown();
+
+  constructor(options: SummaryFoldOptions = {}) {
+    this.trades = new ClosedTrades(options);
+  }
 
   /** Realised net so far: gross − fees + funding, USD. */
   realisedNetUsd(): number {
@@ -455,13 +337,13 @@ export class SummaryFold {
     this.grossPnlUsd += e.creditedPnlUsd;
     const credited = e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0;
     // A late fill is found within seconds of its close, before the pair's next round trip can close.
-    const index = credited ? this.trades.map((t) => t.pair).lastIndexOf(e.pair) : -1;
-    const trade = index >= 0 ? this.trades[index] : undefined;
-    if (trade !== undefined) {
+    const last = credited ? this.trades.lastOf(e.pair) : undefined;
+    if (last !== undefined) {
+      const trade = last.row;
       const feesByVenue = { ...trade.feesByVenue, [e.venue]: (trade.feesByVenue[e.venue] ?? 0) + e.feeUsd };
       const grossPnlUsd = trade.grossPnlUsd + e.creditedPnlUsd;
       const feesUsd = trade.feesUsd + e.feeUsd;
-      this.trades[index] = { ...trade, feesByVenue, feesUsd, grossPnlUsd, netPnlUsd: grossPnlUsd - feesUsd + trade.fundingUsd };
+      this.trades.replace(last.at, { ...trade, feesByVenue, feesUsd, grossPnlUsd, netPnlUsd: grossPnlUsd - feesUsd + trade.fundingUsd });
     } else {
       const p = this.pair(e.pair);
       if (p.phase !== 'flat' && p.trip !== undefined) {
@@ -481,8 +363,7 @@ export class SummaryFold {
    * @param exposureAtExit what the executors report left unhedged or unresolved at the venues.
    */
   summary(openAtExit?: number, exposureAtExit: readonly PairExposure[] = []): RunSummary {
-    const trades = this.trades;
-    const holds = trades.map((t) => t.closedAt - t.openedAt);
+    const trades = this.trades.list();
     const openPositions: OpenAtExit[] = [];
     const outside = { feesUsd: this.outside.feesUsd, fees: { ...this.outside.fees } };
     for (const [pair, p] of this.pairs) {
@@ -498,7 +379,7 @@ export class SummaryFold {
     const unrealisedPnlUsd = marked === undefined || unrealisedFundingUsd === undefined ? undefined : marked + unrealisedFundingUsd;
     const netPnlUsd = this.realisedNetUsd();
     return {
-      roundTrips: trades.length,
+      roundTrips: this.trades.count,
       opened: this.opened,
       closed: this.closed,
       openAtExit: openAtExit ?? openPositions.length,
@@ -520,8 +401,8 @@ export class SummaryFold {
       maxDrawdownFrom: this.markedDrawdown.from,
       maxDrawdownTo: this.markedDrawdown.to,
       maxDrawdownRealisedUsd: this.realisedDrawdown.max,
-      winRate: trades.length === 0 ? 0 : trades.filter((t) => t.netPnlUsd > 0).length / trades.length,
-      avgHoldMs: holds.length === 0 ? undefined : holds.reduce((a, b) => a + b, 0) / holds.length,
+      winRate: this.trades.winRate,
+      avgHoldMs: this.trades.avgHoldMs,
       signalToFillP50Ms: percentile(this.latencies, 50),
       signalToFillP99Ms: percentile(this.latencies, 99),
       legsUnwound: this.legsUnwound,
@@ -530,7 +411,9 @@ export class SummaryFold {
       exposureAtExit: [...exposureAtExit],
       firstEventAt: this.firstEventAt,
       lastEventAt: this.lastEventAt,
-      trades: [...trades],
+      trades,
+      tradesNotListed: this.trades.count - trades.length,
+      byPair: this.trades.byPair(),
       openPositions,
       outsideTrades: { failedEntries: this.outside.failedEntries, feesByVenue: outside.fees, feesUsd: outside.feesUsd },
     };
@@ -600,7 +483,7 @@ export class SummaryFold {
       longExitPrice !== undefined && shortExitPrice !== undefined ? ((longExitPrice - shortExitPrice) / shortExitPrice) * 100 : undefined;
     // The close's own fee figure covers the entry too; what this run's fills do not show was paid by an earlier run.
     const earlierRunFeesUsd = trip.restored && e.feesUsd !== undefined ? Math.max(0, e.feesUsd - trip.feesUsd) : 0;
-    this.trades.push({
+    this.trades.add({
       ...opening,
       closedAt: e.time,
       exitSpread: e.exitSpread,
@@ -631,6 +514,7 @@ export function summarize(log: Iterable<TradingEvent>, openAtExit?: number, expo
   return fold.summary(openAtExit, exposureAtExit);
 }
 
+export type { PairRealised, SummaryFoldOptions } from './closed-trades';
 // Presentation lives in summary-format.ts; re-exported so `report/summary` stays the one import for both.
 export { summaryFigures, summaryJson, summaryTable, usd } from './summary-format';
 export type { PairRunSettings, RunFiles, RunSettings, SummaryFigure } from './summary-format';

@@ -21,8 +21,9 @@ import { renderReport } from '../../src/report/html';
 import { createStatusDisplay, type StatusDisplay, type StatusOut } from '../../src/report/status-display';
 import { createRunEventSink, type RunEventSink } from '../../src/report/run-events';
 import { linkLatestRun } from '../../src/report/run-folder';
-import { RunRecord } from '../../src/report/run-record';
+import { RunRecord, type RunRecordOptions } from '../../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../../src/report/summary';
+import { TRADE_ROWS_FILE, tradeRowLine, withEveryTradeRow } from '../../src/report/trade-rows';
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import type { FundingModelOptions } from '../../src/sim/index';
@@ -37,6 +38,7 @@ import { recordingFundingPolls } from '../../src/venues/funding-record';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
 import { venueSymbol } from '../../src/domain/market';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
+import { replayFacts } from './replay-facts';
 import { type Alerts, startAlerts } from './alerts';
 import type { ResolvedWebhook } from '../../src/config/alerts';
 
@@ -80,6 +82,11 @@ export interface RunOptions {
   onEvent?: (event: TradingEvent) => void;
   /** Notable events (all but spread samples and position polls) the result keeps, newest last. Default 500. */
   recentEventsLimit?: number;
+  /**
+   * Round trips' rows held in memory while the run goes (the newest); every row is written to the run folder's
+   * trades.ndjson as it closes, and the report and the result list them all, read back at the end. Default 1,000.
+   */
+  tradeRowsKept?: number;
   /**
    * The HTTP API (metrics, status, events, control; see streams/cli/ops.ts). Undefined: none (tests, embedding).
    * The caller checked host and token (auth.ts apiSecurityProblem). A port it cannot bind is reported and the
@@ -271,7 +278,7 @@ async function run(control: RunControl): Promise<RunResult> {
     pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock, journalingFor(opts.mode));
     const settings = botSettings(replay ? replayFundingPeriod(opts, replay) : opts, settingsPairs);
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
-    const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs } });
+    const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs }, ...tradeRows(opts, folder) });
     const display = statusDisplay(opts.statusOut, settingsPairs, printer);
     closeDisplay = () => display?.close();
     const sink = runEventSink(opts, record, folder, display, printer, (e) => {
@@ -290,7 +297,7 @@ async function run(control: RunControl): Promise<RunResult> {
     if (stopped() === undefined) stop('bot stream completed');
     const left = await exposureAtExit(executors, stopped() ?? 'stop', folder.logger);
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
-    const summary = record.summary(openAtExit, left.exposure);
+    const summary = withEveryTradeRow(folder.tradesPath, record.summary(openAtExit, left.exposure));
     const runSettings = { ...describeSettings(opts, settings, fees), ...(replay ? { replay: replayFacts(opts, replay) } : {}) };
     writeReport(folder, opts, record, summary, runSettings, startedAt);
     closeDisplay();
@@ -412,24 +419,6 @@ function replayFundingLine(replay: ReplaySetup): string {
     : `funding: NOT RECORDED in this data (${funding.reason}): no carry in the decisions, round trips count no funding (not a zero)`;
 }
 
-/** What a replay's report and summary say about its data. */
-function replayFacts(opts: RunOptions, replay: ReplaySetup): NonNullable<RunSettings['replay']> {
-  const { index, stats } = replay;
-  return {
-    dataDir: path.resolve(opts.replay!.dataDir),
-    files: index.files.length,
-    fromMs: index.fromMs,
-    toMs: index.toMs,
-    frames: index.frames,
-    framesDelivered: stats.delivered,
-    framesDropped: stats.dropped,
-    recorderLost: stats.lost,
-    latencyMs: opts.replay!.latencyMs ?? 0,
-    faults: index.faults.map((f) => f.message),
-    funding: index.funding.status === 'recorded' ? { status: 'recorded', observations: index.funding.observations, failed: index.funding.failed } : { status: 'not recorded', reason: index.funding.reason },
-  };
-}
-
 // ---- run folder and report ----
 
 function folderPaths({ runDir, eventsPath, reportPath }: RunFolder): Pick<RunResult, 'runDir' | 'eventsPath' | 'reportPath'> {
@@ -446,6 +435,9 @@ interface RunFolder {
   readonly eventsPath: string;
   readonly reportPath: string;
   readonly eventsOut: FileOutput;
+  /** trades.ndjson: every closed round trip's row (src/report/trade-rows.ts). */
+  readonly tradesPath: string;
+  readonly tradesOut: FileOutput;
   readonly logger: Logger;
   readonly outputs: Outputs;
   readonly stopReportingToLog: () => void;
@@ -463,7 +455,15 @@ function openRunFolder(opts: RunControl['opts'], startedAt: number, printer: Run
   const eventsOut = outputs.file('events.ndjson', eventsPath, 'a', { rotate });
   const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs, rotate });
   const stopReportingToLog = outputs.reportTo('bot.log', (line) => logger.error(line));
-  return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, logger, outputs, stopReportingToLog };
+  // Not rotated: the report reads every row back from it (it grows with round trips, a few hundred bytes each).
+  const tradesPath = path.join(runDir, TRADE_ROWS_FILE);
+  const tradesOut = outputs.file(TRADE_ROWS_FILE, tradesPath, 'a');
+  return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, tradesPath, tradesOut, logger, outputs, stopReportingToLog };
+}
+
+/** The newest rows held in memory; every row written to trades.ndjson (read back at the end: withEveryTradeRow). */
+function tradeRows(opts: RunOptions, folder: RunFolder): Pick<RunRecordOptions, 'tradeRowsKept' | 'onTrade'> {
+  return { tradeRowsKept: opts.tradeRowsKept ?? 1_000, onTrade: (n, row) => folder.tradesOut.write(tradeRowLine(n, row)) };
 }
 
 function writeReport(folder: RunFolder, opts: RunOptions, record: RunRecord, summary: RunSummary, settings: RunSettings, startedAt: number): void {
@@ -476,6 +476,7 @@ function writeReport(folder: RunFolder, opts: RunOptions, record: RunRecord, sum
 
 async function closeAll(folder: RunFolder, trading: TradingVenues | undefined, pairs: PairSetup | undefined): Promise<void> {
   folder.eventsOut.close();
+  folder.tradesOut.close();
   await trading?.close();
   pairs?.journals.forEach((j) => j.close());
   folder.stopReportingToLog();

@@ -264,3 +264,34 @@ describe('GET /metrics as Prometheus text', () => {
     expect(() => parsePrometheusTextFormat('a{b=1} 1\n')).toThrow(/invalid line/i);
   });
 });
+
+describe('per-pair realised figures of a long run (the summary holds only its newest rows)', () => {
+  it('counts every round trip in /metrics and /api/status, not only the rows held in memory', async () => {
+    const script = new EventScript();
+    script.trip({ pair: 'BTC-PERP', longEntry: 95_000, shortEntry: 95_300, longExit: 95_100, shortExit: 95_080 });
+    script.trip({ pair: 'BTC-PERP', longEntry: 95_000, shortEntry: 95_300, longExit: 94_900, shortExit: 95_200 });
+    script.trip({ pair: 'BTC-PERP', longEntry: 95_000, shortEntry: 95_300, longExit: 95_050, shortExit: 95_040 });
+    const all = new RunRecord({ pairs: ['BTC-PERP'] });
+    const newest = new RunRecord({ pairs: ['BTC-PERP'], tradeRowsKept: 1 });
+    const state = new OpsState({ mode: 'sim', pairs: [{ pair: 'BTC-PERP', dexA: 'vest', dexB: 'paradex', spreadEntry: 0.06, spreadExit: -0.02 }] }, script.log[0]!.time);
+    const metrics = new OpsMetrics({ state, summary: () => newest.summary(0), now: () => script.time });
+    for (const e of script.log) {
+      all.add(e);
+      newest.add(e);
+      state.observe(e);
+      metrics.observe(e);
+    }
+    const rows = all.summary(0).trades;
+    expect(rows).toHaveLength(3);
+    expect(newest.summary(0).trades).toHaveLength(1);
+    const samples = checkExposition(await metrics.text());
+    const read = (name: string) => samples.find((s) => s.name === name && s.labels.pair === 'BTC-PERP')!.value;
+    expect(read('arb_round_trips')).toBe(3);
+    expect(read('arb_realised_gross_pnl_usd')).toBeCloseTo(rows.reduce((a, t) => a + t.grossPnlUsd, 0), 9);
+    expect(read('arb_trade_fees_usd')).toBeCloseTo(rows.reduce((a, t) => a + t.feesUsd, 0), 9);
+    expect(read('arb_realised_net_pnl_usd')).toBeCloseTo(rows.reduce((a, t) => a + t.netPnlUsd, 0), 9);
+    const realised = state.status(script.time, newest.summary(0)).pairs[0]!.realised;
+    expect(realised.roundTrips).toBe(3);
+    expect(realised.netPnlUsd).toBeCloseTo(rows.reduce((a, t) => a + t.netPnlUsd, 0), 9);
+  });
+});

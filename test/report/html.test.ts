@@ -140,6 +140,20 @@ describe('report page', () => {
     expect(values[4]).toBeCloseTo(s.unrealisedPnlUsd!, 9);
   });
 
+  it('says which round trips it cannot list (trades.ndjson unreadable) and still adds up to the summary', () => {
+    const log = new EventScript()
+      .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, fundingUsd: 0.0321 })
+      .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 99_900, shortExit: 100_250 })
+      .shutdown();
+    const record = new RunRecord({ pairs: ['BTC-PERP'], tradeRowsKept: 1 });
+    log.forEach((e) => record.add(e));
+    const s = record.summary();
+    expect([s.roundTrips, s.trades.length, s.tradesNotListed]).toEqual([2, 1, 1]);
+    const html = renderReport(record.reportData(), s, { title: 't', settings: SETTINGS, startedAt: log[0]!.time, endedAt: log.at(-1)!.time });
+    expect(html).toMatch(/id="trades-not-listed"><td class="num">–<\/td><td colspan="8">1 earlier round trip not listed/);
+    expect(html).toContain('id="totals-check">Totals = the summary');
+  });
+
   it('adds up with funding: the rows of the trade table sum to the summary, and each row is gross − fees + funding', () => {
     const { html, record } = render(
       new EventScript()

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { events } from '../../src/domain/events';
-import { summarize, summaryJson, summaryTable, SummaryFold, type RunSummary } from '../../src/report/summary';
+import { summarize, summaryJson, summaryTable, SummaryFold, type RoundTrip, type RunSummary } from '../../src/report/summary';
 import { EventScript, TAKER } from '../support/trading-events';
 
 const close = (a: number | undefined, b: number | undefined) => {
@@ -424,3 +424,62 @@ describe('summary: fills found after the fact, and what a run leaves at exit', (
   });
 });
 
+
+describe('summary: a long run keeps only the newest rows in memory (tradeRowsKept)', () => {
+  /** Five round trips on two pairs, alternating: wins and losses, a funding figure on one. */
+  function fiveTrips() {
+    const script = new EventScript();
+    const prices = [
+      { longExit: 100_150, shortExit: 100_140 },
+      { longExit: 99_900, shortExit: 100_250 },
+      { longExit: 100_180, shortExit: 100_120 },
+      { longExit: 100_100, shortExit: 100_190 },
+      { longExit: 100_160, shortExit: 100_130 },
+    ];
+    prices.forEach((p, i) => script.trip({ pair: i % 2 === 0 ? 'BTC-PERP' : 'ETH-PERP', longEntry: 100_000, shortEntry: 100_200, ...p, ...(i === 2 ? { fundingUsd: 0.04 } : {}) }));
+    return script.shutdown();
+  }
+
+  it('holds the newest rows, counts every round trip in every figure, and hands every row to its store', () => {
+    const log = fiveTrips();
+    const all = summarize(log);
+    const stored: [number, RoundTrip][] = [];
+    const fold = new SummaryFold({ tradeRowsKept: 2, onTrade: (n, row) => stored.push([n, row]) });
+    log.forEach((e) => fold.add(e));
+    const s = fold.summary();
+    expect(s.trades).toEqual(all.trades.slice(-2));
+    expect(s.tradesNotListed).toBe(3);
+    expect(stored).toEqual(all.trades.map((row, n) => [n, row]));
+    // Figures over all five, not the two rows held.
+    expect([s.roundTrips, s.winRate, s.avgHoldMs]).toEqual([all.roundTrips, all.winRate, all.avgHoldMs]);
+    expect(all.winRate).toBeGreaterThan(0);
+    expect(all.winRate).toBeLessThan(1);
+    close(s.netPnlUsd, all.netPnlUsd);
+    expect(s.byPair).toEqual(all.byPair);
+    for (const pair of ['BTC-PERP', 'ETH-PERP']) {
+      const rows = all.trades.filter((t) => t.pair === pair);
+      expect(s.byPair[pair]!.roundTrips).toBe(rows.length);
+      close(s.byPair[pair]!.netPnlUsd, rows.reduce((a, t) => a + t.netPnlUsd, 0));
+      close(s.byPair[pair]!.fundingUsd, rows.reduce((a, t) => a + t.fundingUsd, 0));
+    }
+    expect(all.tradesNotListed).toBe(0);
+  });
+
+  it('stores a row again under its number when a late fill changes it, and the figures follow', () => {
+    const log = new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140 }).shutdown();
+    const closedAt = log.find((e) => e.type === 'POSITION_CLOSED')!.time;
+    // A loss big enough to turn the win into a loss.
+    const late = events.fillCredited(closedAt + 20, {
+      pair: 'BTC-PERP', venue: 'paradex', clientId: 'x', phase: 'close', filledSize: 0.01, avgPrice: 100_140, feeUsd: 0.2, creditedPnlUsd: -50, creditedFeesUsd: 0.2, reason: 'late close fill',
+    });
+    const stored = new Map<number, RoundTrip>();
+    const fold = new SummaryFold({ tradeRowsKept: 1, onTrade: (n, row) => stored.set(n, row) });
+    [...log, late].forEach((e) => fold.add(e));
+    const s = fold.summary();
+    expect(s.winRate).toBe(0);
+    expect(stored.get(0)).toEqual(s.trades[0]);
+    close(s.byPair['BTC-PERP']!.grossPnlUsd, s.grossPnlUsd);
+    close(s.byPair['BTC-PERP']!.netPnlUsd, s.netPnlUsd);
+    expect(s.byPair['BTC-PERP']!.roundTrips).toBe(1);
+  });
+});

@@ -19,6 +19,7 @@ import { newParadexAccount } from '../../../src/venues/paradex/signing';
 import { newVestKeys } from '../../../src/venues/vest/signing';
 import { filesUnder } from '../../support/files';
 import { simAsLive, type SimAsLive } from '../../support/sim-live';
+import { parseTradeRows } from '../../../src/report/trade-rows';
 import { createSimVenueClients, loadOrCreateSimKeys } from '../../../src/venues/sim-connect';
 
 const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16 };
@@ -69,6 +70,8 @@ describe('a sim run', () => {
       runsDir,
       logLevel: 'info',
       simModel: FAST_MARKET,
+      // One row held in memory: the others are read back from trades.ndjson for the report and the result.
+      tradeRowsKept: 1,
       onEvent: (e) => {
         if (e.type === 'POSITION_CLOSED') closedTrips++;
         if (e.type === 'POSITION_OPENED' && closedTrips >= 1) handle.stop('test: round trip seen');
@@ -117,6 +120,16 @@ describe('a sim run', () => {
     expect(html).toContain('id="spread-chart-0"');
     expect(html).not.toMatch(/\s(src|href)\s*=\s*["']?(https?:)?\/\//i); // nothing fetched from elsewhere
     expect(html).toContain('BTC-PERP');
+
+    // Every round trip's row, though the run held one: in trades.ndjson, the result and the report's table.
+    expect(s.roundTrips).toBe(s.closed);
+    expect(s.trades).toHaveLength(s.roundTrips);
+    expect(s.tradesNotListed).toBe(0);
+    const stored = parseTradeRows(fs.readFileSync(path.join(result.runDir, 'trades.ndjson'), 'utf8'));
+    expect(stored.rows).toEqual(s.trades);
+    const table = /<table class="grid" id="trades">([\s\S]*?)<\/table>/.exec(html)![1]!;
+    expect(table.match(/<tr class="trade/g) ?? []).toHaveLength(s.roundTrips);
+    expect(html).not.toContain('trades-not-listed');
   }, 120_000);
 
   it('on simulated venues that outlive it, leaves a position journaled; the next run on that journal and keys resumes and closes it', async () => {

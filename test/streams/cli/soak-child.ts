@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { defaultConfig } from '../../../src/config';
 import { NO_ORDER_LATENCY, startSimVenues } from '../../../src/sim/index';
 import { loadOrCreateSimKeys, type SimVenueUrls } from '../../../src/venues/sim-connect';
@@ -28,6 +29,8 @@ export interface SoakSample {
   /** Seconds since the run started. */
   t: number;
   heapUsed: number;
+  /** Of heapUsed: V8's code space (machine code the JIT compiles as the hot paths tier up: not the bot's data). */
+  codeSpaceUsed: number;
   /** process.getActiveResourcesInfo() counted by type. */
   resources: Record<string, number>;
   /** Events the run had emitted by then, and positions closed. */
@@ -49,6 +52,21 @@ export interface SoakReport {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * `SOAK_HEAPSNAPSHOTS=DIR[:T1,T2,…]`: after the forced gc of the first sample at or past each Ti seconds (default
+ * 40 and the last sample), a heap snapshot is written to DIR as soak-<t>s.heapsnapshot, for scripts/heap-diff.ts;
+ * with times given, the run ends after the last snapshot (give a duration long enough: on a loaded machine a
+ * snapshot takes minutes). Off by default: a snapshot stalls the process and would disturb the test's figures.
+ */
+function heapSnapshotPlan(durationSec: number, sampleSec: number): { dir: string; at: number[]; endAfterLast: boolean } | undefined {
+  const spec = process.env.SOAK_HEAPSNAPSHOTS;
+  if (!spec) return undefined;
+  const [dir, times] = spec.split(':') as [string, string | undefined];
+  fs.mkdirSync(dir, { recursive: true });
+  const at = times ? times.split(',').map(Number) : [40, durationSec - sampleSec];
+  return { dir, at: at.sort((a, b) => a - b), endAfterLast: times !== undefined };
+}
 
 function resourceCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -131,20 +149,35 @@ async function main(): Promise<void> {
       // The result's bounded tail of notable events (default 500, a ~60 s warm-up at this pace) kept short so it
       // is full well before the second half: its filling is bounded by design, not growth with uptime.
       recentEventsLimit: 50,
+      // Likewise the round trips' rows held in memory (every row goes to the run folder's trades.ndjson): bounded,
+      // so the heap does not grow with the round trips either (a run's default: 1,000 rows, ~1.3 KB each).
+      tradeRowsKept: 5,
       onEvent: (e) => {
         events++;
         if (e.type === 'POSITION_CLOSED') closed++;
       },
     });
+    const snapshots = heapSnapshotPlan(durationSec, sampleSec);
+    let stalledSec = 0;
     const sample = (): void => {
       gc();
       gc();
-      samples.push({ t: (Date.now() - started) / 1000, heapUsed: process.memoryUsage().heapUsed, resources: resourceCounts(), events, closed, updates: venues.updates() });
+      const t = (Date.now() - started) / 1000;
+      const codeSpaceUsed = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0;
+      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, resources: resourceCounts(), events, closed, updates: venues.updates() });
+      // Snapshot times count the run's time, not the time the snapshots themselves stalled it.
+      const tradingSec = t - stalledSec;
+      if (snapshots && snapshots.at.length > 0 && tradingSec >= snapshots.at[0]!) {
+        snapshots.at.shift();
+        const file = v8.writeHeapSnapshot(path.join(snapshots.dir, `soak-${Math.round(tradingSec)}s.heapsnapshot`));
+        stalledSec += (Date.now() - started) / 1000 - t;
+        process.stderr.write(`heap snapshot at ${tradingSec.toFixed(1)} s of trading (closed ${closed}, updates ${venues.updates()}): ${file}\n`);
+      }
     };
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         sample();
-        if (Date.now() - started >= durationSec * 1000) {
+        if (Date.now() - started >= durationSec * 1000 || (snapshots?.endAfterLast && snapshots.at.length === 0)) {
           clearInterval(timer);
           resolve();
         }

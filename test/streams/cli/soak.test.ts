@@ -3,14 +3,21 @@
  * SOAK_S seconds of real time in a child process of its own (soak-child.ts: the venues in a third process, real
  * heap figures, forced gc before each sample), and neither its heap nor its open handles grow with uptime.
  *
- * The heap bound, from what the soak measured (25 ms updates, ~39 update rounds/s = ~78 book frames and ticks a
- * second, 0.2 round trips/s): after the warm-up (JIT, bounded buffers filling) the least-squares slope of
- * heapUsed over the second half was 5.0, 3.3 and 4.3 KB/s in three runs (3.0 and 7.2 KB/s at 0.4 round trips/s:
- * part of it is the report's per-trade record, which grows with trades by design; the rest is not explained yet). The bound, 10 KB/s, sits above that noise; a leak of
- * LEAK_PER_FRAME_B per book frame would add more than the bound on its own (the test computes that from the
- * update rounds that really ran and asserts it, so the check can catch such a leak on this run). Checked: a
- * 100-character string kept per tick (a module array in streams/market.ts, since removed) made the slope
- * 23.4 KB/s and failed it.
+ * What grew, from heap snapshots of such runs (SOAK_HEAPSNAPSHOTS, scripts/heap-diff.ts; README "Long runs"):
+ * after the warm-up, mostly V8's compiled code (code space ~3.9 KB/s of an 8.3 KB/s heap slope in one run on
+ * this machine under a load of 20+; it tiers up for minutes, the longer the more loaded the machine), bounded
+ * buffers still filling (the API's 200-event tail, Vest's 60 s of books for its lag probe, the dashboard's 15 min
+ * of spreads) and ~1.3 KB per round trip of trade rows, now bounded (tradeRowsKept, here 5: every row goes to
+ * trades.ndjson). Before that fix the total heap's slope was 3.3–5.0 KB/s on a quieter machine, 12.6 KB/s under
+ * that load.
+ *
+ * The bound is on the heap less the code space: measured 4.4 and 6.2 KB/s in two runs under a load of 20+ (with
+ * the code space: 8.3 and 10.3 KB/s, so the old 10 KB/s bound on the whole heap no longer held there);
+ * MAX_HEAP_SLOPE_B_PER_S = 8 KB/s leaves 1.3× over the worst for a noisy shared machine. A leak of
+ * LEAK_PER_FRAME_B per book frame would add more than the bound on its own (the test computes that from the update
+ * rounds that really ran and asserts it, so the check can catch such a leak on this run: it needs ≥ 19.2
+ * updates/s, 22.5–26 measured under load; the 200 B of before needed 24). Checked before: a 100-character string kept per tick (a module array in streams/market.ts, since
+ * removed) made the slope 23.4 KB/s and failed it.
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -21,10 +28,15 @@ const SOAK_S = 150;
 const SAMPLE_S = 10;
 /** Samples before this are warm-up; the heap slope is fitted over the second half of the run. */
 const SECOND_HALF_FROM_S = SOAK_S / 2;
-/** Heap growth allowed over the second half, bytes per second (measured: see above). */
-const MAX_HEAP_SLOPE_B_PER_S = 10_000;
+/** Growth allowed over the second half of the heap less V8's code space, bytes per second (measured: see above). */
+const MAX_HEAP_SLOPE_B_PER_S = 8_000;
 /** A leak this size per book frame (two a market update round: one per venue, each a tick) must exceed the bound. */
-const LEAK_PER_FRAME_B = 200;
+const LEAK_PER_FRAME_B = 250;
+/**
+ * Longest the child may take beyond SOAK_S: starting both processes (ts-node compiles the bot and the venues)
+ * and stopping. On this shared 2-core machine under a load of 20+ that took up to ~2 min.
+ */
+const CHILD_OVERHEAD_S = 180;
 
 interface ChildExit {
   code: number | null;
@@ -75,7 +87,7 @@ function floorCounts(samples: readonly SoakSample[]): Record<string, number> {
 
 describe('a soak run (issue 15 point 5)', () => {
   it(`trades all through ${SOAK_S} s of fast market updates with a flat heap and a steady handle count`, async () => {
-    const exit = await runSoakChild((SOAK_S + 60) * 1000);
+    const exit = await runSoakChild((SOAK_S + CHILD_OVERHEAD_S) * 1000);
     if (exit.code !== 0) throw new Error(`soak child: exit ${exit.code} signal ${exit.signal}\n${exit.stderr.slice(-4000)}`);
     const line = exit.stdout.split('\n').find((l) => l.startsWith('SOAK '));
     expect(line).toBeDefined();
@@ -98,9 +110,13 @@ describe('a soak run (issue 15 point 5)', () => {
     const updateRate = (last.updates - samples[0]!.updates) / (last.t - samples[0]!.t);
     expect(updateRate).toBeGreaterThanOrEqual(1000 / report.updateMs / 2);
 
-    // Heap: the slope over the second half is below the bound, and the bound is below a 100 B per frame leak.
+    // Heap: the slope over the second half is below the bound, and the bound is below a LEAK_PER_FRAME_B per frame leak.
+    // Bounded: the heap less V8's code space (machine code still being compiled as hot paths tier up, which on a
+    // loaded machine goes on well into the second half: not the bot's data). Both slopes are printed.
     expect(secondHalf.length).toBeGreaterThanOrEqual(6);
-    const heapSlope = slope(secondHalf.map((s) => [s.t, s.heapUsed] as const));
+    const heapSlope = slope(secondHalf.map((s) => [s.t, s.heapUsed - s.codeSpaceUsed] as const));
+    const withCode = slope(secondHalf.map((s) => [s.t, s.heapUsed] as const));
+    process.stdout.write(`soak: heap slope over the second half ${(heapSlope / 1000).toFixed(2)} KB/s without code space (${(withCode / 1000).toFixed(2)} KB/s with it), ${updateRate.toFixed(1)} updates/s, ${report.roundTrips} round trips\n`);
     const framesPerSec = 2 * updateRate;
     expect(LEAK_PER_FRAME_B * framesPerSec).toBeGreaterThan(1.2 * MAX_HEAP_SLOPE_B_PER_S);
     expect(heapSlope).toBeLessThan(MAX_HEAP_SLOPE_B_PER_S);
@@ -117,5 +133,5 @@ describe('a soak run (issue 15 point 5)', () => {
     // Stopped, the run leaves no socket or timer behind.
     expect(report.afterStop.TCPSocketWrap ?? 0).toBe(0);
     expect(report.afterStop.Timeout ?? 0).toBe(0);
-  }, (SOAK_S + 90) * 1000);
+  }, (SOAK_S + CHILD_OVERHEAD_S + 30) * 1000);
 });
