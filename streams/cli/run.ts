@@ -308,12 +308,17 @@ async function run(control: RunControl): Promise<RunResult> {
   }
 }
 
-/** Each pair's funding, polled at the venues (and recorded with `--record`), or in a replay the recorded answers (none in a VPREC1 recording). */
+/**
+ * Each pair's funding from the venues: over WS first with REST as the fallback; with `--record`, REST polls only,
+ * so the recording holds every answer the bot read (the recorder takes poll answers). In a replay, the recorded
+ * answers (none in a VPREC1 recording).
+ */
 function fundingDeps(trading: TradingVenues, replay: ReplaySetup | undefined, opts: RunOptions, recorder: RecordingWriter | undefined): Pick<BotDeps, 'fundingFor'> {
   if (replay) return replay.funding ? { fundingFor: replay.funding.fundingFor } : {};
   if (!trading.funding) return {};
   const polls = recorder ? recordingFundingPolls(trading.funding, recorder) : trading.funding;
-  return { fundingFor: pairFundingSource(polls, opts.fundingPollMs).fundingFor };
+  const ws = trading.fundingWs && !recorder ? { streams: trading.fundingWs } : undefined;
+  return { fundingFor: pairFundingSource(polls, opts.fundingPollMs, ws).fundingFor };
 }
 
 /** Subscribes the bot stream into the sink; `done` settles when it ends, and `ended` says whether it has. */
