@@ -132,12 +132,12 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
     await close();
     throw err;
   }
-  return { venues: made as Record<VenueId, Venue>, ...publicFunding(setup, sim, options.paradexEncoding, fundingSeen), close };
+  return { venues: made as Record<VenueId, Venue>, ...publicFunding(setup, sim, options, fundingSeen), close };
 }
 
 /** Each venue's public funding, over REST and over WS, remembering the latest figure for the paper venues. */
-function publicFunding(setup: VenueSetup, sim: SimVenues | undefined, simEncoding: 'sbe' | 'json', seen: Map<string, FundingSnapshot>): Pick<TradingVenues, 'funding' | 'fundingWs'> {
-  return { funding: remembered(fundingPolls(setup, sim), seen), fundingWs: rememberedStreams(fundingStreams(setup, sim, simEncoding), seen) };
+function publicFunding(setup: VenueSetup, sim: SimVenues | undefined, options: VenueOptions, seen: Map<string, FundingSnapshot>): Pick<TradingVenues, 'funding' | 'fundingWs'> {
+  return { funding: remembered(fundingPolls(setup, sim), seen), fundingWs: rememberedStreams(fundingStreams(setup, sim, options), seen) };
 }
 
 const lastFunding = (seen: Map<string, FundingSnapshot>, venue: VenueId) => (symbol: string) => seen.get(`${venue}:${symbol}`);
@@ -159,7 +159,9 @@ function rememberedStreams(streams: Record<VenueId, FundingStream>, seen: Map<st
 }
 
 /** Funding over WS at the hosts the mode's books come from, in the Paradex encoding its books use. */
-function fundingStreams(setup: VenueSetup, sim: SimVenues | undefined, simEncoding: 'sbe' | 'json'): Record<VenueId, FundingStream> {
+function fundingStreams(setup: VenueSetup, sim: SimVenues | undefined, options: VenueOptions): Record<VenueId, FundingStream> {
+  const simEncoding = options.paradexEncoding;
+  const logger = options.logger ? { logger: options.logger } : {};
   const hosts =
     setup.kind === 'sim'
       ? { paradex: sim!.paradex.ws, vest: sim!.vest.ws, encoding: simEncoding, accountGroup: 0 }
@@ -169,8 +171,8 @@ function fundingStreams(setup: VenueSetup, sim: SimVenues | undefined, simEncodi
   // Vest routes a socket by its account group, as the book feeds do (venues.md §2.2).
   const vestUrl = /[?&]xwebsocketserver=/.test(hosts.vest) ? hosts.vest : `${hosts.vest}${hosts.vest.includes('?') ? '&' : '?'}xwebsocketserver=restserver${hosts.accountGroup}`;
   return {
-    paradex: (symbol) => paradexFunding$({ wsUrl: hosts.paradex, symbol, encoding: hosts.encoding }),
-    vest: (symbol) => vestFunding$({ wsUrl: vestUrl, symbol }),
+    paradex: (symbol) => paradexFunding$({ wsUrl: hosts.paradex, symbol, encoding: hosts.encoding, ...logger }),
+    vest: (symbol) => vestFunding$({ wsUrl: vestUrl, symbol, ...logger }),
   };
 }
 

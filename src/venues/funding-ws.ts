@@ -155,7 +155,7 @@ export function fundingOverSocket(url: string, channel: FundingChannel, opts: Om
             subscriber.next(r.snapshot);
             return;
           case 'refused':
-            opts.logger?.warn('funding channel refused; REST takes over', { url: redactQuery(url), reason: r.reason });
+            opts.logger?.warn('the venue refused the funding channel', { url: redactQuery(url), reason: r.reason });
             subscriber.error(new FundingChannelRefused(r.reason));
             return;
           case 'malformed':
