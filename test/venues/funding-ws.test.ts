@@ -7,7 +7,9 @@ import type { Subscription } from 'rxjs';
 import type { FundingSnapshot } from '../../src/domain/funding';
 import { startSimVenues, type SimVenues } from '../../src/sim';
 import { fetchParadexFunding, fetchVestFunding } from '../../src/venues/funding';
-import { FundingChannelRefused, newFundingWsStats, paradexFunding$, vestFunding$ } from '../../src/venues/funding-ws';
+import { FundingChannelRefused, newFundingWsStats, paradexFunding$, paradexFundingChannel, vestFunding$, vestFundingChannel } from '../../src/venues/funding-ws';
+import { encodeSbeFundingData } from '../../src/sim/paradex-funding-sbe';
+import { encodeSbeHeartbeat } from '../../src/venues/paradex/sbe';
 
 let sim: SimVenues;
 const subs: Subscription[] = [];
@@ -109,5 +111,35 @@ describe('vestFunding$', () => {
     const got = collect(vestFunding$({ wsUrl: sim.vest.ws, symbol: 'BTC-PERP' }));
     await until('the refusal', () => got.error !== undefined);
     expect(got.error).toBeInstanceOf(FundingChannelRefused);
+  });
+});
+
+describe('funding channel frames (no socket)', () => {
+  const text = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
+  const event = { seq: 1, ts: 1_000_000, createdAt: 2_000_000, fundingRate: 0.0008, fundingIndex: 12.5, fundingPeriodHours: 8 };
+
+  it('Paradex: a FundingDataEvent is a snapshot; heartbeats and other templates are skipped; another market or a bad frame is malformed', () => {
+    const ch = paradexFundingChannel('BTC-USD-PERP');
+    expect(ch.read(encodeSbeFundingData({ ...event, market: 'BTC-USD-PERP' }), true, 0)).toEqual({ kind: 'snapshot', snapshot: { ratePerHour: 0.0001, index: 12.5, at: 2_000 } });
+    expect(ch.read(encodeSbeHeartbeat(1, 1), true, 0)).toEqual({ kind: 'ignored' });
+    const template6 = encodeSbeFundingData({ ...event, market: 'BTC-USD-PERP' });
+    new DataView(template6.buffer).setUint16(2, 6, true);
+    expect(ch.read(template6, true, 0)).toEqual({ kind: 'ignored' });
+    expect(ch.read(encodeSbeFundingData({ ...event, market: 'ETH-USD-PERP' }), true, 0)).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/ETH-USD-PERP/) });
+    expect(ch.read(encodeSbeFundingData({ ...event, market: 'BTC-USD-PERP' }).subarray(0, 30), true, 0)).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/truncated/) });
+    expect(ch.read(text({ jsonrpc: '2.0', result: { channel: 'funding_data.BTC-USD-PERP' }, id: 1 }), false, 0)).toEqual({ kind: 'ignored' });
+    expect(ch.read(text({ jsonrpc: '2.0', error: { code: -32600, message: 'invalid subscribe request', data: 'invalid channel' }, id: 1 }), false, 0)).toMatchObject({ kind: 'refused' });
+    expect(ch.read(new TextEncoder().encode('{nope'), false, 0)).toMatchObject({ kind: 'malformed' });
+  });
+
+  it('Vest: the symbol entry of a tickers push, stamped with the receive time; PONG and replies skipped; no entry is malformed', () => {
+    const ch = vestFundingChannel('BTC-PERP');
+    const push = { channel: 'tickers', data: [{ symbol: 'BTC-PERP', oneHrFundingRate: '0.00001', cumFunding: '-3.5' }] };
+    expect(ch.read(text(push), false, 42)).toEqual({ kind: 'snapshot', snapshot: { ratePerHour: 0.00001, index: -3.5, at: 42 } });
+    expect(ch.read(text({ data: 'PONG' }), false, 0)).toEqual({ kind: 'ignored' });
+    expect(ch.read(text({ result: null, id: 1 }), false, 0)).toEqual({ kind: 'ignored' });
+    expect(ch.read(text({ channel: 'tickers', data: [] }), false, 0)).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/no entry for BTC-PERP/) });
+    expect(ch.read(text({ error: { code: 400, msg: 'invalid channel' }, id: 1 }), false, 0)).toMatchObject({ kind: 'refused' });
+    expect(ch.keepAlive?.frame()).toMatch(/"PING"/);
   });
 });
