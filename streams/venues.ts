@@ -14,7 +14,9 @@ import type { Venue } from '../src/venues/venue';
 import type { FrameRecorder } from '../src/venues/recording';
 import { createVestVenue } from '../src/venues/vest/venue';
 import { fetchParadexFunding, fetchVestFunding, type FundingDecoded } from '../src/venues/funding';
+import { paradexFunding$, vestFunding$ } from '../src/venues/funding-ws';
 import type { FundingSnapshot } from '../src/domain/funding';
+import { tap, type Observable } from 'rxjs';
 
 export type VenueSetup =
   /** Simulated venues started inside this process, traded with throwaway keys (real signatures). */
@@ -48,10 +50,15 @@ export interface VenueOptions {
 /** One poll of a venue's public funding (rate and cumulative index) for a venue symbol. Never rejects: a failure is a value. */
 export type FundingPoll = (symbol: string) => Promise<FundingDecoded>;
 
+/** A venue's public funding pushed over its WebSocket for a venue symbol (src/venues/funding-ws.ts); errors when the channel is refused. */
+export type FundingStream = (symbol: string) => Observable<FundingSnapshot>;
+
 export interface TradingVenues {
   readonly venues: Readonly<Record<VenueId, Venue>>;
   /** Each venue's public funding over REST (src/venues/funding.ts), at the same hosts as its books. */
   readonly funding?: Readonly<Record<VenueId, FundingPoll>>;
+  /** The same over each venue's WebSocket (Paradex funding_data.{market}, Vest tickers), at the hosts of its books. */
+  readonly fundingWs?: Readonly<Record<VenueId, FundingStream>>;
   /** Closes every client, and the embedded simulated venues if any. Never rejects. */
   close(): Promise<void>;
 }
@@ -125,7 +132,12 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
     await close();
     throw err;
   }
-  return { venues: made as Record<VenueId, Venue>, funding: remembered(fundingPolls(setup, sim), fundingSeen), close };
+  return { venues: made as Record<VenueId, Venue>, ...publicFunding(setup, sim, options, fundingSeen), close };
+}
+
+/** Each venue's public funding, over REST and over WS, remembering the latest figure for the paper venues. */
+function publicFunding(setup: VenueSetup, sim: SimVenues | undefined, options: VenueOptions, seen: Map<string, FundingSnapshot>): Pick<TradingVenues, 'funding' | 'fundingWs'> {
+  return { funding: remembered(fundingPolls(setup, sim), seen), fundingWs: rememberedStreams(fundingStreams(setup, sim, options), seen) };
 }
 
 const lastFunding = (seen: Map<string, FundingSnapshot>, venue: VenueId) => (symbol: string) => seen.get(`${venue}:${symbol}`);
@@ -138,6 +150,30 @@ function remembered(polls: Record<VenueId, FundingPoll>, seen: Map<string, Fundi
     return decoded;
   };
   return { paradex: keep('paradex'), vest: keep('vest') };
+}
+
+/** Streams that also keep each venue symbol's latest figure, like `remembered` (paper mode charges funding from these). */
+function rememberedStreams(streams: Record<VenueId, FundingStream>, seen: Map<string, FundingSnapshot>): Record<VenueId, FundingStream> {
+  const keep = (venue: VenueId): FundingStream => (symbol) => streams[venue](symbol).pipe(tap((s) => seen.set(`${venue}:${symbol}`, s)));
+  return { paradex: keep('paradex'), vest: keep('vest') };
+}
+
+/** Funding over WS at the hosts the mode's books come from, in the Paradex encoding its books use. */
+function fundingStreams(setup: VenueSetup, sim: SimVenues | undefined, options: VenueOptions): Record<VenueId, FundingStream> {
+  const simEncoding = options.paradexEncoding;
+  const logger = options.logger ? { logger: options.logger } : {};
+  const hosts =
+    setup.kind === 'sim'
+      ? { paradex: sim!.paradex.ws, vest: sim!.vest.ws, encoding: simEncoding, accountGroup: 0 }
+      : setup.kind === 'sim-running'
+        ? { paradex: setup.urls.paradex.ws, vest: setup.urls.vest.ws, encoding: simEncoding, accountGroup: 0 }
+        : { paradex: setup.endpoints.paradex.wsUrl, vest: setup.endpoints.vest.wsUrl, encoding: setup.endpoints.paradex.encoding, accountGroup: setup.endpoints.vest.accountGroup };
+  // Vest routes a socket by its account group, as the book feeds do (venues.md §2.2).
+  const vestUrl = /[?&]xwebsocketserver=/.test(hosts.vest) ? hosts.vest : `${hosts.vest}${hosts.vest.includes('?') ? '&' : '?'}xwebsocketserver=restserver${hosts.accountGroup}`;
+  return {
+    paradex: (symbol) => paradexFunding$({ wsUrl: hosts.paradex, symbol, encoding: hosts.encoding, ...logger }),
+    vest: (symbol) => vestFunding$({ wsUrl: vestUrl, symbol, ...logger }),
+  };
 }
 
 /** Funding is public: read at the REST hosts the mode's books come from (paper: the real venues; sim: the simulator). */

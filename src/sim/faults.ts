@@ -24,6 +24,8 @@ export interface SimFaults {
   sendMalformed(venue: VenueId, kind: MalformedKind, count?: number): void;
   /** Delay every outgoing book frame by `ms` (0 = off). */
   delayFrames(venue: VenueId, ms: number): void;
+  /** Subscribes to channels matching `pattern` are refused with the venue's invalid-channel error (undefined = none). */
+  refuseChannels(venue: VenueId, pattern: RegExp | undefined): void;
 }
 
 /** What a server needs to know about sequence faults in one round. */
@@ -40,6 +42,7 @@ export class FaultState implements SimFaults {
   private readonly paused = new Set<VenueId>();
   private readonly malformed = new Map<VenueId, { kind: MalformedKind; rounds: number }>();
   private readonly delays = new Map<VenueId, number>();
+  private readonly refused = new Map<VenueId, RegExp>();
   private skipRounds = 0;
   private duplicateRounds = 0;
   private reorder: 'armed' | 'release' | undefined;
@@ -80,6 +83,15 @@ export class FaultState implements SimFaults {
   delayFrames(venue: VenueId, ms: number): void {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`delayFrames needs ms >= 0, got ${ms}`);
     this.delays.set(venue, ms);
+  }
+
+  refuseChannels(venue: VenueId, pattern: RegExp | undefined): void {
+    if (pattern) this.refused.set(venue, pattern);
+    else this.refused.delete(venue);
+  }
+
+  isRefused(venue: VenueId, channel: string): boolean {
+    return this.refused.get(venue)?.test(channel) ?? false;
   }
 
   isPaused(venue: VenueId): boolean {

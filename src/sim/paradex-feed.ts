@@ -6,7 +6,7 @@
  */
 import { diffBooks, isEmptyDiff, type BookLevels, type SimBookSource } from './market-model';
 import { bboFrame, bookFrame, channelError, fundingDataFrame, type Frame, type FrameEncoding, type RpcError } from './paradex-frames';
-import { paradexFundingRow } from './paradex-funding';
+import { paradexFundingEvent, paradexFundingRow } from './paradex-funding';
 import { simMarket, type SimMarketSpec } from './types';
 
 /** Levels in a snapshot@15 frame (and on the JSON-only `deltas@15@…` channel). */
@@ -46,6 +46,8 @@ export interface FundingSub {
   readonly base: string;
   readonly spec: SimMarketSpec;
   lastKey: string | undefined;
+  /** The subscription's own event sequence (FundingDataEvent.seq), +1 per push. */
+  seq: number;
 }
 
 export type Subscription = SnapshotSub | DeltasSub | BboSub | FundingSub;
@@ -89,9 +91,7 @@ export function parseChannel(channel: string, ctx: ChannelContext): Subscription
   if (funding) {
     const spec = servedParadexSpec(ctx.source, funding[1]!);
     if (!spec || !ctx.source.funding) return channelError('invalid channel');
-    // SBE template 5 (FundingDataEvent) is not encoded by this sim: say so rather than send JSON on a binary session.
-    if (ctx.encoding === 'sbe') return channelError('funding_data is served on JSON sessions only by the simulator');
-    return { kind: 'funding', base: spec.base, spec, lastKey: undefined };
+    return { kind: 'funding', base: spec.base, spec, lastKey: undefined, seq: 0 };
   }
   const ob = /^order_book\.([^.]+)\.(snapshot|deltas)(?:@(.*))?$/.exec(channel);
   const spec = ob ? servedParadexSpec(ctx.source, ob[1]!) : undefined;
@@ -147,11 +147,14 @@ export function roundFrames(sub: Subscription, ctx: RoundContext): FeedFrame[] {
 function fundingFrames(sub: FundingSub, ctx: RoundContext): FeedFrame[] {
   const state = ctx.source.funding?.('paradex', sub.base);
   if (!state) return [];
-  const row = paradexFundingRow(sub.spec.paradex.symbol, state, ctx.source.updatedAt());
+  const ts = ctx.source.updatedAt();
+  const market = sub.spec.paradex.symbol;
+  const row = paradexFundingRow(market, state, ts);
   const key = `${String(row.funding_index)}/${String(row.funding_rate)}`;
   if (key === sub.lastKey) return [];
   sub.lastKey = key;
-  return [{ frame: fundingDataFrame(ctx.channel, row), late: false }];
+  const event = paradexFundingEvent(market, state);
+  return [{ frame: fundingDataFrame({ encoding: ctx.encoding, channel: ctx.channel, row, event, seq: ++sub.seq, ts }), late: false }];
 }
 
 const topOf = (book: BookLevels, depth: number): BookLevels =>

@@ -1,11 +1,13 @@
 /**
  * Frames the simulated Paradex WebSocket sends (venues.md §1.2–1.6): JSON-RPC replies and
- * subscription pushes, or, on an SBE session, the binary BookEvent / BboEvent / HeartbeatEvent.
+ * subscription pushes, or, on an SBE session, the binary BookEvent / BboEvent / FundingDataEvent /
+ * HeartbeatEvent.
  * Pure: values in, one frame out; what to send when lives in paradex-feed.ts, sockets in
  * paradex-server.ts.
  */
 import type { Level } from '../domain/order-book';
 import { encodeSbeBbo, encodeSbeBook, encodeSbeHeartbeat } from '../venues/paradex/sbe';
+import { encodeSbeFundingData, type SbeFundingDataInput } from './paradex-funding-sbe';
 import { decimalsOfStep, plainDecimal, type BookLevels, type LevelChange } from './market-model';
 import type { SimMarketSpec } from './types';
 
@@ -151,7 +153,20 @@ function plainLevel(l: Level): Level {
   return { price: l.price, size: l.size };
 }
 
-/** A `funding_data.{market}` push on a JSON session: the REST row's fields (FundingDataResult). */
-export function fundingDataFrame(channel: string, row: Record<string, unknown>): string {
-  return JSON.stringify({ jsonrpc: '2.0', method: 'subscription', params: { channel, data: row } });
+export interface FundingDataFrameInput {
+  readonly encoding: FrameEncoding;
+  readonly channel: string;
+  /** The REST row (FundingDataResult): what a JSON session receives as `data`. */
+  readonly row: Record<string, unknown>;
+  /** The same row as numbers, for the SBE FundingDataEvent. */
+  readonly event: Omit<SbeFundingDataInput, 'seq' | 'ts' | 'createdAt'>;
+  readonly seq: number;
+  /** ms since epoch. */
+  readonly ts: number;
+}
+
+/** A `funding_data.{market}` push: the REST row's fields on a JSON session, a FundingDataEvent (template 5) on an SBE one. */
+export function fundingDataFrame(input: FundingDataFrameInput): Frame {
+  if (input.encoding === 'sbe') return encodeSbeFundingData({ ...input.event, seq: input.seq, ts: input.ts * 1000, createdAt: input.ts * 1000 });
+  return subscriptionFrame(input.channel, input.row);
 }

@@ -4,6 +4,7 @@
  */
 import type { SimFundingState } from './funding-model';
 import type { SimBookSource } from './market-model';
+import type { SbeFundingDataInput } from './paradex-funding-sbe';
 import { servedParadexSpec } from './paradex-feed';
 import type { SimResponse, SimRoute } from './types';
 
@@ -21,6 +22,18 @@ export function paradexFundingRow(market: string, state: SimFundingState, create
     funding_rate: perPeriod.toFixed(12),
     funding_rate_8h: (state.ratePerHour * 8).toFixed(12),
     funding_period_hours: SIM_PARADEX_FUNDING_PERIOD_HOURS,
+  };
+}
+
+/** The row as the numbers an SBE FundingDataEvent carries (8 decimals on the wire). */
+export function paradexFundingEvent(market: string, state: SimFundingState): Omit<SbeFundingDataInput, 'seq' | 'ts' | 'createdAt'> {
+  return {
+    market,
+    fundingRate: state.ratePerHour * SIM_PARADEX_FUNDING_PERIOD_HOURS,
+    fundingIndex: state.index,
+    fundingPremium: state.premiumPerHour * SIM_PARADEX_FUNDING_PERIOD_HOURS,
+    fundingRate8h: state.ratePerHour * 8,
+    fundingPeriodHours: SIM_PARADEX_FUNDING_PERIOD_HOURS,
   };
 }
 

@@ -193,6 +193,10 @@ class ParadexSessions {
       return;
     }
     const { source, updateIntervalMs, faults } = this.opts;
+    if (faults.isRefused('paradex', channel)) {
+      this.replyError(session, id, channelError('invalid channel'));
+      return;
+    }
     const sub = parseChannel(channel, { encoding: session.sbe ? 'sbe' : 'json', subs: session.subs.values(), source, updateIntervalMs });
     if ('code' in sub) {
       this.replyError(session, id, sub);

@@ -153,7 +153,7 @@ class VestSessions {
 
   private subscription(session: Session, method: 'SUBSCRIBE' | 'UNSUBSCRIBE', params: unknown, id: unknown): void {
     const channels = Array.isArray(params) ? params : undefined;
-    const bad = channels?.find((c) => typeof c !== 'string' || !this.isKnownChannel(c));
+    const bad = channels?.find((c) => typeof c !== 'string' || !this.isKnownChannel(c) || this.opts.faults.isRefused('vest', c));
     if (!channels || bad !== undefined) {
       this.send(session, errorFrame(`invalid channel ${JSON.stringify(bad ?? params)}`, id));
       return;

@@ -5,11 +5,13 @@
  *
  * - Paradex: `GET /v1/funding/data?market=` rows and `funding_data.{market}` JSON pushes
  *   (`responses.FundingDataResult`): `funding_rate` per `funding_period_hours`, `funding_index`, `created_at`.
+ *   On SBE sessions the same row arrives as a binary `FundingDataEvent` (template 5, sbe.ts).
  * - Vest: `GET /ticker/latest` and WS `tickers` entries: `oneHrFundingRate` per hour, `cumFunding`.
  */
 import { z } from 'zod';
 import { ratePerHour, type FundingSnapshot } from '../domain/funding';
 import { httpJson, type FetchLike } from './http';
+import type { SbeFundingData } from './paradex/sbe';
 import { requiredDecimal } from './wire';
 
 export interface FundingDecodeError {
@@ -60,6 +62,16 @@ export function decodeParadexFundingFrame(text: string, market: string, defaultP
   const frame = z.object({ method: z.literal('subscription'), params: z.object({ channel: z.literal(`funding_data.${market}`), data: z.unknown() }) }).safeParse(msg);
   if (!frame.success) return { ok: false, reason: `paradex funding frame: ${issues(frame.error)}` };
   return decodeParadexFundingRow(frame.data.params.data, market, defaultPeriodHours);
+}
+
+/**
+ * A decoded SBE FundingDataEvent for `market` as a snapshot: its rate over its own period, per hour;
+ * `at` its `createdAt` in ms (the JSON row's `created_at` unit).
+ */
+export function paradexFundingOfSbe(msg: SbeFundingData, market: string): FundingDecoded {
+  if (msg.market !== market) return { ok: false, reason: `paradex funding event is for ${msg.market}, expected ${market}` };
+  if (!Number.isFinite(msg.fundingRate) || !Number.isFinite(msg.fundingIndex)) return { ok: false, reason: 'paradex funding event: rate or index not finite' };
+  return { ok: true, snapshot: { ratePerHour: ratePerHour(msg.fundingRate, msg.fundingPeriodHours), index: msg.fundingIndex, at: Math.floor(msg.createdAt / 1000) } };
 }
 
 const vestTickerSchema = z.object({ symbol: z.string(), oneHrFundingRate: requiredDecimal, cumFunding: requiredDecimal });

@@ -108,6 +108,8 @@ export interface RunOptions {
   fundingPollMs?: number;
   /** How far a venue's funding figure may differ from the bot's before FUNDING_MISMATCH (default src/execution/funding-reconcile.ts). */
   fundingTolerance?: FundingTolerance;
+  /** Funding over WS first, REST as the fallback; off by default until replay.test.ts agrees with it on (see README). */
+  fundingOverWs?: boolean;
   /** Webhook alerts (secrets resolved: src/config/alerts.ts); their rules come from config `alerts`. */
   alerts?: readonly ResolvedWebhook[];
   /** Longest the stop waits for queued alerts (BOT_SHUTDOWN) to be sent, ms. Default 2000 (well inside main.ts's backstop margin). */
@@ -318,12 +320,16 @@ async function run(control: RunControl): Promise<RunResult> {
   }
 }
 
-/** Each pair's funding, polled at the venues (and recorded with `--record`), or in a replay the recorded answers (none in a VPREC1 recording). */
+/**
+ * Each pair's funding from the venues: over WS first with REST as the fallback; with `--record`, REST polls only,
+ * so the recording holds every answer the bot read (the recorder takes poll answers). In a replay, the recorded
+ * answers (none in a VPREC1 recording).
+ */
 function fundingDeps(trading: TradingVenues, replay: ReplaySetup | undefined, opts: RunOptions, recorder: RecordingWriter | undefined): Pick<BotDeps, 'fundingFor'> {
   if (replay) return replay.funding ? { fundingFor: replay.funding.fundingFor } : {};
   if (!trading.funding) return {};
   const polls = recorder ? recordingFundingPolls(trading.funding, recorder) : trading.funding;
-  return { fundingFor: pairFundingSource(polls, opts.fundingPollMs).fundingFor };
+  return { fundingFor: pairFundingSource(polls, opts.fundingPollMs, opts.fundingOverWs === true && trading.fundingWs && !recorder ? { streams: trading.fundingWs } : undefined).fundingFor };
 }
 
 /** Subscribes the bot stream into the sink; `done` settles when it ends, and `ended` says whether it has. */

@@ -2,6 +2,7 @@
  * The simulated venues serve funding over their own protocols (REST and WS) and accrue it on positions.
  */
 import { startSimVenues, type SimVenues } from '../../src/sim';
+import { decodeSbe, type SbeFundingData } from '../../src/venues/paradex/sbe';
 import { TestSocket } from './ws-test-client';
 
 let sim: SimVenues;
@@ -76,14 +77,42 @@ describe('simulated funding over WS', () => {
     expect(Object.keys(t!)).toEqual(expect.arrayContaining(['symbol', 'oneHrFundingRate', 'cumFunding', 'markPrice', 'indexPrice']));
   });
 
-  it('Paradex pushes funding_data.{market} on JSON sessions and refuses it on SBE sessions', async () => {
+  it('Paradex pushes funding_data.{market} as JSON on JSON sessions', async () => {
     const s = await connect(sim.paradex.ws);
     s.send({ jsonrpc: '2.0', method: 'subscribe', params: { channel: 'funding_data.BTC-USD-PERP' }, id: 1 });
     expect(await s.nextJson()).toMatchObject({ id: 1, result: { channel: 'funding_data.BTC-USD-PERP' } });
     const push = await s.nextJson();
     expect(push).toMatchObject({ method: 'subscription', params: { channel: 'funding_data.BTC-USD-PERP', data: { market: 'BTC-USD-PERP', funding_period_hours: 8 } } });
+  });
+
+  it('Paradex pushes funding_data.{market} as SBE FundingDataEvents on SBE sessions, the REST row to 8 decimals, again when it changes', async () => {
     const sbe = await connect(`${sim.paradex.ws}?sbeSchemaId=1&sbeSchemaVersion=1`);
     sbe.send({ jsonrpc: '2.0', method: 'subscribe', params: { channel: 'funding_data.BTC-USD-PERP' }, id: 2 });
-    expect(await sbe.nextJson()).toMatchObject({ id: 2, error: { data: expect.stringMatching(/JSON sessions only/) } });
+    expect(await sbe.nextJson()).toMatchObject({ id: 2, result: { channel: 'funding_data.BTC-USD-PERP' } });
+    const first = decodeSbe(await sbe.nextBinary()) as SbeFundingData;
+    const [row] = (await getJson(`${sim.paradex.rest}/funding/data?market=BTC-USD-PERP`)).body.results as Record<string, string | number>[];
+    expect(first).toMatchObject({ type: 'fundingData', market: 'BTC-USD-PERP', seq: 1, version: 1, fundingPeriodHours: 8 });
+    expect(first.fundingRate).toBeCloseTo(Number(row!.funding_rate), 8);
+    expect(first.fundingIndex).toBeCloseTo(Number(row!.funding_index), 8);
+    expect(first.fundingRate8h).toBeCloseTo(Number(row!.funding_rate_8h), 8);
+    expect(first.createdAt).toBe(Number(row!.created_at) * 1000);
+    sim.market.step();
+    const second = decodeSbe(await sbe.nextBinary()) as SbeFundingData;
+    expect(second.seq).toBe(2);
+    expect(second.fundingIndex).not.toBe(first.fundingIndex);
+  });
+
+  it('the refuseChannels fault makes either venue refuse a channel with its invalid-channel error', async () => {
+    sim.faults.refuseChannels('paradex', /^funding_data\./);
+    sim.faults.refuseChannels('vest', /^tickers$/);
+    const p = await connect(`${sim.paradex.ws}?sbeSchemaId=1&sbeSchemaVersion=1`);
+    p.send({ jsonrpc: '2.0', method: 'subscribe', params: { channel: 'funding_data.BTC-USD-PERP' }, id: 3 });
+    expect(await p.nextJson()).toMatchObject({ id: 3, error: { code: -32600, data: 'invalid channel' } });
+    const v = await connect(sim.vest.ws);
+    v.send({ method: 'SUBSCRIBE', params: ['tickers'], id: 4 });
+    expect(await v.nextJson()).toMatchObject({ id: 4, error: expect.anything() });
+    sim.faults.refuseChannels('vest', undefined);
+    v.send({ method: 'SUBSCRIBE', params: ['tickers'], id: 5 });
+    expect(await v.nextJson()).toEqual({ result: null, id: 5 });
   });
 });

@@ -7,6 +7,15 @@
  * declares (root and each group), so newer schema versions that append fields still decode.
  * Prices and sizes are int64 mantissas × 1e-8; INT64_MIN means "absent".
  *
+ * FundingDataEvent (template 5, channel `funding_data.{market}`) follows Paradex's published schema
+ * `paradex_1_0.xml` (tradeparadex/paradex-py `paradex_py/api/sbe/paradex_1_0.xml`, commit 23fdc088,
+ * schema 1:2 of 2026-03-17; its generated `codec.py` reads the same offsets):
+ *   0 ts i64 µs · 8 seq i64 · 16 fundingRate Rate8 · 24 fundingIndex Price8 (signed, unbounded) ·
+ *   32 createdAt i64 µs · 40 fundingPremium Rate8 · 48 fundingRate8h Rate8 · 56 fundingPeriodHours i16
+ *   = 58 bytes in 1:0; 1:1 appends 58 impactPremiumRate Rate8NULL (66 bytes); then `market` varString8.
+ * Rate8 carries 8 decimals only (the schema says so: the full-precision rate is MarketSummaryEvent's
+ * `fundingRatePrecise`), so a per-period rate below 1e-8 reads as 0 here.
+ *
  * Two decoders:
  * - `decodeSbe` is the plain reference decoder (BigInt reads, one object per level).
  * - `SbeBookDecoder` / `decodeSbeBookInto` is the hot path: it validates the whole frame into
@@ -17,13 +26,17 @@ import type { BookSide, Level } from '../../domain/order-book';
 
 export const SBE_SCHEMA_ID = 1;
 export const SBE_SCHEMA_VERSION = 1;
-export const TEMPLATE = { trade: 1, bbo: 2, book: 3, heartbeat: 40 } as const;
+export const TEMPLATE = { trade: 1, bbo: 2, book: 3, fundingData: 5, heartbeat: 40 } as const;
 
 export const SBE_HEADER_LENGTH = 8;
 /** Root block lengths of schema version 1; newer versions may declare longer blocks. */
 export const BOOK_BLOCK_LENGTH = 89;
 export const BBO_BLOCK_LENGTH = 48;
 export const HEARTBEAT_BLOCK_LENGTH = 16;
+/** FundingDataEvent root block of schema 1:0 (fields up to fundingPeriodHours). */
+export const FUNDING_DATA_BLOCK_LENGTH_V0 = 58;
+/** FundingDataEvent root block of schema 1:1 (impactPremiumRate appended). */
+export const FUNDING_DATA_BLOCK_LENGTH = 66;
 export const LEVEL_ENTRY_LENGTH = 16;
 const GROUP_HEADER_LENGTH = 4;
 
@@ -45,8 +58,34 @@ export type SbeMessage =
       bestAskApi?: Level;
     }
   | { type: 'bbo'; market: string; seq: number; ts: number; bid?: Level; ask?: Level }
+  | SbeFundingData
   | { type: 'heartbeat'; ts: number; seq: number }
   | { type: 'unknown'; templateId: number };
+
+/** A FundingDataEvent (template 5). Rates are per funding period, as fractions; the index is USD per unit of base. */
+export interface SbeFundingData {
+  type: 'fundingData';
+  market: string;
+  seq: number;
+  /** Feed publish time, µs since epoch. */
+  ts: number;
+  /** When the venue computed the row, µs since epoch (JSON `created_at`, in ms there). */
+  createdAt: number;
+  /** The header's schema version (0 or 1 today). */
+  version: number;
+  /** Rate for the market's funding period (`funding_rate`); positive = longs pay shorts. */
+  fundingRate: number;
+  /** Cumulative funding index (`funding_index`), USD per unit of base; may be negative. */
+  fundingIndex: number;
+  /** `funding_premium`; absent when sent null. */
+  fundingPremium?: number;
+  /** `funding_rate_8h` (the rate scaled to 8 h); absent when sent null. */
+  fundingRate8h?: number;
+  /** `funding_period_hours`, whole hours (1, 8, …). */
+  fundingPeriodHours: number;
+  /** `impact_premium_rate`: schema 1:1 and later, absent in a 1:0 block or when null. */
+  impactPremiumRate?: number;
+}
 
 export class SbeDecodeError extends Error {
   constructor(message: string) {
@@ -97,6 +136,9 @@ class Cursor {
   u16(at: number): number {
     return this.view.getUint16(at, true);
   }
+  i16(at: number): number {
+    return this.view.getInt16(at, true);
+  }
   i64(at: number): bigint {
     return this.view.getBigInt64(at, true);
   }
@@ -139,13 +181,50 @@ function readOptionalLevel(c: Cursor, at: number, what: string): Level | undefin
   return { price: mantissaToNumber(p), size: mantissaToNumber(s) };
 }
 
-function readHeader(c: Cursor): { blockLength: number; templateId: number } {
+function readHeader(c: Cursor): { blockLength: number; templateId: number; version: number } {
   c.need(SBE_HEADER_LENGTH, 'message header');
   const blockLength = c.u16(0);
   const templateId = c.u16(2);
   const schemaId = c.u16(4);
   if (schemaId !== SBE_SCHEMA_ID) throw new SbeDecodeError(`unexpected schema id ${schemaId}`);
-  return { blockLength, templateId };
+  return { blockLength, templateId, version: c.u16(6) };
+}
+
+/** A signed int64 mantissa × 1e-8 (rates and the funding index may be negative); undefined for null. */
+function readSigned(c: Cursor, at: number): number | undefined {
+  const m = c.i64(at);
+  return m === INT64_MIN ? undefined : mantissaToNumber(m);
+}
+
+function readRequiredSigned(c: Cursor, at: number, what: string): number {
+  const v = readSigned(c, at);
+  if (v === undefined) throw new SbeDecodeError(`${what} is null`);
+  return v;
+}
+
+/** FundingDataEvent body; the block length is the frame's own, so fields a newer version appends are skipped. */
+function readFundingData(c: Cursor, blockLength: number, version: number): SbeFundingData {
+  if (blockLength < FUNDING_DATA_BLOCK_LENGTH_V0) throw new SbeDecodeError(`funding data block ${blockLength} < ${FUNDING_DATA_BLOCK_LENGTH_V0}`);
+  c.need(blockLength, 'funding data block');
+  const b = c.pos;
+  const ts = readCount(c, b, 'ts');
+  const seq = readCount(c, b + 8, 'seq');
+  const fundingRate = readRequiredSigned(c, b + 16, 'fundingRate');
+  const fundingIndex = readRequiredSigned(c, b + 24, 'fundingIndex');
+  const createdAt = readCount(c, b + 32, 'createdAt');
+  const fundingPremium = readSigned(c, b + 40);
+  const fundingRate8h = readSigned(c, b + 48);
+  const fundingPeriodHours = c.i16(b + 56);
+  // int16's null (-32768) and any non-positive period cannot scale a rate: the frame is unusable.
+  if (fundingPeriodHours <= 0) throw new SbeDecodeError(`fundingPeriodHours out of range: ${fundingPeriodHours}`);
+  const impactPremiumRate = blockLength >= FUNDING_DATA_BLOCK_LENGTH ? readSigned(c, b + 58) : undefined;
+  c.pos += blockLength;
+  const market = readVarString(c);
+  const msg: SbeFundingData = { type: 'fundingData', market, seq, ts, createdAt, version, fundingRate, fundingIndex, fundingPeriodHours };
+  if (fundingPremium !== undefined) msg.fundingPremium = fundingPremium;
+  if (fundingRate8h !== undefined) msg.fundingRate8h = fundingRate8h;
+  if (impactPremiumRate !== undefined) msg.impactPremiumRate = impactPremiumRate;
+  return msg;
 }
 
 function readLevelGroup(c: Cursor, side: string): Level[] {
@@ -176,9 +255,11 @@ function readVarString(c: Cursor): string {
 /** Decodes one binary frame. Throws SbeDecodeError on a truncated or inconsistent frame. */
 export function decodeSbe(frame: Uint8Array): SbeMessage {
   const c = new Cursor(frame, 0);
-  const { blockLength, templateId } = readHeader(c);
+  const { blockLength, templateId, version } = readHeader(c);
   c.pos = SBE_HEADER_LENGTH;
   switch (templateId) {
+    case TEMPLATE.fundingData:
+      return readFundingData(c, blockLength, version);
     case TEMPLATE.book: {
       if (blockLength < BOOK_BLOCK_LENGTH) throw new SbeDecodeError(`book block ${blockLength} < ${BOOK_BLOCK_LENGTH}`);
       c.need(blockLength, 'book block');

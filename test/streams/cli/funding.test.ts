@@ -2,7 +2,10 @@
  * The shell's funding source against the simulated venues over loopback (port 0): each pair's two
  * venues' funding, read at the hosts the mode's books come from, combined as A = dex_a, B = dex_b.
  */
-import { firstValueFrom, take, timeout, toArray } from 'rxjs';
+import { firstValueFrom, take, timeout, toArray, type Subscription } from 'rxjs';
+import type { PairFunding } from '../../../src/domain/funding';
+import { startSimVenues, type SimVenues } from '../../../src/sim';
+import { newSimKeys } from '../../../src/venues/sim-connect';
 import { fetchParadexFunding, fetchVestFunding } from '../../../src/venues/funding';
 import type { PairSettings } from '../../../streams/bot';
 import { pairFundingSource } from '../../../streams/cli/funding';
@@ -68,5 +71,80 @@ describe('pairFundingSource', () => {
     } finally {
       await live.sim.close();
     }
+  });
+});
+
+/** Funding over WS first (SBE on Paradex), REST as the fallback, against simulated venues started here. */
+describe('pairFundingSource over WS with the REST fallback', () => {
+  let sim: SimVenues;
+  let made: TradingVenues;
+  let sub: Subscription | undefined;
+
+  beforeEach(async () => {
+    sim = await startSimVenues({ seed: 4, markets: ['BTC'], updateIntervalMs: 50 });
+    const urls = { paradex: { rest: sim.paradex.rest, ws: sim.paradex.ws }, vest: { rest: sim.vest.rest, ws: sim.vest.ws } };
+    made = await createVenues({ kind: 'sim-running', urls, keys: newSimKeys() }, { staleAfterMs: 5_000, paradexEncoding: 'sbe' });
+  });
+
+  afterEach(async () => {
+    sub?.unsubscribe();
+    await made.close();
+    await sim.close();
+  });
+
+  async function until(what: string, cond: () => boolean, timeoutMs = 8_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  function follow(silenceMs: number, pollMs: number) {
+    const source = pairFundingSource(made.funding!, pollMs, { streams: made.fundingWs!, silenceMs });
+    const got: PairFunding[] = [];
+    sub = source.fundingFor(PAIR).subscribe((f) => got.push(f));
+    return { source, got, paradex: () => source.sources.get('BTC-PERP paradex')!, vest: () => source.sources.get('BTC-PERP vest')! };
+  }
+
+  it('funding arrives over the WebSockets (an SBE FundingDataEvent on Paradex, tickers on Vest) and REST is never polled', async () => {
+    // A REST period far beyond the test: any figure seen came over a socket.
+    const { got, source, paradex, vest } = follow(5_000, 600_000);
+    await until('several WS updates of both venues', () => got.length >= 3 && paradex().wsUpdates >= 2 && vest().wsUpdates >= 2);
+    expect(paradex()).toMatchObject({ restUpdates: 0, fallbacks: 0, source: 'ws' });
+    expect(vest()).toMatchObject({ restUpdates: 0, fallbacks: 0, source: 'ws' });
+    expect(source.stats.get('BTC-PERP paradex')!.polls).toBe(0);
+    // The WS figures agree with REST (Paradex's SBE rate to its 8 decimals per 8 h period).
+    const rest = await fetchParadexFunding({ restUrl: sim.paradex.rest, symbol: 'BTC-USD-PERP' });
+    if (!rest.ok) throw new Error(rest.reason);
+    const last = got[got.length - 1]!;
+    expect(Math.abs(last.b.ratePerHour - rest.snapshot.ratePerHour)).toBeLessThan(1e-6);
+    expect(last.b.index).toBeCloseTo(rest.snapshot.index, 2);
+  });
+
+  it('falls back to REST at once when Paradex refuses funding_data, while Vest stays on its WS', async () => {
+    sim.faults.refuseChannels('paradex', /^funding_data\./);
+    const { got, paradex, vest } = follow(5_000, 100);
+    await until('Paradex figures over REST', () => got.length >= 2 && paradex().restUpdates >= 2);
+    expect(paradex()).toMatchObject({ wsUpdates: 0, fallbacks: 1, source: 'rest' });
+    expect(vest().restUpdates).toBe(0);
+    expect(vest().wsUpdates).toBeGreaterThanOrEqual(1);
+  });
+
+  it('polls REST while the Paradex WS stalls, and returns to the WS when it delivers again', async () => {
+    const { paradex, source } = follow(400, 100);
+    const polls = () => source.stats.get('BTC-PERP paradex')!.polls;
+    await until('Paradex over WS', () => paradex().wsUpdates >= 2);
+    expect(paradex().restUpdates).toBe(0);
+    expect(polls()).toBe(0);
+    sim.faults.pauseFeed('paradex');
+    await until('REST taking over the stalled WS', () => paradex().restUpdates >= 2);
+    expect(paradex()).toMatchObject({ fallbacks: 1, source: 'rest' });
+    const wsBefore = paradex().wsUpdates;
+    sim.faults.resumeFeed('paradex');
+    await until('the WS again', () => paradex().wsUpdates > wsBefore && paradex().source === 'ws');
+    const pollsAfter = polls();
+    await new Promise((r) => setTimeout(r, 300)); // three poll periods
+    expect(polls()).toBe(pollsAfter); // REST is not polled any more
   });
 });
