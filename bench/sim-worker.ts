@@ -75,7 +75,7 @@ export type SimWorkerReply =
       readonly markerWs: string;
     }
   /** startNs/arrivedNs: process.hrtime.bigint() as decimal strings. */
-  | { readonly type: 'crossed'; readonly id: number; readonly startNs: string; readonly arrivedNs: string }
+  | { readonly type: 'crossed'; readonly id: number; readonly startNs: string; readonly arrivedNs: string; readonly lastFrameNs: string }
   | { readonly type: 'done'; readonly id: number }
   | { readonly type: 'failed'; readonly id: number; readonly message: string };
 
@@ -85,27 +85,33 @@ export type SimWorkerReply =
  * encoding (the venue's work, not the bot's); for the floor, its marker frame. Every frame of this
  * thread goes out through ws's WebSocket#send, so the stamp is taken there.
  */
-let stampNextSend = false;
+let stamping = false;
 let firstSendNs: bigint | undefined;
+let lastSendNs: bigint | undefined;
 const wsSend = WebSocket.prototype.send;
 WebSocket.prototype.send = function (this: WebSocket, ...args: Parameters<typeof wsSend>) {
-  if (stampNextSend) {
-    stampNextSend = false;
-    firstSendNs = process.hrtime.bigint();
+  if (stamping) {
+    lastSendNs = process.hrtime.bigint();
+    firstSendNs ??= lastSendNs;
   }
   return wsSend.apply(this, args);
 } as typeof wsSend;
 
-/** Runs `send` (which sends the trial's frames) and moves the trial's start to its first frame. */
-function sentAt(send: () => void): bigint | undefined {
+/**
+ * Runs `send` (which sends the trial's frames) and moves the trial's start to its first frame; also
+ * says when its last frame was handed to its socket (a crossing round sends one frame per venue, and
+ * the bot can decide only once the frame that crosses has arrived).
+ */
+function sentAt(send: () => void): { first: bigint; last: bigint } | undefined {
   firstSendNs = undefined;
-  stampNextSend = true;
+  lastSendNs = undefined;
+  stamping = true;
   try {
     send();
   } finally {
-    stampNextSend = false;
+    stamping = false;
   }
-  return firstSendNs;
+  return firstSendNs === undefined || lastSendNs === undefined ? undefined : { first: firstSendNs, last: lastSendNs };
 }
 
 async function main(): Promise<void> {
@@ -123,7 +129,7 @@ async function main(): Promise<void> {
   });
   const marker = Buffer.from('{"marker":1}');
 
-  let waiting: { id: number; orders: number; startNs: bigint; seen: bigint[]; timer: NodeJS.Timeout } | undefined;
+  let waiting: { id: number; orders: number; startNs: bigint; lastFrameNs: bigint; seen: bigint[]; timer: NodeJS.Timeout } | undefined;
   function onArrival(atNs: bigint): void {
     // Only orders that arrived after this trial's start (a late straggler of the last one does not count).
     if (!waiting || atNs < waiting.startNs) return;
@@ -134,7 +140,7 @@ async function main(): Promise<void> {
     clearTimeout(w.timer);
     proxies.release();
     const last = w.seen.reduce((x, y) => (y > x ? y : x));
-    reply({ type: 'crossed', id: w.id, startNs: String(w.startNs), arrivedNs: String(last) });
+    reply({ type: 'crossed', id: w.id, startNs: String(w.startNs), arrivedNs: String(last), lastFrameNs: String(w.lastFrameNs) });
   }
   const reply = (m: SimWorkerReply): void => port.postMessage(m);
 
@@ -148,7 +154,8 @@ async function main(): Promise<void> {
     }, m.timeoutMs);
     // The trial's orders reach the venues only once all have arrived (ArrivalProxy.hold).
     proxies.hold();
-    waiting = { id: m.id, orders: m.orders, startNs: process.hrtime.bigint(), seen: [], timer };
+    const now = process.hrtime.bigint();
+    waiting = { id: m.id, orders: m.orders, startNs: now, lastFrameNs: now, seen: [], timer };
   };
 
   port.on('message', (m: SimWorkerRequest) => {
@@ -156,7 +163,7 @@ async function main(): Promise<void> {
       case 'cross': {
         await_(m);
         const at = sentAt(() => sim.market.setBasis(base, m.basis));
-        if (at !== undefined && waiting?.id === m.id) waiting.startNs = at;
+        if (at !== undefined && waiting?.id === m.id) Object.assign(waiting, { startNs: at.first, lastFrameNs: at.last });
         return;
       }
       case 'marker': {
@@ -167,7 +174,7 @@ async function main(): Promise<void> {
         }
         await_(m);
         const at = sentAt(() => client.send(marker));
-        if (at !== undefined && waiting?.id === m.id) waiting.startNs = at;
+        if (at !== undefined && waiting?.id === m.id) Object.assign(waiting, { startNs: at.first, lastFrameNs: at.last });
         return;
       }
       case 'setBasis':

@@ -82,6 +82,13 @@ export interface TickToOrderResult {
   tickToOrderFailedTrials: number;
   /** Exit stage medians (event-driven): frame pushed → exitMonitor calls close; → both legs submitted. */
   exitDecideP50Ms: number;
+  /**
+   * First frame of the crossing round pushed → its last frame pushed, median (event-driven exits). A round
+   * is one frame per venue, sent one after the other by the venues' thread; the bot can decide only once the
+   * frame that crosses has arrived, so this much of tickToOrderP50Ms is the venue's own sending, which the
+   * floor's single marker frame does not have.
+   */
+  exitRoundFramesP50Ms: number;
   exitSubmitP50Ms: number;
   /** Median cost of one journal append (write + fsync) in the journal directory, ms. */
   journalAppendMs: number;
@@ -106,6 +113,8 @@ interface ModeFigures {
   /** Exit stages: crossing frame pushed → close decided → last leg handed to submitOrder → arrived. */
   decideMs: number[];
   submitMs: number[];
+  /** First → last frame of the crossing round pushed. */
+  roundMs: number[];
   failed: number;
 }
 
@@ -171,10 +180,10 @@ class SimWorker {
   }
 
   /** Pushes the crossing round; resolves with when it was pushed and when the last of `orders` orders arrived. */
-  async cross(basis: number, orders: number, timeoutMs: number): Promise<{ startNs: bigint; arrivedNs: bigint }> {
+  async cross(basis: number, orders: number, timeoutMs: number): Promise<{ startNs: bigint; arrivedNs: bigint; lastFrameNs: bigint }> {
     const r = await this.request({ type: 'cross', basis, orders, timeoutMs });
     if (r.type !== 'crossed') throw new Error(`sim worker answered ${r.type} to cross`);
-    return { startNs: BigInt(r.startNs), arrivedNs: BigInt(r.arrivedNs) };
+    return { startNs: BigInt(r.startNs), arrivedNs: BigInt(r.arrivedNs), lastFrameNs: BigInt(r.lastFrameNs) };
   }
 
   /** Sends the floor marker; resolves with when it was sent and when the last of `orders` order POSTs arrived. */
@@ -253,18 +262,19 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     const first = firstValueFrom(ticks$);
     await sim.setBasis(EXIT_BASIS);
     await first;
-    const figures: ModeFigures = { exitMs: [], floorMs: [], entryMs: [], decideMs: [], submitMs: [], failed: 0 };
+    const figures: ModeFigures = { exitMs: [], floorMs: [], entryMs: [], decideMs: [], submitMs: [], roundMs: [], failed: 0 };
     for (let t = 0; t < trials; t++) {
       if (t > 0 && t % 100 === 0) log(`  ${mode}: ${t}/${trials} round trips`);
       try {
         // Floor and bot trials side by side, in alternating order, so machine noise hits both alike.
         if (mode === 'event' && t % 2 === 0) figures.floorMs.push(await floorTrial());
-        const { entryMs, exitMs, decideMs, submitMs } = await roundTrip(ticks$, mode);
+        const { entryMs, exitMs, decideMs, submitMs, roundMs } = await roundTrip(ticks$, mode);
         if (mode === 'event' && t % 2 === 1) figures.floorMs.push(await floorTrial());
         figures.entryMs.push(entryMs);
         figures.exitMs.push(exitMs);
         figures.decideMs.push(decideMs);
         figures.submitMs.push(submitMs);
+        figures.roundMs.push(roundMs);
       } catch (err) {
         figures.failed++;
         log(`  ${mode} round trip ${t} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -275,7 +285,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     return figures;
   };
 
-  const roundTrip = async (ticks$: Observable<MarketTick>, mode: 'event' | 'sampled'): Promise<{ entryMs: number; exitMs: number; decideMs: number; submitMs: number }> => {
+  const roundTrip = async (ticks$: Observable<MarketTick>, mode: 'event' | 'sampled'): Promise<{ entryMs: number; exitMs: number; decideMs: number; submitMs: number; roundMs: number }> => {
     // Entry: the signal and the open are armed before the crossing frame is pushed.
     const opened = firstValueFrom(
       ticks$.pipe(
@@ -330,9 +340,10 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     const exitMs = ms(exit.arrivedNs);
     const decideMs = ms(stamps.decidedNs);
     const submitMs = ms(stamps.submittedNs[1]);
+    const roundMs = ms(exit.lastFrameNs);
     const outcome = await closed;
     if (outcome.type !== 'POSITION_CLOSED') throw new Error(`close failed: ${'reason' in outcome ? String(outcome.reason) : outcome.type}`);
-    return { entryMs, exitMs, decideMs, submitMs };
+    return { entryMs, exitMs, decideMs, submitMs, roundMs };
   };
 
   const floorTrial = async (): Promise<number> => {
@@ -380,6 +391,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
       tickToOrderFailedTrials: event.failed + sampled.failed,
       exitDecideP50Ms: percentile(event.decideMs, 50),
       exitSubmitP50Ms: percentile(event.submitMs, 50),
+      exitRoundFramesP50Ms: percentile(event.roundMs, 50),
       journalAppendMs,
     };
   } finally {

@@ -46,9 +46,26 @@ function isValidLevel(l: Level): boolean {
 
 /** Builds a book from unsorted levels. Levels with non-positive or non-finite values are dropped. */
 export function bookFromLevels(bids: readonly Level[], asks: readonly Level[], meta: BookMeta): OrderBook {
-  const b = bids.filter(isValidLevel).sort((x, y) => y.price - x.price);
-  const a = asks.filter(isValidLevel).sort((x, y) => x.price - y.price);
-  return withMeta({ bids: dedupe(b), asks: dedupe(a), receivedAt: meta.receivedAt }, meta);
+  return withMeta({ bids: sortedSide(bids, -1), asks: sortedSide(asks, 1), receivedAt: meta.receivedAt }, meta);
+}
+
+/**
+ * One side best price first (`order` -1: high to low, 1: low to high), invalid levels dropped, a repeated
+ * price's last level kept. Venues send their levels valid and in order: that is checked in one pass and
+ * copied as is, without the filter, sort and dedupe (a Vest depth push is built this way on every frame).
+ */
+function sortedSide(levels: readonly Level[], order: 1 | -1): Level[] {
+  if (isStrictlyOrdered(levels, order)) return levels.slice();
+  return dedupe(levels.filter(isValidLevel).sort((x, y) => order * (x.price - y.price)));
+}
+
+function isStrictlyOrdered(levels: readonly Level[], order: 1 | -1): boolean {
+  for (let i = 0; i < levels.length; i++) {
+    const l = levels[i]!;
+    if (!isValidLevel(l)) return false;
+    if (i > 0 && !(order * (l.price - levels[i - 1]!.price) > 0)) return false;
+  }
+  return true;
 }
 
 /** When a venue repeats a price in one snapshot, the last one wins (matching delta semantics). */
@@ -66,8 +83,9 @@ function dedupe(sorted: Level[]): Level[] {
   return sorted;
 }
 
+/** Adds the optional meta to `book`, a new object of the caller's (set in place: no copy per emitted book). */
 function withMeta(book: { bids: readonly Level[]; asks: readonly Level[]; receivedAt: number }, meta: BookMeta): OrderBook {
-  const out: { -readonly [K in keyof OrderBook]: OrderBook[K] } = { ...book };
+  const out: { -readonly [K in keyof OrderBook]: OrderBook[K] } = book;
   if (meta.seq !== undefined) out.seq = meta.seq;
   if (meta.exchangeTime !== undefined) out.exchangeTime = meta.exchangeTime;
   return out;

@@ -66,6 +66,9 @@ describe('bench sections', () => {
     expect(r).toMatchObject({ tickToOrderTrials: 2, orderFloorTrials: 2, tickToOrderSampledTrials: 1, tickToOrderFailedTrials: 0 });
     expect(r.tickToOrderVsFloorP50).toBeCloseTo(r.tickToOrderP50Ms / r.orderFloorP50Ms, 10);
     expect(r.tickToOrderVsFloorP99).toBeCloseTo(r.tickToOrderP99Ms / r.orderFloorP99Ms, 10);
+    // The crossing round's frames leave one after the other: its last frame is pushed after (or with) its first.
+    expect(r.exitRoundFramesP50Ms).toBeGreaterThanOrEqual(0);
+    expect(r.exitRoundFramesP50Ms).toBeLessThan(r.tickToOrderP50Ms);
     // A sim worker thread compiled from TypeScript, two venues and three round trips: ~25 s at load 12 here.
   }, 120_000);
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decimalsOf, formatDecimal, roundToStep, toQuantums } from '../../src/venues/decimal';
+import { decimalValue, decimalsOf, formatDecimal, roundToStep, toQuantums } from '../../src/venues/decimal';
 
 describe('formatDecimal', () => {
   it('prints float sums without float noise', () => {
@@ -139,6 +139,29 @@ describe('toQuantums', () => {
   it('rejects anything but a plain decimal string', () => {
     for (const bad of ['', '.', '1e-5', 'abc', '1.2.3', '0x10', '--1', '1,5']) {
       expect(() => toQuantums(bad, 8)).toThrow(/plain decimal/);
+    }
+  });
+});
+
+describe('decimalValue (wire decimals as both venues write them)', () => {
+  const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+
+  it('reads every digits[.digits] string exactly as Number() does, short or long', () => {
+    fc.assert(
+      fc.property(digits(1, 20), fc.option(digits(1, 20), { nil: undefined }), (int, frac) => {
+        const text = frac === undefined ? int : `${int}.${frac}`;
+        expect(decimalValue(text)).toBe(Number(text));
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(decimalValue('95000.5')).toBe(95000.5);
+    expect(decimalValue('0.0010')).toBe(0.001);
+    expect(decimalValue('0')).toBe(0);
+  });
+
+  it('answers -1 for anything else (what the regex ^\\d+(\\.\\d+)?$ refuses)', () => {
+    for (const text of ['', '.', '1.', '.5', '-1', '+1', ' 1', '1 ', '1e5', '0x10', 'Infinity', 'NaN', '1.2.3', '1,5', '١']) {
+      expect({ text, value: decimalValue(text) }).toEqual({ text, value: -1 });
     }
   });
 });

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { Level } from '../../domain/order-book';
+import { decimalValue } from '../decimal';
 
 /** Plain unsigned decimal as Paradex writes prices and sizes: '67629.7', '0.992', '3'. */
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -218,39 +219,6 @@ export function decodeParadexJsonZod(text: string): ParadexJsonMessage {
 
 function isSeq(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-}
-
-/** 10^k for the fraction lengths whose power of ten is exact as a double. */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-/** Digits whose integer value stays exact as a double (< 2^53). */
-const EXACT_DIGITS = 15;
-
-/**
- * The value of `s` when it matches DECIMAL (`^\d+(\.\d+)?$`), else -1; equal to Number(s).
- * One char-code scan both checks and converts: up to 15 digits, the digits form an exact integer m
- * and m / 10^k (both exact) is one correctly rounded division, i.e. the nearest double, which is
- * what Number(s) returns. Longer strings are checked here and converted by Number.
- */
-function decimalValue(s: string): number {
-  const n = s.length;
-  let m = 0;
-  let i = 0;
-  for (; i < n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) break;
-    m = m * 10 + d;
-  }
-  if (i === 0) return -1;
-  if (i === n) return n <= EXACT_DIGITS ? m : Number(s);
-  if (s.charCodeAt(i) !== 46 /* '.' */) return -1;
-  const fracStart = ++i;
-  for (; i < n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    m = m * 10 + d;
-  }
-  if (i === fracStart) return -1;
-  return n - 1 <= EXACT_DIGITS ? m / POW10[n - fracStart]! : Number(s);
 }
 
 /** The level of a wire `{ side, price, size }` (a delete's size is checked, then taken as 0), or undefined when malformed. */

@@ -127,7 +127,8 @@ export interface ParadexRest {
   onboard(account: ParadexAccount, chainId: string, ethereumAccount?: string): Promise<RestResult<void>>;
   /** POST /auth/{public_key}: a fresh JWT. `nowMs` is the signing time. */
   auth(account: ParadexAccount, chainId: string, nowMs: number): Promise<RestResult<string>>;
-  postOrder(jwt: string, body: ParadexOrderBody): Promise<RestResult<ParadexOrder>>;
+  /** `text`: `body` already serialised (JSON.stringify(body)), sent as is. */
+  postOrder(jwt: string, body: ParadexOrderBody, text?: string): Promise<RestResult<ParadexOrder>>;
   getOrder(jwt: string, orderId: string): Promise<RestResult<ParadexOrder>>;
   /** undefined when the venue does not know the client id (404 / NOT_FOUND). */
   getOrderByClientId(jwt: string, clientId: string): Promise<RestResult<ParadexOrder | undefined>>;
@@ -173,7 +174,7 @@ export function createParadexRest(options: ParadexRestOptions): ParadexRest {
 
     auth: (account, chainId, nowMs) => auth(call, basePath, account, chainId, nowMs),
 
-    postOrder: (jwt, body) => call('POST', '/orders', orderSchema, { jwt, body }),
+    postOrder: (jwt, body, text) => call('POST', '/orders', orderSchema, { jwt, body: text ?? body }),
 
     getOrder: (jwt, orderId) => call('GET', `/orders/${encodeURIComponent(orderId)}`, orderSchema, { jwt }),
 

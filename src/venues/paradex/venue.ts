@@ -95,7 +95,8 @@ export interface ParadexVenue extends Venue {
 
 /** The signed wire body behind a PreparedOrder, or why there is none. */
 type PreparedWire =
-  | { readonly kind: 'signed'; readonly body: ParadexOrderBody }
+  /** `text`: the body as sent, serialised once when signed (an armed close is sent without a JSON.stringify). */
+  | { readonly kind: 'signed'; readonly body: ParadexOrderBody; readonly text: string }
   | { readonly kind: 'failed'; readonly reason: string; readonly code?: string };
 
 /** Cancel reasons of an order that simply found nothing to fill (or was cancelled by us). */
@@ -321,7 +322,7 @@ class ParadexVenueClient implements ParadexVenue {
         signature,
         signature_timestamp: signedAt,
       };
-      return { kind: 'signed', body };
+      return { kind: 'signed', body, text: JSON.stringify(body) };
     } catch (error) {
       return { kind: 'failed', reason: errorText(error) };
     }
@@ -410,8 +411,8 @@ class ParadexVenueClient implements ParadexVenue {
       }
       if (wire.kind === 'failed') return orderRejected(clientId, wire.reason, wire.code);
       if (this.now() > order.validUntil) return orderRejected(clientId, 'prepared order expired before it was sent');
-      const body = wire.body;
-      const posted = await this.withToken((jwt) => this.rest.postOrder(jwt, body));
+      const { body, text } = wire;
+      const posted = await this.withToken((jwt) => this.rest.postOrder(jwt, body, text));
       if (!posted.ok) {
         const outcome = orderFailure(clientId, posted.error);
         this.logger?.warn('Paradex order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });

@@ -6,6 +6,7 @@
  * as a complete top-N book (as third-party clients do), so the client replaces its book each time.
  */
 import type { Level } from '../../domain/order-book';
+import { decimalValue } from '../decimal';
 
 export type VestMessage =
   /** Reply to SUBSCRIBE/UNSUBSCRIBE: `{"result":null,"id":N}`. */
@@ -16,8 +17,6 @@ export type VestMessage =
   /** A push on a channel this codec does not model (trades, tickers, klines). */
   | { type: 'push'; channel: string }
   | { type: 'invalid'; reason: string };
-
-const DECIMAL = /^\d+(\.\d+)?$/;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,10 +34,12 @@ export function decodeLevels(v: unknown): Level[] | undefined {
     if (!Array.isArray(pair) || pair.length < 2) return undefined;
     const p: unknown = pair[0];
     const q: unknown = pair[1];
-    if (typeof p !== 'string' || typeof q !== 'string' || !DECIMAL.test(p) || !DECIMAL.test(q)) return undefined;
-    const price = Number(p);
-    if (!(price > 0)) return undefined;
-    out[i] = { price, size: Number(q) };
+    if (typeof p !== 'string' || typeof q !== 'string') return undefined;
+    // One char-code scan checks and converts each (a regex test then Number() read every string twice).
+    const price = decimalValue(p);
+    const size = decimalValue(q);
+    if (!(price > 0) || size < 0) return undefined;
+    out[i] = { price, size };
   }
   return out;
 }

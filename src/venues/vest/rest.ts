@@ -132,7 +132,8 @@ export interface VestRest {
   /** GET /depth?symbol=&limit=: the venue's current book, levels as sent (not sorted). */
   depth(symbol: string, limit?: number): Promise<RestResult<{ bids: Level[]; asks: Level[] }>>;
   register(body: VestRegisterBody): Promise<RestResult<{ apiKey: string; accGroup?: number }>>;
-  postOrder(apiKey: string, body: VestOrderBody): Promise<RestResult<{ id: string }>>;
+  /** `text`: `body` already serialised (JSON.stringify(body)), sent as is. */
+  postOrder(apiKey: string, body: VestOrderBody, text?: string): Promise<RestResult<{ id: string }>>;
   orders(apiKey: string, query: VestOrdersQuery, timeMs: number): Promise<RestResult<VestOrder[]>>;
   account(apiKey: string, timeMs: number): Promise<RestResult<VestAccount>>;
 }
@@ -163,7 +164,7 @@ export function createVestRest(options: VestRestOptions): VestRest {
     },
     depth: (symbol, limit) => call('GET', `/depth${queryString({ symbol, limit })}`, depthSchema),
     register: (body) => call('POST', '/register', registerSchema, { body }),
-    postOrder: (apiKey, body) => call('POST', '/orders', orderIdSchema, { apiKey, body }),
+    postOrder: (apiKey, body, text) => call('POST', '/orders', orderIdSchema, { apiKey, body: text ?? body }),
     orders: (apiKey, query, timeMs) =>
       call('GET', `/orders${queryString({ id: query.id, nonce: query.nonce, symbol: query.symbol, startTime: query.startTime, limit: query.limit, time: timeMs })}`, ordersSchema, { apiKey }),
     account: (apiKey, timeMs) => call('GET', `/account${queryString({ time: timeMs })}`, accountSchema, { apiKey }),

@@ -97,7 +97,8 @@ export interface VestVenue extends Venue {
 }
 
 type PreparedWire =
-  | { readonly kind: 'signed'; readonly body: VestOrderBody }
+  /** `text`: the body as sent, serialised once when signed (an armed close is sent without a JSON.stringify). */
+  | { readonly kind: 'signed'; readonly body: VestOrderBody; readonly text: string }
   | { readonly kind: 'failed'; readonly reason: string };
 
 const SEND_SAFETY_MS = 1_000;
@@ -288,10 +289,8 @@ class VestVenueClient implements VestVenue {
       const { order, resting } = fields;
       const signature = await signVestOrder(order, keys.signingKey);
       this.nonces.remember(request.clientId, { nonce: order.nonce, symbol: request.symbol });
-      return {
-        kind: 'signed',
-        body: { order: resting ? { ...order, timeInForce: 'GTC' } : order, recvWindow: this.recvWindowMs, signature },
-      };
+      const body: VestOrderBody = { order: resting ? { ...order, timeInForce: 'GTC' } : order, recvWindow: this.recvWindowMs, signature };
+      return { kind: 'signed', body, text: JSON.stringify(body) };
     } catch (error) {
       return { kind: 'failed', reason: errorText(error) };
     }
@@ -346,7 +345,7 @@ class VestVenueClient implements VestVenue {
       const wire = this.prepared.get(order) ?? (await this.prepareWire(order.request, this.now()));
       if (wire.kind === 'failed') return orderRejected(clientId, wire.reason);
       if (this.now() > order.validUntil) return orderRejected(clientId, 'prepared order expired before it was sent');
-      const posted = await this.withKey((key) => this.rest.postOrder(key, wire.body));
+      const posted = await this.withKey((key) => this.rest.postOrder(key, wire.body, wire.text));
       if (!posted.ok) {
         const outcome = orderFailure(clientId, posted.error);
         this.logger?.warn('Vest order not accepted', { clientId, reason: outcome.reason, code: outcome.code, unknown: outcome.unknown });
