@@ -14,6 +14,19 @@ import { startRun } from '../../../streams/cli/run';
 // Enough trades in 3 s to rotate the logs several times: orders matched on arrival (this is about the logs, not fills).
 const FAST_MARKET = { basisTauSec: 0.8, basisStdPct: 0.16, ...NO_ORDER_LATENCY };
 
+/** Resolves once the run folder's events.ndjson and bot.log each have more than `parts` parts (or after 40 s). */
+async function untilRotated(runsDir: string, parts: number): Promise<void> {
+  const deadline = Date.now() + 40_000;
+  while (Date.now() < deadline) {
+    const runDir = fs.readdirSync(runsDir).find((n) => n !== 'latest');
+    if (runDir !== undefined) {
+      const at = path.join(runsDir, runDir);
+      if (rotatedParts(path.join(at, 'events.ndjson')).length > parts && rotatedParts(path.join(at, 'bot.log')).length > parts) return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('a sim run with rotated logs', () => {
   let runsDir: string;
   beforeEach(() => {
@@ -24,7 +37,11 @@ describe('a sim run with rotated logs', () => {
   it('keeps every event across the rotated parts of events.ndjson, in order, and bounds bot.log', async () => {
     const maxBytes = 1024;
     const config: BotConfig = { ...defaultConfig(), logs: { maxBytes, maxFiles: 1000 } };
-    const result = await startRun({ mode: 'sim', config, seed: 3, sampleMs: 0, closeOnExit: true, durationSec: 3, runsDir, logLevel: 'debug', simModel: FAST_MARKET }).done;
+    // Stopped once both files have rotated a few times (a fixed duration is too short when start-up is slow
+    // on a loaded machine); the duration is only the upper bound.
+    const run = startRun({ mode: 'sim', config, seed: 3, sampleMs: 0, closeOnExit: true, durationSec: 40, runsDir, logLevel: 'debug', simModel: FAST_MARKET });
+    void untilRotated(runsDir, 3).then(() => run.stop('rotated enough'));
+    const result = await run.done;
 
     const parts = rotatedParts(result.eventsPath);
     expect(parts.length).toBeGreaterThan(2);
@@ -39,7 +56,7 @@ describe('a sim run with rotated logs', () => {
     const logParts = rotatedParts(path.join(result.runDir, 'bot.log'));
     expect(logParts.length).toBeGreaterThan(2);
     for (const p of logParts) expect(fs.statSync(p).size).toBeLessThanOrEqual(maxBytes + 2048);
-  }, 30_000);
+  }, 60_000);
 
   it('deletes the parts beyond max_files', async () => {
     const config: BotConfig = { ...defaultConfig(), logs: { maxBytes: 512, maxFiles: 2 } };
