@@ -23,6 +23,7 @@ export const ALERT_KINDS = [
   'POSITION_RESTORED',
   'TRADE_FAILED',
   'FILL_CREDITED',
+  'FUNDING_MISMATCH',
 ] as const;
 
 export type AlertKind = (typeof ALERT_KINDS)[number];

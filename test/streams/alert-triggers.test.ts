@@ -101,6 +101,16 @@ describe('alertTriggers', () => {
     });
   });
 
+  it('pages on a funding mismatch with a venue when subscribed (not a default kind)', () => {
+    const mismatch = events.fundingMismatch(5, { pair: PAIR, direction: 'AOverB', size: 0.01, sinceMs: 0, legs: [], botUsd: 0.5, venueUsd: 0.1, diffUsd: -0.4 });
+    const seen: Alert[] = [];
+    testScheduler().run(({ hot }) => {
+      hot('-m|', { m: mismatch }).pipe(alertTriggers({ kinds: ['FUNDING_MISMATCH'], label: 'arb' })).subscribe((a) => seen.push(a));
+    });
+    expect(seen).toEqual([expect.objectContaining({ kind: 'FUNDING_MISMATCH', text: expect.stringMatching(/^\[arb\] FUNDING_MISMATCH: FUNDING_MISMATCH BTC-PERP/) })]);
+    expect(DEFAULT_ALERT_KINDS).not.toContain('FUNDING_MISMATCH');
+  });
+
   it('writes one readable, labelled line per alert with no secret in it', () => {
     const seen: Alert[] = [];
     const secretReason = events.tradeFailed(0, { pair: PAIR, reason: 'rejected: https://hooks.slack.com/services/T0/B0/abcdefabcdef token=abcdef123456' });
