@@ -31,7 +31,7 @@ export interface SoakSample {
   heapUsed: number;
   /** Of heapUsed: V8's code space (machine code the JIT compiles as the hot paths tier up: not the bot's data). */
   codeSpaceUsed: number;
-  /** process.getActiveResourcesInfo() counted by type. */
+  /** process.getActiveResourcesInfo() counted by type: the fewest of each read since the previous sample (every 250 ms). */
   resources: Record<string, number>;
   /** Events the run had emitted by then, and positions closed. */
   events: number;
@@ -72,6 +72,37 @@ function resourceCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
   return counts;
+}
+
+/** How often the resources are read between samples (a sample keeps the window's floor per type). */
+const RESOURCE_READ_MS = 250;
+
+/**
+ * The fewest active resources of each type seen over a window of readings: the floor the bot rests at between
+ * order operations. One reading is a moment: an order in flight holds a few timers and sockets for a while, so a
+ * single reading says 10 or 13 timers depending on when it falls. A leak raises the floor; a moment does not.
+ */
+class ResourceFloor {
+  private floor: Record<string, number> | undefined;
+
+  read(): void {
+    const now = resourceCounts();
+    if (!this.floor) {
+      this.floor = now;
+      return;
+    }
+    for (const type of new Set([...Object.keys(this.floor), ...Object.keys(now)])) {
+      this.floor[type] = Math.min(this.floor[type] ?? 0, now[type] ?? 0);
+    }
+  }
+
+  /** The window's floor (with one reading now), and a new window begins. */
+  take(): Record<string, number> {
+    this.read();
+    const floor = this.floor!;
+    this.floor = undefined;
+    return floor;
+  }
 }
 
 /**
@@ -159,12 +190,14 @@ async function main(): Promise<void> {
     });
     const snapshots = heapSnapshotPlan(durationSec, sampleSec);
     let stalledSec = 0;
+    const resources = new ResourceFloor();
+    const reader = setInterval(() => resources.read(), RESOURCE_READ_MS);
     const sample = (): void => {
       gc();
       gc();
       const t = (Date.now() - started) / 1000;
       const codeSpaceUsed = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0;
-      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, resources: resourceCounts(), events, closed, updates: venues.updates() });
+      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, resources: resources.take(), events, closed, updates: venues.updates() });
       // Snapshot times count the run's time, not the time the snapshots themselves stalled it.
       const tradingSec = t - stalledSec;
       if (snapshots && snapshots.at.length > 0 && tradingSec >= snapshots.at[0]!) {
@@ -179,6 +212,7 @@ async function main(): Promise<void> {
         sample();
         if (Date.now() - started >= durationSec * 1000 || (snapshots?.endAfterLast && snapshots.at.length === 0)) {
           clearInterval(timer);
+          clearInterval(reader);
           resolve();
         }
       }, sampleSec * 1000);
