@@ -51,7 +51,7 @@ import { carryBasis$ } from './carry-basis';
 import { fundingReconcile } from './funding-reconcile';
 import { entrySignal } from './entry-signal';
 import { lossLimit } from './loss-limit';
-import { type PairContext, pairContext, recordCredits, recordRealised } from './pair-context';
+import { type PairContext, pairContext } from './pair-context';
 import type { EntryOutcome, OpenedPosition, PairExecutor, RestoreReport } from './pair-executor';
 import { closeFunding, openedEvent$, positionMonitor$ } from './position-monitor';
 import { spreadSamples$ } from './spread-samples';
@@ -148,7 +148,8 @@ export function arbitrageBot(deps: BotDeps, settings: BotSettings): Observable<T
     const now = () => scheduler.now();
     return concat(
       of(events.botStarted(now(), { mode: settings.mode, pairs: settings.pairs.map((p) => p.pair) })),
-      merge(...pairs$),
+      // Every event of the run is counted by the loss limit as the summary counts it, as it is emitted.
+      merge(...pairs$).pipe(tap((e) => limit.observe(e))),
       defer(() => of(events.botShutdown(now(), { reason: 'shutdown' }))),
     ).pipe(
       finalize(() => {
@@ -211,7 +212,6 @@ function feedEvents$(ctx: PairContext): Observable<TradingEvent> {
 /** A position restored from the journal goes straight to the exit monitor, then normal trading resumes. */
 function trading$(ctx: PairContext): Observable<TradingEvent> {
   return restoreAttempts$(ctx).pipe(
-    tap((restored) => recordCredits(ctx, restored.events)),
     concatMap((restored) => (restored.retryInMs !== undefined ? from(restored.events) : concat(afterRestore$(ctx, restored), entries$(ctx)))),
     // One pair's failure (e.g. a position the exit monitor refuses) must not stop the others.
     catchError((err: unknown) =>
@@ -280,13 +280,7 @@ function closedTrade$(ctx: PairContext, trade: NonNullable<RestoreReport['closed
           ...funding,
         }),
       );
-      return concat(
-        closed,
-        defer(() => {
-          recordRealised(ctx, { ...trade, ...funding });
-          return EMPTY;
-        }),
-      );
+      return closed;
     }),
   );
 }
@@ -387,7 +381,6 @@ function housekeeping$(ctx: PairContext): Observable<TradingEvent> {
   if (!executor.settleLateFills && !executor.pollOperatorResume) return EMPTY;
   const lateFills$ = executor.settleLateFills
     ? defer(() => executor.settleLateFills!()).pipe(
-        tap((found) => recordCredits(ctx, found.events)),
         concatMap((found) => from(found.events)),
       )
     : EMPTY;

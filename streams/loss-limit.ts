@@ -1,12 +1,20 @@
 /**
- * The run-wide loss limit: realised net PnL (gross − fees + funding) summed over every pair, and the halt of new entries once it
- * reaches −maxLossUsd. One object per bot run, handed to each pair's streams (never threaded as loose state).
+ * The run-wide loss limit: the run's realised net PnL (gross − fees + funding) summed over every pair, and the halt
+ * of new entries once it reaches −maxLossUsd. One object per bot run, handed to each pair's streams (never threaded
+ * as loose state).
+ *
+ * It counts the run's events as they are emitted, with the rule the run summary's `netPnlUsd` follows
+ * (domain/pnl.ts realisedNetDeltaUsd): every fee paid (a failed entry's and an unwind's too, not only a round
+ * trip's), the price PnL of closes and of unwound entry legs, funding realised at the close, fills credited after
+ * the fact. So the limit halts on the very figure the status line, the summary and the report show.
  */
 import { type Observable, ReplaySubject } from 'rxjs';
+import type { TradingEvent } from '../src/domain/events';
+import { realisedNetDeltaUsd } from '../src/domain/pnl';
 
 export interface LossLimit {
-  /** Adds a realised result (a closed round trip with its funding, or fills credited to one already closed). */
-  record(grossPnlUsd: number, feesUsd: number, fundingUsd?: number): void;
+  /** Counts an event of the run (most count nothing: only fees, closes, unwinds and credited fills move the figure). */
+  observe(e: TradingEvent): void;
   /** True once the limit was reached: no new entries for the rest of the run. */
   readonly halted: boolean;
   /** Realised net PnL of the run so far (gross − fees + funding), USD. */
@@ -24,8 +32,10 @@ export function lossLimit(maxLossUsd: number | undefined): LossLimit {
   let realisedNetUsd = 0;
   let halted = false;
   return {
-    record(grossPnlUsd, feesUsd, fundingUsd = 0) {
-      realisedNetUsd += grossPnlUsd - feesUsd + fundingUsd;
+    observe(e) {
+      const delta = realisedNetDeltaUsd(e);
+      if (delta === 0) return;
+      realisedNetUsd += delta;
       if (maxLossUsd !== undefined && realisedNetUsd <= -maxLossUsd && !halted) {
         halted = true;
         reached.next(realisedNetUsd);

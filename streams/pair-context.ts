@@ -90,14 +90,3 @@ export function pairContext(
   };
 }
 
-/** Counts a realised result (price PnL, fees and funding) in the run's loss limit (an outcome without a PnL counts nothing). */
-export function recordRealised(ctx: PairContext, outcome: { readonly grossPnlUsd?: number; readonly feesUsd?: number; readonly fundingUsd?: number }): void {
-  if (outcome.grossPnlUsd !== undefined) ctx.lossLimit.record(outcome.grossPnlUsd, outcome.feesUsd ?? 0, outcome.fundingUsd ?? 0);
-}
-
-/** Fills found after their trade was reported closed count in the run's realised PnL too. */
-export function recordCredits(ctx: PairContext, list: readonly TradingEvent[]): void {
-  for (const e of list) {
-    if (e.type === 'FILL_CREDITED' && (e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0)) ctx.lossLimit.record(e.creditedPnlUsd, e.creditedFeesUsd);
-  }
-}

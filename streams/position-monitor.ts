@@ -28,7 +28,7 @@ import { legsOf } from '../src/domain/spread';
 import { errorText } from '../src/logging/redact';
 import { type CloseContext, exitMonitor, type ExitMonitorOptions } from './exit-monitor';
 import { fundingAccrued } from './funding-accrued';
-import { type PairContext, recordRealised } from './pair-context';
+import type { PairContext } from './pair-context';
 import type { OpenedPosition } from './pair-executor';
 
 export interface MonitorOptions {
@@ -131,10 +131,7 @@ function closeEffect(ctx: PairContext, position: OpenedPosition, closed: { fundi
   return (close) =>
     defer(() => ctx.executor.closePosition(position, close)).pipe(
       map((outcome) => (outcome.ok ? { ...outcome, ...(closed.funding = closeFunding(ctx, position)) } : outcome)),
-      tap((outcome) => {
-        outcome.events.forEach((e) => ctx.effectEvents.next(e));
-        if (outcome.ok) recordRealised(ctx, outcome);
-      }),
+      tap((outcome) => outcome.events.forEach((e) => ctx.effectEvents.next(e))),
       map((outcome): CloseResult => outcome),
       catchError((err: unknown) => of<CloseResult>({ ok: false, reason: `close effect threw: ${errorText(err)}` })),
     );
@@ -215,7 +212,6 @@ export function closeAtExit$(ctx: PairContext, position: OpenedPosition, polls: 
   return defer(() => ctx.executor.closePosition(position, { exitSpread: Number.NaN, tick, polls })).pipe(
     concatMap((outcome) => {
       const funding: CloseFunding = outcome.ok ? closeFunding(ctx, position) : {};
-      if (outcome.ok) recordRealised(ctx, { ...outcome, ...funding });
       const closed: TradingEvent = outcome.ok
         ? events.positionClosed(ctx.now(), {
             pair,

@@ -253,6 +253,12 @@ export interface LegUnwound extends Base<'LEG_UNWOUND'> {
   readonly size: number;
   readonly ok: boolean;
   readonly reason: string;
+  /**
+   * Price PnL realised by the unwind's fills against the leg's entry fill price, USD (usually a loss: the excess
+   * was bought at the ask and sold at the bid, or the reverse). Counted in the run's gross and net PnL and in
+   * the loss limit. Absent when unknown (an entry price or a fill price the venue did not report).
+   */
+  readonly grossPnlUsd?: number;
 }
 /**
  * A fill found after the fact (an order whose reply was lost, looked up after its trade closed, or

@@ -14,6 +14,7 @@
  * figures already count them. So "net PnL if closed now" = realised net + `netUsd`.
  */
 import { fillPrice, type OrderBook } from './order-book';
+import type { TradingEvent } from './events';
 import { legsOf, type Direction, type TakerFees } from './spread';
 
 /** What a mark needs to know of a position: the direction, the size and both entry prices. */
@@ -53,4 +54,26 @@ export function markPosition(position: MarkablePosition, books: { readonly a: Or
   const grossUsd = size * (longExitPrice - longEntryPrice) + size * (shortEntryPrice - shortExitPrice);
   const exitFeesUsd = fees === undefined ? 0 : size * longExitPrice * fees[legs.long] + size * shortExitPrice * fees[legs.short];
   return { longExitPrice, shortExitPrice, grossUsd, exitFeesUsd, netUsd: grossUsd - exitFeesUsd };
+}
+
+/**
+ * What one event adds to the run's realised net PnL (gross − fees + funding), USD: every fee paid (ORDER_FILLED,
+ * and FILL_CREDITED for a fill found after the fact), the price PnL realised by a close (POSITION_CLOSED
+ * `grossPnlUsd`, with the funding it realised) or by an unwound entry leg (LEG_UNWOUND `grossPnlUsd`), and the PnL
+ * credited to a trade already closed. The run summary's `netPnlUsd` is the sum of this over the run's events, and
+ * so is what the loss limit counts: the limit halts on the figure the trader reads.
+ */
+export function realisedNetDeltaUsd(e: TradingEvent): number {
+  switch (e.type) {
+    case 'ORDER_FILLED':
+      return -e.feeUsd;
+    case 'FILL_CREDITED':
+      return e.creditedPnlUsd - e.feeUsd;
+    case 'POSITION_CLOSED':
+      return (e.grossPnlUsd ?? 0) + (e.fundingUsd ?? 0);
+    case 'LEG_UNWOUND':
+      return e.grossPnlUsd ?? 0;
+    default:
+      return 0;
+  }
 }

@@ -244,8 +244,8 @@ async function concludeImbalance(core: ExecutorCore, entry: EntryConclusion, ado
   const excessShort = roundDecimals(held.short - keep, decimalsOfStep(short.spec.sizeIncrement) + 2);
   const slip = entry.unwindSlippagePct;
   const [longUnwind, shortUnwind] = await Promise.all([
-    excessLong > eps ? unwindExcess(core, { key: 'long', venue: long.venue, symbol: long.symbol, side: 'SELL', excess: excessLong, keep, ref: long.unwindRef, slippagePct: slip }, events) : undefined,
-    excessShort > eps ? unwindExcess(core, { key: 'short', venue: short.venue, symbol: short.symbol, side: 'BUY', excess: excessShort, keep, ref: short.unwindRef, slippagePct: slip }, events) : undefined,
+    excessLong > eps ? unwindExcess(core, { key: 'long', venue: long.venue, symbol: long.symbol, side: 'SELL', excess: excessLong, keep, ref: long.unwindRef, slippagePct: slip, entryPrice: legs.long.avgPrice }, events) : undefined,
+    excessShort > eps ? unwindExcess(core, { key: 'short', venue: short.venue, symbol: short.symbol, side: 'BUY', excess: excessShort, keep, ref: short.unwindRef, slippagePct: slip, entryPrice: legs.short.avgPrice }, events) : undefined,
   ]);
   const unwound = [longUnwind, shortUnwind].filter((u): u is UnwindReport => u !== undefined);
   const failed = unwound.filter((u) => !u.ok);

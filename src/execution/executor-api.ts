@@ -83,6 +83,8 @@ export interface UnwindReport {
   readonly attempts: number;
   readonly reason: string;
   readonly fills: readonly LegFill[];
+  /** Price PnL the unwound fills realised against the leg's entry price, USD (unwind.ts unwindPnlUsd); undefined: unknown. */
+  readonly grossPnlUsd?: number;
 }
 
 export interface OpenSuccess {

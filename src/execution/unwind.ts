@@ -27,6 +27,26 @@ export interface UnwindPlan {
   /** Price the unwind trades at: the venue's bid when selling a long excess, its ask when buying back a short one. */
   readonly ref: number;
   readonly slippagePct: number;
+  /** The leg's entry fill price (its average), against which the unwound size realises its price PnL; undefined: unknown. */
+  readonly entryPrice: number | undefined;
+}
+
+/**
+ * The price PnL the unwind's fills realised against the leg's entry price, USD: selling a long excess gains what
+ * its fills got above the entry, buying back a short excess what they paid below it (usually a loss: the spread
+ * and the slippage crossed twice). Undefined when the entry price is unknown or a fill reported no price. Size
+ * the venue's position shows unwound without a fill of ours (a lost reply) is not priced here: its fill, once
+ * found by client id, is credited (FILL_CREDITED).
+ */
+export function unwindPnlUsd(side: Side, entryPrice: number | undefined, fills: readonly LegFill[]): number | undefined {
+  if (entryPrice === undefined || !Number.isFinite(entryPrice)) return undefined;
+  let pnl = 0;
+  for (const f of fills) {
+    if (f.filledSize <= 0) continue;
+    if (f.avgPrice === undefined || f.priceEstimated) return undefined;
+    pnl += (side === 'SELL' ? f.avgPrice - entryPrice : entryPrice - f.avgPrice) * f.filledSize;
+  }
+  return pnl;
 }
 
 interface UnwindProgress {
@@ -63,9 +83,10 @@ export async function unwindExcess(core: ExecutorCore, plan: UnwindPlan, events:
   const left = side === 'SELL' ? progress.remaining : -progress.remaining;
   const reason = ok ? 'unwound' : `${venue.id} ${symbol}: ${withSign(left)} still to unwind after ${attempts} orders (${progress.lastReason})`;
   const { unwoundSize } = progress;
-  const report: UnwindReport = { venue: venue.id, symbol, size: excessHolding, unwoundSize, ok, attempts, reason, fills };
+  const grossPnlUsd = unwindPnlUsd(side, plan.entryPrice, fills);
+  const report: UnwindReport = { venue: venue.id, symbol, size: excessHolding, unwoundSize, ok, attempts, reason, fills, ...(grossPnlUsd !== undefined ? { grossPnlUsd } : {}) };
   core.journal.recordBestEffort({ kind: 'unwound', pair: core.pair, time: core.now(), venue: venue.id, symbol, size: excessHolding, unwoundSize, ok, reason });
-  events.push(ev.legUnwound(core.now(), { pair: core.pair, venue: venue.id, size: excessHolding, ok, reason }));
+  events.push(ev.legUnwound(core.now(), { pair: core.pair, venue: venue.id, size: excessHolding, ok, reason, ...(grossPnlUsd !== undefined ? { grossPnlUsd } : {}) }));
   return report;
 }
 

@@ -363,18 +363,28 @@ function notListedRow(s: RunSummary, money: Money, totals: Totals): string {
 ${money.cell(gross)}${money.cell(fees)}${money.cell(funding)}${money.cell(net)}<td class="num"></td></tr>`;
 }
 
+/** The failed entries' row: what it holds (its gross is the unwinds' price PnL; its fees, theirs and the failed legs'). */
+function outsideText(o: RunSummary['outsideTrades']): string {
+  const failed = `${o.failedEntries} failed entr${o.failedEntries === 1 ? 'y' : 'ies'}`;
+  const unwinds = `${o.unwinds} leg${o.unwinds === 1 ? '' : 's'} unwound`;
+  const unpriced = o.unwindsUnpriced > 0 ? ` (${o.unwindsUnpriced} without a price: not in gross)` : '';
+  return `outside round trips: ${failed}, ${unwinds}${unpriced}; gross is the unwinds' price PnL against their entry fills`;
+}
+
 function tradesBlock(s: RunSummary, venues: readonly VenueId[], money: Money): string {
   const totals: Totals = { gross: 0, fees: 0, net: 0, unrealised: 0, unrealisedKnown: true, byVenue: {}, funding: 0 };
   const rows = s.trades.map((t, i) => tradeRow(i, t, venues, money, totals));
   if (s.tradesNotListed > 0) rows.unshift(notListedRow(s, money, totals));
   rows.push(...s.openPositions.map((o) => openRow(o, venues, money, totals)));
   const outside = s.outsideTrades;
-  if (outside.feesUsd !== 0 || outside.failedEntries > 0) {
+  if (outside.feesUsd !== 0 || outside.failedEntries > 0 || outside.unwinds > 0) {
+    totals.gross += outside.grossPnlUsd;
     totals.fees += outside.feesUsd;
-    totals.net -= outside.feesUsd;
+    const net = outside.grossPnlUsd - outside.feesUsd;
+    totals.net += net;
     for (const v of venues) totals.byVenue[v] = (totals.byVenue[v] ?? 0) + (outside.feesByVenue[v] ?? 0);
-    rows.push(`<tr class="outside"><td class="num">–</td><td colspan="8">fees outside round trips: ${outside.failedEntries} failed entr${outside.failedEntries === 1 ? 'y' : 'ies'} and their unwinds</td>
-${money.cell(0)}${feesCell(outside.feesUsd, outside.feesByVenue, venues, money)}${money.cell(0)}${money.cell(-outside.feesUsd)}<td class="num"></td></tr>`);
+    rows.push(`<tr class="outside" id="outside-trades"><td class="num">–</td><td colspan="8">${outsideText(outside)}</td>
+${money.cell(outside.grossPnlUsd)}${feesCell(outside.feesUsd, outside.feesByVenue, venues, money)}${money.cell(0)}${money.cell(net)}<td class="num"></td></tr>`);
   }
   const unseen = s.openAtExit - s.openPositions.length;
   if (unseen > 0) {

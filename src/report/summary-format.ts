@@ -195,6 +195,8 @@ export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknow
     unrealisedFundingUsd: s.unrealisedFundingUsd ?? null,
     fundingVenueDiffUsd: s.fundingVenueDiffUsd ?? null,
     fundingMismatches: s.fundingMismatches,
+    unwindGrossPnlUsd: s.outsideTrades.grossPnlUsd,
+    unwindsUnpriced: s.outsideTrades.unwindsUnpriced,
     ...(run.settings !== undefined ? { settings: run.settings } : {}),
   };
 }

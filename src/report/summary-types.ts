@@ -70,10 +70,17 @@ export interface OpenAtExit extends TradeOpening {
 }
 
 /** Fills that are no round trip's: entries that failed (and their unwinds). */
+/** What the run paid and realised outside its round trips: failed entries and the unwinds of excess entry legs. */
 export interface FeesOutsideTrades {
   readonly failedEntries: number;
   readonly feesByVenue: FeesByVenue;
   readonly feesUsd: number;
+  /** LEG_UNWOUND events (an excess entry leg sold or bought back), whether or not a smaller hedge was kept. */
+  readonly unwinds: number;
+  /** Price PnL the unwinds realised against their legs' entry prices, USD (in the run's grossPnlUsd). */
+  readonly grossPnlUsd: number;
+  /** Unwinds whose price PnL is unknown (an entry or fill price not reported): not in grossPnlUsd. */
+  readonly unwindsUnpriced: number;
 }
 
 export interface RunSummary {
@@ -81,7 +88,7 @@ export interface RunSummary {
   opened: number;
   closed: number;
   openAtExit: number;
-  /** Realised: price PnL of the round trips closed in this run, USD. */
+  /** Realised: price PnL of the round trips closed in this run and of the unwound entry legs (outsideTrades.grossPnlUsd), USD. */
   grossPnlUsd: number;
   /** Realised: every fee paid in this run, USD. */
   feesUsd: number;

@@ -4,7 +4,9 @@
  * run's memory does not grow with its uptime.
  *
  * What the figures mean:
- * - **Realised** (`grossPnlUsd`, `feesUsd`, `netPnlUsd`): price PnL of the round trips closed in this run, and
+ * - **Realised** (`grossPnlUsd`, `feesUsd`, `netPnlUsd`): price PnL of the round trips closed in this run and of
+ *   the entry legs unwound (LEG_UNWOUND `grossPnlUsd`: an excess leg bought and sold back, on the failed entries'
+ *   row of the trade table whether or not a smaller hedge was kept), and
  *   every fee paid in this run (entry, exit and unwind fills, including the entry of a position still open),
  *   their funding realised at the close (POSITION_CLOSED `fundingUsd`), so `netPnlUsd = grossPnlUsd − feesUsd +
  *   fundingUsd` holds at every moment. A close without a funding figure counts none (`fundingUnknownTrades`).
@@ -133,7 +135,7 @@ export class SummaryFold {
   private readonly pairs = new Map<string, PairState>();
   private readonly trades: ClosedTrades;
   private readonly latencies: number[] = [];
-  private readonly outside = { failedEntries: 0, fees: {} as Partial<Record<VenueId, number>>, feesUsd: 0 };
+  private readonly outside = { failedEntries: 0, fees: {} as Partial<Record<VenueId, number>>, feesUsd: 0, grossPnlUsd: 0, unwinds: 0, unwindsUnpriced: 0 };
   private opened = 0;
   private closed = 0;
   private grossPnlUsd = 0;
@@ -233,8 +235,7 @@ export class SummaryFold {
       case 'POSITION_CLOSED':
         return this.closeTrip(e);
       case 'LEG_UNWOUND':
-        this.legsUnwound++;
-        return;
+        return this.onUnwound(e);
       case 'FILL_CREDITED':
         return this.creditFill(e);
       case 'FUNDING_ACCRUED':
@@ -298,6 +299,19 @@ export class SummaryFold {
     if (p.trip !== undefined) this.moveOutside(p.trip);
     p.phase = 'flat';
     p.trip = undefined;
+    this.realisedDrawdown.observe(e.time, this.realisedNetUsd());
+  }
+
+  /** An excess entry leg sold or bought back: its price PnL is realised now, on the failed entries' row. */
+  private onUnwound(e: Extract<TradingEvent, { type: 'LEG_UNWOUND' }>): void {
+    this.legsUnwound++;
+    this.outside.unwinds++;
+    if (e.grossPnlUsd === undefined) {
+      this.outside.unwindsUnpriced++;
+      return;
+    }
+    this.grossPnlUsd += e.grossPnlUsd;
+    this.outside.grossPnlUsd += e.grossPnlUsd;
     this.realisedDrawdown.observe(e.time, this.realisedNetUsd());
   }
 
@@ -415,8 +429,13 @@ export class SummaryFold {
       tradesNotListed: this.trades.count - trades.length,
       byPair: this.trades.byPair(),
       openPositions,
-      outsideTrades: { failedEntries: this.outside.failedEntries, feesByVenue: outside.fees, feesUsd: outside.feesUsd },
+      outsideTrades: this.outsideTrades(outside),
     };
+  }
+
+  private outsideTrades(withOpening: { feesUsd: number; fees: Partial<Record<VenueId, number>> }): RunSummary['outsideTrades'] {
+    const { failedEntries, unwinds, grossPnlUsd, unwindsUnpriced } = this.outside;
+    return { failedEntries, feesByVenue: withOpening.fees, feesUsd: withOpening.feesUsd, unwinds, grossPnlUsd, unwindsUnpriced };
   }
 
   private moveOutside(trip: Trip): void {

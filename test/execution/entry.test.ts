@@ -18,6 +18,12 @@ describe('executor: one-legged entries', () => {
     expect(r.paradex.holding()).toBe(0);
     const unwound = res.events.find((e) => e.type === 'LEG_UNWOUND');
     expect(unwound).toMatchObject({ venue: 'vest', size: 0.01, ok: true });
+    // Its price PnL: the sell's fill against the buy's (each from its own ORDER_FILLED), realised now.
+    const [buy, sell] = res.events.filter((e) => e.type === 'ORDER_FILLED' && e.venue === 'vest');
+    expect(buy && sell && buy.type === 'ORDER_FILLED' && sell.type === 'ORDER_FILLED').toBe(true);
+    if (buy?.type === 'ORDER_FILLED' && sell?.type === 'ORDER_FILLED' && unwound?.type === 'LEG_UNWOUND') {
+      expect(unwound.grossPnlUsd).toBeCloseTo((sell.avgPrice - buy.avgPrice) * 0.01, 9);
+    }
     expect(types(res.events)).toContain('TRADING_HALTED');
     // The unwind order is journalled before it is sent, like every order after the entry's own.
     expect(kinds(r.journal)).toEqual(['opening', 'leg_filled', 'leg_filled', 'unwind_order', 'leg_filled', 'unwound', 'entry_failed', 'halted']);

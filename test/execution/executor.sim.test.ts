@@ -132,6 +132,12 @@ describe('executor against the simulated venues', () => {
     expect(opened.events.find((e) => e.type === 'LEG_UNWOUND')).toMatchObject({ venue: 'vest', ok: true });
     expect(await holding(r.vest, 'BTC-PERP')).toBe(0);
     expect(await holding(r.paradex, 'BTC-USD-PERP')).toBe(0);
+    // Bought at the simulated ask, sold back at its bid: a loss of about the spread, reported as realised.
+    const fills = opened.events.flatMap((e) => (e.type === 'ORDER_FILLED' && e.venue === 'vest' ? [e] : []));
+    expect(fills).toHaveLength(2);
+    const unwound = opened.events.find((e) => e.type === 'LEG_UNWOUND');
+    expect(unwound?.type === 'LEG_UNWOUND' && unwound.grossPnlUsd).toBeCloseTo((fills[1]!.avgPrice - fills[0]!.avgPrice) * fills[1]!.filledSize, 9);
+    expect(fills[1]!.avgPrice).toBeLessThan(fills[0]!.avgPrice);
   });
 
   it('keeps the hedged part of a partial fill and unwinds the excess', async () => {

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { events } from '../../src/domain/events';
+import { realisedNetDeltaUsd } from '../../src/domain/pnl';
 import { summarize, summaryJson, summaryTable, SummaryFold, type RoundTrip, type RunSummary } from '../../src/report/summary';
 import { EventScript, TAKER } from '../support/trading-events';
 
@@ -15,13 +16,13 @@ const close = (a: number | undefined, b: number | undefined) => {
 
 /** The table's totals, as the report sums its rows: every round trip, the open positions, fees outside trades. */
 function tableTotals(s: RunSummary) {
-  const gross = s.trades.reduce((a, t) => a + t.grossPnlUsd, 0);
+  const gross = s.trades.reduce((a, t) => a + t.grossPnlUsd, 0) + s.outsideTrades.grossPnlUsd;
   const fees = s.trades.reduce((a, t) => a + t.feesUsd, 0) + s.openPositions.reduce((a, o) => a + o.feesUsd, 0) + s.outsideTrades.feesUsd;
   const byVenue = (v: 'vest' | 'paradex') =>
     s.trades.reduce((a, t) => a + (t.feesByVenue[v] ?? 0), 0) +
     s.openPositions.reduce((a, o) => a + (o.feesByVenue[v] ?? 0), 0) +
     (s.outsideTrades.feesByVenue[v] ?? 0);
-  return { gross, fees, net: gross - fees, vest: byVenue('vest'), paradex: byVenue('paradex') };
+  return { gross, fees, net: gross - fees + s.trades.reduce((a, t) => a + t.fundingUsd, 0), vest: byVenue('vest'), paradex: byVenue('paradex') };
 }
 
 /** Two round trips (one wins, one loses), then a position left open and marked twice. */
@@ -151,6 +152,16 @@ describe('summary: the trade table adds up to the header', () => {
     close(s.outsideTrades.feesUsd, 0.01 * (100_100 + 100_090) * TAKER.vest);
     expect(s.outsideTrades.feesByVenue.paradex ?? 0).toBe(0);
     expect(s.legsUnwound).toBe(1);
+    // The excess long bought at 100,100 and sold back at 100,090: a realised price loss of 0.1 USD, in the gross.
+    expect(s.outsideTrades.unwinds).toBe(1);
+    close(s.outsideTrades.grossPnlUsd, -0.1);
+    expect(s.outsideTrades.unwindsUnpriced).toBe(0);
+  });
+
+  it('counts an unwind without a price as unpriced, not as a zero loss', () => {
+    const s = summarize([events.legUnwound(1, { pair: 'BTC-PERP', venue: 'vest', size: 0.01, ok: true, reason: 'unwound' })]);
+    expect(s.outsideTrades).toMatchObject({ unwinds: 1, unwindsUnpriced: 1, grossPnlUsd: 0 });
+    expect(s.grossPnlUsd).toBe(0);
   });
 
   it('holds for any mix of wins, losses, failed entries and a position left open', () => {
@@ -183,9 +194,12 @@ describe('summary: the trade table adds up to the header', () => {
             script.trip({ direction: t.direction, longEntry, shortEntry, longExit, shortExit });
           }
         }
-        const s = summarize(script.shutdown());
+        const log = script.shutdown();
+        const s = summarize(log);
         const totals = tableTotals(s);
         expect(s.opened).toBe(s.closed + s.openAtExit);
+        // The loss limit's figure (each event's realised delta, summed as the bot emits them) is the summary's net.
+        expect(log.reduce((a, e) => a + realisedNetDeltaUsd(e), 0)).toBeCloseTo(s.netPnlUsd, 9);
         expect(totals.gross).toBeCloseTo(s.grossPnlUsd, 9);
         expect(totals.fees).toBeCloseTo(s.feesUsd, 9);
         expect(totals.vest + totals.paradex).toBeCloseTo(s.feesUsd, 9);
@@ -323,7 +337,7 @@ describe('summary: what it prints and writes', () => {
       'fundingUsd', 'unrealisedPnlUsd', 'unrealisedGrossPnlUsd', 'unrealisedExitFeesUsd', 'unrealisedMarkedAt', 'netIfClosedNowUsd',
       'maxDrawdownUsd', 'maxDrawdownRealisedUsd', 'failedEntries', 'firstEventAt', 'lastEventAt',
       'lateFills', 'exposureAtExit', 'unfinishedAtExit', 'fundingUnknownTrades', 'unrealisedFundingUsd',
-      'fundingVenueDiffUsd', 'fundingMismatches',
+      'fundingVenueDiffUsd', 'fundingMismatches', 'unwindGrossPnlUsd', 'unwindsUnpriced',
     ]);
     expect(json.netPnlUsd).toBeCloseTo((json.grossPnlUsd as number) - (json.feesUsd as number), 9);
     expect(json.netIfClosedNowUsd).toBeCloseTo((json.netPnlUsd as number) + (json.unrealisedPnlUsd as number), 9);

@@ -1,27 +1,71 @@
 /**
- * lossLimit: the run-wide realised net PnL and the halt of entries at −maxLossUsd. `reached$` is checked
- * in virtual time, so the frame at which the limit trips is part of the expectation.
+ * lossLimit: the run-wide realised net PnL, counted from the run's events as the summary counts them, and the halt
+ * of entries at −maxLossUsd. `reached$` is checked in virtual time, so the frame at which the limit trips is part
+ * of the expectation.
  */
 import { TestScheduler } from 'rxjs/testing';
+import { events, type TradingEvent } from '../../src/domain/events';
+import { summarize } from '../../src/report/summary';
 import { lossLimit } from '../../streams/loss-limit';
+import { EventScript } from '../support/trading-events';
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const PAIR = 'BTC-PERP';
+
+/** A close realising `gross` (and `funding`), its own fees reported by its fills. */
+const closed = (gross: number, funding?: number): TradingEvent =>
+  events.positionClosed(0, { pair: PAIR, polls: 1, entrySpread: 0.2, exitSpread: 0, profit: 0.2, grossPnlUsd: gross, feesUsd: 0, reason: 'exit_target', ...(funding !== undefined ? { fundingUsd: funding } : {}) });
+const fee = (usd: number): TradingEvent => events.orderFilled(0, { pair: PAIR, venue: 'vest', clientId: 'c', filledSize: 0.01, avgPrice: 100, feeUsd: usd, latencyMs: 1 });
+const unwound = (gross?: number): TradingEvent =>
+  events.legUnwound(0, { pair: PAIR, venue: 'vest', size: 0.01, ok: true, reason: 'unwound', ...(gross !== undefined ? { grossPnlUsd: gross } : {}) });
+const credit = (creditedPnlUsd: number, feeUsd: number): TradingEvent =>
+  events.fillCredited(0, { pair: PAIR, venue: 'vest', clientId: 'c1', phase: 'close', filledSize: 0.01, feeUsd, creditedPnlUsd, creditedFeesUsd: feeUsd, reason: 'late fill' });
+
+function observeAll(limit: ReturnType<typeof lossLimit>, list: readonly TradingEvent[]): void {
+  for (const e of list) limit.observe(e);
+}
 
 describe('lossLimit', () => {
-  it('sums gross PnL minus fees into the realised net figure', () => {
+  it('sums closes, fees, unwinds and credited fills into the realised net figure; other events count nothing', () => {
     const limit = lossLimit(10);
-    limit.record(3, 0.5);
-    limit.record(-1.25, 0.25);
-    expect(limit.realisedNetUsd).toBe(1);
+    observeAll(limit, [fee(0.25), closed(3), fee(0.25), events.tradeFailed(0, { pair: PAIR, reason: 'x' }), unwound(-0.5), credit(-0.25, 0.5), unwound()]);
+    expect(limit.realisedNetUsd).toBeCloseTo(3 - 0.5 - 0.5 - 0.25 - 0.5, 12);
     expect(limit.halted).toBe(false);
     expect(limit.maxLossUsd).toBe(10);
+  });
+
+  it('counts what failed entries cost: their fees and the unwound leg’s price loss, with no round trip at all', () => {
+    const limit = lossLimit(1);
+    // Three failed entries: each an entry fill and an unwind fill (0.1 each) and 0.2 lost selling the leg back.
+    for (let i = 0; i < 3; i++) observeAll(limit, [fee(0.1), fee(0.1), unwound(-0.2)]);
+    expect(limit.realisedNetUsd).toBeCloseTo(-1.2, 12);
+    expect(limit.halted).toBe(true);
+  });
+
+  it('is the run summary’s net PnL, event for event (a failed entry, round trips, a position left open)', () => {
+    const log = new EventScript()
+      .trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140, fundingUsd: -0.02 })
+      .failedEntry({ longEntry: 100_100, unwindAt: 100_040 })
+      .trip({ direction: 'BOverA', longEntry: 100_300, shortEntry: 100_480, longExit: 100_250, shortExit: 100_460 })
+      .trip({ longEntry: 100_500, shortEntry: 100_700, marks: [{ longExit: 100_480, shortExit: 100_690 }] })
+      .shutdown();
+    const limit = lossLimit(undefined);
+    const seen: number[] = [];
+    const summaryNet: number[] = [];
+    for (let i = 0; i < log.length; i++) {
+      limit.observe(log[i]!);
+      seen.push(limit.realisedNetUsd);
+      summaryNet.push(summarize(log.slice(0, i + 1)).netPnlUsd);
+    }
+    seen.forEach((v, i) => expect(v).toBeCloseTo(summaryNet[i]!, 9));
+    expect(summaryNet.at(-1)).not.toBe(0);
   });
 
   it('counts funding in the realised net: a carry that was paid can trip the limit on its own', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const limit = lossLimit(1);
-      //                 gross, fees, funding → realised net: 0.5 − 0.1 − 0.5 = −0.1, then −0.1 + 0 − 0 − 0.9 = −1.0
-      cold('-a--b|', { a: [0.5, 0.1, -0.5], b: [0, 0, -0.9] } as const).subscribe(([gross, fees, funding]) => limit.record(gross, fees, funding));
+      // realised net: 0.5 − 0.1 − 0.5 = −0.1, then −0.1 − 0.9 = −1.0
+      cold('-a--b|', { a: [closed(0.5, -0.5), fee(0.1)], b: [closed(0, -0.9)] }).subscribe((list) => observeAll(limit, list));
       cold('-----|').subscribe({ complete: () => limit.close() });
       expectObservable(limit.reached$).toBe('----r|', { r: expect.closeTo(-1, 9) as number });
     });
@@ -30,9 +74,9 @@ describe('lossLimit', () => {
   it('trips when the realised net loss reaches max_loss_usd exactly, reporting the net figure once', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const limit = lossLimit(2);
-      const trades = { w: [1, 0.5], l: [-2, 0.5], x: [-1, 0] } as const;
+      const trades = { w: [closed(1), fee(0.5)], l: [closed(-2), fee(0.5)], x: [closed(-1)] };
       //            realised net:  0.5   −2.0 (= −limit)   −3.0
-      cold('-w--l--x|', trades).subscribe(([gross, fees]) => limit.record(gross, fees));
+      cold('-w--l--x|', trades).subscribe((list) => observeAll(limit, list));
       cold('--------|').subscribe({ complete: () => limit.close() });
       expectObservable(limit.reached$).toBe('----r---|', { r: -2 });
     });
@@ -42,7 +86,7 @@ describe('lossLimit', () => {
     const limit = lossLimit(2);
     const seen: number[] = [];
     limit.reached$.subscribe((net) => seen.push(net));
-    limit.record(-1.5, 0.49);
+    observeAll(limit, [closed(-1.5), fee(0.49)]);
     expect(limit.realisedNetUsd).toBeCloseTo(-1.99, 12);
     expect(limit.halted).toBe(false);
     expect(seen).toEqual([]);
@@ -50,15 +94,14 @@ describe('lossLimit', () => {
 
   it('counts fees: a gross loss under the limit trips it once fees take the net past', () => {
     const limit = lossLimit(2);
-    limit.record(-1.8, 0.3);
+    observeAll(limit, [closed(-1.8), fee(0.3)]);
     expect(limit.halted).toBe(true);
     expect(limit.realisedNetUsd).toBeCloseTo(-2.1, 12);
   });
 
   it('stays halted for the rest of the run even when later trades win the loss back', () => {
     const limit = lossLimit(1);
-    limit.record(-1, 0);
-    limit.record(5, 0);
+    observeAll(limit, [closed(-1), closed(5)]);
     expect(limit.halted).toBe(true);
     expect(limit.realisedNetUsd).toBe(4);
   });
@@ -66,7 +109,7 @@ describe('lossLimit', () => {
   it('replays the trip to a subscriber that comes after it', () => {
     testScheduler().run(({ expectObservable }) => {
       const limit = lossLimit(1);
-      limit.record(-3, 0);
+      limit.observe(closed(-3));
       limit.close();
       expectObservable(limit.reached$).toBe('(r|)', { r: -3 });
     });
@@ -75,7 +118,7 @@ describe('lossLimit', () => {
   it('never trips without a limit, whatever the loss', () => {
     testScheduler().run(({ expectObservable }) => {
       const limit = lossLimit(undefined);
-      limit.record(-1e9, 1e6);
+      observeAll(limit, [closed(-1e9), fee(1e6)]);
       limit.close();
       expect(limit.halted).toBe(false);
       expect(limit.maxLossUsd).toBeUndefined();

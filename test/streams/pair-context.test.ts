@@ -5,9 +5,6 @@
  */
 import { asyncScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { events } from '../../src/domain/events';
-import { lossLimit } from '../../streams/loss-limit';
-import { recordCredits, recordRealised } from '../../streams/pair-context';
 import { book, pairRig, tickOf } from './pair-rig';
 
 const A = book([[99_990, 0.5]], [[100_000, 0.5]]);
@@ -15,9 +12,6 @@ const B = book([[100_200, 0.5]], [[100_210, 0.5]]);
 const A2 = book([[99_995, 0.5]], [[100_005, 0.5]]);
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-
-const credit = (creditedPnlUsd: number, creditedFeesUsd: number) =>
-  events.fillCredited(0, { pair: 'BTC-PERP', venue: 'vest', clientId: 'c1', phase: 'close', filledSize: 0.01, feeUsd: creditedFeesUsd, creditedPnlUsd, creditedFeesUsd, reason: 'late fill' });
 
 describe('pairContext', () => {
   it("subscribes to each venue's book feed under that venue's own symbol", () => {
@@ -67,41 +61,5 @@ describe('pairContext', () => {
       cold('---x|').subscribe(() => seen.push(ctx.now()));
     });
     expect(seen).toEqual([3]);
-  });
-});
-
-describe('recordRealised', () => {
-  it('counts a close with its PnL in the loss limit, net of fees', () => {
-    testScheduler().run(({ hot }) => {
-      const limit = lossLimit(5);
-      const { ctx } = pairRig({ a$: hot('-'), b$: hot('-'), scheduler: asyncScheduler, lossLimit: limit });
-      recordRealised(ctx, { grossPnlUsd: -4.5, feesUsd: 0.5 });
-      expect(limit.realisedNetUsd).toBe(-5);
-      expect(limit.halted).toBe(true);
-    });
-  });
-
-  it('counts nothing for an outcome without a PnL, and no fees when none are stated', () => {
-    testScheduler().run(({ hot }) => {
-      const limit = lossLimit(1);
-      const { ctx } = pairRig({ a$: hot('-'), b$: hot('-'), scheduler: asyncScheduler, lossLimit: limit });
-      recordRealised(ctx, { feesUsd: 3 });
-      expect(limit.realisedNetUsd).toBe(0);
-      recordRealised(ctx, { grossPnlUsd: 0.75 });
-      expect(limit.realisedNetUsd).toBe(0.75);
-    });
-  });
-});
-
-describe('recordCredits', () => {
-  it('counts late fills credited to a closed trade, and nothing else', () => {
-    testScheduler().run(({ hot }) => {
-      const limit = lossLimit(1);
-      const { ctx } = pairRig({ a$: hot('-'), b$: hot('-'), scheduler: asyncScheduler, lossLimit: limit });
-      const filled = events.orderFilled(0, { pair: 'BTC-PERP', venue: 'vest', clientId: 'c2', filledSize: 0.01, avgPrice: 100, feeUsd: 9, latencyMs: 1 });
-      recordCredits(ctx, [credit(0, 0), filled, credit(-0.5, 0.25), credit(0, 0.5)]);
-      expect(limit.realisedNetUsd).toBe(-1.25);
-      expect(limit.halted).toBe(true);
-    });
   });
 });

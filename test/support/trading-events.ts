@@ -243,7 +243,8 @@ export class EventScript {
     );
     this.fills(pair, [[longVenue, 'SELL', spec.unwindAt, true]], size);
     this.log.push(
-      events.legUnwound(this.at(1), { pair, venue: longVenue, size, ok: true, reason: 'unwound' }),
+      // The long excess sold back: its price PnL against the entry fill.
+      events.legUnwound(this.at(1), { pair, venue: longVenue, size, ok: true, reason: 'unwound', grossPnlUsd: (spec.unwindAt - spec.longEntry) * size }),
       events.tradeFailed(this.at(1), { pair, reason: `${shortVenue} rejected: insufficient margin; ${longVenue} leg unwound` }),
     );
     return this;
