@@ -50,7 +50,7 @@ import type { FundingTolerance } from '../src/execution/funding-reconcile';
 import { carryBasis$ } from './carry-basis';
 import { fundingReconcile } from './funding-reconcile';
 import { entrySignal } from './entry-signal';
-import { lossLimit } from './loss-limit';
+import { countedIn, lossLimit } from './loss-limit';
 import { type PairContext, pairContext } from './pair-context';
 import type { EntryOutcome, OpenedPosition, PairExecutor, RestoreReport } from './pair-executor';
 import { closeFunding, openedEvent$, positionMonitor$ } from './position-monitor';
@@ -149,7 +149,7 @@ export function arbitrageBot(deps: BotDeps, settings: BotSettings): Observable<T
     return concat(
       of(events.botStarted(now(), { mode: settings.mode, pairs: settings.pairs.map((p) => p.pair) })),
       // Every event of the run is counted by the loss limit as the summary counts it, as it is emitted.
-      merge(...pairs$).pipe(tap((e) => limit.observe(e))),
+      merge(...pairs$).pipe(countedIn(limit)),
       defer(() => of(events.botShutdown(now(), { reason: 'shutdown' }))),
     ).pipe(
       finalize(() => {

@@ -8,7 +8,7 @@
  * trip's), the price PnL of closes and of unwound entry legs, funding realised at the close, fills credited after
  * the fact. So the limit halts on the very figure the status line, the summary and the report show.
  */
-import { type Observable, ReplaySubject } from 'rxjs';
+import { type MonoTypeOperatorFunction, Observable, ReplaySubject } from 'rxjs';
 import type { TradingEvent } from '../src/domain/events';
 import { realisedNetDeltaUsd } from '../src/domain/pnl';
 
@@ -51,4 +51,23 @@ export function lossLimit(maxLossUsd: number | undefined): LossLimit {
     reached$: reached.asObservable(),
     close: () => reached.complete(),
   };
+}
+
+/**
+ * Passes every event on, then counts it in `limit`: downstream sees the event that reached the limit before the
+ * halt it causes (a `tap` would count first, and the TRADING_HALTED emitted on reaching the limit would overtake
+ * the POSITION_CLOSED that caused it in the run's log).
+ */
+export function countedIn(limit: LossLimit): MonoTypeOperatorFunction<TradingEvent> {
+  return (source) =>
+    new Observable<TradingEvent>((subscriber) =>
+      source.subscribe({
+        next: (e) => {
+          subscriber.next(e);
+          limit.observe(e);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
 }

@@ -63,6 +63,8 @@ function fakeVenue(id: VenueId, feed: FakeFeed): Venue {
 interface Script {
   restore?: OpenedPosition;
   openFails?: string;
+  /** Events a failed open reports (its fills, its unwind). */
+  openFailEvents?: () => TradingEvent[];
   openThrows?: boolean;
   closeResults?: { ok: boolean; reason?: string }[];
   /** Gross PnL each successful close reports (default 1.5). */
@@ -92,7 +94,7 @@ function fakeExecutor(script: Script) {
       calls.open.push(opp);
       await new Promise((r) => setTimeout(r, 5));
       if (script.openThrows) throw new Error('venue exploded');
-      if (script.openFails) return { ok: false, reason: script.openFails, events: [] };
+      if (script.openFails) return { ok: false, reason: script.openFails, events: script.openFailEvents?.() ?? [] };
       return {
         ok: true,
         position: { pair: opp.pair, direction: opp.direction, entrySpread: opp.spread, size: 0.01, ...(script.stampOpenedAt ? { openedAt: Date.now() } : {}) },
@@ -455,9 +457,37 @@ describe('arbitrageBot', () => {
     await h.settle();
     h.shutdown$.next();
     const all = await h.done;
-    // The first round trip lost 2.25 USD net (>= 1 USD limit): halted, so no second open.
+    // The first round trip lost 2.01 USD net (>= 1 USD limit): halted, so no second open.
     expect(h.executors.get('btc')!.calls.open).toHaveLength(1);
     expect(all.find((e) => e.type === 'TRADING_HALTED')).toMatchObject({ reason: expect.stringContaining('max loss') });
+  });
+
+  it('stops entering once failed entries alone (their fees and unwound legs’ price loss) reach the limit', async () => {
+    // Each failed entry: the filled leg's entry fee and unwind fee (0.05 each), and 0.4 lost selling it back.
+    const failed = () => [
+      ev.orderFilled(Date.now(), { pair: 'BTC-PERP', venue: 'vest', clientId: 'e1', filledSize: 0.01, avgPrice: 100, feeUsd: 0.05, latencyMs: 1 }),
+      ev.orderFilled(Date.now(), { pair: 'BTC-PERP', venue: 'vest', clientId: 'u1', filledSize: 0.01, avgPrice: 60, feeUsd: 0.05, latencyMs: 1 }),
+      ev.legUnwound(Date.now(), { pair: 'BTC-PERP', venue: 'vest', size: 0.01, ok: true, reason: 'unwound', grossPnlUsd: -0.4 }),
+    ];
+    const journalled: string[] = [];
+    const h = harness({ openFails: 'paradex rejected', openFailEvents: failed, haltsUntilResumed: journalled }, { maxLossUsd: 1 });
+    for (let i = 0; i < 6 && journalled.length === 0; i++) {
+      h.feeds.vest.books.next(book(99.9, 100));
+      h.feeds.paradex.books.next(book(100.5, 100.6 + i / 1000));
+      await sleep(30); // the open (5 ms) and the 10 ms cooldown
+    }
+    // The spread stays open: a third entry would follow here without the halt.
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.61));
+    await h.settle();
+    h.shutdown$.next();
+    const all = await h.done;
+    // −0.5 a failed entry: the second reaches −1.0, and no third entry is tried.
+    expect(journalled).toEqual(['max loss reached: realised net -1.00 USD <= -1 USD']);
+    expect(h.executors.get('btc')!.calls.open).toHaveLength(2);
+    // The halt follows the event that reached the limit, in the run's log.
+    const unwinds = all.flatMap((e, i) => (e.type === 'LEG_UNWOUND' ? [i] : []));
+    expect(all.findIndex((e) => e.type === 'TRADING_HALTED')).toBeGreaterThan(unwinds[1]!);
   });
 
   it('has the executor journal the loss-limit halt (so a restart keeps it), and says it once', async () => {
@@ -471,7 +501,9 @@ describe('arbitrageBot', () => {
     await h.until('TRADING_HALTED');
     h.shutdown$.next();
     const all = await h.done;
-    expect(journalled).toEqual(['max loss reached: realised net -2.25 USD <= -1 USD']);
+    // As the summary counts it: the entry's fill fee (0.01, its ORDER_FILLED) and the close's gross (−2); this
+    // fake close reports no fills of its own.
+    expect(journalled).toEqual(['max loss reached: realised net -2.01 USD <= -1 USD']);
     expect(all.filter((e) => e.type === 'TRADING_HALTED')).toEqual([expect.objectContaining({ reason: journalled[0] })]);
   });
 

@@ -5,8 +5,8 @@
  */
 import { asyncScheduler, map, type Observable, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { realisedNetDeltaUsd } from '../../src/domain/pnl';
 import { events, type TradingEvent } from '../../src/domain/events';
-import { lossLimit } from '../../streams/loss-limit';
 import type { CloseReport, OpenedPosition } from '../../streams/pair-executor';
 import { closeAtExit$, openedEvent$, positionMonitor$ } from '../../streams/position-monitor';
 import { book, pairRig, scriptedExecutor } from './pair-rig';
@@ -25,6 +25,9 @@ const NEAR = pct(100_040, 100_050);
 const won: CloseReport = { ok: true, grossPnlUsd: -1.5, feesUsd: 0.5, events: [events.orderFilled(0, { pair: PAIR, venue: 'vest', clientId: 'x1', filledSize: 0.25, avgPrice: 100_040, feeUsd: 0.25, latencyMs: 1 })] };
 const rejected: CloseReport = { ok: false, reason: 'paradex: order rejected', events: [] };
 
+/** What events add to the run's realised net, as the bot's loss limit and the summary count them. */
+const realisedNet = (list: readonly TradingEvent[]) => list.reduce((a, e) => a + realisedNetDeltaUsd(e), 0);
+
 const TYPE = {
   x: 'TRADE_EXIT',
   c: 'POSITION_CLOSED',
@@ -42,8 +45,7 @@ describe('positionMonitor$', () => {
       const b$ = hot('b--------', { b: B });
       const close = cold('---r|', { r: won });
       const { executor, closes } = scriptedExecutor(() => close);
-      const limit = lossLimit(undefined);
-      const { ctx } = pairRig({ a$, b$, scheduler: asyncScheduler, executor, lossLimit: limit });
+      const { ctx } = pairRig({ a$, b$, scheduler: asyncScheduler, executor });
       expectObservable(typesOf(positionMonitor$(ctx, POSITION))).toBe('---x--(cs|)', TYPE);
       expectSubscriptions(close.subscriptions).toBe('---^--!');
       flush();
@@ -51,13 +53,12 @@ describe('positionMonitor$', () => {
     });
   });
 
-  it('reports the close with its PnL, counts it in the loss limit, passes on the fills and forgets the position', () => {
+  it('reports the close with its PnL, passes on the fills (together what the loss limit counts) and forgets the position', () => {
     testScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const a$ = hot('n------', { n: NEAR_A });
       const b$ = hot('b------', { b: B });
       const { executor, closes } = scriptedExecutor(() => cold('--r|', { r: won }));
-      const limit = lossLimit(1);
-      const { ctx } = pairRig({ a$, b$, scheduler: asyncScheduler, executor, lossLimit: limit });
+      const { ctx } = pairRig({ a$, b$, scheduler: asyncScheduler, executor });
       const effects: TradingEvent[] = [];
       ctx.effectEvents.subscribe((e) => effects.push(e));
       const monitored: Array<OpenedPosition | undefined> = [];
@@ -68,8 +69,9 @@ describe('positionMonitor$', () => {
       expect(closes).toHaveLength(1);
       expect(closes[0]!.ctx).toMatchObject({ exitSpread: NEAR, polls: 1 });
       expect(effects).toEqual(won.events);
-      expect(limit.realisedNetUsd).toBe(-2);
-      expect(limit.halted).toBe(true);
+      // The bot's loss limit counts the run's events: the close's gross (−1.5) and its own fill's fee (0.25; the
+      // close's 0.5 fee figure covers the entry's too, counted when the entry's fills were reported).
+      expect(realisedNet([...effects, closed])).toBe(-1.75);
       expect(monitored).toEqual([undefined, POSITION, undefined]);
     });
   });
@@ -94,12 +96,14 @@ describe('positionMonitor$', () => {
       const a$ = hot('n---f--n----', { n: NEAR_A, f: FAR_A });
       const b$ = hot('b-----------', { b: B });
       const { executor, closes } = scriptedExecutor((n) => (n === 1 ? cold('--r|', { r: rejected }) : cold('-r|', { r: won })));
-      const limit = lossLimit(undefined);
-      const { ctx } = pairRig({ a$, b$, scheduler: asyncScheduler, executor, lossLimit: limit });
+      const { ctx } = pairRig({ a$, b$, scheduler: asyncScheduler, executor });
+      const effects: TradingEvent[] = [];
+      ctx.effectEvents.subscribe((e) => effects.push(e));
       expectObservable(typesOf(positionMonitor$(ctx, POSITION))).toBe('x-f----x(cs|)', TYPE);
       flush();
       expect(closes).toHaveLength(2);
-      expect(limit.realisedNetUsd).toBe(-2); // the rejected close counted nothing
+      expect(realisedNet(rejected.events)).toBe(0); // the rejected close realised nothing
+      expect(effects).toEqual([...rejected.events, ...won.events]);
     });
   });
 
@@ -130,19 +134,18 @@ describe('positionMonitor$', () => {
     });
   });
 
-  it('closes the position at shutdown with closeOnExit, reason close_on_exit, counted in the loss limit', () => {
+  it('closes the position at shutdown with closeOnExit, reason close_on_exit, with the figures the loss limit counts', () => {
     testScheduler().run(({ hot, cold, expectObservable, flush }) => {
       const a$ = hot('f-------', { f: FAR_A });
       const b$ = hot('b-------', { b: B });
       const stop$ = hot('---s----', { s: true as const });
       const { executor, closes } = scriptedExecutor(() => cold('--(r|)', { r: won }));
-      const limit = lossLimit(undefined);
-      const { ctx } = pairRig({ a$, b$, stop$, scheduler: asyncScheduler, executor, lossLimit: limit, settings: { closeOnExit: true } });
+      const { ctx } = pairRig({ a$, b$, stop$, scheduler: asyncScheduler, executor, settings: { closeOnExit: true } });
       const closed = events.positionClosed(5, { pair: PAIR, polls: 1, entrySpread: ENTRY, exitSpread: Number.NaN, profit: Number.NaN, grossPnlUsd: -1.5, feesUsd: 0.5, reason: 'close_on_exit' });
       expectObservable(positionMonitor$(ctx, POSITION).pipe(map((e) => (e.type === 'EXIT_MONITOR_STOPPED' ? 's' : e)))).toBe('---s-(fc|)', { s: 's', f: won.events[0], c: closed });
       flush();
       expect(closes).toHaveLength(1);
-      expect(limit.realisedNetUsd).toBe(-2);
+      expect(realisedNet([won.events[0]!, closed])).toBe(-1.75);
       expect(ctx.monitored.value).toBeUndefined();
     });
   });
