@@ -1,7 +1,15 @@
 /**
- * Tick-to-order over loopback: the simulated venues push the book frames that cross a threshold, and
- * the timer runs from the first of them being handed to its socket (bench/sim-worker.ts) until both
- * orders they cause have arrived at the venues' HTTP side.
+ * Tick-to-order over loopback: the simulated venues push a round of book frames (one per venue, Paradex
+ * then Vest) that crosses a threshold, and the timer runs from the frame that crosses being handed to its
+ * socket (bench/sim-worker.ts) until both orders it causes have arrived at the venues' HTTP side.
+ *
+ * Like for like with the floor: the floor's timer starts at its one marker frame, the frame its client
+ * answers. The bot's starts at the frame it answers: the basis rides on the Vest quotes
+ * (src/sim/market-model.ts rebuild: the Paradex mid does not move), so only the round's last frame, Vest's,
+ * can move the spread across. Before it the bot has had a Paradex frame to decode and a tick to poll (the
+ * floor client has nothing before its marker): a cost the bot keeps. What is left out is the venues' own
+ * work between the two sends (building the Vest frame), reported as exitRoundFramesP50Ms; the time from
+ * the round's first frame is kept as information (tickToOrderFromRoundP50Ms).
  *
  * Real pieces end to end: startSimVenues (WS book feeds + trading routes), the venue clients
  * (SBE deltas for Paradex, JSON depth for Vest), marketTicks → entrySignal / exitMonitor, and the
@@ -80,15 +88,22 @@ export interface TickToOrderResult {
   tickToOrderSampledTrials: number;
   /** Round trips that did not open or close cleanly (excluded from the percentiles). */
   tickToOrderFailedTrials: number;
-  /** Exit stage medians (event-driven): frame pushed → exitMonitor calls close; → both legs submitted. */
+  /** Exit stage medians (event-driven): crossing frame pushed → exitMonitor calls close; → both legs submitted. */
   exitDecideP50Ms: number;
   /**
-   * First frame of the crossing round pushed → its last frame pushed, median (event-driven exits). A round
-   * is one frame per venue, sent one after the other by the venues' thread; the bot can decide only once the
-   * frame that crosses has arrived, so this much of tickToOrderP50Ms is the venue's own sending, which the
-   * floor's single marker frame does not have.
+   * First frame of the crossing round pushed → its last (the crossing) frame pushed, median (event-driven
+   * exits). A round is one frame per venue, sent one after the other by the venues' thread: the venue's own
+   * work, outside the timer since it starts at the crossing frame.
    */
   exitRoundFramesP50Ms: number;
+  /** Information: the exit timed from the round's first frame (= tickToOrderP50Ms + the round's own sending). */
+  tickToOrderFromRoundP50Ms: number;
+  tickToOrderFromRoundP99Ms: number;
+  /**
+   * Exits (both modes) not decided on the Vest book of the round's last frame, where the timer starts:
+   * 0 when the timing is right (checked by book identity, each trial).
+   */
+  exitsOffCrossingFrame: number;
   exitSubmitP50Ms: number;
   /** Median cost of one journal append (write + fsync) in the journal directory, ms. */
   journalAppendMs: number;
@@ -115,6 +130,8 @@ interface ModeFigures {
   submitMs: number[];
   /** First → last frame of the crossing round pushed. */
   roundMs: number[];
+  /** Exit timed from the round's first frame (information). */
+  fromRoundMs: number[];
   failed: number;
 }
 
@@ -122,6 +139,14 @@ interface ModeFigures {
 interface Stamps {
   decidedNs?: bigint;
   submittedNs: bigint[];
+  /** The Vest book of the tick the exit was decided on. */
+  decidedOn?: unknown;
+}
+
+/** The Vest books the bot's feed has emitted during the current trial's round, and the last one. */
+interface VestBooksSeen {
+  count: number;
+  last: unknown;
 }
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -253,28 +278,40 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
   const feedA = vest.bookFeed(vest.symbolFor(PAIR));
   const feedB = paradex.bookFeed(paradex.symbolFor(PAIR));
   const stop$ = new Subject<void>();
+  const vestSeen: VestBooksSeen = { count: 0, last: undefined };
+  const notOnCrossingFrame = { event: 0, sampled: 0 };
   const keepAlive: Subscription[] = [];
 
   const runMode = async (mode: 'event' | 'sampled', trials: number): Promise<ModeFigures> => {
     const ticks$: Observable<MarketTick> = marketTicks(feedA.book$, feedB.book$, { sampleMs: mode === 'event' ? 0 : sampleMs }).pipe(share());
     // Holds the feeds and the shared ticks open between trials (the bot's own subscription does this).
     keepAlive.push(ticks$.pipe(takeUntil(stop$)).subscribe());
+    // Once, after the first mode's ticks, so it sees each Vest book after the exit monitor has (nothing added before the decision).
+    if (keepAlive.length === 1) {
+      keepAlive.push(
+        feedA.book$.pipe(takeUntil(stop$)).subscribe((book) => {
+          vestSeen.count++;
+          vestSeen.last = book;
+        }),
+      );
+    }
     const first = firstValueFrom(ticks$);
     await sim.setBasis(EXIT_BASIS);
     await first;
-    const figures: ModeFigures = { exitMs: [], floorMs: [], entryMs: [], decideMs: [], submitMs: [], roundMs: [], failed: 0 };
+    const figures: ModeFigures = { exitMs: [], floorMs: [], entryMs: [], decideMs: [], submitMs: [], roundMs: [], fromRoundMs: [], failed: 0 };
     for (let t = 0; t < trials; t++) {
       if (t > 0 && t % 100 === 0) log(`  ${mode}: ${t}/${trials} round trips`);
       try {
         // Floor and bot trials side by side, in alternating order, so machine noise hits both alike.
         if (mode === 'event' && t % 2 === 0) figures.floorMs.push(await floorTrial());
-        const { entryMs, exitMs, decideMs, submitMs, roundMs } = await roundTrip(ticks$, mode);
+        const { entryMs, exitMs, decideMs, submitMs, roundMs, fromRoundMs } = await roundTrip(ticks$, mode);
         if (mode === 'event' && t % 2 === 1) figures.floorMs.push(await floorTrial());
         figures.entryMs.push(entryMs);
         figures.exitMs.push(exitMs);
         figures.decideMs.push(decideMs);
         figures.submitMs.push(submitMs);
         figures.roundMs.push(roundMs);
+        figures.fromRoundMs.push(fromRoundMs);
       } catch (err) {
         figures.failed++;
         log(`  ${mode} round trip ${t} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -285,7 +322,10 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     return figures;
   };
 
-  const roundTrip = async (ticks$: Observable<MarketTick>, mode: 'event' | 'sampled'): Promise<{ entryMs: number; exitMs: number; decideMs: number; submitMs: number; roundMs: number }> => {
+  const roundTrip = async (
+    ticks$: Observable<MarketTick>,
+    mode: 'event' | 'sampled',
+  ): Promise<{ entryMs: number; exitMs: number; decideMs: number; submitMs: number; roundMs: number; fromRoundMs: number }> => {
     // Entry: the signal and the open are armed before the crossing frame is pushed.
     const opened = firstValueFrom(
       ticks$.pipe(
@@ -295,7 +335,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
       ),
     );
     const entry = await sim.cross(ENTRY_BASIS, 2, 5_000);
-    const entryMs = Number(entry.arrivedNs - entry.startNs) / 1e6;
+    const entryMs = Number(entry.arrivedNs - entry.lastFrameNs) / 1e6;
     const open = await opened;
     if (!open.ok) throw new Error(`open failed: ${open.reason}`);
     const position: OpenPosition = open.position;
@@ -315,6 +355,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
             shutdown$: NEVER,
             closePosition: (ctx) => {
               stamps.decidedNs = process.hrtime.bigint();
+              stamps.decidedOn = ctx.tick.a;
               return from(executor.closePosition(position, ctx));
             },
           }),
@@ -334,16 +375,22 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     // as a live market would (otherwise the loop's own rhythm picks the phase).
     if (mode === 'sampled') await sleep(phase() * sampleMs);
     stamps.decidedNs = undefined;
+    stamps.decidedOn = undefined;
     stamps.submittedNs = [];
+    vestSeen.count = 0;
     const exit = await sim.cross(EXIT_BASIS, 2, 5_000);
-    const ms = (ns: bigint | undefined): number => (ns === undefined ? Number.NaN : Number(ns - exit.startNs) / 1e6);
+    // The timer starts at the Vest frame: the exit must have been decided on the one Vest book that frame carried.
+    if (vestSeen.count !== 1 || stamps.decidedOn !== vestSeen.last) notOnCrossingFrame[mode]++;
+    // From the crossing frame (the round's last), as the floor is timed from its marker.
+    const ms = (ns: bigint | undefined): number => (ns === undefined ? Number.NaN : Number(ns - exit.lastFrameNs) / 1e6);
     const exitMs = ms(exit.arrivedNs);
     const decideMs = ms(stamps.decidedNs);
     const submitMs = ms(stamps.submittedNs[1]);
-    const roundMs = ms(exit.lastFrameNs);
+    const roundMs = Number(exit.lastFrameNs - exit.startNs) / 1e6;
+    const fromRoundMs = Number(exit.arrivedNs - exit.startNs) / 1e6;
     const outcome = await closed;
     if (outcome.type !== 'POSITION_CLOSED') throw new Error(`close failed: ${'reason' in outcome ? String(outcome.reason) : outcome.type}`);
-    return { entryMs, exitMs, decideMs, submitMs, roundMs };
+    return { entryMs, exitMs, decideMs, submitMs, roundMs, fromRoundMs };
   };
 
   const floorTrial = async (): Promise<number> => {
@@ -392,6 +439,9 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
       exitDecideP50Ms: percentile(event.decideMs, 50),
       exitSubmitP50Ms: percentile(event.submitMs, 50),
       exitRoundFramesP50Ms: percentile(event.roundMs, 50),
+      tickToOrderFromRoundP50Ms: percentile(event.fromRoundMs, 50),
+      tickToOrderFromRoundP99Ms: percentile(event.fromRoundMs, 99),
+      exitsOffCrossingFrame: notOnCrossingFrame.event + notOnCrossingFrame.sampled,
       journalAppendMs,
     };
   } finally {

@@ -68,7 +68,12 @@ describe('bench sections', () => {
     expect(r.tickToOrderVsFloorP99).toBeCloseTo(r.tickToOrderP99Ms / r.orderFloorP99Ms, 10);
     // The crossing round's frames leave one after the other: its last frame is pushed after (or with) its first.
     expect(r.exitRoundFramesP50Ms).toBeGreaterThanOrEqual(0);
-    expect(r.exitRoundFramesP50Ms).toBeLessThan(r.tickToOrderP50Ms);
+    expect(r.exitRoundFramesP50Ms).toBeLessThan(r.tickToOrderFromRoundP50Ms);
+    // Timed from the crossing (last) frame, each exit is at most its time from the round's first frame.
+    expect(r.tickToOrderFromRoundP50Ms).toBeGreaterThanOrEqual(r.tickToOrderP50Ms);
+    expect(r.tickToOrderFromRoundP99Ms).toBeGreaterThanOrEqual(r.tickToOrderP99Ms);
+    // Every exit was decided on the Vest book of the frame the timer starts at.
+    expect(r.exitsOffCrossingFrame).toBe(0);
     // A sim worker thread compiled from TypeScript, two venues and three round trips: ~25 s at load 12 here.
   }, 120_000);
 
