@@ -84,7 +84,6 @@ class Poll {
   // Set before the scan first reads it (a Poll reaches the scan only from the map).
   tick!: MarketTick;
   exitSpread: number | undefined = undefined;
-  readonly signal: undefined = undefined;
 }
 
 /** How the ticks ended: a shutdown, the source's completion, or an error (the source's or shutdown$'s). */
@@ -237,10 +236,13 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
  * which never cancels, would ignore them anyway).
  */
 function monitoring$(monitor: Monitor, ticks$: Observable<MarketTick>, shutdown$: Observable<unknown>): Observable<ExitEvent> {
-  const step = (watch: Watch, input: Input): Watch => nextWatch(monitor, watch, input);
   return defer(() => {
     const poll = new Poll();
     const decide = (tick: MarketTick): Poll => decisionInput(monitor, tick, poll);
+    // The scan's step: a tick is one poll unless a report or close is in flight; the signals move the watch on.
+    // Told apart by identity: every poll is this subscription's one Poll (no shape check per tick).
+    const isPoll = (input: Input): input is Poll => input === poll;
+    const step = (watch: Watch, input: Input): Watch => (isPoll(input) ? polled(monitor, watch, input) : signalled(watch, input));
     // Per subscription: what the scan learns besides the polls (an effect ended, the ticks ended). Subscribed
     // before the ticks, so a shutdown$ that has already fired is heard.
     const signals$ = new Subject<Signal>();
@@ -320,14 +322,15 @@ function isAtTarget(monitor: Monitor, exitSpread: number | undefined): boolean {
 
 const hasWork = (watch: Watch): boolean => watch.work !== undefined;
 
-/** The scan's step: a tick is one poll unless a report or close is in flight; the signals move the watch on. */
-function nextWatch(monitor: Monitor, watch: Watch, input: Input): Watch {
-  if (input.signal === undefined) {
-    // A tick met while busy is neither polled nor counted.
-    if (watch.busy) watch.work = undefined;
-    else countPoll(monitor, watch, input);
-    return watch;
-  }
+/** A tick: one poll, unless a report or close is in flight (then neither polled nor counted). */
+function polled(monitor: Monitor, watch: Watch, poll: Poll): Watch {
+  if (watch.busy) watch.work = undefined;
+  else countPoll(monitor, watch, poll);
+  return watch;
+}
+
+/** A signal: an effect has settled or closed the position, the ticks ended, the holding limit passed, the carry moved. */
+function signalled(watch: Watch, input: Signal): Watch {
   watch.work = undefined;
   switch (input.signal) {
     case 'closed':
@@ -357,7 +360,8 @@ function countPoll(monitor: Monitor, watch: Watch, poll: Poll): void {
   watch.polls++;
   const run = isAtTarget(monitor, poll.exitSpread) ? watch.run + 1 : 0;
   const atTarget = run >= monitor.confirmTicks;
-  const forced = atTarget ? undefined : forcedExit(monitor, watch, poll);
+  // Nothing can force an exit until the holding limit has passed or a carry is known (most monitors: never).
+  const forced = atTarget || !(watch.overdue || watch.carryBps !== undefined) ? undefined : forcedExit(monitor, watch, poll);
   const exits = atTarget || forced !== undefined;
   const reports = --watch.untilReport === 0;
   if (!exits && !reports) {
