@@ -159,6 +159,7 @@ type TicksEnd = { readonly kind: 'shutdown' } | { readonly kind: 'error'; readon
  * state lives in variables mutated from inside `map`/`tap`; issue 12 asked for the composition at no extra
  * cost per tick, which `exitMonitorVsImperative` (here) and `pipelineImperativeVsParse` (bench/pipeline.ts) show.
  */
+// eslint-disable-next-line max-lines-per-function -- the replaced version kept as it was, for comparison only
 export function imperativeExitMonitor(options: ExitMonitorOptions): OperatorFunction<MarketTick, ExitEvent> {
   const { position, exitTarget, shutdown$, closePosition, logEvery = 40, confirmTicks = 1, maxBookAgeMs, scheduler = asyncScheduler, reason: exitReason = 'exit_target' } = options;
   const { pair, direction, entrySpread, size } = position;
