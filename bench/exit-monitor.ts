@@ -159,7 +159,7 @@ type TicksEnd = { readonly kind: 'shutdown' } | { readonly kind: 'error'; readon
  * state lives in variables mutated from inside `map`/`tap`; issue 12 asked for the composition at no extra
  * cost per tick, which `exitMonitorVsImperative` (here) and `pipelineImperativeVsParse` (bench/pipeline.ts) show.
  */
-// eslint-disable-next-line max-lines-per-function -- the replaced version kept as it was, for comparison only
+/* eslint-disable max-lines-per-function -- the replaced version kept as it was, for comparison only */
 export function imperativeExitMonitor(options: ExitMonitorOptions): OperatorFunction<MarketTick, ExitEvent> {
   const { position, exitTarget, shutdown$, closePosition, logEvery = 40, confirmTicks = 1, maxBookAgeMs, scheduler = asyncScheduler, reason: exitReason = 'exit_target' } = options;
   const { pair, direction, entrySpread, size } = position;
@@ -260,6 +260,7 @@ export function imperativeExitMonitor(options: ExitMonitorOptions): OperatorFunc
       return concat(monitoring$, stopped$);
     });
 }
+/* eslint-enable max-lines-per-function */
 
 function decidingTick(tick: MarketTick, size: number): DecidingTick {
   return { time: tick.time, ...entrySpreads(quotesOf(tick.a, tick.b, size)) };
