@@ -270,7 +270,8 @@ function monitoring$(monitor: Monitor, ticks$: Observable<MarketTick>, shutdown$
       scan(step, new Watch(monitor.logEvery, overdueNow)),
       filter(hasWork),
       // Never a switch: a later input must not cancel an in-flight close. The scan hears of its end only
-      // once exhaustMap has let go of it (finalize), so what the end decides is never dropped.
+      // once exhaustMap has let go of it (finalize, or a lone report's teardown), so what the end decides is
+      // never dropped.
       exhaustMap((watch) => effect$(monitor, watch, closed, settle)),
       takeWhile((event): event is ExitEvent => event !== DONE),
     );
