@@ -7,11 +7,34 @@
  * the ratio; a change that makes the operator chain dearer shows in it whatever the machine's load,
  * since the two sides are timed as short back-to-back pairs in CPU time (measurePairedRatio).
  */
-import { asyncScheduler, EMPTY, NEVER, Observable, type OperatorFunction, Subject } from 'rxjs';
-import { events, type ExitEvent } from '../src/domain/events';
+import {
+  asyncScheduler,
+  catchError,
+  concat,
+  defaultIfEmpty,
+  defer,
+  EMPTY,
+  exhaustMap,
+  filter,
+  finalize,
+  from,
+  map,
+  NEVER,
+  Observable,
+  of,
+  type OperatorFunction,
+  Subject,
+  take,
+  takeUntil,
+  takeWhile,
+  tap,
+  throwError,
+} from 'rxjs';
+import { type CloseResult, type DecidingTick, events, type ExitEvent } from '../src/domain/events';
 import type { MarketTick, PositionSpec } from '../src/domain/market';
-import { exitSpreadOf } from '../src/domain/spread';
-import { exitMonitor } from '../streams/exit-monitor';
+import { entrySpreads, exitSpreadOf, quotesOf, roundTripProfit } from '../src/domain/spread';
+import { errorText } from '../src/logging/redact';
+import { type CloseContext, exitMonitor, type ExitMonitorOptions } from '../streams/exit-monitor';
 import { isTradableTick } from '../streams/market';
 import { decodedBookPairs } from './fixtures';
 import { consume, measurePairedRatio } from './measure';
@@ -36,6 +59,10 @@ export interface ExitMonitorBenchResult {
   exitMonitorFloorNsPerTick: number;
   /** Spread (max − min) of the rounds' ratios. */
   exitMonitorVsFloorSpread: number;
+  /** CPU per tick of exitMonitor over the imperative version it replaced (issue 12: the composition costs no more). */
+  exitMonitorVsImperative: number;
+  exitMonitorImperativeNsPerTick: number;
+  exitMonitorVsImperativeSpread: number;
 }
 
 const POSITION: PositionSpec = { pair: 'BTC-PERP', direction: 'AOverB', entrySpread: 0.2, size: 0.01 };
@@ -82,6 +109,10 @@ export function benchedFloor(): OperatorFunction<MarketTick, ExitEvent> {
   return exitMonitorFloor(POSITION, EXIT_TARGET, LOG_EVERY);
 }
 
+export function benchedImperative(): OperatorFunction<MarketTick, ExitEvent> {
+  return imperativeExitMonitor({ position: POSITION, exitTarget: EXIT_TARGET, shutdown$: NEVER, closePosition: () => EMPTY, logEvery: LOG_EVERY });
+}
+
 export function runExitMonitorBench(opts: ExitMonitorBenchOptions = DEFAULT_EXIT_MONITOR): ExitMonitorBenchResult {
   const ticks = monitorBenchTicks(opts.books);
   const feed = (operator: OperatorFunction<MarketTick, ExitEvent>): ((n: number) => void) => {
@@ -99,15 +130,138 @@ export function runExitMonitorBench(opts: ExitMonitorBenchOptions = DEFAULT_EXIT
   };
   const monitor = feed(benchedExitMonitor());
   const floor = feed(benchedFloor());
-  // Warm-up long enough for both sides' hot paths to be optimised before any pair is timed.
+  const imperative = feed(benchedImperative());
+  // Warm-up long enough for every side's hot path to be optimised before any pair is timed.
   monitor(opts.warmupTicks ?? 50_000);
   floor(opts.warmupTicks ?? 50_000);
-  const r = measurePairedRatio(floor, monitor, { opsPerPair: opts.ticksPerPair, pairsPerRound: opts.pairsPerRound, rounds: opts.rounds });
+  imperative(opts.warmupTicks ?? 50_000);
+  const paired = { opsPerPair: opts.ticksPerPair, pairsPerRound: opts.pairsPerRound, rounds: opts.rounds };
+  const r = measurePairedRatio(floor, monitor, paired);
+  const v = measurePairedRatio(imperative, monitor, paired);
   return {
     // rate(floor) / rate(monitor) = CPU per tick of the monitor over the floor's.
     exitMonitorVsFloor: r.ratio,
     exitMonitorNsPerTick: 1e9 / r.rateB,
     exitMonitorFloorNsPerTick: 1e9 / r.rateA,
     exitMonitorVsFloorSpread: Math.max(...r.roundRatios) - Math.min(...r.roundRatios),
+    exitMonitorVsImperative: v.ratio,
+    exitMonitorImperativeNsPerTick: 1e9 / v.rateA,
+    exitMonitorVsImperativeSpread: Math.max(...v.roundRatios) - Math.min(...v.roundRatios),
   };
+}
+
+type CloseOutcome = { readonly ok: true; readonly result: CloseResult } | { readonly ok: false; readonly reason: string };
+type TicksEnd = { readonly kind: 'shutdown' } | { readonly kind: 'error'; readonly error: unknown };
+
+/**
+ * The comparison peer: `exitMonitor` as it was before it became a composition (commit b9a74c4, the parent of
+ * a926388), kept verbatim but for the forced-exit options it predates (closeAt, funding$: not benched). Its
+ * state lives in variables mutated from inside `map`/`tap`; issue 12 asked for the composition at no extra
+ * cost per tick, which `exitMonitorVsImperative` (here) and `pipelineImperativeVsParse` (bench/pipeline.ts) show.
+ */
+/* eslint-disable max-lines-per-function -- the replaced version kept as it was, for comparison only */
+export function imperativeExitMonitor(options: ExitMonitorOptions): OperatorFunction<MarketTick, ExitEvent> {
+  const { position, exitTarget, shutdown$, closePosition, logEvery = 40, confirmTicks = 1, maxBookAgeMs, scheduler = asyncScheduler, reason: exitReason = 'exit_target' } = options;
+  const { pair, direction, entrySpread, size } = position;
+  const spreadAt = (tick: MarketTick): number | undefined => exitSpreadOf(direction, tick.a, tick.b, size);
+  const tradable = (tick: MarketTick): boolean => isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs);
+
+  const closeOutcome$ = (ctx: CloseContext): Observable<CloseOutcome> =>
+    defer(() => closePosition(ctx)).pipe(
+      take(1),
+      map((result): CloseOutcome => (result.ok ? { ok: true, result } : { ok: false, reason: result.reason ?? 'close rejected without a reason' })),
+      defaultIfEmpty<CloseOutcome, CloseOutcome>({ ok: false, reason: 'close completed without a result' }),
+      catchError((error: unknown) => of<CloseOutcome>({ ok: false, reason: `close errored: ${errorText(error)}` })),
+    );
+
+  return (ticks$) =>
+    defer(() => {
+      let polls = 0;
+      let atTarget = 0;
+      let reporting = false;
+      const endReporting = (): void => {
+        reporting = false;
+      };
+      let closed = false;
+      let ticksEnd: TicksEnd | undefined;
+
+      const close$ = (exitSpread: number, tick: MarketTick, pollsAtExit: number): Observable<ExitEvent> => {
+        const profit = roundTripProfit(entrySpread, exitSpread);
+        return closeOutcome$({ exitSpread, tick, polls: pollsAtExit }).pipe(
+          tap((outcome) => (closed ||= outcome.ok)),
+          map((outcome): ExitEvent => {
+            const now = scheduler.now();
+            if (!outcome.ok) return events.closeFailed(now, { pair, polls: pollsAtExit, reason: outcome.reason });
+            const { grossPnlUsd, feesUsd } = outcome.result;
+            return events.positionClosed(now, {
+              pair,
+              polls: pollsAtExit,
+              entrySpread,
+              exitSpread,
+              profit,
+              ...(grossPnlUsd !== undefined && { grossPnlUsd }),
+              ...(feesUsd !== undefined && { feesUsd }),
+              reason: exitReason,
+            });
+          }),
+        );
+      };
+
+      const poll = (tick: MarketTick): Observable<ExitEvent> | undefined => {
+        if (reporting) return undefined;
+        polls += 1;
+        const logging = polls % logEvery === 0;
+        const spread = spreadAt(tick);
+        const counts = spread !== undefined && spread >= exitTarget;
+        const exitSpread = (counts || logging) && spread !== undefined && tradable(tick) ? spread : undefined;
+        atTarget = counts && exitSpread !== undefined ? atTarget + 1 : 0;
+        const exiting = atTarget >= confirmTicks;
+        if (!exiting && !logging) return undefined;
+        reporting = true;
+        const now = scheduler.now();
+        const monitoring$ = logging ? of(events.positionMonitoring(now, { pair, polls, entrySpread, exitSpread, exitTarget })) : EMPTY;
+        if (!exiting || exitSpread === undefined) return monitoring$;
+        atTarget = 0;
+        const profit = roundTripProfit(entrySpread, exitSpread);
+        const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason: exitReason, tick: decidingTick(tick, size) });
+        return concat(monitoring$, of(exit), close$(exitSpread, tick, polls));
+      };
+
+      const polledTicks$ = ticks$.pipe(
+        catchError((error: unknown) => {
+          ticksEnd ??= { kind: 'error', error };
+          return EMPTY;
+        }),
+        takeUntil(
+          shutdown$.pipe(
+            tap(() => (ticksEnd ??= { kind: 'shutdown' })),
+            catchError((error: unknown) => {
+              ticksEnd ??= { kind: 'error', error };
+              return of(error);
+            }),
+          ),
+        ),
+      );
+
+      const monitoring$ = polledTicks$.pipe(
+        map(poll),
+        filter((pollEvents$): pollEvents$ is Observable<ExitEvent> => pollEvents$ !== undefined),
+        exhaustMap((pollEvents$) => pollEvents$.pipe(finalize(endReporting))),
+        takeWhile((event) => event.type !== 'POSITION_CLOSED', true),
+      );
+
+      const stopped$ = defer((): Observable<ExitEvent> => {
+        const reason = closed ? 'closed' : ticksEnd?.kind === 'shutdown' ? 'shutdown' : undefined;
+        const stopped = reason === undefined ? [] : [events.exitMonitorStopped(scheduler.now(), { pair, polls, reason })];
+        const end = ticksEnd;
+        return concat(from(stopped), end?.kind === 'error' ? throwError(() => end.error) : EMPTY);
+      });
+
+      return concat(monitoring$, stopped$);
+    });
+}
+/* eslint-enable max-lines-per-function */
+
+function decidingTick(tick: MarketTick, size: number): DecidingTick {
+  return { time: tick.time, ...entrySpreads(quotesOf(tick.a, tick.b, size)) };
 }

@@ -9,9 +9,10 @@ import {
   exhaustMap,
   filter,
   finalize,
+  from,
   map,
+  Observable,
   merge,
-  type Observable,
   of,
   type OperatorFunction,
   type SchedulerLike,
@@ -76,11 +77,13 @@ export interface ExitMonitorOptions {
  * A poll's decision input: its tick and exit spread. `exitSpread` is undefined when the poll decides nothing
  * (a side the close trades on is empty or too thin for the size; at the target, also a stale, crossed or too
  * old book). A spread below the target is not checked for tradability: it decides nothing either way.
+ * One per subscription, rewritten by the `map` for each tick and read by the scan in the same synchronous
+ * call: a tick allocates nothing. What outlives the tick (a report's or exit's tick and spread) is copied out.
  */
-interface Poll {
-  readonly tick: MarketTick;
-  readonly exitSpread: number | undefined;
-  readonly signal?: undefined;
+class Poll {
+  // Set before the scan first reads it (a Poll reaches the scan only from the map).
+  tick!: MarketTick;
+  exitSpread: number | undefined = undefined;
 }
 
 /** How the ticks ended: a shutdown, the source's completion, or an error (the source's or shutdown$'s). */
@@ -106,7 +109,10 @@ const OVERDUE: Signal = { signal: 'overdue' };
 
 /** A poll with something to say: it reports (every logEvery-th poll), exits (its run reached confirmTicks), or both. */
 interface Reporting {
-  readonly poll: Poll;
+  readonly tick: MarketTick;
+  readonly exitSpread: number | undefined;
+  /** Its POSITION_MONITORING is due. */
+  readonly reports: boolean;
   readonly exits: boolean;
   /** Why it exits: the target, or a forced exit (holding limit, adverse carry). */
   readonly reason: ExitReason;
@@ -120,23 +126,35 @@ interface Final {
   readonly failure: { readonly error: unknown } | undefined;
 }
 
-/** What the scan carries from input to input. */
-interface Watch {
-  readonly polls: number;
+/**
+ * What the scan carries from input to input. One per subscription (the scan's seed is made inside `defer`),
+ * and only the scan's step writes it: in place, so a tick allocates no state. Nothing keeps it beyond the
+ * scan's synchronous emission: the effect reads `polls` and `work` when exhaustMap hands it over, before
+ * any of its events (which may push a tick back in) are delivered.
+ */
+class Watch {
+  polls = 0;
+  /** Polls until the next POSITION_MONITORING (every logEvery-th poll): a countdown, not a division per tick. */
+  untilReport: number;
   /** Consecutive polls at or above the target; a poll below it or with no decision resets it. */
-  readonly run: number;
+  run = 0;
   /** A report or close is in flight: ticks are neither polled nor counted. */
-  readonly busy: boolean;
+  busy = false;
   /** The close in flight succeeded. */
-  readonly closed: boolean;
+  closed = false;
   /** How the ticks ended, once they have. */
-  readonly ended: TicksEnd | undefined;
+  ended: TicksEnd | undefined = undefined;
   /** The holding limit has passed: the next tradable poll exits. */
-  readonly overdue: boolean;
+  overdue: boolean;
   /** The position's latest carry, bps per hour, when known. */
-  readonly carryBps: number | undefined;
+  carryBps: number | undefined = undefined;
   /** Work for the effect after this input: a poll's events (and close), or the end; mostly none. */
-  readonly work: Reporting | Final | undefined;
+  work: Reporting | Final | undefined = undefined;
+
+  constructor(logEvery: number, overdue: boolean) {
+    this.untilReport = logEvery;
+    this.overdue = overdue;
+  }
 }
 
 /** The options, resolved once per `exitMonitor` call. */
@@ -155,9 +173,6 @@ interface Monitor {
 }
 
 type CloseOutcome = { readonly ok: true; readonly result: CloseResult } | { readonly ok: false; readonly reason: string };
-
-const WATCHING: Watch = { polls: 0, run: 0, busy: false, closed: false, ended: undefined, overdue: false, carryBps: undefined, work: undefined };
-const OVERDUE_WATCH: Watch = { ...WATCHING, overdue: true };
 
 /** Ends the effects' stream: the end's effect emits it after the monitor's last event. */
 const DONE = Symbol('exit monitor done');
@@ -221,9 +236,13 @@ export function exitMonitor(options: ExitMonitorOptions): OperatorFunction<Marke
  * which never cancels, would ignore them anyway).
  */
 function monitoring$(monitor: Monitor, ticks$: Observable<MarketTick>, shutdown$: Observable<unknown>): Observable<ExitEvent> {
-  const decide = (tick: MarketTick): Poll => decisionInput(monitor, tick);
-  const step = (watch: Watch, input: Input): Watch => nextWatch(monitor, watch, input);
   return defer(() => {
+    const poll = new Poll();
+    const decide = (tick: MarketTick): Poll => decisionInput(monitor, tick, poll);
+    // The scan's step: a tick is one poll unless a report or close is in flight; the signals move the watch on.
+    // Told apart by identity: every poll is this subscription's one Poll (no shape check per tick).
+    const isPoll = (input: Input): input is Poll => input === poll;
+    const step = (watch: Watch, input: Input): Watch => (isPoll(input) ? polled(monitor, watch, input) : signalled(watch, input));
     // Per subscription: what the scan learns besides the polls (an effect ended, the ticks ended). Subscribed
     // before the ticks, so a shutdown$ that has already fired is heard.
     const signals$ = new Subject<Signal>();
@@ -248,11 +267,12 @@ function monitoring$(monitor: Monitor, ticks$: Observable<MarketTick>, shutdown$
     // A holding limit already past (a restored position) applies from the first poll.
     const overdueNow = monitor.closeAt !== undefined && monitor.closeAt <= monitor.scheduler.now();
     return merge(signals$, polls$, forcedExitSignals$(monitor, overdueNow)).pipe(
-      scan(step, overdueNow ? OVERDUE_WATCH : WATCHING),
+      scan(step, new Watch(monitor.logEvery, overdueNow)),
       filter(hasWork),
       // Never a switch: a later input must not cancel an in-flight close. The scan hears of its end only
-      // once exhaustMap has let go of it (finalize), so what the end decides is never dropped.
-      exhaustMap((watch) => effect$(monitor, watch, closed).pipe(finalize(settle))),
+      // once exhaustMap has let go of it (finalize, or a lone report's teardown), so what the end decides is
+      // never dropped.
+      exhaustMap((watch) => effect$(monitor, watch, closed, settle)),
       takeWhile((event): event is ExitEvent => event !== DONE),
     );
   });
@@ -281,10 +301,12 @@ function untilTime$(at: number, scheduler: SchedulerLike): Observable<0> {
 }
 
 // the whole size, so that is the spread it gets. A side too thin for the size decides nothing.
-function decisionInput(monitor: Monitor, tick: MarketTick): Poll {
+function decisionInput(monitor: Monitor, tick: MarketTick, poll: Poll): Poll {
   const { position, exitTarget } = monitor;
   const spread = exitSpreadOf(position.direction, tick.a, tick.b, position.size);
-  return { tick, exitSpread: spread !== undefined && spread >= exitTarget && !isTradable(monitor, tick) ? undefined : spread };
+  poll.tick = tick;
+  poll.exitSpread = spread !== undefined && spread >= exitTarget && !isTradable(monitor, tick) ? undefined : spread;
+  return poll;
 }
 
 // Whether the tick's books may be decided on. Asked only of a poll whose spread would count (at the
@@ -295,50 +317,69 @@ function isTradable({ maxBookAgeMs, scheduler }: Monitor, tick: MarketTick): boo
 }
 
 
-function isAtTarget(monitor: Monitor, poll: Poll): boolean {
-  return poll.exitSpread !== undefined && poll.exitSpread >= monitor.exitTarget;
+function isAtTarget(monitor: Monitor, exitSpread: number | undefined): boolean {
+  return exitSpread !== undefined && exitSpread >= monitor.exitTarget;
 }
 
 const hasWork = (watch: Watch): boolean => watch.work !== undefined;
 
-/** The scan's step: a tick is one poll unless a report or close is in flight; the signals move the watch on. */
-function nextWatch(monitor: Monitor, watch: Watch, input: Input): Watch {
-  if (input.signal === undefined) return watch.busy ? idle(watch) : polled(monitor, watch, input);
+/** A tick: one poll, unless a report or close is in flight (then neither polled nor counted). */
+function polled(monitor: Monitor, watch: Watch, poll: Poll): Watch {
+  if (watch.busy) watch.work = undefined;
+  else countPoll(monitor, watch, poll);
+  return watch;
+}
+
+/** A signal: an effect has settled or closed the position, the ticks ended, the holding limit passed, the carry moved. */
+function signalled(watch: Watch, input: Signal): Watch {
+  watch.work = undefined;
   switch (input.signal) {
     case 'closed':
-      return { ...watch, closed: true, work: undefined };
+      watch.closed = true;
+      break;
     case 'settled':
-      if (watch.closed || watch.ended !== undefined) return ending({ ...watch, busy: false });
-      return { ...watch, busy: false, work: undefined };
+      watch.busy = false;
+      if (watch.closed || watch.ended !== undefined) ending(watch);
+      break;
     case 'overdue':
-      return { ...watch, overdue: true, work: undefined };
+      watch.overdue = true;
+      break;
     case 'carry':
-      return { ...watch, carryBps: input.bpsPerHour, work: undefined };
-    default: {
+      watch.carryBps = input.bpsPerHour;
+      break;
+    default:
       // Only the first end counts (a shutdown ends the ticks, which then complete).
-      const ended = { ...watch, ended: watch.ended ?? input, work: undefined };
-      return watch.busy || watch.ended !== undefined ? ended : ending(ended);
-    }
+      if (watch.ended !== undefined) break;
+      watch.ended = input;
+      if (!watch.busy) ending(watch);
   }
+  return watch;
 }
 
-/** A tick met while busy: neither polled nor counted (a copy only when the last input left work). */
-function idle(watch: Watch): Watch {
-  return watch.work === undefined ? watch : { ...watch, work: undefined };
-}
-
-function polled(monitor: Monitor, watch: Watch, poll: Poll): Watch {
-  const { polls, run, overdue, carryBps } = watch;
-  const count = polls + 1;
-  const runNow = isAtTarget(monitor, poll) ? run + 1 : 0;
-  const atTarget = runNow >= monitor.confirmTicks;
-  const forced = atTarget ? undefined : forcedExit(monitor, watch, poll);
+/** One poll: counted, its run moved on, and work when it reports or exits (busy until that work has ended). */
+function countPoll(monitor: Monitor, watch: Watch, poll: Poll): void {
+  watch.polls++;
+  const run = isAtTarget(monitor, poll.exitSpread) ? watch.run + 1 : 0;
+  const atTarget = run >= monitor.confirmTicks;
+  // Nothing can force an exit until the holding limit has passed or a carry is known (most monitors: never).
+  const forced = atTarget || !(watch.overdue || watch.carryBps !== undefined) ? undefined : forcedExit(monitor, watch, poll);
   const exits = atTarget || forced !== undefined;
-  if (!exits && count % monitor.logEvery !== 0) return { polls: count, run: runNow, busy: false, closed: false, ended: undefined, overdue, carryBps, work: undefined };
-  // This poll reports or exits: busy until its events (and close) have ended. A close starts a new run.
-  const reason = forced ?? monitor.exitReason;
-  const work: Reporting = { poll, exits, reason, ...(forced === 'adverse_funding' && carryBps !== undefined ? { carryBpsPerHour: carryBps } : {}) };
-  return { polls: count, run: exits ? 0 : runNow, busy: true, closed: false, ended: undefined, overdue, carryBps, work };
+  const reports = --watch.untilReport === 0;
+  if (!exits && !reports) {
+    watch.run = run;
+    watch.work = undefined;
+    return;
+  }
+  if (reports) watch.untilReport = monitor.logEvery;
+  // A close starts a new run.
+  watch.run = exits ? 0 : run;
+  watch.busy = true;
+  const { tick, exitSpread } = poll;
+  const carryBpsPerHour = forced === 'adverse_funding' ? watch.carryBps : undefined;
+  watch.work =
+    carryBpsPerHour === undefined
+      ? { tick, exitSpread, reports, exits, reason: forced ?? monitor.exitReason }
+      : { tick, exitSpread, reports, exits, reason: 'adverse_funding', carryBpsPerHour };
 }
 
 /**
@@ -353,34 +394,55 @@ function forcedExit(monitor: Monitor, { overdue, carryBps }: Watch, poll: Poll):
   return overdue ? 'max_duration' : 'adverse_funding';
 }
 
-/** The watch is over: what it ends with. */
-function ending(watch: Watch): Watch {
+/** The watch is over: what it ends with (busy from now on: no tick is polled after the end). */
+function ending(watch: Watch): void {
   const { closed, ended } = watch;
   const stopped = closed ? 'closed' : ended?.signal === 'shutdown' ? 'shutdown' : undefined;
   const failure = ended?.signal === 'failed' ? { error: ended.error } : undefined;
-  return { ...watch, busy: true, work: { stopped, failure } };
+  watch.busy = true;
+  watch.work = { stopped, failure };
 }
 
-/** The effect of a watch with work: a poll's events and close, or the monitor's last events. */
-function effect$(monitor: Monitor, watch: Watch, closed: () => void): Observable<Effect> {
+/**
+ * The effect of a watch with work: a poll's report, or its events and close, or the monitor's last events. Each
+ * tells the scan it has settled once exhaustMap has let go of it.
+ */
+function effect$(monitor: Monitor, watch: Watch, closed: () => void, settle: () => void): Observable<Effect> {
   const work = watch.work!;
-  return 'poll' in work ? pollEvents$(monitor, watch.polls, work, closed) : end$(monitor, watch.polls, work);
+  if (!('tick' in work)) return end$(monitor, watch.polls, work).pipe(finalize(settle));
+  if (!work.exits) return report$(monitoringEvent(monitor, monitor.scheduler.now(), watch.polls, work), settle);
+  return pollEvents$(monitor, watch.polls, work, closed).pipe(finalize(settle));
 }
 
-/** A poll that reports or exits: POSITION_MONITORING and/or TRADE_EXIT, then the close and its outcome. */
-function pollEvents$(monitor: Monitor, polls: number, { poll, exits, reason, carryBpsPerHour }: Reporting, closed: () => void): Observable<ExitEvent> {
+/**
+ * A report alone (every logEvery-th poll, the common work): its one event, then `settle` as its teardown, which
+ * runs after exhaustMap has let go of it, like `finalize` (also when the consumer unsubscribes meanwhile), at
+ * the cost of one Observable instead of `of` and an operator chain per report.
+ */
+function report$(event: ExitEvent, settle: () => void): Observable<ExitEvent> {
+  return new Observable<ExitEvent>((subscriber) => {
+    subscriber.next(event);
+    subscriber.complete();
+    return settle;
+  });
+}
+
+/** A reporting poll's POSITION_MONITORING. At the target the books were checked already; below it, only now. */
+function monitoringEvent(monitor: Monitor, now: number, polls: number, { tick, exitSpread }: Reporting): ExitEvent {
+  const { position, exitTarget } = monitor;
+  const shown = isAtTarget(monitor, exitSpread) || (exitSpread !== undefined && isTradable(monitor, tick)) ? exitSpread : undefined;
+  return events.positionMonitoring(now, { pair: position.pair, polls, entrySpread: position.entrySpread, exitSpread: shown, exitTarget });
+}
+
+/** A poll that exits: its POSITION_MONITORING when it reports, TRADE_EXIT, then the close and its outcome. */
+function pollEvents$(monitor: Monitor, polls: number, work: Reporting, closed: () => void): Observable<ExitEvent> {
   const { position, exitTarget, scheduler } = monitor;
   const { pair, entrySpread } = position;
+  const { tick, exitSpread, reports, reason, carryBpsPerHour } = work;
   const now = scheduler.now();
-  const reported: ExitEvent[] = [];
-  if (polls % monitor.logEvery === 0) {
-    // At the target the books were checked already; below it, only now, for the report.
-    const shown = isAtTarget(monitor, poll) || (poll.exitSpread !== undefined && isTradable(monitor, poll.tick)) ? poll.exitSpread : undefined;
-    reported.push(events.positionMonitoring(now, { pair, polls, entrySpread, exitSpread: shown, exitTarget }));
-  }
-  const { exitSpread, tick } = poll;
+  const reported = reports ? [monitoringEvent(monitor, now, polls, work)] : [];
   // An exiting poll is at the target, so its spread is defined.
-  if (!exits || exitSpread === undefined) return of(...reported);
+  if (exitSpread === undefined) return from(reported);
   const profit = roundTripProfit(entrySpread, exitSpread);
   const carry = carryBpsPerHour === undefined ? {} : { carryBpsPerHour };
   const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason, ...carry, tick: decidingTick(tick, position.size) });

@@ -4,7 +4,7 @@
  */
 import { from, type OperatorFunction } from 'rxjs';
 import { runDecodeBench } from '../../bench/decode';
-import { benchedExitMonitor, benchedFloor, monitorBenchTicks, runExitMonitorBench } from '../../bench/exit-monitor';
+import { benchedExitMonitor, benchedFloor, benchedImperative, monitorBenchTicks, runExitMonitorBench } from '../../bench/exit-monitor';
 import { runHoldBench } from '../../bench/hold';
 import { runMemoryBench } from '../../bench/memory';
 import { runPipelineBench } from '../../bench/pipeline';
@@ -34,7 +34,7 @@ describe('bench sections', () => {
 
   it('pipeline polls every pushed book and reports its cost against one JSON.parse', () => {
     const r = runPipelineBench({ books: 20, ticksPerRound: 400, rounds: 1 });
-    expectFinite(r, ['pipelineNsPerTick', 'pipelineVsParse']);
+    expectFinite(r, ['pipelineNsPerTick', 'pipelineVsParse', 'pipelineImperativeNsPerTick', 'pipelineImperativeVsParse', 'pipelineVsImperative', 'pipelineVsImperativeSpread']);
     // Warm-up + one timed round of 400 pushes each: the monitor reports polls in steps of 40.
     expect(r.pipelinePolls).toBeGreaterThanOrEqual(760);
   });
@@ -50,8 +50,10 @@ describe('bench sections', () => {
     const monitored = seen(benchedExitMonitor());
     expect(monitored).toHaveLength(2);
     expect(seen(benchedFloor())).toEqual(monitored);
+    // The imperative version it replaced (the comparison peer) reports the same.
+    expect(seen(benchedImperative())).toEqual(monitored);
     const r = runExitMonitorBench({ books: 20, ticksPerPair: 200, pairsPerRound: 3, rounds: 1, warmupTicks: 400 });
-    expectFinite(r, ['exitMonitorVsFloor', 'exitMonitorNsPerTick', 'exitMonitorFloorNsPerTick', 'exitMonitorVsFloorSpread']);
+    expectFinite(r, ['exitMonitorVsFloor', 'exitMonitorNsPerTick', 'exitMonitorFloorNsPerTick', 'exitMonitorVsFloorSpread', 'exitMonitorVsImperative', 'exitMonitorImperativeNsPerTick', 'exitMonitorVsImperativeSpread']);
     expect(r.exitMonitorVsFloor).toBeGreaterThan(0);
   });
 
