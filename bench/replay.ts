@@ -15,12 +15,18 @@
  *   replayLoadMs         reading and parsing the recording (gunzip + records), which a worker does once and
  *                        keeps for its later points (ReplayOptions.keepLoaded)
  *   sweepPointMs         one point on a warm worker: the replay itself (with its run folder and report)
- * With S the start, p the point and n points, w workers take about S + ceil(n / w) × p: the grid has 16 points
- * so the per-point work, not the fixed start, dominates what is compared.
+ *   the timeline of the 2-worker sweep (sweep-timing.ts), and from it, for 1 and 2 workers, CPU time that a
+ *   loaded machine does not distort: mainThreadBusyMs, workerIdleMs (alive, holding no point),
+ *   sweepWorkerStartCpuMs and sweepFirstPointCpuMs (per worker), sweepPointCpuMs*, sweepHelperCpuMs* (V8's
+ *   compiler and GC threads), sweepCpuMs* (all of it), and sweepSpeedup2WorkersCpuModel, the ratio those
+ *   figures predict on an idle 2-core machine.
+ * S + ceil(n / w) × p (start, warm point) is not the model: each worker (a V8 isolate) also runs its first
+ * points cold and keeps V8's helper threads busy, which one worker does on the otherwise idle second core
+ * and two workers do on the cores they need themselves (README, Backtesting: the figures of 2026-12-02).
  * On a shared machine the wall ratio says little: with the kernel's autogroup scheduling
  * (/proc/sys/kernel/sched_autogroup_enabled = 1) all threads of this process share one group's fair share of
- * the CPU, so under contention a second worker splits that share instead of adding a core (2026-12-02, load ~17
- * on 2 cores: 0.95×). Read the split, or run on an idle machine.
+ * the CPU, so under contention a second worker splits that share instead of adding a core. Read the CPU
+ * split, or run on an idle machine.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
