@@ -15,12 +15,18 @@
  *   replayLoadMs         reading and parsing the recording (gunzip + records), which a worker does once and
  *                        keeps for its later points (ReplayOptions.keepLoaded)
  *   sweepPointMs         one point on a warm worker: the replay itself (with its run folder and report)
- * With S the start, p the point and n points, w workers take about S + ceil(n / w) × p: the grid has 16 points
- * so the per-point work, not the fixed start, dominates what is compared.
+ *   the timeline of the 2-worker sweep (sweep-timing.ts), and from it, for 1 and 2 workers, CPU time that a
+ *   loaded machine does not distort: mainThreadBusyMs, workerIdleMs (alive, holding no point),
+ *   sweepWorkerStartCpuMs and sweepFirstPointCpuMs (per worker), sweepPointCpuMs*, sweepHelperCpuMs* (V8's
+ *   compiler and GC threads), sweepCpuMs* (all of it), and sweepSpeedup2WorkersCpuModel, the ratio those
+ *   figures predict on an idle 2-core machine.
+ * S + ceil(n / w) × p (start, warm point) is not the model: each worker (a V8 isolate) also runs its first
+ * points cold and keeps V8's helper threads busy, which one worker does on the otherwise idle second core
+ * and two workers do on the cores they need themselves (README, Backtesting: the figures of 2026-12-02).
  * On a shared machine the wall ratio says little: with the kernel's autogroup scheduling
  * (/proc/sys/kernel/sched_autogroup_enabled = 1) all threads of this process share one group's fair share of
- * the CPU, so under contention a second worker splits that share instead of adding a core (2026-12-02, load ~17
- * on 2 cores: 0.95×). Read the split, or run on an idle machine.
+ * the CPU, so under contention a second worker splits that share instead of adding a core. Read the CPU
+ * split, or run on an idle machine.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,6 +36,8 @@ import { parseConfigObject } from '../src/config';
 import { indexRecording } from '../streams/cli/replay';
 import { startRun } from '../streams/cli/run';
 import { parseSweepSpec, runSweep } from '../streams/cli/sweep';
+import { newSweepTrace, sweepSplit, sweepTimeline, type SweepSplit } from '../streams/cli/sweep-timing';
+import type { SweepWorkerMessage } from '../streams/cli/sweep-worker';
 import { workerScript } from '../streams/cli/worker-script';
 
 export interface ReplayBenchOptions {
@@ -88,34 +96,77 @@ export async function runReplayBench(opts: ReplayBenchOptions): Promise<Record<s
   }
 }
 
-/** A 16-point sweep on 1 and on 2 workers, side by side, and its cost split. */
+/** A 16-point sweep on 1 and on 2 workers, side by side, its timelines and its cost split. */
 async function sweepScaling(root: string, dataDir: string, log: (line: string) => void): Promise<Record<string, number>> {
-    const axes = parseSweepSpec('bots[0].spread_entry=0.04..0.1:0.02,bots[0].spread_exit=-0.04..-0.01:0.01');
-    const points = axes.reduce((n, a) => n * a.values.length, 1);
-    const job = { rawConfig: RAW_CONFIG, dataDir, latencyMs: 50, runsDir: path.join(root, 'sweep') };
-    const sweepMs = async (workers: number) => {
-      const t0 = process.hrtime.bigint();
-      await runSweep(axes, { ...job, runsDir: path.join(root, `sweep-${workers}`) }, workers);
-      return Number(process.hrtime.bigint() - t0) / 1e6;
-    };
-    // The workers' code is transpiled once per source change (worker-script.ts): done before timing, and told.
-    const c0 = process.hrtime.bigint();
-    workerScript(path.join(__dirname, '..', 'streams', 'cli', `sweep-worker${path.extname(__filename)}`));
-    const compileMs = Number(process.hrtime.bigint() - c0) / 1e6;
-    const split = await sweepCostSplit(dataDir, job);
-    const one = await sweepMs(1);
-    const two = await sweepMs(2);
-    log(`  sweep of ${points} points: ${one.toFixed(0)} ms on 1 worker, ${two.toFixed(0)} ms on 2 (${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}); worker code ready in ${compileMs.toFixed(0)} ms`);
-    log(`  its cost split: worker start ${split.startMs.toFixed(0)} ms (once per worker), recording read and parsed ${split.loadMs.toFixed(1)} ms (once per worker), a point ${split.pointMs.toFixed(0)} ms (median of 3 on a warm worker)`);
+  const axes = parseSweepSpec('bots[0].spread_entry=0.04..0.1:0.02,bots[0].spread_exit=-0.04..-0.01:0.01');
+  const points = axes.reduce((n, a) => n * a.values.length, 1);
+  const job = { rawConfig: RAW_CONFIG, dataDir, latencyMs: 50, runsDir: path.join(root, 'sweep') };
+  const sweep = async (workers: number) => {
+    const trace = newSweepTrace();
+    await runSweep(axes, { ...job, runsDir: path.join(root, `sweep-${workers}`) }, workers, trace);
+    return { trace, split: sweepSplit(trace) };
+  };
+  // The workers' code is transpiled once per source change (worker-script.ts): done before timing, and told.
+  const c0 = process.hrtime.bigint();
+  workerScript(path.join(__dirname, '..', 'streams', 'cli', `sweep-worker${path.extname(__filename)}`));
+  const compileMs = Number(process.hrtime.bigint() - c0) / 1e6;
+  const split = await sweepCostSplit(dataDir, job);
+  const one = await sweep(1);
+  const two = await sweep(2);
+  const load = `${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}`;
+  log(`  sweep of ${points} points: ${one.split.wallMs.toFixed(0)} ms on 1 worker, ${two.split.wallMs.toFixed(0)} ms on 2 (${load}); worker code ready in ${compileMs.toFixed(0)} ms`);
+  log(`  its cost split: worker start ${split.startMs.toFixed(0)} ms (once per worker), recording read and parsed ${split.loadMs.toFixed(1)} ms (once per worker), a point ${split.pointMs.toFixed(0)} ms (median of 3 on a warm worker)`);
+  for (const [name, r] of [['1 worker', one], ['2 workers', two]] as const) {
+    const s = r.split;
+    log(
+      `  ${name}: CPU main ${s.mainThreadBusyMs.toFixed(0)} ms, worker starts ${s.workerStartCpuMs.toFixed(0)} ms, points ${s.pointCpuMs.toFixed(0)} ms ` +
+        `(first on each worker ${s.firstPointCpuMs.toFixed(0)} ms), V8 helper threads (JIT, GC) ${s.helperThreadsCpuMs.toFixed(0)} ms; ` +
+        `workers idle ${s.workerIdleMs.toFixed(0)} ms, hand-offs ${s.handOffMs.toFixed(0)} ms, waiting for a core ${s.pointWaitMs.toFixed(0)} ms`,
+    );
+  }
+  log('  timeline, 2 workers (ms from the sweep\'s start; cpu and wait: the worker thread\'s own CPU time and run-queue wait):');
+  for (const line of sweepTimeline(two.trace)) log(`    ${line}`);
+  const model = idleModel(one.split, two.split);
+  log(
+    `  on an idle machine the CPU figures predict ${model.one.toFixed(0)} ms on 1 worker, ${model.two.toFixed(0)} ms on 2: ×${(model.one / model.two).toFixed(2)} ` +
+      '(1 worker: its own thread in series, the helpers on the other core; 2 workers: every thread\'s CPU shared by the cores, at least the longer worker)',
+  );
   return {
-    sweepMs1Worker: one,
-    sweepMs2Workers: two,
-    sweepSpeedup2Workers: one / two,
+    sweepMs1Worker: one.split.wallMs,
+    sweepMs2Workers: two.split.wallMs,
+    sweepSpeedup2Workers: one.split.wallMs / two.split.wallMs,
+    sweepSpeedup2WorkersCpuModel: model.one / model.two,
     sweepWorkerCodeMs: compileMs,
     sweepWorkerStartMs: split.startMs,
     replayLoadMs: split.loadMs,
     sweepPointMs: split.pointMs,
+    mainThreadBusyMs: two.split.mainThreadBusyMs,
+    workerIdleMs: two.split.workerIdleMs,
+    sweepCpuMs1Worker: totalCpu(one.split),
+    sweepCpuMs2Workers: totalCpu(two.split),
+    sweepWorkerStartCpuMs: two.split.workerStartCpuMs / 2,
+    sweepFirstPointCpuMs: two.split.firstPointCpuMs / 2,
+    sweepPointCpuMs1Worker: one.split.pointCpuMs,
+    sweepPointCpuMs2Workers: two.split.pointCpuMs,
+    sweepHelperCpuMs1Worker: one.split.helperThreadsCpuMs,
+    sweepHelperCpuMs2Workers: two.split.helperThreadsCpuMs,
   };
+}
+
+function totalCpu(s: SweepSplit): number {
+  return s.mainThreadBusyMs + s.workerStartCpuMs + s.pointCpuMs + s.helperThreadsCpuMs;
+}
+
+/**
+ * What the CPU figures (which a loaded machine does not change much) predict for an idle 2-core machine.
+ * One worker: the main thread's work, the worker's start and its points run in series; V8's helper threads
+ * fit on the other core. Two workers: all CPU time of every thread shares the two cores, and the sweep lasts
+ * at least as long as the busier worker's own chain.
+ */
+function idleModel(one: SweepSplit, two: SweepSplit): { one: number; two: number } {
+  const chainOne = one.mainThreadBusyMs + one.workerStartCpuMs + one.pointCpuMs;
+  const longest = Math.max(...two.perWorkerCpuMs);
+  return { one: Math.max(chainOne, totalCpu(one) / 2), two: Math.max(two.mainThreadBusyMs + longest, totalCpu(two) / 2) };
 }
 
 /**
@@ -137,7 +188,12 @@ async function sweepCostSplit(dataDir: string, job: { rawConfig: unknown; latenc
   const worker = new Worker(file, { execArgv });
   const ask = (message: unknown) =>
     new Promise<unknown>((resolve, reject) => {
-      worker.once('message', resolve);
+      const onMessage = (m: SweepWorkerMessage) => {
+        if (m.kind !== 'row') return; // its `ready`
+        worker.off('message', onMessage);
+        resolve(m);
+      };
+      worker.on('message', onMessage);
       worker.once('error', reject);
       worker.postMessage(message);
     });

@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import { tap } from 'rxjs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
 import type { BotConfig } from '../../src/config';
 import { venueSymbol, type VenueId } from '../../src/domain/market';
 import type { OrderBook } from '../../src/domain/order-book';
@@ -124,17 +125,32 @@ function recordingIdentity(dataDir: string): string {
   }));
 }
 
+/** Wall time this thread has spent reading and parsing recordings for replays (a sweep's timeline reads it). */
+let loadingMs = 0;
+export function recordingLoadingMs(): number {
+  return loadingMs;
+}
+
+function timedIndex(dataDir: string, records: Decompressed): RecordingIndex {
+  const t0 = performance.now();
+  try {
+    return indexRecording(dataDir, records);
+  } finally {
+    loadingMs += performance.now() - t0;
+  }
+}
+
 /** The index and parsed records, read now or (keepLoaded, same files) as the last replay in this thread left them. */
 function loadRecording(dataDir: string, keepLoaded: boolean): { index: RecordingIndex; records: Decompressed } {
   if (!keepLoaded) {
     const records: Decompressed = new Map();
-    return { index: indexRecording(dataDir, records), records };
+    return { index: timedIndex(dataDir, records), records };
   }
   const identity = recordingIdentity(dataDir);
   if (loaded?.identity !== identity) {
     loaded = undefined; // the old one is garbage before the new one is read
     const records: Decompressed = new Map();
-    loaded = { identity, index: indexRecording(dataDir, records), records };
+    loaded = { identity, index: timedIndex(dataDir, records), records };
   }
   return loaded;
 }

@@ -11,6 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { parseConfigObject } from '../../src/config';
 import { ConfigError } from '../../src/config/errors';
 import { startRun } from './run';
+import type { SweepWorkerMessage } from './sweep-worker';
+import { cpuSince, nowMs, processThreadsCpuMs, threadCpu, type SweepTrace } from './sweep-timing';
 import { workerScript } from './worker-script';
 
 export interface SweepAxis {
@@ -86,8 +88,71 @@ export interface SweepJob {
   readonly runsDir: string;
 }
 
-/** Runs the grid on `workers` threads (default: the cores); rows in grid order. */
-export async function runSweep(axes: readonly SweepAxis[], job: SweepJob, workers = os.availableParallelism()): Promise<SweepRow[]> {
+/**
+ * Runs the grid on `workers` threads (default: the cores); rows in grid order. Each worker takes the next
+ * point as soon as it has answered the last. With `trace`, fills it with the sweep's timeline (sweep-timing.ts).
+ */
+export async function runSweep(axes: readonly SweepAxis[], job: SweepJob, workers = os.availableParallelism(), trace?: SweepTrace): Promise<SweepRow[]> {
+  const startedAt = nowMs();
+  const mainCpu0 = trace ? threadCpu() : undefined;
+  const threads0 = trace ? processThreadsCpuMs() : undefined;
+  const { points, rows, pending } = preparePoints(axes, job);
+  // Compiled once for all workers (from TypeScript: transpiled once and cached), so a worker starts in a moment.
+  const { file, execArgv } = workerScript(path.join(__dirname, `sweep-worker${path.extname(__filename)}`));
+  const workerTids: number[] = [];
+  const lane = async (_: unknown, id: number): Promise<void> => {
+    const createdAt = nowMs();
+    const worker = new Worker(file, { execArgv });
+    let ready: Extract<SweepWorkerMessage, { kind: 'ready' }> | undefined;
+    let readyAt: number | undefined;
+    let answer: { resolve: (m: Extract<SweepWorkerMessage, { kind: 'row' }>) => void; reject: (e: unknown) => void } | undefined;
+    worker.on('message', (m: SweepWorkerMessage) => {
+      if (m.kind === 'ready') {
+        ready = m;
+        readyAt = nowMs();
+      } else answer?.resolve(m);
+    });
+    // A worker that fails or ends fails the point it holds, or the next one it is handed.
+    let failure: unknown;
+    const fail = (e: unknown) => {
+      failure ??= e;
+      answer?.reject(failure);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`sweep worker ${id} exited (code ${code})`)));
+    try {
+      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+        const { index, raw } = next;
+        const dispatchedAt = nowMs();
+        const m = await new Promise<Extract<SweepWorkerMessage, { kind: 'row' }>>((resolve, reject) => {
+          answer = { resolve, reject };
+          if (failure !== undefined) reject(failure);
+          else worker.postMessage({ ...job, rawConfig: raw, runsDir: path.join(job.runsDir, `point-${String(index).padStart(4, '0')}`) });
+        });
+        answer = undefined;
+        rows[index] = { values: points[index]!, ...m.row };
+        trace?.points.push({ index, worker: id, dispatchedAt, receivedAt: nowMs(), ...m.timing });
+      }
+    } finally {
+      if (trace && ready?.tid !== undefined) workerTids.push(ready.tid);
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+      trace?.workers.push({ worker: id, createdAt, ...(readyAt !== undefined ? { readyAt } : {}), ...(ready?.cpu ? { startCpu: ready.cpu } : {}), ...(ready?.tid !== undefined ? { tid: ready.tid } : {}), endedAt: nowMs() });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, pending.length)) }, lane));
+  if (trace) {
+    trace.startedAt = startedAt;
+    trace.endedAt = nowMs();
+    trace.mainCpu = cpuSince(mainCpu0, threadCpu());
+    trace.helperThreadsCpuMs = helperCpuMs(threads0!, processThreadsCpuMs(), [process.pid, ...workerTids]);
+    trace.workers.sort((a, b) => a.worker - b.worker);
+  }
+  return rows;
+}
+
+/** Each grid point's raw config; a point whose config is invalid gets its row (skipped, why) at once. */
+function preparePoints(axes: readonly SweepAxis[], job: SweepJob): { points: number[][]; rows: SweepRow[]; pending: { index: number; raw: unknown }[] } {
   const points = gridPoints(axes);
   const rows: SweepRow[] = new Array(points.length);
   const pending: { index: number; raw: unknown }[] = [];
@@ -100,30 +165,15 @@ export async function runSweep(axes: readonly SweepAxis[], job: SweepJob, worker
       rows[index] = { values, skipped: e instanceof ConfigError ? e.message.replace(/\s+/g, ' ') : String(e) };
     }
   });
-  // Compiled once for all workers (from TypeScript: transpiled once and cached), so a worker starts in a moment.
-  const { file, execArgv } = workerScript(path.join(__dirname, `sweep-worker${path.extname(__filename)}`));
-  const lane = async (): Promise<void> => {
-    const worker = new Worker(file, { execArgv });
-    try {
-      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
-        const { index, raw } = next;
-        const answer = await new Promise<Omit<SweepRow, 'values'>>((resolve, reject) => {
-          const onMessage = (m: Omit<SweepRow, 'values'>) => {
-            worker.off('error', reject);
-            resolve(m);
-          };
-          worker.once('message', onMessage);
-          worker.once('error', reject);
-          worker.postMessage({ ...job, rawConfig: raw, runsDir: path.join(job.runsDir, `point-${String(index).padStart(4, '0')}`) });
-        });
-        rows[index] = { values: points[index]!, ...answer };
-      }
-    } finally {
-      await worker.terminate();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, pending.length)) }, lane));
-  return rows;
+  return { points, rows, pending };
+}
+
+/** CPU time between two readings of the process's threads, of the threads other than `own` (main, workers). */
+function helperCpuMs(from: Map<number, number>, to: Map<number, number>, own: readonly number[]): number {
+  const skip = new Set(own);
+  let ms = 0;
+  for (const [tid, cpu] of to) if (!skip.has(tid)) ms += cpu - (from.get(tid) ?? 0);
+  return ms;
 }
 
 const byNetPnl = (a: SweepRow, b: SweepRow): number => (b.netPnlUsd ?? Number.NEGATIVE_INFINITY) - (a.netPnlUsd ?? Number.NEGATIVE_INFINITY);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { SweepWorkerMessage } from '../../../streams/cli/sweep-worker';
 import { workerScript } from '../../../streams/cli/worker-script';
 
 const ENTRY = path.resolve(__dirname, '../../../streams/cli/sweep-worker.ts');
@@ -37,12 +38,19 @@ describe('workerScript', () => {
     const { file, execArgv } = workerScript(ENTRY);
     const worker = new Worker(file, { execArgv });
     try {
-      const answer = await new Promise<{ skipped?: string }>((resolve, reject) => {
-        worker.once('message', resolve);
+      const messages: SweepWorkerMessage[] = [];
+      const answer = await new Promise<Extract<SweepWorkerMessage, { kind: 'row' }>>((resolve, reject) => {
+        worker.on('message', (m: SweepWorkerMessage) => {
+          messages.push(m);
+          if (m.kind === 'row') resolve(m);
+        });
         worker.once('error', reject);
         worker.postMessage({ rawConfig: { bots: 'not a list' }, dataDir: '/nonexistent', latencyMs: 0, runsDir: '/nonexistent' });
       });
-      expect(answer.skipped).toMatch(/^failed: .*bots/);
+      expect(answer.row.skipped).toMatch(/^failed: .*bots/);
+      // It said it was ready (modules loaded) before answering, and timed the point.
+      expect(messages[0]!.kind).toBe('ready');
+      expect(answer.timing.doneAt).toBeGreaterThanOrEqual(answer.timing.startedAt);
     } finally {
       await worker.terminate();
     }
