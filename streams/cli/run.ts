@@ -24,6 +24,7 @@ import { linkLatestRun } from '../../src/report/run-folder';
 import { RunRecord, type RunRecordOptions } from '../../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../../src/report/summary';
 import { TRADE_ROWS_FILE, tradeRowLine, withEveryTradeRow } from '../../src/report/trade-rows';
+import { CHART_ITEMS_FILE, chartItemLine, readChartItems } from '../../src/report/chart-decisions';
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import type { FundingModelOptions } from '../../src/sim/index';
@@ -31,7 +32,7 @@ import type { FundingTolerance } from '../../src/execution/funding-reconcile';
 import { arbitrageBot, type BotDeps, type BotSettings, type PairSettings } from '../bot';
 import { journalingFor, openPairs, type PairSetup } from './pair-executor';
 import type { TradingVenues, VenueSetup } from '../venues';
-import { Ops } from './ops';
+import { Ops, type OpsOptions } from './ops';
 import { trackFeeds } from './track-feeds';
 import { DEFAULT_FUNDING_POLL_MS, pairFundingSource } from './funding';
 import { recordingFundingPolls } from '../../src/venues/funding-record';
@@ -87,6 +88,10 @@ export interface RunOptions {
    * trades.ndjson as it closes, and the report and the result list them all, read back at the end. Default 1,000.
    */
   tradeRowsKept?: number;
+  /** The chart's markers and held periods held in memory per pair (default 2,000); older ones go to chart.ndjson. */
+  chartItemsKept?: number;
+  /** What the API's views keep (the event tail, each pair's spread history); defaults in src/ops/state.ts. */
+  opsKept?: OpsOptions['kept'];
   /**
    * The HTTP API (metrics, status, events, control; see streams/cli/ops.ts). Undefined: none (tests, embedding).
    * The caller checked host and token (auth.ts apiSecurityProblem). A port it cannot bind is reported and the
@@ -444,6 +449,9 @@ interface RunFolder {
   /** trades.ndjson: every closed round trip's row (src/report/trade-rows.ts). */
   readonly tradesPath: string;
   readonly tradesOut: FileOutput;
+  /** chart.ndjson: the chart's markers and held periods no longer held in memory (src/report/chart-decisions.ts). */
+  readonly chartPath: string;
+  readonly chartOut: FileOutput;
   readonly logger: Logger;
   readonly outputs: Outputs;
   readonly stopReportingToLog: () => void;
@@ -464,25 +472,34 @@ function openRunFolder(opts: RunControl['opts'], startedAt: number, printer: Run
   // Not rotated: the report reads every row back from it (it grows with round trips, a few hundred bytes each).
   const tradesPath = path.join(runDir, TRADE_ROWS_FILE);
   const tradesOut = outputs.file(TRADE_ROWS_FILE, tradesPath, 'a');
-  return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, tradesPath, tradesOut, logger, outputs, stopReportingToLog };
+  const chartPath = path.join(runDir, CHART_ITEMS_FILE);
+  const chartOut = outputs.file(CHART_ITEMS_FILE, chartPath, 'a');
+  return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, tradesPath, tradesOut, chartPath, chartOut, logger, outputs, stopReportingToLog };
 }
 
 /** The newest rows held in memory; every row written to trades.ndjson (read back at the end: withEveryTradeRow). */
-function tradeRows(opts: RunOptions, folder: RunFolder): Pick<RunRecordOptions, 'tradeRowsKept' | 'onTrade'> {
-  return { tradeRowsKept: opts.tradeRowsKept ?? 1_000, onTrade: (n, row) => folder.tradesOut.write(tradeRowLine(n, row)) };
+function tradeRows(opts: RunOptions, folder: RunFolder): Pick<RunRecordOptions, 'tradeRowsKept' | 'onTrade' | 'chartItemsKept' | 'onChartItem'> {
+  return {
+    tradeRowsKept: opts.tradeRowsKept ?? 1_000,
+    onTrade: (n, row) => folder.tradesOut.write(tradeRowLine(n, row)),
+    // Likewise the chart's markers and held periods: the newest per pair in memory, older ones in chart.ndjson.
+    chartItemsKept: opts.chartItemsKept ?? 2_000,
+    onChartItem: (item) => folder.chartOut.write(chartItemLine(item)),
+  };
 }
 
 function writeReport(folder: RunFolder, opts: RunOptions, record: RunRecord, summary: RunSummary, settings: RunSettings, startedAt: number): void {
   // The report redacts its own text (renderReport): the filter would break its inlined scripts.
   const reportOut = folder.outputs.file('report.html', folder.reportPath, 'w', { redact: false });
   const meta = { title: `vest-paradex-arb ${opts.mode} run`, settings, startedAt, endedAt: Date.now(), runDir: path.basename(folder.runDir), ...(opts.reportSections ? { extraSections: opts.reportSections } : {}) };
-  reportOut.write(renderReport(record.reportData(), summary, meta));
+  reportOut.write(renderReport(record.reportData(readChartItems(folder.chartPath)), summary, meta));
   reportOut.close();
 }
 
 async function closeAll(folder: RunFolder, trading: TradingVenues | undefined, pairs: PairSetup | undefined): Promise<void> {
   folder.eventsOut.close();
   folder.tradesOut.close();
+  folder.chartOut.close();
   await trading?.close();
   pairs?.journals.forEach((j) => j.close());
   folder.stopReportingToLog();
@@ -565,6 +582,7 @@ async function startOps(
     executors,
     emit: (e) => sink.add(e),
     summary: () => record.summary(openNow()),
+    ...(opts.opsKept ? { kept: opts.opsKept } : {}),
   });
   if (!opts.api) return ops;
   const { host, port, token } = opts.api;
