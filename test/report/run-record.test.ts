@@ -183,7 +183,8 @@ describe('RunRecord: chart decisions kept per pair (chartItemsKept), the rest sp
     const few = held(30);
     const many = held(300);
     // 270 more trips; each used to leave ~1 KB (markers, labels, pins, held periods, trade rows) behind. What
-    // may differ: how full 7 series of at most 50 buckets are (~120 B each), and the run's latencies (one number a trip).
+    // may differ: how full 7 series of at most 50 buckets are (~120 B each), and the latencies (exact, one number a
+    // trip, for the first 10,000 round trips: latency-quantiles.ts).
     expect(many - few).toBeLessThan(7 * 50 * 120);
   });
 });
