@@ -9,7 +9,10 @@
  * - the growth sites: the objects of the late snapshot that did not exist in the early one (V8 keeps an object's
  *   id across the snapshots of one isolate), grouped by where they hang: the nearest object on their shortest
  *   path from the GC roots that already existed early, and the edge from it (`RunRecord.recent`,
- *   `Array[]`…), with the path to it. That is where something keeps adding.
+ *   `Array[]`…), with the path to it. That is where something keeps adding;
+ * - the same sites net of what left them: a bounded window that slides (a ring, 60 s of books) shows many new
+ *   objects but as many gone (the early snapshot's objects the late one no longer holds, grouped the same way in
+ *   the early heap); what keeps growing is new minus gone.
  *
  * Written here rather than taken from npm: memlab (Meta's heap analysis) brings puppeteer and a Chromium of its
  * own for this one diff, and the small parsers on npm are unmaintained. The snapshot format is V8's documented
@@ -199,6 +202,20 @@ export function growthSites(before: Heap, after: Heap): GrowthSite[] {
     .sort((x, y) => y.bytes - x.bytes);
 }
 
+export interface NetSite extends GrowthSite {
+  /** What the early snapshot held there that the late one no longer does. */
+  goneCount: number;
+  goneBytes: number;
+}
+
+/** Growth sites net of what left them (growthSites the other way round, matched by site), most net growth first. */
+export function netGrowthSites(before: Heap, after: Heap, grown = growthSites(before, after)): NetSite[] {
+  const gone = new Map(growthSites(after, before).map((s) => [s.site, s]));
+  const out: NetSite[] = grown.map((s) => ({ ...s, goneCount: gone.get(s.site)?.count ?? 0, goneBytes: gone.get(s.site)?.bytes ?? 0 }));
+  for (const [site, g] of gone) if (!grown.some((s) => s.site === site)) out.push({ site, path: g.path, count: 0, bytes: 0, classes: [], goneCount: g.count, goneBytes: g.bytes });
+  return out.sort((x, y) => y.bytes - y.goneBytes - (x.bytes - x.goneBytes));
+}
+
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
@@ -214,8 +231,9 @@ function main(argv: string[]): void {
   const after = loadSnapshot(files[1]!);
   const changes = classChanges(before, after);
   const sites = growthSites(before, after);
+  const net = netGrowthSites(before, after, sites);
   if (argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ classes: changes.slice(0, top), sites: sites.slice(0, top) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ classes: changes.slice(0, top), sites: sites.slice(0, top), net: net.slice(0, top) }, null, 2)}\n`);
     return;
   }
   const total = (h: Heap) => h.size.reduce((a, b, i) => (h.parent[i] === -1 && i !== 0 ? a : a + b), 0);
@@ -227,6 +245,10 @@ function main(argv: string[]): void {
   process.stdout.write('\nnew objects by growth site (owner.edge: count, bytes; path from the roots; classes)\n');
   for (const s of sites.slice(0, top)) {
     process.stdout.write(`${s.site}: ${s.count} objects, ${kb(s.bytes)}\n    at ${s.path}\n    ${s.classes.slice(0, 5).map((c) => `${c.cls} ${c.count} ${kb(c.bytes)}`).join(', ')}\n`);
+  }
+  process.stdout.write('\nnet growth by site (new - gone: a sliding window nets to ~0; what keeps growing stays)\n');
+  for (const s of net.slice(0, top)) {
+    process.stdout.write(`${kb(s.bytes - s.goneBytes).padStart(10)} net (${signed(s.count)} / -${s.goneCount} objects, ${kb(s.bytes)} / -${kb(s.goneBytes)})  ${s.site}\n`);
   }
 }
 

@@ -84,6 +84,8 @@ export interface OpsStateOptions {
   readonly pairs: readonly { pair: string; dexA: VenueId; dexB: VenueId; spreadEntry: number; spreadExit: number }[];
   /** Recent events kept for /api/events (spread samples and position polls excluded). Default 200. */
   readonly recentLimit?: number;
+  /** Points of each pair's spread history for the dashboard's chart, one a second. Default 900 (15 minutes). */
+  readonly spreadHistoryPoints?: number;
 }
 
 /** Events too frequent for the tail: they are summarised in each pair's spreads and position instead. */
@@ -109,11 +111,13 @@ export class OpsState {
   private seq = 0;
   /** Per pair: the recent spreads, for the dashboard's chart. */
   private readonly histories = new Map<string, SpreadHistory>();
+  private readonly spreadHistoryPoints: number | undefined;
 
   constructor(options: OpsStateOptions, now: number) {
     this.mode = options.mode;
     this.startedAt = now;
     this.recentLimit = options.recentLimit ?? 200;
+    this.spreadHistoryPoints = options.spreadHistoryPoints;
     for (const p of options.pairs) {
       this.pairs.set(p.pair, {
         ...p,
@@ -259,7 +263,7 @@ export class OpsState {
   private historyOf(pair: string): SpreadHistory {
     let history = this.histories.get(pair);
     if (!history) {
-      history = new SpreadHistory();
+      history = new SpreadHistory(this.spreadHistoryPoints);
       this.histories.set(pair, history);
     }
     return history;

@@ -4,7 +4,8 @@
  * - the summary fold keeps one state per pair and the rows of the newest `tradeRowsKept` round trips (summary.ts;
  *   every row goes to `onTrade`, which a run writes to its trades.ndjson);
  * - spreads and equity are bucketed series (time-buckets.ts): O(maxBuckets) points, spikes kept;
- * - decisions (markers, the ticks they decided on) and held periods grow with trades, not with samples;
+ * - decisions (markers with the ticks they decided on, held periods): the newest `chartItemsKept` per pair, older
+ *   ones handed to `onChartItem` (a run's chart.ndjson, read back for the report: chart-decisions.ts);
  * - only the last `recentLimit` notable events are kept, beside a count per event type.
  * The events themselves are in events.ndjson; nothing here holds the whole log.
  */
@@ -12,26 +13,10 @@ import type { SpreadDetected, SpreadMonitoring, TradeExit, TradingEvent, Trading
 import type { Direction } from '../domain/spread';
 import type { PairExposure } from '../execution/types';
 import { SummaryFold, type RunSummary, type SummaryFoldOptions } from './summary';
+import { SpillingList, pinsOf, withPins, type ChartItem, type ChartMarker, type DecisionPins, type HeldPeriod, type KeptMarker } from './chart-decisions';
 import { BucketedSeries, type BucketedSeriesOptions, type SeriesPoints } from './time-buckets';
 
-/** A decision on the spread chart, at the tick it was decided on. */
-export interface ChartMarker {
-  readonly kind: 'entry' | 'exit';
-  readonly time: number;
-  /** The spread of the deciding tick: the entry spread of the direction entered, or the position's exit spread. */
-  readonly spread: number;
-  readonly direction: Direction;
-  label: string;
-  /** The entry or close that followed did not go through (TRADE_FAILED, CLOSE_FAILED). */
-  failed: boolean;
-}
-
-/** A position held on a pair, from its opening to its close (`to` undefined: still open at the end). */
-export interface HeldPeriod {
-  readonly direction: Direction;
-  readonly from: number;
-  to: number | undefined;
-}
+export type { ChartMarker, HeldPeriod } from './chart-decisions';
 
 export interface PairChartData {
   readonly pair: string;
@@ -74,6 +59,18 @@ export interface RunRecordOptions {
   /** Round trips' rows kept in memory, and where every row goes (SummaryFoldOptions). Default: all kept. */
   tradeRowsKept?: number;
   onTrade?: SummaryFoldOptions['onTrade'];
+  /**
+   * Markers, and held periods, kept in memory per pair (the newest); older ones go to `onChartItem`, and
+   * `reportData` takes them back. Default: all kept.
+   */
+  chartItemsKept?: number;
+  onChartItem?: (item: ChartItem) => void;
+}
+
+/** What was spilled (chart-decisions.ts readChartItems), per pair, oldest first. */
+export interface SpilledChart {
+  readonly markers: ReadonlyMap<string, readonly KeptMarker[]>;
+  readonly held: ReadonlyMap<string, readonly HeldPeriod[]>;
 }
 
 /** Spread samples and position polls: the high-rate events that are charted, not listed. */
@@ -85,32 +82,38 @@ class PairChart {
   readonly entryAOverB: BucketedSeries;
   readonly entryBOverA: BucketedSeries;
   readonly heldExit: BucketedSeries;
-  readonly markers: ChartMarker[] = [];
-  readonly held: HeldPeriod[] = [];
+  readonly markers: SpillingList<KeptMarker>;
+  readonly held: SpillingList<HeldPeriod>;
   holding: Direction | undefined;
 
   constructor(
     readonly pair: string,
     buckets: BucketedSeriesOptions,
+    kept: number,
+    onItem: RunRecordOptions['onChartItem'],
   ) {
     this.entryAOverB = new BucketedSeries(buckets);
     this.entryBOverA = new BucketedSeries(buckets);
     this.heldExit = new BucketedSeries(buckets);
+    this.markers = new SpillingList(kept, onItem && ((marker) => onItem({ pair, marker })));
+    this.held = new SpillingList(kept, onItem && ((held) => onItem({ pair, held })));
   }
 
-  data(): PairChartData {
+  data(spilled: SpilledChart | undefined): PairChartData {
+    const markers = [...(spilled?.markers.get(this.pair) ?? []), ...this.markers.toArray()];
+    const held = [...(spilled?.held.get(this.pair) ?? []), ...this.held.toArray()];
     return {
       pair: this.pair,
-      entryAOverB: this.entryAOverB.points(),
-      entryBOverA: this.entryBOverA.points(),
-      heldExit: this.heldExit.points(),
-      markers: this.markers.map((m) => ({ ...m })),
-      held: this.held.map((h) => ({ ...h })),
+      entryAOverB: withPins(this.entryAOverB.points(), pinsOf(markers, 'entryAOverB')),
+      entryBOverA: withPins(this.entryBOverA.points(), pinsOf(markers, 'entryBOverA')),
+      heldExit: withPins(this.heldExit.points(), pinsOf(markers, 'heldExit')),
+      markers: markers.map(({ pins: _pins, ...m }) => m),
+      held: held.map((h) => ({ ...h })),
     };
   }
 
   lastMarker(kind: ChartMarker['kind']): ChartMarker | undefined {
-    for (let i = this.markers.length - 1; i >= 0; i--) if (this.markers[i]!.kind === kind) return this.markers[i];
+    for (let i = this.markers.length - 1; i >= 0; i--) if (this.markers.at(i)!.kind === kind) return this.markers.at(i);
     return undefined;
   }
 }
@@ -134,6 +137,17 @@ class Ring<T> {
   }
 }
 
+/** The deciding tick's finite values as the marker's pins (none without a tick). */
+function pinsAt(time: number | undefined, values: { entryAOverB?: number | undefined; entryBOverA?: number | undefined; heldExit?: number | undefined }): { pins?: DecisionPins } {
+  if (time === undefined || !Number.isFinite(time)) return {};
+  const pins: { t: number; entryAOverB?: number; entryBOverA?: number; heldExit?: number } = { t: time };
+  for (const key of ['entryAOverB', 'entryBOverA', 'heldExit'] as const) {
+    const v = values[key];
+    if (v !== undefined && Number.isFinite(v)) pins[key] = v;
+  }
+  return { pins };
+}
+
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(4)}%`);
 
 export class RunRecord {
@@ -144,9 +158,13 @@ export class RunRecord {
   private readonly counts: Partial<Record<TradingEventType, number>> = {};
   private count = 0;
   private readonly buckets: BucketedSeriesOptions;
+  private readonly chartItemsKept: number;
+  private readonly onChartItem: RunRecordOptions['onChartItem'];
 
   constructor(options: RunRecordOptions = {}) {
     this.buckets = options.buckets ?? {};
+    this.chartItemsKept = options.chartItemsKept ?? Number.POSITIVE_INFINITY;
+    this.onChartItem = options.onChartItem;
     this.fold = new SummaryFold({ ...(options.tradeRowsKept !== undefined ? { tradeRowsKept: options.tradeRowsKept } : {}), ...(options.onTrade ? { onTrade: options.onTrade } : {}) });
     this.recent = new Ring(options.recentLimit ?? 500);
     for (const pair of options.pairs ?? []) this.chart(pair);
@@ -192,9 +210,10 @@ export class RunRecord {
     return { ...this.counts };
   }
 
-  reportData(): ReportData {
+  /** The report's data; `spilled`: the chart items handed to `onChartItem`, read back (readChartItems). */
+  reportData(spilled?: SpilledChart): ReportData {
     return {
-      pairs: [...this.charts.values()].map((c) => c.data()),
+      pairs: [...this.charts.values()].map((c) => c.data(spilled)),
       equity: {
         realisedNet: this.equity.realisedNet.points(),
         netIfClosedNow: this.equity.netIfClosedNow.points(),
@@ -210,7 +229,7 @@ export class RunRecord {
   private chart(pair: string): PairChart {
     let c = this.charts.get(pair);
     if (c === undefined) {
-      c = new PairChart(pair, this.buckets);
+      c = new PairChart(pair, this.buckets, this.chartItemsKept, this.onChartItem);
       this.charts.set(pair, c);
     }
     return c;
@@ -237,7 +256,7 @@ export class RunRecord {
       case 'POSITION_CLOSED': {
         const c = this.chart(e.pair);
         c.holding = undefined;
-        const period = c.held[c.held.length - 1];
+        const period = c.held.last();
         if (period !== undefined && period.to === undefined) period.to = e.time;
         return;
       }
@@ -251,7 +270,7 @@ export class RunRecord {
     c.entryAOverB.add(e.time, e.entryAOverB);
     c.entryBOverA.add(e.time, e.entryBOverA);
     // A sample carries its tick's time, which can predate an opening announced since: not held yet.
-    const since = c.held[c.held.length - 1]?.from ?? Infinity;
+    const since = c.held.last()?.from ?? Infinity;
     const holding = e.time >= since ? c.holding : undefined;
     c.heldExit.add(e.time, holding === 'AOverB' ? e.exitAOverB : holding === 'BOverA' ? e.exitBOverA : undefined);
   }
@@ -259,10 +278,6 @@ export class RunRecord {
   private chartEntry(e: SpreadDetected): void {
     const c = this.chart(e.pair);
     const tick = e.tick;
-    if (tick !== undefined) {
-      c.entryAOverB.pin(tick.time, tick.entryAOverB);
-      c.entryBOverA.pin(tick.time, tick.entryBOverA);
-    }
     const spread = (e.direction === 'AOverB' ? tick?.entryAOverB : tick?.entryBOverA) ?? e.entrySpread;
     c.markers.push({
       kind: 'entry',
@@ -271,17 +286,13 @@ export class RunRecord {
       direction: e.direction,
       label: `entry ${e.direction} at ${pct(spread)} gross (${pct(e.netSpread)} net ≥ ${pct(e.threshold)})`,
       failed: false,
+      ...pinsAt(tick?.time, { entryAOverB: tick?.entryAOverB, entryBOverA: tick?.entryBOverA }),
     });
   }
 
   private chartExit(e: TradeExit): void {
     const c = this.chart(e.pair);
     const tick = e.tick;
-    if (tick !== undefined) {
-      c.entryAOverB.pin(tick.time, tick.entryAOverB);
-      c.entryBOverA.pin(tick.time, tick.entryBOverA);
-      c.heldExit.pin(tick.time, e.exitSpread);
-    }
     c.markers.push({
       kind: 'exit',
       time: tick?.time ?? e.time,
@@ -289,6 +300,7 @@ export class RunRecord {
       direction: c.holding ?? 'AOverB',
       label: `exit at ${pct(e.exitSpread)} (target ${pct(e.exitTarget)}; entry ${pct(e.entrySpread)}, profit ${pct(e.profit)} gross)`,
       failed: false,
+      ...pinsAt(tick?.time, { entryAOverB: tick?.entryAOverB, entryBOverA: tick?.entryBOverA, heldExit: e.exitSpread }),
     });
   }
 

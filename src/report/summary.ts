@@ -34,6 +34,7 @@ import type { PairExposure } from '../execution/types';
 import { ClosedTrades, type SummaryFoldOptions } from './closed-trades';
 import { countFundingCheck, type FundingChecks } from './funding-checks';
 import { Drawdown } from './drawdown';
+import { LatencyQuantiles } from './latency-quantiles';
 import type { OpenAtExit, RunSummary, TradeOpening } from './summary-types';
 
 export type { FeesByVenue, TradeOpening, RoundTrip, OpenAtExit, FeesOutsideTrades, RunSummary } from './summary-types';
@@ -134,7 +135,8 @@ function diff(a: number | undefined, b: number | undefined): number | undefined 
 export class SummaryFold {
   private readonly pairs = new Map<string, PairState>();
   private readonly trades: ClosedTrades;
-  private readonly latencies: number[] = [];
+  /** Signal-to-fill latencies: exact for the first 10,000 round trips, then in bounded buckets (0.5 %). */
+  private readonly latencies = new LatencyQuantiles();
   private readonly outside = { failedEntries: 0, fees: {} as Partial<Record<VenueId, number>>, feesUsd: 0, grossPnlUsd: 0, unwinds: 0, unwindsUnpriced: 0 };
   private opened = 0;
   private closed = 0;
@@ -281,7 +283,7 @@ export class SummaryFold {
   }
 
   private onEntry(e: TradeEntry): void {
-    this.latencies.push(e.latencyMs);
+    this.latencies.add(e.latencyMs);
     const trip = this.openingTrip(e.pair);
     trip.direction = e.direction;
     trip.size = e.size;
@@ -417,8 +419,8 @@ export class SummaryFold {
       maxDrawdownRealisedUsd: this.realisedDrawdown.max,
       winRate: this.trades.winRate,
       avgHoldMs: this.trades.avgHoldMs,
-      signalToFillP50Ms: percentile(this.latencies, 50),
-      signalToFillP99Ms: percentile(this.latencies, 99),
+      signalToFillP50Ms: this.latencies.percentile(50),
+      signalToFillP99Ms: this.latencies.percentile(99),
       legsUnwound: this.legsUnwound,
       closeFailures: this.closeFailures,
       lateFills: this.lateFills,

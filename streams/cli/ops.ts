@@ -11,7 +11,7 @@ import type { TradingEvent } from '../../src/domain/events';
 import type { Executor } from '../../src/execution/executor';
 import { OpsMetrics } from '../../src/ops/metrics';
 import type { ApiControl, ApiServer, ControlOutcome } from '../../src/ops/server';
-import { OpsState, type TrackedFeed } from '../../src/ops/state';
+import { OpsState, type OpsStateOptions, type TrackedFeed } from '../../src/ops/state';
 import type { RunSummary } from '../../src/report/summary';
 import { errorText } from '../../src/logging/redact';
 
@@ -29,6 +29,8 @@ export interface OpsOptions {
   readonly flattenAttempts?: number;
   /** Serve the live dashboard at / (default true). */
   readonly dashboard?: boolean;
+  /** What the views keep (OpsStateOptions: the event tail, the spread history per pair); defaults there. */
+  readonly kept?: Pick<OpsStateOptions, 'recentLimit' | 'spreadHistoryPoints'>;
 }
 
 export interface OpsApiOptions {
@@ -61,7 +63,7 @@ export class Ops {
 
   constructor(private readonly o: OpsOptions) {
     this.now = o.now ?? Date.now;
-    this.state = new OpsState({ mode: o.mode, pairs: o.pairs }, this.now());
+    this.state = new OpsState({ mode: o.mode, pairs: o.pairs, ...o.kept }, this.now());
     this.metrics = new OpsMetrics({ state: this.state, summary: o.summary, now: this.now });
   }
 

@@ -3,7 +3,6 @@
  * subscribe the bot stream, write the run folder (events.ndjson, report.html), and stop cleanly.
  * `main.ts` is only the command line around this; tests call `startRun` directly.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
 import type { TradingEvent, TradingEventType } from '../../src/domain/events';
@@ -14,16 +13,16 @@ import type { Executor } from '../../src/execution/executor';
 import { acquireJournalLock, type JournalLock } from '../../src/execution/journal-lock';
 import { pairExposureText } from '../../src/execution/reconcile';
 import type { PairExposure } from '../../src/execution/types';
-import { createLogger, type Logger } from '../../src/logging/logger';
+import type { Logger } from '../../src/logging/logger';
 import { errorText } from '../../src/logging/redact';
-import { type FileOutput, Outputs, type TextOutput, type WritableLike } from '../../src/logging/output';
+import { Outputs, type TextOutput, type WritableLike } from '../../src/logging/output';
 import { renderReport } from '../../src/report/html';
 import { createStatusDisplay, type StatusDisplay, type StatusOut } from '../../src/report/status-display';
 import { createRunEventSink, type RunEventSink } from '../../src/report/run-events';
-import { linkLatestRun } from '../../src/report/run-folder';
-import { RunRecord, type RunRecordOptions } from '../../src/report/run-record';
+import { RunRecord } from '../../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../../src/report/summary';
-import { TRADE_ROWS_FILE, tradeRowLine, withEveryTradeRow } from '../../src/report/trade-rows';
+import { withEveryTradeRow } from '../../src/report/trade-rows';
+import { readChartItems } from '../../src/report/chart-decisions';
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import type { FundingModelOptions } from '../../src/sim/index';
@@ -31,8 +30,9 @@ import type { FundingTolerance } from '../../src/execution/funding-reconcile';
 import { arbitrageBot, type BotDeps, type BotSettings, type PairSettings } from '../bot';
 import { journalingFor, openPairs, type PairSetup } from './pair-executor';
 import type { TradingVenues, VenueSetup } from '../venues';
-import { Ops } from './ops';
+import { Ops, type OpsOptions } from './ops';
 import { trackFeeds } from './track-feeds';
+import { openRunFolder, tradeRows, type RunFolder } from './run-folder';
 import { DEFAULT_FUNDING_POLL_MS, pairFundingSource } from './funding';
 import { recordingFundingPolls } from '../../src/venues/funding-record';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
@@ -87,6 +87,10 @@ export interface RunOptions {
    * trades.ndjson as it closes, and the report and the result list them all, read back at the end. Default 1,000.
    */
   tradeRowsKept?: number;
+  /** The chart's markers and held periods held in memory per pair (default 2,000); older ones go to chart.ndjson. */
+  chartItemsKept?: number;
+  /** What the API's views keep (the event tail, each pair's spread history); defaults in src/ops/state.ts. */
+  opsKept?: OpsOptions['kept'];
   /**
    * The HTTP API (metrics, status, events, control; see streams/cli/ops.ts). Undefined: none (tests, embedding).
    * The caller checked host and token (auth.ts apiSecurityProblem). A port it cannot bind is reported and the
@@ -153,10 +157,6 @@ export interface RunHandle {
    * pair leaves at the venues as the journals say (nothing is waited for), journalled as 'exit_exposure'.
    */
   abandon(reason: string): PairExposure[];
-}
-
-function timestampFolder(now: Date): string {
-  return now.toISOString().replace(/[:.]/g, '-');
 }
 
 /** Maps parsed config to the stream's per-pair settings. */
@@ -435,54 +435,18 @@ function recordFigures(record: RunRecord): Pick<RunResult, 'recentEvents' | 'eve
   return { recentEvents: record.recentEvents(), eventCount: record.eventCount, eventCounts: record.eventCounts() };
 }
 
-/** The run's folder (events.ndjson, bot.log, report.html) and the logger writing into it. */
-interface RunFolder {
-  readonly runDir: string;
-  readonly eventsPath: string;
-  readonly reportPath: string;
-  readonly eventsOut: FileOutput;
-  /** trades.ndjson: every closed round trip's row (src/report/trade-rows.ts). */
-  readonly tradesPath: string;
-  readonly tradesOut: FileOutput;
-  readonly logger: Logger;
-  readonly outputs: Outputs;
-  readonly stopReportingToLog: () => void;
-}
-
-function openRunFolder(opts: RunControl['opts'], startedAt: number, printer: RunControl['printer']): RunFolder {
-  const runDir = path.resolve(opts.runsDir, timestampFolder(new Date(startedAt)));
-  fs.mkdirSync(runDir, { recursive: true });
-  linkLatestRun(runDir);
-  printer.print(`run folder: ${runDir}`);
-  const { outputs } = opts;
-  const eventsPath = path.join(runDir, 'events.ndjson');
-  // Both rotate by size (events.ndjson.1 is the newest rotated part): a run of weeks stays bounded on disk.
-  const rotate = { maxBytes: opts.config.logs.maxBytes, keep: opts.config.logs.maxFiles };
-  const eventsOut = outputs.file('events.ndjson', eventsPath, 'a', { rotate });
-  const logger = createLogger({ level: opts.logLevel, format: 'json', file: path.join(runDir, 'bot.log'), console: false, outputs, rotate });
-  const stopReportingToLog = outputs.reportTo('bot.log', (line) => logger.error(line));
-  // Not rotated: the report reads every row back from it (it grows with round trips, a few hundred bytes each).
-  const tradesPath = path.join(runDir, TRADE_ROWS_FILE);
-  const tradesOut = outputs.file(TRADE_ROWS_FILE, tradesPath, 'a');
-  return { runDir, eventsPath, reportPath: path.join(runDir, 'report.html'), eventsOut, tradesPath, tradesOut, logger, outputs, stopReportingToLog };
-}
-
-/** The newest rows held in memory; every row written to trades.ndjson (read back at the end: withEveryTradeRow). */
-function tradeRows(opts: RunOptions, folder: RunFolder): Pick<RunRecordOptions, 'tradeRowsKept' | 'onTrade'> {
-  return { tradeRowsKept: opts.tradeRowsKept ?? 1_000, onTrade: (n, row) => folder.tradesOut.write(tradeRowLine(n, row)) };
-}
-
 function writeReport(folder: RunFolder, opts: RunOptions, record: RunRecord, summary: RunSummary, settings: RunSettings, startedAt: number): void {
   // The report redacts its own text (renderReport): the filter would break its inlined scripts.
   const reportOut = folder.outputs.file('report.html', folder.reportPath, 'w', { redact: false });
   const meta = { title: `vest-paradex-arb ${opts.mode} run`, settings, startedAt, endedAt: Date.now(), runDir: path.basename(folder.runDir), ...(opts.reportSections ? { extraSections: opts.reportSections } : {}) };
-  reportOut.write(renderReport(record.reportData(), summary, meta));
+  reportOut.write(renderReport(record.reportData(readChartItems(folder.chartPath)), summary, meta));
   reportOut.close();
 }
 
 async function closeAll(folder: RunFolder, trading: TradingVenues | undefined, pairs: PairSetup | undefined): Promise<void> {
   folder.eventsOut.close();
   folder.tradesOut.close();
+  folder.chartOut.close();
   await trading?.close();
   pairs?.journals.forEach((j) => j.close());
   folder.stopReportingToLog();
@@ -565,6 +529,7 @@ async function startOps(
     executors,
     emit: (e) => sink.add(e),
     summary: () => record.summary(openNow()),
+    ...(opts.opsKept ? { kept: opts.opsKept } : {}),
   });
   if (!opts.api) return ops;
   const { host, port, token } = opts.api;

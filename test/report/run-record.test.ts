@@ -3,7 +3,8 @@
  * data they were made on.
  */
 import * as v8 from 'node:v8';
-import { events } from '../../src/domain/events';
+import { events, type TradingEvent } from '../../src/domain/events';
+import { chartItemLine, parseChartItems } from '../../src/report/chart-decisions';
 import { RunRecord } from '../../src/report/run-record';
 import { summarize } from '../../src/report/summary';
 import type { SeriesPoints } from '../../src/report/time-buckets';
@@ -125,5 +126,65 @@ describe('RunRecord: bounded', () => {
     expect(r.eventCount).toBe(log.length);
     expect(r.eventCounts().SPREAD_MONITORING).toBe(50);
     expect(r.eventCounts().ORDER_FILLED).toBe(4);
+  });
+});
+
+describe('RunRecord: chart decisions kept per pair (chartItemsKept), the rest spilled and read back for the report', () => {
+  /** Many round trips, one of them failed at entry, some samples between, a position open at the end. */
+  function longLog(trips: number): TradingEvent[] {
+    const script = new EventScript().samples(5);
+    for (let i = 0; i < trips; i++) {
+      if (i === 3) script.failedEntry({ longEntry: 100_000, unwindAt: 99_990 });
+      script.trip({ direction: i % 2 === 0 ? 'AOverB' : 'BOverA', longEntry: 100_000 + i, shortEntry: 100_200 + i, longExit: 100_150, shortExit: 100_140, marks: [{ longExit: 100_050, shortExit: 100_180 }] });
+      script.samples(3);
+    }
+    script.trip({ longEntry: 100_000, shortEntry: 100_200, marks: [{ longExit: 100_050, shortExit: 100_180 }] });
+    return script.shutdown();
+  }
+
+  const log = longLog(40);
+  const all = record(log);
+  const lines: string[] = [];
+  const bounded = record(log, { chartItemsKept: 3, onChartItem: (item) => lines.push(chartItemLine(item)) });
+
+  it('holds only the newest markers and held periods in memory', () => {
+    const held = bounded.reportData().pairs[0]!;
+    expect(held.markers).toHaveLength(3);
+    expect(held.held).toHaveLength(3);
+    expect(held.markers).toEqual(all.reportData().pairs[0]!.markers.slice(-3));
+    // The newest held period is the position still open.
+    expect(held.held.at(-1)!.to).toBeUndefined();
+  });
+
+  it('draws, with the spilled items read back, exactly what keeping every one draws: every marker, on its tick', () => {
+    const spilled = parseChartItems(lines.join(''));
+    expect(spilled.badLines).toBe(0);
+    const data = bounded.reportData(spilled);
+    expect(data).toEqual(all.reportData());
+    const chart = data.pairs[0]!;
+    // 41 entries (one failed, marked so), 40 exits, 41 held periods.
+    expect(chart.markers.filter((m) => m.kind === 'entry')).toHaveLength(42);
+    expect(chart.markers.filter((m) => m.failed)).toHaveLength(1);
+    expect(chart.markers.filter((m) => m.kind === 'exit')).toHaveLength(40);
+    expect(chart.held).toHaveLength(41);
+    // Every marker decided on a tick (all but the failed entry's signal, which carried none here).
+    for (const m of chart.markers.filter((x) => !x.failed)) {
+      const series = m.kind === 'exit' ? chart.heldExit : m.direction === 'AOverB' ? chart.entryAOverB : chart.entryBOverA;
+      expect(pointAt(series, m.time)).toBe(m.spread);
+    }
+  });
+
+  it('does not grow with the round trips: ten times the trips, the same bytes held', () => {
+    const held = (trips: number) => {
+      // No onChartItem (spilled items are dropped): v8.serialize cannot take a function.
+      const r = record(longLog(trips), { chartItemsKept: 3, tradeRowsKept: 2, buckets: { maxBuckets: 50 } });
+      return v8.serialize(r).length;
+    };
+    const few = held(30);
+    const many = held(300);
+    // 270 more trips; each used to leave ~1 KB (markers, labels, pins, held periods, trade rows) behind. What
+    // may differ: how full 7 series of at most 50 buckets are (~120 B each), and the latencies (exact, one number a
+    // trip, for the first 10,000 round trips: latency-quantiles.ts).
+    expect(many - few).toBeLessThan(7 * 50 * 120);
   });
 });

@@ -26,3 +26,13 @@ describe('holdTimes', () => {
     expect(holds.expected).toEqual({ hours: 8, from: 'config' });
   });
 });
+
+describe('holdTimes over a long run', () => {
+  it('takes the median over the newest holds only: bounded, and it follows the market as holds change', () => {
+    const holds = holdTimes({ maxHoldHours: 24 }, 5);
+    for (let i = 0; i < 1_000; i++) holds.record(H);
+    [2, 2, 2, 3, 4].forEach((h) => holds.record(h * H));
+    // Over every hold the median would still be 1 h.
+    expect(holds.expected).toEqual({ hours: 2, from: 'observed_median' });
+  });
+});

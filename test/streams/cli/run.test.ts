@@ -72,6 +72,8 @@ describe('a sim run', () => {
       simModel: FAST_MARKET,
       // One row held in memory: the others are read back from trades.ndjson for the report and the result.
       tradeRowsKept: 1,
+      // Likewise one chart marker and held period per pair: the older ones go to chart.ndjson.
+      chartItemsKept: 1,
       onEvent: (e) => {
         if (e.type === 'POSITION_CLOSED') closedTrips++;
         if (e.type === 'POSITION_OPENED' && closedTrips >= 1) handle.stop('test: round trip seen');
@@ -130,6 +132,14 @@ describe('a sim run', () => {
     const table = /<table class="grid" id="trades">([\s\S]*?)<\/table>/.exec(html)![1]!;
     expect(table.match(/<tr class="trade/g) ?? []).toHaveLength(s.roundTrips);
     expect(html).not.toContain('trades-not-listed');
+
+    // Every decision on the chart, though the run held one marker: the older ones read back from chart.ndjson.
+    expect(fs.readFileSync(path.join(result.runDir, 'chart.ndjson'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    const data = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as { pairs: { markers: { kind: string }[]; held: unknown[] }[] };
+    const markers = data.pairs.flatMap((p) => p.markers);
+    expect(markers.filter((m) => m.kind === 'entry')).toHaveLength(result.eventCounts.SPREAD_DETECTED ?? 0);
+    expect(markers.filter((m) => m.kind === 'exit')).toHaveLength(result.eventCounts.TRADE_EXIT ?? 0);
+    expect(data.pairs.flatMap((p) => p.held)).toHaveLength(s.opened);
   }, 120_000);
 
   it('on simulated venues that outlive it, leaves a position journaled; the next run on that journal and keys resumes and closes it', async () => {

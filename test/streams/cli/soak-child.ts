@@ -38,6 +38,8 @@ export interface SoakSample {
   closed: number;
   /** Market update rounds the simulated venues had pushed by then (each: a book frame on both venues). */
   updates: number;
+  /** The machine's 1-minute load average then (2 cores shared: what the figures were measured under). */
+  load: number;
 }
 
 export interface SoakReport {
@@ -66,6 +68,40 @@ function heapSnapshotPlan(durationSec: number, sampleSec: number): { dir: string
   fs.mkdirSync(dir, { recursive: true });
   const at = times ? times.split(',').map(Number) : [40, durationSec - sampleSec];
   return { dir, at: at.sort((a, b) => a - b), endAfterLast: times !== undefined };
+}
+
+/** Least-squares slope of y over x. */
+export function slope(points: ReadonlyArray<readonly [number, number]>): number {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return sxy / sxx;
+}
+
+/**
+ * The run's figures in one line, over the second half of the samples: the slope of the heap less V8's code space
+ * (and with it) per second, the same per round trip (against the round trips closed), and what it ran under.
+ */
+export function soakFigures(report: SoakReport): string {
+  const { samples } = report;
+  const last = samples.at(-1);
+  if (last === undefined) return 'soak: no samples';
+  const half = samples.filter((s) => s.t >= last.t / 2);
+  const data = (s: SoakSample) => s.heapUsed - s.codeSpaceUsed;
+  const perSec = slope(half.map((s) => [s.t, data(s)] as const));
+  const withCode = slope(half.map((s) => [s.t, s.heapUsed] as const));
+  const trips = last.closed - half[0]!.closed;
+  const perTrip = trips > 1 ? slope(half.map((s) => [s.closed, data(s)] as const)) : Number.NaN;
+  const updatesPerSec = (last.updates - half[0]!.updates) / (last.t - half[0]!.t);
+  const loads = samples.map((s) => s.load);
+  return (
+    `soak: ${Math.round(last.t)} s, second half from ${Math.round(half[0]!.t)} s (${half.length} samples): heap less code space ` +
+    `${(perSec / 1000).toFixed(2)} KB/s (with code ${(withCode / 1000).toFixed(2)} KB/s), ${Math.round(perTrip)} B per round trip over ` +
+    `${trips} round trips; ${report.roundTrips} round trips in all, ${updatesPerSec.toFixed(1)} updates/s; heap less code ` +
+    `${(data(half[0]!) / 1e6).toFixed(2)} -> ${(data(last) / 1e6).toFixed(2)} MB; load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`
+  );
 }
 
 function resourceCounts(): Record<string, number> {
@@ -183,6 +219,11 @@ async function main(): Promise<void> {
       // Likewise the round trips' rows held in memory (every row goes to the run folder's trades.ndjson): bounded,
       // so the heap does not grow with the round trips either (a run's default: 1,000 rows, ~1.3 KB each).
       tradeRowsKept: 5,
+      // Likewise the chart's markers and held periods (each round trip: two markers, one period; older ones go to
+      // chart.ndjson, default 2,000 per pair kept), and what the API's views keep: the event tail (default 200) and
+      // each pair's spread history for the dashboard (default 900 points, one a second: 15 minutes to fill).
+      chartItemsKept: 5,
+      opsKept: { recentLimit: 50, spreadHistoryPoints: 30 },
       onEvent: (e) => {
         events++;
         if (e.type === 'POSITION_CLOSED') closed++;
@@ -197,7 +238,7 @@ async function main(): Promise<void> {
       gc();
       const t = (Date.now() - started) / 1000;
       const codeSpaceUsed = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0;
-      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, resources: resources.take(), events, closed, updates: venues.updates() });
+      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, resources: resources.take(), events, closed, updates: venues.updates(), load: os.loadavg()[0]! });
       // Snapshot times count the run's time, not the time the snapshots themselves stalled it.
       const tradingSec = t - stalledSec;
       if (snapshots && snapshots.at.length > 0 && tradingSec >= snapshots.at[0]!) {
@@ -231,6 +272,7 @@ async function main(): Promise<void> {
       afterStop: resourceCounts(),
     };
     process.stdout.write(`SOAK ${JSON.stringify(report)}\n`);
+    process.stderr.write(`${soakFigures(report)}\n`);
   } finally {
     await stopVenues(venues.child);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -4,12 +4,15 @@
  * heap figures, forced gc before each sample), and neither its heap nor its open handles grow with uptime.
  *
  * What grew, from heap snapshots of such runs (SOAK_HEAPSNAPSHOTS, scripts/heap-diff.ts; README "Long runs"):
- * after the warm-up, mostly V8's compiled code (code space ~3.9 KB/s of an 8.3 KB/s heap slope in one run on
- * this machine under a load of 20+; it tiers up for minutes, the longer the more loaded the machine), bounded
- * buffers still filling (the API's 200-event tail, Vest's 60 s of books for its lag probe, the dashboard's 15 min
- * of spreads) and ~1.3 KB per round trip of trade rows, now bounded (tradeRowsKept, here 5: every row goes to
- * trades.ndjson). Before that fix the total heap's slope was 3.3–5.0 KB/s on a quieter machine, 12.6 KB/s under
- * that load.
+ * after the warm-up, mostly V8's code (code space ~3.9 KB/s of an 8.3 KB/s heap slope in one run on this machine
+ * under a load of 20+; it tiers up for minutes, the longer the more loaded the machine; its bytecode and feedback
+ * live outside the code space, so the figure below still counts them), bounded buffers still filling, and per
+ * round trip: ~1.3 KB of trade rows and ~1 KB of chart markers, pins and held periods, both now bounded (the
+ * newest `tradeRowsKept` rows and `chartItemsKept` chart items in memory, the rest in trades.ndjson and
+ * chart.ndjson, read back for the report). soak-child makes every cap it can reach small so that it is full early
+ * (see there); Vest's nonce windows (256 final, 1,000 pending orders) are not reachable from a run's options and
+ * fill over ~17 and ~90 min at this pace, < 0.2 KB/s between them. Before the trade rows fix the total heap's
+ * slope was 3.3–5.0 KB/s on a quieter machine, 12.6 KB/s under that load. A longer run by hand: README "Long runs".
  *
  * The bound is on the heap less the code space: measured 4.4 and 6.2 KB/s in two runs under a load of 20+ (with
  * the code space: 8.3 and 10.3 KB/s, so the old 10 KB/s bound on the whole heap no longer held there);
