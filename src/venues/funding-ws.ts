@@ -51,6 +51,11 @@ export interface FundingWsOptions {
   readonly now?: () => number;
   readonly logger?: FeedLogger;
   readonly createSocket?: (url: string) => FeedSocket;
+  /**
+   * Each snapshot with the frame it was read from, before it is emitted (a recording keeps the channel's frame
+   * beside the figure: src/venues/funding-record.ts).
+   */
+  readonly onSnapshot?: (snapshot: FundingSnapshot, frame: Uint8Array, isBinary: boolean) => void;
 }
 
 /** What one frame of a funding channel means. */
@@ -152,6 +157,7 @@ export function fundingOverSocket(url: string, channel: FundingChannel, opts: Om
           case 'snapshot':
             stats.updates++;
             socket.markHealthy();
+            opts.onSnapshot?.(r.snapshot, frame, isBinary);
             subscriber.next(r.snapshot);
             return;
           case 'refused':
