@@ -31,8 +31,11 @@ import { RecordKind, recordText, type FrameRecorder } from './recording';
 /** Which feed a figure came from. */
 export type FundingSourceKind = 'ws' | 'rest';
 
-/** A WS funding frame as recorded: SBE bytes in base64, text as is. */
-export type RecordedFundingFrame = { readonly sbe: string } | { readonly text: string };
+/**
+ * A WS funding frame as recorded: SBE bytes in base64 (with `rateSbe`, the MarketSummaryEvent the rate was taken
+ * from, when it was), text as is.
+ */
+export type RecordedFundingFrame = { readonly sbe: string; readonly rateSbe?: string } | { readonly text: string };
 
 /** What a recording keeps of where a snapshot came from, noted when it was decoded (`noteFundingOrigin`). */
 interface FundingOrigin {
@@ -46,10 +49,14 @@ interface FundingOrigin {
  */
 const origins = new WeakMap<FundingSnapshot, FundingOrigin>();
 
-/** Keeps the WS frame a snapshot was read from, for its record (copied now: the socket's buffer is not ours). */
-export function noteFundingFrame(snapshot: FundingSnapshot, frame: Uint8Array, isBinary: boolean): void {
-  const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-  origins.set(snapshot, { frame: isBinary ? { sbe: bytes.toString('base64') } : { text: bytes.toString('utf8') } });
+const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+
+/** Keeps the WS frame(s) a snapshot was read from, for its record (encoded now: the socket's buffer is not ours). */
+export function noteFundingFrame(snapshot: FundingSnapshot, frame: Uint8Array, isBinary: boolean, rateFrame?: Uint8Array): void {
+  const recorded: RecordedFundingFrame = isBinary
+    ? { sbe: base64(frame), ...(rateFrame ? { rateSbe: base64(rateFrame) } : {}) }
+    : { text: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('utf8') };
+  origins.set(snapshot, { frame: recorded });
 }
 
 /** One poll of a venue's public funding for a venue symbol; never rejects (streams/venues.ts FundingPoll). */
@@ -100,12 +107,14 @@ export function decodeFundingRecord(key: string, payload: Uint8Array, receivedAt
 
 /** A recorded WS frame read by the venue's own channel decoder (the one the live socket used). */
 function decodeRecordedFrame(key: string, venue: string, symbol: string, frame: unknown, receivedAtMs: number): FundingDecoded {
-  const f = frame as { sbe?: unknown; text?: unknown } | null;
+  const f = frame as { sbe?: unknown; rateSbe?: unknown; text?: unknown } | null;
   const bytes =
     typeof f?.sbe === 'string' ? { data: new Uint8Array(Buffer.from(f.sbe, 'base64')), binary: true } : typeof f?.text === 'string' ? { data: new Uint8Array(Buffer.from(f.text, 'utf8')), binary: false } : undefined;
   if (bytes === undefined) return { ok: false, reason: `recorded funding ${key}: "frame" must be {"sbe": base64} or {"text": string}` };
-  const channel = venue === 'paradex' ? paradexFundingChannel(symbol) : venue === 'vest' ? vestFundingChannel(symbol) : undefined;
+  const channel = venue === 'paradex' ? paradexFundingChannel(symbol, true) : venue === 'vest' ? vestFundingChannel(symbol) : undefined;
   if (channel === undefined) return { ok: false, reason: `recorded funding ${key}: unknown venue ${JSON.stringify(venue)}` };
+  // The summary the rate came from goes first, as it did on the socket.
+  if (typeof f?.rateSbe === 'string') channel.read(new Uint8Array(Buffer.from(f.rateSbe, 'base64')), true, receivedAtMs);
   const read = channel.read(bytes.data, bytes.binary, receivedAtMs);
   if (read.kind === 'snapshot') return { ok: true, snapshot: read.snapshot };
   return { ok: false, reason: `recorded funding ${key}: ${read.kind === 'ignored' ? 'the frame carries no funding' : read.reason}` };

@@ -108,6 +108,10 @@ describe('funding over WebSocket in a run', () => {
       const decoded = decodeFundingRecord('paradex:BTC-USD-PERP', frameOnly, r.at);
       expect(decoded.ok && decoded.snapshot).toEqual({ ratePerHour, index, at });
     }
+    // The rate came from markets_summary's fundingRatePrecise (SBE template 4) once the summary had arrived: the
+    // record keeps that frame too, and the rate is the model's to 12 decimals per period (SBE funding_data has 8).
+    const precise = paradex.filter((r) => typeof (r.body.frame as { rateSbe?: string } | undefined)?.rateSbe === 'string');
+    expect(precise.length).toBeGreaterThanOrEqual(paradex.length - 2);
     expect(vest.every((r) => typeof r.body.frame?.text === 'string' && r.body.frame.text.includes('"tickers"'))).toBe(true);
   }, 30_000);
 
