@@ -27,6 +27,9 @@ export function fundingSnapshots(stats: FundingFeedStats = newFundingFeedStats()
       return undefined;
     }),
     filter((s): s is FundingSnapshot => s !== undefined),
-    distinctUntilChanged((x, y) => x.at === y.at && x.index === y.index && x.ratePerHour === y.ratePerHour),
+    distinctUntilChanged(sameFundingSnapshot),
   );
 }
+
+/** The same figure: a repeat carries nothing new (the live WS path and a replay drop it alike). */
+export const sameFundingSnapshot = (x: FundingSnapshot, y: FundingSnapshot): boolean => x.at === y.at && x.index === y.index && x.ratePerHour === y.ratePerHour;

@@ -15,6 +15,7 @@ import type { FrameRecorder } from '../src/venues/recording';
 import { createVestVenue } from '../src/venues/vest/venue';
 import { fetchParadexFunding, fetchVestFunding, type FundingDecoded } from '../src/venues/funding';
 import { paradexFunding$, vestFunding$ } from '../src/venues/funding-ws';
+import { noteFundingFrame } from '../src/venues/funding-record';
 import type { FundingSnapshot } from '../src/domain/funding';
 import { tap, type Observable } from 'rxjs';
 
@@ -161,7 +162,8 @@ function rememberedStreams(streams: Record<VenueId, FundingStream>, seen: Map<st
 /** Funding over WS at the hosts the mode's books come from, in the Paradex encoding its books use. */
 function fundingStreams(setup: VenueSetup, sim: SimVenues | undefined, options: VenueOptions): Record<VenueId, FundingStream> {
   const simEncoding = options.paradexEncoding;
-  const logger = options.logger ? { logger: options.logger } : {};
+  // When recording, each figure keeps the frame it was read from (its FUNDING record carries it).
+  const logger = { ...(options.logger ? { logger: options.logger } : {}), ...(options.recorder ? { onSnapshot: noteFundingFrame } : {}) };
   const hosts =
     setup.kind === 'sim'
       ? { paradex: sim!.paradex.ws, vest: sim!.vest.ws, encoding: simEncoding, accountGroup: 0 }

@@ -26,6 +26,8 @@ export interface SimFaults {
   delayFrames(venue: VenueId, ms: number): void;
   /** Subscribes to channels matching `pattern` are refused with the venue's invalid-channel error (undefined = none). */
   refuseChannels(venue: VenueId, pattern: RegExp | undefined): void;
+  /** Subscribes to channels matching `pattern` are accepted, then nothing is pushed on them (a stalled channel; undefined = none). */
+  muteChannels(venue: VenueId, pattern: RegExp | undefined): void;
 }
 
 /** What a server needs to know about sequence faults in one round. */
@@ -43,6 +45,7 @@ export class FaultState implements SimFaults {
   private readonly malformed = new Map<VenueId, { kind: MalformedKind; rounds: number }>();
   private readonly delays = new Map<VenueId, number>();
   private readonly refused = new Map<VenueId, RegExp>();
+  private readonly muted = new Map<VenueId, RegExp>();
   private skipRounds = 0;
   private duplicateRounds = 0;
   private reorder: 'armed' | 'release' | undefined;
@@ -88,6 +91,15 @@ export class FaultState implements SimFaults {
   refuseChannels(venue: VenueId, pattern: RegExp | undefined): void {
     if (pattern) this.refused.set(venue, pattern);
     else this.refused.delete(venue);
+  }
+
+  muteChannels(venue: VenueId, pattern: RegExp | undefined): void {
+    if (pattern) this.muted.set(venue, pattern);
+    else this.muted.delete(venue);
+  }
+
+  isMuted(venue: VenueId, channel: string): boolean {
+    return this.muted.get(venue)?.test(channel) ?? false;
   }
 
   isRefused(venue: VenueId, channel: string): boolean {

@@ -6,7 +6,7 @@
  */
 import { diffBooks, isEmptyDiff, type BookLevels, type SimBookSource } from './market-model';
 import { bboFrame, bookFrame, channelError, fundingDataFrame, type Frame, type FrameEncoding, type RpcError } from './paradex-frames';
-import { paradexFundingEvent, paradexFundingRow } from './paradex-funding';
+import { SIM_PARADEX_FUNDING_PERIOD_HOURS, marketSummaryFrame, paradexFundingEvent, paradexFundingRow } from './paradex-funding';
 import { simMarket, type SimMarketSpec } from './types';
 
 /** Levels in a snapshot@15 frame (and on the JSON-only `deltas@15@…` channel). */
@@ -50,7 +50,16 @@ export interface FundingSub {
   seq: number;
 }
 
-export type Subscription = SnapshotSub | DeltasSub | BboSub | FundingSub;
+/** `markets_summary.{market}`: the market's ticker (mark, index, best prices, funding rate), pushed when it changed. */
+export interface SummarySub {
+  readonly kind: 'summary';
+  readonly base: string;
+  readonly spec: SimMarketSpec;
+  lastKey: string | undefined;
+  seq: number;
+}
+
+export type Subscription = SnapshotSub | DeltasSub | BboSub | FundingSub | SummarySub;
 
 /** The sequence faults of one round (FaultState.takeSeqFaults). */
 export interface SeqFaults {
@@ -92,6 +101,12 @@ export function parseChannel(channel: string, ctx: ChannelContext): Subscription
     const spec = servedParadexSpec(ctx.source, funding[1]!);
     if (!spec || !ctx.source.funding) return channelError('invalid channel');
     return { kind: 'funding', base: spec.base, spec, lastKey: undefined, seq: 0 };
+  }
+  const summary = /^markets_summary\.([^.]+)$/.exec(channel);
+  if (summary) {
+    const spec = servedParadexSpec(ctx.source, summary[1]!);
+    if (!spec || !ctx.source.funding) return channelError('invalid channel');
+    return { kind: 'summary', base: spec.base, spec, lastKey: undefined, seq: 0 };
   }
   const ob = /^order_book\.([^.]+)\.(snapshot|deltas)(?:@(.*))?$/.exec(channel);
   const spec = ob ? servedParadexSpec(ctx.source, ob[1]!) : undefined;
@@ -141,7 +156,25 @@ export function roundFrames(sub: Subscription, ctx: RoundContext): FeedFrame[] {
       return deltaFrames(sub, ctx);
     case 'funding':
       return fundingFrames(sub, ctx);
+    case 'summary':
+      return summaryFrames(sub, ctx);
   }
+}
+
+function summaryFrames(sub: SummarySub, ctx: RoundContext): FeedFrame[] {
+  const state = ctx.source.funding?.('paradex', sub.base);
+  const book = ctx.source.paradexBook(sub.base);
+  const bid = book.bids[0]?.price;
+  const ask = book.asks[0]?.price;
+  if (!state || bid === undefined || ask === undefined) return [];
+  const fundingRate = state.ratePerHour * SIM_PARADEX_FUNDING_PERIOD_HOURS;
+  const key = `${fundingRate}/${bid}/${ask}`;
+  if (key === sub.lastKey) return [];
+  sub.lastKey = key;
+  // The sim's mark, index and last price are the mid of its book.
+  const mid = (bid + ask) / 2;
+  const input = { market: sub.spec.paradex.symbol, seq: ++sub.seq, ts: ctx.source.updatedAt(), mark: mid, fundingRate, bid, ask };
+  return [{ frame: marketSummaryFrame({ encoding: ctx.encoding, channel: ctx.channel, ...input }), late: false }];
 }
 
 function fundingFrames(sub: FundingSub, ctx: RoundContext): FeedFrame[] {

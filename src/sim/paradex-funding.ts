@@ -4,7 +4,7 @@
  */
 import type { SimFundingState } from './funding-model';
 import type { SimBookSource } from './market-model';
-import type { SbeFundingDataInput } from './paradex-funding-sbe';
+import { encodeSbeMarketSummary, type SbeFundingDataInput } from './paradex-funding-sbe';
 import { servedParadexSpec } from './paradex-feed';
 import type { SimResponse, SimRoute } from './types';
 
@@ -35,6 +35,30 @@ export function paradexFundingEvent(market: string, state: SimFundingState): Omi
     fundingRate8h: state.ratePerHour * 8,
     fundingPeriodHours: SIM_PARADEX_FUNDING_PERIOD_HOURS,
   };
+}
+
+export interface MarketSummaryFrameInput {
+  readonly encoding: 'json' | 'sbe';
+  readonly channel: string;
+  readonly market: string;
+  readonly seq: number;
+  /** ms since epoch. */
+  readonly ts: number;
+  readonly mark: number;
+  /** Per funding period. */
+  readonly fundingRate: number;
+  readonly bid: number;
+  readonly ask: number;
+}
+
+/**
+ * `markets_summary.{market}`: an SBE MarketSummaryEvent (template 4, 1:1 layout: the rate at 8 decimals and, as
+ * `fundingRatePrecise`, at 12), or on a JSON session the `responses.MarketSummaryResp` row (decimal strings).
+ */
+export function marketSummaryFrame(i: MarketSummaryFrameInput): string | Uint8Array {
+  if (i.encoding === 'sbe') return encodeSbeMarketSummary({ market: i.market, seq: i.seq, ts: i.ts * 1000, markPrice: i.mark, indexPrice: i.mark, lastPrice: i.mark, fundingRate: i.fundingRate, bid: i.bid, ask: i.ask });
+  const row = { symbol: i.market, mark_price: String(i.mark), underlying_price: String(i.mark), last_traded_price: String(i.mark), bid: String(i.bid), ask: String(i.ask), funding_rate: i.fundingRate.toFixed(12), created_at: i.ts };
+  return JSON.stringify({ jsonrpc: '2.0', method: 'subscription', params: { channel: i.channel, data: row } });
 }
 
 const resp = (body: unknown, status = 200): SimResponse => ({ status, body });

@@ -226,6 +226,7 @@ class ParadexSessions {
 
   /** Sends what a subscription needs this round; without seqFaults it is the push right after the ack. */
   private push(session: Session, channel: string, sub: Subscription, malformed: MalformedKind | undefined, seqFaults: SeqFaults | undefined): void {
+    if (this.opts.faults.isMuted('paradex', channel)) return;
     const frames = roundFrames(sub, { encoding: session.sbe ? 'sbe' : 'json', channel, source: this.opts.source, seqFaults });
     for (const { frame, late } of frames) this.sendBook(session, frame, late ? undefined : malformed);
   }

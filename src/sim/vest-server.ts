@@ -185,6 +185,7 @@ class VestSessions {
   }
 
   private pushDepth(session: Session, channel: string, malformed: MalformedKind | undefined): void {
+    if (this.opts.faults.isMuted('vest', channel)) return;
     const spec = channel === 'tickers' ? undefined : this.depthSpec(channel);
     const frame = spec ? depthFrame(channel, spec, this.opts.source.vestBook(spec.base)) : channel === 'tickers' ? this.tickersFrame() : undefined;
     if (frame === undefined) return;

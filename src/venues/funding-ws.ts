@@ -2,7 +2,10 @@
  * Public funding over each venue's WebSocket, as an Observable of `FundingSnapshot` in the bot's unit
  * (fraction of notional per hour; cumulative index, quote per unit of base):
  * - Paradex `funding_data.{market}`: an SBE FundingDataEvent (template 5) on an SBE session, the JSON
- *   row (`responses.FundingDataResult`) on a JSON one (venues.md §1.4–1.5).
+ *   row (`responses.FundingDataResult`) on a JSON one (venues.md §1.4–1.5). On an SBE session the same socket
+ *   also reads `markets_summary.{market}` (MarketSummaryEvent, template 4) for its `fundingRatePrecise`: the
+ *   FundingDataEvent's rate is Rate8 (8 decimals), the summary's precise one Rate12; each snapshot takes the
+ *   index from funding_data and the rate from the latest summary (funding.ts paradexFundingOfSbe).
  * - Vest `tickers`: `oneHrFundingRate` per hour and `cumFunding` of the symbol's entry (venues.md §2.2).
  *
  * One socket per subscription, reconnecting with backoff (ws-connection.ts). A malformed frame is
@@ -15,7 +18,8 @@ import type { FundingSnapshot } from '../domain/funding';
 import { decodeParadexFundingFrame, decodeVestTickersFrame, paradexFundingOfSbe, type FundingDecoded } from './funding';
 import { paradexWsUrl, type ParadexEncoding } from './paradex/book-client';
 import { paradexRequest } from './paradex/json-codec';
-import { SbeDecodeError, decodeSbe } from './paradex/sbe';
+import { SbeDecodeError } from './paradex/sbe';
+import { decodeSbeFundingFrame, type SbeMarketSummary } from './paradex/sbe-market-summary';
 import { vestRequest } from './vest/codec';
 import { openReconnectingSocket, type FeedLogger, type FeedSocket } from './ws-connection';
 
@@ -51,24 +55,39 @@ export interface FundingWsOptions {
   readonly now?: () => number;
   readonly logger?: FeedLogger;
   readonly createSocket?: (url: string) => FeedSocket;
+  /**
+   * Each snapshot with the frame it was read from, before it is emitted (a recording keeps the channel's frame
+   * beside the figure: src/venues/funding-record.ts).
+   */
+  readonly onSnapshot?: (snapshot: FundingSnapshot, frame: Uint8Array, isBinary: boolean, rateFrame?: Uint8Array) => void;
 }
 
 /** What one frame of a funding channel means. */
 export type FundingFrame =
-  | { readonly kind: 'snapshot'; readonly snapshot: FundingSnapshot }
+  /** `rateFrame`: the frame the rate came from when not this one (Paradex's MarketSummaryEvent). */
+  | { readonly kind: 'snapshot'; readonly snapshot: FundingSnapshot; readonly rateFrame?: Uint8Array }
   | { readonly kind: 'refused'; readonly reason: string }
   | { readonly kind: 'malformed'; readonly reason: string }
   | { readonly kind: 'ignored' };
 
 /** A venue's funding channel: what to send on open, how to read a frame, and an optional client keep-alive. */
 export interface FundingChannel {
-  subscribe(): string;
+  /** The frames to send on open (one subscribe per channel). */
+  subscribe(): readonly string[];
   read(frame: Uint8Array, isBinary: boolean, receivedAt: number): FundingFrame;
   readonly keepAlive?: { readonly everyMs: number; readonly frame: () => string };
 }
 
 const SUBSCRIBE_ID = 1;
+/** Paradex's markets_summary subscribe: refused or not, funding_data alone still gives the figures. */
+const SUMMARY_SUBSCRIBE_ID = 2;
 const utf8 = new TextDecoder();
+
+/** The per-hour rate a FundingDataEvent gives alone (to tell whether a summary's rate was taken). */
+const paradexFundingOfSbeRate = (msg: Parameters<typeof paradexFundingOfSbe>[0], market: string): number | undefined => {
+  const d = paradexFundingOfSbe(msg, market);
+  return d.ok ? d.snapshot.ratePerHour : undefined;
+};
 
 const fromDecoded = (d: FundingDecoded): FundingFrame => (d.ok ? { kind: 'snapshot', snapshot: d.snapshot } : { kind: 'malformed', reason: d.reason });
 
@@ -81,17 +100,30 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Paradex `funding_data.{market}`: SBE template 5 on binary frames, the JSON row on text ones; JSON-RPC replies. */
-export function paradexFundingChannel(market: string): FundingChannel {
+/**
+ * Paradex `funding_data.{market}`: SBE template 5 on binary frames, the JSON row on text ones; JSON-RPC replies.
+ * With `preciseRate` (SBE sessions) also `markets_summary.{market}`, whose latest MarketSummaryEvent gives the rate.
+ */
+export function paradexFundingChannel(market: string, preciseRate = false): FundingChannel {
   const channel = `funding_data.${market}`;
+  let summary: { readonly msg: SbeMarketSummary; readonly frame: Uint8Array } | undefined;
   return {
-    subscribe: () => paradexRequest('subscribe', channel, SUBSCRIBE_ID),
+    subscribe: () => [paradexRequest('subscribe', channel, SUBSCRIBE_ID), ...(preciseRate ? [paradexRequest('subscribe', `markets_summary.${market}`, SUMMARY_SUBSCRIBE_ID)] : [])],
     read(frame, isBinary) {
       if (isBinary) {
         try {
-          const msg = decodeSbe(frame);
+          const msg = decodeSbeFundingFrame(frame);
+          if (msg.type === 'marketSummary') {
+            if (msg.market !== market) return { kind: 'malformed', reason: `paradex market summary is for ${msg.market}, expected ${market}` };
+            summary = { msg, frame: frame.slice() };
+            return { kind: 'ignored' };
+          }
           // Heartbeats and templates this client does not read are skipped (the schema's rule).
-          return msg.type === 'fundingData' ? fromDecoded(paradexFundingOfSbe(msg, market)) : { kind: 'ignored' };
+          if (msg.type !== 'fundingData') return { kind: 'ignored' };
+          const decoded = paradexFundingOfSbe(msg, market, summary?.msg);
+          // The summary's frame travels with the figure only when its rate was taken (a recording keeps both).
+          const used = summary !== undefined && decoded.ok && decoded.snapshot.ratePerHour !== paradexFundingOfSbeRate(msg, market);
+          return decoded.ok ? { kind: 'snapshot', snapshot: decoded.snapshot, ...(used ? { rateFrame: summary!.frame } : {}) } : fromDecoded(decoded);
         } catch (e) {
           return { kind: 'malformed', reason: e instanceof SbeDecodeError ? e.message : String(e) };
         }
@@ -103,6 +135,7 @@ export function paradexFundingChannel(market: string): FundingChannel {
         const error = msg.error as { code?: unknown; message?: unknown; data?: unknown } | undefined;
         const why = `Paradex refused ${channel}: ${String(error?.code)} ${String(error?.message)}${error?.data !== undefined ? ` (${String(error.data)})` : ''}`;
         return msg.id === SUBSCRIBE_ID ? { kind: 'refused', reason: why } : { kind: 'ignored' };
+        // (A refused markets_summary, id 2, only costs the precise rate: funding_data's 8 decimals are used.)
       }
       if (msg.method === 'subscription') return fromDecoded(decodeParadexFundingFrame(text, market));
       return { kind: 'ignored' };
@@ -114,7 +147,7 @@ export function paradexFundingChannel(market: string): FundingChannel {
 export function vestFundingChannel(symbol: string, pingEveryMs = 30_000): FundingChannel {
   let pingId = SUBSCRIBE_ID;
   return {
-    subscribe: () => vestRequest('SUBSCRIBE', ['tickers'], SUBSCRIBE_ID),
+    subscribe: () => [vestRequest('SUBSCRIBE', ['tickers'], SUBSCRIBE_ID)],
     read(frame, isBinary, receivedAt) {
       if (isBinary) return { kind: 'malformed', reason: 'vest: unexpected binary frame' };
       const text = utf8.decode(frame);
@@ -143,7 +176,7 @@ export function fundingOverSocket(url: string, channel: FundingChannel, opts: Om
       ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
       ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
       onOpen: () => {
-        socket.send(channel.subscribe());
+        for (const frame of channel.subscribe()) socket.send(frame);
       },
       onFrame: (frame, isBinary) => {
         stats.frames++;
@@ -152,6 +185,7 @@ export function fundingOverSocket(url: string, channel: FundingChannel, opts: Om
           case 'snapshot':
             stats.updates++;
             socket.markHealthy();
+            opts.onSnapshot?.(r.snapshot, frame, isBinary, r.rateFrame);
             subscriber.next(r.snapshot);
             return;
           case 'refused':
@@ -187,7 +221,8 @@ const redactQuery = (url: string): string => url.split('?')[0]!;
 
 /** Paradex `funding_data.{market}`; SBE by default (public channels are SBE-only since 2026-09-21). */
 export function paradexFunding$(opts: FundingWsOptions & { readonly encoding?: ParadexEncoding }): Observable<FundingSnapshot> {
-  return fundingOverSocket(paradexWsUrl(opts.wsUrl, opts.encoding ?? 'sbe'), paradexFundingChannel(opts.symbol), opts);
+  const encoding = opts.encoding ?? 'sbe';
+  return fundingOverSocket(paradexWsUrl(opts.wsUrl, encoding), paradexFundingChannel(opts.symbol, encoding === 'sbe'), opts);
 }
 
 /** Vest `tickers` (the URL carries `version=1.0` and the account group's `xwebsocketserver`). */

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ratePerHour, type FundingSnapshot } from '../domain/funding';
 import { httpJson, type FetchLike } from './http';
 import type { SbeFundingData } from './paradex/sbe';
+import { preferredFundingRate, type SbeMarketSummary } from './paradex/sbe-market-summary';
 import { requiredDecimal } from './wire';
 
 export interface FundingDecodeError {
@@ -64,14 +65,22 @@ export function decodeParadexFundingFrame(text: string, market: string, defaultP
   return decodeParadexFundingRow(frame.data.params.data, market, defaultPeriodHours);
 }
 
+/** A MarketSummaryEvent older than this beside a FundingDataEvent's `createdAt` no longer gives the current rate, µs. */
+export const PRECISE_RATE_MAX_AGE_US = 60_000_000;
+
 /**
  * A decoded SBE FundingDataEvent for `market` as a snapshot: its rate over its own period, per hour;
- * `at` its `createdAt` in ms (the JSON row's `created_at` unit).
+ * `at` its `createdAt` in ms (the JSON row's `created_at` unit). With the market's latest MarketSummaryEvent
+ * (template 4) the rate is the summary's (`fundingRatePrecise`, 12 decimals, when it carries it: the schema's
+ * rule; else its 8-decimal `fundingRate`), unless that summary is older than PRECISE_RATE_MAX_AGE_US before the
+ * event; the index and the period are always the FundingDataEvent's (a summary carries neither).
  */
-export function paradexFundingOfSbe(msg: SbeFundingData, market: string): FundingDecoded {
+export function paradexFundingOfSbe(msg: SbeFundingData, market: string, summary?: SbeMarketSummary): FundingDecoded {
   if (msg.market !== market) return { ok: false, reason: `paradex funding event is for ${msg.market}, expected ${market}` };
-  if (!Number.isFinite(msg.fundingRate) || !Number.isFinite(msg.fundingIndex)) return { ok: false, reason: 'paradex funding event: rate or index not finite' };
-  return { ok: true, snapshot: { ratePerHour: ratePerHour(msg.fundingRate, msg.fundingPeriodHours), index: msg.fundingIndex, at: Math.floor(msg.createdAt / 1000) } };
+  const fresh = summary !== undefined && summary.market === market && summary.ts >= msg.createdAt - PRECISE_RATE_MAX_AGE_US;
+  const rate = fresh ? preferredFundingRate(summary) : msg.fundingRate;
+  if (!Number.isFinite(rate) || !Number.isFinite(msg.fundingIndex)) return { ok: false, reason: 'paradex funding event: rate or index not finite' };
+  return { ok: true, snapshot: { ratePerHour: ratePerHour(rate, msg.fundingPeriodHours), index: msg.fundingIndex, at: Math.floor(msg.createdAt / 1000) } };
 }
 
 const vestTickerSchema = z.object({ symbol: z.string(), oneHrFundingRate: requiredDecimal, cumFunding: requiredDecimal });

@@ -4,6 +4,9 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 
+/** The run commands' `--no-funding-ws` (its own file), offered here with the other command-line pieces main.ts takes. */
+export { fundingWsRunOption, withFundingWsFlag } from './funding-flags';
+
 export interface OperatorCommandRunners {
   status(o: { journalDir?: string; apiUrl?: string }): void;
   positions(o: { journalDir?: string }): void;

@@ -44,7 +44,7 @@ import { summaryJson } from '../../src/report/summary';
 import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../../src/sim/model-overrides';
 import type { RunHandle, RunMode, RunOptions, RunResult } from './run';
 import type { VenueSetup } from '../venues';
-import { operatorCommands } from './commands';
+import { fundingWsRunOption, operatorCommands, withFundingWsFlag } from './commands';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 
 const USAGE_EXIT = 2;
@@ -126,7 +126,7 @@ function liveLimits(configText: string): string[] {
 
 /** The command line: the run's flags (each checked as it is parsed) and its help. */
 function botProgram(): Command {
-  return new Command()
+  return withFundingWsFlag(new Command())
     .name('vest-paradex-arb')
     .description('Delta-neutral Vest <-> Paradex perp arbitrage bot')
     .option('--config <path>', 'config.yaml in the original bot format')
@@ -521,6 +521,7 @@ function runOptions({ mode, flags, config, credentials, endpoints, simVenues, ap
     ...(alerts ? { alerts } : {}),
     ...(api ? { api } : {}),
     ...(flags.record !== undefined ? { record: flags.record } : {}),
+    ...fundingWsRunOption(mode, flags, fail),
     ...(replay ? { replay: { dataDir: replay.data, latencyMs: replay.latencyMs, seed: flags.seed } } : {}),
     config,
     ...(credentials ? { credentials } : {}),

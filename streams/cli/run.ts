@@ -33,8 +33,7 @@ import type { TradingVenues, VenueSetup } from '../venues';
 import { Ops, type OpsOptions } from './ops';
 import { trackFeeds } from './track-feeds';
 import { openRunFolder, tradeRows, type RunFolder } from './run-folder';
-import { DEFAULT_FUNDING_POLL_MS, pairFundingSource } from './funding';
-import { recordingFundingPolls } from '../../src/venues/funding-record';
+import { DEFAULT_FUNDING_POLL_MS, runFundingFor, runFundingWs } from './funding';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
 import { venueSymbol } from '../../src/domain/market';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
@@ -112,8 +111,13 @@ export interface RunOptions {
   fundingPollMs?: number;
   /** How far a venue's funding figure may differ from the bot's before FUNDING_MISMATCH (default src/execution/funding-reconcile.ts). */
   fundingTolerance?: FundingTolerance;
-  /** Funding over WS first, REST as the fallback; off by default until replay.test.ts agrees with it on (see README). */
+  /**
+   * Funding over each venue's WS first (Paradex funding_data / markets_summary, Vest tickers), REST polling as the
+   * fallback while a channel is silent or refused. Default true; false reads funding by REST polls only.
+   */
   fundingOverWs?: boolean;
+  /** WS funding silence after which REST takes over, ms (default streams/funding-with-fallback.ts DEFAULT_FUNDING_WS_SILENCE_MS). */
+  fundingWsSilenceMs?: number;
   /** Webhook alerts (secrets resolved: src/config/alerts.ts); their rules come from config `alerts`. */
   alerts?: readonly ResolvedWebhook[];
   /** Longest the stop waits for queued alerts (BOT_SHUTDOWN) to be sent, ms. Default 2000 (well inside main.ts's backstop margin). */
@@ -320,16 +324,10 @@ async function run(control: RunControl): Promise<RunResult> {
   }
 }
 
-/**
- * Each pair's funding from the venues: over WS first with REST as the fallback; with `--record`, REST polls only,
- * so the recording holds every answer the bot read (the recorder takes poll answers). In a replay, the recorded
- * answers (none in a VPREC1 recording).
- */
+/** Each pair's funding from the venues (streams/cli/funding.ts runFundingFor); in a replay, the recorded figures (none in a VPREC1 recording). */
 function fundingDeps(trading: TradingVenues, replay: ReplaySetup | undefined, opts: RunOptions, recorder: RecordingWriter | undefined): Pick<BotDeps, 'fundingFor'> {
-  if (replay) return replay.funding ? { fundingFor: replay.funding.fundingFor } : {};
-  if (!trading.funding) return {};
-  const polls = recorder ? recordingFundingPolls(trading.funding, recorder) : trading.funding;
-  return { fundingFor: pairFundingSource(polls, opts.fundingPollMs, opts.fundingOverWs === true && trading.fundingWs && !recorder ? { streams: trading.fundingWs } : undefined).fundingFor };
+  const fundingFor = replay ? replay.funding?.fundingFor : runFundingFor(trading, opts, recorder);
+  return fundingFor ? { fundingFor } : {};
 }
 
 /** Subscribes the bot stream into the sink; `done` settles when it ends, and `ended` says whether it has. */
@@ -400,7 +398,8 @@ async function recordedVenues(opts: RunOptions, logger: Logger, recorder: Record
 /** The market rules a replay needs (fees, steps): asked of the venues once, written before the first frame. */
 async function recordMarkets(recorder: RecordingWriter, opts: RunOptions, trading: TradingVenues): Promise<void> {
   // Whether this run's funding answers are in the recording (FUNDING records): a replay tells "none read" from "not recorded".
-  const funding = trading.funding ? { recorded: true, source: 'rest-poll', pollMs: opts.fundingPollMs ?? DEFAULT_FUNDING_POLL_MS } : { recorded: false, reason: 'the recorded run read no funding' };
+  const source = runFundingWs(trading, opts) ? 'ws-with-rest-fallback' : 'rest-poll';
+  const funding = trading.funding ? { recorded: true, source, pollMs: opts.fundingPollMs ?? DEFAULT_FUNDING_POLL_MS } : { recorded: false, reason: 'the recorded run read no funding' };
   const start = { type: 'start', mode: opts.mode, paradexEncoding: opts.config.venues.paradex.encoding, pairs: opts.config.bots.map((b) => ({ id: b.id, pair: b.pair, dexA: b.dexA, dexB: b.dexB })), funding };
   recordText(recorder, RecordKind.META, 'run', JSON.stringify(start));
   for (const b of opts.config.bots) {

@@ -26,7 +26,7 @@ import type { BookSide, Level } from '../../domain/order-book';
 
 export const SBE_SCHEMA_ID = 1;
 export const SBE_SCHEMA_VERSION = 1;
-export const TEMPLATE = { trade: 1, bbo: 2, book: 3, fundingData: 5, heartbeat: 40 } as const;
+export const TEMPLATE = { trade: 1, bbo: 2, book: 3, marketSummary: 4, fundingData: 5, heartbeat: 40 } as const;
 
 export const SBE_HEADER_LENGTH = 8;
 /** Root block lengths of schema version 1; newer versions may declare longer blocks. */

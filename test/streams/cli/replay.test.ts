@@ -116,6 +116,9 @@ describe('record and replay', () => {
 
   it('replays the recorded funding: the same carry in the entry edge and the same funding indexes at entry, to the bit', async () => {
     expect(fundingArrivals.length).toBeGreaterThan(10);
+    // The live run read its funding over the venues' WebSockets (the default), and the recording says so.
+    const sources = recordingFiles(recording).flatMap((f) => readEntries(f).filter((e) => e.kind === RecordKind.FUNDING).map((e) => (JSON.parse(Buffer.from(e.payload).toString('utf8')) as { source?: string }).source));
+    expect(sources.filter((s) => s === 'ws').length).toBeGreaterThan(10);
     const liveEvents = lines(live.eventsPath);
     const firstEntry = liveEvents.find((e): e is Extract<TradingEvent, { type: 'SPREAD_DETECTED' }> => e.type === 'SPREAD_DETECTED')!;
     // Live, the carry counted in the entry edge (the decision strings below compare it exactly).
