@@ -39,7 +39,7 @@ import {
   timer,
 } from 'rxjs';
 import { events, MAX_LOSS_HALT_REASON, type TradingEvent } from '../src/domain/events';
-import type { SpreadOpportunity, VenueId } from '../src/domain/market';
+import type { SpreadOpportunity, UsdcUsd, VenueId } from '../src/domain/market';
 import type { PairFunding } from '../src/domain/funding';
 import { entrySpreads, type TakerFees } from '../src/domain/spread';
 import type { Venue } from '../src/venues/venue';
@@ -110,6 +110,8 @@ export interface BotSettings {
   readonly fundingAccruedMs?: number;
   /** How far a venue's funding figure may differ from the bot's before FUNDING_MISMATCH. Default DEFAULT_FUNDING_TOLERANCE. */
   readonly fundingTolerance?: FundingTolerance;
+  /** USDC/USD the two venues' prices are compared with (Paradex quotes USD, Vest USDC). Default: at par (1). */
+  readonly usdcUsd?: UsdcUsd;
 }
 
 export interface BotDeps {

@@ -281,6 +281,7 @@ function toBotConfig(file: ConfigFile): BotConfig {
       slippagePct: fractionToPct(file.execution.slippage_buffer_pct),
       shutdownGraceMs: file.execution.shutdown_grace_ms,
     },
+    market: { usdcUsd: file.market.usdc_usd },
     venues: {
       paradex: { restUrl: file.venues.paradex.rest_url, wsUrl: file.venues.paradex.ws_url, encoding: file.venues.paradex.encoding },
       vest: { restUrl: file.venues.vest.rest_url, wsUrl: file.venues.vest.ws_url, accountGroup: file.venues.vest.account_group },

@@ -168,6 +168,16 @@ const executionSchema = section({
   shutdown_grace_ms: timerMs(0).default(10_000),
 });
 
+/**
+ * The USDC/USD rate the two venues' prices are compared with (Paradex quotes USD, Vest USDC); neither venue
+ * publishes one. Bounded: beyond ±20 % of par it is a typo (an inverted or percent figure), not a depeg to trade through.
+ */
+export const USDC_USD_BOUNDS = { min: 0.8, max: 1.2 } as const;
+const USDC_USD_RULE = `must be a number of USD per USDC from ${USDC_USD_BOUNDS.min} to ${USDC_USD_BOUNDS.max} (1 = at par)`;
+const marketSchema = section({
+  usdc_usd: num().min(USDC_USD_BOUNDS.min, { error: USDC_USD_RULE }).max(USDC_USD_BOUNDS.max, { error: USDC_USD_RULE }).default(1),
+});
+
 const paradexVenueSchema = section({
   rest_url: httpUrl.optional(),
   ws_url: wsUrl.optional(),
@@ -190,6 +200,7 @@ export const fileSchema = section({
   risk: riskSchema.prefault({}),
   api: apiSchema.prefault({}),
   execution: executionSchema.prefault({}),
+  market: marketSchema.prefault({}),
   venues: venuesSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
   logs: logsSchema.prefault({}),
@@ -205,6 +216,7 @@ const SECTION_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ['risk', Object.keys(riskSchema.shape)],
   ['api', Object.keys(apiSchema.shape)],
   ['execution', Object.keys(executionSchema.shape)],
+  ['market', Object.keys(marketSchema.shape)],
   ['venues', Object.keys(venuesSchema.shape)],
   ['venues.paradex', Object.keys(paradexVenueSchema.shape)],
   ['venues.vest', Object.keys(vestVenueSchema.shape)],

@@ -81,6 +81,11 @@ export interface ExecutionConfig {
   readonly shutdownGraceMs: number;
 }
 
+export interface MarketConfig {
+  /** USD per 1 USDC the venues' prices are compared with (Paradex quotes USD, Vest USDC); assumed, default 1. */
+  readonly usdcUsd: number;
+}
+
 export interface ParadexVenueConfig {
   /** Undefined = chosen by PARADEX_PRODUCTION (see `resolveEndpoints`). */
   readonly restUrl: string | undefined;
@@ -125,6 +130,7 @@ export interface BotConfig {
   readonly risk: RiskConfig;
   readonly api: ApiConfig;
   readonly execution: ExecutionConfig;
+  readonly market: MarketConfig;
   readonly venues: { readonly paradex: ParadexVenueConfig; readonly vest: VestVenueConfig };
   readonly journalDir: string;
   readonly alerts: AlertsConfig;

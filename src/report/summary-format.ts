@@ -2,7 +2,7 @@
  * The run summary in words: the figures as the console table, the report header and the `--summary-json` file
  * show them, each worded once (summaryFigures), and the settings a run traded with.
  */
-import type { VenueId } from '../domain/market';
+import type { UsdcUsd, VenueId } from '../domain/market';
 import { pairExposureText } from '../execution/reconcile';
 import type { RunSummary } from './summary';
 
@@ -18,6 +18,8 @@ export interface RunSettings {
   readonly spreadSampleMs: number;
   readonly pairs: readonly PairRunSettings[];
   readonly risk: { readonly maxLossUsd?: number; readonly maxNotionalUsd: number; readonly haltCooldownSec: number };
+  /** The USDC/USD rate the venues' prices were compared with (Paradex quotes USD, Vest USDC), and its source. */
+  readonly usdcUsd?: UsdcUsd;
   /** A replay's data: where, the span it covers (ms since epoch), its frames, its fill latency, and faults read in it. */
   readonly replay?: ReplayFacts;
 }

@@ -36,7 +36,7 @@ import { trackFeeds } from './track-feeds';
 import { DEFAULT_FUNDING_POLL_MS, pairFundingSource } from './funding';
 import { recordingFundingPolls } from '../../src/venues/funding-record';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
-import { venueSymbol } from '../../src/domain/market';
+import { configuredUsdcUsd, venueSymbol } from '../../src/domain/market';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
 import { replayFacts } from './replay-facts';
 import { type Alerts, startAlerts } from './alerts';
@@ -517,6 +517,8 @@ function botSettings(opts: RunOptions, pairs: PairSettings[]): BotSettings {
     shutdownGraceMs: opts.shutdownGraceMs ?? opts.config.execution.shutdownGraceMs,
     ...(opts.fundingPollMs !== undefined ? { fundingAccruedMs: opts.fundingPollMs } : {}),
     ...(opts.fundingTolerance !== undefined ? { fundingTolerance: opts.fundingTolerance } : {}),
+    // No venue publishes USDC/USD: the configured rate (market.usdc_usd, default 1), an assumption the report states.
+    usdcUsd: configuredUsdcUsd(opts.config.market.usdcUsd),
   };
 }
 
@@ -655,6 +657,7 @@ function describeSettings(opts: RunOptions, settings: BotSettings, fees: Readonl
       maxNotionalUsd: opts.config.risk.maxNotionalUsd,
       haltCooldownSec: opts.config.risk.haltCooldownSec,
     },
+    usdcUsd: settings.usdcUsd ?? configuredUsdcUsd(opts.config.market.usdcUsd),
   };
 }
 

@@ -286,6 +286,17 @@ describe('parseConfig: bad values', () => {
     );
   });
 
+  it('reads market.usdc_usd (USD per USDC, default 1 = at par) and refuses one outside 0.8 to 1.2 naming field, value and rule', () => {
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\n').config.market).toEqual({ usdcUsd: 1 });
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\nmarket:\n  usdc_usd: 0.9998\n').config.market).toEqual({ usdcUsd: 0.9998 });
+    const rule = 'must be a number of USD per USDC from 0.8 to 1.2 (1 = at par)';
+    for (const [value, shown] of [['0', '0'], ['-1', '-1'], ['1.5', '1.5'], ['100', '100']] as const) {
+      expect(configErrorOf(() => parseConfig(`bots:\n  - pair: BTC-PERP\nmarket:\n  usdc_usd: ${value}\n`)).message).toBe(`config error: market.usdc_usd = ${shown}: ${rule}`);
+    }
+    expect(configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\nmarket:\n  usdc_usd: "1"\n')).message).toBe('config error: market.usdc_usd = "1": must be a number');
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\nmarket:\n  usdc_ud: 1\n').warnings).toEqual(['unknown key market.usdc_ud is ignored (did you mean market.usdc_usd?)']);
+  });
+
   it('refuses spread_entry_max not above spread_entry', () => {
     const err = configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    spread_entry: 0.1\n    spread_entry_max: 0.1\n'));
     expect(err.message).toBe('config error: bots[0].spread_entry_max = 0.1: must be > spread_entry (0.1)');
