@@ -268,6 +268,8 @@ function toBotConfig(file: ConfigFile): BotConfig {
       maxNotionalUsd: file.risk.max_notional_usd,
       maxLossUsd: file.risk.max_loss_usd,
       haltCooldownSec: file.risk.halt_cooldown_sec,
+      fundingReconcileMinutes: file.risk.funding_reconcile_minutes,
+      fundingTolerance: { absUsd: file.risk.funding_tolerance_usd, relative: file.risk.funding_tolerance_relative },
     },
     api: { port: file.api.port, host: file.api.host, wsHeartbeatSec: file.api.ws_heartbeat_sec },
     execution: {

@@ -88,6 +88,8 @@ const botSchema = section({
   funding_exit_bps_per_hour: num().min(0, { error: 'must be a number of basis points per hour >= 0 (0 = exit on any adverse carry)' }).optional(),
 });
 
+const FUNDING_MINUTES_RULE = `must be a number of minutes from 0 (off) to ${Math.floor(MAX_TIMER_MS / 60_000)} (${TIMER_LIMIT_TEXT})`;
+
 const positiveBase = num().gt(0, { error: 'must be > 0' });
 
 const riskSchema = section({
@@ -102,6 +104,17 @@ const riskSchema = section({
   max_notional_usd: num().gt(0, { error: 'must be > 0' }).default(10_000),
   max_loss_usd: num().gt(0, { error: 'must be > 0' }).default(500),
   halt_cooldown_sec: timerSeconds(false).default(60),
+  /** While a position is held, its funding is checked against the venues' own every this many minutes; 0 = off. */
+  funding_reconcile_minutes: num()
+    .min(0, { error: FUNDING_MINUTES_RULE })
+    .refine((min) => min === 0 || (min * 60_000 >= 1 && min * 60_000 <= MAX_TIMER_MS), { error: FUNDING_MINUTES_RULE })
+    .default(15),
+  /** A leg's venue funding figure may differ from the bot's by the larger of this (USD) and `funding_tolerance_relative` of it. */
+  funding_tolerance_usd: num().min(0, { error: 'must be a number of USD from 0 to 100' }).max(100, { error: 'must be a number of USD from 0 to 100' }).default(0.01),
+  funding_tolerance_relative: num()
+    .min(0, { error: 'must be a fraction from 0 to 0.5 (0.02 = 2 % of the figure)' })
+    .max(0.5, { error: 'must be a fraction from 0 to 0.5 (0.02 = 2 % of the figure)' })
+    .default(0.02),
 });
 
 const apiSchema = section({

@@ -48,6 +48,10 @@ export interface RiskConfig {
   readonly maxLossUsd: number;
   /** Pause after an automatic halt before trading may resume, seconds. */
   readonly haltCooldownSec: number;
+  /** Period of the funding checks against the venues while a position is held, minutes; 0 = off. */
+  readonly fundingReconcileMinutes: number;
+  /** How far a leg's venue funding figure may differ from the bot's: the larger of absUsd and relative × the figure. */
+  readonly fundingTolerance: { readonly absUsd: number; readonly relative: number };
 }
 
 export interface ApiConfig {

@@ -235,6 +235,13 @@ function quoteUnitsText(settings: RunSettings): string {
   return `${usdcUsdText(settings.usdcUsd!)}; ${venues.map((v) => `${v} quotes ${QUOTE_CURRENCY[v]}`).join(', ')}`;
 }
 
+/** "each leg within the larger of $0.01 and 2 % of its figure; after each close and every 15 min while held". */
+function fundingChecksText(risk: RunSettings['risk']): string {
+  const t = risk.fundingTolerance!;
+  const held = risk.fundingReconcileMinutes ? ` and every ${risk.fundingReconcileMinutes} min while held` : ' (not while held)';
+  return `each leg within the larger of $${t.absUsd} and ${+(t.relative * 100).toFixed(4)} % of its figure; after each close${held}`;
+}
+
 function settingsBlock(settings: RunSettings, opts: ReportOptions): string {
   const rows: [string, string][] = [
     ['mode', settings.mode],
@@ -249,6 +256,7 @@ function settingsBlock(settings: RunSettings, opts: ReportOptions): string {
     ['max notional per leg', `$${settings.risk.maxNotionalUsd}`],
     ['halt after an unwind', `${settings.risk.haltCooldownSec} s`],
     ...(settings.usdcUsd ? [['quote units', quoteUnitsText(settings)] as [string, string]] : []),
+    ...(settings.risk.fundingTolerance ? [['funding checks', fundingChecksText(settings.risk)] as [string, string]] : []),
   ];
   const pairRows = settings.pairs.flatMap((p): [string, string][] => [
     [`# ${p.pair}`, `${p.id}: A = ${p.dexA}, B = ${p.dexB}`],
