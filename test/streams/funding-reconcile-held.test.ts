@@ -115,7 +115,7 @@ describe('fundingReconcileWhileHeld', () => {
   });
 
   it('makes a venue that errors or never answers a value ("venue figure unavailable"), and keeps checking', () => {
-    testScheduler().run(({ hot, cold, expectObservable }) => {
+    testScheduler().run(({ hot, expectObservable }) => {
       const events$ = hot('o 2ms a 20ms c|', { o: opened(), a: accrued(3, -0.1, 0.2), c: closed });
       const read = reader({ vest: () => throwError(() => new Error('Vest account failed: HTTP 503')), paradex: () => NEVER });
       // Each tick (10, 20) gives a check 3 ms later (the Paradex read's deadline), both legs unchecked.
