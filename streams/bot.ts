@@ -39,7 +39,7 @@ import {
   timer,
 } from 'rxjs';
 import { events, MAX_LOSS_HALT_REASON, type TradingEvent } from '../src/domain/events';
-import type { SpreadOpportunity, VenueId } from '../src/domain/market';
+import type { SpreadOpportunity, UsdcUsd, VenueId } from '../src/domain/market';
 import type { PairFunding } from '../src/domain/funding';
 import { entrySpreads, type TakerFees } from '../src/domain/spread';
 import type { Venue } from '../src/venues/venue';
@@ -48,7 +48,8 @@ import { errorText } from '../src/logging/redact';
 import { CARRY_NOT_TRACKED } from '../src/domain/carry';
 import type { FundingTolerance } from '../src/execution/funding-reconcile';
 import { carryBasis$ } from './carry-basis';
-import { fundingReconcile } from './funding-reconcile';
+import { fundingReconcile, type VenueFundingRequest } from './funding-reconcile';
+import { fundingReconcileWhileHeld, heldFundingFigure } from './funding-reconcile-held';
 import { entrySignal } from './entry-signal';
 import { countedIn, lossLimit } from './loss-limit';
 import { type PairContext, pairContext } from './pair-context';
@@ -110,6 +111,13 @@ export interface BotSettings {
   readonly fundingAccruedMs?: number;
   /** How far a venue's funding figure may differ from the bot's before FUNDING_MISMATCH. Default DEFAULT_FUNDING_TOLERANCE. */
   readonly fundingTolerance?: FundingTolerance;
+  /**
+   * While a position is held, check its funding against the venues' own this often, ms (`risk.funding_reconcile_minutes`;
+   * streams/funding-reconcile-held.ts). Absent: only after each close.
+   */
+  readonly fundingReconcileHeldMs?: number;
+  /** USDC/USD the two venues' prices are compared with (Paradex quotes USD, Vest USDC). Default: at par (1). */
+  readonly usdcUsd?: UsdcUsd;
 }
 
 export interface BotDeps {
@@ -177,8 +185,8 @@ function pairStream$(ctx: PairContext, venues: BotDeps['venues']): Observable<Tr
 }
 
 /**
- * The pair's events, plus after each close the bot's funding against the venues' own (FUNDING_RECONCILED /
- * FUNDING_MISMATCH): when funding is tracked and both venues report a figure (live and sim clients; not paper).
+ * The pair's events, plus after each close (and, with `fundingReconcileHeldMs`, periodically while held) the bot's
+ * funding against the venues' own (FUNDING_RECONCILED / FUNDING_MISMATCH): when funding is tracked and both venues report a figure (live and sim clients; not paper).
  */
 function withFundingReconcile(ctx: PairContext, venues: BotDeps['venues']): MonoTypeOperatorFunction<TradingEvent> {
   const { dexA, dexB } = ctx.pair;
@@ -186,8 +194,12 @@ function withFundingReconcile(ctx: PairContext, venues: BotDeps['venues']): Mono
   const readVenueFunding = (req: { venue: VenueId; symbol: string; sinceMs: number }) =>
     defer(() => venues[req.venue].fundingSettledSince!(req.symbol, req.sinceMs)).pipe(map((f) => ({ usd: f.settledUsd, source: f.source })));
   const tolerance = ctx.settings.fundingTolerance !== undefined ? { tolerance: ctx.settings.fundingTolerance } : {};
-  // connect: the check subscribes before the pair's streams start, so it sees every POSITION_OPENED.
-  return connect((events$) => merge(events$, events$.pipe(fundingReconcile({ readVenueFunding, scheduler: ctx.scheduler, ...tolerance }))));
+  const everyMs = ctx.settings.fundingReconcileHeldMs;
+  // While held (when asked): settled since the open plus what the open position has accrued, per venue.
+  const readHeld = (req: VenueFundingRequest) => defer(() => heldFundingFigure(venues[req.venue], req.venue, req));
+  const held = everyMs !== undefined ? (e$: Observable<TradingEvent>) => e$.pipe(fundingReconcileWhileHeld({ readVenueFunding: readHeld, everyMs, scheduler: ctx.scheduler, ...tolerance })) : () => EMPTY;
+  // connect: the checks subscribe before the pair's streams start, so they see every POSITION_OPENED.
+  return connect((events$) => merge(events$, events$.pipe(fundingReconcile({ readVenueFunding, scheduler: ctx.scheduler, ...tolerance })), held(events$)));
 }
 
 /** Keeps the pair's latest funding at hand (entries record its indexes, closes realise against it); emits nothing. */

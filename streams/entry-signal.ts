@@ -63,22 +63,23 @@ export function entrySignal({
 
   /** The tick's qualifying opportunity, or undefined when it does not qualify. */
   const opportunityAt = (tick: MarketTick): SpreadOpportunity | undefined => {
-    const { askA, bidA, askB, bidB } = quotesOf(tick.a, tick.b, size);
+    const quotes = quotesOf(tick.a, tick.b, size, tick.bToA);
+    const { askA, bidA, askB, bidB } = quotes;
     // All four prices, not only the entry legs': the position will have to exit through the other two.
     if (askA === undefined || bidA === undefined || askB === undefined || bidB === undefined) return undefined;
-    const best = bestEntry({ askA, bidA, askB, bidB });
+    const best = bestEntry(quotes);
     if (best === undefined) return undefined;
     const netSpread = netEntrySpread(best.spread, fees);
     if (!(netSpread >= entryThreshold)) return undefined;
     // Checked once the spread qualifies (rarely): the clock is read only then, and only when a book age
     // limit needs it; a clock read costs more than the spread math.
     if (!isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs)) return undefined;
-    return { pair, direction: best.direction, spread: best.spread, netSpread, askA, bidA, askB, bidB, detectedAt: tick.time };
+    return { pair, direction: best.direction, spread: best.spread, netSpread, askA, bidA, askB, bidB, detectedAt: tick.time, ...unitOf(quotes) };
   };
 
   /** The same with carry: each direction's edge is net spread + carry; the better edge must reach the threshold. */
   const carryOpportunityAt = (tick: MarketTick, basis: CarryBasis): SpreadOpportunity | undefined => {
-    const quotes = quotesOf(tick.a, tick.b, size);
+    const quotes = quotesOf(tick.a, tick.b, size, tick.bToA);
     const { askA, bidA, askB, bidB } = quotes;
     if (askA === undefined || bidA === undefined || askB === undefined || bidB === undefined) return undefined;
     const ab = edgeOf('AOverB', quotes, fees, basis);
@@ -88,7 +89,7 @@ export function entrySignal({
     if (best === undefined || !(best.edge >= entryThreshold)) return undefined;
     if (!isTradableTick(tick, maxBookAgeMs === undefined ? 0 : scheduler.now(), maxBookAgeMs)) return undefined;
     const { direction, spread, netSpread, carry } = best;
-    return { pair, direction, spread, netSpread, askA, bidA, askB, bidB, detectedAt: tick.time, carry };
+    return { pair, direction, spread, netSpread, askA, bidA, askB, bidB, detectedAt: tick.time, ...unitOf(quotes), carry };
   };
 
   const decisions: OperatorFunction<MarketTick, SpreadOpportunity | undefined> =
@@ -111,6 +112,9 @@ export function entrySignal({
     filter((signal): signal is SpreadOpportunity => signal !== undefined),
   );
 }
+
+/** The opportunity keeps the tick's unit factor (its SPREAD_DETECTED spreads are recomputed from it). */
+const unitOf = (q: Quotes): { bToA?: number } => (q.bToA !== undefined ? { bToA: q.bToA } : {});
 
 /** Before funding arrives: no rates, so carry counts 0 whatever the hold. */
 const NO_BASIS: CarryBasis = { rates: undefined, hold: { hours: 0, from: 'fallback' } };

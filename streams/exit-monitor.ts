@@ -303,7 +303,7 @@ function untilTime$(at: number, scheduler: SchedulerLike): Observable<0> {
 // the whole size, so that is the spread it gets. A side too thin for the size decides nothing.
 function decisionInput(monitor: Monitor, tick: MarketTick, poll: Poll): Poll {
   const { position, exitTarget } = monitor;
-  const spread = exitSpreadOf(position.direction, tick.a, tick.b, position.size);
+  const spread = exitSpreadOf(position.direction, tick.a, tick.b, position.size, tick.bToA);
   poll.tick = tick;
   poll.exitSpread = spread !== undefined && spread >= exitTarget && !isTradable(monitor, tick) ? undefined : spread;
   return poll;
@@ -493,7 +493,7 @@ function end$({ position, scheduler }: Monitor, polls: number, { stopped, failur
 
 /** The exit's tick as the report plots it: both directions at the position size (read only on an exit, off the hot path). */
 function decidingTick(tick: MarketTick, size: number): DecidingTick {
-  return { time: tick.time, ...entrySpreads(quotesOf(tick.a, tick.b, size)) };
+  return { time: tick.time, ...entrySpreads(quotesOf(tick.a, tick.b, size, tick.bToA)) };
 }
 
 function validate(position: PositionSpec, exitTarget: number, logEvery: number, maxBookAgeMs: number | undefined): void {

@@ -58,7 +58,7 @@ export const FUNDING_READ_TIMEOUT_MS = 10_000;
 
 /** A closed position with the bot's figure per leg, ready to check. */
 interface ReconcileRequest {
-  readonly opened: PositionOpened & { readonly longVenue: VenueId; readonly shortVenue: VenueId };
+  readonly opened: OpenedWithLegs;
   readonly closed: PositionClosed & { readonly fundingLongUsd: number; readonly fundingShortUsd: number };
 }
 
@@ -87,6 +87,34 @@ export function fundingReconcile({
   timeoutMs = FUNDING_READ_TIMEOUT_MS,
   scheduler = asyncScheduler,
 }: FundingReconcileOptions): OperatorFunction<TradingEvent, TradingEvent> {
+  const check = fundingCheck({ readVenueFunding, tolerance, timeoutMs, scheduler });
+  return pipe(
+    scan(track, START),
+    map((t) => t.request),
+    filter((r): r is ReconcileRequest => r !== undefined),
+    // Reads only (no order): closes of different pairs are checked side by side.
+    mergeMap(({ opened, closed }) =>
+      timer(settleDelayMs, scheduler).pipe(concatMap(() => check(opened, { long: closed.fundingLongUsd, short: closed.fundingShortUsd }))),
+    ),
+  );
+}
+
+/** A position's legs, as POSITION_OPENED names them. */
+export type OpenedWithLegs = PositionOpened & { readonly longVenue: VenueId; readonly shortVenue: VenueId };
+
+/**
+ * One check of a position's funding: each leg's venue figure read (bounded by `timeoutMs`; an error, an empty
+ * answer or a timeout is a value, "venue figure unavailable: …"), held to the tolerance against the bot's per-leg
+ * figure, as FUNDING_RECONCILED or FUNDING_MISMATCH (`whileHeld` marks a check of a position still open).
+ * Shared by the check after each close and the periodic one while held (funding-reconcile-held.ts).
+ */
+export function fundingCheck({
+  readVenueFunding,
+  tolerance,
+  timeoutMs,
+  scheduler,
+  whileHeld = false,
+}: Required<Pick<FundingReconcileOptions, 'readVenueFunding' | 'tolerance' | 'timeoutMs' | 'scheduler'>> & { whileHeld?: boolean }) {
   const read = (req: VenueFundingRequest): Observable<VenueFundingRead> =>
     readVenueFunding(req).pipe(
       take(1),
@@ -95,38 +123,32 @@ export function fundingReconcile({
       defaultIfEmpty<VenueFundingRead, VenueFundingRead>({ ok: false, reason: 'the venue gave no figure' }),
       catchError((err: unknown) => of<VenueFundingRead>({ ok: false, reason: errorText(err) })),
     );
-  return pipe(
-    scan(track, START),
-    map((t) => t.request),
-    filter((r): r is ReconcileRequest => r !== undefined),
-    // Reads only (no order): closes of different pairs are checked side by side.
-    mergeMap(({ opened, closed }) => {
-      const sinceMs = opened.openedAt ?? opened.time;
-      const legs = [
-        { leg: 'long' as const, venue: opened.longVenue, botUsd: closed.fundingLongUsd },
-        { leg: 'short' as const, venue: opened.shortVenue, botUsd: closed.fundingShortUsd },
-      ].map((l) => ({ ...l, symbol: venueSymbol(l.venue, opened.pair) }));
-      return timer(settleDelayMs, scheduler).pipe(
-        concatMap(() => forkJoin(legs.map((l) => read({ venue: l.venue, symbol: l.symbol, sinceMs })))),
-        map((figures) => {
-          const result = reconcileFunding(
-            legs.map((l, i) => ({ ...l, venueFigure: figures[i]! })),
-            tolerance,
-          );
-          const payload = {
-            pair: opened.pair,
-            direction: opened.direction,
-            size: opened.size,
-            sinceMs,
-            legs: result.legs,
-            botUsd: result.botUsd,
-            ...(result.venueUsd !== undefined ? { venueUsd: result.venueUsd } : {}),
-            ...(result.diffUsd !== undefined ? { diffUsd: result.diffUsd } : {}),
-            ...(result.unavailable !== undefined ? { unavailable: result.unavailable } : {}),
-          };
-          return result.outcome === 'mismatch' ? events.fundingMismatch(scheduler.now(), payload) : events.fundingReconciled(scheduler.now(), payload);
-        }),
-      );
-    }),
-  );
+  return (opened: OpenedWithLegs, bot: { readonly long: number; readonly short: number }): Observable<TradingEvent> => {
+    const sinceMs = opened.openedAt ?? opened.time;
+    const legs = [
+      { leg: 'long' as const, venue: opened.longVenue, botUsd: bot.long },
+      { leg: 'short' as const, venue: opened.shortVenue, botUsd: bot.short },
+    ].map((l) => ({ ...l, symbol: venueSymbol(l.venue, opened.pair) }));
+    return forkJoin(legs.map((l) => read({ venue: l.venue, symbol: l.symbol, sinceMs }))).pipe(
+      map((figures) => {
+        const result = reconcileFunding(
+          legs.map((l, i) => ({ ...l, venueFigure: figures[i]! })),
+          tolerance,
+        );
+        const payload = {
+          pair: opened.pair,
+          direction: opened.direction,
+          size: opened.size,
+          sinceMs,
+          legs: result.legs,
+          botUsd: result.botUsd,
+          ...(result.venueUsd !== undefined ? { venueUsd: result.venueUsd } : {}),
+          ...(result.diffUsd !== undefined ? { diffUsd: result.diffUsd } : {}),
+          ...(result.unavailable !== undefined ? { unavailable: result.unavailable } : {}),
+          ...(whileHeld ? { whileHeld: true as const } : {}),
+        };
+        return result.outcome === 'mismatch' ? events.fundingMismatch(scheduler.now(), payload) : events.fundingReconciled(scheduler.now(), payload);
+      }),
+    );
+  };
 }

@@ -8,6 +8,11 @@ export interface MarketTicksOptions {
   sampleMs: number;
   /** Time source for sampling and for `MarketTick.time`. */
   scheduler?: SchedulerLike;
+  /**
+   * B's prices in A's unit (src/domain/market.ts `bInAUnits`), set on every tick when not 1: the one place the
+   * run's USDC/USD rate enters the spread math. Default 1.
+   */
+  bToA?: number;
 }
 
 const FEED_ENDED = Symbol('feed ended');
@@ -25,7 +30,7 @@ const FEED_ENDED = Symbol('feed ended');
 export function marketTicks(
   a$: Observable<OrderBook>,
   b$: Observable<OrderBook>,
-  { sampleMs, scheduler = asyncScheduler }: MarketTicksOptions,
+  { sampleMs, scheduler = asyncScheduler, bToA = 1 }: MarketTicksOptions,
 ): Observable<MarketTick> {
   // sampleTime runs on a timer: beyond MAX_TIMER_MS Node would sample every millisecond.
   if (!fitsTimer(sampleMs)) {
@@ -34,8 +39,11 @@ export function marketTicks(
   const books$ = combineLatest([a$.pipe(endWith(FEED_ENDED)), b$.pipe(endWith(FEED_ENDED))]).pipe(
     takeWhile((pair): pair is [OrderBook, OrderBook] => pair[0] !== FEED_ENDED && pair[1] !== FEED_ENDED),
   );
+  if (!(bToA > 0) || !Number.isFinite(bToA)) throw new RangeError(`marketTicks: bToA must be a finite number > 0, got ${bToA}`);
   const sampled$ = sampleMs > 0 ? books$.pipe(sampleTime(sampleMs, scheduler)) : books$;
-  return sampled$.pipe(map(([a, b]): MarketTick => ({ a, b, time: scheduler.now() })));
+  return bToA === 1
+    ? sampled$.pipe(map(([a, b]): MarketTick => ({ a, b, time: scheduler.now() })))
+    : sampled$.pipe(map(([a, b]): MarketTick => ({ a, b, time: scheduler.now(), bToA })));
 }
 
 /**

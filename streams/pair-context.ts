@@ -6,7 +6,7 @@
 import { BehaviorSubject, filter, NEVER, type Observable, type SchedulerLike, shareReplay, Subject, takeUntil } from 'rxjs';
 import type { TradingEvent } from '../src/domain/events';
 import type { PairFunding } from '../src/domain/funding';
-import { type MarketTick, venueSymbol } from '../src/domain/market';
+import { bInAUnits, type MarketTick, venueSymbol } from '../src/domain/market';
 import type { TakerFees } from '../src/domain/spread';
 import type { BookFeed } from '../src/venues/venue';
 import type { BotDeps, BotSettings, PairSettings } from './bot';
@@ -64,7 +64,9 @@ export function pairContext(
   const { deps, scheduler, stop$ } = run;
   const feedA = deps.venues[pair.dexA].bookFeed(venueSymbol(pair.dexA, pair.pair));
   const feedB = deps.venues[pair.dexB].bookFeed(venueSymbol(pair.dexB, pair.pair));
-  const sharedTicks$ = marketTicks(feedA.book$, feedB.book$, { sampleMs: pair.sampleMs, scheduler }).pipe(
+  // Paradex quotes USD, Vest USDC: the ticks carry the factor that puts B's prices in A's unit.
+  const bToA = bInAUnits(pair.dexA, pair.dexB, run.settings.usdcUsd?.rate ?? 1);
+  const sharedTicks$ = marketTicks(feedA.book$, feedB.book$, { sampleMs: pair.sampleMs, scheduler, bToA }).pipe(
     shareReplay({ bufferSize: 1, refCount: true }),
   );
   return {

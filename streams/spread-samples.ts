@@ -23,7 +23,7 @@ type SpreadFigures = 'entryAOverB' | 'entryBOverA' | 'netEntryAOverB' | 'netEntr
 
 /** Spreads at the position size (the VWAP the bot decides on), so samples and decision ticks are one series. */
 export function spreadSample(pair: string, tick: MarketTick, fees: TakerFees, position: OpenedPosition | undefined, size: number): TradingEvent {
-  const q = quotesOf(tick.a, tick.b, size);
+  const q = quotesOf(tick.a, tick.b, size, tick.bToA);
   const sample: { -readonly [K in SpreadFigures]?: number } = {};
   const eAB = entrySpread('AOverB', q);
   const eBA = entrySpread('BOverA', q);

@@ -268,6 +268,8 @@ function toBotConfig(file: ConfigFile): BotConfig {
       maxNotionalUsd: file.risk.max_notional_usd,
       maxLossUsd: file.risk.max_loss_usd,
       haltCooldownSec: file.risk.halt_cooldown_sec,
+      fundingReconcileMinutes: file.risk.funding_reconcile_minutes,
+      fundingTolerance: { absUsd: file.risk.funding_tolerance_usd, relative: file.risk.funding_tolerance_relative },
     },
     api: { port: file.api.port, host: file.api.host, wsHeartbeatSec: file.api.ws_heartbeat_sec },
     execution: {
@@ -281,6 +283,7 @@ function toBotConfig(file: ConfigFile): BotConfig {
       slippagePct: fractionToPct(file.execution.slippage_buffer_pct),
       shutdownGraceMs: file.execution.shutdown_grace_ms,
     },
+    market: { usdcUsd: file.market.usdc_usd },
     venues: {
       paradex: { restUrl: file.venues.paradex.rest_url, wsUrl: file.venues.paradex.ws_url, encoding: file.venues.paradex.encoding },
       vest: { restUrl: file.venues.vest.rest_url, wsUrl: file.venues.vest.ws_url, accountGroup: file.venues.vest.account_group },

@@ -88,6 +88,8 @@ const botSchema = section({
   funding_exit_bps_per_hour: num().min(0, { error: 'must be a number of basis points per hour >= 0 (0 = exit on any adverse carry)' }).optional(),
 });
 
+const FUNDING_MINUTES_RULE = `must be a number of minutes from 0 (off) to ${Math.floor(MAX_TIMER_MS / 60_000)} (${TIMER_LIMIT_TEXT})`;
+
 const positiveBase = num().gt(0, { error: 'must be > 0' });
 
 const riskSchema = section({
@@ -102,6 +104,17 @@ const riskSchema = section({
   max_notional_usd: num().gt(0, { error: 'must be > 0' }).default(10_000),
   max_loss_usd: num().gt(0, { error: 'must be > 0' }).default(500),
   halt_cooldown_sec: timerSeconds(false).default(60),
+  /** While a position is held, its funding is checked against the venues' own every this many minutes; 0 = off. */
+  funding_reconcile_minutes: num()
+    .min(0, { error: FUNDING_MINUTES_RULE })
+    .refine((min) => min === 0 || (min * 60_000 >= 1 && min * 60_000 <= MAX_TIMER_MS), { error: FUNDING_MINUTES_RULE })
+    .default(15),
+  /** A leg's venue funding figure may differ from the bot's by the larger of this (USD) and `funding_tolerance_relative` of it. */
+  funding_tolerance_usd: num().min(0, { error: 'must be a number of USD from 0 to 100' }).max(100, { error: 'must be a number of USD from 0 to 100' }).default(0.01),
+  funding_tolerance_relative: num()
+    .min(0, { error: 'must be a fraction from 0 to 0.5 (0.02 = 2 % of the figure)' })
+    .max(0.5, { error: 'must be a fraction from 0 to 0.5 (0.02 = 2 % of the figure)' })
+    .default(0.02),
 });
 
 const apiSchema = section({
@@ -168,6 +181,16 @@ const executionSchema = section({
   shutdown_grace_ms: timerMs(0).default(10_000),
 });
 
+/**
+ * The USDC/USD rate the two venues' prices are compared with (Paradex quotes USD, Vest USDC); neither venue
+ * publishes one. Bounded: beyond ±20 % of par it is a typo (an inverted or percent figure), not a depeg to trade through.
+ */
+export const USDC_USD_BOUNDS = { min: 0.8, max: 1.2 } as const;
+const USDC_USD_RULE = `must be a number of USD per USDC from ${USDC_USD_BOUNDS.min} to ${USDC_USD_BOUNDS.max} (1 = at par)`;
+const marketSchema = section({
+  usdc_usd: num().min(USDC_USD_BOUNDS.min, { error: USDC_USD_RULE }).max(USDC_USD_BOUNDS.max, { error: USDC_USD_RULE }).default(1),
+});
+
 const paradexVenueSchema = section({
   rest_url: httpUrl.optional(),
   ws_url: wsUrl.optional(),
@@ -190,6 +213,7 @@ export const fileSchema = section({
   risk: riskSchema.prefault({}),
   api: apiSchema.prefault({}),
   execution: executionSchema.prefault({}),
+  market: marketSchema.prefault({}),
   venues: venuesSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
   logs: logsSchema.prefault({}),
@@ -205,6 +229,7 @@ const SECTION_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
   ['risk', Object.keys(riskSchema.shape)],
   ['api', Object.keys(apiSchema.shape)],
   ['execution', Object.keys(executionSchema.shape)],
+  ['market', Object.keys(marketSchema.shape)],
   ['venues', Object.keys(venuesSchema.shape)],
   ['venues.paradex', Object.keys(paradexVenueSchema.shape)],
   ['venues.vest', Object.keys(vestVenueSchema.shape)],

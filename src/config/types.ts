@@ -48,6 +48,10 @@ export interface RiskConfig {
   readonly maxLossUsd: number;
   /** Pause after an automatic halt before trading may resume, seconds. */
   readonly haltCooldownSec: number;
+  /** Period of the funding checks against the venues while a position is held, minutes; 0 = off. */
+  readonly fundingReconcileMinutes: number;
+  /** How far a leg's venue funding figure may differ from the bot's: the larger of absUsd and relative × the figure. */
+  readonly fundingTolerance: { readonly absUsd: number; readonly relative: number };
 }
 
 export interface ApiConfig {
@@ -79,6 +83,11 @@ export interface ExecutionConfig {
    * process exits anyway (exit code 4, with what it leaves printed and journalled), ms.
    */
   readonly shutdownGraceMs: number;
+}
+
+export interface MarketConfig {
+  /** USD per 1 USDC the venues' prices are compared with (Paradex quotes USD, Vest USDC); assumed, default 1. */
+  readonly usdcUsd: number;
 }
 
 export interface ParadexVenueConfig {
@@ -125,6 +134,7 @@ export interface BotConfig {
   readonly risk: RiskConfig;
   readonly api: ApiConfig;
   readonly execution: ExecutionConfig;
+  readonly market: MarketConfig;
   readonly venues: { readonly paradex: ParadexVenueConfig; readonly vest: VestVenueConfig };
   readonly journalDir: string;
   readonly alerts: AlertsConfig;

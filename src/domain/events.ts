@@ -214,6 +214,8 @@ interface FundingCheck {
   readonly diffUsd?: number;
   /** Set when a leg's venue figure could not be read: that leg is unchecked, never counted as agreeing. */
   readonly unavailable?: string;
+  /** A periodic check of a position still held (risk.funding_reconcile_minutes): accrued so far, not realised. Absent: after the close. */
+  readonly whileHeld?: true;
 }
 export interface FundingReconciled extends Base<'FUNDING_RECONCILED'>, FundingCheck {}
 export interface FundingMismatch extends Base<'FUNDING_MISMATCH'>, FundingCheck {}

@@ -7,6 +7,11 @@ export interface MarketTick {
   readonly a: OrderBook;
   readonly b: OrderBook;
   readonly time: number;
+  /**
+   * B's prices in A's quote unit: price_B × bToA compares with price_A (see `bInAUnits`). Absent: 1, both books
+   * quote one unit. The books themselves stay in their venue's unit (orders are priced from them).
+   */
+  readonly bToA?: number;
 }
 
 export type VenueId = 'vest' | 'paradex';
@@ -26,6 +31,8 @@ export interface SpreadOpportunity {
   readonly bidB: number;
   /** ms, scheduler time of the confirming tick. */
   readonly detectedAt: number;
+  /** B's prices in A's unit, as on the tick the spread was read from (absent: 1); askB/bidB stay in B's own unit. */
+  readonly bToA?: number;
   /** The funding carry the decision counted (netSpread + carry.carryPct was compared with the threshold); absent: none considered. */
   readonly carry?: EntryCarry;
 }
@@ -51,4 +58,49 @@ export function baseAsset(symbol: string): string {
 export function venueSymbol(venue: VenueId, pair: string): string {
   const base = baseAsset(pair);
   return venue === 'vest' ? `${base}-PERP` : `${base}-USD-PERP`;
+}
+
+/**
+ * The currency each venue quotes its perps in: Paradex's are quoted (and valued) in USD and margined in USDC
+ * (docs.paradex.trade, Margin System: "All instruments are quoted and valued in USD"); Vest quotes USDC
+ * (`GET /exchangeInfo` symbols[].quote "USDC").
+ */
+export type QuoteCurrency = 'USD' | 'USDC';
+export const QUOTE_CURRENCY: Readonly<Record<VenueId, QuoteCurrency>> = { paradex: 'USD', vest: 'USDC' };
+
+/**
+ * The USDC/USD rate a run compares the two venues' prices with, and where it came from. Neither venue publishes
+ * one (Paradex settles at "the prevailing USDC/USD price" without serving it; Vest prices only in USDC), so it is
+ * the configured `market.usdc_usd` (default 1: USDC taken at par), an assumption the report states.
+ */
+export interface UsdcUsd {
+  /** USD per 1 USDC (1 = at par). */
+  readonly rate: number;
+  readonly source: 'config';
+}
+
+export const USDC_AT_PAR: UsdcUsd = { rate: 1, source: 'config' };
+
+/** The configured rate (`market.usdc_usd`), as the run takes it. */
+export const configuredUsdcUsd = (rate: number): UsdcUsd => ({ rate, source: 'config' });
+
+/** USD per one unit of the venue's quote currency. */
+export function usdPerQuoteUnit(venue: VenueId, usdcUsd: number): number {
+  return QUOTE_CURRENCY[venue] === 'USDC' ? usdcUsd : 1;
+}
+
+/**
+ * The factor that puts dex_b's prices in dex_a's unit: price_B × factor is comparable with price_A. Exactly 1
+ * when both quote one currency or USDC is at par. Vest (USDC) as A, Paradex (USD) as B: 1 / usdcUsd.
+ */
+export function bInAUnits(dexA: VenueId, dexB: VenueId, usdcUsd: number): number {
+  if (!(usdcUsd > 0) || !Number.isFinite(usdcUsd)) throw new RangeError(`USDC/USD must be a finite number > 0, got ${usdcUsd}`);
+  const a = usdPerQuoteUnit(dexA, usdcUsd);
+  const b = usdPerQuoteUnit(dexB, usdcUsd);
+  return a === b ? 1 : b / a;
+}
+
+/** The line the banner, the report and the summary say the rate with. */
+export function usdcUsdText(u: UsdcUsd): string {
+  return `USDC/USD taken as ${u.rate.toFixed(4)} (assumed; config market.usdc_usd)`;
 }

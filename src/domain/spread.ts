@@ -22,21 +22,32 @@ export function spreadPct(sellPrice: number | undefined, buyPrice: number | unde
   return ((sellPrice - buyPrice) / buyPrice) * 100;
 }
 
-/** The four prices a decision is made on. With a size, each is the VWAP of filling that size. */
+/**
+ * The four prices a decision is made on, each in its venue's own unit. With a size, each is the VWAP of filling
+ * that size. `bToA` puts B's prices in A's unit where the two are compared (market.ts `bInAUnits`); absent: 1.
+ */
 export interface Quotes {
   askA: number | undefined;
   bidA: number | undefined;
   askB: number | undefined;
   bidB: number | undefined;
+  bToA?: number;
 }
 
-export function quotesOf(a: OrderBook, b: OrderBook, size?: number): Quotes {
-  return {
+export function quotesOf(a: OrderBook, b: OrderBook, size?: number, bToA?: number): Quotes {
+  const q: Quotes = {
     askA: fillPrice(a, 'ask', size),
     bidA: fillPrice(a, 'bid', size),
     askB: fillPrice(b, 'ask', size),
     bidB: fillPrice(b, 'bid', size),
   };
+  if (bToA !== undefined && bToA !== 1) q.bToA = bToA;
+  return q;
+}
+
+/** A B price in A's unit: the one place the two venues' units meet (a factor of 1 leaves it exact). */
+function inA(priceB: number | undefined, bToA: number | undefined): number | undefined {
+  return priceB === undefined || bToA === undefined || bToA === 1 ? priceB : priceB * bToA;
 }
 
 /**
@@ -44,7 +55,7 @@ export function quotesOf(a: OrderBook, b: OrderBook, size?: number): Quotes {
  * BOverA = (bidA − askB)/askB·100 (buy B, sell A).
  */
 export function entrySpread(direction: Direction, q: Quotes): number | undefined {
-  return direction === 'AOverB' ? spreadPct(q.bidB, q.askA) : spreadPct(q.bidA, q.askB);
+  return direction === 'AOverB' ? spreadPct(inA(q.bidB, q.bToA), q.askA) : spreadPct(q.bidA, inA(q.askB, q.bToA));
 }
 
 /**
@@ -52,14 +63,14 @@ export function entrySpread(direction: Direction, q: Quotes): number | undefined
  * AOverB (long A, short B) = (bidA − askB)/askB·100; BOverA (long B, short A) = (bidB − askA)/askA·100.
  */
 export function exitSpread(direction: Direction, q: Quotes): number | undefined {
-  return direction === 'AOverB' ? spreadPct(q.bidA, q.askB) : spreadPct(q.bidB, q.askA);
+  return direction === 'AOverB' ? spreadPct(q.bidA, inA(q.askB, q.bToA)) : spreadPct(inA(q.bidB, q.bToA), q.askA);
 }
 
-/** Exit spread straight from the books, reading only the sides the close needs. */
-export function exitSpreadOf(direction: Direction, a: OrderBook, b: OrderBook, size?: number): number | undefined {
+/** Exit spread straight from the books, reading only the sides the close needs; `bToA` as in `Quotes`. */
+export function exitSpreadOf(direction: Direction, a: OrderBook, b: OrderBook, size?: number, bToA?: number): number | undefined {
   return direction === 'AOverB'
-    ? spreadPct(fillPrice(a, 'bid', size), fillPrice(b, 'ask', size))
-    : spreadPct(fillPrice(b, 'bid', size), fillPrice(a, 'ask', size));
+    ? spreadPct(fillPrice(a, 'bid', size), inA(fillPrice(b, 'ask', size), bToA))
+    : spreadPct(inA(fillPrice(b, 'bid', size), bToA), fillPrice(a, 'ask', size));
 }
 
 /** Both directions' entry spreads; a direction that cannot be computed is left out (never 0). */
@@ -74,7 +85,7 @@ export interface DirectionalSpread {
   spread: number;
 }
 
-/** The better entry direction; ties go to AOverB as in the original. Undefined when neither can be computed. */
+/** The better entry direction (B's prices in A's unit per `q.bToA`); ties go to AOverB as in the original. Undefined when neither can be computed. */
 export function bestEntry(q: Quotes): DirectionalSpread | undefined {
   const ab = entrySpread('AOverB', q);
   const ba = entrySpread('BOverA', q);

@@ -163,7 +163,7 @@ function fundingCheckLine(e: Extract<TradingEvent, { type: 'FUNDING_RECONCILED' 
         : `venue=unavailable (${l.unavailable ?? 'not read'})`),
   );
   const total = e.diffUsd !== undefined ? ` total bot=${fundingUsd(e.botUsd)} venue=${fundingUsd(e.venueUsd ?? 0)} diff=${fundingUsd(e.diffUsd)}` : '';
-  return `${legs.join('; ')}${total}`;
+  return `${e.whileHeld ? '(while held) ' : ''}${legs.join('; ')}${total}`;
 }
 
 /** Each event type's readable line: a lookup table, so a new event type without a line does not compile. */

@@ -14,7 +14,7 @@
  * - The run's settings and its last notable events.
  */
 import type { ExitReason, TradingEvent } from '../domain/events';
-import type { VenueId } from '../domain/market';
+import { QUOTE_CURRENCY, usdcUsdText, type VenueId } from '../domain/market';
 import { describeEvent } from '../logging/logger';
 import { redactText } from '../logging/redact';
 import { CHARTS_SCRIPT, chartLibrary, jsonScriptText, scriptText } from './chart-assets';
@@ -229,6 +229,19 @@ function replayRows(settings: RunSettings): [string, string][] {
   ];
 }
 
+/** How the venues' prices were put in one unit: "USDC/USD taken as 1.0000 (assumed; …); paradex quotes USD, vest USDC". */
+function quoteUnitsText(settings: RunSettings): string {
+  const venues = [...new Set(settings.pairs.flatMap((p) => [p.dexA, p.dexB]))];
+  return `${usdcUsdText(settings.usdcUsd!)}; ${venues.map((v) => `${v} quotes ${QUOTE_CURRENCY[v]}`).join(', ')}`;
+}
+
+/** "each leg within the larger of $0.01 and 2 % of its figure; after each close and every 15 min while held". */
+function fundingChecksText(risk: RunSettings['risk']): string {
+  const t = risk.fundingTolerance!;
+  const held = risk.fundingReconcileMinutes ? ` and every ${risk.fundingReconcileMinutes} min while held` : ' (not while held)';
+  return `each leg within the larger of $${t.absUsd} and ${+(t.relative * 100).toFixed(4)} % of its figure; after each close${held}`;
+}
+
 function settingsBlock(settings: RunSettings, opts: ReportOptions): string {
   const rows: [string, string][] = [
     ['mode', settings.mode],
@@ -242,6 +255,8 @@ function settingsBlock(settings: RunSettings, opts: ReportOptions): string {
     ['max realised loss', settings.risk.maxLossUsd === undefined ? 'none' : `$${settings.risk.maxLossUsd}`],
     ['max notional per leg', `$${settings.risk.maxNotionalUsd}`],
     ['halt after an unwind', `${settings.risk.haltCooldownSec} s`],
+    ...(settings.usdcUsd ? [['quote units', quoteUnitsText(settings)] as [string, string]] : []),
+    ...(settings.risk.fundingTolerance ? [['funding checks', fundingChecksText(settings.risk)] as [string, string]] : []),
   ];
   const pairRows = settings.pairs.flatMap((p): [string, string][] => [
     [`# ${p.pair}`, `${p.id}: A = ${p.dexA}, B = ${p.dexB}`],

@@ -2,7 +2,7 @@
  * The run summary in words: the figures as the console table, the report header and the `--summary-json` file
  * show them, each worded once (summaryFigures), and the settings a run traded with.
  */
-import type { VenueId } from '../domain/market';
+import type { UsdcUsd, VenueId } from '../domain/market';
 import { pairExposureText } from '../execution/reconcile';
 import type { RunSummary } from './summary';
 
@@ -17,7 +17,16 @@ export interface RunSettings {
   /** Period of the spread samples the charts are drawn from, ms. */
   readonly spreadSampleMs: number;
   readonly pairs: readonly PairRunSettings[];
-  readonly risk: { readonly maxLossUsd?: number; readonly maxNotionalUsd: number; readonly haltCooldownSec: number };
+  readonly risk: {
+    readonly maxLossUsd?: number;
+    readonly maxNotionalUsd: number;
+    readonly haltCooldownSec: number;
+    /** Funding checks against the venues: each leg's tolerance, and the period while held (minutes; 0 = off). */
+    readonly fundingTolerance?: { readonly absUsd: number; readonly relative: number };
+    readonly fundingReconcileMinutes?: number;
+  };
+  /** The USDC/USD rate the venues' prices were compared with (Paradex quotes USD, Vest USDC), and its source. */
+  readonly usdcUsd?: UsdcUsd;
   /** A replay's data: where, the span it covers (ms since epoch), its frames, its fill latency, and faults read in it. */
   readonly replay?: ReplayFacts;
 }
@@ -114,6 +123,7 @@ export function summaryFigures(s: RunSummary): SummaryFigure[] {
     { key: 'feesUsd', label: 'realised fees', text: s.feesUsd < 0 ? `${usd(s.feesUsd)} (net rebate received)` : usd(s.feesUsd) },
     { key: 'fundingUsd', label: 'realised funding (+ received)', text: `${fundingUsdText(s.fundingUsd)}${unknownFunding}` },
     ...(s.fundingChecks > 0 ? [{ key: 'fundingVenueDiffUsd', label: 'funding: venues − bot', text: fundingVenueText(s) }] : []),
+    ...(s.fundingHeldChecks > 0 ? [{ key: 'fundingHeldMismatches', label: 'funding checks while held', text: `${s.fundingHeldChecks} checked, ${s.fundingHeldMismatches} beyond tolerance` }] : []),
     { key: 'netPnlUsd', label: 'realised net PnL', text: usd(s.netPnlUsd) },
     { key: 'unrealisedPnlUsd', label: 'unrealised net PnL (open, marked to the books)', text: unrealisedText },
     { key: 'netIfClosedNowUsd', label: 'net if closed now', text: usd(s.netIfClosedNowUsd) },
@@ -197,6 +207,8 @@ export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknow
     fundingMismatches: s.fundingMismatches,
     unwindGrossPnlUsd: s.outsideTrades.grossPnlUsd,
     unwindsUnpriced: s.outsideTrades.unwindsUnpriced,
+    fundingHeldChecks: s.fundingHeldChecks,
+    fundingHeldMismatches: s.fundingHeldMismatches,
     ...(run.settings !== undefined ? { settings: run.settings } : {}),
   };
 }

@@ -101,6 +101,9 @@ export interface RunSummary {
   /** Closes checked against the venues, and how many of them disagreed beyond the tolerance. */
   fundingChecks: number;
   fundingMismatches: number;
+  /** Periodic checks of held positions (risk.funding_reconcile_minutes), and how many disagreed beyond the tolerance. */
+  fundingHeldChecks: number;
+  fundingHeldMismatches: number;
   /** Realised: grossPnlUsd − feesUsd + fundingUsd. */
   netPnlUsd: number;
   /** Open positions marked to the last books: gross, estimated exit fees, and net = gross − exit fees, USD. */

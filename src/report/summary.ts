@@ -406,6 +406,8 @@ export class SummaryFold {
       fundingVenueDiffUsd: this.venueFunding.diffUsd,
       fundingChecks: this.venueFunding.checks,
       fundingMismatches: this.venueFunding.mismatches,
+      fundingHeldChecks: this.venueFunding.heldChecks ?? 0,
+      fundingHeldMismatches: this.venueFunding.heldMismatches ?? 0,
       netPnlUsd,
       unrealisedGrossPnlUsd: sum((m) => m.grossUsd),
       unrealisedExitFeesUsd: sum((m) => m.exitFeesUsd),

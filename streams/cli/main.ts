@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
 import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from '../../src/domain/durations';
+import { configuredUsdcUsd, usdcUsdText } from '../../src/domain/market';
 import {
   defaultConfig,
   readYaml,
@@ -420,7 +421,7 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
     const problem = fs.existsSync(replay.data) && fs.statSync(replay.data).isDirectory() ? undefined : 'not a folder';
     if (problem) fail(`--data ${replay.data}: ${problem}`);
   }
-  io.stdout.write(`vest-paradex-arb: ${plan.mode} mode, pairs ${plan.config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n`);
+  io.stdout.write(`vest-paradex-arb: ${plan.mode} mode, pairs ${plan.config.bots.map((b) => b.pair).join(', ')}; Ctrl-C to stop\n${usdcUsdText(configuredUsdcUsd(plan.config.market.usdcUsd))}: Paradex quotes USD, Vest USDC\n`);
   // Loaded only now: the venues, signing and the simulator are most of the start-up time, and help,
   // --version and every refusal above answer without them.
   const { startRun } = await import('./run');

@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
 import type { TradingEvent, TradingEventType } from '../../src/domain/events';
 import { assertTimerMs } from '../../src/domain/durations';
-import { roundTripFeePct, type TakerFees } from '../../src/domain/spread';
 import type { BotConfig } from '../../src/config';
 import type { Executor } from '../../src/execution/executor';
 import { acquireJournalLock, type JournalLock } from '../../src/execution/journal-lock';
@@ -27,7 +26,7 @@ import type { VenueCredentials, VenueEndpoints } from '../../src/config';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 import type { FundingModelOptions } from '../../src/sim/index';
 import type { FundingTolerance } from '../../src/execution/funding-reconcile';
-import { arbitrageBot, type BotDeps, type BotSettings, type PairSettings } from '../bot';
+import { arbitrageBot, type BotDeps, type PairSettings } from '../bot';
 import { journalingFor, openPairs, type PairSetup } from './pair-executor';
 import type { TradingVenues, VenueSetup } from '../venues';
 import { Ops, type OpsOptions } from './ops';
@@ -36,6 +35,7 @@ import { openRunFolder, tradeRows, type RunFolder } from './run-folder';
 import { DEFAULT_FUNDING_POLL_MS, runFundingFor, runFundingWs } from './funding';
 import { createRecordingWriter, RecordKind, recordText, type RecordingWriter } from '../../src/venues/recording';
 import { venueSymbol } from '../../src/domain/market';
+import { botSettings, describeSettings } from './run-settings';
 import { createReplay, type ReplayOptions, type ReplaySetup } from './replay';
 import { replayFacts } from './replay-facts';
 import { type Alerts, startAlerts } from './alerts';
@@ -469,20 +469,6 @@ async function venuesForMode(opts: RunOptions, logger: Logger, recorder: Recordi
 
 // ---- the bot stream and its events ----
 
-function botSettings(opts: RunOptions, pairs: PairSettings[]): BotSettings {
-  return {
-    mode: opts.mode,
-    pairs,
-    closeOnExit: opts.closeOnExit,
-    maxLossUsd: opts.config.risk.maxLossUsd,
-    spreadSampleMs: 500,
-    logEvery: 40,
-    shutdownGraceMs: opts.shutdownGraceMs ?? opts.config.execution.shutdownGraceMs,
-    ...(opts.fundingPollMs !== undefined ? { fundingAccruedMs: opts.fundingPollMs } : {}),
-    ...(opts.fundingTolerance !== undefined ? { fundingTolerance: opts.fundingTolerance } : {}),
-  };
-}
-
 /**
  * Each event is folded, written, logged and shown on the next turn of the event loop, in order (see
  * run-events.ts: inline, a TRADE_EXIT's handling delayed the close orders' bytes).
@@ -584,43 +570,3 @@ async function exposureAtExit(executors: Map<string, Executor>, why: string, log
   }
   return { unfinished, exposure };
 }
-
-/** The settings the run traded with, for the report and the summary JSON. */
-function describeSettings(opts: RunOptions, settings: BotSettings, fees: ReadonlyMap<string, TakerFees>): RunSettings {
-  return {
-    mode: opts.mode,
-    ...(opts.mode === 'sim' ? { seed: opts.seed } : {}),
-    ...(opts.simModel ? { simModel: opts.simModel } : {}),
-    closeOnExit: opts.closeOnExit,
-    ...(opts.durationSec !== undefined ? { durationSec: opts.durationSec } : {}),
-    spreadSampleMs: settings.spreadSampleMs,
-    pairs: settings.pairs.map((p) => {
-      const f = fees.get(p.id) ?? { a: 0, b: 0 };
-      return {
-        id: p.id,
-        pair: p.pair,
-        dexA: p.dexA,
-        dexB: p.dexB,
-        spreadEntry: p.spreadEntry,
-        spreadExit: p.spreadExit,
-        takerFeeA: f.a,
-        takerFeeB: f.b,
-        roundTripFeePct: roundTripFeePct(f),
-        positionSize: p.positionSize,
-        entryConfirmTicks: p.entryConfirmTicks,
-        ...(p.exitConfirmTicks !== undefined ? { exitConfirmTicks: p.exitConfirmTicks } : {}),
-        ...(p.spreadEntryMax !== undefined ? { spreadEntryMax: p.spreadEntryMax } : {}),
-        sampleMs: p.sampleMs,
-        cooldownMs: p.cooldownMs,
-      };
-    }),
-    risk: {
-      ...(settings.maxLossUsd !== undefined ? { maxLossUsd: settings.maxLossUsd } : {}),
-      maxNotionalUsd: opts.config.risk.maxNotionalUsd,
-      haltCooldownSec: opts.config.risk.haltCooldownSec,
-    },
-  };
-}
-
-
-

@@ -83,7 +83,10 @@ bots:
       maxNotionalUsd: 10_000,
       maxLossUsd: 500,
       haltCooldownSec: 60,
+      fundingReconcileMinutes: 15,
+      fundingTolerance: { absUsd: 0.01, relative: 0.02 },
     });
+    expect(config.market).toEqual({ usdcUsd: 1 });
     expect(config.api).toEqual({ port: 8080, host: '127.0.0.1', wsHeartbeatSec: 30 });
     expect(config.execution).toEqual({
       legTimeoutMs: 5000,
@@ -284,6 +287,28 @@ describe('parseConfig: bad values', () => {
     expect(configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\n    funding_exit_bps_per_hour: -1\n')).message).toBe(
       'config error: bots[0].funding_exit_bps_per_hour = -1: must be a number of basis points per hour >= 0 (0 = exit on any adverse carry)',
     );
+  });
+
+  it('reads market.usdc_usd (USD per USDC, default 1 = at par) and refuses one outside 0.8 to 1.2 naming field, value and rule', () => {
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\n').config.market).toEqual({ usdcUsd: 1 });
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\nmarket:\n  usdc_usd: 0.9998\n').config.market).toEqual({ usdcUsd: 0.9998 });
+    const rule = 'must be a number of USD per USDC from 0.8 to 1.2 (1 = at par)';
+    for (const [value, shown] of [['0', '0'], ['-1', '-1'], ['1.5', '1.5'], ['100', '100']] as const) {
+      expect(configErrorOf(() => parseConfig(`bots:\n  - pair: BTC-PERP\nmarket:\n  usdc_usd: ${value}\n`)).message).toBe(`config error: market.usdc_usd = ${shown}: ${rule}`);
+    }
+    expect(configErrorOf(() => parseConfig('bots:\n  - pair: BTC-PERP\nmarket:\n  usdc_usd: "1"\n')).message).toBe('config error: market.usdc_usd = "1": must be a number');
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\nmarket:\n  usdc_ud: 1\n').warnings).toEqual(['unknown key market.usdc_ud is ignored (did you mean market.usdc_usd?)']);
+  });
+
+  it('reads the funding checks (risk.funding_reconcile_minutes, default 15, 0 = off; tolerance $0.01 or 2 %) and refuses bad ones', () => {
+    expect(parseConfig('bots:\n  - pair: BTC-PERP\n').config.risk).toMatchObject({ fundingReconcileMinutes: 15, fundingTolerance: { absUsd: 0.01, relative: 0.02 } });
+    const yaml = 'bots:\n  - pair: BTC-PERP\nrisk:\n  funding_reconcile_minutes: 0\n  funding_tolerance_usd: 0.05\n  funding_tolerance_relative: 0.1\n';
+    expect(parseConfig(yaml).config.risk).toMatchObject({ fundingReconcileMinutes: 0, fundingTolerance: { absUsd: 0.05, relative: 0.1 } });
+    const bad = (line: string) => configErrorOf(() => parseConfig(`bots:\n  - pair: BTC-PERP\nrisk:\n  ${line}\n`)).message;
+    expect(bad('funding_reconcile_minutes: -1')).toMatch(/^config error: risk\.funding_reconcile_minutes = -1: must be a number of minutes from 0 \(off\) to 35791 /);
+    expect(bad('funding_reconcile_minutes: 40000')).toMatch(/^config error: risk\.funding_reconcile_minutes = 40000: must be a number of minutes from 0 \(off\) to 35791 /);
+    expect(bad('funding_tolerance_usd: -0.01')).toBe('config error: risk.funding_tolerance_usd = -0.01: must be a number of USD from 0 to 100');
+    expect(bad('funding_tolerance_relative: 2')).toBe('config error: risk.funding_tolerance_relative = 2: must be a fraction from 0 to 0.5 (0.02 = 2 % of the figure)');
   });
 
   it('refuses spread_entry_max not above spread_entry', () => {

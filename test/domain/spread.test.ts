@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { bInAUnits, usdPerQuoteUnit } from '../../src/domain/market';
 import { bookFromLevels, emptyBook, type Level } from '../../src/domain/order-book';
 import {
   DIRECTIONS,
@@ -192,5 +193,45 @@ describe('fees and round-trip profit', () => {
     const exact = ((q.bidB! - q.askA!) / q.askA! + (q.bidA! - q.askB!) / q.askB!) * 100;
     expect(profit).toBeCloseTo(exact, 12);
     expect(profit).toBeLessThan(0);
+  });
+});
+
+describe('one unit: Paradex quotes USD, Vest USDC (bInAUnits, Quotes.bToA)', () => {
+  it('is exactly 1 at par and when both venues quote one currency; else USD per B unit over USD per A unit', () => {
+    expect(bInAUnits('vest', 'paradex', 1)).toBe(1);
+    expect(bInAUnits('vest', 'vest', 0.99)).toBe(1);
+    // 1 USDC = 0.999 USD: a Paradex price of 99.9 USD is 100 USDC.
+    expect(bInAUnits('vest', 'paradex', 0.999)).toBeCloseTo(1 / 0.999, 15);
+    expect(bInAUnits('paradex', 'vest', 0.999)).toBeCloseTo(0.999, 15);
+    expect(usdPerQuoteUnit('paradex', 0.98)).toBe(1);
+    expect(usdPerQuoteUnit('vest', 0.98)).toBe(0.98);
+    expect(() => bInAUnits('vest', 'paradex', 0)).toThrow(/USDC\/USD/);
+  });
+
+  it('compares B in A’s unit: USDC at 0.999 USD turns a 0.08 % gap in mixed units into 0.18 %', () => {
+    // Vest (A) asks 100,000 USDC; Paradex (B) bids 100,080 USD = 100,180.18 USDC.
+    const k = bInAUnits('vest', 'paradex', 0.999);
+    const mixed = entrySpread('AOverB', q)!;
+    const oneUnit = entrySpread('AOverB', { ...q, bToA: k })!;
+    expect(mixed).toBeCloseTo(0.08, 10);
+    expect(oneUnit).toBeCloseTo(((100_080 / 0.999 - 100_000) / 100_000) * 100, 10);
+    expect(oneUnit - mixed).toBeCloseTo(0.1002, 3);
+    // The other direction and both exits move the opposite way or the same way by the same factor.
+    expect(entrySpread('BOverA', { ...q, bToA: k })).toBeCloseTo(((99_990 - 100_090 / 0.999) / (100_090 / 0.999)) * 100, 10);
+    expect(exitSpread('AOverB', { ...q, bToA: k })).toBeCloseTo(((99_990 - 100_090 / 0.999) / (100_090 / 0.999)) * 100, 10);
+    expect(exitSpread('BOverA', { ...q, bToA: k })).toBeCloseTo(((100_080 / 0.999 - 100_000) / 100_000) * 100, 10);
+    expect(bestEntry({ ...q, bToA: k })).toEqual({ direction: 'AOverB', spread: oneUnit });
+  });
+
+  it('reads the same from the books (quotesOf, exitSpreadOf) and keeps each venue’s own prices in the quotes', () => {
+    const a = bookFromLevels([L(99_990, 1)], [L(100_000, 1)], meta);
+    const b = bookFromLevels([L(100_080, 1)], [L(100_090, 1)], meta);
+    const k = 1 / 0.999;
+    const quotes = quotesOf(a, b, 0.5, k);
+    expect(quotes).toEqual({ askA: 100_000, bidA: 99_990, askB: 100_090, bidB: 100_080, bToA: k });
+    expect(quotesOf(a, b, 0.5, 1)).not.toHaveProperty('bToA');
+    for (const d of DIRECTIONS) expect(exitSpreadOf(d, a, b, 0.5, k)).toBe(exitSpread(d, quotes));
+    // A factor of 1 changes nothing, bit for bit.
+    for (const d of DIRECTIONS) expect(exitSpreadOf(d, a, b, 0.5, 1)).toBe(exitSpreadOf(d, a, b, 0.5));
   });
 });

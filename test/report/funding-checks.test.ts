@@ -35,4 +35,14 @@ describe('funding checks in the summary', () => {
     expect(summaryFigures(unread).find((f) => f.key === 'fundingVenueDiffUsd')?.text).toMatch(/^n\/a \(no venue figure could be read/);
     expect(summaryFigures(summarize([])).some((f) => f.key === 'fundingVenueDiffUsd')).toBe(false);
   });
+
+  it('counts checks made while a position is held on their own, never in the closes’ Σ (venue − bot)', () => {
+    const held = (time: number, diffUsd: number, mismatch = false) => ({ ...check(time, diffUsd, mismatch), whileHeld: true as const });
+    const s = summarize([held(1, 0.3, true), held(2, 0.001), check(3, 0.002)]);
+    expect(s).toMatchObject({ fundingChecks: 1, fundingMismatches: 0, fundingHeldChecks: 2, fundingHeldMismatches: 1 });
+    expect(s.fundingVenueDiffUsd).toBeCloseTo(0.002, 12);
+    expect(summaryJson(s, { mode: 'live', reportPath: 'r', eventsPath: 'e' })).toMatchObject({ fundingHeldChecks: 2, fundingHeldMismatches: 1 });
+    expect(summaryFigures(s).find((f) => f.key === 'fundingHeldMismatches')?.text).toBe('2 checked, 1 beyond tolerance');
+    expect(summaryFigures(summarize([check(1, 0)])).some((f) => f.key === 'fundingHeldMismatches')).toBe(false);
+  });
 });

@@ -197,6 +197,17 @@ describe('report page', () => {
     expect(eq.v.filter((v) => v !== null).at(-1)).toBeCloseTo(s.fundingUsd + s.unrealisedFundingUsd!, 12);
   });
 
+  it('states the USDC/USD rate the venues were compared with, and that it was assumed', () => {
+    const log = typical().shutdown();
+    const record = new RunRecord({ pairs: ['BTC-PERP'] });
+    log.forEach((e) => record.add(e));
+    const settings: RunSettings = { ...SETTINGS, usdcUsd: { rate: 0.9998, source: 'config' } };
+    const html = renderReport(record.reportData(), record.summary(), { title: 't', settings, startedAt: log[0]!.time, endedAt: log.at(-1)!.time });
+    expect(html).toContain('<th>quote units</th><td>USDC/USD taken as 0.9998 (assumed; config market.usdc_usd); vest quotes USDC, paradex quotes USD</td>');
+    // Settings without the rate (an older caller) show no such row rather than a guess.
+    expect(render(typical()).html).not.toContain('quote units');
+  });
+
   it('says plainly when there is nothing to chart', () => {
     const { html } = render(new EventScript());
     expect(html).toContain('No spread samples for BTC-PERP.');

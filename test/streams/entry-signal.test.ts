@@ -64,6 +64,21 @@ describe('entrySignal', () => {
     });
   });
 
+  it('compares the venues in one unit (tick.bToA): USDC under par lifts a Paradex bid below the threshold over it', () => {
+    // T.l is 0.12 % gross in mixed units (0.02 % net). With 1 USDC = 0.999 USD, Paradex's 100,120 USD bid is
+    // 100,220.2 USDC against Vest's 100,000 USDC ask: 0.22 % gross, 0.12 % net.
+    const k = 1 / 0.999;
+    const inOneUnit = { l: { ...T.l, bToA: k } };
+    testScheduler().run(({ hot, expectObservable }) => {
+      const ticks$ = hot('       l-l-', inOneUnit);
+      const spread = pct(100_120 * k, 100_000);
+      // The opportunity keeps each venue's own prices (orders are priced from them) and the factor it was read with.
+      const x = (at: number) => ({ ...opportunityAt(at, T.l, 'AOverB'), spread, netSpread: net(spread), bToA: k });
+      expectObservable(stamped(ticks$).pipe(signal())).toBe('x-y-', { x: x(0), y: x(2) });
+      expect(spread).toBeCloseTo(0.2202, 4);
+    });
+  });
+
   it('does not signal a gross spread above the threshold whose net of fees is below it', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const ticks$ = hot('       l-l-l-', T);

@@ -2,7 +2,7 @@
  * marketTicks: pairing and sampling of the two venues' books, in virtual time (marble tests);
  * isTradableTick: which ticks a decision may be made on.
  */
-import type { SchedulerLike } from 'rxjs';
+import { NEVER, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { MarketTick } from '../../src/domain/market';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
@@ -97,6 +97,19 @@ describe('marketTicks', () => {
       expect(() => marketTicks(cold('a', A), cold('b', B), { sampleMs: -1 })).toThrow(RangeError);
       expect(() => marketTicks(cold('a', A), cold('b', B), { sampleMs: Number.NaN })).toThrow(RangeError);
     });
+  });
+  it('stamps every tick with the factor that puts B in A’s unit (USDC/USD), and leaves the books as the venues sent them', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const a$ = hot('           -a---c--', A);
+      const b$ = hot('           ---b---d', B);
+      const k = 1 / 0.9995;
+      expectObservable(marketTicks(a$, b$, { sampleMs: 0, bToA: k })).toBe('---x-y-z', {
+        x: { ...tickAt(3, A.a, B.b), bToA: k },
+        y: { ...tickAt(5, A.c, B.b), bToA: k },
+        z: { ...tickAt(7, A.c, B.d), bToA: k },
+      });
+    });
+    expect(() => marketTicks(NEVER, NEVER, { sampleMs: 0, bToA: 0 })).toThrow(/bToA/);
   });
 });
 

@@ -83,7 +83,12 @@ describe('the command line', () => {
     expect(r.stderr).toContain('bots[0].spread_entry');
     expect(r.stderr).toContain('-0.5');
     expect(fs.readdirSync(dir)).toEqual(['config.yaml']); // nothing started, no run folder
-  }, 30_000);
+    // The USDC/USD assumption is checked the same way.
+    fs.writeFileSync(cfg, ['bots:', '  - pair: BTC-PERP', 'market:', '  usdc_usd: 100', ''].join('\n'));
+    const rate = await collect(cli(['sim', '--config', cfg, '--runs-dir', dir], dir)).exit;
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toContain('market.usdc_usd = 100: must be a number of USD per USDC from 0.8 to 1.2 (1 = at par)');
+  }, 60_000);
 
   it('keeps the paper command with --config (here a bad value: exit 2 naming it), and refuses an unknown command', async () => {
     const cfg = path.join(dir, 'config.yaml');
@@ -201,6 +206,8 @@ describe('the command line', () => {
     const tookMs = Date.now() - sentAt;
     expect(r.code).toBe(0);
     expect(tookMs).toBeLessThan(5_000);
+    // The banner states the quote-unit assumption before anything trades.
+    expect(r.stdout).toContain('USDC/USD taken as 1.0000 (assumed; config market.usdc_usd): Paradex quotes USD, Vest USDC');
 
     const runFolder = /run folder: (.+)/.exec(r.stdout)?.[1]?.trim();
     expect(runFolder).toBeDefined();

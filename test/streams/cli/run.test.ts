@@ -122,6 +122,9 @@ describe('a sim run', () => {
     expect(html).toContain('id="spread-chart-0"');
     expect(html).not.toMatch(/\s(src|href)\s*=\s*["']?(https?:)?\/\//i); // nothing fetched from elsewhere
     expect(html).toContain('BTC-PERP');
+    // The quote-unit assumption, in the settings the report and the summary JSON carry.
+    expect(result.settings.usdcUsd).toEqual({ rate: 1, source: 'config' });
+    expect(html).toContain('USDC/USD taken as 1.0000 (assumed; config market.usdc_usd); vest quotes USDC, paradex quotes USD');
 
     // Every round trip's row, though the run held one: in trades.ndjson, the result and the report's table.
     expect(s.roundTrips).toBe(s.closed);
