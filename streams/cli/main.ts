@@ -22,17 +22,7 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
 import { MAX_TIMER_MS, MAX_TIMER_SEC, TIMER_LIMIT_TEXT } from '../../src/domain/durations';
 import { configuredUsdcUsd, usdcUsdText } from '../../src/domain/market';
-import {
-  defaultConfig,
-  readYaml,
-  credentialsFromEnv,
-  envSettings,
-  resolveEndpoints,
-  ConfigError,
-  type BotConfig,
-  type VenueCredentials,
-  type VenueEndpoints,
-} from '../../src/config';
+import { defaultConfig, readYaml, credentialsFromEnv, envSettings, resolveEndpoints, ConfigError, type BotConfig, type VenueCredentials, type VenueEndpoints } from '../../src/config';
 import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../../src/config/load';
 import { outputDirProblem, outputFileProblem } from '../../src/config/output-paths';
 import { JournalInUseError } from '../../src/execution/journal-lock';
