@@ -5,11 +5,10 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
-import { parseConfigObject } from '../../src/config';
 import { errorText } from '../../src/logging/redact';
 import { recordingLoadingMs } from './replay';
 import { startRun } from './run';
-import type { SweepJob, SweepRow } from './sweep';
+import { pointRunOptions, type SweepJob, type SweepRow } from './sweep';
 import { cpuSince, kernelThreadId, nowMs, threadCpu, type PointTiming } from './sweep-timing';
 
 /** What a sweep worker posts: once `ready`, then one `row` per job. */
@@ -19,18 +18,9 @@ export type SweepWorkerMessage =
 
 async function point(job: SweepJob): Promise<Omit<SweepRow, 'values'>> {
   try {
-    const { config } = parseConfigObject(job.rawConfig);
-    const result = await startRun({
-      mode: 'replay',
-      config,
-      seed: 1,
-      ...(job.sampleMs !== undefined ? { sampleMs: job.sampleMs } : {}),
-      closeOnExit: true,
-      runsDir: job.runsDir,
-      logLevel: 'warn',
-      // Each point replays the same data: the worker reads and parses it once (the first point) and keeps it.
-      replay: { dataDir: job.dataDir, latencyMs: job.latencyMs, keepLoaded: true },
-    }).done;
+    const run = pointRunOptions(job, job.rawConfig, job.runsDir);
+    // Each point replays the same data: the worker reads and parses it once (the first point) and keeps it.
+    const result = await startRun({ ...run, replay: { ...run.replay!, keepLoaded: true } }).done;
     const s = result.summary;
     return {
       roundTrips: s.roundTrips,

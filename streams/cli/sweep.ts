@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseConfigObject } from '../../src/config';
 import { ConfigError } from '../../src/config/errors';
-import { startRun } from './run';
+import { type RunOptions, startRun } from './run';
 import type { SweepWorkerMessage } from './sweep-worker';
 import { cpuSince, nowMs, processThreadsCpuMs, threadCpu, type SweepTrace } from './sweep-timing';
 import { workerScript } from './worker-script';
@@ -86,6 +86,23 @@ export interface SweepJob {
   readonly latencyMs: number;
   readonly sampleMs?: number;
   readonly runsDir: string;
+}
+
+/**
+ * One point's replay: the options a worker runs it with, and the report's replay of the best point (so the report
+ * shows exactly the run the table's row came from).
+ */
+export function pointRunOptions(job: SweepJob, rawConfig: unknown, runsDir: string): RunOptions {
+  return {
+    mode: 'replay',
+    config: parseConfigObject(rawConfig).config,
+    seed: 1,
+    ...(job.sampleMs !== undefined ? { sampleMs: job.sampleMs } : {}),
+    closeOnExit: true,
+    runsDir,
+    logLevel: 'warn',
+    replay: { dataDir: job.dataDir, latencyMs: job.latencyMs },
+  };
 }
 
 /**
@@ -286,18 +303,7 @@ export async function writeSweepReport(dir: string, axes: readonly SweepAxis[], 
   const best = [...rows].filter((r) => r.skipped === undefined).sort(byNetPnl)[0];
   if (best === undefined) return undefined;
   const raw = axes.reduce((r, a, i) => withValue(r, a.path, best.values[i]!), job.rawConfig);
-  const { config } = parseConfigObject(raw);
-  const result = await startRun({
-    mode: 'replay',
-    config,
-    seed: 1,
-    ...(job.sampleMs !== undefined ? { sampleMs: job.sampleMs } : {}),
-    closeOnExit: true,
-    runsDir: path.join(dir, 'best'),
-    logLevel: 'warn',
-    replay: { dataDir: job.dataDir, latencyMs: job.latencyMs },
-    reportSections: sweepSection(axes, rows, meta, best),
-  }).done;
+  const result = await startRun({ ...pointRunOptions(job, raw, path.join(dir, 'best')), reportSections: sweepSection(axes, rows, meta, best) }).done;
   const report = path.join(dir, 'report.html');
   fs.copyFileSync(result.reportPath, report);
   return report;
