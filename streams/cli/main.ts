@@ -27,29 +27,17 @@ import { loadConfigFile, loadDotEnv, type DotEnvResult } from '../../src/config/
 import { outputDirProblem, outputFileProblem } from '../../src/config/output-paths';
 import { JournalInUseError } from '../../src/execution/journal-lock';
 import { resolveWebhooks, type ResolvedWebhook } from '../../src/config/alerts';
-import { pairExposureText } from '../../src/execution/reconcile';
 import { API_TOKEN_ENV, apiSecurityProblem } from '../../src/ops/auth';
 import { Outputs, type TextOutput } from '../../src/logging/output';
 import { errorText, redactText } from '../../src/logging/redact';
-import { summaryJson } from '../../src/report/summary';
 import { parseSimModel as parseSimModelJson, simModelHelp, SimModelError } from '../../src/sim/model-overrides';
-import type { RunHandle, RunMode, RunOptions, RunResult } from './run';
+import type { RunMode, RunOptions, RunResult } from './run';
+import { onStopSignals, reportRun } from './run-exit';
 import type { VenueSetup } from '../venues';
 import { fundingWsRunOption, operatorCommands, withFundingWsFlag } from './commands';
 import type { SimKeys, SimVenueUrls } from '../../src/venues/sim-connect';
 
 const USAGE_EXIT = 2;
-/** The run stopped cleanly, but a file output was lost (a full disk): see the `output error:` line. */
-const OUTPUT_LOST_EXIT = 3;
-/**
- * The run left unhedged exposure or an operation unfinished when its shutdown grace ran out (run.ts
- * EXIT_EXPOSURE; run.ts loads lazily). It wins over OUTPUT_LOST_EXIT: money at risk comes first.
- */
-const EXIT_EXPOSURE = 4;
-/** After the shutdown grace, the run still writes its report and closes its sockets: this much more at most. */
-const BACKSTOP_MARGIN_MS = 5_000;
-/** Outputs whose loss does not change the exit code: the reader chose to go away (`| head`). */
-const CONSOLE_OUTPUTS = new Set(['stdout', 'stderr', 'status']);
 
 /** Seconds that become a timer's delay: > 0 and at most MAX_TIMER_SEC. */
 function timerSeconds(name: string, hint: string) {
@@ -416,7 +404,7 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
   // --version and every refusal above answer without them.
   const { startRun } = await import('./run');
   const handle = startRun(runOptions(plan, io));
-  onStopSignals(handle, plan, io);
+  onStopSignals(handle, { graceMs: plan.config.execution.shutdownGraceMs, closeOnExit: plan.flags.closeOnExit, ...(plan.mode !== 'replay' && plan.flags.duration !== undefined ? { durationSec: plan.flags.duration } : {}) }, io.stderr);
   let result: RunResult;
   try {
     result = await handle.done;
@@ -425,7 +413,7 @@ async function runBot(program: Command, io: Console, modeArg: RunMode | undefine
     io.stderr.write(`fatal: ${errorText(err)}\n`);
     process.exit(1);
   }
-  reportRun(result, plan, io);
+  reportRun(result, { mode: plan.mode, graceMs: plan.config.execution.shutdownGraceMs, ...(plan.flags.summaryJson !== undefined ? { summaryJson: plan.flags.summaryJson } : {}) }, io);
 }
 
 async function runPlan(program: Command, io: Console, modeArg: RunMode | undefined): Promise<RunPlan> {
@@ -529,62 +517,6 @@ function runOptions({ mode, flags, config, credentials, endpoints, simVenues, ap
     ...(simVenues ? { simVenues } : {}),
     ...(flags.journalDir !== undefined ? { journalDir: flags.journalDir } : {}),
   };
-}
-
-/** Ctrl-C (or SIGTERM) stops the run, finishing orders in flight; a second one, or the backstop, leaves at once. */
-function onStopSignals(handle: RunHandle, { config, flags }: RunPlan, { stderr }: Console): void {
-  const graceMs = config.execution.shutdownGraceMs;
-  /** Leaves now, before the run ends: says (and journals) what stays at the venues. */
-  const exitNow = (why: string, quietCode: number): never => {
-    const left = handle.abandon(why);
-    for (const e of left) stderr.write(`EXPOSURE AT EXIT ${pairExposureText(e)}\n`);
-    if (left.length === 0) stderr.write('nothing left unhedged or unresolved at the venues as far as the journal knows\n');
-    process.exit(left.length > 0 ? EXIT_EXPOSURE : quietCode);
-  };
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      stderr.write(`second ${sig}: exiting now\n`);
-      exitNow(`second ${sig}: exited without waiting`, 130);
-    }
-    handle.notice(
-      `${sig}: stopping; orders in flight are finished first (up to ${graceMs / 1000} s; Ctrl-C again to leave at once)` +
-        `; ${flags.closeOnExit ? 'closing open positions' : 'open positions stay open and journaled'}`,
-    );
-    handle.stop(sig);
-    // The backstop, should the report or a socket hang after the grace: never a silent exit 0.
-    setTimeout(() => {
-      stderr.write('shutdown took too long; exiting\n');
-      exitNow('shutdown took too long: exited before the run ended', EXIT_EXPOSURE);
-    }, graceMs + BACKSTOP_MARGIN_MS).unref();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-}
-
-/** The summary JSON, what the run left exposed, and the exit code. */
-function reportRun(result: RunResult, { mode, flags, config }: RunPlan, { outputs, stderr }: Console): never {
-  // The run's bot.log is closed now: a late failure (the summary JSON) is appended to it directly.
-  if (!outputs.hasFailed('bot.log')) {
-    const botLog = outputs.file('bot.log', path.join(result.runDir, 'bot.log'));
-    outputs.reportTo('bot.log', (line) => botLog.write(`${JSON.stringify({ level: 'error', message: line, timestamp: new Date().toISOString() })}\n`));
-  }
-  if (flags.summaryJson) {
-    const json = summaryJson(result.summary, { mode, reportPath: result.reportPath, eventsPath: result.eventsPath, settings: result.settings, unfinished: result.unfinished });
-    const summaryOut = outputs.file(`summary JSON ${flags.summaryJson}`, flags.summaryJson, 'w');
-    summaryOut.write(JSON.stringify({ ...json, outputErrors: result.outputErrors }, null, 2) + '\n');
-    summaryOut.close();
-  }
-  const left = result.summary.exposureAtExit;
-  if (result.unfinished || left.length > 0) {
-    for (const e of left) stderr.write(`EXPOSURE AT EXIT ${pairExposureText(e)}\n`);
-    const graceSec = config.execution.shutdownGraceMs / 1000;
-    if (result.unfinished) stderr.write(`an operation was still in flight when the ${graceSec} s shutdown grace ran out; the next start finishes it\n`);
-    process.exit(EXIT_EXPOSURE);
-  }
-  const fileLost = [...outputs.failedOutputs()].some((name) => !CONSOLE_OUTPUTS.has(name));
-  process.exit(fileLost ? OUTPUT_LOST_EXIT : 0);
 }
 
 if (require.main === module) {
