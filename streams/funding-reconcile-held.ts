@@ -41,6 +41,7 @@ import {
 import type { FundingAccrued, TradingEvent } from '../src/domain/events';
 import { fitsTimer, MAX_TIMER_MS } from '../src/domain/durations';
 import type { VenueId } from '../src/domain/market';
+import type { PositionsQuery } from '../src/venues/venue';
 import { DEFAULT_FUNDING_TOLERANCE, type FundingTolerance } from '../src/execution/funding-reconcile';
 import { FUNDING_READ_TIMEOUT_MS, fundingCheck, type OpenedWithLegs, type VenueFundingRequest } from './funding-reconcile';
 
@@ -146,21 +147,23 @@ export function fundingReconcileWhileHeld({
 
 /** What a venue client gives for this check (src/venues/venue.ts). */
 export interface HeldFundingVenue {
-  positions(): Promise<readonly { readonly symbol: string; readonly unrealisedFundingUsd?: number }[]>;
+  positions(query?: PositionsQuery): Promise<readonly { readonly symbol: string; readonly unrealisedFundingUsd?: number; readonly unrealisedFundingSource?: string }[]>;
   fundingSettledSince?(symbol: string, sinceMs: number): Promise<{ readonly settledUsd: number; readonly source: string }>;
 }
 
 /**
  * The venue's figure for an open position: what it settled on the market since the open (the same reading as the
  * check after the close: Paradex funding payments, Vest orders' settledFunding) plus what the position has accrued
- * and not settled yet (`VenuePosition.unrealisedFundingUsd`: Paradex `unrealized_funding_pnl`). A venue whose
+ * and not settled yet (`VenuePosition.unrealisedFundingUsd`: Paradex `unrealized_funding_pnl`; Vest −size ×
+ * (ticker `cumFunding` − position `entryFunding`), src/domain/funding.ts `vestAccruedFundingUsd`). A venue whose
  * position reports no accrued figure, or that holds no position on the market, gives no figure (said as the reason).
  */
 export async function heldFundingFigure(venue: HeldFundingVenue, venueId: VenueId, req: VenueFundingRequest): Promise<{ usd: number; source: string }> {
   if (!venue.fundingSettledSince) throw new Error(`${venueId} reports no settled funding`);
-  const [positions, settled] = await Promise.all([venue.positions(), venue.fundingSettledSince(req.symbol, req.sinceMs)]);
+  const [positions, settled] = await Promise.all([venue.positions({ withFunding: true }), venue.fundingSettledSince(req.symbol, req.sinceMs)]);
   const position = positions.find((p) => p.symbol === req.symbol);
   if (position === undefined) throw new Error(`${venueId} shows no open ${req.symbol} position`);
   if (position.unrealisedFundingUsd === undefined) throw new Error(`${venueId} reports no accrued funding on its open ${req.symbol} position`);
-  return { usd: settled.settledUsd + position.unrealisedFundingUsd, source: `${settled.source} + position accrued ${position.unrealisedFundingUsd}` };
+  const how = position.unrealisedFundingSource !== undefined ? ` (${position.unrealisedFundingSource})` : '';
+  return { usd: settled.settledUsd + position.unrealisedFundingUsd, source: `${settled.source} + position accrued ${position.unrealisedFundingUsd}${how}` };
 }

@@ -6,7 +6,8 @@
 import { BehaviorSubject, filter, NEVER, type Observable, type SchedulerLike, shareReplay, Subject, takeUntil } from 'rxjs';
 import type { TradingEvent } from '../src/domain/events';
 import type { PairFunding } from '../src/domain/funding';
-import { bInAUnits, type MarketTick, venueSymbol } from '../src/domain/market';
+import { bInAUnits, type MarketTick, usdPerQuoteUnit, venueSymbol } from '../src/domain/market';
+import type { LegUsdRates } from '../src/domain/pnl';
 import type { TakerFees } from '../src/domain/spread';
 import type { BookFeed } from '../src/venues/venue';
 import type { BotDeps, BotSettings, PairSettings } from './bot';
@@ -20,6 +21,8 @@ export interface PairContext {
   readonly settings: BotSettings;
   readonly executor: PairExecutor;
   readonly fees: TakerFees;
+  /** USD per unit of A's and B's quote currency (src/domain/market.ts `usdPerQuoteUnit`): the marks' USD. */
+  readonly usdPerQuote: LegUsdRates;
   readonly feedA: BookFeed;
   readonly feedB: BookFeed;
   /**
@@ -65,7 +68,8 @@ export function pairContext(
   const feedA = deps.venues[pair.dexA].bookFeed(venueSymbol(pair.dexA, pair.pair));
   const feedB = deps.venues[pair.dexB].bookFeed(venueSymbol(pair.dexB, pair.pair));
   // Paradex quotes USD, Vest USDC: the ticks carry the factor that puts B's prices in A's unit.
-  const bToA = bInAUnits(pair.dexA, pair.dexB, run.settings.usdcUsd?.rate ?? 1);
+  const usdcUsd = run.settings.usdcUsd?.rate ?? 1;
+  const bToA = bInAUnits(pair.dexA, pair.dexB, usdcUsd);
   const sharedTicks$ = marketTicks(feedA.book$, feedB.book$, { sampleMs: pair.sampleMs, scheduler, bToA }).pipe(
     shareReplay({ bufferSize: 1, refCount: true }),
   );
@@ -74,6 +78,7 @@ export function pairContext(
     settings: run.settings,
     executor: deps.executorFor(pair),
     fees: deps.feesFor(pair),
+    usdPerQuote: { a: usdPerQuoteUnit(pair.dexA, usdcUsd), b: usdPerQuoteUnit(pair.dexB, usdcUsd) },
     feedA,
     feedB,
     sharedTicks$,

@@ -6,23 +6,23 @@
 import { map, type Observable, sampleTime } from 'rxjs';
 import { events, type PositionMarkSample, type TradingEvent } from '../src/domain/events';
 import type { MarketTick } from '../src/domain/market';
-import { markPosition } from '../src/domain/pnl';
+import { type LegUsdRates, markPosition } from '../src/domain/pnl';
 import { entrySpread, exitSpread, netEntrySpread, quotesOf, type TakerFees } from '../src/domain/spread';
 import type { PairContext } from './pair-context';
 import type { OpenedPosition } from './pair-executor';
 
 export function spreadSamples$(ctx: PairContext): Observable<TradingEvent> {
-  const { pair, settings, fees, monitored } = ctx;
+  const { pair, settings, fees, monitored, usdPerQuote } = ctx;
   return ctx.ticks$.pipe(
     sampleTime(settings.spreadSampleMs, ctx.scheduler),
-    map((tick) => spreadSample(pair.pair, tick, fees, monitored.value, pair.positionSize)),
+    map((tick) => spreadSample(pair.pair, tick, fees, monitored.value, pair.positionSize, usdPerQuote)),
   );
 }
 
 type SpreadFigures = 'entryAOverB' | 'entryBOverA' | 'netEntryAOverB' | 'netEntryBOverA' | 'exitAOverB' | 'exitBOverA';
 
 /** Spreads at the position size (the VWAP the bot decides on), so samples and decision ticks are one series. */
-export function spreadSample(pair: string, tick: MarketTick, fees: TakerFees, position: OpenedPosition | undefined, size: number): TradingEvent {
+export function spreadSample(pair: string, tick: MarketTick, fees: TakerFees, position: OpenedPosition | undefined, size: number, usdPerQuote?: LegUsdRates): TradingEvent {
   const q = quotesOf(tick.a, tick.b, size, tick.bToA);
   const sample: { -readonly [K in SpreadFigures]?: number } = {};
   const eAB = entrySpread('AOverB', q);
@@ -39,7 +39,7 @@ export function spreadSample(pair: string, tick: MarketTick, fees: TakerFees, po
   }
   if (xAB !== undefined) sample.exitAOverB = xAB;
   if (xBA !== undefined) sample.exitBOverA = xBA;
-  const mark = position === undefined ? undefined : positionMark(position, tick, fees);
+  const mark = position === undefined ? undefined : positionMark(position, tick, fees, usdPerQuote);
   return events.spreadMonitoring(tick.time, {
     pair,
     ...sample,
@@ -49,10 +49,10 @@ export function spreadSample(pair: string, tick: MarketTick, fees: TakerFees, po
   });
 }
 
-function positionMark(position: OpenedPosition, tick: MarketTick, fees: TakerFees): PositionMarkSample | undefined {
+function positionMark(position: OpenedPosition, tick: MarketTick, fees: TakerFees, usdPerQuote: LegUsdRates | undefined): PositionMarkSample | undefined {
   const { longEntryPrice, shortEntryPrice } = position;
   if (longEntryPrice === undefined || shortEntryPrice === undefined) return undefined;
   const entry = { direction: position.direction, size: position.size, longEntryPrice, shortEntryPrice };
-  const mark = markPosition(entry, tick, fees);
+  const mark = markPosition(entry, tick, fees, usdPerQuote);
   return mark === undefined ? undefined : { ...entry, entrySpread: position.entrySpread, ...mark };
 }

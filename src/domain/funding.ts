@@ -41,6 +41,28 @@ export function accruedFundingUsd(signedSize: number, indexAtEntry: number, inde
   return accrued === 0 ? 0 : accrued; // no −0 in figures a user reads
 }
 
+/**
+ * Vest's own accrued (unsettled) funding of an open position, from the venue's figures alone. Source: the Vest API
+ * page (venues.md VEST-DOCS): GET /account `positions[].entryFunding` is printed like the ticker's `cumFunding`
+ * (GET /ticker/latest, WS `tickers`; same 12-decimal format and example value), i.e. the index when the position last
+ * changed; its `unrealizedPnl` "includes funding"; order `settledFunding` is "positive means trader received".
+ * The page does not state `cumFunding`'s unit or direction: the bot reads it as Paradex's `funding_index`, quote
+ * (USDC) per unit of base, rising while longs pay (a positive `oneHrFundingRate`), hence −signedSize × Δ. A live
+ * account can check that reading with `fundingInUnrealisedPnl`, which assumes neither.
+ */
+export function vestAccruedFundingUsd(signedSize: number, entryFunding: number, cumFunding: number): number {
+  return accruedFundingUsd(signedSize, entryFunding, cumFunding);
+}
+
+/**
+ * The funding inside a position's unrealised PnL when the venue reports one that "includes funding" (Vest): that
+ * PnL less the price PnL at the same mark. Independent of the index's unit and sign; rounded like entryPrice.
+ */
+export function fundingInUnrealisedPnl(signedSize: number, unrealisedPnl: number, markPrice: number, entryPrice: number): number {
+  const funding = unrealisedPnl - signedSize * (markPrice - entryPrice);
+  return funding === 0 ? 0 : funding;
+}
+
 /** The latest funding of a pair's two venues: A is the pair's dex_a, B its dex_b. */
 export interface PairFunding {
   readonly a: FundingSnapshot;

@@ -1,6 +1,6 @@
 import type { EntryCarry } from './carry';
 import type { OrderBook } from './order-book';
-import type { Direction } from './spread';
+import { spreadPct, type Direction } from './spread';
 
 /** One observation of both books: A = dex_a, B = dex_b. `time` is the scheduler time of the tick, ms. */
 export interface MarketTick {
@@ -84,9 +84,25 @@ export const USDC_AT_PAR: UsdcUsd = { rate: 1, source: 'config' };
 /** The configured rate (`market.usdc_usd`), as the run takes it. */
 export const configuredUsdcUsd = (rate: number): UsdcUsd => ({ rate, source: 'config' });
 
-/** USD per one unit of the venue's quote currency. */
+/**
+ * USD per one unit of the venue's quote currency: the one factor every figure made from a venue's prices goes
+ * through to become USD (the fill prices' entry spread, each leg's price PnL, the unrealised mark). Paradex
+ * quotes USD (1); Vest quotes USDC (`usdcUsd`).
+ */
 export function usdPerQuoteUnit(venue: VenueId, usdcUsd: number): number {
   return QUOTE_CURRENCY[venue] === 'USDC' ? usdcUsd : 1;
+}
+
+/**
+ * The entry spread two fills realised, percent: (short − long) / long × 100 with each price in USD. The same ratio
+ * as the decision's (B's price × `bInAUnits` against A's), so the executed spread and the detected one compare.
+ */
+export function fillsEntrySpread(
+  long: { readonly price: number; readonly venue: VenueId },
+  short: { readonly price: number; readonly venue: VenueId },
+  usdcUsd: number,
+): number | undefined {
+  return spreadPct(short.price * usdPerQuoteUnit(short.venue, usdcUsd), long.price * usdPerQuoteUnit(long.venue, usdcUsd));
 }
 
 /**

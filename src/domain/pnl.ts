@@ -39,19 +39,31 @@ export interface PositionMark {
   readonly netUsd: number;
 }
 
+/** USD per unit of venue A's and B's quote currency (src/domain/market.ts `usdPerQuoteUnit`). */
+export interface LegUsdRates {
+  readonly a: number;
+  readonly b: number;
+}
+
 /**
  * Marks `position` to the books of venue A and venue B (`a` = dex_a, `b` = dex_b, as in a MarketTick).
- * `fees` are the taker fees of A and B (fractions); without them exitFeesUsd is 0.
+ * `fees` are the taker fees of A and B (fractions); without them exitFeesUsd is 0. Each leg's price PnL is in its
+ * venue's quote currency and `usdPerQuote` makes it USD (absent: both at 1); fee estimates stay as charged.
  * Undefined when either needed side is empty or too thin for the size, or an entry price is not positive.
  */
-export function markPosition(position: MarkablePosition, books: { readonly a: OrderBook; readonly b: OrderBook }, fees?: TakerFees): PositionMark | undefined {
+export function markPosition(
+  position: MarkablePosition,
+  books: { readonly a: OrderBook; readonly b: OrderBook },
+  fees?: TakerFees,
+  usdPerQuote?: LegUsdRates,
+): PositionMark | undefined {
   const { size, longEntryPrice, shortEntryPrice } = position;
   if (!(size > 0) || !(longEntryPrice > 0) || !(shortEntryPrice > 0)) return undefined;
   const legs = legsOf(position.direction);
   const longExitPrice = fillPrice(books[legs.long], 'bid', size);
   const shortExitPrice = fillPrice(books[legs.short], 'ask', size);
   if (longExitPrice === undefined || shortExitPrice === undefined) return undefined;
-  const grossUsd = size * (longExitPrice - longEntryPrice) + size * (shortEntryPrice - shortExitPrice);
+  const grossUsd = size * (longExitPrice - longEntryPrice) * (usdPerQuote?.[legs.long] ?? 1) + size * (shortEntryPrice - shortExitPrice) * (usdPerQuote?.[legs.short] ?? 1);
   const exitFeesUsd = fees === undefined ? 0 : size * longExitPrice * fees[legs.long] + size * shortExitPrice * fees[legs.short];
   return { longExitPrice, shortExitPrice, grossUsd, exitFeesUsd, netUsd: grossUsd - exitFeesUsd };
 }

@@ -23,9 +23,12 @@ export interface CloseProgress {
   readonly short: LegCloseProgress;
 }
 
-/** PnL of closing `size` of a leg at `exitPrice`: + when a long sells above, or a short buys back below, its entry. */
-export function closePnlUsd(sign: 1 | -1, entryPrice: number, exitPrice: number, size: number): number {
-  return sign * (exitPrice - entryPrice) * size;
+/**
+ * PnL of closing `size` of a leg at `exitPrice`, USD: + when a long sells above, or a short buys back below, its
+ * entry. Prices are in the leg's quote currency; `usdPerQuote` (legs.ts `PositionLeg.usdPerQuote`) makes it USD.
+ */
+export function closePnlUsd(sign: 1 | -1, entryPrice: number, exitPrice: number, size: number, usdPerQuote = 1): number {
+  return sign * (exitPrice - entryPrice) * size * usdPerQuote;
 }
 
 /**
@@ -37,7 +40,7 @@ export function creditCloseFill(progress: LegCloseProgress, leg: PositionLeg, fi
   if (!(fill.filledSize > 0)) return undefined;
   const price = fill.avgPrice ?? fallbackPrice;
   progress.closedSize = roundDecimals(progress.closedSize + fill.filledSize, 12);
-  progress.pnlUsd += closePnlUsd(leg.sign, leg.entryPrice, price, fill.filledSize);
+  progress.pnlUsd += closePnlUsd(leg.sign, leg.entryPrice, price, fill.filledSize, leg.usdPerQuote);
   progress.feesUsd += fill.feeUsd;
   return price;
 }
@@ -100,6 +103,7 @@ export function unexplainedCloseFills(
         ...(f.lookupRef !== undefined ? { lookupRef: f.lookupRef } : {}),
         size: unexplained,
         entryPrice: leg.entryPrice,
+        ...(leg.usdPerQuote !== 1 ? { usdPerQuote: leg.usdPerQuote } : {}),
       });
     }
   }

@@ -51,6 +51,8 @@ export interface ExecutorSettings {
   readonly maxPositionBase?: number;
   readonly maxNotionalUsd?: number;
   readonly spreadThreshold?: number;
+  /** USD per USDC taken for this executor's positions (1 = at par). */
+  readonly usdcUsd: number;
 }
 
 export function resolveSettings(opts: ExecutorOptions): ExecutorSettings {
@@ -74,7 +76,9 @@ export function resolveSettings(opts: ExecutorOptions): ExecutorSettings {
     ...(opts.maxPositionBase !== undefined ? { maxPositionBase: opts.maxPositionBase } : {}),
     ...(opts.maxNotionalUsd !== undefined ? { maxNotionalUsd: opts.maxNotionalUsd } : {}),
     ...(opts.spreadThreshold !== undefined ? { spreadThreshold: opts.spreadThreshold } : {}),
+    usdcUsd: opts.usdcUsd ?? 1,
   };
+  if (!(settings.usdcUsd > 0) || !Number.isFinite(settings.usdcUsd)) throw new RangeError(`usdcUsd must be a finite number > 0, got ${settings.usdcUsd}`);
   // Each is a timer's delay or is added to the clock and journaled (`until`): it must be finite and
   // fit a timer, or the timer fires at once and an infinite `until` is journaled as null.
   assertTimerMs(settings.legTimeoutMs, 'legTimeoutMs');

@@ -6,8 +6,8 @@
  */
 import { legIndexes, type LegIndexes, type PairFunding } from '../domain/funding';
 import { events as ev, type TradingEvent } from '../domain/events';
-import type { SpreadOpportunity } from '../domain/market';
-import { legsOf, spreadPct, type Direction } from '../domain/spread';
+import { fillsEntrySpread, type SpreadOpportunity } from '../domain/market';
+import { legsOf, type Direction } from '../domain/spread';
 import { shortErrorText as errorText } from '../logging/redact';
 import { decimalsOfStep, floorToStep, roundDecimals } from '../venues/decimal';
 import type { PreparedOrder, Venue } from '../venues/venue';
@@ -319,6 +319,7 @@ function buildPosition(core: ExecutorCore, entry: EntryConclusion, size: number)
   const { legs, long, short } = entry;
   const longEntryPrice = legs.long.avgPrice ?? long.refPrice;
   const shortEntryPrice = legs.short.avgPrice ?? short.refPrice;
+  const { usdcUsd } = core.settings;
   return {
     pair: core.pair,
     direction: entry.direction,
@@ -329,12 +330,13 @@ function buildPosition(core: ExecutorCore, entry: EntryConclusion, size: number)
     shortSymbol: short.symbol,
     longEntryPrice,
     shortEntryPrice,
-    entrySpread: spreadPct(shortEntryPrice, longEntryPrice) ?? entry.detectedSpread,
+    entrySpread: fillsEntrySpread({ price: longEntryPrice, venue: long.venue.id }, { price: shortEntryPrice, venue: short.venue.id }, usdcUsd) ?? entry.detectedSpread,
     detectedSpread: entry.detectedSpread,
     entryFeesUsd: legs.long.feeUsd + legs.short.feeUsd,
     clientIds: { long: legs.long.clientId, short: legs.short.clientId },
     openedAt: entry.openedAt,
     ...(entry.fundingIndexAtEntry !== undefined ? { fundingIndexAtEntry: entry.fundingIndexAtEntry } : {}),
+    ...(usdcUsd !== 1 ? { usdcUsd } : {}),
   };
 }
 

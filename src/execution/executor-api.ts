@@ -50,6 +50,8 @@ export interface ExecutorOptions {
   readonly reconcileRetryMaxMs?: number;
   /** The configured entry threshold (percent), reported in TRADE_ENTRY. */
   readonly spreadThreshold?: number;
+  /** USD per USDC (`market.usdc_usd`), for the fills' entry spread and the legs' USD PnL. Default 1 (at par). */
+  readonly usdcUsd?: number;
   readonly journal: Journal;
   readonly now: () => number;
   readonly newClientId?: () => string;

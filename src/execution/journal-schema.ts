@@ -69,7 +69,7 @@ const legFill = obj({
 });
 const exposure = obj({ venue, symbol: str, size: num });
 const pendingOrder = obj({ venue, symbol: str, side, clientId: str, size: num, lookupRef: str.optional() });
-const pendingFill = obj({ trade: str, leg: legKey, venue, symbol: str, side, clientId: str, lookupRef: str.optional(), size: num, entryPrice: num });
+const pendingFill = obj({ trade: str, leg: legKey, venue, symbol: str, side, clientId: str, lookupRef: str.optional(), size: num, entryPrice: num, usdPerQuote: num.positive({ error: 'must be a number > 0' }).optional() });
 const lookupRefs = obj({ long: str.optional(), short: str.optional() });
 const position = obj({
   pair: str,
@@ -88,6 +88,8 @@ const position = obj({
   openedAt: num,
   // Written since funding is tracked (issue 13); a journal without it still loads: the position's funding is unknown.
   fundingIndexAtEntry: obj({ long: num, short: num }).optional(),
+  // Written when USDC/USD was taken off par (market.usdc_usd); absent: 1.
+  usdcUsd: num.positive({ error: 'must be a number > 0' }).optional(),
 });
 
 const base = { pair: str.min(1, { error: 'must be a pair such as BTC-PERP' }), time: num };

@@ -147,6 +147,8 @@ export interface PendingFill {
   readonly size: number;
   /** The leg's entry price, for the PnL of the fill once it is found. */
   readonly entryPrice: number;
+  /** USD per unit of the leg's quote currency (legs.ts `usdPerQuote`). Absent: 1. */
+  readonly usdPerQuote?: number;
 }
 export interface ClosedEntry extends EntryBase<'closed'> {
   /** Realised PnL of the recorded fills; fills still pending are credited later (fill_credited). */

@@ -42,7 +42,7 @@ export function lateFillCredit(
 ): { fill: LegFill; grossPnlUsd: number; feesUsd: number; reason: string } {
   const filledSize = outcome.ok ? roundDecimals(Math.min(outcome.filledSize, remainingSize), 12) : 0;
   const avgPrice = outcome.ok && filledSize > 0 ? (outcome.avgPrice ?? pending.entryPrice) : undefined;
-  const grossPnlUsd = avgPrice === undefined ? 0 : closePnlUsd(legSign(pending.leg), pending.entryPrice, avgPrice, filledSize);
+  const grossPnlUsd = avgPrice === undefined ? 0 : closePnlUsd(legSign(pending.leg), pending.entryPrice, avgPrice, filledSize, pending.usdPerQuote ?? 1);
   const feesUsd = outcome.ok ? outcome.feeUsd : 0;
   const fill: LegFill = {
     venue: pending.venue,

@@ -3,7 +3,7 @@
  * leg of a position. One place answers "the long leg's X", instead of a `leg === 'long' ? … : …`
  * ternary at every use.
  */
-import type { VenueId } from '../domain/market';
+import { usdPerQuoteUnit, type VenueId } from '../domain/market';
 import type { Side } from '../venues/venue';
 import type { OpenPosition } from './types';
 
@@ -22,12 +22,16 @@ export interface PositionLeg {
   readonly closeSide: Side;
   /** +1 for the long leg, -1 for the short: the sign of the leg's holding and of its PnL per price move. */
   readonly sign: 1 | -1;
+  /** USD per unit of the leg's quote currency, at the position's USDC/USD: its PnL in USD is the price PnL × this. */
+  readonly usdPerQuote: number;
 }
 
 export function legOf(position: OpenPosition, leg: LegKey): PositionLeg {
+  const venue = leg === 'long' ? position.longVenue : position.shortVenue;
+  const usdPerQuote = usdPerQuoteUnit(venue, position.usdcUsd ?? 1);
   return leg === 'long'
-    ? { key: leg, venue: position.longVenue, symbol: position.longSymbol, entryPrice: position.longEntryPrice, closeSide: 'SELL', sign: 1 }
-    : { key: leg, venue: position.shortVenue, symbol: position.shortSymbol, entryPrice: position.shortEntryPrice, closeSide: 'BUY', sign: -1 };
+    ? { key: leg, venue, symbol: position.longSymbol, entryPrice: position.longEntryPrice, closeSide: 'SELL', sign: 1, usdPerQuote }
+    : { key: leg, venue, symbol: position.shortSymbol, entryPrice: position.shortEntryPrice, closeSide: 'BUY', sign: -1, usdPerQuote };
 }
 
 /** +1 for the long leg, -1 for the short. */

@@ -20,7 +20,10 @@ export interface OpenPosition extends PositionSpec {
   /** Average fill prices of the entry legs. */
   readonly longEntryPrice: number;
   readonly shortEntryPrice: number;
-  /** Realised entry spread from the fill prices, percent: (short - long) / long * 100. */
+  /**
+   * Realised entry spread from the fill prices, each in USD (`usdcUsd`), percent: (short - long) / long * 100, the
+   * decision's convention (B's prices in A's unit: the same ratio).
+   */
   readonly entrySpread: number;
   /** The spread the signal saw, percent (for slippage analysis). */
   readonly detectedSpread: number;
@@ -35,6 +38,8 @@ export interface OpenPosition extends PositionSpec {
    * it was recorded): the position's funding is then not counted, and its close says so.
    */
   readonly fundingIndexAtEntry?: LegIndexes;
+  /** USD per USDC taken when the position opened (`market.usdc_usd`); its legs' PnL uses it. Absent: 1 (at par). */
+  readonly usdcUsd?: number;
 }
 
 /**

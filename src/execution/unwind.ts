@@ -3,6 +3,7 @@
  * widens the cap (an unwind must get out) and trusts the venue's position over our fill count.
  */
 import { events as ev, type TradingEvent } from '../domain/events';
+import { usdPerQuoteUnit } from '../domain/market';
 import { shortErrorText as errorText } from '../logging/redact';
 import { roundDecimals } from '../venues/decimal';
 import type { MarketSpec, Side, Venue } from '../venues/venue';
@@ -38,7 +39,7 @@ export interface UnwindPlan {
  * the venue's position shows unwound without a fill of ours (a lost reply) is not priced here: its fill, once
  * found by client id, is credited (FILL_CREDITED).
  */
-export function unwindPnlUsd(side: Side, entryPrice: number | undefined, fills: readonly LegFill[]): number | undefined {
+export function unwindPnlUsd(side: Side, entryPrice: number | undefined, fills: readonly LegFill[], usdPerQuote = 1): number | undefined {
   if (entryPrice === undefined || !Number.isFinite(entryPrice)) return undefined;
   let pnl = 0;
   for (const f of fills) {
@@ -46,7 +47,7 @@ export function unwindPnlUsd(side: Side, entryPrice: number | undefined, fills: 
     if (f.avgPrice === undefined || f.priceEstimated) return undefined;
     pnl += (side === 'SELL' ? f.avgPrice - entryPrice : entryPrice - f.avgPrice) * f.filledSize;
   }
-  return pnl;
+  return pnl * usdPerQuote;
 }
 
 interface UnwindProgress {
@@ -83,7 +84,7 @@ export async function unwindExcess(core: ExecutorCore, plan: UnwindPlan, events:
   const left = side === 'SELL' ? progress.remaining : -progress.remaining;
   const reason = ok ? 'unwound' : `${venue.id} ${symbol}: ${withSign(left)} still to unwind after ${attempts} orders (${progress.lastReason})`;
   const { unwoundSize } = progress;
-  const grossPnlUsd = unwindPnlUsd(side, plan.entryPrice, fills);
+  const grossPnlUsd = unwindPnlUsd(side, plan.entryPrice, fills, usdPerQuoteUnit(venue.id, core.settings.usdcUsd));
   const report: UnwindReport = { venue: venue.id, symbol, size: excessHolding, unwoundSize, ok, attempts, reason, fills, ...(grossPnlUsd !== undefined ? { grossPnlUsd } : {}) };
   core.journal.recordBestEffort({ kind: 'unwound', pair: core.pair, time: core.now(), venue: venue.id, symbol, size: excessHolding, unwoundSize, ok, reason });
   events.push(ev.legUnwound(core.now(), { pair: core.pair, venue: venue.id, size: excessHolding, ok, reason, ...(grossPnlUsd !== undefined ? { grossPnlUsd } : {}) }));

@@ -98,6 +98,17 @@ export interface VenuePosition {
    */
   readonly settledFundingUsd?: number;
   readonly unrealisedFundingUsd?: number;
+  /** How `unrealisedFundingUsd` was derived from the venue's figures, for a person (when it is not one field). */
+  readonly unrealisedFundingSource?: string;
+}
+
+/** What `positions` reads besides the positions. */
+export interface PositionsQuery {
+  /**
+   * Also the funding the open positions accrued, where that takes another request (Vest: the ticker's
+   * `cumFunding`). Off on the order path, where only sizes matter; a failed extra read then rejects.
+   */
+  readonly withFunding?: boolean;
 }
 
 /** Funding a venue itself reports it settled on one market, USD (+ = received). */
@@ -154,7 +165,7 @@ export interface Venue {
    */
   orderByClientId(symbol: string, clientId: string, lookupRef?: string): Promise<OrderOutcome | undefined>;
   /** Open positions as the venue reports them. Rejects on transport failure. */
-  positions(): Promise<VenuePosition[]>;
+  positions(query?: PositionsQuery): Promise<VenuePosition[]>;
   /** Margin available for new positions, USD. Rejects on transport failure. */
   availableMarginUsd(): Promise<number>;
   /**

@@ -42,6 +42,7 @@ export function pairExecutor(config: BotConfig, bot: PairConfig, venues: Readonl
     closeBackoffMs: config.execution.closeBackoffMs,
     haltCooldownMs: config.risk.haltCooldownSec * 1000,
     spreadThreshold: bot.spreadEntry,
+    usdcUsd: config.market.usdcUsd,
     journal,
     now: clock.now,
     ...(clock.sleep ? { sleep: clock.sleep } : {}),

@@ -23,6 +23,15 @@ describe('markPosition', () => {
     expect(mark.netUsd).toBeCloseTo(1.5, 9);
   });
 
+  it('puts each leg\'s price PnL in USD with its venue\'s USD per quote unit (Vest USDC off par)', () => {
+    const a = bookFromLevels([L(100.5, 10)], [L(100.6, 10)], meta);
+    const b = bookFromLevels([L(100.4, 10)], [L(100.7, 10)], meta);
+    const mark = markPosition(position, { a, b }, undefined, { a: 0.999, b: 1 })!;
+    // Long A (USDC): 2·0.5 USDC = 0.999 USD; short B (USD): 2·0.3 USD.
+    expect(mark.grossUsd).toBeCloseTo(2 * 0.5 * 0.999 + 2 * 0.3, 12);
+    expect(markPosition(position, { a, b }, undefined, { a: 1, b: 1 })!.grossUsd).toBe(markPosition(position, { a, b })!.grossUsd);
+  });
+
   it('uses the legs of the direction: BOverA is long B, short A', () => {
     const a = bookFromLevels([L(99, 10)], [L(102, 10)], meta);
     const b = bookFromLevels([L(103, 10)], [L(104, 10)], meta);

@@ -36,6 +36,20 @@ describe('close progress and its PnL fold', () => {
     expect(totals.feesUsd).toBeCloseTo(1.05, 9);
   });
 
+  it('counts each leg in USD at the position\'s USDC/USD: the Vest (USDC) leg scaled, the Paradex (USD) leg not', () => {
+    const offPar = { ...position, usdcUsd: 0.999 };
+    const p = foldCloseFills(offPar, [
+      { leg: 'long', fill: closeFill('long', 0.01, 100_200, 0.1) },
+      { leg: 'short', fill: closeFill('short', 0.01, 100_200, 0.45) },
+    ]);
+    expect(p.long.pnlUsd).toBeCloseTo(2 * 0.999, 9);
+    expect(p.short.pnlUsd).toBeCloseTo(1, 9);
+    // A Vest order the fills do not explain is priced the same way when it is found (late-fills.ts).
+    const unresolved = closeFill('long', 0, undefined, 0, { clientId: 'lost', unresolved: true });
+    const half = foldCloseFills(offPar, [{ leg: 'short', fill: closeFill('short', 0.01, 100_200) }]);
+    expect(unexplainedCloseFills(offPar, half, { long: [unresolved], short: [] }, 1e-9)[0]).toMatchObject({ leg: 'long', usdPerQuote: 0.999 });
+  });
+
   it('gives the live close (fill by fill) and the restart (the journal fold) the same figures', () => {
     const fills = [
       { leg: 'long' as const, fill: closeFill('long', 0.003, 100_050.5, 0.031) },

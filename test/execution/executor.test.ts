@@ -1,3 +1,7 @@
+import { events } from '../../src/domain/events';
+import { bInAUnits } from '../../src/domain/market';
+import { entrySpread } from '../../src/domain/spread';
+import { summarize } from '../../src/report/summary';
 import { cleanUp, kinds, openOk, opportunity, PAIR, rig, types } from './executor-rig';
 
 afterEach(cleanUp);
@@ -39,6 +43,41 @@ describe('executor: open and close', () => {
     // 'close_armed': the pre-signed close ids are made durable when signed, before they can be sent.
     expect(kinds(r.journal)).toEqual(['opening', 'leg_filled', 'leg_filled', 'open', 'close_armed', 'closing', 'leg_filled', 'leg_filled', 'closed']);
     expect(r.journal.lastState(PAIR).phase).toBe('flat');
+  });
+
+  it('takes USDC/USD off par: the fills\' entry spread in the decision\'s unit, each leg\'s PnL in USD, and the summary adds up', async () => {
+    const usdcUsd = 0.999; // 1 USDC = 0.999 USD: Vest's USDC prices are worth 0.1 % less than Paradex's USD ones
+    const r = rig({ usdcUsd });
+    const res = await r.exec.openPosition(opportunity(r));
+    if (!res.ok) throw new Error(res.reason);
+    const p = res.position;
+    // Long Vest at its ask 100,010 USDC, short Paradex at its bid 100,300 USD: the decision's spread on those quotes.
+    const decided = entrySpread('AOverB', { askA: 100_010, bidA: undefined, askB: undefined, bidB: 100_300, bToA: bInAUnits('vest', 'paradex', usdcUsd) });
+    expect(p.entrySpread).toBeCloseTo(decided!, 12);
+    expect(p.entrySpread).toBeCloseTo(((100_300 - 100_010 * 0.999) / (100_010 * 0.999)) * 100, 12); // ≈ 0.390 %, not 0.290 %
+    expect(p.usdcUsd).toBe(usdcUsd);
+    expect(r.journal.lastState(PAIR).position?.usdcUsd).toBe(usdcUsd);
+
+    r.vest.bid = 100_200;
+    r.paradex.ask = 100_220;
+    const closed = await r.exec.closePosition(p);
+    // The Vest leg made 1.90 USDC = 1.8981 USD; the Paradex leg 0.80 USD.
+    const vestLegUsd = (100_200 - 100_010) * 0.01 * usdcUsd;
+    const paradexLegUsd = (100_300 - 100_220) * 0.01;
+    expect(closed.grossPnlUsd).toBeCloseTo(vestLegUsd + paradexLegUsd, 9);
+
+    // The run summary of these events: net = gross − fees, gross = the legs' USD.
+    const log = [
+      ...res.events,
+      events.positionOpened(p.openedAt, { pair: PAIR, direction: p.direction, entrySpread: p.entrySpread, size: p.size, restored: false, longVenue: 'vest', shortVenue: 'paradex', openedAt: p.openedAt }),
+      ...closed.events,
+      events.positionClosed(p.openedAt + 1, { pair: PAIR, polls: 1, entrySpread: p.entrySpread, exitSpread: 0, profit: 0, grossPnlUsd: closed.grossPnlUsd!, feesUsd: closed.feesUsd! }),
+    ];
+    const s = summarize(log);
+    expect(s.grossPnlUsd).toBeCloseTo(vestLegUsd + paradexLegUsd, 9);
+    expect(s.feesUsd).toBeCloseTo(closed.feesUsd!, 9);
+    expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd + s.fundingUsd, 9);
+    expect(s.trades[0]!.grossPnlUsd).toBeCloseTo(s.grossPnlUsd, 9);
   });
 
   it('journals the opening with both client ids before either order is sent', async () => {

@@ -75,10 +75,13 @@ const positionSchema = z.object({
   isLong: z.boolean(),
   size: requiredDecimal,
   entryPrice: optionalDecimal,
-  /** The cumulative funding index when the position last changed. */
+  /** The cumulative funding index when the position last changed (the ticker's `cumFunding` then). */
   entryFunding: optionalDecimal,
   /** Funding settled into the balance over the position's life so far, USD (+ = received). */
   settledFunding: optionalDecimal,
+  /** Price PnL at markPrice plus the funding accrued since entryFunding ("includes funding", VEST-DOCS). */
+  unrealizedPnl: optionalDecimal,
+  markPrice: optionalDecimal,
 });
 const accountSchema = z.object({
   positions: z.array(positionSchema).nullish().transform((v) => v ?? []),
@@ -86,6 +89,11 @@ const accountSchema = z.object({
   collateral: optionalDecimal,
 });
 export type VestAccount = z.infer<typeof accountSchema>;
+
+/** GET /ticker/latest: `cumFunding` is the index a position's `entryFunding` is a reading of. */
+const tickerSchema = z.object({ symbol: z.string(), cumFunding: optionalDecimal, oneHrFundingRate: optionalDecimal, markPrice: optionalDecimal });
+const tickersSchema = z.object({ tickers: z.array(tickerSchema) });
+export type VestTicker = z.infer<typeof tickerSchema>;
 
 /** Vest errors come as {code,msg} or {detail:{code,msg}} (venues.md §2.5). */
 const errorSchema = z.union([
@@ -136,6 +144,8 @@ export interface VestRest {
   postOrder(apiKey: string, body: VestOrderBody, text?: string): Promise<RestResult<{ id: string }>>;
   orders(apiKey: string, query: VestOrdersQuery, timeMs: number): Promise<RestResult<VestOrder[]>>;
   account(apiKey: string, timeMs: number): Promise<RestResult<VestAccount>>;
+  /** GET /ticker/latest?symbols=: funding rate and cumulative index per symbol (public). */
+  tickers(symbols: readonly string[]): Promise<RestResult<VestTicker[]>>;
 }
 
 export function createVestRest(options: VestRestOptions): VestRest {
@@ -168,6 +178,10 @@ export function createVestRest(options: VestRestOptions): VestRest {
     orders: (apiKey, query, timeMs) =>
       call('GET', `/orders${queryString({ id: query.id, nonce: query.nonce, symbol: query.symbol, startTime: query.startTime, limit: query.limit, time: timeMs })}`, ordersSchema, { apiKey }),
     account: (apiKey, timeMs) => call('GET', `/account${queryString({ time: timeMs })}`, accountSchema, { apiKey }),
+    async tickers(symbols) {
+      const r = await call('GET', `/ticker/latest${queryString({ symbols: symbols.join(',') })}`, tickersSchema);
+      return r.ok ? { ok: true, value: r.value.tickers } : r;
+    },
   };
 }
 

@@ -31,9 +31,11 @@ import type {
   OrderRequest,
   PreparedOrder,
   Venue,
+  PositionsQuery,
   VenueFundingFigure,
   VenuePosition,
 } from '../venue';
+import { fundingInUnrealisedPnl, vestAccruedFundingUsd } from '../../domain/funding';
 import { assertPrivateKey } from '../../domain/keys';
 import { vestBookFeed, type VestBookOptions } from './book-client';
 import { createVestRest, type VestOrder, type VestOrderBody, type VestRest } from './rest';
@@ -121,7 +123,7 @@ export function createVestVenue(options: VestVenueOptions = {}): VestVenue {
     submitOrder: (order) => client.submitOrder(order),
     placeOrder: (request) => client.placeOrder(request),
     orderByClientId: (symbol, clientId, lookupRef) => client.orderByClientId(symbol, clientId, lookupRef),
-    positions: () => client.positions(),
+    positions: (query) => client.positions(query),
     availableMarginUsd: () => client.availableMarginUsd(),
     fundingSettledSince: (symbol, sinceMs) => client.fundingSettledSince(symbol, sinceMs),
     ensureApiKey: () => client.ensureApiKey(),
@@ -383,19 +385,26 @@ class VestVenueClient implements VestVenue {
     return undefined;
   }
 
-  async positions(): Promise<VenuePosition[]> {
+  async positions(query: PositionsQuery = {}): Promise<VenuePosition[]> {
     const account = requireOk(await this.withKey((key) => this.rest.account(key, this.now())), 'account');
-    return account.positions
-      .filter((p) => p.size !== 0)
-      .map((p) => {
-        const size = p.isLong ? Math.abs(p.size) : -Math.abs(p.size);
-        return {
-          symbol: p.symbol,
-          size,
-          ...(p.entryPrice !== undefined ? { entryPrice: p.entryPrice } : {}),
-          ...(p.settledFunding !== undefined ? { settledFundingUsd: p.settledFunding } : {}),
-        };
-      });
+    const open = account.positions.filter((p) => p.size !== 0);
+    // The accrued funding needs the index now: one more (public) read, only when asked for.
+    const cumFunding = new Map<string, number>();
+    if (query.withFunding === true && open.some((p) => p.entryFunding !== undefined)) {
+      for (const t of requireOk(await this.rest.tickers(open.map((p) => p.symbol)), 'ticker')) if (t.cumFunding !== undefined) cumFunding.set(t.symbol, t.cumFunding);
+    }
+    return open.map((p) => {
+      const size = p.isLong ? Math.abs(p.size) : -Math.abs(p.size);
+      const index = cumFunding.get(p.symbol);
+      const accrued = p.entryFunding !== undefined && index !== undefined ? vestAccruedFundingUsd(size, p.entryFunding, index) : undefined;
+      return {
+        symbol: p.symbol,
+        size,
+        ...(p.entryPrice !== undefined ? { entryPrice: p.entryPrice } : {}),
+        ...(p.settledFunding !== undefined ? { settledFundingUsd: p.settledFunding } : {}),
+        ...(accrued !== undefined ? { unrealisedFundingUsd: accrued, unrealisedFundingSource: vestAccruedSource(size, p, index!) } : {}),
+      };
+    });
   }
 
   /**
@@ -433,6 +442,17 @@ class VestVenueClient implements VestVenue {
     this.feedShutdown.abort();
     this.sleeper.cancelAll();
   }
+}
+
+/**
+ * How a Vest position's accrued funding was derived, with the figure its unrealizedPnl implies (which assumes
+ * nothing about cumFunding's unit or sign: on a live account the two agreeing confirms the reading).
+ */
+function vestAccruedSource(size: number, p: { entryFunding?: number; unrealizedPnl?: number; markPrice?: number; entryPrice?: number }, cumFunding: number): string {
+  const derived = `−size × (cumFunding ${cumFunding} − entryFunding ${p.entryFunding})`;
+  if (p.unrealizedPnl === undefined || p.markPrice === undefined || p.entryPrice === undefined) return derived;
+  const implied = fundingInUnrealisedPnl(size, p.unrealizedPnl, p.markPrice, p.entryPrice);
+  return `${derived}; unrealizedPnl less price PnL: ${Number(implied.toFixed(6))}`;
 }
 
 /** Orders asked for at once when summing funding (GET /orders `limit`). */

@@ -252,6 +252,34 @@ describe('Vest venue against the simulated venue', () => {
     expect(await venue.availableMarginUsd()).toBeLessThan(marginBefore);
   });
 
+  it('reports the accrued funding of an open position only when asked: −size × (ticker cumFunding − entryFunding)', async () => {
+    const { sim, venue, sent, book } = await setup();
+    sim.market.setFundingRate('vest', 'BTC', 0.0001);
+    await venue.placeOrder(market('SELL', 0.02, (bestBid(book())?.price ?? NaN) * 0.995));
+    const entry = sim.market.funding?.('vest', SYMBOL)?.index;
+    sim.market.step(2);
+    const now = sim.market.funding?.('vest', SYMBOL)?.index;
+    // The order path's read: sizes only, no extra request.
+    const tickerReads = () => sent.filter((r) => r.path === '/v2/ticker/latest').length;
+    const [plain] = await venue.positions();
+    expect(plain).not.toHaveProperty('unrealisedFundingUsd');
+    expect(tickerReads()).toBe(0);
+    const [held] = await venue.positions({ withFunding: true });
+    expect(tickerReads()).toBe(1);
+    expect(now).toBeGreaterThan(entry!);
+    // A short receives a rising index.
+    expect(held!.unrealisedFundingUsd).toBeCloseTo(0.02 * (now! - entry!), 9);
+    expect(held!.unrealisedFundingSource).toMatch(/^−size × \(cumFunding .+ − entryFunding .+\); unrealizedPnl less price PnL: /);
+  });
+
+  it('rejects a funding read whose ticker fails, naming it', async () => {
+    const failTicker: FetchLike = (url, init) => (new URL(url).pathname.endsWith('/ticker/latest') ? Promise.resolve(new Response('{}', { status: 503 })) : fetch(url, init));
+    const { venue, book } = await setup({ fetch: failTicker });
+    await venue.placeOrder(market('BUY', 0.01, (bestAsk(book())?.price ?? NaN) * 1.005));
+    await expect(venue.positions()).resolves.toHaveLength(1);
+    await expect(venue.positions({ withFunding: true })).rejects.toThrow(/ticker.*503/);
+  });
+
   it('sends a prepared order later without signing it again', async () => {
     const { venue, sent, book } = await setup();
     await venue.ensureApiKey();
