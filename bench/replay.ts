@@ -8,7 +8,10 @@
  *                        the replay would reach with a core to itself; on a shared, loaded machine the wall
  *                        figure is this one divided by the share of a core the process got
  *   replayFramesPerSec   frames delivered through the decoders and the bot per wall second
- *   sweepSpeedup2Workers sweep wall time with 1 worker / with 2 workers (same grid, side by side)
+ *   sweepSpeedup2Workers sweep wall time with 1 worker / with 2 workers (same 36-point grid, side by side)
+ *   sweepMsPerPoint*     that wall time per point; sweepWarmPointCpuMs*: a warm point's CPU (median), so a
+ *                        point's cost with 1 and with 2 workers can be compared; sweepPointGcMs*: GC pauses
+ *   cpuContention*       the machine alone: the same fixed work's CPU on two threads at once / on one
  *
  * And where a sweep's time goes (so the scaling figure can be read):
  *   sweepWorkerStartMs   a worker thread from creation to its first answer (its modules loaded), once per worker
@@ -36,7 +39,8 @@ import { parseConfigObject } from '../src/config';
 import { indexRecording } from '../streams/cli/replay';
 import { startRun } from '../streams/cli/run';
 import { parseSweepSpec, runSweep } from '../streams/cli/sweep';
-import { newSweepTrace, sweepSplit, sweepTimeline, type SweepSplit } from '../streams/cli/sweep-timing';
+import { newSweepTrace, sweepSplit, sweepTimeline, type SweepSplit, type SweepTrace } from '../streams/cli/sweep-timing';
+import { cpuContention } from './cpu-contention';
 import type { SweepWorkerMessage } from '../streams/cli/sweep-worker';
 import { workerScript } from '../streams/cli/worker-script';
 
@@ -96,9 +100,16 @@ export async function runReplayBench(opts: ReplayBenchOptions): Promise<Record<s
   }
 }
 
-/** A 16-point sweep on 1 and on 2 workers, side by side, its timelines and its cost split. */
+/**
+ * The grid the scaling is measured on: 36 points, ~9 s of warm work on one worker, against a fixed cost of
+ * ~0.3 s per worker start and ~0.3 s more for its first (cold) point, so the fixed part does not decide the ratio
+ * (it did on the 16 points measured before).
+ */
+export const SWEEP_GRID = 'bots[0].spread_entry=0.04..0.12:0.01,bots[0].spread_exit=-0.04..-0.01:0.01';
+
+/** The sweep on 1 and on 2 workers, side by side, its timelines and its cost split. */
 async function sweepScaling(root: string, dataDir: string, log: (line: string) => void): Promise<Record<string, number>> {
-  const axes = parseSweepSpec('bots[0].spread_entry=0.04..0.1:0.02,bots[0].spread_exit=-0.04..-0.01:0.01');
+  const axes = parseSweepSpec(SWEEP_GRID);
   const points = axes.reduce((n, a) => n * a.values.length, 1);
   const job = { rawConfig: RAW_CONFIG, dataDir, latencyMs: 50, runsDir: path.join(root, 'sweep') };
   const sweep = async (workers: number) => {
@@ -106,26 +117,19 @@ async function sweepScaling(root: string, dataDir: string, log: (line: string) =
     await runSweep(axes, { ...job, runsDir: path.join(root, `sweep-${workers}`) }, workers, trace);
     return { trace, split: sweepSplit(trace) };
   };
-  // The workers' code is transpiled once per source change (worker-script.ts): done before timing, and told.
+  // The workers' code is bundled once per source change (worker-script.ts): done before timing, and told.
   const c0 = process.hrtime.bigint();
   workerScript(path.join(__dirname, '..', 'streams', 'cli', `sweep-worker${path.extname(__filename)}`));
   const compileMs = Number(process.hrtime.bigint() - c0) / 1e6;
   const split = await sweepCostSplit(dataDir, job);
   const one = await sweep(1);
   const two = await sweep(2);
-  const load = `${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}`;
-  log(`  sweep of ${points} points: ${one.split.wallMs.toFixed(0)} ms on 1 worker, ${two.split.wallMs.toFixed(0)} ms on 2 (${load}); worker code ready in ${compileMs.toFixed(0)} ms`);
-  log(`  its cost split: worker start ${split.startMs.toFixed(0)} ms (once per worker), recording read and parsed ${split.loadMs.toFixed(1)} ms (once per worker), a point ${split.pointMs.toFixed(0)} ms (median of 3 on a warm worker)`);
-  for (const [name, r] of [['1 worker', one], ['2 workers', two]] as const) {
-    const s = r.split;
-    log(
-      `  ${name}: CPU main ${s.mainThreadBusyMs.toFixed(0)} ms, worker starts ${s.workerStartCpuMs.toFixed(0)} ms, points ${s.pointCpuMs.toFixed(0)} ms ` +
-        `(first on each worker ${s.firstPointCpuMs.toFixed(0)} ms), V8 helper threads (JIT, GC) ${s.helperThreadsCpuMs.toFixed(0)} ms; ` +
-        `workers idle ${s.workerIdleMs.toFixed(0)} ms, hand-offs ${s.handOffMs.toFixed(0)} ms, waiting for a core ${s.pointWaitMs.toFixed(0)} ms`,
-    );
-  }
-  log('  timeline, 2 workers (ms from the sweep\'s start; cpu and wait: the worker thread\'s own CPU time and run-queue wait):');
-  for (const line of sweepTimeline(two.trace)) log(`    ${line}`);
+  logSweeps(log, points, compileMs, split, one, two);
+  const contention = await cpuContention();
+  log(
+    `  the machine: the same work on two threads at once costs ×${contention.alu.toFixed(2)} the CPU of one alone (arithmetic, ${contention.aloneMs.alu!.toFixed(0)} ms), ` +
+      `×${contention.alloc.toFixed(2)} (allocating short-lived objects, ${contention.aloneMs.alloc!.toFixed(0)} ms)`,
+  );
   const model = idleModel(one.split, two.split);
   log(
     `  on an idle machine the CPU figures predict ${model.one.toFixed(0)} ms on 1 worker, ${model.two.toFixed(0)} ms on 2: ×${(model.one / model.two).toFixed(2)} ` +
@@ -136,6 +140,15 @@ async function sweepScaling(root: string, dataDir: string, log: (line: string) =
     sweepMs2Workers: two.split.wallMs,
     sweepSpeedup2Workers: one.split.wallMs / two.split.wallMs,
     sweepSpeedup2WorkersCpuModel: model.one / model.two,
+    sweepPoints: points,
+    sweepMsPerPoint1Worker: one.split.wallMs / points,
+    sweepMsPerPoint2Workers: two.split.wallMs / points,
+    sweepWarmPointCpuMs1Worker: warmPointCpuMs(one.trace),
+    sweepWarmPointCpuMs2Workers: warmPointCpuMs(two.trace),
+    sweepPointGcMs1Worker: one.split.pointGcMs,
+    sweepPointGcMs2Workers: two.split.pointGcMs,
+    cpuContentionAlu: contention.alu,
+    cpuContentionAlloc: contention.alloc,
     sweepWorkerCodeMs: compileMs,
     sweepWorkerStartMs: split.startMs,
     replayLoadMs: split.loadMs,
@@ -151,6 +164,50 @@ async function sweepScaling(root: string, dataDir: string, log: (line: string) =
     sweepHelperCpuMs1Worker: one.split.helperThreadsCpuMs,
     sweepHelperCpuMs2Workers: two.split.helperThreadsCpuMs,
   };
+}
+
+type Measured = { trace: SweepTrace; split: SweepSplit };
+
+/** The sweeps' wall times, cost split per worker count and the 2-worker timeline, as lines. */
+function logSweeps(log: (line: string) => void, points: number, compileMs: number, split: { startMs: number; loadMs: number; pointMs: number }, one: Measured, two: Measured): void {
+  const load = `${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}`;
+  log(
+    `  sweep of ${points} points: ${one.split.wallMs.toFixed(0)} ms on 1 worker (${(one.split.wallMs / points).toFixed(0)} ms a point), ` +
+      `${two.split.wallMs.toFixed(0)} ms on 2 (${(two.split.wallMs / points).toFixed(0)} ms a point): ×${(one.split.wallMs / two.split.wallMs).toFixed(2)} (${load}); worker code ready in ${compileMs.toFixed(0)} ms`,
+  );
+  log(`  its cost split: worker start ${split.startMs.toFixed(0)} ms (once per worker), recording read and parsed ${split.loadMs.toFixed(1)} ms (once per worker), a point ${split.pointMs.toFixed(0)} ms (median of 3 on a warm worker)`);
+  for (const [name, r] of [['1 worker', one], ['2 workers', two]] as const) {
+    const s = r.split;
+    log(
+      `  ${name}: CPU main ${s.mainThreadBusyMs.toFixed(0)} ms, worker starts ${s.workerStartCpuMs.toFixed(0)} ms, points ${s.pointCpuMs.toFixed(0)} ms ` +
+        `(first on each worker ${s.firstPointCpuMs.toFixed(0)} ms; a warm point ${warmPointCpuMs(r.trace).toFixed(0)} ms, median; GC pauses ${s.pointGcMs.toFixed(0)} ms), ` +
+        `V8 helper threads (JIT, GC) ${s.helperThreadsCpuMs.toFixed(0)} ms; ` +
+        `workers idle ${s.workerIdleMs.toFixed(0)} ms, hand-offs ${s.handOffMs.toFixed(0)} ms, waiting for a core ${s.pointWaitMs.toFixed(0)} ms`,
+    );
+  }
+  const groups = [[1, 1], [2, 3], [4, 6], [7, 12], [13, 18], [19, 36]] as const;
+  const curve = (trace: SweepTrace) => groups.map(([from, to]) => `${from === to ? from : `${from}-${to}`}: ${positionCpuMs(trace, from, to)?.toFixed(0) ?? '–'}`).join(', ');
+  log(`  a point's CPU by its place on its worker (the isolate's JIT warming up), median ms: 1 worker ${curve(one.trace)}; 2 workers ${curve(two.trace)}`);
+  log('  timeline, 2 workers (ms from the sweep\'s start; cpu and wait: the worker thread\'s own CPU time and run-queue wait):');
+  for (const line of sweepTimeline(two.trace)) log(`    ${line}`);
+}
+
+/** Each worker's points in the order it ran them (CPU ms). */
+function cpuByWorker(trace: SweepTrace): number[][] {
+  const byWorker = new Map<number, number[]>();
+  for (const p of [...trace.points].sort((a, b) => a.dispatchedAt - b.dispatchedAt)) byWorker.set(p.worker, [...(byWorker.get(p.worker) ?? []), p.cpu.cpuMs]);
+  return [...byWorker.values()];
+}
+
+/** The median CPU of the points each worker ran as its `from`-th to `to`-th (1-based); undefined when none did. */
+function positionCpuMs(trace: SweepTrace, from: number, to: number): number | undefined {
+  const cpus = cpuByWorker(trace).flatMap((c) => c.slice(from - 1, to)).sort((a, b) => a - b);
+  return cpus.length > 0 ? cpus[Math.floor(cpus.length / 2)] : undefined;
+}
+
+/** The median CPU of a point on a warm worker: each worker's first three points (cold code, the recording's load) left out. */
+function warmPointCpuMs(trace: SweepTrace): number {
+  return positionCpuMs(trace, 4, Number.MAX_SAFE_INTEGER) ?? Number.NaN;
 }
 
 function totalCpu(s: SweepSplit): number {

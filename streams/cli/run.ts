@@ -124,6 +124,11 @@ export interface RunOptions {
   alertsCloseMs?: number;
   /** Panels added to report.html after the trades (a sweep's table and heatmap), escaped HTML. */
   reportSections?: string;
+  /**
+   * Whether the run writes report.html (default true). A sweep point does not: only its summary row is used
+   * (the report replays the best point again, with its report), and rendering the page was ~18 % of a point's CPU.
+   */
+  report?: boolean;
 }
 
 /**
@@ -135,6 +140,7 @@ export interface RunResult {
   settings: RunSettings;
   runDir: string;
   eventsPath: string;
+  /** Where report.html is (not written when RunOptions.report is false). */
   reportPath: string;
   /** The last `recentEventsLimit` notable events, oldest first. */
   recentEvents: TradingEvent[];
@@ -305,7 +311,7 @@ async function run(control: RunControl): Promise<RunResult> {
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
     const summary = withEveryTradeRow(folder.tradesPath, record.summary(openAtExit, left.exposure));
     const runSettings = { ...describeSettings(opts, settings, fees), ...(replay ? { replay: replayFacts(opts, replay) } : {}) };
-    writeReport(folder, opts, record, summary, runSettings, startedAt);
+    if (opts.report !== false) writeReport(folder, opts, record, summary, runSettings, startedAt);
     closeDisplay();
     opts.statusOut?.write(`\n${summaryTable(summary)}\n${replay ? `${replayFundingLine(replay)}\n` : ''}run folder: ${folder.runDir}\n`);
     return { summary, settings: runSettings, ...folderPaths(folder), ...recordFigures(record), outputErrors: [...opts.outputs.errors], unfinished: left.unfinished };

@@ -20,7 +20,8 @@ async function point(job: SweepJob): Promise<Omit<SweepRow, 'values'>> {
   try {
     const run = pointRunOptions(job, job.rawConfig, job.runsDir);
     // Each point replays the same data: the worker reads and parses it once (the first point) and keeps it.
-    const result = await startRun({ ...run, replay: { ...run.replay!, keepLoaded: true } }).done;
+    // Only the summary is used: no report.html per point (the sweep's report replays the best point with its own).
+    const result = await startRun({ ...run, report: false, replay: { ...run.replay!, keepLoaded: true } }).done;
     const s = result.summary;
     return {
       roundTrips: s.roundTrips,

@@ -307,9 +307,14 @@ describe('record and replay', () => {
     const rows = await runSweep(axes, job, 2);
     const direct = await replay(recording, 'f');
     expect(rows.map((r) => r.values)).toEqual([[0.06, -0.02], [0.5, -0.02]]);
-    // spread_entry 0.06 and spread_exit -0.02 are the defaults: the point is the plain replay's result.
-    expect(rows[0]!.netPnlUsd).toBe(direct.summary.netPnlUsd);
-    expect(rows[0]!.roundTrips).toBe(direct.summary.roundTrips);
+    // spread_entry 0.06 and spread_exit -0.02 are the defaults: the point is the plain replay's result, every figure.
+    const { roundTrips, winRate, netPnlUsd, grossPnlUsd, feesUsd, fundingUsd, maxDrawdownUsd, openAtExit } = direct.summary;
+    expect(rows[0]).toEqual({ values: [0.06, -0.02], roundTrips, winRate, netPnlUsd, grossPnlUsd, feesUsd, fundingUsd, maxDrawdownUsd, openAtExit });
+    // A point keeps its run folder (events, trades) but renders no report.html: only its row is used.
+    const pointFolder = path.join(job.runsDir, 'point-0000');
+    const pointRun = fs.readdirSync(pointFolder).map((d) => path.join(pointFolder, d)).find((d) => fs.existsSync(path.join(d, 'events.ndjson')))!;
+    expect(fs.existsSync(path.join(pointRun, 'report.html'))).toBe(false);
+    expect(fs.readFileSync(path.join(pointRun, 'events.ndjson'), 'utf8')).toBe(fs.readFileSync(direct.eventsPath, 'utf8'));
     expect(rows[1]!.roundTrips).toBeLessThanOrEqual(rows[0]!.roundTrips!);
     // report.html of the sweep: the best point's replay, with the whole table (best net PnL first) and the heatmap.
     const dir = path.join(root, 'sweep-out');
