@@ -19,11 +19,11 @@ import { loadOrCreateSimKeys, type SimVenueUrls } from '../../../src/venues/sim-
 import { startRun } from '../../../streams/cli/run';
 
 export const SOAK_UPDATE_MS = 25;
-// Fast-reverting basis: entries and exits all through the run, but not every second: each round trip is kept for
-// the report (SummaryFold's trade list, fill latencies, chart pins: ~15-20 KB a trip measured), growth with trades
-// by design, which at 0.8 s would drown a per-frame leak in the heap slope.
+// Fast-reverting basis: entries and exits all through the run (~0.29 round trips/s; 0.18 at basisTauSec 3). A
+// round trip's data is bounded now (the caps below), so more trips only make a per-trip leak show sooner: the test's
+// bound must stay below what LEAK_PER_TRIP_B a trip would add at the pace the run really had.
 // Orders matched on arrival: the soak measures heap and handles over many trips, not what a fill meets.
-const FAST_MARKET = { basisTauSec: 3, basisStdPct: 0.16, ...NO_ORDER_LATENCY };
+const FAST_MARKET = { basisTauSec: 1.5, basisStdPct: 0.16, ...NO_ORDER_LATENCY };
 
 export interface SoakSample {
   /** Seconds since the run started. */
@@ -31,7 +31,10 @@ export interface SoakSample {
   heapUsed: number;
   /** Of heapUsed: V8's code space (machine code the JIT compiles as the hot paths tier up: not the bot's data). */
   codeSpaceUsed: number;
-  /** V8's bytecode and its metadata (v8.getHeapCodeStatistics; in the old space, so in heapUsed less the code space). */
+  /**
+   * V8's bytecode and its metadata (v8.getHeapCodeStatistics; in the old space, so in heapUsed less the code space):
+   * flat after the first samples (2.50 -> 2.51 MB), so V8's growth outside the code space is not its bytecode.
+   */
   bytecodeUsed: number;
   /** process.getActiveResourcesInfo() counted by type: the fewest of each read since the previous sample (every 250 ms). */
   resources: Record<string, number>;
@@ -205,8 +208,8 @@ async function main(): Promise<void> {
   let events = 0;
   let closed = 0;
   const eventTypes: Record<string, number> = {};
-  // SOAK_LEAK_PER_TRIP_B=N: a deliberate leak of an N-character string per round trip, to check the test's bound
-  // catches one (kept by this process, like any of the bot's own data).
+  // SOAK_LEAK_PER_TRIP_B=N: a deliberate leak of an N-byte string per round trip, to check the test's bound catches
+  // one (kept by this process, like any of the bot's own data).
   const leakPerTrip = Number(process.env.SOAK_LEAK_PER_TRIP_B ?? 0);
   const injectedLeak: string[] = [];
   const samples: SoakSample[] = [];
@@ -246,7 +249,8 @@ async function main(): Promise<void> {
         eventTypes[e.type] = (eventTypes[e.type] ?? 0) + 1;
         if (e.type === 'POSITION_CLOSED') {
           closed++;
-          if (leakPerTrip > 0) injectedLeak.push('x'.repeat(leakPerTrip) + String(closed));
+          // join makes a flat string of leakPerTrip bytes ('x'.repeat shares halves: a few dozen bytes in all).
+          if (leakPerTrip > 0) injectedLeak.push(new Array<string>(leakPerTrip).fill('x').join(''));
         }
       },
     });
