@@ -14,9 +14,10 @@
  * window full: 0.50, 0.57 and 1.14 KB/s (0.29–0.30 round trips/s, load 7–12); -0.68 KB/s under a load of 12–16 with
  * a slower market. Before the windows and the zod fix: 3.24 KB/s, and 4.4 and 6.2 KB/s under a load of 20+ (the
  * bound was 8 KB/s). MAX_HEAP_SLOPE_B_PER_S = 2.5 KB/s, 2.2× the worst of those (not yet run under a load of 20+
- * with these fixes). The test checks the bound is below what a leak of LEAK_PER_TRIP_B per round trip (the size of the per-trip data this bot once kept: trade list, latencies, chart
- * pins, 15–20 KB a trip) or of LEAK_PER_FRAME_B per book frame would add at the pace this run really had, so a run
- * too slow to see such a leak fails rather than passes. Checked with SOAK_LEAK_PER_TRIP_B=12000 (the child keeps a
+ * with these fixes). The test checks the bound is below what a leak of LEAK_PER_TRIP_B per round trip (the size
+ * of the per-trip data this bot once kept: trade list, latencies, chart pins, 15–20 KB a trip) or of LEAK_PER_FRAME_B
+ * per book frame would add at the pace this run really had, so a run too slow to see such a leak fails rather than
+ * passes. Checked with SOAK_LEAK_PER_TRIP_B=12000 (the child keeps a
  * flat 12,000-byte string per round trip): 2.97 KB/s at 0.31 round trips/s, over the bound; so the test fails a
  * leak of ~12 KB a trip at the usual pace, and smaller ones need the longer run by hand (README "Long runs").
  * Before, a 100-character string kept per tick (a module array in streams/market.ts, since removed) made the slope
