@@ -46,6 +46,11 @@ export interface VenueOptions {
   readonly logger?: VenueLogger;
   /** `--record DIR`: every frame the book sockets receive, with their lifecycle. */
   readonly recorder?: FrameRecorder;
+  /**
+   * Client ids the Vest client remembers for lookups (VestVenueOptions.rememberedClientIds: 1,000 not final, the
+   * newest 256 final). Default there; a soak makes it small so the windows are full early.
+   */
+  readonly vestClientIdsKept?: number;
 }
 
 /** One poll of a venue's public funding (rate and cumulative index) for a venue symbol. Never rejects: a failure is a value. */
@@ -73,9 +78,21 @@ function feedOptionsOf(options: VenueOptions): { staleAfterMs: number; maxLagMs?
   };
 }
 
-export async function createVenues(setup: VenueSetup, options: VenueOptions): Promise<TradingVenues> {
+/** What the clients of every mode are given (book feeds, logger, Vest's client-id windows), and the sim clients' options. */
+function clientOptionsOf(options: VenueOptions) {
   const bookFeedOptions = feedOptionsOf(options);
   const logger = options.logger !== undefined ? { logger: options.logger } : {};
+  const kept = options.vestClientIdsKept;
+  return {
+    bookFeedOptions,
+    logger,
+    vestKept: kept !== undefined ? { rememberedClientIds: kept } : {},
+    simClient: { paradexEncoding: options.paradexEncoding, feedOptions: bookFeedOptions, ...logger, ...(kept !== undefined ? { vestClientIdsKept: kept } : {}) },
+  };
+}
+
+export async function createVenues(setup: VenueSetup, options: VenueOptions): Promise<TradingVenues> {
+  const { bookFeedOptions, logger, vestKept, simClient } = clientOptionsOf(options);
   let sim: SimVenues | undefined;
   const made: Partial<Record<VenueId, Venue>> = {};
   const fundingSeen = new Map<string, FundingSnapshot>(); // each good poll: paper mode charges funding from these
@@ -88,11 +105,11 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
       case 'sim': {
         sim = await startSimVenues({ seed: setup.seed, markets: [...setup.markets], ...(setup.model ? { model: setup.model } : {}), ...(setup.funding ? { funding: setup.funding } : {}) });
         // Throwaway keys: the simulated venues verify real signatures, so the whole money path is exercised.
-        Object.assign(made, createSimVenueClients(sim, newSimKeys(), { paradexEncoding: options.paradexEncoding, feedOptions: bookFeedOptions, ...logger }));
+        Object.assign(made, createSimVenueClients(sim, newSimKeys(), simClient));
         break;
       }
       case 'sim-running':
-        Object.assign(made, createSimVenueClients(setup.urls, setup.keys, { paradexEncoding: options.paradexEncoding, feedOptions: bookFeedOptions, ...logger }));
+        Object.assign(made, createSimVenueClients(setup.urls, setup.keys, simClient));
         break;
       case 'live': {
         const { endpoints: ep, credentials: c } = setup;
@@ -115,6 +132,7 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
           },
           network: c.vest.production ? 'prod' : 'dev',
           bookFeedOptions,
+          ...vestKept,
           ...logger,
         });
         break;
@@ -123,7 +141,7 @@ export async function createVenues(setup: VenueSetup, options: VenueOptions): Pr
         const ep = setup.endpoints;
         const realPdx = createParadexVenue({ restUrl: ep.paradex.restUrl, wsUrl: ep.paradex.wsUrl, encoding: ep.paradex.encoding, bookFeedOptions, ...logger });
         made.paradex = createPaperVenue({ real: realPdx, now: Date.now, funding: lastFunding(fundingSeen, 'paradex') });
-        const realVest = createVestVenue({ restUrl: ep.vest.restUrl, wsUrl: ep.vest.wsUrl, accountGroup: ep.vest.accountGroup, bookFeedOptions, ...logger });
+        const realVest = createVestVenue({ restUrl: ep.vest.restUrl, wsUrl: ep.vest.wsUrl, accountGroup: ep.vest.accountGroup, bookFeedOptions, ...vestKept, ...logger });
         made.vest = createPaperVenue({ real: realVest, now: Date.now, funding: lastFunding(fundingSeen, 'vest') });
         break;
       }

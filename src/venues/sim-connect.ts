@@ -159,6 +159,8 @@ export interface SimClientOptions {
   /** Book-feed settings both venues take: stale after this long without updates, or lagging the venue's clock by more. */
   readonly feedOptions?: { readonly staleAfterMs?: number; readonly maxLagMs?: number; readonly recorder?: FrameRecorder };
   readonly logger?: VenueLogger;
+  /** Vest's client-id windows (VestVenueOptions.rememberedClientIds); default there. */
+  readonly vestClientIdsKept?: number;
 }
 
 /**
@@ -179,6 +181,7 @@ export function createSimVenueClients(urls: SimVenueUrls, keys: SimKeys, opts: S
     restUrl: urls.vest.rest,
     wsUrl: urls.vest.ws,
     keys: { primaryKey: keys.vest.primaryKey, signingKey: keys.vest.signingKey },
+    ...(opts.vestClientIdsKept !== undefined ? { rememberedClientIds: opts.vestClientIdsKept } : {}),
     ...(opts.feedOptions !== undefined ? { bookFeedOptions: { ...opts.feedOptions } } : {}),
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
   });

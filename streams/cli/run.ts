@@ -91,6 +91,11 @@ export interface RunOptions {
   /** What the API's views keep (the event tail, each pair's spread history); defaults in src/ops/state.ts. */
   opsKept?: OpsOptions['kept'];
   /**
+   * Client ids the Vest client remembers to find orders by (src/venues/vest/venue.ts rememberedClientIds: default
+   * 1,000 not known final, the newest 256 final). Kept for late replies and duplicates; a soak makes it small.
+   */
+  vestClientIdsKept?: number;
+  /**
    * The HTTP API (metrics, status, events, control; see streams/cli/ops.ts). Undefined: none (tests, embedding).
    * The caller checked host and token (auth.ts apiSecurityProblem). A port it cannot bind is reported and the
    * run trades on without it.
@@ -469,6 +474,7 @@ async function venuesForMode(opts: RunOptions, logger: Logger, recorder: Recordi
     staleAfterMs: opts.config.execution.staleAfterMs,
     maxLagMs: opts.config.execution.maxBookAgeMs,
     paradexEncoding: opts.config.venues.paradex.encoding,
+    ...(opts.vestClientIdsKept !== undefined ? { vestClientIdsKept: opts.vestClientIdsKept } : {}),
     logger,
   });
 }

@@ -46,7 +46,10 @@ describe('Paradex funding codec', () => {
     const frame = JSON.stringify({ jsonrpc: '2.0', method: 'subscription', params: { channel: 'funding_data.BTC-USD-PERP', data: ROW } });
     expect(decodeParadexFundingFrame(frame, 'BTC-USD-PERP')).toMatchObject({ ok: true, snapshot: { ratePerHour: 0.0001 } });
     expect(decodeParadexFundingFrame('{not json', 'BTC-USD-PERP')).toMatchObject({ ok: false, reason: expect.stringMatching(/not JSON/) });
-    expect(decodeParadexFundingFrame(frame.replace('funding_data.BTC', 'funding_data.ETH'), 'BTC-USD-PERP')).toMatchObject({ ok: false });
+    expect(decodeParadexFundingFrame(frame.replace('funding_data.BTC', 'funding_data.ETH'), 'BTC-USD-PERP')).toMatchObject({
+      ok: false,
+      reason: 'paradex funding frame: params.channel: expected funding_data.BTC-USD-PERP, got funding_data.ETH-USD-PERP',
+    });
   });
 });
 

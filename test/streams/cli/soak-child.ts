@@ -19,11 +19,11 @@ import { loadOrCreateSimKeys, type SimVenueUrls } from '../../../src/venues/sim-
 import { startRun } from '../../../streams/cli/run';
 
 export const SOAK_UPDATE_MS = 25;
-// Fast-reverting basis: entries and exits all through the run, but not every second: each round trip is kept for
-// the report (SummaryFold's trade list, fill latencies, chart pins: ~15-20 KB a trip measured), growth with trades
-// by design, which at 0.8 s would drown a per-frame leak in the heap slope.
+// Fast-reverting basis: entries and exits all through the run (~0.29 round trips/s; 0.18 at basisTauSec 3). A
+// round trip's data is bounded now (the caps below), so more trips only make a per-trip leak show sooner: the test's
+// bound must stay below what LEAK_PER_TRIP_B a trip would add at the pace the run really had.
 // Orders matched on arrival: the soak measures heap and handles over many trips, not what a fill meets.
-const FAST_MARKET = { basisTauSec: 3, basisStdPct: 0.16, ...NO_ORDER_LATENCY };
+const FAST_MARKET = { basisTauSec: 1.5, basisStdPct: 0.16, ...NO_ORDER_LATENCY };
 
 export interface SoakSample {
   /** Seconds since the run started. */
@@ -31,6 +31,11 @@ export interface SoakSample {
   heapUsed: number;
   /** Of heapUsed: V8's code space (machine code the JIT compiles as the hot paths tier up: not the bot's data). */
   codeSpaceUsed: number;
+  /**
+   * V8's bytecode and its metadata (v8.getHeapCodeStatistics; in the old space, so in heapUsed less the code space):
+   * flat after the first samples (2.50 -> 2.51 MB), so V8's growth outside the code space is not its bytecode.
+   */
+  bytecodeUsed: number;
   /** process.getActiveResourcesInfo() counted by type: the fewest of each read since the previous sample (every 250 ms). */
   resources: Record<string, number>;
   /** Events the run had emitted by then, and positions closed. */
@@ -49,6 +54,8 @@ export interface SoakReport {
   roundTrips: number;
   opened: number;
   closed: number;
+  /** The run's events counted by type. */
+  eventTypes: Record<string, number>;
   /** Active resources once the run has stopped and the venues' process has exited (a settle turn later). */
   afterStop: Record<string, number>;
 }
@@ -200,6 +207,11 @@ async function main(): Promise<void> {
   const venues = await startVenuesProcess();
   let events = 0;
   let closed = 0;
+  const eventTypes: Record<string, number> = {};
+  // SOAK_LEAK_PER_TRIP_B=N: a deliberate leak of an N-byte string per round trip, to check the test's bound catches
+  // one (kept by this process, like any of the bot's own data).
+  const leakPerTrip = Number(process.env.SOAK_LEAK_PER_TRIP_B ?? 0);
+  const injectedLeak: string[] = [];
   const samples: SoakSample[] = [];
   try {
     const journalDir = path.join(dir, 'journal');
@@ -224,9 +236,22 @@ async function main(): Promise<void> {
       // each pair's spread history for the dashboard (default 900 points, one a second: 15 minutes to fill).
       chartItemsKept: 5,
       opsKept: { recentLimit: 50, spreadHistoryPoints: 30 },
+      // Likewise Vest's client-id windows (default 1,000 orders not known final and the newest 256 final: ~90 and
+      // ~17 min to fill at this pace, ~0.2 and ~0.25 new ids a second, mostly re-signed armed closes never sent).
+      // 8 fills within ~45 s and still holds every id the soak could look up: one pair has at most three Vest
+      // orders not final at once (the armed close, an entry or close leg in flight, one re-signed meanwhile), and
+      // what is evicted is an armed close replaced by a newer one, never sent. Orders are matched on arrival, so no
+      // outcome is unknown and nothing is looked up; the test checks that (no LEG_UNWOUND, CLOSE_FAILED...). A
+      // sent order dropped from the window would still be found by its journalled nonce (lookupRef).
+      vestClientIdsKept: 8,
       onEvent: (e) => {
         events++;
-        if (e.type === 'POSITION_CLOSED') closed++;
+        eventTypes[e.type] = (eventTypes[e.type] ?? 0) + 1;
+        if (e.type === 'POSITION_CLOSED') {
+          closed++;
+          // join makes a flat string of leakPerTrip bytes ('x'.repeat shares halves: a few dozen bytes in all).
+          if (leakPerTrip > 0) injectedLeak.push(new Array<string>(leakPerTrip).fill('x').join(''));
+        }
       },
     });
     const snapshots = heapSnapshotPlan(durationSec, sampleSec);
@@ -238,7 +263,8 @@ async function main(): Promise<void> {
       gc();
       const t = (Date.now() - started) / 1000;
       const codeSpaceUsed = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0;
-      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, resources: resources.take(), events, closed, updates: venues.updates(), load: os.loadavg()[0]! });
+      const bytecodeUsed = v8.getHeapCodeStatistics().bytecode_and_metadata_size;
+      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, bytecodeUsed, resources: resources.take(), events, closed, updates: venues.updates(), load: os.loadavg()[0]! });
       // Snapshot times count the run's time, not the time the snapshots themselves stalled it.
       const tradingSec = t - stalledSec;
       if (snapshots && snapshots.at.length > 0 && tradingSec >= snapshots.at[0]!) {
@@ -269,6 +295,7 @@ async function main(): Promise<void> {
       roundTrips: result.summary.roundTrips,
       opened: result.summary.opened,
       closed: result.summary.closed,
+      eventTypes,
       afterStop: resourceCounts(),
     };
     process.stdout.write(`SOAK ${JSON.stringify(report)}\n`);
