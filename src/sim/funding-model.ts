@@ -84,8 +84,11 @@ export class FundingModel {
     this.held.delete(key(venue, base));
   }
 
-  /** Advances every rate and index by `stepMs` of model time; `mid(base)` prices the index growth. */
-  step(stepMs: number, mid: (base: string) => number): void {
+  /**
+   * Advances every rate and index by `stepMs` of model time; `mid(base)` (USD) prices the index growth. Each index
+   * is in its venue's quote currency per unit of base: Paradex USD, Vest USDC (the USD mid ÷ `usdcUsd`).
+   */
+  step(stepMs: number, mid: (base: string) => number, usdcUsd = 1): void {
     const dtSec = stepMs / 1000;
     const decay = exp(-dtSec / this.opts.tauSec);
     const shock = this.opts.stdPerHour * sqrt(1 - decay * decay);
@@ -96,7 +99,7 @@ export class FundingModel {
         const k = key(venue, base);
         const s = this.states.get(k)!;
         // The index accrues at the rate in force over the step, then the rate moves.
-        s.index += indexIncrement(s.ratePerHour, price, hours);
+        s.index += indexIncrement(s.ratePerHour, venue === 'vest' ? price / usdcUsd : price, hours);
         const heldRate = this.held.get(k);
         const mean = this.meanOf(venue);
         s.ratePerHour = heldRate ?? mean + (s.ratePerHour - mean) * decay + shock * this.rng.normal();

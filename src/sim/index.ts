@@ -137,7 +137,7 @@ class MarketRounds {
   /** One model step: the books, then the funding accrued over it at the new mids. */
   step(): void {
     this.model.step();
-    this.funding.step(this.stepMs, (b) => this.model.mid(b));
+    this.funding.step(this.stepMs, (b) => this.model.mid(b), this.model.options.usdcUsd);
   }
 
   private get stepMs(): number {

@@ -46,6 +46,17 @@ describe('FundingModel (simulated venues)', () => {
     expect(model.state('vest', 'BTC')!.index).toBeCloseTo(expected, 12);
   });
 
+  it('keeps each index in its venue\'s quote currency: Vest\'s (USDC) off par grows by the USD price ÷ USD per USDC', () => {
+    const atPar = new FundingModel(9, ['BTC'], { timeScale: 3600 });
+    const offPar = new FundingModel(9, ['BTC'], { timeScale: 3600 });
+    for (let i = 0; i < 50; i++) {
+      atPar.step(STEP_MS, () => 2_000);
+      offPar.step(STEP_MS, () => 2_000, 0.99);
+    }
+    expect(offPar.state('vest', 'BTC')!.index).toBeCloseTo(atPar.state('vest', 'BTC')!.index / 0.99, 9);
+    expect(offPar.state('paradex', 'BTC')!.index).toBe(atPar.state('paradex', 'BTC')!.index); // Paradex quotes USD
+  });
+
   it('holds a rate on demand (a funding flip) until released', () => {
     const model = new FundingModel(1, ['BTC']);
     model.setRate('vest', 'BTC', -0.001);
