@@ -19,7 +19,7 @@
 import type { Level } from '../domain/order-book';
 import { createRng, deriveSeed, type Rng } from './rng';
 import { simMarket, type SimMarketSpec } from './types';
-import type { SimFundingState } from './funding-model';
+import type { SimFundingHour, SimFundingState } from './funding-model';
 
 // Bound once: a global `Math.` lookup per call is slow inside jest's vm sandbox (≈20×).
 const { exp, sqrt, floor, ceil, round, max, abs } = Math;
@@ -416,6 +416,8 @@ export interface SimBookSource {
   now(): number;
   /** Funding state of a market on a venue (rate per hour, cumulative index); absent when the sim serves none. */
   funding?(venue: 'paradex' | 'vest', base: string): Readonly<SimFundingState> | undefined;
+  /** Completed funding hours of a venue's market, oldest first (Vest `GET /funding/history`). */
+  fundingHistory?(venue: 'paradex' | 'vest', base: string): readonly SimFundingHour[];
 }
 
 /** A wire decimal with at most `decimals` places and no trailing zeros ('95000.1', '0.25', '3'). */
