@@ -6,7 +6,7 @@
  */
 import { asyncScheduler, map, type OperatorFunction, pipe, sampleTime, type SchedulerLike } from 'rxjs';
 import { events, type FundingAccrued } from '../src/domain/events';
-import { type LegIndexes, legsFundingRates, type PairFunding, positionFundingUsd } from '../src/domain/funding';
+import { type LegIndexes, legsFundingRates, type LegsUsdPerQuote, type PairFunding, positionFundingUsd } from '../src/domain/funding';
 import type { VenueId } from '../src/domain/market';
 import type { Direction } from '../src/domain/spread';
 
@@ -22,6 +22,8 @@ export interface FundingAccruedOptions {
   };
   readonly longVenue: VenueId;
   readonly shortVenue: VenueId;
+  /** USD per unit of each leg's quote currency (the position's rate); absent: 1, USDC at par. */
+  readonly usdPerQuote?: LegsUsdPerQuote;
   readonly periodMs?: number;
   readonly scheduler?: SchedulerLike;
 }
@@ -31,6 +33,7 @@ export function fundingAccrued({
   position,
   longVenue,
   shortVenue,
+  usdPerQuote,
   periodMs = FUNDING_ACCRUED_EVERY_MS,
   scheduler = asyncScheduler,
 }: FundingAccruedOptions): OperatorFunction<PairFunding, FundingAccrued> {
@@ -38,7 +41,7 @@ export function fundingAccrued({
   return pipe(
     sampleTime(periodMs, scheduler),
     map((funding) => {
-      const legs = positionFundingUsd(direction, size, fundingIndexAtEntry, funding);
+      const legs = positionFundingUsd(direction, size, fundingIndexAtEntry, funding, usdPerQuote);
       const rates = legsFundingRates(direction, funding);
       return events.fundingAccrued(scheduler.now(), {
         pair,

@@ -31,7 +31,7 @@ import {
   timer,
 } from 'rxjs';
 import { events, type PositionClosed, type PositionOpened, type TradingEvent } from '../src/domain/events';
-import { venueSymbol, type VenueId } from '../src/domain/market';
+import { usdPerQuoteUnit, venueSymbol, type VenueId } from '../src/domain/market';
 import { DEFAULT_FUNDING_TOLERANCE, type FundingTolerance, reconcileFunding, type VenueFundingRead } from '../src/execution/funding-reconcile';
 import { errorText } from '../src/logging/redact';
 
@@ -132,7 +132,7 @@ export function fundingCheck({
     return forkJoin(legs.map((l) => read({ venue: l.venue, symbol: l.symbol, sinceMs }))).pipe(
       map((figures) => {
         const result = reconcileFunding(
-          legs.map((l, i) => ({ ...l, venueFigure: figures[i]! })),
+          legs.map((l, i) => ({ ...l, venueFigure: inUsd(figures[i]!, usdPerQuoteUnit(l.venue, opened.usdcUsd ?? 1)) })),
           tolerance,
         );
         const payload = {
@@ -151,4 +151,12 @@ export function fundingCheck({
       }),
     );
   };
+}
+
+/**
+ * A venue's funding figure in USD: each venue reports it in its quote currency (Vest `settledFunding` USDC, Paradex's
+ * USD-valued funding), as the bot's own figures were before they became USD (src/domain/funding.ts pairFundingUsd).
+ */
+function inUsd(read: VenueFundingRead, usdPerQuote: number): VenueFundingRead {
+  return read.ok && usdPerQuote !== 1 ? { ...read, usd: read.usd * usdPerQuote } : read;
 }

@@ -16,6 +16,8 @@ export interface OpenedPosition extends PositionSpec {
   readonly shortEntryPrice?: number;
   /** Each leg's venue funding index at entry; absent = unknown (funding not tracked then, or an older journal). */
   readonly fundingIndexAtEntry?: LegIndexes;
+  /** USD per USDC the position was opened at (`market.usdc_usd` then; a restored one keeps its own). Absent: 1. */
+  readonly usdcUsd?: number;
 }
 
 /** How an entry ended: both legs open, or not (unwound or refused), with the events it produced. */

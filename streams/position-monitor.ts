@@ -23,7 +23,8 @@ import {
   tap,
 } from 'rxjs';
 import { type CloseResult, events, type ExitEvent, type TradingEvent } from '../src/domain/events';
-import { positionFundingUsd } from '../src/domain/funding';
+import { type LegsUsdPerQuote, positionFundingUsd } from '../src/domain/funding';
+import { legsUsdPerQuote } from '../src/domain/market';
 import { legsOf } from '../src/domain/spread';
 import { errorText } from '../src/logging/redact';
 import { type CloseContext, exitMonitor, type ExitMonitorOptions } from './exit-monitor';
@@ -56,6 +57,7 @@ export function openedEvent$(ctx: PairContext, position: OpenedPosition, restore
         ...(position.longEntryPrice !== undefined ? { longEntryPrice: position.longEntryPrice } : {}),
         ...(position.shortEntryPrice !== undefined ? { shortEntryPrice: position.shortEntryPrice } : {}),
         ...(position.openedAt !== undefined ? { openedAt: position.openedAt } : {}),
+        ...(position.usdcUsd !== undefined && position.usdcUsd !== 1 ? { usdcUsd: position.usdcUsd } : {}),
       }),
     ),
   );
@@ -155,8 +157,15 @@ export function closeFunding(ctx: PairContext, position: OpenedPosition): CloseF
   }
   const latest = ctx.fundingNow.latest;
   if (latest === undefined) return { fundingNote: 'no funding read from the venues in this run: not counted' };
-  const legs = positionFundingUsd(position.direction, position.size, atEntry, latest);
+  const legs = positionFundingUsd(position.direction, position.size, atEntry, latest, positionUsdPerQuote(ctx, position));
   return { fundingUsd: legs.totalUsd, fundingLongUsd: legs.longUsd, fundingShortUsd: legs.shortUsd };
+}
+
+/** USD per unit of each leg's quote currency at the position's own USDC/USD (a restored position keeps the rate it opened at). */
+export function positionUsdPerQuote(ctx: PairContext, position: OpenedPosition): LegsUsdPerQuote {
+  const legs = legsOf(position.direction);
+  const venueOf = (leg: 'a' | 'b') => (leg === 'a' ? ctx.pair.dexA : ctx.pair.dexB);
+  return legsUsdPerQuote(venueOf(legs.long), venueOf(legs.short), position.usdcUsd ?? 1);
 }
 
 /** FUNDING_ACCRUED while the position is monitored (only when its entry indexes are known: an unknown is not a zero). */
@@ -171,6 +180,7 @@ function fundingAccrued$(ctx: PairContext, position: OpenedPosition, done$: Obse
       position: { direction: position.direction, size: position.size, fundingIndexAtEntry: atEntry },
       longVenue: venueOf(legs.long),
       shortVenue: venueOf(legs.short),
+      usdPerQuote: positionUsdPerQuote(ctx, position),
       ...(ctx.settings.fundingAccruedMs !== undefined ? { periodMs: ctx.settings.fundingAccruedMs } : {}),
       scheduler: ctx.scheduler,
     }),

@@ -5,18 +5,25 @@
  */
 import { map, type Observable, sampleTime } from 'rxjs';
 import { events, type PositionMarkSample, type TradingEvent } from '../src/domain/events';
-import type { MarketTick } from '../src/domain/market';
+import { type MarketTick, usdPerQuoteUnit } from '../src/domain/market';
 import { type LegUsdRates, markPosition } from '../src/domain/pnl';
 import { entrySpread, exitSpread, netEntrySpread, quotesOf, type TakerFees } from '../src/domain/spread';
 import type { PairContext } from './pair-context';
 import type { OpenedPosition } from './pair-executor';
 
 export function spreadSamples$(ctx: PairContext): Observable<TradingEvent> {
-  const { pair, settings, fees, monitored, usdPerQuote } = ctx;
+  const { pair, settings, fees, monitored } = ctx;
   return ctx.ticks$.pipe(
     sampleTime(settings.spreadSampleMs, ctx.scheduler),
-    map((tick) => spreadSample(pair.pair, tick, fees, monitored.value, pair.positionSize, usdPerQuote)),
+    map((tick) => spreadSample(pair.pair, tick, fees, monitored.value, pair.positionSize, markRates(ctx, monitored.value))),
   );
+}
+
+/** The mark's USD factors: the monitored position's own USDC/USD (a restored one keeps the rate it opened at), not the run's. */
+function markRates(ctx: PairContext, position: OpenedPosition | undefined): LegUsdRates {
+  if (position === undefined) return ctx.usdPerQuote;
+  const usdcUsd = position.usdcUsd ?? 1;
+  return { a: usdPerQuoteUnit(ctx.pair.dexA, usdcUsd), b: usdPerQuoteUnit(ctx.pair.dexB, usdcUsd) };
 }
 
 type SpreadFigures = 'entryAOverB' | 'entryBOverA' | 'netEntryAOverB' | 'netEntryBOverA' | 'exitAOverB' | 'exitBOverA';

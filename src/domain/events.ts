@@ -136,6 +136,8 @@ export interface PositionOpened extends Base<'POSITION_OPENED'> {
   readonly shortEntryPrice?: number;
   /** When the position was first opened, ms (earlier than `time` for a restored position). */
   readonly openedAt?: number;
+  /** USD per USDC the position's figures are taken at, when not 1 (its own: a restored position keeps the rate it opened at). */
+  readonly usdcUsd?: number;
 }
 export interface PositionMonitoring extends Base<'POSITION_MONITORING'> {
   readonly pair: string;

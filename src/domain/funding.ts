@@ -109,10 +109,20 @@ export interface LegFunding {
   readonly totalUsd: number;
 }
 
-/** Accrued funding of both legs (size per leg, long leg +size, short leg −size). */
-export function pairFundingUsd(size: number, long: { entry: number; now: number }, short: { entry: number; now: number }): LegFunding {
-  const longUsd = accruedFundingUsd(size, long.entry, long.now);
-  const shortUsd = accruedFundingUsd(-size, short.entry, short.now);
+/** USD per unit of each leg's quote currency (src/domain/market.ts `legsUsdPerQuote`). */
+export interface LegsUsdPerQuote {
+  readonly long: number;
+  readonly short: number;
+}
+
+/**
+ * Accrued funding of both legs (size per leg, long leg +size, short leg −size), USD: each leg's index difference is
+ * in its venue's quote currency (Paradex USD, Vest USDC) and `usdPerQuote` makes it USD, the one place funding is
+ * converted (absent: both 1, USDC at par).
+ */
+export function pairFundingUsd(size: number, long: { entry: number; now: number }, short: { entry: number; now: number }, usdPerQuote?: LegsUsdPerQuote): LegFunding {
+  const longUsd = inUsd(accruedFundingUsd(size, long.entry, long.now), usdPerQuote?.long);
+  const shortUsd = inUsd(accruedFundingUsd(-size, short.entry, short.now), usdPerQuote?.short);
   const totalUsd = longUsd + shortUsd;
   return { longUsd, shortUsd, totalUsd: totalUsd === 0 ? 0 : totalUsd };
 }
@@ -137,9 +147,16 @@ export function legsFundingRates(direction: Direction, funding: PairFunding): { 
 
 /**
  * Funding a position accrued from its entry indexes to `funding` (the latest of both venues), per leg and in
- * total, USD; positive = received. Index differences only: never a sum of published rates.
+ * total, USD (each leg through `usdPerQuote`, see pairFundingUsd); positive = received. Index differences only: never a sum of published rates.
  */
-export function positionFundingUsd(direction: Direction, size: number, atEntry: LegIndexes, funding: PairFunding): LegFunding {
+export function positionFundingUsd(direction: Direction, size: number, atEntry: LegIndexes, funding: PairFunding, usdPerQuote?: LegsUsdPerQuote): LegFunding {
   const now = legIndexes(direction, funding);
-  return pairFundingUsd(size, { entry: atEntry.long, now: now.long }, { entry: atEntry.short, now: now.short });
+  return pairFundingUsd(size, { entry: atEntry.long, now: now.long }, { entry: atEntry.short, now: now.short }, usdPerQuote);
+}
+
+/** A quote-currency amount in USD; at 1 (or absent) the amount itself, so figures at par stay byte-identical. */
+function inUsd(amount: number, usdPerQuote: number | undefined): number {
+  if (usdPerQuote === undefined || usdPerQuote === 1) return amount;
+  const usd = amount * usdPerQuote;
+  return usd === 0 ? 0 : usd;
 }

@@ -86,11 +86,32 @@ export const configuredUsdcUsd = (rate: number): UsdcUsd => ({ rate, source: 'co
 
 /**
  * USD per one unit of the venue's quote currency: the one factor every figure made from a venue's prices goes
- * through to become USD (the fill prices' entry spread, each leg's price PnL, the unrealised mark). Paradex
- * quotes USD (1); Vest quotes USDC (`usdcUsd`).
+ * through to become USD (the fill prices' entry spread, each leg's price PnL, the unrealised mark and its exit-fee
+ * estimate, and funding: both venues' funding indexes are quote currency per unit of base). Paradex quotes USD (1);
+ * Vest quotes USDC (`usdcUsd`).
  */
 export function usdPerQuoteUnit(venue: VenueId, usdcUsd: number): number {
-  return QUOTE_CURRENCY[venue] === 'USDC' ? usdcUsd : 1;
+  return usdPerUnit(QUOTE_CURRENCY[venue], usdcUsd);
+}
+
+/** USD per one unit of `currency`: USD 1, USDC `usdcUsd`. */
+export function usdPerUnit(currency: QuoteCurrency, usdcUsd: number): number {
+  return currency === 'USDC' ? usdcUsd : 1;
+}
+
+/**
+ * The one place a fee a venue charged becomes USD: `fee` is in `currency` as the venue reported it (Paradex fills'
+ * `fee_currency`; Vest charges USDC). Absent: USDC, the currency both venues settle and charge in (Paradex: "all
+ * PnL accrued or charged to your wallet will be in USDC", docs.paradex.trade Margin System; Vest: USDC is the only
+ * numéraire). Exactly `fee` at par.
+ */
+export function feeUsd(fee: number, currency: QuoteCurrency | undefined, usdcUsd: number): number {
+  return fee * usdPerUnit(currency ?? 'USDC', usdcUsd);
+}
+
+/** USD per unit of each leg's quote currency for a position on `longVenue` / `shortVenue` taken at `usdcUsd`. */
+export function legsUsdPerQuote(longVenue: VenueId, shortVenue: VenueId, usdcUsd: number): { readonly long: number; readonly short: number } {
+  return { long: usdPerQuoteUnit(longVenue, usdcUsd), short: usdPerQuoteUnit(shortVenue, usdcUsd) };
 }
 
 /**

@@ -48,7 +48,7 @@ export interface LegUsdRates {
 /**
  * Marks `position` to the books of venue A and venue B (`a` = dex_a, `b` = dex_b, as in a MarketTick).
  * `fees` are the taker fees of A and B (fractions); without them exitFeesUsd is 0. Each leg's price PnL is in its
- * venue's quote currency and `usdPerQuote` makes it USD (absent: both at 1); fee estimates stay as charged.
+ * venue's quote currency and `usdPerQuote` makes it USD (absent: both at 1), as it does each leg's exit-fee estimate.
  * Undefined when either needed side is empty or too thin for the size, or an entry price is not positive.
  */
 export function markPosition(
@@ -64,7 +64,8 @@ export function markPosition(
   const shortExitPrice = fillPrice(books[legs.short], 'ask', size);
   if (longExitPrice === undefined || shortExitPrice === undefined) return undefined;
   const grossUsd = size * (longExitPrice - longEntryPrice) * (usdPerQuote?.[legs.long] ?? 1) + size * (shortEntryPrice - shortExitPrice) * (usdPerQuote?.[legs.short] ?? 1);
-  const exitFeesUsd = fees === undefined ? 0 : size * longExitPrice * fees[legs.long] + size * shortExitPrice * fees[legs.short];
+  // The fee estimate is a fraction of the leg's notional, so in its quote currency too: the same factor.
+  const exitFeesUsd = fees === undefined ? 0 : size * longExitPrice * fees[legs.long] * (usdPerQuote?.[legs.long] ?? 1) + size * shortExitPrice * fees[legs.short] * (usdPerQuote?.[legs.short] ?? 1);
   return { longExitPrice, shortExitPrice, grossUsd, exitFeesUsd, netUsd: grossUsd - exitFeesUsd };
 }
 

@@ -104,6 +104,7 @@ export function unexplainedCloseFills(
         size: unexplained,
         entryPrice: leg.entryPrice,
         ...(leg.usdPerQuote !== 1 ? { usdPerQuote: leg.usdPerQuote } : {}),
+        ...(leg.usdcUsd !== 1 ? { usdcUsd: leg.usdcUsd } : {}),
       });
     }
   }

@@ -175,11 +175,11 @@ async function closeOrder(core: ExecutorCore, s: LegClose, round: number, armed:
   let fill: LegFill;
   if (armed !== undefined) {
     s.preparedUsed++;
-    fill = await core.orders.settle(s.venue, armed, ref, events);
+    fill = await core.orders.settle(s.venue, armed, ref, events, leg.usdcUsd);
   } else {
     const req = reduceOnlyOrder(core.newClientId(), leg.symbol, leg.closeSide, s.remaining, capPrice(ref, leg.closeSide, slip, s.spec?.tickSize ?? 0));
     // Durable before it is sent: a restart can then look it up if its fill never reaches the journal.
-    fill = await core.orders.send(s.venue, req, ref, events, (order) =>
+    fill = await core.orders.send(s.venue, req, ref, events, leg.usdcUsd, (order) =>
       core.journal.recordBestEffort({
         kind: 'close_order',
         pair: core.pair,

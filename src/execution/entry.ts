@@ -46,6 +46,8 @@ export interface EntryConclusion {
   readonly detectedAt: number;
   /** Each leg's funding index at entry, when the bot tracked funding (an entry finished after a restart: unknown). */
   readonly fundingIndexAtEntry?: LegIndexes;
+  /** USD per USDC the entry is taken at: the run's for a live entry, the journalled one for an entry a restart finishes. */
+  readonly usdcUsd: number;
 }
 
 export type EntryLegs = { readonly long: LegFill; readonly short: LegFill };
@@ -82,7 +84,7 @@ export async function enter(
   const longFlight = core.orders.dispatchLogged(long.venue, longOrder, events);
   const shortFlight = core.orders.dispatchLogged(short.venue, shortOrder, events);
   const settleAndRecord = async (key: LegKey, venue: Venue, flight: InFlight, ref: number): Promise<LegFill> => {
-    const fill = await core.orders.settle(venue, flight, ref, events);
+    const fill = await core.orders.settle(venue, flight, ref, events, core.settings.usdcUsd);
     core.journal.recordBestEffort({ kind: 'leg_filled', pair: core.pair, time: core.now(), phase: 'open', leg: key, fill });
     return fill;
   };
@@ -112,6 +114,7 @@ export async function enter(
     openedAt: core.now(),
     restored: false,
     detectedAt: opp.detectedAt,
+    usdcUsd: core.settings.usdcUsd,
     ...(funding !== undefined ? { fundingIndexAtEntry: legIndexes(opp.direction, funding) } : {}),
   };
   return concludeEntry(core, entry, adopt, events);
@@ -154,6 +157,7 @@ async function signAndJournalEntry(
       detectedSpread: opp.spread,
       long: plan(longOrder, long.venue),
       short: plan(shortOrder, short.venue),
+      ...(core.settings.usdcUsd !== 1 ? { usdcUsd: core.settings.usdcUsd } : {}),
     });
   } catch (err) {
     return { ok: false, reason: `journal write failed, nothing sent: ${errorText(err)}` };
@@ -244,8 +248,8 @@ async function concludeImbalance(core: ExecutorCore, entry: EntryConclusion, ado
   const excessShort = roundDecimals(held.short - keep, decimalsOfStep(short.spec.sizeIncrement) + 2);
   const slip = entry.unwindSlippagePct;
   const [longUnwind, shortUnwind] = await Promise.all([
-    excessLong > eps ? unwindExcess(core, { key: 'long', venue: long.venue, symbol: long.symbol, side: 'SELL', excess: excessLong, keep, ref: long.unwindRef, slippagePct: slip, entryPrice: legs.long.avgPrice }, events) : undefined,
-    excessShort > eps ? unwindExcess(core, { key: 'short', venue: short.venue, symbol: short.symbol, side: 'BUY', excess: excessShort, keep, ref: short.unwindRef, slippagePct: slip, entryPrice: legs.short.avgPrice }, events) : undefined,
+    excessLong > eps ? unwindExcess(core, { key: 'long', venue: long.venue, symbol: long.symbol, side: 'SELL', excess: excessLong, keep, ref: long.unwindRef, slippagePct: slip, entryPrice: legs.long.avgPrice, usdcUsd: entry.usdcUsd }, events) : undefined,
+    excessShort > eps ? unwindExcess(core, { key: 'short', venue: short.venue, symbol: short.symbol, side: 'BUY', excess: excessShort, keep, ref: short.unwindRef, slippagePct: slip, entryPrice: legs.short.avgPrice, usdcUsd: entry.usdcUsd }, events) : undefined,
   ]);
   const unwound = [longUnwind, shortUnwind].filter((u): u is UnwindReport => u !== undefined);
   const failed = unwound.filter((u) => !u.ok);
@@ -319,7 +323,7 @@ function buildPosition(core: ExecutorCore, entry: EntryConclusion, size: number)
   const { legs, long, short } = entry;
   const longEntryPrice = legs.long.avgPrice ?? long.refPrice;
   const shortEntryPrice = legs.short.avgPrice ?? short.refPrice;
-  const { usdcUsd } = core.settings;
+  const { usdcUsd } = entry;
   return {
     pair: core.pair,
     direction: entry.direction,

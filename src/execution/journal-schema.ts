@@ -69,7 +69,7 @@ const legFill = obj({
 });
 const exposure = obj({ venue, symbol: str, size: num });
 const pendingOrder = obj({ venue, symbol: str, side, clientId: str, size: num, lookupRef: str.optional() });
-const pendingFill = obj({ trade: str, leg: legKey, venue, symbol: str, side, clientId: str, lookupRef: str.optional(), size: num, entryPrice: num, usdPerQuote: num.positive({ error: 'must be a number > 0' }).optional() });
+const pendingFill = obj({ trade: str, leg: legKey, venue, symbol: str, side, clientId: str, lookupRef: str.optional(), size: num, entryPrice: num, usdPerQuote: num.positive({ error: 'must be a number > 0' }).optional(), usdcUsd: num.positive({ error: 'must be a number > 0' }).optional() });
 const lookupRefs = obj({ long: str.optional(), short: str.optional() });
 const position = obj({
   pair: str,
@@ -96,7 +96,7 @@ const base = { pair: str.min(1, { error: 'must be a pair such as BTC-PERP' }), t
 
 /** The schema of each entry kind. The TypeScript interfaces in journal.ts are what these check. */
 const SCHEMAS: Record<JournalEntryKind, z.ZodType> = {
-  opening: obj({ ...base, direction, size: num, detectedSpread: num, long: legPlan, short: legPlan }),
+  opening: obj({ ...base, direction, size: num, detectedSpread: num, long: legPlan, short: legPlan, usdcUsd: num.positive({ error: 'must be a number > 0' }).optional() }),
   leg_filled: obj({ ...base, phase: z.enum(['open', 'unwind', 'close'], { error: "must be 'open', 'unwind' or 'close'" }), leg: legKey, fill: legFill }),
   open: obj({ ...base, position }),
   entry_failed: obj({ ...base, reason: str }),

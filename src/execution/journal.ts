@@ -41,6 +41,8 @@ export interface OpeningEntry extends EntryBase<'opening'> {
   readonly detectedSpread: number;
   readonly long: LegPlan;
   readonly short: LegPlan;
+  /** USD per USDC the entry is taken at (the position's `usdcUsd`), so a restart finishing it counts the same. Absent: 1. */
+  readonly usdcUsd?: number;
 }
 /** An order's outcome as reconciled (entry, unwind or close leg). */
 export interface LegFilledEntry extends EntryBase<'leg_filled'> {
@@ -149,6 +151,8 @@ export interface PendingFill {
   readonly entryPrice: number;
   /** USD per unit of the leg's quote currency (legs.ts `usdPerQuote`). Absent: 1. */
   readonly usdPerQuote?: number;
+  /** The position's USD per USDC, for the fee of the fill once it is found. Absent: 1. */
+  readonly usdcUsd?: number;
 }
 export interface ClosedEntry extends EntryBase<'closed'> {
   /** Realised PnL of the recorded fills; fills still pending are credited later (fill_credited). */

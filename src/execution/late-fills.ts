@@ -7,6 +7,7 @@ import { events as ev, type TradingEvent } from '../domain/events';
 import type { OrderOutcome } from '../venues/venue';
 import { roundDecimals } from '../venues/decimal';
 import { closePnlUsd } from './close-progress';
+import { outcomeFeeUsd } from './order-path';
 import { LATE_FILL_RETRY, type ExecutorCore } from './core';
 import type { LateFillsResult } from './executor-api';
 import type { PendingFill } from './journal';
@@ -43,7 +44,7 @@ export function lateFillCredit(
   const filledSize = outcome.ok ? roundDecimals(Math.min(outcome.filledSize, remainingSize), 12) : 0;
   const avgPrice = outcome.ok && filledSize > 0 ? (outcome.avgPrice ?? pending.entryPrice) : undefined;
   const grossPnlUsd = avgPrice === undefined ? 0 : closePnlUsd(legSign(pending.leg), pending.entryPrice, avgPrice, filledSize, pending.usdPerQuote ?? 1);
-  const feesUsd = outcome.ok ? outcome.feeUsd : 0;
+  const feesUsd = outcome.ok ? outcomeFeeUsd(outcome, pending.usdcUsd ?? 1) : 0;
   const fill: LegFill = {
     venue: pending.venue,
     symbol: pending.symbol,

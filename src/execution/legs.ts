@@ -24,14 +24,17 @@ export interface PositionLeg {
   readonly sign: 1 | -1;
   /** USD per unit of the leg's quote currency, at the position's USDC/USD: its PnL in USD is the price PnL × this. */
   readonly usdPerQuote: number;
+  /** The position's USD per USDC (absent on the position: 1): the leg's fees become USD with it. */
+  readonly usdcUsd: number;
 }
 
 export function legOf(position: OpenPosition, leg: LegKey): PositionLeg {
   const venue = leg === 'long' ? position.longVenue : position.shortVenue;
-  const usdPerQuote = usdPerQuoteUnit(venue, position.usdcUsd ?? 1);
+  const usdcUsd = position.usdcUsd ?? 1;
+  const usdPerQuote = usdPerQuoteUnit(venue, usdcUsd);
   return leg === 'long'
-    ? { key: leg, venue, symbol: position.longSymbol, entryPrice: position.longEntryPrice, closeSide: 'SELL', sign: 1, usdPerQuote }
-    : { key: leg, venue, symbol: position.shortSymbol, entryPrice: position.shortEntryPrice, closeSide: 'BUY', sign: -1, usdPerQuote };
+    ? { key: leg, venue, symbol: position.longSymbol, entryPrice: position.longEntryPrice, closeSide: 'SELL', sign: 1, usdPerQuote, usdcUsd }
+    : { key: leg, venue, symbol: position.shortSymbol, entryPrice: position.shortEntryPrice, closeSide: 'BUY', sign: -1, usdPerQuote, usdcUsd };
 }
 
 /** +1 for the long leg, -1 for the short. */

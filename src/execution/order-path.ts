@@ -7,6 +7,7 @@
 import { events as ev, type TradingEvent } from '../domain/events';
 import { shortErrorText as errorText } from '../logging/redact';
 import type { OrderOutcome, OrderRequest, PreparedOrder, Venue } from '../venues/venue';
+import { feeUsd } from '../domain/market';
 import { isFinal } from './orders';
 import type { LegFill } from './types';
 
@@ -82,9 +83,10 @@ export class OrderPath {
 
   /**
    * Signs, dispatches and settles one order with a deadline. `beforeDispatch` runs between signing
-   * and sending (the unwind and close paths journal the order there).
+   * and sending (the unwind and close paths journal the order there). `usdcUsd` is the rate of the position the
+   * order belongs to: its fee becomes USD with it.
    */
-  async send(venue: Venue, req: OrderRequest, refPrice: number, events: TradingEvent[], beforeDispatch?: (order: PreparedOrder) => void): Promise<LegFill> {
+  async send(venue: Venue, req: OrderRequest, refPrice: number, events: TradingEvent[], usdcUsd: number, beforeDispatch?: (order: PreparedOrder) => void): Promise<LegFill> {
     const base = { venue: venue.id, symbol: req.symbol, side: req.side, clientId: req.clientId, requestedSize: req.size };
     events.push(this.placedEvent(venue, req));
     let order: PreparedOrder;
@@ -96,7 +98,7 @@ export class OrderPath {
       return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: 0, reason };
     }
     beforeDispatch?.(order);
-    return this.settle(venue, this.dispatch(venue, order), refPrice, events);
+    return this.settle(venue, this.dispatch(venue, order), refPrice, events, usdcUsd);
   }
 
   /** Hands a signed order to its venue now; the reply is settled later by settle(). */
@@ -114,8 +116,8 @@ export class OrderPath {
     return this.dispatch(venue, order);
   }
 
-  /** Waits for a dispatched order's outcome (deadline, then look-ups by client id) and reports its fill. */
-  async settle(venue: Venue, inFlight: InFlight, refPrice: number, events: TradingEvent[]): Promise<LegFill> {
+  /** Waits for a dispatched order's outcome (deadline, then look-ups by client id) and reports its fill, its fee in USD at `usdcUsd`. */
+  async settle(venue: Venue, inFlight: InFlight, refPrice: number, events: TradingEvent[], usdcUsd: number): Promise<LegFill> {
     const req = inFlight.order.request;
     const lookupRef = inFlight.order.lookupRef;
     const base = {
@@ -151,9 +153,9 @@ export class OrderPath {
     if (!(outcome.filledSize > 0)) {
       const reason = `${outcome.status}, nothing filled`;
       failed(reason);
-      return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: outcome.feeUsd, reason };
+      return { ...base, filledSize: 0, avgPrice: undefined, feeUsd: outcomeFeeUsd(outcome, usdcUsd), reason };
     }
-    return { ...base, ...this.filled(venue, inFlight, outcome, refPrice, events) };
+    return { ...base, ...this.filled(venue, inFlight, outcome, refPrice, events, usdcUsd) };
   }
 
   /** The fill of an accepted order that filled something, with its ORDER_FILLED event. */
@@ -163,8 +165,10 @@ export class OrderPath {
     outcome: Extract<OrderOutcome, { ok: true }>,
     refPrice: number,
     events: TradingEvent[],
+    usdcUsd: number,
   ): Pick<LegFill, 'filledSize' | 'avgPrice' | 'feeUsd' | 'reason' | 'priceEstimated'> {
     const req = inFlight.order.request;
+    const feeUsd = outcomeFeeUsd(outcome, usdcUsd);
     const filledSize = outcome.filledSize;
     const priceEstimated = outcome.avgPrice === undefined;
     const avgPrice = outcome.avgPrice ?? refPrice;
@@ -175,7 +179,7 @@ export class OrderPath {
         clientId: req.clientId,
         filledSize,
         avgPrice,
-        feeUsd: outcome.feeUsd,
+        feeUsd,
         latencyMs: this.o.now() - inFlight.sentAt,
       }),
     );
@@ -183,7 +187,7 @@ export class OrderPath {
     return {
       filledSize,
       avgPrice,
-      feeUsd: outcome.feeUsd,
+      feeUsd,
       ...(partial ? { reason: `partially filled ${filledSize} of ${req.size} (${outcome.status})` } : {}),
       ...(priceEstimated ? { priceEstimated } : {}),
     };
@@ -276,4 +280,9 @@ export function withDeadline<T>(p: Promise<T>, ms: number): Promise<Deadline<T>>
 export async function holdingOf(venue: Venue, symbol: string): Promise<number> {
   const positions = await venue.positions();
   return positions.filter((p) => p.symbol === symbol).reduce((sum, p) => sum + p.size, 0);
+}
+
+/** An accepted order's fee in USD: the venue's figure in its currency, at the position's rate (`usdcUsd`). */
+export function outcomeFeeUsd(outcome: Extract<OrderOutcome, { ok: true }>, usdcUsd: number): number {
+  return feeUsd(outcome.feeUsd, outcome.feeCurrency, usdcUsd);
 }

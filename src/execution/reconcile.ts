@@ -8,6 +8,7 @@ import { floorToStep, roundDecimals } from '../venues/decimal';
 import type { OrderAccepted, OrderOutcome, Side } from '../venues/venue';
 import type { JournalState, OpeningEntry } from './journal';
 import { legOf, LEG_KEYS } from './legs';
+import { outcomeFeeUsd } from './order-path';
 import { type Exposure, type LegFill, type PairExposure, type PendingOrder } from './types';
 
 export type VenueKey = 'a' | 'b';
@@ -216,6 +217,7 @@ export function fillFromLookup(
   plan: { readonly venue: VenueId; readonly symbol: string; readonly side: Side; readonly clientId: string; readonly size: number; readonly lookupRef?: string },
   outcome: OrderOutcome | undefined,
   role: string,
+  usdcUsd: number,
 ): LegFill {
   const base = {
     venue: plan.venue,
@@ -232,7 +234,7 @@ export function fillFromLookup(
     ...base,
     filledSize: outcome.filledSize,
     avgPrice: outcome.filledSize > 0 ? outcome.avgPrice : undefined,
-    feeUsd: outcome.feeUsd,
+    feeUsd: outcomeFeeUsd(outcome, usdcUsd),
     ...(partial ? { reason: `filled ${outcome.filledSize} of ${plan.size} (${outcome.status}, found after a restart)` } : {}),
   };
 }
@@ -288,7 +290,7 @@ export interface FoundCloseOrder {
  * cover the reduction (anything else, such as a hand-closed leg, is for an operator).
  */
 export function creditCloseReduction(
-  leg: { readonly key: 'long' | 'short'; readonly venue: VenueId; readonly symbol: string; readonly closeSide: Side; readonly entryPrice: number },
+  leg: { readonly key: 'long' | 'short'; readonly venue: VenueId; readonly symbol: string; readonly closeSide: Side; readonly entryPrice: number; readonly usdcUsd: number },
   expectedAbs: number,
   closed: number,
   found: readonly FoundCloseOrder[],
@@ -311,7 +313,7 @@ export function creditCloseReduction(
       requestedSize: expectedAbs,
       filledSize,
       avgPrice: avgPrice ?? leg.entryPrice,
-      feeUsd: outcome.feeUsd,
+      feeUsd: outcomeFeeUsd(outcome, leg.usdcUsd),
       ...(filledSize < expectedAbs - tolerance ? { reason: `partially filled ${filledSize} of ${expectedAbs} (found after a restart)` } : {}),
       ...(avgPrice === undefined ? { priceEstimated: true } : {}),
       ...(lookupRef !== undefined ? { lookupRef } : {}),

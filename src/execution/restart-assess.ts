@@ -173,7 +173,7 @@ async function lookUpEntryOrders(
     }
     const looked = await core.orders.lookUp(venues[leg], plan.symbol, plan.clientId, plan.lookupRef);
     if (!looked.ok) return notYet(looked);
-    const fill = fillFromLookup(plan, looked.outcome, 'entry leg');
+    const fill = fillFromLookup(plan, looked.outcome, 'entry leg', opening.usdcUsd ?? 1);
     legs[leg] = fill;
     if (looked.outcome !== undefined) found.push({ phase: 'open', leg, fill });
   }
@@ -186,14 +186,14 @@ async function lookUpEntryOrders(
     }
     const looked = await core.orders.lookUp(venues[f.leg], f.fill.symbol, f.fill.clientId, f.fill.lookupRef);
     if (!looked.ok) return notYet(looked);
-    const fill = fillFromLookup({ ...f.fill, size: f.fill.requestedSize }, looked.outcome, 'unwind');
+    const fill = fillFromLookup({ ...f.fill, size: f.fill.requestedSize }, looked.outcome, 'unwind', opening.usdcUsd ?? 1);
     unwound[f.leg] += fill.filledSize;
     if (looked.outcome !== undefined) found.push({ phase: 'unwind', leg: f.leg, fill });
   }
   for (const u of state.pendingUnwindOrders) {
     const looked = await core.orders.lookUp(venues[u.leg], u.symbol, u.clientId, u.lookupRef);
     if (!looked.ok) return notYet(looked);
-    const fill = fillFromLookup(u, looked.outcome, 'unwind');
+    const fill = fillFromLookup(u, looked.outcome, 'unwind', opening.usdcUsd ?? 1);
     unwound[u.leg] += fill.filledSize;
     // An order the venue never saw is recorded as such too: it must not be looked up again.
     found.push({ phase: 'unwind', leg: u.leg, fill });

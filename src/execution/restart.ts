@@ -205,6 +205,7 @@ async function finishEntry(core: ExecutorCore, hooks: RestartHooks, entry: Entry
       openedAt: opening.time,
       restored: true,
       detectedAt: opening.time,
+      usdcUsd: opening.usdcUsd ?? 1,
     },
     hooks.adopt,
     events,

@@ -30,6 +30,8 @@ export interface UnwindPlan {
   readonly slippagePct: number;
   /** The leg's entry fill price (its average), against which the unwound size realises its price PnL; undefined: unknown. */
   readonly entryPrice: number | undefined;
+  /** USD per USDC of the entry being concluded (a restart's: the one journalled with it): the unwind's PnL and fees use it. */
+  readonly usdcUsd: number;
 }
 
 /**
@@ -84,7 +86,7 @@ export async function unwindExcess(core: ExecutorCore, plan: UnwindPlan, events:
   const left = side === 'SELL' ? progress.remaining : -progress.remaining;
   const reason = ok ? 'unwound' : `${venue.id} ${symbol}: ${withSign(left)} still to unwind after ${attempts} orders (${progress.lastReason})`;
   const { unwoundSize } = progress;
-  const grossPnlUsd = unwindPnlUsd(side, plan.entryPrice, fills, usdPerQuoteUnit(venue.id, core.settings.usdcUsd));
+  const grossPnlUsd = unwindPnlUsd(side, plan.entryPrice, fills, usdPerQuoteUnit(venue.id, plan.usdcUsd));
   const report: UnwindReport = { venue: venue.id, symbol, size: excessHolding, unwoundSize, ok, attempts, reason, fills, ...(grossPnlUsd !== undefined ? { grossPnlUsd } : {}) };
   core.journal.recordBestEffort({ kind: 'unwound', pair: core.pair, time: core.now(), venue: venue.id, symbol, size: excessHolding, unwoundSize, ok, reason });
   events.push(ev.legUnwound(core.now(), { pair: core.pair, venue: venue.id, size: excessHolding, ok, reason, ...(grossPnlUsd !== undefined ? { grossPnlUsd } : {}) }));
@@ -95,7 +97,7 @@ export async function unwindExcess(core: ExecutorCore, plan: UnwindPlan, events:
 async function sendUnwindOrder(core: ExecutorCore, plan: UnwindPlan, size: number, cap: number, events: TradingEvent[]): Promise<LegFill> {
   const { key, venue, symbol, side } = plan;
   const req = reduceOnlyOrder(core.newClientId(), symbol, side, size, cap);
-  const fill = await core.orders.send(venue, req, plan.ref, events, (order) =>
+  const fill = await core.orders.send(venue, req, plan.ref, events, plan.usdcUsd, (order) =>
     core.journal.recordBestEffort({
       kind: 'unwind_order',
       pair: core.pair,

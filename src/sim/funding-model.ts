@@ -49,11 +49,30 @@ export interface SimFundingState {
 
 const INTEREST_PER_HOUR = 1.25e-5; // Paradex's interest_rate 0.0001 per 8 h
 
+/** One completed funding hour (Vest `GET /funding/history`): the rate that hour accrued at, on average. */
+export interface SimFundingHour {
+  /** When the hour completed, ms (the clock of the step that completed it). */
+  readonly time: number;
+  /** The hour's time-weighted mean rate, fraction per hour: rate × price × 1 h is what the index grew by at a flat price. */
+  readonly oneHrFundingRate: number;
+}
+
+/** Completed hours kept per venue and market (the oldest are dropped). */
+export const FUNDING_HISTORY_HOURS = 1_000;
+
+interface HourBucket {
+  rateHours: number;
+  rows: SimFundingHour[];
+}
+
 export class FundingModel {
   private readonly opts: FundingModelOptions;
   private readonly rng: Rng;
   private readonly states = new Map<string, SimFundingState>();
   private readonly held = new Map<string, number>();
+  private readonly hours = new Map<string, HourBucket>();
+  /** Funding hours accrued since the start. */
+  private elapsedHours = 0;
 
   constructor(seed: number, readonly bases: readonly string[], opts: Partial<FundingModelOptions> = {}) {
     this.opts = { ...DEFAULT_FUNDING_MODEL, ...opts };
@@ -80,29 +99,55 @@ export class FundingModel {
     s.premiumPerHour = ratePerHour - INTEREST_PER_HOUR;
   }
 
+  /** The completed funding hours of a venue's market, oldest first. */
+  history(venue: VenueId, base: string): readonly SimFundingHour[] {
+    return this.hours.get(key(venue, base))?.rows ?? [];
+  }
+
   releaseRate(venue: VenueId, base: string): void {
     this.held.delete(key(venue, base));
   }
 
-  /** Advances every rate and index by `stepMs` of model time; `mid(base)` prices the index growth. */
-  step(stepMs: number, mid: (base: string) => number): void {
+  /**
+   * Advances every rate and index by `stepMs` of model time; `mid(base)` (USD) prices the index growth. Each index
+   * is in its venue's quote currency per unit of base: Paradex USD, Vest USDC (the USD mid ÷ `usdcUsd`).
+   */
+  step(stepMs: number, mid: (base: string) => number, usdcUsd = 1, at = 0): void {
     const dtSec = stepMs / 1000;
     const decay = exp(-dtSec / this.opts.tauSec);
     const shock = this.opts.stdPerHour * sqrt(1 - decay * decay);
     const hours = (dtSec / 3600) * this.opts.timeScale;
+    // The part of this step before a funding-hour boundary counts in the hour it completes.
+    const completed = Math.floor(this.elapsedHours + hours) > Math.floor(this.elapsedHours);
+    const before = completed ? Math.floor(this.elapsedHours + hours) - this.elapsedHours : hours;
+    this.elapsedHours += hours;
     for (const base of this.bases) {
       const price = mid(base);
       for (const venue of ['paradex', 'vest'] as const) {
         const k = key(venue, base);
         const s = this.states.get(k)!;
         // The index accrues at the rate in force over the step, then the rate moves.
-        s.index += indexIncrement(s.ratePerHour, price, hours);
+        s.index += indexIncrement(s.ratePerHour, venue === 'vest' ? price / usdcUsd : price, hours);
+        this.recordHour(k, s.ratePerHour, hours, before, completed, at);
         const heldRate = this.held.get(k);
         const mean = this.meanOf(venue);
         s.ratePerHour = heldRate ?? mean + (s.ratePerHour - mean) * decay + shock * this.rng.normal();
         s.premiumPerHour = s.ratePerHour - INTEREST_PER_HOUR;
       }
     }
+  }
+
+  /** Adds a step at `rate` to the venue's current funding hour; closes the hour when the step completes it. */
+  private recordHour(k: string, rate: number, hours: number, before: number, completed: boolean, at: number): void {
+    let bucket = this.hours.get(k);
+    if (!bucket) this.hours.set(k, (bucket = { rateHours: 0, rows: [] }));
+    if (!completed) {
+      bucket.rateHours += rate * hours;
+      return;
+    }
+    bucket.rows.push({ time: at, oneHrFundingRate: bucket.rateHours + rate * before });
+    if (bucket.rows.length > FUNDING_HISTORY_HOURS) bucket.rows.shift();
+    bucket.rateHours = rate * (hours - before);
   }
 
   private meanOf(venue: VenueId): number {

@@ -123,6 +123,7 @@ class MarketRounds {
       updatedAt: () => this.updatedAt,
       now,
       funding: (venue, base) => funding.state(venue, base),
+      fundingHistory: (venue, base) => funding.history(venue, base),
     };
     this.view = {
       book: (venue, symbol) => this.book(venue, symbol),
@@ -137,7 +138,7 @@ class MarketRounds {
   /** One model step: the books, then the funding accrued over it at the new mids. */
   step(): void {
     this.model.step();
-    this.funding.step(this.stepMs, (b) => this.model.mid(b));
+    this.funding.step(this.stepMs, (b) => this.model.mid(b), this.model.options.usdcUsd, this.now());
   }
 
   private get stepMs(): number {

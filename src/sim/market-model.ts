@@ -19,7 +19,7 @@
 import type { Level } from '../domain/order-book';
 import { createRng, deriveSeed, type Rng } from './rng';
 import { simMarket, type SimMarketSpec } from './types';
-import type { SimFundingState } from './funding-model';
+import type { SimFundingHour, SimFundingState } from './funding-model';
 
 // Bound once: a global `Math.` lookup per call is slow inside jest's vm sandbox (≈20×).
 const { exp, sqrt, floor, ceil, round, max, abs } = Math;
@@ -69,6 +69,11 @@ export interface MarketModelOptions {
   thinBookSec: number;
   /** Depth during a spell, as a fraction of normal (new and redrawn levels on Paradex, every level on Vest). */
   thinBookDepthFactor: number;
+  /**
+   * USD per USDC in the simulated world: Paradex quotes USD, Vest USDC, so Vest's prices are the USD ones (with the
+   * basis) divided by this. 1 = at par. A bot run whose `market.usdc_usd` matches sees no spread from it.
+   */
+  usdcUsd: number;
 }
 
 export const DEFAULT_MARKET_MODEL: MarketModelOptions = {
@@ -94,6 +99,7 @@ export const DEFAULT_MARKET_MODEL: MarketModelOptions = {
   thinBooksPerMin: 1,
   thinBookSec: 6,
   thinBookDepthFactor: 0.2,
+  usdcUsd: 1,
 };
 
 /** A book as two sorted level lists: bids highest first, asks lowest first. */
@@ -273,7 +279,7 @@ export class MarketModel {
     return this.market(base).vestBook;
   }
 
-  /** Shared mid of a market (the Paradex mid; Vest's is this times 1 + basis). */
+  /** Shared mid of a market, USD (the Paradex mid; Vest's is this times 1 + basis, in USDC: ÷ usdcUsd). */
   mid(base: string): number {
     return this.market(base).mid;
   }
@@ -310,7 +316,8 @@ export class MarketModel {
     // The basis rides on the Vest AMM quotes, which are recomputed each step anyway; Paradex's
     // CLOB follows the slower shared walk, so its deltas stay a few levels per update.
     const paradexMid = m.mid;
-    const vestMid = m.mid * (1 + (m.basisPct + m.vestNoisePct) / 100);
+    // Vest quotes USDC: its mid in USD, divided by USD per USDC (exactly the USD figure at par).
+    const vestMid = (m.mid * (1 + (m.basisPct + m.vestNoisePct) / 100)) / this.options.usdcUsd;
     this.rebuildParadex(m, paradexMid);
     this.rebuildVest(m, vestMid);
   }
@@ -409,6 +416,8 @@ export interface SimBookSource {
   now(): number;
   /** Funding state of a market on a venue (rate per hour, cumulative index); absent when the sim serves none. */
   funding?(venue: 'paradex' | 'vest', base: string): Readonly<SimFundingState> | undefined;
+  /** Completed funding hours of a venue's market, oldest first (Vest `GET /funding/history`). */
+  fundingHistory?(venue: 'paradex' | 'vest', base: string): readonly SimFundingHour[];
 }
 
 /** A wire decimal with at most `decimals` places and no trailing zeros ('95000.1', '0.25', '3'). */

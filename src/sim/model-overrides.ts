@@ -45,6 +45,7 @@ export const MARKET_MODEL_KEYS: { readonly [K in keyof SimModelOptions]: KeyDoc 
   paradexOrderJitterMs: { meaning: 'Paradex: mean of the random extra (exponential, cut at 5x), ms (0 = none)', rule: 'nonNegative' },
   vestOrderDelayMs: { meaning: 'Vest: fixed time from accepting an order to executing it, ms', rule: 'nonNegative' },
   vestOrderJitterMs: { meaning: 'Vest: mean of the random extra (exponential, cut at 5x), ms (0 = none)', rule: 'nonNegative' },
+  usdcUsd: { meaning: 'USD per USDC: Vest (USDC) prices are Paradex (USD) ones / this; run the bot with market.usdc_usd equal (1 = par)', rule: 'positive' },
 };
 
 const RULE_TEXT: Record<Rule, string> = {

@@ -8,6 +8,7 @@ import { vestPair } from './vest-frames';
 
 const REST_DEFAULT_DEPTH = 20;
 const REST_MAX_DEPTH = 100;
+const REST_MAX_HISTORY = 1_000;
 
 /** The spec of a Vest symbol this sim serves ('BTC-PERP'), else undefined. */
 export function servedVestSpec(source: SimBookSource, symbol: string): SimMarketSpec | undefined {
@@ -35,6 +36,7 @@ export function vestPublicRoutes(source: SimBookSource): SimRoute[] {
       },
     },
     vestTickerRoute(source),
+    vestFundingHistoryRoute(source),
     {
       method: 'GET',
       path: /^\/v2\/exchangeInfo$/,
@@ -86,6 +88,39 @@ export function vestTicker(spec: SimMarketSpec, source: SimBookSource): Record<s
     priceChange: '0',
     priceChangePercent: '0',
     status: 'TRADING',
+  };
+}
+
+/**
+ * GET /funding/history?symbol=&startTime=&endTime=&limit=: the completed funding hours, oldest first, as
+ * `[{symbol, time, oneHrFundingRate}]` (venues.md §2.3: hourly rates; the row shape is a third-party client's
+ * reading, the Vest page lists the endpoint only). Each row is the hour's time-weighted mean of the rate the index
+ * accrued at, so at a flat price Σ rate × price = the index's growth over those hours (cumFunding).
+ */
+function vestFundingHistoryRoute(source: SimBookSource): SimRoute {
+  return {
+    method: 'GET',
+    path: /^\/v2\/funding\/history$/,
+    handle: (req): SimResponse => {
+      const spec = servedVestSpec(source, req.query.get('symbol') ?? '');
+      if (!spec) return { status: 400, body: { code: 1121, msg: `BAD_SYMBOL ${JSON.stringify(req.query.get('symbol'))}` } };
+      const bound = (name: string, fallback: number): number | undefined => {
+        const raw = req.query.get(name);
+        const n = raw === null ? fallback : Number(raw);
+        return Number.isFinite(n) && n >= 0 ? n : undefined;
+      };
+      const startTime = bound('startTime', 0);
+      const endTime = bound('endTime', Number.MAX_SAFE_INTEGER);
+      const limit = bound('limit', REST_MAX_HISTORY);
+      if (startTime === undefined || endTime === undefined || limit === undefined || !Number.isInteger(limit) || limit < 1) {
+        return { status: 400, body: { code: 400, msg: 'startTime and endTime must be ms >= 0, limit an integer >= 1' } };
+      }
+      const rows = (source.fundingHistory?.('vest', spec.base) ?? [])
+        .filter((h) => h.time >= startTime && h.time <= endTime)
+        .slice(-Math.min(limit, REST_MAX_HISTORY))
+        .map((h) => ({ symbol: spec.vest.symbol, time: h.time, oneHrFundingRate: h.oneHrFundingRate.toFixed(12) }));
+      return { status: 200, body: rows };
+    },
   };
 }
 

@@ -16,7 +16,7 @@
  */
 import { tap } from 'rxjs';
 import { errorText } from '../logging/redact';
-import { venueSymbol, type VenueId } from '../domain/market';
+import { QUOTE_CURRENCY, venueSymbol, type VenueId } from '../domain/market';
 import type { OrderBook } from '../domain/order-book';
 import { accruedFundingUsd, type FundingSnapshot } from '../domain/funding';
 import type {
@@ -268,6 +268,8 @@ class PaperAccount {
       filledSize: filled,
       avgPrice,
       feeUsd: fee,
+      // A fraction of the notional: in the quote currency of the venue the paper fills mirror.
+      ...(QUOTE_CURRENCY[this.id] !== 'USDC' ? { feeCurrency: QUOTE_CURRENCY[this.id] } : {}),
     };
     return accepted;
   }

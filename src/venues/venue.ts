@@ -8,7 +8,7 @@
 import type { Observable } from 'rxjs';
 import type { OrderBook } from '../domain/order-book';
 import type { TradingEvent } from '../domain/events';
-import type { VenueId } from '../domain/market';
+import type { QuoteCurrency, VenueId } from '../domain/market';
 
 export type { VenueId } from '../domain/market';
 
@@ -55,8 +55,13 @@ export interface OrderAccepted {
   readonly filledSize: number;
   /** Average fill price; undefined when nothing filled. */
   readonly avgPrice: number | undefined;
-  /** Fees charged, USD. */
+  /**
+   * Fees charged, as the venue charged them: in `feeCurrency` (the name predates the currency). The executor makes
+   * it USD in one place (src/domain/market.ts `feeUsd`) with the position's USDC/USD rate.
+   */
   readonly feeUsd: number;
+  /** The currency of `feeUsd` as the venue reported it (Paradex fills' `fee_currency`); absent: USDC, both venues' settlement currency. */
+  readonly feeCurrency?: QuoteCurrency;
 }
 
 export interface OrderRejected {

@@ -90,6 +90,13 @@ describe('pairFundingUsd', () => {
     expect(f.shortUsd).toBeCloseTo(3, 12);
     expect(f.totalUsd).toBeCloseTo(2, 12);
   });
+  it('puts each leg in USD with its venue\'s USD per quote unit (Vest USDC off par, Paradex USD), and at par changes nothing', () => {
+    const f = pairFundingUsd(0.5, { entry: 10, now: 12 }, { entry: 40, now: 46 }, { long: 0.999, short: 1 });
+    expect(f.longUsd).toBeCloseTo(-1 * 0.999, 12);
+    expect(f.shortUsd).toBe(3);
+    expect(f.totalUsd).toBeCloseTo(3 - 0.999, 12);
+    expect(pairFundingUsd(0.5, { entry: 10, now: 12.3 }, { entry: 40, now: 46.7 }, { long: 1, short: 1 })).toEqual(pairFundingUsd(0.5, { entry: 10, now: 12.3 }, { entry: 40, now: 46.7 }));
+  });
   it('matches the hourly carry when both indexes grow at their rates for the hold', () => {
     fc.assert(fc.property(fc.double({ min: -0.001, max: 0.001, noNaN: true }), fc.double({ min: -0.001, max: 0.001, noNaN: true }), fc.double({ min: 0.01, max: 100, noNaN: true }), (ra, rb, hours) => {
       const price = 50_000;

@@ -32,6 +32,18 @@ describe('markPosition', () => {
     expect(markPosition(position, { a, b }, undefined, { a: 1, b: 1 })!.grossUsd).toBe(markPosition(position, { a, b })!.grossUsd);
   });
 
+  it('puts each leg\'s exit-fee estimate in USD with the same factor (a fraction of the leg\'s notional in its quote currency)', () => {
+    const a = bookFromLevels([L(100.5, 10)], [L(100.6, 10)], meta);
+    const b = bookFromLevels([L(100.4, 10)], [L(100.7, 10)], meta);
+    const fees = { a: 0.0001, b: 0.00045 };
+    const mark = markPosition(position, { a, b }, fees, { a: 0.999, b: 1 })!;
+    // Long A sells 2 at 100.5 USDC, short B buys back 2 at 100.7 USD.
+    expect(mark.exitFeesUsd).toBeCloseTo(2 * 100.5 * 0.0001 * 0.999 + 2 * 100.7 * 0.00045, 12);
+    expect(mark.netUsd).toBeCloseTo(mark.grossUsd - mark.exitFeesUsd, 12);
+    // At par, byte-identical to a mark without factors.
+    expect(markPosition(position, { a, b }, fees, { a: 1, b: 1 })).toEqual(markPosition(position, { a, b }, fees));
+  });
+
   it('uses the legs of the direction: BOverA is long B, short A', () => {
     const a = bookFromLevels([L(99, 10)], [L(102, 10)], meta);
     const b = bookFromLevels([L(103, 10)], [L(104, 10)], meta);

@@ -1,5 +1,6 @@
 import { events } from '../../src/domain/events';
-import { bInAUnits } from '../../src/domain/market';
+import { pairFundingUsd } from '../../src/domain/funding';
+import { bInAUnits, legsUsdPerQuote } from '../../src/domain/market';
 import { entrySpread } from '../../src/domain/spread';
 import { summarize } from '../../src/report/summary';
 import { cleanUp, kinds, openOk, opportunity, PAIR, rig, types } from './executor-rig';
@@ -45,7 +46,7 @@ describe('executor: open and close', () => {
     expect(r.journal.lastState(PAIR).phase).toBe('flat');
   });
 
-  it('takes USDC/USD off par: the fills\' entry spread in the decision\'s unit, each leg\'s PnL in USD, and the summary adds up', async () => {
+  it('takes USDC/USD off par: the fills\' entry spread in the decision\'s unit, each leg\'s PnL, fees and funding in USD, and the summary adds up', async () => {
     const usdcUsd = 0.999; // 1 USDC = 0.999 USD: Vest's USDC prices are worth 0.1 % less than Paradex's USD ones
     const r = rig({ usdcUsd });
     const res = await r.exec.openPosition(opportunity(r));
@@ -66,18 +67,44 @@ describe('executor: open and close', () => {
     const paradexLegUsd = (100_300 - 100_220) * 0.01;
     expect(closed.grossPnlUsd).toBeCloseTo(vestLegUsd + paradexLegUsd, 9);
 
-    // The run summary of these events: net = gross − fees, gross = the legs' USD.
+    // Both venues charge fees in USDC (the fakes name no currency: USDC): each fee counts × 0.999 in USD.
+    const feesUsdc = 0.01 * 100_010 * 0.0001 + 0.01 * 100_300 * 0.00045 + 0.01 * 100_200 * 0.0001 + 0.01 * 100_220 * 0.00045;
+    expect(closed.feesUsd).toBeCloseTo(feesUsdc * usdcUsd, 12);
+    const filledFees = [...res.events, ...closed.events].flatMap((e) => (e.type === 'ORDER_FILLED' ? [e.feeUsd] : []));
+    expect(filledFees[0]).toBeCloseTo(0.01 * 100_010 * 0.0001 * usdcUsd, 12);
+    expect(filledFees.reduce((a, b) => a + b, 0)).toBeCloseTo(closed.feesUsd!, 12);
+    // Funding, from the index differences in each venue's quote currency: the Vest long paid 2 USDC per BTC
+    // (0.02 USDC = 0.01998 USD), the Paradex short received 5 USD per BTC (0.05 USD).
+    const funding = pairFundingUsd(0.01, { entry: 10, now: 12 }, { entry: 100, now: 105 }, legsUsdPerQuote('vest', 'paradex', usdcUsd));
+    expect(funding.longUsd).toBeCloseTo(-0.02 * usdcUsd, 12);
+    expect(funding.shortUsd).toBeCloseTo(0.05, 12);
+
+    // The run summary of these events: net = gross − fees + funding, every figure USD.
     const log = [
       ...res.events,
       events.positionOpened(p.openedAt, { pair: PAIR, direction: p.direction, entrySpread: p.entrySpread, size: p.size, restored: false, longVenue: 'vest', shortVenue: 'paradex', openedAt: p.openedAt }),
       ...closed.events,
-      events.positionClosed(p.openedAt + 1, { pair: PAIR, polls: 1, entrySpread: p.entrySpread, exitSpread: 0, profit: 0, grossPnlUsd: closed.grossPnlUsd!, feesUsd: closed.feesUsd! }),
+      events.positionClosed(p.openedAt + 1, {
+        pair: PAIR,
+        polls: 1,
+        entrySpread: p.entrySpread,
+        exitSpread: 0,
+        profit: 0,
+        grossPnlUsd: closed.grossPnlUsd!,
+        feesUsd: closed.feesUsd!,
+        fundingUsd: funding.totalUsd,
+        fundingLongUsd: funding.longUsd,
+        fundingShortUsd: funding.shortUsd,
+      }),
     ];
     const s = summarize(log);
     expect(s.grossPnlUsd).toBeCloseTo(vestLegUsd + paradexLegUsd, 9);
-    expect(s.feesUsd).toBeCloseTo(closed.feesUsd!, 9);
-    expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd + s.fundingUsd, 9);
+    expect(s.feesUsd).toBeCloseTo(feesUsdc * usdcUsd, 12);
+    expect(s.fundingUsd).toBeCloseTo(0.05 - 0.02 * usdcUsd, 12);
+    expect(s.netPnlUsd).toBeCloseTo(vestLegUsd + paradexLegUsd - feesUsdc * usdcUsd + 0.05 - 0.02 * usdcUsd, 12);
+    expect(s.netPnlUsd).toBeCloseTo(s.grossPnlUsd - s.feesUsd + s.fundingUsd, 12);
     expect(s.trades[0]!.grossPnlUsd).toBeCloseTo(s.grossPnlUsd, 9);
+    expect(s.trades[0]!.fundingUsd).toBeCloseTo(s.fundingUsd, 12);
   });
 
   it('journals the opening with both client ids before either order is sent', async () => {

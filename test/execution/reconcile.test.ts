@@ -102,14 +102,17 @@ describe('restart rules (pure)', () => {
   const legPlan = { venue: 'vest' as const, symbol: 'BTC-PERP', side: 'BUY' as const, clientId: 'L', size: 0.01, lookupRef: '17' };
 
   it('reads a looked-up order as a fill, and an order the venue never saw as nothing filled', () => {
-    const found = fillFromLookup(legPlan, { ok: true, clientId: 'L', orderId: 'o', status: 'FILLED', filledSize: 0.01, avgPrice: 100_010, feeUsd: 0.1 }, 'entry leg');
+    const found = fillFromLookup(legPlan, { ok: true, clientId: 'L', orderId: 'o', status: 'FILLED', filledSize: 0.01, avgPrice: 100_010, feeUsd: 0.1 }, 'entry leg', 1);
     expect(found).toEqual({ venue: 'vest', symbol: 'BTC-PERP', side: 'BUY', clientId: 'L', requestedSize: 0.01, lookupRef: '17', filledSize: 0.01, avgPrice: 100_010, feeUsd: 0.1 });
-    const partial = fillFromLookup(legPlan, { ok: true, clientId: 'L', orderId: 'o', status: 'CANCELLED', filledSize: 0.004, avgPrice: 100_010, feeUsd: 0.04 }, 'entry leg');
+    const partial = fillFromLookup(legPlan, { ok: true, clientId: 'L', orderId: 'o', status: 'CANCELLED', filledSize: 0.004, avgPrice: 100_010, feeUsd: 0.04 }, 'entry leg', 1);
     expect(partial.filledSize).toBe(0.004);
     expect(partial.reason).toBe('filled 0.004 of 0.01 (CANCELLED, found after a restart)');
-    const never = fillFromLookup(legPlan, undefined, 'unwind');
+    const never = fillFromLookup(legPlan, undefined, 'unwind', 1);
     expect(never).toMatchObject({ filledSize: 0, avgPrice: undefined, feeUsd: 0, reason: 'unwind not found at the venue after a restart: never arrived' });
-    const rejected = fillFromLookup(legPlan, { ok: false, clientId: 'L', reason: 'margin', code: 'E1', unknown: false }, 'entry leg');
+    // A fee in USDC (the venues' currency unless they say otherwise) counts in USD at the entry's rate; one in USD as is.
+    expect(fillFromLookup(legPlan, { ok: true, clientId: 'L', orderId: 'o', status: 'FILLED', filledSize: 0.01, avgPrice: 100_010, feeUsd: 0.1 }, 'entry leg', 0.99).feeUsd).toBeCloseTo(0.099, 12);
+    expect(fillFromLookup(legPlan, { ok: true, clientId: 'L', orderId: 'o', status: 'FILLED', filledSize: 0.01, avgPrice: 100_010, feeUsd: 0.1, feeCurrency: 'USD' }, 'entry leg', 0.99).feeUsd).toBe(0.1);
+    const rejected = fillFromLookup(legPlan, { ok: false, clientId: 'L', reason: 'margin', code: 'E1', unknown: false }, 'entry leg', 1);
     expect(rejected).toMatchObject({ filledSize: 0, reason: 'margin (E1) (found after a restart)' });
   });
 
@@ -137,7 +140,7 @@ describe('restart rules (pure)', () => {
   });
 
   it('credits a reduction to the close orders found filled, in order and no more than the reduction', () => {
-    const leg = { key: 'long' as const, venue: 'vest' as const, symbol: 'BTC-PERP', closeSide: 'SELL' as const, entryPrice: 100_000 };
+    const leg = { key: 'long' as const, venue: 'vest' as const, symbol: 'BTC-PERP', closeSide: 'SELL' as const, entryPrice: 100_000, usdcUsd: 1 };
     const accepted = (filledSize: number, avgPrice: number | undefined) => ({ ok: true as const, clientId: 'x', orderId: 'o', status: 'FILLED' as const, filledSize, avgPrice, feeUsd: 0.05 });
     const fills = creditCloseReduction(leg, 0.01, 0.006, [
       { clientId: 'c1', lookupRef: 'n1', outcome: accepted(0.004, 100_100) },

@@ -53,6 +53,46 @@ describe('executor: restart', () => {
     expect(restarted.isHalted()).toBe(false);
   });
 
+  it('a restored position keeps the USDC/USD it was opened at: its close counts fees and PnL at that rate, not the new run\'s', async () => {
+    const r = rig({ usdcUsd: 0.98 });
+    const p = await openOk(r);
+    expect(p.usdcUsd).toBe(0.98);
+    r.journal.close();
+    const journal = openJournal(r.journalPath);
+    journals.push(journal);
+    const restarted = r.make({ journal, usdcUsd: 1.02 }); // the new run assumes another rate
+    const restored = await restarted.restore();
+    expect(restored.position?.usdcUsd).toBe(0.98);
+    r.vest.bid = 100_200;
+    r.paradex.ask = 100_220;
+    const closed = await restarted.closePosition(restored.position!);
+    expect(closed.ok).toBe(true);
+    // Exit fees (USDC) at 0.98; the Vest (USDC) leg's PnL at 0.98, the Paradex (USD) leg's as is.
+    const exitFees = closed.events.flatMap((e) => (e.type === 'ORDER_FILLED' ? [e.feeUsd] : []));
+    expect(exitFees[0]).toBeCloseTo(0.01 * 100_200 * 0.0001 * 0.98, 12);
+    expect(exitFees[1]).toBeCloseTo(0.01 * 100_220 * 0.00045 * 0.98, 12);
+    const entryFeesUsdc = 0.01 * 100_010 * 0.0001 + 0.01 * 100_300 * 0.00045;
+    expect(closed.feesUsd).toBeCloseTo(entryFeesUsdc * 0.98 + exitFees[0]! + exitFees[1]!, 12);
+    expect(closed.grossPnlUsd).toBeCloseTo((100_200 - 100_010) * 0.01 * 0.98 + (100_300 - 100_220) * 0.01, 9);
+  });
+
+  it('finishes an interrupted entry at the rate journalled with it, not the new run\'s', async () => {
+    const r = rig({ usdcUsd: 0.98 });
+    const p = await openOk(r);
+    // The same journal without the 'open' line: the process stopped after both fills were journalled.
+    r.journal.close();
+    const lines = fs.readFileSync(r.journalPath, 'utf8').split('\n').filter((l) => l !== '');
+    const opening = lines.find((l) => l.includes('"kind":"opening"'));
+    expect(opening).toContain('"usdcUsd":0.98');
+    fs.writeFileSync(r.journalPath, lines.filter((l) => !/"kind":"(open|close_armed)"/.test(l)).join('\n') + '\n');
+    const journal = openJournal(r.journalPath);
+    journals.push(journal);
+    const restored = await r.make({ journal, usdcUsd: 1 }).restore();
+    expect(restored.ok).toBe(true);
+    expect(restored.position?.usdcUsd).toBe(0.98);
+    expect(restored.position?.entrySpread).toBeCloseTo(p.entrySpread, 12);
+  });
+
   it('resumes a half-finished close with the remaining size only', async () => {
     const r = rig({ closeRetries: 0 });
     const p = await openOk(r);

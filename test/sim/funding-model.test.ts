@@ -46,6 +46,32 @@ describe('FundingModel (simulated venues)', () => {
     expect(model.state('vest', 'BTC')!.index).toBeCloseTo(expected, 12);
   });
 
+  it('records each completed funding hour\'s mean rate: at a flat price, rate × price summed = the index\'s growth', () => {
+    const model = new FundingModel(9, ['BTC'], { timeScale: 360 }); // 0.1 funding hour per 1 s step
+    let at = 0;
+    for (let i = 0; i < 95; i++) model.step(STEP_MS, () => 2_000, 1, (at += STEP_MS));
+    const rows = model.history('vest', 'BTC');
+    expect(rows).toHaveLength(9); // 9.5 hours: 9 complete
+    const indexAtHour9 = rows.reduce((acc, r) => acc + r.oneHrFundingRate * 2_000, 0);
+    // The index kept growing for half an hour more: compare with the 9 hours' worth by stepping a twin to exactly 9 h.
+    const twin = new FundingModel(9, ['BTC'], { timeScale: 360 });
+    for (let i = 0; i < 90; i++) twin.step(STEP_MS, () => 2_000);
+    expect(indexAtHour9).toBeCloseTo(twin.state('vest', 'BTC')!.index, 9);
+    expect(rows[0]!.time).toBeGreaterThan(0);
+    expect(model.history('paradex', 'BTC')).toHaveLength(9);
+  });
+
+  it('keeps each index in its venue\'s quote currency: Vest\'s (USDC) off par grows by the USD price ÷ USD per USDC', () => {
+    const atPar = new FundingModel(9, ['BTC'], { timeScale: 3600 });
+    const offPar = new FundingModel(9, ['BTC'], { timeScale: 3600 });
+    for (let i = 0; i < 50; i++) {
+      atPar.step(STEP_MS, () => 2_000);
+      offPar.step(STEP_MS, () => 2_000, 0.99);
+    }
+    expect(offPar.state('vest', 'BTC')!.index).toBeCloseTo(atPar.state('vest', 'BTC')!.index / 0.99, 9);
+    expect(offPar.state('paradex', 'BTC')!.index).toBe(atPar.state('paradex', 'BTC')!.index); // Paradex quotes USD
+  });
+
   it('holds a rate on demand (a funding flip) until released', () => {
     const model = new FundingModel(1, ['BTC']);
     model.setRate('vest', 'BTC', -0.001);

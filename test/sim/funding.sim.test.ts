@@ -63,6 +63,32 @@ describe('simulated funding over REST', () => {
     expect(Number(t2!.cumFunding)).toBeLessThan(Number(t!.cumFunding));
     expect(await getJson(`${sim.vest.rest}/ticker/latest?symbols=NOPE-PERP`)).toMatchObject({ status: 400, body: { code: 1121 } });
   });
+
+  it('Vest GET /funding/history: one row per completed funding hour, whose rates × prices add up to cumFunding\'s growth', async () => {
+    const cum = async (): Promise<number> => Number(((await getJson(`${sim.vest.rest}/ticker/latest?symbols=BTC-PERP`)).body.tickers as Record<string, unknown>[])[0]!.cumFunding);
+    const before = await cum();
+    const mids: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      sim.market.step(1); // one funding hour per step (timeScale 36,000 at 100 ms)
+      mids.push(sim.market.mid('BTC')); // the price that step's accrual used
+    }
+    const res = await fetch(`${sim.vest.rest}/funding/history?symbol=BTC-PERP&limit=1000`, { headers: { xrestservermm: 'restserver0' } });
+    expect(res.status).toBe(200);
+    const rows = (await res.json()) as { symbol: string; time: number; oneHrFundingRate: string }[];
+    expect(rows.length).toBeGreaterThanOrEqual(11); // the 12th may still be open by a float's width
+    expect(rows[0]).toMatchObject({ symbol: 'BTC-PERP', time: expect.any(Number), oneHrFundingRate: expect.stringMatching(/^-?\d+\.\d{12}$/) });
+    const rates = rows.map((r) => Number(r.oneHrFundingRate));
+    expect(new Set(rates).size).toBeGreaterThan(1); // the rate drifts
+    // Σ rate × price × 1 h over the completed hours = the index's growth over them (the last hour's rest aside).
+    const summed = rates.reduce((acc, r, i) => acc + r * mids[i]!, 0);
+    const open = mids.slice(rates.length).reduce((acc, m) => acc + m, 0);
+    expect(Math.abs((await cum()) - before - summed)).toBeLessThanOrEqual(1e-9 + 1e-4 * Math.abs(summed) + open * 1e-3);
+    const last = rows.slice(-1)[0]!;
+    const only = await fetch(`${sim.vest.rest}/funding/history?symbol=BTC-PERP&startTime=${last.time}&limit=1`, { headers: { xrestservermm: 'restserver0' } });
+    expect(((await only.json()) as unknown[]).length).toBe(1);
+    expect((await fetch(`${sim.vest.rest}/funding/history?symbol=NOPE-PERP`)).status).toBe(400);
+    expect((await fetch(`${sim.vest.rest}/funding/history?symbol=BTC-PERP&limit=0`)).status).toBe(400);
+  });
 });
 
 describe('simulated funding over WS', () => {

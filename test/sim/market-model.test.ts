@@ -25,6 +25,19 @@ describe('MarketModel', () => {
     expect(a.paradexBook('BTC')).not.toEqual(c.paradexBook('BTC'));
   });
 
+  it('prices Vest in USDC off par (usdcUsd): its book is the at-par one ÷ usdcUsd, Paradex\'s (USD) unchanged', () => {
+    const par = new MarketModel(7, ['BTC']);
+    const off = new MarketModel(7, ['BTC'], { usdcUsd: 0.99 });
+    for (let i = 0; i < 50; i++) {
+      par.step();
+      off.step();
+    }
+    expect(off.paradexBook('BTC')).toEqual(par.paradexBook('BTC'));
+    const vestMid = (m: MarketModel) => midPrice(asBook(m.vestBook('BTC')))!;
+    expect(vestMid(off) / vestMid(par)).toBeCloseTo(1 / 0.99, 4); // up to the quotes' rounding
+    expect(new MarketModel(7, ['BTC'], { usdcUsd: 1 }).vestBook('BTC')).toEqual(new MarketModel(7, ['BTC']).vestBook('BTC'));
+  });
+
   it('keeps a market path independent of which other markets are simulated', () => {
     const alone = new MarketModel(3, ['BTC']);
     const withOthers = new MarketModel(3, ['SOL', 'BTC', 'ETH']);

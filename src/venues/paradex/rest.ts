@@ -62,6 +62,8 @@ const fillSchema = z.object({
   size: requiredDecimal,
   price: requiredDecimal,
   fee: optionalDecimal,
+  /** The currency `fee` is in (USDC in practice; fees can also be paid in DIME, docs trading-fees). */
+  fee_currency: z.string().nullish(),
 });
 const fillsSchema = z.object({ results: z.array(fillSchema) });
 export type ParadexFill = z.infer<typeof fillSchema>;

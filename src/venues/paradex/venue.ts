@@ -22,7 +22,7 @@
  * REDUCE_ONLY_WILL_INCREASE, …) is reported as a rejection carrying that reason as its code.
  */
 import { assertPrivateKey } from '../../domain/keys';
-import { venueSymbol } from '../../domain/market';
+import { type QuoteCurrency, venueSymbol } from '../../domain/market';
 import { decimalsOf, formatDecimal, roundToStep, toQuantums } from '../decimal';
 import { keepConnectionWarm, KEEP_WARM_MS, type FetchLike, type VenueLogger } from '../http';
 import { errorText } from '../../logging/redact';
@@ -355,21 +355,28 @@ class ParadexVenueClient implements ParadexVenue {
     return last;
   }
 
-  /** Fee of an order from its fills; an estimate from the taker fee when the fills are not listed. */
-  private async feeOf(order: ParadexOrder, filled: number, avgPrice: number | undefined): Promise<number> {
+  /**
+   * Fee of an order from its fills, in the currency the fills report (`fee_currency`); an estimate from the taker
+   * fee when the fills are not listed, or list a fee without a price-able currency (DIME, mixed): the estimate is a
+   * fraction of the USD notional, so USD.
+   */
+  private async feeOf(order: ParadexOrder, filled: number, avgPrice: number | undefined): Promise<{ fee: number; currency: QuoteCurrency }> {
     const takerFee = this.takerFee;
-    if (filled <= 0) return 0;
+    if (filled <= 0) return { fee: 0, currency: 'USD' };
     const estimate = filled * (avgPrice ?? 0) * takerFee;
     const r = await this.withToken((jwt) => this.rest.fills(jwt, order.market));
     if (r.ok) {
       const fills = r.value.filter((f) => f.order_id === order.id);
       const listedSize = fills.reduce((sum, f) => sum + f.size, 0);
-      if (fills.length > 0 && listedSize >= filled * (1 - 1e-9)) {
-        return fills.reduce((sum, f) => sum + (f.fee ?? f.size * f.price * takerFee), 0);
+      const currencies = new Set(fills.map((f) => (f.fee === undefined ? 'USD' : (f.fee_currency ?? 'USDC'))));
+      const [currency] = [...currencies];
+      if (fills.length > 0 && listedSize >= filled * (1 - 1e-9) && currencies.size === 1 && (currency === 'USD' || currency === 'USDC')) {
+        // A fill without a fee is priced from the taker fee, in USD: only when all of them are.
+        return { fee: fills.reduce((sum, f) => sum + (f.fee ?? f.size * f.price * takerFee), 0), currency };
       }
     }
     this.logger?.debug('Paradex fee estimated from the taker fee', { orderId: order.id, feeUsd: estimate });
-    return estimate;
+    return { fee: estimate, currency: 'USD' };
   }
 
   private async toOutcome(order: ParadexOrder, clientId: string): Promise<OrderOutcome> {
@@ -390,6 +397,7 @@ class ParadexVenueClient implements ParadexVenue {
     } else {
       status = 'NEW';
     }
+    const { fee, currency } = await this.feeOf(order, filled, avgPrice);
     return {
       ok: true,
       clientId: order.client_id || clientId,
@@ -397,7 +405,8 @@ class ParadexVenueClient implements ParadexVenue {
       status,
       filledSize: filled,
       avgPrice,
-      feeUsd: await this.feeOf(order, filled, avgPrice),
+      feeUsd: fee,
+      feeCurrency: currency,
     };
   }
 

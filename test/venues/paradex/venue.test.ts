@@ -130,6 +130,8 @@ describe('Paradex venue against the simulated venue', () => {
     if (!outcome.ok) return;
     expect(outcome.avgPrice).toBeCloseTo(expectedAvg, 1);
     expect(outcome.feeUsd).toBeCloseTo(0.05 * (outcome.avgPrice ?? 0) * 0.00045, 4);
+    // The fills say what currency the fee is in (the simulated venue, as Paradex: USDC): the executor converts it.
+    expect(outcome.feeCurrency).toBe('USDC');
   });
 
   it('sends a capped MARKET request as LIMIT IOC at the cap, signing exactly the strings it sends', async () => {
