@@ -234,8 +234,18 @@ export interface Executor {
    * loop) keeps it until an operator's `resume`. Returns the TRADING_HALTED event.
    */
   haltUntilResumed(reason: string): TradingEvent[];
-  /** Operator clears a halt; returns the TRADING_RESUMED event (empty when not halted). */
-  clearHalt(): TradingEvent[];
+  /**
+   * Operator clears a halt; returns the TRADING_RESUMED event (empty when not halted). `resetLossBudget`: this
+   * pair's loss budget starts again from zero (journalled on the 'resumed' line).
+   */
+  clearHalt(opts?: { readonly resetLossBudget?: boolean }): TradingEvent[];
+  /**
+   * Journals what the loss limit counted of one of this pair's events (`deltaUsd`, realisedNetDeltaUsd), so the
+   * budget outlives the process. Best effort: a failed write is reported by takeFailures like any record.
+   */
+  recordRealised(event: string, deltaUsd: number): void;
+  /** What the journal says the loss limit has counted of this pair since its budget began. */
+  lossOnRecord(): { readonly netUsd: number; readonly since?: number };
   /**
    * Picks up a halt an operator cleared from another process (`npm start -- resume --pair`, which
    * checked the venues and journalled 'resumed'): returns TRADING_RESUMED when this one is cleared.

@@ -119,15 +119,28 @@ class DeltaNeutralExecutor implements Executor {
     return events;
   }
 
-  clearHalt(): TradingEvent[] {
+  clearHalt(opts: { readonly resetLossBudget?: boolean } = {}): TradingEvent[] {
     const { core } = this;
+    const reset = opts.resetLossBudget === true;
     // The halt may be only on record (the `resume` command runs no restore): the journal decides too.
     const onRecord = core.journal.lastState(this.pair);
     const recorded = onRecord.halt !== undefined || onRecord.problems.length > 0 || onRecord.phase === 'exposed';
-    if (core.halts.current() === undefined && !recorded) return [];
+    if (core.halts.current() === undefined && !recorded && !reset) return [];
     core.halts.clear();
-    core.journal.recordBestEffort({ kind: 'resumed', pair: this.pair, time: core.now(), operator: true });
+    core.journal.recordBestEffort({ kind: 'resumed', pair: this.pair, time: core.now(), operator: true, ...(reset ? { resetLossBudget: true } : {}) });
     return [ev.tradingResumed(core.now(), { pair: this.pair })];
+  }
+
+  recordRealised(event: string, deltaUsd: number): void {
+    const { core } = this;
+    const time = core.now();
+    const budget = core.journal.lastState(this.pair).lossBudget;
+    const netUsd = budget.netUsd + deltaUsd;
+    core.journal.recordBestEffort({ kind: 'realised', pair: this.pair, time, event, deltaUsd, netUsd, since: budget.since ?? time });
+  }
+
+  lossOnRecord(): { readonly netUsd: number; readonly since?: number } {
+    return this.core.journal.lastState(this.pair).lossBudget;
   }
 
   pollOperatorResume(): TradingEvent[] {

@@ -108,7 +108,8 @@ const SCHEMAS: Record<JournalEntryKind, z.ZodType> = {
   fill_credited: obj({ ...base, trade: str, leg: legKey, fill: legFill, grossPnlUsd: num, feesUsd: num, reason: str }),
   close_failed: obj({ ...base, reason: str }),
   halted: obj({ ...base, reason: str, until: num.optional(), reconcile: bool.optional() }),
-  resumed: obj({ ...base, operator: bool }),
+  resumed: obj({ ...base, operator: bool, resetLossBudget: bool.optional() }),
+  realised: obj({ ...base, event: str, deltaUsd: num, netUsd: num, since: num }),
   exit_exposure: obj({ ...base, exposure: z.array(exposure, { error: 'must be a list' }), pendingOrders: z.array(pendingOrder, { error: 'must be a list' }), reason: str }),
 };
 

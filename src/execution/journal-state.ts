@@ -18,6 +18,7 @@ import type {
   OpenEntry,
   OpeningEntry,
   PendingCloseOrder,
+  RealisedEntry,
   PendingFill,
   ResumedEntry,
   UnwindOrderEntry,
@@ -52,6 +53,8 @@ export class StateFolder {
   private pendingFills: PendingFill[] = [];
   private problems: JournalProblem[] = [];
   private lastEntryAt: number | undefined;
+  private lossNetUsd = 0;
+  private lossSince: number | undefined;
 
   /** Forgets everything about closing a position: a new one starts, or the last one ended. */
   private clearClose(): void {
@@ -77,7 +80,8 @@ export class StateFolder {
   }
 
   apply(e: JournalEntry): void {
-    this.lastEntryAt = e.time;
+    // A counted figure is bookkeeping after the fact, not trading activity.
+    if (e.kind !== 'realised') this.lastEntryAt = e.time;
     switch (e.kind) {
       case 'opening':
       case 'leg_filled':
@@ -97,6 +101,8 @@ export class StateFolder {
       case 'halted':
       case 'resumed':
         return this.applyHalt(e);
+      case 'realised':
+        return this.applyRealised(e);
       case 'exit_exposure':
         return;
       default: {
@@ -197,6 +203,12 @@ export class StateFolder {
     }
   }
 
+  /** The loss limit's running figure for this pair, as the line states it. */
+  private applyRealised(e: RealisedEntry): void {
+    this.lossNetUsd = e.netUsd;
+    this.lossSince = e.since;
+  }
+
   private applyHalt(e: HaltedEntry | ResumedEntry): void {
     switch (e.kind) {
       case 'halted':
@@ -204,6 +216,10 @@ export class StateFolder {
         break;
       case 'resumed':
         this.halt = undefined;
+        if (e.operator && e.resetLossBudget === true) {
+          this.lossNetUsd = 0;
+          this.lossSince = e.time;
+        }
         if (e.operator) {
           // The operator checked the journal's lines and the venues: the problems before this are acknowledged.
           this.problems = [];
@@ -229,6 +245,7 @@ export class StateFolder {
       closeFills: [...this.closeFills],
       pendingFills: [...this.pendingFills],
       problems: [...this.problems],
+      lossBudget: { netUsd: this.lossNetUsd, ...(this.lossSince !== undefined ? { since: this.lossSince } : {}) },
       ...(position !== undefined ? { position } : {}),
       ...(opening !== undefined ? { opening } : {}),
       ...(exposure !== undefined ? { exposure } : {}),

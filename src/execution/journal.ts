@@ -186,6 +186,25 @@ export interface HaltedEntry extends EntryBase<'halted'> {
 export interface ResumedEntry extends EntryBase<'resumed'> {
   /** True when an operator cleared the halt (acknowledging any recorded exposure and journal problems). */
   readonly operator: boolean;
+  /**
+   * True when the operator also started a new loss budget for this pair (`resume --reset-loss-budget`): its
+   * realised net counts from this line's time again.
+   */
+  readonly resetLossBudget?: boolean;
+}
+/**
+ * What the loss limit (risk.max_loss_usd) counted of one of this pair's events: domain/pnl.ts realisedNetDeltaUsd,
+ * the figure the run summary sums. Written after the event (only when it moves the figure), so the budget is the
+ * journal's, not a process's: a start adds up every pair's `netUsd` and begins its limit there.
+ */
+export interface RealisedEntry extends EntryBase<'realised'> {
+  /** The TradingEvent type counted (ORDER_FILLED, POSITION_CLOSED, LEG_UNWOUND, FILL_CREDITED). */
+  readonly event: string;
+  readonly deltaUsd: number;
+  /** This pair's realised net since `since`, this event included, USD. */
+  readonly netUsd: number;
+  /** ms; when this pair's budget began: its first counted event, or the operator's last reset. */
+  readonly since: number;
 }
 /**
  * What the process left at the venues when it exited without finishing (the shutdown grace ran out,
@@ -213,6 +232,7 @@ export type JournalEntry =
   | CloseFailedEntry
   | HaltedEntry
   | ResumedEntry
+  | RealisedEntry
   | ExitExposureEntry;
 
 export type JournalEntryKind = JournalEntry['kind'];
@@ -254,6 +274,11 @@ export interface JournalState {
    */
   readonly pendingCloseOrders?: { readonly long: readonly PendingCloseOrder[]; readonly short: readonly PendingCloseOrder[] };
   readonly lastEntryAt?: number;
+  /**
+   * What the loss limit counted of this pair since its budget began (`since`: its first counted event, or the
+   * operator's last `resume --reset-loss-budget`; absent: nothing counted yet).
+   */
+  readonly lossBudget: { readonly netUsd: number; readonly since?: number };
 }
 
 /** A line the reader skipped. A torn last write only; anything else is also a JournalProblem. */
@@ -322,7 +347,7 @@ export interface OpenJournalOptions {
 
 const DEFAULT_ROTATE_ABOVE_BYTES = 32 * 1024 * 1024;
 
-/** The entries that carry a rotated journal's state: each pair's halt still on record. */
+/** The entries that carry a rotated journal's state: each pair's loss budget and halt still on record. */
 function carriedOver(entries: readonly JournalEntry[]): JournalEntry[] | undefined {
   const folders = new Map<string, StateFolder>();
   for (const e of entries) {
@@ -335,6 +360,9 @@ function carriedOver(entries: readonly JournalEntry[]): JournalEntry[] | undefin
     const state = folder.state();
     // Fills still to be credited are in flight too: they stay where their orders are recorded.
     if (state.phase !== 'flat' || state.pendingFills.length > 0) return undefined;
+    const { netUsd, since } = state.lossBudget;
+    // The budget is the journal's: a rotation must not hand the next start a fresh one.
+    if (since !== undefined) carried.push({ kind: 'realised', pair, time: since, event: 'carried over', deltaUsd: 0, netUsd, since });
     const halt = state.halt;
     if (halt !== undefined) {
       carried.push({
@@ -538,7 +566,11 @@ class PairLogs {
     const log = this.of(entry.pair);
     log.folder.apply(entry);
     if (entry.kind === 'closed' || entry.kind === 'entry_failed') log.tail = [];
-    else if (entry.kind === 'close_armed') {
+    else if (entry.kind === 'realised') {
+      // Each counted event restates the running figure: only the latest matters.
+      log.tail = log.tail.filter((e) => e.kind !== 'realised');
+      log.tail.push(entry);
+    } else if (entry.kind === 'close_armed') {
       // A later armed set supersedes the previous one: keep only the latest (they come every few seconds while holding).
       log.tail = log.tail.filter((e) => e.kind !== 'close_armed');
       log.tail.push(entry);

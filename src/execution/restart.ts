@@ -86,12 +86,12 @@ function haltsOnRecord(core: ExecutorCore, state: JournalState, events: TradingE
 }
 
 /**
- * A halt a previous run journalled, as this run states it. A loss-limit halt is that run's, not this one's
- * (whose own limit starts afresh): it holds until an operator's resume, and says how.
+ * A halt a previous run journalled, as this run states it. A loss-limit halt holds until an operator's resume, and
+ * says how (the budget is the journals': this run goes on counting from where that one stopped).
  */
 function inheritedHaltReason(reason: string, pair: string): string {
   if (!reason.startsWith(MAX_LOSS_HALT_REASON)) return reason;
-  return `a previous run stopped at its loss limit (${reason}); kept until an operator resumes: npm start -- resume --pair ${pair}`;
+  return `a previous run stopped at its loss limit (${reason}); kept until an operator resumes: npm start -- resume --pair ${pair} --reset-loss-budget`;
 }
 
 /** The reconciliation restore() would act on, in words, without acting. */

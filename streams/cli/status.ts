@@ -11,7 +11,7 @@ import { formatPct } from '../../src/domain/events';
 import { openJournal } from '../../src/execution/journal';
 import type { StatusJson } from '../../src/ops/state';
 import { type ApiStatusResult, fetchApiStatus } from '../../src/ops/status-client';
-import { type HaltRecord, haltLines, isHalted, listHalts } from './halts';
+import { type HaltRecord, haltLines, isHalted, listHalts, lossBudgetLines } from './halts';
 import { journalFile } from './pair-executor';
 import * as fs from 'node:fs';
 
@@ -88,7 +88,7 @@ export function apiLines(apiUrl: string, s: StatusJson): string[] {
 }
 
 /** The journal's view: positions, realised PnL and halts. */
-export function journalLines(journalDir: string, pairs: readonly JournalPair[]): string[] {
+export function journalLines(journalDir: string, pairs: readonly JournalPair[], maxLossUsd?: number): string[] {
   const lines = [`journal: ${journalDir}`];
   for (const j of pairs) {
     const { halts: h, position: p, realised: r } = j;
@@ -104,15 +104,16 @@ export function journalLines(journalDir: string, pairs: readonly JournalPair[]):
   }
   const halted = pairs.map((j) => j.halts).filter(isHalted);
   lines.push(halted.length === 0 ? '  halts: none' : '  halts:', ...haltLines(halted).map((l) => `    ${l}`));
+  lines.push(...lossBudgetLines(pairs.map((j) => j.halts), maxLossUsd).map((l) => `  ${l}`));
   return lines;
 }
 
 /** The whole `status` output. */
-export function statusLines(apiUrl: string, api: ApiStatusResult, journalDir: string, pairs: readonly JournalPair[]): string[] {
+export function statusLines(apiUrl: string, api: ApiStatusResult, journalDir: string, pairs: readonly JournalPair[], maxLossUsd?: number): string[] {
   const head = api.ok
     ? apiLines(apiUrl, api.status)
     : [api.running ? `bot: no status from ${apiUrl}: ${api.reason}` : `bot: not running (${api.reason} on ${apiUrl}; a bot started with --no-api is not seen)`];
-  return [...head, ...journalLines(journalDir, pairs)];
+  return [...head, ...journalLines(journalDir, pairs, maxLossUsd)];
 }
 
 /** The `status` command's text: the API at `apiUrl` (default from the config's api.host and api.port), then the journals. */
@@ -120,5 +121,5 @@ export async function statusReport(o: { config: BotConfig; journalDir: string; a
   const host = o.config.api.host.includes(':') ? `[${o.config.api.host}]` : o.config.api.host;
   const url = o.apiUrl ?? `http://${host}:${o.apiPort ?? o.config.api.port}`;
   const api = await fetchApiStatus(url, o.token);
-  return `${statusLines(url, api, o.journalDir, readJournalPairs(o.config, o.journalDir)).join('\n')}\n`;
+  return `${statusLines(url, api, o.journalDir, readJournalPairs(o.config, o.journalDir), o.config.risk.maxLossUsd).join('\n')}\n`;
 }

@@ -32,6 +32,7 @@ const SAMPLES: { [K in JournalEntryKind]: Extract<JournalEntry, { kind: K }> } =
   close_failed: { kind: 'close_failed', pair, time: 6, reason: 'not flat' },
   halted: { kind: 'halted', pair, time: 8, reason: 'cooldown', until: 100 },
   resumed: { kind: 'resumed', pair, time: 9, operator: true },
+  realised: { kind: 'realised', pair, time: 9, event: 'POSITION_CLOSED', deltaUsd: -3, netUsd: -5, since: 1 },
   exit_exposure: { kind: 'exit_exposure', pair, time: 9, exposure: [], pendingOrders: [], reason: 'shutdown' },
 };
 

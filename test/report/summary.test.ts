@@ -338,6 +338,7 @@ describe('summary: what it prints and writes', () => {
       'maxDrawdownUsd', 'maxDrawdownRealisedUsd', 'failedEntries', 'firstEventAt', 'lastEventAt',
       'lateFills', 'exposureAtExit', 'unfinishedAtExit', 'fundingUnknownTrades', 'unrealisedFundingUsd',
       'fundingVenueDiffUsd', 'fundingMismatches', 'unwindGrossPnlUsd', 'unwindsUnpriced', 'fundingHeldChecks', 'fundingHeldMismatches',
+      'lossBudget',
     ]);
     expect(json.netPnlUsd).toBeCloseTo((json.grossPnlUsd as number) - (json.feesUsd as number), 9);
     expect(json.netIfClosedNowUsd).toBeCloseTo((json.netPnlUsd as number) + (json.unrealisedPnlUsd as number), 9);

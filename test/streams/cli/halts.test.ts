@@ -109,6 +109,31 @@ describe('halts and resume', () => {
     expect(haltLines(listHalts(config, journalDir()))).toEqual(['BTC-PERP: not halted (flat)']);
   });
 
+  it('refuses to clear a loss-limit halt while the journal’s loss budget is spent; --reset-loss-budget starts it again and clears it', async () => {
+    const config = live.config(journalDir());
+    const max = config.risk.maxLossUsd;
+    const j = openJournal(journalPath());
+    j.append({ kind: 'realised', pair: PAIR, time: 1_000, event: 'POSITION_CLOSED', deltaUsd: -max, netUsd: -max - 20, since: 500 });
+    j.append({ kind: 'halted', pair: PAIR, time: 1_001, reason: `max loss reached: realised net ${(-max - 20).toFixed(2)} USD <= -${max} USD` });
+    j.close();
+    expect(listHalts(config, journalDir())[0]?.lossBudget).toEqual({ netUsd: -max - 20, since: 500 });
+
+    const refused = await resumePair({ config, pair: PAIR, journalDir: journalDir(), venues: setup() });
+    expect(refused.code).toBe(2);
+    expect(refused.lines[0]).toBe(`BTC-PERP: refused: the loss budget on record is spent (realised net -$${(max + 20).toFixed(2)} <= -$${max}); a start would halt again at once`);
+    expect(refused.lines[1]).toBe(`loss budget: realised net -$${(max + 20).toFixed(2)} on record (risk.max_loss_usd $${max}: SPENT); BTC-PERP -$${(max + 20).toFixed(2)} since 1970-01-01T00:00:00.500Z`);
+    expect(listHalts(config, journalDir())[0]?.halt).toBeDefined();
+
+    const cleared = await resumePair({ config, pair: PAIR, journalDir: journalDir(), venues: setup(), resetLossBudget: true });
+    expect(cleared.code).toBe(0);
+    expect(cleared.lines[0]).toMatch(/^BTC-PERP: halt cleared \(was: max loss reached/);
+    expect(cleared.lines[1]).toBe(`loss budget of BTC-PERP reset: -$${(max + 20).toFixed(2)} counted before is no longer counted; it counts from now`);
+    const [after] = listHalts(config, journalDir());
+    expect(after?.halt).toBeUndefined();
+    expect(after?.lossBudget.netUsd).toBe(0);
+    expect(after?.lossBudget.since).toBeGreaterThan(1_000);
+  });
+
   it('does not clear anything when a venue cannot be read, and says so (exit code 1)', async () => {
     exposedOnRecord();
     const dead: VenueSetup = {
