@@ -244,6 +244,12 @@ export interface Executor {
    * budget outlives the process. Best effort: a failed write is reported by takeFailures like any record.
    */
   recordRealised(event: string, deltaUsd: number): void;
+  /**
+   * The operator accepts that the position on record was closed outside the bot (both venues read flat: the caller
+   * checked): journals 'closed_outside' (its PnL unknown) and clears the halt. Returns TRADING_RESUMED, or nothing
+   * when the journal holds no position.
+   */
+  acceptClosedOutside(reason: string): TradingEvent[];
   /** What the journal says the loss limit has counted of this pair since its budget began. */
   lossOnRecord(): { readonly netUsd: number; readonly since?: number };
   /**

@@ -139,6 +139,16 @@ class DeltaNeutralExecutor implements Executor {
     core.journal.recordBestEffort({ kind: 'realised', pair: this.pair, time, event, deltaUsd, netUsd, since: budget.since ?? time });
   }
 
+  acceptClosedOutside(reason: string): TradingEvent[] {
+    const { core } = this;
+    const state = core.journal.lastState(this.pair);
+    const position = state.position;
+    if ((state.phase !== 'open' && state.phase !== 'closing') || position === undefined) return [];
+    core.journal.recordBestEffort({ kind: 'closed_outside', pair: this.pair, time: core.now(), direction: position.direction, size: position.size, reason });
+    this.current = undefined;
+    return this.clearHalt();
+  }
+
   lossOnRecord(): { readonly netUsd: number; readonly since?: number } {
     return this.core.journal.lastState(this.pair).lossBudget;
   }

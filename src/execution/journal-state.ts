@@ -6,6 +6,7 @@ import type {
   CloseArmedEntry,
   CloseFailedEntry,
   ClosedEntry,
+  ClosedOutsideEntry,
   CloseOrderEntry,
   ClosingEntry,
   EntryFailedEntry,
@@ -55,6 +56,7 @@ export class StateFolder {
   private lastEntryAt: number | undefined;
   private lossNetUsd = 0;
   private lossSince: number | undefined;
+  private unknownCloses = 0;
 
   /** Forgets everything about closing a position: a new one starts, or the last one ended. */
   private clearClose(): void {
@@ -96,6 +98,7 @@ export class StateFolder {
       case 'close_order':
       case 'close_failed':
       case 'closed':
+      case 'closed_outside':
       case 'fill_credited':
         return this.applyClose(e);
       case 'halted':
@@ -163,7 +166,7 @@ export class StateFolder {
   }
 
   /** A position's close: armed orders, close orders, their fills, and fills credited after it. */
-  private applyClose(e: CloseArmedEntry | ClosingEntry | CloseOrderEntry | CloseFailedEntry | ClosedEntry | FillCreditedEntry): void {
+  private applyClose(e: CloseArmedEntry | ClosingEntry | CloseOrderEntry | CloseFailedEntry | ClosedEntry | ClosedOutsideEntry | FillCreditedEntry): void {
     switch (e.kind) {
       case 'close_armed':
         this.armed = e;
@@ -193,6 +196,13 @@ export class StateFolder {
         this.clearClose();
         if (e.pendingFills !== undefined && e.pendingFills.length > 0) this.pendingFills = [...this.pendingFills, ...e.pendingFills];
         break;
+      case 'closed_outside':
+        // Flat at the venues by the operator's word and reading; nothing of this close is known to credit.
+        this.phase = 'flat';
+        this.position = undefined;
+        this.clearClose();
+        this.unknownCloses++;
+        break;
       case 'fill_credited':
         // The orders of one leg share what is left to explain: a credited fill shrinks it for the others.
         this.pendingFills = this.pendingFills
@@ -219,6 +229,7 @@ export class StateFolder {
         if (e.operator && e.resetLossBudget === true) {
           this.lossNetUsd = 0;
           this.lossSince = e.time;
+          this.unknownCloses = 0;
         }
         if (e.operator) {
           // The operator checked the journal's lines and the venues: the problems before this are acknowledged.
@@ -245,7 +256,11 @@ export class StateFolder {
       closeFills: [...this.closeFills],
       pendingFills: [...this.pendingFills],
       problems: [...this.problems],
-      lossBudget: { netUsd: this.lossNetUsd, ...(this.lossSince !== undefined ? { since: this.lossSince } : {}) },
+      lossBudget: {
+        netUsd: this.lossNetUsd,
+        ...(this.lossSince !== undefined ? { since: this.lossSince } : {}),
+        ...(this.unknownCloses > 0 ? { unknownCloses: this.unknownCloses } : {}),
+      },
       ...(position !== undefined ? { position } : {}),
       ...(opening !== undefined ? { opening } : {}),
       ...(exposure !== undefined ? { exposure } : {}),

@@ -169,6 +169,16 @@ export interface FillCreditedEntry extends EntryBase<'fill_credited'> {
   readonly feesUsd: number;
   readonly reason: string;
 }
+/**
+ * The position on record was closed outside the bot (by hand at the venues): an operator saw both legs read
+ * flat and accepted it (`resume --pair P --accept-flat`). Its close PnL is unknown: it is in no PnL figure and
+ * not in the loss budget, and is counted as a close of unknown PnL (JournalState.lossBudget.unknownCloses).
+ */
+export interface ClosedOutsideEntry extends EntryBase<'closed_outside'> {
+  readonly direction: Direction;
+  readonly size: number;
+  readonly reason: string;
+}
 /** A close attempt gave up before both venues reported flat; the position is still (partly) open. */
 export interface CloseFailedEntry extends EntryBase<'close_failed'> {
   readonly reason: string;
@@ -229,6 +239,7 @@ export type JournalEntry =
   | CloseOrderEntry
   | ClosedEntry
   | FillCreditedEntry
+  | ClosedOutsideEntry
   | CloseFailedEntry
   | HaltedEntry
   | ResumedEntry
@@ -278,7 +289,12 @@ export interface JournalState {
    * What the loss limit counted of this pair since its budget began (`since`: its first counted event, or the
    * operator's last `resume --reset-loss-budget`; absent: nothing counted yet).
    */
-  readonly lossBudget: { readonly netUsd: number; readonly since?: number };
+  readonly lossBudget: {
+    readonly netUsd: number;
+    readonly since?: number;
+    /** Positions closed outside the bot since the budget began: their PnL is unknown, so not in netUsd (absent: none). */
+    readonly unknownCloses?: number;
+  };
 }
 
 /** A line the reader skipped. A torn last write only; anything else is also a JournalProblem. */
@@ -565,7 +581,7 @@ class PairLogs {
   track(entry: JournalEntry): void {
     const log = this.of(entry.pair);
     log.folder.apply(entry);
-    if (entry.kind === 'closed' || entry.kind === 'entry_failed') log.tail = [];
+    if (entry.kind === 'closed' || entry.kind === 'closed_outside' || entry.kind === 'entry_failed') log.tail = [];
     else if (entry.kind === 'realised') {
       // Each counted event restates the running figure: only the latest matters.
       log.tail = log.tail.filter((e) => e.kind !== 'realised');

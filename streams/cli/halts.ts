@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import type { BotConfig } from '../../src/config';
 import { describeProblem, openJournal, type Journal, type JournalState } from '../../src/execution/journal';
 import { exposureText } from '../../src/execution/reconcile';
+import { acquireJournalLock, JournalInUseError, type JournalLock } from '../../src/execution/journal-lock';
+import { acceptFlat } from './accept-flat';
 import { journalFile, pairExecutor } from './pair-executor';
 import { createVenues, type VenueSetup } from '../venues';
 
@@ -109,7 +111,11 @@ export function lossBudgetOf(records: readonly HaltRecord[], maxLossUsd: number 
 export function lossBudgetLines(records: readonly HaltRecord[], maxLossUsd: number | undefined): string[] {
   const budget = lossBudgetOf(records, maxLossUsd);
   const limit = maxLossUsd === undefined ? 'no risk.max_loss_usd' : `risk.max_loss_usd $${maxLossUsd}: ${budget.spent ? 'SPENT' : `$${budget.leftUsd!.toFixed(2)} left`}`;
-  const shares = records.map((r) => `${r.pair} ${usdText(r.lossBudget.netUsd)}${r.lossBudget.since !== undefined ? ` since ${new Date(r.lossBudget.since).toISOString()}` : ' (nothing counted yet)'}`);
+  const shares = records.map((r) => {
+    const b = r.lossBudget;
+    const unknown = b.unknownCloses !== undefined ? ` + ${b.unknownCloses} close(s) outside the bot of UNKNOWN PnL` : '';
+    return `${r.pair} ${usdText(b.netUsd)}${unknown}${b.since !== undefined ? ` since ${new Date(b.since).toISOString()}` : ' (nothing counted yet)'}`;
+  });
   return [`loss budget: realised net ${usdText(budget.netUsd)} on record (${limit}); ${shares.join(', ')}`];
 }
 
@@ -125,6 +131,8 @@ export interface ResumeOptions {
   readonly venues: VenueSetup;
   /** Start the pair's loss budget again from zero (`--reset-loss-budget`): the only way to clear a spent budget's halt. */
   readonly resetLossBudget?: boolean;
+  /** Accept that the position on record was closed outside the bot (`--accept-flat`; streams/cli/accept-flat.ts). */
+  readonly acceptFlat?: boolean;
 }
 
 export interface ResumeOutcome {
@@ -150,6 +158,25 @@ function budgetAfterResume(records: readonly HaltRecord[], opts: ResumeOptions):
   return { budget, refused: { code: 2, lines } };
 }
 
+/**
+ * A running bot monitors the position on record: it must not be written off under it. The journal's lock says
+ * whether one runs (taken and released at once when none does).
+ */
+function acceptFlatUnlessRunning(opts: ResumeOptions, journal: Journal, executor: Parameters<typeof acceptFlat>[2], check: Parameters<typeof acceptFlat>[3]): ResumeOutcome {
+  let lock: JournalLock;
+  try {
+    lock = acquireJournalLock(opts.journalDir);
+  } catch (err) {
+    if (!(err instanceof JournalInUseError)) throw err;
+    return { code: 2, lines: [`${opts.pair}: refused: a bot is running on this journal (pid ${err.holder.pid}, started ${err.holder.startedAt}) and monitors the position; stop it, then run resume --accept-flat again`] };
+  }
+  try {
+    return acceptFlat(opts.pair, journal, executor, check);
+  } finally {
+    lock.release();
+  }
+}
+
 /** Clears a pair's halt after checking both venues against the journal; refuses while they disagree. */
 export async function resumePair(opts: ResumeOptions): Promise<ResumeOutcome> {
   const bot = opts.config.bots.find((b) => b.pair === opts.pair);
@@ -159,7 +186,7 @@ export async function resumePair(opts: ResumeOptions): Promise<ResumeOutcome> {
   const records = listHalts(opts.config, opts.journalDir);
   const record = records.find((r) => r.pair === opts.pair);
   const reset = opts.resetLossBudget === true;
-  if (record === undefined || (!isHalted(record) && !(reset && record.exists))) {
+  if (record === undefined || (!isHalted(record) && !((reset || opts.acceptFlat === true) && record.exists))) {
     return { code: 0, lines: [`${opts.pair}: not halted, nothing to clear (${record?.exists ? `journal ${record.journal}` : `no journal at ${record?.journal}`})`] };
   }
   const after = budgetAfterResume(records, opts);
@@ -173,6 +200,7 @@ export async function resumePair(opts: ResumeOptions): Promise<ResumeOutcome> {
     if (check.status === 'unreadable') {
       return { code: 1, lines: [`${opts.pair}: not cleared: ${check.detail}`, 'try again when both venues answer'] };
     }
+    if (opts.acceptFlat === true) return acceptFlatUnlessRunning(opts, journal, executor, check);
     if (check.status === 'mismatch') {
       return {
         code: 2,

@@ -211,10 +211,12 @@ function commands(program: Command, io: Console): { running?: Promise<void> } {
     .option('--pair <pair>', 'the pair to resume, e.g. BTC-PERP')
     .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
     .option('--reset-loss-budget', "also start the pair's loss budget (risk.max_loss_usd) again at $0")
-    .action((o: { pair?: string; journalDir?: string; resetLossBudget?: boolean }) => {
+    .option('--accept-flat', 'accept that the position on record was closed by hand at the venues (both legs must read flat; its PnL is journalled as unknown)')
+    .action((o: { pair?: string; journalDir?: string; resetLossBudget?: boolean; acceptFlat?: boolean }) => {
       const journalDir = o.journalDir ?? program.opts<Flags>().journalDir;
-      if (o.pair === undefined && o.resetLossBudget === true) fail('--reset-loss-budget needs --pair: each pair\'s budget is reset on its own');
-      command.running = o.pair === undefined ? haltsCommand(program, io, journalDir) : resumeCommand(program, io, o.pair, journalDir, { resetLossBudget: o.resetLossBudget === true });
+      if (o.pair === undefined && (o.resetLossBudget === true || o.acceptFlat === true)) fail(`${o.acceptFlat === true ? '--accept-flat' : '--reset-loss-budget'} needs --pair: it acts on one pair`);
+      const flags = { resetLossBudget: o.resetLossBudget === true, acceptFlat: o.acceptFlat === true };
+      command.running = o.pair === undefined ? haltsCommand(program, io, journalDir) : resumeCommand(program, io, o.pair, journalDir, flags);
     });
   operatorCommands(program, {
     status: (o) => (command.running = statusCommand(program, io, o.journalDir ?? program.opts<Flags>().journalDir, o.apiUrl)),
@@ -377,7 +379,7 @@ async function venueCommand(program: Command, io: Console, journalDir: string | 
   }
 }
 
-function resumeCommand(program: Command, io: Console, pair: string, journalDir: string | undefined, flags: { resetLossBudget: boolean }): Promise<void> {
+function resumeCommand(program: Command, io: Console, pair: string, journalDir: string | undefined, flags: { resetLossBudget: boolean; acceptFlat: boolean }): Promise<void> {
   return venueCommand(program, io, journalDir, 'resume', async (config, dir, venues) => (await import('./halts')).resumePair({ config, pair, journalDir: dir, venues, ...flags }));
 }
 

@@ -19,15 +19,18 @@ import * as fs from 'node:fs';
 export interface JournalPair {
   readonly halts: HaltRecord;
   readonly position?: { direction: string; size: number; longVenue: string; shortVenue: string; longEntryPrice: number; shortEntryPrice: number; entrySpread: number; entryFeesUsd: number; openedAt: number };
-  /** Round trips closed in this journal file, their price PnL and fees (entry + close), and fills credited after. */
-  readonly realised: { roundTrips: number; grossUsd: number; feesUsd: number; netUsd: number; since: number | undefined };
+  /**
+   * Round trips closed in this journal file, their price PnL and fees (entry + close), and fills credited after;
+   * `closedOutside`: positions closed by hand at the venues (resume --accept-flat), their PnL unknown (not in the figures).
+   */
+  readonly realised: { roundTrips: number; grossUsd: number; feesUsd: number; netUsd: number; since: number | undefined; closedOutside: number };
 }
 
 export function readJournalPairs(config: BotConfig, journalDir: string, now = Date.now()): JournalPair[] {
   const halts = listHalts(config, journalDir, now);
   return config.bots.map((bot, i) => {
     const file = journalFile(journalDir, bot.id);
-    const realised = { roundTrips: 0, grossUsd: 0, feesUsd: 0, netUsd: 0, since: undefined as number | undefined };
+    const realised = { roundTrips: 0, grossUsd: 0, feesUsd: 0, netUsd: 0, since: undefined as number | undefined, closedOutside: 0 };
     if (!fs.existsSync(file)) return { halts: halts[i]!, realised };
     const journal = openJournal(file, { rotateAboveBytes: 0 });
     try {
@@ -38,6 +41,8 @@ export function readJournalPairs(config: BotConfig, journalDir: string, now = Da
           realised.roundTrips++;
           realised.grossUsd += e.grossPnlUsd;
           realised.feesUsd += e.feesUsd;
+        } else if (e.kind === 'closed_outside') {
+          realised.closedOutside++;
         } else if (e.kind === 'fill_credited') {
           realised.grossUsd += e.grossPnlUsd;
           realised.feesUsd += e.feesUsd;
@@ -100,7 +105,8 @@ export function journalLines(journalDir: string, pairs: readonly JournalPair[], 
       ? `OPEN ${p.direction} ${p.size} long ${p.longVenue} @ ${p.longEntryPrice} / short ${p.shortVenue} @ ${p.shortEntryPrice}, entry ${formatPct(p.entrySpread)}, entry fees $${p.entryFeesUsd.toFixed(2)}, since ${new Date(p.openedAt).toISOString()}`
       : h.phase;
     const since = r.since !== undefined ? ` since ${new Date(r.since).toISOString()}` : '';
-    lines.push(`  ${h.pair}: ${where}; realised ${usd(r.netUsd)} net = gross ${usd(r.grossUsd)} - fees $${r.feesUsd.toFixed(2)} (${trips(r.roundTrips)}${since})`);
+    const outside = r.closedOutside > 0 ? `; ${r.closedOutside} closed outside the bot, PnL UNKNOWN (not in these figures)` : '';
+    lines.push(`  ${h.pair}: ${where}; realised ${usd(r.netUsd)} net = gross ${usd(r.grossUsd)} - fees $${r.feesUsd.toFixed(2)} (${trips(r.roundTrips)}${since})${outside}`);
   }
   const halted = pairs.map((j) => j.halts).filter(isHalted);
   lines.push(halted.length === 0 ? '  halts: none' : '  halts:', ...haltLines(halted).map((l) => `    ${l}`));
