@@ -236,9 +236,11 @@ export interface Executor {
   haltUntilResumed(reason: string): TradingEvent[];
   /**
    * Operator clears a halt; returns the TRADING_RESUMED event (empty when not halted). `resetLossBudget`: this
-   * pair's loss budget starts again from zero (journalled on the 'resumed' line).
+   * pair's loss budget starts again from zero (journalled on the 'resumed' line). `checkedAt`: when the operator's
+   * check read the venues (the `resume` command, from another process): the line's time, so a halt the bot raised
+   * after that check is not cleared by it. Default now.
    */
-  clearHalt(opts?: { readonly resetLossBudget?: boolean }): TradingEvent[];
+  clearHalt(opts?: { readonly resetLossBudget?: boolean; readonly checkedAt?: number }): TradingEvent[];
   /**
    * Journals what the loss limit counted of one of this pair's events (`deltaUsd`, realisedNetDeltaUsd), so the
    * budget outlives the process. Best effort: a failed write is reported by takeFailures like any record.

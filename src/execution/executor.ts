@@ -119,7 +119,7 @@ class DeltaNeutralExecutor implements Executor {
     return events;
   }
 
-  clearHalt(opts: { readonly resetLossBudget?: boolean } = {}): TradingEvent[] {
+  clearHalt(opts: { readonly resetLossBudget?: boolean; readonly checkedAt?: number } = {}): TradingEvent[] {
     const { core } = this;
     const reset = opts.resetLossBudget === true;
     // The halt may be only on record (the `resume` command runs no restore): the journal decides too.
@@ -127,7 +127,8 @@ class DeltaNeutralExecutor implements Executor {
     const recorded = onRecord.halt !== undefined || onRecord.problems.length > 0 || onRecord.phase === 'exposed';
     if (core.halts.current() === undefined && !recorded && !reset) return [];
     core.halts.clear();
-    core.journal.recordBestEffort({ kind: 'resumed', pair: this.pair, time: core.now(), operator: true, ...(reset ? { resetLossBudget: true } : {}) });
+    // Stamped with when the operator's check read the venues: a halt raised after it is not cleared by it (journal-state.ts).
+    core.journal.recordBestEffort({ kind: 'resumed', pair: this.pair, time: opts.checkedAt ?? core.now(), operator: true, ...(reset ? { resetLossBudget: true } : {}) });
     return [ev.tradingResumed(core.now(), { pair: this.pair })];
   }
 
@@ -157,6 +158,8 @@ class DeltaNeutralExecutor implements Executor {
     const { core } = this;
     const resumed = core.journal.refresh().filter((e) => e.pair === this.pair);
     if (resumed.length === 0 || core.halts.current() === undefined || core.halts.reconciling()) return [];
+    // The journal's fold decides: a resume checked before a newer halt leaves that halt on record (journal-state.ts).
+    if (core.journal.lastState(this.pair).halt !== undefined) return [];
     core.halts.clear();
     return [ev.tradingResumed(core.now(), { pair: this.pair })];
   }

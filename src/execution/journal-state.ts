@@ -225,6 +225,9 @@ export class StateFolder {
         this.halt = { reason: e.reason, time: e.time, ...(e.until !== undefined ? { until: e.until } : {}), ...(e.reconcile ? { reconcile: true } : {}) };
         break;
       case 'resumed':
+        // An operator's resume checked the venues at its time: a halt raised after that (its line may come first,
+        // the command appending from another process) was not seen by the check, and stays.
+        if (e.operator && this.halt !== undefined && e.time < this.halt.time) break;
         this.halt = undefined;
         if (e.operator && e.resetLossBudget === true) {
           this.lossNetUsd = 0;

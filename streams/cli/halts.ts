@@ -195,6 +195,8 @@ export async function resumePair(opts: ResumeOptions): Promise<ResumeOutcome> {
   const trading = await createVenues(opts.venues, { staleAfterMs: opts.config.execution.staleAfterMs, paradexEncoding: opts.config.venues.paradex.encoding });
   try {
     const executor = pairExecutor(opts.config, bot, trading.venues, journal);
+    // What the check reads is the venues as of now: a halt a running bot raises after this is not cleared by this resume.
+    const checkedAt = Date.now();
     const check = await executor.reconcile({ asIfResumed: true });
     const held = check.holdings?.map(exposureText).join(', ');
     if (check.status === 'unreadable') {
@@ -211,7 +213,7 @@ export async function resumePair(opts: ResumeOptions): Promise<ResumeOutcome> {
         ],
       };
     }
-    executor.clearHalt(reset ? { resetLossBudget: true } : {});
+    executor.clearHalt({ checkedAt, ...(reset ? { resetLossBudget: true } : {}) });
     const was = [...(record.halt !== undefined && !record.halt.expired ? [record.halt.reason] : []), ...record.problems, ...record.exposure.map((e) => `exposure on record: ${e}`)];
     const budget = reset
       ? [
