@@ -110,7 +110,7 @@ const SCHEMAS: Record<JournalEntryKind, z.ZodType> = {
   closed_outside: obj({ ...base, direction, size: num, reason: str }),
   halted: obj({ ...base, reason: str, until: num.optional(), reconcile: bool.optional() }),
   resumed: obj({ ...base, operator: bool, resetLossBudget: bool.optional() }),
-  realised: obj({ ...base, event: str, deltaUsd: num, netUsd: num, since: num }),
+  realised: obj({ ...base, event: str, deltaUsd: num, netUsd: num, since: num, unknownCloses: num.optional() }),
   exit_exposure: obj({ ...base, exposure: z.array(exposure, { error: 'must be a list' }), pendingOrders: z.array(pendingOrder, { error: 'must be a list' }), reason: str }),
 };
 

@@ -202,6 +202,7 @@ export class StateFolder {
         this.position = undefined;
         this.clearClose();
         this.unknownCloses++;
+        this.lossSince ??= e.time;
         break;
       case 'fill_credited':
         // The orders of one leg share what is left to explain: a credited fill shrinks it for the others.
@@ -217,6 +218,7 @@ export class StateFolder {
   private applyRealised(e: RealisedEntry): void {
     this.lossNetUsd = e.netUsd;
     this.lossSince = e.since;
+    if (e.unknownCloses !== undefined) this.unknownCloses = e.unknownCloses;
   }
 
   private applyHalt(e: HaltedEntry | ResumedEntry): void {

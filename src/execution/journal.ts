@@ -215,6 +215,8 @@ export interface RealisedEntry extends EntryBase<'realised'> {
   readonly netUsd: number;
   /** ms; when this pair's budget began: its first counted event, or the operator's last reset. */
   readonly since: number;
+  /** Positions closed outside the bot since `since` (PnL unknown); written when a rotation carries the budget over. */
+  readonly unknownCloses?: number;
 }
 /**
  * What the process left at the venues when it exited without finishing (the shutdown grace ran out,
@@ -376,9 +378,11 @@ function carriedOver(entries: readonly JournalEntry[]): JournalEntry[] | undefin
     const state = folder.state();
     // Fills still to be credited are in flight too: they stay where their orders are recorded.
     if (state.phase !== 'flat' || state.pendingFills.length > 0) return undefined;
-    const { netUsd, since } = state.lossBudget;
+    const { netUsd, since, unknownCloses } = state.lossBudget;
     // The budget is the journal's: a rotation must not hand the next start a fresh one.
-    if (since !== undefined) carried.push({ kind: 'realised', pair, time: since, event: 'carried over', deltaUsd: 0, netUsd, since });
+    if (since !== undefined) {
+      carried.push({ kind: 'realised', pair, time: since, event: 'carried over', deltaUsd: 0, netUsd, since, ...(unknownCloses !== undefined ? { unknownCloses } : {}) });
+    }
     const halt = state.halt;
     if (halt !== undefined) {
       carried.push({
