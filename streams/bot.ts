@@ -152,7 +152,7 @@ export function arbitrageBot(deps: BotDeps, settings: BotSettings): Observable<T
     const stopSub = deps.shutdown$.pipe(take(1)).subscribe(() => stop$.next(true));
     const limit = lossLimit(settings.maxLossUsd);
     const run = { deps, settings, stop$: stop$.asObservable(), scheduler, lossLimit: limit };
-    const pairs$ = settings.pairs.map((pair) => defer(() => pairStream$(pairContext(pair, run), deps.venues)));
+    const pairs$ = settings.pairs.map((pair) => defer(() => pairStream$(withLossBook(pairContext(pair, run)), deps.venues)));
     const now = () => scheduler.now();
     return concat(
       of(events.botStarted(now(), { mode: settings.mode, pairs: settings.pairs.map((p) => p.pair) })),
@@ -169,6 +169,16 @@ export function arbitrageBot(deps: BotDeps, settings: BotSettings): Observable<T
       takeUntil(stop$.pipe(delay(settings.shutdownGraceMs, scheduler))),
     );
   });
+}
+
+/** The pair's loss budget on record joins the run's limit, and what the limit counts of the pair is journalled. */
+function withLossBook(ctx: PairContext): PairContext {
+  const { executor } = ctx;
+  if (executor.lossOnRecord && executor.recordRealised) {
+    const record = executor.recordRealised.bind(executor);
+    ctx.lossLimit.attach(ctx.pair.pair, { onRecord: executor.lossOnRecord(), record });
+  }
+  return ctx;
 }
 
 /** One pair's streams, merged. */
@@ -375,8 +385,9 @@ function lossHaltEvent$(ctx: PairContext): Observable<TradingEvent> {
   const { lossLimit: limit, executor } = ctx;
   return limit.reached$.pipe(
     take(1),
-    concatMap((realisedNetUsd) => {
-      const reason = `${MAX_LOSS_HALT_REASON}: realised net ${realisedNetUsd.toFixed(2)} USD <= -${limit.maxLossUsd} USD`;
+    concatMap((budgetNetUsd) => {
+      const earlier = limit.carriedUsd !== 0 ? ` (earlier runs ${limit.carriedUsd.toFixed(2)} USD, this run ${(budgetNetUsd - limit.carriedUsd).toFixed(2)} USD)` : '';
+      const reason = `${MAX_LOSS_HALT_REASON}: realised net ${budgetNetUsd.toFixed(2)} USD${earlier} <= -${limit.maxLossUsd} USD`;
       const journalled = executor.haltUntilResumed?.(reason);
       return from(journalled ?? [events.tradingHalted(ctx.now(), { pair: ctx.pair.pair, reason })]);
     }),

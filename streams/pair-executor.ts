@@ -71,4 +71,10 @@ export interface PairExecutor {
   haltUntilResumed?(reason: string): readonly TradingEvent[];
   /** A halt an operator cleared from another process (the `resume` command): its TRADING_RESUMED, else nothing. */
   pollOperatorResume?(): readonly TradingEvent[];
+  /**
+   * The loss budget on record (earlier runs), and the journalling of what the loss limit counts of this pair's
+   * events (streams/loss-limit.ts). Absent: the pair's budget lasts the run (nothing carried, nothing journalled).
+   */
+  lossOnRecord?(): { readonly netUsd: number; readonly since?: number };
+  recordRealised?(event: string, deltaUsd: number): void;
 }

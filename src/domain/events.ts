@@ -268,7 +268,9 @@ export interface LegUnwound extends Base<'LEG_UNWOUND'> {
  * A fill found after the fact (an order whose reply was lost, looked up after its trade closed, or
  * found after a restart) and credited. `feeUsd` is a fee no ORDER_FILLED reported (it counts in the
  * run's fees). `creditedPnlUsd` / `creditedFeesUsd` are what it adds to a trade already reported
- * closed (0 when the trade's own POSITION_CLOSED includes it); they count in the loss limit.
+ * closed (0 when the trade's own POSITION_CLOSED includes it), or for an unwind found after a restart
+ * the price PnL it realised against its leg's entry price (a failed entry's, like LEG_UNWOUND's); they
+ * count in the loss limit.
  */
 export interface FillCredited extends Base<'FILL_CREDITED'> {
   readonly pair: string;
@@ -280,7 +282,11 @@ export interface FillCredited extends Base<'FILL_CREDITED'> {
   /** Undefined when nothing filled (the order only retires). */
   readonly avgPrice?: number;
   readonly feeUsd: number;
-  readonly creditedPnlUsd: number;
+  /**
+   * Absent when unknown: an unwind fill whose own price or whose leg's entry price is unknown. It is then left
+   * out of every PnL figure and counted as an unpriced unwind, never as 0.
+   */
+  readonly creditedPnlUsd?: number;
   readonly creditedFeesUsd: number;
   readonly reason: string;
 }

@@ -81,7 +81,7 @@ export function realisedNetDeltaUsd(e: TradingEvent): number {
     case 'ORDER_FILLED':
       return -e.feeUsd;
     case 'FILL_CREDITED':
-      return e.creditedPnlUsd - e.feeUsd;
+      return (e.creditedPnlUsd ?? 0) - e.feeUsd;
     case 'POSITION_CLOSED':
       return (e.grossPnlUsd ?? 0) + (e.fundingUsd ?? 0);
     case 'LEG_UNWOUND':

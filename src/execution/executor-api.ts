@@ -236,8 +236,26 @@ export interface Executor {
    * loop) keeps it until an operator's `resume`. Returns the TRADING_HALTED event.
    */
   haltUntilResumed(reason: string): TradingEvent[];
-  /** Operator clears a halt; returns the TRADING_RESUMED event (empty when not halted). */
-  clearHalt(): TradingEvent[];
+  /**
+   * Operator clears a halt; returns the TRADING_RESUMED event (empty when not halted). `resetLossBudget`: this
+   * pair's loss budget starts again from zero (journalled on the 'resumed' line). `checkedAt`: when the operator's
+   * check read the venues (the `resume` command, from another process): the line's time, so a halt the bot raised
+   * after that check is not cleared by it. Default now.
+   */
+  clearHalt(opts?: { readonly resetLossBudget?: boolean; readonly checkedAt?: number }): TradingEvent[];
+  /**
+   * Journals what the loss limit counted of one of this pair's events (`deltaUsd`, realisedNetDeltaUsd), so the
+   * budget outlives the process. Best effort: a failed write is reported by takeFailures like any record.
+   */
+  recordRealised(event: string, deltaUsd: number): void;
+  /**
+   * The operator accepts that the position on record was closed outside the bot (both venues read flat: the caller
+   * checked): journals 'closed_outside' (its PnL unknown) and clears the halt. Returns TRADING_RESUMED, or nothing
+   * when the journal holds no position.
+   */
+  acceptClosedOutside(reason: string): TradingEvent[];
+  /** What the journal says the loss limit has counted of this pair since its budget began. */
+  lossOnRecord(): { readonly netUsd: number; readonly since?: number };
   /**
    * Picks up a halt an operator cleared from another process (`npm start -- resume --pair`, which
    * checked the venues and journalled 'resumed'): returns TRADING_RESUMED when this one is cleared.

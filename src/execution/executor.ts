@@ -119,21 +119,47 @@ class DeltaNeutralExecutor implements Executor {
     return events;
   }
 
-  clearHalt(): TradingEvent[] {
+  clearHalt(opts: { readonly resetLossBudget?: boolean; readonly checkedAt?: number } = {}): TradingEvent[] {
     const { core } = this;
+    const reset = opts.resetLossBudget === true;
     // The halt may be only on record (the `resume` command runs no restore): the journal decides too.
     const onRecord = core.journal.lastState(this.pair);
     const recorded = onRecord.halt !== undefined || onRecord.problems.length > 0 || onRecord.phase === 'exposed';
-    if (core.halts.current() === undefined && !recorded) return [];
+    if (core.halts.current() === undefined && !recorded && !reset) return [];
     core.halts.clear();
-    core.journal.recordBestEffort({ kind: 'resumed', pair: this.pair, time: core.now(), operator: true });
+    // Stamped with when the operator's check read the venues: a halt raised after it is not cleared by it (journal-state.ts).
+    core.journal.recordBestEffort({ kind: 'resumed', pair: this.pair, time: opts.checkedAt ?? core.now(), operator: true, ...(reset ? { resetLossBudget: true } : {}) });
     return [ev.tradingResumed(core.now(), { pair: this.pair })];
+  }
+
+  recordRealised(event: string, deltaUsd: number): void {
+    const { core } = this;
+    const time = core.now();
+    const budget = core.journal.lastState(this.pair).lossBudget;
+    const netUsd = budget.netUsd + deltaUsd;
+    core.journal.recordBestEffort({ kind: 'realised', pair: this.pair, time, event, deltaUsd, netUsd, since: budget.since ?? time });
+  }
+
+  acceptClosedOutside(reason: string): TradingEvent[] {
+    const { core } = this;
+    const state = core.journal.lastState(this.pair);
+    const position = state.position;
+    if ((state.phase !== 'open' && state.phase !== 'closing') || position === undefined) return [];
+    core.journal.recordBestEffort({ kind: 'closed_outside', pair: this.pair, time: core.now(), direction: position.direction, size: position.size, reason });
+    this.current = undefined;
+    return this.clearHalt();
+  }
+
+  lossOnRecord(): { readonly netUsd: number; readonly since?: number } {
+    return this.core.journal.lastState(this.pair).lossBudget;
   }
 
   pollOperatorResume(): TradingEvent[] {
     const { core } = this;
     const resumed = core.journal.refresh().filter((e) => e.pair === this.pair);
     if (resumed.length === 0 || core.halts.current() === undefined || core.halts.reconciling()) return [];
+    // The journal's fold decides: a resume checked before a newer halt leaves that halt on record (journal-state.ts).
+    if (core.journal.lastState(this.pair).halt !== undefined) return [];
     core.halts.clear();
     return [ev.tradingResumed(core.now(), { pair: this.pair })];
   }

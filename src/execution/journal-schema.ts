@@ -109,8 +109,10 @@ const SCHEMAS: Record<JournalEntryKind, z.ZodType> = {
   closed: obj({ ...base, grossPnlUsd: num, feesUsd: num, pendingFills: z.array(pendingFill, { error: 'must be a list' }).optional() }),
   fill_credited: obj({ ...base, trade: str, leg: legKey, fill: legFill, grossPnlUsd: num, feesUsd: num, reason: str }),
   close_failed: obj({ ...base, reason: str }),
+  closed_outside: obj({ ...base, direction, size: num, reason: str }),
   halted: obj({ ...base, reason: str, until: num.optional(), reconcile: bool.optional() }),
-  resumed: obj({ ...base, operator: bool }),
+  resumed: obj({ ...base, operator: bool, resetLossBudget: bool.optional() }),
+  realised: obj({ ...base, event: str, deltaUsd: num, netUsd: num, since: num, unknownCloses: num.optional() }),
   exit_exposure: obj({ ...base, exposure: z.array(exposure, { error: 'must be a list' }), pendingOrders: z.array(pendingOrder, { error: 'must be a list' }), reason: str }),
 };
 

@@ -6,6 +6,7 @@ import type {
   CloseArmedEntry,
   CloseFailedEntry,
   ClosedEntry,
+  ClosedOutsideEntry,
   CloseOrderEntry,
   ClosingEntry,
   EntryFailedEntry,
@@ -18,6 +19,7 @@ import type {
   OpenEntry,
   OpeningEntry,
   PendingCloseOrder,
+  RealisedEntry,
   PendingFill,
   ResumedEntry,
   UnwindOrderEntry,
@@ -52,6 +54,9 @@ export class StateFolder {
   private pendingFills: PendingFill[] = [];
   private problems: JournalProblem[] = [];
   private lastEntryAt: number | undefined;
+  private lossNetUsd = 0;
+  private lossSince: number | undefined;
+  private unknownCloses = 0;
 
   /** Forgets everything about closing a position: a new one starts, or the last one ended. */
   private clearClose(): void {
@@ -77,7 +82,8 @@ export class StateFolder {
   }
 
   apply(e: JournalEntry): void {
-    this.lastEntryAt = e.time;
+    // A counted figure is bookkeeping after the fact, not trading activity.
+    if (e.kind !== 'realised') this.lastEntryAt = e.time;
     switch (e.kind) {
       case 'opening':
       case 'leg_filled':
@@ -92,11 +98,14 @@ export class StateFolder {
       case 'close_order':
       case 'close_failed':
       case 'closed':
+      case 'closed_outside':
       case 'fill_credited':
         return this.applyClose(e);
       case 'halted':
       case 'resumed':
         return this.applyHalt(e);
+      case 'realised':
+        return this.applyRealised(e);
       case 'exit_exposure':
         return;
       default: {
@@ -157,7 +166,7 @@ export class StateFolder {
   }
 
   /** A position's close: armed orders, close orders, their fills, and fills credited after it. */
-  private applyClose(e: CloseArmedEntry | ClosingEntry | CloseOrderEntry | CloseFailedEntry | ClosedEntry | FillCreditedEntry): void {
+  private applyClose(e: CloseArmedEntry | ClosingEntry | CloseOrderEntry | CloseFailedEntry | ClosedEntry | ClosedOutsideEntry | FillCreditedEntry): void {
     switch (e.kind) {
       case 'close_armed':
         this.armed = e;
@@ -187,6 +196,14 @@ export class StateFolder {
         this.clearClose();
         if (e.pendingFills !== undefined && e.pendingFills.length > 0) this.pendingFills = [...this.pendingFills, ...e.pendingFills];
         break;
+      case 'closed_outside':
+        // Flat at the venues by the operator's word and reading; nothing of this close is known to credit.
+        this.phase = 'flat';
+        this.position = undefined;
+        this.clearClose();
+        this.unknownCloses++;
+        this.lossSince ??= e.time;
+        break;
       case 'fill_credited':
         // The orders of one leg share what is left to explain: a credited fill shrinks it for the others.
         this.pendingFills = this.pendingFills
@@ -197,13 +214,28 @@ export class StateFolder {
     }
   }
 
+  /** The loss limit's running figure for this pair, as the line states it. */
+  private applyRealised(e: RealisedEntry): void {
+    this.lossNetUsd = e.netUsd;
+    this.lossSince = e.since;
+    if (e.unknownCloses !== undefined) this.unknownCloses = e.unknownCloses;
+  }
+
   private applyHalt(e: HaltedEntry | ResumedEntry): void {
     switch (e.kind) {
       case 'halted':
         this.halt = { reason: e.reason, time: e.time, ...(e.until !== undefined ? { until: e.until } : {}), ...(e.reconcile ? { reconcile: true } : {}) };
         break;
       case 'resumed':
+        // An operator's resume checked the venues at its time: a halt raised after that (its line may come first,
+        // the command appending from another process) was not seen by the check, and stays.
+        if (e.operator && this.halt !== undefined && e.time < this.halt.time) break;
         this.halt = undefined;
+        if (e.operator && e.resetLossBudget === true) {
+          this.lossNetUsd = 0;
+          this.lossSince = e.time;
+          this.unknownCloses = 0;
+        }
         if (e.operator) {
           // The operator checked the journal's lines and the venues: the problems before this are acknowledged.
           this.problems = [];
@@ -229,6 +261,11 @@ export class StateFolder {
       closeFills: [...this.closeFills],
       pendingFills: [...this.pendingFills],
       problems: [...this.problems],
+      lossBudget: {
+        netUsd: this.lossNetUsd,
+        ...(this.lossSince !== undefined ? { since: this.lossSince } : {}),
+        ...(this.unknownCloses > 0 ? { unknownCloses: this.unknownCloses } : {}),
+      },
       ...(position !== undefined ? { position } : {}),
       ...(opening !== undefined ? { opening } : {}),
       ...(exposure !== undefined ? { exposure } : {}),

@@ -175,6 +175,16 @@ export interface FillCreditedEntry extends EntryBase<'fill_credited'> {
   readonly feesUsd: number;
   readonly reason: string;
 }
+/**
+ * The position on record was closed outside the bot (by hand at the venues): an operator saw both legs read
+ * flat and accepted it (`resume --pair P --accept-flat`). Its close PnL is unknown: it is in no PnL figure and
+ * not in the loss budget, and is counted as a close of unknown PnL (JournalState.lossBudget.unknownCloses).
+ */
+export interface ClosedOutsideEntry extends EntryBase<'closed_outside'> {
+  readonly direction: Direction;
+  readonly size: number;
+  readonly reason: string;
+}
 /** A close attempt gave up before both venues reported flat; the position is still (partly) open. */
 export interface CloseFailedEntry extends EntryBase<'close_failed'> {
   readonly reason: string;
@@ -192,6 +202,27 @@ export interface HaltedEntry extends EntryBase<'halted'> {
 export interface ResumedEntry extends EntryBase<'resumed'> {
   /** True when an operator cleared the halt (acknowledging any recorded exposure and journal problems). */
   readonly operator: boolean;
+  /**
+   * True when the operator also started a new loss budget for this pair (`resume --reset-loss-budget`): its
+   * realised net counts from this line's time again.
+   */
+  readonly resetLossBudget?: boolean;
+}
+/**
+ * What the loss limit (risk.max_loss_usd) counted of one of this pair's events: domain/pnl.ts realisedNetDeltaUsd,
+ * the figure the run summary sums. Written after the event (only when it moves the figure), so the budget is the
+ * journal's, not a process's: a start adds up every pair's `netUsd` and begins its limit there.
+ */
+export interface RealisedEntry extends EntryBase<'realised'> {
+  /** The TradingEvent type counted (ORDER_FILLED, POSITION_CLOSED, LEG_UNWOUND, FILL_CREDITED). */
+  readonly event: string;
+  readonly deltaUsd: number;
+  /** This pair's realised net since `since`, this event included, USD. */
+  readonly netUsd: number;
+  /** ms; when this pair's budget began: its first counted event, or the operator's last reset. */
+  readonly since: number;
+  /** Positions closed outside the bot since `since` (PnL unknown); written when a rotation carries the budget over. */
+  readonly unknownCloses?: number;
 }
 /**
  * What the process left at the venues when it exited without finishing (the shutdown grace ran out,
@@ -216,9 +247,11 @@ export type JournalEntry =
   | CloseOrderEntry
   | ClosedEntry
   | FillCreditedEntry
+  | ClosedOutsideEntry
   | CloseFailedEntry
   | HaltedEntry
   | ResumedEntry
+  | RealisedEntry
   | ExitExposureEntry;
 
 export type JournalEntryKind = JournalEntry['kind'];
@@ -260,6 +293,16 @@ export interface JournalState {
    */
   readonly pendingCloseOrders?: { readonly long: readonly PendingCloseOrder[]; readonly short: readonly PendingCloseOrder[] };
   readonly lastEntryAt?: number;
+  /**
+   * What the loss limit counted of this pair since its budget began (`since`: its first counted event, or the
+   * operator's last `resume --reset-loss-budget`; absent: nothing counted yet).
+   */
+  readonly lossBudget: {
+    readonly netUsd: number;
+    readonly since?: number;
+    /** Positions closed outside the bot since the budget began: their PnL is unknown, so not in netUsd (absent: none). */
+    readonly unknownCloses?: number;
+  };
 }
 
 /** A line the reader skipped. A torn last write only; anything else is also a JournalProblem. */
@@ -328,7 +371,7 @@ export interface OpenJournalOptions {
 
 const DEFAULT_ROTATE_ABOVE_BYTES = 32 * 1024 * 1024;
 
-/** The entries that carry a rotated journal's state: each pair's halt still on record. */
+/** The entries that carry a rotated journal's state: each pair's loss budget and halt still on record. */
 function carriedOver(entries: readonly JournalEntry[]): JournalEntry[] | undefined {
   const folders = new Map<string, StateFolder>();
   for (const e of entries) {
@@ -341,6 +384,11 @@ function carriedOver(entries: readonly JournalEntry[]): JournalEntry[] | undefin
     const state = folder.state();
     // Fills still to be credited are in flight too: they stay where their orders are recorded.
     if (state.phase !== 'flat' || state.pendingFills.length > 0) return undefined;
+    const { netUsd, since, unknownCloses } = state.lossBudget;
+    // The budget is the journal's: a rotation must not hand the next start a fresh one.
+    if (since !== undefined) {
+      carried.push({ kind: 'realised', pair, time: since, event: 'carried over', deltaUsd: 0, netUsd, since, ...(unknownCloses !== undefined ? { unknownCloses } : {}) });
+    }
     const halt = state.halt;
     if (halt !== undefined) {
       carried.push({
@@ -543,8 +591,12 @@ class PairLogs {
   track(entry: JournalEntry): void {
     const log = this.of(entry.pair);
     log.folder.apply(entry);
-    if (entry.kind === 'closed' || entry.kind === 'entry_failed') log.tail = [];
-    else if (entry.kind === 'close_armed') {
+    if (entry.kind === 'closed' || entry.kind === 'closed_outside' || entry.kind === 'entry_failed') log.tail = [];
+    else if (entry.kind === 'realised') {
+      // Each counted event restates the running figure: only the latest matters.
+      log.tail = log.tail.filter((e) => e.kind !== 'realised');
+      log.tail.push(entry);
+    } else if (entry.kind === 'close_armed') {
       // A later armed set supersedes the previous one: keep only the latest (they come every few seconds while holding).
       log.tail = log.tail.filter((e) => e.kind !== 'close_armed');
       log.tail.push(entry);

@@ -13,6 +13,7 @@ import { describeProblem, type JournalState, type LegFilledEntry } from './journ
 import { assess, entryVenues, type CloseFound, type EntryFound } from './restart-assess';
 import { entryPlanText, sizeTolerance } from './reconcile';
 import type { OpenPosition } from './types';
+import { unwindPnlUsd } from './unwind';
 
 export interface RestartHooks {
   /** An interrupted entry ended as a position: monitor it as a new one. */
@@ -86,12 +87,12 @@ function haltsOnRecord(core: ExecutorCore, state: JournalState, events: TradingE
 }
 
 /**
- * A halt a previous run journalled, as this run states it. A loss-limit halt is that run's, not this one's
- * (whose own limit starts afresh): it holds until an operator's resume, and says how.
+ * A halt a previous run journalled, as this run states it. A loss-limit halt holds until an operator's resume, and
+ * says how (the budget is the journals': this run goes on counting from where that one stopped).
  */
 function inheritedHaltReason(reason: string, pair: string): string {
   if (!reason.startsWith(MAX_LOSS_HALT_REASON)) return reason;
-  return `a previous run stopped at its loss limit (${reason}); kept until an operator resumes: npm start -- resume --pair ${pair}`;
+  return `a previous run stopped at its loss limit (${reason}); kept until an operator resumes: npm start -- resume --pair ${pair} --reset-loss-budget`;
 }
 
 /** The reconciliation restore() would act on, in words, without acting. */
@@ -174,6 +175,8 @@ async function finishEntry(core: ExecutorCore, hooks: RestartHooks, entry: Entry
   const time = core.now();
   for (const { phase, leg, fill } of entry.found) {
     core.journal.recordBestEffort({ kind: 'leg_filled', pair: core.pair, time, phase, leg, fill });
+    // An unwind realised price PnL against its leg's entry fill (journalled, or found just now), as unwindExcess prices it.
+    const pnl = phase === 'unwind' ? unwindPnlUsd(leg === 'long' ? 'SELL' : 'BUY', entry.legs[leg].avgPrice, [fill]) : 0;
     events.push(
       ev.fillCredited(time, {
         pair: core.pair,
@@ -183,9 +186,9 @@ async function finishEntry(core: ExecutorCore, hooks: RestartHooks, entry: Entry
         filledSize: fill.filledSize,
         ...(fill.filledSize > 0 && fill.avgPrice !== undefined ? { avgPrice: fill.avgPrice } : {}),
         feeUsd: fill.feeUsd,
-        creditedPnlUsd: 0,
+        ...(pnl !== undefined ? { creditedPnlUsd: pnl } : {}),
         creditedFeesUsd: 0,
-        reason: `${phase === 'open' ? 'entry leg' : 'unwind'} found after a restart`,
+        reason: `${phase === 'open' ? 'entry leg' : 'unwind'} found after a restart${pnl === undefined ? ' (its price PnL is unknown: a fill or entry price was not reported)' : ''}`,
       }),
     );
   }

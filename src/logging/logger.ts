@@ -206,7 +206,11 @@ const DESCRIBERS: { readonly [K in TradingEventType]: (e: Extract<TradingEvent, 
   LEG_UNWOUND: (e) => `LEG_UNWOUND ${e.pair} ${e.venue} size=${e.size} ${e.ok ? 'ok' : 'FAILED'}: ${e.reason}`,
   FILL_CREDITED: (e) => (
     `FILL_CREDITED ${e.pair} ${e.venue} ${e.phase} ${e.filledSize}${e.avgPrice !== undefined ? ` @ ${formatUsd(e.avgPrice)}` : ''} fee=${formatUsd(e.feeUsd)}` +
-    (e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0 ? ` credited pnl=${formatUsd(e.creditedPnlUsd)} fees=${formatUsd(e.creditedFeesUsd)}` : '') +
+    (e.creditedPnlUsd === undefined
+      ? ` credited pnl=unknown fees=${formatUsd(e.creditedFeesUsd)}`
+      : e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0
+        ? ` credited pnl=${formatUsd(e.creditedPnlUsd)} fees=${formatUsd(e.creditedFeesUsd)}`
+        : '') +
     ` id=${e.clientId}: ${e.reason}`
   ),
   TRADING_HALTED: (e) =>

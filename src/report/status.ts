@@ -145,7 +145,7 @@ const ON_PAIR: Handlers<PairStatus> = {
   // A fill found after the fact, as the run summary counts it: its fee is paid, its credited PnL realised.
   FILL_CREDITED: (s, e) => {
     s.feesPaidUsd += e.feeUsd;
-    s.realisedGrossUsd += e.creditedPnlUsd;
+    s.realisedGrossUsd += e.creditedPnlUsd ?? 0;
     s.realisedNetUsd = s.realisedGrossUsd - s.feesPaidUsd + s.realisedFundingUsd;
   },
   FUNDING_ACCRUED: (s, e) => {

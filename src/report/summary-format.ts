@@ -5,6 +5,7 @@
 import type { UsdcUsd, VenueId } from '../domain/market';
 import { pairExposureText } from '../execution/reconcile';
 import type { RunSummary } from './summary';
+import type { LossBudgetFigures } from './summary-types';
 
 /** The settings a run traded with, as the report and the summary JSON show them. */
 export interface RunSettings {
@@ -105,6 +106,13 @@ function fundingVenueText(s: RunSummary): string {
   return `${fundingUsdText(s.fundingVenueDiffUsd)} (${checked}${mismatched})`;
 }
 
+/** The budget the journals hold: spent since when, of what limit, and how much of it before this run. */
+function lossBudgetText(b: LossBudgetFigures): string {
+  const since = b.since !== undefined ? ` since ${new Date(b.since).toISOString()}` : '';
+  const limit = b.maxLossUsd !== undefined ? ` (limit -$${b.maxLossUsd}, ${usd(Math.max(0, b.maxLossUsd + b.atEndUsd))} left)` : '';
+  return `${usd(b.atEndUsd)} realised net${since}${limit}; ${usd(b.atStartUsd)} of it before this run`;
+}
+
 /** The summary's figures, worded once for the console table and the report header. */
 export function summaryFigures(s: RunSummary): SummaryFigure[] {
   const markedAt = s.unrealisedMarkedAt === undefined ? '' : ` at ${new Date(s.unrealisedMarkedAt).toISOString().slice(11, 19)}Z`;
@@ -135,6 +143,7 @@ export function summaryFigures(s: RunSummary): SummaryFigure[] {
     { key: 'legsUnwound', label: 'legs unwound', text: String(s.legsUnwound) },
     { key: 'closeFailures', label: 'close failures', text: String(s.closeFailures) },
     ...(s.lateFills > 0 ? [{ key: 'lateFills', label: 'late fills credited', text: String(s.lateFills) }] : []),
+    ...(s.lossBudget !== undefined ? [{ key: 'lossBudget', label: 'loss budget (journal)', text: lossBudgetText(s.lossBudget) }] : []),
     {
       key: 'exposureAtExit',
       label: 'exposure at exit',
@@ -209,6 +218,7 @@ export function summaryJson(s: RunSummary, run: RunFiles): Record<string, unknow
     unwindsUnpriced: s.outsideTrades.unwindsUnpriced,
     fundingHeldChecks: s.fundingHeldChecks,
     fundingHeldMismatches: s.fundingHeldMismatches,
+    lossBudget: s.lossBudget !== undefined ? { ...s.lossBudget, since: iso(s.lossBudget.since) } : null,
     ...(run.settings !== undefined ? { settings: run.settings } : {}),
   };
 }

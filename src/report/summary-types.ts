@@ -138,6 +138,12 @@ export interface RunSummary {
    * orders nobody saw the outcome of, per pair, as the executors report them. Empty after a clean stop.
    */
   exposureAtExit: PairExposure[];
+  /**
+   * The loss budget (risk.max_loss_usd) as the pairs' journals hold it: the realised net they had counted when the
+   * run started (earlier runs) and when it ended, and since when (the oldest pair's budget start). Absent: not read
+   * (a summary folded from events alone).
+   */
+  lossBudget?: LossBudgetFigures;
   /** The time span the events cover, ms (in a replay: the data's). */
   firstEventAt: number | undefined;
   lastEventAt: number | undefined;
@@ -149,4 +155,13 @@ export interface RunSummary {
   byPair: Record<string, PairRealised>;
   openPositions: OpenAtExit[];
   outsideTrades: FeesOutsideTrades;
+}
+
+/** See RunSummary.lossBudget. */
+export interface LossBudgetFigures {
+  readonly maxLossUsd?: number;
+  readonly atStartUsd: number;
+  readonly atEndUsd: number;
+  /** ms; absent: nothing counted yet. */
+  readonly since?: number;
 }

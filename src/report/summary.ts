@@ -350,14 +350,16 @@ export class SummaryFold {
   private creditFill(e: Extract<TradingEvent, { type: 'FILL_CREDITED' }>): void {
     this.lateFills++;
     this.feesUsd += e.feeUsd;
-    this.grossPnlUsd += e.creditedPnlUsd;
-    const credited = e.creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0;
+    if (e.phase === 'unwind') return this.creditUnwindFill(e);
+    const creditedPnlUsd = e.creditedPnlUsd ?? 0;
+    this.grossPnlUsd += creditedPnlUsd;
+    const credited = creditedPnlUsd !== 0 || e.creditedFeesUsd !== 0;
     // A late fill is found within seconds of its close, before the pair's next round trip can close.
     const last = credited ? this.trades.lastOf(e.pair) : undefined;
     if (last !== undefined) {
       const trade = last.row;
       const feesByVenue = { ...trade.feesByVenue, [e.venue]: (trade.feesByVenue[e.venue] ?? 0) + e.feeUsd };
-      const grossPnlUsd = trade.grossPnlUsd + e.creditedPnlUsd;
+      const grossPnlUsd = trade.grossPnlUsd + creditedPnlUsd;
       const feesUsd = trade.feesUsd + e.feeUsd;
       this.trades.replace(last.at, { ...trade, feesByVenue, feesUsd, grossPnlUsd, netPnlUsd: grossPnlUsd - feesUsd + trade.fundingUsd });
     } else {
@@ -372,6 +374,23 @@ export class SummaryFold {
     }
     this.realisedDrawdown.observe(e.time, this.realisedNetUsd());
   }
+  /**
+   * An unwind's fill found after a restart: its fee goes where an ORDER_FILLED's would, its price PnL (against the
+   * leg's entry price) to the failed entries' row as a LEG_UNWOUND's does, or it is counted unpriced.
+   */
+  private creditUnwindFill(e: Extract<TradingEvent, { type: 'FILL_CREDITED' }>): void {
+    const p = this.pair(e.pair);
+    const feeRow = p.phase !== 'flat' && p.trip !== undefined ? p.trip : this.outside;
+    feeRow.feesUsd += e.feeUsd;
+    addFee(feeRow.fees, e.venue, e.feeUsd);
+    if (e.filledSize > 0 && e.creditedPnlUsd === undefined) this.outside.unwindsUnpriced++;
+    else if (e.creditedPnlUsd !== undefined) {
+      this.grossPnlUsd += e.creditedPnlUsd;
+      this.outside.grossPnlUsd += e.creditedPnlUsd;
+    }
+    this.realisedDrawdown.observe(e.time, this.realisedNetUsd());
+  }
+
 
   /**
    * @param openAtExit positions still open when the run ended, as the executors report them (independent of

@@ -198,9 +198,13 @@ function commands(program: Command, io: Console): { running?: Promise<void> } {
     .description("clear a pair's halt once both venues agree with the journal; without --pair, list the halts")
     .option('--pair <pair>', 'the pair to resume, e.g. BTC-PERP')
     .option('--journal-dir <dir>', "journal folder (default: the config's journal_dir)")
-    .action((o: { pair?: string; journalDir?: string }) => {
+    .option('--reset-loss-budget', "also start the pair's loss budget (risk.max_loss_usd) again at $0")
+    .option('--accept-flat', 'accept that the position on record was closed by hand at the venues (both legs must read flat; its PnL is journalled as unknown)')
+    .action((o: { pair?: string; journalDir?: string; resetLossBudget?: boolean; acceptFlat?: boolean }) => {
       const journalDir = o.journalDir ?? program.opts<Flags>().journalDir;
-      command.running = o.pair === undefined ? haltsCommand(program, io, journalDir) : resumeCommand(program, io, o.pair, journalDir);
+      if (o.pair === undefined && (o.resetLossBudget === true || o.acceptFlat === true)) fail(`${o.acceptFlat === true ? '--accept-flat' : '--reset-loss-budget'} needs --pair: it acts on one pair`);
+      const flags = { resetLossBudget: o.resetLossBudget === true, acceptFlat: o.acceptFlat === true };
+      command.running = o.pair === undefined ? haltsCommand(program, io, journalDir) : resumeCommand(program, io, o.pair, journalDir, flags);
     });
   operatorCommands(program, {
     status: (o) => (command.running = statusCommand(program, io, o.journalDir ?? program.opts<Flags>().journalDir, o.apiUrl)),
@@ -322,8 +326,9 @@ function credentialsOrFail(): VenueCredentials {
 async function haltsCommand(program: Command, io: Console, journalDir: string | undefined): Promise<void> {
   const { config } = loadConfig(io, program.opts<Flags>(), 'command');
   const dir = path.resolve(journalDir ?? config.journalDir);
-  const { haltLines, listHalts } = await import('./halts');
-  io.stdout.write(`halts on record in ${dir}:\n${haltLines(listHalts(config, dir)).join('\n')}\n`);
+  const { haltLines, listHalts, lossBudgetLines } = await import('./halts');
+  const records = listHalts(config, dir);
+  io.stdout.write(`halts on record in ${dir}:\n${haltLines(records).join('\n')}\n${lossBudgetLines(records, config.risk.maxLossUsd).join('\n')}\n`);
   process.exit(0);
 }
 
@@ -362,8 +367,8 @@ async function venueCommand(program: Command, io: Console, journalDir: string | 
   }
 }
 
-function resumeCommand(program: Command, io: Console, pair: string, journalDir: string | undefined): Promise<void> {
-  return venueCommand(program, io, journalDir, 'resume', async (config, dir, venues) => (await import('./halts')).resumePair({ config, pair, journalDir: dir, venues }));
+function resumeCommand(program: Command, io: Console, pair: string, journalDir: string | undefined, flags: { resetLossBudget: boolean; acceptFlat: boolean }): Promise<void> {
+  return venueCommand(program, io, journalDir, 'resume', async (config, dir, venues) => (await import('./halts')).resumePair({ config, pair, journalDir: dir, venues, ...flags }));
 }
 
 function positionsCommand(program: Command, io: Console, journalDir: string | undefined): Promise<void> {

@@ -154,7 +154,7 @@ export class Ops {
         status: 'refused',
         lines: [
           `${pair}: refused: the run's loss limit halted it (${lossHalt}); that halt holds for the rest of this run by design, on every pair`,
-          'review the losses, then restart the bot (the limit counts realised PnL from each start) or raise risk.max_loss_usd in the config',
+          'review the losses, then run npm start -- resume --pair <pair> --reset-loss-budget and restart the bot (the budget is the journals\': a restart alone keeps it), or raise risk.max_loss_usd in the config',
           ...(executor.isHalted() ? [`an operator or reconciliation halt is also on record (${executor.haltReason() ?? 'halted'}): resume clears it after a restart`] : []),
         ],
       };

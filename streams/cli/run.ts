@@ -20,6 +20,7 @@ import { createStatusDisplay, type StatusDisplay, type StatusOut } from '../../s
 import { createRunEventSink, type RunEventSink } from '../../src/report/run-events';
 import { RunRecord } from '../../src/report/run-record';
 import { summaryTable, type RunSettings, type RunSummary } from '../../src/report/summary';
+import type { LossBudgetFigures } from '../../src/report/summary-types';
 import { withEveryTradeRow } from '../../src/report/trade-rows';
 import { readChartItems } from '../../src/report/chart-decisions';
 import type { VenueCredentials, VenueEndpoints } from '../../src/config';
@@ -293,7 +294,7 @@ async function run(control: RunControl): Promise<RunResult> {
     const replay = opts.mode === 'replay' ? openReplay(opts) : undefined;
     trading = replay ? replay.trading : await recordedVenues(opts, folder.logger, recorder);
     pairs = await openPairs(opts.config, settingsPairs, trading.venues, journalDir, folder.logger, executors, replay?.executorClock, journalingFor(opts.mode));
-    const settings = botSettings(replay ? replayFundingPeriod(opts, replay) : opts, settingsPairs);
+    const [settings, lossAtStart] = [botSettings(replay ? replayFundingPeriod(opts, replay) : opts, settingsPairs), lossOnRecord(executors)];
     // The summary and the report's data, folded as events happen (bounded: no event log is kept).
     const record = new RunRecord({ pairs: settingsPairs.map((p) => p.pair), recentLimit: opts.recentEventsLimit ?? 500, buckets: { widthMs: settings.spreadSampleMs }, ...tradeRows(opts, folder) });
     const display = statusDisplay(opts.statusOut, settingsPairs, printer);
@@ -314,7 +315,7 @@ async function run(control: RunControl): Promise<RunResult> {
     if (stopped() === undefined) stop('bot stream completed');
     const left = await exposureAtExit(executors, stopped() ?? 'stop', folder.logger);
     const openAtExit = [...executors.values()].filter((x) => x.currentPosition() !== undefined).length;
-    const summary = withEveryTradeRow(folder.tradesPath, record.summary(openAtExit, left.exposure));
+    const summary = { ...withEveryTradeRow(folder.tradesPath, record.summary(openAtExit, left.exposure)), lossBudget: lossBudgetFigures(settings.maxLossUsd, lossAtStart, executors) };
     const runSettings = { ...describeSettings(opts, settings, fees), ...(replay ? { replay: replayFacts(opts, replay) } : {}) };
     if (opts.report !== false) writeReport(folder, opts, record, summary, runSettings, startedAt);
     closeDisplay();
@@ -333,6 +334,24 @@ async function run(control: RunControl): Promise<RunResult> {
     // Released last: the journals are closed, nothing of this run writes to the folder any more.
     journalLock?.release();
   }
+}
+
+/** The loss budget the pairs' journals hold: their realised nets summed, since the oldest budget start. */
+function lossOnRecord(executors: ReadonlyMap<string, Executor>): { netUsd: number; since?: number } {
+  let netUsd = 0;
+  let since: number | undefined;
+  for (const x of executors.values()) {
+    const b = x.lossOnRecord();
+    netUsd += b.netUsd;
+    if (b.since !== undefined) since = Math.min(since ?? b.since, b.since);
+  }
+  return { netUsd, ...(since !== undefined ? { since } : {}) };
+}
+
+/** The summary's loss budget: the journals' figure at the start (`atStart`) and now. */
+function lossBudgetFigures(maxLossUsd: number | undefined, atStart: { netUsd: number }, executors: ReadonlyMap<string, Executor>): LossBudgetFigures {
+  const atEnd = lossOnRecord(executors);
+  return { ...(maxLossUsd !== undefined ? { maxLossUsd } : {}), atStartUsd: atStart.netUsd, atEndUsd: atEnd.netUsd, ...(atEnd.since !== undefined ? { since: atEnd.since } : {}) };
 }
 
 /** Each pair's funding from the venues (streams/cli/funding.ts runFundingFor); in a replay, the recorded figures (none in a VPREC1 recording). */

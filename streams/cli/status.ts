@@ -11,7 +11,7 @@ import { formatPct } from '../../src/domain/events';
 import { openJournal } from '../../src/execution/journal';
 import type { StatusJson } from '../../src/ops/state';
 import { type ApiStatusResult, fetchApiStatus } from '../../src/ops/status-client';
-import { type HaltRecord, haltLines, isHalted, listHalts } from './halts';
+import { type HaltRecord, haltLines, isHalted, listHalts, lossBudgetLines } from './halts';
 import { journalFile } from './pair-executor';
 import * as fs from 'node:fs';
 
@@ -19,15 +19,18 @@ import * as fs from 'node:fs';
 export interface JournalPair {
   readonly halts: HaltRecord;
   readonly position?: { direction: string; size: number; longVenue: string; shortVenue: string; longEntryPrice: number; shortEntryPrice: number; entrySpread: number; entryFeesUsd: number; openedAt: number };
-  /** Round trips closed in this journal file, their price PnL and fees (entry + close), and fills credited after. */
-  readonly realised: { roundTrips: number; grossUsd: number; feesUsd: number; netUsd: number; since: number | undefined };
+  /**
+   * Round trips closed in this journal file, their price PnL and fees (entry + close), and fills credited after;
+   * `closedOutside`: positions closed by hand at the venues (resume --accept-flat), their PnL unknown (not in the figures).
+   */
+  readonly realised: { roundTrips: number; grossUsd: number; feesUsd: number; netUsd: number; since: number | undefined; closedOutside: number };
 }
 
 export function readJournalPairs(config: BotConfig, journalDir: string, now = Date.now()): JournalPair[] {
   const halts = listHalts(config, journalDir, now);
   return config.bots.map((bot, i) => {
     const file = journalFile(journalDir, bot.id);
-    const realised = { roundTrips: 0, grossUsd: 0, feesUsd: 0, netUsd: 0, since: undefined as number | undefined };
+    const realised = { roundTrips: 0, grossUsd: 0, feesUsd: 0, netUsd: 0, since: undefined as number | undefined, closedOutside: 0 };
     if (!fs.existsSync(file)) return { halts: halts[i]!, realised };
     const journal = openJournal(file, { rotateAboveBytes: 0 });
     try {
@@ -38,6 +41,8 @@ export function readJournalPairs(config: BotConfig, journalDir: string, now = Da
           realised.roundTrips++;
           realised.grossUsd += e.grossPnlUsd;
           realised.feesUsd += e.feesUsd;
+        } else if (e.kind === 'closed_outside') {
+          realised.closedOutside++;
         } else if (e.kind === 'fill_credited') {
           realised.grossUsd += e.grossPnlUsd;
           realised.feesUsd += e.feesUsd;
@@ -88,7 +93,7 @@ export function apiLines(apiUrl: string, s: StatusJson): string[] {
 }
 
 /** The journal's view: positions, realised PnL and halts. */
-export function journalLines(journalDir: string, pairs: readonly JournalPair[]): string[] {
+export function journalLines(journalDir: string, pairs: readonly JournalPair[], maxLossUsd?: number): string[] {
   const lines = [`journal: ${journalDir}`];
   for (const j of pairs) {
     const { halts: h, position: p, realised: r } = j;
@@ -100,19 +105,21 @@ export function journalLines(journalDir: string, pairs: readonly JournalPair[]):
       ? `OPEN ${p.direction} ${p.size} long ${p.longVenue} @ ${p.longEntryPrice} / short ${p.shortVenue} @ ${p.shortEntryPrice}, entry ${formatPct(p.entrySpread)}, entry fees $${p.entryFeesUsd.toFixed(2)}, since ${new Date(p.openedAt).toISOString()}`
       : h.phase;
     const since = r.since !== undefined ? ` since ${new Date(r.since).toISOString()}` : '';
-    lines.push(`  ${h.pair}: ${where}; realised ${usd(r.netUsd)} net = gross ${usd(r.grossUsd)} - fees $${r.feesUsd.toFixed(2)} (${trips(r.roundTrips)}${since})`);
+    const outside = r.closedOutside > 0 ? `; ${r.closedOutside} closed outside the bot, PnL UNKNOWN (not in these figures)` : '';
+    lines.push(`  ${h.pair}: ${where}; realised ${usd(r.netUsd)} net = gross ${usd(r.grossUsd)} - fees $${r.feesUsd.toFixed(2)} (${trips(r.roundTrips)}${since})${outside}`);
   }
   const halted = pairs.map((j) => j.halts).filter(isHalted);
   lines.push(halted.length === 0 ? '  halts: none' : '  halts:', ...haltLines(halted).map((l) => `    ${l}`));
+  lines.push(...lossBudgetLines(pairs.map((j) => j.halts), maxLossUsd).map((l) => `  ${l}`));
   return lines;
 }
 
 /** The whole `status` output. */
-export function statusLines(apiUrl: string, api: ApiStatusResult, journalDir: string, pairs: readonly JournalPair[]): string[] {
+export function statusLines(apiUrl: string, api: ApiStatusResult, journalDir: string, pairs: readonly JournalPair[], maxLossUsd?: number): string[] {
   const head = api.ok
     ? apiLines(apiUrl, api.status)
     : [api.running ? `bot: no status from ${apiUrl}: ${api.reason}` : `bot: not running (${api.reason} on ${apiUrl}; a bot started with --no-api is not seen)`];
-  return [...head, ...journalLines(journalDir, pairs)];
+  return [...head, ...journalLines(journalDir, pairs, maxLossUsd)];
 }
 
 /** The `status` command's text: the API at `apiUrl` (default from the config's api.host and api.port), then the journals. */
@@ -120,5 +127,5 @@ export async function statusReport(o: { config: BotConfig; journalDir: string; a
   const host = o.config.api.host.includes(':') ? `[${o.config.api.host}]` : o.config.api.host;
   const url = o.apiUrl ?? `http://${host}:${o.apiPort ?? o.config.api.port}`;
   const api = await fetchApiStatus(url, o.token);
-  return `${statusLines(url, api, o.journalDir, readJournalPairs(o.config, o.journalDir)).join('\n')}\n`;
+  return `${statusLines(url, api, o.journalDir, readJournalPairs(o.config, o.journalDir), o.config.risk.maxLossUsd).join('\n')}\n`;
 }

@@ -68,4 +68,29 @@ describe('executor: a halt cleared by an operator from another process', () => {
     expect(r.exec.isHalted()).toBe(false);
     expect((await r.exec.openPosition(opportunity(r))).ok).toBe(true);
   });
+
+  it('does not let a resume checked before a newer halt clear it (the command read the venues at T, the bot halted at T+δ)', async () => {
+    const r = rig();
+    const checkedAt = r.clock.now; // the operator's `resume` reads the venues here…
+    r.clock.now += 50;
+    r.exec.haltByOperator('operator halt after the check'); // …the bot halts meanwhile…
+    const command = openJournal(r.journalPath);
+    journals.push(command);
+    command.append({ kind: 'resumed', pair: PAIR, time: checkedAt, operator: true }); // …and the resume lands after it
+
+    expect(r.exec.pollOperatorResume()).toEqual([]);
+    expect(r.exec.isHalted()).toBe(true);
+    // The journal keeps it too: a restart is still halted.
+    expect(r.journal.lastState(PAIR).halt).toMatchObject({ reason: 'operator halt after the check' });
+    const reopened = openJournal(r.journalPath);
+    journals.push(reopened);
+    const restarted = r.make({ journal: reopened });
+    await restarted.restore();
+    expect(restarted.isHalted()).toBe(true);
+
+    // A resume checked after the halt clears it.
+    command.append({ kind: 'resumed', pair: PAIR, time: r.clock.now + 1, operator: true });
+    expect(types(r.exec.pollOperatorResume())).toEqual(['TRADING_RESUMED']);
+    expect(r.exec.isHalted()).toBe(false);
+  });
 });

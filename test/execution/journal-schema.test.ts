@@ -30,8 +30,10 @@ const SAMPLES: { [K in JournalEntryKind]: Extract<JournalEntry, { kind: K }> } =
   closed: { kind: 'closed', pair, time: 6, grossPnlUsd: 1, feesUsd: 0.5 },
   fill_credited: { kind: 'fill_credited', pair, time: 7, trade: 'L/S', leg: 'short', fill: closeFill('short', 0.001, 100_000), grossPnlUsd: 0.3, feesUsd: 0.01, reason: 'late' },
   close_failed: { kind: 'close_failed', pair, time: 6, reason: 'not flat' },
+  closed_outside: { kind: 'closed_outside', pair, time: 6, direction: 'AOverB', size: 0.01, reason: 'closed by hand' },
   halted: { kind: 'halted', pair, time: 8, reason: 'cooldown', until: 100 },
   resumed: { kind: 'resumed', pair, time: 9, operator: true },
+  realised: { kind: 'realised', pair, time: 9, event: 'POSITION_CLOSED', deltaUsd: -3, netUsd: -5, since: 1 },
   exit_exposure: { kind: 'exit_exposure', pair, time: 9, exposure: [], pendingOrders: [], reason: 'shutdown' },
 };
 

@@ -197,6 +197,21 @@ describe('journal rotation at open', () => {
     expect(journalAt(file).lastState(PAIR)).toMatchObject({ phase: 'opening', halt: before.btc.halt });
   });
 
+  it('carries each pair’s loss budget over: a rotation never hands the next start a fresh one', () => {
+    const file = tempFile();
+    const j = journalAt(file);
+    for (let i = 0; i < 20; i++) roundTrip(j, PAIR, i * 10);
+    j.append({ kind: 'realised', pair: PAIR, time: 300, event: 'POSITION_CLOSED', deltaUsd: -4, netUsd: -7.25, since: 50 });
+    j.append({ ...opening, time: 400 });
+    j.append({ kind: 'open', pair: PAIR, time: 401, position });
+    j.append({ kind: 'closed_outside', pair: PAIR, time: 402, direction: 'AOverB', size: 0.01, reason: 'closed by hand' });
+    j.close();
+    const rotated = openRotating(file, 1_000);
+    expect(rotated.rotatedTo).toBeDefined();
+    expect(rotated.entries()).toEqual([{ kind: 'realised', pair: PAIR, time: 50, event: 'carried over', deltaUsd: 0, netUsd: -7.25, since: 50, unknownCloses: 1 }]);
+    expect(rotated.lastState(PAIR).lossBudget).toEqual({ netUsd: -7.25, since: 50, unknownCloses: 1 });
+  });
+
   it('starts on the whole journal when rotation fails (here: the archive name is taken)', () => {
     const file = tempFile();
     const j = journalAt(file);

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import type { Executor } from '../../src/execution/executor';
 import { openJournal, type Journal } from '../../src/execution/journal';
 import type { PreparedOrder } from '../../src/venues/venue';
+import { realisedNetDeltaUsd } from '../../src/domain/pnl';
+import { summarize } from '../../src/report/summary';
 import { doomedProcess, type KillMoment } from './doomed-process';
 import { cleanUp, journals, kinds, opportunity, PAIR, rig, types, type Rig } from './executor-rig';
 import type { FakeVenue } from './fake-venue';
@@ -209,6 +211,44 @@ describe('executor: a crash during an unwind', () => {
     expect(credited).toEqual([expect.objectContaining({ phase: 'unwind', venue: 'vest', filledSize: 0.01 })]);
     expect(journal.lastState(PAIR)).toMatchObject({ phase: 'flat', pendingUnwindOrders: [] });
     expect(kinds(journal).slice(-2)).toEqual(['leg_filled', 'entry_failed']);
+  });
+
+  it('credits the unwind fill found after a restart with its price PnL against the leg’s journalled entry price', async () => {
+    const r = rig();
+    r.vest.findsByRefOnly = true;
+    r.paradex.next({ kind: 'reject', reason: 'MARGIN_CHECK_FAILED' });
+    const first = doomed(r, (v, o) => (v.id === 'vest' && o.request.reduceOnly ? 'after' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    const entryFill = r.journal.entries(PAIR).find((e) => e.kind === 'leg_filled' && e.phase === 'open' && e.leg === 'long');
+    expect(entryFill).toMatchObject({ fill: { avgPrice: r.vest.ask } });
+
+    const restored = await restart(r).restarted.restore();
+    const [credited] = restored.events.filter((e) => e.type === 'FILL_CREDITED');
+    // Bought at the ask (100 010), sold back at the bid (100 000): −10 × 0.01, as unwindPnlUsd would price it.
+    expect(credited).toMatchObject({ phase: 'unwind', avgPrice: r.vest.bid, creditedPnlUsd: expect.closeTo(-0.1, 9) as number });
+    // Counted as the summary and the loss limit count it: its fee and its price PnL.
+    expect(restored.events.filter((e) => e.type === 'FILL_CREDITED').reduce((sum, e) => sum + realisedNetDeltaUsd(e), 0)).toBeCloseTo(-0.1 - (credited as { feeUsd: number }).feeUsd, 9);
+  });
+
+  it('leaves an unwind fill found after a restart unpriced (not 0) when the venue reports no fill price', async () => {
+    const r = rig();
+    r.vest.findsByRefOnly = true;
+    r.paradex.next({ kind: 'reject', reason: 'MARGIN_CHECK_FAILED' });
+    const first = doomed(r, (v, o) => (v.id === 'vest' && o.request.reduceOnly ? 'after' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    // The venue's record of the unwind order has no average price.
+    const unwind = r.journal.entries(PAIR).find((e) => e.kind === 'unwind_order');
+    const orders = (r.vest as unknown as { orders: Map<string, { avgPrice?: number }> }).orders;
+    const recorded = orders.get(unwind!.kind === 'unwind_order' ? unwind!.clientId : '')!;
+    orders.set(unwind!.kind === 'unwind_order' ? unwind!.clientId : '', { ...recorded, avgPrice: undefined });
+
+    const restored = await restart(r).restarted.restore();
+    const credited = restored.events.find((e) => e.type === 'FILL_CREDITED');
+    expect(credited).toMatchObject({ phase: 'unwind', filledSize: 0.01 });
+    expect(credited).not.toHaveProperty('creditedPnlUsd');
+    expect(summarize(restored.events).outsideTrades).toMatchObject({ unwindsUnpriced: 1, grossPnlUsd: 0 });
   });
 
   it('the unwind order never reached the venue: the restart finds it missing and unwinds again', async () => {

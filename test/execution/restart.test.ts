@@ -214,7 +214,7 @@ describe('executor: the loss limit across a restart', () => {
     expect(restarted.isHalted()).toBe(true);
     // Stated as the previous run's, so this run's own (fresh) loss limit is not taken as reached.
     const said = restored.events.find((e) => e.type === 'TRADING_HALTED') as { reason: string } | undefined;
-    expect(said?.reason).toBe(`a previous run stopped at its loss limit (${reason}); kept until an operator resumes: npm start -- resume --pair ${PAIR}`);
+    expect(said?.reason).toBe(`a previous run stopped at its loss limit (${reason}); kept until an operator resumes: npm start -- resume --pair ${PAIR} --reset-loss-budget`);
     expect(said?.reason.startsWith('max loss reached')).toBe(false);
     expect(await restarted.openPosition(opportunity(r))).toMatchObject({ ok: false, stage: 'preflight' });
 
@@ -222,6 +222,40 @@ describe('executor: the loss limit across a restart', () => {
     const again = r.make({ journal: r.journal });
     expect((await again.restore()).ok).toBe(true);
     expect(again.isHalted()).toBe(false);
+  });
+});
+
+describe('executor: the loss budget is the journal’s', () => {
+  it('what one process counted, the next one starts from (a crash loop does not refill it)', () => {
+    const r = rig();
+    expect(r.exec.lossOnRecord()).toEqual({ netUsd: 0 });
+    r.exec.recordRealised('ORDER_FILLED', -0.25);
+    r.exec.recordRealised('POSITION_CLOSED', -6);
+    const first = r.exec.lossOnRecord();
+    expect(first).toEqual({ netUsd: -6.25, since: expect.any(Number) });
+    // Two restarts in a row, the second counting more: each goes on from the journal's figure.
+    const second = r.make({ journal: r.journal });
+    expect(second.lossOnRecord()).toEqual(first);
+    second.recordRealised('LEG_UNWOUND', -1);
+    expect(r.make({ journal: r.journal }).lossOnRecord()).toEqual({ netUsd: -7.25, since: first.since });
+    expect(r.journal.entries(PAIR).filter((e) => e.kind === 'realised').map((e) => e.kind === 'realised' && [e.event, e.deltaUsd, e.netUsd])).toEqual([
+      ['ORDER_FILLED', -0.25, -0.25],
+      ['POSITION_CLOSED', -6, -6.25],
+      ['LEG_UNWOUND', -1, -7.25],
+    ]);
+  });
+
+  it('a plain resume clears the halt but not the budget; resume with resetLossBudget starts it again from its time', () => {
+    const r = rig();
+    r.exec.recordRealised('POSITION_CLOSED', -12);
+    r.exec.haltUntilResumed('max loss reached: realised net -12.00 USD <= -10 USD');
+    expect(types(r.exec.clearHalt())).toEqual(['TRADING_RESUMED']);
+    expect(r.exec.lossOnRecord().netUsd).toBe(-12);
+    r.exec.clearHalt({ resetLossBudget: true });
+    const reset = r.make({ journal: r.journal }).lossOnRecord();
+    expect(reset).toEqual({ netUsd: 0, since: expect.any(Number) });
+    r.exec.recordRealised('ORDER_FILLED', -0.5);
+    expect(r.exec.lossOnRecord()).toEqual({ netUsd: -0.5, since: reset.since });
   });
 });
 

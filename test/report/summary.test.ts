@@ -338,6 +338,7 @@ describe('summary: what it prints and writes', () => {
       'maxDrawdownUsd', 'maxDrawdownRealisedUsd', 'failedEntries', 'firstEventAt', 'lastEventAt',
       'lateFills', 'exposureAtExit', 'unfinishedAtExit', 'fundingUnknownTrades', 'unrealisedFundingUsd',
       'fundingVenueDiffUsd', 'fundingMismatches', 'unwindGrossPnlUsd', 'unwindsUnpriced', 'fundingHeldChecks', 'fundingHeldMismatches',
+      'lossBudget',
     ]);
     expect(json.netPnlUsd).toBeCloseTo((json.grossPnlUsd as number) - (json.feesUsd as number), 9);
     expect(json.netIfClosedNowUsd).toBeCloseTo((json.netPnlUsd as number) + (json.unrealisedPnlUsd as number), 9);
@@ -418,6 +419,21 @@ describe('summary: fills found after the fact, and what a run leaves at exit', (
     close(s.feesUsd, 0.35);
     expect(s.trades[0]?.grossPnlUsd).toBe(2);
     close(tableTotals(s).fees, s.feesUsd);
+  });
+
+  it('counts an unwind found at a restart on the failed entries’ row with its price PnL, never on the last round trip', () => {
+    const unwound = events.fillCredited(1_100, { pair: PAIR, venue: 'vest', clientId: 'u', phase: 'unwind', filledSize: 0.01, avgPrice: 99, feeUsd: 0.05, creditedPnlUsd: -0.1, creditedFeesUsd: 0, reason: 'unwind found after a restart' });
+    const s = summarize([...roundTrip(1_000), unwound], 0);
+    close(s.grossPnlUsd, 2 - 0.1);
+    close(s.outsideTrades.grossPnlUsd, -0.1);
+    close(s.outsideTrades.feesUsd, 0.05);
+    expect(s.trades[0]).toMatchObject({ grossPnlUsd: 2 });
+    close(s.netPnlUsd, [...roundTrip(1_000), unwound].reduce((sum, e) => sum + realisedNetDeltaUsd(e), 0));
+    // Without a price it is counted unpriced, not as 0 PnL.
+    const { creditedPnlUsd: _known, ...unpriced } = unwound;
+    const u = summarize([...roundTrip(1_000), unpriced], 0);
+    expect(u.outsideTrades).toMatchObject({ unwindsUnpriced: 1, grossPnlUsd: 0 });
+    close(u.grossPnlUsd, 2);
   });
 
   it('reports the exposure a run leaves, in the JSON and in the table', () => {

@@ -82,6 +82,8 @@ interface Script {
   stampOpenedAt?: boolean;
   /** Give the executor haltUntilResumed (journals the loss-limit halt), recording the reasons. */
   haltsUntilResumed?: string[];
+  /** Give the executor a loss budget on record (earlier runs), recording what the limit journals. */
+  lossBook?: { netUsd: number; since?: number; recorded: Array<[string, number]> };
 }
 
 function fakeExecutor(script: Script) {
@@ -119,6 +121,12 @@ function fakeExecutor(script: Script) {
             script.haltsUntilResumed!.push(reason);
             return [ev.tradingHalted(Date.now(), { pair: 'BTC-PERP', reason })];
           },
+        }
+      : {}),
+    ...(script.lossBook
+      ? {
+          lossOnRecord: () => ({ netUsd: script.lossBook!.netUsd, ...(script.lossBook!.since !== undefined ? { since: script.lossBook!.since } : {}) }),
+          recordRealised: (event: string, deltaUsd: number) => void script.lossBook!.recorded.push([event, deltaUsd]),
         }
       : {}),
     ...(script.refreshes ? { refreshPreparedClose: () => Promise.resolve(true) } : {}),
@@ -505,6 +513,40 @@ describe('arbitrageBot', () => {
     // fake close reports no fills of its own.
     expect(journalled).toEqual(['max loss reached: realised net -2.01 USD <= -1 USD']);
     expect(all.filter((e) => e.type === 'TRADING_HALTED')).toEqual([expect.objectContaining({ reason: journalled[0] })]);
+  });
+
+  it('starts from the loss budget the journal holds: a restart after losing 1.5 of 2 halts at the first losing trip, saying so', async () => {
+    const journalled: string[] = [];
+    const lossBook = { netUsd: -1.5, since: 1_000, recorded: [] as Array<[string, number]> };
+    const h = harness({ closeGrossUsd: -0.6, haltsUntilResumed: journalled, lossBook }, { maxLossUsd: 2 });
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.until('POSITION_OPENED');
+    h.feeds.vest.books.next(book(100.3, 100.4));
+    h.feeds.paradex.books.next(book(100.3, 100.31));
+    await h.until('TRADING_HALTED');
+    h.shutdown$.next();
+    await h.done;
+    // A fresh budget (2 USD) would not halt on a 0.61 loss; the journal's (1.5 spent) does.
+    expect(journalled).toEqual(['max loss reached: realised net -2.11 USD (earlier runs -1.50 USD, this run -0.61 USD) <= -2 USD']);
+    // What it counted went to the journal, event by event.
+    expect(lossBook.recorded).toEqual([
+      ['ORDER_FILLED', -0.01],
+      ['POSITION_CLOSED', -0.6],
+    ]);
+  });
+
+  it('halts at start, before any entry, when the journal’s loss budget is already spent', async () => {
+    const journalled: string[] = [];
+    const h = harness({ haltsUntilResumed: journalled, lossBook: { netUsd: -2.5, recorded: [] } }, { maxLossUsd: 2 });
+    await h.until('TRADING_HALTED');
+    h.feeds.vest.books.next(book(99.9, 100));
+    h.feeds.paradex.books.next(book(100.5, 100.6));
+    await h.settle();
+    h.shutdown$.next();
+    await h.done;
+    expect(journalled).toEqual(['max loss reached: realised net -2.50 USD (earlier runs -2.50 USD, this run 0.00 USD) <= -2 USD']);
+    expect(h.executors.get('btc')!.calls.open).toHaveLength(0);
   });
 
   it('runs every configured pair at once', async () => {

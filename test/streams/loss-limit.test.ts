@@ -126,3 +126,54 @@ describe('lossLimit', () => {
     });
   });
 });
+
+describe('lossLimit: the budget is the journals’', () => {
+  /** A pair's journal as the limit sees it: what it counted before, and every line it journals now. */
+  const book = (netUsd: number, since?: number) => {
+    const lines: Array<{ event: string; deltaUsd: number }> = [];
+    return { lines, onRecord: { netUsd, ...(since !== undefined ? { since } : {}) }, record: (event: string, deltaUsd: number) => lines.push({ event, deltaUsd }) };
+  };
+
+  it('goes on from what the journals counted before this run: a restart after losing 8 of 10 halts at the next 2', () => {
+    const limit = lossLimit(10);
+    limit.attach(PAIR, book(-8, 1_000));
+    expect(limit.carriedUsd).toBe(-8);
+    expect(limit.halted).toBe(false);
+    limit.observe(closed(-1.5));
+    expect(limit.halted).toBe(false);
+    limit.observe(fee(0.5));
+    expect(limit.halted).toBe(true);
+    // The run's own figure stays what the summary counts; the limit compares the budget's.
+    expect(limit.realisedNetUsd).toBeCloseTo(-2, 12);
+    expect(limit.budgetNetUsd).toBeCloseTo(-10, 12);
+  });
+
+  it('adds every pair’s journal into one budget, and trips at once when it is spent before any trade', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const limit = lossLimit(10);
+      limit.attach(PAIR, book(-6));
+      expect(limit.halted).toBe(false);
+      limit.attach('ETH-PERP', book(-4.5));
+      limit.close();
+      expect(limit.halted).toBe(true);
+      expectObservable(limit.reached$).toBe('(r|)', { r: -10.5 });
+    });
+  });
+
+  it('journals each counted event in its own pair’s journal, with what it added; events that count nothing are not written', () => {
+    const limit = lossLimit(100);
+    const btc = book(0);
+    const eth = book(0);
+    limit.attach(PAIR, btc);
+    limit.attach('ETH-PERP', eth);
+    observeAll(limit, [fee(0.25), closed(3, -0.5), events.tradeFailed(0, { pair: PAIR, reason: 'x' }), unwound(-0.5), unwound(), credit(-0.25, 0.5)]);
+    limit.observe(events.positionClosed(0, { pair: 'ETH-PERP', polls: 1, entrySpread: 0.2, exitSpread: 0, profit: 0.2, grossPnlUsd: -1, feesUsd: 0, reason: 'exit_target' }));
+    expect(btc.lines).toEqual([
+      { event: 'ORDER_FILLED', deltaUsd: -0.25 },
+      { event: 'POSITION_CLOSED', deltaUsd: 2.5 },
+      { event: 'LEG_UNWOUND', deltaUsd: -0.5 },
+      { event: 'FILL_CREDITED', deltaUsd: -0.75 },
+    ]);
+    expect(eth.lines).toEqual([{ event: 'POSITION_CLOSED', deltaUsd: -1 }]);
+  });
+});

@@ -8,8 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openJournal, type JournalEntry } from '../../../src/execution/journal';
+import { acquireJournalLock } from '../../../src/execution/journal-lock';
 import type { Side } from '../../../src/venues/venue';
-import { haltLines, listHalts, resumePair } from '../../../streams/cli/halts';
+import { haltLines, listHalts, lossBudgetLines, resumePair } from '../../../streams/cli/halts';
+import { position } from '../../execution/position-fixture';
 import { createVenues, type VenueSetup } from '../../../streams/venues';
 import { simAsLive, type SimAsLive } from '../../support/sim-live';
 
@@ -107,6 +109,106 @@ describe('halts and resume', () => {
       j.close();
     }
     expect(haltLines(listHalts(config, journalDir()))).toEqual(['BTC-PERP: not halted (flat)']);
+  });
+
+  it('refuses to clear a loss-limit halt while the journal’s loss budget is spent; --reset-loss-budget starts it again and clears it', async () => {
+    const config = live.config(journalDir());
+    const max = config.risk.maxLossUsd;
+    const j = openJournal(journalPath());
+    j.append({ kind: 'realised', pair: PAIR, time: 1_000, event: 'POSITION_CLOSED', deltaUsd: -max, netUsd: -max - 20, since: 500 });
+    j.append({ kind: 'halted', pair: PAIR, time: 1_001, reason: `max loss reached: realised net ${(-max - 20).toFixed(2)} USD <= -${max} USD` });
+    j.close();
+    expect(listHalts(config, journalDir())[0]?.lossBudget).toEqual({ netUsd: -max - 20, since: 500 });
+
+    const refused = await resumePair({ config, pair: PAIR, journalDir: journalDir(), venues: setup() });
+    expect(refused.code).toBe(2);
+    expect(refused.lines[0]).toBe(`BTC-PERP: refused: the loss budget on record is spent (realised net -$${(max + 20).toFixed(2)} <= -$${max}); a start would halt again at once`);
+    expect(refused.lines[1]).toBe(`loss budget: realised net -$${(max + 20).toFixed(2)} on record (risk.max_loss_usd $${max}: SPENT); BTC-PERP -$${(max + 20).toFixed(2)} since 1970-01-01T00:00:00.500Z`);
+    expect(listHalts(config, journalDir())[0]?.halt).toBeDefined();
+
+    const cleared = await resumePair({ config, pair: PAIR, journalDir: journalDir(), venues: setup(), resetLossBudget: true });
+    expect(cleared.code).toBe(0);
+    expect(cleared.lines[0]).toMatch(/^BTC-PERP: halt cleared \(was: max loss reached/);
+    expect(cleared.lines[1]).toBe(`loss budget of BTC-PERP reset: -$${(max + 20).toFixed(2)} counted before is no longer counted; it counts from now`);
+    const [after] = listHalts(config, journalDir());
+    expect(after?.halt).toBeUndefined();
+    expect(after?.lossBudget.netUsd).toBe(0);
+    expect(after?.lossBudget.since).toBeGreaterThan(1_000);
+  });
+
+  /** A hedged position on record (as the bot journals it), halted by the reconciliation a start ran. */
+  function openOnRecord(): void {
+    const j = openJournal(journalPath());
+    j.append({ kind: 'open', pair: PAIR, time: 1_000, position: { ...position, openedAt: 1_000 } });
+    j.append({ kind: 'halted', pair: PAIR, time: 2_000, reason: 'reconciliation mismatch: vest BTC-PERP: journal expects long 0.01, venue reports flat' });
+    j.close();
+  }
+
+  it('--accept-flat accepts a position closed by hand at the venues: both legs flat, the close journalled outside the bot with its PnL unknown', async () => {
+    openOnRecord();
+    const config = live.config(journalDir());
+    const plain = await resumePair({ config, pair: PAIR, journalDir: journalDir(), venues: setup() });
+    expect(plain.code).toBe(2);
+    expect(plain.lines[0]).toMatch(/^BTC-PERP: refused: the venues and the journal disagree: vest BTC-PERP: journal expects long 0.01, venue reports flat/);
+
+    const accepted = await resumePair({ config, pair: PAIR, journalDir: journalDir(), venues: setup(), acceptFlat: true });
+    expect(accepted.code).toBe(0);
+    expect(accepted.lines).toEqual([
+      'BTC-PERP: position on record accepted as closed outside the bot: open AOverB 0.01 (long vest @ 100000, short paradex @ 100300)',
+      'both venues read flat: vest BTC-PERP flat, paradex BTC-USD-PERP flat',
+      "its close PnL is UNKNOWN: not in any PnL figure nor in the loss budget (counted as a close of unknown PnL); check the venues' trade history for it",
+      'BTC-PERP: halt cleared; the journal is flat',
+    ]);
+    const j = openJournal(journalPath());
+    try {
+      expect(j.entries(PAIR).slice(-2)).toEqual([
+        expect.objectContaining({ kind: 'closed_outside', direction: 'AOverB', size: 0.01, reason: expect.stringContaining('its PnL is unknown') }),
+        expect.objectContaining({ kind: 'resumed', operator: true }),
+      ]);
+      // Counted as a close of unknown PnL, not as a round trip of 0.
+      expect(j.entries(PAIR).filter((e) => e.kind === 'closed')).toEqual([]);
+      expect(j.lastState(PAIR)).toMatchObject({ phase: 'flat', lossBudget: { netUsd: 0, unknownCloses: 1 } });
+      expect(j.lastState(PAIR).halt).toBeUndefined();
+    } finally {
+      j.close();
+    }
+    const [record] = listHalts(config, journalDir());
+    expect(lossBudgetLines([record!], config.risk.maxLossUsd)[0]).toContain('BTC-PERP +$0.00 + 1 close(s) outside the bot of UNKNOWN PnL');
+    // A plain resume now agrees: nothing is left on record.
+    expect((await resumePair({ config, pair: PAIR, journalDir: journalDir(), venues: setup() })).lines[0]).toMatch(/^BTC-PERP: not halted, nothing to clear/);
+  });
+
+  it('--accept-flat refuses while a leg is still held at a venue, naming it, and changes nothing', async () => {
+    openOnRecord();
+    await tradeVest('BUY', false); // the long leg is still there; only the short was closed by hand
+    const config = live.config(journalDir());
+    const before = fs.readFileSync(journalPath(), 'utf8');
+    const refused = await resumePair({ config, pair: PAIR, journalDir: journalDir(), venues: setup(), acceptFlat: true });
+    expect(refused.code).toBe(2);
+    expect(refused.lines[0]).toBe('BTC-PERP: refused: --accept-flat needs both legs flat at the venues; they hold vest BTC-PERP long 0.01');
+    expect(fs.readFileSync(journalPath(), 'utf8')).toBe(before);
+    await tradeVest('SELL', true);
+  });
+
+  it('--accept-flat refuses while a bot runs on the journal (it monitors that position)', async () => {
+    openOnRecord();
+    const lock = acquireJournalLock(journalDir());
+    try {
+      const refused = await resumePair({ config: live.config(journalDir()), pair: PAIR, journalDir: journalDir(), venues: setup(), acceptFlat: true });
+      expect(refused.code).toBe(2);
+      expect(refused.lines[0]).toMatch(new RegExp(`^BTC-PERP: refused: a bot is running on this journal \\(pid ${process.pid}, started .*\\) and monitors the position`));
+      const j = openJournal(journalPath());
+      expect(j.lastState(PAIR).phase).toBe('open');
+      j.close();
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('--accept-flat refuses when the journal holds no position', async () => {
+    exposedOnRecord();
+    const refused = await resumePair({ config: live.config(journalDir()), pair: PAIR, journalDir: journalDir(), venues: setup(), acceptFlat: true });
+    expect(refused).toEqual({ code: 2, lines: ['BTC-PERP: refused: --accept-flat accepts a position closed outside the bot, and the journal holds none (exposed)'] });
   });
 
   it('does not clear anything when a venue cannot be read, and says so (exit code 1)', async () => {
