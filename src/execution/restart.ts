@@ -14,6 +14,7 @@ import { assess, entryVenues, type CloseFound, type EntryFound } from './restart
 import { entryPlanText, sizeTolerance } from './reconcile';
 import type { OpenPosition } from './types';
 import { unwindPnlUsd } from './unwind';
+import { usdPerQuoteUnit } from '../domain/market';
 
 export interface RestartHooks {
   /** An interrupted entry ended as a position: monitor it as a new one. */
@@ -176,7 +177,9 @@ async function finishEntry(core: ExecutorCore, hooks: RestartHooks, entry: Entry
   for (const { phase, leg, fill } of entry.found) {
     core.journal.recordBestEffort({ kind: 'leg_filled', pair: core.pair, time, phase, leg, fill });
     // An unwind realised price PnL against its leg's entry fill (journalled, or found just now), as unwindExcess prices it.
-    const pnl = phase === 'unwind' ? unwindPnlUsd(leg === 'long' ? 'SELL' : 'BUY', entry.legs[leg].avgPrice, [fill]) : 0;
+    // In USD at the rate the entry was taken at (its `opening` line), as every other figure of that entry.
+    const usdPerQuote = usdPerQuoteUnit(fill.venue, entry.opening.usdcUsd ?? 1);
+    const pnl = phase === 'unwind' ? unwindPnlUsd(leg === 'long' ? 'SELL' : 'BUY', entry.legs[leg].avgPrice, [fill], usdPerQuote) : 0;
     events.push(
       ev.fillCredited(time, {
         pair: core.pair,

@@ -231,6 +231,22 @@ describe('executor: a crash during an unwind', () => {
     expect(restored.events.filter((e) => e.type === 'FILL_CREDITED').reduce((sum, e) => sum + realisedNetDeltaUsd(e), 0)).toBeCloseTo(-0.1 - (credited as { feeUsd: number }).feeUsd, 9);
   });
 
+  it('prices that unwind in USD at the rate its entry was taken at, not at the restarted run\'s', async () => {
+    const r = rig({ usdcUsd: 0.98 });
+    r.vest.findsByRefOnly = true;
+    r.paradex.next({ kind: 'reject', reason: 'MARGIN_CHECK_FAILED' });
+    const first = doomed(r, (v, o) => (v.id === 'vest' && o.request.reduceOnly ? 'after' : undefined));
+    void first.executor.openPosition(opportunity(r));
+    await first.died;
+    r.journal.close();
+    const journal = openJournal(r.journalPath);
+    journals.push(journal);
+    const restored = await r.make({ journal, usdcUsd: 1.02 }).restore();
+    const [credited] = restored.events.filter((e) => e.type === 'FILL_CREDITED');
+    // Vest quotes USDC: −10 USDC × 0.01 at the entry's 0.98 USD per USDC.
+    expect(credited).toMatchObject({ phase: 'unwind', creditedPnlUsd: expect.closeTo(-0.1 * 0.98, 9) as number });
+  });
+
   it('leaves an unwind fill found after a restart unpriced (not 0) when the venue reports no fill price', async () => {
     const r = rig();
     r.vest.findsByRefOnly = true;
