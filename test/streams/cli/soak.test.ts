@@ -19,8 +19,9 @@
  * of the per-trip data this bot once kept: trade list, latencies, chart pins, 15–20 KB a trip) or of LEAK_PER_FRAME_B
  * per book frame would add at the pace this run really had, so a run too slow to see such a leak fails rather than
  * passes. Checked with SOAK_LEAK_PER_TRIP_B=12000 (the child keeps a
- * flat 12,000-byte string per round trip): 2.97 KB/s at 0.31 round trips/s, over the bound; so the test fails a
- * leak of ~12 KB a trip at the usual pace, and smaller ones need the longer run by hand (README "Long runs").
+ * flat 12,000-byte string per round trip): 2.97 KB/s at 0.31 round trips/s, over the 2.5 KB/s bound of then; at
+ * 3.5 KB/s the test fails a leak of ~15 KB a trip at the usual pace, and smaller ones need the longer run by hand
+ * (README "Long runs").
  * Before, a 100-character string kept per tick (a module array in streams/market.ts, since removed) made the slope
  * 23.4 KB/s.
  */
