@@ -341,11 +341,10 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     const position: OpenPosition = open.position;
     // The bot keeps the close pre-signed; make sure it is ready before the exit frame.
     await executor.refreshPreparedClose();
-    // Signing leaves background work: the Paradex presignatures it used are remade one per
-    // macrotask (~0.5 ms of CPU each). The bot re-signs a close every few seconds, so a live exit
-    // almost never meets that work; pushed right after the refresh, every exit here would.
+    // Signing leaves background work (the Paradex presignatures it used, ~0.5 ms each) a live exit almost never
+    // meets (the close is re-signed every few seconds); then the entry's run events, as before a floor trial.
     await presignaturesRefilled();
-
+    await settledLoop();
     const closed = new Promise<ExitEvent>((resolve, reject) => {
       const sub = ticks$
         .pipe(
@@ -393,7 +392,18 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     return { entryMs, exitMs, decideMs, submitMs, roundMs, fromRoundMs };
   };
 
+  /**
+   * A few turns of the event loop, and none of the run's events still queued: the last round trip's deferred
+   * work (its run events are handled on a later turn, src/report/run-events.ts) has run. Both timers start
+   * after it: a floor trial right after a round trip otherwise ran the bot's queued run events, which flattered the
+   * bot's ratio.
+   */
+  const settledLoop = async (): Promise<void> => {
+    for (let turns = 0; turns < 3 || runEvents.pending > 0; turns++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
   const floorTrial = async (): Promise<number> => {
+    await settledLoop();
     const r = await sim.marker(2, 5_000);
     return Number(r.arrivedNs - r.startNs) / 1e6;
   };

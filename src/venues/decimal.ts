@@ -191,23 +191,28 @@ const EXACT_DIGITS = 15;
  * what Number(s) returns. Longer strings are checked here and converted by Number.
  */
 export function decimalValue(s: string): number {
-  const n = s.length;
+  return decimalValueIn(s, 0, s.length);
+}
+
+/** decimalValue of `s.slice(start, end)`, read in place (a decoder scanning a frame's text makes no string per number). */
+export function decimalValueIn(s: string, start: number, end: number): number {
+  const n = end - start;
   let m = 0;
-  let i = 0;
-  for (; i < n; i++) {
+  let i = start;
+  for (; i < end; i++) {
     const d = s.charCodeAt(i) - 48;
     if (d < 0 || d > 9) break;
     m = m * 10 + d;
   }
-  if (i === 0) return -1;
-  if (i === n) return n <= EXACT_DIGITS ? m : Number(s);
+  if (i === start) return -1;
+  if (i === end) return n <= EXACT_DIGITS ? m : Number(s.slice(start, end));
   if (s.charCodeAt(i) !== 46 /* '.' */) return -1;
   const fracStart = ++i;
-  for (; i < n; i++) {
+  for (; i < end; i++) {
     const d = s.charCodeAt(i) - 48;
     if (d < 0 || d > 9) return -1;
     m = m * 10 + d;
   }
   if (i === fracStart) return -1;
-  return n - 1 <= EXACT_DIGITS ? m / POW10[n - fracStart]! : Number(s);
+  return n - 1 <= EXACT_DIGITS ? m / POW10[end - fracStart]! : Number(s.slice(start, end));
 }

@@ -214,6 +214,11 @@ export class DepthProbeLag {
     this.pending.push({ key, answeredAt });
   }
 
+  /** A probe is waiting for the feed to show its book: the next book's key decides the lag. */
+  get awaitingMatch(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** Whether a probe the feed has not matched yet counts as lag: matching has mostly worked on this feed. */
   get trusted(): boolean {
     if (this.outcomes.length < 5) return true;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decimalValue, decimalsOf, formatDecimal, roundToStep, toQuantums } from '../../src/venues/decimal';
+import { decimalValue, decimalValueIn, decimalsOf, formatDecimal, roundToStep, toQuantums } from '../../src/venues/decimal';
 
 describe('formatDecimal', () => {
   it('prints float sums without float noise', () => {
@@ -157,6 +157,16 @@ describe('decimalValue (wire decimals as both venues write them)', () => {
     expect(decimalValue('95000.5')).toBe(95000.5);
     expect(decimalValue('0.0010')).toBe(0.001);
     expect(decimalValue('0')).toBe(0);
+  });
+
+  it('reads a decimal in place inside a longer text as it reads the decimal alone', () => {
+    const text = fc.string({ unit: fc.constantFrom(...'0123456789.-e x'), maxLength: 24 });
+    fc.assert(
+      fc.property(text, text, text, (before, s, after) => {
+        expect(decimalValueIn(before + s + after, before.length, before.length + s.length)).toBe(decimalValue(s));
+      }),
+      { numRuns: 3_000 },
+    );
   });
 
   it('answers -1 for anything else (what the regex ^\\d+(\\.\\d+)?$ refuses)', () => {

@@ -106,6 +106,36 @@ interface DepthProbe {
   readonly intervalMs: number;
 }
 
+/**
+ * The feed's books as the lag gauge's history, keyed by depthKey. A book shown while no probe is waiting decides no
+ * lag (its key only joins the history a later probe answer is matched against), so its key is made after this
+ * turn's work (setImmediate), off the path from a frame to the orders it causes; a book shown while a probe waits
+ * is keyed at once, as it may be the match. Keys join the history in order, before anything reads it.
+ */
+function shownBooks(lag: DepthProbeLag): { add(book: OrderBook): void; keyAll(): void; forget(): void } {
+  let unkeyed: OrderBook[] = [];
+  const keyAll = (): void => {
+    const books = unkeyed;
+    unkeyed = [];
+    for (const b of books) lag.onBook(depthKey(b), b.receivedAt);
+  };
+  return {
+    add(book) {
+      if (lag.awaitingMatch) {
+        keyAll();
+        lag.onBook(depthKey(book), book.receivedAt);
+        return;
+      }
+      if (unkeyed.length === 0) setImmediate(keyAll);
+      unkeyed.push(book);
+    },
+    keyAll,
+    forget: () => {
+      unkeyed = [];
+    },
+  };
+}
+
 /** Reads the venue's REST book every `intervalMs` while connected, and judges the feed's lag by it. */
 function probeGauge(ctx: FeedSessionContext, probe: DepthProbe): { onBook(book: OrderBook): void; onOpen(): void; stop(): void } {
   const lag = new DepthProbeLag();
@@ -115,6 +145,7 @@ function probeGauge(ctx: FeedSessionContext, probe: DepthProbe): { onBook(book: 
   let connection = 0;
 
   let trusted = true;
+  const shown = shownBooks(lag);
   const tick = (): void => {
     // A probe still unmatched counts for more as time passes, even with no new book.
     ctx.reportLag(lag.lagMs(ctx.now()));
@@ -133,6 +164,7 @@ function probeGauge(ctx: FeedSessionContext, probe: DepthProbe): { onBook(book: 
         (rest) => {
           if (asked !== connection) return;
           const answeredAt = ctx.now();
+          shown.keyAll();
           lag.probeAnswered(depthKey(bookFromLevels(rest.bids, rest.asks, { receivedAt: answeredAt })), answeredAt);
           ctx.reportLag(lag.lagMs(answeredAt));
         },
@@ -146,12 +178,13 @@ function probeGauge(ctx: FeedSessionContext, probe: DepthProbe): { onBook(book: 
   return {
     onBook(book) {
       if (!probe.read) return;
-      lag.onBook(depthKey(book), book.receivedAt);
+      shown.add(book);
       ctx.reportLag(lag.lagMs(book.receivedAt));
     },
     onOpen() {
       if (!probe.read || !(probe.intervalMs > 0)) return;
       connection++;
+      shown.forget();
       lag.reset();
       tick();
       timer ??= setInterval(tick, probe.intervalMs);
