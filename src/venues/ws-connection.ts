@@ -343,6 +343,8 @@ class FeedSubscription {
   private lastBook: OrderBook | undefined;
   private lastFreshAt: number;
   private staleTimer: unknown;
+  /** Set by stop(); a subscriber may leave inside an emit (take(1)), and nothing may re-arm a timer after that. */
+  private stopped = false;
   /** Why a quiet or broken feed is stale ('no updates', 'book resync', 'connection lost'); cleared by an update. */
   private quiet: string | undefined;
   /** The lag while the feed is flagged as lagging the venue; cleared when the lag falls back. */
@@ -369,6 +371,7 @@ class FeedSubscription {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.staleTimer) (this.o.timers ?? processTimers).clearTimeout(this.staleTimer);
     this.staleTimer = undefined;
     this.socket.close();
@@ -477,6 +480,7 @@ class FeedSubscription {
   }
 
   private armStale(afterMs: number): void {
+    if (this.stopped) return;
     this.staleTimer = (this.o.timers ?? processTimers).setTimeout(
       () => {
         this.staleTimer = undefined;

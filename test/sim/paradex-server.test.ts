@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Ladder, type Level } from '../../src/domain/order-book';
 import { decodeSbe, type SbeMessage } from '../../src/venues/paradex/sbe';
 import { startSimVenues, type SimVenues } from '../../src/sim';
-import { TestSocket, sleep } from './ws-test-client';
+import { TestSocket, within } from './ws-test-client';
 import { signJwt } from '../../src/sim/jwt';
 
 const JWT_SECRET = Buffer.alloc(32, 7);
@@ -299,7 +299,7 @@ describe('Paradex WS keep-alive', () => {
     sockets.push(silent);
     let pings = 0;
     polite.ws.on('ping', () => pings++);
-    const closed = await Promise.race([silent.closed, sleep(2000).then(() => undefined)]);
+    const closed = await within(silent.closed, 2000);
     expect(closed).toBeDefined();
     expect(pings).toBeGreaterThan(0);
     expect(polite.ws.readyState).toBe(polite.ws.OPEN);

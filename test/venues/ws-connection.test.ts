@@ -5,6 +5,7 @@
  * every server, socket and timer is closed after each test.
  */
 import type { AddressInfo } from 'node:net';
+import { firstValueFrom, take } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { TradingEvent } from '../../src/domain/events';
 import type { OrderBook } from '../../src/domain/order-book';
@@ -14,6 +15,7 @@ import {
   newFeedStats,
   openReconnectingSocket,
   type FeedSessionContext,
+  type FeedTimers,
   type ReconnectingSocket,
   type SocketDown,
 } from '../../src/venues/ws-connection';
@@ -416,5 +418,44 @@ describe('createBookFeed', () => {
     await waitFor(() => server!.sockets[0]!.readyState === server!.sockets[0]!.CLOSED, 'closed at the server');
     await sleep(100);
     expect(server.sockets).toHaveLength(1);
+  });
+
+  it('a subscriber that leaves on the very book it was waiting for (take(1)) leaves no timer behind', async () => {
+    // The unsubscribe runs inside publish(), while it emits; the staleness timer must not be re-armed after it.
+    server = await startServer((ws) => ws.send('100'));
+    const pending = new Set<unknown>();
+    const timers: FeedTimers = {
+      now: Date.now,
+      setTimeout: (fn, ms) => {
+        const h = setTimeout(() => {
+          pending.delete(h);
+          fn();
+        }, ms);
+        pending.add(h);
+        return h;
+      },
+      clearTimeout: (h) => {
+        pending.delete(h);
+        clearTimeout(h as NodeJS.Timeout);
+      },
+    };
+    const f = createBookFeed({
+      venue: 'vest',
+      symbol: 'BTC-PERP',
+      url: server.url,
+      stats: newFeedStats(),
+      staleAfterMs: 10_000,
+      now: Date.now,
+      timers,
+      startSession: (c) => ({
+        onOpen: () => {},
+        onFrame: (frame) => c.publish(book(Number(Buffer.from(frame).toString('utf8')))),
+        onDown: () => {},
+        close: () => {},
+      }),
+    });
+    const first = await firstValueFrom(f.book$.pipe(take(1)));
+    expect(first.bids[0]!.price).toBe(100);
+    expect(pending.size).toBe(0);
   });
 });
