@@ -3,7 +3,8 @@
  * (real servers, real signatures) holding a position the bot itself opened and journalled. While the venues hold
  * the legs it refuses (exit 2, saying why) and the journal keeps the position; once both legs are closed by hand at
  * the venues it accepts (exit 0): the journal gets `closed_outside` with its PnL unknown, and `halts` shows the
- * pair flat with that close counted as one of unknown PnL.
+ * pair flat with that close counted as one of unknown PnL. And `resume` on a spent loss budget: refused (exit 2)
+ * until `--reset-loss-budget` (exit 0), after which `halts` shows the budget counting from $0.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -37,7 +38,7 @@ function cli(args: string[], cwd: string): Promise<Exit> {
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-describe('npm start -- resume --accept-flat against running simulated venues', () => {
+describe('npm start -- resume --accept-flat and --reset-loss-budget against running simulated venues', () => {
   let dir: string;
   let sim: SimVenues | undefined;
   beforeEach(() => {
@@ -137,4 +138,34 @@ describe('npm start -- resume --accept-flat against running simulated venues', (
       await Promise.all([clients.vest.close(), clients.paradex.close()]);
     }
   }, 180_000);
+
+  it('refuses a plain resume while the loss budget on record is spent (exit 2); --reset-loss-budget clears it (exit 0), and halts shows $0 counted', async () => {
+    sim = await startSimVenues({ seed: 4 });
+    const journalDir = path.join(dir, 'journal');
+    loadOrCreateSimKeys(journalDir); // the rehearsal's keys, beside the journal, as a sim run leaves them
+    const max = defaultConfig().risk.maxLossUsd;
+    const journal = openJournal(path.join(journalDir, 'btc_vest_paradex.ndjson'));
+    journal.append({ kind: 'realised', pair: 'BTC-PERP', time: 1_000, event: 'POSITION_CLOSED', deltaUsd: -max, netUsd: -max - 20, since: 500 });
+    journal.append({ kind: 'halted', pair: 'BTC-PERP', time: 1_001, reason: `max loss reached: realised net ${(-max - 20).toFixed(2)} USD <= -${max} USD` });
+    journal.close();
+    const venues = JSON.stringify({ paradex: sim.paradex, vest: sim.vest });
+    const spent = `-$${(max + 20).toFixed(2)}`;
+
+    const refused = await cli(['resume', '--pair', 'BTC-PERP', '--venues', venues, '--journal-dir', journalDir], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`BTC-PERP: refused: the loss budget on record is spent (realised net ${spent} <= -$${max}); a start would halt again at once`);
+    const stillHalted = await cli(['halts', '--journal-dir', journalDir], dir);
+    expect(stillHalted.stdout).toContain('BTC-PERP: HALTED since 1970-01-01T00:00:01.001Z, until an operator clears it');
+    expect(stillHalted.stdout).toContain(`loss budget: realised net ${spent} on record (risk.max_loss_usd $${max}: SPENT)`);
+
+    const reset = await cli(['resume', '--pair', 'BTC-PERP', '--reset-loss-budget', '--venues', venues, '--journal-dir', journalDir], dir);
+    expect(reset.stderr).toBe('');
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toMatch(/^BTC-PERP: halt cleared \(was: max loss reached/m);
+    expect(reset.stdout).toContain(`loss budget of BTC-PERP reset: ${spent} counted before is no longer counted; it counts from now`);
+    const after = await cli(['halts', '--journal-dir', journalDir], dir);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain('BTC-PERP: not halted');
+    expect(after.stdout).toContain(`loss budget: realised net +$0.00 on record (risk.max_loss_usd $${max}: $${max.toFixed(2)} left)`);
+  }, 120_000);
 });
