@@ -115,6 +115,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('stopping').hidden = !status.stopping;
     $('stopping').textContent = status.stopping ? 'stopping: ' + status.stopping : '';
     renderPnl(status.pnl);
+    renderLossBudget(status.lossBudget);
     renderFeeds(status.feeds, status.now);
     status.pairs.forEach(renderPair);
   }
@@ -136,6 +137,19 @@ export const DASHBOARD_SCRIPT = String.raw`
       row('round trips', String(p.roundTrips), '', 'roundTrips')
     );
     $('pnl-note').textContent = p.note + '. A pair\'s realised figures count its round trips\' own fees; the run\'s fees also count failed entries and unwound legs.';
+  }
+
+  /** The loss budget the journals keep across restarts, in one line (src/report/loss-budget.ts words it the same). */
+  function renderLossBudget(b) {
+    var el = $('loss-budget');
+    el.hidden = !b;
+    if (!b) return;
+    var signed = function (v) { return (v < 0 ? '-' : '+') + usd(Math.abs(v)); };
+    var left = b.limitUsd == null ? 'no limit (risk.max_loss_usd not set)' : usd(b.leftUsd) + ' of ' + usd(b.limitUsd) + ' left' + (b.spent ? ' \u2014 SPENT' : '');
+    var since = b.since != null ? ' (since ' + new Date(b.since).toISOString() + ')' : ' (nothing counted yet)';
+    el.textContent = 'loss budget: ' + left + since + '; realised net on record ' + signed(b.atStartUsd) + ' at start ' + signed(b.thisRunUsd) + ' this run = ' + signed(b.netUsd) + (b.halted ? '; the loss limit HALTED this run' : '');
+    el.className = b.spent || b.halted ? 'bad' : '';
+    el.dataset.left = b.leftUsd == null ? '' : String(b.leftUsd);
   }
 
   /** One column per feed, one row per figure: fits a narrow window with any number of feeds. */

@@ -133,6 +133,7 @@ const PAGE = `<!doctype html>
       <h2>PnL this run, USD</h2>
       <table id="pnl"></table>
       <p class="note" id="pnl-note"></p>
+      <p id="loss-budget" hidden></p>
     </section>
     <section class="card">
       <h2>Feeds</h2>

@@ -9,6 +9,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TradingEvent } from '../domain/events';
 import type { PairRealised, RunSummary } from '../report/summary';
+import { lossBudgetView } from '../report/loss-budget';
 import type { OpsState } from './state';
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -210,6 +211,27 @@ function moneySeries({ gauge, setIf }: Series, { state, summary }: SeriesContext
       setIf(g, { kind: 'unrealised_net' }, s.unrealisedPnlUsd);
     });
     gauge('arb_round_trips', 'Round trips closed this run', ['pair'], perPair((r) => r.roundTrips));
+    lossBudgetSeries(gauge, summary);
+}
+
+/** The loss budget the journals keep across restarts (risk.max_loss_usd): the same figures as /api/status's. */
+function lossBudgetSeries(gauge: Series['gauge'], summary: SeriesContext['summary']): void {
+    const budget = () => {
+      const b = summary()?.lossBudget;
+      return b ? lossBudgetView(b) : undefined;
+    };
+    gauge('arb_loss_budget_spent_usd', 'Realised net loss counted against risk.max_loss_usd since the budget began, across restarts, USD (negative: a net gain)', [], (g) => {
+      const b = budget();
+      if (b) g.set(-b.netUsd);
+    });
+    gauge('arb_loss_budget_left_usd', 'What risk.max_loss_usd leaves before the loss limit halts every pair, USD; absent without a limit', [], (g) => {
+      const b = budget();
+      if (b?.leftUsd != null) g.set(b.leftUsd);
+    });
+    gauge('arb_loss_budget_limit_usd', 'risk.max_loss_usd, USD; absent without a limit', [], (g) => {
+      const b = budget();
+      if (b?.limitUsd != null) g.set(b.limitUsd);
+    });
 }
 
 function stateSeries({ gauge }: Series, { state, now }: SeriesContext): void {

@@ -5,7 +5,7 @@
  *   GET  /                      the live dashboard (src/ops/dashboard.ts); its script, styles and uPlot under
  *                               /assets/ (served here: it works offline)
  *   GET  /metrics               Prometheus text (prom-client)
- *   GET  /api/status            JSON: pairs, phases, positions, PnL, feed health, halts
+ *   GET  /api/status            JSON: pairs, phases, positions, PnL, the loss budget, feed health, halts
  *   GET  /api/spreads?pair=P    JSON: the pair's recent spreads (the dashboard chart's history)
  *   GET  /api/events            JSON: the recent notable events; with `Accept: text/event-stream`, an SSE
  *                               stream: those events, then every event live

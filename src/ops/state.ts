@@ -12,6 +12,7 @@ import type { VenueId } from '../domain/market';
 import type { FeedStats } from '../venues/venue';
 import type { RunSummary } from '../report/summary';
 import { SpreadHistory, type SpreadPoint } from './spread-history';
+import { lossBudgetView, type LossBudgetView } from '../report/loss-budget';
 
 /** What one pair is doing now. */
 export type PairPhase = 'starting' | 'watching' | 'entering' | 'in_position' | 'closing' | 'stopped';
@@ -296,6 +297,7 @@ export class OpsState {
             note: 'realised net = gross − every fee paid this run + funding; unrealised = open positions marked to the last books, net of estimated exit fees',
           }
         : null,
+      lossBudget: summary?.lossBudget ? { ...lossBudgetView(summary.lossBudget), halted: [...this.pairs.values()].some((p) => p.lossHalt !== undefined) } : null,
       feeds: [...this.feeds.values()].map((f) => this.feedStatus(f, now)),
       eventSeq: this.seq,
     };
@@ -395,6 +397,11 @@ export interface StatusJson {
     roundTrips: number;
     note: string;
   } | null;
+  /**
+   * The loss budget (risk.max_loss_usd) the journals keep across restarts: what they held at the start, what this
+   * run counted, what is left, and whether the limit halted this run's pairs. null: not known (no journals read).
+   */
+  lossBudget: (LossBudgetView & { halted: boolean }) | null;
   feeds: {
     venue: VenueId;
     symbol: string;

@@ -13,6 +13,7 @@
  *   a row for a position open at exit and one for fees outside round trips; totals that add up to the figures.
  * - The run's settings and its last notable events.
  */
+import { lossBudgetLine, lossBudgetView } from './loss-budget';
 import type { ExitReason, TradingEvent } from '../domain/events';
 import { QUOTE_CURRENCY, usdcUsdText, type VenueId } from '../domain/market';
 import { describeEvent } from '../logging/logger';
@@ -538,7 +539,7 @@ export function renderReport(data: ReportData, summary: RunSummary, opts: Report
 <style>${PAGE_CSS}</style>
 </head><body><main>
 <header><h1>${esc(opts.title)}</h1>
-<p>${esc(pairNames)} · ${utcTime(spanStart, true)} → ${utcTime(spanEnd, true)} UTC (${duration(spanEnd - spanStart)}) · ${esc(opts.settings.mode)} mode${opts.settings.mode === 'sim' && opts.settings.seed !== undefined ? ` · seed ${opts.settings.seed}` : ''}${opts.runDir ? ` · ${esc(opts.runDir)}` : ''}</p></header>
+<p>${esc(pairNames)} · ${utcTime(spanStart, true)} → ${utcTime(spanEnd, true)} UTC (${duration(spanEnd - spanStart)}) · ${esc(opts.settings.mode)} mode${opts.settings.mode === 'sim' && opts.settings.seed !== undefined ? ` · seed ${opts.settings.seed}` : ''}${opts.runDir ? ` · ${esc(opts.runDir)}` : ''}</p>${summary.lossBudget ? `\n<p id="loss-budget">${esc(lossBudgetLine(lossBudgetView(summary.lossBudget)))}</p>` : ''}</header>
 ${cards(summary, money)}
 <div class="row">${summaryBlock(summary)}${settingsBlock(opts.settings, opts)}</div>
 ${chartsBlock(pairs)}

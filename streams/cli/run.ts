@@ -304,7 +304,7 @@ async function run(control: RunControl): Promise<RunResult> {
       alerts?.observe(e);
     });
     flushEvents = () => sink.flush();
-    const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, record, sink, printer, folder.logger));
+    const ops = (opsRef.ops = await startOps(opts, settingsPairs, executors, { record, lossBudgetNow: () => lossBudgetFigures(settings.maxLossUsd, lossAtStart, executors) }, sink, printer, folder.logger));
     const fees = pairs.fees;
     const venues = trackFeeds(trading.venues, (feed) => opsRef.ops?.state.trackFeed(feed));
     const deps = { venues, executorFor: (p: PairSettings) => executors.get(p.id)!, feesFor: (p: PairSettings) => fees.get(p.id)!, shutdown$: control.shutdown$, ...fundingDeps(trading, replay, opts, recorder) };
@@ -533,7 +533,7 @@ async function startOps(
   opts: RunControl['opts'],
   pairs: PairSettings[],
   executors: Map<string, Executor>,
-  record: RunRecord,
+  money: { readonly record: RunRecord; readonly lossBudgetNow: () => LossBudgetFigures },
   sink: RunEventSink,
   printer: RunControl['printer'],
   logger: Logger,
@@ -544,7 +544,8 @@ async function startOps(
     pairs: pairs.map((p) => ({ id: p.id, pair: p.pair, dexA: p.dexA, dexB: p.dexB, spreadEntry: p.spreadEntry, spreadExit: p.spreadExit })),
     executors,
     emit: (e) => sink.add(e),
-    summary: () => record.summary(openNow()),
+    // The loss budget as the journals hold it now: the same figures the run's summary ends with.
+    summary: () => ({ ...money.record.summary(openNow()), lossBudget: money.lossBudgetNow() }),
     ...(opts.opsKept ? { kept: opts.opsKept } : {}),
   });
   if (!opts.api) return ops;

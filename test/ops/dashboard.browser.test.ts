@@ -228,6 +228,16 @@ describeInBrowser('the live dashboard in Chromium', () => {
     };
     await page.locator('#pnl tr[data-key="roundTrips"] td', { hasText: /^1$/ }).waitFor();
     expect(await figure('realisedNetUsd')).toBeCloseTo((await figure('realisedGrossUsd')) - (await figure('feesUsd')) + (await figure('fundingUsd')), 9);
+    // The loss budget the journals keep (risk.max_loss_usd $500 by default; a fresh journal: nothing before this
+    // run): one labelled line, this run's net as the PnL table's, and what is left of the limit.
+    const net = await figure('realisedNetUsd');
+    const signed = (v: number) => `${v < 0 ? '-' : '+'}$${Math.abs(v).toFixed(2)}`;
+    const budget = page.locator('#loss-budget', { hasText: ` ${signed(net)} this run` });
+    await budget.waitFor({ timeout: 10_000 });
+    const line = await budget.innerText();
+    expect(line).toMatch(/^loss budget: \$\d+\.\d\d of \$500\.00 left \(since \d{4}-\d\d-\d\dT[\d:.]+Z\); realised net on record \+\$0\.00 at start /);
+    expect(line).toContain(`$${Math.max(0, 500 + net).toFixed(2)} of $500.00 left`);
+    expect(line).toContain(`this run = ${signed(net)}`);
   }, 90_000);
 
   it('resumes the pair with the token held in the page (after the same venue check as the CLI)', async () => {

@@ -119,7 +119,13 @@ describe('GET /metrics as Prometheus text', () => {
     },
     log[0]!.time,
   );
-  const metrics = new OpsMetrics({ state, summary: () => record.summary(1), now: () => now });
+  // The loss budget as a run reads it from its journals: $12.50 lost by earlier runs, this run's net on top.
+  const budgetSince = log[0]!.time - 86_400_000;
+  const withBudget = () => {
+    const s = record.summary(1);
+    return { ...s, lossBudget: { maxLossUsd: 100, atStartUsd: -12.5, atEndUsd: -12.5 + s.netPnlUsd, since: budgetSince } };
+  };
+  const metrics = new OpsMetrics({ state, summary: withBudget, now: () => now });
   for (const f of FEEDS) state.trackFeed({ venue: f.venue, symbol: f.symbol, stats: { ...f.stats, lastUpdateAt: now - 300 } });
   for (const e of log) {
     record.add(e);
@@ -230,6 +236,22 @@ describe('GET /metrics as Prometheus text', () => {
     expect(run('unrealised_net')).toBeCloseTo(value('arb_unrealised_pnl_usd', { pair: 'ETH-PERP' }), 9);
     // The run's fees include the failed entry's (and its unwind's), which no round trip carries.
     expect(run('fees')).toBeGreaterThan(value('arb_trade_fees_usd', { pair: 'BTC-PERP' }) + value('arb_trade_fees_usd', { pair: 'ETH-PERP' }));
+  });
+
+  it('has the loss budget the journals keep: spent (earlier runs plus this run), left of the limit, and the limit', () => {
+    const thisRun = record.summary(1).netPnlUsd;
+    expect(thisRun).not.toBe(0); // the BTC round trip's net: the budget moved this run
+    expect(value('arb_loss_budget_spent_usd')).toBeCloseTo(12.5 - thisRun, 9);
+    expect(value('arb_loss_budget_left_usd')).toBeCloseTo(100 - 12.5 + thisRun, 9);
+    expect(value('arb_loss_budget_limit_usd')).toBe(100);
+    // Left + spent = the limit while it is not spent; the API's status says the same figures.
+    expect(value('arb_loss_budget_left_usd') + value('arb_loss_budget_spent_usd')).toBeCloseTo(100, 9);
+    const status = state.status(now, withBudget()).lossBudget!;
+    expect(status).toEqual({ limitUsd: 100, atStartUsd: -12.5, thisRunUsd: expect.any(Number), netUsd: -12.5 + thisRun, leftUsd: value('arb_loss_budget_left_usd'), since: budgetSince, spent: false, halted: true });
+    // ETH-PERP's halt above is the loss limit's ('max loss reached'): the status says the limit halted this run.
+    expect(state.pairs.get('ETH-PERP')!.lossHalt).toBe('max loss reached');
+    expect(status.atStartUsd + status.thisRunUsd).toBeCloseTo(status.netUsd, 9);
+    expect(status.thisRunUsd).toBeCloseTo(thisRun, 9);
   });
 
   it('has the halt state, phases, failures and events per type', () => {

@@ -154,6 +154,23 @@ describe('report page', () => {
     expect(html).toContain('id="totals-check">Totals = the summary');
   });
 
+  it('says in its header what is left of the loss budget the journals keep, adding up with the summary', () => {
+    const script = () => new EventScript().trip({ longEntry: 100_000, shortEntry: 100_200, longExit: 100_150, shortExit: 100_140 });
+    const log = script().shutdown();
+    const record = new RunRecord({ pairs: ['BTC-PERP'] });
+    log.forEach((e) => record.add(e));
+    const s = record.summary();
+    const lossBudget = { maxLossUsd: 500, atStartUsd: -120, atEndUsd: -120 + s.netPnlUsd, since: Date.UTC(2026, 10, 1) };
+    const html = renderReport(record.reportData(), { ...s, lossBudget }, { title: 't', settings: SETTINGS, startedAt: log[0]!.time, endedAt: log.at(-1)!.time });
+    const net = s.netPnlUsd;
+    const signed = (v: number) => `${v < 0 ? '-' : '+'}$${Math.abs(v).toFixed(2)}`;
+    expect(html).toContain(
+      `<p id="loss-budget">loss budget: $${(380 + net).toFixed(2)} of $500.00 left (since 2026-11-01T00:00:00.000Z); realised net on record -$120.00 at start ${signed(net)} this run = ${signed(net - 120)}</p>`,
+    );
+    // Without the journals' figures (a summary folded from events alone) there is no line, rather than a guess.
+    expect(render(script()).html).not.toContain('id="loss-budget"');
+  });
+
   it('adds up with funding: the rows of the trade table sum to the summary, and each row is gross − fees + funding', () => {
     const { html, record } = render(
       new EventScript()
