@@ -8,6 +8,10 @@
  *   in one variable of this page (never storage, never the URL, never the console); a refusal (401) forgets it.
  * - Every value reaches the DOM through textContent: nothing from the API is parsed as markup.
  * - `window.dashboard` exposes the charts and counters for the browser test.
+ * - Money: dollars to the cent (`usd`; a loss that rounds to zero is $0.00, not -$0.00, as the report and the
+ *   console), except where figures rounded one by one would not add up as shown (gross −$0.01 − fees $0.10 =
+ *   −$0.12): `decimalsFor` gives the fewest decimals, 2 to 6, at which each identity [total, term, term, …] adds up
+ *   as shown, and every figure of that card or line takes it (a page whose own lines do not add up is not believed).
  */
 export const DASHBOARD_SCRIPT = String.raw`
 (function () {
@@ -56,8 +60,18 @@ export const DASHBOARD_SCRIPT = String.raw`
     return ms ? s + '.' + pad(d.getUTCMilliseconds(), 3) : s;
   }
   function pct(v, digits) { return v == null || !isFinite(v) ? '–' : v.toFixed(digits == null ? 4 : digits) + '%'; }
-  /** Dollars to the cent; a loss that rounds to zero cents is $0.00, not -$0.00 (as the report and the console). */
-  function usd(v) { return v == null || !isFinite(v) ? '–' : (v < 0 && Math.abs(v).toFixed(2) !== '0.00' ? '-$' : '$') + Math.abs(v).toFixed(2); }
+  function usd(v, d) {
+    if (v == null || !isFinite(v)) return '–';
+    var text = Math.abs(v).toFixed(d == null ? 2 : d);
+    return (v < 0 && Number(text) !== 0 ? '-$' : '$') + text;
+  }
+  function shown(v, d) { return v == null || !isFinite(v) ? 0 : (v < 0 ? -1 : 1) * Number(Math.abs(v).toFixed(d)); }
+  function decimalsFor(identities) {
+    for (var d = 2; d < 6; d++) {
+      if (identities.every(function (t) { return Math.abs(t.slice(1).reduce(function (a, v) { return a + shown(v, d); }, 0) - shown(t[0], d)) < Math.pow(10, -d) / 2; })) return d;
+    }
+    return 6;
+  }
   function dur(msv) {
     if (msv == null || !isFinite(msv)) return '–';
     if (msv < 1000) return Math.round(msv) + ' ms';
@@ -124,16 +138,28 @@ export const DASHBOARD_SCRIPT = String.raw`
     return h('tr', { 'data-key': key, title: title }, [h('th', { text: label }), h('td', { text: value, className: cls || '', 'data-value': raw })]);
   }
 
+  function markText(m) {
+    var d = decimalsFor([[m.netUsd, m.grossUsd, -m.exitFeesUsd]]);
+    return usd(m.netUsd, d) + ' (gross ' + usd(m.grossUsd, d) + ' − est. exit fees ' + usd(m.exitFeesUsd, d) + ')';
+  }
+
+  function realisedText(r) {
+    var d = decimalsFor([[r.netPnlUsd, r.grossPnlUsd, -r.feesUsd, r.fundingUsd]]);
+    return usd(r.netPnlUsd, d) + ' (gross ' + usd(r.grossPnlUsd, d) + ' − fees ' + usd(r.feesUsd, d) + ' + funding ' + usd(r.fundingUsd, d) + ') · ' +
+      r.roundTrips + (r.roundTrips === 1 ? ' round trip' : ' round trips');
+  }
+
   function renderPnl(p) {
     var t = $('pnl');
     if (!p) { t.replaceChildren(row('no figures yet', '')); return; }
+    var d = decimalsFor([[p.realisedNetUsd, p.realisedGrossUsd, -p.feesUsd, p.fundingUsd], [p.netIfClosedNowUsd, p.realisedNetUsd, p.unrealisedNetUsd]]);
     t.replaceChildren(
-      row('realised gross', usd(p.realisedGrossUsd), sign(p.realisedGrossUsd), 'realisedGrossUsd', 'price PnL of the round trips closed this run', p.realisedGrossUsd),
-      row('− fees paid', usd(p.feesUsd), '', 'feesUsd', 'every fee paid this run, failed entries and unwinds included', p.feesUsd),
-      row('+ funding', usd(p.fundingUsd), sign(p.fundingUsd), 'fundingUsd', 'funding paid (−) or received (+)', p.fundingUsd),
-      row('= realised net', usd(p.realisedNetUsd), 'total ' + sign(p.realisedNetUsd), 'realisedNetUsd', undefined, p.realisedNetUsd),
-      row('unrealised net', usd(p.unrealisedNetUsd), sign(p.unrealisedNetUsd), 'unrealisedNetUsd', 'open positions marked to the last books, net of estimated exit fees', p.unrealisedNetUsd),
-      row('net if closed now', usd(p.netIfClosedNowUsd), 'total ' + sign(p.netIfClosedNowUsd), 'netIfClosedNowUsd', undefined, p.netIfClosedNowUsd),
+      row('realised gross', usd(p.realisedGrossUsd, d), sign(p.realisedGrossUsd), 'realisedGrossUsd', 'price PnL of the round trips closed this run', p.realisedGrossUsd),
+      row('− fees paid', usd(p.feesUsd, d), '', 'feesUsd', 'every fee paid this run, failed entries and unwinds included', p.feesUsd),
+      row('+ funding', usd(p.fundingUsd, d), sign(p.fundingUsd), 'fundingUsd', 'funding paid (−) or received (+)', p.fundingUsd),
+      row('= realised net', usd(p.realisedNetUsd, d), 'total ' + sign(p.realisedNetUsd), 'realisedNetUsd', undefined, p.realisedNetUsd),
+      row('unrealised net', usd(p.unrealisedNetUsd, d), sign(p.unrealisedNetUsd), 'unrealisedNetUsd', 'open positions marked to the last books, net of estimated exit fees', p.unrealisedNetUsd),
+      row('net if closed now', usd(p.netIfClosedNowUsd, d), 'total ' + sign(p.netIfClosedNowUsd), 'netIfClosedNowUsd', undefined, p.netIfClosedNowUsd),
       row('round trips', String(p.roundTrips), '', 'roundTrips')
     );
     $('pnl-note').textContent = p.note + '. A pair\'s realised figures count its round trips\' own fees; the run\'s fees also count failed entries and unwound legs.';
@@ -215,8 +241,8 @@ export const DASHBOARD_SCRIPT = String.raw`
       row('exit spread (held)', pos ? pct(held) + ' vs target ' + pct(p.spreadExit, 3) : 'flat · target ' + pct(p.spreadExit, 3), '', 'exitSpread'),
       row('book age', p.dexA + ' ' + dur(p.bookAgeMs.a) + ' · ' + p.dexB + ' ' + dur(p.bookAgeMs.b), '', 'bookAge'),
       row('position', pos ? pos.direction + ' ' + num(pos.size) + ' · long ' + (pos.longVenue || '?') + ' / short ' + (pos.shortVenue || '?') + ' · entry ' + pct(pos.entrySpread) + (pos.openedAt ? ' · since ' + clock(pos.openedAt) + ' UTC' : '') + (pos.restored ? ' (restored)' : '') : 'flat', pos ? 'open' : '', 'position'),
-      row('unrealised net', pos && pos.mark ? usd(pos.mark.netUsd) + ' (gross ' + usd(pos.mark.grossUsd) + ' − est. exit fees ' + usd(pos.mark.exitFeesUsd) + ')' : pos ? 'not priced yet' : '–', pos && pos.mark ? sign(pos.mark.netUsd) : '', 'unrealised', 'marked to the last books'),
-      row('realised net', usd(p.realised.netPnlUsd) + ' (gross ' + usd(p.realised.grossPnlUsd) + ' − fees ' + usd(p.realised.feesUsd) + ') · ' + p.realised.roundTrips + (p.realised.roundTrips === 1 ? ' round trip' : ' round trips'), sign(p.realised.netPnlUsd), 'realised', 'round trips closed this run; funding is in the run totals')
+      row('unrealised net', pos && pos.mark ? markText(pos.mark) : pos ? 'not priced yet' : '–', pos && pos.mark ? sign(pos.mark.netUsd) : '', 'unrealised', 'marked to the last books'),
+      row('realised net', realisedText(p.realised), sign(p.realised.netPnlUsd), 'realised', 'round trips closed this run: gross − their fees + their funding')
     ];
     if (p.halted) {
       var until = p.lossHalt ? ' · until the bot restarts (the run-wide loss limit: no resume)' : p.haltUntil ? ' · until ' + clock(p.haltUntil) + ' UTC' : ' · until resumed';

@@ -325,6 +325,7 @@ export class OpsState {
         roundTrips: realised?.roundTrips ?? 0,
         grossPnlUsd: realised?.grossPnlUsd ?? 0,
         feesUsd: realised?.feesUsd ?? 0,
+        fundingUsd: realised?.fundingUsd ?? 0,
         netPnlUsd: realised?.netPnlUsd ?? 0,
       },
       closeFailures: p.closeFailures,
@@ -383,7 +384,8 @@ export interface StatusJson {
     spreads: PairView['spreads'] | null;
     bookAgeMs: PairView['bookAgeMs'];
     position: PairView['position'] | null;
-    realised: { roundTrips: number; grossPnlUsd: number; feesUsd: number; netPnlUsd: number };
+    /** The pair's closed round trips: netPnlUsd = grossPnlUsd − feesUsd + fundingUsd. */
+    realised: { roundTrips: number; grossPnlUsd: number; feesUsd: number; fundingUsd: number; netPnlUsd: number };
     closeFailures: number;
     legsUnwound: number;
   }[];

@@ -178,7 +178,7 @@ describeInBrowser('the live dashboard in Chromium', () => {
     const position = await page.locator(`${card} tr[data-key="position"] td`).innerText();
     expect(position).toMatch(/^AOverB 0\.001 · long vest \/ short paradex · entry \d+\.\d{4}%/);
     expect(await page.locator(`${card} .phase`).innerText()).toBe('in position');
-    await page.locator(`${card} tr[data-key="unrealised"] td`, { hasText: /^-?\$\d+\.\d\d \(gross -?\$\d+\.\d\d − est\. exit fees \$\d+\.\d\d\)$/ }).waitFor({ timeout: 10_000 });
+    await page.locator(`${card} tr[data-key="unrealised"] td`, { hasText: /^-?\$\d+\.\d{2,6} \(gross -?\$\d+\.\d{2,6} − est\. exit fees \$\d+\.\d{2,6}\)$/ }).waitFor({ timeout: 10_000 });
     expect((await chartProbe()).points).toBeGreaterThan(pointsBefore);
     // The held position's exit spread is drawn from its first sample on.
     await page.waitForFunction((p) => (globalThis as unknown as DashboardWindow).dashboard.charts.get(p)!.data[3]!.some((v) => v !== null), pair);
@@ -212,32 +212,44 @@ describeInBrowser('the live dashboard in Chromium', () => {
     expect(await venuePositions()).toEqual({ vest: 0, paradex: 0 });
     await page.waitForSelector(`${card}[data-position="flat"][data-halted="1"]`, { timeout: 10_000 });
     expect(await page.locator(`${card} .halt`).innerText()).toBe('HALTED');
-    expect(await page.locator(`${card} tr[data-key="realised"] td`).innerText()).toMatch(/^-?\$\d+\.\d\d \(gross -?\$\d+\.\d\d − fees \$\d+\.\d\d\) · 1 round trip$/);
+    // The pair's closed trips: net = gross − fees + funding, each shown to the decimals at which that adds up as shown.
+    const realised = await page.locator(`${card} tr[data-key="realised"] td`).innerText();
+    const parts = /^(-?)\$(\d+\.\d{2,6}) \(gross (-?)\$(\d+\.\d{2,6}) − fees \$(\d+\.\d{2,6}) \+ funding (-?)\$(\d+\.\d{2,6})\) · 1 round trip$/.exec(realised);
+    expect(parts).not.toBeNull();
+    const [, nSign, n, gSign, g, f, fuSign, fu] = parts!;
+    const decimals = n!.split('.')[1]!.length;
+    expect([g, f, fu].map((x) => x!.split('.')[1]!.length)).toEqual([decimals, decimals, decimals]);
+    const value = (minus: string | undefined, text: string | undefined) => (minus ? -1 : 1) * Number(text);
+    expect(value(gSign, g) - Number(f) + value(fuSign, fu)).toBeCloseTo(value(nSign, n), decimals);
     await page.locator('#tail li[data-type="POSITION_CLOSED"]').waitFor();
     // The page keeps the token for the next action (in memory): it shows that it holds one, never the token.
     expect(await page.locator('#token-state').innerText()).toBe('token held in this tab');
     expect(await page.content()).not.toContain(TOKEN);
-    // The run's totals add up as the page shows them: realised net = gross − fees + funding.
+    // The run's totals add up, exactly and as the page shows them: realised net = gross − fees + funding. Every
+    // figure of the card has one precision: the cent, or more where figures rounded to the cent would not add up.
+    await page.locator('#pnl tr[data-key="roundTrips"] td', { hasText: /^1$/ }).waitFor();
+    const cardDecimals = ((await page.locator('#pnl tr[data-key="realisedNetUsd"] td').innerText()).split('.')[1] ?? '').length;
+    expect(cardDecimals).toBeGreaterThanOrEqual(2);
     const figure = async (key: string) => {
       const cell = page.locator(`#pnl tr[data-key="${key}"] td`);
       const value = Number(await cell.getAttribute('data-value'));
-      // Shown to the cent, the sign in front of the dollar.
-      const cents = Math.abs(value).toFixed(2);
-      expect(await cell.innerText()).toBe(`${value < 0 && cents !== '0.00' ? '-' : ''}$${cents}`);
-      return value;
+      // The sign in front of the dollar; no -$0.00.
+      const digits = Math.abs(value).toFixed(cardDecimals);
+      expect(await cell.innerText()).toBe(`${value < 0 && Number(digits) !== 0 ? '-' : ''}$${digits}`);
+      return { value, shown: (value < 0 ? -1 : 1) * Number(digits) };
     };
-    await page.locator('#pnl tr[data-key="roundTrips"] td', { hasText: /^1$/ }).waitFor();
-    expect(await figure('realisedNetUsd')).toBeCloseTo((await figure('realisedGrossUsd')) - (await figure('feesUsd')) + (await figure('fundingUsd')), 9);
+    const [net, gross, fees, funding] = [await figure('realisedNetUsd'), await figure('realisedGrossUsd'), await figure('feesUsd'), await figure('fundingUsd')];
+    expect(net.value).toBeCloseTo(gross.value - fees.value + funding.value, 9);
+    expect(net.shown).toBeCloseTo(gross.shown - fees.shown + funding.shown, cardDecimals);
     // The loss budget the journals keep (risk.max_loss_usd $500 by default; a fresh journal: nothing before this
     // run): one labelled line, this run's net as the PnL table's, and what is left of the limit.
-    const net = await figure('realisedNetUsd');
     const signed = (v: number) => `${v < 0 ? '-' : '+'}$${Math.abs(v).toFixed(2)}`;
-    const budget = page.locator('#loss-budget', { hasText: ` ${signed(net)} this run` });
+    const budget = page.locator('#loss-budget', { hasText: ` ${signed(net.value)} this run` });
     await budget.waitFor({ timeout: 10_000 });
     const line = await budget.innerText();
     expect(line).toMatch(/^loss budget: \$\d+\.\d\d of \$500\.00 left \(since \d{4}-\d\d-\d\dT[\d:.]+Z\); realised net on record \+\$0\.00 at start /);
-    expect(line).toContain(`$${Math.max(0, 500 + net).toFixed(2)} of $500.00 left`);
-    expect(line).toContain(`this run = ${signed(net)}`);
+    expect(line).toContain(`$${Math.max(0, 500 + net.value).toFixed(2)} of $500.00 left`);
+    expect(line).toContain(`this run = ${signed(net.value)}`);
   }, 90_000);
 
   it('resumes the pair with the token held in the page (after the same venue check as the CLI)', async () => {
