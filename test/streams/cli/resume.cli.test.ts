@@ -6,7 +6,6 @@
  * pair flat with that close counted as one of unknown PnL. And `resume` on a spent loss budget: refused (exit 2)
  * until `--reset-loss-budget` (exit 0), after which `halts` shows the budget counting from $0.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,29 +13,7 @@ import { defaultConfig } from '../../../src/config';
 import { openJournal } from '../../../src/execution/journal';
 import { startSimVenues, type SimVenues } from '../../../src/sim/index';
 import { createSimVenueClients, loadOrCreateSimKeys } from '../../../src/venues/sim-connect';
-import { startRun } from '../../../streams/cli/run';
-
-const ROOT = path.resolve(__dirname, '../../..');
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm start -- ARGS` as a user runs it (from a temp folder), to its exit. */
-function cli(args: string[], cwd: string): Promise<Exit> {
-  const tsNode = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
-  const child = spawn(process.execPath, ['-r', tsNode, path.join(ROOT, 'streams/cli/main.ts'), ...args], {
-    cwd,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+import { cli, heldPosition } from './sim-held-position';
 
 describe('npm start -- resume --accept-flat and --reset-loss-budget against running simulated venues', () => {
   let dir: string;
@@ -51,27 +28,10 @@ describe('npm start -- resume --accept-flat and --reset-loss-budget against runn
   });
 
   it('refuses while the venues hold the legs (exit 2), accepts once both are closed by hand (exit 0, closed_outside, shown by halts)', async () => {
-    sim = await startSimVenues({ seed: 3 });
-    const journalDir = path.join(dir, 'journal');
-    const journalPath = path.join(journalDir, 'btc_vest_paradex.ndjson');
-    const keys = loadOrCreateSimKeys(journalDir);
-    // Vest cheaper than Paradex by 0.4 %: AOverB (buy Vest, sell Paradex) clears the entry threshold at once.
-    sim.market.setBasis('BTC', -0.4);
-    const run = startRun({
-      mode: 'sim',
-      config: defaultConfig(),
-      seed: 1,
-      closeOnExit: false,
-      runsDir: dir,
-      logLevel: 'warn',
-      simVenues: { urls: sim, keys },
-      journalDir,
-      onEvent: (e) => {
-        if (e.type === 'POSITION_OPENED') run.stop('test: position open');
-      },
-    });
-    expect((await run.done).summary.openAtExit).toBe(1);
-    sim.market.releaseBasis('BTC');
+    // A hedged position the bot opened (long Vest, short Paradex), left open and journalled.
+    const held = await heldPosition(dir, (started) => (sim = started));
+    const { journalDir, journalPath, keys } = held;
+    const venuesSim = held.sim;
     const phase = () => {
       const journal = openJournal(journalPath);
       try {
@@ -82,9 +42,9 @@ describe('npm start -- resume --accept-flat and --reset-loss-budget against runn
     };
     expect(phase()).toBe('open');
 
-    const venues = JSON.stringify({ paradex: sim.paradex, vest: sim.vest });
+    const venues = JSON.stringify({ paradex: venuesSim.paradex, vest: venuesSim.vest });
     const acceptFlat = () => cli(['resume', '--pair', 'BTC-PERP', '--accept-flat', '--venues', venues, '--journal-dir', journalDir], dir);
-    const clients = createSimVenueClients(sim, keys);
+    const clients = createSimVenueClients(venuesSim, keys);
     try {
       const [vestHeld] = await clients.vest.positions();
       const size = vestHeld!.size;
@@ -99,7 +59,7 @@ describe('npm start -- resume --accept-flat and --reset-loss-budget against runn
       expect(phase()).toBe('open');
 
       // Someone closes the Vest leg by hand: the Paradex leg is still held, and named.
-      const vestBook = sim.market.book('vest', 'BTC-PERP')!;
+      const vestBook = venuesSim.market.book('vest', 'BTC-PERP')!;
       const vestClose = await clients.vest.placeOrder({ clientId: 'by-hand-1', symbol: 'BTC-PERP', side: 'SELL', type: 'MARKET', size, price: vestBook.bids[0]!.price * 0.99, timeInForce: 'IOC', reduceOnly: true });
       expect(vestClose).toMatchObject({ ok: true, filledSize: size });
       const oneHeld = await acceptFlat();
@@ -109,7 +69,7 @@ describe('npm start -- resume --accept-flat and --reset-loss-budget against runn
       expect(phase()).toBe('open');
 
       // Then the Paradex leg: both venues flat.
-      const paradexBook = sim.market.book('paradex', 'BTC-USD-PERP')!;
+      const paradexBook = venuesSim.market.book('paradex', 'BTC-USD-PERP')!;
       const paradexClose = await clients.paradex.placeOrder({ clientId: 'by-hand-2', symbol: 'BTC-USD-PERP', side: 'BUY', type: 'MARKET', size, price: paradexBook.asks[0]!.price * 1.01, timeInForce: 'IOC', reduceOnly: true });
       expect(paradexClose).toMatchObject({ ok: true, filledSize: size });
       await expect(clients.paradex.positions()).resolves.toEqual([]);
