@@ -10,8 +10,9 @@ import { startSimVenues, type SimVenues } from '../../src/sim/index';
 import { createParadexVenue } from '../../src/venues/paradex/venue';
 import type { Venue } from '../../src/venues/venue';
 import { createVestVenue } from '../../src/venues/vest/venue';
-import { arbitrageBot, type PairExecutor, type PairSettings } from '../../streams/bot';
+import { arbitrageBot, type PairSettings } from '../../streams/bot';
 import { sleep, waitFor } from '../venues/paradex/feed-test-kit';
+import { recordingExecutor } from './pair-rig';
 
 const PAIR: PairSettings = {
   id: 'btc_vest_paradex',
@@ -57,15 +58,7 @@ describe('the bot against the simulated venues with a late Vest feed', () => {
     const paradex = createParadexVenue({ restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws, bookFeedOptions: { maxLagMs } });
     venues = [vest, paradex];
     const entries: SpreadOpportunity[] = [];
-    const executor: PairExecutor = {
-      openPosition: async (opportunity) => {
-        entries.push(opportunity);
-        return { ok: false, reason: 'recorded, not sent', events: [] };
-      },
-      closePosition: async () => ({ ok: false, reason: 'no position', events: [] }),
-      restore: async () => ({ events: [] }),
-      isHalted: () => false,
-    };
+    const executor = recordingExecutor(entries);
     const events: TradingEvent[] = [];
     sub = arbitrageBot(
       { venues: { vest, paradex }, executorFor: () => executor, feesFor: () => ({ a: 0.0001, b: 0.00045 }), shutdown$ },

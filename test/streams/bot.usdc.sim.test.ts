@@ -12,22 +12,11 @@ import { parseSimModel } from '../../src/sim/model-overrides';
 import { createParadexVenue } from '../../src/venues/paradex/venue';
 import type { Venue } from '../../src/venues/venue';
 import { createVestVenue } from '../../src/venues/vest/venue';
-import { arbitrageBot, type PairExecutor, type PairSettings } from '../../streams/bot';
+import { arbitrageBot } from '../../streams/bot';
 import { sleep, waitFor } from '../venues/paradex/feed-test-kit';
+import { pairSettings, recordingExecutor } from './pair-rig';
 
-const PAIR: PairSettings = {
-  id: 'btc_vest_paradex',
-  pair: 'BTC-PERP',
-  dexA: 'vest',
-  dexB: 'paradex',
-  spreadEntry: 0.06,
-  spreadExit: -0.02,
-  positionSize: 0.001,
-  entryConfirmTicks: 1,
-  sampleMs: 0,
-  maxBookAgeMs: 2_000,
-  cooldownMs: 1_000,
-};
+const PAIR = pairSettings({ id: 'btc_vest_paradex', spreadEntry: 0.06, positionSize: 0.001, maxBookAgeMs: 2_000, cooldownMs: 1_000 });
 
 describe('the bot against simulated venues whose USDC is worth 0.99 USD', () => {
   let sim: SimVenues | undefined;
@@ -50,15 +39,7 @@ describe('the bot against simulated venues whose USDC is worth 0.99 USD', () => 
     const paradex = createParadexVenue({ restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws });
     venues = [vest, paradex];
     const entries: SpreadOpportunity[] = [];
-    const executor: PairExecutor = {
-      openPosition: async (opportunity) => {
-        entries.push(opportunity);
-        return { ok: false, reason: 'recorded, not sent', events: [] };
-      },
-      closePosition: async () => ({ ok: false, reason: 'no position', events: [] }),
-      restore: async () => ({ events: [] }),
-      isHalted: () => false,
-    };
+    const executor = recordingExecutor(entries);
     const events: TradingEvent[] = [];
     sub = arbitrageBot(
       { venues: { vest, paradex }, executorFor: () => executor, feesFor: () => ({ a: 0.0001, b: 0.00045 }), shutdown$ },

@@ -8,7 +8,7 @@ import type { BotDeps, BotSettings, PairSettings } from '../../streams/bot';
 import { lossLimit, type LossLimit } from '../../streams/loss-limit';
 import { pairContext, type PairContext } from '../../streams/pair-context';
 import type { CloseReport, OpenedPosition, PairExecutor } from '../../streams/pair-executor';
-import type { MarketTick, VenueId } from '../../src/domain/market';
+import type { MarketTick, SpreadOpportunity, VenueId } from '../../src/domain/market';
 import { bookFromLevels, type OrderBook } from '../../src/domain/order-book';
 import type { TakerFees } from '../../src/domain/spread';
 import type { PairFunding } from '../../src/domain/funding';
@@ -74,6 +74,19 @@ export function fakeVenue(id: VenueId, book$: Observable<OrderBook>, symbols: st
  * An executor whose close is scripted as observables. `defer` (where the streams call it) takes any
  * ObservableInput, so a cold observable stands in for the Promise and its timing is virtual.
  */
+/** An executor that sends nothing: it records each entry the bot asks for and answers that nothing was opened. */
+export function recordingExecutor(entries: SpreadOpportunity[]): PairExecutor {
+  return {
+    openPosition: async (opportunity) => {
+      entries.push(opportunity);
+      return { ok: false, reason: 'recorded, not sent', events: [] };
+    },
+    closePosition: async () => ({ ok: false, reason: 'no position', events: [] }),
+    restore: async () => ({ events: [] }),
+    isHalted: () => false,
+  };
+}
+
 export interface ScriptedExecutor {
   readonly executor: PairExecutor;
   readonly closes: Array<{ position: OpenedPosition; ctx: CloseContext }>;
