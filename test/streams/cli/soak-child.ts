@@ -5,8 +5,9 @@
  * Simulated venues over loopback with fast market updates (SOAK_UPDATE_MS) and a fast-reverting basis so the
  * bot enters and exits all through the run; the bot through `startRun` (sim keys, real signatures, journal,
  * run folder in a temp dir, no API). Every SAMPLE_S: forced gc, then heapUsed and the active resources by type.
- * Prints one JSON line (`SOAK {...}`) with the samples, the event counts and the run's round trips, then stops
- * the run, closes the venues and exits 0. Any error: exit 1 with the message on stderr.
+ * Prints each sample as it is taken (`SAMPLE {...}`), and at the end one JSON line (`SOAK {...}`) with the samples,
+ * the event counts and the run's round trips, then stops the run, closes the venues and exits 0. DURATION_S is the
+ * longest run: a `stop` line on stdin ends it sooner. Any error: exit 1 with the message on stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -36,6 +37,12 @@ export interface SoakSample {
    * flat after the first samples (2.50 -> 2.51 MB), so V8's growth outside the code space is not its bytecode.
    */
   bytecodeUsed: number;
+  /**
+   * V8's machine code with its metadata (v8.getHeapCodeStatistics code_and_metadata_size: relocation, deoptimisation
+   * data and source positions, which live in the old space). Grows as the JIT tiers up for minutes, the code space's
+   * growth ~1.3 times over; heapUsed less this is the data the bot could leak (soak.test.ts heapLessCode).
+   */
+  codeAndMetadata: number;
   /** process.getActiveResourcesInfo() counted by type: the fewest of each read since the previous sample (every 250 ms). */
   resources: Record<string, number>;
   /** Events the run had emitted by then, and positions closed. */
@@ -88,7 +95,7 @@ export function slope(points: ReadonlyArray<readonly [number, number]>): number 
 }
 
 /**
- * The run's figures in one line, over the second half of the samples: the slope of the heap less V8's code space
+ * The run's figures in one line, over the second half of the samples: the slope of the heap less V8's code and its metadata
  * (and with it) per second, the same per round trip (against the round trips closed), and what it ran under.
  */
 export function soakFigures(report: SoakReport): string {
@@ -96,7 +103,7 @@ export function soakFigures(report: SoakReport): string {
   const last = samples.at(-1);
   if (last === undefined) return 'soak: no samples';
   const half = samples.filter((s) => s.t >= last.t / 2);
-  const data = (s: SoakSample) => s.heapUsed - s.codeSpaceUsed;
+  const data = (s: SoakSample) => s.heapUsed - s.codeAndMetadata;
   const perSec = slope(half.map((s) => [s.t, data(s)] as const));
   const withCode = slope(half.map((s) => [s.t, s.heapUsed] as const));
   const trips = last.closed - half[0]!.closed;
@@ -104,7 +111,7 @@ export function soakFigures(report: SoakReport): string {
   const updatesPerSec = (last.updates - half[0]!.updates) / (last.t - half[0]!.t);
   const loads = samples.map((s) => s.load);
   return (
-    `soak: ${Math.round(last.t)} s, second half from ${Math.round(half[0]!.t)} s (${half.length} samples): heap less code space ` +
+    `soak: ${Math.round(last.t)} s, second half from ${Math.round(half[0]!.t)} s (${half.length} samples): heap less code and metadata ` +
     `${(perSec / 1000).toFixed(2)} KB/s (with code ${(withCode / 1000).toFixed(2)} KB/s), ${Math.round(perTrip)} B per round trip over ` +
     `${trips} round trips; ${report.roundTrips} round trips in all, ${updatesPerSec.toFixed(1)} updates/s; heap less code ` +
     `${(data(half[0]!) / 1e6).toFixed(2)} -> ${(data(last) / 1e6).toFixed(2)} MB; load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`
@@ -263,8 +270,13 @@ async function main(): Promise<void> {
       gc();
       const t = (Date.now() - started) / 1000;
       const codeSpaceUsed = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0;
-      const bytecodeUsed = v8.getHeapCodeStatistics().bytecode_and_metadata_size;
-      samples.push({ t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, bytecodeUsed, resources: resources.take(), events, closed, updates: venues.updates(), load: os.loadavg()[0]! });
+      const codeStats = v8.getHeapCodeStatistics();
+      const bytecodeUsed = codeStats.bytecode_and_metadata_size;
+      const codeAndMetadata = codeStats.code_and_metadata_size;
+      const s: SoakSample = { t, heapUsed: process.memoryUsage().heapUsed, codeSpaceUsed, codeAndMetadata, bytecodeUsed, resources: resources.take(), events, closed, updates: venues.updates(), load: os.loadavg()[0]! };
+      samples.push(s);
+      // Each sample as it is taken, so the test can judge the run so far and end it (`stop` on stdin).
+      process.stdout.write(`SAMPLE ${JSON.stringify(s)}\n`);
       // Snapshot times count the run's time, not the time the snapshots themselves stalled it.
       const tradingSec = t - stalledSec;
       if (snapshots && snapshots.at.length > 0 && tradingSec >= snapshots.at[0]!) {
@@ -275,14 +287,22 @@ async function main(): Promise<void> {
       }
     };
     await new Promise<void>((resolve) => {
+      const end = (): void => {
+        clearInterval(timer);
+        clearInterval(reader);
+        process.stdin.pause();
+        resolve();
+      };
       const timer = setInterval(() => {
         sample();
-        if (Date.now() - started >= durationSec * 1000 || (snapshots?.endAfterLast && snapshots.at.length === 0)) {
-          clearInterval(timer);
-          clearInterval(reader);
-          resolve();
-        }
+        if (Date.now() - started >= durationSec * 1000 || (snapshots?.endAfterLast && snapshots.at.length === 0)) end();
       }, sampleSec * 1000);
+      // The duration is the longest run: a `stop` line on stdin ends it at once (the test has seen enough).
+      let input = '';
+      process.stdin.on('data', (d: Buffer) => {
+        input += d.toString();
+        if (input.split('\n').includes('stop')) end();
+      });
     });
     handle.stop('soak: done');
     const result = await handle.done;

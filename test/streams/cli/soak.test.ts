@@ -30,11 +30,23 @@ import * as path from 'node:path';
 import type { SoakReport, SoakSample } from './soak-child';
 
 const ROOT = path.resolve(__dirname, '../../..');
+/**
+ * The run: SOAK_S seconds, judged over its second half. When the heap over that second half rose beyond the bound,
+ * the run goes on to EXTENDED_S and is judged over the second half of that instead (a sequential test): a leak adds
+ * the same bytes a second to both windows and fails the longer one too, more surely (twice the span); a one-off step
+ * does not. CI failed once on a step (2026-12-01, load 2.5-4.5): the heap less code flat from 80 to 120 s, then
+ * +350 KB by 150 s (4.45 KB/s over the 70 s window), code space still growing with it (V8 tiering up late under
+ * load). Its machine code is in the code space, but its relocation, deoptimisation and source-position data are in
+ * the old space, and grew with it: the figure was then the heap less the code space. It is now the heap less V8's
+ * code and metadata (v8.getHeapCodeStatistics), which takes both out. An idle run of 150 s, code and metadata 8.26
+ * -> 9.59 MB (+1.3 MB, of which code space +1.0): over the second half the heap less the code space 2.54 KB/s
+ * (median; least squares 0.90), less code and metadata 1.90 KB/s (0.36). The 300 s run that showed the step again (3.81 KB/s over the
+ * second half of 150 s, load ~1, then 2.31 KB/s from 150 to 300 s) had code and metadata growing all along.
+ */
 const SOAK_S = 150;
+const EXTENDED_S = 2 * SOAK_S;
 const SAMPLE_S = 10;
-/** Samples before this are warm-up; the heap slope is fitted over the second half of the run. */
-const SECOND_HALF_FROM_S = SOAK_S / 2;
-/** Growth allowed over the second half of the heap less V8's code space, bytes per second (measured: see above). */
+/** Growth allowed over the second half of heapLessCode, bytes per second (measured: see above). */
 const MAX_HEAP_SLOPE_B_PER_S = 3_500;
 /** A leak this size per round trip must exceed the bound at the round trips this run really made (see above). */
 const LEAK_PER_TRIP_B = 20_000;
@@ -53,21 +65,35 @@ interface ChildExit {
   stderr: string;
 }
 
-function runSoakChild(timeoutMs: number): Promise<ChildExit> {
+/**
+ * Runs the soak child for at most `maxS` seconds; `onSample` sees each sample as it is taken and returns true to end
+ * the run there (the child stops on a `stop` line).
+ */
+function runSoakChild(maxS: number, timeoutMs: number, onSample: (sample: SoakSample) => boolean): Promise<ChildExit> {
   const tsNode = require.resolve('ts-node/register/transpile-only', { paths: [ROOT] });
-  const child = spawn(process.execPath, ['--expose-gc', '-r', tsNode, path.join(__dirname, 'soak-child.ts'), String(SOAK_S), String(SAMPLE_S)], {
+  const child = spawn(process.execPath, ['--expose-gc', '-r', tsNode, path.join(__dirname, 'soak-child.ts'), String(maxS), String(SAMPLE_S)], {
     cwd: ROOT,
     env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  let scanned = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    let nl: number;
+    while ((nl = stdout.indexOf('\n', scanned)) >= 0) {
+      const line = stdout.slice(scanned, nl);
+      scanned = nl + 1;
+      if (line.startsWith('SAMPLE ') && onSample(JSON.parse(line.slice(7)) as SoakSample)) child.stdin.write('stop\n');
+    }
+  });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => {
     // A hung child is killed (its venues' process ends with it: its stdin closes) and the test fails on the signal.
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      child.stdin.destroy();
       resolve({ code, signal, stdout, stderr });
     });
   });
@@ -139,9 +165,50 @@ describe('the slope check', () => {
   });
 });
 
+/** The heap less V8's compiled code and its metadata (see SoakSample.codeAndMetadata): the data the bot can leak. */
+export const heapLessCode = (s: SoakSample): number => s.heapUsed - s.codeAndMetadata;
+
+/** The median slope of heapLessCode over the samples from `fromS` on, bytes per second. */
+export function heapSlopeFrom(samples: readonly SoakSample[], fromS: number): number {
+  return medianSlope(samples.filter((s) => s.t >= fromS).map((s) => [s.t, heapLessCode(s)] as const));
+}
+
+/**
+ * Whether the run may end with this sample: it is the sample at SOAK_S and the slope over the run's second half is
+ * within the bound. Otherwise the run goes on to EXTENDED_S (the child's longest run) and is judged over the second
+ * half of that (see SOAK_S): two looks, no more.
+ */
+export function soakMayEnd(samples: readonly SoakSample[]): boolean {
+  const last = samples.at(-1);
+  return last !== undefined && samples.length === SOAK_S / SAMPLE_S && heapSlopeFrom(samples, last.t / 2) < MAX_HEAP_SLOPE_B_PER_S;
+}
+
+describe('the length of the run', () => {
+  const at = (t: number, heap: number): SoakSample => ({ t, heapUsed: heap, codeSpaceUsed: 0, codeAndMetadata: 0, bytecodeUsed: 0, resources: {}, events: 0, closed: 0, updates: 0, load: 0 });
+  const run = (n: number, heapAt: (t: number) => number) => Array.from({ length: n }, (_, i) => at((i + 1) * SAMPLE_S, heapAt((i + 1) * SAMPLE_S)));
+  it('ends at SOAK_S with a flat second half, and goes on when it rose (a step late in the run, or a leak)', () => {
+    const n = SOAK_S / SAMPLE_S;
+    expect(soakMayEnd(run(n - 1, () => 6e7))).toBe(false); // not SOAK_S yet
+    expect(soakMayEnd(run(n, () => 6e7))).toBe(true);
+    // The CI run of 2026-12-01: flat to 120 s, then +350 KB in the last 30 s.
+    expect(soakMayEnd(run(n, (t) => 6e7 + Math.max(0, t - 120) * 12_000))).toBe(false);
+    // It ends at EXTENDED_S (the child's longest run), not before, and is judged over the second half of that: the
+    // step is behind it; a leak as slow as the bound is over it still.
+    expect(soakMayEnd(run(EXTENDED_S / SAMPLE_S - 1, () => 6e7))).toBe(false);
+    const stepped = run(EXTENDED_S / SAMPLE_S, (t) => 6e7 + Math.min(30, Math.max(0, t - 120)) * 12_000);
+    expect(heapSlopeFrom(stepped, EXTENDED_S / 2)).toBe(0);
+    const leaking = run(EXTENDED_S / SAMPLE_S, (t) => 6e7 + t * MAX_HEAP_SLOPE_B_PER_S);
+    expect(heapSlopeFrom(leaking, EXTENDED_S / 2)).toBeCloseTo(MAX_HEAP_SLOPE_B_PER_S);
+  });
+});
+
 describe('a soak run (issue 15 point 5)', () => {
-  it(`trades all through ${SOAK_S} s of fast market updates with a flat heap and a steady handle count`, async () => {
-    const exit = await runSoakChild((SOAK_S + CHILD_OVERHEAD_S) * 1000);
+  it(`trades all through ${SOAK_S} s (${EXTENDED_S} s if need be) of fast market updates with a flat heap and a steady handle count`, async () => {
+    const seen: SoakSample[] = [];
+    const exit = await runSoakChild(EXTENDED_S, (EXTENDED_S + CHILD_OVERHEAD_S) * 1000, (sample) => {
+      seen.push(sample);
+      return soakMayEnd(seen);
+    });
     if (exit.code !== 0) throw new Error(`soak child: exit ${exit.code} signal ${exit.signal}\n${exit.stderr.slice(-4000)}`);
     const line = exit.stdout.split('\n').find((l) => l.startsWith('SOAK '));
     expect(line).toBeDefined();
@@ -149,10 +216,16 @@ describe('a soak run (issue 15 point 5)', () => {
     const { samples } = report;
     process.stdout.write(`soak: ${JSON.stringify(report)}\n`);
 
-    // It sampled the whole run.
+    // It sampled the whole run: SOAK_S, or EXTENDED_S when the second half of SOAK_S was over the bound.
     expect(samples.length).toBeGreaterThanOrEqual(Math.floor(SOAK_S / SAMPLE_S) - 1);
     const last = samples.at(-1)!;
     expect(last.t).toBeGreaterThanOrEqual(SOAK_S - SAMPLE_S);
+    const secondHalfFromS = last.t / 2;
+    const firstS = samples[Math.floor(SOAK_S / SAMPLE_S) - 1]!.t;
+    if (last.t > firstS) {
+      process.stdout.write(`soak: went on to ${last.t.toFixed(0)} s: the heap slope over the second half of ${firstS.toFixed(0)} s was ` +
+        `${(heapSlopeFrom(samples.filter((s) => s.t <= firstS), firstS / 2) / 1000).toFixed(2)} KB/s\n`);
+    }
 
     // The bot really traded, and all through the run: positions closed in the second half too.
     expect(report.roundTrips).toBeGreaterThanOrEqual(10);
@@ -161,8 +234,8 @@ describe('a soak run (issue 15 point 5)', () => {
     // client-id windows the child gives Vest (so that they are full early) changed nothing this run went through.
     expect(report.eventTypes.ORDER_FAILED ?? 0).toBe(0);
     expect(report.eventTypes.ORDER_FILLED).toBe(report.eventTypes.ORDER_PLACED);
-    const secondHalf = samples.filter((s) => s.t >= SECOND_HALF_FROM_S);
-    const atHalf = samples.filter((s) => s.t < SECOND_HALF_FROM_S).at(-1)!;
+    const secondHalf = samples.filter((s) => s.t >= secondHalfFromS);
+    const atHalf = samples.filter((s) => s.t < secondHalfFromS).at(-1)!;
     expect(last.closed - atHalf.closed).toBeGreaterThanOrEqual(4);
     // And the market really was fast: at least half the nominal update rate reached the bot's venues.
     const updateRate = (last.updates - samples[0]!.updates) / (last.t - samples[0]!.t);
@@ -170,18 +243,18 @@ describe('a soak run (issue 15 point 5)', () => {
 
     // Heap: the slope over the second half is below the bound, and the bound is below what a LEAK_PER_TRIP_B per
     // round trip or a LEAK_PER_FRAME_B per frame leak would add at this run's pace. Bounded: the heap less V8's code
-    // space (machine code still being compiled as hot paths tier up, which on a loaded machine goes on well into the
-    // second half: not the bot's data). The median slope is asserted; least squares and the slope with code printed.
+    // and its metadata (machine code still being compiled as hot paths tier up, which on a loaded machine goes on well
+    // into the second half: not the bot's data). The median slope is asserted; least squares and with code printed.
     expect(secondHalf.length).toBeGreaterThanOrEqual(6);
-    const data = secondHalf.map((s) => [s.t, s.heapUsed - s.codeSpaceUsed] as const);
-    const heapSlope = medianSlope(data);
+    const data = secondHalf.map((s) => [s.t, heapLessCode(s)] as const);
+    const heapSlope = heapSlopeFrom(samples, secondHalfFromS);
     const leastSquares = slope(data);
     const withCode = slope(secondHalf.map((s) => [s.t, s.heapUsed] as const));
     const tripsPerSec = (last.closed - atHalf.closed) / (last.t - atHalf.t);
     process.stdout.write(
-      `soak: heap slope over the second half ${(heapSlope / 1000).toFixed(2)} KB/s (median; least squares ${(leastSquares / 1000).toFixed(2)}) ` +
-        `without code space (${(withCode / 1000).toFixed(2)} KB/s with it), ${updateRate.toFixed(1)} updates/s, ${tripsPerSec.toFixed(2)} round trips/s, ` +
-        `${report.roundTrips} round trips\n`,
+      `soak: heap slope over the second half (from ${secondHalfFromS.toFixed(0)} s) ${(heapSlope / 1000).toFixed(2)} KB/s (median; least squares ` +
+        `${(leastSquares / 1000).toFixed(2)}) without V8's code and its metadata (${(withCode / 1000).toFixed(2)} KB/s with them), ${updateRate.toFixed(1)} updates/s, ` +
+        `${tripsPerSec.toFixed(2)} round trips/s, ${report.roundTrips} round trips\n`,
     );
     expect(LEAK_PER_FRAME_B * 2 * updateRate).toBeGreaterThan(1.2 * MAX_HEAP_SLOPE_B_PER_S);
     expect(LEAK_PER_TRIP_B * tripsPerSec).toBeGreaterThan(1.2 * MAX_HEAP_SLOPE_B_PER_S);
@@ -190,7 +263,7 @@ describe('a soak run (issue 15 point 5)', () => {
     // Handles: per type, the floor of the last 3 samples is at most HANDLE_SLACK above the floor of the 3 that
     // ended the first half. (It failed CI once as "Timeout: 13 after warm-up, 10 at the end" when it also refused
     // a fall and each sample was one reading: a fall is no leak, and a window's floor is not a moment.)
-    const afterWarmUp = floorCounts(samples.filter((s) => s.t < SECOND_HALF_FROM_S).slice(-3));
+    const afterWarmUp = floorCounts(samples.filter((s) => s.t < secondHalfFromS).slice(-3));
     const atEnd = floorCounts(samples.slice(-3));
     process.stdout.write(`soak: handle floors after warm-up ${JSON.stringify(afterWarmUp)}, at the end ${JSON.stringify(atEnd)}\n`);
     expect(grownHandles(afterWarmUp, atEnd)).toEqual([]);
@@ -199,5 +272,5 @@ describe('a soak run (issue 15 point 5)', () => {
     // Stopped, the run leaves no socket or timer behind.
     expect(report.afterStop.TCPSocketWrap ?? 0).toBe(0);
     expect(report.afterStop.Timeout ?? 0).toBe(0);
-  }, (SOAK_S + CHILD_OVERHEAD_S + 30) * 1000);
+  }, (EXTENDED_S + CHILD_OVERHEAD_S + 30) * 1000);
 });
