@@ -1,7 +1,8 @@
 import type { Config } from 'jest';
 
 const config: Config = {
-  testEnvironment: 'node',
+  // ARB_HANDLE_PROBE=FILE: each test file that leaves handles behind is written to FILE (test/support/handle-probe-env.ts).
+  testEnvironment: process.env.ARB_HANDLE_PROBE ? '<rootDir>/test/support/handle-probe-env.ts' : 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
