@@ -3,7 +3,6 @@ import {
   catchError,
   concat,
   concatMap,
-  defaultIfEmpty,
   defer,
   EMPTY,
   exhaustMap,
@@ -16,6 +15,7 @@ import {
   of,
   type OperatorFunction,
   type SchedulerLike,
+  type Subscription,
   scan,
   Subject,
   take,
@@ -411,7 +411,7 @@ function effect$(monitor: Monitor, watch: Watch, closed: () => void, settle: () 
   const work = watch.work!;
   if (!('tick' in work)) return end$(monitor, watch.polls, work).pipe(finalize(settle));
   if (!work.exits) return report$(monitoringEvent(monitor, monitor.scheduler.now(), watch.polls, work), settle);
-  return pollEvents$(monitor, watch.polls, work, closed).pipe(finalize(settle));
+  return pollEvents$(monitor, watch.polls, work, closed, settle);
 }
 
 /**
@@ -434,55 +434,95 @@ function monitoringEvent(monitor: Monitor, now: number, polls: number, { tick, e
   return events.positionMonitoring(now, { pair: position.pair, polls, entrySpread: position.entrySpread, exitSpread: shown, exitTarget });
 }
 
-/** A poll that exits: its POSITION_MONITORING when it reports, TRADE_EXIT, then the close and its outcome. */
-function pollEvents$(monitor: Monitor, polls: number, work: Reporting, closed: () => void): Observable<ExitEvent> {
+/** A poll that exits: its POSITION_MONITORING when it reports, TRADE_EXIT, then the close and its outcome; `settle` once let go of. */
+function pollEvents$(monitor: Monitor, polls: number, work: Reporting, closed: () => void, settle: () => void): Observable<ExitEvent> {
   const { position, exitTarget, scheduler } = monitor;
   const { pair, entrySpread } = position;
   const { tick, exitSpread, reports, reason, carryBpsPerHour } = work;
   const now = scheduler.now();
   const reported = reports ? [monitoringEvent(monitor, now, polls, work)] : [];
   // An exiting poll is at the target, so its spread is defined.
-  if (exitSpread === undefined) return from(reported);
+  if (exitSpread === undefined) return from(reported).pipe(finalize(settle));
   const profit = roundTripProfit(entrySpread, exitSpread);
   const carry = carryBpsPerHour === undefined ? {} : { carryBpsPerHour };
-  const exit = events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason, ...carry, tick: decidingTick(tick, position.size) });
-  return concat(of(...reported, exit), closeEvents$(monitor, { exitSpread, tick, polls }, reason, closed));
+  reported.push(events.tradeExit(now, { pair, polls, entrySpread, exitSpread, exitTarget, profit, reason, ...carry, tick: decidingTick(tick, position.size) }));
+  return exitAndClose$(monitor, reported, { exitSpread, tick, polls }, reason, closed, settle);
 }
 
-/** The close effect, subscribed once: POSITION_CLOSED (and the scan told), or CLOSE_FAILED (the position is still open). */
-function closeEvents$(monitor: Monitor, ctx: CloseContext, reason: ExitReason, closed: () => void): Observable<ExitEvent> {
-  const { position, scheduler } = monitor;
-  const { pair, entrySpread } = position;
-  const { exitSpread, polls } = ctx;
-  return closeOutcome$(monitor, ctx).pipe(
-    tap((outcome) => outcome.ok && closed()),
-    map((outcome): ExitEvent => {
-      const now = scheduler.now();
-      if (!outcome.ok) return events.closeFailed(now, { pair, polls, reason: outcome.reason });
-      const { grossPnlUsd, feesUsd } = outcome.result;
-      const profit = roundTripProfit(entrySpread, exitSpread);
-      return events.positionClosed(now, {
-        pair,
-        polls,
-        entrySpread,
-        exitSpread,
-        profit,
-        ...(grossPnlUsd !== undefined && { grossPnlUsd }),
-        ...(feesUsd !== undefined && { feesUsd }),
-        reason,
+/**
+ * An exiting poll's effect: its events, then the close subscribed once, its first result (or its error, or its
+ * completion without one) as one POSITION_CLOSED or CLOSE_FAILED (the scan told `closed` first on success), then
+ * `settle` as the teardown, which runs once exhaustMap has let go of it, as `finalize` would. Written out as one
+ * Observable, not concat(of, defer(close).pipe(take, map, defaultIfEmpty, catchError, tap, map)).pipe(finalize):
+ * it runs between the deciding frame and the close orders, and subscribing that chain of operators cost more
+ * there than decoding the frame.
+ */
+function exitAndClose$(
+  monitor: Monitor,
+  first: readonly ExitEvent[],
+  ctx: CloseContext,
+  reason: ExitReason,
+  closed: () => void,
+  settle: () => void,
+): Observable<ExitEvent> {
+  return new Observable<ExitEvent>((subscriber) => {
+    for (const event of first) {
+      subscriber.next(event);
+      if (subscriber.closed) return settle;
+    }
+    let close: Subscription | undefined;
+    let outcome: CloseOutcome | undefined;
+    const settled = (o: CloseOutcome): void => {
+      if (outcome !== undefined) return;
+      outcome = o;
+      close?.unsubscribe();
+      let event: ExitEvent;
+      try {
+        if (o.ok) closed();
+        event = closeEvent(monitor, ctx, reason, o);
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+      subscriber.next(event);
+      subscriber.complete();
+    };
+    const errored = (error: unknown): void => settled({ ok: false, reason: `close errored: ${errorText(error)}` });
+    try {
+      close = monitor.closePosition(ctx).subscribe({
+        next: (result) => settled(result.ok ? { ok: true, result } : { ok: false, reason: result.reason ?? 'close rejected without a reason' }),
+        error: errored,
+        complete: () => settled({ ok: false, reason: 'close completed without a result' }),
       });
-    }),
-  );
+    } catch (error) {
+      errored(error);
+    }
+    // An outcome delivered during subscribe: the close's subscription is no longer needed (take(1)).
+    if (outcome !== undefined) close?.unsubscribe();
+    return () => {
+      close?.unsubscribe();
+      settle();
+    };
+  });
 }
 
-/** The close's one outcome as a value: a rejection, an error and completion without a result are failures. */
-function closeOutcome$({ closePosition }: Monitor, ctx: CloseContext): Observable<CloseOutcome> {
-  return defer(() => closePosition(ctx)).pipe(
-    take(1),
-    map((result): CloseOutcome => (result.ok ? { ok: true, result } : { ok: false, reason: result.reason ?? 'close rejected without a reason' })),
-    defaultIfEmpty<CloseOutcome, CloseOutcome>({ ok: false, reason: 'close completed without a result' }),
-    catchError((error: unknown) => of<CloseOutcome>({ ok: false, reason: `close errored: ${errorText(error)}` })),
-  );
+/** The close's outcome as the monitor reports it: POSITION_CLOSED, or CLOSE_FAILED (the position is still open). */
+function closeEvent({ position, scheduler }: Monitor, { exitSpread, polls }: CloseContext, reason: ExitReason, outcome: CloseOutcome): ExitEvent {
+  const { pair, entrySpread } = position;
+  const now = scheduler.now();
+  if (!outcome.ok) return events.closeFailed(now, { pair, polls, reason: outcome.reason });
+  const { grossPnlUsd, feesUsd } = outcome.result;
+  const profit = roundTripProfit(entrySpread, exitSpread);
+  return events.positionClosed(now, {
+    pair,
+    polls,
+    entrySpread,
+    exitSpread,
+    profit,
+    ...(grossPnlUsd !== undefined && { grossPnlUsd }),
+    ...(feesUsd !== undefined && { feesUsd }),
+    reason,
+  });
 }
 
 /** The monitor's last events: EXIT_MONITOR_STOPPED when it has a reason, then a re-thrown error or the end. */

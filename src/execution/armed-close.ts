@@ -43,9 +43,12 @@ export class ArmedCloses {
     this.signing = signing;
   }
 
-  /** Resolves once a background signing in progress has ended. */
-  async settled(): Promise<void> {
-    if (this.signing !== undefined) await this.signing;
+  /**
+   * The background signing in progress, to wait for before taking the armed set; undefined when none is (most
+   * closes: then the close goes on in the same turn, with no promise hop before its orders).
+   */
+  inProgress(): Promise<boolean> | undefined {
+    return this.signing;
   }
 
   /** The armed set of this position, handed over once: each armed order is sent at most once. */

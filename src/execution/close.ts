@@ -76,9 +76,9 @@ async function sendArmed(core: ExecutorCore, run: CloseRun, events: TradingEvent
     if (!run.usable(order, remaining, core.bookFor(leg.venue, run.books))) continue;
     armed[key] = core.orders.dispatchLogged(venue, order, events);
   }
-  // The venue clients write a request to its socket only on a later turn of the event loop (the
-  // HTTP client attaches the socket in a nextTick after the request's promise chain ran): an fsync
-  // here would sit between the exit and the orders' bytes. Nothing below depends on 'closing' being
+  // The venue clients build both requests within the dispatch calls above (with an API key / JWT at
+  // hand), but node's HTTP client writes them only once the socket is attached, in a nextTick after
+  // this turn's code: an fsync here would sit between the exit and the orders' bytes. Nothing below depends on 'closing' being
   // on disk before that turn (a crash meanwhile leaves 'open' + armed ids, which restore() handles),
   // and every later journal write of this close comes after it.
   if (armed.long !== undefined || armed.short !== undefined) await afterPendingWrites();

@@ -215,7 +215,8 @@ class DeltaNeutralExecutor implements Executor {
     };
     return this.exclusive(refused, async () => {
       const key = positionKey(position);
-      await this.armed.settled();
+      const signing = this.armed.inProgress();
+      if (signing !== undefined) await signing;
       if (this.progress?.key !== key) this.progress = foldCloseFills(position);
       const progress = this.progress;
       const armed = this.armed.take(position);

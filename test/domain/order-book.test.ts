@@ -176,6 +176,22 @@ describe('Ladder', () => {
     expect(l.askCount).toBe(1);
   });
 
+  it('shares the unchanged levels of the last snapshot, never changing an earlier snapshot', () => {
+    const l = new Ladder();
+    for (const [p, s] of [[100, 1], [99, 2], [98, 3]] as const) l.set('bid', p, s);
+    l.set('ask', 101, 1);
+    const first = l.snapshot(meta);
+    l.set('bid', 99, 7); // a size changed in place
+    l.set('bid', 99.5, 4); // a level inserted: the ones below it move down
+    const second = l.snapshot(meta);
+    expect(second.bids).toEqual([L(100, 1), L(99.5, 4), L(99, 7), L(98, 3)]);
+    expect(first.bids).toEqual([L(100, 1), L(99, 2), L(98, 3)]);
+    expect(second.bids[0]).toBe(first.bids[0]);
+    expect(second.asks[0]).toBe(first.asks[0]);
+    expect(second.bids[2]).not.toBe(first.bids[1]);
+    expect(second.bids).not.toBe(first.bids);
+  });
+
   it('refuses malformed levels and reports it', () => {
     const l = new Ladder();
     expect(l.set('bid', NaN, 1)).toBe(false);

@@ -87,6 +87,14 @@ describe('executor: armed close (sent before the closing entry)', () => {
     expect(closing).toMatchObject({ clientIds: armedEntry?.clientIds });
   });
 
+  it('hands both armed legs to their venues within the closePosition call: no promise hop before the orders', async () => {
+    const { r, p } = await armedRig();
+    const sent = { vest: r.vest.submitted.length, paradex: r.paradex.submitted.length };
+    const closing = r.exec.closePosition(p);
+    expect([r.vest.submitted.length - sent.vest, r.paradex.submitted.length - sent.paradex]).toEqual([1, 1]);
+    await expect(closing).resolves.toMatchObject({ ok: true, preparedUsed: 2 });
+  });
+
   it('writes closing, then the order (close_order), before sending a close leg that was not armed (signed on the spot)', async () => {
     const again = rig();
     const q = await openOk(again);

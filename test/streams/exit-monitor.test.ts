@@ -243,6 +243,19 @@ describe('exitMonitor: closing', () => {
     expect(closePosition).toHaveBeenCalledWith({ exitSpread: NEAR, tick: T.n, polls: 2 });
   });
 
+  it('takes the close\'s first result only, and lets go of the close as soon as it has one', () => {
+    testScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const ticks$ = hot('       n-------', T);
+      const close$ = cold('      -f-r-r|', { f: rejected, r: { ok: true } });
+      const expected = '         xg------';
+      expectObservable(ticks$.pipe(exitMonitor(options({ closePosition: () => close$ })))).toBe(expected, {
+        x: exitAt(0, 1),
+        g: failedAt(1, 1, rejected.reason!),
+      });
+      expectSubscriptions(close$.subscriptions).toBe(' ^!');
+    });
+  });
+
   it('says why it closed: the reason it was given for reaching the target (a resumed close)', () => {
     testScheduler().run(({ hot, cold, expectObservable }) => {
       const ticks$ = hot('       n-|', T);

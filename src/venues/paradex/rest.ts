@@ -297,6 +297,11 @@ export interface ParadexJwtSessionOptions {
 export interface ParadexJwtSession {
   /** A token with at least the refresh margin left; refreshes first (awaiting it) when needed. */
   token(): Promise<RestResult<string>>;
+  /**
+   * The token `token()` would hand out at once (one with at least the refresh margin left), or undefined when it
+   * would have to wait for a refresh (none is started here). Lets an order's request be built in the same turn.
+   */
+  tokenNow(): string | undefined;
   /** Drops the current token (e.g. after a 401) so the next `token()` obtains a new one. */
   invalidate(): void;
   /** Local time the current token stops being handed out, ms; undefined without a token. */
@@ -339,6 +344,10 @@ class JwtSession implements ParadexJwtSession {
     return jwt !== undefined
       ? { ok: true, value: jwt }
       : { ok: false, error: { kind: 'malformed', message: 'Paradex JWT lapsed before it could be used' } };
+  }
+
+  tokenNow(): string | undefined {
+    return this.closed ? undefined : this.fresh();
   }
 
   invalidate(): void {

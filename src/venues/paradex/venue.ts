@@ -244,7 +244,9 @@ class ParadexVenueClient implements ParadexVenue {
   private async withToken<T>(call: (jwt: string) => Promise<RestResult<T>>): Promise<RestResult<T>> {
     const session = this.session;
     if (!session) return { ok: false, error: { kind: 'unreachable', message: 'no credentials' } };
-    const token = await session.token();
+    // A token at hand is used on the spot: an order's request is then built in this turn, not after a promise hop.
+    const now = session.tokenNow();
+    const token = now !== undefined ? { ok: true as const, value: now } : await session.token();
     if (!token.ok) return authFailure(token.error);
     const first = await call(token.value);
     if (first.ok || first.error.status !== 401) return first;

@@ -153,6 +153,8 @@ class VestVenueClient implements VestVenue {
   private readonly sleeper: Sleeper;
   private lastNonce = 0;
   private apiKeyPromise: Promise<string> | undefined;
+  /** The API key once known (given, or registered): used on the spot by withKey. */
+  private apiKeyNow: string | undefined;
 
   constructor(options: VestVenueOptions) {
     this.options = options;
@@ -185,6 +187,7 @@ class VestVenueClient implements VestVenue {
     this.nonces = new ClientIdNonces(maxPending, Math.min(RECENT_FINAL_CLIENT_IDS, maxPending));
     this.sleeper = createSleeper();
     this.apiKeyPromise = keys?.apiKey !== undefined ? Promise.resolve(keys.apiKey) : undefined;
+    this.apiKeyNow = keys?.apiKey;
   }
 
   private restClient(signal: AbortSignal): VestRest {
@@ -212,10 +215,16 @@ class VestVenueClient implements VestVenue {
   private apiKey(): Promise<string> {
     const keys = this.keys;
     if (!keys) return Promise.reject(new Error('no credentials'));
-    this.apiKeyPromise ??= this.register(keys).catch((error: unknown) => {
-      this.apiKeyPromise = undefined;
-      throw error;
-    });
+    this.apiKeyPromise ??= this.register(keys).then(
+      (key) => {
+        this.apiKeyNow = key;
+        return key;
+      },
+      (error: unknown) => {
+        this.apiKeyPromise = undefined;
+        throw error;
+      },
+    );
     return this.apiKeyPromise;
   }
 
@@ -241,6 +250,8 @@ class VestVenueClient implements VestVenue {
   }
 
   private async withKey<T>(call: (key: string) => Promise<RestResult<T>>): Promise<RestResult<T>> {
+    // A known key is used on the spot: an order's request is then built in this turn, not after a promise hop.
+    if (this.apiKeyNow !== undefined) return call(this.apiKeyNow);
     let key: string;
     try {
       key = await this.apiKey();

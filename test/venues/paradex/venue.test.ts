@@ -134,6 +134,16 @@ describe('Paradex venue against the simulated venue', () => {
     expect(outcome.feeCurrency).toBe('USDC');
   });
 
+  it('with a fresh JWT, hands a prepared order to the wire within the submitOrder call (no promise hop first)', async () => {
+    const { venue, sent, book } = await setup();
+    await venue.positions(); // authenticated: the session holds a fresh JWT
+    const prepared = await venue.prepareOrder(ioc('BUY', 0.01, (bestAsk(book())?.price ?? NaN) * 1.005));
+    const before = orderPosts(sent).length;
+    const outcome = venue.submitOrder(prepared);
+    expect(orderPosts(sent).length).toBe(before + 1);
+    await expect(outcome).resolves.toMatchObject({ ok: true, status: 'FILLED' });
+  });
+
   it('sends a capped MARKET request as LIMIT IOC at the cap, signing exactly the strings it sends', async () => {
     const { venue, account, sent, book } = await setup();
     const cap = (bestAsk(book())?.price ?? NaN) * 1.00537;

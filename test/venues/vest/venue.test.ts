@@ -121,6 +121,16 @@ describe('Vest venue against the simulated venue', () => {
     expect(outcome.orderId).toMatch(/^0x/);
   });
 
+  it('with its API key known, hands a prepared order to the wire within the submitOrder call (no promise hop first)', async () => {
+    const { venue, sent, book } = await setup();
+    await venue.ensureApiKey();
+    const prepared = await venue.prepareOrder(market('BUY', 0.01, (bestAsk(book())?.price ?? NaN) * 1.005));
+    const before = orderPosts(sent).length;
+    const outcome = venue.submitOrder(prepared);
+    expect(orderPosts(sent).length).toBe(before + 1);
+    await expect(outcome).resolves.toMatchObject({ ok: true, status: 'FILLED' });
+  });
+
   it('sends every MARKET order, closes included, with a limitPrice cap, signing exactly the strings it sends', async () => {
     const { venue, keys, sent, book } = await setup();
     const cap = (bestAsk(book())?.price ?? NaN) * 1.00537;
