@@ -79,6 +79,12 @@ export interface TickToOrderResult {
   tickToOrderVsFloorP99: number;
   orderFloorTrials: number;
   tickToOrderSampledP99Ms: number;
+  /**
+   * Information for the sampled target: the p99 a bot would have if it took its event-driven times (or the floor's)
+   * and, on top, waited for the next tick of a `sampleMs` grid at a uniformly random phase (onGrid, below).
+   */
+  tickToOrderOnGridP99Ms: number;
+  orderFloorOnGridP99Ms: number;
   entryTickToOrderP99Ms: number;
   /** Extras. */
   tickToOrderMaxMs: number;
@@ -439,6 +445,8 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
       tickToOrderVsFloorP99: p99 / floorP99,
       orderFloorTrials: event.floorMs.length,
       tickToOrderSampledP99Ms: percentile(sampled.exitMs, 99),
+      tickToOrderOnGridP99Ms: percentile(onGrid(event.exitMs, sampleMs), 99),
+      orderFloorOnGridP99Ms: percentile(onGrid(event.floorMs, sampleMs), 99),
       entryTickToOrderP99Ms: percentile(event.entryMs, 99),
       tickToOrderMaxMs: Math.max(...event.exitMs),
       tickToOrderSampledP50Ms: percentile(sampled.exitMs, 50),
@@ -467,6 +475,17 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     await sim.close();
     fs.rmSync(journalDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Each time in `ms` plus a wait for the next tick of a `gridMs` grid, at phases spread evenly over the period
+ * (`phases` per time): the distribution of a sampled exit if sampling added nothing but that wait. Beside the
+ * measured sampled p99 it tells the wait by construction from what sampling costs beyond it.
+ */
+export function onGrid(ms: readonly number[], gridMs: number, phases = 100): number[] {
+  const out: number[] = [];
+  for (const t of ms) for (let k = 0; k < phases; k++) out.push(t + ((k + 0.5) / phases) * gridMs);
+  return out;
 }
 
 /** Resolves once the Paradex presignature pool is full again (at most 1 s). */
