@@ -48,6 +48,7 @@ export async function connectOrderFloorClient(markerWs: string, orders: readonly
       req.on('error', () => undefined); // a failed floor order shows as a trial that times out
       req.end(p.body);
     }
+    markFrame('handled', 'floor', 'marker');
   };
   const ws = new WebSocket(markerWs, { perMessageDeflate: false });
   ws.on('message', send);

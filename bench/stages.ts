@@ -2,7 +2,8 @@
  * Where a tick-to-order trial's time goes, from marks taken on the main thread while the trial runs:
  * - a venue's frame handed to its feed session and its handling over (src/logging/latency-marks.ts; the floor
  *   client marks its marker frame the same way);
- * - each order request created and each one flushed (Node's own `http.client.request.start` diagnostics channel,
+ * - each order request written and each one flushed (Node's own `http.client.request.start` diagnostics channel,
+ *   which Node publishes when it hands the request to its socket, i.e. after the turn that built it has ended;
  *   then the request's 'finish': its last bytes handed to the OS);
  * - what the bench itself stamps: the exit decided, each order handed to a venue client.
  * Each trial's stages are differences between its own marks; the figures are medians over trials.
@@ -22,14 +23,21 @@ export interface StageFigures {
   exitPriorFrameP50Ms: number;
   /** Vest handler start → close decided (decode, book, marketTicks, exit monitor). */
   exitHandlerToDecidedP50Ms: number;
-  /** Close decided → first order request created (executor, armed set, venue client). */
-  exitDecidedToRequestP50Ms: number;
+  /** Close decided → the first close order handed to its venue client (executor, armed set). */
+  exitDecidedToSubmittedP50Ms: number;
+  /** First close order handed → the Vest frame's handling over (both requests built, the rest of that turn). */
+  exitSubmittedToHandledP50Ms: number;
+  /** Handling over → the first order request on its socket (Node writes requests once the turn has ended). */
+  exitHandledToRequestP50Ms: number;
   /** Vest handler start → the last order request flushed to its socket. */
   exitHandlerToFlushedP50Ms: number;
   /** Last order flushed → last order read by the arrival proxy. */
   exitFlushedToArrivedP50Ms: number;
   floorFrameInP50Ms: number;
-  floorHandlerToRequestP50Ms: number;
+  /** Marker handler start → its handling over (two pre-built requests created). */
+  floorHandlerToHandledP50Ms: number;
+  /** Handling over → the first request on its socket. */
+  floorHandledToRequestP50Ms: number;
   floorHandlerToFlushedP50Ms: number;
   floorFlushedToArrivedP50Ms: number;
 }
@@ -38,8 +46,17 @@ export interface StageFigures {
 export class StageProbe {
   private marks: Array<[StageLabel, bigint]> = [];
   private on = false;
-  private readonly bot: Record<'frameIn' | 'prior' | 'decided' | 'request' | 'flushed' | 'arrived', number[]> = { frameIn: [], prior: [], decided: [], request: [], flushed: [], arrived: [] };
-  private readonly floor: Record<'frameIn' | 'request' | 'flushed' | 'arrived', number[]> = { frameIn: [], request: [], flushed: [], arrived: [] };
+  private readonly bot: Record<'frameIn' | 'prior' | 'decided' | 'submitted' | 'handled' | 'request' | 'flushed' | 'arrived', number[]> = {
+    frameIn: [],
+    prior: [],
+    decided: [],
+    submitted: [],
+    handled: [],
+    request: [],
+    flushed: [],
+    arrived: [],
+  };
+  private readonly floor: Record<'frameIn' | 'handled' | 'request' | 'flushed' | 'arrived', number[]> = { frameIn: [], handled: [], request: [], flushed: [], arrived: [] };
 
   private readonly onFrame = (message: unknown): void => {
     const m = message as FrameMark;
@@ -81,13 +98,17 @@ export class StageProbe {
     const priorStart = this.first(`frame:${paradex}`);
     const priorEnd = this.first(`handled:${paradex}`);
     const decided = this.first('decided');
+    const submitted = this.first('submitted');
+    const handled = this.first(`handled:${vest}`);
     const request = this.first('request');
     const flushed = this.nth('flushed', 2);
-    if ([handler, priorStart, priorEnd, decided, request, flushed].some((t) => t === undefined)) return false;
+    if ([handler, priorStart, priorEnd, decided, submitted, handled, request, flushed].some((t) => t === undefined)) return false;
     this.bot.frameIn.push(ms(handler! - sentNs));
     this.bot.prior.push(ms(priorEnd! - priorStart!));
     this.bot.decided.push(ms(decided! - handler!));
-    this.bot.request.push(ms(request! - decided!));
+    this.bot.submitted.push(ms(submitted! - decided!));
+    this.bot.handled.push(ms(handled! - submitted!));
+    this.bot.request.push(ms(request! - handled!));
     this.bot.flushed.push(ms(flushed! - handler!));
     this.bot.arrived.push(ms(arrivedNs - flushed!));
     return true;
@@ -96,11 +117,13 @@ export class StageProbe {
   /** A floor trial: marker sent → its two orders read. */
   foldFloor(sentNs: bigint, arrivedNs: bigint): boolean {
     const handler = this.first('frame:floor');
+    const handled = this.first('handled:floor');
     const request = this.first('request');
     const flushed = this.nth('flushed', 2);
-    if (handler === undefined || request === undefined || flushed === undefined) return false;
+    if (handler === undefined || handled === undefined || request === undefined || flushed === undefined) return false;
     this.floor.frameIn.push(ms(handler - sentNs));
-    this.floor.request.push(ms(request - handler));
+    this.floor.handled.push(ms(handled - handler));
+    this.floor.request.push(ms(request - handled));
     this.floor.flushed.push(ms(flushed - handler));
     this.floor.arrived.push(ms(arrivedNs - flushed));
     return true;
@@ -112,11 +135,14 @@ export class StageProbe {
       exitFrameInP50Ms: p50(this.bot.frameIn),
       exitPriorFrameP50Ms: p50(this.bot.prior),
       exitHandlerToDecidedP50Ms: p50(this.bot.decided),
-      exitDecidedToRequestP50Ms: p50(this.bot.request),
+      exitDecidedToSubmittedP50Ms: p50(this.bot.submitted),
+      exitSubmittedToHandledP50Ms: p50(this.bot.handled),
+      exitHandledToRequestP50Ms: p50(this.bot.request),
       exitHandlerToFlushedP50Ms: p50(this.bot.flushed),
       exitFlushedToArrivedP50Ms: p50(this.bot.arrived),
       floorFrameInP50Ms: p50(this.floor.frameIn),
-      floorHandlerToRequestP50Ms: p50(this.floor.request),
+      floorHandlerToHandledP50Ms: p50(this.floor.handled),
+      floorHandledToRequestP50Ms: p50(this.floor.request),
       floorHandlerToFlushedP50Ms: p50(this.floor.flushed),
       floorFlushedToArrivedP50Ms: p50(this.floor.arrived),
     };

@@ -84,12 +84,13 @@ describe('bench sections', () => {
     // Every exit was decided on the Vest book of the frame the timer starts at.
     expect(r.exitsOffCrossingFrame).toBe(0);
     // Stage figures from each trial's own marks: every one measured, each stage inside the whole.
-    const stageKeys = Object.keys(r).filter((k) => /^(exit|floor)(FrameIn|PriorFrame|HandlerTo|DecidedTo|FlushedTo)/.test(k));
-    expect(stageKeys).toHaveLength(10);
+    const stageKeys = Object.keys(r).filter((k) => /^(exit|floor)(FrameIn|PriorFrame|HandlerTo|DecidedTo|SubmittedTo|HandledTo|FlushedTo)/.test(k));
+    expect(stageKeys).toHaveLength(13);
     expectFinite(r, stageKeys);
     // Per trial the decision comes before the orders are flushed, a request before its flush: so do the medians.
     expect(r.exitHandlerToDecidedP50Ms).toBeLessThan(r.exitHandlerToFlushedP50Ms);
-    expect(r.floorHandlerToRequestP50Ms).toBeLessThan(r.floorHandlerToFlushedP50Ms);
+    expect(r.floorHandlerToHandledP50Ms).toBeLessThan(r.floorHandlerToFlushedP50Ms);
+    expect(r.exitHandledToRequestP50Ms).toBeLessThan(r.exitHandlerToFlushedP50Ms);
     expect(r.exitPriorFrameP50Ms).toBeGreaterThan(0);
     // On a 25 ms grid: each time plus a wait of up to one period, so the p99 lies between the time's p99 and 25 ms more.
     expect(r.tickToOrderOnGridP99Ms).toBeGreaterThan(r.tickToOrderP99Ms);
