@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import WebSocket from 'ws';
+import { markFrame } from '../src/logging/latency-marks';
 import { FLOOR_HEADER } from './arrival-proxy';
 
 export interface FloorOrder {
@@ -40,12 +41,14 @@ export async function connectOrderFloorClient(markerWs: string, orders: readonly
     return { options, body, agent };
   });
   const send = (): void => {
+    markFrame('frame', 'floor', 'marker'); // for the stage figures (bench/stages.ts); free when nobody listens
     for (const p of prepared) {
       const req = http.request(p.options, (res) => res.resume());
       req.on('socket', (s) => s.setNoDelay(true));
       req.on('error', () => undefined); // a failed floor order shows as a trial that times out
       req.end(p.body);
     }
+    markFrame('handled', 'floor', 'marker');
   };
   const ws = new WebSocket(markerWs, { perMessageDeflate: false });
   ws.on('message', send);

@@ -55,6 +55,7 @@ import { createRng } from '../src/sim/rng';
 import { BENCH_SEED } from './fixtures';
 import { percentile } from './measure';
 import { connectOrderFloorClient, floorOrders, type OrderFloorClient } from './order-floor';
+import { StageProbe, type StageFigures } from './stages';
 
 export interface TickToOrderOptions {
   /** Round trips per sampling mode (≥ 1000 for the issue's figures). */
@@ -69,7 +70,7 @@ export interface TickToOrderOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface TickToOrderResult {
+export interface TickToOrderResult extends StageFigures {
   tickToOrderP50Ms: number;
   tickToOrderP99Ms: number;
   /** The floor (bench/order-floor.ts), measured in trials interleaved with the event-driven exits. */
@@ -79,6 +80,12 @@ export interface TickToOrderResult {
   tickToOrderVsFloorP99: number;
   orderFloorTrials: number;
   tickToOrderSampledP99Ms: number;
+  /**
+   * Information for the sampled target: the p99 a bot would have if it took its event-driven times (or the floor's)
+   * and, on top, waited for the next tick of a `sampleMs` grid at a uniformly random phase (onGrid, below).
+   */
+  tickToOrderOnGridP99Ms: number;
+  orderFloorOnGridP99Ms: number;
   entryTickToOrderP99Ms: number;
   /** Extras. */
   tickToOrderMaxMs: number;
@@ -240,6 +247,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
 
   const keys = newVestKeys();
   const stamps: Stamps = { submittedNs: [] };
+  const stages = new StageProbe();
   const phase = createRng(BENCH_SEED).next; // seeded pauses, so a run repeats
   const vest = createVestVenue({
     restUrl: vestUrls.rest,
@@ -254,6 +262,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     Object.assign(Object.create(v) as V, {
       submitOrder: (p: PreparedOrder) => {
         stamps.submittedNs.push(process.hrtime.bigint());
+        stages.mark('submitted');
         return v.submitOrder(p);
       },
     });
@@ -354,6 +363,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
             shutdown$: NEVER,
             closePosition: (ctx) => {
               stamps.decidedNs = process.hrtime.bigint();
+              stages.mark('decided');
               stamps.decidedOn = ctx.tick.a;
               return from(executor.closePosition(position, ctx));
             },
@@ -377,7 +387,9 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     stamps.decidedOn = undefined;
     stamps.submittedNs = [];
     vestSeen.count = 0;
+    if (mode === 'event') stages.start();
     const exit = await sim.cross(EXIT_BASIS, 2, 5_000);
+    stages.stop();
     // The timer starts at the Vest frame: the exit must have been decided on the one Vest book that frame carried.
     if (vestSeen.count !== 1 || stamps.decidedOn !== vestSeen.last) notOnCrossingFrame[mode]++;
     // From the crossing frame (the round's last), as the floor is timed from its marker.
@@ -389,6 +401,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     const fromRoundMs = Number(exit.arrivedNs - exit.startNs) / 1e6;
     const outcome = await closed;
     if (outcome.type !== 'POSITION_CLOSED') throw new Error(`close failed: ${'reason' in outcome ? String(outcome.reason) : outcome.type}`);
+    if (mode === 'event') stages.foldBot(exit.lastFrameNs, exit.arrivedNs);
     return { entryMs, exitMs, decideMs, submitMs, roundMs, fromRoundMs };
   };
 
@@ -402,9 +415,12 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     for (let turns = 0; turns < 3 || runEvents.pending > 0; turns++) await new Promise((resolve) => setImmediate(resolve));
   };
 
-  const floorTrial = async (): Promise<number> => {
+  const floorTrial = async (counted = true): Promise<number> => {
     await settledLoop();
+    stages.start();
     const r = await sim.marker(2, 5_000);
+    stages.stop();
+    if (counted) stages.foldFloor(r.startNs, r.arrivedNs);
     return Number(r.arrivedNs - r.startNs) / 1e6;
   };
 
@@ -421,7 +437,7 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     await vest.ensureApiKey();
     await paradex.onboard();
     floorClient = await connectOrderFloorClient(sim.urls.markerWs, floorOrders(vestUrls.rest, paradexUrls.rest));
-    for (let i = 0; i < 5; i++) await floorTrial(); // connections up and code warm, as the bot's are after its first trials
+    for (let i = 0; i < 5; i++) await floorTrial(false); // connections up and code warm, as the bot's are after its first trials
     const journalAppendMs = measureJournalAppend(journalDir);
     log(`  journal append (write + fsync) in ${journalDir}: ${journalAppendMs.toFixed(2)} ms`);
     const event = await runMode('event', opts.trials);
@@ -439,6 +455,8 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
       tickToOrderVsFloorP99: p99 / floorP99,
       orderFloorTrials: event.floorMs.length,
       tickToOrderSampledP99Ms: percentile(sampled.exitMs, 99),
+      tickToOrderOnGridP99Ms: percentile(onGrid(event.exitMs, sampleMs), 99),
+      orderFloorOnGridP99Ms: percentile(onGrid(event.floorMs, sampleMs), 99),
       entryTickToOrderP99Ms: percentile(event.entryMs, 99),
       tickToOrderMaxMs: Math.max(...event.exitMs),
       tickToOrderSampledP50Ms: percentile(sampled.exitMs, 50),
@@ -453,9 +471,11 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
       tickToOrderFromRoundP99Ms: percentile(event.fromRoundMs, 99),
       exitsOffCrossingFrame: notOnCrossingFrame.event + notOnCrossingFrame.sampled,
       journalAppendMs,
+      ...stages.figures(),
     };
   } finally {
     await floorClient?.close();
+    stages.close();
     stop$.next();
     for (const s of keepAlive) s.unsubscribe();
     journal.close();
@@ -467,6 +487,17 @@ export async function runTickToOrderBench(opts: TickToOrderOptions): Promise<Tic
     await sim.close();
     fs.rmSync(journalDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Each time in `ms` plus a wait for the next tick of a `gridMs` grid, at phases spread evenly over the period
+ * (`phases` per time): the distribution of a sampled exit if sampling added nothing but that wait. Beside the
+ * measured sampled p99 it tells the wait by construction from what sampling costs beyond it.
+ */
+export function onGrid(ms: readonly number[], gridMs: number, phases = 100): number[] {
+  const out: number[] = [];
+  for (const t of ms) for (let k = 0; k < phases; k++) out.push(t + ((k + 0.5) / phases) * gridMs);
+  return out;
 }
 
 /** Resolves once the Paradex presignature pool is full again (at most 1 s). */

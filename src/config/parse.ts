@@ -32,15 +32,20 @@ export function parseConfig(yamlText: string): ParsedConfig {
 }
 
 /**
- * Alias uses a config may expand. Anchors and aliases are fine (`<<: *defaults` in each bot), but each
- * use copies the anchored value, so nested aliases grow exponentially: nine levels of nine aliases (a
- * "billion laughs") would be 9^9 copies. The yaml package counts uses weighted by what they copy.
+ * Alias uses a config may expand. Anchors and aliases are fine, merge keys too (`<<: *first_bot` in each
+ * bot, as docker-compose files use them), but each use copies the anchored value, so nested aliases grow
+ * exponentially: nine levels of nine aliases (a "billion laughs") would be 9^9 copies. The yaml package
+ * counts uses weighted by what they copy.
  */
 export const MAX_YAML_ALIAS_COUNT = 100;
 
-/** YAML text to plain data, keys unique, aliases bounded. Throws ConfigError with one line, never a stack. */
+/**
+ * YAML text to plain data, keys unique, aliases bounded, merge keys (`<<`) merged: without them a `<<` is read
+ * as a key named "<<", unknown to the schema, and what it was meant to bring in silently stays at its
+ * defaults in sim and paper. Throws ConfigError with one line, never a stack.
+ */
 export function readYaml(yamlText: string): unknown {
-  const doc = parseDocument(yamlText, { uniqueKeys: true });
+  const doc = parseDocument(yamlText, { uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     // The first line of a yaml error reads "<what> at line L, column C:"; the rest is a source excerpt.
     const first = doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '');

@@ -13,6 +13,7 @@ import { events as feedEvents, type TradingEvent } from '../domain/events';
 import type { VenueId } from '../domain/market';
 import type { BookFeed, FeedStats } from './venue';
 import { RecordKind, recordText, type FrameRecorder } from './recording';
+import { markFrame } from '../logging/latency-marks';
 
 /**
  * The timers a connection and its feed use; default the process's. A replay passes a virtual clock's,
@@ -394,7 +395,12 @@ class FeedSubscription {
           const receivedAt = o.now();
           // Recorded with the very receive time the book gets, so a replay rebuilds the same books.
           if (o.recorder) o.recorder.record(isBinary ? RecordKind.BINARY : RecordKind.TEXT, `${o.venue}:${o.symbol}`, frame, receivedAt);
-          this.session.onFrame(frame, isBinary, receivedAt);
+          markFrame('frame', o.venue, o.symbol);
+          try {
+            this.session.onFrame(frame, isBinary, receivedAt);
+          } finally {
+            markFrame('handled', o.venue, o.symbol);
+          }
         }),
       onDown: (down) => this.down(down),
     });

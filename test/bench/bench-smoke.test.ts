@@ -11,7 +11,8 @@ import { runPipelineBench } from '../../bench/pipeline';
 import { machineInfo, runBench } from '../../bench/run';
 import { runSigningBench } from '../../bench/signing';
 import { renderTable, TARGETS } from '../../bench/targets';
-import { runTickToOrderBench } from '../../bench/tick-to-order';
+import { percentile } from '../../bench/measure';
+import { onGrid, runTickToOrderBench } from '../../bench/tick-to-order';
 import type { ExitEvent } from '../../src/domain/events';
 import type { MarketTick } from '../../src/domain/market';
 
@@ -62,6 +63,12 @@ describe('bench sections', () => {
     expectFinite(r, ['paradexSignMs', 'paradexSignSpeedup', 'vestSignMs']);
   });
 
+  it('onGrid adds a wait for the next tick of the grid at evenly spread phases', () => {
+    expect(onGrid([1, 3], 10, 4)).toEqual([2.25, 4.75, 7.25, 9.75, 4.25, 6.75, 9.25, 11.75]);
+    // A zero-cost bot on a 25 ms grid: p99 is the wait's own 99th percentile.
+    expect(percentile(onGrid([0], 25), 99)).toBeCloseTo(24.625, 10);
+  });
+
   it('tick-to-order completes round trips over loopback, each beside a trial of the floor, and relates the two', async () => {
     const r = await runTickToOrderBench({ trials: 2, sampledTrials: 1 });
     expectFinite(r, ['tickToOrderP50Ms', 'tickToOrderP99Ms', 'orderFloorP50Ms', 'orderFloorP99Ms', 'tickToOrderSampledP99Ms', 'entryTickToOrderP99Ms']);
@@ -76,6 +83,20 @@ describe('bench sections', () => {
     expect(r.tickToOrderFromRoundP99Ms).toBeGreaterThanOrEqual(r.tickToOrderP99Ms);
     // Every exit was decided on the Vest book of the frame the timer starts at.
     expect(r.exitsOffCrossingFrame).toBe(0);
+    // Stage figures from each trial's own marks: every one measured, each stage inside the whole.
+    const stageKeys = Object.keys(r).filter((k) => /^(exit|floor)(FrameIn|PriorFrame|HandlerTo|DecidedTo|SubmittedTo|HandledTo|FlushedTo)/.test(k));
+    expect(stageKeys).toHaveLength(13);
+    expectFinite(r, stageKeys);
+    // Per trial the decision comes before the orders are flushed, a request before its flush: so do the medians.
+    expect(r.exitHandlerToDecidedP50Ms).toBeLessThan(r.exitHandlerToFlushedP50Ms);
+    expect(r.floorHandlerToHandledP50Ms).toBeLessThan(r.floorHandlerToFlushedP50Ms);
+    expect(r.exitHandledToRequestP50Ms).toBeLessThan(r.exitHandlerToFlushedP50Ms);
+    expect(r.exitPriorFrameP50Ms).toBeGreaterThan(0);
+    // On a 25 ms grid: each time plus a wait of up to one period, so the p99 lies between the time's p99 and 25 ms more.
+    expect(r.tickToOrderOnGridP99Ms).toBeGreaterThan(r.tickToOrderP99Ms);
+    expect(r.tickToOrderOnGridP99Ms).toBeLessThanOrEqual(r.tickToOrderP99Ms + 25);
+    expect(r.orderFloorOnGridP99Ms).toBeGreaterThan(r.orderFloorP99Ms);
+    expect(r.orderFloorOnGridP99Ms).toBeLessThanOrEqual(r.orderFloorP99Ms + 25);
     // A sim worker thread compiled from TypeScript, two venues and three round trips: ~25 s at load 12 here.
   }, 120_000);
 

@@ -413,6 +413,53 @@ bots:
   });
 });
 
+describe('parseConfig: YAML merge keys', () => {
+  it('merges a bot\'s settings into the next with `<<`, the keys written beside it winning', () => {
+    const { config, warnings, unknownKeys } = parseConfig(`
+bots:
+  - &btc { pair: BTC-PERP, spread_entry: 0.08, spread_exit: 0.01, position_size: 0.002 }
+  - <<: *btc
+    pair: ETH-PERP
+    position_size: 0.05
+`);
+    expect(config.bots.map((b) => [b.pair, b.spreadEntry, b.spreadExit, b.positionSize])).toEqual([
+      ['BTC-PERP', 0.08, 0.01, 0.002],
+      ['ETH-PERP', 0.08, 0.01, 0.05],
+    ]);
+    // Read as a merge, not as a key named "<<" that would be dropped with its settings.
+    expect(warnings).toEqual([]);
+    expect(unknownKeys).toEqual([]);
+  });
+
+  it('merges a list of maps, the earlier one winning, into a section', () => {
+    const { config } = parseConfig(`
+bots:
+  - &a { pair: BTC-PERP, spread_entry: 0.09 }
+  - &b { pair: ETH-PERP, spread_entry: 0.07, spread_exit: 0.02 }
+  - { <<: [*a, *b], pair: SOL-PERP }
+`);
+    expect(config.bots[2]).toMatchObject({ pair: 'SOL-PERP', spreadEntry: 0.09, spreadExit: 0.02 });
+  });
+
+  it('still checks what a merge brings in: a bad merged value names the field it lands in', () => {
+    const err = configErrorOf(() => parseConfig(`
+bots:
+  - &btc { pair: BTC-PERP, position_size: 0.002 }
+  - { <<: *btc, pair: ETH-PERP, spread_entry: -1 }
+`));
+    expect(err.message).toContain('bots[1].spread_entry = -1');
+  });
+
+  it('merges count toward the alias bound: nested merges of nine aliases each are refused at once', () => {
+    const lines = ['m0: &m0 { a: 1, b: 2 }'];
+    for (let i = 1; i <= 8; i++) lines.push(`m${i}: &m${i} { <<: [${Array(9).fill(`*m${i - 1}`).join(', ')}], k${i}: 1 }`);
+    const started = process.hrtime.bigint();
+    const err = configErrorOf(() => parseConfig([...lines, 'bots: [{ pair: BTC-PERP }]', ''].join('\n')));
+    expect(err.message).toContain(`aliases expand to more than ${MAX_YAML_ALIAS_COUNT} copies`);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(5_000);
+  });
+});
+
 describe('parseConfig: durations fit a timer (at most 2^31 - 1 ms)', () => {
   const LIMIT = '(2^31 - 1 ms, about 24.8 days: the longest a timer can wait)';
   const msFields = ['leg_timeout_ms', 'close_backoff_ms', 'sample_ms', 'max_book_age_ms', 'stale_after_ms', 'cooldown_ms'];
