@@ -88,9 +88,10 @@ export interface NonceAttempt {
 }
 
 /**
- * clientId → nonces it was signed with (a retry of the same client id gets a new nonce). Orders whose outcome
- * is not final are kept up to `maxPending` (the oldest dropped past it: mostly pre-signed orders re-signed and
- * never sent); final ones stay findable among the newest `maxFinal`, so a late lookup still finds them.
+ * clientId → nonces it was sent with (a retry of the same client id gets a new nonce). The client remembers an
+ * order as it sends it, not when it signs it: a signed order that was never sent is unknown to the venue. Orders
+ * whose outcome is not final are kept up to `maxPending` (the oldest dropped past it); final ones stay findable
+ * among the newest `maxFinal`, so a late lookup still finds them.
  */
 export class ClientIdNonces {
   private readonly pending = new Map<string, NonceAttempt[]>();

