@@ -348,16 +348,16 @@ function openRow(o: OpenAtExit, venues: readonly VenueId[], money: Money, totals
   const m = o.mark;
   if (m === undefined) totals.unrealisedKnown = false;
   else totals.unrealised += m.netUsd + (o.accruedFundingUsd ?? 0);
-  const accrued = o.accruedFundingUsd === undefined ? '' : `<div class="dim">funding accrued ${money.text(o.accruedFundingUsd)}</div>`;
+  const accrued = o.accruedFundingUsd === undefined ? '' : `<div class="dim">funding accrued <span class="nw">${money.text(o.accruedFundingUsd)}</span></div>`;
   const markedSpread = m === undefined ? undefined : ((m.longExitPrice - m.shortExitPrice) / m.shortExitPrice) * 100;
   const unrealised =
     m === undefined
       ? '<td class="num" data-value="">n/a<div class="dim">books could not price it</div></td>'
-      : money.cell(m.netUsd + (o.accruedFundingUsd ?? 0), `<div class="dim">gross ${money.text(m.grossUsd)}</div><div class="dim">exit fees ${money.text(-m.exitFeesUsd)} (est.)</div>${accrued}`);
+      : money.cell(m.netUsd + (o.accruedFundingUsd ?? 0), `<div class="dim">gross <span class="nw">${money.text(m.grossUsd)}</span></div><div class="dim">exit fees <span class="nw">${money.text(-m.exitFeesUsd)}</span> (est.)</div>${accrued}`);
   return `<tr class="open-at-exit"><td class="num">open</td>${openingCells(o, undefined)}
 ${legCell(o.longVenue, o.longEntryPrice, m?.longExitPrice, true)}${legCell(o.shortVenue, o.shortEntryPrice, m?.shortExitPrice, true)}
 <td class="num">${pct(o.detectedSpread)} → ${pct(o.entrySpread)}<div class="dim">${bp(o.entrySlippageBps)}</div></td>
-<td class="num">${pct(markedSpread)}<div class="dim">* marked ${m === undefined ? '–' : `${utcTime(m.time)} UTC`}</div></td>
+<td class="num">${pct(markedSpread)}<div class="dim">* marked ${m === undefined ? '–' : `<span class="nw">${utcTime(m.time)} UTC</span>`}</div></td>
 <td><span title="still open when the run ended; marked to the last books">open</span></td>
 ${money.cell(0)}${feesCell(o.feesUsd, o.feesByVenue, venues, money)}${money.cell(0)}${money.cell(-o.feesUsd)}${unrealised}</tr>`;
 }
@@ -467,8 +467,8 @@ header p{margin:0;color:var(--dim)}
 table{border-collapse:collapse}
 .kv th{text-align:left;font-weight:500;color:var(--dim);padding:2px 14px 2px 0;white-space:nowrap}.kv td{padding:2px 0}
 .grid{width:100%;font-size:12.5px}.grid th,.grid td{border-bottom:1px solid #eaeef2;padding:5px 6px;vertical-align:top;text-align:left}
-.grid thead th{background:#f6f8fa;font-weight:600;white-space:nowrap;position:sticky;top:0}
-.grid td.num,.grid th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+.grid thead th{background:#f6f8fa;font-weight:600;position:sticky;top:0}
+.grid td.num,.grid th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}.grid td.num .dim{white-space:normal}.nw{white-space:nowrap}
 .grid tfoot th{border-top:2px solid var(--line);background:#f6f8fa}
 .grid td.leg{font-variant-numeric:tabular-nums}
 .kv tr.head th{color:var(--fg);font-weight:600;padding-top:6px}.grid td.fees .dim{white-space:nowrap}

@@ -184,6 +184,15 @@ describeInBrowser('report.html in Chromium', () => {
     expect(shown).toEqual(summaryFigures(result.summary).map((f) => [f.key, f.text]));
   });
 
+  it('fits the trade table in the page at 1,320 px, no column behind a horizontal scroll (a money figure stays on one line)', async () => {
+    const fit = await page.$eval('table#trades', (t) => ({ table: t.scrollWidth, box: t.parentElement!.clientWidth }));
+    expect(fit.box).toBeGreaterThan(0);
+    expect(fit.table).toBeLessThanOrEqual(fit.box);
+    const unrealisedLines = await page.$$eval('#trades tr.open-at-exit td:last-child .nw', (spans) => spans.map((s) => s.getClientRects().length));
+    expect(unrealisedLines.length).toBeGreaterThanOrEqual(2);
+    expect(unrealisedLines.every((n) => n === 1)).toBe(true);
+  });
+
   it('zooms by dragging, on every chart at once, and shows everything again on a double-click', async () => {
     const before = await probe(0);
     const over = await plotArea();
