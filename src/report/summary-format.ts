@@ -146,10 +146,18 @@ export function summaryFigures(s: RunSummary): SummaryFigure[] {
     ...(s.lossBudget !== undefined ? [{ key: 'lossBudget', label: 'loss budget (journal)', text: lossBudgetText(s.lossBudget) }] : []),
     {
       key: 'exposureAtExit',
-      label: 'exposure at exit',
-      text: s.exposureAtExit.length === 0 ? 'none' : `${s.exposureAtExit.length} pair(s): ${s.exposureAtExit.map(pairExposureText).join(' | ')}`,
+      label: 'unhedged exposure at exit',
+      text: s.exposureAtExit.length > 0 ? `${s.exposureAtExit.length} pair(s): ${s.exposureAtExit.map(pairExposureText).join(' | ')}` : hedgedAtExitText(s.openAtExit),
     },
   ];
+}
+
+/**
+ * Nothing unhedged: say so, and say what is still held, so that "none" beside "open at exit: 1" cannot be
+ * read as "nothing is open".
+ */
+function hedgedAtExitText(openAtExit: number): string {
+  return openAtExit === 0 ? 'none (flat)' : `none (${openAtExit} hedged position${openAtExit === 1 ? '' : 's'} still open)`;
 }
 
 /** The final summary as an aligned text table. */

@@ -450,7 +450,10 @@ describe('summary: fills found after the fact, and what a run leaves at exit', (
     expect(summaryTable(s)).toContain(
       "1 pair(s): BTC-PERP: unhedged vest BTC-PERP long 0.01; pending paradex BTC-USD-PERP SELL 0.01 (order c2, outcome unknown) (entry unfinished; from the venues' positions)",
     );
-    expect(summaryTable(summarize([], 0))).toMatch(/exposure at exit\s+none/);
+    expect(summaryTable(summarize([], 0))).toMatch(/unhedged exposure at exit\s+none \(flat\)/);
+    // Hedged and still open: "none" must not read as "nothing open".
+    expect(summaryTable(summarize([], 1))).toMatch(/unhedged exposure at exit\s+none \(1 hedged position still open\)/);
+    expect(summaryTable(summarize([], 2))).toContain('none (2 hedged positions still open)');
   });
 });
 
