@@ -4,7 +4,7 @@
  *
  * Every distinct case (a kill signal × trade stage × timing, an order fault × venue, a feed fault ×
  * venue, a bad input) is one combination; the plan walks a seeded shuffle of all combinations, pass
- * after pass, with fresh delays on every pass, so any 41 consecutive trials cover every case once.
+ * after pass, with fresh delays on every pass, so any 45 consecutive trials cover every case once.
  */
 import { createRng, type Rng } from '../../src/sim/rng';
 
@@ -21,12 +21,12 @@ export type KillStage = 'entry-leg1' | 'entry-both' | 'open' | 'closing' | 'unwi
  * kill finds the lone leg still held.)
  */
 export type KillTiming = 'before-exec' | 'after-exec';
-export type OrderFault = 'reject' | 'partial' | 'timeout-after-exec' | 'reject-close';
+export type OrderFault = 'reject' | 'partial' | 'timeout-after-exec' | 'reject-close' | 'outage-entry' | 'outage-close';
 export type FeedFault = 'drop' | 'gap' | 'lag' | 'malformed';
 export type BadInput = 'config-value' | 'flag' | 'venues-line' | 'sim-keys' | 'torn-journal';
 
 export const KILL_STAGES: readonly KillStage[] = ['entry-leg1', 'entry-both', 'open', 'closing', 'unwinding'];
-export const ORDER_FAULTS: readonly OrderFault[] = ['reject', 'partial', 'timeout-after-exec', 'reject-close'];
+export const ORDER_FAULTS: readonly OrderFault[] = ['reject', 'partial', 'timeout-after-exec', 'reject-close', 'outage-entry', 'outage-close'];
 export const FEED_FAULTS: readonly FeedFault[] = ['drop', 'gap', 'lag', 'malformed'];
 export const BAD_INPUTS: readonly BadInput[] = ['config-value', 'flag', 'venues-line', 'sim-keys', 'torn-journal'];
 
@@ -49,6 +49,11 @@ export interface OrderFaultTrial {
   readonly kind: 'order-fault';
   readonly fault: OrderFault;
   readonly venue: ChaosVenue;
+  /**
+   * outage-entry / outage-close: the venue's trading API is down this long from the arrival of the next entry
+   * (close) order, which is refused with the rest: 503 to every request, nothing executed.
+   */
+  readonly outageMs?: number;
 }
 
 export interface FeedFaultTrial {
@@ -178,7 +183,8 @@ export function planTrials(seed: number, count: number, opts: PlanOptions = {}):
         spec = { ...c, settleMs: int(300, 3_500), answerDelayMs: int(300, 3_500), killDelayMs: int(40, 150), rejectVenue: pick(['paradex', 'vest'] as const) };
         break;
       case 'order-fault':
-        spec = c;
+        // From under the 2 s leg timeout (the answer is lost, the look-ups then fail) to well past it.
+        spec = c.fault === 'outage-entry' || c.fault === 'outage-close' ? { ...c, outageMs: int(1_000, 8_000) } : c;
         break;
       case 'feed-fault':
         // Both sides of max_book_age_ms (2 s): traded on when below, refused while beyond.
@@ -233,6 +239,8 @@ export function describeTrial(t: TrialCase): string {
         partial: 'fills half of the next entry order',
         'timeout-after-exec': 'executes the next order and never answers',
         'reject-close': 'rejects the next close order',
+        'outage-entry': `trading API down ${t.outageMs ?? '?'} ms from the next entry order on (503 to every request, nothing executed)`,
+        'outage-close': `trading API down ${t.outageMs ?? '?'} ms from the next close order on (503 to every request, nothing executed)`,
       };
       return `${t.venue} ${what[t.fault]}`;
     }

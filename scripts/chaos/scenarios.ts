@@ -138,6 +138,8 @@ export async function orderFault(d: TrialDriver, t: OrderFaultTrial): Promise<vo
       partial: [`trading.${t.venue}.partialFillNext`, 0.5, 1],
       'timeout-after-exec': [`trading.${t.venue}.timeoutNextOrders`, 1],
       'reject-close': undefined,
+      'outage-entry': [`trading.${t.venue}.outage`, t.outageMs ?? 0, true],
+      'outage-close': undefined,
     };
     const knob = knobs[t.fault];
     if (knob) await d.knob(...knob);
@@ -146,10 +148,11 @@ export async function orderFault(d: TrialDriver, t: OrderFaultTrial): Promise<vo
     if (!entered) d.miss('no entry concluded');
     if (entered?.kind === 'open') {
       if (t.fault === 'reject-close') await d.knob(`trading.${t.venue}.rejectNextClose`);
+      if (t.fault === 'outage-close') await d.knob(`trading.${t.venue}.outage`, t.outageMs ?? 0, true);
       await d.basis(EXIT_BASIS);
       if (!(await d.journalEntry(run, ['closed'], entered.count))) d.miss('the position was not closed on the exit signal');
-    } else if (t.fault === 'reject-close' && entered) {
-      d.miss(`entry ended ${entered.kind}, so no close to reject`);
+    } else if ((t.fault === 'reject-close' || t.fault === 'outage-close') && entered) {
+      d.miss(`entry ended ${entered.kind}, so no close to ${t.fault === 'reject-close' ? 'reject' : 'hit with an outage'}`);
     }
     await d.basis(QUIET_BASIS);
   }
