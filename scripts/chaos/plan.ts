@@ -183,8 +183,8 @@ export function planTrials(seed: number, count: number, opts: PlanOptions = {}):
         spec = { ...c, settleMs: int(300, 3_500), answerDelayMs: int(300, 3_500), killDelayMs: int(40, 150), rejectVenue: pick(['paradex', 'vest'] as const) };
         break;
       case 'order-fault':
-        // From under the 2 s leg timeout (the answer is lost, the look-ups then fail) to well past it.
-        spec = c.fault === 'outage-entry' || c.fault === 'outage-close' ? { ...c, outageMs: int(1_000, 8_000) } : c;
+        // From under the leg timeout to past the close's retries (about 8 s): a close then fails and is retried on the next exit tick.
+        spec = c.fault === 'outage-entry' || c.fault === 'outage-close' ? { ...c, outageMs: int(1_000, 20_000) } : c;
         break;
       case 'feed-fault':
         // Both sides of max_book_age_ms (2 s): traded on when below, refused while beyond.
