@@ -4,7 +4,7 @@
  *
  * Every distinct case (a kill signal × trade stage × timing, an order fault × venue, a feed fault ×
  * venue, a bad input) is one combination; the plan walks a seeded shuffle of all combinations, pass
- * after pass, with fresh delays on every pass, so any 45 consecutive trials cover every case once.
+ * after pass, with fresh delays on every pass, so any 47 consecutive trials cover every case once.
  */
 import { createRng, type Rng } from '../../src/sim/rng';
 
@@ -24,11 +24,17 @@ export type KillTiming = 'before-exec' | 'after-exec';
 export type OrderFault = 'reject' | 'partial' | 'timeout-after-exec' | 'reject-close' | 'outage-entry' | 'outage-close';
 export type FeedFault = 'drop' | 'gap' | 'lag' | 'malformed';
 export type BadInput = 'config-value' | 'flag' | 'venues-line' | 'sim-keys' | 'torn-journal';
+/**
+ * Where in a trade the disk (a small tmpfs holding the journal and the run folder) fills up: before an entry
+ * (none may be sent unjournaled) or with a position open, as the exit signal comes (it may close or stay hedged).
+ */
+export type DiskStage = 'entry' | 'open';
 
 export const KILL_STAGES: readonly KillStage[] = ['entry-leg1', 'entry-both', 'open', 'closing', 'unwinding'];
 export const ORDER_FAULTS: readonly OrderFault[] = ['reject', 'partial', 'timeout-after-exec', 'reject-close', 'outage-entry', 'outage-close'];
 export const FEED_FAULTS: readonly FeedFault[] = ['drop', 'gap', 'lag', 'malformed'];
 export const BAD_INPUTS: readonly BadInput[] = ['config-value', 'flag', 'venues-line', 'sim-keys', 'torn-journal'];
+export const DISK_STAGES: readonly DiskStage[] = ['entry', 'open'];
 
 export interface KillTrial {
   readonly kind: 'kill';
@@ -71,7 +77,12 @@ export interface BadInputTrial {
   readonly variant: number;
 }
 
-export type TrialCase = KillTrial | OrderFaultTrial | FeedFaultTrial | BadInputTrial;
+export interface DiskFullTrial {
+  readonly kind: 'disk-full';
+  readonly stage: DiskStage;
+}
+
+export type TrialCase = KillTrial | OrderFaultTrial | FeedFaultTrial | BadInputTrial | DiskFullTrial;
 export type Trial = TrialCase & { readonly id: number; readonly key: string };
 
 /** Bad config values: the YAML, what the error must name (the field; the file for YAML that cannot be read at all). */
@@ -127,7 +138,8 @@ type Combination =
   | { kind: 'kill'; signal: KillSignal; stage: KillStage; timing: KillTiming }
   | { kind: 'order-fault'; fault: OrderFault; venue: ChaosVenue }
   | { kind: 'feed-fault'; fault: FeedFault; venue: ChaosVenue }
-  | { kind: 'bad-input'; input: BadInput };
+  | { kind: 'bad-input'; input: BadInput }
+  | { kind: 'disk-full'; stage: DiskStage };
 
 /** Every distinct case the campaign covers. */
 export function combinations(): Combination[] {
@@ -140,6 +152,7 @@ export function combinations(): Combination[] {
   for (const fault of ORDER_FAULTS) for (const venue of ['paradex', 'vest'] as const) out.push({ kind: 'order-fault', fault, venue });
   for (const fault of FEED_FAULTS) for (const venue of ['paradex', 'vest'] as const) out.push({ kind: 'feed-fault', fault, venue });
   for (const input of BAD_INPUTS) out.push({ kind: 'bad-input', input });
+  for (const stage of DISK_STAGES) out.push({ kind: 'disk-full', stage });
   return out;
 }
 
@@ -154,6 +167,8 @@ export function trialKey(c: Combination | TrialCase): string {
       return `feed-fault/${c.fault}/${c.venue}`;
     case 'bad-input':
       return `bad-input/${c.input}`;
+    case 'disk-full':
+      return `disk-full/${c.stage}`;
   }
 }
 
@@ -193,6 +208,9 @@ export function planTrials(seed: number, count: number, opts: PlanOptions = {}):
       case 'bad-input':
         spec = { ...c, variant: int(0, VARIANTS[c.input] - 1) };
         break;
+      case 'disk-full':
+        spec = c;
+        break;
     }
     trials.push({ ...spec, id: trials.length + 1, key: trialKey(spec) });
   }
@@ -208,6 +226,11 @@ function shuffle<T>(xs: readonly T[], rng: Rng): T[] {
   }
   return out;
 }
+
+const DISK_FULL_TEXT: Record<DiskStage, string> = {
+  entry: 'the disk holding the journal and the run folder full before an entry signal; freed, then a restart with --close-on-exit',
+  open: 'the disk holding the journal and the run folder full with a position open, then the exit signal; freed, then a restart with --close-on-exit',
+};
 
 /** One line a reader can act on: the fault, the stage and the parameters that matter. */
 export function describeTrial(t: TrialCase): string {
@@ -253,6 +276,8 @@ export function describeTrial(t: TrialCase): string {
       };
       return `${t.venue} ${what[t.fault]}, through an entry, an exit and a close on exit`;
     }
+    case 'disk-full':
+      return DISK_FULL_TEXT[t.stage];
     case 'bad-input':
       switch (t.input) {
         case 'config-value':
@@ -266,5 +291,6 @@ export function describeTrial(t: TrialCase): string {
         case 'torn-journal':
           return `kill -9 with a position open, then a torn journal line (${TORN_JOURNALS[t.variant] ?? '?'}) before the restart`;
       }
+
   }
 }
