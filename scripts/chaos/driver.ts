@@ -157,6 +157,9 @@ export class TrialDriver {
       ...(stopMs !== undefined ? { stopMs } : {}),
     };
     this.runs.push(record);
+    // What the run printed, beside its trace, to read a trial back (it is searched for secrets with the rest).
+    fs.writeFileSync(path.join(this.at.dir, `${run.label}.stdout.log`), record.stdout);
+    fs.writeFileSync(path.join(this.at.dir, `${run.label}.stderr.log`), record.stderr);
     return record;
   }
 

@@ -4,7 +4,7 @@
  *
  * Every distinct case (a kill signal × trade stage × timing, an order fault × venue, a feed fault ×
  * venue, a bad input) is one combination; the plan walks a seeded shuffle of all combinations, pass
- * after pass, with fresh delays on every pass, so any 41 consecutive trials cover every case once.
+ * after pass, with fresh delays on every pass, so any 47 consecutive trials cover every case once.
  */
 import { createRng, type Rng } from '../../src/sim/rng';
 
@@ -21,14 +21,20 @@ export type KillStage = 'entry-leg1' | 'entry-both' | 'open' | 'closing' | 'unwi
  * kill finds the lone leg still held.)
  */
 export type KillTiming = 'before-exec' | 'after-exec';
-export type OrderFault = 'reject' | 'partial' | 'timeout-after-exec' | 'reject-close';
+export type OrderFault = 'reject' | 'partial' | 'timeout-after-exec' | 'reject-close' | 'outage-entry' | 'outage-close';
 export type FeedFault = 'drop' | 'gap' | 'lag' | 'malformed';
 export type BadInput = 'config-value' | 'flag' | 'venues-line' | 'sim-keys' | 'torn-journal';
+/**
+ * Where in a trade the disk (a small tmpfs holding the journal and the run folder) fills up: before an entry
+ * (none may be sent unjournaled) or with a position open, as the exit signal comes (it may close or stay hedged).
+ */
+export type DiskStage = 'entry' | 'open';
 
 export const KILL_STAGES: readonly KillStage[] = ['entry-leg1', 'entry-both', 'open', 'closing', 'unwinding'];
-export const ORDER_FAULTS: readonly OrderFault[] = ['reject', 'partial', 'timeout-after-exec', 'reject-close'];
+export const ORDER_FAULTS: readonly OrderFault[] = ['reject', 'partial', 'timeout-after-exec', 'reject-close', 'outage-entry', 'outage-close'];
 export const FEED_FAULTS: readonly FeedFault[] = ['drop', 'gap', 'lag', 'malformed'];
 export const BAD_INPUTS: readonly BadInput[] = ['config-value', 'flag', 'venues-line', 'sim-keys', 'torn-journal'];
+export const DISK_STAGES: readonly DiskStage[] = ['entry', 'open'];
 
 export interface KillTrial {
   readonly kind: 'kill';
@@ -49,6 +55,11 @@ export interface OrderFaultTrial {
   readonly kind: 'order-fault';
   readonly fault: OrderFault;
   readonly venue: ChaosVenue;
+  /**
+   * outage-entry / outage-close: the venue's trading API is down this long from the arrival of the next entry
+   * (close) order, which is refused with the rest: 503 to every request, nothing executed.
+   */
+  readonly outageMs?: number;
 }
 
 export interface FeedFaultTrial {
@@ -66,7 +77,12 @@ export interface BadInputTrial {
   readonly variant: number;
 }
 
-export type TrialCase = KillTrial | OrderFaultTrial | FeedFaultTrial | BadInputTrial;
+export interface DiskFullTrial {
+  readonly kind: 'disk-full';
+  readonly stage: DiskStage;
+}
+
+export type TrialCase = KillTrial | OrderFaultTrial | FeedFaultTrial | BadInputTrial | DiskFullTrial;
 export type Trial = TrialCase & { readonly id: number; readonly key: string };
 
 /** Bad config values: the YAML, what the error must name (the field; the file for YAML that cannot be read at all). */
@@ -122,7 +138,8 @@ type Combination =
   | { kind: 'kill'; signal: KillSignal; stage: KillStage; timing: KillTiming }
   | { kind: 'order-fault'; fault: OrderFault; venue: ChaosVenue }
   | { kind: 'feed-fault'; fault: FeedFault; venue: ChaosVenue }
-  | { kind: 'bad-input'; input: BadInput };
+  | { kind: 'bad-input'; input: BadInput }
+  | { kind: 'disk-full'; stage: DiskStage };
 
 /** Every distinct case the campaign covers. */
 export function combinations(): Combination[] {
@@ -135,6 +152,7 @@ export function combinations(): Combination[] {
   for (const fault of ORDER_FAULTS) for (const venue of ['paradex', 'vest'] as const) out.push({ kind: 'order-fault', fault, venue });
   for (const fault of FEED_FAULTS) for (const venue of ['paradex', 'vest'] as const) out.push({ kind: 'feed-fault', fault, venue });
   for (const input of BAD_INPUTS) out.push({ kind: 'bad-input', input });
+  for (const stage of DISK_STAGES) out.push({ kind: 'disk-full', stage });
   return out;
 }
 
@@ -149,6 +167,8 @@ export function trialKey(c: Combination | TrialCase): string {
       return `feed-fault/${c.fault}/${c.venue}`;
     case 'bad-input':
       return `bad-input/${c.input}`;
+    case 'disk-full':
+      return `disk-full/${c.stage}`;
   }
 }
 
@@ -178,7 +198,8 @@ export function planTrials(seed: number, count: number, opts: PlanOptions = {}):
         spec = { ...c, settleMs: int(300, 3_500), answerDelayMs: int(300, 3_500), killDelayMs: int(40, 150), rejectVenue: pick(['paradex', 'vest'] as const) };
         break;
       case 'order-fault':
-        spec = c;
+        // From under the leg timeout to past the close's retries (about 8 s): a close then fails and is retried on the next exit tick.
+        spec = c.fault === 'outage-entry' || c.fault === 'outage-close' ? { ...c, outageMs: int(1_000, 20_000) } : c;
         break;
       case 'feed-fault':
         // Both sides of max_book_age_ms (2 s): traded on when below, refused while beyond.
@@ -186,6 +207,9 @@ export function planTrials(seed: number, count: number, opts: PlanOptions = {}):
         break;
       case 'bad-input':
         spec = { ...c, variant: int(0, VARIANTS[c.input] - 1) };
+        break;
+      case 'disk-full':
+        spec = c;
         break;
     }
     trials.push({ ...spec, id: trials.length + 1, key: trialKey(spec) });
@@ -202,6 +226,11 @@ function shuffle<T>(xs: readonly T[], rng: Rng): T[] {
   }
   return out;
 }
+
+const DISK_FULL_TEXT: Record<DiskStage, string> = {
+  entry: 'the disk holding the journal and the run folder full before an entry signal; freed, then a restart with --close-on-exit',
+  open: 'the disk holding the journal and the run folder full with a position open, then the exit signal; freed, then a restart with --close-on-exit',
+};
 
 /** One line a reader can act on: the fault, the stage and the parameters that matter. */
 export function describeTrial(t: TrialCase): string {
@@ -233,6 +262,8 @@ export function describeTrial(t: TrialCase): string {
         partial: 'fills half of the next entry order',
         'timeout-after-exec': 'executes the next order and never answers',
         'reject-close': 'rejects the next close order',
+        'outage-entry': `trading API down ${t.outageMs ?? '?'} ms from the next entry order on (503 to every request, nothing executed)`,
+        'outage-close': `trading API down ${t.outageMs ?? '?'} ms from the next close order on (503 to every request, nothing executed)`,
       };
       return `${t.venue} ${what[t.fault]}`;
     }
@@ -245,6 +276,8 @@ export function describeTrial(t: TrialCase): string {
       };
       return `${t.venue} ${what[t.fault]}, through an entry, an exit and a close on exit`;
     }
+    case 'disk-full':
+      return DISK_FULL_TEXT[t.stage];
     case 'bad-input':
       switch (t.input) {
         case 'config-value':
@@ -258,5 +291,6 @@ export function describeTrial(t: TrialCase): string {
         case 'torn-journal':
           return `kill -9 with a position open, then a torn journal line (${TORN_JOURNALS[t.variant] ?? '?'}) before the restart`;
       }
+
   }
 }

@@ -28,10 +28,12 @@ import {
   MISSING_VENUES_FILE,
   TORN_JOURNALS,
   type BadInputTrial,
+  type DiskFullTrial,
   type FeedFaultTrial,
   type KillTrial,
   type OrderFaultTrial,
 } from './plan';
+import { fillDisk, freeDisk } from './disk';
 import { sleep } from './processes';
 
 /**
@@ -42,6 +44,14 @@ const STOPPED: readonly number[] = [0, 4];
 
 /** How long a lagging feed is watched for an entry it must not lead to. */
 const LAG_WATCH_MS = 6_000;
+
+/**
+ * A stop during which a file could not be written ends with 3 (documented), or 4 when it also left exposure or an
+ * operation it could not finish; 0 when nothing needed writing.
+ */
+const STOPPED_ON_FULL_DISK: readonly number[] = [0, 3, 4];
+/** How long the bot trades on the full disk. */
+const FULL_DISK_MS = 4_000;
 
 
 /** Venue delays that make the kill land before, or after, the venue executes the order. */
@@ -138,6 +148,8 @@ export async function orderFault(d: TrialDriver, t: OrderFaultTrial): Promise<vo
       partial: [`trading.${t.venue}.partialFillNext`, 0.5, 1],
       'timeout-after-exec': [`trading.${t.venue}.timeoutNextOrders`, 1],
       'reject-close': undefined,
+      'outage-entry': [`trading.${t.venue}.outage`, t.outageMs ?? 0, true],
+      'outage-close': undefined,
     };
     const knob = knobs[t.fault];
     if (knob) await d.knob(...knob);
@@ -146,10 +158,11 @@ export async function orderFault(d: TrialDriver, t: OrderFaultTrial): Promise<vo
     if (!entered) d.miss('no entry concluded');
     if (entered?.kind === 'open') {
       if (t.fault === 'reject-close') await d.knob(`trading.${t.venue}.rejectNextClose`);
+      if (t.fault === 'outage-close') await d.knob(`trading.${t.venue}.outage`, t.outageMs ?? 0, true);
       await d.basis(EXIT_BASIS);
       if (!(await d.journalEntry(run, ['closed'], entered.count))) d.miss('the position was not closed on the exit signal');
-    } else if (t.fault === 'reject-close' && entered) {
-      d.miss(`entry ended ${entered.kind}, so no close to reject`);
+    } else if ((t.fault === 'reject-close' || t.fault === 'outage-close') && entered) {
+      d.miss(`entry ended ${entered.kind}, so no close to ${t.fault === 'reject-close' ? 'reject' : 'hit with an outage'}`);
     }
     await d.basis(QUIET_BASIS);
   }
@@ -280,3 +293,35 @@ export async function badInput(d: TrialDriver, t: BadInputTrial): Promise<void> 
   }
 }
 
+
+
+/**
+ * The disk holding the journal and the run folder (a small tmpfs, see disk.ts) fills up before an entry signal
+ * (no entry may be sent that could not be journaled) or with a position open as the exit signal comes (the close
+ * may go through or not; what is held must stay hedged and in the journal). Ctrl-C on the full disk, then the disk
+ * is freed and the operator restarts with --close-on-exit.
+ */
+export async function diskFull(d: TrialDriver, t: DiskFullTrial, disk: string): Promise<void> {
+  const first = d.start('first', d.args());
+  if (await d.started(first)) {
+    if (t.stage === 'open') {
+      await d.basis(ENTRY_BASIS);
+      const open = await d.journalEntry(first, ['open'], 0);
+      if (!open) d.miss('no position opened before the disk filled');
+      else {
+        d.trace(`disk full: ${fillDisk(disk)} bytes of filler`);
+        await d.basis(EXIT_BASIS);
+        await sleep(FULL_DISK_MS);
+      }
+    } else {
+      d.trace(`disk full: ${fillDisk(disk)} bytes of filler`);
+      await d.basis(ENTRY_BASIS);
+      await sleep(FULL_DISK_MS);
+    }
+    await d.basis(QUIET_BASIS);
+  }
+  await d.finish(first, { codes: STOPPED_ON_FULL_DISK }, SIGNAL_EXIT_BOUND_MS, 'SIGINT');
+  freeDisk(disk);
+  d.trace('disk freed');
+  await restart(d);
+}

@@ -95,8 +95,7 @@ export async function enter(
   const legs = { long: longFill, short: shortFill };
 
   // Filled sizes as the venues' positions show them when an outcome stayed unknown.
-  const longFilled = await filledOrHolding(longFill, long.venue, +1);
-  const shortFilled = await filledOrHolding(shortFill, short.venue, -1);
+  const [longFilled, shortFilled] = await Promise.all([filledOrHolding(core, longFill, long.venue, +1), filledOrHolding(core, shortFill, short.venue, -1)]);
   if (longFilled === undefined || shortFilled === undefined) {
     return unknownEntry(core, pre, legs, { long: longFilled, short: shortFilled }, events);
   }
@@ -196,15 +195,36 @@ function unknownEntry(
   return openFailure(core, 'unwind', reason, events, { legs });
 }
 
-/** The leg's filled size; for an unresolved outcome, what the venue's position shows (undefined if unreadable). */
-async function filledOrHolding(fill: LegFill, venue: Venue, sign: 1 | -1): Promise<number | undefined> {
+/**
+ * How long an entry waits for a venue that answers nothing (an outage: its order's outcome unknown, its positions
+ * unreadable) before it leaves the pair halted for an operator. Meanwhile the pair is busy with this entry, and the
+ * other leg, if it filled, is held: unwinding it before the silent leg's outcome is known could leave that leg alone.
+ */
+export const ENTRY_OUTCOME_WAIT_MS = 300_000;
+/** The longest pause between two reads of a silent venue's positions. */
+const ENTRY_OUTCOME_POLL_MAX_MS = 5_000;
+
+/**
+ * The leg's filled size; for an unresolved outcome, what the venue's position shows, read again (with the order
+ * path's backoff) until the venue answers, for up to ENTRY_OUTCOME_WAIT_MS; undefined if it never does, or the
+ * process gives up (detach).
+ */
+async function filledOrHolding(core: ExecutorCore, fill: LegFill, venue: Venue, sign: 1 | -1): Promise<number | undefined> {
   if (!fill.unresolved) return fill.filledSize;
-  try {
-    const holding = await holdingOf(venue, fill.symbol);
-    return Math.max(0, sign * holding);
-  } catch {
-    return undefined;
+  const { orders } = core;
+  const giveUpAt = core.now() + ENTRY_OUTCOME_WAIT_MS;
+  for (let retry = 0; !orders.detached(); retry++) {
+    try {
+      const read = await orders.deadline(holdingOf(venue, fill.symbol), core.settings.legTimeoutMs);
+      if (read.done) return Math.max(0, sign * read.value);
+    } catch {
+      // The venue still does not answer: read again after the backoff.
+    }
+    if (core.now() >= giveUpAt) return undefined;
+    const wait = Math.min(orders.backoff(retry), ENTRY_OUTCOME_POLL_MAX_MS, Math.max(0, giveUpAt - core.now()));
+    await orders.deadline(orders.pause(wait), wait);
   }
+  return undefined;
 }
 
 /**

@@ -422,6 +422,31 @@ function rotateFile(file: string, archive: string, text: string): void {
   fsyncDirectory(path.dirname(file));
 }
 
+/**
+ * Appends the whole line and makes it durable, or leaves the file as it was and throws. A full disk cuts a write
+ * short without an error (the error comes with the next write): the part written is truncated away, or it would
+ * stay as a torn line that the next append (once there is room) glues itself to, losing both.
+ */
+function appendWhole(fd: number, line: string, before: number, sync: (fd: number) => void): void {
+  const bytes = Buffer.from(line, 'utf8');
+  try {
+    for (let at = 0; at < bytes.length; ) {
+      const wrote = fs.writeSync(fd, bytes, at, bytes.length - at);
+      if (!(wrote > 0)) throw new Error(`journal write made no progress at byte ${at} of ${bytes.length}`);
+      at += wrote;
+    }
+    sync(fd);
+  } catch (err) {
+    try {
+      fs.ftruncateSync(fd, before);
+      sync(fd);
+    } catch {
+      // The file keeps the torn part; reading skips a torn line, and the next open starts on a new line.
+    }
+    throw err;
+  }
+}
+
 export function openJournal(file: string, opts: OpenJournalOptions = {}): Journal {
   const existed = fs.existsSync(file);
   const { text, parsed, rotatedTo } = readAtOpen(file, existed, opts);
@@ -451,8 +476,7 @@ export function openJournal(file: string, opts: OpenJournalOptions = {}): Journa
       if (fd === undefined) throw new Error(`journal ${file} is closed`);
       const line = `${JSON.stringify(entry)}\n`;
       const before = fs.fstatSync(fd).size;
-      fs.writeSync(fd, line);
-      sync(fd);
+      appendWhole(fd, line, before, sync);
       logs.track(entry);
       // Our own lines are not another process's: refresh() must never hand this process's own 'resumed'
       // back as an operator's (it would clear a halt raised after it). Skipped by offset when nothing

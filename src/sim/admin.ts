@@ -16,7 +16,8 @@
  * feed.resumeFeed(venue), feed.skipSeq(count?), feed.duplicateSeq(count?), feed.reorderSeq(),
  * feed.sendMalformed(venue, 'garbage'|'truncated', count?), feed.delayFrames(venue, ms);
  * trading.<venue>.rejectNextOrders(count?, code?), .rejectNextClose(code?), .partialFillNext(fraction,
- * count?), .timeoutNextOrders(count?), .delayResponses(ms), .delaySettlement(ms), .releaseAll(), .reset();
+ * count?), .timeoutNextOrders(count?), .delayResponses(ms), .delaySettlement(ms), .outage(ms, atNextOrder?),
+ * .releaseAll(), .reset();
  * market.setBasis(base, pct), market.releaseBasis(base), market.step(n?).
  */
 import type { VenueId } from '../domain/market';
@@ -110,6 +111,11 @@ function knobs(sim: SimVenues): Map<string, (args: Args) => void> {
     table.set(`trading.${venue}.timeoutNextOrders`, (a) => t.timeoutNextOrders(num(a, 0, 'count', true)));
     table.set(`trading.${venue}.delayResponses`, (a) => t.delayResponses(num(a, 0, 'ms')!));
     table.set(`trading.${venue}.delaySettlement`, (a) => t.delaySettlement(num(a, 0, 'ms')!));
+    table.set(`trading.${venue}.outage`, (a) => {
+      const atNextOrder = a[1];
+      if (atNextOrder !== undefined && typeof atNextOrder !== 'boolean') throw new KnobError('argument 2 (atNextOrder) must be true or false');
+      t.outage(num(a, 0, 'ms')!, atNextOrder === true);
+    });
     table.set(`trading.${venue}.releaseAll`, () => t.releaseAll());
     table.set(`trading.${venue}.reset`, () => t.reset());
   }

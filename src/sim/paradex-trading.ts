@@ -8,6 +8,7 @@ import { ParadexExchange, type ParadexAccount, type ParadexExchangeOptions, type
 import type { OrderRecord } from './paradex-orders';
 import { isReject } from './paradex-reject';
 import type { SimRequest, SimResponse, SimRoute } from './types';
+import { behindOutage } from './trading-faults';
 import { formatDecimal } from '../venues/decimal';
 
 export { SimTradingFaults } from './trading-faults';
@@ -134,11 +135,12 @@ export function paradexRoutesFor(exchange: ParadexExchange): SimRoute[] {
     return 'accepted' in out ? faults.deliver(out.accepted, out.hold) : faults.deliver(out);
   };
   const param = (req: SimRequest): string => req.params[0] ?? '';
-  return [
+  const placing: SimRoute = { method: 'POST', path: /^\/v1\/orders$/, handle: order };
+  const routes: SimRoute[] = [
     { method: 'POST', path: /^\/v1\/onboarding$/, handle: (req) => faults.deliver(onboarding(exchange, req)) },
     { method: 'GET', path: /^\/v1\/onboarding$/, handle: (req) => faults.deliver(onboardingStatus(exchange, req)) },
     { method: 'POST', path: /^\/v1\/auth(?:\/([^/]+))?$/, handle: (req) => faults.deliver(auth(exchange, req)) },
-    { method: 'POST', path: /^\/v1\/orders$/, handle: order },
+    placing,
     { method: 'GET', path: /^\/v1\/orders\/by_client_id\/([^/]+)$/, handle: authed((a, req) => lookup(a.byClientId.get(param(req)), 'CLIENT_ORDER_ID_NOT_FOUND', 'client order id')) },
     { method: 'GET', path: /^\/v1\/orders\/([^/]+)$/, handle: authed((a, req) => lookup(a.byId.get(param(req)), 'ORDER_ID_NOT_FOUND', 'order id')) },
     { method: 'GET', path: /^\/v1\/orders$/, handle: authed((a, req) => ({ status: 200, body: { results: exchange.openOrders(a, req.query.get('market')) } })) },
@@ -161,6 +163,7 @@ export function paradexRoutesFor(exchange: ParadexExchange): SimRoute[] {
     },
     { method: 'GET', path: /^\/v1\/account$/, handle: authed((a) => ({ status: 200, body: exchange.accountSummary(a) })) },
   ];
+  return behindOutage(faults, routes, (route) => route === placing);
 }
 
 const MAX_PAGE_SIZE = 5_000;

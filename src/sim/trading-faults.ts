@@ -15,6 +15,10 @@
  *   delaySettlement(ms)         accepted orders are matched ms later (the venue's own delay, drawn per
  *                               order by the sim's order-latency model, when unset): Paradex answers
  *                               NEW meanwhile, Vest's GET /orders reads NEW.
+ *   outage(ms, atNextOrder?)    the venue's trading API is down for ms: every trading request (orders,
+ *                               look-ups, positions, account, auth) is answered 503 and does nothing.
+ *                               atNextOrder: armed until the next order request arrives, which is the
+ *                               first one refused (so an outage can land in the middle of a trade).
  *   releaseAll()                answer every held or delayed response and settle every queued
  *                               order now (call from close()).
  *   reset()                     clear all knobs (held responses stay held until releaseAll(); queued
@@ -23,6 +27,7 @@
  * Every order that reaches the knobs (it passed the request checks) is reported to the `onOrder`
  * listeners, so a harness can act at the moment an order arrives (e.g. kill the client then).
  */
+import type { SimResponse, SimRoute } from './types';
 
 /** A venue's own order-to-match delay: a fixed number of ms, or a draw per order. */
 export type SettlementDelay = number | (() => number);
@@ -59,6 +64,9 @@ export class SimTradingFaults {
   private settleMs: number | undefined;
   private readonly pending = new Set<Pending>();
   private readonly listeners = new Set<(arrival: OrderArrival) => void>();
+  /** Outage: armed (its length, waiting for an order) and the time (Date.now) the current one ends. */
+  private outageArmedMs: number | undefined;
+  private outageUntil = 0;
 
   /** @param holdMs how long a "timed-out" answer is held at most (default 10 minutes). */
   constructor(private readonly holdMs = 600_000) {}
@@ -117,7 +125,28 @@ export class SimTradingFaults {
     return () => this.listeners.delete(listener);
   }
 
+  outage(ms: number, atNextOrder = false): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`outage must be a number of ms >= 0, got ${ms}`);
+    if (atNextOrder) this.outageArmedMs = ms;
+    else this.outageUntil = Date.now() + ms;
+  }
+
+  /**
+   * Called first by every trading route (`isOrder`: an order request): the venue's answer while its API is
+   * down (a 503 from its gateway, as a real venue's load balancer answers; nothing reaches the exchange),
+   * or undefined when it is up. An armed outage starts with the order request that arrives.
+   */
+  outageAnswer(isOrder: boolean): SimResponse | undefined {
+    if (isOrder && this.outageArmedMs !== undefined) {
+      this.outageUntil = Date.now() + this.outageArmedMs;
+      this.outageArmedMs = undefined;
+    }
+    return Date.now() < this.outageUntil ? { status: 503, body: { message: 'Service Unavailable' } } : undefined;
+  }
+
   reset(): void {
+    this.outageArmedMs = undefined;
+    this.outageUntil = 0;
     this.rejects = [];
     this.closeRejects = [];
     this.partial = undefined;
@@ -177,4 +206,15 @@ export class SimTradingFaults {
   releaseAll(): void {
     for (const entry of [...this.pending]) entry.deliver();
   }
+}
+
+/**
+ * The routes of one venue's trading API behind its outage knob: while the venue is down every route answers
+ * 503 and does nothing. `isOrder` picks the order-placing route(s), which start an armed outage.
+ */
+export function behindOutage(faults: SimTradingFaults, routes: readonly SimRoute[], isOrder: (route: SimRoute) => boolean): SimRoute[] {
+  return routes.map((route) => {
+    const order = isOrder(route);
+    return { ...route, handle: (req) => faults.outageAnswer(order) ?? route.handle(req) };
+  });
 }

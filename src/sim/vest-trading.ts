@@ -7,6 +7,7 @@
  */
 import { simMarketBySymbol } from './matching';
 import type { SimRequest, SimResponse, SimRoute } from './types';
+import { behindOutage } from './trading-faults';
 import { VEST_CODES, isVestReject, vestCodeName, vestReject, type VestReject } from './vest-codes';
 import { VestExchange, type VestCancelRequest, type VestExchangeOptions, type VestOrderRequest, type VestSigner } from './vest-exchange';
 
@@ -158,12 +159,14 @@ export function vestRoutesFor(exchange: VestExchange): SimRoute[] {
       const signer = authenticate(exchange, req);
       return faults.deliver('status' in signer ? signer : handler(signer, req));
     };
-  return [
+  const placing: SimRoute = { method: 'POST', path: /^\/v2\/orders$/, handle: (req) => placeOrder(exchange, req) };
+  const routes: SimRoute[] = [
     { method: 'POST', path: /^\/v2\/register$/, handle: async (req) => faults.deliver(await register(exchange, req)) },
-    { method: 'POST', path: /^\/v2\/orders$/, handle: (req) => placeOrder(exchange, req) },
+    placing,
     { method: 'POST', path: /^\/v2\/orders\/cancel$/, handle: (req) => cancelOrder(exchange, req) },
     { method: 'GET', path: /^\/v2\/orders$/, handle: authed((signer, req) => listOrders(exchange, signer, req)) },
     { method: 'GET', path: /^\/v2\/account$/, handle: authed((signer) => ({ status: 200, body: exchange.accountView(signer) })) },
     { method: 'GET', path: /^\/v2\/account\/nonce$/, handle: authed((signer) => ({ status: 200, body: { lastNonce: exchange.lastNonce(signer) } })) },
   ];
+  return behindOutage(faults, routes, (route) => route === placing);
 }

@@ -100,6 +100,35 @@ describe('journal', () => {
     expect(reader.entries().map((e) => e.kind)).toEqual(['opening', 'halted']);
   });
 
+  it('a write a full disk cuts short leaves no torn line: the part written is truncated away, the append throws, and the next one lands whole', () => {
+    const file = tempFile();
+    const j = journalAt(file);
+    j.append(opening);
+    const sizeBefore = fs.statSync(file).size;
+    const realWrite = fs.writeSync.bind(fs) as (fd: number, buffer: Uint8Array, offset: number, length: number) => number;
+    // As a full disk does: the first write takes 40 bytes and returns short, the next one fails with ENOSPC.
+    let calls = 0;
+    const shortThenFull = (fd: number, buffer: Uint8Array, offset?: number, length?: number): number => {
+      calls++;
+      const from = offset ?? 0;
+      if (calls === 1) return realWrite(fd, buffer, from, Math.min(40, length ?? buffer.byteLength - from));
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const write = jest.spyOn(fs, 'writeSync').mockImplementation(shortThenFull as unknown as typeof fs.writeSync);
+    expect(() => j.append(closeFill('long', 0.01, 1_000))).toThrow(/ENOSPC/);
+    write.mockRestore();
+    expect(calls).toBe(2);
+    expect(fs.statSync(file).size).toBe(sizeBefore);
+    // The failed entry is not taken as written.
+    expect(j.lastState(PAIR)).toMatchObject({ phase: 'opening' });
+    // Room again: the next append is a whole line of its own, and both readers agree.
+    const halted = { kind: 'halted' as const, pair: PAIR, time: 950, reason: 'test' };
+    j.append(halted);
+    const again = journalAt(file);
+    expect(again.entries()).toEqual([opening, halted]);
+    expect(again.corruptLines).toEqual([]);
+  });
+
   it('opened not durable (a replay), writes the very same lines and never fsyncs', () => {
     const durableFile = tempFile();
     const durable = journalAt(durableFile);

@@ -77,6 +77,39 @@ describe('the simulated venues control surface', () => {
     expect(none.arrivals).toEqual([]);
   });
 
+  it('takes a venue\'s trading API down from the next order: 503 to everything, nothing executed, until it is back', async () => {
+    const { sim, admin } = await setup();
+    venue = createParadexVenue({ restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws, account: newParadexAccount(), onboard: true, keepWarmMs: 0 });
+    await venue.market('BTC-USD-PERP');
+    expect(await knob(admin, 'trading.paradex.outage', 1_500, true)).toEqual({ status: 200, body: { ok: true } });
+    // Armed: the API still answers until an order arrives.
+    await expect(venue.positions()).resolves.toEqual([]);
+    const order = buyNow(sim);
+    const sentAt = Date.now();
+    // A 503 to an order POST: the client cannot know whether it executed.
+    await expect(venue.placeOrder(order)).resolves.toMatchObject({ ok: false, unknown: true, clientId: order.clientId });
+    // While down, a look-up is a transport failure, never "the venue does not know it" (which would read as not executed).
+    await expect(venue.orderByClientId(order.symbol, order.clientId)).rejects.toThrow(/503/);
+    await expect(venue.positions()).rejects.toThrow(/503/);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, sentAt + 1_600 - Date.now())));
+    // Back: the refused order never reached the exchange.
+    await expect(venue.orderByClientId(order.symbol, order.clientId)).resolves.toBeUndefined();
+    await expect(venue.positions()).resolves.toEqual([]);
+    await expect(venue.placeOrder(buyNow(sim))).resolves.toMatchObject({ ok: true, status: 'FILLED' });
+    expect((await knob(admin, 'trading.vest.outage', -1)).body.error).toMatch(/outage must be a number of ms >= 0/);
+    expect((await knob(admin, 'trading.vest.outage', 100, 'yes')).body.error).toMatch(/argument 2 \(atNextOrder\) must be true or false/);
+  });
+
+  it('an outage started now, and cleared by reset', async () => {
+    const { sim, admin } = await setup();
+    venue = createParadexVenue({ restUrl: sim.paradex.rest, wsUrl: sim.paradex.ws, account: newParadexAccount(), onboard: true, keepWarmMs: 0 });
+    await venue.market('BTC-USD-PERP');
+    await knob(admin, 'trading.paradex.outage', 60_000);
+    await expect(venue.positions()).rejects.toThrow(/503/);
+    expect((await fetch(`${admin.url}/reset`, { method: 'POST' })).status).toBe(200);
+    await expect(venue.positions()).resolves.toEqual([]);
+  });
+
   it('resets every fault knob at once', async () => {
     const { sim, admin } = await setup();
     await knob(admin, 'trading.vest.delaySettlement', 500);

@@ -305,6 +305,19 @@ describe('Vest sim: fault knobs', () => {
     expect(await orderById(h, headers, idOf(res))).toMatchObject({ status: 'PARTIALLY_FILLED', lastFilledSize: '0.1000' });
   });
 
+  it('an outage from the next order: that order and every request after it answered 503, nothing executed, until it ends', async () => {
+    const h = harness();
+    const { keys, headers } = await login(h);
+    h.faults.outage(150, true);
+    expect((await h.call('GET', '/v2/account', { headers })).status).toBe(200); // armed, still up
+    expect(await place(h, headers, await orderBody(h, keys.signingKey, { nonce: 7001 }))).toEqual({ status: 503, body: { message: 'Service Unavailable' } });
+    expect((await h.call('GET', '/v2/orders?nonce=7001', { headers })).status).toBe(503);
+    expect((await h.call('GET', '/v2/account', { headers })).status).toBe(503);
+    await new Promise((r) => setTimeout(r, 170));
+    expect((await h.call('GET', '/v2/orders?nonce=7001', { headers })).body).toEqual([]);
+    expect((await place(h, headers, await orderBody(h, keys.signingKey, { nonce: 7002 }))).status).toBe(200);
+  });
+
   it('executes a timed-out order but answers only when released', async () => {
     const h = harness();
     const { keys, headers } = await login(h);
