@@ -97,6 +97,9 @@ export async function enter(
   // Filled sizes as the venues' positions show them when an outcome stayed unknown.
   const [longFilled, shortFilled] = await Promise.all([filledOrHolding(core, longFill, long.venue, +1), filledOrHolding(core, shortFill, short.venue, -1)]);
   if (longFilled === undefined || shortFilled === undefined) {
+    // The process gave up waiting (a stop past its grace): the journal keeps the entry unfinished ('opening', both
+    // orders named), which the next start finishes by looking them up; a guessed exposure would only mismatch.
+    if (core.orders.detached()) return openFailure(core, 'execution', 'stopped before a silent venue answered: the next start finishes this entry', events, { legs });
     return unknownEntry(core, pre, legs, { long: longFilled, short: shortFilled }, events);
   }
   const sides = legsOf(opp.direction);

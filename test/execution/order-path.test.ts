@@ -73,6 +73,25 @@ describe('executor: a venue that answers nothing during an entry (an outage)', (
     expect(kinds(r.journal)).toContain('open');
   });
 
+  it('a stop while it waits (detach) leaves the entry unfinished in the journal for the next start, not a guessed exposure', async () => {
+    const r = rig();
+    let pauses = 0;
+    const exec = r.make({
+      sleep: () => {
+        if (++pauses === 3) exec.detach();
+        return Promise.resolve();
+      },
+    });
+    r.vest.next({ kind: 'timeoutLost' });
+    outageFromOrder(r.vest, 1_000_000);
+    const res = await exec.openPosition(opportunity(r));
+    expect(res).toMatchObject({ ok: false, stage: 'execution', halted: false });
+    expect(!res.ok && res.reason).toMatch(/stopped before a silent venue answered: the next start finishes this entry/);
+    expect(kinds(r.journal)).not.toContain('exposed');
+    expect(r.journal.lastState('BTC-PERP')).toMatchObject({ phase: 'opening' });
+    expect(exec.exposureNow()).toMatchObject({ note: expect.stringMatching(/unfinished/) });
+  });
+
   it('leaves the pair halted for an operator when the venue stays silent for ENTRY_OUTCOME_WAIT_MS', async () => {
     const r = rig();
     const paused: number[] = [];
