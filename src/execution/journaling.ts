@@ -10,6 +10,13 @@
  *
  * Both write nothing once the executor is detached: a process that gave up leaves the journal as a
  * dead one would.
+ *
+ * A failed `recordBestEffort` leaves a gap: something happened that the journal does not say. From then on nothing
+ * more is written for the pair (`journalOrThrow` throws, so nothing new is started; later records are skipped), so
+ * the journal stays a true account up to the gap, with no record after it whose predecessors are missing. What is
+ * held stays monitored and may still close (those writes are best effort); the next start reconciles the journal's
+ * account with the venues, adopting what its orders explain and halting on what they do not. A failed
+ * `journalOrThrow` leaves no gap: its caller did not act.
  */
 import { shortErrorText } from '../logging/redact';
 import type { Journal, JournalEntry, JournalState } from './journal';
@@ -17,6 +24,10 @@ import type { Journal, JournalEntry, JournalState } from './journal';
 export class ExecutorJournal {
   /** Best-effort writes that failed; they force a halt (the trail is incomplete). */
   private failures: string[] = [];
+  /** Why the journal stopped being written (the first best-effort write that failed), once it has. */
+  private gap: string | undefined;
+  /** Entry kinds skipped since the gap, each reported once. */
+  private readonly skipped = new Set<string>();
 
   constructor(
     private readonly journal: Journal,
@@ -26,17 +37,30 @@ export class ExecutorJournal {
   /** Durable before acting: throws when the write fails or the process is stopping (the caller must not act). */
   journalOrThrow(entry: JournalEntry): void {
     if (this.detached()) throw new Error('the process is stopping');
+    if (this.gap !== undefined) throw new Error(this.gap);
     this.journal.append(entry);
   }
 
-  /** Records what already happened; never throws. A failure is kept for takeFailures(). */
+  /** Records what already happened; never throws. A failure is kept for takeFailures(), and leaves a gap. */
   recordBestEffort(entry: JournalEntry): void {
     if (this.detached()) return;
+    if (this.gap !== undefined) {
+      if (!this.skipped.has(entry.kind)) this.failures.push(`journal write of '${entry.kind}' skipped: ${this.gap}`);
+      this.skipped.add(entry.kind);
+      return;
+    }
     try {
       this.journal.append(entry);
     } catch (err) {
-      this.failures.push(`journal write of '${entry.kind}' failed: ${shortErrorText(err)}`);
+      const why = shortErrorText(err);
+      this.failures.push(`journal write of '${entry.kind}' failed: ${why}`);
+      this.gap = `the journal is incomplete since its '${entry.kind}' write failed (${why}): nothing more is journaled for this pair until a restart, which reconciles it with the venues`;
     }
+  }
+
+  /** Why nothing more is journaled for the pair (a best-effort write failed), or undefined. */
+  gapReason(): string | undefined {
+    return this.gap;
   }
 
   /**
@@ -44,6 +68,8 @@ export class ExecutorJournal {
    * says is printed too; a failing disk must not hide it there).
    */
   recordFinal(entry: JournalEntry): void {
+    // After a gap it would follow records that are missing: it is printed anyway.
+    if (this.gap !== undefined) return;
     try {
       this.journal.append(entry);
     } catch {
