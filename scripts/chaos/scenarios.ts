@@ -196,6 +196,9 @@ export async function feedFault(d: TrialDriver, t: FeedFaultTrial): Promise<void
       await d.knob('feed.delayFrames', t.venue, t.lagMs);
       if (t.lagMs > MAX_BOOK_AGE_MS) {
         // Lagging beyond max_book_age_ms by the venue's clock: the feed is stale, nothing may be decided on it.
+        // Until max_book_age_ms has passed, the last frame that came before the lag is still young enough to trade
+        // on (by design): the entry signal comes once it is not, so an entry seen now is one on a stale book.
+        await sleep(MAX_BOOK_AGE_MS + 500);
         await d.basis(ENTRY_BASIS);
         const entered = await d.journalEntry(run, ['opening'], 0, LAG_WATCH_MS);
         if (entered) d.note(`entered while ${t.venue} frames arrived ${t.lagMs} ms late (beyond max_book_age_ms ${MAX_BOOK_AGE_MS})`);
