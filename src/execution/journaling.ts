@@ -58,11 +58,6 @@ export class ExecutorJournal {
     }
   }
 
-  /** Why nothing more is journaled for the pair (a best-effort write failed), or undefined. */
-  gapReason(): string | undefined {
-    return this.gap;
-  }
-
   /**
    * The last word of a process that gives up: written even when detached, never throws (what it
    * says is printed too; a failing disk must not hide it there).
