@@ -293,6 +293,8 @@ describe('a crash mid-entry against the simulated venues, restarted with new cli
     const first = r.make({ venues: p.venues, journal: p.journal, legTimeoutMs: 50, closeRetries: 1 });
     void first.openPosition(opportunity(r.sim));
     await p.died;
+    // A killed process runs nothing more: an entry waiting on its silent (dead) venue clients stops too.
+    first.detach();
   }
 
   function restarted(r: SimRig): { executor: Executor; journal: Journal; vest: VestVenue; paradex: ParadexVenue } {

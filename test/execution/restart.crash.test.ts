@@ -18,7 +18,10 @@ afterEach(cleanUp);
 /** The first process on the rig's venues and journal, killed at the order `killAt` picks. */
 function doomed(r: Rig, killAt: (venue: FakeVenue, order: PreparedOrder) => KillMoment | undefined) {
   const p = doomedProcess({ a: r.vest, b: r.paradex }, r.journal, (v, o) => killAt(v.id === 'vest' ? r.vest : r.paradex, o));
-  return { executor: r.make({ venues: p.venues, journal: p.journal }), died: p.died };
+  const executor = r.make({ venues: p.venues, journal: p.journal });
+  // A killed process runs nothing more: its executor stops with it (else its waits would outlive the test).
+  const died = p.died.then(() => executor.detach());
+  return { executor, died };
 }
 
 /** What the operator's restart builds: a new executor reading the same journal file, same venues (accounts). */
